@@ -1,0 +1,22 @@
+"""metahpo: hyperparameter tuning of tabular models made nearly free by remembering.
+
+A knowledge base of past tuning runs, indexed by dataset meta-features, recommends starting
+configurations for a new dataset; a short local search refines them.
+"""
+
+__version__ = "0.1.0"
+
+from metahpo.datasets import Dataset, load  # noqa: E402
+from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError, MetahpoError  # noqa: E402
+from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
+
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "Dataset",
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "MetahpoError",
+    "__version__",
+    "load",
+]

@@ -1,0 +1,336 @@
+"""Build a knowledge base from a collection of datasets: resumable, parallel, incremental.
+
+Three phases, as the strongest published portfolios (auto-sklearn 2.0, TabRepo) do:
+
+1. **describe**: load every dataset (rows capped by a seeded, stratified subsample) and record its
+   meta-features;
+2. **explore**: per dataset, random configurations (seeded by the dataset, so datasets do not all
+   see the same ones) and LightGBM's defaults, then local perturbations of the best found;
+3. **cross-evaluate**: a pool of strong, diverse configurations (each dataset's best plus the
+   defaults, thinned by farthest-point selection in the unit cube) evaluated on every dataset, block
+   by block, so that the matrix is dense over a growing prefix of the pool at every moment.
+
+Every evaluation is a small task run through joblib (any joblib backend, Dask's included); the
+coordinating process appends each result to the knowledge base as soon as it arrives. Kill the build
+at any time and start it again: finished evaluations are read back and skipped.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from metahpo import knowledge_base as kbm
+from metahpo.datasets import Dataset, load, load_pmlb
+from metahpo.evaluation import evaluate, make_folds
+from metahpo.exceptions import DataError
+from metahpo.spaces import Config, SearchSpace, config_id, get_space
+
+CHUNK = 4
+"""Evaluations per task: small, so that a kill loses little and the progress line moves."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A dataset to build from: a knowledge-base id and whatever :func:`metahpo.datasets.load` takes."""
+
+    dataset_id: str
+    spec: str
+    target: str | None = None
+
+    def load(self, max_rows: int) -> Dataset:
+        path = Path(self.spec)
+        if path.is_dir():
+            return load_pmlb(path, max_rows=max_rows)
+        return load(self.spec, target=self.target, name=self.dataset_id).subsample(max_rows)
+
+
+def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Source]:
+    """Expand inputs into sources: a PMLB collection folder (every dataset in it), a PMLB dataset
+    folder, a data file, a text file listing ``path[,target]`` lines, or ``openml:ID``."""
+    sources: list[Source] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir() and not (path / f"{path.name}.tsv.gz").exists():
+            sources += [Source(p.name, str(p)) for p in sorted(path.iterdir()) if (p / f"{p.name}.tsv.gz").exists()]
+        elif path.suffix == ".txt" and path.is_file():
+            for line in path.read_text().splitlines():
+                if line.strip() and not line.startswith("#"):
+                    spec, _, tgt = line.strip().partition(",")
+                    sources += find_sources([spec], tgt or target)
+        elif path.exists():
+            sources.append(Source(_source_id(item), str(path), target))
+        elif item.startswith(("openml:", "openml-task:", "sklearn:")):
+            sources.append(Source(item.replace(":", "-"), item, target))
+        else:
+            raise DataError(f"no such dataset, folder or list: {item!r}")
+    ids = [s.dataset_id for s in sources]
+    dup = {i for i in ids if ids.count(i) > 1}
+    if dup:
+        raise DataError(f"two inputs have the same dataset name: {sorted(dup)}")
+    return sources
+
+
+def _source_id(spec: str) -> str:
+    name = Path(spec).name
+    for suffix in (".gz", ".csv", ".tsv", ".parquet", ".arff"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+# ---------------------------------------------------------------------- worker side
+
+
+@functools.lru_cache(maxsize=8)
+def _dataset_and_folds(source: Source, max_rows: int, cv: int) -> tuple[Dataset, list]:
+    dataset = source.load(max_rows)
+    return dataset, make_folds(dataset, cv, random_state=0)
+
+
+def _describe(source: Source, max_rows: int) -> dict:
+    """The dataset's row: its shape and meta-features (without them, and a warning, if extraction fails)."""
+    from metahpo import metafeatures
+
+    dataset = source.load(max_rows)
+    row = {"dataset_id": source.dataset_id, "name": dataset.name, "source": source.spec, "task": dataset.task,
+           "n_rows": dataset.n_rows, "n_features": dataset.n_features}
+    try:
+        return {**row, **{f"mf_{k}": v for k, v in metafeatures.extract(dataset).items()}}
+    except Exception as exc:  # the runs do not need meta-features; a later build fills them in
+        return {**row, "warning": f"meta-features failed: {type(exc).__name__}: {exc}"[:300]}
+
+
+def _run(source: Source, configs: list[Config], max_rows: int, cv: int, space_family: str) -> list[dict]:
+    """Evaluate configurations on one dataset; a dataset that fails to load fails every run."""
+    space = get_space(space_family)
+    try:
+        dataset, folds = _dataset_and_folds(source, max_rows, cv)
+    except Exception as exc:  # recorded, so a broken dataset does not stop the build
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        return [{"dataset_id": source.dataset_id, "config_id": config_id(c), "status": "failed", "error": error}
+                for c in configs]
+    return [kbm.run_row(source.dataset_id, evaluate(c, dataset, folds=folds, space=space), cv) for c in configs]
+
+
+# ---------------------------------------------------------------------- coordinator
+
+
+class Builder:
+    """Builds (or resumes building) the knowledge base in folder ``out``.
+
+    Parameters
+    ----------
+    out : path
+        The knowledge-base folder; created if absent, resumed if present.
+    sources : list of Source
+    family : str
+        The model family whose search space is explored.
+    n_random, n_local : int
+        Explore phase: random configurations per dataset, then perturbations of the best.
+    pool_size : int
+        Configurations in the cross-evaluated pool.
+    max_rows : int
+        Cap on rows per dataset (seeded, stratified subsample).
+    cv : int
+        Cross-validation folds.
+    n_jobs : int
+        Parallel tasks through joblib (the active joblib backend, e.g. Dask's, is used).
+    log : callable
+        Where progress lines go.
+    """
+
+    def __init__(
+        self,
+        out: str | Path,
+        sources: list[Source],
+        *,
+        family: str = "lightgbm",
+        n_random: int = 8,
+        n_local: int = 4,
+        pool_size: int = 100,
+        max_rows: int = 2000,
+        cv: int = 3,
+        n_jobs: int = 1,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.out = Path(out)
+        self.sources = sources
+        self.space: SearchSpace = get_space(family)
+        self.n_random, self.n_local, self.pool_size = n_random, n_local, pool_size
+        self.max_rows, self.cv, self.n_jobs = max_rows, cv, n_jobs
+        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        provenance = {"builder": "metahpo.build", "max_rows": max_rows, "cv": cv, "n_random": n_random,
+                      "n_local": n_local, "pool_size": pool_size, "sources": len(sources)}
+        if (self.out / "manifest.json").exists():
+            kbm.read_manifest(self.out)
+        else:
+            kbm.write_manifest(self.out, family, self.space.version, provenance)
+
+    def run(self, phases: Iterable[str] = ("describe", "explore", "cross")) -> kbm.KnowledgeBase:
+        """Run the phases in order and return the knowledge base, compacted on disk."""
+        for phase in phases:
+            getattr(self, phase)()
+        kb = kbm.KnowledgeBase.load(self.out)
+        kb.compact(self.out)
+        return kb
+
+    # -- phases
+
+    def describe(self) -> None:
+        """Record every dataset's row; datasets whose meta-features are missing or stale are redone."""
+        from metahpo.metafeatures import METAFEATURES
+
+        table = kbm.KnowledgeBase.load(self.out).datasets
+        wanted = [f"mf_{n}" for n in METAFEATURES]
+        if set(wanted) <= set(table.columns):
+            done = set(table.loc[table[wanted].notna().any(axis=1), "dataset_id"])
+        else:
+            done = set()
+        todo = [s for s in self.sources if s.dataset_id not in done]
+        writer = kbm.LiveWriter(self.out, "datasets")
+        for row in self._parallel("describe", [delayed(_safe_describe)(s, self.max_rows) for s in todo], len(todo)):
+            problem = row.pop("error", None) or row.pop("warning", None)
+            if problem:
+                self.log(f"describe: {row['dataset_id']}: {problem}")
+            if "task" in row:
+                writer.write({**dict.fromkeys(wanted, np.nan), **row})
+        writer.close()
+
+    def explore(self) -> None:
+        kb = self._kb()
+        sources = self._described(kb)
+        plan = {s: [self.space.default, _early_stopped(self.space.default)] +
+                self.space.sample(self.n_random, _seed(s.dataset_id)) for s in sources}
+        self._evaluate("explore", plan, kb, origin="explore-random")
+        scores = self._kb().matrix()
+        local = {}
+        for s in sources:  # perturb the best of the random phase, so a rerun plans the same
+            ids = [cid for cid in map(config_id, plan[s]) if cid in scores.columns]
+            row = scores.loc[s.dataset_id, ids] if s.dataset_id in scores.index else None
+            if row is not None and row.notna().any():
+                best = next(c for c in plan[s] if config_id(c) == row.idxmax())
+                local[s] = self._perturb(_early_stopped(best), self.n_local, _seed(s.dataset_id) + 1)
+        self._evaluate("explore-local", local, kb, origin="explore-local")
+
+    def cross(self) -> None:
+        kb = self._kb()
+        pool = self.pool(kb)
+        plan = {s: pool for s in self._described(kb)}
+        self._evaluate("cross", plan, kb, origin="pool", block_major=True)
+
+    # -- pool
+
+    def pool(self, kb: kbm.KnowledgeBase) -> list[Config]:
+        """The cross-evaluated pool: the defaults, then each dataset's best, thinned for diversity.
+
+        Stable across restarts: once chosen, the pool is read back from the configurations table.
+        """
+        chosen = kb.configurations[kb.configurations["origin"] == "pool"]
+        if len(chosen):
+            return kb.params(chosen["config_id"])
+        norm = kb.normalized()
+        best_ids = norm.idxmax(axis=1).dropna().unique().tolist()
+        candidates = [_early_stopped(c) for c in kb.params(best_ids)]
+        pool = [self.space.default, _early_stopped(self.space.default)]
+        points = np.array([self.space.encode(c) for c in candidates])
+        chosen_pts = [self.space.encode(p) for p in pool]
+        remaining = list(range(len(candidates)))
+        while remaining and len(pool) < self.pool_size:
+            dist = np.min(np.linalg.norm(points[remaining][:, None, :] - np.array(chosen_pts)[None], axis=2), axis=1)
+            pick = remaining.pop(int(np.argmax(dist)))
+            pool.append(candidates[pick])
+            chosen_pts.append(points[pick])
+        rows = pd.DataFrame([kbm.configuration_row(c, self.space.family, "pool") for c in pool])
+        writer = kbm.LiveWriter(self.out, "configurations")
+        for row in rows.to_dict("records"):
+            writer.write(row)
+        writer.close()
+        return pool
+
+    # -- machinery
+
+    def _kb(self) -> kbm.KnowledgeBase:
+        return kbm.KnowledgeBase.load(self.out)
+
+    def _described(self, kb: kbm.KnowledgeBase) -> list[Source]:
+        ids = set(kb.datasets["dataset_id"])
+        return [s for s in self.sources if s.dataset_id in ids]
+
+    def _perturb(self, config: Config, n: int, seed: int) -> list[Config]:
+        rng = np.random.default_rng(seed)
+        center = self.space.encode(config)
+        return [self.space.decode(np.clip(center + rng.normal(0, 0.1, self.space.dim), 0, 1)) for _ in range(n)]
+
+    def _evaluate(self, phase: str, plan: dict[Source, list[Config]], kb: kbm.KnowledgeBase,
+                  origin: str, block_major: bool = False) -> None:
+        done = set(zip(kb.runs["dataset_id"], kb.runs["config_id"]))
+        known = set(kb.configurations["config_id"])
+        writer_c = kbm.LiveWriter(self.out, "configurations")
+        for configs in plan.values():
+            for c in configs:
+                if (cid := config_id(c)) not in known:
+                    known.add(cid)
+                    writer_c.write(kbm.configuration_row(c, self.space.family, origin))
+        writer_c.close()
+        tasks = list(_chunks(plan, done, block_major))
+        n_evals = sum(len(c) for _, c in tasks)
+        writer = kbm.LiveWriter(self.out, "runs")
+        jobs = [delayed(_run)(s, c, self.max_rows, self.cv, self.space.family) for s, c in tasks]
+        for rows in self._parallel(phase, jobs, n_evals):
+            for row in rows:
+                writer.write(row)
+        writer.close()
+
+    def _parallel(self, phase: str, jobs: list, total: int) -> Iterator:
+        """Run jobs through joblib, yielding results as they come, with a progress line and ETA."""
+        if not jobs:
+            self.log(f"{phase}: nothing to do")
+            return
+        start, done = time.monotonic(), 0
+        for result in Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")(jobs):
+            done += len(result) if isinstance(result, list) else 1
+            elapsed = time.monotonic() - start
+            self.log(f"{phase}: {done}/{total} done, {elapsed:.0f} s elapsed, "
+                     f"ETA {elapsed / done * (total - done):.0f} s")
+            yield result
+
+
+def _safe_describe(source: Source, max_rows: int) -> dict:
+    try:
+        return _describe(source, max_rows)
+    except Exception as exc:  # a broken dataset is reported and skipped
+        return {"dataset_id": source.dataset_id, "error": f"{type(exc).__name__}: {exc}"[:500]}
+
+
+def _chunks(plan: dict[Source, list[Config]], done: set[tuple[str, str]], block_major: bool
+            ) -> Iterator[tuple[Source, list[Config]]]:
+    """Tasks of at most CHUNK configurations not yet done.
+
+    Block-major order walks the configuration list in blocks across all datasets, so that the
+    matrix fills densely from the front of the list."""
+    def todo(s: Source, configs: list[Config]) -> list[Config]:
+        return [c for c in configs if (s.dataset_id, config_id(c)) not in done]
+
+    longest = max((len(c) for c in plan.values()), default=0)
+    blocks = [(i, s) for i in range(0, longest, CHUNK) for s in plan] if block_major else \
+             [(i, s) for s in plan for i in range(0, len(plan[s]), CHUNK)]
+    for i, s in blocks:
+        if configs := todo(s, plan[s][i:i + CHUNK]):
+            yield s, configs
+
+
+def _early_stopped(config: Config) -> Config:
+    return {k: v for k, v in config.items() if k != "n_estimators"}
+
+
+def _seed(dataset_id: str) -> int:
+    return int(hashlib.sha1(dataset_id.encode()).hexdigest()[:8], 16)

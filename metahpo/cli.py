@@ -1,0 +1,191 @@
+"""The ``metahpo`` command line.
+
+Every subcommand takes its data the way :func:`metahpo.datasets.load` does (a file plus
+``--target``, a PMLB folder, ``sklearn:NAME``, ``openml:ID``, ``openml-task:ID``). Bad input
+prints one line, ``metahpo: error: ...``, and exits with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import pandas as pd
+
+from metahpo import __version__
+from metahpo.exceptions import MetahpoError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except MetahpoError as exc:
+        print(f"metahpo: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("metahpo: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="metahpo",
+        description="Hyperparameter recommendations for LightGBM from a knowledge base of past tuning runs.",
+    )
+    parser.add_argument("--version", action="version", version=f"metahpo {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("metafeatures", help="print the meta-features of a dataset")
+    _add_data_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=_cmd_metafeatures)
+
+    kb = sub.add_parser("kb", help="build, inspect and import knowledge bases").add_subparsers(
+        title="kb commands", metavar="KB_COMMAND"
+    )
+    p = kb.add_parser("build", help="build or resume a knowledge base from datasets")
+    p.add_argument("inputs", nargs="+", help="PMLB folders, data files, lists of files (.txt), openml:ID")
+    p.add_argument("--out", required=True, help="knowledge-base folder (resumed if it exists)")
+    p.add_argument("--target", help="target column of data files (default: target)")
+    p.add_argument("--n-random", type=int, default=8, help="random configurations per dataset (default 8)")
+    p.add_argument("--n-local", type=int, default=4, help="local perturbations of the best (default 4)")
+    p.add_argument("--pool-size", type=int, default=100, help="cross-evaluated configurations (default 100)")
+    p.add_argument("--max-rows", type=int, default=2000, help="row cap per dataset (default 2000)")
+    p.add_argument("--cv", type=int, default=3, help="cross-validation folds (default 3)")
+    p.add_argument("--phases", default="describe,explore,cross", help="comma-separated phases to run")
+    _add_parallel_args(p)
+    p.set_defaults(handler=_cmd_kb_build)
+
+    p = kb.add_parser("info", help="summarize a knowledge base (default: the shipped one)")
+    p.add_argument("path", nargs="?", help="knowledge-base folder")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=_cmd_kb_info)
+
+    p = kb.add_parser("import-openml", help="import OpenML runs of a LightGBM flow into a knowledge base")
+    p.add_argument("--flow", type=int, required=True, help="OpenML flow id")
+    p.add_argument("--metric", default="area_under_roc_curve", help="OpenML evaluation measure")
+    p.add_argument("--limit", type=int, default=1000, help="runs to import at most")
+    p.add_argument("--out", required=True, help="knowledge-base folder to append to (created if absent)")
+    p.set_defaults(handler=_cmd_kb_import_openml)
+    return parser
+
+
+def _add_data_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", help="file, PMLB folder, sklearn:NAME, openml:ID or openml-task:ID")
+    p.add_argument("--target", help="target column (default for files: target)")
+    p.add_argument("--task", choices=["binary", "multiclass", "regression"], help="override the inferred task")
+
+
+def _add_parallel_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--n-jobs", type=int, default=1, help="parallel workers (default 1)")
+    p.add_argument("--scheduler", help="address of a Dask scheduler to run on (needs metahpo[dask])")
+
+
+@contextlib.contextmanager
+def parallel_backend(scheduler: str | None) -> Iterator[None]:
+    """Run joblib work on the Dask cluster at ``scheduler``, or locally when it is None."""
+    if scheduler is None:
+        yield
+        return
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise MetahpoError("--scheduler needs Dask: pip install 'metahpo[dask]'") from None
+    import joblib
+
+    with Client(scheduler), joblib.parallel_config(backend="dask"):
+        yield
+
+
+def _load_data(args: argparse.Namespace):
+    from metahpo.datasets import load
+
+    return load(args.data, target=args.target, task=args.task)
+
+
+def _print_frame(frame: pd.DataFrame) -> None:
+    with pd.option_context("display.max_rows", None, "display.width", 120, "display.max_colwidth", 60):
+        print(frame.to_string())
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=2, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def _cmd_metafeatures(args: argparse.Namespace) -> int:
+    from metahpo import metafeatures
+
+    dataset = _load_data(args)
+    values = metafeatures.extract(dataset)
+    if args.json:
+        _print_json({"dataset": dataset.name, "task": dataset.task,
+                     "metafeatures": {k: (None if pd.isna(v) else float(v)) for k, v in values.items()}})
+    else:
+        table = metafeatures.describe().set_index("name").assign(value=values)
+        print(f"{dataset!r}")
+        _print_frame(table[["group", "value", "description"]])
+    return 0
+
+
+def _cmd_kb_build(args: argparse.Namespace) -> int:
+    from metahpo.build import Builder, find_sources
+
+    phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    unknown = set(phases) - {"describe", "explore", "cross"}
+    if unknown:
+        raise MetahpoError(f"unknown phase(s) {sorted(unknown)}; phases are describe, explore, cross")
+    builder = Builder(
+        args.out, find_sources(args.inputs, args.target), n_random=args.n_random, n_local=args.n_local,
+        pool_size=args.pool_size, max_rows=args.max_rows, cv=args.cv, n_jobs=args.n_jobs,
+    )
+    with parallel_backend(args.scheduler):
+        kb = builder.run(phases)
+    _print_json(kb.info())
+    return 0
+
+
+def _cmd_kb_info(args: argparse.Namespace) -> int:
+    from metahpo.knowledge_base import resolve
+
+    info = resolve(args.path).info()
+    if args.json:
+        _print_json(info)
+        return 0
+    for key, value in info.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        elif isinstance(value, float):
+            value = f"{value:.3f}"
+        print(f"{key:>20}  {value}")
+    return 0
+
+
+def _cmd_kb_import_openml(args: argparse.Namespace) -> int:
+    from metahpo import knowledge_base, openml_source
+
+    kb = openml_source.import_runs(args.flow, metric=args.metric, limit=args.limit)
+    knowledge_base.append(args.out, kb)
+    _print_json(knowledge_base.KnowledgeBase.load(args.out).info())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,436 @@
+"""Datasets: one :class:`Dataset` type and :func:`load`, which makes one from anything.
+
+``load`` accepts
+
+* a :class:`Dataset` (returned as is, or with its task overridden),
+* a :class:`pandas.DataFrame` plus ``target=`` (the name of the target column),
+* features and target as arrays or frames, ``load(X, y)``,
+* a path to a CSV, TSV (optionally gzipped), Parquet or ARFF file plus ``target=``,
+* a folder in the PMLB layout (``NAME/NAME.tsv.gz`` and ``NAME/metadata.yaml``),
+* ``"sklearn:NAME"`` for the datasets scikit-learn ships
+  (``breast_cancer``, ``iris``, ``wine``, ``digits``, ``diabetes``),
+* ``"openml:ID"`` (an OpenML dataset id) or ``"openml-task:ID"`` (an OpenML task id),
+  through the ``openml`` package and its cache directory.
+
+Bad input raises :class:`~metahpo.exceptions.DataError` with a message naming the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from metahpo.exceptions import DataError
+
+TASKS = ("binary", "multiclass", "regression")
+
+SKLEARN_DATASETS = ("breast_cancer", "iris", "wine", "digits", "diabetes")
+
+_MAX_CLASSES_INFERRED = 30
+"""An integer-valued target with more distinct values than this is inferred as regression."""
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A supervised tabular dataset.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Features. Categorical columns have the ``category`` dtype; all others are numeric.
+    y : pandas.Series
+        Target, aligned with ``X``. Class labels for classification, floats for regression.
+    task : {"binary", "multiclass", "regression"}
+        The learning task.
+    name : str
+        A short name used in reports and in the knowledge base.
+    source : str
+        Where the data came from (a path, ``sklearn:iris``, ``openml:31``, ...).
+    """
+
+    X: pd.DataFrame
+    y: pd.Series
+    task: str
+    name: str = "dataset"
+    source: str = ""
+    categorical: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        cats = tuple(c for c in self.X.columns if isinstance(self.X[c].dtype, pd.CategoricalDtype))
+        object.__setattr__(self, "categorical", cats)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.X)
+
+    @property
+    def n_features(self) -> int:
+        return self.X.shape[1]
+
+    @property
+    def is_classification(self) -> bool:
+        return self.task != "regression"
+
+    @property
+    def classes(self) -> np.ndarray:
+        """Sorted class labels (empty for regression)."""
+        if not self.is_classification:
+            return np.array([])
+        return np.sort(self.y.unique())
+
+    def subsample(self, n_rows: int, random_state: int = 0) -> Dataset:
+        """Return at most ``n_rows`` rows, drawn without replacement (stratified for classification).
+
+        Every class keeps at least one row where ``n_rows`` allows it.
+        """
+        if self.n_rows <= n_rows:
+            return self
+        rng = np.random.default_rng(random_state)
+        if self.is_classification:
+            codes = pd.factorize(self.y)[0]
+            counts = np.bincount(codes)
+            quota = np.maximum(1, np.floor(counts * n_rows / self.n_rows)).astype(int)
+            order = rng.permutation(self.n_rows)
+            rank = pd.Series(codes[order]).groupby(codes[order]).cumcount().to_numpy()
+            keep = order[rank < quota[codes[order]]]
+            rest = np.setdiff1d(order, keep)
+            fill = rng.choice(rest, size=max(0, n_rows - len(keep)), replace=False)
+            idx = np.sort(np.concatenate([keep, fill])[:n_rows])
+        else:
+            idx = np.sort(rng.choice(self.n_rows, size=n_rows, replace=False))
+        return replace(
+            self,
+            X=self.X.iloc[idx].reset_index(drop=True),
+            y=self.y.iloc[idx].reset_index(drop=True),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Dataset(name={self.name!r}, task={self.task!r}, rows={self.n_rows}, "
+            f"features={self.n_features}, categorical={len(self.categorical)})"
+        )
+
+
+def load(
+    data: Any,
+    y: Any = None,
+    *,
+    target: str | None = None,
+    task: str | None = None,
+    name: str | None = None,
+    categorical: list[str] | None = None,
+) -> Dataset:
+    """Make a :class:`Dataset` from any supported input.
+
+    Parameters
+    ----------
+    data : Dataset, DataFrame, array-like, str or Path
+        The data; see the module docstring for every accepted form.
+    y : array-like, optional
+        The target, when ``data`` holds only the features.
+    target : str, optional
+        Name of the target column in a frame or file (default for files: ``target``).
+    task : {"binary", "multiclass", "regression"}, optional
+        Override the inferred task.
+    name : str, optional
+        Name of the dataset (default: from the file, OpenML, or ``"dataset"``).
+    categorical : list of str, optional
+        Columns to treat as categorical in addition to non-numeric ones.
+
+    Returns
+    -------
+    Dataset
+    """
+    if task is not None and task not in TASKS:
+        raise DataError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    if isinstance(data, Dataset):
+        if y is not None or target is not None:
+            raise DataError("a Dataset already holds its target; do not pass y or target")
+        return check_dataset(data if task is None else replace(data, task=task))
+    if isinstance(data, tuple) and len(data) == 2 and y is None:
+        data, y = data
+    if isinstance(data, (str, Path)) and y is None:
+        return _load_spec(str(data), target=target, task=task, name=name, categorical=categorical)
+    if y is None:
+        if not isinstance(data, pd.DataFrame):
+            raise DataError("pass the target: load(X, y), or a DataFrame with target='column'")
+        if target is None:
+            raise DataError("a DataFrame needs target='column name' (or pass y separately)")
+        _check_columns(data)
+        if target not in data.columns:
+            raise DataError(f"target column {target!r} not found; columns are {_preview(data.columns)}")
+        y, data = data[target], data.drop(columns=[target])
+    elif target is not None:
+        raise DataError("pass either y or target, not both")
+    return from_arrays(data, y, task=task, name=name or "dataset", categorical=categorical)
+
+
+def from_arrays(
+    X: Any,
+    y: Any,
+    *,
+    task: str | None = None,
+    name: str = "dataset",
+    source: str = "",
+    categorical: list[str] | None = None,
+) -> Dataset:
+    """Make a :class:`Dataset` from features and target, cleaning and validating both."""
+    frame = X.copy() if isinstance(X, pd.DataFrame) else _array_to_frame(X)
+    _check_columns(frame)
+    frame.columns = [str(c) for c in frame.columns]
+    target = pd.Series(np.asarray(y).ravel() if not isinstance(y, pd.Series) else y.to_numpy())
+    if len(target) != len(frame):
+        raise DataError(f"X has {len(frame)} rows but y has {len(target)}")
+    frame = frame.reset_index(drop=True)
+    unknown = set(categorical or ()) - set(frame.columns)
+    if unknown:
+        raise DataError(f"categorical columns not found: {sorted(unknown)}")
+    for col in frame.columns:
+        frame[col] = _clean_column(frame[col], col, force_categorical=col in (categorical or ()))
+    target = _clean_target(target, task)
+    inferred = infer_task(target) if task is None else task
+    if inferred != "regression":
+        target = target.astype(object) if target.dtype.kind == "O" else target
+    else:
+        target = target.astype(float)
+    return check_dataset(Dataset(frame, target, inferred, name=name, source=source))
+
+
+def infer_task(y: pd.Series) -> str:
+    """Infer the task from a target: text, booleans and few distinct integers are classes."""
+    values = y.dropna()
+    n_unique = values.nunique()
+    if values.dtype.kind in "OUSb" or isinstance(values.dtype, pd.CategoricalDtype):
+        return "binary" if n_unique <= 2 else "multiclass"
+    integral = values.dtype.kind in "iu" or bool(np.all(np.mod(values.to_numpy(float), 1) == 0))
+    if integral and n_unique <= _MAX_CLASSES_INFERRED:
+        return "binary" if n_unique <= 2 else "multiclass"
+    return "regression"
+
+
+def check_dataset(dataset: Dataset, cv: int = 2) -> Dataset:
+    """Raise :class:`DataError` if ``dataset`` cannot be learned from with ``cv`` folds."""
+    if dataset.task not in TASKS:
+        raise DataError(f"unknown task {dataset.task!r}; expected one of {', '.join(TASKS)}")
+    if dataset.n_rows == 0:
+        raise DataError(f"dataset {dataset.name!r} is empty (no rows)")
+    if dataset.n_features == 0:
+        raise DataError(f"dataset {dataset.name!r} has no feature columns")
+    if dataset.n_rows < cv:
+        raise DataError(f"dataset {dataset.name!r} has {dataset.n_rows} rows, fewer than the {cv} CV folds")
+    if dataset.y.isna().any():
+        raise DataError(f"the target of {dataset.name!r} has {int(dataset.y.isna().sum())} missing values")
+    if dataset.is_classification:
+        n_classes = dataset.y.nunique()
+        if n_classes < 2:
+            raise DataError(f"the target of {dataset.name!r} has a single class ({dataset.y.iloc[0]!r})")
+        if dataset.task == "binary" and n_classes != 2:
+            raise DataError(f"task 'binary' but the target has {n_classes} classes")
+    elif not np.all(np.isfinite(dataset.y.to_numpy(float))):
+        raise DataError(f"the target of {dataset.name!r} has infinite values")
+    return dataset
+
+
+# --------------------------------------------------------------------------- cleaning
+
+
+def _array_to_frame(X: Any) -> pd.DataFrame:
+    arr = np.asarray(X)
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise DataError(f"X must be two-dimensional, got shape {arr.shape}")
+    return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+
+
+def _check_columns(frame: pd.DataFrame) -> None:
+    dup = frame.columns[frame.columns.duplicated()]
+    if len(dup):
+        raise DataError(f"duplicate column names: {_preview(pd.unique(dup))}")
+
+
+def _clean_column(col: pd.Series, name: str, force_categorical: bool) -> pd.Series:
+    """Numeric columns stay numeric; text, booleans and declared categoricals become ``category``.
+
+    A text column whose values are almost all numbers is taken to be a numeric column with
+    garbage in it, and rejected with the offending value named.
+    """
+    if force_categorical or isinstance(col.dtype, pd.CategoricalDtype):
+        return col.astype("category")
+    if col.dtype.kind in "iuf":
+        return col.astype(float)
+    if col.dtype.kind == "b":
+        return col.astype(float)
+    values = col.dropna()
+    if len(values) == 0:
+        return pd.Series(np.nan, index=col.index, dtype=float)
+    parsed = pd.to_numeric(values, errors="coerce")
+    bad = parsed.isna()
+    if not bad.any():
+        return pd.to_numeric(col, errors="coerce").astype(float)
+    if bad.mean() <= 0.05 and len(values) >= 20:
+        raise DataError(
+            f"column {name!r} is numeric but holds non-numeric values such as "
+            f"{values[bad].iloc[0]!r} ({int(bad.sum())} of {len(values)})"
+        )
+    return col.astype(str).where(col.notna()).astype("category")
+
+
+def _clean_target(y: pd.Series, task: str | None) -> pd.Series:
+    if y.dtype.kind in "OUS" or isinstance(y.dtype, pd.CategoricalDtype):
+        y = y.astype(object).where(y.notna(), np.nan)
+        if task == "regression":
+            parsed = pd.to_numeric(y, errors="coerce")
+            if parsed[y.notna()].isna().any():
+                raise DataError("task 'regression' but the target holds non-numeric values")
+            y = parsed
+    elif y.dtype.kind == "b":
+        y = y.astype(int)
+    if y.dtype.kind == "f" and np.isinf(y.to_numpy()).any():
+        raise DataError(f"the target has {int(np.isinf(y.to_numpy()).sum())} infinite values")
+    if y.isna().any():
+        raise DataError(f"the target has {int(y.isna().sum())} missing (NaN) values")
+    return y
+
+
+def _preview(items: Any, n: int = 8) -> str:
+    items = [str(i) for i in items]
+    return ", ".join(items[:n]) + (f", ... ({len(items)} in all)" if len(items) > n else "")
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _load_spec(
+    spec: str, *, target: str | None, task: str | None, name: str | None, categorical: list[str] | None
+) -> Dataset:
+    prefix, _, rest = spec.partition(":")
+    if prefix == "sklearn" and rest:
+        return _load_sklearn(rest, task=task)
+    if prefix in ("openml", "openml-task") and rest:
+        from metahpo import openml_source
+
+        loader = openml_source.load_task if prefix == "openml-task" else openml_source.load_dataset
+        return loader(_parse_id(rest, spec), target=target, task=task)
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return load_pmlb(path, task=task)
+    if not path.exists():
+        raise DataError(
+            f"no such file or folder: {spec!r} (or use sklearn:NAME, openml:ID, openml-task:ID)"
+        )
+    frame, arff_target = read_table(path)
+    target = target or arff_target or "target"
+    if target not in frame.columns:
+        raise DataError(f"target column {target!r} not found in {path.name}; columns are {_preview(frame.columns)}")
+    _check_columns(frame)
+    return from_arrays(
+        frame.drop(columns=[target]),
+        frame[target],
+        task=task,
+        name=name or _stem(path),
+        source=str(path),
+        categorical=categorical,
+    )
+
+
+def _parse_id(text: str, spec: str) -> int:
+    if not text.isdigit():
+        raise DataError(f"{spec!r}: the OpenML id must be a whole number")
+    return int(text)
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".gz", ".csv", ".tsv", ".parquet", ".arff", ".txt"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def read_table(path: Path) -> tuple[pd.DataFrame, str | None]:
+    """Read a CSV/TSV (gzipped too), Parquet or ARFF file.
+
+    Returns the frame and, for ARFF files, the name of the last attribute (the customary target).
+    """
+    suffixes = [s.lower() for s in path.suffixes]
+    try:
+        if ".parquet" in suffixes:
+            return pd.read_parquet(path), None
+        if ".arff" in suffixes:
+            return _read_arff(path)
+        sep = "\t" if ".tsv" in suffixes or ".txt" in suffixes else ","
+        frame = pd.read_csv(path, sep=sep, na_values=["?"], keep_default_na=True)
+    except (OSError, ValueError, ImportError, EOFError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from exc
+    if frame.shape[1] < 2 and sep == ",":
+        raise DataError(f"{path.name} has a single column; is it separated by something other than commas?")
+    return frame, None
+
+
+def _read_arff(path: Path) -> tuple[pd.DataFrame, str | None]:
+    import arff  # liac-arff, installed with openml
+
+    with open(path) as fh:
+        try:
+            content = arff.load(fh)
+        except arff.ArffException as exc:
+            raise DataError(f"cannot read ARFF file {path}: {exc}") from exc
+    names = [a[0] for a in content["attributes"]]
+    frame = pd.DataFrame(content["data"], columns=names)
+    for attr_name, kind in content["attributes"]:
+        if isinstance(kind, list):
+            frame[attr_name] = frame[attr_name].astype(object)
+    return frame, names[-1]
+
+
+def _load_sklearn(name: str, task: str | None) -> Dataset:
+    from sklearn import datasets as skd
+
+    if name not in SKLEARN_DATASETS:
+        raise DataError(f"unknown scikit-learn dataset {name!r}; choose from {', '.join(SKLEARN_DATASETS)}")
+    bunch = getattr(skd, f"load_{name}")(as_frame=True)
+    return from_arrays(bunch.data, bunch.target, task=task, name=name, source=f"sklearn:{name}")
+
+
+# --------------------------------------------------------------------------- PMLB layout
+
+_FEATURE_RE = re.compile(r"^\s*-\s*name:\s*(?P<name>.+?)\s*$\n^\s*type:\s*(?P<type>\w+)", re.M)
+_TASK_RE = re.compile(r"^task:\s*(\w+)", re.M)
+
+
+def load_pmlb(folder: Path | str, task: str | None = None, max_rows: int | None = None) -> Dataset:
+    """Load one dataset in the PMLB layout: ``NAME/NAME.tsv.gz`` plus ``NAME/metadata.yaml``.
+
+    The label column is ``target``; features that ``metadata.yaml`` lists as ``categorical`` get
+    the ``category`` dtype. ``max_rows`` caps the rows with a seeded, stratified subsample.
+    """
+    folder = Path(folder)
+    name = folder.name
+    data_file = folder / f"{name}.tsv.gz"
+    if not data_file.exists():
+        raise DataError(f"{folder} is not a PMLB dataset folder: {data_file.name} is missing")
+    meta_file = folder / "metadata.yaml"
+    meta = meta_file.read_text() if meta_file.exists() else ""
+    categorical = [m["name"].strip("'\"") for m in _FEATURE_RE.finditer(meta) if m["type"] == "categorical"]
+    frame, _ = read_table(data_file)
+    if "target" not in frame.columns:
+        raise DataError(f"{data_file} has no 'target' column")
+    meta_task = _TASK_RE.search(meta)
+    if task is None and meta_task and meta_task.group(1) == "regression":
+        task = "regression"
+    elif task is None and meta_task and meta_task.group(1) == "classification":
+        task = "binary" if frame["target"].nunique() == 2 else "multiclass"
+    dataset = from_arrays(
+        frame.drop(columns=["target"]),
+        frame["target"],
+        task=task,
+        name=name,
+        source=str(folder),
+        categorical=[c for c in categorical if c in frame.columns],
+    )
+    return dataset if max_rows is None else dataset.subsample(max_rows)

@@ -1,0 +1,276 @@
+"""Score one configuration on one dataset by K-fold cross-validation.
+
+Each fold trains LightGBM on its training part with early stopping on its validation part, then
+scores the validation part with every metric the knowledge base stores for the task (so that a
+user's choice of metric never needs a re-run) plus, if asked, any scikit-learn scorer. A
+configuration that crashes or runs out of time comes back as a failed :class:`Evaluation`, never as
+an exception, so one bad trial cannot stop a search or a knowledge-base build.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn import metrics as skm
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from metahpo.datasets import Dataset, check_dataset
+from metahpo.exceptions import ConfigError
+from metahpo.spaces import LIGHTGBM, Config, SearchSpace
+
+METRICS: dict[str, tuple[str, ...]] = {
+    "binary": ("roc_auc", "neg_log_loss", "accuracy"),
+    "multiclass": ("neg_log_loss", "accuracy", "balanced_accuracy"),
+    "regression": ("r2", "neg_root_mean_squared_error", "neg_mean_absolute_error"),
+}
+"""The metrics scored on every fold, per task; the first is the task's default. Greater is better."""
+
+EARLY_STOPPING_ROUNDS = 30
+
+Folds = list[tuple[np.ndarray, np.ndarray]]
+
+
+def default_metric(task: str) -> str:
+    """The default metric of a task: ROC AUC, negative log loss or R²."""
+    return METRICS[task][0]
+
+
+def check_metric(metric: str | None, task: str) -> str:
+    """Return ``metric`` (or the task's default) if scikit-learn knows it, else raise ConfigError."""
+    if metric is None:
+        return default_metric(task)
+    if metric in METRICS[task] or metric in skm.get_scorer_names():
+        return metric
+    raise ConfigError(f"unknown metric {metric!r}; use a scikit-learn scorer name, e.g. {', '.join(METRICS[task])}")
+
+
+@dataclass
+class Evaluation:
+    """The outcome of cross-validating one configuration.
+
+    Attributes
+    ----------
+    config : dict
+        The configuration evaluated.
+    metric : str
+        The primary metric; ``score`` is its mean over the folds.
+    scores : dict
+        Mean score per metric (greater is better).
+    fold_scores : dict
+        Per-fold scores per metric.
+    best_iteration : int
+        Boosting rounds early stopping chose (median over folds), or the fixed number.
+    fit_time : float
+        Seconds spent in LightGBM's fit and predict, summed over folds.
+    total_time : float
+        Seconds for the whole evaluation; ``total_time - fit_time`` is metahpo's overhead.
+    status : {"ok", "failed", "timeout"}
+    error : str
+        The error for a failed evaluation.
+    oof : numpy.ndarray or None
+        Out-of-fold predictions (probabilities for classification), if they were asked for.
+    """
+
+    config: Config
+    metric: str
+    scores: dict[str, float] = field(default_factory=dict)
+    fold_scores: dict[str, list[float]] = field(default_factory=dict)
+    best_iteration: int = 0
+    fit_time: float = 0.0
+    total_time: float = 0.0
+    status: str = "ok"
+    error: str = ""
+    oof: np.ndarray | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def score(self) -> float:
+        return self.scores.get(self.metric, float("nan")) if self.ok else float("nan")
+
+
+class _TimeoutError(Exception):
+    pass
+
+
+def make_folds(dataset: Dataset, cv: int = 5, random_state: int = 0) -> Folds:
+    """Fixed (stratified, for classification) shuffled K-fold splits of ``dataset``."""
+    check_dataset(dataset, cv=cv)
+    if dataset.is_classification:
+        min_count = int(dataset.y.value_counts().min())
+        splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
+        if min_count < cv:  # stratification is impossible; plain shuffled folds keep every row used
+            splitter = KFold(n_splits=cv, shuffle=True, random_state=random_state)
+        return [(tr, va) for tr, va in splitter.split(dataset.X, dataset.y)]
+    splitter = KFold(n_splits=cv, shuffle=True, random_state=random_state)
+    return list(splitter.split(dataset.X))
+
+
+def make_estimator(
+    config: Config,
+    task: str,
+    *,
+    space: SearchSpace = LIGHTGBM,
+    n_estimators: int | None = None,
+    random_state: int = 0,
+    n_jobs: int = 1,
+) -> Any:
+    """An unfitted LightGBM estimator for ``config``.
+
+    ``n_estimators`` overrides the configuration's own number of rounds; without either, the
+    space's cap applies (and early stopping is expected to cut it).
+    """
+    import lightgbm as lgb
+
+    params = space.estimator_params(config)
+    params["n_estimators"] = int(n_estimators or params.get("n_estimators") or space.max_rounds)
+    cls = lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier
+    return cls(**params, random_state=random_state, n_jobs=n_jobs)
+
+
+def evaluate(
+    config: Config,
+    dataset: Dataset,
+    *,
+    folds: Folds | None = None,
+    cv: int = 5,
+    metric: str | None = None,
+    space: SearchSpace = LIGHTGBM,
+    random_state: int = 0,
+    early_stopping_rounds: int = EARLY_STOPPING_ROUNDS,
+    timeout: float | None = None,
+    n_jobs: int = 1,
+    keep_oof: bool = False,
+) -> Evaluation:
+    """Cross-validate ``config`` on ``dataset``.
+
+    Parameters
+    ----------
+    config : dict
+        A configuration of ``space``. With ``n_estimators`` it trains exactly that many rounds;
+        without, early stopping on each fold's validation part picks the number.
+    dataset : Dataset
+    folds : list of (train, validation) index arrays, optional
+        Fixed folds, e.g. from :func:`make_folds`, so that every trial of a search sees the same.
+    cv : int
+        Number of folds when ``folds`` is not given.
+    metric : str, optional
+        The primary metric (a scikit-learn scorer name); default by task.
+    timeout : float, optional
+        Seconds after which training stops and the evaluation is recorded as ``"timeout"``.
+    keep_oof : bool
+        Keep out-of-fold predictions (for ensembles).
+
+    Returns
+    -------
+    Evaluation
+        Never raises for a configuration that fails to train; the failure is recorded.
+    """
+    metric = check_metric(metric, dataset.task)
+    space.validate(config)
+    folds = folds if folds is not None else make_folds(dataset, cv, random_state)
+    result = Evaluation(config=dict(config), metric=metric)
+    start = time.perf_counter()
+    y, n_classes = _encode_target(dataset)
+    extra = [] if metric in METRICS[dataset.task] else [metric]
+    names = list(METRICS[dataset.task]) + extra
+    fold_scores: dict[str, list[float]] = {m: [] for m in names}
+    iterations: list[int] = []
+    oof = _empty_oof(len(y), n_classes) if keep_oof else None
+    try:
+        for train, valid in folds:
+            model = make_estimator(config, dataset.task, space=space, random_state=random_state, n_jobs=n_jobs)
+            fit_start = time.perf_counter()
+            _fit(model, dataset, y, train, valid, config, early_stopping_rounds, timeout, start)
+            pred = _predict(model, dataset.X.iloc[valid], n_classes)
+            result.fit_time += time.perf_counter() - fit_start
+            iterations.append(int(model.best_iteration_ or model.n_estimators))
+            for name, value in _score_predictions(dataset.task, y[valid], pred, n_classes).items():
+                fold_scores[name].append(value)
+            for name in extra:
+                scorer = skm.get_scorer(name)
+                fold_scores[name].append(float(scorer(model, dataset.X.iloc[valid], y[valid])))
+            if oof is not None:
+                oof[valid] = pred
+    except _TimeoutError:
+        result.status, result.error = "timeout", f"stopped after {timeout:g} s"
+    except Exception as exc:  # a crashing configuration is a recorded failure
+        result.status = "failed"
+        result.error = f"{type(exc).__name__}: {exc}".strip()[:500] or traceback.format_exc(limit=1)
+    result.total_time = time.perf_counter() - start
+    if result.ok:
+        result.fold_scores = fold_scores
+        result.scores = {m: float(np.nanmean(v)) if np.isfinite(v).any() else float("nan") for m, v in fold_scores.items()}
+        result.best_iteration = int(np.median(iterations))
+        result.oof = oof
+    return result
+
+
+def _encode_target(dataset: Dataset) -> tuple[np.ndarray, int]:
+    if not dataset.is_classification:
+        return dataset.y.to_numpy(float), 0
+    codes = np.searchsorted(dataset.classes, dataset.y.to_numpy())
+    return codes.astype(int), len(dataset.classes)
+
+
+def _empty_oof(n_rows: int, n_classes: int) -> np.ndarray:
+    shape = (n_rows,) if n_classes == 0 else (n_rows, n_classes)
+    return np.full(shape, np.nan, dtype=np.float32)
+
+
+def _fit(model, dataset, y, train, valid, config, patience, timeout, start) -> None:
+    import lightgbm as lgb
+
+    callbacks = []
+    if timeout is not None:
+
+        def _stop_on_timeout(env: Any) -> None:
+            if time.perf_counter() - start > timeout:
+                raise _TimeoutError
+
+        callbacks.append(_stop_on_timeout)
+    X_train, y_train = dataset.X.iloc[train], y[train]
+    if "n_estimators" in config:
+        model.fit(X_train, y_train, callbacks=callbacks)
+        return
+    callbacks.append(lgb.early_stopping(patience, first_metric_only=True, verbose=False))
+    model.fit(X_train, y_train, eval_X=dataset.X.iloc[valid], eval_y=y[valid], callbacks=callbacks)
+
+
+def _predict(model, X, n_classes: int) -> np.ndarray:
+    """Predictions aligned to all classes, also when a training fold lacked some class."""
+    if n_classes == 0:
+        return model.predict(X)
+    proba = np.zeros((len(X), n_classes))
+    proba[:, model.classes_] = model.predict_proba(X)
+    return proba
+
+
+def _score_predictions(task: str, y: np.ndarray, pred: np.ndarray, n_classes: int) -> dict[str, float]:
+    if task == "regression":
+        return {
+            "r2": float(skm.r2_score(y, pred)) if len(y) > 1 else float("nan"),
+            "neg_root_mean_squared_error": -float(np.sqrt(np.mean((y - pred) ** 2))),
+            "neg_mean_absolute_error": -float(np.mean(np.abs(y - pred))),
+        }
+    labels = np.arange(n_classes)
+    proba = np.clip(pred, 1e-15, 1.0)
+    proba /= proba.sum(axis=1, keepdims=True)
+    predicted = pred.argmax(axis=1)
+    scores = {
+        "neg_log_loss": -float(skm.log_loss(y, proba, labels=labels)),
+        "accuracy": float(np.mean(predicted == y)),
+    }
+    if task == "binary":
+        scores["roc_auc"] = float(skm.roc_auc_score(y, pred[:, 1])) if len(np.unique(y)) == 2 else float("nan")
+    else:
+        present = np.unique(y)
+        recall = [np.mean(predicted[y == c] == c) for c in present]
+        scores["balanced_accuracy"] = float(np.mean(recall))
+    return scores

@@ -1,0 +1,483 @@
+"""The knowledge base: past tuning runs, indexed by dataset meta-features.
+
+On disk a knowledge base is a folder of plain data, no code and no pickle::
+
+    manifest.json            schema version, model family, search-space version, metrics, provenance
+    datasets/*.csv[.gz]      one row per dataset: id, name, source, task, rows, features, meta-features
+    configurations/*.csv[.gz] one row per configuration: id, family, origin, parameters as JSON
+    runs/*.csv[.gz]          one row per (dataset, configuration) evaluation: every metric's mean and
+                             per-fold scores, best iteration, times, status, error, version, time
+
+Each table is a set of part files. Appending writes a new part (to a temporary name, then an atomic
+rename), so earlier rows are never rewritten and two processes can append at once. A long build
+streams rows into a *live* part of its own, flushed row by row, each row closed by an ``end`` marker
+so that a row torn by a kill is recognised and dropped; :meth:`KnowledgeBase.compact` folds parts
+into one compressed file. Loading validates the manifest and every part and names the file at fault.
+
+In memory, :class:`KnowledgeBase` holds the three tables as DataFrames. It may be sparse (a user's
+own history without the full dataset x configuration matrix); :meth:`KnowledgeBase.matrix` gives the
+dataset x configuration score matrix with NaN where nothing was run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from metahpo import __version__
+from metahpo.evaluation import METRICS, Evaluation, default_metric
+from metahpo.exceptions import KnowledgeBaseError
+from metahpo.spaces import Config, config_id, get_space
+
+SCHEMA_VERSION = 1
+_PACKAGE = Path(__file__).resolve().parent
+SHIPPED_PATHS = (_PACKAGE / "_shipped_kb", _PACKAGE.parent / "knowledge_base")
+"""Where the shipped knowledge base is: inside an installed package, or beside it in a checkout."""
+
+ALL_METRICS = tuple(dict.fromkeys(m for ms in METRICS.values() for m in ms))
+
+DATASET_COLUMNS = ("dataset_id", "name", "source", "task", "n_rows", "n_features")
+CONFIG_COLUMNS = ("config_id", "family", "origin", "params")
+RUN_COLUMNS = (
+    "dataset_id",
+    "config_id",
+    "status",
+    "error",
+    *(f"score_{m}" for m in ALL_METRICS),
+    *(f"folds_{m}" for m in ALL_METRICS),
+    "best_iteration",
+    "fit_time",
+    "total_time",
+    "cv",
+    "metahpo_version",
+    "time",
+)
+_END = "end"
+"""Last column of every row written: a row without it was torn by a kill and is dropped."""
+
+_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "datasets": (DATASET_COLUMNS, ("dataset_id",)),
+    "configurations": (CONFIG_COLUMNS, ("config_id",)),
+    "runs": (RUN_COLUMNS, ("dataset_id", "config_id")),
+}
+
+
+@dataclass
+class KnowledgeBase:
+    """Datasets, configurations and runs, as three DataFrames.
+
+    Use :meth:`load` to read one from disk (or :func:`load_shipped` for the one metahpo ships),
+    :meth:`add_dataset`, :meth:`add_configuration` and :meth:`add_evaluation` to grow one in memory,
+    and :meth:`save` / :func:`append` to write.
+    """
+
+    datasets: pd.DataFrame
+    configurations: pd.DataFrame
+    runs: pd.DataFrame
+    family: str = "lightgbm"
+    space_version: str = ""
+    provenance: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def empty(cls, family: str = "lightgbm") -> KnowledgeBase:
+        """A knowledge base with no rows, for the search space of ``family``."""
+        return cls(
+            datasets=pd.DataFrame(columns=list(DATASET_COLUMNS)),
+            configurations=pd.DataFrame(columns=list(CONFIG_COLUMNS)),
+            runs=_coerce_runs(pd.DataFrame(columns=list(RUN_COLUMNS))),
+            family=family,
+            space_version=get_space(family).version,
+            provenance={},
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> KnowledgeBase:
+        """Read and validate the knowledge base in folder ``path``.
+
+        Raises
+        ------
+        KnowledgeBaseError
+            If the folder, the manifest or a part file is missing, truncated or malformed.
+        """
+        root = Path(path)
+        manifest = read_manifest(root)
+        tables = {name: _read_table(root, name) for name in _TABLES}
+        kb = cls(
+            datasets=tables["datasets"],
+            configurations=tables["configurations"],
+            runs=_coerce_runs(tables["runs"]),
+            family=manifest["family"],
+            space_version=manifest["space_version"],
+            provenance=manifest.get("provenance", {}),
+        )
+        kb._check_references(root)
+        return kb
+
+    def merge(self, other: KnowledgeBase) -> KnowledgeBase:
+        """A new knowledge base holding both; where both ran a pair, ``other``'s run wins."""
+        if other.family != self.family:
+            raise KnowledgeBaseError(f"cannot merge a {other.family} knowledge base into a {self.family} one")
+        def combine(a: pd.DataFrame, b: pd.DataFrame, key: tuple[str, ...]) -> pd.DataFrame:
+            frames = [f for f in (a, b) if len(f)]
+            if not frames:
+                return a
+            return pd.concat(frames, ignore_index=True).drop_duplicates(list(key), keep="last").reset_index(drop=True)
+
+        return KnowledgeBase(
+            datasets=combine(self.datasets, other.datasets, _TABLES["datasets"][1]),
+            configurations=combine(self.configurations, other.configurations, _TABLES["configurations"][1]),
+            runs=_coerce_runs(combine(self.runs, other.runs, _TABLES["runs"][1])),
+            family=self.family,
+            space_version=self.space_version,
+            provenance={**(self.provenance or {}), **(other.provenance or {})},
+        )
+
+    def add_dataset(
+        self, dataset_id: str, *, name: str, task: str, n_rows: int, n_features: int,
+        metafeatures: Mapping[str, float], source: str = "",
+    ) -> None:
+        """Add (or replace) a dataset row with its meta-features."""
+        row = {"dataset_id": dataset_id, "name": name, "source": source, "task": task,
+               "n_rows": n_rows, "n_features": n_features, **{f"mf_{k}": v for k, v in metafeatures.items()}}
+        self.datasets = _upsert(self.datasets, pd.DataFrame([row]), ["dataset_id"])
+
+    def add_configuration(self, config: Config, origin: str = "") -> str:
+        """Add a configuration (validated against the space) and return its id."""
+        get_space(self.family).validate(config)
+        cid = config_id(config)
+        if cid not in set(self.configurations["config_id"]):
+            row = pd.DataFrame([configuration_row(config, self.family, origin)])
+            self.configurations = _upsert(self.configurations, row, ["config_id"])
+        return cid
+
+    def add_evaluation(self, dataset_id: str, evaluation: Evaluation, cv: int, origin: str = "") -> None:
+        """Record an evaluation (adding its configuration if new)."""
+        self.add_configuration(evaluation.config, origin)
+        row = pd.DataFrame([run_row(dataset_id, evaluation, cv)])
+        self.runs = _coerce_runs(_upsert(self.runs, row, ["dataset_id", "config_id"]))
+
+    # ------------------------------------------------------------------ views
+
+    @property
+    def metafeature_names(self) -> list[str]:
+        return [c[3:] for c in self.datasets.columns if c.startswith("mf_")]
+
+    def metafeatures(self, task: str | None = None) -> pd.DataFrame:
+        """Meta-features of the datasets (of one task), indexed by dataset id."""
+        frame = self.datasets if task is None else self.datasets[self.datasets["task"] == task]
+        mf = frame.set_index("dataset_id")[[f"mf_{n}" for n in self.metafeature_names]]
+        return mf.rename(columns=lambda c: c[3:]).astype(float)
+
+    def params(self, config_ids: Iterable[str]) -> list[Config]:
+        """The parameters of configurations, in the order asked."""
+        table = self.configurations.set_index("config_id")["params"]
+        return [json.loads(table[c]) for c in config_ids]
+
+    def matrix(self, metric: str | None = None, task: str | None = None) -> pd.DataFrame:
+        """Dataset x configuration matrix of mean scores (NaN where not run or failed).
+
+        ``metric`` defaults to the default metric of ``task``; ``task`` to every task of the KB
+        (then ``metric`` must be given, or each dataset uses its own task's default).
+        """
+        runs = self.runs[self.runs["status"] == "ok"]
+        tasks = runs["dataset_id"].map(self.datasets.set_index("dataset_id")["task"])
+        if task is not None:
+            runs, tasks = runs[tasks == task], tasks[tasks == task]
+        if metric is not None and metric not in ALL_METRICS:
+            raise KnowledgeBaseError(f"the knowledge base stores no metric {metric!r}; it has {', '.join(ALL_METRICS)}")
+        score = pd.Series(np.nan, index=runs.index)
+        for t in tasks.dropna().unique():
+            rows = tasks == t
+            score[rows] = runs.loc[rows, f"score_{metric or default_metric(t)}"]
+        return runs.assign(_score=score).pivot_table(
+            index="dataset_id", columns="config_id", values="_score", aggfunc="mean"
+        )
+
+    def normalized(self, metric: str | None = None, task: str | None = None) -> pd.DataFrame:
+        """The score matrix scaled per dataset to [0, 1]: 0 the worst configuration run, 1 the best.
+
+        A dataset on which every configuration scored the same gets 1 everywhere it was run.
+        """
+        m = self.matrix(metric, task)
+        lo, hi = m.min(axis=1), m.max(axis=1)
+        norm = m.sub(lo, axis=0).div((hi - lo).replace(0.0, np.nan), axis=0)
+        return norm.mask(norm.isna() & m.notna(), 1.0)
+
+    def info(self) -> dict[str, Any]:
+        """Counts: datasets (per task), configurations, runs, failures, and matrix density."""
+        ok = self.runs[self.runs["status"] == "ok"]
+        n_d, n_c = len(self.datasets), len(self.configurations)
+        pairs = ok[["dataset_id", "config_id"]].drop_duplicates()
+        return {
+            "family": self.family,
+            "space_version": self.space_version,
+            "n_datasets": n_d,
+            "n_configurations": n_c,
+            "n_runs": len(self.runs),
+            "n_failed": int((self.runs["status"] != "ok").sum()),
+            "density": float(len(pairs) / (n_d * n_c)) if n_d and n_c else 0.0,
+            "datasets_per_task": {t: int(n) for t, n in self.datasets["task"].value_counts().sort_index().items()},
+            "metafeatures": len(self.metafeature_names),
+        }
+
+    def without(self, dataset_ids: Iterable[str]) -> KnowledgeBase:
+        """A copy without some datasets and their runs (for leave-one-out evaluation)."""
+        drop = set(dataset_ids)
+        return KnowledgeBase(
+            datasets=self.datasets[~self.datasets["dataset_id"].isin(drop)].reset_index(drop=True),
+            configurations=self.configurations,
+            runs=self.runs[~self.runs["dataset_id"].isin(drop)].reset_index(drop=True),
+            family=self.family,
+            space_version=self.space_version,
+            provenance=self.provenance,
+        )
+
+    # ------------------------------------------------------------------ writing
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the whole knowledge base to folder ``path`` as one compressed part per table.
+
+        Parts already in the folder are replaced only after the new ones are in place.
+        """
+        root = Path(path)
+        old = {name: sorted((root / name).glob("*.csv*")) for name in _TABLES}
+        write_manifest(root, self.family, self.space_version, self.provenance or {})
+        for name, frame in (("datasets", self.datasets), ("configurations", self.configurations), ("runs", self.runs)):
+            _write_part(root / name, frame, _TABLES[name][0], compress=True)
+        for files in old.values():
+            for f in files:
+                f.unlink(missing_ok=True)
+        return root
+
+    def compact(self, path: str | os.PathLike) -> None:
+        """Fold every part file of the knowledge base at ``path`` into one per table."""
+        root = Path(path)
+        for name in _TABLES:
+            parts = _parts(root / name)
+            if len(parts) > 1 or any(not p.name.endswith(".gz") for p in parts):
+                frame = _read_table(root, name, parts)
+                _write_part(root / name, frame, _TABLES[name][0], compress=True)
+                for p in parts:
+                    p.unlink(missing_ok=True)
+
+    def _check_references(self, root: Path) -> None:
+        unknown = set(self.runs["dataset_id"]) - set(self.datasets["dataset_id"])
+        unknown_c = set(self.runs["config_id"]) - set(self.configurations["config_id"])
+        if unknown or unknown_c:
+            what = sorted(unknown)[:3] or sorted(unknown_c)[:3]
+            raise KnowledgeBaseError(f"knowledge base {root}: runs refer to unknown datasets/configurations {what}")
+
+
+# ---------------------------------------------------------------------- rows
+
+
+def configuration_row(config: Config, family: str, origin: str = "") -> dict[str, Any]:
+    return {"config_id": config_id(config), "family": family, "origin": origin,
+            "params": json.dumps(config, sort_keys=True)}
+
+
+def run_row(dataset_id: str, evaluation: Evaluation, cv: int) -> dict[str, Any]:
+    """One row of the runs table for an evaluation."""
+    row: dict[str, Any] = {
+        "dataset_id": dataset_id,
+        "config_id": config_id(evaluation.config),
+        "status": evaluation.status,
+        "error": evaluation.error,
+        "best_iteration": evaluation.best_iteration,
+        "fit_time": round(evaluation.fit_time, 4),
+        "total_time": round(evaluation.total_time, 4),
+        "cv": cv,
+        "metahpo_version": __version__,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    for m in ALL_METRICS:
+        row[f"score_{m}"] = evaluation.scores.get(m, np.nan)
+        folds = evaluation.fold_scores.get(m)
+        row[f"folds_{m}"] = json.dumps([round(v, 6) for v in folds]) if folds else ""
+    return row
+
+
+# ---------------------------------------------------------------------- files
+
+
+def read_manifest(root: Path) -> dict[str, Any]:
+    """Read and check ``manifest.json`` of the knowledge base at ``root``."""
+    if not root.is_dir():
+        raise KnowledgeBaseError(f"no knowledge base at {root}: not a folder")
+    path = root / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise KnowledgeBaseError(f"knowledge base {root} has no manifest.json") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise KnowledgeBaseError(f"corrupt manifest {path}: {exc}") from None
+    missing = {"schema_version", "family", "space_version"} - set(manifest)
+    if missing:
+        raise KnowledgeBaseError(f"manifest {path} lacks {', '.join(sorted(missing))}")
+    if manifest["schema_version"] != SCHEMA_VERSION:
+        raise KnowledgeBaseError(
+            f"knowledge base {root} has schema version {manifest['schema_version']}, "
+            f"this metahpo reads version {SCHEMA_VERSION}"
+        )
+    return manifest
+
+
+def write_manifest(root: Path, family: str, space_version: str, provenance: Mapping[str, Any]) -> None:
+    """Create the folders and write ``manifest.json`` atomically."""
+    for name in _TABLES:
+        (root / name).mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "family": family,
+        "space_version": space_version,
+        "metrics": {task: list(ms) for task, ms in METRICS.items()},
+        "metahpo_version": __version__,
+        "tables": {name: list(cols) for name, (cols, _) in _TABLES.items()},
+        "provenance": dict(provenance),
+    }
+    _atomic_write(root / "manifest.json", json.dumps(manifest, indent=2, default=str).encode())
+
+
+def append(path: str | os.PathLike, kb: KnowledgeBase) -> None:
+    """Append the rows of ``kb`` to the knowledge base at ``path`` (created if absent) as new parts.
+
+    Earlier parts are never touched, so concurrent appends from several processes are safe.
+    """
+    root = Path(path)
+    if not (root / "manifest.json").exists():
+        write_manifest(root, kb.family, kb.space_version, kb.provenance or {})
+    elif (family := read_manifest(root)["family"]) != kb.family:
+        raise KnowledgeBaseError(f"cannot append {kb.family} runs to the {family} knowledge base at {root}")
+    for name, frame in (("datasets", kb.datasets), ("configurations", kb.configurations), ("runs", kb.runs)):
+        if len(frame):
+            _write_part(root / name, frame, _TABLES[name][0], compress=True)
+
+
+class LiveWriter:
+    """Streams rows into a live part file of one table, flushed after every row.
+
+    Used by long builds: a kill loses at most the row being written, which the loader drops.
+    Each process opens its own file, so parallel workers never share one.
+    """
+
+    def __init__(self, root: str | os.PathLike, table: str) -> None:
+        self.columns = _TABLES[table][0]
+        folder = Path(root) / table
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"live-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}.csv"
+        self._fh = None
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        """Append one row; the first row fixes the columns (the table's, then any extra ones)."""
+        if self._fh is None:
+            self.columns = (*self.columns, *(k for k in row if k not in self.columns))
+            self._fh = open(self.path, "a", newline="")
+            header = True
+        else:
+            header = False
+        frame = pd.DataFrame([{**{c: row.get(c, "") for c in self.columns}, _END: 1}])
+        frame.to_csv(self._fh, index=False, header=header)
+        self._fh.flush()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def _write_part(folder: Path, frame: pd.DataFrame, columns: tuple[str, ...], compress: bool) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    extra = [c for c in frame.columns if c not in columns]
+    out = frame.reindex(columns=[*columns, *extra]).assign(**{_END: 1})
+    suffix = ".csv.gz" if compress else ".csv"
+    final = folder / f"part-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}{suffix}"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
+    os.close(fd)
+    try:
+        out.to_csv(tmp, index=False, compression={"method": "gzip", "mtime": 0} if compress else None)
+        os.replace(tmp, final)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return final
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def _parts(folder: Path) -> list[Path]:
+    """A table's part files, oldest first, so that on a repeated key the newest row wins."""
+    return sorted(folder.glob("*.csv*"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
+def _read_table(root: Path, name: str, parts: list[Path] | None = None) -> pd.DataFrame:
+    columns, key = _TABLES[name]
+    parts = _parts(root / name) if parts is None else parts
+    frames = []
+    for part in parts:
+        try:
+            frame = pd.read_csv(part, dtype={"dataset_id": str, "config_id": str, "error": str, "params": str})
+        except pd.errors.EmptyDataError:
+            continue  # a live part killed before its header was written
+        except (OSError, EOFError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise KnowledgeBaseError(f"corrupt knowledge-base file {part}: {exc}") from None
+        missing = [c for c in columns if c not in frame.columns]
+        if missing or _END not in frame.columns:
+            raise KnowledgeBaseError(f"knowledge-base file {part} lacks columns {missing or [_END]}")
+        torn = frame[_END] != 1
+        if torn.any() and (part.name.endswith(".gz") or torn.iloc[:-1].any()):
+            raise KnowledgeBaseError(f"knowledge-base file {part} is truncated or corrupt")
+        frames.append(frame[~torn].drop(columns=[_END]))
+    if not frames:
+        return pd.DataFrame(columns=list(columns))
+    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return table.drop_duplicates(list(key), keep="last").reset_index(drop=True)
+
+
+def _upsert(table: pd.DataFrame, rows: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    if not len(table):
+        return rows.reset_index(drop=True)
+    return pd.concat([table, rows], ignore_index=True).drop_duplicates(key, keep="last").reset_index(drop=True)
+
+
+def _coerce_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    runs = runs.copy()
+    for m in ALL_METRICS:
+        runs[f"score_{m}"] = pd.to_numeric(runs[f"score_{m}"], errors="coerce").astype(float)
+    for c in ("best_iteration", "fit_time", "total_time", "cv"):
+        runs[c] = pd.to_numeric(runs[c], errors="coerce").astype(float)
+    runs["error"] = runs["error"].fillna("").astype(str)
+    return runs
+
+
+def load_shipped() -> KnowledgeBase:
+    """The knowledge base that ships with metahpo."""
+    for path in SHIPPED_PATHS:
+        if (path / "manifest.json").exists():
+            return KnowledgeBase.load(path)
+    raise KnowledgeBaseError(f"the shipped knowledge base is missing (looked in {SHIPPED_PATHS[0]}); reinstall metahpo")
+
+
+def resolve(knowledge_base: KnowledgeBase | str | os.PathLike | None) -> KnowledgeBase:
+    """A knowledge base from an object, a folder, or ``None`` (the shipped one)."""
+    if knowledge_base is None:
+        return load_shipped()
+    if isinstance(knowledge_base, KnowledgeBase):
+        return knowledge_base
+    return KnowledgeBase.load(knowledge_base)

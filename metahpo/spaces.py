@@ -1,0 +1,208 @@
+"""Search spaces as data.
+
+A :class:`SearchSpace` is a model family plus a tuple of :class:`Param` s. Each parameter knows its
+search range, whether it lives on a log scale, and the wider set of values the model accepts, so
+that a space can
+
+* encode a configuration to the unit cube and decode it back (:meth:`SearchSpace.encode`,
+  :meth:`SearchSpace.decode`), which is where samplers and surrogates work;
+* sample configurations (:meth:`SearchSpace.sample`);
+* validate a configuration a user wrote (:meth:`SearchSpace.validate`), with an error that names
+  the offending parameter.
+
+The number of boosting rounds is not a searched parameter: a configuration without
+``n_estimators`` is trained with early stopping, which picks it; a configuration with
+``n_estimators`` is trained for exactly that many rounds (as LightGBM's defaults are).
+New model families are added by declaring another :class:`SearchSpace` in :data:`SPACES`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from metahpo.exceptions import ConfigError
+
+Config = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One hyperparameter.
+
+    Parameters
+    ----------
+    name : str
+        The estimator's keyword argument.
+    low, high : float
+        The search range.
+    log : bool
+        Search on a log scale.
+    integer : bool
+        Round decoded values to integers.
+    valid_low, valid_high : float, optional
+        What the estimator accepts, when wider than the search range (a configuration a user
+        gives may lie outside the search range; it is clipped when encoded).
+    """
+
+    name: str
+    low: float
+    high: float
+    log: bool = False
+    integer: bool = False
+    valid_low: float | None = None
+    valid_high: float | None = None
+
+    def encode(self, value: float) -> float:
+        value = min(max(float(value), self.low), self.high)
+        if self.log:
+            return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
+        return (value - self.low) / (self.high - self.low)
+
+    def decode(self, u: float) -> float | int:
+        u = min(max(float(u), 0.0), 1.0)
+        if self.log:
+            value = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        else:
+            value = self.low + u * (self.high - self.low)
+        if self.integer:
+            return int(min(max(round(value), self.low), self.high))
+        return float(value)
+
+    def check(self, value: Any) -> None:
+        lo = self.low if self.valid_low is None else self.valid_low
+        hi = self.high if self.valid_high is None else self.valid_high
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ConfigError(f"{self.name} must be a number, got {value!r}")
+        if self.integer and float(value) != int(value):
+            raise ConfigError(f"{self.name} must be a whole number, got {value!r}")
+        if not lo <= float(value) <= hi:
+            raise ConfigError(f"{self.name}={value!r} is outside its valid range [{lo:g}, {hi:g}]")
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """A model family's hyperparameters, its fixed settings, and its reference default.
+
+    Parameters
+    ----------
+    family : str
+        Name of the model family, e.g. ``"lightgbm"``.
+    version : str
+        Changes whenever the ranges change, so a knowledge base can tell which space it holds.
+    params : tuple of Param
+        The searched hyperparameters.
+    fixed : dict
+        Settings applied to every configuration (verbosity, bagging frequency, ...).
+    default : dict
+        The family's library defaults, as a configuration (a rival every benchmark reports).
+    max_rounds : int
+        The cap on boosting rounds when early stopping picks their number.
+    """
+
+    family: str
+    version: str
+    params: tuple[Param, ...]
+    fixed: dict[str, Any]
+    default: Config
+    max_rounds: int = 1000
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.params]
+
+    @property
+    def dim(self) -> int:
+        return len(self.params)
+
+    def encode(self, config: Config) -> np.ndarray:
+        """Map a configuration to a point of the unit cube (parameters in :attr:`names` order)."""
+        self.validate(config)
+        return np.array([p.encode(config[p.name]) for p in self.params])
+
+    def decode(self, u: np.ndarray) -> Config:
+        """Map a point of the unit cube to a configuration."""
+        u = np.asarray(u, dtype=float).ravel()
+        if u.shape != (self.dim,):
+            raise ConfigError(f"expected a point of dimension {self.dim}, got shape {u.shape}")
+        return {p.name: p.decode(x) for p, x in zip(self.params, u)}
+
+    def sample(self, n: int, random_state: int | np.random.Generator | None = None) -> list[Config]:
+        """Draw ``n`` configurations uniformly in the encoded cube (log-uniform where ``log``)."""
+        rng = np.random.default_rng(random_state)
+        return [self.decode(u) for u in rng.random((n, self.dim))]
+
+    def validate(self, config: Config) -> Config:
+        """Return ``config`` if every searched parameter is present and valid, else raise ConfigError.
+
+        ``n_estimators`` (a fixed number of rounds) is accepted too.
+        """
+        if not isinstance(config, dict):
+            raise ConfigError(f"a configuration must be a dict, got {type(config).__name__}")
+        unknown = set(config) - set(self.names) - {"n_estimators"}
+        if unknown:
+            raise ConfigError(
+                f"unknown {self.family} parameter(s) {sorted(unknown)}; expected {', '.join(self.names)}"
+            )
+        missing = [n for n in self.names if n not in config]
+        if missing:
+            raise ConfigError(f"configuration lacks {', '.join(missing)}")
+        for p in self.params:
+            p.check(config[p.name])
+        if "n_estimators" in config:
+            Param("n_estimators", 1, 100_000, integer=True).check(config["n_estimators"])
+        return config
+
+    def estimator_params(self, config: Config) -> dict[str, Any]:
+        """The keyword arguments for the estimator: the configuration plus the fixed settings."""
+        return {**self.fixed, **self.validate(config)}
+
+
+def config_id(config: Config) -> str:
+    """A short stable identifier of a configuration (its parameters rounded to 6 significant digits)."""
+    canonical = {k: float(f"{float(v):.6g}") for k, v in sorted(config.items())}
+    return hashlib.sha1(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:12]
+
+
+LIGHTGBM = SearchSpace(
+    family="lightgbm",
+    version="lightgbm-1",
+    params=(
+        Param("learning_rate", 0.01, 0.3, log=True, valid_low=1e-6, valid_high=1.0),
+        Param("num_leaves", 4, 256, log=True, integer=True, valid_low=2, valid_high=131072),
+        Param("min_child_samples", 2, 128, log=True, integer=True, valid_low=1, valid_high=100_000),
+        Param("colsample_bytree", 0.3, 1.0, valid_low=1e-3),
+        Param("subsample", 0.5, 1.0, valid_low=1e-3),
+        Param("reg_alpha", 1e-4, 10.0, log=True, valid_low=0.0, valid_high=1e6),
+        Param("reg_lambda", 1e-4, 10.0, log=True, valid_low=0.0, valid_high=1e6),
+        Param("min_split_gain", 1e-4, 1.0, log=True, valid_low=0.0, valid_high=1e6),
+    ),
+    fixed={"subsample_freq": 1, "verbosity": -1},
+    default={
+        "learning_rate": 0.1,
+        "num_leaves": 31,
+        "min_child_samples": 20,
+        "colsample_bytree": 1.0,
+        "subsample": 1.0,
+        "reg_alpha": 0.0,
+        "reg_lambda": 0.0,
+        "min_split_gain": 0.0,
+        "n_estimators": 100,
+    },
+    max_rounds=1000,
+)
+
+SPACES: dict[str, SearchSpace] = {LIGHTGBM.family: LIGHTGBM}
+
+
+def get_space(family: str) -> SearchSpace:
+    """The search space of a model family, with a clear error for an unknown one."""
+    try:
+        return SPACES[family]
+    except KeyError:
+        raise ConfigError(f"unknown model family {family!r}; known: {', '.join(SPACES)}") from None

@@ -1,0 +1,13 @@
+"""Build (or resume) a knowledge base: the same as ``metahpo kb build``.
+
+The shipped knowledge base is rebuilt with (see docs/knowledge_base.md)::
+
+    python scripts/build_knowledge_base.py ../shared/datasets/pmlb --out knowledge_base --n-jobs 2
+"""
+
+import sys
+
+from metahpo.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["kb", "build", *sys.argv[1:]]))

@@ -1,0 +1,96 @@
+"""Building a knowledge base: phases, density, resuming after a kill, broken datasets, Dask."""
+
+import pytest
+
+from metahpo.build import Builder, find_sources
+from metahpo.datasets import load
+from metahpo.exceptions import DataError
+from metahpo.knowledge_base import KnowledgeBase
+
+SMALL = dict(n_random=2, n_local=1, pool_size=3, max_rows=120, cv=2, log=lambda line: None)
+
+
+@pytest.fixture
+def data_files(tmp_path):
+    """Three small datasets as CSV files, one per task."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("iris", "breast_cancer", "diabetes"):
+        ds = load(f"sklearn:{name}").subsample(120)
+        ds.X.assign(target=ds.y).to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def _build(out, files, **kw):
+    return Builder(out, find_sources([str(p) for p in sorted(files.glob("*.csv"))]), **{**SMALL, **kw})
+
+
+def test_build_is_dense_over_the_pool(tmp_path, data_files):
+    kb = _build(tmp_path / "kb", data_files).run()
+    info = kb.info()
+    assert info["n_datasets"] == 3 and info["n_failed"] == 0
+    assert info["datasets_per_task"] == {"binary": 1, "multiclass": 1, "regression": 1}
+    assert info["metafeatures"] >= 30
+    pool = kb.configurations.loc[kb.configurations["origin"] == "pool", "config_id"]
+    assert len(pool) == 3
+    assert kb.matrix()[pool].notna().all().all()  # every pool configuration ran on every dataset
+    explore = kb.runs.merge(kb.configurations, on="config_id")
+    assert explore.groupby("dataset_id").size().min() >= 2 + 2 + 1  # defaults, random, local
+
+
+def test_rebuild_repeats_nothing(tmp_path, data_files):
+    _build(tmp_path / "kb", data_files).run()
+    before = KnowledgeBase.load(tmp_path / "kb").runs[["dataset_id", "config_id", "time"]]
+    lines = []
+    _build(tmp_path / "kb", data_files, log=lines.append).run()
+    after = KnowledgeBase.load(tmp_path / "kb").runs[["dataset_id", "config_id", "time"]]
+    assert len(after) == len(before)
+    assert sorted(map(tuple, after.to_numpy())) == sorted(map(tuple, before.to_numpy()))
+    assert any("nothing to do" in line for line in lines)
+
+
+def test_resume_after_a_kill_runs_only_what_is_missing(tmp_path, data_files):
+    out = tmp_path / "kb"
+    kb = _build(out, data_files).run()
+    pool = kb.configurations.loc[kb.configurations["origin"] == "pool", "config_id"].tolist()
+    lost = kb.runs[kb.runs["config_id"].isin(pool)].index[:2]
+    kb.runs = kb.runs.drop(index=lost)  # as if the build had been killed before these two
+    kb.save(out)
+    kept = kb.runs[["dataset_id", "config_id", "time"]]
+    lines = []
+    resumed = _build(out, data_files, log=lines.append).run()
+    finished = {line.split(":")[0]: line for line in lines if " done," in line}
+    assert sum(int(line.split("/")[1].split()[0]) for line in finished.values()) == 2  # only the lost two
+    assert resumed.matrix()[pool].notna().all().all()
+    again = resumed.runs.merge(kept, on=["dataset_id", "config_id"], suffixes=("", "_before"))
+    assert len(again) == len(kept) and (again["time"] == again["time_before"]).all()
+
+
+def test_broken_dataset_is_reported_and_the_build_goes_on(tmp_path, data_files):
+    (data_files / "broken.csv").write_text("a,target\n1,x\n2,x\n3,x\n")  # a single class
+    lines = []
+    kb = _build(tmp_path / "kb", data_files, log=lines.append).run()
+    assert kb.info()["n_datasets"] == 3
+    assert any("broken" in line and "single class" in line for line in lines)
+
+
+def test_find_sources_rejects_unknown_input(tmp_path):
+    with pytest.raises(DataError, match="no such dataset"):
+        find_sources([str(tmp_path / "missing.csv")])
+
+
+def test_find_sources_reads_a_list_file(tmp_path, data_files):
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"# datasets\n{data_files / 'iris.csv'},target\n{data_files / 'diabetes.csv'}\n")
+    assert [s.dataset_id for s in find_sources([str(listing)])] == ["iris", "diabetes"]
+
+
+def test_build_runs_on_a_local_dask_cluster(tmp_path, data_files):
+    distributed = pytest.importorskip("dask.distributed")
+    from metahpo.cli import parallel_backend
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        with parallel_backend(cluster.scheduler_address):
+            kb = _build(tmp_path / "kb", data_files, n_jobs=2).run()
+    assert kb.info()["n_datasets"] == 3 and kb.info()["n_failed"] == 0
