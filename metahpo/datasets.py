@@ -95,6 +95,8 @@ class Dataset:
             codes = pd.factorize(self.y)[0]
             counts = np.bincount(codes)
             quota = np.maximum(1, np.floor(counts * n_rows / self.n_rows)).astype(int)
+            while quota.sum() > n_rows and quota.max() > 1:  # rare classes took their one row each
+                quota[np.argmax(quota)] -= 1
             order = rng.permutation(self.n_rows)
             rank = pd.Series(codes[order]).groupby(codes[order]).cumcount().to_numpy()
             keep = order[rank < quota[codes[order]]]
@@ -181,8 +183,8 @@ def from_arrays(
 ) -> Dataset:
     """Make a :class:`Dataset` from features and target, cleaning and validating both."""
     frame = X.copy() if isinstance(X, pd.DataFrame) else _array_to_frame(X)
-    _check_columns(frame)
     frame.columns = [str(c) for c in frame.columns]
+    _check_columns(frame)
     target = pd.Series(np.asarray(y).ravel() if not isinstance(y, pd.Series) else y.to_numpy())
     if len(target) != len(frame):
         raise DataError(f"X has {len(frame)} rows but y has {len(target)}")
@@ -231,8 +233,12 @@ def check_dataset(dataset: Dataset, cv: int = 2) -> Dataset:
             raise DataError(f"the target of {dataset.name!r} has a single class ({dataset.y.iloc[0]!r})")
         if dataset.task == "binary" and n_classes != 2:
             raise DataError(f"task 'binary' but the target has {n_classes} classes")
-    elif not np.all(np.isfinite(dataset.y.to_numpy(float))):
-        raise DataError(f"the target of {dataset.name!r} has infinite values")
+    else:
+        values = pd.to_numeric(dataset.y, errors="coerce")
+        if values.isna().any():
+            raise DataError(f"task 'regression' but the target of {dataset.name!r} holds non-numeric values")
+        if not np.all(np.isfinite(values.to_numpy(float))):
+            raise DataError(f"the target of {dataset.name!r} has infinite values")
     return dataset
 
 

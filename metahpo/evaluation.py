@@ -240,7 +240,14 @@ def _fit(model, dataset, y, train, valid, config, patience, timeout, start) -> N
         model.fit(X_train, y_train, callbacks=callbacks)
         return
     callbacks.append(lgb.early_stopping(patience, first_metric_only=True, verbose=False))
-    model.fit(X_train, y_train, eval_X=dataset.X.iloc[valid], eval_y=y[valid], callbacks=callbacks)
+    y_valid, X_valid = y[valid], dataset.X.iloc[valid]
+    if dataset.is_classification:
+        # LightGBM encodes the training labels it sees but not eval_y: encode alike, and drop
+        # validation rows of classes the training part lacks (early stopping cannot score them)
+        seen = np.unique(y_train)
+        known = np.isin(y_valid, seen)
+        X_valid, y_valid = X_valid[known], np.searchsorted(seen, y_valid[known])
+    model.fit(X_train, y_train, eval_X=X_valid, eval_y=y_valid, callbacks=callbacks)
 
 
 def _predict(model, X, n_classes: int) -> np.ndarray:

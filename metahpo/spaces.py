@@ -79,10 +79,10 @@ class Param:
         hi = self.high if self.valid_high is None else self.valid_high
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise ConfigError(f"{self.name} must be a number, got {value!r}")
+        if not lo <= float(value) <= hi:  # NaN fails this too
+            raise ConfigError(f"{self.name}={value!r} is outside its valid range [{lo:g}, {hi:g}]")
         if self.integer and float(value) != int(value):
             raise ConfigError(f"{self.name} must be a whole number, got {value!r}")
-        if not lo <= float(value) <= hi:
-            raise ConfigError(f"{self.name}={value!r} is outside its valid range [{lo:g}, {hi:g}]")
 
 
 @dataclass(frozen=True)

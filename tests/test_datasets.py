@@ -1,0 +1,597 @@
+"""Tests of :mod:`metahpo.datasets`: every input form of ``load``, task inference, errors, subsampling."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metahpo.datasets import (
+    SKLEARN_DATASETS,
+    Dataset,
+    check_dataset,
+    from_arrays,
+    infer_task,
+    load,
+    load_pmlb,
+    read_table,
+)
+from metahpo.exceptions import DataError, MetahpoError
+
+
+def _frame(n: int = 40, seed: int = 0) -> pd.DataFrame:
+    """A small mixed frame: numeric, integer, text, boolean features and a binary text target."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "num": rng.normal(size=n),
+            "count": rng.integers(0, 10, size=n),
+            "colour": rng.choice(["red", "green", "blue"], size=n),
+            "flag": rng.random(n) < 0.5,
+            "label": np.where(np.arange(n) % 2 == 0, "yes", "no"),
+        }
+    )
+
+
+def _numeric_frame(n: int = 30, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {"a": rng.normal(size=n), "b": rng.integers(0, 5, size=n).astype(float), "target": np.arange(n) % 3}
+    )
+
+
+# --------------------------------------------------------------------------- input forms
+
+
+def test_dataframe_with_target_column():
+    ds = load(_frame(), target="label")
+    assert isinstance(ds, Dataset)
+    assert ds.task == "binary"
+    assert ds.n_rows == 40 and ds.n_features == 4
+    assert list(ds.X.columns) == ["num", "count", "colour", "flag"]
+    assert "label" not in ds.X.columns
+    assert set(ds.y) == {"yes", "no"}
+    assert sorted(ds.classes) == ["no", "yes"]
+    assert ds.is_classification
+    assert ds.name == "dataset"
+
+
+def test_text_columns_become_category_and_others_numeric():
+    ds = load(_frame(), target="label")
+    assert isinstance(ds.X["colour"].dtype, pd.CategoricalDtype)
+    assert set(ds.X["colour"].cat.categories) == {"red", "green", "blue"}
+    assert ds.categorical == ("colour",)
+    for col in ("num", "count", "flag"):
+        assert pd.api.types.is_numeric_dtype(ds.X[col]), col
+        assert not isinstance(ds.X[col].dtype, pd.CategoricalDtype), col
+
+
+def test_booleans_are_numeric_zero_one():
+    frame = _frame()
+    ds = load(frame, target="label")
+    assert pd.api.types.is_float_dtype(ds.X["flag"])
+    np.testing.assert_array_equal(ds.X["flag"].to_numpy(), frame["flag"].to_numpy().astype(float))
+
+
+def test_numeric_strings_are_parsed_as_numbers():
+    frame = pd.DataFrame({"s": [str(i / 2) for i in range(30)], "y": np.arange(30) % 2})
+    ds = load(frame, target="y")
+    assert pd.api.types.is_float_dtype(ds.X["s"])
+    assert ds.X["s"].iloc[3] == 1.5
+
+
+def test_numpy_arrays_x_y():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(25, 3))
+    y = rng.normal(size=25)
+    ds = load(X, y)
+    assert ds.task == "regression"
+    assert list(ds.X.columns) == ["x0", "x1", "x2"]
+    np.testing.assert_allclose(ds.X.to_numpy(), X)
+    np.testing.assert_allclose(ds.y.to_numpy(), y)
+    assert ds.y.dtype == float
+
+
+def test_one_dimensional_x_is_one_feature():
+    ds = load(np.arange(10.0), np.arange(10) % 2)
+    assert ds.n_features == 1 and ds.n_rows == 10
+    assert ds.task == "binary"
+
+
+def test_tuple_x_y():
+    X = np.arange(20.0).reshape(10, 2)
+    y = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2, 0])
+    ds = load((X, y))
+    assert ds.task == "multiclass"
+    assert ds.n_rows == 10 and ds.n_features == 2
+    np.testing.assert_array_equal(ds.classes, [0, 1, 2])
+
+
+def test_frame_x_and_series_y_keep_column_names_and_reset_index():
+    X = pd.DataFrame({"p": np.arange(12.0), 7: np.arange(12.0) ** 2}, index=np.arange(100, 112))
+    y = pd.Series(np.arange(12) % 2, index=np.arange(100, 112))
+    ds = load(X, y, name="mine")
+    assert list(ds.X.columns) == ["p", "7"]
+    assert list(ds.X.index) == list(range(12))
+    assert list(ds.y.index) == list(range(12))
+    assert ds.name == "mine"
+
+
+def test_dataset_passthrough_and_task_override():
+    ds = load(_numeric_frame(), target="target")
+    assert ds.task == "multiclass"
+    assert load(ds) is ds
+    again = load(ds, task="regression")
+    assert again.task == "regression"
+    assert not again.is_classification
+    assert again.n_rows == ds.n_rows
+    assert ds.task == "multiclass"  # the original is untouched
+
+
+def test_dataset_with_y_or_target_is_an_error():
+    ds = load(_numeric_frame(), target="target")
+    with pytest.raises(DataError):
+        load(ds, np.zeros(ds.n_rows))
+    with pytest.raises(DataError):
+        load(ds, target="target")
+
+
+def test_dataset_with_text_labels_overridden_to_regression_is_a_data_error():
+    ds = load(_frame(), target="label")
+    with pytest.raises(DataError):
+        load(ds, task="regression")
+
+
+def test_csv_file(tmp_path):
+    path = tmp_path / "mydata.csv"
+    _frame().to_csv(path, index=False)
+    ds = load(path, target="label")
+    assert ds.name == "mydata"
+    assert ds.source == str(path)
+    assert ds.task == "binary"
+    assert ds.n_rows == 40 and ds.n_features == 4
+    assert isinstance(ds.X["colour"].dtype, pd.CategoricalDtype)
+    assert pd.api.types.is_float_dtype(ds.X["num"])
+
+
+def test_csv_default_target_column_and_question_mark_missing(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text("a,b,target\n1,2,0\n?,3,1\n4,?,0\n5,6,1\n")
+    ds = load(str(path))
+    assert ds.n_rows == 4
+    assert ds.X["a"].isna().sum() == 1 and ds.X["b"].isna().sum() == 1
+    assert pd.api.types.is_float_dtype(ds.X["a"])
+    assert ds.task == "binary"
+
+
+def test_tsv_file(tmp_path):
+    path = tmp_path / "t.tsv"
+    _numeric_frame().to_csv(path, sep="\t", index=False)
+    ds = load(path, target="target")
+    assert ds.name == "t"
+    assert ds.n_features == 2 and ds.n_rows == 30
+    assert ds.task == "multiclass"
+
+
+def test_gzipped_csv_file(tmp_path):
+    path = tmp_path / "g.csv.gz"
+    with gzip.open(path, "wt") as fh:
+        _numeric_frame().to_csv(fh, index=False)
+    ds = load(path, target="target")
+    assert ds.name == "g"
+    assert ds.n_rows == 30 and ds.n_features == 2
+    np.testing.assert_allclose(ds.X["a"].to_numpy(), _numeric_frame()["a"].to_numpy())
+
+
+def test_parquet_file(tmp_path):
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "p.parquet"
+    _frame().to_parquet(path)
+    ds = load(path, target="label")
+    assert ds.name == "p"
+    assert ds.task == "binary"
+    assert isinstance(ds.X["colour"].dtype, pd.CategoricalDtype)
+    assert pd.api.types.is_float_dtype(ds.X["flag"])
+    np.testing.assert_allclose(ds.X["num"].to_numpy(), _frame()["num"].to_numpy())
+
+
+ARFF = """% a tiny ARFF file
+@RELATION weather
+@ATTRIBUTE temp NUMERIC
+@ATTRIBUTE outlook {sunny,rainy,overcast}
+@ATTRIBUTE humidity REAL
+@ATTRIBUTE play {yes,no}
+@DATA
+20.5,sunny,0.3,yes
+18.0,rainy,0.8,no
+25.1,overcast,?,yes
+10.0,rainy,0.9,no
+22.0,sunny,0.4,yes
+15.5,overcast,0.7,no
+"""
+
+
+def test_arff_file_target_is_last_attribute(tmp_path):
+    path = tmp_path / "weather.arff"
+    path.write_text(ARFF)
+    ds = load(path)
+    assert ds.name == "weather"
+    assert list(ds.X.columns) == ["temp", "outlook", "humidity"]
+    assert ds.task == "binary"
+    assert set(ds.y) == {"yes", "no"}
+    assert isinstance(ds.X["outlook"].dtype, pd.CategoricalDtype)
+    assert pd.api.types.is_float_dtype(ds.X["temp"])
+    assert ds.X["humidity"].isna().sum() == 1
+
+
+def test_arff_file_explicit_target(tmp_path):
+    path = tmp_path / "weather.arff"
+    path.write_text(ARFF)
+    ds = load(path, target="outlook")
+    assert ds.task == "multiclass"
+    assert "play" in ds.X.columns and "outlook" not in ds.X.columns
+
+
+def test_read_table_returns_arff_target(tmp_path):
+    path = tmp_path / "w.arff"
+    path.write_text(ARFF)
+    frame, target = read_table(path)
+    assert target == "play"
+    assert frame.shape == (6, 4)
+    csv = tmp_path / "c.csv"
+    _numeric_frame().to_csv(csv, index=False)
+    frame, target = read_table(csv)
+    assert target is None and frame.shape == (30, 3)
+
+
+PMLB_META = """dataset: toy
+description: a toy dataset
+source: generated
+publication: none
+task: classification
+keywords:
+  - toy
+target:
+  type: categorical
+  description: the class
+features:
+  - name: a
+    type: categorical
+  - name: b
+    type: continuous
+"""
+
+
+def _pmlb_folder(tmp_path, name="toy", n_classes=2, meta=PMLB_META):
+    folder = tmp_path / name
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"a": rng.integers(0, 4, size=30), "b": rng.normal(size=30), "target": np.arange(30) % n_classes}
+    )
+    frame.to_csv(folder / f"{name}.tsv.gz", sep="\t", index=False, compression="gzip")
+    (folder / "metadata.yaml").write_text(meta)
+    return folder
+
+
+def test_pmlb_folder_binary(tmp_path):
+    folder = _pmlb_folder(tmp_path)
+    ds = load(folder)
+    assert ds.name == "toy"
+    assert ds.task == "binary"
+    assert ds.n_rows == 30 and ds.n_features == 2
+    assert isinstance(ds.X["a"].dtype, pd.CategoricalDtype)
+    assert ds.categorical == ("a",)
+    assert pd.api.types.is_float_dtype(ds.X["b"])
+
+
+def test_pmlb_folder_multiclass_as_string_path(tmp_path):
+    folder = _pmlb_folder(tmp_path, name="three", n_classes=3)
+    ds = load(str(folder))
+    assert ds.task == "multiclass"
+    assert isinstance(ds.X["a"].dtype, pd.CategoricalDtype)
+
+
+def test_pmlb_folder_regression_and_max_rows(tmp_path):
+    meta = PMLB_META.replace("task: classification", "task: regression")
+    folder = _pmlb_folder(tmp_path, name="reg", n_classes=3, meta=meta)
+    ds = load(folder)
+    assert ds.task == "regression"
+    assert ds.y.dtype == float
+    small = load_pmlb(folder, max_rows=10)
+    assert small.n_rows == 10
+
+
+def test_pmlb_folder_without_data_file_is_an_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="PMLB"):
+        load(tmp_path / "empty")
+
+
+@pytest.mark.parametrize(
+    "name, task, n_classes",
+    [("iris", "multiclass", 3), ("breast_cancer", "binary", 2), ("diabetes", "regression", 0),
+     ("wine", "multiclass", 3), ("digits", "multiclass", 10)],
+)
+def test_sklearn_datasets(name, task, n_classes):
+    ds = load(f"sklearn:{name}")
+    assert ds.task == task
+    assert ds.name == name
+    assert ds.source == f"sklearn:{name}"
+    assert len(ds.classes) == n_classes
+    assert ds.n_rows > 100 and ds.n_features >= 4
+    assert all(pd.api.types.is_numeric_dtype(ds.X[c]) for c in ds.X.columns)
+    assert name in SKLEARN_DATASETS
+
+
+def test_sklearn_dataset_task_override():
+    ds = load("sklearn:iris", task="regression")
+    assert ds.task == "regression"
+    assert ds.y.dtype == float
+
+
+# --------------------------------------------------------------------------- task inference
+
+
+@pytest.mark.parametrize(
+    "y, expected",
+    [
+        (["a", "b"] * 10, "binary"),
+        (["a", "b", "c"] * 10, "multiclass"),
+        ([True, False] * 10, "binary"),
+        ([0, 1] * 10, "binary"),
+        ([0, 1, 2, 3, 4] * 4, "multiclass"),
+        ([1.0, 2.0, 3.0] * 5, "multiclass"),
+        (list(np.linspace(0, 1, 20)), "regression"),
+        (list(range(100)), "regression"),
+    ],
+)
+def test_infer_task(y, expected):
+    assert infer_task(pd.Series(y)) == expected
+    n = len(y)
+    ds = load(np.arange(float(n)).reshape(-1, 1), np.array(y))
+    assert ds.task == expected
+
+
+def test_infer_task_text_series_with_pandas_string_dtype():
+    assert infer_task(pd.Series(["x", "y", "z", "x"], dtype="string")) == "multiclass"
+    assert infer_task(pd.Series(["x", "y"] * 3, dtype="category")) == "binary"
+
+
+def test_task_override_on_inferred_classes():
+    frame = _numeric_frame()
+    assert load(frame, target="target").task == "multiclass"
+    ds = load(frame, target="target", task="regression")
+    assert ds.task == "regression"
+    assert ds.y.dtype == float
+    frame2 = pd.DataFrame({"a": np.arange(10.0), "y": np.arange(10) % 2})
+    assert load(frame2, target="y", task="multiclass").task == "multiclass"
+
+
+def test_regression_targets_are_floats_and_classes_empty():
+    ds = load(np.arange(40.0).reshape(-1, 1), np.arange(40) * 1.5)
+    assert ds.task == "regression"
+    assert ds.y.dtype == float
+    assert len(ds.classes) == 0
+
+
+def test_explicit_categorical_columns():
+    frame = pd.DataFrame({"code": np.arange(20) % 4, "x": np.arange(20.0), "y": np.arange(20) % 2})
+    ds = load(frame, target="y", categorical=["code"])
+    assert isinstance(ds.X["code"].dtype, pd.CategoricalDtype)
+    assert ds.categorical == ("code",)
+    assert pd.api.types.is_float_dtype(ds.X["x"])
+
+
+def test_repr_mentions_name_task_and_shape():
+    ds = load(_frame(), target="label", name="toy")
+    text = repr(ds)
+    assert "toy" in text and "binary" in text and "40" in text
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _raises(match, func, *args, **kwargs):
+    with pytest.raises(DataError, match=match) as info:
+        func(*args, **kwargs)
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, MetahpoError)
+    return str(info.value)
+
+
+def test_empty_frame():
+    _raises("empty", load, pd.DataFrame({"a": pd.Series([], dtype=float), "y": pd.Series([], dtype=float)}),
+            target="y")
+    _raises("empty", load, np.empty((0, 3)), np.empty(0))
+
+
+def test_no_feature_columns():
+    _raises("no feature columns", load, pd.DataFrame({"y": [0, 1, 0, 1]}), target="y")
+    _raises("no feature columns", load, np.empty((4, 0)), np.array([0, 1, 0, 1]))
+
+
+def test_missing_target_column_is_named():
+    msg = _raises("not found", load, _frame(), target="nope")
+    assert "nope" in msg
+
+
+def test_missing_target_column_in_file_is_named(tmp_path):
+    path = tmp_path / "d.csv"
+    _numeric_frame().to_csv(path, index=False)
+    msg = _raises("not found", load, path, target="klass")
+    assert "klass" in msg
+
+
+def test_frame_without_target_is_an_error():
+    _raises("target", load, _frame())
+    _raises("target", load, np.zeros((3, 2)))
+
+
+def test_nan_in_target():
+    _raises("missing", load, np.arange(10.0).reshape(-1, 1), np.array([0, 1, np.nan, 1, 0, 1, 0, 1, 0, 1]))
+    _raises("missing", load, pd.DataFrame({"a": range(6), "y": ["a", "b", None, "a", "b", "a"]}), target="y")
+
+
+def test_inf_in_target():
+    y = np.linspace(0, 1, 30)
+    y[4] = np.inf
+    _raises("infinite", load, np.arange(30.0).reshape(-1, 1), y)
+
+
+def test_single_class():
+    msg = _raises("single class", load, np.arange(10.0).reshape(-1, 1), np.array(["a"] * 10))
+    assert "'a'" in msg
+
+
+def test_duplicate_column_names():
+    frame = pd.DataFrame(np.arange(12).reshape(4, 3), columns=["a", "a", "y"])
+    msg = _raises("duplicate", load, frame, target="y")
+    assert "a" in msg
+    X = pd.DataFrame(np.arange(8.0).reshape(4, 2), columns=["b", "b"])
+    _raises("duplicate", load, X, np.array([0, 1, 0, 1]))
+
+
+def test_x_y_length_mismatch():
+    msg = _raises("rows", load, np.zeros((5, 2)), np.array([0, 1, 0, 1]))
+    assert "5" in msg and "4" in msg
+
+
+def test_numeric_column_with_garbage_names_column_and_value():
+    values = [str(float(i)) for i in range(40)]
+    values[17] = "oops"
+    frame = pd.DataFrame({"weight": values, "ok": np.arange(40.0), "y": np.arange(40) % 2})
+    msg = _raises("weight", load, frame, target="y")
+    assert "oops" in msg
+
+
+def test_numeric_column_with_garbage_in_csv(tmp_path):
+    frame = pd.DataFrame({"height": np.arange(40.0), "y": np.arange(40) % 2}).astype(object)
+    frame.loc[5, "height"] = "n/a!"
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    msg = _raises("height", load, path, target="y")
+    assert "n/a!" in msg
+
+
+def test_unknown_task():
+    msg = _raises("unknown task", load, _frame(), target="label", task="ranking")
+    assert "ranking" in msg
+    ds = load(_frame(), target="label")
+    object.__setattr__(ds, "task", "clustering")
+    _raises("unknown task", check_dataset, ds)
+
+
+def test_unknown_sklearn_dataset():
+    msg = _raises("unknown scikit-learn dataset", load, "sklearn:titanic")
+    assert "titanic" in msg
+
+
+def test_missing_file(tmp_path):
+    missing = tmp_path / "nowhere.csv"
+    msg = _raises("no such file", load, missing, target="y")
+    assert "nowhere.csv" in msg
+
+
+def test_unreadable_file(tmp_path):
+    path = tmp_path / "broken.parquet"
+    path.write_text("this is not parquet")
+    _raises("cannot read", load, path)
+
+
+def test_single_column_csv_hints_at_separator(tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text("a;b;target\n1;2;0\n3;4;1\n")
+    _raises("single column", load, path)
+
+
+def test_unknown_categorical_column():
+    msg = _raises("categorical", load, _frame(), target="label", categorical=["shape"])
+    assert "shape" in msg
+
+
+def test_binary_task_with_three_classes():
+    msg = _raises("binary", load, _numeric_frame(), target="target", task="binary")
+    assert "3" in msg
+
+
+def test_regression_task_with_text_target():
+    _raises("regression", load, _frame(), target="label", task="regression")
+
+
+def test_check_dataset_needs_as_many_rows_as_folds():
+    ds = from_arrays(np.arange(3.0).reshape(-1, 1), np.array([0, 1, 0]))
+    assert check_dataset(ds) is ds
+    msg = _raises("fewer than", check_dataset, ds, cv=5)
+    assert "3" in msg and "5" in msg
+
+
+def test_both_y_and_target_is_an_error():
+    _raises("either", load, _frame().drop(columns="label"), np.arange(40) % 2, target="label")
+
+
+# --------------------------------------------------------------------------- subsample
+
+
+def _imbalanced(counts=(60, 30, 6), seed=0) -> Dataset:
+    labels = np.concatenate([np.full(c, k) for k, c in enumerate(counts)])
+    rng = np.random.default_rng(seed)
+    rng.shuffle(labels)
+    X = np.column_stack([np.arange(len(labels), dtype=float), rng.normal(size=len(labels))])
+    return from_arrays(X, np.array([f"c{k}" for k in labels]))
+
+
+def test_subsample_keeps_every_class_and_exact_size():
+    ds = _imbalanced()
+    for seed in range(5):
+        small = ds.subsample(20, random_state=seed)
+        assert small.n_rows == 20
+        assert set(small.y) == {"c0", "c1", "c2"}
+        assert small.task == ds.task and small.name == ds.name
+        assert list(small.X.index) == list(range(20))
+        # rows stay aligned: feature x0 is the original row number
+        original = ds.y.to_numpy()[small.X["x0"].to_numpy().astype(int)]
+        np.testing.assert_array_equal(original, small.y.to_numpy())
+        assert small.X["x0"].is_unique
+
+
+def test_subsample_keeps_rare_classes_even_when_quotas_overflow():
+    # 98 rows of one class, one row each of two others: 3 rows can hold every class.
+    y = np.array(["big"] * 98 + ["r1", "r2"])
+    ds = from_arrays(np.arange(100.0).reshape(-1, 1), y)
+    for seed in range(5):
+        small = ds.subsample(3, random_state=seed)
+        assert small.n_rows == 3
+        assert set(small.y) == {"big", "r1", "r2"}, f"seed {seed}: {sorted(set(small.y))}"
+
+
+def test_subsample_is_deterministic_per_seed():
+    ds = _imbalanced()
+    a = ds.subsample(25, random_state=3)
+    b = ds.subsample(25, random_state=3)
+    c = ds.subsample(25, random_state=4)
+    pd.testing.assert_frame_equal(a.X, b.X)
+    pd.testing.assert_series_equal(a.y, b.y)
+    assert not a.X["x0"].equals(c.X["x0"])
+
+
+def test_subsample_is_a_no_op_when_smaller():
+    ds = _imbalanced()
+    assert ds.subsample(ds.n_rows) is ds
+    assert ds.subsample(10_000) is ds
+
+
+def test_subsample_regression_exact_size_without_duplicates():
+    ds = from_arrays(np.arange(50.0).reshape(-1, 1), np.linspace(0, 3, 50) ** 2)
+    small = ds.subsample(17, random_state=1)
+    assert small.n_rows == 17
+    assert small.X["x0"].is_unique
+    np.testing.assert_allclose(small.y.to_numpy(), (np.linspace(0, 3, 50) ** 2)[small.X["x0"].astype(int)])
+
+
+def test_columns_that_collide_once_named_as_text_are_duplicates():
+    # 1 and "1" are distinct labels in pandas but both become the feature name "1".
+    X = pd.DataFrame({1: np.arange(4.0), "1": np.arange(4.0) * 2})
+    _raises("duplicate", load, X, np.array([0, 1, 0, 1]))
