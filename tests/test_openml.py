@@ -1,0 +1,344 @@
+"""OpenML source, tested offline against recorded files.
+
+``tests/data/openml/cache`` is an openml 0.15 cache directory (``org/openml/www/datasets/ID``,
+``.../tasks/ID``) and ``tests/data/openml/api`` holds recorded server responses, one file per
+endpoint. Every test runs the real openml client code; the network is replaced by
+:class:`RecordedServer`, which answers recorded endpoints and fails every other request the way
+``requests`` does offline, and sockets refuse to connect at all.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import socket
+from pathlib import Path
+
+import openml
+import pytest
+import requests
+import urllib3
+
+from metahpo import datasets
+from metahpo.exceptions import DataError, KnowledgeBaseError
+from metahpo.knowledge_base import KnowledgeBase
+from metahpo.metafeatures import METAFEATURES
+from metahpo.openml_source import _our_name, import_runs, load_dataset, load_task
+from metahpo.spaces import LIGHTGBM
+
+DATA = Path(__file__).parent / "data" / "openml"
+SERVER = "https://www.openml.org/api/v1/xml"
+
+
+class RecordedServer:
+    """Answers the recorded endpoints under ``tests/data/openml/api``; anything else fails as offline."""
+
+    def __init__(self) -> None:
+        self.endpoints: list[str] = []
+
+    def request(self, method: str, url: str) -> requests.Response:
+        endpoint = url.removeprefix(SERVER + "/")
+        self.endpoints.append(endpoint)
+        recorded = DATA / "api" / (endpoint.replace("/", "_") + ".xml")
+        if method.lower() != "get" or not recorded.exists():
+            raise requests.exceptions.ConnectionError(
+                f"HTTPSConnectionPool(host='www.openml.org', port=443): Max retries exceeded with url: {endpoint}"
+            )
+        body = recorded.read_bytes()
+        response = requests.Response()
+        response.status_code = 412 if b"<oml:error" in body else 200  # OpenML reports API errors with 412
+        response._content = body
+        response.encoding = "utf-8"
+        response.url = url
+        response.headers["Content-Encoding"] = "gzip"  # as the server sends it; requests has decoded it
+        return response
+
+
+@pytest.fixture(autouse=True)
+def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RecordedServer:
+    """Recorded responses instead of the network, default openml settings, an empty default cache."""
+    recorded = RecordedServer()
+
+    def no_minio(source: str, destination: object, **kwargs: object) -> None:
+        raise urllib3.exceptions.MaxRetryError(None, source, "Failed to resolve 'data.openml.org'")
+
+    def no_socket(*args: object) -> None:
+        raise OSError("network access is disabled in tests")
+
+    monkeypatch.setattr(requests.Session, "request", lambda self, method, url, **kw: recorded.request(method, url))
+    monkeypatch.setattr(openml._api_calls, "_download_minio_file", no_minio)
+    monkeypatch.setattr(socket.socket, "connect", no_socket)
+    monkeypatch.setattr(openml.config, "server", SERVER)
+    monkeypatch.setattr(openml.config, "apikey", "")
+    monkeypatch.setattr(openml.config, "connection_n_retries", 1)
+    monkeypatch.setattr(openml.config, "_root_cache_directory", tmp_path / "empty-cache")
+    return recorded
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    """A writable copy of the recorded cache (openml adds pickles next to the files it reads)."""
+    return Path(shutil.copytree(DATA / "cache", tmp_path / "openml-cache"))
+
+
+def _root_cache() -> Path:
+    return Path(openml.config.get_config_as_dict()["cachedir"])
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+def test_load_dataset_from_the_cache_without_a_connection(cache: Path, server: RecordedServer) -> None:
+    before = _root_cache()
+    ds = load_dataset(61, cache_dir=cache)
+    assert (ds.n_rows, ds.n_features) == (150, 4)
+    assert list(ds.X.columns) == ["sepallength", "sepalwidth", "petallength", "petalwidth"]
+    assert ds.task == "multiclass"
+    assert list(ds.classes) == ["Iris-setosa", "Iris-versicolor", "Iris-virginica"]
+    assert (ds.name, ds.source, ds.categorical) == ("iris", "openml:61", ())
+    assert server.endpoints == []  # served by the cache alone
+    assert _root_cache() == before  # cache_dir applies to the call only
+
+
+def test_nominal_attributes_are_categorical_and_row_id_and_ignored_attributes_dropped(cache: Path) -> None:
+    ds = load_dataset(999001, cache_dir=cache)
+    assert list(ds.X.columns) == ["A1", "A2", "A3", "A9", "A13"]  # not row_id, not the ignored A14
+    assert ds.categorical == ("A1", "A9", "A13")
+    assert ds.task == "binary"
+    assert sorted(ds.y.unique()) == ["+", "-"]
+    assert (int(ds.X["A1"].isna().sum()), int(ds.X["A2"].isna().sum())) == (2, 1)
+
+
+def test_numeric_target_makes_a_regression_task_unless_told_otherwise(cache: Path) -> None:
+    ds = load_dataset(999002, cache_dir=cache)
+    assert ds.task == "regression"  # eight whole-number values, but a NUMERIC attribute on OpenML
+    assert ds.y.dtype.kind == "f"
+    assert ds.categorical == ("color",)
+    assert load_dataset(999002, task="multiclass", cache_dir=cache).task == "multiclass"
+
+
+def test_other_target_column(cache: Path) -> None:
+    ds = load_dataset(999002, target="x1", cache_dir=cache)
+    assert ds.task == "regression"
+    assert "count" in ds.X.columns and "x1" not in ds.X.columns
+
+
+def test_specs_load_through_the_configured_openml_cache(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(openml.config, "_root_cache_directory", cache)
+    ds = datasets.load("openml:999001")
+    assert (ds.source, ds.name, ds.n_rows) == ("openml:999001", "metahpo-test-credit", 24)
+    task = datasets.load("openml-task:59")
+    assert (task.source, task.task, task.n_rows) == ("openml-task:59", "multiclass", 150)
+
+
+def test_unknown_target_names_the_columns(cache: Path) -> None:
+    message = r"OpenML dataset 61 \(iris\) has no column 'species'; columns are sepallength"
+    with pytest.raises(DataError, match=message):
+        load_dataset(61, target="species", cache_dir=cache)
+
+
+def test_dataset_without_default_target(cache: Path, server: RecordedServer) -> None:
+    message = r"dataset 999003 \(metahpo-test-nodefault\) has no default target; pass target="
+    with pytest.raises(DataError, match=message):
+        load_dataset(999003, cache_dir=cache)
+    assert server.endpoints == []  # refused before fetching any data
+
+
+def test_offline_without_cached_files_is_a_clear_data_error(cache: Path, server: RecordedServer) -> None:
+    before = _root_cache()
+    with pytest.raises(DataError) as info:
+        load_dataset(31, cache_dir=cache)
+    message = str(info.value)
+    assert message.startswith("cannot reach OpenML to fetch dataset 31 (offline?); ConnectionError")
+    assert f"cached files are used when present at {cache / 'org/openml/www/datasets/31'}" in message
+    assert info.value.__cause__ is None and info.value.__suppress_context__  # no traceback from inside openml
+    assert server.endpoints == ["data/31"]
+    assert _root_cache() == before
+
+
+def test_offline_with_description_but_no_data_file(cache: Path, server: RecordedServer) -> None:
+    with pytest.raises(DataError, match=r"^cannot reach OpenML to fetch dataset 999003 \(offline\?\)"):
+        load_dataset(999003, target="y", cache_dir=cache)
+    assert server.endpoints == ["https://api.openml.org/data/v1/download/999003/metahpo-test-nodefault.arff"]
+
+
+def test_unknown_dataset(cache: Path) -> None:
+    with pytest.raises(DataError, match=r"^OpenML has no dataset 999999$"):
+        load_dataset(999999, cache_dir=cache)
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def test_load_classification_task(cache: Path) -> None:
+    ds = load_task(59, cache_dir=cache)
+    assert (ds.name, ds.source, ds.task) == ("iris", "openml-task:59", "multiclass")
+    assert (ds.n_rows, ds.n_features) == (150, 4)
+    assert load_task(59, target="class", cache_dir=cache).n_rows == 150
+
+
+def test_load_regression_task(cache: Path) -> None:
+    ds = load_task(999102, cache_dir=cache)
+    assert (ds.task, ds.source, ds.n_features) == ("regression", "openml-task:999102", 3)
+
+
+def test_task_arguments_must_fit_the_task(cache: Path) -> None:
+    with pytest.raises(DataError, match=r"task 999102 predicts 'count', not 'x1'; load openml:999002"):
+        load_task(999102, target="x1", cache_dir=cache)
+    with pytest.raises(DataError, match=r"task 999102 is a Supervised Regression task; task='binary' does not"):
+        load_task(999102, task="binary", cache_dir=cache)
+
+
+def test_unsupported_task_type_is_named(cache: Path) -> None:
+    with pytest.raises(DataError, match=r"task 999103 is a Clustering task; metahpo supports supervised"):
+        load_task(999103, cache_dir=cache)
+    with pytest.raises(DataError, match=r"task 999104: Task type Survival Analysis not supported\. metahpo"):
+        load_task(999104, cache_dir=cache)
+
+
+def test_unknown_task(cache: Path) -> None:
+    with pytest.raises(DataError, match=r"^OpenML has no task 999999$"):
+        load_task(999999, cache_dir=cache)
+
+
+def test_offline_task(cache: Path) -> None:
+    with pytest.raises(DataError, match=r"^cannot reach OpenML to fetch task 3 \(offline\?\).*tasks/3$") as info:
+        load_task(3, cache_dir=cache)
+    assert info.value.__suppress_context__
+
+
+# --------------------------------------------------------------------------- runs
+
+TUNED = {  # setup 601 of flow 999201
+    "learning_rate": 0.05, "num_leaves": 63, "min_child_samples": 10, "colsample_bytree": 0.8, "subsample": 0.7,
+    "reg_alpha": 0.001, "reg_lambda": 1.0, "min_split_gain": 0.0, "n_estimators": 500,
+}
+
+
+def _runs(kb: KnowledgeBase, metric: str) -> dict[tuple[str, str], float]:
+    """(dataset id, configuration as sorted JSON) -> score."""
+    params = kb.configurations.set_index("config_id")["params"]
+    return {
+        (row.dataset_id, params[row.config_id]): getattr(row, f"score_{metric}")
+        for row in kb.runs.itertuples(index=False)
+    }
+
+
+def _key(config: dict) -> str:
+    return json.dumps(config, sort_keys=True)
+
+
+def test_import_runs_of_a_scikit_learn_lightgbm_pipeline(server: RecordedServer) -> None:
+    kb = import_runs(999201)
+    assert sorted(kb.datasets["dataset_id"]) == ["openml-29", "openml-31", "openml-37"]  # iris: AUC not used
+    assert set(kb.datasets["task"]) == {"binary"}
+    row = kb.datasets.set_index("dataset_id").loc["openml-31"]
+    assert (row["name"], row["source"], row["n_rows"], row["n_features"]) == ("credit-g", "openml:31", 1000, 20)
+
+    default = dict(LIGHTGBM.default)  # setup 602 bagged with frequency 0, i.e. not at all: subsample 1
+    assert sorted(kb.params(kb.configurations["config_id"]), key=_key) == sorted([TUNED, default], key=_key)
+    assert set(kb.configurations["origin"]) == {"openml-flow-999201"}
+    assert _runs(kb, "roc_auc") == pytest.approx({
+        ("openml-31", _key(TUNED)): 0.80,  # runs on two tasks of one dataset: averaged
+        ("openml-31", _key(default)): 0.77,
+        ("openml-37", _key(TUNED)): 0.83,
+        ("openml-29", _key(default)): 0.90,
+    })
+    assert set(kb.runs["status"]) == {"ok"} and set(kb.runs["cv"]) == {10.0}
+    assert kb.provenance["openml_import"]["999201"] == {
+        "flow_name": "sklearn.pipeline.Pipeline(simpleimputer=sklearn.impute._base.SimpleImputer,"
+        "lgbmclassifier=lightgbm.sklearn.LGBMClassifier)",
+        "metric": "area_under_roc_curve",
+        "listed": 9,
+        "imported": 5,
+        "knowledge_base_runs": 4,
+        # num_leaves=1 and boosting 'dart'; a dataset OpenML no longer lists; ROC AUC on multiclass iris
+        "skipped": {"invalid_config": 2, "dataset_unavailable": 1, "metric_not_for_task": 1, "no_score": 0},
+    }
+    assert server.endpoints == [
+        "evaluation/list/function/area_under_roc_curve/limit/1000/offset/0/flow/999201",
+        "user/list/user_id/1",
+        "setup/list/setup/601,602,603,604/limit/1000/offset/0",
+        "data/list/status/all/limit/10000/offset/0/data_id/29,31,37,61,999999",
+    ]
+
+
+def test_imported_datasets_carry_the_metafeatures_openml_qualities_determine() -> None:
+    mf = import_runs(999201).metafeatures()
+    assert list(mf.columns) == list(METAFEATURES)
+    approval = mf.loc["openml-29"]  # 690 rows, 16 attributes with the target, 10 nominal with the target
+    expected = {
+        "n_rows": 690, "n_features": 15, "log_n_rows": math.log(690), "log_n_features": math.log(15),
+        "log_rows_per_feature": math.log(690 / 15), "n_classes": 2, "target_imbalance": 307 / 383,
+        "share_categorical": 9 / 15, "share_missing_cells": 67 / (690 * 15), "share_rows_with_missing": 37 / 690,
+    }
+    assert approval[list(expected)].to_dict() == pytest.approx(expected)
+    assert approval.drop(list(expected)).isna().all()  # nothing guessed for the others
+
+
+def test_import_regression_runs_maps_aliases_and_negates_errors() -> None:
+    kb = import_runs(999201)
+    kb = import_runs(999202, metric="root_mean_squared_error", knowledge_base=kb)
+    tuned = {  # setup 701: num_iterations, eta, min_data_in_leaf, feature_fraction, bagging_*, lambda_l*, ...
+        "learning_rate": 0.03, "num_leaves": 15, "min_child_samples": 5, "colsample_bytree": 0.6,
+        "subsample": 0.9, "reg_alpha": 0.01, "reg_lambda": 2.5, "min_split_gain": 0.001, "n_estimators": 300,
+    }
+    eta_only = {**LIGHTGBM.default, "learning_rate": 0.2}  # setup 702: bagging_fraction without bagging_freq
+    regression = kb.runs[kb.runs["dataset_id"].isin(["openml-531", "openml-560"])]
+    assert len(regression) == 2
+    scores = _runs(kb, "neg_root_mean_squared_error")  # RMSE 3.2 and 4.5 on OpenML
+    assert scores[("openml-531", _key(tuned))] == pytest.approx(-3.2)
+    assert scores[("openml-560", _key(eta_only))] == pytest.approx(-4.5)
+    datasets_ = kb.datasets.set_index("dataset_id")
+    assert list(datasets_.loc[["openml-531", "openml-560"], "task"]) == ["regression", "regression"]
+    boston = kb.metafeatures().loc["openml-531"]
+    assert math.isnan(boston["n_classes"]) and math.isnan(boston["target_imbalance"])
+    assert boston["share_categorical"] == pytest.approx(2 / 13)
+    imports = kb.provenance["openml_import"]
+    assert sorted(imports) == ["999201", "999202"]  # both imports kept
+    assert imports["999202"]["skipped"]["invalid_config"] == 1  # eta and learning_rate disagree
+    assert imports["999202"]["imported"] == 2
+    assert len(kb.datasets) == 5
+
+
+@pytest.mark.parametrize(
+    ("full_name", "ours"),
+    [
+        ("lightgbm.sklearn.LGBMClassifier(1)_min_child_samples", "min_child_samples"),
+        ("sklearn.pipeline.Pipeline(lgbmclassifier=LGBMClassifier)(lgbmclassifier)_learning_rate", "learning_rate"),
+        ("lgbmclassifier__learning_rate", "learning_rate"),
+        ("mlr.classif.lightgbm(1)_feature_fraction", "colsample_bytree"),
+        ("mlr.classif.lightgbm(1)_lambda_l2", "reg_lambda"),
+        ("lightgbm.sklearn.LGBMRegressor(1)_subsample_for_bin", None),
+        ("lightgbm.sklearn.LGBMRegressor(1)_min_child_weight", None),
+    ],
+)
+def test_parameter_names_match_on_their_suffix(full_name: str, ours: str | None) -> None:
+    assert _our_name(full_name) == ours
+
+
+def test_import_refuses_flows_that_are_not_lightgbm_or_have_no_runs() -> None:
+    with pytest.raises(KnowledgeBaseError, match=r"flow 999203 \(sklearn\.ensemble\._forest\.RandomForestClassifier\) "
+                       r"is not a LightGBM flow"):
+        import_runs(999203)
+    with pytest.raises(KnowledgeBaseError, match=r"OpenML lists no runs of flow 999204 evaluated with area_under"):
+        import_runs(999204)
+    with pytest.raises(KnowledgeBaseError, match=r"cannot import OpenML metric 'f_measure'; choose from area_under"):
+        import_runs(999201, metric="f_measure")
+
+
+def test_import_offline_is_a_clear_error(server: RecordedServer) -> None:
+    message = r"^cannot reach OpenML to fetch the runs of flow 5 \(offline\?\); ConnectionError; run listings"
+    with pytest.raises(KnowledgeBaseError, match=message) as info:
+        import_runs(5)
+    assert info.value.__suppress_context__
+    assert server.endpoints == ["evaluation/list/function/area_under_roc_curve/limit/1000/offset/0/flow/5"]
+
+
+def test_imported_knowledge_base_round_trips_through_disk(tmp_path: Path) -> None:
+    kb = import_runs(999201)
+    loaded = KnowledgeBase.load(kb.save(tmp_path / "kb"))
+    scores = loaded.matrix("roc_auc").stack().dropna().sort_values()
+    assert scores.tolist() == pytest.approx([0.77, 0.80, 0.83, 0.90])
+    assert loaded.provenance["openml_import"]["999201"]["imported"] == 5
