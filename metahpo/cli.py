@@ -52,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(handler=_cmd_metafeatures)
 
+    p = sub.add_parser("recommend", help="recommend LightGBM configurations for a dataset, zero-shot")
+    _add_data_args(p)
+    _add_recommend_args(p)
+    p.add_argument("--json", action="store_true", help="print the whole recommendation as JSON")
+    p.add_argument("--out", help="write the top configuration's LightGBM parameters to this JSON file")
+    p.set_defaults(handler=_cmd_recommend)
+
     kb = sub.add_parser("kb", help="build, inspect and import knowledge bases").add_subparsers(
         title="kb commands", metavar="KB_COMMAND"
     )
@@ -86,6 +93,13 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", help="file, PMLB folder, sklearn:NAME, openml:ID or openml-task:ID")
     p.add_argument("--target", help="target column (default for files: target)")
     p.add_argument("--task", choices=["binary", "multiclass", "regression"], help="override the inferred task")
+
+
+def _add_recommend_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-n", type=int, default=10, help="how many configurations (default 10)")
+    p.add_argument("--strategy", default="auto", help="auto, nearest, portfolio or surrogate (default auto)")
+    p.add_argument("--metric", help="metric to optimize (default by task), e.g. accuracy")
+    p.add_argument("--kb", help="knowledge-base folder (default: the shipped one)")
 
 
 def _add_parallel_args(p: argparse.ArgumentParser) -> None:
@@ -143,6 +157,32 @@ def _cmd_metafeatures(args: argparse.Namespace) -> int:
         print(f"{dataset!r}")
         _print_frame(table[["group", "value", "description"]])
     return 0
+
+
+def _cmd_recommend(args: argparse.Namespace) -> int:
+    from metahpo.recommend import recommend
+
+    rec = recommend(_load_data(args), n=args.n, knowledge_base=args.kb, strategy=args.strategy, metric=args.metric)
+    if args.out:
+        _write_json(args.out, rec.best)
+    if args.json:
+        _print_json(rec.to_dict())
+        return 0
+    table = rec.to_frame().drop(columns=["config_id", "support"])
+    _print_frame(table.round(4))
+    print()
+    print(rec.explain())
+    if args.out:
+        print(f"\nTop configuration written to {args.out}")
+    return 0
+
+
+def _write_json(path: str, obj: Any) -> None:
+    try:
+        with open(path, "w") as fh:
+            json.dump(obj, fh, indent=2, default=_json_default)
+    except OSError as exc:
+        raise MetahpoError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _cmd_kb_build(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ dataset x configuration score matrix with NaN where nothing was run.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -73,7 +74,7 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-@dataclass
+@dataclass(eq=False)
 class KnowledgeBase:
     """Datasets, configurations and runs, as three DataFrames.
 
@@ -466,8 +467,9 @@ def _coerce_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return runs
 
 
+@functools.lru_cache(maxsize=1)
 def load_shipped() -> KnowledgeBase:
-    """The knowledge base that ships with metahpo."""
+    """The knowledge base that ships with metahpo (read once per process)."""
     for path in SHIPPED_PATHS:
         if (path / "manifest.json").exists():
             return KnowledgeBase.load(path)

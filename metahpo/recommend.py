@@ -1,0 +1,491 @@
+"""Zero-shot recommendations: configurations for a dataset the knowledge base never saw.
+
+The data flow is one way: dataset -> meta-features -> knowledge base -> recommendations.
+
+:class:`MetaFeatureSpace` learns from the knowledge base how to compare datasets: it imputes and
+robustly scales the meta-features, and weights each by how well differences in it predict
+differences in which configurations do well (a meta-feature that says nothing about that gets
+weight zero, i.e. is dropped). Three strategies rank configurations behind one interface,
+:class:`BaseStrategy`:
+
+* :class:`NearestDatasets`: the best configurations of the most similar datasets (the
+  auto-sklearn warm start);
+* :class:`Portfolio`: greedy best-of-n selection over the similar datasets (auto-sklearn 2.0,
+  FLAML's zero-shot), which hedges between their needs;
+* :class:`Surrogate`: a model of normalized score from (meta-features, configuration) that ranks
+  the whole pool.
+
+Every strategy falls back towards the robust global portfolio when the dataset lies far from all
+knowledge-base datasets (low :attr:`Recommendation.confidence`).
+"""
+
+from __future__ import annotations
+
+import json
+import weakref
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from metahpo.datasets import Dataset, load
+from metahpo.evaluation import check_metric
+from metahpo.exceptions import ConfigError, KnowledgeBaseError
+from metahpo.knowledge_base import KnowledgeBase, resolve
+from metahpo.spaces import Config, get_space
+
+LOW_CONFIDENCE = 0.1
+"""Below this confidence half of the list comes from the global portfolio instead of the neighbours."""
+
+MAX_PAIRS = 20_000
+"""Dataset pairs used to learn meta-feature weights, at most (a seeded sample of a large KB)."""
+
+POOL_COVERAGE = 0.5
+"""A configuration joins the candidate pool when it ran on at least this share of the task's datasets."""
+
+
+# ---------------------------------------------------------------------- results
+
+
+@dataclass
+class RecommendedConfig:
+    """One recommended configuration.
+
+    Attributes
+    ----------
+    params : dict
+        LightGBM keyword arguments, usable as is (``n_estimators`` included).
+    config_id : str
+        The configuration's id in the knowledge base.
+    expected_score : float
+        Expected normalized score on the dataset (1 = the best configuration the knowledge base
+        knows for similar datasets, 0 = the worst).
+    support : list of str
+        The knowledge-base datasets whose runs support it, nearest first.
+    reason : str
+        Why it was chosen, in words.
+    """
+
+    params: dict[str, Any]
+    config_id: str
+    expected_score: float
+    support: list[str]
+    reason: str
+
+
+@dataclass
+class Recommendation:
+    """Ranked configurations for one dataset, with the evidence behind them."""
+
+    configs: list[RecommendedConfig]
+    neighbors: pd.DataFrame
+    metafeatures: pd.Series
+    confidence: float
+    strategy: str
+    task: str
+    metric: str
+    dataset: str
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.configs)
+
+    def __getitem__(self, i: int) -> RecommendedConfig:
+        return self.configs[i]
+
+    @property
+    def best(self) -> dict[str, Any]:
+        """The parameters of the top configuration."""
+        return self.configs[0].params
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per configuration: rank, expected score, parameters, support."""
+        rows = [{"rank": i + 1, "config_id": c.config_id, "expected_score": c.expected_score, **c.params,
+                 "support": ", ".join(c.support[:3])} for i, c in enumerate(self.configs)]
+        return pd.DataFrame(rows).set_index("rank")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        return {
+            "dataset": self.dataset, "task": self.task, "metric": self.metric, "strategy": self.strategy,
+            "confidence": self.confidence, "notes": self.notes,
+            "configs": [{"rank": i + 1, "config_id": c.config_id, "expected_score": c.expected_score,
+                         "params": c.params, "support": c.support, "reason": c.reason}
+                        for i, c in enumerate(self.configs)],
+            "neighbors": self.neighbors.reset_index().to_dict("records"),
+        }
+
+    def explain(self) -> str:
+        """Why each configuration was chosen, in words."""
+        near = ", ".join(f"{r.name} ({r.distance:.2f})" for r in self.neighbors.head(5).itertuples())
+        lines = [
+            f"Recommendations for {self.dataset!r} ({self.task}, metric {self.metric}) by the {self.strategy} strategy.",
+            f"Nearest knowledge-base datasets (distance): {near}.",
+            f"Confidence {self.confidence:.2f}: " + _confidence_words(self.confidence),
+            *self.notes,
+        ]
+        for i, c in enumerate(self.configs, 1):
+            lines.append(f"{i:>2}. expected {c.expected_score:.3f}: {c.reason}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"Recommendation(dataset={self.dataset!r}, strategy={self.strategy!r}, "
+                f"n={len(self.configs)}, confidence={self.confidence:.2f})")
+
+
+# ---------------------------------------------------------------------- meta-feature space
+
+
+class MetaFeatureSpace:
+    """Learned comparison of datasets by meta-features.
+
+    ``fit`` imputes each meta-feature with its median, scales it by its inter-quartile range, and
+    weights it by the Spearman correlation, over pairs of knowledge-base datasets, between the
+    meta-feature's difference and the difference of the datasets' normalized-score profiles;
+    negative or negligible correlations get weight zero.
+    """
+
+    def fit(self, metafeatures: pd.DataFrame, scores: pd.DataFrame) -> MetaFeatureSpace:
+        mf = metafeatures.replace([np.inf, -np.inf], np.nan)
+        self.names_ = list(mf.columns)
+        self.median_ = mf.median().fillna(0.0)
+        spread = (mf.quantile(0.75) - mf.quantile(0.25)).fillna(0.0)
+        self.scale_ = spread.where(spread > 1e-12, mf.std().fillna(0.0)).where(lambda s: s > 1e-12, 1.0)
+        z = self._scale(mf)
+        self.weights_ = self._learn_weights(z, scores.reindex(mf.index))
+        return self
+
+    def transform(self, metafeatures: pd.DataFrame) -> np.ndarray:
+        """Scaled, weighted meta-features (rows: datasets)."""
+        return self._scale(metafeatures.reindex(columns=self.names_)) * self.weights_.to_numpy()
+
+    def _scale(self, mf: pd.DataFrame) -> np.ndarray:
+        z = (mf.replace([np.inf, -np.inf], np.nan).fillna(self.median_) - self.median_) / self.scale_
+        return np.clip(z.to_numpy(float), -5, 5)
+
+    def _learn_weights(self, z: np.ndarray, scores: pd.DataFrame) -> pd.Series:
+        n = len(z)
+        uniform = pd.Series(1.0, index=self.names_)
+        if n < 5:
+            return uniform
+        i, j = np.triu_indices(n, k=1)
+        if len(i) > MAX_PAIRS:
+            keep = np.random.default_rng(0).choice(len(i), MAX_PAIRS, replace=False)
+            i, j = i[keep], j[keep]
+        s = scores.to_numpy(float)
+        diff = np.abs(s[i] - s[j])
+        both = ~np.isnan(diff)
+        enough = both.sum(axis=1) >= 3
+        if enough.sum() < 10:
+            return uniform
+        profile = np.nanmean(np.where(both, diff, np.nan)[enough], axis=1)
+        feature_diff = np.abs(z[i] - z[j])[enough]
+        weights = [_spearman(feature_diff[:, k], profile) for k in range(z.shape[1])]
+        w = pd.Series(np.clip(np.nan_to_num(weights), 0, None), index=self.names_)
+        return w / w.max() if w.max() > 0 else uniform
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    ra, rb = pd.Series(a).rank().to_numpy(), pd.Series(b).rank().to_numpy()
+    if ra.std() == 0 or rb.std() == 0:
+        return 0.0
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+# ---------------------------------------------------------------------- strategies
+
+
+@dataclass
+class Context:
+    """What a strategy sees: the task's normalized score matrix, candidate pool, and neighbours."""
+
+    scores: pd.DataFrame            # datasets x configurations, normalized to [0, 1], NaN where not run
+    pool: list[str]                 # configuration ids run on most of the task's datasets
+    neighbors: pd.Series            # dataset id -> distance, nearest first
+    weights: pd.Series              # dataset id -> similarity weight (sums to 1), aligned with neighbors
+    confidence: float
+    metafeatures: np.ndarray        # the input's transformed meta-features
+    space: MetaFeatureSpace
+
+
+class BaseStrategy(ABC):
+    """Ranks configurations for a new dataset from its neighbours in the knowledge base."""
+
+    name: str = "base"
+
+    def fit(self, kb: KnowledgeBase, task: str, metric: str, space: MetaFeatureSpace) -> BaseStrategy:
+        """Learn what the strategy needs from the knowledge base (default: nothing)."""
+        return self
+
+    @abstractmethod
+    def rank(self, ctx: Context, n: int) -> list[tuple[str, str]]:
+        """The ``n`` best configuration ids, each with a reason in words."""
+
+
+class NearestDatasets(BaseStrategy):
+    """The best configurations of the nearest datasets, taken in turn (auto-sklearn's warm start)."""
+
+    name = "nearest"
+
+    def __init__(self, k: int = 10) -> None:
+        self.k = k
+
+    def rank(self, ctx: Context, n: int) -> list[tuple[str, str]]:
+        chosen: dict[str, str] = {}
+        ordered = {d: ctx.scores.loc[d].dropna().sort_values(ascending=False).index.tolist()
+                   for d in ctx.neighbors.index[: self.k]}
+        depth = 0
+        while len(chosen) < n and any(depth < len(v) for v in ordered.values()):
+            for d, configs in ordered.items():
+                if depth < len(configs) and configs[depth] not in chosen and len(chosen) < n:
+                    chosen[configs[depth]] = f"#{depth + 1} on the similar dataset {d} (distance {ctx.neighbors[d]:.2f})"
+            depth += 1
+        return list(chosen.items())
+
+
+class Portfolio(BaseStrategy):
+    """Greedy best-of-n over the nearest datasets: each next configuration adds the most to the
+    similarity-weighted mean of the best score reached so far (auto-sklearn 2.0, FLAML zero-shot)."""
+
+    name = "portfolio"
+
+    def __init__(self, k: int = 25) -> None:
+        self.k = k
+
+    def rank(self, ctx: Context, n: int) -> list[tuple[str, str]]:
+        data = ctx.neighbors.index[: self.k]
+        m = ctx.scores.loc[data, ctx.pool].fillna(0.0).to_numpy()
+        w = ctx.weights.loc[data].to_numpy()
+        w = w / w.sum()
+        reached = np.zeros(len(data))
+        out = []
+        for _ in range(min(n, len(ctx.pool))):
+            gain = (np.maximum(m, reached[:, None]) * w[:, None]).sum(axis=0)
+            gain[[ctx.pool.index(c) for c, _ in out]] = -np.inf
+            j = int(np.argmax(gain))
+            best_on = data[np.argmax(m[:, j] * w)]
+            out.append((ctx.pool[j], f"raises the weighted best-of-{len(out) + 1} over {len(data)} similar "
+                                     f"datasets to {gain[j]:.3f} (strongest on {best_on})"))
+            reached = np.maximum(reached, m[:, j])
+        return out
+
+
+class Surrogate(BaseStrategy):
+    """A random forest of normalized score on (meta-features, configuration), ranking the pool."""
+
+    name = "surrogate"
+
+    def __init__(self, n_estimators: int = 200, random_state: int = 0) -> None:
+        self.n_estimators, self.random_state = n_estimators, random_state
+
+    def fit(self, kb: KnowledgeBase, task: str, metric: str, space: MetaFeatureSpace) -> Surrogate:
+        from sklearn.ensemble import RandomForestRegressor
+
+        scores = kb.normalized(metric, task)
+        family = get_space(kb.family)
+        pool = scores.columns.tolist()
+        self.config_x_ = pd.DataFrame([family.encode(c) for c in kb.params(pool)], index=pool)
+        stacked = scores.stack().dropna().rename("y").reset_index()
+        mf = pd.DataFrame(space.transform(kb.metafeatures(task)), index=kb.metafeatures(task).index)
+        X = np.hstack([mf.loc[stacked["dataset_id"]].to_numpy(), self.config_x_.loc[stacked["config_id"]].to_numpy()])
+        self.model_ = RandomForestRegressor(self.n_estimators, min_samples_leaf=3, max_features=0.5,
+                                            n_jobs=1, random_state=self.random_state).fit(X, stacked["y"])
+        return self
+
+    def rank(self, ctx: Context, n: int) -> list[tuple[str, str]]:
+        cx = self.config_x_.loc[ctx.pool].to_numpy()
+        X = np.hstack([np.repeat(ctx.metafeatures[None, :], len(cx), axis=0), cx])
+        predicted = self.model_.predict(X)
+        order = np.argsort(-predicted)[:n]
+        return [(ctx.pool[j], f"predicted normalized score {predicted[j]:.3f} by the surrogate model")
+                for j in order]
+
+
+STRATEGIES: dict[str, type[BaseStrategy]] = {s.name: s for s in (NearestDatasets, Portfolio, Surrogate)}
+AUTO_STRATEGY = "portfolio"
+"""What ``strategy="auto"`` means; chosen by the leave-one-dataset-out benchmark (docs/benchmarks.md)."""
+
+
+# ---------------------------------------------------------------------- recommender
+
+
+class Recommender:
+    """Recommends configurations for one task from a knowledge base.
+
+    Parameters
+    ----------
+    knowledge_base : KnowledgeBase
+    task : {"binary", "multiclass", "regression"}
+    strategy : str or BaseStrategy
+        ``"auto"``, ``"nearest"``, ``"portfolio"``, ``"surrogate"``, or an instance.
+    metric : str, optional
+        A metric the knowledge base stores (default: the task's).
+    """
+
+    def __init__(self, knowledge_base: KnowledgeBase, task: str, strategy: str | BaseStrategy = "auto",
+                 metric: str | None = None) -> None:
+        self.kb, self.task = knowledge_base, task
+        self.metric = check_metric(metric, task)
+        self.strategy = check_strategy(strategy)
+        self._fit()
+
+    def _fit(self) -> None:
+        kb, task = self.kb, self.task
+        if not (kb.datasets["task"] == task).any():
+            have = ", ".join(sorted(kb.datasets["task"].unique())) or "none"
+            raise KnowledgeBaseError(f"the knowledge base has no {task} dataset (it has: {have})")
+        self.scores = kb.normalized(self.metric, task)
+        if self.scores.empty:
+            raise KnowledgeBaseError(f"the knowledge base has no successful {task} run for metric {self.metric}")
+        coverage = self.scores.notna().mean()
+        self.pool = coverage[coverage >= min(POOL_COVERAGE, coverage.max())].index.tolist()
+        mf = kb.metafeatures(task).loc[self.scores.index]
+        if mf.shape[1] == 0:
+            raise KnowledgeBaseError("the knowledge base holds no meta-features")
+        self.space = MetaFeatureSpace().fit(mf, self.scores[self.pool])
+        self.points = self.space.transform(mf)
+        self.ids = mf.index
+        self.names = kb.datasets.set_index("dataset_id")["name"]
+        nn = _pairwise(self.points, self.points)
+        np.fill_diagonal(nn, np.inf)
+        self.typical_nn = np.sort(nn.min(axis=1)) if len(self.ids) > 1 else np.array([1.0])
+        self.global_rank = self.scores[self.pool].mean().sort_values(ascending=False)
+        self.strategy.fit(kb, task, self.metric, self.space)
+        self.params = dict(zip(kb.configurations["config_id"], kb.configurations["params"]))
+        runs = kb.runs[kb.runs["status"] == "ok"]
+        self.iterations = runs.pivot_table(index="dataset_id", columns="config_id", values="best_iteration")
+
+    def recommend(self, metafeatures: pd.Series, n: int = 10, name: str = "dataset") -> Recommendation:
+        """Rank configurations for a dataset with these meta-features."""
+        x = self.space.transform(metafeatures.to_frame().T)[0]
+        dist = pd.Series(_pairwise(x[None, :], self.points)[0], index=self.ids).sort_values()
+        confidence = float(np.mean(self.typical_nn >= dist.iloc[0]))
+        weights = np.exp(-dist / max(np.median(self.typical_nn), 1e-9))
+        weights = weights / weights.sum()
+        ctx = Context(self.scores, self.pool, dist, weights, confidence, x, self.space)
+        ranked = self.strategy.rank(ctx, n)
+        notes = []
+        if confidence < LOW_CONFIDENCE:  # far from everything: trust the global portfolio for half the list
+            notes.append("Far from every knowledge-base dataset: the list interleaves the configurations "
+                         "best on average over all datasets.")
+            ranked = _interleave(ranked, [(c, "best on average over all knowledge-base datasets")
+                                          for c in self.global_rank.index], n)
+        configs = [self._config(cid, reason, dist, weights) for cid, reason in ranked[:n]]
+        neighbors = pd.DataFrame({"name": self.names.reindex(dist.index).to_numpy(), "distance": dist.to_numpy()},
+                                 index=pd.Index(dist.index, name="dataset_id")).head(10)
+        return Recommendation(configs, neighbors, metafeatures, confidence, self.strategy.name,
+                              self.task, self.metric, name, notes)
+
+    def _config(self, cid: str, reason: str, dist: pd.Series, weights: pd.Series) -> RecommendedConfig:
+        """The configuration with its expected score: the similarity-weighted mean of its normalized
+        scores on the nearest datasets that ran it."""
+        params: Config = json.loads(self.params[cid])
+        column = self.scores[cid].dropna() if cid in self.scores else pd.Series(dtype=float)
+        near = [d for d in dist.index if d in column.index][:10]
+        w = weights[near].to_numpy()
+        expected = float(np.average(column[near], weights=w if w.sum() > 0 else None)) if near else float("nan")
+        if "n_estimators" not in params:
+            its = self.iterations[cid].reindex(near).dropna() if cid in self.iterations else pd.Series(dtype=float)
+            params["n_estimators"] = int(max(10, its.median())) if len(its) else 100
+        return RecommendedConfig(params, cid, expected, near, reason)
+
+
+def check_strategy(strategy: str | BaseStrategy) -> BaseStrategy:
+    """A strategy instance from a name (``"auto"`` included) or an instance."""
+    if isinstance(strategy, BaseStrategy):
+        return strategy
+    name = AUTO_STRATEGY if strategy == "auto" else strategy
+    if name not in STRATEGIES:
+        raise ConfigError(f"unknown strategy {strategy!r}; choose auto, {', '.join(STRATEGIES)}")
+    return STRATEGIES[name]()
+
+
+def recommend(
+    data: Any,
+    y: Any = None,
+    *,
+    target: str | None = None,
+    n: int = 10,
+    task: str | None = None,
+    knowledge_base: KnowledgeBase | str | None = None,
+    strategy: str | BaseStrategy = "auto",
+    metric: str | None = None,
+    random_state: int = 0,
+) -> Recommendation:
+    """Recommend LightGBM configurations for a dataset, zero-shot.
+
+    Parameters
+    ----------
+    data : Dataset, DataFrame, array-like, str or Path
+        Anything :func:`metahpo.load` takes (with ``y`` or ``target`` where it needs them).
+    n : int
+        How many configurations.
+    task : str, optional
+        Override the inferred task.
+    knowledge_base : KnowledgeBase or path, optional
+        Default: the shipped knowledge base.
+    strategy : {"auto", "nearest", "portfolio", "surrogate"} or BaseStrategy
+    metric : str, optional
+        A metric the knowledge base stores, e.g. ``"accuracy"``; default by task.
+    random_state : int
+        Seed of the meta-feature landmarkers.
+
+    Returns
+    -------
+    Recommendation
+
+    Examples
+    --------
+    >>> rec = metahpo.recommend("sklearn:breast_cancer", n=3)  # doctest: +SKIP
+    >>> lightgbm.LGBMClassifier(**rec.configs[0].params)         # doctest: +SKIP
+    """
+    from metahpo import metafeatures
+
+    if n < 1:
+        raise ConfigError(f"n must be at least 1, got {n}")
+    dataset = data if isinstance(data, Dataset) and task is None else load(data, y, target=target, task=task)
+    recommender = get_recommender(resolve(knowledge_base), dataset.task, strategy, metric)
+    return recommender.recommend(metafeatures.extract(dataset, random_state=random_state), n, dataset.name)
+
+
+_RECOMMENDERS: weakref.WeakKeyDictionary[KnowledgeBase, dict[tuple, Recommender]] = weakref.WeakKeyDictionary()
+
+
+def get_recommender(kb: KnowledgeBase, task: str, strategy: str | BaseStrategy = "auto",
+                    metric: str | None = None) -> Recommender:
+    """A fitted :class:`Recommender`, reused while the knowledge base is unchanged."""
+    if not isinstance(strategy, str):
+        return Recommender(kb, task, strategy, metric)
+    key = (task, strategy, metric, len(kb.datasets), len(kb.configurations), len(kb.runs))
+    cache = _RECOMMENDERS.setdefault(kb, {})
+    if key not in cache:
+        cache.clear()
+        cache[key] = Recommender(kb, task, strategy, metric)
+    return cache[key]
+
+
+def _confidence_words(confidence: float) -> str:
+    if confidence >= 0.5:
+        return "the dataset is as close to a knowledge-base dataset as those are to each other."
+    if confidence >= LOW_CONFIDENCE:
+        return "the nearest knowledge-base datasets are farther than usual; expect less from the neighbours."
+    return ("the dataset lies far from every knowledge-base dataset, so the configurations best on "
+            "average weigh as much as the neighbours'.")
+
+
+def _pairwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.maximum(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2), 0.0))
+
+
+def _interleave(first: list[tuple[str, str]], second: list[tuple[str, str]], n: int) -> list[tuple[str, str]]:
+    out: dict[str, str] = {}
+    for pair in zip(first, second):
+        for cid, reason in pair:
+            if cid not in out and len(out) < n:
+                out[cid] = reason
+    for cid, reason in first + second:
+        if cid not in out and len(out) < n:
+            out[cid] = reason
+    return list(out.items())

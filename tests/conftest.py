@@ -1,0 +1,36 @@
+"""Shared fixtures: a tiny knowledge base built for real from small generated and shipped data."""
+
+import pytest
+from sklearn.datasets import make_classification, make_friedman1, make_regression
+
+from metahpo.build import Builder, Source
+from metahpo.datasets import load
+
+
+def _tiny_sources(folder):
+    """Twelve small datasets, four per task, written as CSV files."""
+    frames = {f"sk_{n}": load(f"sklearn:{n}") for n in ("iris", "wine", "breast_cancer", "diabetes")}
+    for seed in range(3):
+        X, y = make_classification(200, 6 + 4 * seed, n_informative=3 + seed, random_state=seed)
+        frames[f"cls_{seed}"] = load(X, y)
+        X, y = make_regression(200, 5 + 5 * seed, noise=10.0 * seed, random_state=seed)
+        frames[f"reg_{seed}"] = load(X, y)
+    X, y = make_classification(200, 8, n_informative=4, n_classes=4, random_state=7)
+    frames["cls_multi"] = load(X, y)
+    X, y = make_friedman1(200, random_state=0)
+    frames["friedman"] = load(X, y)
+    sources = []
+    for name, ds in frames.items():
+        path = folder / f"{name}.csv"
+        ds.X.assign(target=ds.y).to_csv(path, index=False)
+        sources.append(Source(name, str(path)))
+    return sources
+
+
+@pytest.fixture(scope="session")
+def tiny_kb(tmp_path_factory):
+    """A dense knowledge base over 12 datasets (3 tasks) and a pool of 6 configurations."""
+    folder = tmp_path_factory.mktemp("tiny_kb")
+    builder = Builder(folder / "kb", _tiny_sources(folder), n_random=3, n_local=1, pool_size=6,
+                      max_rows=150, cv=2, n_jobs=1, log=lambda line: None)
+    return builder.run()

@@ -1,0 +1,187 @@
+"""Zero-shot recommendations: strategies, evidence, confidence, errors, the command line."""
+
+import json
+
+import lightgbm
+import numpy as np
+import pandas as pd
+import pytest
+
+from metahpo import metafeatures
+from metahpo.cli import main
+from metahpo.datasets import load
+from metahpo.evaluation import Evaluation
+from metahpo.exceptions import ConfigError, KnowledgeBaseError
+from metahpo.knowledge_base import KnowledgeBase
+from metahpo.recommend import (
+    STRATEGIES,
+    BaseStrategy,
+    MetaFeatureSpace,
+    Recommender,
+    get_recommender,
+    recommend,
+)
+from metahpo.spaces import LIGHTGBM, config_id
+
+NAMES = list(metafeatures.METAFEATURES)
+
+
+def clustered_kb(n_per_cluster=8, seed=0):
+    """Two clusters of binary datasets told apart by one meta-feature; config A wins in the
+    first, config B in the second, and a third is mediocre everywhere."""
+    rng = np.random.default_rng(seed)
+    a, b, c = LIGHTGBM.sample(3, seed)
+    kb = KnowledgeBase.empty()
+    for cluster, winner in ((0, a), (1, b)):
+        for i in range(n_per_cluster):
+            mf = dict.fromkeys(NAMES, 0.0) | {n: rng.normal(0, 0.05) for n in NAMES}
+            mf["landmark_1nn"] = cluster * 10.0 + rng.normal(0, 0.1)
+            did = f"c{cluster}_{i}"
+            kb.add_dataset(did, name=did, task="binary", n_rows=100, n_features=5, metafeatures=mf)
+            for config, score in ((winner, 0.9), (b if winner is a else a, 0.6), (c, 0.75)):
+                ev = Evaluation(config=config, metric="roc_auc", scores={"roc_auc": score + rng.normal(0, 0.01)},
+                                best_iteration=50 + cluster * 100)
+                kb.add_evaluation(did, ev, cv=3)
+    return kb, (a, b, c)
+
+
+def _query(landmark):
+    return pd.Series(dict.fromkeys(NAMES, 0.0) | {"landmark_1nn": landmark})
+
+
+@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+def test_each_strategy_follows_the_nearest_cluster(strategy):
+    kb, (a, b, _) = clustered_kb()
+    rec = Recommender(kb, "binary", strategy)
+    assert rec.recommend(_query(0.0), n=2).configs[0].config_id == config_id(a)
+    assert rec.recommend(_query(10.0), n=2).configs[0].config_id == config_id(b)
+
+
+def test_recommendation_carries_its_evidence():
+    kb, (a, _, _) = clustered_kb()
+    r = Recommender(kb, "binary", "nearest").recommend(_query(0.0), n=3, name="q")
+    top = r.configs[0]
+    assert top.expected_score == pytest.approx(1.0, abs=0.05)
+    assert all(s.startswith("c0_") for s in top.support[:5])
+    assert top.params["n_estimators"] == 50  # the supporting datasets' early-stopped rounds
+    assert list(r.neighbors["distance"]) == sorted(r.neighbors["distance"])
+    assert r.neighbors.index[0].startswith("c0_")
+    assert r.confidence > 0.5
+    frame = r.to_frame()
+    assert list(frame.index) == [1, 2, 3] and "learning_rate" in frame.columns
+    text = r.explain()
+    assert "nearest" in text and "c0_" in text and len(text.splitlines()) >= 3 + 3
+    assert json.loads(json.dumps(r.to_dict(), default=float))["configs"][0]["config_id"] == config_id(a)
+
+
+def test_params_are_usable_as_is():
+    kb, _ = clustered_kb()
+    params = Recommender(kb, "binary").recommend(_query(0.0), n=1).best
+    X, y = load("sklearn:breast_cancer").X, load("sklearn:breast_cancer").y
+    model = lightgbm.LGBMClassifier(**params, verbosity=-1).fit(X, y)
+    assert model.n_estimators == params["n_estimators"] and model.score(X, y) > 0.9
+
+
+def test_far_away_dataset_has_low_confidence_and_leans_on_the_global_portfolio():
+    kb, _ = clustered_kb()
+    r = Recommender(kb, "binary", "nearest").recommend(_query(1000.0), n=3)
+    assert r.confidence < 0.1
+    assert any("Far from every" in note for note in r.notes)
+    assert any("on average" in c.reason for c in r.configs)
+
+
+def test_meta_feature_weights_are_learned():
+    kb, _ = clustered_kb()
+    space = MetaFeatureSpace().fit(kb.metafeatures("binary"), kb.normalized(task="binary"))
+    assert space.weights_.idxmax() == "landmark_1nn"
+    assert space.weights_["landmark_1nn"] == 1.0 and space.weights_.drop("landmark_1nn").max() < 0.5
+
+
+def test_nan_meta_features_are_imputed():
+    kb, (a, _, _) = clustered_kb()
+    query = _query(0.0)
+    query[NAMES[:10]] = np.nan
+    assert Recommender(kb, "binary").recommend(query, n=1).configs[0].config_id == config_id(a)
+
+
+def test_recommender_is_reused_until_the_kb_changes():
+    kb, _ = clustered_kb()
+    first = get_recommender(kb, "binary", "portfolio")
+    assert get_recommender(kb, "binary", "portfolio") is first
+    kb.add_dataset("new", name="new", task="binary", n_rows=1, n_features=1, metafeatures={})
+    assert get_recommender(kb, "binary", "portfolio") is not first
+
+
+def test_custom_strategy_instance():
+    class Worst(BaseStrategy):
+        name = "worst"
+
+        def rank(self, ctx, n):
+            return [(c, "worst first") for c in ctx.scores[ctx.pool].mean().sort_values().index[:n]]
+
+    kb, (_, _, c) = clustered_kb()
+    r = Recommender(kb, "binary", Worst()).recommend(_query(0.0), n=1)
+    assert r.strategy == "worst" and r.configs[0].reason == "worst first"
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"strategy": "magic"}, ConfigError, "unknown strategy 'magic'"),
+        ({"n": 0}, ConfigError, "n must be at least 1"),
+        ({"metric": "no_such_metric"}, ConfigError, "unknown metric"),
+        ({"task": "regression"}, KnowledgeBaseError, "no regression dataset"),
+    ],
+)
+def test_bad_requests_are_clear_errors(kwargs, error, message):
+    kb, _ = clustered_kb()
+    with pytest.raises(error, match=message):
+        recommend("sklearn:breast_cancer", knowledge_base=kb, **kwargs)
+
+
+def test_empty_knowledge_base_is_a_clear_error():
+    with pytest.raises(KnowledgeBaseError, match="no binary dataset"):
+        recommend("sklearn:breast_cancer", knowledge_base=KnowledgeBase.empty())
+
+
+# ---------------------------------------------------------------- on a real (tiny) knowledge base
+
+
+@pytest.mark.parametrize("name, task", [("iris", "multiclass"), ("breast_cancer", "binary"), ("diabetes", "regression")])
+def test_real_dataset_finds_itself_in_the_knowledge_base(tiny_kb, name, task):
+    rec = recommend(f"sklearn:{name}", n=3, knowledge_base=tiny_kb)
+    assert rec.task == task and len(rec) == 3
+    assert rec.neighbors.index[0] == f"sk_{name}"  # the same data, subsampled, is the nearest
+    assert rec.neighbors["distance"].iloc[0] < rec.neighbors["distance"].iloc[1]
+    for c in rec.configs:
+        LIGHTGBM.validate(c.params)
+
+
+def test_metric_choice_changes_the_target(tiny_kb):
+    rec = recommend("sklearn:breast_cancer", n=2, knowledge_base=tiny_kb, metric="accuracy")
+    assert rec.metric == "accuracy"
+
+
+def test_knowledge_base_given_as_a_path(tiny_kb, tmp_path):
+    tiny_kb.save(tmp_path / "kb")
+    rec = recommend("sklearn:iris", n=1, knowledge_base=str(tmp_path / "kb"))
+    assert len(rec) == 1
+
+
+def test_cli_recommend_table_json_and_out(tiny_kb, tmp_path, capsys):
+    tiny_kb.save(tmp_path / "kb")
+    out = tmp_path / "config.json"
+    assert main(["recommend", "sklearn:iris", "--kb", str(tmp_path / "kb"), "-n", "2", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "learning_rate" in printed and "Recommendations for 'iris'" in printed
+    params = json.loads(out.read_text())
+    LIGHTGBM.validate(params)
+    assert main(["recommend", "sklearn:iris", "--kb", str(tmp_path / "kb"), "--json", "-n", "2"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["task"] == "multiclass" and len(data["configs"]) == 2 and data["configs"][0]["params"] == params
+
+
+def test_cli_bad_input_is_one_line(tmp_path, capsys):
+    assert main(["recommend", str(tmp_path / "missing.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("metahpo: error: no such file") and len(err.strip().splitlines()) == 1
