@@ -174,23 +174,63 @@ def evaluate(
     """
     metric = check_metric(metric, dataset.task)
     space.validate(config)
+
+    def fit_fold(train: np.ndarray, valid: np.ndarray, y: np.ndarray, start: float) -> Any:
+        model = make_estimator(config, dataset.task, space=space, random_state=random_state, n_jobs=n_jobs)
+        _fit(model, dataset, y, train, valid, config, early_stopping_rounds, timeout, start)
+        return model
+
     folds = folds if folds is not None else make_folds(dataset, cv, random_state)
-    result = Evaluation(config=dict(config), metric=metric)
+    result = _cross_validate(fit_fold, dataset, folds, Evaluation(config=dict(config), metric=metric), keep_oof)
+    if result.status == "timeout":
+        result.error = f"stopped after {timeout:g} s"
+    return result
+
+
+def evaluate_estimator(
+    estimator: Any,
+    dataset: Dataset,
+    *,
+    folds: Folds | None = None,
+    cv: int = 5,
+    metric: str | None = None,
+    random_state: int = 0,
+    keep_oof: bool = False,
+) -> Evaluation:
+    """Cross-validate any scikit-learn estimator exactly as :func:`evaluate` does a configuration.
+
+    The estimator is cloned and fitted on each training part as it is (no early stopping), so a
+    rival's model (say FLAML's zero-shot LightGBM, or a :class:`~metahpo.MetaLGBMClassifier`) is
+    scored on the same folds with the same metrics. Its ``config`` is its ``get_params()``.
+    """
+    from sklearn.base import clone
+
+    metric = check_metric(metric, dataset.task)
+
+    def fit_fold(train: np.ndarray, valid: np.ndarray, y: np.ndarray, start: float) -> Any:
+        return clone(estimator).fit(dataset.X.iloc[train], y[train])
+
+    folds = folds if folds is not None else make_folds(dataset, cv, random_state)
+    config = {k: v for k, v in estimator.get_params(deep=False).items() if isinstance(v, (int, float, str))}
+    return _cross_validate(fit_fold, dataset, folds, Evaluation(config=config, metric=metric), keep_oof)
+
+
+def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation, keep_oof: bool) -> Evaluation:
+    """The fold loop shared by :func:`evaluate` and :func:`evaluate_estimator`."""
+    metric = result.metric
     start = time.perf_counter()
     y, n_classes = _encode_target(dataset)
     extra = [] if metric in METRICS[dataset.task] else [metric]
-    names = list(METRICS[dataset.task]) + extra
-    fold_scores: dict[str, list[float]] = {m: [] for m in names}
+    fold_scores: dict[str, list[float]] = {m: [] for m in [*METRICS[dataset.task], *extra]}
     iterations: list[int] = []
     oof = _empty_oof(len(y), n_classes) if keep_oof else None
     try:
         for train, valid in folds:
-            model = make_estimator(config, dataset.task, space=space, random_state=random_state, n_jobs=n_jobs)
             fit_start = time.perf_counter()
-            _fit(model, dataset, y, train, valid, config, early_stopping_rounds, timeout, start)
+            model = fit_fold(train, valid, y, start)
             pred = _predict(model, dataset.X.iloc[valid], n_classes)
             result.fit_time += time.perf_counter() - fit_start
-            iterations.append(int(model.best_iteration_ or model.n_estimators))
+            iterations.append(int(getattr(model, "best_iteration_", 0) or getattr(model, "n_estimators", 0) or 0))
             for name, value in _score_predictions(dataset.task, y[valid], pred, n_classes).items():
                 fold_scores[name].append(value)
             for name in extra:
@@ -199,7 +239,7 @@ def evaluate(
             if oof is not None:
                 oof[valid] = pred
     except _TimeoutError:
-        result.status, result.error = "timeout", f"stopped after {timeout:g} s"
+        result.status = "timeout"
     except Exception as exc:  # a crashing configuration is a recorded failure
         result.status = "failed"
         result.error = f"{type(exc).__name__}: {exc}".strip()[:500] or traceback.format_exc(limit=1)

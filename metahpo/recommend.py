@@ -234,7 +234,7 @@ class NearestDatasets(BaseStrategy):
 
     def rank(self, ctx: Context, n: int) -> list[tuple[str, str]]:
         chosen: dict[str, str] = {}
-        ordered = {d: ctx.scores.loc[d].dropna().sort_values(ascending=False).index.tolist()
+        ordered = {d: ctx.scores.loc[d, ctx.pool].dropna().sort_values(ascending=False).index.tolist()
                    for d in ctx.neighbors.index[: self.k]}
         depth = 0
         while len(chosen) < n and any(depth < len(v) for v in ordered.values()):
