@@ -8,7 +8,9 @@ __version__ = "0.1.0"
 
 from metahpo.datasets import Dataset, load  # noqa: E402
 from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError, MetahpoError  # noqa: E402
+from metahpo.estimators import MetaLGBMClassifier, MetaLGBMRegressor  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
+from metahpo.recommend import Recommendation, recommend  # noqa: E402
 
 __all__ = [
     "ConfigError",
@@ -16,7 +18,11 @@ __all__ = [
     "Dataset",
     "KnowledgeBase",
     "KnowledgeBaseError",
+    "MetaLGBMClassifier",
+    "MetaLGBMRegressor",
     "MetahpoError",
+    "Recommendation",
     "__version__",
     "load",
+    "recommend",
 ]

@@ -1,0 +1,118 @@
+"""The sampler interface, and the few operations every sampler shares.
+
+A sampler proposes configurations; a :class:`~metahpo.search.study.Study` evaluates them and
+records the outcome. Samplers work in the unit cube of :meth:`SearchSpace.encode` and decode their
+points with :func:`propose`, which also drops configurations the study already holds, so that no
+sampler wastes a proposal on a duplicate.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from metahpo.spaces import Config, SearchSpace, config_id
+
+if TYPE_CHECKING:
+    from metahpo.search.study import Study
+
+RandomState = int | np.random.Generator | None
+
+
+class Proposal(NamedTuple):
+    """A configuration to evaluate, and the strategy that proposed it.
+
+    Attributes
+    ----------
+    config : dict
+        The configuration.
+    source : str
+        ``"recommended"``, ``"random"``, ``"local"``, ``"bayes"``, ``"grid"`` or ``"evolution"``.
+    """
+
+    config: Config
+    source: str
+
+
+class BaseSampler(ABC):
+    """Proposes configurations from what a study has recorded so far.
+
+    Parameters
+    ----------
+    random_state : int, numpy.random.Generator or None
+        Seed of every random choice. A sampler with an integer seed proposes the same
+        configurations whenever it sees the same study.
+    """
+
+    def __init__(self, random_state: RandomState = None) -> None:
+        self.reseed(random_state)
+
+    def reseed(self, random_state: RandomState = None) -> None:
+        """Restart the sampler with a new seed, forgetting its internal state (for a new study)."""
+        self.random_state = random_state
+        self._rng = np.random.default_rng(random_state)
+        self._reset()
+
+    def _reset(self) -> None:
+        """Clear internal state; samplers that keep some override this."""
+
+    @abstractmethod
+    def ask(self, study: Study, space: SearchSpace, n: int = 1) -> list[Proposal]:
+        """Propose up to ``n`` configurations the study has not evaluated.
+
+        Parameters
+        ----------
+        study : Study
+            The trials so far.
+        space : SearchSpace
+            The space to propose in.
+        n : int
+            How many configurations (a batch evaluated in parallel).
+
+        Returns
+        -------
+        list of Proposal
+            Distinct configurations new to the study; fewer than ``n`` when the sampler could not
+            find more (the study asks again).
+        """
+
+
+def observations(study: Study, space: SearchSpace) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-cube encodings and scores of the study's successful trials, in trial order.
+
+    Returns
+    -------
+    X : numpy.ndarray of shape (n_ok, space.dim)
+    y : numpy.ndarray of shape (n_ok,)
+    """
+    ok = [t for t in study.trials if t.ok]
+    X = np.array([space.encode(t.config) for t in ok], dtype=float).reshape(len(ok), space.dim)
+    return X, np.array([t.score for t in ok], dtype=float)
+
+
+def best_points(study: Study, space: SearchSpace, k: int) -> np.ndarray:
+    """Encodings of the ``k`` best successful trials, best first (earlier first among ties)."""
+    X, y = observations(study, space)
+    return X[np.argsort(-y, kind="stable")[:k]]
+
+
+def propose(study: Study, space: SearchSpace, points: np.ndarray, source: str, n: int) -> list[Proposal]:
+    """Decode ``points`` in order into at most ``n`` configurations new to the study and to each other."""
+    proposals: list[Proposal] = []
+    seen: set[str] = set()
+    for u in points:
+        if len(proposals) == n:
+            break
+        config = space.decode(u)
+        cid = config_id(config)
+        if cid not in seen and not study.has(config):
+            seen.add(cid)
+            proposals.append(Proposal(config, source))
+    return proposals
+
+
+def random_proposals(study: Study, space: SearchSpace, rng: np.random.Generator, n: int) -> list[Proposal]:
+    """``n`` configurations drawn uniformly in the unit cube (source ``"random"``)."""
+    return propose(study, space, rng.random((n, space.dim)), "random", n)

@@ -1,0 +1,303 @@
+"""A study: every trial of one search, and the loop that runs them.
+
+:meth:`Study.optimize` asks a sampler for configurations, evaluates them with the objective
+(in parallel batches through joblib when ``n_jobs > 1``), and records each outcome as a
+:class:`Trial`. Scores are greater-is-better, as every metahpo metric is. A configuration is never
+evaluated twice (configurations are compared by :func:`metahpo.spaces.config_id`), results a user
+already has enter through :meth:`Study.add_prior` and are never re-run, and one crashing
+configuration is a failed trial, not the end of the search.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
+
+from metahpo.evaluation import Evaluation
+from metahpo.exceptions import ConfigError
+from metahpo.search.base import BaseSampler, Proposal
+from metahpo.spaces import LIGHTGBM, Config, SearchSpace, config_id
+
+logger = logging.getLogger(__name__)
+
+MAX_ASKS = 10
+"""Times a batch is asked for again when the sampler proposes configurations already evaluated."""
+
+Objective = Callable[[Config], Evaluation]
+Callback = Callable[["Study", "Trial"], None]
+
+
+@dataclass
+class Trial:
+    """One evaluated configuration.
+
+    Attributes
+    ----------
+    number : int
+        Position in the study, from 0.
+    config : dict
+        The configuration.
+    source : str
+        Who proposed it: ``"prior"`` (a result the user already had), ``"recommended"``,
+        ``"random"``, ``"local"``, ``"bayes"``, ``"grid"`` or ``"evolution"``.
+    score : float
+        The objective's score (greater is better); NaN unless ``status == "ok"``.
+    status : {"ok", "failed", "timeout"}
+    fit_time : float
+        Seconds spent training, as the evaluation reports them.
+    best_iteration : int
+        Boosting rounds the evaluation used.
+    error : str
+        Why the trial failed.
+    started, finished : datetime or None
+        When the evaluation ran (UTC); None for prior results.
+    scores : dict
+        Every metric the evaluation reported.
+    user_attrs : dict
+        Free annotations, e.g. from a callback.
+    """
+
+    number: int
+    config: Config
+    source: str
+    score: float = math.nan
+    status: str = "ok"
+    fit_time: float = 0.0
+    best_iteration: int = 0
+    error: str = ""
+    started: datetime | None = None
+    finished: datetime | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    user_attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the trial has a score (an ok trial's score is always finite)."""
+        return self.status == "ok"
+
+
+class Study:
+    """The trials of one search over ``space`` (maximizing the score).
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The search space, LightGBM's by default.
+
+    Examples
+    --------
+    >>> study = Study()
+    >>> study.optimize(lambda config: evaluate(config, data), BayesSampler(), n_trials=30)  # doctest: +SKIP
+    >>> study.best_config  # doctest: +SKIP
+    """
+
+    def __init__(self, space: SearchSpace = LIGHTGBM) -> None:
+        self.space = space
+        self.trials: list[Trial] = []
+        self._by_id: dict[str, Trial] = {}
+        self._stop = False
+
+    # ------------------------------------------------------------------ results
+
+    @property
+    def best_trial(self) -> Trial | None:
+        """The ok trial with the highest score (the earliest among ties), or None."""
+        ok = [t for t in self.trials if t.ok]
+        return max(ok, key=lambda t: t.score) if ok else None
+
+    @property
+    def best_config(self) -> Config | None:
+        """The best trial's configuration, or None before any ok trial."""
+        best = self.best_trial
+        return None if best is None else best.config
+
+    @property
+    def best_score(self) -> float:
+        """The best trial's score, or NaN before any ok trial."""
+        best = self.best_trial
+        return math.nan if best is None else best.score
+
+    def has(self, config: Config) -> bool:
+        """Whether the study holds a trial of ``config`` (compared by :func:`config_id`)."""
+        return config_id(config) in self._by_id
+
+    def get(self, config: Config) -> Trial | None:
+        """The trial of ``config``, or None."""
+        return self._by_id.get(config_id(config))
+
+    def trials_dataframe(self) -> pd.DataFrame:
+        """The trials as a table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per trial: number, source, score, status, fit_time, best_iteration, error,
+            started, finished, then one column per parameter (the space's, then any other, e.g.
+            ``n_estimators``).
+        """
+        columns = ["number", "source", "score", "status", "fit_time", "best_iteration", "error", "started", "finished"]
+        extra = sorted({k for t in self.trials for k in t.config} - set(self.space.names))
+        rows = [{c: getattr(t, c) for c in columns} | t.config for t in self.trials]
+        return pd.DataFrame(rows, columns=columns + self.space.names + extra)
+
+    # ------------------------------------------------------------------ recording
+
+    def add_prior(self, configs: Iterable[Config], scores: Iterable[float]) -> list[Trial]:
+        """Record results the user already has, so that they count as evaluated and are never re-run.
+
+        Parameters
+        ----------
+        configs : iterable of dict
+            Configurations of the study's space.
+        scores : iterable of float
+            Their scores (greater is better); NaN records a failed configuration.
+
+        Returns
+        -------
+        list of Trial
+            The trials added (source ``"prior"``); a configuration the study already holds is skipped.
+        """
+        configs, scores = list(configs), [float(s) for s in scores]
+        if len(configs) != len(scores):
+            raise ConfigError(f"add_prior got {len(configs)} configurations but {len(scores)} scores")
+        for config in configs:
+            self.space.validate(config)
+        added = []
+        for config, score in zip(configs, scores):
+            if not self.has(config):
+                trial = Trial(len(self.trials), dict(config), "prior")
+                _set_outcome(trial, "ok", score, "")
+                added.append(self._record(trial))
+        return added
+
+    def stop(self) -> None:
+        """Stop :meth:`optimize` after the current batch (e.g. from a callback)."""
+        self._stop = True
+
+    def _record(self, trial: Trial) -> Trial:
+        self.trials.append(trial)
+        self._by_id[config_id(trial.config)] = trial
+        return trial
+
+    # ------------------------------------------------------------------ the loop
+
+    def optimize(
+        self,
+        objective: Objective,
+        sampler: BaseSampler,
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        n_jobs: int = 1,
+        callbacks: Sequence[Callback] | None = None,
+    ) -> None:
+        """Evaluate configurations the sampler proposes until a budget runs out.
+
+        Parameters
+        ----------
+        objective : callable
+            ``objective(config) -> Evaluation``, e.g. a partial of :func:`metahpo.evaluation.evaluate`.
+            An exception it raises is recorded as a failed trial and the search goes on.
+        sampler : BaseSampler
+        n_trials : int, optional
+            Trials to run in this call (failed ones count).
+        timeout : float, optional
+            Seconds after which no new trial starts (a running batch finishes). At least one of
+            ``n_trials`` and ``timeout`` must be given.
+        n_jobs : int
+            Configurations evaluated in parallel, as batches, through joblib (``-1``: one per CPU).
+            The active :func:`joblib.parallel_config` chooses the backend: the default runs
+            processes; ``backend="threading"`` avoids copying the data to them (LightGBM releases
+            the GIL).
+        callbacks : sequence of callable, optional
+            Each is called as ``callback(study, trial)`` after every trial; one may call
+            :meth:`stop`.
+
+        Notes
+        -----
+        A keyboard interrupt stops the search and keeps every trial recorded so far. The search
+        also stops early when the sampler proposes only configurations already evaluated.
+        """
+        n_jobs = _check_budget(objective, sampler, n_trials, timeout, n_jobs)
+        deadline = math.inf if timeout is None else time.monotonic() + timeout
+        remaining = math.inf if n_trials is None else n_trials
+        self._stop = False
+        try:
+            with Parallel(n_jobs=n_jobs) as parallel:
+                while remaining > 0 and time.monotonic() < deadline and not self._stop:
+                    batch = self._ask(sampler, int(min(n_jobs, remaining)))
+                    if not batch:
+                        logger.warning("the sampler proposed only configurations already evaluated; stopping")
+                        return
+                    first = len(self.trials)
+                    trials = parallel(delayed(_run)(objective, first + i, p) for i, p in enumerate(batch))
+                    for trial in trials:
+                        self._record(trial)
+                        for callback in callbacks or ():
+                            callback(self, trial)
+                    remaining -= len(trials)
+        except KeyboardInterrupt:
+            logger.warning("interrupted; keeping the %d trials recorded", len(self.trials))
+
+    def _ask(self, sampler: BaseSampler, n: int) -> list[Proposal]:
+        """``n`` configurations new to the study (fewer if the sampler keeps proposing duplicates)."""
+        batch: list[Proposal] = []
+        ids: set[str] = set()
+        for _ in range(MAX_ASKS):
+            for proposal in sampler.ask(self, self.space, n - len(batch)):
+                cid = config_id(proposal.config)
+                if len(batch) < n and cid not in ids and cid not in self._by_id:
+                    ids.add(cid)
+                    batch.append(proposal)
+            if len(batch) == n:
+                break
+        return batch
+
+
+def _check_budget(objective: Any, sampler: Any, n_trials: Any, timeout: Any, n_jobs: Any) -> int:
+    """Validate :meth:`Study.optimize`'s arguments; return the number of parallel jobs."""
+    if not callable(objective):
+        raise ConfigError("the objective must be callable: objective(config) -> Evaluation")
+    if not isinstance(sampler, BaseSampler):
+        raise ConfigError(f"sampler must be a BaseSampler, got {type(sampler).__name__}")
+    if n_trials is None and timeout is None:
+        raise ConfigError("give a budget: n_trials, timeout (seconds), or both")
+    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
+        raise ConfigError(f"n_trials must be a non-negative integer, got {n_trials!r}")
+    if timeout is not None and not timeout > 0:
+        raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
+        raise ConfigError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
+    return effective_n_jobs(n_jobs)
+
+
+def _run(objective: Objective, number: int, proposal: Proposal) -> Trial:
+    """Evaluate one proposal; whatever happens, return a trial."""
+    trial = Trial(number, dict(proposal.config), proposal.source, started=datetime.now(timezone.utc))
+    try:
+        evaluation = objective(dict(proposal.config))
+        if not isinstance(evaluation, Evaluation):
+            raise TypeError(f"the objective must return an Evaluation, got {type(evaluation).__name__}")
+    except Exception as exc:  # a crashing configuration is a failed trial, not the end of the search
+        _set_outcome(trial, "failed", math.nan, f"{type(exc).__name__}: {exc}")
+    else:
+        _set_outcome(trial, evaluation.status, evaluation.score, evaluation.error)
+        trial.fit_time, trial.best_iteration = evaluation.fit_time, evaluation.best_iteration
+        trial.scores = dict(evaluation.scores)
+    trial.finished = datetime.now(timezone.utc)
+    return trial
+
+
+def _set_outcome(trial: Trial, status: str, score: float, error: str) -> None:
+    """Set status, score and error, keeping the invariant that an ok trial has a finite score."""
+    if status == "ok" and not math.isfinite(score):
+        status, error = "failed", error or f"no finite score ({score})"
+    trial.status, trial.error = status, error
+    trial.score = score if status == "ok" else math.nan

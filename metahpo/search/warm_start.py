@@ -1,0 +1,53 @@
+"""Warm start: the knowledge base's recommendations first, then another sampler."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from metahpo.exceptions import ConfigError
+from metahpo.search.base import BaseSampler, Proposal
+from metahpo.spaces import Config, SearchSpace, config_id
+
+if TYPE_CHECKING:
+    from metahpo.search.study import Study
+
+
+class WarmStartSampler(BaseSampler):
+    """Propose ``configs`` in order (source ``"recommended"``), then whatever ``then`` proposes.
+
+    A recommendation the study already holds (e.g. as a prior result) is skipped.
+
+    Parameters
+    ----------
+    configs : iterable of dict
+        Configurations to try first, best first, e.g. ``[r.params for r in recommendation]``.
+    then : BaseSampler
+        The sampler that takes over once the recommendations are used up. Its seed is the warm
+        start's (:meth:`reseed` reseeds both).
+    """
+
+    def __init__(self, configs: Iterable[Config], then: BaseSampler) -> None:
+        if not isinstance(then, BaseSampler):
+            raise ConfigError(f"then must be a BaseSampler, got {type(then).__name__}")
+        self.configs = [dict(c) for c in configs]
+        self.then = then
+        super().__init__(then.random_state)
+
+    def _reset(self) -> None:
+        self._next = 0
+        self.then.reseed(self.random_state)
+
+    def ask(self, study: Study, space: SearchSpace, n: int = 1) -> list[Proposal]:
+        proposals: list[Proposal] = []
+        ids: set[str] = set()
+        while len(proposals) < n and self._next < len(self.configs):
+            config = space.validate(self.configs[self._next])
+            self._next += 1
+            cid = config_id(config)
+            if cid not in ids and not study.has(config):
+                ids.add(cid)
+                proposals.append(Proposal(dict(config), "recommended"))
+        if len(proposals) < n:
+            proposals += self.then.ask(study, space, n - len(proposals))
+        return proposals

@@ -1,0 +1,584 @@
+"""Tests of :mod:`metahpo.search`: the study loop and the samplers, on cheap synthetic objectives."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import time
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+from metahpo.evaluation import Evaluation
+from metahpo.exceptions import ConfigError
+from metahpo.search import (
+    SAMPLERS,
+    BaseSampler,
+    BayesSampler,
+    EvolutionSampler,
+    GridSampler,
+    LocalRandomSampler,
+    Proposal,
+    RandomSampler,
+    Study,
+    Trial,
+    TrustRegion,
+    WarmStartSampler,
+    make_sampler,
+)
+from metahpo.spaces import LIGHTGBM, Param, SearchSpace, config_id
+
+TARGET = np.linspace(0.2, 0.8, LIGHTGBM.dim)
+"""The optimum of the synthetic objective, in the unit cube."""
+
+TOY = SearchSpace(family="toy", version="toy-1", params=(Param("a", 1, 3, integer=True),), fixed={}, default={})
+"""A space of three configurations."""
+
+
+def quadratic(U: np.ndarray) -> np.ndarray:
+    """Negative squared distance to TARGET of each row of ``U`` (maximum 0)."""
+    return -((np.atleast_2d(U) - TARGET) ** 2).sum(axis=1)
+
+
+def evaluation(config: dict, value: float, status: str = "ok") -> Evaluation:
+    return Evaluation(config=config, metric="m", scores={"m": value, "other": 2 * value}, status=status,
+                      fit_time=0.01, best_iteration=7)
+
+
+def objective(config: dict) -> Evaluation:
+    return evaluation(config, float(quadratic(LIGHTGBM.encode(config))[0]))
+
+
+def run(sampler: BaseSampler, n_trials: int, fn=objective) -> Study:
+    study = Study()
+    study.optimize(fn, sampler, n_trials=n_trials)
+    return study
+
+
+def recommendations(k: int, seed: int = 42) -> list[dict]:
+    return LIGHTGBM.sample(k, random_state=seed)
+
+
+SAMPLER_FACTORIES = {
+    "random": lambda seed: RandomSampler(random_state=seed),
+    "local": lambda seed: LocalRandomSampler(random_state=seed),
+    "bayes": lambda seed: BayesSampler(random_state=seed),
+    "grid": lambda seed: GridSampler(random_state=seed),
+    "evolution": lambda seed: EvolutionSampler(random_state=seed),
+    "warm": lambda seed: WarmStartSampler(recommendations(3), then=BayesSampler(random_state=seed)),
+}
+
+
+# --------------------------------------------------------------------------- every sampler
+
+
+@pytest.mark.parametrize("name", SAMPLER_FACTORIES)
+def test_sampler_proposes_valid_configs_deterministically(name):
+    def trace(seed):
+        study = run(SAMPLER_FACTORIES[name](seed), 12)
+        return [(t.config, t.source) for t in study.trials]
+
+    first, again, other = trace(0), trace(0), trace(1)
+    assert len(first) == 12
+    for config, source in first:
+        LIGHTGBM.validate(config)
+        assert source in {"recommended", "random", "local", "bayes", "grid", "evolution"}
+    assert first == again
+    assert first[3:] != other[3:]  # (the warm start's three recommendations do not depend on the seed)
+    assert len({config_id(c) for c, _ in first}) == 12
+
+
+@pytest.mark.parametrize("name", SAMPLER_FACTORIES)
+def test_sampler_batch_is_distinct_and_new(name):
+    sampler = SAMPLER_FACTORIES[name](0)
+    study = run(sampler, 9)
+    batch = sampler.ask(study, LIGHTGBM, 5)
+    assert len(batch) == 5 and all(isinstance(p, Proposal) for p in batch)
+    ids = {config_id(p.config) for p in batch}
+    assert len(ids) == 5
+    assert not any(study.has(p.config) for p in batch)
+
+
+def test_reseed_restarts_the_sampler():
+    sampler = EvolutionSampler(random_state=3)
+    first = [t.config for t in run(sampler, 20).trials]
+    sampler.reseed(3)
+    assert [t.config for t in run(sampler, 20).trials] == first
+    sampler.reseed(4)
+    assert [t.config for t in run(sampler, 20).trials] != first
+
+
+# --------------------------------------------------------------------------- the study
+
+
+def test_study_never_evaluates_a_duplicate(caplog):
+    calls = []
+
+    def counting(config):
+        calls.append(config["a"])
+        return evaluation(config, float(config["a"]))
+
+    study = Study(TOY)
+    with caplog.at_level(logging.WARNING, logger="metahpo.search.study"):
+        study.optimize(counting, RandomSampler(random_state=0), n_trials=10)
+    assert sorted(calls) == [1, 2, 3]  # the space holds three configurations
+    assert len(study.trials) == 3 and study.best_config == {"a": 3}
+    assert "already evaluated" in caplog.text
+
+
+def test_study_skips_duplicates_a_sampler_repeats():
+    class Stubborn(BaseSampler):
+        def ask(self, study, space, n=1):
+            return [Proposal({"a": 2}, "random")] * n + [Proposal({"a": 1}, "random")]
+
+    study = Study(TOY)
+    study.optimize(lambda c: evaluation(c, 1.0), Stubborn(), n_trials=2, n_jobs=1)
+    assert [t.config for t in study.trials] == [{"a": 2}, {"a": 1}]
+
+
+def test_prior_results_count_and_are_not_rerun():
+    priors = recommendations(4)
+    scores = [float(quadratic(LIGHTGBM.encode(c))[0]) for c in priors]
+    scores[2] = math.nan
+    evaluated = []
+
+    def tracking(config):
+        evaluated.append(config_id(config))
+        return objective(config)
+
+    study = Study()
+    added = study.add_prior(priors, scores)
+    assert [t.source for t in added] == ["prior"] * 4 and [t.number for t in added] == [0, 1, 2, 3]
+    assert added[2].status == "failed" and math.isnan(added[2].score)
+    assert study.add_prior(priors[:1], [0.0]) == []  # already there: not recorded twice
+    assert study.has(priors[0]) and study.get(priors[1]) is added[1]
+
+    sampler = WarmStartSampler(priors + recommendations(2, seed=7), then=RandomSampler(random_state=0))
+    study.optimize(tracking, sampler, n_trials=5)
+    assert len(study.trials) == 9
+    assert not {config_id(c) for c in priors} & set(evaluated)
+    assert [t.source for t in study.trials[4:]] == ["recommended"] * 2 + ["random"] * 3
+    best_prior = max(s for s in scores if not math.isnan(s))
+    assert study.best_score >= best_prior
+
+
+def test_add_prior_rejects_bad_input():
+    study = Study()
+    with pytest.raises(ConfigError, match="2 configurations but 1 scores"):
+        study.add_prior(recommendations(2), [0.5])
+    with pytest.raises(ConfigError, match="num_leaves"):
+        study.add_prior([dict(recommendations(1)[0], num_leaves=1)], [0.5])
+    assert study.trials == []
+
+
+def test_objective_exceptions_are_failed_trials_and_the_run_goes_on():
+    def flaky(config):
+        u = LIGHTGBM.encode(config)
+        if u[0] < 0.3:
+            raise RuntimeError("boom")
+        if u[0] < 0.5:
+            return 0.5  # not an Evaluation
+        if u[0] < 0.6:
+            return evaluation(config, math.nan, status="timeout")
+        if u[0] < 0.7:
+            return evaluation(config, math.nan)  # ok status but no score
+        return objective(config)
+
+    study = run(RandomSampler(random_state=0), 40, fn=flaky)
+    assert len(study.trials) == 40
+    statuses = {t.status for t in study.trials}
+    assert statuses == {"ok", "failed", "timeout"}
+    errors = [t.error for t in study.trials]
+    assert any(e == "RuntimeError: boom" for e in errors)
+    assert any("must return an Evaluation, got float" in e for e in errors)
+    assert any("no finite score" in e for e in errors)
+    for t in study.trials:
+        assert t.ok == math.isfinite(t.score)
+        assert t.started is not None and t.finished >= t.started
+    assert study.best_trial.ok and LIGHTGBM.encode(study.best_config)[0] >= 0.7
+
+
+def test_trial_fields_come_from_the_evaluation():
+    study = run(RandomSampler(random_state=0), 2)
+    trial = study.trials[1]
+    assert isinstance(trial, Trial) and trial.number == 1 and trial.source == "random"
+    assert trial.fit_time == 0.01 and trial.best_iteration == 7 and trial.error == ""
+    assert trial.scores == {"m": trial.score, "other": 2 * trial.score}
+    assert trial.user_attrs == {}
+
+
+def test_empty_study():
+    study = Study()
+    assert study.best_trial is None and study.best_config is None and math.isnan(study.best_score)
+    frame = study.trials_dataframe()
+    assert len(frame) == 0 and "learning_rate" in frame.columns
+
+
+def test_budgets():
+    assert len(run(RandomSampler(random_state=0), 7).trials) == 7
+    assert run(RandomSampler(random_state=0), 0).trials == []
+
+    def slow(config):
+        time.sleep(0.05)
+        return objective(config)
+
+    study = Study()
+    start = time.monotonic()
+    study.optimize(slow, RandomSampler(random_state=0), timeout=0.3)
+    elapsed = time.monotonic() - start
+    assert 2 <= len(study.trials) <= 7
+    assert elapsed < 0.3 + 0.25
+    study = Study()
+    study.optimize(slow, RandomSampler(random_state=0), n_trials=2, timeout=30)
+    assert len(study.trials) == 2
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({}, "give a budget"),
+        ({"n_trials": -1}, "n_trials"),
+        ({"n_trials": 2.5}, "n_trials"),
+        ({"timeout": 0}, "timeout"),
+        ({"n_trials": 3, "n_jobs": 0}, "n_jobs"),
+    ],
+)
+def test_optimize_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ConfigError, match=match):
+        Study().optimize(objective, RandomSampler(), **kwargs)
+
+
+def test_optimize_rejects_a_non_sampler():
+    with pytest.raises(ConfigError, match="BaseSampler"):
+        Study().optimize(objective, "bayes", n_trials=1)
+
+
+@pytest.mark.parametrize("backend", ["threading", "loky"])
+def test_parallel_batches(backend):
+    def sometimes_crashes(config):
+        if LIGHTGBM.encode(config)[1] < 0.5:
+            raise ValueError("bad luck")
+        return objective(config)
+
+    with joblib.parallel_config(backend=backend):
+        study = Study()
+        study.optimize(sometimes_crashes, RandomSampler(random_state=0), n_trials=6, n_jobs=2)
+    assert [t.number for t in study.trials] == list(range(6))
+    assert len({config_id(t.config) for t in study.trials}) == 6
+    assert any(t.status == "failed" and t.error == "ValueError: bad luck" for t in study.trials)
+    # a random sampler draws the same stream whatever the batch size
+    serial = run(RandomSampler(random_state=0), 6, fn=sometimes_crashes)
+    assert [t.config for t in study.trials] == [t.config for t in serial.trials]
+
+
+def test_bayes_in_parallel_batches():
+    with joblib.parallel_config(backend="threading"):
+        study = Study()
+        study.optimize(objective, BayesSampler(random_state=0), n_trials=10, n_jobs=3)
+    assert len(study.trials) == 10 and {t.source for t in study.trials[5:]} == {"bayes"}
+
+
+def test_keyboard_interrupt_keeps_the_trials(caplog):
+    calls = itertools.count()
+
+    def interrupted(config):
+        if next(calls) == 3:
+            raise KeyboardInterrupt
+        return objective(config)
+
+    study = Study()
+    with caplog.at_level(logging.WARNING, logger="metahpo.search.study"):
+        study.optimize(interrupted, RandomSampler(random_state=0), n_trials=10)
+    assert len(study.trials) == 3 and "interrupted" in caplog.text
+
+
+def test_callbacks_see_every_trial_and_can_stop():
+    seen = []
+
+    def callback(study, trial):
+        seen.append(trial.number)
+        trial.user_attrs["seen"] = True
+        if trial.number == 4:
+            study.stop()
+
+    study = Study()
+    study.add_prior(recommendations(2), [0.1, 0.2])
+    study.optimize(objective, RandomSampler(random_state=0), n_trials=10, callbacks=[callback])
+    assert seen == [2, 3, 4] and len(study.trials) == 5
+    assert all(t.user_attrs == {"seen": True} for t in study.trials[2:])
+    study.optimize(objective, RandomSampler(random_state=1), n_trials=1)  # stop() lasts one call
+    assert len(study.trials) == 6
+
+
+def test_trials_dataframe():
+    study = Study()
+    study.add_prior([dict(LIGHTGBM.default)], [0.3])  # has n_estimators and values outside the search range
+    study.optimize(objective, RandomSampler(random_state=0), n_trials=3)
+    frame = study.trials_dataframe()
+    expected = ["number", "source", "score", "status", "fit_time", "best_iteration", "error"]
+    assert list(frame.columns[:7]) == expected
+    assert set(LIGHTGBM.names) | {"n_estimators", "started", "finished"} <= set(frame.columns)
+    assert len(frame) == 4 and list(frame["number"]) == [0, 1, 2, 3]
+    assert list(frame["source"]) == ["prior", "random", "random", "random"]
+    assert frame.loc[0, "n_estimators"] == 100 and pd.isna(frame.loc[1, "n_estimators"])
+    assert frame.loc[2, "learning_rate"] == study.trials[2].config["learning_rate"]
+    assert frame["score"].idxmax() == study.best_trial.number
+
+
+# --------------------------------------------------------------------------- warm start
+
+
+def test_warm_start_proposes_the_given_configs_first_in_order():
+    given = recommendations(4)
+    configs = [given[0], given[1], dict(given[0]), given[2], given[3]]  # a repeat, skipped
+    study = Study()
+    study.add_prior([given[2]], [-1.0])  # already known, skipped
+    study.optimize(objective, WarmStartSampler(configs, then=LocalRandomSampler(random_state=0)), n_trials=6)
+    assert [t.config for t in study.trials[1:4]] == [given[0], given[1], given[3]]
+    assert [t.source for t in study.trials[1:]] == ["recommended"] * 3 + ["local"] * 3
+
+
+def test_warm_start_mixes_within_a_batch():
+    sampler = WarmStartSampler(recommendations(3), then=RandomSampler(random_state=0))
+    batch = sampler.ask(Study(), LIGHTGBM, 5)
+    assert [p.source for p in batch] == ["recommended"] * 3 + ["random"] * 2
+    with pytest.raises(ConfigError, match="BaseSampler"):
+        WarmStartSampler(recommendations(1), then=None)
+
+
+def test_warm_start_reseeds_its_successor():
+    sampler = WarmStartSampler(recommendations(2), then=RandomSampler(random_state=5))
+    assert sampler.random_state == 5
+    first = [t.config for t in run(sampler, 5).trials]
+    sampler.reseed(5)
+    assert [t.config for t in run(sampler, 5).trials] == first
+
+
+# --------------------------------------------------------------------------- random and local
+
+
+def test_local_random_stays_near_the_best():
+    study = Study()
+    study.add_prior(recommendations(5), [0.0, 1.0, 0.0, 0.0, 0.0])
+    best = LIGHTGBM.encode(study.best_config)
+    sampler = LocalRandomSampler(scale=0.05, n_best=1, random_state=0)
+    points = np.array([LIGHTGBM.encode(p.config) for p in sampler.ask(study, LIGHTGBM, 20)])
+    assert {p.source for p in sampler.ask(study, LIGHTGBM, 3)} == {"local"}
+    assert np.abs(points - best).max() < 0.3
+    assert np.abs(points - best).mean() < 0.06
+
+
+def test_local_random_uses_centers_then_falls_back_to_uniform():
+    center = recommendations(1)[0]
+    proposals = LocalRandomSampler(scale=0.01, centers=[center], random_state=0).ask(Study(), LIGHTGBM, 4)
+    assert {p.source for p in proposals} == {"local"}
+    points = np.array([LIGHTGBM.encode(p.config) for p in proposals])
+    assert np.abs(points - LIGHTGBM.encode(center)).max() < 0.1
+    assert {p.source for p in LocalRandomSampler(random_state=0).ask(Study(), LIGHTGBM, 4)} == {"random"}
+    with pytest.raises(ConfigError, match="scale"):
+        LocalRandomSampler(scale=0)
+
+
+# --------------------------------------------------------------------------- Bayesian optimization
+
+
+def test_bayes_beats_random_on_a_smooth_objective():
+    seeds = range(5)
+    bayes = [run(BayesSampler(random_state=s), 30).best_score for s in seeds]
+    rand = [run(RandomSampler(random_state=s), 30).best_score for s in seeds]
+    assert np.mean(bayes) > np.mean(rand)
+    assert np.mean(bayes) > -0.2 > np.mean(rand)
+
+
+def test_a_good_prior_mean_helps_early_and_a_bad_one_is_ignored():
+    seeds = range(4)
+
+    def best(prior, seed):
+        return run(BayesSampler(prior_mean=prior, random_state=seed), 10)
+
+    plain = [best(None, s) for s in seeds]
+    good = [best(lambda U: 3 * quadratic(U) + 1, s) for s in seeds]  # right shape, wrong scale
+    assert np.mean([s.best_score for s in good]) > np.mean([s.best_score for s in plain]) + 0.1
+    # an anti-correlated prior gets scale 0: the search is exactly the plain one
+    bad = best(lambda U: -quadratic(U), 0)
+    assert [t.config for t in bad.trials] == [t.config for t in plain[0].trials]
+
+
+def test_bayes_rejects_a_malformed_prior_mean():
+    study = run(RandomSampler(random_state=0), 4)
+    with pytest.raises(ConfigError, match="one finite score per point"):
+        BayesSampler(prior_mean=lambda U: np.ones(3)).ask(study, LIGHTGBM)
+    with pytest.raises(ConfigError, match="n_startup"):
+        BayesSampler(n_startup=0)
+
+
+def test_bayes_starts_with_local_random_then_uses_the_gp():
+    study = run(BayesSampler(n_startup=4, random_state=0), 8)
+    assert [t.source for t in study.trials] == ["random"] + ["local"] * 3 + ["bayes"] * 4
+
+
+def test_bayes_handles_failures_duplicates_and_constant_scores():
+    base = recommendations(1)[0]
+    # reg_alpha 0 and 1e-4 are different configurations with the same encoding
+    twins = [dict(base, reg_alpha=0.0), dict(base, reg_alpha=1e-4), dict(base, reg_alpha=0.0, num_leaves=8)]
+    others = recommendations(4, seed=3)
+    study = Study()
+    study.add_prior(twins + others, [0.5, 0.5, 0.5, math.nan, 0.5, math.nan, 0.5])
+    sampler = BayesSampler(random_state=0)
+    for _ in range(4):
+        proposals = sampler.ask(study, LIGHTGBM, 2)
+        assert len(proposals) == 2 and {p.source for p in proposals} == {"bayes"}
+        for p in proposals:
+            LIGHTGBM.validate(p.config)
+            assert not study.has(p.config)
+        study.add_prior([p.config for p in proposals], [0.5, math.nan])
+
+
+def test_bayes_ignores_failed_trials_until_enough_succeed():
+    study = Study()
+    study.add_prior(recommendations(5), [math.nan, math.nan, 0.1, math.nan, 0.2])
+    assert {p.source for p in BayesSampler(random_state=0).ask(study, LIGHTGBM, 3)} == {"local"}
+
+
+def test_trust_region_rules():
+    region = TrustRegion()
+    assert region.length == 0.4
+    for _ in range(2):
+        region.update(True)
+    region.update(False)  # breaks the streak
+    for _ in range(2):
+        region.update(True)
+    assert region.length == 0.4
+    region.update(True)
+    assert region.length == 0.8
+    for _ in range(6):
+        region.update(True)
+    assert region.length == 1.0  # capped
+    lengths = []
+    for _ in range(3 * 7):
+        region.update(False)
+        lengths.append(region.length)
+    assert lengths[2::3] == [0.5, 0.25, 0.125, 0.0625, 0.03125, 1 / 64, 0.4]  # collapse: restart
+
+
+def test_trust_region_in_the_sampler():
+    scores = itertools.count()
+    growing = Study()  # every trial improves: the region doubles after three successes
+    sampler = BayesSampler(random_state=0)
+    growing.optimize(lambda c: evaluation(c, float(next(scores))), sampler, n_trials=8)
+    assert sampler.trust_region.length == 1.0
+
+    flat = Study()  # nothing ever improves: the region halves after three failures
+    sampler = BayesSampler(random_state=0)
+    flat.optimize(lambda c: evaluation(c, 1.0), sampler, n_trials=8)
+    assert sampler.trust_region.length == 0.1 and sampler.trust_region.successes == 0
+
+
+def test_trust_region_box_follows_the_length_scales():
+    region = TrustRegion(length=0.2)
+    lower, upper = region.bounds(np.full(3, 0.5), np.array([1.0, 1.0, 4.0]))
+    sides = upper - lower
+    assert np.prod(sides) == pytest.approx(0.2**3)  # the volume of a cube of side 0.2
+    assert sides[2] == pytest.approx(4 * sides[0]) and np.allclose(lower + upper, 1.0)
+    lower, upper = region.bounds(np.full(3, 0.95), np.ones(3))
+    assert np.allclose(lower, 0.85) and np.allclose(upper, 1.0)  # clipped to the cube
+
+
+def test_bayes_overhead_per_ask_at_100_trials():
+    study = Study()
+    configs = LIGHTGBM.sample(100, random_state=0)
+    study.add_prior(configs, quadratic(np.array([LIGHTGBM.encode(c) for c in configs])))
+    sampler = BayesSampler(random_state=0)
+    times = []
+    for _ in range(4):
+        start = time.perf_counter()
+        (proposal,) = sampler.ask(study, LIGHTGBM)
+        times.append(time.perf_counter() - start)
+        study.add_prior([proposal.config], [objective(proposal.config).score])
+    print(f"BayesSampler per-ask overhead at 100 trials: first {times[0] * 1e3:.0f} ms, "
+          f"then median {np.median(times[1:]) * 1e3:.0f} ms")
+    assert np.median(times[1:]) < 0.5
+
+
+# --------------------------------------------------------------------------- grid and evolution
+
+
+def test_grid_walks_the_whole_grid_then_goes_random():
+    space = SearchSpace(
+        family="toy", version="toy-2", fixed={}, default={},
+        params=(Param("a", 1, 4, integer=True), Param("b", 0.001, 1.0, log=True)),
+    )
+    study = Study(space)
+    study.optimize(lambda c: evaluation(c, 0.0), GridSampler(points_per_dim=3, random_state=0), n_trials=12)
+    grid = [t.config for t in study.trials if t.source == "grid"]
+    assert len(grid) == 9 and {t.source for t in study.trials[9:]} == {"random"}
+    assert {c["a"] for c in grid} == {1, 2, 4}  # 2.5 rounds to 2
+    assert np.allclose(sorted({c["b"] for c in grid}), [0.001, math.sqrt(0.001), 1.0])
+    ordered = [(c["a"], c["b"]) for c in grid]
+    assert ordered != sorted(ordered)  # shuffled
+
+
+def test_grid_explicit_values():
+    sampler = GridSampler(points_per_dim=1, values={"reg_alpha": [0.0, 0.5], "num_leaves": [8, 64]}, random_state=0)
+    study = run(sampler, 4)
+    pairs = {(t.config["reg_alpha"], t.config["num_leaves"]) for t in study.trials}
+    assert pairs == {(0.0, 8), (0.0, 64), (0.5, 8), (0.5, 64)}
+    assert {t.source for t in study.trials} == {"grid"}
+    assert all(t.config["learning_rate"] == pytest.approx(0.01) for t in study.trials)  # one point: the low end
+    with pytest.raises(ConfigError, match="unknown parameter"):
+        GridSampler(values={"max_depth": [3]}).ask(Study(), LIGHTGBM)
+    with pytest.raises(ConfigError, match="num_leaves"):
+        GridSampler(values={"num_leaves": [1]}).ask(Study(), LIGHTGBM)
+    with pytest.raises(ConfigError, match="points_per_dim"):
+        GridSampler(points_per_dim=0)
+
+
+def test_evolution_improves_over_its_first_generation():
+    for seed in range(3):
+        sampler = EvolutionSampler(mu=4, lam=8, random_state=seed)
+        study = run(sampler, 64)
+        first = max(t.score for t in study.trials[:8])
+        assert study.best_score > first + 0.05
+        assert {t.source for t in study.trials[:8]} == {"random"}
+        assert {t.source for t in study.trials[8:]} == {"evolution"}
+        assert sampler.step_size != 0.15  # the 1/5th rule moved it
+
+
+def test_evolution_step_size_follows_the_one_fifth_rule():
+    improving = itertools.count()
+    sampler = EvolutionSampler(mu=2, lam=4, sigma=0.1, random_state=0)
+    run(sampler, 12, fn=lambda c: evaluation(c, float(next(improving))))  # every offspring succeeds
+    assert sampler.step_size == pytest.approx(0.1 / 0.85)
+    sampler = EvolutionSampler(mu=2, lam=4, sigma=0.1, random_state=0)
+    run(sampler, 12, fn=lambda c: evaluation(c, 0.0))  # none does
+    assert sampler.step_size == pytest.approx(0.1 * 0.85)
+
+
+# --------------------------------------------------------------------------- make_sampler
+
+
+def test_make_sampler():
+    classes = {"bayes": BayesSampler, "random": RandomSampler, "local": LocalRandomSampler,
+               "grid": GridSampler, "evolution": EvolutionSampler}
+    assert set(SAMPLERS) == set(classes)
+    for name, cls in classes.items():
+        sampler = make_sampler(name, space=LIGHTGBM, random_state=1)
+        assert type(sampler) is cls and sampler.random_state == 1
+        warm = make_sampler(name.upper(), space=LIGHTGBM, warm_start_configs=recommendations(2), random_state=1)
+        assert isinstance(warm, WarmStartSampler) and type(warm.then) is cls and len(warm.configs) == 2
+    cold = make_sampler(None, space=LIGHTGBM, warm_start_configs=recommendations(2))
+    assert type(cold) is RandomSampler
+
+    def prior(U):
+        return quadratic(U)
+
+    assert make_sampler("bayes", space=LIGHTGBM, prior_mean=prior).prior_mean is prior
+    local = make_sampler("local", space=LIGHTGBM, warm_start_configs=recommendations(2))
+    assert len(local.then.centers) == 2
+    with pytest.raises(ConfigError, match="unknown sampler 'tpe'.*bayes"):
+        make_sampler("tpe", space=LIGHTGBM)
+    with pytest.raises(ConfigError, match="num_leaves"):
+        make_sampler("bayes", space=LIGHTGBM, warm_start_configs=[dict(recommendations(1)[0], num_leaves=0)])
