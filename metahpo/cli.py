@@ -59,6 +59,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the top configuration's LightGBM parameters to this JSON file")
     p.set_defaults(handler=_cmd_recommend)
 
+    p = sub.add_parser("tune", help="tune LightGBM on a dataset, warm-started from the knowledge base")
+    _add_data_args(p)
+    p.add_argument("--n-trials", type=int, default=20, help="trials to run (default 20)")
+    p.add_argument("--timeout", type=float, help="seconds after which no new trial starts")
+    p.add_argument("--strategy", default="bayes",
+                   help="bayes, random, local, grid, evolution, or none for a cold start (default bayes)")
+    p.add_argument("--warm-start", type=int, default=5, help="recommended configurations tried first (default 5)")
+    p.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
+    p.add_argument("--metric", help="a scikit-learn scorer name (default by task)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--kb", help="knowledge-base folder (default: the shipped one)")
+    p.add_argument("--record-to", help="append every trial to this knowledge-base folder")
+    p.add_argument("--out", help="write the result (best parameters, score, every trial) to this JSON file")
+    p.add_argument("--n-jobs", type=int, default=1, help="trials evaluated in parallel (default 1)")
+    p.set_defaults(handler=_cmd_tune)
+
     kb = sub.add_parser("kb", help="build, inspect and import knowledge bases").add_subparsers(
         title="kb commands", metavar="KB_COMMAND"
     )
@@ -174,6 +190,32 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     print(rec.explain())
     if args.out:
         print(f"\nTop configuration written to {args.out}")
+    return 0
+
+
+def _cmd_tune(args: argparse.Namespace) -> int:
+    import time
+
+    from metahpo.tune import tune
+
+    start = time.monotonic()
+
+    def progress(study, trial) -> None:
+        best = study.best_score
+        print(f"\rtrial {trial.number + 1}: {trial.source:<11} {trial.score:.5f}  best {best:.5f}  "
+              f"{time.monotonic() - start:.0f} s elapsed", end="", file=sys.stderr, flush=True)
+
+    strategy = None if args.strategy.lower() == "none" else args.strategy
+    result = tune(_load_data(args), n_trials=args.n_trials, timeout=args.timeout, strategy=strategy,
+                  warm_start=args.warm_start if strategy else 0, cv=args.cv, metric=args.metric,
+                  n_jobs=args.n_jobs, random_state=args.seed, knowledge_base=args.kb,
+                  record_to=args.record_to, callbacks=[progress])
+    print(file=sys.stderr)
+    if args.out:
+        _write_json(args.out, result.to_dict())
+    print(f"best {result.metric}: {result.best_score:.5f} after {len(result.study.trials)} trials "
+          f"in {result.elapsed:.1f} s")
+    _print_json(result.best_params)
     return 0
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import weakref
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -294,10 +295,17 @@ class Surrogate(BaseStrategy):
                                             n_jobs=1, random_state=self.random_state).fit(X, stacked["y"])
         return self
 
+    def predictor(self, metafeatures: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """Predicted normalized score of unit-cube-encoded configurations on a dataset with these
+        (transformed) meta-features."""
+        def predict(points: np.ndarray) -> np.ndarray:
+            points = np.atleast_2d(points)
+            return self.model_.predict(np.hstack([np.repeat(metafeatures[None, :], len(points), axis=0), points]))
+
+        return predict
+
     def rank(self, ctx: Context, n: int) -> list[tuple[str, str]]:
-        cx = self.config_x_.loc[ctx.pool].to_numpy()
-        X = np.hstack([np.repeat(ctx.metafeatures[None, :], len(cx), axis=0), cx])
-        predicted = self.model_.predict(X)
+        predicted = self.predictor(ctx.metafeatures)(self.config_x_.loc[ctx.pool].to_numpy())
         order = np.argsort(-predicted)[:n]
         return [(ctx.pool[j], f"predicted normalized score {predicted[j]:.3f} by the surrogate model")
                 for j in order]
@@ -377,6 +385,13 @@ class Recommender:
                                  index=pd.Index(dist.index, name="dataset_id")).head(10)
         return Recommendation(configs, neighbors, metafeatures, confidence, self.strategy.name,
                               self.task, self.metric, name, notes)
+
+    def prior_mean(self, metafeatures: pd.Series) -> Callable[[np.ndarray], np.ndarray]:
+        """The learned surrogate's score for encoded configurations on this dataset: the Bayesian
+        sampler's prior mean. Needs the ``"surrogate"`` strategy."""
+        if not isinstance(self.strategy, Surrogate):
+            raise ConfigError("a prior mean needs a recommender with the 'surrogate' strategy")
+        return self.strategy.predictor(self.space.transform(metafeatures.to_frame().T)[0])
 
     def _config(self, cid: str, reason: str, dist: pd.Series, weights: pd.Series) -> RecommendedConfig:
         """The configuration with its expected score: the similarity-weighted mean of its normalized

@@ -1,0 +1,66 @@
+"""Warm-start an existing Optuna study with metahpo's recommendations.
+
+Users keep their tool and their objective, and gain the memory::
+
+    study = optuna.create_study(direction="maximize")
+    metahpo.integrations.optuna.warm_start(study, "data.csv", target="label", n=5)
+    study.optimize(objective, n_trials=30)
+
+Each recommended configuration is enqueued with :meth:`optuna.study.Study.enqueue_trial`; the
+objective's ``trial.suggest_*`` calls then return the recommended values for parameters of the
+same name (LightGBM's scikit-learn names: ``learning_rate``, ``num_leaves``, ...,
+``n_estimators``). Parameters the objective does not suggest are ignored by Optuna.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from metahpo.exceptions import ConfigError
+from metahpo.recommend import Recommendation, recommend
+
+
+def warm_start(
+    study: Any,
+    data: Any,
+    y: Any = None,
+    *,
+    n: int = 5,
+    target: str | None = None,
+    task: str | None = None,
+    knowledge_base: Any = None,
+    strategy: str = "auto",
+    include_n_estimators: bool = True,
+) -> Recommendation:
+    """Enqueue the top ``n`` recommendations for ``data`` into an Optuna ``study``.
+
+    Parameters
+    ----------
+    study : optuna.study.Study
+        Should maximize a greater-is-better score, or minimize a loss: the order of trials does
+        not depend on the direction.
+    data, y, target, task
+        The dataset, as :func:`metahpo.load` takes it.
+    n : int
+        How many configurations to enqueue.
+    knowledge_base, strategy
+        As for :func:`metahpo.recommend`.
+    include_n_estimators : bool
+        Enqueue the recommended number of rounds too (drop it if the objective early-stops).
+
+    Returns
+    -------
+    Recommendation
+        What was enqueued, in order.
+    """
+    try:
+        import optuna
+    except ImportError:
+        raise ConfigError("the Optuna integration needs Optuna: pip install 'metahpo[optuna]'") from None
+    if not isinstance(study, optuna.study.Study):
+        raise ConfigError(f"study must be an optuna.study.Study, got {type(study).__name__}")
+    rec = recommend(data, y, target=target, n=n, task=task, knowledge_base=knowledge_base, strategy=strategy)
+    for config in rec.configs:
+        params = {k: v for k, v in config.params.items() if include_n_estimators or k != "n_estimators"}
+        study.enqueue_trial(params, user_attrs={"metahpo_config_id": config.config_id}, skip_if_exists=True)
+    return rec

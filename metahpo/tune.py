@@ -1,0 +1,292 @@
+"""tune(): a short search warm-started from the knowledge base, and a model ready to use.
+
+The data flow continues where :func:`metahpo.recommend` stops: the top recommendations are the
+first trials, the knowledge base's learned surrogate is the Bayesian sampler's prior mean, every
+trial is cross-validated on the same folds, and the best configuration is refitted on all data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from metahpo import knowledge_base as kbm
+from metahpo.datasets import Dataset, load
+from metahpo.evaluation import METRICS, Evaluation, check_metric, evaluate, make_estimator, make_folds
+from metahpo.exceptions import ConfigError
+from metahpo.recommend import Recommendation, get_recommender
+from metahpo.search import SAMPLERS, Study, Trial, make_sampler
+from metahpo.spaces import LIGHTGBM, Config
+
+Callback = Callable[[Study, Trial], None]
+
+
+@dataclass
+class TuneResult:
+    """The outcome of :func:`tune`.
+
+    Attributes
+    ----------
+    best_params : dict
+        LightGBM parameters of the best configuration, ``n_estimators`` included.
+    best_score : float
+        Its mean cross-validated score (``metric``, greater is better).
+    metric : str
+    study : Study
+        Every trial.
+    model : lightgbm.LGBMModel
+        The best configuration refitted on all data.
+    recommendation : Recommendation or None
+        The warm start's recommendation, if there was one.
+    dataset : Dataset
+    elapsed : float
+        Seconds for the whole call.
+    """
+
+    best_params: dict[str, Any]
+    best_score: float
+    metric: str
+    study: Study
+    model: Any
+    recommendation: Recommendation | None
+    dataset: Dataset
+    elapsed: float
+
+    @property
+    def trials(self) -> pd.DataFrame:
+        """One row per trial: number, source (recommended / bayes / random / ...), score, fit time,
+        status, error, and the parameters."""
+        return self.study.trials_dataframe()
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.model.predict(_frame_like(X, self.dataset))
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        if self.dataset.task == "regression":
+            raise AttributeError("predict_proba is for classification; this model is a regressor")
+        return self.model.predict_proba(_frame_like(X, self.dataset))
+
+    def plot(self, ax: Any = None) -> Any:
+        """Score of each trial and the best so far, against the trial number (needs matplotlib)."""
+        plt = _pyplot()
+        ax = ax or plt.subplots(figsize=(7, 4))[1]
+        trials = self.trials
+        ok = trials[trials["status"] == "ok"]
+        for source, group in ok.groupby("source"):
+            ax.scatter(group["number"] + 1, group["score"], label=source, s=18)
+        ax.plot(ok["number"] + 1, ok["score"].cummax(), color="black", label="best so far")
+        ax.set(xlabel="trial", ylabel=self.metric, title=f"metahpo tune: {self.dataset.name}")
+        ax.legend(fontsize="small")
+        return ax
+
+    def plot_learning_curve(self, ax: Any = None, validation_size: float = 0.2, random_state: int = 0) -> Any:
+        """Training and validation loss against boosting iteration for the best configuration.
+
+        The configuration is refitted on a split of the data with LightGBM recording both losses
+        each round; the chosen ``n_estimators`` is marked.
+        """
+        from sklearn.model_selection import train_test_split
+
+        plt = _pyplot()
+        ds = self.dataset
+        # LightGBM does not encode evaluation labels, so classes enter as their codes
+        y = np.searchsorted(ds.classes, ds.y.to_numpy()) if ds.is_classification else ds.y.to_numpy()
+        stratify = y if ds.is_classification and ds.y.value_counts().min() >= 2 else None
+        X_tr, X_va, y_tr, y_va = train_test_split(ds.X, y, test_size=validation_size,
+                                                  random_state=random_state, stratify=stratify)
+        params = dict(self.best_params)
+        rounds = max(params.pop("n_estimators") * 2, 50)
+        model = make_estimator(params, ds.task, n_estimators=rounds, random_state=random_state)
+        model.fit(X_tr, y_tr, eval_X=(X_tr, X_va), eval_y=(y_tr, y_va), eval_names=["training", "validation"])
+        ax = ax or plt.subplots(figsize=(7, 4))[1]
+        for name, curves in model.evals_result_.items():
+            loss, values = next(iter(curves.items()))
+            ax.plot(np.arange(1, len(values) + 1), values, label=f"{name} {loss}")
+        ax.axvline(self.best_params["n_estimators"], color="grey", linestyle="--", label="n_estimators chosen")
+        ax.set(xlabel="boosting iteration", ylabel="loss", title=f"learning curve: {ds.name}")
+        ax.legend(fontsize="small")
+        return ax
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        trials = self.trials.replace({np.nan: None})
+        return {"dataset": self.dataset.name, "task": self.dataset.task, "metric": self.metric,
+                "best_score": self.best_score, "best_params": self.best_params, "elapsed": self.elapsed,
+                "trials": trials.drop(columns=["started", "finished"], errors="ignore").to_dict("records")}
+
+
+def tune(
+    data: Any,
+    y: Any = None,
+    *,
+    target: str | None = None,
+    n_trials: int | None = 20,
+    timeout: float | None = None,
+    strategy: str | None = "bayes",
+    warm_start: int = 5,
+    cv: int = 5,
+    metric: str | None = None,
+    n_jobs: int = 1,
+    random_state: int | None = None,
+    ensemble: int | None = None,
+    knowledge_base: kbm.KnowledgeBase | str | None = None,
+    record_to: str | Path | None = None,
+    callbacks: Sequence[Callback] | None = None,
+    prior: pd.DataFrame | None = None,
+    task: str | None = None,
+) -> TuneResult:
+    """Tune LightGBM on a dataset: recommendations first, then a short local search.
+
+    Parameters
+    ----------
+    data, y, target, task
+        The dataset, as :func:`metahpo.load` takes it.
+    n_trials : int, optional
+        Trials to run (recommended ones included; ``prior`` results not). ``None`` with a ``timeout``.
+    timeout : float, optional
+        Seconds after which no new trial starts.
+    strategy : {"bayes", "random", "local", "grid", "evolution"} or None
+        The sampler after the warm start. ``None`` is the cold start: random search with no
+        warm start and no knowledge base, the baseline that shows what memory is worth.
+    warm_start : int
+        How many recommended configurations to evaluate first (0: none).
+    cv : int
+        Cross-validation folds, the same for every trial.
+    metric : str, optional
+        A scikit-learn scorer name; default by task (ROC AUC, negative log loss, R²).
+    n_jobs : int
+        Trials evaluated in parallel through joblib.
+    random_state : int, optional
+        Seeds the folds, the sampler and LightGBM.
+    ensemble : int, optional
+        Reserved for ensembles of the best configurations; not available yet.
+    knowledge_base : KnowledgeBase or path, optional
+        Default: the shipped one.
+    record_to : path, optional
+        A knowledge-base folder every trial is appended to as it finishes (created if absent).
+    callbacks : sequence of callable, optional
+        ``callback(study, trial)`` after every trial.
+    prior : DataFrame, optional
+        Results the user already has for this dataset: one column per parameter and a ``score``
+        column (same metric). They count as evaluated and are not re-run.
+
+    Returns
+    -------
+    TuneResult
+    """
+    start = time.perf_counter()
+    if ensemble is not None:
+        raise ConfigError("ensemble= is not available yet; use the best single model")
+    if strategy is not None and str(strategy).strip().lower() not in SAMPLERS:
+        raise ConfigError(f"unknown strategy {strategy!r}; choose one of {', '.join(SAMPLERS)} (or None for a cold start)")
+    if not isinstance(warm_start, int) or warm_start < 0:
+        raise ConfigError(f"warm_start must be a non-negative integer, got {warm_start!r}")
+    dataset = load(data, y, target=target, task=task)
+    metric = check_metric(metric, dataset.task)
+    seed = 0 if random_state is None else int(random_state)
+    folds = make_folds(dataset, cv, random_state=seed)
+    recommendation, prior_mean, kb, mf = None, None, None, None
+    if strategy is not None:
+        from metahpo import metafeatures
+
+        kb = kbm.resolve(knowledge_base)
+        mf = metafeatures.extract(dataset, random_state=seed)
+        kb_metric = metric if metric in METRICS[dataset.task] else None  # the KB ranks by a metric it stores
+        if warm_start:
+            recommendation = get_recommender(kb, dataset.task, "auto", kb_metric).recommend(mf, warm_start, dataset.name)
+        if strategy == "bayes":
+            prior_mean = get_recommender(kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
+    warm = [_early_stopped(c.params) for c in recommendation.configs] if recommendation else []
+    sampler = make_sampler(strategy, space=LIGHTGBM, warm_start_configs=warm, random_state=seed, prior_mean=prior_mean)
+    study = Study(LIGHTGBM)
+    if prior is not None:
+        configs, scores = _check_prior(prior)
+        study.add_prior(configs, scores)
+
+    def objective(config: Config) -> Evaluation:
+        return evaluate(config, dataset, folds=folds, metric=metric, random_state=seed)
+
+    recorder = _Recorder(record_to, dataset, mf, cv) if record_to is not None else None
+    all_callbacks = [*(callbacks or ()), *([recorder] if recorder else [])]
+    try:
+        study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, callbacks=all_callbacks)
+    finally:
+        if recorder:
+            recorder.close()
+    best = study.best_trial
+    if best is None:
+        errors = "; ".join(sorted({t.error for t in study.trials if t.error}))[:300]
+        raise ConfigError(f"every trial failed ({len(study.trials)} trials): {errors}")
+    rounds = best.best_iteration or int(best.config.get("n_estimators", 100))
+    best_params = {**_early_stopped(best.config), "n_estimators": int(rounds)}
+    model = make_estimator(best_params, dataset.task, random_state=seed).fit(dataset.X, dataset.y)
+    return TuneResult(best_params, best.score, metric, study, model, recommendation, dataset,
+                      time.perf_counter() - start)
+
+
+class _Recorder:
+    """Appends every finished trial to a user knowledge base, row by row."""
+
+    def __init__(self, path: str | Path, dataset: Dataset, mf: pd.Series | None, cv: int) -> None:
+        from metahpo import metafeatures
+
+        root = Path(path)
+        kbm.append(root, kbm.KnowledgeBase.empty())  # creates the folders and manifest if absent
+        digest = hashlib.sha1(pd.util.hash_pandas_object(dataset.X.assign(_y=dataset.y), index=False).values).hexdigest()
+        self.dataset_id = f"{dataset.name}-{digest[:10]}"
+        mf = metafeatures.extract(dataset) if mf is None else mf
+        datasets = kbm.LiveWriter(root, "datasets")
+        datasets.write({"dataset_id": self.dataset_id, "name": dataset.name, "source": dataset.source,
+                        "task": dataset.task, "n_rows": dataset.n_rows, "n_features": dataset.n_features,
+                        **{f"mf_{k}": v for k, v in mf.items()}})
+        datasets.close()
+        self.configs, self.runs = kbm.LiveWriter(root, "configurations"), kbm.LiveWriter(root, "runs")
+        self.cv = cv
+
+    def __call__(self, study: Study, trial: Trial) -> None:
+        if trial.source == "prior":
+            return
+        self.configs.write(kbm.configuration_row(trial.config, LIGHTGBM.family, f"tune-{trial.source}"))
+        evaluation = Evaluation(trial.config, metric="", scores=trial.scores, status=trial.status,
+                                error=trial.error, best_iteration=trial.best_iteration, fit_time=trial.fit_time)
+        self.runs.write(kbm.run_row(self.dataset_id, evaluation, self.cv))
+
+    def close(self) -> None:
+        self.configs.close()
+        self.runs.close()
+
+
+def _check_prior(prior: pd.DataFrame) -> tuple[list[Config], list[float]]:
+    if not isinstance(prior, pd.DataFrame) or "score" not in prior.columns:
+        raise ConfigError("prior must be a DataFrame with one column per parameter and a 'score' column")
+    missing = [n for n in LIGHTGBM.names if n not in prior.columns]
+    if missing:
+        raise ConfigError(f"prior lacks parameter columns {missing}")
+    configs = [LIGHTGBM.validate({n: row[n] for n in LIGHTGBM.names}) for _, row in prior.iterrows()]
+    return configs, prior["score"].astype(float).tolist()
+
+
+def _early_stopped(config: Config) -> Config:
+    return {k: v for k, v in config.items() if k != "n_estimators"}
+
+
+def _frame_like(X: Any, dataset: Dataset) -> pd.DataFrame:
+    frame = X.copy() if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X), columns=dataset.X.columns)
+    for col in dataset.categorical:
+        frame[col] = frame[col].astype(dataset.X[col].dtype)
+    return frame
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ConfigError("plotting needs matplotlib: pip install 'metahpo[plot]'") from None
+    return plt

@@ -1,0 +1,139 @@
+"""tune(): warm start, samplers, budgets, prior results, recording, refit, plots, CLI, Optuna."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metahpo.cli import main
+from metahpo.datasets import load
+from metahpo.exceptions import ConfigError
+from metahpo.knowledge_base import KnowledgeBase
+from metahpo.spaces import LIGHTGBM, config_id
+from metahpo.tune import tune
+
+
+@pytest.fixture(scope="module")
+def wine():
+    return load("sklearn:wine")
+
+
+def test_warm_start_then_bayes_returns_a_ready_model(tiny_kb, wine):
+    result = tune(wine, n_trials=6, warm_start=2, cv=3, knowledge_base=tiny_kb, random_state=0)
+    trials = result.trials
+    assert len(trials) == 6
+    assert list(trials["source"][:2]) == ["recommended", "recommended"]
+    recommended = [config_id({k: v for k, v in c.params.items() if k != "n_estimators"})
+                   for c in result.recommendation.configs[:2]]
+    assert [config_id(c) for c in [t.config for t in result.study.trials[:2]]] == recommended
+    assert "bayes" in set(trials["source"]) or "local" in set(trials["source"])
+    assert result.best_score == trials["score"].max()
+    assert result.best_params["n_estimators"] >= 1
+    LIGHTGBM.validate(result.best_params)
+    proba = result.predict_proba(wine.X)
+    assert proba.shape == (len(wine.X), 3) and np.allclose(proba.sum(axis=1), 1)
+    assert (result.predict(wine.X) == wine.y).mean() > 0.9
+    assert {"number", "source", "score", "status", "fit_time", "learning_rate"} <= set(trials.columns)
+
+
+def test_cold_start_needs_no_knowledge_base(wine):
+    result = tune(wine, n_trials=3, strategy=None, cv=3, knowledge_base="/nonexistent", random_state=1)
+    assert result.recommendation is None
+    assert set(result.trials["source"]) == {"random"}
+
+
+@pytest.mark.parametrize("strategy", ["random", "local", "grid", "evolution"])
+def test_every_strategy_runs(tiny_kb, strategy):
+    ds = load("sklearn:breast_cancer").subsample(200)
+    result = tune(ds, n_trials=3, warm_start=1, strategy=strategy, cv=2, knowledge_base=tiny_kb)
+    assert len(result.trials) == 3 and result.trials["status"].eq("ok").all()
+
+
+def test_prior_results_are_not_rerun(tiny_kb):
+    ds = load("sklearn:diabetes").subsample(200)
+    configs = LIGHTGBM.sample(2, 5)
+    prior = pd.DataFrame(configs).assign(score=[0.1, 0.2])
+    result = tune(ds, n_trials=3, warm_start=1, cv=2, knowledge_base=tiny_kb, prior=prior)
+    trials = result.trials
+    assert list(trials["source"][:2]) == ["prior", "prior"]
+    assert len(trials) == 5
+    ran = [config_id(t.config) for t in result.study.trials[2:]]
+    assert not set(ran) & {config_id(c) for c in configs}
+
+
+def test_bad_prior_and_strategy_are_clear_errors(tiny_kb, wine):
+    with pytest.raises(ConfigError, match="score"):
+        tune(wine, n_trials=1, knowledge_base=tiny_kb, prior=pd.DataFrame({"learning_rate": [0.1]}))
+    with pytest.raises(ConfigError, match="unknown strategy 'magic'"):
+        tune(wine, n_trials=1, strategy="magic", knowledge_base=tiny_kb)
+    with pytest.raises(ConfigError, match="budget"):
+        tune(wine, n_trials=None, timeout=None, strategy=None)
+
+
+def test_timeout_budget_stops_the_search(wine):
+    result = tune(wine, n_trials=None, timeout=1.0, strategy=None, cv=2)
+    assert 1 <= len(result.trials) and result.elapsed < 30
+
+
+def test_record_to_appends_every_trial(tiny_kb, wine, tmp_path):
+    tune(wine, n_trials=3, warm_start=1, cv=2, knowledge_base=tiny_kb, record_to=tmp_path / "mine")
+    tune(wine, n_trials=2, strategy=None, cv=2, record_to=tmp_path / "mine", random_state=3)
+    kb = KnowledgeBase.load(tmp_path / "mine")
+    assert kb.info()["n_datasets"] == 1  # the same data is the same dataset
+    assert kb.info()["n_runs"] == 5 and len(kb.metafeature_names) >= 30
+    assert set(kb.configurations["origin"]) >= {"tune-recommended", "tune-random"}
+    merged = tiny_kb.merge(kb)
+    assert merged.info()["n_datasets"] == tiny_kb.info()["n_datasets"] + 1
+
+
+def test_custom_metric_and_callbacks(tiny_kb, wine):
+    seen = []
+    result = tune(wine, n_trials=2, warm_start=1, cv=2, metric="f1_macro", knowledge_base=tiny_kb,
+                  callbacks=[lambda study, trial: seen.append(trial.number)])
+    assert result.metric == "f1_macro" and 0.5 < result.best_score <= 1.0
+    assert seen == [0, 1]
+
+
+def test_plots(tiny_kb, wine):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    result = tune(wine, n_trials=3, warm_start=1, cv=2, knowledge_base=tiny_kb)
+    ax = result.plot()
+    assert ax.get_xlabel() == "trial" and len(ax.lines) == 1
+    ax = result.plot_learning_curve()
+    labels = [line.get_label() for line in ax.lines]
+    assert any(label.startswith("training") for label in labels) and any(l.startswith("validation") for l in labels)
+
+
+def test_cli_tune_writes_the_result(tiny_kb, tmp_path, capsys):
+    tiny_kb.save(tmp_path / "kb")
+    out = tmp_path / "result.json"
+    code = main(["tune", "sklearn:iris", "--kb", str(tmp_path / "kb"), "--n-trials", "3", "--cv", "2",
+                 "--out", str(out)])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "trial 3:" in captured.err and "best" in captured.err
+    result = json.loads(out.read_text())
+    assert len(result["trials"]) == 3 and result["task"] == "multiclass"
+    LIGHTGBM.validate(result["best_params"])
+
+
+def test_optuna_warm_start_enqueues_recommendations(tiny_kb, wine):
+    optuna = pytest.importorskip("optuna")
+    from metahpo.integrations.optuna import warm_start
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize")
+    rec = warm_start(study, wine, n=2, knowledge_base=tiny_kb)
+    seen = []
+
+    def objective(trial):
+        lr = trial.suggest_float("learning_rate", 0.001, 1.0, log=True)
+        leaves = trial.suggest_int("num_leaves", 2, 512)
+        seen.append((lr, leaves))
+        return lr
+
+    study.optimize(objective, n_trials=3)
+    assert seen[:2] == [(c.params["learning_rate"], c.params["num_leaves"]) for c in rec.configs]
+    assert study.trials[0].user_attrs["metahpo_config_id"] == rec.configs[0].config_id
