@@ -67,6 +67,9 @@ RUN_COLUMNS = (
 _END = "end"
 """Last column of every row written: a row without it was torn by a kill and is dropped."""
 
+_FILE_MODE = 0o644
+"""Parts are plain data anyone may read (temporary files start private)."""
+
 _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "datasets": (DATASET_COLUMNS, ("dataset_id",)),
     "configurations": (CONFIG_COLUMNS, ("config_id",)),
@@ -407,6 +410,7 @@ def _write_part(folder: Path, frame: pd.DataFrame, columns: tuple[str, ...], com
     final = folder / f"part-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}{suffix}"
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
     os.close(fd)
+    os.chmod(tmp, _FILE_MODE)
     try:
         out.to_csv(tmp, index=False, compression={"method": "gzip", "mtime": 0} if compress else None)
         os.replace(tmp, final)
@@ -417,6 +421,7 @@ def _write_part(folder: Path, frame: pd.DataFrame, columns: tuple[str, ...], com
 
 def _atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    os.chmod(tmp, _FILE_MODE)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)

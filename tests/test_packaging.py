@@ -1,0 +1,49 @@
+"""The shipped knowledge base: valid, and carried by a built wheel to any working directory."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from metahpo.knowledge_base import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_shipped_knowledge_base_is_valid_and_covers_every_task():
+    info = KnowledgeBase.load(ROOT / "knowledge_base").info()
+    assert info["n_datasets"] >= 200
+    assert set(info["datasets_per_task"]) == {"binary", "multiclass", "regression"}
+    assert info["metafeatures"] >= 30
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+                   check=True, capture_output=True)
+    return next(out.glob("metahpo-*.whl"))
+
+
+def test_wheel_carries_every_knowledge_base_file(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {f"metahpo/_shipped_kb/{p.relative_to(ROOT / 'knowledge_base').as_posix()}"
+               for p in (ROOT / "knowledge_base").rglob("*") if p.is_file() and not p.name.startswith(".")}
+    assert shipped and shipped <= names
+    assert "metahpo/search/__init__.py" in names and "metahpo/integrations/optuna.py" in names
+
+
+def test_installed_package_finds_the_shipped_kb_from_anywhere(wheel, tmp_path):
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = ("import metahpo, metahpo.knowledge_base as k; kb = k.load_shipped(); "
+            "assert metahpo.__file__.startswith(%r), metahpo.__file__; "
+            "rec = metahpo.recommend('sklearn:breast_cancer', n=2); print(len(rec), rec.task)") % str(site)
+    done = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", "binary"]
