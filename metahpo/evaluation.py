@@ -219,7 +219,7 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
     """The fold loop shared by :func:`evaluate` and :func:`evaluate_estimator`."""
     metric = result.metric
     start = time.perf_counter()
-    y, n_classes = _encode_target(dataset)
+    y, n_classes = encode_target(dataset)
     extra = [] if metric in METRICS[dataset.task] else [metric]
     fold_scores: dict[str, list[float]] = {m: [] for m in [*METRICS[dataset.task], *extra]}
     iterations: list[int] = []
@@ -231,7 +231,7 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
             pred = _predict(model, dataset.X.iloc[valid], n_classes)
             result.fit_time += time.perf_counter() - fit_start
             iterations.append(int(getattr(model, "best_iteration_", 0) or getattr(model, "n_estimators", 0) or 0))
-            for name, value in _score_predictions(dataset.task, y[valid], pred, n_classes).items():
+            for name, value in score_predictions(dataset.task, y[valid], pred, n_classes).items():
                 fold_scores[name].append(value)
             for name in extra:
                 scorer = skm.get_scorer(name)
@@ -252,7 +252,8 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
     return result
 
 
-def _encode_target(dataset: Dataset) -> tuple[np.ndarray, int]:
+def encode_target(dataset: Dataset) -> tuple[np.ndarray, int]:
+    """The target as class codes (classification) or floats, and the number of classes (0 for regression)."""
     if not dataset.is_classification:
         return dataset.y.to_numpy(float), 0
     codes = np.searchsorted(dataset.classes, dataset.y.to_numpy())
@@ -299,7 +300,9 @@ def _predict(model, X, n_classes: int) -> np.ndarray:
     return proba
 
 
-def _score_predictions(task: str, y: np.ndarray, pred: np.ndarray, n_classes: int) -> dict[str, float]:
+def score_predictions(task: str, y: np.ndarray, pred: np.ndarray, n_classes: int) -> dict[str, float]:
+    """Every metric of :data:`METRICS` for ``task`` from predictions (class probabilities for
+    classification, with ``y`` as class codes 0..n_classes-1)."""
     if task == "regression":
         return {
             "r2": float(skm.r2_score(y, pred)) if len(y) > 1 else float("nan"),

@@ -19,7 +19,18 @@ import pandas as pd
 
 from metahpo import knowledge_base as kbm
 from metahpo.datasets import Dataset, load
-from metahpo.evaluation import METRICS, Evaluation, check_metric, evaluate, make_estimator, make_folds
+from metahpo.ensemble import EnsembleSpec, final_params
+from metahpo.ensemble import build as ensemble_build
+from metahpo.ensemble import select as ensemble_select
+from metahpo.evaluation import (
+    METRICS,
+    Evaluation,
+    check_metric,
+    encode_target,
+    evaluate,
+    make_estimator,
+    make_folds,
+)
 from metahpo.exceptions import ConfigError
 from metahpo.recommend import Recommendation, get_recommender
 from metahpo.search import SAMPLERS, Study, Trial, make_sampler
@@ -41,13 +52,16 @@ class TuneResult:
     metric : str
     study : Study
         Every trial.
-    model : lightgbm.LGBMModel
-        The best configuration refitted on all data.
+    model : estimator
+        The best configuration refitted on all data (a LightGBM model), or with ``ensemble=k`` a
+        scikit-learn voting ensemble of the selected configurations.
     recommendation : Recommendation or None
         The warm start's recommendation, if there was one.
     dataset : Dataset
     elapsed : float
         Seconds for the whole call.
+    ensemble : EnsembleSpec or None
+        With ``ensemble=k``: the members and weights of ``model``, and their out-of-fold scores.
     """
 
     best_params: dict[str, Any]
@@ -58,6 +72,7 @@ class TuneResult:
     recommendation: Recommendation | None
     dataset: Dataset
     elapsed: float
+    ensemble: EnsembleSpec | None = None
 
     @property
     def trials(self) -> pd.DataFrame:
@@ -166,7 +181,9 @@ def tune(
     random_state : int, optional
         Seeds the folds, the sampler and LightGBM.
     ensemble : int, optional
-        Reserved for ensembles of the best configurations; not available yet.
+        Build the final model as an ensemble: greedy selection with replacement over the best
+        ``ensemble`` trials' out-of-fold predictions (kept during the search for those trials
+        only), refitted as a soft-voting / averaging scikit-learn ensemble.
     knowledge_base : KnowledgeBase or path, optional
         Default: the shipped one.
     record_to : path, optional
@@ -182,8 +199,8 @@ def tune(
     TuneResult
     """
     start = time.perf_counter()
-    if ensemble is not None:
-        raise ConfigError("ensemble= is not available yet; use the best single model")
+    if ensemble is not None and (isinstance(ensemble, bool) or not isinstance(ensemble, int) or ensemble < 1):
+        raise ConfigError(f"ensemble must be a positive integer (members to choose from), got {ensemble!r}")
     if strategy is not None and str(strategy).strip().lower() not in SAMPLERS:
         raise ConfigError(f"unknown strategy {strategy!r}; choose one of {', '.join(SAMPLERS)} (or None for a cold start)")
     if not isinstance(warm_start, int) or warm_start < 0:
@@ -211,10 +228,11 @@ def tune(
         study.add_prior(configs, scores)
 
     def objective(config: Config) -> Evaluation:
-        return evaluate(config, dataset, folds=folds, metric=metric, random_state=seed)
+        return evaluate(config, dataset, folds=folds, metric=metric, random_state=seed, keep_oof=ensemble is not None)
 
     recorder = _Recorder(record_to, dataset, mf, cv) if record_to is not None else None
-    all_callbacks = [*(callbacks or ()), *([recorder] if recorder else [])]
+    keeper = [_keep_best_oof(ensemble)] if ensemble is not None else []
+    all_callbacks = [*keeper, *(callbacks or ()), *([recorder] if recorder else [])]
     try:
         study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, callbacks=all_callbacks)
     finally:
@@ -224,11 +242,27 @@ def tune(
     if best is None:
         errors = "; ".join(sorted({t.error for t in study.trials if t.error}))[:300]
         raise ConfigError(f"every trial failed ({len(study.trials)} trials): {errors}")
-    rounds = best.best_iteration or int(best.config.get("n_estimators", 100))
-    best_params = {**_early_stopped(best.config), "n_estimators": int(rounds)}
-    model = make_estimator(best_params, dataset.task, random_state=seed).fit(dataset.X, dataset.y)
+    best_params = final_params(best)
+    spec = None
+    if ensemble is None:
+        model = make_estimator(best_params, dataset.task, random_state=seed)
+    else:
+        spec = ensemble_select(study.trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric)
+        model = ensemble_build(spec, dataset.task, random_state=seed)
+    model.fit(dataset.X, dataset.y)
     return TuneResult(best_params, best.score, metric, study, model, recommendation, dataset,
-                      time.perf_counter() - start)
+                      time.perf_counter() - start, spec)
+
+
+def _keep_best_oof(k: int) -> Callback:
+    """A callback keeping out-of-fold predictions only for the best ``k`` trials, so memory stays
+    at k predictions however long the search (a trial outside the best k never re-enters)."""
+    def prune(study: Study, trial: Trial) -> None:
+        kept = sorted((t for t in study.trials if "oof" in t.user_attrs), key=lambda t: t.score, reverse=True)
+        for t in kept[k:]:
+            del t.user_attrs["oof"]
+
+    return prune
 
 
 class _Recorder:

@@ -291,6 +291,8 @@ def _run(objective: Objective, number: int, proposal: Proposal) -> Trial:
         _set_outcome(trial, evaluation.status, evaluation.score, evaluation.error)
         trial.fit_time, trial.best_iteration = evaluation.fit_time, evaluation.best_iteration
         trial.scores = dict(evaluation.scores)
+        if evaluation.oof is not None:  # out-of-fold predictions, for ensembles; tune() prunes them
+            trial.user_attrs["oof"] = evaluation.oof
     trial.finished = datetime.now(timezone.utc)
     return trial
 

@@ -1,0 +1,129 @@
+"""Ensembles of the best configurations of a search.
+
+Two ways to weight the members, both ending in scikit-learn's own
+:class:`~sklearn.ensemble.VotingClassifier` (soft voting) or
+:class:`~sklearn.ensemble.VotingRegressor` (averaging), so that the result is an ordinary
+estimator: ``predict``, ``predict_proba``, ``get_params``, and saving with joblib all work.
+
+* ``"vote"``: the top ``k`` configurations, equal weights;
+* ``"greedy"``: greedy ensemble selection with replacement (Caruana et al., 2004) on the
+  out-of-fold predictions the search kept: start empty, repeatedly add the candidate (a member
+  may be added again) that most improves the ensemble's out-of-fold score; the weights are how
+  often each was added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from metahpo.evaluation import METRICS, make_estimator, score_predictions
+from metahpo.exceptions import ConfigError
+from metahpo.search import Trial
+from metahpo.spaces import Config
+
+GREEDY_ROUNDS = 25
+"""Additions made by greedy selection (with replacement)."""
+
+
+@dataclass
+class EnsembleSpec:
+    """Which configurations, with which weights, and what the out-of-fold predictions promise.
+
+    Attributes
+    ----------
+    members : list of dict
+        LightGBM parameters of each member (``n_estimators`` included).
+    weights : list of float
+        Their weights, summing to 1.
+    method : {"vote", "greedy"}
+    oof_score : float
+        The ensemble's out-of-fold score (``metric``), NaN for "vote" without predictions.
+    single_best_oof_score : float
+        The best single member's out-of-fold score, for comparison.
+    metric : str
+    """
+
+    members: list[Config]
+    weights: list[float]
+    method: str
+    oof_score: float
+    single_best_oof_score: float
+    metric: str
+
+
+def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = None, *,
+           method: str = "greedy", metric: str | None = None) -> EnsembleSpec:
+    """Choose members and weights from the ok trials of a search.
+
+    Parameters
+    ----------
+    trials : sequence of Trial
+        The search's trials; for ``"greedy"``, those with out-of-fold predictions
+        (``trial.user_attrs["oof"]``) are the candidates.
+    k : int
+        For ``"vote"``, the number of members; for ``"greedy"``, the number of best trials that
+        are candidates.
+    task : str
+    y : ndarray, optional
+        The target as class codes (classification) or floats; needed for ``"greedy"``.
+    method : {"greedy", "vote"}
+    metric : str, optional
+        One of the task's :data:`~metahpo.evaluation.METRICS`; default: the task's first.
+    """
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ConfigError(f"the ensemble size must be a positive integer, got {k!r}")
+    metric = metric if metric in METRICS[task] else METRICS[task][0]
+    ok = sorted((t for t in trials if t.ok), key=lambda t: t.score, reverse=True)
+    if not ok:
+        raise ConfigError("no successful trial to build an ensemble from")
+    if method == "vote":
+        top = ok[:k]
+        return EnsembleSpec([final_params(t) for t in top], [1.0 / len(top)] * len(top), "vote",
+                            float("nan"), float("nan"), metric)
+    if method != "greedy":
+        raise ConfigError(f"unknown ensemble method {method!r}; choose greedy or vote")
+    candidates = [t for t in ok if t.user_attrs.get("oof") is not None][:k]
+    if not candidates or y is None:
+        raise ConfigError("greedy selection needs out-of-fold predictions: run the search with ensemble=k")
+    n_classes = 0 if task == "regression" else int(candidates[0].user_attrs["oof"].shape[1])
+    preds = [np.asarray(t.user_attrs["oof"], dtype=float) for t in candidates]
+
+    def score(pred: np.ndarray) -> float:
+        return score_predictions(task, y, pred, n_classes)[metric]
+
+    singles = [score(p) for p in preds]
+    counts = np.zeros(len(preds), dtype=int)
+    total = np.zeros_like(preds[0])
+    best_counts, best_score = None, -np.inf
+    for step in range(1, GREEDY_ROUNDS + 1):
+        gains = [score((total + p) / step) for p in preds]
+        j = int(np.argmax(gains))
+        counts[j] += 1
+        total += preds[j]
+        if gains[j] > best_score + 1e-12:
+            best_score, best_counts = gains[j], counts.copy()
+    used = np.flatnonzero(best_counts)
+    weights = best_counts[used] / best_counts.sum()
+    return EnsembleSpec([final_params(candidates[i]) for i in used], weights.tolist(), "greedy",
+                        float(best_score), float(max(singles)), metric)
+
+
+def build(spec: EnsembleSpec, task: str, *, random_state: int = 0, n_jobs: int = 1) -> Any:
+    """An unfitted scikit-learn voting ensemble of ``spec``'s members (soft voting / averaging)."""
+    from sklearn.ensemble import VotingClassifier, VotingRegressor
+
+    estimators = [(f"member{i}", make_estimator(p, task, random_state=random_state, n_jobs=n_jobs))
+                  for i, p in enumerate(spec.members)]
+    if task == "regression":
+        return VotingRegressor(estimators, weights=spec.weights)
+    return VotingClassifier(estimators, voting="soft", weights=spec.weights)
+
+
+def final_params(trial: Trial) -> Config:
+    """A trial's configuration as LightGBM parameters for a refit: the rounds early stopping chose."""
+    rounds = trial.best_iteration or int(trial.config.get("n_estimators", 100))
+    return {**{k: v for k, v in trial.config.items() if k != "n_estimators"}, "n_estimators": int(rounds)}

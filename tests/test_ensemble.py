@@ -1,0 +1,106 @@
+"""Ensembles: greedy selection with replacement, voting, and tune(ensemble=k)."""
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.ensemble import VotingClassifier, VotingRegressor
+
+from metahpo.datasets import load
+from metahpo.ensemble import GREEDY_ROUNDS, build, final_params, select
+from metahpo.exceptions import ConfigError
+from metahpo.search import Trial
+from metahpo.spaces import LIGHTGBM
+from metahpo.tune import tune
+
+
+def _trial(number, score, oof=None, seed=0):
+    config = LIGHTGBM.sample(1, seed + number)[0]
+    trial = Trial(number, config, "random", score=score, best_iteration=40 + number)
+    if oof is not None:
+        trial.user_attrs["oof"] = oof
+    return trial
+
+
+def test_greedy_selection_combines_complementary_members():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=400)
+    noise_a, noise_b = rng.normal(size=400), rng.normal(size=400)
+    trials = [_trial(0, 0.5, y + noise_a), _trial(1, 0.5, y + noise_b), _trial(2, 0.1, y + 3 * rng.normal(size=400))]
+    spec = select(trials, 3, "regression", y)
+    assert spec.method == "greedy" and spec.metric == "r2"
+    # inverse-variance weighting would give 0.47, 0.47, 0.05: the noisy member weighs little
+    assert spec.weights[:2] == pytest.approx([0.47, 0.47], abs=0.1) and sum(spec.weights[2:]) < 0.15
+    assert spec.oof_score > spec.single_best_oof_score + 0.1  # averaging independent errors helps
+    assert sum(spec.weights) == pytest.approx(1.0)
+    assert [m["n_estimators"] for m in spec.members][:2] == [40, 41]  # each trial's early-stopped rounds
+
+
+def test_greedy_selection_keeps_a_dominant_single_model():
+    y = np.array([0, 1] * 50)
+    good = np.column_stack([1 - y * 0.9 - 0.05, y * 0.9 + 0.05])
+    bad = np.full((100, 2), 0.5)
+    spec = select([_trial(0, 0.9, good), _trial(1, 0.5, bad)], 2, "binary", y)
+    assert len(spec.members) == 1 and spec.weights == [1.0]
+    assert spec.oof_score == pytest.approx(spec.single_best_oof_score)
+
+
+def test_vote_takes_the_top_k_equally():
+    trials = [_trial(i, s) for i, s in enumerate([0.3, 0.9, 0.5, 0.7])]
+    spec = select(trials, 2, "binary", method="vote")
+    assert spec.members == [final_params(trials[1]), final_params(trials[3])]
+    assert spec.weights == [0.5, 0.5]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"k": 0}, "positive integer"), ({"method": "stack"}, "unknown ensemble method"), ({}, "out-of-fold")],
+)
+def test_bad_ensemble_requests(kwargs, message):
+    trials = [_trial(0, 0.5)]
+    args = {"k": 2, "task": "binary", "y": np.array([0, 1]), **kwargs}
+    with pytest.raises(ConfigError, match=message):
+        select(trials, **args)
+
+
+def test_no_successful_trial():
+    failed = Trial(0, LIGHTGBM.sample(1, 0)[0], "random", status="failed")
+    with pytest.raises(ConfigError, match="no successful trial"):
+        select([failed], 2, "binary", method="vote")
+
+
+def test_build_is_a_scikit_learn_voting_ensemble():
+    spec = select([_trial(0, 0.5), _trial(1, 0.4)], 2, "binary", method="vote")
+    model = build(spec, "binary")
+    assert isinstance(model, VotingClassifier) and model.voting == "soft" and model.weights == [0.5, 0.5]
+    assert isinstance(build(spec, "regression"), VotingRegressor)
+
+
+def test_tune_with_an_ensemble(tiny_kb, tmp_path):
+    ds = load("sklearn:breast_cancer").subsample(300)
+    result = tune(ds, n_trials=6, warm_start=2, cv=3, ensemble=3, knowledge_base=tiny_kb, random_state=0)
+    assert isinstance(result.model, VotingClassifier)
+    spec = result.ensemble
+    assert 1 <= len(spec.members) <= 3 and sum(spec.weights) == pytest.approx(1.0)
+    assert spec.oof_score >= spec.single_best_oof_score - 1e-12
+    assert sum("oof" in t.user_attrs for t in result.study.trials) == 3  # memory: only the best k kept
+    proba = result.predict_proba(ds.X)
+    assert proba.shape == (ds.n_rows, 2) and np.allclose(proba.sum(axis=1), 1)
+    path = tmp_path / "model.joblib"
+    joblib.dump(result.model, path)
+    assert np.allclose(joblib.load(path).predict_proba(ds.X), proba)
+    assert result.model.get_params()["voting"] == "soft"
+
+
+def test_tune_regression_ensemble(tiny_kb):
+    ds = load("sklearn:diabetes").subsample(200)
+    result = tune(ds, n_trials=4, warm_start=1, cv=2, ensemble=2, knowledge_base=tiny_kb)
+    assert isinstance(result.model, VotingRegressor)
+    assert result.predict(ds.X).shape == (ds.n_rows,)
+
+
+def test_greedy_rounds_bound_the_weights():
+    y = np.arange(50, dtype=float)
+    spec = select([_trial(0, 1.0, y + 0.1), _trial(1, 0.9, y - 0.1)], 2, "regression", y)
+    # weights are counts of additions: multiples of 1/m for the m <= GREEDY_ROUNDS rounds kept
+    assert any(all(abs(w * m - round(w * m)) < 1e-9 for w in spec.weights) for m in range(1, GREEDY_ROUNDS + 1))
+    assert len(spec.members) == 2  # opposite biases cancel
