@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -37,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("metahpo: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader (e.g. head) went away: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -169,9 +173,9 @@ def _cmd_metafeatures(args: argparse.Namespace) -> int:
         _print_json({"dataset": dataset.name, "task": dataset.task,
                      "metafeatures": {k: (None if pd.isna(v) else float(v)) for k, v in values.items()}})
     else:
-        table = metafeatures.describe().set_index("name").assign(value=values)
         print(f"{dataset!r}")
-        _print_frame(table[["group", "value", "description"]])
+        for row in metafeatures.describe().itertuples():
+            print(f"{row.name:<28} {row.group:<12} {values[row.name]:>12.5g}  {row.description}")
     return 0
 
 

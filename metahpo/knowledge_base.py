@@ -221,7 +221,8 @@ class KnowledgeBase:
         return norm.mask(norm.isna() & m.notna(), 1.0)
 
     def info(self) -> dict[str, Any]:
-        """Counts: datasets (per task), configurations, runs, failures, and matrix density."""
+        """Counts: datasets (per task), configurations, runs, failures, the density of the dataset x
+        configuration matrix, and how many configurations ran successfully on every dataset."""
         ok = self.runs[self.runs["status"] == "ok"]
         n_d, n_c = len(self.datasets), len(self.configurations)
         pairs = ok[["dataset_id", "config_id"]].drop_duplicates()
@@ -233,6 +234,7 @@ class KnowledgeBase:
             "n_runs": len(self.runs),
             "n_failed": int((self.runs["status"] != "ok").sum()),
             "density": float(len(pairs) / (n_d * n_c)) if n_d and n_c else 0.0,
+            "dense_configurations": int((pairs["config_id"].value_counts() == n_d).sum()) if n_d else 0,
             "datasets_per_task": {t: int(n) for t, n in self.datasets["task"].value_counts().sort_index().items()},
             "metafeatures": len(self.metafeature_names),
         }
