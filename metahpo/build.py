@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,7 @@ from joblib import Parallel, delayed
 from metahpo import knowledge_base as kbm
 from metahpo.datasets import Dataset, load, load_pmlb
 from metahpo.evaluation import evaluate, make_folds
-from metahpo.exceptions import DataError
+from metahpo.exceptions import ConfigError, DataError
 from metahpo.spaces import Config, SearchSpace, config_id, get_space
 
 CHUNK = 4
@@ -54,14 +55,21 @@ class Source:
         return load(self.spec, target=self.target, name=self.dataset_id).subsample(max_rows)
 
 
+DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet", ".arff")
+
+
 def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Source]:
     """Expand inputs into sources: a PMLB collection folder (every dataset in it), a PMLB dataset
-    folder, a data file, a text file listing ``path[,target]`` lines, or ``openml:ID``."""
+    folder, a folder of data files (CSV, TSV, Parquet, ARFF), a data file, a text file listing
+    ``path[,target]`` lines, or ``openml:ID``."""
     sources: list[Source] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir() and not (path / f"{path.name}.tsv.gz").exists():
-            sources += [Source(p.name, str(p)) for p in sorted(path.iterdir()) if (p / f"{p.name}.tsv.gz").exists()]
+            pmlb = [Source(p.name, str(p)) for p in sorted(path.iterdir()) if (p / f"{p.name}.tsv.gz").exists()]
+            files = [Source(_source_id(str(p)), str(p), target) for p in sorted(path.iterdir())
+                     if p.is_file() and p.name.endswith(DATA_SUFFIXES)]
+            sources += pmlb or files
         elif path.suffix == ".txt" and path.is_file():
             for line in path.read_text().splitlines():
                 if line.strip() and not line.startswith("#"):
@@ -334,3 +342,78 @@ def _early_stopped(config: Config) -> Config:
 
 def _seed(dataset_id: str) -> int:
     return int(hashlib.sha1(dataset_id.encode()).hexdigest()[:8], 16)
+
+
+# ---------------------------------------------------------------------- a user's own history
+
+
+def ingest(
+    out: str | Path,
+    data: Dataset,
+    history: pd.DataFrame | Any,
+    *,
+    metric: str,
+    greater_is_better: bool = True,
+    cv: int = 0,
+) -> dict[str, int]:
+    """Append a user's own tuning history for one dataset to the knowledge base at ``out``.
+
+    The knowledge base stays sparse: the dataset's meta-features and one run per history row,
+    with no need for the dataset x configuration matrix.
+
+    Parameters
+    ----------
+    out : path
+        Knowledge-base folder (created if absent).
+    data : Dataset
+        The dataset the history was tuned on (its meta-features index the runs).
+    history : DataFrame or optuna.study.Study
+        One row per trial: a column per LightGBM parameter (plain names, or Optuna's
+        ``params_<name>``) and the score in ``score`` (or Optuna's ``value``). Parameters missing
+        from a row take LightGBM's defaults.
+    metric : str
+        What the score measures: one of the metrics the knowledge base stores for the task.
+    greater_is_better : bool
+        False for a loss (e.g. an Optuna study that minimized log loss): scores are negated.
+    cv : int
+        Folds the scores came from, if known.
+
+    Returns
+    -------
+    dict
+        ``{"ingested": n, "skipped": m}``: rows without a score or with an invalid configuration
+        are skipped.
+    """
+    from metahpo import metafeatures
+    from metahpo.evaluation import METRICS, Evaluation
+
+    if metric not in METRICS[data.task]:
+        raise DataError(f"metric {metric!r} is not stored for {data.task}; use one of {', '.join(METRICS[data.task])}")
+    frame = history.trials_dataframe() if hasattr(history, "trials_dataframe") else history
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError("history must be a DataFrame of parameters and scores, or an Optuna study")
+    frame = frame.rename(columns=lambda c: c.removeprefix("params_")).rename(columns={"value": "score"})
+    if "score" not in frame.columns:
+        raise DataError(f"history has no 'score' (or Optuna 'value') column; columns are {list(frame.columns)}")
+    space = get_space("lightgbm")
+    base = _early_stopped(space.default)
+    kb = kbm.KnowledgeBase.empty()
+    dataset_id = f"{data.name}-{data.fingerprint()}"
+    kb.add_dataset(dataset_id, name=data.name, task=data.task, n_rows=data.n_rows, n_features=data.n_features,
+                   metafeatures=metafeatures.extract(data), source=data.source)
+    sign = 1.0 if greater_is_better else -1.0
+    skipped = 0
+    for row in frame.to_dict("records"):
+        config = {**base, **{k: row[k] for k in space.names + ["n_estimators"] if k in row and pd.notna(row[k])}}
+        try:
+            space.validate(config)
+            score = float(row["score"])
+        except (ConfigError, TypeError, ValueError):
+            skipped += 1
+            continue
+        if not np.isfinite(score):
+            skipped += 1
+            continue
+        kb.add_evaluation(dataset_id, Evaluation(config, metric, scores={metric: sign * score}), cv=cv, origin="history")
+    kbm.append(out, kb)
+    return {"ingested": len(kb.runs), "skipped": skipped}

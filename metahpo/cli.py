@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -106,6 +107,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=1000, help="runs to import at most")
     p.add_argument("--out", required=True, help="knowledge-base folder to append to (created if absent)")
     p.set_defaults(handler=_cmd_kb_import_openml)
+
+    p = kb.add_parser("ingest", help="add your own tuning history for a dataset (CSV of params and scores)")
+    _add_data_args(p)
+    p.add_argument("--history", required=True, help="CSV: a column per LightGBM parameter and 'score'")
+    p.add_argument("--metric", required=True, help="what the score measures, e.g. roc_auc, neg_log_loss, r2")
+    p.add_argument("--minimize", action="store_true", help="the scores are losses (lower is better)")
+    p.add_argument("--out", required=True, help="knowledge-base folder to append to (created if absent)")
+    p.set_defaults(handler=_cmd_kb_ingest)
+
+    from metahpo.batch import add_batch_command
+
+    add_batch_command(sub)
     return parser
 
 
@@ -270,6 +283,17 @@ def _cmd_kb_import_openml(args: argparse.Namespace) -> int:
     kb = openml_source.import_runs(args.flow, metric=args.metric, limit=args.limit)
     knowledge_base.append(args.out, kb)
     _print_json(knowledge_base.KnowledgeBase.load(args.out).info())
+    return 0
+
+
+def _cmd_kb_ingest(args: argparse.Namespace) -> int:
+    from metahpo import knowledge_base
+    from metahpo.build import ingest
+    from metahpo.datasets import read_table
+
+    history = read_table(Path(args.history))[0]
+    counts = ingest(args.out, _load_data(args), history, metric=args.metric, greater_is_better=not args.minimize)
+    _print_json({**counts, **knowledge_base.KnowledgeBase.load(args.out).info()})
     return 0
 
 

@@ -17,6 +17,7 @@ Bad input raises :class:`~metahpo.exceptions.DataError` with a message naming th
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -82,6 +83,11 @@ class Dataset:
         if not self.is_classification:
             return np.array([])
         return np.sort(self.y.unique())
+
+    def fingerprint(self) -> str:
+        """A short hash of the data (features and target), the same for the same data."""
+        hashed = pd.util.hash_pandas_object(self.X.assign(_target=self.y), index=False).to_numpy()
+        return hashlib.sha1(hashed.tobytes()).hexdigest()[:10]
 
     def subsample(self, n_rows: int, random_state: int = 0) -> Dataset:
         """Return at most ``n_rows`` rows, drawn without replacement (stratified for classification).

@@ -7,7 +7,6 @@ trial is cross-validated on the same folds, and the best configuration is refitt
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -273,8 +272,7 @@ class _Recorder:
 
         root = Path(path)
         kbm.append(root, kbm.KnowledgeBase.empty())  # creates the folders and manifest if absent
-        digest = hashlib.sha1(pd.util.hash_pandas_object(dataset.X.assign(_y=dataset.y), index=False).values).hexdigest()
-        self.dataset_id = f"{dataset.name}-{digest[:10]}"
+        self.dataset_id = f"{dataset.name}-{dataset.fingerprint()}"
         mf = metafeatures.extract(dataset) if mf is None else mf
         datasets = kbm.LiveWriter(root, "datasets")
         datasets.write({"dataset_id": self.dataset_id, "name": dataset.name, "source": dataset.source,

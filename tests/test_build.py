@@ -1,5 +1,6 @@
 """Building a knowledge base: phases, density, resuming after a kill, broken datasets, Dask."""
 
+import pandas as pd
 import pytest
 
 from metahpo.build import Builder, find_sources
@@ -94,3 +95,54 @@ def test_build_runs_on_a_local_dask_cluster(tmp_path, data_files):
         with parallel_backend(cluster.scheduler_address):
             kb = _build(tmp_path / "kb", data_files, n_jobs=2).run()
     assert kb.info()["n_datasets"] == 3 and kb.info()["n_failed"] == 0
+
+
+# ---------------------------------------------------------------- a user's own history
+
+
+def test_ingest_a_csv_history_keeps_the_kb_sparse(tmp_path):
+    from metahpo.build import ingest
+    from metahpo.spaces import LIGHTGBM
+
+    ds = load("sklearn:breast_cancer").subsample(150)
+    history = pd.DataFrame([{"learning_rate": 0.05, "num_leaves": 15, "score": 0.97},
+                            {"learning_rate": 0.2, "score": 0.95},                    # others take defaults
+                            {"learning_rate": -1.0, "score": 0.5},                    # invalid: skipped
+                            {"learning_rate": 0.1, "score": float("nan")}])           # no score: skipped
+    counts = ingest(tmp_path / "mine", ds, history, metric="roc_auc")
+    assert counts == {"ingested": 2, "skipped": 2}
+    kb = KnowledgeBase.load(tmp_path / "mine")
+    assert kb.info()["n_datasets"] == 1 and kb.info()["metafeatures"] >= 30
+    params = kb.params(kb.runs["config_id"])
+    assert {p["learning_rate"] for p in params} == {0.05, 0.2}
+    assert all(p["min_child_samples"] == LIGHTGBM.default["min_child_samples"] for p in params)
+    assert sorted(kb.runs["score_roc_auc"]) == [0.95, 0.97]
+
+
+def test_ingest_an_optuna_study_that_minimized_a_loss(tmp_path):
+    optuna = pytest.importorskip("optuna")
+    from metahpo.build import ingest
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="minimize")
+    study.optimize(lambda t: t.suggest_float("learning_rate", 0.01, 0.3, log=True), n_trials=3)
+    ds = load("sklearn:iris")
+    assert ingest(tmp_path / "mine", ds, study, metric="neg_log_loss", greater_is_better=False)["ingested"] == 3
+    runs = KnowledgeBase.load(tmp_path / "mine").runs
+    assert (runs["score_neg_log_loss"] < 0).all()
+
+
+@pytest.mark.parametrize("history, metric, message", [
+    (pd.DataFrame({"learning_rate": [0.1]}), "roc_auc", "no 'score'"),
+    (pd.DataFrame({"score": [0.1]}), "r2", "not stored for binary"),
+    ("not a frame", "roc_auc", "DataFrame"),
+])
+def test_ingest_bad_history(tmp_path, history, metric, message):
+    from metahpo.build import ingest
+
+    with pytest.raises(DataError, match=message):
+        ingest(tmp_path / "mine", load("sklearn:breast_cancer"), history, metric=metric)
+
+
+def test_find_sources_takes_a_folder_of_files(data_files):
+    assert [s.dataset_id for s in find_sources([str(data_files)])] == ["breast_cancer", "diabetes", "iris"]

@@ -1,0 +1,436 @@
+"""Recommend (and optionally tune) LightGBM configurations for many datasets in one go.
+
+:func:`run_batch` takes the inputs ``metahpo kb build`` takes (PMLB folders, data files, ``.txt``
+lists of ``path[,target]`` lines, ``openml:ID``) and folders of data files, and runs one joblib
+task per dataset, so the active joblib backend (Dask's included) spreads them. Everything it
+writes goes into one folder:
+
+* ``params/<dataset_id>.json``: the LightGBM parameters of the top recommendation (or of the
+  tuned best), written as soon as the dataset finishes;
+* ``results.jsonl``: one line per finished dataset, flushed at once, so a killed batch loses
+  nothing finished; a re-run skips the datasets done with status ok and retries the failed ones;
+* ``results.csv`` and ``results.json``: one row per dataset, rewritten from ``results.jsonl``;
+* ``report.html``: a self-contained summary page with inline plots.
+
+A dataset that cannot be used (unreadable, a single class, ...) is recorded as failed, with its
+error, and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import io
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from metahpo.build import Source, find_sources
+from metahpo.exceptions import ConfigError, DataError
+from metahpo.knowledge_base import KnowledgeBase, resolve
+from metahpo.recommend import check_strategy, get_recommender
+
+RECORDS = "results.jsonl"
+SETTINGS = "settings.json"
+CSV, JSON, REPORT, PARAMS = "results.csv", "results.json", "report.html", "params"
+
+COLUMNS = ("dataset_id", "source", "task", "n_rows", "n_features", "metric", "config_id", "expected_score",
+           "confidence", "nearest", "cv_score", "n_trials", "params", "seconds", "status", "error")
+"""Columns of the results table; the tuning ones only when some dataset was tuned."""
+
+TUNE_COLUMNS = ("cv_score", "n_trials")
+INT_COLUMNS = ("n_rows", "n_features", "n_trials")
+
+"""Files a plain folder input contributes (a ``.txt`` file is a list, so it is left out)."""
+
+ALL_ROWS = sys.maxsize
+"""The row cap :meth:`Source.load` gets when ``max_rows`` is None: every row is kept."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What decides a dataset's result; a batch folder is only resumed with the same settings."""
+
+    n: int
+    tune_trials: int
+    ensemble: int | None
+    strategy: str
+    cv: int
+    max_rows: int | None
+
+    def check(self) -> None:
+        """Raise :class:`ConfigError` on a value that would fail every dataset."""
+        check_strategy(self.strategy)
+        if self.n < 1:
+            raise ConfigError(f"n must be at least 1, got {self.n}")
+        if self.tune_trials < 0:
+            raise ConfigError(f"tune_trials must be 0 (no tuning) or more, got {self.tune_trials}")
+        if self.ensemble is not None and (self.tune_trials == 0 or self.ensemble < 1):
+            raise ConfigError("ensemble needs tuning (tune_trials > 0) and at least 1 member")
+        if self.max_rows is not None and self.max_rows < 1:
+            raise ConfigError(f"max_rows must be at least 1, got {self.max_rows}")
+
+
+def run_batch(
+    inputs: list[str],
+    out: str | Path,
+    *,
+    target: str | None = None,
+    n: int = 10,
+    tune_trials: int = 0,
+    ensemble: int | None = None,
+    n_jobs: int = 1,
+    knowledge_base: KnowledgeBase | str | Path | None = None,
+    strategy: str = "auto",
+    cv: int = 5,
+    max_rows: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Recommend configurations for every dataset of the inputs, resumably, into folder ``out``.
+
+    Parameters
+    ----------
+    inputs : list of str
+        PMLB collection or dataset folders, folders of data files, data files, ``.txt`` lists of
+        ``path[,target]`` lines, ``openml:ID`` (see :func:`metahpo.build.find_sources`).
+    out : str or Path
+        Output folder; created if absent, resumed if it holds a batch run with the same settings.
+    target : str, optional
+        Target column of data files (default: ``target``).
+    n : int
+        Configurations recommended per dataset.
+    tune_trials : int
+        With more than 0, a short :func:`metahpo.tune.tune` per dataset, warm-started by the
+        recommendations (its own, made with the ``"auto"`` strategy); its best parameters are kept.
+    ensemble : int, optional
+        Passed to :func:`metahpo.tune.tune`; needs ``tune_trials > 0``.
+    n_jobs : int
+        Datasets processed in parallel through joblib (the active backend, e.g. Dask's, is used).
+    knowledge_base : KnowledgeBase or path, optional
+        Default: the shipped one.
+    strategy : {"auto", "nearest", "portfolio", "surrogate"}
+        Recommendation strategy.
+    cv : int
+        Cross-validation folds of the tuning.
+    max_rows : int, optional
+        Cap on rows per dataset (seeded, stratified subsample); default: every row.
+    progress : callable, optional
+        Receives one line, with counts and an ETA, per finished dataset (default: stderr).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The results table (as in ``results.csv``): one row per dataset of the folder, sorted by id.
+
+    Raises
+    ------
+    DataError
+        If an input does not exist or the inputs hold no dataset.
+    ConfigError
+        On a bad setting, or if ``out`` holds a batch run with other settings.
+    """
+    settings = Settings(n, tune_trials, ensemble, strategy, cv, max_rows)
+    settings.check()
+    sources = find_sources(inputs, target)
+    if not sources:
+        raise DataError(f"no dataset found in {', '.join(map(str, inputs))}")
+    kb = resolve(knowledge_base)
+    out = Path(out)
+    _claim(out, settings)
+    log = progress or _print_to_stderr
+    done = {i for i, r in read_records(out / RECORDS).items() if r["status"] == "ok"}
+    todo = [s for s in sources if s.dataset_id not in done]
+    if len(todo) < len(sources):
+        log(f"batch: {len(sources) - len(todo)} of {len(sources)} datasets already done, {len(todo)} to run")
+    (out / PARAMS).mkdir(exist_ok=True)
+    with open(out / RECORDS, "a") as stream:
+        for record in _run(todo, kb, settings, n_jobs, log):
+            _save(out, record, stream)
+    records = sorted(read_records(out / RECORDS).values(), key=lambda r: r["dataset_id"])
+    table = results_table(records)
+    table.to_csv(out / CSV, index=False)
+    (out / JSON).write_text(json.dumps([{c: r.get(c) for c in table.columns} for r in records], indent=2))
+    (out / REPORT).write_text(render_report(records, table, kb))
+    return table
+
+
+# ---------------------------------------------------------------------- one dataset (worker side)
+
+
+def process(source: Source, kb: KnowledgeBase, settings: Settings) -> dict[str, Any]:
+    """One dataset's record; a failure is recorded in it, not raised.
+
+    Returns
+    -------
+    dict
+        The results columns known so far (``status`` and ``error`` always), plus ``metafeatures``
+        (name -> value) and, when tuned, ``trace`` (best score after each trial).
+    """
+    start = time.perf_counter()
+    record: dict[str, Any] = {"dataset_id": source.dataset_id, "source": source.spec}
+    try:
+        _analyse(source, kb, settings, record)
+        record.update(status="ok", error="")
+    except Exception as exc:  # a broken dataset is recorded and the batch goes on
+        record.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+    record["seconds"] = time.perf_counter() - start
+    return record
+
+
+def _analyse(source: Source, kb: KnowledgeBase, settings: Settings, record: dict[str, Any]) -> None:
+    """Fill ``record`` step by step, so a failure keeps what was learnt before it."""
+    from metahpo import metafeatures
+    from metahpo.tune import tune
+
+    dataset = source.load(ALL_ROWS if settings.max_rows is None else settings.max_rows)
+    record.update(task=dataset.task, n_rows=dataset.n_rows, n_features=dataset.n_features)
+    mf = metafeatures.extract(dataset)
+    rec = get_recommender(kb, dataset.task, settings.strategy).recommend(mf, settings.n, dataset.name)
+    top = rec.configs[0]
+    record.update(metric=rec.metric, config_id=top.config_id, expected_score=_finite(top.expected_score),
+                  confidence=_finite(rec.confidence), nearest=str(rec.neighbors.index[0]), params=top.params,
+                  metafeatures={k: _finite(v) for k, v in mf.items()})
+    if settings.tune_trials:
+        result = tune(dataset, n_trials=settings.tune_trials, warm_start=min(settings.n, settings.tune_trials),
+                      ensemble=settings.ensemble, knowledge_base=kb, cv=settings.cv, random_state=0)
+        record.update(metric=result.metric, cv_score=_finite(result.best_score), n_trials=len(result.trials),
+                      params=result.best_params, trace=_best_so_far(result.trials))
+
+
+def _best_so_far(trials: pd.DataFrame) -> list[float | None]:
+    """The best score reached after each trial (None before the first success)."""
+    scores = trials["score"].where(trials["status"] == "ok").cummax().ffill()
+    return [_finite(s) for s in scores]
+
+
+def _finite(value: Any) -> float | None:
+    """A JSON-ready float: None for NaN, infinite or missing."""
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+# ---------------------------------------------------------------------- coordinator
+
+
+def _run(sources: list[Source], kb: KnowledgeBase, settings: Settings, n_jobs: int,
+         log: Callable[[str], None]) -> Iterator[dict[str, Any]]:
+    """Process the datasets through joblib, yielding records as they finish, with a progress line."""
+    start, failed = time.monotonic(), 0
+    jobs = [delayed(process)(s, kb, settings) for s in sources]
+    for done, record in enumerate(Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs), 1):
+        failed += record["status"] != "ok"
+        elapsed = time.monotonic() - start
+        eta = elapsed / done * (len(sources) - done)
+        log(f"batch: {done}/{len(sources)} done ({failed} failed), {record['dataset_id']} {record['status']} "
+            f"in {record['seconds']:.1f} s; {elapsed:.0f} s elapsed, ETA {eta:.0f} s")
+        yield record
+
+
+def _save(out: Path, record: dict[str, Any], stream: TextIO) -> None:
+    """Write the dataset's parameters file, then its line of ``results.jsonl`` (flushed)."""
+    record["finished"] = time.time()
+    if record["status"] == "ok":
+        (out / PARAMS / f"{record['dataset_id']}.json").write_text(json.dumps(record["params"], indent=2))
+    stream.write(json.dumps(record) + "\n")
+    stream.flush()
+
+
+def _claim(out: Path, settings: Settings) -> None:
+    """Create the batch folder, or check that the batch run it holds used the same settings."""
+    path = out / SETTINGS
+    wanted = asdict(settings)
+    if path.exists():
+        had = json.loads(path.read_text())
+        if had != wanted:
+            diff = ", ".join(f"{k} {had.get(k)!r} (now {v!r})" for k, v in wanted.items() if had.get(k) != v)
+            raise ConfigError(f"{out} holds a batch run with other settings: {diff}; use another output folder")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(wanted, indent=2))
+
+
+def read_records(path: Path) -> dict[str, dict[str, Any]]:
+    """The latest record of each dataset in a ``results.jsonl``.
+
+    A torn last line (the batch was killed while writing it) is cut off the file, so that the
+    next record starts on a line of its own; any line that is not valid JSON is ignored.
+    """
+    if not path.exists():
+        return {}
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end < len(data):
+        with open(path, "r+b") as fh:
+            fh.truncate(end)
+    records = {}
+    for line in data[:end].decode().splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        records[record["dataset_id"]] = record
+    return records
+
+
+def results_table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """The results table: one row per record, parameters as a JSON string."""
+    tuned = any("cv_score" in r for r in records)
+    columns = [c for c in COLUMNS if tuned or c not in TUNE_COLUMNS]
+    rows = [{**r, "params": json.dumps(r["params"]) if "params" in r else None} for r in records]
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    return table.astype({c: "Int64" for c in INT_COLUMNS if c in columns})
+
+
+def _print_to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------- report
+
+
+def render_report(records: list[dict[str, Any]], table: pd.DataFrame, kb: KnowledgeBase) -> str:
+    """A self-contained HTML page: summary, results table, and inline PNG plots."""
+    tuned = [r for r in records if r.get("trace")]
+    sections = [
+        "<h2>Summary</h2>", _summary(records, table),
+        "<h2>Results</h2>",
+        table.drop(columns="params").to_html(index=False, na_rep="", float_format="{:.4g}".format),
+        "<h2>Where the datasets sit among the knowledge-base datasets</h2>", _plot_html(_map_figure, records, kb),
+    ]
+    if tuned:
+        sections += ["<h2>Tuning</h2>", _plot_html(_tuning_figure, tuned)]
+    style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;font-size:small}"
+             "td,th{border:1px solid #ccc;padding:2px 6px}")
+    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>metahpo batch report</title>"
+            f"<style>{style}</style></head><body><h1>metahpo batch report</h1>\n"
+            + "\n".join(sections) + "\n</body></html>\n")
+
+
+def _summary(records: list[dict[str, Any]], table: pd.DataFrame) -> str:
+    seconds = table["seconds"].sum()
+    finished = np.array([r["finished"] for r in records])
+    span = float(np.max(finished) - np.min(finished - table["seconds"].to_numpy()))
+    counts = pd.crosstab(table["task"].fillna("unknown"), table["status"], margins=True, margins_name="total")
+    ok = int((table["status"] == "ok").sum())
+    return (f"<p>{len(table)} datasets: {ok} ok, {len(table) - ok} failed. Compute time {seconds:.1f} s; "
+            f"wall-clock span {span:.1f} s; throughput {len(table) / span * 60:.1f} datasets/min.</p>"
+            + counts.to_html())
+
+
+def _plot_html(figure: Callable[..., Any], *args: Any) -> str:
+    """An ``<img>`` of the figure as an inline base64 PNG, rendered by the Agg backend."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+    except ImportError:
+        return "<p>Plots need matplotlib: pip install 'metahpo[plot]'.</p>"
+    fig = figure(*args)
+    buffer = io.BytesIO()
+    FigureCanvasAgg(fig).print_png(buffer)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(fig.get_label())}">'
+
+
+def _map_figure(records: list[dict[str, Any]], kb: KnowledgeBase) -> Any:
+    """The knowledge-base datasets (grey) and the batch's (labelled) on a 2-D PCA of the KB's
+    meta-features, imputed with the medians and standardized."""
+    from matplotlib.figure import Figure
+    from sklearn.decomposition import PCA
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    fig = Figure(figsize=(7, 5.5), label="meta-feature map")
+    ax = fig.subplots()
+    known = kb.metafeatures().replace([np.inf, -np.inf], np.nan)
+    placed = [r for r in records if r.get("metafeatures")]
+    if len(known) < 3:
+        ax.text(0.5, 0.5, "too few knowledge-base datasets for a map", ha="center", transform=ax.transAxes)
+        return fig
+    pca = make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler(),
+                        PCA(2, random_state=0)).fit(known)
+    kb_xy = pca.transform(known)
+    ax.scatter(kb_xy[:, 0], kb_xy[:, 1], c="lightgrey", s=16, label=f"knowledge base ({len(known)})")
+    if placed:
+        batch_mf = pd.DataFrame([r["metafeatures"] for r in placed]).reindex(columns=known.columns).astype(float)
+        xy = pca.transform(batch_mf)
+        ax.scatter(xy[:, 0], xy[:, 1], c="tab:red", edgecolors="black", s=40, label=f"batch ({len(placed)})")
+        for (x, y), r in zip(xy, placed):
+            ax.annotate(r["dataset_id"], (x, y), xytext=(4, 4), textcoords="offset points", fontsize="small")
+    explained = pca[-1].explained_variance_ratio_
+    ax.set(xlabel=f"PC 1 ({explained[0]:.0%} of variance)", ylabel=f"PC 2 ({explained[1]:.0%} of variance)",
+           title="datasets in meta-feature space")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def _tuning_figure(tuned: list[dict[str, Any]]) -> Any:
+    """Best cross-validated score against trial, one line per dataset, one panel per metric."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    metrics = sorted({r["metric"] for r in tuned})
+    fig = Figure(figsize=(5 * len(metrics), 4), label="tuning curves")
+    for ax, metric in zip(np.atleast_1d(fig.subplots(1, len(metrics))), metrics):
+        for r in (r for r in tuned if r["metric"] == metric):
+            trace = [np.nan if s is None else s for s in r["trace"]]
+            ax.plot(np.arange(1, len(trace) + 1), trace, marker="o", label=r["dataset_id"])
+        ax.set(xlabel="trial", ylabel=f"best {metric}", title=metric)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------- command line
+
+
+def add_batch_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``batch`` command to the ``metahpo`` command line's subparsers.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The ``batch`` subparser, its handler set.
+    """
+    from metahpo.cli import _add_parallel_args
+
+    p = subparsers.add_parser("batch", help="recommend (and optionally tune) configurations for many datasets")
+    p.add_argument("inputs", nargs="+",
+                   help="PMLB folders, folders of data files, data files, lists of files (.txt), openml:ID")
+    p.add_argument("--out", required=True, help="output folder (resumed if it exists)")
+    p.add_argument("--target", help="target column of data files (default: target)")
+    p.add_argument("-n", type=int, default=10, help="configurations recommended per dataset (default 10)")
+    p.add_argument("--tune", type=int, default=0, metavar="N", help="tune each dataset for N trials (default 0: no)")
+    p.add_argument("--ensemble", type=int, metavar="K", help="with --tune: an ensemble over the best K trials")
+    _add_parallel_args(p)
+    p.add_argument("--kb", help="knowledge-base folder (default: the shipped one)")
+    p.add_argument("--strategy", default="auto", help="auto, nearest, portfolio or surrogate (default auto)")
+    p.add_argument("--cv", type=int, default=5, help="cross-validation folds of the tuning (default 5)")
+    p.add_argument("--max-rows", type=int, help="row cap per dataset (default: every row)")
+    p.set_defaults(handler=_cmd_batch)
+    return p
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from metahpo.cli import parallel_backend
+
+    with parallel_backend(args.scheduler):
+        table = run_batch(args.inputs, args.out, target=args.target, n=args.n, tune_trials=args.tune,
+                          ensemble=args.ensemble, n_jobs=args.n_jobs, knowledge_base=args.kb,
+                          strategy=args.strategy, cv=args.cv, max_rows=args.max_rows)
+    out = Path(args.out)
+    ok = int((table["status"] == "ok").sum())
+    print(f"{len(table)} datasets: {ok} ok, {len(table) - ok} failed (errors in the results)")
+    for name in (CSV, JSON, RECORDS, REPORT):
+        print(out / name)
+    print(f"{out / PARAMS}/ ({ok} parameter files)")
+    return 0

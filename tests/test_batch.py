@@ -1,0 +1,193 @@
+"""metahpo batch: one row per dataset, failures recorded, resume, torn lines, tuning, lists, Dask, CLI."""
+
+import argparse
+import base64
+import json
+import re
+import shutil
+
+import lightgbm
+import numpy as np
+import pandas as pd
+import pytest
+
+from metahpo import cli
+from metahpo import knowledge_base as kbm
+from metahpo.batch import add_batch_command, run_batch
+from metahpo.datasets import load
+from metahpo.exceptions import ConfigError
+
+NAMES = ("breast_cancer", "diabetes", "iris")
+BROKEN = "broken<&>"  # a single-class target, and a name that needs escaping in HTML
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """Three small datasets (binary, regression, multiclass) and a broken one, as CSV files."""
+    folder = tmp_path_factory.mktemp("batch_data")
+    for name in NAMES:
+        ds = load(f"sklearn:{name}").subsample(150)
+        ds.X.assign(target=ds.y).to_csv(folder / f"{name}.csv", index=False)
+    pd.DataFrame({"a": range(20), "b": range(20), "target": 1}).to_csv(folder / f"{BROKEN}.csv", index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def first_run(data_dir, tiny_kb, tmp_path_factory):
+    """A finished batch over the folder: (output folder, results table, progress lines)."""
+    out = tmp_path_factory.mktemp("batch") / "out"
+    lines = []
+    table = run_batch([str(data_dir)], out, knowledge_base=tiny_kb, n=3, progress=lines.append)
+    return out, table, lines
+
+
+def _rerun(first_run, data_dir, tiny_kb, tmp_path, **kwargs):
+    """Re-run the first batch on a copy of its folder; returns (folder, table, progress lines)."""
+    out = tmp_path / "out"
+    shutil.copytree(first_run[0], out)
+    lines = []
+    table = run_batch([str(data_dir)], out, knowledge_base=tiny_kb, n=3, progress=lines.append, **kwargs)
+    return out, table, lines
+
+
+def _jsonl(out):
+    return [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+
+
+def test_every_dataset_gets_a_row_and_a_broken_one_does_not_stop_the_batch(first_run, data_dir):
+    out, table, lines = first_run
+    assert list(table["dataset_id"]) == sorted([*NAMES, BROKEN])
+    assert "cv_score" not in table.columns and "n_trials" not in table.columns
+    rows = table.set_index("dataset_id")
+    assert list(rows["status"]) == ["ok", "failed", "ok", "ok"]
+    assert "single class" in rows.loc[BROKEN, "error"]
+    assert pd.isna(rows.loc[BROKEN, "config_id"])
+    assert dict(rows.loc[list(NAMES), "task"]) == {"breast_cancer": "binary", "diabetes": "regression",
+                                                   "iris": "multiclass"}
+    assert (rows.loc[list(NAMES), "n_rows"] == 150).all()
+    assert rows.loc[list(NAMES), ["config_id", "expected_score", "confidence", "nearest"]].notna().all().all()
+    assert (rows["seconds"] > 0).all()
+
+    assert sorted(p.stem for p in (out / "params").glob("*.json")) == list(NAMES)
+    for name in NAMES:
+        params = json.loads((out / "params" / f"{name}.json").read_text())
+        assert params == json.loads(rows.loc[name, "params"]) and params["n_estimators"] >= 1
+    iris = load(data_dir / "iris.csv")
+    model = lightgbm.LGBMClassifier(**json.loads(rows.loc["iris", "params"]), verbose=-1, n_jobs=1)
+    assert model.fit(iris.X, iris.y).score(iris.X, iris.y) > 0.9
+
+    csv = pd.read_csv(out / "results.csv")
+    assert list(csv.columns) == list(table.columns)
+    assert list(csv["status"]) == list(table["status"])
+    saved = json.loads((out / "results.json").read_text())
+    assert [r["dataset_id"] for r in saved] == list(table["dataset_id"])
+    assert saved[-1]["params"] == json.loads(rows.loc["iris", "params"])
+
+    assert len(lines) == 4 and all("ETA" in line for line in lines)
+    assert lines[-1].startswith("batch: 4/4 done (1 failed)")
+
+
+def test_report_is_one_self_contained_page(first_run):
+    page = (first_run[0] / "report.html").read_text()
+    for name in NAMES:
+        assert name in page
+    assert "broken&lt;&amp;&gt;" in page and BROKEN not in page
+    assert "single class" in page
+    assert "throughput" in page and "datasets/min" in page
+    images = re.findall(r'<img src="data:image/png;base64,([^"]+)"', page)
+    assert len(images) == 1  # the meta-feature map; no tuning plot without tuning
+    assert base64.b64decode(images[0]).startswith(b"\x89PNG")
+    assert 'src="http' not in page and "<script" not in page and "<link" not in page
+
+
+def test_rerun_skips_finished_datasets_and_retries_failed_ones(first_run, data_dir, tiny_kb, tmp_path):
+    out, table, lines = _rerun(first_run, data_dir, tiny_kb, tmp_path)
+    assert lines[0] == "batch: 3 of 4 datasets already done, 1 to run"
+    assert len(lines) == 2 and lines[1].startswith("batch: 1/1 done (1 failed), broken<&> failed")
+    records = _jsonl(out)
+    assert [r["status"] for r in records].count("ok") == 3 and len(records) == 5
+    ok = table["status"] == "ok"
+    pd.testing.assert_frame_equal(table[ok], first_run[1][ok])  # the same seconds: nothing re-run
+
+    with pytest.raises(ConfigError, match="other settings: n 3 .now 5."):
+        run_batch([str(data_dir)], out, knowledge_base=tiny_kb, n=5)
+
+
+def test_a_torn_last_line_is_ignored_and_its_dataset_redone(first_run, data_dir, tiny_kb, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(first_run[0], out)
+    text = (out / "results.jsonl").read_text()
+    *kept, last = text.splitlines()
+    torn = json.loads(last)["dataset_id"]
+    (out / "results.jsonl").write_text("\n".join(kept) + "\n" + last[: len(last) // 2])
+    lines = []
+    table = run_batch([str(data_dir)], out, knowledge_base=tiny_kb, n=3, progress=lines.append)
+    assert lines[0].startswith(f"batch: {2 if torn != BROKEN else 3} of 4 datasets already done")
+    assert any(f"{torn} ok" in line or f"{torn} failed" in line for line in lines[1:])
+    assert list(table["status"]) == list(first_run[1]["status"])
+    assert [r["dataset_id"] for r in _jsonl(out)].count(torn) == 1  # the torn line is gone, every line parses
+
+
+def test_tuning_adds_the_cv_score_and_the_trials(data_dir, tiny_kb, tmp_path):
+    out = tmp_path / "out"
+    inputs = [str(data_dir / "iris.csv"), str(data_dir / "diabetes.csv")]
+    table = run_batch(inputs, out, knowledge_base=tiny_kb, n=3, tune_trials=2, ensemble=2, cv=2,
+                      progress=lambda line: None)
+    assert list(table["status"]) == ["ok", "ok"]
+    assert list(table["n_trials"]) == [2, 2]
+    assert np.isfinite(table["cv_score"].to_numpy(float)).all()
+    assert list(table["metric"]) == ["r2", "neg_log_loss"]
+    for row in table.itertuples():
+        assert json.loads((out / "params" / f"{row.dataset_id}.json").read_text()) == json.loads(row.params)
+    assert all(len(r["trace"]) == 2 for r in _jsonl(out))
+    page = (out / "report.html").read_text()
+    assert page.count('<img src="data:image/png;base64,') == 2  # the map and the tuning curves
+
+
+def test_a_dask_cluster_gives_the_same_rows(first_run, data_dir, tiny_kb, tmp_path):
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster, \
+            cli.parallel_backend(cluster.scheduler_address):
+        table = run_batch([str(data_dir)], tmp_path / "out", knowledge_base=tiny_kb, n=3,
+                          progress=lambda line: None)
+        ran_on_dask = [p for p in cluster.scheduler.task_prefixes if p.startswith("batch_of_process")]
+    assert ran_on_dask
+    same = [c for c in table.columns if c != "seconds"]
+    pd.testing.assert_frame_equal(table[same], first_run[1][same])
+
+
+def _main(monkeypatch, argv):
+    """``metahpo.cli.main`` with a command line that has the batch command."""
+    parser = argparse.ArgumentParser(prog="metahpo")
+    add_batch_command(parser.add_subparsers())
+    monkeypatch.setattr(cli, "_parser", lambda: parser)
+    return cli.main(argv)
+
+
+def test_command_line_with_a_list_of_files(data_dir, tiny_kb, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(kbm, "load_shipped", lambda: tiny_kb)  # the default knowledge base
+    labelled = tmp_path / "labelled.csv"
+    pd.read_csv(data_dir / "diabetes.csv").rename(columns={"target": "label"}).to_csv(labelled, index=False)
+    listing = tmp_path / "datasets.txt"
+    listing.write_text(f"# datasets\n{data_dir / 'iris.csv'}\n{labelled},label\n")
+    out = tmp_path / "out"
+    assert _main(monkeypatch, ["batch", str(listing), "--out", str(out), "-n", "2", "--max-rows", "100"]) == 0
+    printed = capsys.readouterr().out
+    assert "2 datasets: 2 ok, 0 failed" in printed
+    assert str(out / "results.csv") in printed and str(out / "report.html") in printed
+    table = pd.read_csv(out / "results.csv")
+    assert list(table["dataset_id"]) == ["iris", "labelled"] and list(table["n_rows"]) == [100, 100]
+    assert list(table["task"]) == ["multiclass", "regression"]
+
+
+@pytest.mark.parametrize("make_input, message", [
+    (lambda tmp: tmp / "missing.csv", "no such dataset"),
+    (lambda tmp: tmp, "no dataset found"),
+])
+def test_command_line_without_any_dataset_exits_2(make_input, message, tmp_path, monkeypatch, capsys):
+    (tmp_path / "empty").mkdir()
+    argv = ["batch", str(make_input(tmp_path / "empty")), "--out", str(tmp_path / "out")]
+    assert _main(monkeypatch, argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("metahpo: error:") and message in err and "\n" not in err
