@@ -400,7 +400,8 @@ class Recommender:
     def _config(self, cid: str, reason: str, dist: pd.Series, weights: pd.Series) -> RecommendedConfig:
         """The configuration with its expected score: the similarity-weighted mean of its normalized
         scores on the nearest datasets that ran it."""
-        params: Config = json.loads(self.params[cid])
+        stored: Config = json.loads(self.params[cid])
+        params = {**{n: stored[n] for n in get_space(self.kb.family).names if n in stored}, **stored}
         column = self.scores[cid].dropna() if cid in self.scores else pd.Series(dtype=float)
         near = [d for d in dist.index if d in column.index][:10]
         w = weights[near].to_numpy()

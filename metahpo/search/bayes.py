@@ -37,8 +37,13 @@ PriorMean = Callable[[np.ndarray], np.ndarray]
 GLOBAL_SHARE = 0.1
 """Share of the candidates drawn in the whole cube rather than in the trust region."""
 
-MAX_OPTIMIZER_ITERATIONS = 50
-"""Cap on L-BFGS iterations when fitting the kernel's hyperparameters."""
+MAX_OPTIMIZER_ITERATIONS = 20
+"""Cap on L-BFGS iterations when fitting the kernel's hyperparameters (warm-started from the last fit,
+so a few steps suffice)."""
+
+REFIT_GROWTH = 1.1
+"""The kernel's hyperparameters are refitted once the points grew by this factor since the last
+fit (every point while there are fewer than ten); in between, only the GP's weights are updated."""
 
 MIN_IMPROVEMENT = 1e-3
 """A trust-region step succeeds when the best new score beats the incumbent by this relative margin."""
@@ -131,6 +136,7 @@ class BayesSampler(BaseSampler):
         self._fallback = LocalRandomSampler(random_state=self._rng)
         self._seen: tuple[int, float] | None = None  # (trials, best score) at the last ask
         self._theta: np.ndarray | None = None  # the last fitted kernel hyperparameters
+        self._theta_n = 0  # how many points they were fitted on
 
     def ask(self, study: Study, space: SearchSpace, n: int = 1) -> list[Proposal]:
         self._update_trust_region(study)
@@ -174,13 +180,17 @@ class BayesSampler(BaseSampler):
                 scale = max(0.0, float(np.cov(m, y, bias=True)[0, 1] / np.var(m)))
             y = y - scale * m
         kernel = default_kernel(X.shape[1])
+        optimizer: Callable | None = _lbfgs
         if self._theta is not None and len(self._theta) == len(kernel.theta):
             kernel = kernel.clone_with_theta(self._theta)  # warm start: few optimizer iterations
-        gp = GaussianProcessRegressor(kernel, alpha=1e-8, optimizer=_lbfgs, normalize_y=True)
+            if len(X) < REFIT_GROWTH * self._theta_n:  # few new points: keep the hyperparameters
+                optimizer = None
+        gp = GaussianProcessRegressor(kernel, alpha=1e-8, optimizer=optimizer, normalize_y=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             gp.fit(X, y)
-        self._theta = gp.kernel_.theta
+        if optimizer is not None:
+            self._theta, self._theta_n = gp.kernel_.theta, len(X)
         return gp, scale
 
     def _prior(self, X: np.ndarray) -> np.ndarray:
