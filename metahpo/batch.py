@@ -51,8 +51,6 @@ COLUMNS = ("dataset_id", "source", "task", "n_rows", "n_features", "metric", "co
 TUNE_COLUMNS = ("cv_score", "n_trials")
 INT_COLUMNS = ("n_rows", "n_features", "n_trials")
 
-"""Files a plain folder input contributes (a ``.txt`` file is a list, so it is left out)."""
-
 ALL_ROWS = sys.maxsize
 """The row cap :meth:`Source.load` gets when ``max_rows`` is None: every row is kept."""
 

@@ -208,7 +208,6 @@ class Context:
     weights: pd.Series              # dataset id -> similarity weight (sums to 1), aligned with neighbors
     confidence: float
     metafeatures: np.ndarray        # the input's transformed meta-features
-    space: MetaFeatureSpace
 
 
 class BaseStrategy(ABC):
@@ -376,7 +375,7 @@ class Recommender:
         confidence = float(np.mean(self.typical_nn >= dist.iloc[0]))
         weights = np.exp(-dist / max(np.median(self.typical_nn), 1e-9))
         weights = weights / weights.sum()
-        ctx = Context(self.scores, self.pool, dist, weights, confidence, x, self.space)
+        ctx = Context(self.scores, self.pool, dist, weights, confidence, x)
         ranked = self.strategy.rank(ctx, n)
         notes = []
         if confidence < LOW_CONFIDENCE:  # far from everything: trust the global portfolio for half the list

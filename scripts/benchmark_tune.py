@@ -45,7 +45,7 @@ from metahpo.ensemble import build as ensemble_build  # noqa: E402
 from metahpo.ensemble import final_params  # noqa: E402
 from metahpo.evaluation import evaluate, evaluate_estimator, make_estimator, make_folds  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
-from metahpo.search import Study, Trial  # noqa: E402
+from metahpo.search import Trial  # noqa: E402
 from metahpo.spaces import LIGHTGBM  # noqa: E402
 from metahpo.tune import tune  # noqa: E402
 
