@@ -11,6 +11,7 @@ from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError, Metah
 from metahpo.estimators import MetaLGBMClassifier, MetaLGBMRegressor  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
 from metahpo.recommend import Recommendation, recommend  # noqa: E402
+from metahpo.tune import TuneResult, tune  # noqa: E402
 
 __all__ = [
     "ConfigError",
@@ -22,7 +23,9 @@ __all__ = [
     "MetaLGBMRegressor",
     "MetahpoError",
     "Recommendation",
+    "TuneResult",
     "__version__",
     "load",
     "recommend",
+    "tune",
 ]

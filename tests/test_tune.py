@@ -137,3 +137,13 @@ def test_optuna_warm_start_enqueues_recommendations(tiny_kb, wine):
     study.optimize(objective, n_trials=3)
     assert seen[:2] == [(c.params["learning_rate"], c.params["num_leaves"]) for c in rec.configs]
     assert study.trials[0].user_attrs["metahpo_config_id"] == rec.configs[0].config_id
+
+
+def test_public_api_and_parallel_trials(tiny_kb):
+    import metahpo
+
+    assert metahpo.tune is tune and callable(metahpo.recommend)
+    ds = load("sklearn:breast_cancer").subsample(150)
+    result = metahpo.tune(ds, n_trials=4, warm_start=2, cv=2, n_jobs=2, knowledge_base=tiny_kb)
+    assert len(result.trials) == 4 and result.trials["status"].eq("ok").all()
+    assert isinstance(result, metahpo.TuneResult)
