@@ -187,9 +187,8 @@ class Builder:
         """Run the phases in order and return the knowledge base, compacted on disk."""
         for phase in phases:
             getattr(self, phase)()
-        kb = kbm.KnowledgeBase.load(self.out)
-        kb.compact(self.out)
-        return kb
+        kbm.compact(self.out)
+        return kbm.KnowledgeBase.load(self.out)
 
     # -- phases
 

@@ -11,7 +11,7 @@ On disk a knowledge base is a folder of plain data, no code and no pickle::
 Each table is a set of part files. Appending writes a new part (to a temporary name, then an atomic
 rename), so earlier rows are never rewritten and two processes can append at once. A long build
 streams rows into a *live* part of its own, flushed row by row, each row closed by an ``end`` marker
-so that a row torn by a kill is recognised and dropped; :meth:`KnowledgeBase.compact` folds parts
+so that a row torn by a kill is recognised and dropped; :func:`compact` folds parts
 into one compressed file. Loading validates the manifest and every part and names the file at fault.
 
 In memory, :class:`KnowledgeBase` holds the three tables as DataFrames. It may be sparse (a user's
@@ -268,17 +268,6 @@ class KnowledgeBase:
                 f.unlink(missing_ok=True)
         return root
 
-    def compact(self, path: str | os.PathLike) -> None:
-        """Fold every part file of the knowledge base at ``path`` into one per table."""
-        root = Path(path)
-        for name in _TABLES:
-            parts = _parts(root / name)
-            if len(parts) > 1 or any(not p.name.endswith(".gz") for p in parts):
-                frame = _read_table(root, name, parts)
-                _write_part(root / name, frame, _TABLES[name][0], compress=True)
-                for p in parts:
-                    p.unlink(missing_ok=True)
-
     def _check_references(self, root: Path) -> None:
         unknown = set(self.runs["dataset_id"]) - set(self.datasets["dataset_id"])
         unknown_c = set(self.runs["config_id"]) - set(self.configurations["config_id"])
@@ -370,6 +359,21 @@ def append(path: str | os.PathLike, kb: KnowledgeBase) -> None:
     for name, frame in (("datasets", kb.datasets), ("configurations", kb.configurations), ("runs", kb.runs)):
         if len(frame):
             _write_part(root / name, frame, _TABLES[name][0], compress=True)
+
+
+def compact(path: str | os.PathLike) -> None:
+    """Fold every part file of the knowledge base at ``path`` into one compressed part per table.
+
+    A part appended while this runs is not among those read, so it is kept.
+    """
+    root = Path(path)
+    for name in _TABLES:
+        parts = _parts(root / name)
+        if len(parts) > 1 or any(not p.name.endswith(".gz") for p in parts):
+            frame = _read_table(root, name, parts)
+            _write_part(root / name, frame, _TABLES[name][0], compress=True)
+            for p in parts:
+                p.unlink(missing_ok=True)
 
 
 class LiveWriter:

@@ -10,7 +10,7 @@ import pytest
 from metahpo.datasets import load
 from metahpo.evaluation import Evaluation, evaluate, make_folds
 from metahpo.exceptions import KnowledgeBaseError
-from metahpo.knowledge_base import KnowledgeBase, LiveWriter, append, run_row
+from metahpo.knowledge_base import KnowledgeBase, LiveWriter, append, compact, run_row
 from metahpo.spaces import LIGHTGBM, config_id
 
 
@@ -133,7 +133,7 @@ def test_compact_folds_parts_into_one(tmp_path):
     append(root, small_kb(prefix="a"))
     append(root, small_kb(prefix="b"))
     before = KnowledgeBase.load(root).info()
-    KnowledgeBase.load(root).compact(root)
+    compact(root)
     assert len(list((root / "runs").glob("*.csv*"))) == 1
     assert KnowledgeBase.load(root).info() == before
 
