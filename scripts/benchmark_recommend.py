@@ -120,10 +120,12 @@ def rivals_from_matrix(kb: KnowledgeBase, norm: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def flaml_scores(kb: KnowledgeBase, cache: Path, max_rows: int, cv: int, n_jobs: int) -> pd.DataFrame:
-    """FLAML zero-shot LightGBM, cross-validated on the KB's folds; resumable through ``cache``."""
+def flaml_scores(kb: KnowledgeBase, cache: Path, max_rows: int, cv: int, n_jobs: int,
+                 compute: bool = True) -> pd.DataFrame:
+    """FLAML zero-shot LightGBM, cross-validated on the KB's folds; resumable through ``cache``.
+    With ``compute=False`` only the cached datasets are reported."""
     done = pd.read_csv(cache) if cache.exists() else pd.DataFrame(columns=["dataset_id", "metric", "score", "status"])
-    todo = kb.datasets[~kb.datasets["dataset_id"].isin(done["dataset_id"])]
+    todo = kb.datasets[~kb.datasets["dataset_id"].isin(done["dataset_id"])] if compute else kb.datasets.iloc[:0]
     jobs = [delayed(_flaml_one)(Source(r.dataset_id, r.source), r.task, max_rows, cv) for r in todo.itertuples()]
     for i, row in enumerate(Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs), 1):
         pd.DataFrame([row]).to_csv(cache, mode="a", header=not cache.exists(), index=False)
@@ -278,6 +280,8 @@ def main() -> None:
     parser.add_argument("--strategies", default=",".join(STRATEGIES))
     parser.add_argument("--ours", default="portfolio", help="the strategy the W/T/L columns are for")
     parser.add_argument("--flaml", action="store_true")
+    parser.add_argument("--flaml-cached-only", action="store_true",
+                        help="report FLAML on the datasets already in its cache, computing no more")
     parser.add_argument("--confirm", type=int, default=0)
     parser.add_argument("--latency", action="store_true")
     parser.add_argument("--n-jobs", type=int, default=1)
@@ -298,7 +302,7 @@ def main() -> None:
     if args.flaml:
         results = pd.concat([results, pd.DataFrame(flaml_rows(kb, flaml_scores(
             kb, out / "flaml_zeroshot_cv.csv", int(provenance.get("max_rows", 2000)), int(provenance.get("cv", 3)),
-            args.n_jobs)))], ignore_index=True)
+            args.n_jobs, compute=not args.flaml_cached_only)))], ignore_index=True)
     results.to_csv(out / "recommend_loo.csv", index=False)
     report = [f"Leave-one-dataset-out over {len(ids)} datasets ({loo_s:.0f} s).", summarize(results, args.ours)]
     for method in strategies:
