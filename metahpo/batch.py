@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import html
 import io
 import json
@@ -152,7 +153,8 @@ def run_batch(
         log(f"batch: {len(sources) - len(todo)} of {len(sources)} datasets already done, {len(todo)} to run")
     (out / PARAMS).mkdir(exist_ok=True)
     with open(out / RECORDS, "a") as stream:
-        for record in _run(todo, kb, settings, n_jobs, log):
+        ref = knowledge_base if isinstance(knowledge_base, KnowledgeBase) else knowledge_base and str(knowledge_base)
+        for record in _run(todo, ref, settings, n_jobs, log):
             _save(out, record, stream)
     records = sorted(read_records(out / RECORDS).values(), key=lambda r: r["dataset_id"])
     table = results_table(records)
@@ -165,7 +167,17 @@ def run_batch(
 # ---------------------------------------------------------------------- one dataset (worker side)
 
 
-def process(source: Source, kb: KnowledgeBase, settings: Settings) -> dict[str, Any]:
+KnowledgeBaseRef = KnowledgeBase | str | None
+"""What a worker is handed: a folder (or None, the shipped KB), which it loads once and keeps with
+its fitted recommenders across tasks, or a KnowledgeBase object, which travels with every task."""
+
+
+@functools.lru_cache(maxsize=2)
+def _load(folder: str | None) -> KnowledgeBase:
+    return resolve(folder)
+
+
+def process(source: Source, knowledge_base: KnowledgeBaseRef, settings: Settings) -> dict[str, Any]:
     """One dataset's record; a failure is recorded in it, not raised.
 
     Returns
@@ -177,6 +189,7 @@ def process(source: Source, kb: KnowledgeBase, settings: Settings) -> dict[str, 
     start = time.perf_counter()
     record: dict[str, Any] = {"dataset_id": source.dataset_id, "source": source.spec}
     try:
+        kb = knowledge_base if isinstance(knowledge_base, KnowledgeBase) else _load(knowledge_base)
         _analyse(source, kb, settings, record)
         record.update(status="ok", error="")
     except Exception as exc:  # a broken dataset is recorded and the batch goes on
@@ -219,7 +232,7 @@ def _finite(value: Any) -> float | None:
 # ---------------------------------------------------------------------- coordinator
 
 
-def _run(sources: list[Source], kb: KnowledgeBase, settings: Settings, n_jobs: int,
+def _run(sources: list[Source], kb: KnowledgeBaseRef, settings: Settings, n_jobs: int,
          log: Callable[[str], None]) -> Iterator[dict[str, Any]]:
     """Process the datasets through joblib, yielding records as they finish, with a progress line."""
     start, failed = time.monotonic(), 0
