@@ -34,7 +34,7 @@ from metahpo import knowledge_base as kbm
 from metahpo.datasets import Dataset, load, load_pmlb
 from metahpo.evaluation import evaluate, make_folds
 from metahpo.exceptions import ConfigError, DataError
-from metahpo.spaces import Config, SearchSpace, config_id, get_space
+from metahpo.spaces import Config, SearchSpace, config_id, early_stopped, get_space
 
 CHUNK = 4
 """Evaluations per task: small, so that a kill loses little and the progress line moves."""
@@ -215,7 +215,7 @@ class Builder:
     def explore(self) -> None:
         kb = self._kb()
         sources = self._described(kb)
-        plan = {s: [self.space.default, _early_stopped(self.space.default)] +
+        plan = {s: [self.space.default, early_stopped(self.space.default)] +
                 self.space.sample(self.n_random, _seed(s.dataset_id)) for s in sources}
         self._evaluate("explore", plan, kb, origin="explore-random")
         scores = self._kb().matrix()
@@ -225,7 +225,7 @@ class Builder:
             row = scores.loc[s.dataset_id, ids] if s.dataset_id in scores.index else None
             if row is not None and row.notna().any():
                 best = next(c for c in plan[s] if config_id(c) == row.idxmax())
-                local[s] = self._perturb(_early_stopped(best), self.n_local, _seed(s.dataset_id) + 1)
+                local[s] = self._perturb(early_stopped(best), self.n_local, _seed(s.dataset_id) + 1)
         self._evaluate("explore-local", local, kb, origin="explore-local")
 
     def cross(self) -> None:
@@ -246,8 +246,8 @@ class Builder:
             return kb.params(chosen["config_id"])
         norm = kb.normalized()
         best_ids = norm.idxmax(axis=1).dropna().unique().tolist()
-        candidates = [_early_stopped(c) for c in kb.params(best_ids)]
-        pool = [self.space.default, _early_stopped(self.space.default)]
+        candidates = [early_stopped(c) for c in kb.params(best_ids)]
+        pool = [self.space.default, early_stopped(self.space.default)]
         points = np.array([self.space.encode(c) for c in candidates])
         chosen_pts = [self.space.encode(p) for p in pool]
         remaining = list(range(len(candidates)))
@@ -335,10 +335,6 @@ def _chunks(plan: dict[Source, list[Config]], done: set[tuple[str, str]], block_
             yield s, configs
 
 
-def _early_stopped(config: Config) -> Config:
-    return {k: v for k, v in config.items() if k != "n_estimators"}
-
-
 def _seed(dataset_id: str) -> int:
     return int(hashlib.sha1(dataset_id.encode()).hexdigest()[:8], 16)
 
@@ -395,7 +391,7 @@ def ingest(
     if "score" not in frame.columns:
         raise DataError(f"history has no 'score' (or Optuna 'value') column; columns are {list(frame.columns)}")
     space = get_space("lightgbm")
-    base = _early_stopped(space.default)
+    base = early_stopped(space.default)
     kb = kbm.KnowledgeBase.empty()
     dataset_id = f"{data.name}-{data.fingerprint()}"
     kb.add_dataset(dataset_id, name=data.name, task=data.task, n_rows=data.n_rows, n_features=data.n_features,

@@ -23,7 +23,7 @@ import numpy as np
 from metahpo.evaluation import METRICS, make_estimator, score_predictions
 from metahpo.exceptions import ConfigError
 from metahpo.search import Trial
-from metahpo.spaces import Config
+from metahpo.spaces import Config, early_stopped
 
 GREEDY_ROUNDS = 25
 """Additions made by greedy selection (with replacement)."""
@@ -126,4 +126,4 @@ def build(spec: EnsembleSpec, task: str, *, random_state: int = 0, n_jobs: int =
 def final_params(trial: Trial) -> Config:
     """A trial's configuration as LightGBM parameters for a refit: the rounds early stopping chose."""
     rounds = trial.best_iteration or int(trial.config.get("n_estimators", 100))
-    return {**{k: v for k, v in trial.config.items() if k != "n_estimators"}, "n_estimators": int(rounds)}
+    return {**early_stopped(trial.config), "n_estimators": int(rounds)}

@@ -163,6 +163,11 @@ class SearchSpace:
         return {**self.fixed, **self.validate(config)}
 
 
+def early_stopped(config: Config) -> Config:
+    """The configuration without ``n_estimators``, so that early stopping picks the rounds."""
+    return {k: v for k, v in config.items() if k != "n_estimators"}
+
+
 def config_id(config: Config) -> str:
     """A short stable identifier of a configuration (its parameters rounded to 6 significant digits)."""
     canonical = {k: float(f"{float(v):.6g}") for k, v in sorted(config.items())}

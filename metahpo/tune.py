@@ -33,7 +33,7 @@ from metahpo.evaluation import (
 from metahpo.exceptions import ConfigError
 from metahpo.recommend import Recommendation, get_recommender
 from metahpo.search import SAMPLERS, Study, Trial, make_sampler
-from metahpo.spaces import LIGHTGBM, Config
+from metahpo.spaces import LIGHTGBM, Config, early_stopped
 
 Callback = Callable[[Study, Trial], None]
 
@@ -219,7 +219,7 @@ def tune(
             recommendation = get_recommender(kb, dataset.task, "auto", kb_metric).recommend(mf, warm_start, dataset.name)
         if strategy == "bayes":
             prior_mean = get_recommender(kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
-    warm = [_early_stopped(c.params) for c in recommendation.configs] if recommendation else []
+    warm = [early_stopped(c.params) for c in recommendation.configs] if recommendation else []
     sampler = make_sampler(strategy, space=LIGHTGBM, warm_start_configs=warm, random_state=seed, prior_mean=prior_mean)
     study = Study(LIGHTGBM)
     if prior is not None:
@@ -303,10 +303,6 @@ def _check_prior(prior: pd.DataFrame) -> tuple[list[Config], list[float]]:
         raise ConfigError(f"prior lacks parameter columns {missing}")
     configs = [LIGHTGBM.validate({n: row[n] for n in LIGHTGBM.names}) for _, row in prior.iterrows()]
     return configs, prior["score"].astype(float).tolist()
-
-
-def _early_stopped(config: Config) -> Config:
-    return {k: v for k, v in config.items() if k != "n_estimators"}
 
 
 def _frame_like(X: Any, dataset: Dataset) -> pd.DataFrame:
