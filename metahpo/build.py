@@ -31,7 +31,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from metahpo import knowledge_base as kbm
-from metahpo.datasets import Dataset, load, load_pmlb
+from metahpo.datasets import Dataset, load, load_pmlb, stem
 from metahpo.evaluation import evaluate, make_folds
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped, get_space
@@ -67,7 +67,7 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
         path = Path(item)
         if path.is_dir() and not (path / f"{path.name}.tsv.gz").exists():
             pmlb = [Source(p.name, str(p)) for p in sorted(path.iterdir()) if (p / f"{p.name}.tsv.gz").exists()]
-            files = [Source(_source_id(str(p)), str(p), target) for p in sorted(path.iterdir())
+            files = [Source(stem(str(p)), str(p), target) for p in sorted(path.iterdir())
                      if p.is_file() and p.name.endswith(DATA_SUFFIXES)]
             sources += pmlb or files
         elif path.suffix == ".txt" and path.is_file():
@@ -76,7 +76,7 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
                     spec, _, tgt = line.strip().partition(",")
                     sources += find_sources([spec], tgt or target)
         elif path.exists():
-            sources.append(Source(_source_id(item), str(path), target))
+            sources.append(Source(stem(item), str(path), target))
         elif item.startswith(("openml:", "openml-task:", "sklearn:")):
             sources.append(Source(item.replace(":", "-"), item, target))
         else:
@@ -86,13 +86,6 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
     if dup:
         raise DataError(f"two inputs have the same dataset name: {sorted(dup)}")
     return sources
-
-
-def _source_id(spec: str) -> str:
-    name = Path(spec).name
-    for suffix in (".gz", ".csv", ".tsv", ".parquet", ".arff"):
-        name = name.removesuffix(suffix)
-    return name
 
 
 # ---------------------------------------------------------------------- worker side

@@ -345,7 +345,7 @@ def _load_spec(
         frame.drop(columns=[target]),
         frame[target],
         task=task,
-        name=name or _stem(path),
+        name=name or stem(path),
         source=str(path),
         categorical=categorical,
     )
@@ -357,8 +357,9 @@ def _parse_id(text: str, spec: str) -> int:
     return int(text)
 
 
-def _stem(path: Path) -> str:
-    name = path.name
+def stem(path: str | Path) -> str:
+    """A data file's name without its data suffixes: ``data/iris.csv.gz`` -> ``iris``."""
+    name = Path(path).name
     for suffix in (".gz", ".csv", ".tsv", ".parquet", ".arff", ".txt"):
         name = name.removesuffix(suffix)
     return name
