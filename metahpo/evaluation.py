@@ -228,7 +228,7 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
         for train, valid in folds:
             fit_start = time.perf_counter()
             model = fit_fold(train, valid, y, start)
-            pred = _predict(model, dataset.X.iloc[valid], n_classes)
+            pred = predict_aligned(model, dataset.X.iloc[valid], n_classes)
             result.fit_time += time.perf_counter() - fit_start
             iterations.append(int(getattr(model, "best_iteration_", 0) or getattr(model, "n_estimators", 0) or 0))
             for name, value in score_predictions(dataset.task, y[valid], pred, n_classes).items():
@@ -291,8 +291,10 @@ def _fit(model, dataset, y, train, valid, config, patience, timeout, start) -> N
     model.fit(X_train, y_train, eval_X=X_valid, eval_y=y_valid, callbacks=callbacks)
 
 
-def _predict(model, X, n_classes: int) -> np.ndarray:
-    """Predictions aligned to all classes, also when a training fold lacked some class."""
+def predict_aligned(model: Any, X: Any, n_classes: int) -> np.ndarray:
+    """Predictions as :func:`score_predictions` takes them: values for regression
+    (``n_classes == 0``), else probabilities of all ``n_classes`` classes, also when the model was
+    trained on class codes lacking some class."""
     if n_classes == 0:
         return model.predict(X)
     proba = np.zeros((len(X), n_classes))

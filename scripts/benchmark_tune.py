@@ -11,11 +11,14 @@ part after refitting its best configuration:
 * ``optuna_tpe``: Optuna's TPE from a cold start over the same space (its first 10 trials are
   random: ``n_startup_trials`` is left at Optuna's default, as users run it);
 * ``metahpo``: 5 recommendations, then Bayesian search with the KB surrogate as prior mean;
-* ``metahpo_ensemble``: the same search at 10 trials, final model a greedy ensemble of the best 5.
+* ``metahpo_ensemble``: the same search at 10 trials, final model a greedy ensemble of the best 5,
+  compared on test data with the single best of that same search, fit and predict times included.
 
 Searches run once to the largest budget; the score at budget N refits the best of the first N
-trials. Results stream into ``OUT/tune_runs.csv`` (one row per dataset, method and budget) and a
-re-run skips datasets already done, so a killed benchmark resumes.
+trials, and its wall time runs from the search's start to the end of trial N. Results stream into
+``OUT/tune_runs.csv`` (one row per dataset, method and budget) and a re-run skips datasets already
+done, so a killed benchmark resumes. The report goes to ``OUT/tune_benchmark.md`` and the plot to
+``OUT/tune_benchmark.png``.
 
 Usage::
 
@@ -30,6 +33,7 @@ import sys
 import time
 import warnings
 import zlib
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +47,15 @@ from metahpo.build import Source  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
 from metahpo.ensemble import build as ensemble_build  # noqa: E402
 from metahpo.ensemble import final_params  # noqa: E402
-from metahpo.evaluation import evaluate, evaluate_estimator, make_estimator, make_folds  # noqa: E402
+from metahpo.evaluation import (  # noqa: E402
+    default_metric,
+    encode_target,
+    evaluate,
+    make_estimator,
+    make_folds,
+    predict_aligned,
+    score_predictions,
+)
 from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
 from metahpo.search import Trial  # noqa: E402
 from metahpo.spaces import LIGHTGBM  # noqa: E402
@@ -62,27 +74,43 @@ def split(dataset: Dataset, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def subset(dataset: Dataset, rows: np.ndarray) -> Dataset:
     from dataclasses import replace
 
-    return replace(dataset, X=dataset.X.iloc[rows].reset_index(drop=True), y=dataset.y.iloc[rows].reset_index(drop=True))
+    return replace(dataset, X=dataset.X.iloc[rows].reset_index(drop=True),
+                   y=dataset.y.iloc[rows].reset_index(drop=True))
 
 
-def test_score(estimator, dataset: Dataset, train: np.ndarray, test: np.ndarray) -> float:
-    """Fit on the training rows, score the test rows with the task's default metric."""
-    return evaluate_estimator(estimator, dataset, folds=[(train, test)]).score
+def fit_score(estimator, dataset: Dataset, train: np.ndarray, test: np.ndarray) -> dict[str, float]:
+    """Fit on the training rows and score the test rows (the task's default metric), timing both."""
+    from sklearn.base import clone
+
+    y, n_classes = encode_target(dataset)
+    start = time.perf_counter()
+    model = clone(estimator).fit(dataset.X.iloc[train], y[train])
+    fitted = time.perf_counter()
+    pred = predict_aligned(model, dataset.X.iloc[test], n_classes)
+    predicted = time.perf_counter()
+    score = score_predictions(dataset.task, y[test], pred, n_classes)[default_metric(dataset.task)]
+    return {"test_score": score, "fit_s": fitted - start, "predict_s": predicted - fitted}
 
 
-def prefix_rows(trials: list[Trial], method: str, dataset: Dataset, train, test, extra_s: float = 0.0) -> list[dict]:
-    """Test score of the best of the first N trials, for every budget N."""
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def prefix_rows(trials: list[Trial], method: str, dataset: Dataset, train, test, started: datetime,
+                budgets: tuple[int, ...]) -> list[dict]:
+    """Test score of the best of the first N trials, for every budget N, and the wall time from the
+    search's start to the end of trial N (setup and the optimizer's own work included)."""
     rows = []
-    for n in BUDGETS:
+    for n in budgets:
         first = trials[:n]
         ok = [t for t in first if t.ok]
         if len(first) < n or not ok:
             continue
         best = max(ok, key=lambda t: t.score)
-        search_s = extra_s + sum((t.finished - t.started).total_seconds() for t in first if t.started and t.finished)
         model = make_estimator(final_params(best), dataset.task)
         rows.append({"method": method, "budget": n, "cv_score": best.score,
-                     "test_score": test_score(model, dataset, train, test), "search_s": search_s})
+                     "search_s": (first[-1].finished - started).total_seconds(),
+                     **fit_score(model, dataset, train, test)})
     return rows
 
 
@@ -95,11 +123,10 @@ def optuna_trials(train_ds: Dataset, folds, n_trials: int, seed: int) -> list[Tr
     def objective(otrial) -> float:
         config = {p.name: (otrial.suggest_int if p.integer else otrial.suggest_float)(p.name, p.low, p.high, log=p.log)
                   for p in LIGHTGBM.params}
-        started = pd.Timestamp.now(tz="UTC").to_pydatetime()
+        started = now()
         ev = evaluate(config, train_ds, folds=folds)
         trial = Trial(len(recorded), config, "tpe", score=ev.score if ev.ok else float("nan"),
-                      status=ev.status, best_iteration=ev.best_iteration, started=started,
-                      finished=pd.Timestamp.now(tz="UTC").to_pydatetime())
+                      status=ev.status, best_iteration=ev.best_iteration, started=started, finished=now())
         recorded.append(trial)
         return ev.score if ev.ok else float("-inf")
 
@@ -108,7 +135,14 @@ def optuna_trials(train_ds: Dataset, folds, n_trials: int, seed: int) -> list[Tr
     return recorded
 
 
-def run_dataset(source: Source, kb: KnowledgeBase, leave_out: set[str], max_rows: int, seed: int) -> list[dict]:
+def gaps_between_trials(trials: list[Trial]) -> list[float]:
+    """Seconds from one trial's end to the next one's start: the optimizer's own work per trial
+    (asking the sampler, bookkeeping), as a sequential search spends it."""
+    return [(b.started - a.finished).total_seconds() for a, b in zip(trials, trials[1:]) if a.finished and b.started]
+
+
+def run_dataset(source: Source, kb: KnowledgeBase, leave_out: set[str], max_rows: int, seed: int,
+                budgets: tuple[int, ...] = BUDGETS) -> list[dict]:
     warnings.filterwarnings("ignore")
     import lightgbm
 
@@ -120,32 +154,37 @@ def run_dataset(source: Source, kb: KnowledgeBase, leave_out: set[str], max_rows
     regression = dataset.task == "regression"
     rows = []
     default = (lightgbm.LGBMRegressor if regression else lightgbm.LGBMClassifier)(verbosity=-1)
-    rows.append({"method": "lightgbm_default", "budget": 0, "test_score": test_score(default, dataset, train, test),
-                 "search_s": 0.0})
+    rows.append({"method": "lightgbm_default", "budget": 0, "search_s": 0.0,
+                 **fit_score(default, dataset, train, test)})
     try:
         from flaml import default as flaml_default
 
         flaml_model = (flaml_default.LGBMRegressor if regression else flaml_default.LGBMClassifier)(verbosity=-1)
-        rows.append({"method": "flaml_zeroshot", "budget": 0,
-                     "test_score": test_score(flaml_model, dataset, train, test), "search_s": 0.0})
+        rows.append({"method": "flaml_zeroshot", "budget": 0, "search_s": 0.0,
+                     **fit_score(flaml_model, dataset, train, test)})
     except ImportError:
         pass
-    random_run = tune(train_ds, n_trials=max(BUDGETS), strategy=None, cv=3, random_state=seed)
-    rows += prefix_rows(random_run.study.trials, "random", dataset, train, test)
-    rows += prefix_rows(optuna_trials(train_ds, folds, max(BUDGETS), seed), "optuna_tpe", dataset, train, test)
-    start = time.perf_counter()
-    ours = tune(train_ds, n_trials=max(BUDGETS), strategy="bayes", warm_start=5, cv=3, random_state=seed,
+    started = now()
+    random_run = tune(train_ds, n_trials=max(budgets), strategy=None, cv=3, random_state=seed)
+    rows += prefix_rows(random_run.study.trials, "random", dataset, train, test, started, budgets)
+    started = now()
+    tpe_trials = optuna_trials(train_ds, folds, max(budgets), seed)
+    rows += prefix_rows(tpe_trials, "optuna_tpe", dataset, train, test, started, budgets)
+    started = now()
+    ours = tune(train_ds, n_trials=max(budgets), strategy="bayes", warm_start=5, cv=3, random_state=seed,
                 knowledge_base=rest)
-    trial_s = sum((t.finished - t.started).total_seconds() for t in ours.study.trials)
-    overhead_s = max(0.0, time.perf_counter() - start - trial_s)  # meta-features, recommendation, sampler, refit
-    rows += prefix_rows(ours.study.trials, "metahpo", dataset, train, test, extra_s=overhead_s)
-    rows.append({"method": "metahpo_overhead_per_trial", "budget": max(BUDGETS),
-                 "search_s": overhead_s / max(BUDGETS), "test_score": float("nan")})
+    trials = ours.study.trials
+    rows += prefix_rows(trials, "metahpo", dataset, train, test, started, budgets)
+    rows.append({"method": "metahpo_overhead", "budget": max(budgets),
+                 "setup_s": (trials[0].started - started).total_seconds(),
+                 "per_trial_s": float(np.median(gaps_between_trials(trials)))})
     ens = tune(train_ds, n_trials=10, strategy="bayes", warm_start=5, cv=3, random_state=seed, knowledge_base=rest,
                ensemble=5)
+    single = fit_score(make_estimator(ens.best_params, dataset.task), dataset, train, test)
     rows.append({"method": "metahpo_ensemble", "budget": 10, "cv_score": ens.ensemble.oof_score,
-                 "test_score": test_score(ensemble_build(ens.ensemble, dataset.task), dataset, train, test),
-                 "search_s": ens.elapsed})
+                 "search_s": ens.elapsed, "n_members": len(ens.ensemble.members),
+                 **fit_score(ensemble_build(ens.ensemble, dataset.task), dataset, train, test),
+                 **{f"single_{k}": v for k, v in single.items()}})
     return [{"dataset_id": source.dataset_id, "task": dataset.task, **r} for r in rows]
 
 
@@ -157,32 +196,99 @@ def sample_datasets(kb: KnowledgeBase, n: int, seed: int) -> pd.DataFrame:
     return pd.concat(picks)
 
 
-def summarize(runs: pd.DataFrame) -> str:
-    """Normalized test score (0 = worst method on the dataset, 1 = best), mean rank, W/T/L vs metahpo@10."""
-    scored = runs[runs["method"] != "metahpo_overhead_per_trial"].copy()
+def score_tables(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Per dataset (rows) and method@budget (columns): test score, normalized test score
+    (0 = worst entry on the dataset, 1 = best) and rank (1 = best)."""
+    scored = runs[runs["method"] != "metahpo_overhead"].copy()
     scored["entry"] = scored["method"] + np.where(scored["budget"] > 0, "@" + scored["budget"].astype(str), "")
     wide = scored.pivot_table(index="dataset_id", columns="entry", values="test_score")
     lo, hi = wide.min(axis=1), wide.max(axis=1)
     norm = wide.sub(lo, axis=0).div((hi - lo).replace(0, np.nan), axis=0).fillna(1.0)
-    ranks = wide.rank(axis=1, ascending=False)
-    times = scored.pivot_table(index="dataset_id", columns="entry", values="search_s")
-    lines = ["| method | mean normalized test score | median | mean rank | median search s | metahpo@10 W / T / L |",
+    return wide, norm, wide.rank(axis=1, ascending=False)
+
+
+def wtl_text(diff: pd.Series, tol: float) -> str:
+    return f"{(diff > tol).sum()} / {(diff.abs() <= tol).sum()} / {(diff < -tol).sum()}"
+
+
+def summarize(runs: pd.DataFrame) -> str:
+    """The markdown report: every entry's normalized score, rank, wall time and W/T/L against
+    metahpo@10; metahpo's overhead; the ensemble against the single best of the same search."""
+    wide, norm, ranks = score_tables(runs)
+    entry = runs["method"] + np.where(runs["budget"] > 0, "@" + runs["budget"].astype(str), "")
+    times = runs.assign(entry=entry).pivot_table(index="dataset_id", columns="entry", values="search_s")
+    tol = 1e-4
+    per_task = runs.groupby("task")["dataset_id"].nunique()
+    lines = [f"{len(wide)} datasets ({', '.join(f'{n} {t}' for t, n in per_task.items())}).",
+             "", "| method | mean normalized test score | median | mean rank | median wall s | metahpo@10 W / T / L |",
              "|---|---|---|---|---|---|"]
-    for entry in norm.mean().sort_values(ascending=False).index:
-        d = (wide["metahpo@10"] - wide[entry]).dropna() if "metahpo@10" in wide else pd.Series(dtype=float)
-        tol = 1e-4
-        wtl = "—" if entry == "metahpo@10" else f"{(d > tol).sum()} / {(d.abs() <= tol).sum()} / {(d < -tol).sum()}"
-        lines.append(f"| {entry} | {norm[entry].mean():.3f} | {norm[entry].median():.3f} | {ranks[entry].mean():.2f} | "
-                     f"{times[entry].median():.1f} | {wtl} |")
-    overhead = runs.loc[runs["method"] == "metahpo_overhead_per_trial", "search_s"]
-    lines.append(f"\nmetahpo's own overhead per trial (meta-features, recommendation, sampler, refit), "
-                 f"median over datasets: {overhead.median() * 1000:.0f} ms")
-    if {"metahpo@10", "metahpo_ensemble@10"} <= set(wide.columns):
-        d = (wide["metahpo_ensemble@10"] - wide["metahpo@10"]).dropna()
-        lines.append(f"Ensemble vs single best at 10 trials (test): at least as good on {(d >= -1e-4).mean():.0%} "
-                     f"of {len(d)} datasets, mean normalized gain "
-                     f"{(norm['metahpo_ensemble@10'] - norm['metahpo@10']).mean():+.3f}")
+    for name in norm.mean().sort_values(ascending=False).index:
+        d = (wide["metahpo@10"] - wide[name]).dropna() if "metahpo@10" in wide else pd.Series(dtype=float)
+        wtl = "—" if d.empty or name == "metahpo@10" else wtl_text(d, tol)
+        lines.append(f"| {name} | {norm[name].mean():.3f} | {norm[name].median():.3f} | {ranks[name].mean():.2f} | "
+                     f"{times[name].median():.1f} | {wtl} |")
+    lines.append("")
+    if {"metahpo@10", "optuna_tpe@50"} <= set(times):
+        ratio = (times["metahpo@10"] / times["optuna_tpe@50"]).median()
+        lines.append(f"- Wall time, metahpo@10 / Optuna TPE@50, median ratio over datasets: {ratio:.2f}.")
+    overhead = runs[runs["method"] == "metahpo_overhead"]
+    lines += [f"- metahpo's own overhead: setup (meta-features and recommendations) median "
+              f"{overhead['setup_s'].median() * 1000:.0f} ms per search; between trials (sampler and bookkeeping) "
+              f"median {overhead['per_trial_s'].median() * 1000:.0f} ms per trial "
+              f"(max over datasets {overhead['per_trial_s'].max() * 1000:.0f} ms)."]
+    ens = runs[runs["method"] == "metahpo_ensemble"].set_index("dataset_id")
+    if len(ens):
+        spread = (wide.max(axis=1) - wide.min(axis=1)).replace(0, np.nan)
+        gain = ((ens["test_score"] - ens["single_test_score"]) / spread.reindex(ens.index)).fillna(0.0)
+        diff = ens["test_score"] - ens["single_test_score"]
+        lines.append(f"- Ensemble (greedy selection over the best 5 of 10 trials) against the single best of the same "
+                     f"search, on test data: at least as good on {(diff >= -tol).mean():.0%} of {len(ens)} datasets "
+                     f"(W / T / L {wtl_text(diff, tol)}), "
+                     f"mean normalized gain {gain.mean():+.3f}; median {ens['n_members'].median():.0f} distinct "
+                     f"members; it costs {(ens['fit_s'] / ens['single_fit_s']).median():.1f}x the fit time and "
+                     f"{(ens['predict_s'] / ens['single_predict_s']).median():.1f}x the predict time "
+                     "(medians of ratios).")
     return "\n".join(lines)
+
+
+def plot(runs: pd.DataFrame, path: Path) -> None:
+    """Mean normalized test score, mean rank and median wall time against the trial budget."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullLocator
+
+    wide, norm, ranks = score_tables(runs)
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    searches = runs[runs["method"].isin(["metahpo", "optuna_tpe", "random"])]
+    for method, group in searches.groupby("method"):
+        entries = [f"{method}@{n}" for n in sorted(group["budget"].unique())]
+        budgets = [int(e.split("@")[1]) for e in entries]
+        axes[0].plot(budgets, norm[entries].mean(), marker="o", label=method)
+        axes[1].plot(budgets, ranks[entries].mean(), marker="o", label=method)
+        wall = group.groupby("budget")["search_s"].median()
+        axes[2].plot(wall.index, wall.values, marker="o", label=method)
+    for name, style in [("lightgbm_default", ":"), ("flaml_zeroshot", "--")]:
+        if name in wide:
+            axes[0].axhline(norm[name].mean(), linestyle=style, color="grey", label=name)
+            axes[1].axhline(ranks[name].mean(), linestyle=style, color="grey", label=name)
+    if "metahpo_ensemble@10" in wide:
+        axes[0].scatter([10], [norm["metahpo_ensemble@10"].mean()], marker="*", s=150, color="black",
+                        label="metahpo ensemble@10", zorder=3)
+        axes[1].scatter([10], [ranks["metahpo_ensemble@10"].mean()], marker="*", s=150, color="black", zorder=3)
+    axes[0].set(ylabel="mean normalized test score (1 = best)")
+    axes[1].set(ylabel="mean rank (1 = best)")
+    axes[2].set(yscale="log", ylabel="median wall time, s")
+    ticks = sorted(searches["budget"].unique())
+    for ax in axes:
+        ax.set(xscale="log", xlabel="trials", xticks=ticks, xticklabels=[str(t) for t in ticks])
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize="small")
+    fig.suptitle(f"tune on {len(wide)} datasets left out of the knowledge base")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 def main() -> None:
@@ -194,7 +300,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default="docs/results")
+    parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)),
+                        help="trial budgets, comma-separated (default %(default)s)")
     args = parser.parse_args()
+    budgets = tuple(sorted(int(b) for b in args.budgets.split(",")))
     from joblib import Parallel, delayed
 
     out = Path(args.out)
@@ -205,12 +314,14 @@ def main() -> None:
     done = set(pd.read_csv(path)["dataset_id"]) if path.exists() else set()
     todo = [r for r in sample_datasets(kb, args.n_datasets, args.seed).itertuples() if r.dataset_id not in done]
     jobs = (delayed(run_dataset)(Source(r.dataset_id, r.source), kb, group_of[r.dataset_id], args.max_rows,
-                                 args.seed + zlib.crc32(r.dataset_id.encode()) % 10_000) for r in todo)
+                                 args.seed + zlib.crc32(r.dataset_id.encode()) % 10_000, budgets) for r in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
         pd.DataFrame(rows).to_csv(path, mode="a", header=not path.exists(), index=False)
         print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id']}", file=sys.stderr, flush=True)
-    text = summarize(pd.read_csv(path))
+    runs = pd.read_csv(path)
+    text = summarize(runs)
     (out / "tune_benchmark.md").write_text(text + "\n")
+    plot(runs, out / "tune_benchmark.png")
     print(text)
 
 
