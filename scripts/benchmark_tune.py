@@ -16,9 +16,10 @@ part after refitting its best configuration:
 
 Searches run once to the largest budget; the score at budget N refits the best of the first N
 trials, and its wall time runs from the search's start to the end of trial N. Results stream into
-``OUT/tune_runs.csv`` (one row per dataset, method and budget) and a re-run skips datasets already
-done, so a killed benchmark resumes. The report goes to ``OUT/tune_benchmark.md`` and the plot to
-``OUT/tune_benchmark.png``.
+``OUT/tune_runs.csv`` (one row per dataset, method and budget) and a re-run skips the methods a
+dataset already has, so a killed benchmark resumes; ``--redo metahpo,metahpo_ensemble`` drops
+those methods' rows and runs them again (say, after a change to metahpo), keeping the rivals'.
+The report goes to ``OUT/tune_benchmark.md`` and the plot to ``OUT/tune_benchmark.png``.
 
 Usage::
 
@@ -33,6 +34,7 @@ import sys
 import time
 import warnings
 import zlib
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -141,51 +143,62 @@ def gaps_between_trials(trials: list[Trial]) -> list[float]:
     return [(b.started - a.finished).total_seconds() for a, b in zip(trials, trials[1:]) if a.finished and b.started]
 
 
-def run_dataset(source: Source, kb: KnowledgeBase, leave_out: set[str], max_rows: int, seed: int,
-                budgets: tuple[int, ...] = BUDGETS) -> list[dict]:
-    warnings.filterwarnings("ignore")
-    import lightgbm
+METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "metahpo", "metahpo_ensemble")
+COLUMNS = ["dataset_id", "task", "method", "budget", "cv_score", "test_score", "search_s", "fit_s", "predict_s",
+           "setup_s", "per_trial_s", "n_members", "single_test_score", "single_fit_s", "single_predict_s"]
 
+
+def run_dataset(source: Source, kb: KnowledgeBase, leave_out: set[str], max_rows: int, seed: int,
+                budgets: tuple[int, ...], methods: Sequence[str]) -> list[dict]:
+    """Every method of ``methods`` on one dataset; rows of :data:`COLUMNS`."""
+    warnings.filterwarnings("ignore")
     dataset = source.load(max_rows)
     train, test = split(dataset, seed)
     train_ds = subset(dataset, train)
     folds = make_folds(train_ds, 3, random_state=seed)
     rest = kb.without(leave_out)
-    regression = dataset.task == "regression"
     rows = []
-    default = (lightgbm.LGBMRegressor if regression else lightgbm.LGBMClassifier)(verbosity=-1)
-    rows.append({"method": "lightgbm_default", "budget": 0, "search_s": 0.0,
-                 **fit_score(default, dataset, train, test)})
-    try:
-        from flaml import default as flaml_default
-
-        flaml_model = (flaml_default.LGBMRegressor if regression else flaml_default.LGBMClassifier)(verbosity=-1)
-        rows.append({"method": "flaml_zeroshot", "budget": 0, "search_s": 0.0,
-                     **fit_score(flaml_model, dataset, train, test)})
-    except ImportError:
-        pass
-    started = now()
-    random_run = tune(train_ds, n_trials=max(budgets), strategy=None, cv=3, random_state=seed)
-    rows += prefix_rows(random_run.study.trials, "random", dataset, train, test, started, budgets)
-    started = now()
-    tpe_trials = optuna_trials(train_ds, folds, max(budgets), seed)
-    rows += prefix_rows(tpe_trials, "optuna_tpe", dataset, train, test, started, budgets)
-    started = now()
-    ours = tune(train_ds, n_trials=max(budgets), strategy="bayes", warm_start=5, cv=3, random_state=seed,
-                knowledge_base=rest)
-    trials = ours.study.trials
-    rows += prefix_rows(trials, "metahpo", dataset, train, test, started, budgets)
-    rows.append({"method": "metahpo_overhead", "budget": max(budgets),
-                 "setup_s": (trials[0].started - started).total_seconds(),
-                 "per_trial_s": float(np.median(gaps_between_trials(trials)))})
-    ens = tune(train_ds, n_trials=10, strategy="bayes", warm_start=5, cv=3, random_state=seed, knowledge_base=rest,
-               ensemble=5)
-    single = fit_score(make_estimator(ens.best_params, dataset.task), dataset, train, test)
-    rows.append({"method": "metahpo_ensemble", "budget": 10, "cv_score": ens.ensemble.oof_score,
-                 "search_s": ens.elapsed, "n_members": len(ens.ensemble.members),
-                 **fit_score(ensemble_build(ens.ensemble, dataset.task), dataset, train, test),
-                 **{f"single_{k}": v for k, v in single.items()}})
+    for method in methods:
+        started = now()
+        if method in ("lightgbm_default", "flaml_zeroshot"):
+            rows.append({"method": method, "budget": 0, "search_s": 0.0,
+                         **fit_score(rival_model(method, dataset.task), dataset, train, test)})
+        elif method == "random":
+            run = tune(train_ds, n_trials=max(budgets), strategy=None, cv=3, random_state=seed)
+            rows += prefix_rows(run.study.trials, method, dataset, train, test, started, budgets)
+        elif method == "optuna_tpe":
+            trials = optuna_trials(train_ds, folds, max(budgets), seed)
+            rows += prefix_rows(trials, method, dataset, train, test, started, budgets)
+        elif method == "metahpo":
+            run = tune(train_ds, n_trials=max(budgets), strategy="bayes", warm_start=5, cv=3, random_state=seed,
+                       knowledge_base=rest)
+            trials = run.study.trials
+            rows += prefix_rows(trials, method, dataset, train, test, started, budgets)
+            rows.append({"method": "metahpo_overhead", "budget": max(budgets),
+                         "setup_s": (trials[0].started - started).total_seconds(),
+                         "per_trial_s": float(np.median(gaps_between_trials(trials)))})
+        elif method == "metahpo_ensemble":
+            run = tune(train_ds, n_trials=10, strategy="bayes", warm_start=5, cv=3, random_state=seed,
+                       knowledge_base=rest, ensemble=5)
+            single = fit_score(make_estimator(run.best_params, dataset.task), dataset, train, test)
+            rows.append({"method": method, "budget": 10, "cv_score": run.ensemble.oof_score,
+                         "search_s": (run.study.trials[-1].finished - started).total_seconds(),
+                         "n_members": len(run.ensemble.members),
+                         **fit_score(ensemble_build(run.ensemble, dataset.task), dataset, train, test),
+                         **{f"single_{k}": v for k, v in single.items()}})
+        else:
+            raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     return [{"dataset_id": source.dataset_id, "task": dataset.task, **r} for r in rows]
+
+
+def rival_model(method: str, task: str):
+    """LightGBM's defaults as users run them (100 rounds, no early stopping), or FLAML's zero-shot
+    LightGBM, which picks its configuration from the training data when fitted."""
+    if method == "flaml_zeroshot":
+        from flaml import default as models
+    else:
+        import lightgbm as models
+    return (models.LGBMRegressor if task == "regression" else models.LGBMClassifier)(verbosity=-1)
 
 
 def sample_datasets(kb: KnowledgeBase, n: int, seed: int) -> pd.DataFrame:
@@ -302,21 +315,36 @@ def main() -> None:
     parser.add_argument("--out", default="docs/results")
     parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)),
                         help="trial budgets, comma-separated (default %(default)s)")
+    parser.add_argument("--methods", default=",".join(METHODS), help="methods to run (default: all)")
+    parser.add_argument("--redo", default="",
+                        help="methods whose recorded rows are dropped and run again, e.g. after changing metahpo")
     args = parser.parse_args()
     budgets = tuple(sorted(int(b) for b in args.budgets.split(",")))
     from joblib import Parallel, delayed
 
+    methods = [m.strip() for m in args.methods.split(",")]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "tune_runs.csv"
+    runs = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
+    if args.redo:
+        redo = [m.strip() for m in args.redo.split(",")]
+        redo += ["metahpo_overhead"] if "metahpo" in redo else []
+        kept = runs[~runs["method"].isin(redo)]
+        kept.to_csv(path.with_suffix(".tmp"), index=False)
+        path.with_suffix(".tmp").replace(path)
+        runs = kept
+    done = set(zip(runs["dataset_id"], runs["method"]))
     kb = KnowledgeBase.load(args.kb)
     group_of = groups(kb.datasets["dataset_id"].tolist(), Path(args.pmlb) / "twins.csv")
-    done = set(pd.read_csv(path)["dataset_id"]) if path.exists() else set()
-    todo = [r for r in sample_datasets(kb, args.n_datasets, args.seed).itertuples() if r.dataset_id not in done]
+    todo = [(r, [m for m in methods if (r.dataset_id, m) not in done])
+            for r in sample_datasets(kb, args.n_datasets, args.seed).itertuples()]
+    todo = [(r, missing) for r, missing in todo if missing]
     jobs = (delayed(run_dataset)(Source(r.dataset_id, r.source), kb, group_of[r.dataset_id], args.max_rows,
-                                 args.seed + zlib.crc32(r.dataset_id.encode()) % 10_000, budgets) for r in todo)
+                                 args.seed + zlib.crc32(r.dataset_id.encode()) % 10_000, budgets, missing)
+            for r, missing in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
-        pd.DataFrame(rows).to_csv(path, mode="a", header=not path.exists(), index=False)
+        pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(path, mode="a", header=not path.exists(), index=False)
         print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id']}", file=sys.stderr, flush=True)
     runs = pd.read_csv(path)
     text = summarize(runs)

@@ -112,6 +112,17 @@ def test_recommender_is_reused_until_the_kb_changes():
     assert get_recommender(kb, "binary", "portfolio") is not first
 
 
+def test_prior_mean_is_the_surrogate_forest_and_prefers_the_local_winner():
+    kb, (a, b, _) = clustered_kb()
+    recommender = Recommender(kb, "binary", "surrogate")
+    prior = recommender.prior_mean(_query(0.0))
+    points = np.vstack([LIGHTGBM.encode(a), LIGHTGBM.encode(b)])
+    x = recommender.space.transform(_query(0.0).to_frame().T)[0]
+    forest = recommender.strategy.model_.predict(np.hstack([np.repeat(x[None, :], 2, axis=0), points]))
+    assert np.allclose(prior(points), forest)
+    assert prior(points)[0] > prior(points)[1]
+
+
 def test_custom_strategy_instance():
     class Worst(BaseStrategy):
         name = "worst"
