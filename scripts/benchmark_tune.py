@@ -202,9 +202,11 @@ def rival_model(method: str, task: str):
 
 
 def sample_datasets(kb: KnowledgeBase, n: int, seed: int) -> pd.DataFrame:
-    """A seeded sample stratified by task (proportional, at least 5 per task)."""
-    per_task = kb.datasets.groupby("task")
-    shares = per_task.size() / len(kb.datasets)
+    """A seeded sample stratified by task (proportional, at least 5 per task), the same whatever
+    the order of the knowledge base's rows."""
+    datasets = kb.datasets.sort_values("dataset_id")
+    per_task = datasets.groupby("task")
+    shares = per_task.size() / len(datasets)
     picks = [g.sample(min(len(g), max(5, round(n * shares[t]))), random_state=seed) for t, g in per_task]
     return pd.concat(picks)
 
