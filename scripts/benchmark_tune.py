@@ -211,15 +211,16 @@ def sample_datasets(kb: KnowledgeBase, n: int, seed: int) -> pd.DataFrame:
     return pd.concat(picks)
 
 
-def score_tables(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def score_tables(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per dataset (rows) and method@budget (columns): test score, normalized test score
-    (0 = worst entry on the dataset, 1 = best) and rank (1 = best)."""
+    (0 = worst entry on the dataset, 1 = best), rank (1 = best) and wall time."""
     scored = runs[runs["method"] != "metahpo_overhead"].copy()
     scored["entry"] = scored["method"] + np.where(scored["budget"] > 0, "@" + scored["budget"].astype(str), "")
     wide = scored.pivot_table(index="dataset_id", columns="entry", values="test_score")
     lo, hi = wide.min(axis=1), wide.max(axis=1)
     norm = wide.sub(lo, axis=0).div((hi - lo).replace(0, np.nan), axis=0).fillna(1.0)
-    return wide, norm, wide.rank(axis=1, ascending=False)
+    times = scored.pivot_table(index="dataset_id", columns="entry", values="search_s")
+    return wide, norm, wide.rank(axis=1, ascending=False), times
 
 
 def wtl_text(diff: pd.Series, tol: float) -> str:
@@ -229,9 +230,7 @@ def wtl_text(diff: pd.Series, tol: float) -> str:
 def summarize(runs: pd.DataFrame) -> str:
     """The markdown report: every entry's normalized score, rank, wall time and W/T/L against
     metahpo@10; metahpo's overhead; the ensemble against the single best of the same search."""
-    wide, norm, ranks = score_tables(runs)
-    entry = runs["method"] + np.where(runs["budget"] > 0, "@" + runs["budget"].astype(str), "")
-    times = runs.assign(entry=entry).pivot_table(index="dataset_id", columns="entry", values="search_s")
+    wide, norm, ranks, times = score_tables(runs)
     tol = 1e-4
     per_task = runs.groupby("task")["dataset_id"].nunique()
     lines = [f"{len(wide)} datasets ({', '.join(f'{n} {t}' for t, n in per_task.items())}).",
@@ -274,12 +273,12 @@ def plot(runs: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullLocator
 
-    wide, norm, ranks = score_tables(runs)
+    wide, norm, ranks, _ = score_tables(runs)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     searches = runs[runs["method"].isin(["metahpo", "optuna_tpe", "random"])]
     for method, group in searches.groupby("method"):
-        entries = [f"{method}@{n}" for n in sorted(group["budget"].unique())]
-        budgets = [int(e.split("@")[1]) for e in entries]
+        budgets = sorted(group["budget"].unique())
+        entries = [f"{method}@{n}" for n in budgets]
         axes[0].plot(budgets, norm[entries].mean(), marker="o", label=method)
         axes[1].plot(budgets, ranks[entries].mean(), marker="o", label=method)
         wall = group.groupby("budget")["search_s"].median()
