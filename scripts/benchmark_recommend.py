@@ -51,15 +51,15 @@ TIE = 0.005
 BUDGETS = (1, 3, 10)
 
 
-def groups(names: list[str], twins_csv: Path | None) -> dict[str, set[str]]:
-    """Each dataset's leave-out group: itself, its listed twins, and its synthetic family."""
+def groups(names: list[str], twins_csv: Path | None, families: bool = True) -> dict[str, set[str]]:
+    """Each dataset's leave-out group: itself, its listed twins, and (if ``families``) its synthetic family."""
     group_of = {n: {n} for n in names}
     if twins_csv is not None and twins_csv.exists():
         for _, members in pd.read_csv(twins_csv).groupby("group")["name"]:
             for m in members:
                 if m in group_of:
                     group_of[m] |= set(members)
-    for pattern in (r"_fri_c\d", r"^GAMETES_"):
+    for pattern in (r"_fri_c\d", r"^GAMETES_") if families else ():
         family = {n for n in names if re.search(pattern, n)}
         for n in family:
             group_of[n] |= family

@@ -201,10 +201,10 @@ def rival_model(method: str, task: str):
     return (models.LGBMRegressor if task == "regression" else models.LGBMClassifier)(verbosity=-1)
 
 
-def sample_datasets(kb: KnowledgeBase, n: int, seed: int) -> pd.DataFrame:
+def sample_datasets(kb: KnowledgeBase, n: int, seed: int, exclude: set[str] = frozenset()) -> pd.DataFrame:
     """A seeded sample stratified by task (proportional, at least 5 per task), the same whatever
-    the order of the knowledge base's rows."""
-    datasets = kb.datasets.sort_values("dataset_id")
+    the order of the knowledge base's rows; datasets in ``exclude`` are never drawn."""
+    datasets = kb.datasets[~kb.datasets["dataset_id"].isin(exclude)].sort_values("dataset_id")
     per_task = datasets.groupby("task")
     shares = per_task.size() / len(datasets)
     picks = [g.sample(min(len(g), max(5, round(n * shares[t]))), random_state=seed) for t, g in per_task]
@@ -312,6 +312,8 @@ def main() -> None:
     parser.add_argument("--n-datasets", type=int, default=40)
     parser.add_argument("--max-rows", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--exclude-seed", type=int, default=None,
+                        help="draw a sample disjoint from the one of this seed (its datasets and their twins)")
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default="docs/results")
     parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)),
@@ -337,9 +339,14 @@ def main() -> None:
         runs = kept
     done = set(zip(runs["dataset_id"], runs["method"]))
     kb = KnowledgeBase.load(args.kb)
-    group_of = groups(kb.datasets["dataset_id"].tolist(), Path(args.pmlb) / "twins.csv")
+    names = kb.datasets["dataset_id"].tolist()
+    group_of = groups(names, Path(args.pmlb) / "twins.csv")
+    exclude: set[str] = set()
+    if args.exclude_seed is not None:
+        twins_of = groups(names, Path(args.pmlb) / "twins.csv", families=False)
+        exclude = set().union(*(twins_of[d] for d in sample_datasets(kb, args.n_datasets, args.exclude_seed)["dataset_id"]))
     todo = [(r, [m for m in methods if (r.dataset_id, m) not in done])
-            for r in sample_datasets(kb, args.n_datasets, args.seed).itertuples()]
+            for r in sample_datasets(kb, args.n_datasets, args.seed, exclude).itertuples()]
     todo = [(r, missing) for r, missing in todo if missing]
     jobs = (delayed(run_dataset)(Source(r.dataset_id, r.source), kb, group_of[r.dataset_id], args.max_rows,
                                  args.seed + zlib.crc32(r.dataset_id.encode()) % 10_000, budgets, missing)

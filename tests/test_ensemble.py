@@ -1,9 +1,12 @@
 """Ensembles: greedy selection with replacement, voting, and tune(ensemble=k)."""
 
+import json
+
 import joblib
 import numpy as np
 import pytest
 from sklearn.ensemble import VotingClassifier, VotingRegressor
+from sklearn.metrics import log_loss, roc_auc_score
 
 from metahpo.datasets import load
 from metahpo.ensemble import GREEDY_ROUNDS, build, final_params, select
@@ -44,6 +47,23 @@ def test_greedy_selection_keeps_a_dominant_single_model():
     assert spec.oof_score == pytest.approx(spec.single_best_oof_score)
 
 
+def test_classifiers_are_selected_on_log_loss_and_scored_on_the_metric():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    # "ranker" orders every row right but its probabilities hug 0.5; "calibrated" errs on a few rows
+    ranker = 0.5 + 0.01 * (y - 0.5) + 0.001 * rng.random(400)
+    calibrated = np.where(rng.random(400) < 0.9, 0.1 + 0.8 * y, 0.5)
+    proba = [np.column_stack([1 - p, p]) for p in (ranker, calibrated)]
+    trials = [_trial(0, 1.0, proba[0]), _trial(1, 0.95, proba[1])]
+    spec = select(trials, 2, "binary", y, metric="roc_auc")
+    # on ROC AUC the ranker alone is unbeatable (1.0); on log loss the calibrated member wins
+    assert final_params(trials[1]) in spec.members and spec.metric == "roc_auc"
+    weight = {json.dumps(m, sort_keys=True): w for m, w in zip(spec.members, spec.weights)}
+    blend = sum(weight.get(json.dumps(final_params(t), sort_keys=True), 0.0) * p[:, 1] for t, p in zip(trials, proba))
+    assert spec.oof_score == pytest.approx(roc_auc_score(y, blend)) and spec.oof_score < 1.0
+    assert spec.single_best_oof_score == pytest.approx(1.0)
+
+
 def test_vote_takes_the_top_k_equally():
     trials = [_trial(i, s) for i, s in enumerate([0.3, 0.9, 0.5, 0.7])]
     spec = select(trials, 2, "binary", method="vote")
@@ -81,8 +101,14 @@ def test_tune_with_an_ensemble(tiny_kb, tmp_path):
     assert isinstance(result.model, VotingClassifier)
     spec = result.ensemble
     assert 1 <= len(spec.members) <= 3 and sum(spec.weights) == pytest.approx(1.0)
-    assert spec.oof_score >= spec.single_best_oof_score - 1e-12
-    assert sum("oof" in t.user_attrs for t in result.study.trials) == 3  # memory: only the best k kept
+    kept = [t for t in result.study.trials if "oof" in t.user_attrs]
+    assert len(kept) == 3  # memory: only the best k kept
+    # selected on log loss: the blend's out-of-fold log loss is at least the best member's
+    y = ds.y.to_numpy()
+    weight = {json.dumps(m, sort_keys=True): w for m, w in zip(spec.members, spec.weights)}
+    blend = sum(weight.get(json.dumps(final_params(t), sort_keys=True), 0.0) * t.user_attrs["oof"] for t in kept)
+    assert log_loss(y, blend) <= min(log_loss(y, t.user_attrs["oof"]) for t in kept) + 1e-12
+    assert spec.metric == "roc_auc" and spec.oof_score == pytest.approx(roc_auc_score(y, blend[:, 1]))
     proba = result.predict_proba(ds.X)
     assert proba.shape == (ds.n_rows, 2) and np.allclose(proba.sum(axis=1), 1)
     path = tmp_path / "model.joblib"
