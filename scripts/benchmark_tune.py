@@ -246,7 +246,7 @@ def summarize(runs: pd.DataFrame) -> str:
         ratio = (times["metahpo@10"] / times["optuna_tpe@50"]).median()
         lines.append(f"- Wall time, metahpo@10 / Optuna TPE@50, median ratio over datasets: {ratio:.2f}.")
     overhead = runs[runs["method"] == "metahpo_overhead"]
-    lines += [f"- metahpo's own overhead: setup (meta-features and recommendations) median "
+    lines += [] if overhead.empty else [f"- metahpo's own overhead: setup (meta-features and recommendations) median "
               f"{overhead['setup_s'].median() * 1000:.0f} ms per search; between trials (sampler and bookkeeping) "
               f"median {overhead['per_trial_s'].median() * 1000:.0f} ms per trial "
               f"(max over datasets {overhead['per_trial_s'].max() * 1000:.0f} ms)."]
