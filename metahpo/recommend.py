@@ -393,7 +393,9 @@ class Recommender:
                          "best on average over all datasets.")
             ranked = _interleave(ranked, [(c, "best on average over all knowledge-base datasets")
                                           for c in self.global_rank.index], n)
-        configs = [self._config(cid, reason, dist, weights) for cid, reason in ranked[:n]]
+        by_distance = self.scores.reindex(dist.index)  # nearest dataset first
+        iterations = self.iterations.reindex(index=dist.index)
+        configs = [self._config(cid, reason, by_distance, iterations, weights.to_numpy()) for cid, reason in ranked[:n]]
         neighbors = pd.DataFrame({"name": self.names.reindex(dist.index).to_numpy(), "distance": dist.to_numpy()},
                                  index=pd.Index(dist.index, name="dataset_id")).head(10)
         return Recommendation(configs, neighbors, metafeatures, confidence, self.strategy.name,
@@ -406,19 +408,22 @@ class Recommender:
             raise ConfigError("a prior mean needs a recommender with the 'surrogate' strategy")
         return self.strategy.predictor(self.space.transform(metafeatures.to_frame().T)[0])
 
-    def _config(self, cid: str, reason: str, dist: pd.Series, weights: pd.Series) -> RecommendedConfig:
+    def _config(self, cid: str, reason: str, by_distance: pd.DataFrame, iterations: pd.DataFrame,
+                weights: np.ndarray) -> RecommendedConfig:
         """The configuration with its expected score: the similarity-weighted mean of its normalized
-        scores on the nearest datasets that ran it."""
+        scores on the nearest datasets that ran it (rows of ``by_distance``, nearest first, with
+        ``weights``); without its own ``n_estimators``, the median rounds early stopping chose there."""
         stored: Config = json.loads(self.params[cid])
         params = {**{n: stored[n] for n in get_space(self.kb.family).names if n in stored}, **stored}
-        column = self.scores[cid].dropna() if cid in self.scores else pd.Series(dtype=float)
-        near = [d for d in dist.index if d in column.index][:10]
-        w = weights[near].to_numpy()
-        expected = float(np.average(column[near], weights=w if w.sum() > 0 else None)) if near else float("nan")
+        column = by_distance[cid].to_numpy() if cid in by_distance else np.full(len(by_distance), np.nan)
+        near = np.flatnonzero(~np.isnan(column))[:10]
+        w = weights[near]
+        expected = float(np.average(column[near], weights=w if w.sum() > 0 else None)) if len(near) else float("nan")
         if "n_estimators" not in params:
-            its = self.iterations[cid].reindex(near).dropna() if cid in self.iterations else pd.Series(dtype=float)
-            params["n_estimators"] = int(max(10, its.median())) if len(its) else 100
-        return RecommendedConfig(params, cid, expected, near, reason)
+            its = iterations[cid].to_numpy()[near] if cid in iterations else np.array([])
+            its = its[~np.isnan(its)]
+            params["n_estimators"] = int(max(10, np.median(its))) if len(its) else 100
+        return RecommendedConfig(params, cid, expected, by_distance.index[near].tolist(), reason)
 
 
 def check_strategy(strategy: str | BaseStrategy) -> BaseStrategy:
