@@ -1,16 +1,15 @@
 """tune(): a short search warm-started from the knowledge base, and a model ready to use.
 
 The data flow continues where :func:`metahpo.recommend` stops: the top recommendations are the
-first trials and the next ones candidates of the Bayesian sampler, whose prior mean is the
-knowledge base's learned surrogate; every trial is cross-validated on the same folds, and the
-best configuration is refitted on all data.
+first trials, the knowledge base's learned surrogate is the Bayesian sampler's prior mean, every
+trial is cross-validated on the same folds, and the best configuration is refitted on all data.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +36,6 @@ from metahpo.search import SAMPLERS, Study, Trial, make_sampler
 from metahpo.spaces import LIGHTGBM, Config, early_stopped
 
 Callback = Callable[[Study, Trial], None]
-
-BAYES_CANDIDATES = 50
-"""Recommendations after the warm start's that the Bayesian sampler weighs at every ask, besides
-its random candidates: configurations good on similar datasets, wherever they lie in the space.
-On a sample of 40 held-out datasets disjoint from the benchmark's, they raised the mean normalized
-test score at 10 trials from 0.790 to 0.816 (docs/benchmarks.md)."""
 
 
 @dataclass
@@ -174,10 +167,8 @@ def tune(
     timeout : float, optional
         Seconds after which no new trial starts.
     strategy : {"bayes", "random", "local", "grid", "evolution"} or None
-        The sampler after the warm start (``"bayes"`` also weighs the next
-        :data:`BAYES_CANDIDATES` recommendations at every step). ``None`` is the cold start:
-        random search with no warm start and no knowledge base, the baseline that shows what
-        memory is worth.
+        The sampler after the warm start. ``None`` is the cold start: random search with no
+        warm start and no knowledge base, the baseline that shows what memory is worth.
     warm_start : int
         How many recommended configurations to evaluate first (0: none).
     cv : int
@@ -218,24 +209,18 @@ def tune(
     seed = 0 if random_state is None else int(random_state)
     folds = make_folds(dataset, cv, random_state=seed)
     recommendation, prior_mean, kb, mf = None, None, None, None
-    warm: list[Config] = []
-    candidates: list[Config] = []
     if strategy is not None:
         from metahpo import metafeatures
 
         kb = kbm.resolve(knowledge_base)
         mf = metafeatures.extract(dataset, random_state=seed)
         kb_metric = metric if metric in METRICS[dataset.task] else None  # the KB ranks by a metric it stores
-        n_recommended = warm_start + (BAYES_CANDIDATES if strategy == "bayes" else 0)
-        if n_recommended:
-            ranked = get_recommender(kb, dataset.task, "auto", kb_metric).recommend(mf, n_recommended, dataset.name)
-            configs = [early_stopped(c.params) for c in ranked.configs]
-            warm, candidates = configs[:warm_start], configs[warm_start:]
-            recommendation = replace(ranked, configs=ranked.configs[:warm_start]) if warm_start else None
+        if warm_start:
+            recommendation = get_recommender(kb, dataset.task, "auto", kb_metric).recommend(mf, warm_start, dataset.name)
         if strategy == "bayes":
             prior_mean = get_recommender(kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
-    sampler = make_sampler(strategy, space=LIGHTGBM, warm_start_configs=warm, random_state=seed,
-                           prior_mean=prior_mean, candidates=candidates)
+    warm = [early_stopped(c.params) for c in recommendation.configs] if recommendation else []
+    sampler = make_sampler(strategy, space=LIGHTGBM, warm_start_configs=warm, random_state=seed, prior_mean=prior_mean)
     study = Study(LIGHTGBM)
     if prior is not None:
         configs, scores = _check_prior(prior)

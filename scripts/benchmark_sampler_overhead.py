@@ -3,9 +3,8 @@
 Target (issue: tune): under 50 ms per trial at 100 trials. The objective is a cheap synthetic
 function of the unit-cube encoding, so only the sampler's work is timed; the median over the
 trials 91-100 of five seeds is reported, with LightGBM's search space (8 dimensions). ``bayes+kb``
-is the sampler as ``tune`` runs it for scikit-learn's breast cancer data: its prior mean is the
-shipped knowledge base's learned surrogate, and the knowledge base's recommendations 6 to 55 are
-among its candidates.
+is the sampler as ``tune`` runs it: its prior mean is the shipped knowledge base's learned
+surrogate for scikit-learn's breast cancer data.
 
 Usage::
 
@@ -38,27 +37,21 @@ def ask_times(sampler_factory, n_trials=100, seed=0):
     return np.array(times)
 
 
-def kb_knowledge():
-    """The shipped knowledge base's surrogate as a prior mean, and the recommendations after the
-    warm start's as candidates, for the breast cancer data (as ``tune`` with its defaults)."""
+def kb_prior_mean():
+    """The shipped knowledge base's surrogate as a prior mean, for the breast cancer data."""
     from metahpo import load, metafeatures
     from metahpo.knowledge_base import load_shipped
     from metahpo.recommend import get_recommender
-    from metahpo.spaces import early_stopped
-    from metahpo.tune import BAYES_CANDIDATES
 
-    dataset, kb = load("sklearn:breast_cancer"), load_shipped()
-    mf = metafeatures.extract(dataset)
-    ranked = get_recommender(kb, dataset.task).recommend(mf, 5 + BAYES_CANDIDATES)
-    candidates = [early_stopped(c.params) for c in ranked.configs[5:]]
-    return get_recommender(kb, dataset.task, "surrogate").prior_mean(mf), candidates
+    dataset = load("sklearn:breast_cancer")
+    return get_recommender(load_shipped(), dataset.task, "surrogate").prior_mean(metafeatures.extract(dataset))
 
 
 def main():
-    prior_mean, candidates = kb_knowledge()
+    prior_mean = kb_prior_mean()
     samplers = {
         "bayes": lambda s: BayesSampler(random_state=s),
-        "bayes+kb": lambda s: BayesSampler(prior_mean=prior_mean, candidates=candidates, random_state=s),
+        "bayes+kb": lambda s: BayesSampler(prior_mean=prior_mean, random_state=s),
         "random": lambda s: RandomSampler(random_state=s),
         "local": lambda s: LocalRandomSampler(random_state=s),
         "evolution": lambda s: EvolutionSampler(random_state=s),

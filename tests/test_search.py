@@ -407,21 +407,6 @@ def test_a_good_prior_mean_helps_early_and_a_bad_one_is_ignored():
     assert [t.config for t in bad.trials] == [t.config for t in plain[0].trials]
 
 
-def test_bayes_weighs_given_candidates_wherever_they_lie():
-    # every trial so far sits in one corner; the optimum, far outside the trust region, is a candidate
-    corner = [LIGHTGBM.decode(u) for u in np.random.default_rng(0).random((6, LIGHTGBM.dim)) * 0.1]
-    optimum, elsewhere = LIGHTGBM.decode(TARGET), LIGHTGBM.decode(np.full(LIGHTGBM.dim, 0.95))
-    study = Study()
-    study.add_prior(corner, [objective(c).score for c in corner])
-    sampler = BayesSampler(prior_mean=quadratic, candidates=[elsewhere, optimum], random_state=0)
-    first = sampler.ask(study, LIGHTGBM)[0]
-    assert first.source == "bayes" and config_id(first.config) == config_id(optimum)
-    plain = BayesSampler(prior_mean=quadratic, random_state=0).ask(study, LIGHTGBM)[0]
-    assert config_id(plain.config) != config_id(optimum)
-    with pytest.raises(ConfigError, match="num_leaves"):
-        BayesSampler(candidates=[dict(optimum, num_leaves=0)]).ask(study, LIGHTGBM)
-
-
 def test_bayes_rejects_a_malformed_prior_mean():
     study = run(RandomSampler(random_state=0), 4)
     with pytest.raises(ConfigError, match="one finite score per point"):
@@ -591,7 +576,6 @@ def test_make_sampler():
         return quadratic(U)
 
     assert make_sampler("bayes", space=LIGHTGBM, prior_mean=prior).prior_mean is prior
-    assert make_sampler("bayes", space=LIGHTGBM, candidates=recommendations(3)).candidates == recommendations(3)
     local = make_sampler("local", space=LIGHTGBM, warm_start_configs=recommendations(2))
     assert len(local.then.centers) == 2
     with pytest.raises(ConfigError, match="unknown sampler 'tpe'.*bayes"):

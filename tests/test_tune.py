@@ -1,6 +1,5 @@
 """tune(): warm start, samplers, budgets, prior results, recording, refit, plots, CLI, Optuna."""
 
-import importlib
 import json
 
 import numpy as np
@@ -11,8 +10,7 @@ from metahpo.cli import main
 from metahpo.datasets import load
 from metahpo.exceptions import ConfigError
 from metahpo.knowledge_base import KnowledgeBase
-from metahpo.search import make_sampler
-from metahpo.spaces import LIGHTGBM, config_id, early_stopped
+from metahpo.spaces import LIGHTGBM, config_id
 from metahpo.tune import tune
 
 
@@ -37,21 +35,6 @@ def test_warm_start_then_bayes_returns_a_ready_model(tiny_kb, wine):
     assert proba.shape == (len(wine.X), 3) and np.allclose(proba.sum(axis=1), 1)
     assert (result.predict(wine.X) == wine.y).mean() > 0.9
     assert {"number", "source", "score", "status", "fit_time", "learning_rate"} <= set(trials.columns)
-
-
-def test_bayes_weighs_the_recommendations_after_the_warm_start(tiny_kb, wine, monkeypatch):
-    from metahpo.recommend import recommend
-
-    tune_module = importlib.import_module("metahpo.tune")  # the package's attribute is the function
-    built = []
-    monkeypatch.setattr(tune_module, "make_sampler", lambda *a, **kw: built.append(kw) or make_sampler(*a, **kw))
-    result = tune(wine, n_trials=3, warm_start=2, cv=3, knowledge_base=tiny_kb, random_state=0)
-    ranked = [config_id(early_stopped(c.params)) for c in recommend(wine, n=52, knowledge_base=tiny_kb).configs]
-    assert [config_id(c) for c in built[0]["warm_start_configs"]] == ranked[:2]
-    assert [config_id(c) for c in built[0]["candidates"]] == ranked[2:]
-    assert len(result.recommendation) == 2
-    tune(wine, n_trials=2, strategy="random", warm_start=2, cv=3, knowledge_base=tiny_kb)
-    assert built[1]["candidates"] == []
 
 
 def test_cold_start_needs_no_knowledge_base(wine):

@@ -28,13 +28,12 @@ from metahpo.search.study import Study, Trial
 from metahpo.search.warm_start import WarmStartSampler
 from metahpo.spaces import Config, SearchSpace
 
-_FACTORIES: dict[str, Callable[[list[Config], RandomState, PriorMean | None, list[Config]], BaseSampler]] = {
-    "bayes": lambda configs, seed, prior, candidates: BayesSampler(prior_mean=prior, candidates=candidates,
-                                                                   random_state=seed),
-    "random": lambda configs, seed, prior, candidates: RandomSampler(random_state=seed),
-    "local": lambda configs, seed, prior, candidates: LocalRandomSampler(centers=configs, random_state=seed),
-    "grid": lambda configs, seed, prior, candidates: GridSampler(random_state=seed),
-    "evolution": lambda configs, seed, prior, candidates: EvolutionSampler(random_state=seed),
+_FACTORIES: dict[str, Callable[[list[Config], RandomState, PriorMean | None], BaseSampler]] = {
+    "bayes": lambda configs, seed, prior: BayesSampler(prior_mean=prior, random_state=seed),
+    "random": lambda configs, seed, prior: RandomSampler(random_state=seed),
+    "local": lambda configs, seed, prior: LocalRandomSampler(centers=configs, random_state=seed),
+    "grid": lambda configs, seed, prior: GridSampler(random_state=seed),
+    "evolution": lambda configs, seed, prior: EvolutionSampler(random_state=seed),
 }
 
 SAMPLERS = tuple(_FACTORIES)
@@ -48,7 +47,6 @@ def make_sampler(
     warm_start_configs: Iterable[Config] = (),
     random_state: RandomState = None,
     prior_mean: PriorMean | None = None,
-    candidates: Iterable[Config] = (),
 ) -> BaseSampler:
     """A sampler by name, warm-started from ``warm_start_configs`` when some are given.
 
@@ -66,9 +64,6 @@ def make_sampler(
     prior_mean : callable, optional
         For ``"bayes"``: the knowledge base's surrogate as the GP's prior mean (see
         :class:`BayesSampler`); the other samplers ignore it.
-    candidates : iterable of dict
-        For ``"bayes"``: configurations it also weighs at every ask (e.g. the knowledge base's
-        recommendations beyond the warm start); the other samplers ignore them.
 
     Returns
     -------
@@ -80,7 +75,7 @@ def make_sampler(
     if key not in _FACTORIES:
         raise ConfigError(f"unknown sampler {name!r}; choose one of {', '.join(SAMPLERS)} (or None for a cold start)")
     configs = [space.validate(dict(c)) for c in warm_start_configs]
-    sampler = _FACTORIES[key](configs, random_state, prior_mean, [dict(c) for c in candidates])
+    sampler = _FACTORIES[key](configs, random_state, prior_mean)
     return WarmStartSampler(configs, then=sampler) if configs else sampler
 
 

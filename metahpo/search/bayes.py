@@ -4,17 +4,15 @@ The surrogate is scikit-learn's :class:`~sklearn.gaussian_process.GaussianProces
 a Matern 5/2 kernel with one length scale per parameter (ARD) plus white noise, on the encodings of
 the study's ok trials. Optionally it starts from a prior mean, the knowledge base's learned
 surrogate: the GP then models what the prior gets wrong. Expected improvement is maximized over
-random candidates in a trust region around the incumbent (TuRBO, Eriksson et al. 2019), a few
-global candidates so that the search never stops exploring, and optionally given configurations
-(the knowledge base's next recommendations), so that what worked elsewhere can be tried far from
-the incumbent as soon as the model rates it.
+random candidates in a trust region around the incumbent (TuRBO, Eriksson et al. 2019), plus a few
+global candidates so that the search never stops exploring.
 """
 
 from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,7 +27,7 @@ from threadpoolctl import ThreadpoolController
 from metahpo.exceptions import ConfigError
 from metahpo.search.base import BaseSampler, Proposal, RandomState, observations, propose
 from metahpo.search.random import LocalRandomSampler
-from metahpo.spaces import Config, SearchSpace
+from metahpo.spaces import SearchSpace
 
 if TYPE_CHECKING:
     from metahpo.search.study import Study
@@ -108,10 +106,7 @@ class BayesSampler(BaseSampler):
         fitted by least squares (so an unhelpful prior gets ``b = 0``), and predicts
         ``b * prior_mean(x)`` plus the GP's mean.
     n_candidates : int
-        Random points where expected improvement is evaluated per ask, 10 % of them global.
-    candidates : iterable of dict
-        Configurations also weighed by expected improvement at every ask (until evaluated), e.g.
-        the knowledge base's recommendations beyond those of the warm start.
+        Points where expected improvement is evaluated per ask, 10 % of them global.
     random_state : int, numpy.random.Generator or None
 
     Attributes
@@ -125,7 +120,6 @@ class BayesSampler(BaseSampler):
         n_startup: int = 3,
         prior_mean: PriorMean | None = None,
         n_candidates: int = 1024,
-        candidates: Iterable[Config] = (),
         random_state: RandomState = None,
     ) -> None:
         if n_startup < 1:
@@ -135,7 +129,6 @@ class BayesSampler(BaseSampler):
         if prior_mean is not None and not callable(prior_mean):
             raise ConfigError("prior_mean must be a function of an array of unit-cube points")
         self.n_startup, self.prior_mean, self.n_candidates = int(n_startup), prior_mean, int(n_candidates)
-        self.candidates = [dict(c) for c in candidates]
         super().__init__(random_state)
 
     def _reset(self) -> None:
@@ -144,7 +137,6 @@ class BayesSampler(BaseSampler):
         self._seen: tuple[int, float] | None = None  # (trials, best score) at the last ask
         self._theta: np.ndarray | None = None  # the last fitted kernel hyperparameters
         self._theta_n = 0  # how many points they were fitted on
-        self._encoded: tuple[SearchSpace, np.ndarray] | None = None  # the candidates, encoded once per space
 
     def ask(self, study: Study, space: SearchSpace, n: int = 1) -> list[Proposal]:
         self._update_trust_region(study)
@@ -161,20 +153,13 @@ class BayesSampler(BaseSampler):
         lower, upper = self.trust_region.bounds(X[np.argmax(y)], length_scales)
         n_global = max(1, int(GLOBAL_SHARE * self.n_candidates))
         local = lower + (upper - lower) * self._rng.random((self.n_candidates - n_global, space.dim))
-        candidates = np.vstack([local, self._rng.random((n_global, space.dim)), self._given(space)])
+        candidates = np.vstack([local, self._rng.random((n_global, space.dim))])
         mean, std = gp.predict(candidates, return_std=True)
         if scale:
             mean = mean + scale * self._prior(candidates)
         improvement = expected_improvement(mean, std, y.max())
         order = np.lexsort((-mean, -improvement))  # by expected improvement, then by mean
         return propose(study, space, candidates[order], "bayes", n)
-
-    def _given(self, space: SearchSpace) -> np.ndarray:
-        """The given candidates' encodings (validated against ``space`` on first use)."""
-        if self._encoded is None or self._encoded[0] is not space:
-            points = [space.encode(space.validate(c)) for c in self.candidates]
-            self._encoded = (space, np.array(points, dtype=float).reshape(len(points), space.dim))
-        return self._encoded[1]
 
     def _update_trust_region(self, study: Study) -> None:
         """One trust-region step if trials arrived since the last ask."""
