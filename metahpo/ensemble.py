@@ -11,7 +11,9 @@ estimator: ``predict``, ``predict_proba``, ``get_params``, and saving with jobli
   may be added again) that most improves the ensemble's out-of-fold score; the weights are how
   often each was added. Classifiers are selected on log loss whatever the metric: a proper
   scoring rule rewards better probabilities smoothly, where ranking or counting metrics (ROC AUC,
-  accuracy) move in steps that a few hundred out-of-fold rows make noisy.
+  accuracy) move in steps that a few hundred out-of-fold rows make noisy. An ensemble whose
+  out-of-fold score on the metric falls below its best single candidate's is replaced by that
+  candidate alone.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ class EnsembleSpec:
     oof_score : float
         The ensemble's out-of-fold score (``metric``), NaN for "vote" without predictions.
     single_best_oof_score : float
-        The best single member's out-of-fold score, for comparison.
+        The best single candidate's out-of-fold score, for comparison (for "greedy", never above
+        ``oof_score``).
     metric : str
     """
 
@@ -111,9 +114,12 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
             best_score, best_counts = gains[j], counts.copy()
     used = np.flatnonzero(best_counts)
     weights = best_counts[used] / best_counts.sum()
-    blend = sum(w * preds[i] for i, w in zip(used, weights))
+    singles = [score(p, metric) for p in preds]
+    blended = score(sum(w * preds[i] for i, w in zip(used, weights)), metric)
+    if blended < max(singles):  # the metric disagrees with log loss: keep the best single member
+        used, weights, blended = np.array([int(np.argmax(singles))]), np.ones(1), max(singles)
     return EnsembleSpec([final_params(candidates[i]) for i in used], weights.tolist(), "greedy",
-                        score(blend, metric), max(score(p, metric) for p in preds), metric)
+                        blended, max(singles), metric)
 
 
 def build(spec: EnsembleSpec, task: str, *, random_state: int = 0, n_jobs: int = 1) -> Any:

@@ -182,7 +182,8 @@ def tune(
     ensemble : int, optional
         Build the final model as an ensemble: greedy selection with replacement over the best
         ``ensemble`` trials' out-of-fold predictions (kept during the search for those trials
-        only), refitted as a soft-voting / averaging scikit-learn ensemble.
+        only; classifiers are selected on log loss, see :mod:`metahpo.ensemble`), refitted as a
+        soft-voting / averaging scikit-learn ensemble.
     knowledge_base : KnowledgeBase or path, optional
         Default: the shipped one.
     record_to : path, optional
