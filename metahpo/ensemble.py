@@ -12,8 +12,8 @@ estimator: ``predict``, ``predict_proba``, ``get_params``, and saving with jobli
   often each was added. Classifiers are selected on log loss whatever the metric: a proper
   scoring rule rewards better probabilities smoothly, where ranking or counting metrics (ROC AUC,
   accuracy) move in steps that a few hundred out-of-fold rows make noisy. An ensemble whose
-  out-of-fold score on the metric falls below its best single candidate's is replaced by that
-  candidate alone.
+  out-of-fold score on the metric falls below the search's best trial's is replaced by that
+  trial alone.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ class EnsembleSpec:
     oof_score : float
         The ensemble's out-of-fold score (``metric``), NaN for "vote" without predictions.
     single_best_oof_score : float
-        The best single candidate's out-of-fold score, for comparison (for "greedy", never above
-        ``oof_score``).
+        The out-of-fold score of the search's best trial alone, the model an ensemble competes
+        with (for "greedy", never above ``oof_score``).
     metric : str
     """
 
@@ -114,12 +114,12 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
             best_score, best_counts = gains[j], counts.copy()
     used = np.flatnonzero(best_counts)
     weights = best_counts[used] / best_counts.sum()
-    singles = [score(p, metric) for p in preds]
+    best_alone = score(preds[0], metric)  # the search's best trial, the model tune returns without an ensemble
     blended = score(sum(w * preds[i] for i, w in zip(used, weights)), metric)
-    if blended < max(singles):  # the metric disagrees with log loss: keep the best single member
-        used, weights, blended = np.array([int(np.argmax(singles))]), np.ones(1), max(singles)
+    if blended < best_alone:  # the metric disagrees with log loss: keep the best trial alone
+        used, weights, blended = np.array([0]), np.ones(1), best_alone
     return EnsembleSpec([final_params(candidates[i]) for i in used], weights.tolist(), "greedy",
-                        blended, max(singles), metric)
+                        blended, best_alone, metric)
 
 
 def build(spec: EnsembleSpec, task: str, *, random_state: int = 0, n_jobs: int = 1) -> Any:
