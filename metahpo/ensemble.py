@@ -119,7 +119,7 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
     if blended < best_alone:  # the metric disagrees with log loss: keep the best trial alone
         used, weights, blended = np.array([0]), np.ones(1), best_alone
     return EnsembleSpec([final_params(candidates[i]) for i in used], weights.tolist(), "greedy",
-                        blended, best_alone, metric)
+                        float(blended), float(best_alone), metric)
 
 
 def build(spec: EnsembleSpec, task: str, *, random_state: int = 0, n_jobs: int = 1) -> Any:

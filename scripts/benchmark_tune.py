@@ -21,10 +21,13 @@ dataset already has, so a killed benchmark resumes; ``--redo metahpo,metahpo_ens
 those methods' rows and runs them again (say, after a change to metahpo), keeping the rivals'.
 The report goes to ``OUT/tune_benchmark.md`` and the plot to ``OUT/tune_benchmark.png``.
 
-Usage::
+Usage (the second command draws another 40 datasets, none of them or their twins in the first
+sample)::
 
     python scripts/benchmark_tune.py --kb knowledge_base --pmlb ../shared/datasets/pmlb \\
         --n-datasets 40 --out docs/results
+    python scripts/benchmark_tune.py --kb knowledge_base --pmlb ../shared/datasets/pmlb \\
+        --n-datasets 40 --seed 1 --exclude-seed 0 --out docs/results/seed1
 """
 
 from __future__ import annotations

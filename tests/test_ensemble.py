@@ -64,7 +64,7 @@ def test_classifiers_are_selected_on_log_loss():
     assert spec.oof_score == pytest.approx(roc_auc_score(y, signal)) == spec.single_best_oof_score
 
 
-def test_a_blend_worse_on_the_metric_gives_way_to_the_best_single_member():
+def test_a_blend_worse_on_the_metric_gives_way_to_the_best_trial():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 400)
     # "ranker" orders every row right but its probabilities hug 0.5; "calibrated" errs on a few rows
