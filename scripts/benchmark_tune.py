@@ -37,7 +37,7 @@ import sys
 import time
 import warnings
 import zlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -204,7 +204,7 @@ def rival_model(method: str, task: str):
     return (models.LGBMRegressor if task == "regression" else models.LGBMClassifier)(verbosity=-1)
 
 
-def sample_datasets(kb: KnowledgeBase, n: int, seed: int, exclude: set[str] = frozenset()) -> pd.DataFrame:
+def sample_datasets(kb: KnowledgeBase, n: int, seed: int, exclude: Collection[str] = ()) -> pd.DataFrame:
     """A seeded sample stratified by task (proportional, at least 5 per task), the same whatever
     the order of the knowledge base's rows; datasets in ``exclude`` are never drawn."""
     datasets = kb.datasets[~kb.datasets["dataset_id"].isin(exclude)].sort_values("dataset_id")
