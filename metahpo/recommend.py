@@ -374,25 +374,32 @@ class Recommender:
         self.typical_nn = np.sort(nn.min(axis=1)) if len(self.ids) > 1 else np.array([1.0])
         self.global_rank = self.scores[self.pool].mean().sort_values(ascending=False)
         self.strategy.fit(self)
-        self.params = dict(zip(kb.configurations["config_id"], kb.configurations["params"]))
+        self.params: dict[str, Config] = {cid: json.loads(params) for cid, params
+                                          in zip(kb.configurations["config_id"], kb.configurations["params"])}
         runs = kb.runs[kb.runs["status"] == "ok"]
         self.iterations = runs.pivot_table(index="dataset_id", columns="config_id", values="best_iteration")
 
-    def recommend(self, metafeatures: pd.Series, n: int = 10, name: str = "dataset") -> Recommendation:
-        """Rank configurations for a dataset with these meta-features."""
+    def recommend(self, metafeatures: pd.Series, n: int = 10, name: str = "dataset",
+                  train_rows: int | None = None) -> Recommendation:
+        """Rank configurations for a dataset with these meta-features.
+
+        Configurations that cannot grow trees on ``train_rows`` rows (default: the dataset's
+        ``n_rows``), such as a large ``min_child_samples`` on small data, are left out
+        (:meth:`SearchSpace.fits <metahpo.spaces.SearchSpace.fits>`).
+        """
         x = self.space.transform(metafeatures.to_frame().T)[0]
         dist = pd.Series(_pairwise(x[None, :], self.points)[0], index=self.ids).sort_values()
         confidence = float(np.mean(self.typical_nn >= dist.iloc[0]))
         weights = np.exp(-dist / max(np.median(self.typical_nn), 1e-9))
         weights = weights / weights.sum()
-        ctx = Context(self.scores, self.pool, dist, confidence, x)
-        ranked = self.strategy.rank(ctx, n)
         notes = []
+        pool = self._fitting(train_rows if train_rows is not None else metafeatures.get("n_rows"), notes)
+        ranked = self.strategy.rank(Context(self.scores, pool, dist, confidence, x), n)
         if confidence < LOW_CONFIDENCE:  # far from everything: trust the global portfolio for half the list
             notes.append("Far from every knowledge-base dataset: the list interleaves the configurations "
                          "best on average over all datasets.")
             ranked = _interleave(ranked, [(c, "best on average over all knowledge-base datasets")
-                                          for c in self.global_rank.index], n)
+                                          for c in self.global_rank.index if c in pool], n)
         by_distance = self.scores.reindex(dist.index)  # nearest dataset first
         iterations = self.iterations.reindex(index=dist.index)
         configs = [self._config(cid, reason, by_distance, iterations, weights.to_numpy()) for cid, reason in ranked[:n]]
@@ -408,12 +415,26 @@ class Recommender:
             raise ConfigError("a prior mean needs a recommender with the 'surrogate' strategy")
         return self.strategy.predictor(self.space.transform(metafeatures.to_frame().T)[0])
 
+    def _fitting(self, rows: float | None, notes: list[str]) -> list[str]:
+        """The pool's configurations that can grow trees on ``rows`` training rows (all of them when
+        the rows are unknown or none fits), noting in ``notes`` what was left out."""
+        if rows is None or not np.isfinite(rows):
+            return self.pool
+        space = get_space(self.kb.family)
+        fitting = [cid for cid in self.pool if space.fits(self.params[cid], int(rows))]
+        if not fitting or len(fitting) == len(self.pool):
+            return self.pool
+        notes.append(f"{len(self.pool) - len(fitting)} of {len(self.pool)} configurations were left out: "
+                     f"their {space.leaf_rows} allows trees of fewer than {space.min_leaves} leaves "
+                     f"on {int(rows)} training rows.")
+        return fitting
+
     def _config(self, cid: str, reason: str, by_distance: pd.DataFrame, iterations: pd.DataFrame,
                 weights: np.ndarray) -> RecommendedConfig:
         """The configuration with its expected score: the similarity-weighted mean of its normalized
         scores on the nearest datasets that ran it (rows of ``by_distance``, nearest first, with
         ``weights``); without its own ``n_estimators``, the median rounds early stopping chose there."""
-        stored: Config = json.loads(self.params[cid])
+        stored = self.params[cid]
         params = {**{n: stored[n] for n in get_space(self.kb.family).names if n in stored}, **stored}
         column = by_distance[cid].to_numpy() if cid in by_distance else np.full(len(by_distance), np.nan)
         near = np.flatnonzero(~np.isnan(column))[:10]
@@ -484,7 +505,8 @@ def recommend(
     return recommender.recommend(metafeatures.extract(dataset, random_state=random_state), n, dataset.name)
 
 
-_RECOMMENDERS: weakref.WeakKeyDictionary[KnowledgeBase, dict[tuple, Recommender]] = weakref.WeakKeyDictionary()
+_RECOMMENDERS: weakref.WeakKeyDictionary[KnowledgeBase, tuple[tuple, dict[tuple, Recommender]]] = (
+    weakref.WeakKeyDictionary())
 
 
 def get_recommender(kb: KnowledgeBase, task: str, strategy: str | BaseStrategy = "auto",
@@ -492,10 +514,13 @@ def get_recommender(kb: KnowledgeBase, task: str, strategy: str | BaseStrategy =
     """A fitted :class:`Recommender`, reused while the knowledge base is unchanged."""
     if not isinstance(strategy, str):
         return Recommender(kb, task, strategy, metric)
-    key = (task, strategy, metric, len(kb.datasets), len(kb.configurations), len(kb.runs))
-    cache = _RECOMMENDERS.setdefault(kb, {})
+    size = (len(kb.datasets), len(kb.configurations), len(kb.runs))
+    cached_size, cache = _RECOMMENDERS.get(kb, (None, {}))
+    if cached_size != size:  # the knowledge base grew: every recommender fitted on it is stale
+        cache = {}
+        _RECOMMENDERS[kb] = (size, cache)
+    key = (task, strategy, metric)
     if key not in cache:
-        cache.clear()
         cache[key] = Recommender(kb, task, strategy, metric)
     return cache[key]
 

@@ -103,6 +103,10 @@ class SearchSpace:
         The family's library defaults, as a configuration (a rival every benchmark reports).
     max_rounds : int
         The cap on boosting rounds when early stopping picks their number.
+    leaf_rows : str, optional
+        The parameter setting the fewest training rows a leaf holds, if the family has one.
+    min_leaves : int
+        The smallest trees the space searches; see :meth:`fits`.
     """
 
     family: str
@@ -111,6 +115,8 @@ class SearchSpace:
     fixed: dict[str, Any]
     default: Config
     max_rounds: int = 1000
+    leaf_rows: str | None = None
+    min_leaves: int = 2
 
     @property
     def names(self) -> list[str]:
@@ -158,6 +164,17 @@ class SearchSpace:
             Param("n_estimators", 1, 100_000, integer=True).check(config["n_estimators"])
         return config
 
+    def fits(self, config: Config, n_rows: int) -> bool:
+        """Whether ``config`` can grow trees of :attr:`min_leaves` leaves on ``n_rows`` training rows.
+
+        A leaf holds at least ``config[leaf_rows]`` rows, so a configuration tuned on larger data
+        can be all but unable to split on small data (``min_child_samples=86`` on 100 rows fits
+        a constant); it would then be a different model from the one that did well elsewhere.
+        """
+        if self.leaf_rows is None or self.leaf_rows not in config:
+            return True
+        return n_rows >= self.min_leaves * config[self.leaf_rows]
+
     def estimator_params(self, config: Config) -> dict[str, Any]:
         """The keyword arguments for the estimator: the configuration plus the fixed settings."""
         return {**self.fixed, **self.validate(config)}
@@ -200,6 +217,8 @@ LIGHTGBM = SearchSpace(
         "n_estimators": 100,
     },
     max_rounds=1000,
+    leaf_rows="min_child_samples",
+    min_leaves=4,  # num_leaves' lower bound
 )
 
 SPACES: dict[str, SearchSpace] = {LIGHTGBM.family: LIGHTGBM}

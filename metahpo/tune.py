@@ -217,7 +217,9 @@ def tune(
         mf = metafeatures.extract(dataset, random_state=seed)
         kb_metric = metric if metric in METRICS[dataset.task] else None  # the KB ranks by a metric it stores
         if warm_start:
-            recommendation = get_recommender(kb, dataset.task, "auto", kb_metric).recommend(mf, warm_start, dataset.name)
+            train_rows = min(len(train) for train, _ in folds)  # what each trial's models learn from
+            recommendation = get_recommender(kb, dataset.task, "auto", kb_metric).recommend(
+                mf, warm_start, dataset.name, train_rows=train_rows)
         if strategy == "bayes":
             prior_mean = get_recommender(kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
     warm = [early_stopped(c.params) for c in recommendation.configs] if recommendation else []

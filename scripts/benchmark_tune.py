@@ -21,13 +21,15 @@ dataset already has, so a killed benchmark resumes; ``--redo metahpo,metahpo_ens
 those methods' rows and runs them again (say, after a change to metahpo), keeping the rivals'.
 The report goes to ``OUT/tune_benchmark.md`` and the plot to ``OUT/tune_benchmark.png``.
 
-Usage (the second command draws another 40 datasets, none of them or their twins in the first
-sample)::
+Usage (the second and third commands draw other 40 datasets, none of them or their twins in an
+earlier sample)::
 
     python scripts/benchmark_tune.py --kb knowledge_base --pmlb ../shared/datasets/pmlb \\
         --n-datasets 40 --out docs/results
     python scripts/benchmark_tune.py --kb knowledge_base --pmlb ../shared/datasets/pmlb \\
         --n-datasets 40 --seed 1 --exclude-seed 0 --out docs/results/seed1
+    python scripts/benchmark_tune.py --kb knowledge_base --pmlb ../shared/datasets/pmlb \\
+        --n-datasets 40 --seed 2 --exclude-seed 0,1 --out docs/results/seed2
 """
 
 from __future__ import annotations
@@ -315,8 +317,9 @@ def main() -> None:
     parser.add_argument("--n-datasets", type=int, default=40)
     parser.add_argument("--max-rows", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--exclude-seed", type=int, default=None,
-                        help="draw a sample disjoint from the one of this seed (its datasets and their twins)")
+    parser.add_argument("--exclude-seed", default="",
+                        help="draw a sample disjoint from those of these seeds, comma-separated (their datasets "
+                             "and twins; each of those samples drawn disjoint from the ones listed before it)")
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default="docs/results")
     parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)),
@@ -345,9 +348,9 @@ def main() -> None:
     names = kb.datasets["dataset_id"].tolist()
     group_of = groups(names, Path(args.pmlb) / "twins.csv")
     exclude: set[str] = set()
-    if args.exclude_seed is not None:
-        twins_of = groups(names, Path(args.pmlb) / "twins.csv", families=False)
-        exclude = set().union(*(twins_of[d] for d in sample_datasets(kb, args.n_datasets, args.exclude_seed)["dataset_id"]))
+    twins_of = groups(names, Path(args.pmlb) / "twins.csv", families=False)
+    for earlier in (int(s) for s in args.exclude_seed.split(",") if s.strip()):
+        exclude |= set().union(*(twins_of[d] for d in sample_datasets(kb, args.n_datasets, earlier, exclude)["dataset_id"]))
     todo = [(r, [m for m in methods if (r.dataset_id, m) not in done])
             for r in sample_datasets(kb, args.n_datasets, args.seed, exclude).itertuples()]
     todo = [(r, missing) for r, missing in todo if missing]

@@ -26,11 +26,11 @@ from metahpo.spaces import LIGHTGBM, config_id
 NAMES = list(metafeatures.METAFEATURES)
 
 
-def clustered_kb(n_per_cluster=8, seed=0):
+def clustered_kb(n_per_cluster=8, seed=0, min_child_samples=(5, 5, 5)):
     """Two clusters of binary datasets told apart by one meta-feature; config A wins in the
     first, config B in the second, and a third is mediocre everywhere."""
     rng = np.random.default_rng(seed)
-    a, b, c = LIGHTGBM.sample(3, seed)
+    a, b, c = ({**config, "min_child_samples": m} for config, m in zip(LIGHTGBM.sample(3, seed), min_child_samples))
     kb = KnowledgeBase.empty()
     for cluster, winner in ((0, a), (1, b)):
         for i in range(n_per_cluster):
@@ -90,6 +90,27 @@ def test_far_away_dataset_has_low_confidence_and_leans_on_the_global_portfolio()
     assert any("on average" in c.reason for c in r.configs)
 
 
+@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+def test_configurations_that_cannot_grow_trees_on_the_rows_are_left_out(strategy):
+    kb, (a, b, c) = clustered_kb(min_child_samples=(50, 5, 5))
+    rec = Recommender(kb, "binary", strategy)
+    roomy = rec.recommend(_query(0.0), n=3, train_rows=200)
+    assert roomy.configs[0].config_id == config_id(a) and not roomy.notes
+    small = rec.recommend(_query(0.0), n=3, train_rows=199)
+    assert config_id(a) not in [r.config_id for r in small.configs] and len(small) == 2
+    assert any("1 of 3 configurations were left out" in note and "199 training rows" in note for note in small.notes)
+    query = _query(0.0)
+    query["n_rows"] = 100.0  # without train_rows, the dataset's rows count
+    by_n_rows = rec.recommend(query, n=3)
+    assert config_id(a) not in [r.config_id for r in by_n_rows.configs]
+
+
+def test_when_no_configuration_fits_the_rows_all_stay():
+    kb, (a, _, _) = clustered_kb(min_child_samples=(50, 50, 50))
+    rec = Recommender(kb, "binary", "portfolio").recommend(_query(0.0), n=3, train_rows=10)
+    assert rec.configs[0].config_id == config_id(a) and len(rec) == 3 and not rec.notes
+
+
 def test_meta_feature_weights_are_learned():
     kb, _ = clustered_kb()
     space = MetaFeatureSpace().fit(kb.metafeatures("binary"), kb.normalized(task="binary"))
@@ -107,7 +128,9 @@ def test_nan_meta_features_are_imputed():
 def test_recommender_is_reused_until_the_kb_changes():
     kb, _ = clustered_kb()
     first = get_recommender(kb, "binary", "portfolio")
+    surrogate = get_recommender(kb, "binary", "surrogate")  # tune asks for both: neither evicts the other
     assert get_recommender(kb, "binary", "portfolio") is first
+    assert get_recommender(kb, "binary", "surrogate") is surrogate
     kb.add_dataset("new", name="new", task="binary", n_rows=1, n_features=1, metafeatures={})
     assert get_recommender(kb, "binary", "portfolio") is not first
 

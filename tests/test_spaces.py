@@ -59,6 +59,15 @@ def test_estimator_params_add_fixed_settings():
         LIGHTGBM.estimator_params(_config(num_leaves=1))
 
 
+def test_a_configuration_fits_rows_enough_for_the_smallest_tree():
+    assert LIGHTGBM.min_leaves == PARAMS["num_leaves"].low
+    assert LIGHTGBM.fits(_config(min_child_samples=25), 100)
+    assert not LIGHTGBM.fits(_config(min_child_samples=26), 100)
+    assert LIGHTGBM.fits(_config(min_child_samples=86), 344) and not LIGHTGBM.fits(_config(min_child_samples=86), 343)
+    no_leaf_rows = SearchSpace("toy", "toy-1", (Param("x", 0.0, 1.0),), fixed={}, default={"x": 0.5})
+    assert no_leaf_rows.fits({"x": 0.5}, 1)
+
+
 # --------------------------------------------------------------------------- encode / decode
 
 

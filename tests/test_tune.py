@@ -37,6 +37,17 @@ def test_warm_start_then_bayes_returns_a_ready_model(tiny_kb, wine):
     assert {"number", "source", "score", "status", "fit_time", "learning_rate"} <= set(trials.columns)
 
 
+def test_warm_start_fits_the_rows_each_trial_trains_on(tiny_kb, monkeypatch):
+    from metahpo.recommend import Recommender
+
+    asked = []
+    recommend = Recommender.recommend
+    monkeypatch.setattr(Recommender, "recommend", lambda self, *a, **kw: asked.append(kw) or recommend(self, *a, **kw))
+    ds = load("sklearn:breast_cancer").subsample(90)
+    tune(ds, n_trials=1, warm_start=1, strategy="random", cv=3, knowledge_base=tiny_kb)
+    assert asked == [{"train_rows": 60}]
+
+
 def test_cold_start_needs_no_knowledge_base(wine):
     result = tune(wine, n_trials=3, strategy=None, cv=3, knowledge_base="/nonexistent", random_state=1)
     assert result.recommendation is None
