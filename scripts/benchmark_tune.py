@@ -19,7 +19,8 @@ trials, and its wall time runs from the search's start to the end of trial N. Re
 ``OUT/tune_runs.csv`` (one row per dataset, method and budget) and a re-run skips the methods a
 dataset already has, so a killed benchmark resumes; ``--redo metahpo,metahpo_ensemble`` drops
 those methods' rows and runs them again (say, after a change to metahpo), keeping the rivals'.
-The report goes to ``OUT/tune_benchmark.md`` and the plot to ``OUT/tune_benchmark.png``.
+The report goes to ``OUT/tune_benchmark.md`` and the plot to ``OUT/tune_benchmark.png``;
+``--pooled DIR,DIR,...`` runs nothing and reports the samples of those folders as one.
 
 Usage (the second and third commands draw other 40 datasets, none of them or their twins in an
 earlier sample)::
@@ -30,6 +31,8 @@ earlier sample)::
         --n-datasets 40 --seed 1 --exclude-seed 0 --out docs/results/seed1
     python scripts/benchmark_tune.py --kb knowledge_base --pmlb ../shared/datasets/pmlb \\
         --n-datasets 40 --seed 2 --exclude-seed 0,1 --out docs/results/seed2
+    python scripts/benchmark_tune.py --pooled docs/results,docs/results/seed1,docs/results/seed2 \\
+        --out docs/results/pooled
 """
 
 from __future__ import annotations
@@ -232,6 +235,14 @@ def wtl_text(diff: pd.Series, tol: float) -> str:
     return f"{(diff > tol).sum()} / {(diff.abs() <= tol).sum()} / {(diff < -tol).sum()}"
 
 
+def mean_with_interval(values: pd.Series, n_resamples: int = 10_000, seed: int = 0) -> str:
+    """The mean over datasets with its 95 % percentile bootstrap interval (datasets resampled)."""
+    x = values.dropna().to_numpy()
+    means = np.random.default_rng(seed).choice(x, (n_resamples, len(x))).mean(axis=1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    return f"{x.mean():+.3f} (95% bootstrap interval {lo:+.3f} to {hi:+.3f})"
+
+
 def summarize(runs: pd.DataFrame) -> str:
     """The markdown report: every entry's normalized score, rank, wall time and W/T/L against
     metahpo@10; metahpo's overhead; the ensemble against the single best of the same search."""
@@ -250,6 +261,9 @@ def summarize(runs: pd.DataFrame) -> str:
     if {"metahpo@10", "optuna_tpe@50"} <= set(times):
         ratio = (times["metahpo@10"] / times["optuna_tpe@50"]).median()
         lines.append(f"- Wall time, metahpo@10 / Optuna TPE@50, median ratio over datasets: {ratio:.2f}.")
+        lines.append(f"- metahpo@10 minus Optuna TPE@50, per dataset: normalized test score "
+                     f"{mean_with_interval(norm['metahpo@10'] - norm['optuna_tpe@50'])}; rank "
+                     f"{mean_with_interval(ranks['metahpo@10'] - ranks['optuna_tpe@50'])} (negative: metahpo ranks better).")
     overhead = runs[runs["method"] == "metahpo_overhead"]
     lines += [] if overhead.empty else [f"- metahpo's own overhead: setup (meta-features and recommendations) median "
               f"{overhead['setup_s'].median() * 1000:.0f} ms per search; between trials (sampler and bookkeeping) "
@@ -263,7 +277,7 @@ def summarize(runs: pd.DataFrame) -> str:
         lines.append(f"- Ensemble (greedy selection over the best 5 of 10 trials) against the single best of the same "
                      f"search, on test data: at least as good on {(diff >= -tol).mean():.0%} of {len(ens)} datasets "
                      f"(W / T / L {wtl_text(diff, tol)}), "
-                     f"mean normalized gain {gain.mean():+.3f}; median {ens['n_members'].median():.0f} distinct "
+                     f"mean normalized gain {mean_with_interval(gain)}; median {ens['n_members'].median():.0f} distinct "
                      f"members; it costs {(ens['fit_s'] / ens['single_fit_s']).median():.1f}x the fit time and "
                      f"{(ens['predict_s'] / ens['single_predict_s']).median():.1f}x the predict time "
                      "(medians of ratios).")
@@ -327,7 +341,12 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join(METHODS), help="methods to run (default: all)")
     parser.add_argument("--redo", default="",
                         help="methods whose recorded rows are dropped and run again, e.g. after changing metahpo")
+    parser.add_argument("--pooled", default="",
+                        help="run nothing: report the samples in these output folders (comma-separated) as one, in OUT")
     args = parser.parse_args()
+    if args.pooled:
+        report(pd.concat([pd.read_csv(Path(d) / "tune_runs.csv") for d in args.pooled.split(",")]), Path(args.out))
+        return
     budgets = tuple(sorted(int(b) for b in args.budgets.split(",")))
     from joblib import Parallel, delayed
 
@@ -360,7 +379,12 @@ def main() -> None:
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
         pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(path, mode="a", header=not path.exists(), index=False)
         print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id']}", file=sys.stderr, flush=True)
-    runs = pd.read_csv(path)
+    report(pd.read_csv(path), out)
+
+
+def report(runs: pd.DataFrame, out: Path) -> None:
+    """Write ``tune_benchmark.md`` and ``tune_benchmark.png`` to ``out`` and print the report."""
+    out.mkdir(parents=True, exist_ok=True)
     text = summarize(runs)
     (out / "tune_benchmark.md").write_text(text + "\n")
     plot(runs, out / "tune_benchmark.png")
