@@ -424,9 +424,9 @@ class Recommender:
         fitting = [cid for cid in self.pool if space.fits(self.params[cid], int(rows))]
         if not fitting or len(fitting) == len(self.pool):
             return self.pool
-        notes.append(f"{len(self.pool) - len(fitting)} of {len(self.pool)} configurations were left out: "
-                     f"their {space.leaf_rows} allows trees of fewer than {space.min_leaves} leaves "
-                     f"on {int(rows)} training rows.")
+        notes.append(f"{len(self.pool) - len(fitting)} of {len(self.pool)} configurations were left out: with "
+                     f"their {space.leaf_rows}, trees on {int(rows)} training rows could not reach "
+                     f"{space.min_leaves} leaves.")
         return fitting
 
     def _config(self, cid: str, reason: str, by_distance: pd.DataFrame, iterations: pd.DataFrame,
