@@ -28,7 +28,8 @@ NAMES = list(metafeatures.METAFEATURES)
 
 def clustered_kb(n_per_cluster=8, seed=0, min_child_samples=(5, 5, 5)):
     """Two clusters of binary datasets told apart by one meta-feature; config A wins in the
-    first, config B in the second, and a third is mediocre everywhere."""
+    first, config B in the second, and a third is mediocre everywhere (their min_child_samples
+    as given)."""
     rng = np.random.default_rng(seed)
     a, b, c = ({**config, "min_child_samples": m} for config, m in zip(LIGHTGBM.sample(3, seed), min_child_samples))
     kb = KnowledgeBase.empty()
@@ -92,7 +93,7 @@ def test_far_away_dataset_has_low_confidence_and_leans_on_the_global_portfolio()
 
 @pytest.mark.parametrize("strategy", sorted(STRATEGIES))
 def test_configurations_that_cannot_grow_trees_on_the_rows_are_left_out(strategy):
-    kb, (a, b, c) = clustered_kb(min_child_samples=(50, 5, 5))
+    kb, (a, _, _) = clustered_kb(min_child_samples=(50, 5, 5))
     rec = Recommender(kb, "binary", strategy)
     roomy = rec.recommend(_query(0.0), n=3, train_rows=200)
     assert roomy.configs[0].config_id == config_id(a) and not roomy.notes
