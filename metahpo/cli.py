@@ -76,7 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--kb", help="knowledge-base folder (default: the shipped one)")
     p.add_argument("--record-to", help="append every trial to this knowledge-base folder")
-    p.add_argument("--out", help="write the result (best parameters, score, every trial) to this JSON file")
+    p.add_argument("--prior", help="results you already have for this dataset: a table (CSV, Parquet) with a "
+                                   "column per parameter and a score column; they count as trials, not re-run")
+    p.add_argument("--ensemble", type=int, metavar="K",
+                   help="combine the best K trials into a voting / averaging ensemble")
+    p.add_argument("--out", help="write the result (best parameters, score, ensemble, every trial) to this JSON file")
     p.add_argument("--n-jobs", type=int, default=1, help="trials evaluated in parallel (default 1)")
     p.set_defaults(handler=_cmd_tune)
 
@@ -213,6 +217,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 def _cmd_tune(args: argparse.Namespace) -> int:
     import time
 
+    from metahpo.datasets import read_table
     from metahpo.tune import tune
 
     start = time.monotonic()
@@ -223,15 +228,20 @@ def _cmd_tune(args: argparse.Namespace) -> int:
               f"{time.monotonic() - start:.0f} s elapsed", end="", file=sys.stderr, flush=True)
 
     strategy = None if args.strategy.lower() == "none" else args.strategy
+    prior = read_table(Path(args.prior))[0] if args.prior else None
     result = tune(_load_data(args), n_trials=args.n_trials, timeout=args.timeout, strategy=strategy,
                   warm_start=args.warm_start if strategy else 0, cv=args.cv, metric=args.metric,
-                  n_jobs=args.n_jobs, random_state=args.seed, knowledge_base=args.kb,
-                  record_to=args.record_to, callbacks=[progress])
+                  n_jobs=args.n_jobs, random_state=args.seed, ensemble=args.ensemble, knowledge_base=args.kb,
+                  record_to=args.record_to, callbacks=[progress], prior=prior)
     print(file=sys.stderr)
     if args.out:
         _write_json(args.out, result.to_dict())
     print(f"best {result.metric}: {result.best_score:.5f} after {len(result.study.trials)} trials "
           f"in {result.elapsed:.1f} s")
+    if result.ensemble is not None:
+        spec = result.ensemble
+        print(f"ensemble of {len(spec.members)} ({spec.method}): out-of-fold {spec.metric} {spec.oof_score:.5f} "
+              f"against {spec.single_best_oof_score:.5f} for the best trial alone")
     _print_json(result.best_params)
     return 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -129,10 +129,11 @@ class TuneResult:
         return ax
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary."""
+        """A JSON-ready summary; ``ensemble`` is None unless one was asked for."""
         trials = self.trials.replace({np.nan: None})
         return {"dataset": self.dataset.name, "task": self.dataset.task, "metric": self.metric,
                 "best_score": self.best_score, "best_params": self.best_params, "elapsed": self.elapsed,
+                "ensemble": None if self.ensemble is None else asdict(self.ensemble),
                 "trials": trials.drop(columns=["started", "finished"], errors="ignore").to_dict("records")}
 
 

@@ -128,6 +128,27 @@ def test_cli_tune_writes_the_result(tiny_kb, tmp_path, capsys):
     result = json.loads(out.read_text())
     assert len(result["trials"]) == 3 and result["task"] == "multiclass"
     LIGHTGBM.validate(result["best_params"])
+    assert result["ensemble"] is None
+
+
+def test_cli_tune_takes_prior_results_and_builds_an_ensemble(tiny_kb, tmp_path, capsys):
+    tiny_kb.save(tmp_path / "kb")
+    prior = pd.DataFrame(LIGHTGBM.sample(2, random_state=1)).assign(score=[-0.5, -0.4])
+    prior.to_csv(tmp_path / "prior.csv", index=False)
+    out = tmp_path / "result.json"
+    code = main(["tune", "sklearn:iris", "--kb", str(tmp_path / "kb"), "--n-trials", "3", "--cv", "2",
+                 "--prior", str(tmp_path / "prior.csv"), "--ensemble", "3", "--out", str(out)])
+    assert code == 0
+    assert "ensemble of" in capsys.readouterr().out
+    result = json.loads(out.read_text())
+    assert [t["source"] for t in result["trials"]][:2] == ["prior", "prior"] and len(result["trials"]) == 5
+    spec = result["ensemble"]
+    assert 1 <= len(spec["members"]) <= 3 and sum(spec["weights"]) == pytest.approx(1.0)
+
+
+def test_cli_tune_names_a_missing_prior_file(tiny_kb, tmp_path, capsys):
+    code = main(["tune", "sklearn:iris", "--n-trials", "1", "--prior", str(tmp_path / "nowhere.csv")])
+    assert code == 2 and "nowhere.csv" in capsys.readouterr().err
 
 
 def test_optuna_warm_start_enqueues_recommendations(tiny_kb, wine):
