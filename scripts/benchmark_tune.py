@@ -219,6 +219,12 @@ def sample_datasets(kb: KnowledgeBase, n: int, seed: int, exclude: Collection[st
     return pd.concat(picks)
 
 
+def expected_cost(dataset, max_rows: int) -> float:
+    """A dataset's relative training cost: rows (capped) times features times trees per round."""
+    trees_per_round = dataset.mf_n_classes if dataset.mf_n_classes > 2 else 1
+    return min(dataset.n_rows, max_rows) * dataset.n_features * trees_per_round
+
+
 def score_tables(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per dataset (rows) and method@budget (columns): test score, normalized test score
     (0 = worst entry on the dataset, 1 = best), rank (1 = best) and wall time."""
@@ -372,7 +378,8 @@ def main() -> None:
         exclude |= set().union(*(twins_of[d] for d in sample_datasets(kb, args.n_datasets, earlier, exclude)["dataset_id"]))
     todo = [(r, [m for m in methods if (r.dataset_id, m) not in done])
             for r in sample_datasets(kb, args.n_datasets, args.seed, exclude).itertuples()]
-    todo = [(r, missing) for r, missing in todo if missing]
+    # longest first, so that the slowest dataset does not start last and run alone
+    todo = sorted(((r, missing) for r, missing in todo if missing), key=lambda job: -expected_cost(job[0], args.max_rows))
     jobs = (delayed(run_dataset)(Source(r.dataset_id, r.source), kb, group_of[r.dataset_id], args.max_rows,
                                  args.seed + zlib.crc32(r.dataset_id.encode()) % 10_000, budgets, missing)
             for r, missing in todo)
