@@ -18,7 +18,6 @@ error, and the batch goes on.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import functools
 import html
@@ -399,49 +398,3 @@ def _tuning_figure(tuned: list[dict[str, Any]]) -> Any:
         ax.legend(fontsize="small")
     fig.tight_layout()
     return fig
-
-
-# ---------------------------------------------------------------------- command line
-
-
-def add_batch_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add the ``batch`` command to the ``metahpo`` command line's subparsers.
-
-    Returns
-    -------
-    argparse.ArgumentParser
-        The ``batch`` subparser, its handler set.
-    """
-    from metahpo.cli import _add_parallel_args
-
-    p = subparsers.add_parser("batch", help="recommend (and optionally tune) configurations for many datasets")
-    p.add_argument("inputs", nargs="+",
-                   help="PMLB folders, folders of data files, data files, lists of files (.txt), openml:ID")
-    p.add_argument("--out", required=True, help="output folder (resumed if it exists)")
-    p.add_argument("--target", help="target column of data files (default: target)")
-    p.add_argument("-n", type=int, default=10, help="configurations recommended per dataset (default 10)")
-    p.add_argument("--tune", type=int, default=0, metavar="N", help="tune each dataset for N trials (default 0: no)")
-    p.add_argument("--ensemble", type=int, metavar="K", help="with --tune: an ensemble over the best K trials")
-    _add_parallel_args(p)
-    p.add_argument("--kb", help="knowledge-base folder (default: the shipped one)")
-    p.add_argument("--strategy", default="auto", help="auto, nearest, portfolio or surrogate (default auto)")
-    p.add_argument("--cv", type=int, default=5, help="cross-validation folds of the tuning (default 5)")
-    p.add_argument("--max-rows", type=int, help="row cap per dataset (default: every row)")
-    p.set_defaults(handler=_cmd_batch)
-    return p
-
-
-def _cmd_batch(args: argparse.Namespace) -> int:
-    from metahpo.cli import parallel_backend
-
-    with parallel_backend(args.scheduler):
-        table = run_batch(args.inputs, args.out, target=args.target, n=args.n, tune_trials=args.tune,
-                          ensemble=args.ensemble, n_jobs=args.n_jobs, knowledge_base=args.kb,
-                          strategy=args.strategy, cv=args.cv, max_rows=args.max_rows)
-    out = Path(args.out)
-    ok = int((table["status"] == "ok").sum())
-    print(f"{len(table)} datasets: {ok} ok, {len(table) - ok} failed (errors in the results)")
-    for name in (CSV, JSON, RECORDS, REPORT):
-        print(out / name)
-    print(f"{out / PARAMS}/ ({ok} parameter files)")
-    return 0

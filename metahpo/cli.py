@@ -14,12 +14,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from metahpo import __version__
 from metahpo.exceptions import MetahpoError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -120,9 +121,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="knowledge-base folder to append to (created if absent)")
     p.set_defaults(handler=_cmd_kb_ingest)
 
-    from metahpo.batch import add_batch_command
-
-    add_batch_command(sub)
+    p = sub.add_parser("batch", help="recommend (and optionally tune) configurations for many datasets")
+    p.add_argument("inputs", nargs="+",
+                   help="PMLB folders, folders of data files, data files, lists of files (.txt), openml:ID")
+    p.add_argument("--out", required=True, help="output folder (resumed if it exists)")
+    p.add_argument("--target", help="target column of data files (default: target)")
+    p.add_argument("-n", type=int, default=10, help="configurations recommended per dataset (default 10)")
+    p.add_argument("--tune", type=int, default=0, metavar="N", help="tune each dataset for N trials (default 0: no)")
+    p.add_argument("--ensemble", type=int, metavar="K", help="with --tune: an ensemble over the best K trials")
+    _add_parallel_args(p)
+    p.add_argument("--kb", help="knowledge-base folder (default: the shipped one)")
+    p.add_argument("--strategy", default="auto", help="auto, nearest, portfolio or surrogate (default auto)")
+    p.add_argument("--cv", type=int, default=5, help="cross-validation folds of the tuning (default 5)")
+    p.add_argument("--max-rows", type=int, help="row cap per dataset (default: every row)")
+    p.set_defaults(handler=_cmd_batch)
     return parser
 
 
@@ -167,6 +179,8 @@ def _load_data(args: argparse.Namespace):
 
 
 def _print_frame(frame: pd.DataFrame) -> None:
+    import pandas as pd
+
     with pd.option_context("display.max_rows", None, "display.width", 120, "display.max_colwidth", 60):
         print(frame.to_string())
 
@@ -182,6 +196,8 @@ def _json_default(value: Any) -> Any:
 
 
 def _cmd_metafeatures(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from metahpo import metafeatures
 
     dataset = _load_data(args)
@@ -252,6 +268,22 @@ def _write_json(path: str, obj: Any) -> None:
             json.dump(obj, fh, indent=2, default=_json_default)
     except OSError as exc:
         raise MetahpoError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from metahpo import batch
+
+    with parallel_backend(args.scheduler):
+        table = batch.run_batch(args.inputs, args.out, target=args.target, n=args.n, tune_trials=args.tune,
+                                ensemble=args.ensemble, n_jobs=args.n_jobs, knowledge_base=args.kb,
+                                strategy=args.strategy, cv=args.cv, max_rows=args.max_rows)
+    out = Path(args.out)
+    ok = int((table["status"] == "ok").sum())
+    print(f"{len(table)} datasets: {ok} ok, {len(table) - ok} failed (errors in the results)")
+    for name in (batch.CSV, batch.JSON, batch.RECORDS, batch.REPORT):
+        print(out / name)
+    print(f"{out / batch.PARAMS}/ ({ok} parameter files)")
+    return 0
 
 
 def _cmd_kb_build(args: argparse.Namespace) -> int:

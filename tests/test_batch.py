@@ -1,6 +1,5 @@
 """metahpo batch: one row per dataset, failures recorded, resume, torn lines, tuning, lists, Dask, CLI."""
 
-import argparse
 import base64
 import json
 import re
@@ -13,7 +12,7 @@ import pytest
 
 from metahpo import cli
 from metahpo import knowledge_base as kbm
-from metahpo.batch import add_batch_command, run_batch
+from metahpo.batch import run_batch
 from metahpo.datasets import load
 from metahpo.exceptions import ConfigError
 
@@ -157,14 +156,6 @@ def test_a_dask_cluster_gives_the_same_rows(first_run, data_dir, tiny_kb, tmp_pa
     pd.testing.assert_frame_equal(table[same], first_run[1][same])
 
 
-def _main(monkeypatch, argv):
-    """``metahpo.cli.main`` with a command line that has the batch command."""
-    parser = argparse.ArgumentParser(prog="metahpo")
-    add_batch_command(parser.add_subparsers())
-    monkeypatch.setattr(cli, "_parser", lambda: parser)
-    return cli.main(argv)
-
-
 def test_command_line_with_a_list_of_files(data_dir, tiny_kb, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(kbm, "load_shipped", lambda: tiny_kb)  # the default knowledge base
     labelled = tmp_path / "labelled.csv"
@@ -172,7 +163,7 @@ def test_command_line_with_a_list_of_files(data_dir, tiny_kb, tmp_path, monkeypa
     listing = tmp_path / "datasets.txt"
     listing.write_text(f"# datasets\n{data_dir / 'iris.csv'}\n{labelled},label\n")
     out = tmp_path / "out"
-    assert _main(monkeypatch, ["batch", str(listing), "--out", str(out), "-n", "2", "--max-rows", "100"]) == 0
+    assert cli.main(["batch", str(listing), "--out", str(out), "-n", "2", "--max-rows", "100"]) == 0
     printed = capsys.readouterr().out
     assert "2 datasets: 2 ok, 0 failed" in printed
     assert str(out / "results.csv") in printed and str(out / "report.html") in printed
@@ -188,6 +179,6 @@ def test_command_line_with_a_list_of_files(data_dir, tiny_kb, tmp_path, monkeypa
 def test_command_line_without_any_dataset_exits_2(make_input, message, tmp_path, monkeypatch, capsys):
     (tmp_path / "empty").mkdir()
     argv = ["batch", str(make_input(tmp_path / "empty")), "--out", str(tmp_path / "out")]
-    assert _main(monkeypatch, argv) == 2
+    assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("metahpo: error:") and message in err and "\n" not in err
