@@ -14,13 +14,12 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from metahpo import __version__
 from metahpo.exceptions import MetahpoError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -179,8 +178,6 @@ def _load_data(args: argparse.Namespace):
 
 
 def _print_frame(frame: pd.DataFrame) -> None:
-    import pandas as pd
-
     with pd.option_context("display.max_rows", None, "display.width", 120, "display.max_colwidth", 60):
         print(frame.to_string())
 
@@ -196,8 +193,6 @@ def _json_default(value: Any) -> Any:
 
 
 def _cmd_metafeatures(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from metahpo import metafeatures
 
     dataset = _load_data(args)
