@@ -176,7 +176,7 @@ def test_command_line_with_a_list_of_files(data_dir, tiny_kb, tmp_path, monkeypa
     (lambda tmp: tmp / "missing.csv", "no such dataset"),
     (lambda tmp: tmp, "no dataset found"),
 ])
-def test_command_line_without_any_dataset_exits_2(make_input, message, tmp_path, monkeypatch, capsys):
+def test_command_line_without_any_dataset_exits_2(make_input, message, tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     argv = ["batch", str(make_input(tmp_path / "empty")), "--out", str(tmp_path / "out")]
     assert cli.main(argv) == 2
