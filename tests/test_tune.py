@@ -146,7 +146,7 @@ def test_cli_tune_takes_prior_results_and_builds_an_ensemble(tiny_kb, tmp_path, 
     assert 1 <= len(spec["members"]) <= 3 and sum(spec["weights"]) == pytest.approx(1.0)
 
 
-def test_cli_tune_names_a_missing_prior_file(tiny_kb, tmp_path, capsys):
+def test_cli_tune_names_a_missing_prior_file(tmp_path, capsys):
     code = main(["tune", "sklearn:iris", "--n-trials", "1", "--prior", str(tmp_path / "nowhere.csv")])
     assert code == 2 and "nowhere.csv" in capsys.readouterr().err
 
