@@ -27,7 +27,7 @@ import numpy as np
 from metahpo.evaluation import METRICS, make_estimator, score_predictions
 from metahpo.exceptions import ConfigError
 from metahpo.search import Trial
-from metahpo.spaces import Config, early_stopped
+from metahpo.spaces import LIGHTGBM, Config, SearchSpace, early_stopped
 
 GREEDY_ROUNDS = 25
 """Additions made by greedy selection (with replacement)."""
@@ -61,7 +61,7 @@ class EnsembleSpec:
 
 
 def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = None, *,
-           method: str = "greedy", metric: str | None = None) -> EnsembleSpec:
+           method: str = "greedy", metric: str | None = None, random_state: int = 0) -> EnsembleSpec:
     """Choose members and weights from the ok trials of a search.
 
     Parameters
@@ -78,6 +78,8 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
     method : {"greedy", "vote"}
     metric : str, optional
         One of the task's :data:`~metahpo.evaluation.METRICS`; default: the task's first.
+    random_state : int
+        The seed the members are refitted with (part of their parameters).
     """
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ConfigError(f"the ensemble size must be a positive integer, got {k!r}")
@@ -87,7 +89,7 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
         raise ConfigError("no successful trial to build an ensemble from")
     if method == "vote":
         top = ok[:k]
-        return EnsembleSpec([final_params(t) for t in top], [1.0 / len(top)] * len(top), "vote",
+        return EnsembleSpec([final_params(t, random_state) for t in top], [1.0 / len(top)] * len(top), "vote",
                             float("nan"), float("nan"), metric)
     if method != "greedy":
         raise ConfigError(f"unknown ensemble method {method!r}; choose greedy or vote")
@@ -118,7 +120,7 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
     blended = score(sum(w * preds[i] for i, w in zip(used, weights)), metric)
     if blended < best_alone:  # the metric disagrees with log loss: keep the best trial alone
         used, weights, blended = np.array([0]), np.ones(1), best_alone
-    return EnsembleSpec([final_params(candidates[i]) for i in used], weights.tolist(), "greedy",
+    return EnsembleSpec([final_params(candidates[i], random_state) for i in used], weights.tolist(), "greedy",
                         float(blended), float(best_alone), metric)
 
 
@@ -133,7 +135,8 @@ def build(spec: EnsembleSpec, task: str, *, random_state: int = 0, n_jobs: int =
     return VotingClassifier(estimators, voting="soft", weights=spec.weights)
 
 
-def final_params(trial: Trial) -> Config:
-    """A trial's configuration as LightGBM parameters for a refit: the rounds early stopping chose."""
+def final_params(trial: Trial, random_state: int = 0, space: SearchSpace = LIGHTGBM) -> dict[str, Any]:
+    """A trial's configuration as the estimator's keyword arguments for a refit, with the rounds
+    early stopping chose (see :meth:`SearchSpace.estimator_params <metahpo.spaces.SearchSpace.estimator_params>`)."""
     rounds = trial.best_iteration or int(trial.config.get("n_estimators", 100))
-    return {**early_stopped(trial.config), "n_estimators": int(rounds)}
+    return space.estimator_params(early_stopped(trial.config), n_estimators=rounds, random_state=random_state)

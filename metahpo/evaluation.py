@@ -121,17 +121,17 @@ def make_estimator(
     random_state: int = 0,
     n_jobs: int = 1,
 ) -> Any:
-    """An unfitted LightGBM estimator for ``config``.
+    """An unfitted LightGBM estimator for ``config`` (a configuration, or the keyword arguments
+    metahpo hands out, see :meth:`SearchSpace.estimator_params <metahpo.spaces.SearchSpace.estimator_params>`).
 
     ``n_estimators`` overrides the configuration's own number of rounds; without either, the
     space's cap applies (and early stopping is expected to cut it).
     """
     import lightgbm as lgb
 
-    params = space.estimator_params(config)
-    params["n_estimators"] = int(n_estimators or params.get("n_estimators") or space.max_rounds)
+    params = space.estimator_params(config, n_estimators=n_estimators, random_state=random_state)
     cls = lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier
-    return cls(**params, random_state=random_state, n_jobs=n_jobs)
+    return cls(**params, n_jobs=n_jobs)
 
 
 def evaluate(
@@ -173,7 +173,7 @@ def evaluate(
         Never raises for a configuration that fails to train; the failure is recorded.
     """
     metric = check_metric(metric, dataset.task)
-    space.validate(config)
+    config = space.config_of(config)
 
     def fit_fold(train: np.ndarray, valid: np.ndarray, y: np.ndarray, start: float) -> Any:
         model = make_estimator(config, dataset.task, space=space, random_state=random_state, n_jobs=n_jobs)

@@ -57,7 +57,9 @@ class RecommendedConfig:
     Attributes
     ----------
     params : dict
-        LightGBM keyword arguments, usable as is (``n_estimators`` included).
+        LightGBM keyword arguments, usable as is: the configuration, its rounds, the fixed
+        settings and the seed, so ``lightgbm.LGBMClassifier(**params)`` is the model the
+        knowledge base scored.
     config_id : str
         The configuration's id in the knowledge base.
     expected_score : float
@@ -374,8 +376,7 @@ class Recommender:
         self.typical_nn = np.sort(nn.min(axis=1)) if len(self.ids) > 1 else np.array([1.0])
         self.global_rank = self.scores[self.pool].mean().sort_values(ascending=False)
         self.strategy.fit(self)
-        self.params: dict[str, Config] = {cid: json.loads(params) for cid, params
-                                          in zip(kb.configurations["config_id"], kb.configurations["params"])}
+        self.params: dict[str, Config] = _checked_params(kb)
         runs = kb.runs[kb.runs["status"] == "ok"]
         self.iterations = runs.pivot_table(index="dataset_id", columns="config_id", values="best_iteration")
 
@@ -434,8 +435,7 @@ class Recommender:
         """The configuration with its expected score: the similarity-weighted mean of its normalized
         scores on the nearest datasets that ran it (rows of ``by_distance``, nearest first, with
         ``weights``); without its own ``n_estimators``, the median rounds early stopping chose there."""
-        stored = self.params[cid]
-        params = {**{n: stored[n] for n in get_space(self.kb.family).names if n in stored}, **stored}
+        params = dict(self.params[cid])
         column = by_distance[cid].to_numpy() if cid in by_distance else np.full(len(by_distance), np.nan)
         near = np.flatnonzero(~np.isnan(column))[:10]
         w = weights[near]
@@ -444,7 +444,23 @@ class Recommender:
             its = iterations[cid].to_numpy()[near] if cid in iterations else np.array([])
             its = its[~np.isnan(its)]
             params["n_estimators"] = int(max(10, np.median(its))) if len(its) else 100
-        return RecommendedConfig(params, cid, expected, by_distance.index[near].tolist(), reason)
+        return RecommendedConfig(get_space(self.kb.family).estimator_params(params), cid, expected,
+                                 by_distance.index[near].tolist(), reason)
+
+
+def _checked_params(kb: KnowledgeBase) -> dict[str, Config]:
+    """Every configuration of the knowledge base, validated against its family's space: only the
+    family's declared parameters may leave a knowledge base (one from elsewhere could otherwise
+    hand LightGBM, say, ``machines`` to connect to)."""
+    space = get_space(kb.family)
+    out = {}
+    for cid, text in zip(kb.configurations["config_id"], kb.configurations["params"]):
+        try:
+            out[cid] = space.config_of(json.loads(text))
+        except (ConfigError, ValueError, TypeError) as exc:
+            where = f" in {kb.path}" if getattr(kb, "path", None) else ""
+            raise KnowledgeBaseError(f"configuration {cid}{where} is not a valid {space.family} configuration: {exc}") from None
+    return out
 
 
 def check_strategy(strategy: str | BaseStrategy) -> BaseStrategy:

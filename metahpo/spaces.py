@@ -175,9 +175,33 @@ class SearchSpace:
             return True
         return n_rows >= self.min_leaves * config[self.leaf_rows]
 
-    def estimator_params(self, config: Config) -> dict[str, Any]:
-        """The keyword arguments for the estimator: the configuration plus the fixed settings."""
-        return {**self.fixed, **self.validate(config)}
+    def estimator_params(self, config: Config, *, n_estimators: int | None = None,
+                         random_state: int = 0) -> dict[str, Any]:
+        """The estimator's keyword arguments that rebuild the model metahpo evaluated: the
+        configuration, the fixed settings, the rounds and the seed.
+
+        This is what metahpo hands out (``Recommendation``, ``TuneResult.best_params``, the
+        command line's JSON, batch's ``params/*.json``, the Optuna warm start), so that
+        ``lightgbm.LGBMClassifier(**params)`` is exactly the model metahpo scored. ``config`` may
+        be such keyword arguments already (see :meth:`config_of`). ``n_estimators`` overrides
+        the configuration's rounds; without either, the space's cap applies.
+        """
+        config = self.config_of(config)
+        rounds = n_estimators or config.get("n_estimators") or self.max_rounds
+        return {**self.fixed, **config, "n_estimators": int(rounds), "random_state": int(random_state)}
+
+    def config_of(self, params: dict[str, Any]) -> Config:
+        """The configuration inside estimator keyword arguments: the fixed settings and the seed
+        dropped, the rest validated (:meth:`validate`). A fixed setting with another value is an
+        error, since the model would not be the one the knowledge base knows."""
+        if not isinstance(params, dict):
+            raise ConfigError(f"a configuration must be a dict, got {type(params).__name__}")
+        for key, value in self.fixed.items():
+            if key in params and params[key] != value:
+                raise ConfigError(f"{key} is fixed at {value!r} in the {self.family} space, got {params[key]!r}")
+        config = self.validate({k: v for k, v in params.items() if k not in self.fixed and k != "random_state"})
+        integer = {p.name for p in self.params if p.integer} | {"n_estimators"}
+        return {k: int(v) if k in integer else v for k, v in config.items()}  # 31.0 from a table is 31
 
 
 def early_stopped(config: Config) -> Config:

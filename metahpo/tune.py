@@ -45,7 +45,9 @@ class TuneResult:
     Attributes
     ----------
     best_params : dict
-        LightGBM parameters of the best configuration, ``n_estimators`` included.
+        LightGBM keyword arguments of the best configuration (its rounds, the fixed settings
+        and the seed included): ``lightgbm.LGBMClassifier(**best_params)`` fitted on the same data
+        is ``model``.
     best_score : float
         Its mean cross-validated score (``metric``, greater is better).
     metric : str
@@ -223,7 +225,7 @@ def tune(
                 mf, warm_start, dataset.name, train_rows=train_rows)
         if strategy == "bayes":
             prior_mean = get_recommender(kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
-    warm = [early_stopped(c.params) for c in recommendation.configs] if recommendation else []
+    warm = [early_stopped(LIGHTGBM.config_of(c.params)) for c in recommendation.configs] if recommendation else []
     sampler = make_sampler(strategy, space=LIGHTGBM, warm_start_configs=warm, random_state=seed, prior_mean=prior_mean)
     study = Study(LIGHTGBM)
     if prior is not None:
@@ -245,12 +247,13 @@ def tune(
     if best is None:
         errors = "; ".join(sorted({t.error for t in study.trials if t.error}))[:300]
         raise ConfigError(f"every trial failed ({len(study.trials)} trials): {errors}")
-    best_params = final_params(best)
+    best_params = final_params(best, seed)
     spec = None
     if ensemble is None:
         model = make_estimator(best_params, dataset.task, random_state=seed)
     else:
-        spec = ensemble_select(study.trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric)
+        spec = ensemble_select(study.trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric,
+                               random_state=seed)
         model = ensemble_build(spec, dataset.task, random_state=seed)
     model.fit(dataset.X, dataset.y)
     return TuneResult(best_params, best.score, metric, study, model, recommendation, dataset,

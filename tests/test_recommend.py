@@ -10,7 +10,7 @@ import pytest
 from metahpo import metafeatures
 from metahpo.cli import main
 from metahpo.datasets import load
-from metahpo.evaluation import Evaluation
+from metahpo.evaluation import Evaluation, make_estimator
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.recommend import (
@@ -75,12 +75,26 @@ def test_recommendation_carries_its_evidence():
     assert json.loads(json.dumps(r.to_dict(), default=float))["configs"][0]["config_id"] == config_id(a)
 
 
-def test_params_are_usable_as_is():
+def test_params_rebuild_the_evaluated_model_exactly():
     kb, _ = clustered_kb()
-    params = Recommender(kb, "binary").recommend(_query(0.0), n=1).best
-    X, y = load("sklearn:breast_cancer").X, load("sklearn:breast_cancer").y
-    model = lightgbm.LGBMClassifier(**params, verbosity=-1).fit(X, y)
-    assert model.n_estimators == params["n_estimators"] and model.score(X, y) > 0.9
+    rec = Recommender(kb, "binary").recommend(_query(0.0), n=1)
+    params = rec.best
+    assert params["subsample_freq"] == 1 and params["random_state"] == 0  # else LightGBM ignores subsample
+    data = load("sklearn:breast_cancer")
+    model = lightgbm.LGBMClassifier(**params).fit(data.X, data.y)
+    evaluated = make_estimator(kb.params([rec.configs[0].config_id])[0], "binary",
+                               n_estimators=params["n_estimators"]).fit(data.X, data.y)
+    assert model.n_estimators == params["n_estimators"] and model.score(data.X, data.y) > 0.9
+    np.testing.assert_allclose(model.predict_proba(data.X), evaluated.predict_proba(data.X), rtol=0, atol=1e-12)
+
+
+def test_a_knowledge_base_cannot_inject_parameters():
+    kb, _ = clustered_kb()
+    cid = kb.configurations["config_id"].iloc[0]
+    hostile = json.loads(kb.configurations["params"].iloc[0]) | {"tree_learner": "data", "machines": "10.0.0.1:12400"}
+    kb.configurations.loc[kb.configurations["config_id"] == cid, "params"] = json.dumps(hostile)
+    with pytest.raises(KnowledgeBaseError, match=f"configuration {cid}.*machines"):
+        Recommender(kb, "binary")
 
 
 def test_far_away_dataset_has_low_confidence_and_leans_on_the_global_portfolio():
@@ -189,7 +203,7 @@ def test_real_dataset_finds_itself_in_the_knowledge_base(tiny_kb, name, task):
     assert rec.neighbors.index[0] == f"sk_{name}"  # the same data, subsampled, is the nearest
     assert rec.neighbors["distance"].iloc[0] < rec.neighbors["distance"].iloc[1]
     for c in rec.configs:
-        LIGHTGBM.validate(c.params)
+        LIGHTGBM.config_of(c.params)
 
 
 def test_metric_choice_changes_the_target(tiny_kb):
@@ -210,7 +224,7 @@ def test_cli_recommend_table_json_and_out(tiny_kb, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "learning_rate" in printed and "Recommendations for 'iris'" in printed
     params = json.loads(out.read_text())
-    LIGHTGBM.validate(params)
+    LIGHTGBM.config_of(params)
     assert main(["recommend", "sklearn:iris", "--kb", str(tmp_path / "kb"), "--json", "-n", "2"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["task"] == "multiclass" and len(data["configs"]) == 2 and data["configs"][0]["params"] == params

@@ -10,7 +10,7 @@ from metahpo.cli import main
 from metahpo.datasets import load
 from metahpo.exceptions import ConfigError
 from metahpo.knowledge_base import KnowledgeBase
-from metahpo.spaces import LIGHTGBM, config_id
+from metahpo.spaces import LIGHTGBM, config_id, early_stopped
 from metahpo.tune import tune
 
 
@@ -24,13 +24,16 @@ def test_warm_start_then_bayes_returns_a_ready_model(tiny_kb, wine):
     trials = result.trials
     assert len(trials) == 6
     assert list(trials["source"][:2]) == ["recommended", "recommended"]
-    recommended = [config_id({k: v for k, v in c.params.items() if k != "n_estimators"})
-                   for c in result.recommendation.configs[:2]]
+    recommended = [config_id(early_stopped(LIGHTGBM.config_of(c.params))) for c in result.recommendation.configs[:2]]
     assert [config_id(c) for c in [t.config for t in result.study.trials[:2]]] == recommended
     assert "bayes" in set(trials["source"]) or "local" in set(trials["source"])
     assert result.best_score == trials["score"].max()
-    assert result.best_params["n_estimators"] >= 1
-    LIGHTGBM.validate(result.best_params)
+    assert result.best_params["n_estimators"] >= 1 and result.best_params["subsample_freq"] == 1
+    LIGHTGBM.config_of(result.best_params)
+    import lightgbm  # the README's promise: these parameters are the model tune returns
+
+    rebuilt = lightgbm.LGBMClassifier(**result.best_params).fit(wine.X, wine.y)
+    np.testing.assert_allclose(rebuilt.predict_proba(wine.X), result.predict_proba(wine.X), rtol=0, atol=1e-12)
     proba = result.predict_proba(wine.X)
     assert proba.shape == (len(wine.X), 3) and np.allclose(proba.sum(axis=1), 1)
     assert (result.predict(wine.X) == wine.y).mean() > 0.9
@@ -127,7 +130,7 @@ def test_cli_tune_writes_the_result(tiny_kb, tmp_path, capsys):
     assert "trial 3:" in captured.err and "best" in captured.err
     result = json.loads(out.read_text())
     assert len(result["trials"]) == 3 and result["task"] == "multiclass"
-    LIGHTGBM.validate(result["best_params"])
+    LIGHTGBM.config_of(result["best_params"])
     assert result["ensemble"] is None
 
 
@@ -169,6 +172,8 @@ def test_optuna_warm_start_enqueues_recommendations(tiny_kb, wine):
     study.optimize(objective, n_trials=3)
     assert seen[:2] == [(c.params["learning_rate"], c.params["num_leaves"]) for c in rec.configs]
     assert study.trials[0].user_attrs["metahpo_config_id"] == rec.configs[0].config_id
+    fixed = study.trials[0].user_attrs["metahpo_fixed"]
+    assert fixed["subsample_freq"] == 1 and {**fixed, **rec.configs[0].params} == rec.configs[0].params
 
 
 def test_public_api_and_parallel_trials(tiny_kb):

@@ -10,6 +10,12 @@ Each recommended configuration is enqueued with :meth:`optuna.study.Study.enqueu
 objective's ``trial.suggest_*`` calls then return the recommended values for parameters of the
 same name (LightGBM's scikit-learn names: ``learning_rate``, ``num_leaves``, ...,
 ``n_estimators``). Parameters the objective does not suggest are ignored by Optuna.
+
+The settings metahpo fixes for every configuration it evaluated (``subsample_freq=1``, without
+which LightGBM ignores ``subsample``; the seed; the verbosity) are not searched, so Optuna does not
+suggest them: each enqueued trial carries them as ``trial.user_attrs["metahpo_fixed"]``, and an
+objective that builds ``LGBMClassifier(**trial.user_attrs.get("metahpo_fixed", {}), **trial.params)``
+trains the models the knowledge base scored.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 
 from metahpo.exceptions import ConfigError
 from metahpo.recommend import Recommendation, recommend
+from metahpo.spaces import get_space
 
 
 def warm_start(
@@ -60,7 +67,11 @@ def warm_start(
     if not isinstance(study, optuna.study.Study):
         raise ConfigError(f"study must be an optuna.study.Study, got {type(study).__name__}")
     rec = recommend(data, y, target=target, n=n, task=task, knowledge_base=knowledge_base, strategy=strategy)
+    space = get_space("lightgbm")
     for config in rec.configs:
-        params = {k: v for k, v in config.params.items() if include_n_estimators or k != "n_estimators"}
-        study.enqueue_trial(params, user_attrs={"metahpo_config_id": config.config_id}, skip_if_exists=True)
+        searched = space.config_of(config.params)
+        params = {k: v for k, v in searched.items() if include_n_estimators or k != "n_estimators"}
+        fixed = {k: v for k, v in config.params.items() if k not in searched}
+        study.enqueue_trial(params, user_attrs={"metahpo_config_id": config.config_id, "metahpo_fixed": fixed},
+                            skip_if_exists=True)
     return rec
