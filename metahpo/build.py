@@ -31,7 +31,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from metahpo import knowledge_base as kbm
-from metahpo.datasets import Dataset, load, load_pmlb, stem
+from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry, load_pmlb, read_manifest, stem
 from metahpo.evaluation import evaluate, make_folds
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped, get_space
@@ -47,25 +47,33 @@ class Source:
     dataset_id: str
     spec: str
     target: str | None = None
+    task: str | None = None
+    listed: bool = False
+    """Listed by a folder's manifest: rows whose target is missing are dropped, not an error."""
 
     def load(self, max_rows: int) -> Dataset:
         path = Path(self.spec)
         if path.is_dir():
             return load_pmlb(path, max_rows=max_rows)
-        return load(self.spec, target=self.target, name=self.dataset_id).subsample(max_rows)
+        if self.listed:
+            return load_entry(ManifestEntry(self.dataset_id, path, self.target or "target", self.task), max_rows)
+        return load(self.spec, target=self.target, task=self.task, name=self.dataset_id).subsample(max_rows)
 
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet", ".arff")
 
 
 def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Source]:
-    """Expand inputs into sources: a PMLB collection folder (every dataset in it), a PMLB dataset
-    folder, a folder of data files (CSV, TSV, Parquet, ARFF), a data file, a text file listing
+    """Expand inputs into sources: a folder with a ``manifest.csv`` (the datasets it lists, each with
+    its target and task), a PMLB collection folder (every dataset in it), a PMLB dataset folder, a
+    folder of data files (CSV, TSV, Parquet, ARFF), a data file, a text file listing
     ``path[,target]`` lines, or ``openml:ID``."""
     sources: list[Source] = []
     for item in inputs:
         path = Path(item)
-        if path.is_dir() and not (path / f"{path.name}.tsv.gz").exists():
+        if path.is_dir() and (path / MANIFEST).exists():
+            sources += [Source(e.name, str(e.path), e.target, e.task, listed=True) for e in read_manifest(path)]
+        elif path.is_dir() and not (path / f"{path.name}.tsv.gz").exists():
             pmlb = [Source(p.name, str(p)) for p in sorted(path.iterdir()) if (p / f"{p.name}.tsv.gz").exists()]
             files = [Source(stem(str(p)), str(p), target) for p in sorted(path.iterdir())
                      if p.is_file() and p.name.endswith(DATA_SUFFIXES)]

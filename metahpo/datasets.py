@@ -89,6 +89,10 @@ class Dataset:
         hashed = pd.util.hash_pandas_object(self.X.assign(_target=self.y), index=False).to_numpy()
         return hashlib.sha1(hashed.tobytes()).hexdigest()[:10]
 
+    def take(self, rows: np.ndarray) -> Dataset:
+        """The dataset restricted to ``rows`` (positions), re-indexed from 0."""
+        return replace(self, X=self.X.iloc[rows].reset_index(drop=True), y=self.y.iloc[rows].reset_index(drop=True))
+
     def subsample(self, n_rows: int, random_state: int = 0) -> Dataset:
         """Return at most ``n_rows`` rows, drawn without replacement (stratified for classification).
 
@@ -111,11 +115,7 @@ class Dataset:
             idx = np.sort(np.concatenate([keep, fill])[:n_rows])
         else:
             idx = np.sort(rng.choice(self.n_rows, size=n_rows, replace=False))
-        return replace(
-            self,
-            X=self.X.iloc[idx].reset_index(drop=True),
-            y=self.y.iloc[idx].reset_index(drop=True),
-        )
+        return self.take(idx)
 
     def __repr__(self) -> str:
         return (
@@ -446,4 +446,56 @@ def load_pmlb(folder: Path | str, task: str | None = None, max_rows: int | None 
         source=str(folder),
         categorical=[c for c in categorical if c in frame.columns],
     )
+    return dataset if max_rows is None else dataset.subsample(max_rows)
+
+
+# --------------------------------------------------------------------------- folders with a manifest
+
+MANIFEST = "manifest.csv"
+"""A folder holding this file lists its datasets: one row each with ``file`` and ``target``, and
+optionally ``name`` and ``task``."""
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One dataset of a folder with a manifest."""
+
+    name: str
+    path: Path
+    target: str
+    task: str | None = None
+
+
+def read_manifest(folder: Path | str) -> list[ManifestEntry]:
+    """The datasets a folder's ``manifest.csv`` lists, with a clear error for a broken manifest."""
+    path = Path(folder) / MANIFEST
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from exc
+    missing = {"file", "target"} - set(frame.columns)
+    if missing:
+        raise DataError(f"{path} lacks the column(s) {', '.join(sorted(missing))}")
+    entries = []
+    for line, row in enumerate(frame.to_dict("records"), start=2):
+        if not row["file"] or not row["target"]:
+            raise DataError(f"{path}, line {line}: 'file' and 'target' must not be empty")
+        task = row.get("task") or None
+        if task is not None and task not in TASKS:
+            raise DataError(f"{path}, line {line}: unknown task {task!r}; expected one of {', '.join(TASKS)}")
+        entries.append(ManifestEntry(row.get("name") or stem(row["file"]), Path(folder) / row["file"], row["target"], task))
+    return entries
+
+
+def load_entry(entry: ManifestEntry, max_rows: int | None = None) -> Dataset:
+    """Load a dataset a manifest lists; rows whose target is missing are not examples and are dropped.
+
+    ``max_rows`` caps the rows with a seeded, stratified subsample.
+    """
+    frame, _ = read_table(entry.path)
+    if entry.target not in frame.columns:
+        raise DataError(f"{entry.path}: target column {entry.target!r} not found; columns are {_preview(frame.columns)}")
+    frame = frame[frame[entry.target].notna()]
+    dataset = from_arrays(frame.drop(columns=[entry.target]), frame[entry.target], task=entry.task,
+                          name=entry.name, source=str(entry.path))
     return dataset if max_rows is None else dataset.subsample(max_rows)

@@ -1,0 +1,100 @@
+"""The two benchmark corpora, their leave-out groups, and the split that keeps a part untouched.
+
+* ``pmlb``: ``../shared/datasets/pmlb`` (one folder per dataset, ``twins.csv``);
+* ``realworld``: ``../shared/datasets/realworld`` (parquet files listed by ``manifest.csv``,
+  ``twins.csv``).
+
+A dataset's *group* is what a leave-one-out evaluation removes with it: its ``twins.csv`` twins and,
+in PMLB, its synthetic family (``*_fri_c*``, ``GAMETES_*``, ``*_BNG_*``), closed transitively.
+
+:func:`split` assigns every group, by a salted hash of its key, to ``dev`` (about 75%: every
+decision, every setting, every stopping rule is chosen there) or ``final`` (about 25%: untouched
+until the final report, then reported on its own). The assignment depends on nothing but the group's
+names, so it is the same in every script and every session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from metahpo.build import Source
+from metahpo.datasets import read_manifest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+FAMILIES = (r"_fri_c\d", r"^GAMETES_", r"_BNG_")
+FINAL_SHARE = 0.25
+SALT = "metahpo-final-v1"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One dataset of a corpus: its name, corpus, task and a build :class:`Source`."""
+
+    name: str
+    corpus: str
+    task: str
+    n_rows: int
+    source: Source
+
+
+def entries(corpus: str, root: Path = SHARED) -> list[Entry]:
+    """Every dataset of ``corpus`` ("pmlb" or "realworld")."""
+    if corpus == "pmlb":
+        index = pd.read_csv(root / "pmlb" / "index.csv")
+        tasks = {r.name: ("regression" if r.task == "regression" else "binary" if r.n_classes == 2 else "multiclass")
+                 for r in index.itertuples()}
+        return [Entry(r.name, "pmlb", tasks[r.name], int(r.n_rows), Source(r.name, str(root / "pmlb" / r.name)))
+                for r in index.itertuples()]
+    if corpus == "realworld":
+        manifest = pd.read_csv(root / "realworld" / "manifest.csv").set_index("name")
+        return [Entry(e.name, "realworld", e.task, int(manifest.loc[e.name, "n_rows"]),
+                      Source(e.name, str(e.path), e.target, e.task, listed=True))
+                for e in read_manifest(root / "realworld")]
+    raise ValueError(f"unknown corpus {corpus!r}")
+
+
+def groups(corpus: str, names: list[str], root: Path = SHARED) -> dict[str, frozenset[str]]:
+    """Each dataset's leave-out group (itself, its twins, its synthetic family), closed transitively."""
+    parent = {n: n for n in names}
+
+    def find(n: str) -> str:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    def union(members: list[str]) -> None:
+        members = [m for m in members if m in parent]
+        for m in members[1:]:
+            parent[find(m)] = find(members[0])
+
+    twins = root / corpus / "twins.csv"
+    if twins.exists():
+        for _, members in pd.read_csv(twins).groupby("group")["name"]:
+            union(list(members))
+    if corpus == "pmlb":
+        for pattern in FAMILIES:
+            union([n for n in names if re.search(pattern, n)])
+    by_root: dict[str, set[str]] = {}
+    for n in names:
+        by_root.setdefault(find(n), set()).add(n)
+    return {n: frozenset(by_root[find(n)]) for n in names}
+
+
+def split(group: frozenset[str]) -> str:
+    """``"final"`` for about a quarter of the groups (by a salted hash of the group), else ``"dev"``."""
+    key = f"{SALT}:{min(group)}".encode()
+    return "final" if int(hashlib.sha1(key).hexdigest()[:8], 16) / 16**8 < FINAL_SHARE else "dev"
+
+
+def table(corpus: str, root: Path = SHARED) -> pd.DataFrame:
+    """One row per dataset: name, corpus, task, n_rows, group (its smallest member), split."""
+    es = entries(corpus, root)
+    group_of = groups(corpus, [e.name for e in es], root)
+    return pd.DataFrame([{"name": e.name, "corpus": corpus, "task": e.task, "n_rows": e.n_rows,
+                          "group": min(group_of[e.name]), "split": split(group_of[e.name])} for e in es])
