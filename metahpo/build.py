@@ -216,8 +216,7 @@ class Builder:
     def explore(self) -> None:
         kb = self._kb()
         sources = self._described(kb)
-        plan = {s: [self.space.default, early_stopped(self.space.default)] +
-                self.space.sample(self.n_random, _seed(s.dataset_id)) for s in sources}
+        plan = {s: random_plan(self.space, s.dataset_id, self.n_random) for s in sources}
         self._evaluate("explore", plan, kb, origin="explore-random")
         scores = self._kb().matrix()
         local = {}
@@ -226,7 +225,7 @@ class Builder:
             row = scores.loc[s.dataset_id, ids] if s.dataset_id in scores.index else None
             if row is not None and row.notna().any():
                 best = next(c for c in plan[s] if config_id(c) == row.idxmax())
-                local[s] = self._perturb(early_stopped(best), self.n_local, _seed(s.dataset_id) + 1)
+                local[s] = local_plan(self.space, s.dataset_id, best, self.n_local)
         self._evaluate("explore-local", local, kb, origin="explore-local")
 
     def cross(self) -> None:
@@ -240,14 +239,19 @@ class Builder:
     def pool(self, kb: kbm.KnowledgeBase) -> list[Config]:
         """The cross-evaluated pool: the defaults, then each dataset's best, thinned for diversity.
 
+        Each configuration's origin names the datasets whose best it was (``pool:ds1|ds2``), so
+        that a leave-one-out evaluation can drop what a left-out dataset produced
+        (:meth:`KnowledgeBase.without <metahpo.knowledge_base.KnowledgeBase.without>`).
         Stable across restarts: once chosen, the pool is read back from the configurations table.
         """
-        chosen = kb.configurations[kb.configurations["origin"] == "pool"]
+        chosen = kb.configurations[kb.configurations["origin"].astype(str).str.match(r"pool\b")]
         if len(chosen):
             return kb.params(chosen["config_id"])
-        norm = kb.normalized()
-        best_ids = norm.idxmax(axis=1).dropna().unique().tolist()
-        candidates = [early_stopped(c) for c in kb.params(best_ids)]
+        best = kb.normalized().idxmax(axis=1).dropna()
+        producers: dict[str, list[str]] = {}
+        for dataset_id, cid in best.items():
+            producers.setdefault(config_id(early_stopped(kb.params([cid])[0])), []).append(dataset_id)
+        candidates = [early_stopped(c) for c in kb.params(dict.fromkeys(best))]
         pool = [self.space.default, early_stopped(self.space.default)]
         points = np.array([self.space.encode(c) for c in candidates])
         chosen_pts = [self.space.encode(p) for p in pool]
@@ -257,7 +261,10 @@ class Builder:
             pick = remaining.pop(int(np.argmax(dist)))
             pool.append(candidates[pick])
             chosen_pts.append(points[pick])
-        rows = pd.DataFrame([kbm.configuration_row(c, self.space.family, "pool") for c in pool])
+        defaults = {config_id(c) for c in pool[:2]}
+        rows = pd.DataFrame([kbm.configuration_row(c, self.space.family, "pool" if (cid := config_id(c)) in defaults
+                                                   else f"pool:{kbm.ORIGIN_SEP.join(producers[cid])}")
+                             for c in pool])
         writer = kbm.LiveWriter(self.out, "configurations")
         for row in rows.to_dict("records"):
             writer.write(row)
@@ -273,21 +280,18 @@ class Builder:
         ids = set(kb.datasets["dataset_id"])
         return [s for s in self.sources if s.dataset_id in ids]
 
-    def _perturb(self, config: Config, n: int, seed: int) -> list[Config]:
-        rng = np.random.default_rng(seed)
-        center = self.space.encode(config)
-        return [self.space.decode(np.clip(center + rng.normal(0, 0.1, self.space.dim), 0, 1)) for _ in range(n)]
-
     def _evaluate(self, phase: str, plan: dict[Source, list[Config]], kb: kbm.KnowledgeBase,
                   origin: str, block_major: bool = False) -> None:
         done = set(zip(kb.runs["dataset_id"], kb.runs["config_id"]))
         known = set(kb.configurations["config_id"])
+        defaults = {config_id(self.space.default), config_id(early_stopped(self.space.default))}
         writer_c = kbm.LiveWriter(self.out, "configurations")
-        for configs in plan.values():
+        for source, configs in plan.items():
             for c in configs:
                 if (cid := config_id(c)) not in known:
-                    known.add(cid)
-                    writer_c.write(kbm.configuration_row(c, self.space.family, origin))
+                    known.add(cid)  # recorded as produced by the dataset it was explored on, defaults by none
+                    produced = origin if cid in defaults else f"{origin}:{source.dataset_id}"
+                    writer_c.write(kbm.configuration_row(c, self.space.family, produced))
         writer_c.close()
         tasks = list(_chunks(plan, done, block_major))
         n_evals = sum(len(c) for _, c in tasks)
@@ -334,6 +338,19 @@ def _chunks(plan: dict[Source, list[Config]], done: set[tuple[str, str]], block_
     for i, s in blocks:
         if configs := todo(s, plan[s][i:i + CHUNK]):
             yield s, configs
+
+
+def random_plan(space: SearchSpace, dataset_id: str, n_random: int) -> list[Config]:
+    """The explore phase's first configurations for a dataset: the defaults (as shipped and
+    early-stopped), then random draws seeded by the dataset's id, so datasets see different ones."""
+    return [space.default, early_stopped(space.default)] + space.sample(n_random, _seed(dataset_id))
+
+
+def local_plan(space: SearchSpace, dataset_id: str, best: Config, n_local: int) -> list[Config]:
+    """The explore phase's perturbations of the best of :func:`random_plan` (seeded, so a rerun plans the same)."""
+    rng = np.random.default_rng(_seed(dataset_id) + 1)
+    center = space.encode(early_stopped(best))
+    return [space.decode(np.clip(center + rng.normal(0, 0.1, space.dim), 0, 1)) for _ in range(n_local)]
 
 
 def _seed(dataset_id: str) -> int:

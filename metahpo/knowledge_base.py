@@ -64,6 +64,9 @@ RUN_COLUMNS = (
     "metahpo_version",
     "time",
 )
+ORIGIN_SEP = "|"
+"""Separates the producing datasets in a configuration's ``origin`` (``"pool:ds1|ds2"``)."""
+
 _END = "end"
 """Last column of every row written: a row without it was torn by a kill and is dropped."""
 
@@ -239,13 +242,24 @@ class KnowledgeBase:
             "metafeatures": len(self.metafeature_names),
         }
 
+    def producers(self) -> pd.Series:
+        """Which datasets produced each configuration, by config id: the ids after the colon of
+        its ``origin`` (``"pool:ds1|ds2"``: the best explored on ``ds1`` and ``ds2``); empty for a
+        configuration no dataset produced (the library's defaults, an import)."""
+        origin = self.configurations.set_index("config_id")["origin"].fillna("").astype(str)
+        return origin.map(lambda o: frozenset(filter(None, o.partition(":")[2].split(ORIGIN_SEP))))
+
     def without(self, dataset_ids: Iterable[str]) -> KnowledgeBase:
-        """A copy without some datasets and their runs (for leave-one-out evaluation)."""
+        """A copy that owes nothing to some datasets (for leave-one-out evaluation): without
+        their rows, their runs, and the configurations their searches produced (see
+        :meth:`producers`), with those configurations' runs on every other dataset."""
         drop = set(dataset_ids)
+        produced = self.producers()
+        leaked = set(produced.index[produced.map(lambda p: bool(p & drop))])
         return KnowledgeBase(
             datasets=self.datasets[~self.datasets["dataset_id"].isin(drop)].reset_index(drop=True),
-            configurations=self.configurations,
-            runs=self.runs[~self.runs["dataset_id"].isin(drop)].reset_index(drop=True),
+            configurations=self.configurations[~self.configurations["config_id"].isin(leaked)].reset_index(drop=True),
+            runs=self.runs[~self.runs["dataset_id"].isin(drop) & ~self.runs["config_id"].isin(leaked)].reset_index(drop=True),
             family=self.family,
             space_version=self.space_version,
             provenance=self.provenance,

@@ -292,7 +292,9 @@ class _Recorder:
     def __call__(self, study: Study, trial: Trial) -> None:
         if trial.source == "prior":
             return
-        self.configs.write(kbm.configuration_row(trial.config, LIGHTGBM.family, f"tune-{trial.source}"))
+        produced_here = trial.source != "recommended"  # a recommendation was produced elsewhere
+        origin = f"tune-{trial.source}" + (f":{self.dataset_id}" if produced_here else "")
+        self.configs.write(kbm.configuration_row(trial.config, LIGHTGBM.family, origin))
         evaluation = Evaluation(trial.config, metric="", scores=trial.scores, status=trial.status,
                                 error=trial.error, best_iteration=trial.best_iteration, fit_time=trial.fit_time)
         self.runs.write(kbm.run_row(self.dataset_id, evaluation, self.cv))

@@ -32,8 +32,15 @@ def test_build_is_dense_over_the_pool(tmp_path, data_files):
     assert info["n_datasets"] == 3 and info["n_failed"] == 0
     assert info["datasets_per_task"] == {"binary": 1, "multiclass": 1, "regression": 1}
     assert info["metafeatures"] >= 30
-    pool = kb.configurations.loc[kb.configurations["origin"] == "pool", "config_id"]
+    origin = kb.configurations.set_index("config_id")["origin"]
+    pool = origin.index[origin.str.match(r"pool\b")]
     assert len(pool) == 3
+    # the defaults come from no dataset; every other configuration names the dataset that produced it
+    producers = kb.producers()
+    assert (producers[pool].map(len) > 0).sum() == 1 and producers[pool].map(len).max() >= 1
+    explored = origin.index[origin.str.startswith("explore")]
+    assert len(explored) >= 3 * 3 - len(pool) and (producers[explored].map(len) == 1).all()
+    assert set().union(*producers) <= set(kb.datasets["dataset_id"])
     assert kb.matrix()[pool].notna().all().all()  # every pool configuration ran on every dataset
     explore = kb.runs.merge(kb.configurations, on="config_id")
     assert explore.groupby("dataset_id").size().min() >= 2 + 2 + 1  # defaults, random, local

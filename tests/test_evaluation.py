@@ -409,3 +409,20 @@ def test_categorical_features_are_used():
     assert result.ok, result.error
     assert result.scores["roc_auc"] > 0.95
     assert result.oof.shape == (600, 2)
+
+
+def test_patience_is_tied_to_the_learning_rate():
+    from metahpo.evaluation import patience
+
+    base = LIGHTGBM.sample(1, 0)[0]
+    assert [patience({**base, "learning_rate": lr}) for lr in (0.3, 0.1, 0.01, 0.001)] == [34, 100, 1000, 1000]
+    assert patience({**base, "learning_rate": 1.0}) == 30
+
+
+def test_slow_learner_is_not_stopped_at_its_first_plateau():
+    data = load("sklearn:breast_cancer")
+    slow = {**LIGHTGBM.sample(1, 0)[0], "learning_rate": 0.01, "num_leaves": 4, "min_child_samples": 20}
+    folds = make_folds(data, 3)
+    waited = evaluate(slow, data, folds=folds)
+    hasty = evaluate(slow, data, folds=folds, early_stopping_rounds=5)
+    assert waited.best_iteration > hasty.best_iteration and waited.scores["neg_log_loss"] > hasty.scores["neg_log_loss"]

@@ -112,6 +112,16 @@ def test_without_removes_datasets_and_runs():
     assert "d0" not in set(kb.datasets["dataset_id"]) and "d0" not in set(kb.runs["dataset_id"])
 
 
+def test_without_removes_what_the_datasets_produced():
+    kb = small_kb()
+    ids = kb.configurations["config_id"].tolist()
+    kb.configurations["origin"] = ["pool:d0", "pool:d1|d0", "pool", "explore-random:d2"]
+    assert kb.producers()[ids[1]] == {"d0", "d1"} and kb.producers()[ids[2]] == frozenset()
+    rest = kb.without(["d0"])
+    assert set(rest.configurations["config_id"]) == set(ids[2:])  # d0's bests are gone, with their runs
+    assert set(rest.runs["config_id"]) == set(ids[2:]) and set(rest.runs["dataset_id"]) == {"d1", "d2"}
+
+
 def test_live_writer_torn_last_row_is_dropped(tmp_path):
     root = tmp_path / "kb"
     small_kb(n_configs=2).save(root)
