@@ -22,7 +22,7 @@ import hashlib
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from joblib import Parallel, delayed
 
 from metahpo import knowledge_base as kbm
 from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry, load_pmlb, read_manifest, stem
-from metahpo.evaluation import evaluate, make_folds
+from metahpo.evaluation import MIN_PATIENCE, PATIENCE_LR, evaluate, make_folds
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped, get_space
 
@@ -50,8 +50,11 @@ class Source:
     task: str | None = None
     listed: bool = False
     """Listed by a folder's manifest: rows whose target is missing are dropped, not an error."""
+    max_rows: int | None = None
+    """This source's own cap on rows, overriding the build's (a larger version of a dataset)."""
 
     def load(self, max_rows: int) -> Dataset:
+        max_rows = self.max_rows or max_rows
         path = Path(self.spec)
         if path.is_dir():
             return load_pmlb(path, max_rows=max_rows)
@@ -61,6 +64,29 @@ class Source:
 
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet", ".arff")
+
+
+SIZE_STEP = 1.5
+"""A larger version of a dataset is kept only if it has this many times the rows of the next smaller one."""
+
+
+def sized(sources: Iterable[Source], max_rows: int, sizes: Iterable[int]) -> list[Source]:
+    """``sources`` (capped at ``max_rows``) plus, for each dataset with enough rows, versions capped
+    at each of ``sizes`` (ids ``NAME@ROWS``), so the knowledge base sees how the best configuration
+    moves with the size of the data. A version is kept when it has at least :data:`SIZE_STEP` times
+    the rows of the next smaller one (a dataset of 12,000 rows gets 2,000 and 12,000, not 10,000 too)."""
+    out = []
+    for source in sources:
+        out.append(source)
+        n_rows = None
+        have = max_rows
+        for size in sorted(s for s in sizes if s > max_rows):
+            n_rows = n_rows if n_rows is not None else source.load(10**12).n_rows
+            cap = min(size, n_rows)
+            if cap >= SIZE_STEP * have:
+                out.append(replace(source, dataset_id=f"{source.dataset_id}@{cap}", max_rows=cap))
+                have = cap
+    return out
 
 
 def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Source]:
@@ -178,7 +204,9 @@ class Builder:
         self.max_rows, self.cv, self.n_jobs = max_rows, cv, n_jobs
         self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
         provenance = {"builder": "metahpo.build", "max_rows": max_rows, "cv": cv, "n_random": n_random,
-                      "n_local": n_local, "pool_size": pool_size, "sources": len(sources)}
+                      "n_local": n_local, "pool_size": pool_size, "sources": len(sources),
+                      "larger_versions": sum(s.max_rows is not None for s in sources),
+                      "early_stopping": f"validation loss, patience max({MIN_PATIENCE}, {PATIENCE_LR:g} / learning_rate)"}
         if (self.out / "manifest.json").exists():
             kbm.read_manifest(self.out)
         else:

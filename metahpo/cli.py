@@ -95,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--n-local", type=int, default=4, help="local perturbations of the best (default 4)")
     p.add_argument("--pool-size", type=int, default=100, help="cross-evaluated configurations (default 100)")
     p.add_argument("--max-rows", type=int, default=2000, help="row cap per dataset (default 2000)")
+    p.add_argument("--sizes", default="", help="larger row caps, comma-separated: each dataset with enough "
+                   "rows is also built at these sizes, as NAME@ROWS (e.g. 10000,50000)")
     p.add_argument("--cv", type=int, default=3, help="cross-validation folds (default 3)")
     p.add_argument("--phases", default="describe,explore,cross", help="comma-separated phases to run")
     _add_parallel_args(p)
@@ -282,14 +284,18 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_kb_build(args: argparse.Namespace) -> int:
-    from metahpo.build import Builder, find_sources
+    from metahpo.build import Builder, find_sources, sized
 
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
     unknown = set(phases) - {"describe", "explore", "cross"}
     if unknown:
         raise MetahpoError(f"unknown phase(s) {sorted(unknown)}; phases are describe, explore, cross")
+    try:
+        sizes = [int(v) for v in args.sizes.split(",") if v.strip()]
+    except ValueError:
+        raise MetahpoError(f"--sizes takes whole numbers of rows separated by commas, got {args.sizes!r}") from None
     builder = Builder(
-        args.out, find_sources(args.inputs, args.target), n_random=args.n_random, n_local=args.n_local,
+        args.out, sized(find_sources(args.inputs, args.target), args.max_rows, sizes), n_random=args.n_random, n_local=args.n_local,
         pool_size=args.pool_size, max_rows=args.max_rows, cv=args.cv, n_jobs=args.n_jobs,
     )
     with parallel_backend(args.scheduler):

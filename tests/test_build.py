@@ -153,3 +153,38 @@ def test_ingest_bad_history(tmp_path, history, metric, message):
 
 def test_find_sources_takes_a_folder_of_files(data_files):
     assert [s.dataset_id for s in find_sources([str(data_files)])] == ["breast_cancer", "diabetes", "iris"]
+
+
+def test_a_folder_with_a_manifest_lists_its_datasets_with_text_and_missing_values(tmp_path):
+    import numpy as np
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"colour": rng.choice(["red", "green", None], 300), "size": rng.normal(size=300),
+                          "label": rng.choice(["yes", "no"], 300)})
+    frame.loc[::7, "size"] = np.nan
+    frame.loc[::50, "label"] = None  # rows whose target is missing are not examples
+    frame.to_parquet(folder / "shop.parquet")
+    pd.DataFrame({"file": ["shop.parquet"], "name": ["shop"], "target": ["label"], "task": ["binary"]}).to_csv(
+        folder / "manifest.csv", index=False)
+    (source,) = find_sources([str(folder)])
+    data = source.load(1000)
+    assert source.dataset_id == "shop" and data.task == "binary" and data.n_rows == 300 - 6
+    assert data.categorical == ("colour",) and data.X["size"].isna().any()
+    (folder / "manifest.csv").write_text("file,name\nshop.parquet,shop\n")
+    with pytest.raises(DataError, match="manifest.csv lacks the column"):
+        find_sources([str(folder)])
+
+
+def test_larger_versions_of_a_dataset_are_built_beside_the_capped_one(tmp_path, data_files):
+    from metahpo.build import sized
+
+    big = tmp_path / "big.csv"
+    X, y = load("sklearn:breast_cancer").X, load("sklearn:breast_cancer").y
+    X.assign(target=y).to_csv(big, index=False)  # 569 rows
+    sources = sized(find_sources([str(big), str(data_files / "iris.csv")]), 100, [200, 250, 1000])
+    # 250 is too close to 200 to be a version of its own; iris (120 rows) is too small for any
+    assert [(s.dataset_id, s.max_rows) for s in sources] == [("big", None), ("big@200", 200), ("big@569", 569),
+                                                            ("iris", None)]
+    assert sources[2].load(100).n_rows == 569 and sources[0].load(100).n_rows == 100
