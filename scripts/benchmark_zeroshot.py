@@ -1,0 +1,239 @@
+"""Zero-shot top-1 on held-out data, refitted as users get it, against the rivals' defaults.
+
+For every dataset of the chosen corpora (``corpora.py``; PMLB and the real-world corpus are reported
+apart, and so are the ``dev`` and ``final`` splits), the data (rows capped by a seeded stratified
+subsample) is split 75/25 once, and each method trains on the training part and is scored on the
+test part with the task's metric (ROC AUC, log loss, R²):
+
+* ``metahpo``: the knowledge base without every dataset of the left-out group (all its sizes), its
+  runs and the configurations it produced (``KnowledgeBase.without``); meta-features of the training
+  part; ``recommend``'s top-1 fitted exactly as the README says, ``LGBMClassifier(**params)``;
+* ``lightgbm_default``: ``LGBMClassifier()``;
+* ``lgbm_td``: LightGBM's meta-learned defaults of Holzmüller et al. (NeurIPS 2024): classification
+  learning_rate 0.04, num_leaves 50, subsample 0.75 every round, min_child_samples 40,
+  min_child_weight 1e-7; regression learning_rate 0.05, num_leaves 100, subsample 0.7,
+  min_child_samples 3; up to 1,000 rounds, early stopping after 300 on a 20% validation split of
+  the training part, no refit;
+* ``flaml_zeroshot``: FLAML's zero-shot LightGBM (``flaml.default``), if FLAML is installed.
+
+Rows stream to ``OUT/zeroshot_runs.csv`` (a re-run skips the datasets done; ``--redo metahpo``
+drops that method's rows first), the report goes to ``OUT/zeroshot.md``: per corpus and split, the
+share of datasets where metahpo is at least as good as each rival (ties within 1e-4), win/tie/loss,
+mean rank, mean normalized score (0 = LightGBM's defaults, 1 = the best method on the dataset) with
+95% bootstrap intervals, and the share of recommendations with confidence at least 0.5.
+
+Usage::
+
+    python scripts/benchmark_zeroshot.py --kb knowledge_base --corpora pmlb,realworld --out docs/results/zeroshot
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpora  # noqa: E402
+
+from metahpo import metafeatures  # noqa: E402
+from metahpo.evaluation import METRICS, encode_target, predict_aligned, score_predictions  # noqa: E402
+from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
+from metahpo.recommend import Recommender  # noqa: E402
+
+TIE = 1e-4
+RIVALS = ("lightgbm_default", "lgbm_td", "flaml_zeroshot")
+LGBM_TD = {
+    "classification": dict(learning_rate=0.04, num_leaves=50, subsample=0.75, subsample_freq=1,
+                           min_child_samples=40, min_child_weight=1e-7),
+    "regression": dict(learning_rate=0.05, num_leaves=100, subsample=0.7, subsample_freq=1, min_child_samples=3),
+}
+
+
+def base_name(dataset_id: str) -> str:
+    """The dataset a knowledge-base id is a version of: ``credit@10000`` -> ``credit``."""
+    return dataset_id.partition("@")[0]
+
+
+def leave_out(kb: KnowledgeBase, group: frozenset[str]) -> KnowledgeBase:
+    ids = kb.datasets["dataset_id"]
+    return kb.without(ids[ids.map(base_name).isin(group)])
+
+
+def models(task: str, recommended: dict | None) -> dict:
+    import lightgbm as lgb
+
+    cls = lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier
+    out = {"lightgbm_default": cls(verbosity=-1),
+           "lgbm_td": cls(**LGBM_TD["regression" if task == "regression" else "classification"],
+                          n_estimators=1000, verbosity=-1)}
+    if recommended is not None:
+        out["metahpo"] = cls(**recommended)  # exactly what a user builds from what metahpo returns
+    try:
+        from flaml import default as flaml_default
+
+        out["flaml_zeroshot"] = (flaml_default.LGBMRegressor if task == "regression"
+                                 else flaml_default.LGBMClassifier)(verbosity=-1)
+    except ImportError:
+        pass
+    return out
+
+
+def fit(name: str, model, X, y, task: str, seed: int) -> None:
+    if name != "lgbm_td":
+        model.fit(X, y)
+        return
+    import lightgbm as lgb
+    from sklearn.model_selection import train_test_split
+
+    strat = y if task != "regression" and np.bincount(y).min() >= 2 else None
+    tr, va = train_test_split(np.arange(len(y)), test_size=0.2, random_state=seed, stratify=strat)
+    seen = np.unique(y[tr])
+    keep = np.isin(y[va], seen) if task != "regression" else np.ones(len(va), bool)
+    y_va = np.searchsorted(seen, y[va][keep]) if task != "regression" else y[va]
+    model.fit(X.iloc[tr], y[tr], eval_X=(X.iloc[va[keep]],), eval_y=(y_va,),
+              callbacks=[lgb.early_stopping(300, verbose=False)])
+
+
+def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: KnowledgeBase, max_rows: int,
+            seed: int, methods: set[str]) -> list[dict]:
+    from sklearn.model_selection import train_test_split
+
+    warnings.filterwarnings("ignore")
+    base = {"dataset": entry.name, "corpus": entry.corpus, "split": split, "task": entry.task}
+    try:
+        data = entry.source.load(max_rows)
+    except Exception as exc:  # a broken dataset is recorded and the run goes on
+        return [{**base, "method": "load", "status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300]}]
+    y, n_classes = encode_target(data)
+    strat = y if data.is_classification and np.bincount(y).min() >= 2 else None
+    tr, te = train_test_split(np.arange(data.n_rows), test_size=0.25, random_state=seed, stratify=strat)
+    train = data.take(tr)
+    rows, recommended, extra = [], None, {}
+    if "metahpo" in methods:
+        start = time.perf_counter()
+        try:
+            rec = Recommender(leave_out(kb, group), data.task).recommend(
+                metafeatures.extract(train, random_state=seed), n=1, name=entry.name, train_rows=len(tr))
+            recommended = rec.best
+            extra = {"confidence": rec.confidence, "nearest": str(rec.neighbors["name"].iloc[0]),
+                     "recommend_s": time.perf_counter() - start}
+        except Exception as exc:
+            rows.append({**base, "method": "metahpo", "status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300]})
+    metric = METRICS[data.task][0]
+    for name, model in models(data.task, recommended).items():
+        if name not in methods:
+            continue
+        start = time.perf_counter()
+        try:
+            fit(name, model, train.X, y[tr], data.task, seed)
+            pred = predict_aligned(model, data.X.iloc[te], n_classes)
+            score = score_predictions(data.task, y[te], pred, n_classes)[metric]
+            row = {"status": "ok", "score": score, "fit_s": time.perf_counter() - start}
+        except Exception as exc:
+            row = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300]}
+        rows.append({**base, "n_rows": data.n_rows, "metric": metric, "method": name, **row,
+                     **(extra if name == "metahpo" else {})})
+    return rows
+
+
+def bootstrap(values: np.ndarray, n: int = 5000, seed: int = 0) -> tuple[float, float]:
+    rng = np.random.default_rng(seed)
+    means = rng.choice(values, size=(n, len(values))).mean(axis=1)
+    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
+
+
+def summarize(runs: pd.DataFrame) -> str:
+    ok = runs[runs["status"] == "ok"]
+    wide = ok.pivot_table(index=["corpus", "split", "dataset"], columns="method", values="score")
+    wide = wide.dropna(subset=[c for c in ("metahpo", "lightgbm_default") if c in wide])
+    conf = ok[ok["method"] == "metahpo"].set_index(["corpus", "split", "dataset"])["confidence"]
+    tasks = runs.drop_duplicates("dataset").set_index("dataset")["task"]
+    parts = [(f"{corpus}, {split}", part) for (corpus, split), part in wide.groupby(level=[0, 1])]
+    parts += [(f"{corpus}, dev + final", part) for corpus, part in wide.groupby(level=0)]
+    return "\n\n".join(table(part, title, conf.reindex(part.index), tasks) for title, part in parts)
+
+
+def table(part: pd.DataFrame, title: str, conf: pd.Series, tasks: pd.Series) -> str:
+    methods = [m for m in ("metahpo", *RIVALS) if m in part]
+    both = part[methods].dropna()
+    default = both["lightgbm_default"]
+    best = both.max(axis=1)
+    norm = both.sub(default, axis=0).div((best - default).where(best - default > TIE), axis=0).fillna(0.0)
+    ranks = both.rank(axis=1, ascending=False)
+    lines = [f"**{title}** ({len(both)} datasets; recommendation confidence >= 0.5 on "
+             f"{(conf >= 0.5).mean():.0%})\n",
+             "| method | mean normalized (95% CI) | mean rank | metahpo >= it | metahpo W / T / L |", "|---|---|---|---|---|"]
+    for m in methods:
+        lo, hi = bootstrap(norm[m].to_numpy())
+        if m == "metahpo":
+            vs = "—", "—"
+        else:
+            d = both["metahpo"] - both[m]
+            vs = (f"{(d >= -TIE).mean():.0%}", f"{(d > TIE).sum()} / {(d.abs() <= TIE).sum()} / {(d < -TIE).sum()}")
+        lines.append(f"| {m} | {norm[m].mean():.3f} ({lo:.3f}, {hi:.3f}) | {ranks[m].mean():.2f} | {vs[0]} | {vs[1]} |")
+    for task, g in both.groupby(tasks.reindex(both.index.get_level_values(2)).to_numpy()):
+        d = g["metahpo"] - g["lightgbm_default"]
+        lines.append(f"\n{task}: vs defaults {(d > TIE).sum()} / {(d.abs() <= TIE).sum()} / {(d < -TIE).sum()}, "
+                     f"median difference {d.median():+.4f}" + (
+                         f"; vs LGBM-TD {((g['metahpo'] - g['lgbm_td']) >= -TIE).mean():.0%} at least as good"
+                         if "lgbm_td" in g else ""))
+    return "\n".join(lines)
+
+COLUMNS = ["dataset", "corpus", "split", "task", "n_rows", "metric", "method", "status", "error", "score", "fit_s",
+           "confidence", "nearest", "recommend_s"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--kb", default="knowledge_base")
+    parser.add_argument("--corpora", default="pmlb,realworld")
+    parser.add_argument("--splits", default="dev,final")
+    parser.add_argument("--max-rows", type=int, default=20_000)
+    parser.add_argument("--methods", default="metahpo," + ",".join(RIVALS))
+    parser.add_argument("--redo", default="", help="methods whose rows are dropped and run again")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--out", default="docs/results/zeroshot")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "zeroshot_runs.csv"
+    runs = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
+    redo = set(filter(None, args.redo.split(",")))
+    if redo:
+        runs = runs[~runs["method"].isin(redo)]
+        runs.to_csv(path, index=False)
+    kb = KnowledgeBase.load(args.kb)
+    methods = set(args.methods.split(","))
+    jobs = []
+    for corpus in args.corpora.split(","):
+        es = corpora.entries(corpus)
+        group_of = corpora.groups(corpus, [e.name for e in es])
+        for e in es:
+            split = corpora.split(group_of[e.name])
+            todo = methods - set(runs.loc[runs["dataset"] == e.name, "method"])
+            if split in args.splits.split(",") and todo:
+                jobs.append((min(e.n_rows, args.max_rows), delayed(run_one)(
+                    e, split, group_of[e.name], kb, args.max_rows, args.seed, todo)))
+    jobs.sort(key=lambda j: -j[0])  # the dearest first
+    print(f"{len(jobs)} datasets to run", file=sys.stderr, flush=True)
+    for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(j for _, j in jobs), 1):
+        pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(
+            path, mode="a", header=not path.exists() or path.stat().st_size == 0, index=False)
+        print(f"{i}/{len(jobs)} {rows[0]['dataset']}", file=sys.stderr, flush=True)
+    runs = pd.read_csv(path)
+    text = summarize(runs)
+    (out / "zeroshot.md").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
