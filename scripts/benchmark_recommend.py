@@ -40,11 +40,15 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from metahpo.build import Source
-from metahpo.evaluation import METRICS, evaluate_estimator, make_folds
-from metahpo.knowledge_base import KnowledgeBase
-from metahpo.recommend import STRATEGIES, Recommender
-from metahpo.spaces import LIGHTGBM, config_id
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpora  # noqa: E402
+
+from metahpo.build import Source  # noqa: E402
+from metahpo.evaluation import METRICS, evaluate_estimator, make_folds  # noqa: E402
+from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
+from metahpo.recommend import STRATEGIES, Recommender  # noqa: E402
+from metahpo.spaces import LIGHTGBM, config_id  # noqa: E402
 
 TIE = 0.005
 """Normalized scores closer than this count as a tie."""
@@ -102,6 +106,53 @@ def loo_one(kb: KnowledgeBase, dataset_id: str, leave_out: set[str], truth: pd.S
     rows.append({"dataset_id": dataset_id, "task": task, "method": "single_best",
                  **{f"best_of_{k}": np.nanmax(scores[:k]) for k in BUDGETS}})
     return rows
+
+
+GRID = [("nearest", None, None)] + [("portfolio", k, shrink) for k in (10, 25, 50) for shrink in (0.0, 0.3, 0.6, 0.9)]
+"""Strategy settings compared by ``--select``: (strategy, neighbours k, shrinkage)."""
+
+
+def loo_grid(kb: KnowledgeBase, dataset_id: str, leave_out: set[str], truth: pd.Series) -> list[dict]:
+    """Each setting of :data:`GRID` for one left-out dataset, from one recommender fitted without
+    its group (its runs and the configurations it produced)."""
+    task = kb.datasets.set_index("dataset_id").loc[dataset_id, "task"]
+    recommender = Recommender(kb.without(leave_out), task, "portfolio")
+    mf = kb.metafeatures(task).loc[dataset_id]
+    rows = []
+    for name, k, shrink in GRID:
+        recommender.strategy = STRATEGIES[name]() if k is None else STRATEGIES[name](k=k, shrinkage=shrink)
+        rec = recommender.recommend(mf, n=max(BUDGETS))
+        scores = truth.reindex([c.config_id for c in rec.configs]).to_numpy()
+        rows.append({"dataset_id": dataset_id, "task": task, "setting": f"{name} k={k} shrinkage={shrink}",
+                     "n_candidates": len(recommender.pool),
+                     **{f"best_of_{b}": np.nanmax(scores[:b]) if np.isfinite(scores[:b]).any() else np.nan
+                        for b in BUDGETS}})
+    scores = truth.reindex(recommender.global_rank.index).to_numpy()
+    rows.append({"dataset_id": dataset_id, "task": task, "setting": "single_best",
+                 **{f"best_of_{b}": np.nanmax(scores[:b]) for b in BUDGETS}})
+    return rows
+
+
+def select(kb: KnowledgeBase, group_of: dict[str, set[str]], split_of: dict[str, str], n_jobs: int) -> str:
+    """Choose the strategy setting on the ``dev`` datasets alone, then report it on ``final``."""
+    norm = kb.normalized()
+    per = Parallel(n_jobs=n_jobs)(delayed(loo_grid)(kb, d, group_of[d], norm.loc[d]) for d in norm.index)
+    grid = pd.DataFrame([r for rows in per for r in rows])
+    grid["split"] = grid["dataset_id"].map(split_of)
+    means = grid.groupby(["split", "setting"])[[f"best_of_{b}" for b in BUDGETS]].mean()
+    chosen = means.loc["dev", "best_of_1"].idxmax()
+    lines = [f"Candidates per left-out dataset (pool without its group's configurations): median "
+             f"{grid['n_candidates'].median():.0f}.", "",
+             "| setting | dev top-1 | dev best-of-3 | dev best-of-10 | final top-1 | final best-of-3 | final best-of-10 |",
+             "|---|---|---|---|---|---|---|"]
+    for setting in means.loc["dev"].sort_values("best_of_1", ascending=False).index:
+        d, f = means.loc[("dev", setting)], means.loc[("final", setting)]
+        mark = " (chosen on dev)" if setting == chosen else ""
+        lines.append(f"| {setting}{mark} | {d['best_of_1']:.3f} | {d['best_of_3']:.3f} | {d['best_of_10']:.3f} | "
+                     f"{f['best_of_1']:.3f} | {f['best_of_3']:.3f} | {f['best_of_10']:.3f} |")
+    counts = grid.drop_duplicates("dataset_id")["split"].value_counts()
+    lines.append(f"\n{counts.get('dev', 0)} dev and {counts.get('final', 0)} final datasets.")
+    return "\n".join(lines)
 
 
 def rivals_from_matrix(kb: KnowledgeBase, norm: pd.DataFrame) -> list[dict]:
@@ -284,6 +335,8 @@ def main() -> None:
                         help="report FLAML on the datasets already in its cache, computing no more")
     parser.add_argument("--confirm", type=int, default=0)
     parser.add_argument("--latency", action="store_true")
+    parser.add_argument("--select", action="store_true",
+                        help="choose the strategy setting on the dev split alone (corpora.py) and report it on final")
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default="docs/results")
     args = parser.parse_args()
@@ -294,6 +347,12 @@ def main() -> None:
     norm = kb.normalized()
     ids = norm.index.tolist()
     group_of = groups(ids, Path(args.pmlb) / "twins.csv")
+    if args.select:
+        pmlb = corpora.groups("pmlb", ids)
+        text = select(kb, pmlb, {d: corpora.split(pmlb[d]) for d in ids}, args.n_jobs)
+        (out / "recommend_select.md").write_text(text + "\n")
+        print(text)
+        return
     strategies = args.strategies.split(",")
     start = time.perf_counter()
     per = Parallel(n_jobs=args.n_jobs)(delayed(loo_one)(kb, d, group_of[d], norm.loc[d], strategies) for d in ids)

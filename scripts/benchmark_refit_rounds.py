@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchmark_tune import expected_cost, fit_score, split, subset  # noqa: E402
+from benchmark_tune import expected_cost, fit_score, split  # noqa: E402
 
 from metahpo.build import Source  # noqa: E402
 from metahpo.evaluation import evaluate, make_estimator, make_folds  # noqa: E402
@@ -42,7 +42,7 @@ def run_dataset(source: Source, max_rows: int, n_random: int) -> list[dict]:
     seed = zlib.crc32(source.dataset_id.encode()) % 10_000
     dataset = source.load(max_rows)
     train, test = split(dataset, seed)
-    train_ds = subset(dataset, train)
+    train_ds = dataset.take(train)
     folds = make_folds(train_ds, CV, seed)
     configs = [early_stopped(LIGHTGBM.default), *LIGHTGBM.sample(n_random, np.random.default_rng(seed))]
     rows = []

@@ -22,6 +22,10 @@ those methods' rows and runs them again (say, after a change to metahpo), keepin
 The report goes to ``OUT/tune_benchmark.md`` and the plot to ``OUT/tune_benchmark.png``;
 ``--pooled DIR,DIR,...`` runs nothing and reports the samples of those folders as one.
 
+``--corpus realworld --split final`` samples one dataset per leave-out group of a corpus split
+(``corpora.py``) instead, and ``--max-trials metahpo=10,random=30,optuna_tpe=50`` caps each method's
+search at the budgets the comparison needs.
+
 Usage (the second and third commands draw other 40 datasets, none of them or their twins in an
 earlier sample)::
 
@@ -51,6 +55,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import corpora  # noqa: E402
 from benchmark_recommend import groups  # noqa: E402
 
 from metahpo.build import Source  # noqa: E402
@@ -79,13 +84,6 @@ def split(dataset: Dataset, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
     stratify = dataset.y if dataset.is_classification and dataset.y.value_counts().min() >= 2 else None
     return train_test_split(np.arange(dataset.n_rows), test_size=0.25, random_state=seed, stratify=stratify)
-
-
-def subset(dataset: Dataset, rows: np.ndarray) -> Dataset:
-    from dataclasses import replace
-
-    return replace(dataset, X=dataset.X.iloc[rows].reset_index(drop=True),
-                   y=dataset.y.iloc[rows].reset_index(drop=True))
 
 
 def fit_score(estimator, dataset: Dataset, train: np.ndarray, test: np.ndarray) -> dict[str, float]:
@@ -157,17 +155,21 @@ COLUMNS = ["dataset_id", "task", "method", "budget", "cv_score", "test_score", "
 
 
 def run_dataset(source: Source, kb: KnowledgeBase, leave_out: set[str], max_rows: int, seed: int,
-                budgets: tuple[int, ...], methods: Sequence[str]) -> list[dict]:
-    """Every method of ``methods`` on one dataset; rows of :data:`COLUMNS`."""
+                budgets: tuple[int, ...], methods: Sequence[str], caps: dict[str, int] | None = None) -> list[dict]:
+    """Every method of ``methods`` on one dataset; rows of :data:`COLUMNS`. ``caps`` limits a
+    method's trials (its budgets above the cap are not run)."""
     warnings.filterwarnings("ignore")
+    all_budgets = budgets
     dataset = source.load(max_rows)
     train, test = split(dataset, seed)
-    train_ds = subset(dataset, train)
+    train_ds = dataset.take(train)
     folds = make_folds(train_ds, 3, random_state=seed)
     rest = kb.without(leave_out)
     rows = []
     for method in methods:
         started = now()
+        budgets_of = tuple(b for b in all_budgets if b <= (caps or {}).get(method, max(all_budgets)))
+        budgets = budgets_of or all_budgets[:1]
         if method in ("lightgbm_default", "flaml_zeroshot"):
             rows.append({"method": method, "budget": 0, "search_s": 0.0,
                          **fit_score(rival_model(method, dataset.task), dataset, train, test)})
@@ -347,6 +349,12 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join(METHODS), help="methods to run (default: all)")
     parser.add_argument("--redo", default="",
                         help="methods whose recorded rows are dropped and run again, e.g. after changing metahpo")
+    parser.add_argument("--corpus", default="",
+                        help="sample from a corpus of corpora.py (pmlb, realworld) instead of the knowledge base: "
+                             "one dataset per leave-out group, of the split --split")
+    parser.add_argument("--split", default="dev", help="with --corpus: dev or final")
+    parser.add_argument("--max-trials", default="",
+                        help="per-method trial caps, e.g. metahpo=10,random=30,optuna_tpe=50 (default: the largest budget)")
     parser.add_argument("--pooled", default="",
                         help="run nothing: report the samples in these output folders (comma-separated) as one, in OUT")
     args = parser.parse_args()
@@ -370,6 +378,11 @@ def main() -> None:
         runs = kept
     done = set(zip(runs["dataset_id"], runs["method"]))
     kb = KnowledgeBase.load(args.kb)
+    caps = {m: int(n) for m, _, n in (item.partition("=") for item in args.max_trials.split(",") if item)}
+    if args.corpus:
+        run_corpus(args, kb, methods, budgets, caps, done, path)
+        report(pd.read_csv(path), out)
+        return
     names = kb.datasets["dataset_id"].tolist()
     group_of = groups(names, Path(args.pmlb) / "twins.csv")
     exclude: set[str] = set()
@@ -387,6 +400,29 @@ def main() -> None:
         pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(path, mode="a", header=not path.exists(), index=False)
         print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id']}", file=sys.stderr, flush=True)
     report(pd.read_csv(path), out)
+
+
+def run_corpus(args: argparse.Namespace, kb: KnowledgeBase, methods: list[str], budgets: tuple[int, ...],
+               caps: dict[str, int], done: set[tuple[str, str]], path: Path) -> None:
+    """The benchmark over a seeded sample of a corpus split, one dataset per leave-out group, each run
+    against the knowledge base without its whole group (every size of it, and what it produced)."""
+    from joblib import Parallel, delayed
+
+    table = corpora.table(args.corpus)
+    table = table[table["split"] == args.split].drop_duplicates("group")
+    sample = table.groupby("task", group_keys=False).apply(
+        lambda g: g.sample(min(len(g), max(3, round(args.n_datasets * len(g) / len(table)))), random_state=args.seed))
+    entries = {e.name: e for e in corpora.entries(args.corpus)}
+    group_of = corpora.groups(args.corpus, list(entries))
+    ids = kb.datasets["dataset_id"]
+    todo = [(entries[n], [m for m in methods if (n, m) not in done]) for n in sample["name"]]
+    todo = sorted((job for job in todo if job[1]), key=lambda job: -min(job[0].n_rows, args.max_rows))
+    jobs = (delayed(run_dataset)(e.source, kb, set(ids[ids.str.partition("@")[0].isin(group_of[e.name])]),
+                                 args.max_rows, args.seed + zlib.crc32(e.name.encode()) % 10_000, budgets, missing, caps)
+            for e, missing in todo)
+    for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
+        pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(path, mode="a", header=not path.exists(), index=False)
+        print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id']}", file=sys.stderr, flush=True)
 
 
 def report(runs: pd.DataFrame, out: Path) -> None:
