@@ -293,10 +293,9 @@ class Builder:
         rows = pd.DataFrame([kbm.configuration_row(c, self.space.family, "pool" if (cid := config_id(c)) in defaults
                                                    else f"pool:{kbm.ORIGIN_SEP.join(producers[cid])}")
                              for c in pool])
-        writer = kbm.LiveWriter(self.out, "configurations")
-        for row in rows.to_dict("records"):
-            writer.write(row)
-        writer.close()
+        chosen_kb = kbm.KnowledgeBase.empty(self.space.family)
+        chosen_kb.configurations = rows
+        kbm.append(self.out, chosen_kb)  # one atomic part: a kill leaves the whole pool or none of it
         return pool
 
     # -- machinery

@@ -188,3 +188,15 @@ def test_larger_versions_of_a_dataset_are_built_beside_the_capped_one(tmp_path, 
     assert [(s.dataset_id, s.max_rows) for s in sources] == [("big", None), ("big@200", 200), ("big@569", 569),
                                                             ("iris", None)]
     assert sources[2].load(100).n_rows == 569 and sources[0].load(100).n_rows == 100
+
+
+def test_the_pool_is_written_whole_in_one_atomic_part(tmp_path, data_files, monkeypatch):
+    import metahpo.knowledge_base as kbm
+
+    builder = _build(tmp_path / "kb", data_files)
+    builder.run(["describe", "explore"])
+    written = []
+    real = kbm._write_part
+    monkeypatch.setattr(kbm, "_write_part", lambda folder, frame, *a, **k: written.append(len(frame)) or real(folder, frame, *a, **k))
+    pool = builder.pool(KnowledgeBase.load(tmp_path / "kb"))
+    assert written == [len(pool)] == [3]  # a kill before the rename leaves no pool, never part of one
