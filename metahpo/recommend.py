@@ -47,6 +47,13 @@ POOL_COVERAGE = 0.5
 """A configuration joins the candidate pool when it ran on at least this share of the task's datasets."""
 
 
+ROUNDS_EXPONENT = 0.0
+"""A recommendation's rounds grow as (rows it will train on / the neighbours' training rows) to this power."""
+
+MAX_ROUNDS = 5000
+"""The most rounds a recommendation asks for."""
+
+
 # ---------------------------------------------------------------------- results
 
 
@@ -380,6 +387,10 @@ class Recommender:
         self.params: dict[str, Config] = _checked_params(kb)
         runs = kb.runs[kb.runs["status"] == "ok"]
         self.iterations = runs.pivot_table(index="dataset_id", columns="config_id", values="best_iteration")
+        folds = pd.to_numeric(runs.groupby("dataset_id")["cv"].median(), errors="coerce").fillna(3.0).clip(lower=2)
+        n_rows = kb.datasets.set_index("dataset_id")["n_rows"].astype(float)
+        self.train_rows = (n_rows * (1 - 1 / folds.reindex(n_rows.index).fillna(3.0))).reindex(self.ids)
+        """Rows each knowledge-base dataset's models trained on (its cross-validation training parts)."""
 
     def recommend(self, metafeatures: pd.Series, n: int = 10, name: str = "dataset",
                   train_rows: int | None = None) -> Recommendation:
@@ -395,7 +406,8 @@ class Recommender:
         weights = np.exp(-dist / max(np.median(self.typical_nn), 1e-9))
         weights = weights / weights.sum()
         notes = []
-        pool = self._fitting(train_rows if train_rows is not None else metafeatures.get("n_rows"), notes)
+        rows = train_rows if train_rows is not None else metafeatures.get("n_rows")
+        pool = self._fitting(rows, notes)
         ranked = self.strategy.rank(Context(self.scores, pool, dist, confidence, x), n)
         if confidence < LOW_CONFIDENCE:  # far from everything: trust the global portfolio for half the list
             notes.append("Far from every knowledge-base dataset: the list interleaves the configurations "
@@ -404,7 +416,11 @@ class Recommender:
                                           for c in self.global_rank.index if c in pool], n)
         by_distance = self.scores.reindex(dist.index)  # nearest dataset first
         iterations = self.iterations.reindex(index=dist.index)
-        configs = [self._config(cid, reason, by_distance, iterations, weights.to_numpy()) for cid, reason in ranked[:n]]
+        growth = np.ones(len(dist))  # how many times more rows the models will train on than the neighbours'
+        if rows is not None and np.isfinite(rows):
+            growth = np.maximum(1.0, float(rows) / self.train_rows.reindex(dist.index).to_numpy())
+        configs = [self._config(cid, reason, by_distance, iterations, weights.to_numpy(), growth)
+                   for cid, reason in ranked[:n]]
         neighbors = pd.DataFrame({"name": self.names.reindex(dist.index).to_numpy(), "distance": dist.to_numpy()},
                                  index=pd.Index(dist.index, name="dataset_id")).head(10)
         return Recommendation(configs, neighbors, metafeatures, confidence, self.strategy.name,
@@ -432,19 +448,21 @@ class Recommender:
         return fitting
 
     def _config(self, cid: str, reason: str, by_distance: pd.DataFrame, iterations: pd.DataFrame,
-                weights: np.ndarray) -> RecommendedConfig:
+                weights: np.ndarray, growth: np.ndarray) -> RecommendedConfig:
         """The configuration with its expected score: the similarity-weighted mean of its normalized
         scores on the nearest datasets that ran it (rows of ``by_distance``, nearest first, with
-        ``weights``); without its own ``n_estimators``, the median rounds early stopping chose there."""
+        ``weights``); without its own ``n_estimators``, the median rounds early stopping chose there,
+        each scaled by ``growth ** ROUNDS_EXPONENT`` (data that many times larger than the
+        neighbour's needs more rounds at the same learning rate), at most :data:`MAX_ROUNDS`."""
         params = dict(self.params[cid])
         column = by_distance[cid].to_numpy() if cid in by_distance else np.full(len(by_distance), np.nan)
         near = np.flatnonzero(~np.isnan(column))[:10]
         w = weights[near]
         expected = float(np.average(column[near], weights=w if w.sum() > 0 else None)) if len(near) else float("nan")
         if "n_estimators" not in params:
-            its = iterations[cid].to_numpy()[near] if cid in iterations else np.array([])
+            its = iterations[cid].to_numpy()[near] * growth[near] ** ROUNDS_EXPONENT if cid in iterations else np.array([])
             its = its[~np.isnan(its)]
-            params["n_estimators"] = int(max(10, np.median(its))) if len(its) else 100
+            params["n_estimators"] = int(np.clip(np.median(its), 10, MAX_ROUNDS)) if len(its) else 100
         return RecommendedConfig(get_space(self.kb.family).estimator_params(params), cid, expected,
                                  by_distance.index[near].tolist(), reason)
 

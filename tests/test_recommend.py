@@ -88,6 +88,24 @@ def test_params_rebuild_the_evaluated_model_exactly():
     np.testing.assert_allclose(model.predict_proba(data.X), evaluated.predict_proba(data.X), rtol=0, atol=1e-12)
 
 
+def test_rounds_grow_with_the_rows_the_model_will_train_on(monkeypatch):
+    import sys
+
+    recommend_module = sys.modules["metahpo.recommend"]  # the package's `recommend` is the function
+    kb, (a, _, _) = clustered_kb()  # datasets of 100 rows, 3-fold: models trained on 66.7 rows, 50 rounds
+    recommender = Recommender(kb, "binary", "nearest")
+
+    def rounds(rows):
+        return recommender.recommend(_query(0.0), n=1, train_rows=rows).best["n_estimators"]
+
+    monkeypatch.setattr(recommend_module, "ROUNDS_EXPONENT", 0.5)
+    assert rounds(50) == 50  # never fewer rounds than the neighbours chose
+    assert rounds(100 * 2 / 3 * 16) == 200  # 16 times the rows: 4 times the rounds
+    assert rounds(10**9) == recommend_module.MAX_ROUNDS
+    monkeypatch.setattr(recommend_module, "ROUNDS_EXPONENT", 0.0)
+    assert rounds(10**9) == 50
+
+
 def test_a_knowledge_base_cannot_inject_parameters():
     kb, _ = clustered_kb()
     cid = kb.configurations["config_id"].iloc[0]
