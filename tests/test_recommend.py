@@ -98,11 +98,11 @@ def test_rounds_grow_with_the_rows_the_model_will_train_on(monkeypatch):
     def rounds(rows):
         return recommender.recommend(_query(0.0), n=1, train_rows=rows).best["n_estimators"]
 
-    monkeypatch.setattr(recommend_module, "ROUNDS_EXPONENT", 0.5)
+    monkeypatch.setitem(recommend_module.ROUNDS_EXPONENT, "binary", 0.5)
     assert rounds(50) == 50  # never fewer rounds than the neighbours chose
     assert rounds(100 * 2 / 3 * 16) == 200  # 16 times the rows: 4 times the rounds
     assert rounds(10**9) == recommend_module.MAX_ROUNDS
-    monkeypatch.setattr(recommend_module, "ROUNDS_EXPONENT", 0.0)
+    monkeypatch.setitem(recommend_module.ROUNDS_EXPONENT, "binary", 0.0)
     assert rounds(10**9) == 50
 
 
