@@ -19,8 +19,9 @@ test part with the task's metric (ROC AUC, log loss, R²):
 Rows stream to ``OUT/zeroshot_runs.csv`` (a re-run skips the datasets done; ``--redo metahpo``
 drops that method's rows first), the report goes to ``OUT/zeroshot.md``: per corpus and split, the
 share of datasets where metahpo is at least as good as each rival (ties within 1e-4), win/tie/loss,
-mean rank, mean normalized score (0 = LightGBM's defaults, 1 = the best method on the dataset) with
-95% bootstrap intervals, and the share of recommendations with confidence at least 0.5.
+mean rank, mean normalized score (0 = LightGBM's defaults, 1 = the best method on the dataset,
+clipped at -1) with 95% bootstrap intervals, the same scaled from the worst method (0) to the best
+(1), and the share of recommendations with confidence at least 0.5.
 
 Usage::
 
@@ -166,11 +167,16 @@ def table(part: pd.DataFrame, title: str, conf: pd.Series, tasks: pd.Series) -> 
     both = part[methods].dropna()
     default = both["lightgbm_default"]
     best = both.max(axis=1)
-    norm = both.sub(default, axis=0).div((best - default).where(best - default > TIE), axis=0).fillna(0.0)
+    # 0 = LightGBM's defaults, 1 = the best method; clipped at -1, since where the defaults are
+    # (nearly) the best, any loss divided by a tiny gap would swamp the mean
+    norm = both.sub(default, axis=0).div((best - default).where(best - default > TIE), axis=0).fillna(0.0).clip(-1, 1)
+    worst = both.min(axis=1)
+    spread = both.sub(worst, axis=0).div((best - worst).where(best - worst > TIE), axis=0).fillna(1.0)
     ranks = both.rank(axis=1, ascending=False)
     lines = [f"**{title}** ({len(both)} datasets; recommendation confidence >= 0.5 on "
              f"{(conf >= 0.5).mean():.0%})\n",
-             "| method | mean normalized (95% CI) | mean rank | metahpo >= it | metahpo W / T / L |", "|---|---|---|---|---|"]
+             "| method | normalized, 0 = defaults, 1 = best (95% CI) | normalized, 0 = worst, 1 = best | mean rank | "
+             "metahpo >= it | metahpo W / T / L |", "|---|---|---|---|---|---|"]
     for m in methods:
         lo, hi = bootstrap(norm[m].to_numpy())
         if m == "metahpo":
@@ -178,7 +184,8 @@ def table(part: pd.DataFrame, title: str, conf: pd.Series, tasks: pd.Series) -> 
         else:
             d = both["metahpo"] - both[m]
             vs = (f"{(d >= -TIE).mean():.0%}", f"{(d > TIE).sum()} / {(d.abs() <= TIE).sum()} / {(d < -TIE).sum()}")
-        lines.append(f"| {m} | {norm[m].mean():.3f} ({lo:.3f}, {hi:.3f}) | {ranks[m].mean():.2f} | {vs[0]} | {vs[1]} |")
+        lines.append(f"| {m} | {norm[m].mean():.3f} ({lo:.3f}, {hi:.3f}) | {spread[m].mean():.3f} | "
+                     f"{ranks[m].mean():.2f} | {vs[0]} | {vs[1]} |")
     for task, g in both.groupby(tasks.reindex(both.index.get_level_values(2)).to_numpy()):
         d = g["metahpo"] - g["lightgbm_default"]
         lines.append(f"\n{task}: vs defaults {(d > TIE).sum()} / {(d.abs() <= TIE).sum()} / {(d < -TIE).sum()}, "
