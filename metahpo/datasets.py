@@ -178,6 +178,15 @@ def load(
     return from_arrays(data, y, task=task, name=name or "dataset", categorical=categorical)
 
 
+_UNSAFE = re.compile(r'[",:\[\]{}]')
+"""Characters LightGBM refuses in a feature name (they would break its JSON model dump)."""
+
+
+def safe_name(column: Any) -> str:
+    """A column's name as metahpo and LightGBM use it: text, with ``" , : [ ] { }`` replaced by ``_``."""
+    return _UNSAFE.sub("_", str(column))
+
+
 def from_arrays(
     X: Any,
     y: Any,
@@ -189,13 +198,14 @@ def from_arrays(
 ) -> Dataset:
     """Make a :class:`Dataset` from features and target, cleaning and validating both."""
     frame = X.copy() if isinstance(X, pd.DataFrame) else _array_to_frame(X)
-    frame.columns = [str(c) for c in frame.columns]
+    frame.columns = [safe_name(c) for c in frame.columns]
     _check_columns(frame)
     target = pd.Series(np.asarray(y).ravel() if not isinstance(y, pd.Series) else y.to_numpy())
     if len(target) != len(frame):
         raise DataError(f"X has {len(frame)} rows but y has {len(target)}")
     frame = frame.reset_index(drop=True)
-    unknown = set(categorical or ()) - set(frame.columns)
+    categorical = [safe_name(c) for c in categorical or ()]
+    unknown = set(categorical) - set(frame.columns)
     if unknown:
         raise DataError(f"categorical columns not found: {sorted(unknown)}")
     for col in frame.columns:

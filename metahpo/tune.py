@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from metahpo import knowledge_base as kbm
-from metahpo.datasets import Dataset, load
+from metahpo.datasets import Dataset, load, safe_name
 from metahpo.ensemble import EnsembleSpec, final_params
 from metahpo.ensemble import build as ensemble_build
 from metahpo.ensemble import select as ensemble_select
@@ -315,7 +315,10 @@ def _check_prior(prior: pd.DataFrame) -> tuple[list[Config], list[float]]:
 
 
 def _frame_like(X: Any, dataset: Dataset) -> pd.DataFrame:
-    frame = X.copy() if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X), columns=dataset.X.columns)
+    if isinstance(X, pd.DataFrame):
+        frame = X.rename(columns=safe_name)  # the names metahpo.load gave the training columns
+    else:
+        frame = pd.DataFrame(np.asarray(X), columns=dataset.X.columns)
     for col in dataset.categorical:
         frame[col] = frame[col].astype(dataset.X[col].dtype)
     return frame

@@ -167,38 +167,50 @@ def run_dataset(source: Source, kb: KnowledgeBase, leave_out: set[str], max_rows
     rest = kb.without(leave_out)
     rows = []
     for method in methods:
-        started = now()
-        budgets_of = tuple(b for b in all_budgets if b <= (caps or {}).get(method, max(all_budgets)))
-        budgets = budgets_of or all_budgets[:1]
-        if method in ("lightgbm_default", "flaml_zeroshot"):
-            rows.append({"method": method, "budget": 0, "search_s": 0.0,
-                         **fit_score(rival_model(method, dataset.task), dataset, train, test)})
-        elif method == "random":
-            run = tune(train_ds, n_trials=max(budgets), strategy=None, cv=3, random_state=seed)
-            rows += prefix_rows(run.study.trials, method, dataset, train, test, started, budgets)
-        elif method == "optuna_tpe":
-            trials = optuna_trials(train_ds, folds, max(budgets), seed)
-            rows += prefix_rows(trials, method, dataset, train, test, started, budgets)
-        elif method == "metahpo":
-            run = tune(train_ds, n_trials=max(budgets), strategy="bayes", warm_start=5, cv=3, random_state=seed,
-                       knowledge_base=rest)
-            trials = run.study.trials
-            rows += prefix_rows(trials, method, dataset, train, test, started, budgets)
-            rows.append({"method": "metahpo_overhead", "budget": max(budgets),
-                         "setup_s": (trials[0].started - started).total_seconds(),
-                         "per_trial_s": float(np.median(gaps_between_trials(trials)))})
-        elif method == "metahpo_ensemble":
-            run = tune(train_ds, n_trials=10, strategy="bayes", warm_start=5, cv=3, random_state=seed,
-                       knowledge_base=rest, ensemble=5)
-            single = fit_score(make_estimator(run.best_params, dataset.task), dataset, train, test)
-            rows.append({"method": method, "budget": 10, "cv_score": run.ensemble.oof_score,
-                         "search_s": (run.study.trials[-1].finished - started).total_seconds(),
-                         "n_members": len(run.ensemble.members),
-                         **fit_score(ensemble_build(run.ensemble, dataset.task), dataset, train, test),
-                         **{f"single_{k}": v for k, v in single.items()}})
-        else:
-            raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+        try:
+            rows += run_method(method, dataset, train, test, train_ds, folds, rest, seed, all_budgets, caps)
+        except Exception as exc:  # recorded on stderr; the benchmark goes on, and a re-run retries it
+            print(f"tune benchmark: {source.dataset_id} {method} failed: {type(exc).__name__}: {exc}"[:400],
+                  file=sys.stderr, flush=True)
     return [{"dataset_id": source.dataset_id, "task": dataset.task, **r} for r in rows]
+
+
+def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarray, train_ds: Dataset, folds,
+               rest: KnowledgeBase, seed: int, all_budgets: tuple[int, ...], caps: dict[str, int] | None) -> list[dict]:
+    """One method's rows on one dataset."""
+    rows = []
+    started = now()
+    budgets_of = tuple(b for b in all_budgets if b <= (caps or {}).get(method, max(all_budgets)))
+    budgets = budgets_of or all_budgets[:1]
+    if method in ("lightgbm_default", "flaml_zeroshot"):
+        rows.append({"method": method, "budget": 0, "search_s": 0.0,
+                     **fit_score(rival_model(method, dataset.task), dataset, train, test)})
+    elif method == "random":
+        run = tune(train_ds, n_trials=max(budgets), strategy=None, cv=3, random_state=seed)
+        rows += prefix_rows(run.study.trials, method, dataset, train, test, started, budgets)
+    elif method == "optuna_tpe":
+        trials = optuna_trials(train_ds, folds, max(budgets), seed)
+        rows += prefix_rows(trials, method, dataset, train, test, started, budgets)
+    elif method == "metahpo":
+        run = tune(train_ds, n_trials=max(budgets), strategy="bayes", warm_start=5, cv=3, random_state=seed,
+                   knowledge_base=rest)
+        trials = run.study.trials
+        rows += prefix_rows(trials, method, dataset, train, test, started, budgets)
+        rows.append({"method": "metahpo_overhead", "budget": max(budgets),
+                     "setup_s": (trials[0].started - started).total_seconds(),
+                     "per_trial_s": float(np.median(gaps_between_trials(trials)))})
+    elif method == "metahpo_ensemble":
+        run = tune(train_ds, n_trials=10, strategy="bayes", warm_start=5, cv=3, random_state=seed,
+                   knowledge_base=rest, ensemble=5)
+        single = fit_score(make_estimator(run.best_params, dataset.task), dataset, train, test)
+        rows.append({"method": method, "budget": 10, "cv_score": run.ensemble.oof_score,
+                     "search_s": (run.study.trials[-1].finished - started).total_seconds(),
+                     "n_members": len(run.ensemble.members),
+                     **fit_score(ensemble_build(run.ensemble, dataset.task), dataset, train, test),
+                     **{f"single_{k}": v for k, v in single.items()}})
+    else:
+        raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    return rows
 
 
 def rival_model(method: str, task: str):

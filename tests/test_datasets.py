@@ -595,3 +595,14 @@ def test_columns_that_collide_once_named_as_text_are_duplicates():
     # 1 and "1" are distinct labels in pandas but both become the feature name "1".
     X = pd.DataFrame({1: np.arange(4.0), "1": np.arange(4.0) * 2})
     _raises("duplicate", load, X, np.array([0, 1, 0, 1]))
+
+
+def test_names_lightgbm_refuses_are_made_safe_and_models_train():
+    import lightgbm
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"Jitter:RAP": rng.normal(size=60), "a[1]": rng.normal(size=60),
+                          "label": rng.integers(0, 2, 60)})
+    data = load(frame, target="label", categorical=["a[1]"])
+    assert list(data.X.columns) == ["Jitter_RAP", "a_1_"] and data.categorical == ("a_1_",)
+    lightgbm.LGBMClassifier(n_estimators=2, verbosity=-1).fit(data.X, data.y)  # raises on the original names
