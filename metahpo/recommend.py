@@ -391,10 +391,10 @@ class Recommender:
         self.params: dict[str, Config] = _checked_params(kb)
         runs = kb.runs[kb.runs["status"] == "ok"]
         self.iterations = runs.pivot_table(index="dataset_id", columns="config_id", values="best_iteration")
+        # rows each knowledge-base dataset's models trained on: its cross-validation training parts
         folds = pd.to_numeric(runs.groupby("dataset_id")["cv"].median(), errors="coerce").fillna(3.0).clip(lower=2)
         n_rows = kb.datasets.set_index("dataset_id")["n_rows"].astype(float)
         self.train_rows = (n_rows * (1 - 1 / folds.reindex(n_rows.index).fillna(3.0))).reindex(self.ids)
-        """Rows each knowledge-base dataset's models trained on (its cross-validation training parts)."""
 
     def recommend(self, metafeatures: pd.Series, n: int = 10, name: str = "dataset",
                   train_rows: int | None = None) -> Recommendation:
@@ -482,8 +482,8 @@ def _checked_params(kb: KnowledgeBase) -> dict[str, Config]:
         try:
             out[cid] = space.config_of(json.loads(text))
         except (ConfigError, ValueError, TypeError) as exc:
-            where = f" in {kb.path}" if getattr(kb, "path", None) else ""
-            raise KnowledgeBaseError(f"configuration {cid}{where} is not a valid {space.family} configuration: {exc}") from None
+            raise KnowledgeBaseError(f"configuration {cid} of the knowledge base is not a valid {space.family} "
+                                     f"configuration: {exc}") from None
     return out
 
 
