@@ -1,7 +1,8 @@
 """Leave-one-dataset-out benchmark of zero-shot recommendations against the rivals.
 
 For every knowledge-base dataset, the recommender is rebuilt without it and its near-duplicate
-twins (``twins.csv``, plus the synthetic ``*_fri_c*`` and ``GAMETES_*`` families as whole groups),
+twins (``twins.csv``, plus the synthetic ``*_fri_c*``, ``GAMETES_*`` and ``*_BNG_*`` families as whole
+groups, see ``corpora.py``),
 asked for 10 configurations from the dataset's stored meta-features, and the recommendations are
 scored from the dense dataset x configuration matrix (no refits): top-1, best-of-3, best-of-10
 normalized score (0 = the worst configuration the KB ran on the dataset, 1 = the best) and the rank
@@ -29,7 +30,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 import warnings
@@ -53,21 +53,6 @@ from metahpo.spaces import LIGHTGBM, config_id  # noqa: E402
 TIE = 0.005
 """Normalized scores closer than this count as a tie."""
 BUDGETS = (1, 3, 10)
-
-
-def groups(names: list[str], twins_csv: Path | None, families: bool = True) -> dict[str, set[str]]:
-    """Each dataset's leave-out group: itself, its listed twins, and (if ``families``) its synthetic family."""
-    group_of = {n: {n} for n in names}
-    if twins_csv is not None and twins_csv.exists():
-        for _, members in pd.read_csv(twins_csv).groupby("group")["name"]:
-            for m in members:
-                if m in group_of:
-                    group_of[m] |= set(members)
-    for pattern in (r"_fri_c\d", r"^GAMETES_") if families else ():
-        family = {n for n in names if re.search(pattern, n)}
-        for n in family:
-            group_of[n] |= family
-    return group_of
 
 
 def expected_best_of(values: np.ndarray, k: int) -> float:
@@ -352,10 +337,9 @@ def main() -> None:
     provenance = kb.provenance or {}
     norm = kb.normalized()
     ids = norm.index.tolist()
-    group_of = groups(ids, Path(args.pmlb) / "twins.csv")
+    group_of = corpora.groups("pmlb", ids, Path(args.pmlb).parent)
     if args.select:
-        pmlb = corpora.groups("pmlb", ids)
-        text = select(kb, pmlb, {d: corpora.split(pmlb[d]) for d in ids}, args.n_jobs, out)
+        text = select(kb, group_of, {d: corpora.split(group_of[d]) for d in ids}, args.n_jobs, out)
         (out / "recommend_select.md").write_text(text + "\n")
         print(text)
         return

@@ -56,7 +56,6 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
-from benchmark_recommend import groups  # noqa: E402
 
 from metahpo.build import Source  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
@@ -398,9 +397,9 @@ def main() -> None:
         report(pd.read_csv(path), out)
         return
     names = kb.datasets["dataset_id"].tolist()
-    group_of = groups(names, Path(args.pmlb) / "twins.csv")
+    group_of = corpora.groups("pmlb", names, Path(args.pmlb).parent)
     exclude: set[str] = set()
-    twins_of = groups(names, Path(args.pmlb) / "twins.csv", families=False)
+    twins_of = corpora.groups("pmlb", names, Path(args.pmlb).parent, families=False)
     for earlier in (int(s) for s in args.exclude_seed.split(",") if s.strip()):
         exclude |= set().union(*(twins_of[d] for d in sample_datasets(kb, args.n_datasets, earlier, exclude)["dataset_id"]))
     todo = [(r, [m for m in methods if (r.dataset_id, m) not in done])

@@ -58,8 +58,9 @@ def entries(corpus: str, root: Path = SHARED) -> list[Entry]:
     raise ValueError(f"unknown corpus {corpus!r}")
 
 
-def groups(corpus: str, names: list[str], root: Path = SHARED) -> dict[str, frozenset[str]]:
-    """Each dataset's leave-out group (itself, its twins, its synthetic family), closed transitively."""
+def groups(corpus: str, names: list[str], root: Path = SHARED, families: bool = True) -> dict[str, frozenset[str]]:
+    """Each dataset's leave-out group (itself, its twins, and if ``families`` its synthetic family),
+    closed transitively."""
     parent = {n: n for n in names}
 
     def find(n: str) -> str:
@@ -77,7 +78,7 @@ def groups(corpus: str, names: list[str], root: Path = SHARED) -> dict[str, froz
     if twins.exists():
         for _, members in pd.read_csv(twins).groupby("group")["name"]:
             union(list(members))
-    if corpus == "pmlb":
+    if corpus == "pmlb" and families:
         for pattern in FAMILIES:
             union([n for n in names if re.search(pattern, n)])
     by_root: dict[str, set[str]] = {}
