@@ -2,16 +2,33 @@
 
 A knowledge base of past tuning runs, indexed by dataset meta-features, recommends starting
 configurations for a new dataset; a short local search refines them.
+
+The public names are imported on first use, so ``import metahpo`` (and ``metahpo --help``) stays
+instant: numpy, pandas, scikit-learn and LightGBM load with the first call that needs them.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from metahpo.datasets import Dataset, load  # noqa: E402
-from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError, MetahpoError  # noqa: E402
-from metahpo.estimators import MetaLGBMClassifier, MetaLGBMRegressor  # noqa: E402
-from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
-from metahpo.recommend import Recommendation, recommend  # noqa: E402
-from metahpo.tune import TuneResult, tune  # noqa: E402
+_PUBLIC = {
+    "ConfigError": "metahpo.exceptions",
+    "DataError": "metahpo.exceptions",
+    "KnowledgeBaseError": "metahpo.exceptions",
+    "MetahpoError": "metahpo.exceptions",
+    "Dataset": "metahpo.datasets",
+    "load": "metahpo.datasets",
+    "KnowledgeBase": "metahpo.knowledge_base",
+    "Recommendation": "metahpo.recommendations",
+    "recommend": "metahpo.recommendations",
+    "TuneResult": "metahpo.tuning",
+    "tune": "metahpo.tuning",
+    "MetaLGBMClassifier": "metahpo.estimators",
+    "MetaLGBMRegressor": "metahpo.estimators",
+}
 
 __all__ = [
     "ConfigError",
@@ -29,3 +46,24 @@ __all__ = [
     "recommend",
     "tune",
 ]
+
+if TYPE_CHECKING:
+    from metahpo.datasets import Dataset, load
+    from metahpo.estimators import MetaLGBMClassifier, MetaLGBMRegressor
+    from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError, MetahpoError
+    from metahpo.knowledge_base import KnowledgeBase
+    from metahpo.recommendations import Recommendation, recommend
+    from metahpo.tuning import TuneResult, tune
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'metahpo' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})

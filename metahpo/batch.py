@@ -38,7 +38,7 @@ from joblib import Parallel, delayed
 from metahpo.build import Source, find_sources
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.knowledge_base import KnowledgeBase, resolve
-from metahpo.recommend import check_strategy, get_recommender
+from metahpo.recommendations import check_strategy, get_recommender
 
 RECORDS = "results.jsonl"
 SETTINGS = "settings.json"
@@ -108,10 +108,10 @@ def run_batch(
     n : int
         Configurations recommended per dataset.
     tune_trials : int
-        With more than 0, a short :func:`metahpo.tune.tune` per dataset, warm-started by the
+        With more than 0, a short :func:`metahpo.tune` per dataset, warm-started by the
         recommendations (its own, made with the ``"auto"`` strategy); its best parameters are kept.
     ensemble : int, optional
-        Passed to :func:`metahpo.tune.tune`; needs ``tune_trials > 0``.
+        Passed to :func:`metahpo.tune`; needs ``tune_trials > 0``.
     n_jobs : int
         Datasets processed in parallel through joblib (the active backend, e.g. Dask's, is used).
     knowledge_base : KnowledgeBase or path, optional
@@ -200,7 +200,7 @@ def process(source: Source, knowledge_base: KnowledgeBaseRef, settings: Settings
 def _analyse(source: Source, kb: KnowledgeBase, settings: Settings, record: dict[str, Any]) -> None:
     """Fill ``record`` step by step, so a failure keeps what was learnt before it."""
     from metahpo import metafeatures
-    from metahpo.tune import tune
+    from metahpo.tuning import tune
 
     dataset = source.load(ALL_ROWS if settings.max_rows is None else settings.max_rows)
     record.update(task=dataset.task, n_rows=dataset.n_rows, n_features=dataset.n_features)

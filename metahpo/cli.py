@@ -14,12 +14,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from metahpo import __version__
 from metahpo.exceptions import MetahpoError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -180,6 +181,8 @@ def _load_data(args: argparse.Namespace):
 
 
 def _print_frame(frame: pd.DataFrame) -> None:
+    import pandas as pd
+
     with pd.option_context("display.max_rows", None, "display.width", 120, "display.max_colwidth", 60):
         print(frame.to_string())
 
@@ -195,6 +198,8 @@ def _json_default(value: Any) -> Any:
 
 
 def _cmd_metafeatures(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from metahpo import metafeatures
 
     dataset = _load_data(args)
@@ -210,7 +215,7 @@ def _cmd_metafeatures(args: argparse.Namespace) -> int:
 
 
 def _cmd_recommend(args: argparse.Namespace) -> int:
-    from metahpo.recommend import recommend
+    from metahpo.recommendations import recommend
 
     rec = recommend(_load_data(args), n=args.n, knowledge_base=args.kb, strategy=args.strategy, metric=args.metric)
     if args.out:
@@ -231,7 +236,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     import time
 
     from metahpo.datasets import read_table
-    from metahpo.tune import tune
+    from metahpo.tuning import tune
 
     start = time.monotonic()
 

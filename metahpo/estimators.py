@@ -21,7 +21,7 @@ from metahpo.datasets import from_arrays
 from metahpo.evaluation import make_estimator
 from metahpo.exceptions import ConfigError
 from metahpo.knowledge_base import KnowledgeBase
-from metahpo.recommend import Recommendation, recommend
+from metahpo.recommendations import Recommendation, recommend
 
 
 class _MetaLGBM(BaseEstimator):

@@ -47,7 +47,7 @@ import corpora  # noqa: E402
 from metahpo.build import Source  # noqa: E402
 from metahpo.evaluation import METRICS, evaluate_estimator, make_folds  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
-from metahpo.recommend import STRATEGIES, Recommender  # noqa: E402
+from metahpo.recommendations import STRATEGIES, Recommender  # noqa: E402
 from metahpo.spaces import LIGHTGBM, config_id  # noqa: E402
 
 TIE = 0.005

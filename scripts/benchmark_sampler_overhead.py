@@ -41,7 +41,7 @@ def kb_prior_mean():
     """The shipped knowledge base's surrogate as a prior mean, for the breast cancer data."""
     from metahpo import load, metafeatures
     from metahpo.knowledge_base import load_shipped
-    from metahpo.recommend import get_recommender
+    from metahpo.recommendations import get_recommender
 
     dataset = load("sklearn:breast_cancer")
     return get_recommender(load_shipped(), dataset.task, "surrogate").prior_mean(metafeatures.extract(dataset))

@@ -73,7 +73,7 @@ from metahpo.evaluation import (  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
 from metahpo.search import Trial  # noqa: E402
 from metahpo.spaces import LIGHTGBM  # noqa: E402
-from metahpo.tune import tune  # noqa: E402
+from metahpo.tuning import tune  # noqa: E402
 
 BUDGETS = (1, 5, 10, 20, 50)
 

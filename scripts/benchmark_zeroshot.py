@@ -47,7 +47,7 @@ import corpora  # noqa: E402
 from metahpo import metafeatures  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, predict_aligned, score_predictions  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
-from metahpo.recommend import Recommender  # noqa: E402
+from metahpo.recommendations import Recommender  # noqa: E402
 
 TIE = 1e-4
 RIVALS = ("lightgbm_default", "lgbm_td", "flaml_zeroshot")

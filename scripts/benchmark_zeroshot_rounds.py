@@ -30,7 +30,7 @@ from benchmark_zeroshot import leave_out  # noqa: E402
 from metahpo import metafeatures  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, make_estimator, predict_aligned, score_predictions  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
-from metahpo.recommend import Recommender  # noqa: E402
+from metahpo.recommendations import Recommender  # noqa: E402
 
 EXPONENTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 

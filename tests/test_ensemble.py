@@ -13,7 +13,7 @@ from metahpo.ensemble import GREEDY_ROUNDS, build, final_params, select
 from metahpo.exceptions import ConfigError
 from metahpo.search import Trial
 from metahpo.spaces import LIGHTGBM
-from metahpo.tune import tune
+from metahpo.tuning import tune
 
 
 def _trial(number, score, oof=None, seed=0):

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from metahpo.exceptions import ConfigError
-from metahpo.recommend import Recommendation, recommend
+from metahpo.recommendations import Recommendation, recommend
 from metahpo.spaces import get_space
 
 

@@ -31,7 +31,7 @@ from metahpo.evaluation import (
     make_folds,
 )
 from metahpo.exceptions import ConfigError
-from metahpo.recommend import Recommendation, get_recommender
+from metahpo.recommendations import Recommendation, get_recommender
 from metahpo.search import SAMPLERS, Study, Trial, make_sampler
 from metahpo.spaces import LIGHTGBM, Config, early_stopped
 

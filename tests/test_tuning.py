@@ -11,7 +11,7 @@ from metahpo.datasets import load
 from metahpo.exceptions import ConfigError
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.spaces import LIGHTGBM, config_id, early_stopped
-from metahpo.tune import tune
+from metahpo.tuning import tune
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_warm_start_then_bayes_returns_a_ready_model(tiny_kb, wine):
 
 
 def test_warm_start_fits_the_rows_each_trial_trains_on(tiny_kb, monkeypatch):
-    from metahpo.recommend import Recommender
+    from metahpo.recommendations import Recommender
 
     asked = []
     recommend = Recommender.recommend

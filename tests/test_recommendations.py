@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metahpo import metafeatures
+from metahpo import metafeatures, recommendations
 from metahpo.cli import main
 from metahpo.datasets import load
 from metahpo.evaluation import Evaluation, make_estimator
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.knowledge_base import KnowledgeBase
-from metahpo.recommend import (
+from metahpo.recommendations import (
     STRATEGIES,
     BaseStrategy,
     MetaFeatureSpace,
@@ -89,20 +89,17 @@ def test_params_rebuild_the_evaluated_model_exactly():
 
 
 def test_rounds_grow_with_the_rows_the_model_will_train_on(monkeypatch):
-    import sys
-
-    recommend_module = sys.modules["metahpo.recommend"]  # the package's `recommend` is the function
     kb, (a, _, _) = clustered_kb()  # datasets of 100 rows, 3-fold: models trained on 66.7 rows, 50 rounds
     recommender = Recommender(kb, "binary", "nearest")
 
     def rounds(rows):
         return recommender.recommend(_query(0.0), n=1, train_rows=rows).best["n_estimators"]
 
-    monkeypatch.setitem(recommend_module.ROUNDS_EXPONENT, "binary", 0.5)
+    monkeypatch.setitem(recommendations.ROUNDS_EXPONENT, "binary", 0.5)
     assert rounds(50) == 50  # never fewer rounds than the neighbours chose
     assert rounds(100 * 2 / 3 * 16) == 200  # 16 times the rows: 4 times the rounds
-    assert rounds(10**9) == recommend_module.MAX_ROUNDS
-    monkeypatch.setitem(recommend_module.ROUNDS_EXPONENT, "binary", 0.0)
+    assert rounds(10**9) == recommendations.MAX_ROUNDS
+    monkeypatch.setitem(recommendations.ROUNDS_EXPONENT, "binary", 0.0)
     assert rounds(10**9) == 50
 
 
