@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from metahpo import cache
 from metahpo.datasets import Dataset, load
 from metahpo.evaluation import check_metric
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
@@ -73,9 +74,15 @@ class RecommendedConfig:
         knowledge base scored.
     config_id : str
         The configuration's id in the knowledge base.
-    expected_score : float
-        Expected normalized score on the dataset (1 = the best configuration the knowledge base
-        knows for similar datasets, 0 = the worst).
+    expected_normalized : float
+        Expected *normalized* score, 0 to 1, not the metric: on each similar dataset the knowledge
+        base scales its configurations' scores to 1 for the best and 0 for the worst, and this is
+        the similarity-weighted mean of the configuration's place on that scale.
+    expected_value : float or None
+        The metric itself as the configuration scored on the similar datasets (the same weighted
+        mean, of cross-validated scores): a rough guide, since datasets differ in how hard they
+        are. None when the dataset lies far from every knowledge-base dataset (confidence below
+        ``LOW_CONFIDENCE``), where the neighbours' scores say little.
     support : list of str
         The knowledge-base datasets whose runs support it, nearest first.
     reason : str
@@ -84,7 +91,8 @@ class RecommendedConfig:
 
     params: dict[str, Any]
     config_id: str
-    expected_score: float
+    expected_normalized: float
+    expected_value: float | None
     support: list[str]
     reason: str
 
@@ -115,8 +123,9 @@ class Recommendation:
         return self.configs[0].params
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per configuration: rank, expected score, parameters, support."""
-        rows = [{"rank": i + 1, "config_id": c.config_id, "expected_score": c.expected_score, **c.params,
+        """One row per configuration: rank, expected normalized score and metric, parameters, support."""
+        rows = [{"rank": i + 1, "config_id": c.config_id, "expected_normalized": c.expected_normalized,
+                 f"expected_{self.metric}": c.expected_value, **c.params,
                  "support": ", ".join(c.support[:3])} for i, c in enumerate(self.configs)]
         return pd.DataFrame(rows).set_index("rank")
 
@@ -125,8 +134,8 @@ class Recommendation:
         return {
             "dataset": self.dataset, "task": self.task, "metric": self.metric, "strategy": self.strategy,
             "confidence": self.confidence, "notes": self.notes,
-            "configs": [{"rank": i + 1, "config_id": c.config_id, "expected_score": c.expected_score,
-                         "params": c.params, "support": c.support, "reason": c.reason}
+            "configs": [{"rank": i + 1, "config_id": c.config_id, "expected_normalized": c.expected_normalized,
+                         "expected_value": c.expected_value, "params": c.params, "support": c.support, "reason": c.reason}
                         for i, c in enumerate(self.configs)],
             "neighbors": self.neighbors.reset_index().to_dict("records"),
         }
@@ -141,7 +150,8 @@ class Recommendation:
             *self.notes,
         ]
         for i, c in enumerate(self.configs, 1):
-            lines.append(f"{i:>2}. expected {c.expected_score:.3f}: {c.reason}")
+            value = "" if c.expected_value is None else f", {self.metric} {c.expected_value:.4g} on them"
+            lines.append(f"{i:>2}. normalized {c.expected_normalized:.3f} on similar datasets{value}: {c.reason}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -304,25 +314,39 @@ class Surrogate(BaseStrategy):
         self.n_estimators, self.random_state = n_estimators, random_state
 
     def fit(self, recommender: Recommender) -> Surrogate:
-        from sklearn.ensemble import ExtraTreesRegressor
+        """Fit the trees, or read them from :mod:`metahpo.cache` when they were fitted on this
+        knowledge base before (fitting takes seconds; reading, milliseconds)."""
+        import sklearn
 
         scores = recommender.scores
         family = get_space(recommender.kb.family)
         configs = scores.columns.tolist()
         self.config_x_ = pd.DataFrame([family.encode(c) for c in recommender.kb.params(configs)], index=configs)
+        key = cache.content_key(recommender.kb, "surrogate", recommender.task, recommender.metric,
+                                self.n_estimators, self.random_state, sklearn.__version__)
+        arrays = cache.load(key)
+        if arrays is None:
+            arrays = _tree_arrays(self._fit_trees(recommender, scores))
+            cache.save(key, arrays)
+        self.trees_ = _trees(arrays)
+        return self
+
+    def _fit_trees(self, recommender: Recommender, scores: pd.DataFrame) -> list[Any]:
+        from sklearn.ensemble import ExtraTreesRegressor
+
         stacked = scores.stack().dropna().rename("y").reset_index()
         mf = pd.DataFrame(recommender.points, index=recommender.ids)
         X = np.hstack([mf.loc[stacked["dataset_id"]].to_numpy(), self.config_x_.loc[stacked["config_id"]].to_numpy()])
-        self.model_ = ExtraTreesRegressor(self.n_estimators, min_samples_leaf=5, max_features=0.5,
-                                          n_jobs=1, random_state=self.random_state).fit(X, stacked["y"])
-        return self
+        model = ExtraTreesRegressor(self.n_estimators, min_samples_leaf=5, max_features=0.5,
+                                    n_jobs=1, random_state=self.random_state).fit(X, stacked["y"])
+        return [estimator.tree_ for estimator in model.estimators_]
 
     def predictor(self, metafeatures: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
         """Predicted normalized score of unit-cube-encoded configurations on a dataset with these
         (transformed) meta-features."""
         # the trees' own predict, as the forest's would call it, without the forest's per-call and
         # per-tree validation: a prior mean is asked at every trial, and that validation tripled its cost
-        trees = [estimator.tree_ for estimator in self.model_.estimators_]
+        trees = self.trees_
 
         def predict(points: np.ndarray) -> np.ndarray:
             points = np.atleast_2d(points)
@@ -336,6 +360,39 @@ class Surrogate(BaseStrategy):
         order = np.argsort(-predicted)[:n]
         return [(ctx.pool[j], f"predicted normalized score {predicted[j]:.3f} by the surrogate model")
                 for j in order]
+
+
+_NODE_FIELDS = ("left_child", "right_child", "feature", "threshold")
+
+
+def _tree_arrays(trees: list[Any]) -> dict[str, np.ndarray]:
+    """Fitted scikit-learn regression trees as plain arrays: what prediction needs of each node,
+    every tree's nodes one after the other (``sizes`` says how many each has)."""
+    nodes = [tree.__getstate__()["nodes"] for tree in trees]
+    return {"sizes": np.array([len(n) for n in nodes]), "n_features": np.array(trees[0].n_features),
+            **{name: np.concatenate([n[name] for n in nodes]) for name in _NODE_FIELDS},
+            "value": np.concatenate([tree.value[:, 0, 0] for tree in trees])}
+
+
+def _trees(arrays: dict[str, np.ndarray]) -> list[Any]:
+    """The trees back from :func:`_tree_arrays` as scikit-learn trees (whose compiled predict is
+    fast), through the state interface scikit-learn's own persistence uses; the node statistics
+    prediction does not read are zero."""
+    from sklearn.tree._tree import Tree
+
+    n_features, trees, start = int(arrays["n_features"]), [], 0
+    dtype = Tree(1, np.array([1], dtype=np.intp), 1).__getstate__()["nodes"].dtype
+    for size in arrays["sizes"]:
+        part = slice(start, start + int(size))
+        nodes = np.zeros(int(size), dtype=dtype)
+        for name in _NODE_FIELDS:
+            nodes[name] = arrays[name][part]
+        tree = Tree(n_features, np.array([1], dtype=np.intp), 1)
+        tree.__setstate__({"max_depth": 0, "node_count": int(size), "nodes": nodes,
+                           "values": arrays["value"][part].reshape(-1, 1, 1)})
+        trees.append(tree)
+        start += int(size)
+    return trees
 
 
 STRATEGIES: dict[str, type[BaseStrategy]] = {s.name: s for s in (NearestDatasets, Portfolio, Surrogate)}
@@ -371,6 +428,7 @@ class Recommender:
         if not (kb.datasets["task"] == task).any():
             have = ", ".join(sorted(kb.datasets["task"].unique())) or "none"
             raise KnowledgeBaseError(f"the knowledge base has no {task} dataset (it has: {have})")
+        self.raw_scores = kb.matrix(self.metric, task)
         self.scores = kb.normalized(self.metric, task)
         if self.scores.empty:
             raise KnowledgeBaseError(f"the knowledge base has no successful {task} run for metric {self.metric}")
@@ -419,11 +477,12 @@ class Recommender:
             ranked = _interleave(ranked, [(c, "best on average over all knowledge-base datasets")
                                           for c in self.global_rank.index if c in pool], n)
         by_distance = self.scores.reindex(dist.index)  # nearest dataset first
+        raw = self.raw_scores.reindex(dist.index) if confidence >= LOW_CONFIDENCE else None
         iterations = self.iterations.reindex(index=dist.index)
         growth = np.ones(len(dist))  # how many times more rows the models will train on than the neighbours'
         if rows is not None and np.isfinite(rows):
             growth = np.maximum(1.0, float(rows) / self.train_rows.reindex(dist.index).to_numpy())
-        configs = [self._config(cid, reason, by_distance, iterations, weights.to_numpy(), growth)
+        configs = [self._config(cid, reason, by_distance, raw, iterations, weights.to_numpy(), growth)
                    for cid, reason in ranked[:n]]
         neighbors = pd.DataFrame({"name": self.names.reindex(dist.index).to_numpy(), "distance": dist.to_numpy()},
                                  index=pd.Index(dist.index, name="dataset_id")).head(10)
@@ -451,24 +510,30 @@ class Recommender:
                      f"{space.min_leaves} leaves.")
         return fitting
 
-    def _config(self, cid: str, reason: str, by_distance: pd.DataFrame, iterations: pd.DataFrame,
-                weights: np.ndarray, growth: np.ndarray) -> RecommendedConfig:
-        """The configuration with its expected score: the similarity-weighted mean of its normalized
-        scores on the nearest datasets that ran it (rows of ``by_distance``, nearest first, with
+    def _config(self, cid: str, reason: str, by_distance: pd.DataFrame, raw: pd.DataFrame | None,
+                iterations: pd.DataFrame, weights: np.ndarray, growth: np.ndarray) -> RecommendedConfig:
+        """The configuration with its expected scores: the similarity-weighted means of its
+        normalized scores and of its metric (``raw``, None when the neighbours say too little) on
+        the nearest datasets that ran it (rows of ``by_distance``, nearest first, with
         ``weights``); without its own ``n_estimators``, the median rounds early stopping chose there,
         each scaled by ``growth ** ROUNDS_EXPONENT[task]`` (data that many times larger than the
         neighbour's needs more rounds at the same learning rate), at most :data:`MAX_ROUNDS`."""
         params = dict(self.params[cid])
         column = by_distance[cid].to_numpy() if cid in by_distance else np.full(len(by_distance), np.nan)
         near = np.flatnonzero(~np.isnan(column))[:10]
-        w = weights[near]
-        expected = float(np.average(column[near], weights=w if w.sum() > 0 else None)) if len(near) else float("nan")
+        w = weights[near] if weights[near].sum() > 0 else None
+
+        def weighted(values: np.ndarray) -> float:
+            return float(np.average(values[near], weights=w)) if len(near) else float("nan")
+
+        expected = weighted(column)
+        value = weighted(raw[cid].to_numpy()) if raw is not None and cid in raw else None
         if "n_estimators" not in params:
             scale = growth[near] ** ROUNDS_EXPONENT[self.task]
             its = iterations[cid].to_numpy()[near] * scale if cid in iterations else np.array([])
             its = its[~np.isnan(its)]
             params["n_estimators"] = int(np.clip(np.median(its), 10, MAX_ROUNDS)) if len(its) else 100
-        return RecommendedConfig(get_space(self.kb.family).estimator_params(params), cid, expected,
+        return RecommendedConfig(get_space(self.kb.family).estimator_params(params), cid, expected, value,
                                  by_distance.index[near].tolist(), reason)
 
 

@@ -1,10 +1,18 @@
 """Shared fixtures: a tiny knowledge base built for real from small generated and shipped data."""
 
+import os
+
 import pytest
 from sklearn.datasets import make_classification, make_friedman1, make_regression
 
 from metahpo.build import Builder, Source
 from metahpo.datasets import load
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Recommender caches go to a folder of the test session, not the user's."""
+    os.environ["METAHPO_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
 
 
 def _tiny_sources(folder):

@@ -58,11 +58,22 @@ def test_each_strategy_follows_the_nearest_cluster(strategy):
     assert rec.recommend(_query(10.0), n=2).configs[0].config_id == config_id(b)
 
 
+def test_far_from_every_dataset_no_metric_value_is_promised():
+    kb, _ = clustered_kb()
+    rec = Recommender(kb, "binary", "nearest").recommend(_query(1000.0), n=2)
+    assert rec.confidence < 0.1
+    assert all(c.expected_value is None and 0 <= c.expected_normalized <= 1 for c in rec.configs)
+
+
 def test_recommendation_carries_its_evidence():
-    kb, (a, _, _) = clustered_kb()
+    kb, (a, b, c) = clustered_kb()
     r = Recommender(kb, "binary", "nearest").recommend(_query(0.0), n=3, name="q")
     top = r.configs[0]
-    assert top.expected_score == pytest.approx(1.0, abs=0.05)
+    value = {rc.config_id: rc.expected_value for rc in r.configs}
+    assert top.expected_normalized == pytest.approx(1.0, abs=0.05)
+    assert top.expected_value == pytest.approx(0.9, abs=0.03)  # roc_auc, as the winner scored near cluster 0
+    assert value[config_id(b)] == pytest.approx(0.6, abs=0.03)
+    assert value[config_id(c)] == pytest.approx(0.75, abs=0.01)  # 0.75 on every dataset
     assert all(s.startswith("c0_") for s in top.support[:5])
     assert top.params["n_estimators"] == 50  # the supporting datasets' early-stopped rounds
     assert list(r.neighbors["distance"]) == sorted(r.neighbors["distance"])
@@ -70,6 +81,7 @@ def test_recommendation_carries_its_evidence():
     assert r.confidence > 0.5
     frame = r.to_frame()
     assert list(frame.index) == [1, 2, 3] and "learning_rate" in frame.columns
+    assert frame.loc[1, "expected_roc_auc"] == top.expected_value
     text = r.explain()
     assert "nearest" in text and "c0_" in text and len(text.splitlines()) >= 3 + 3
     assert json.loads(json.dumps(r.to_dict(), default=float))["configs"][0]["config_id"] == config_id(a)
@@ -171,8 +183,9 @@ def test_prior_mean_is_the_surrogate_forest_and_prefers_the_local_winner():
     prior = recommender.prior_mean(_query(0.0))
     points = np.vstack([LIGHTGBM.encode(a), LIGHTGBM.encode(b)])
     x = recommender.space.transform(_query(0.0).to_frame().T)[0]
-    forest = recommender.strategy.model_.predict(np.hstack([np.repeat(x[None, :], 2, axis=0), points]))
-    assert np.allclose(prior(points), forest)
+    X = np.hstack([np.repeat(x[None, :], 2, axis=0), points]).astype(np.float32)
+    trees = recommender.strategy._fit_trees(recommender, recommender.scores)  # the forest, fitted afresh
+    assert np.allclose(prior(points), np.mean([tree.predict(X)[:, 0] for tree in trees], axis=0))
     assert prior(points)[0] > prior(points)[1]
 
 
@@ -249,3 +262,23 @@ def test_cli_bad_input_is_one_line(tmp_path, capsys):
     assert main(["recommend", str(tmp_path / "missing.csv")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("metahpo: error: no such file") and len(err.strip().splitlines()) == 1
+
+
+def test_the_surrogate_is_fitted_once_per_knowledge_base(tmp_path, monkeypatch):
+    """Trees read back from the cache predict exactly what the fitted ones did; a knowledge base
+    that changed gets trees of its own; an unwritable cache only costs time."""
+    monkeypatch.setenv("METAHPO_CACHE_DIR", str(tmp_path / "cache"))
+    kb, _ = clustered_kb()
+    points = np.random.default_rng(0).random((50, len(LIGHTGBM.names)))
+    fitted = Recommender(kb, "binary", "surrogate").prior_mean(_query(0.0))(points)
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 1
+    monkeypatch.setattr(recommendations.Surrogate, "_fit_trees", lambda *a: pytest.fail("fitted again"))
+    np.testing.assert_array_equal(Recommender(kb, "binary", "surrogate").prior_mean(_query(0.0))(points), fitted)
+    monkeypatch.undo()
+    monkeypatch.setenv("METAHPO_CACHE_DIR", str(tmp_path / "cache"))
+    changed, _ = clustered_kb(seed=1)
+    Recommender(changed, "binary", "surrogate")
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 2
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("METAHPO_CACHE_DIR", str(tmp_path / "file" / "cache"))  # cannot be created
+    np.testing.assert_array_equal(Recommender(kb, "binary", "surrogate").prior_mean(_query(0.0))(points), fitted)
