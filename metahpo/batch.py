@@ -7,10 +7,14 @@ writes goes into one folder:
 
 * ``params/<dataset_id>.json``: the LightGBM parameters of the top recommendation (or of the
   tuned best), written as soon as the dataset finishes;
+* ``params/<dataset_id>.ensemble.json``, when tuned with an ensemble: its
+  :class:`~metahpo.ensemble.EnsembleSpec` (members' parameters, weights, out-of-fold scores), from
+  which ``metahpo.ensemble.build(EnsembleSpec(**json.load(fh)), task)`` rebuilds the model;
 * ``results.jsonl``: one line per finished dataset, flushed at once, so a killed batch loses
   nothing finished; a re-run skips the datasets done with status ok and retries the failed ones;
 * ``results.csv`` and ``results.json``: one row per dataset, rewritten from ``results.jsonl``;
-* ``report.html``: a self-contained summary page with inline plots.
+* ``report.html``: a self-contained summary page with inline plots;
+* ``settings.json``: the settings of the run; the folder is only resumed with the same ones.
 
 A dataset that cannot be used (unreadable, a single class, ...) is recorded as failed, with its
 error, and the batch goes on.
@@ -36,20 +40,29 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from metahpo.build import Source, find_sources
+from metahpo.ensemble import EnsembleSpec
 from metahpo.exceptions import ConfigError, DataError
-from metahpo.knowledge_base import KnowledgeBase, resolve
+from metahpo.knowledge_base import KnowledgeBase, _atomic_write, resolve
+from metahpo.progress import duration, eta_line
 from metahpo.recommendations import check_strategy, get_recommender
 
 RECORDS = "results.jsonl"
 SETTINGS = "settings.json"
 CSV, JSON, REPORT, PARAMS = "results.csv", "results.json", "report.html", "params"
 
-COLUMNS = ("dataset_id", "source", "task", "n_rows", "n_features", "metric", "config_id", "expected_score",
-           "confidence", "nearest", "cv_score", "n_trials", "params", "seconds", "status", "error")
-"""Columns of the results table; the tuning ones only when some dataset was tuned."""
-
 TUNE_COLUMNS = ("cv_score", "n_trials")
-INT_COLUMNS = ("n_rows", "n_features", "n_trials")
+ENSEMBLE_COLUMNS = ("ensemble_members", "ensemble_weights", "ensemble_oof_score", "single_best_oof_score")
+COLUMNS = ("dataset_id", "source", "task", "n_rows", "n_features", "metric", "config_id", "expected_normalized",
+           "expected_value", "confidence", "nearest", *TUNE_COLUMNS, *ENSEMBLE_COLUMNS, "params", "seconds",
+           "status", "error")
+"""Columns of the results table; the tuning and ensemble ones only when some dataset has them."""
+
+OPTIONAL_COLUMNS = (*TUNE_COLUMNS, *ENSEMBLE_COLUMNS)
+INT_COLUMNS = ("n_rows", "n_features", "n_trials", "ensemble_members")
+JSON_COLUMNS = ("params", "ensemble_weights")
+"""Columns whose values (a dict, a list) the table holds as JSON strings."""
+RECORD_KEYS = ("dataset_id", "source", "status", "error", "seconds", "finished")
+"""Keys every line of ``results.jsonl`` has; a line without them is not a record."""
 
 ALL_ROWS = sys.maxsize
 """The row cap :meth:`Source.load` gets when ``max_rows`` is None: every row is kept."""
@@ -57,7 +70,11 @@ ALL_ROWS = sys.maxsize
 
 @dataclass(frozen=True)
 class Settings:
-    """What decides a dataset's result; a batch folder is only resumed with the same settings."""
+    """What decides a dataset's result; a batch folder is only resumed with the same settings.
+
+    ``knowledge_base`` is the knowledge base's identity: its folder's resolved path, ``"shipped"``,
+    or ``"in-memory"`` for a :class:`KnowledgeBase` object (which has no identity to compare).
+    """
 
     n: int
     tune_trials: int
@@ -65,6 +82,15 @@ class Settings:
     strategy: str
     cv: int
     max_rows: int | None
+    target: str | None
+    knowledge_base: str
+
+    def __post_init__(self) -> None:
+        # numpy integers (a loop over an array) become ints: settings.json and messages show 3, not np.int64(3)
+        for name in ("n", "tune_trials", "ensemble", "cv", "max_rows"):
+            value = getattr(self, name)
+            if isinstance(value, np.integer):
+                object.__setattr__(self, name, int(value))
 
     def check(self) -> None:
         """Raise :class:`ConfigError` on a value that would fail every dataset."""
@@ -102,7 +128,8 @@ def run_batch(
         PMLB collection or dataset folders, folders of data files, data files, ``.txt`` lists of
         ``path[,target]`` lines, ``openml:ID`` (see :func:`metahpo.build.find_sources`).
     out : str or Path
-        Output folder; created if absent, resumed if it holds a batch run with the same settings.
+        Output folder; created if absent, resumed if it holds a batch run with the same settings
+        (every argument below but ``n_jobs`` and ``progress``; the knowledge base by its folder).
     target : str, optional
         Target column of data files (default: ``target``).
     n : int
@@ -128,7 +155,8 @@ def run_batch(
     Returns
     -------
     pandas.DataFrame
-        The results table (as in ``results.csv``): one row per dataset of the folder, sorted by id.
+        The results table (as in ``results.csv``): one row per dataset of the folder, sorted by id;
+        its ``status`` ("ok" or "failed") and ``error`` columns say which failed and why.
 
     Raises
     ------
@@ -137,22 +165,23 @@ def run_batch(
     ConfigError
         On a bad setting, or if ``out`` holds a batch run with other settings.
     """
-    settings = Settings(n, tune_trials, ensemble, strategy, cv, max_rows)
+    ref = _reference(knowledge_base)
+    settings = Settings(n, tune_trials, ensemble, strategy, cv, max_rows, target, _identity(ref))
     settings.check()
     sources = find_sources(inputs, target)
     if not sources:
         raise DataError(f"no dataset found in {', '.join(map(str, inputs))}")
-    kb = resolve(knowledge_base)
+    kb = resolve(ref)
     out = Path(out)
     _claim(out, settings)
     log = progress or _print_to_stderr
     done = {i for i, r in read_records(out / RECORDS).items() if r["status"] == "ok"}
     todo = [s for s in sources if s.dataset_id not in done]
     if len(todo) < len(sources):
-        log(f"batch: {len(sources) - len(todo)} of {len(sources)} datasets already done, {len(todo)} to run")
+        log(f"batch: {len(sources) - len(todo)} of {_count(len(sources), 'dataset')} already done, "
+            f"{len(todo)} to run")
     (out / PARAMS).mkdir(exist_ok=True)
     with open(out / RECORDS, "a") as stream:
-        ref = knowledge_base if isinstance(knowledge_base, KnowledgeBase) else knowledge_base and str(knowledge_base)
         for record in _run(todo, ref, settings, n_jobs, log):
             _save(out, record, stream)
     records = sorted(read_records(out / RECORDS).values(), key=lambda r: r["dataset_id"])
@@ -171,6 +200,20 @@ KnowledgeBaseRef = KnowledgeBase | str | None
 its fitted recommenders across tasks, or a KnowledgeBase object, which travels with every task."""
 
 
+def _reference(knowledge_base: KnowledgeBase | str | Path | None) -> KnowledgeBaseRef:
+    """The reference workers get: the object, None, or the folder's resolved path (wherever they run)."""
+    if knowledge_base is None or isinstance(knowledge_base, KnowledgeBase):
+        return knowledge_base
+    return str(Path(knowledge_base).resolve())
+
+
+def _identity(ref: KnowledgeBaseRef) -> str:
+    """The knowledge base's identity in :class:`Settings`."""
+    if ref is None:
+        return "shipped"
+    return "in-memory" if isinstance(ref, KnowledgeBase) else ref
+
+
 @functools.lru_cache(maxsize=2)
 def _load(folder: str | None) -> KnowledgeBase:
     return resolve(folder)
@@ -183,7 +226,8 @@ def process(source: Source, knowledge_base: KnowledgeBaseRef, settings: Settings
     -------
     dict
         The results columns known so far (``status`` and ``error`` always), plus ``metafeatures``
-        (name -> value) and, when tuned, ``trace`` (best score after each trial).
+        (name -> value), when tuned ``trace`` (best score after each trial), and with an ensemble
+        ``ensemble`` (the :class:`~metahpo.ensemble.EnsembleSpec` as a dict).
     """
     start = time.perf_counter()
     record: dict[str, Any] = {"dataset_id": source.dataset_id, "source": source.spec}
@@ -207,14 +251,26 @@ def _analyse(source: Source, kb: KnowledgeBase, settings: Settings, record: dict
     mf = metafeatures.extract(dataset)
     rec = get_recommender(kb, dataset.task, settings.strategy).recommend(mf, settings.n, dataset.name)
     top = rec.configs[0]
-    record.update(metric=rec.metric, config_id=top.config_id, expected_score=_finite(top.expected_score),
-                  confidence=_finite(rec.confidence), nearest=str(rec.neighbors.index[0]), params=top.params,
+    record.update(metric=rec.metric, config_id=top.config_id, expected_normalized=_finite(top.expected_normalized),
+                  expected_value=_finite(top.expected_value), confidence=_finite(rec.confidence),
+                  nearest=str(rec.neighbors.index[0]), params=top.params,
                   metafeatures={k: _finite(v) for k, v in mf.items()})
     if settings.tune_trials:
         result = tune(dataset, n_trials=settings.tune_trials, warm_start=min(settings.n, settings.tune_trials),
-                      ensemble=settings.ensemble, knowledge_base=kb, cv=settings.cv, random_state=0)
+                      ensemble=settings.ensemble, knowledge_base=kb, cv=settings.cv, random_state=0, verbose=False)
         record.update(metric=result.metric, cv_score=_finite(result.best_score), n_trials=len(result.trials),
                       params=result.best_params, trace=_best_so_far(result.trials))
+        if result.ensemble is not None:
+            record.update(_ensemble_columns(result.ensemble))
+
+
+def _ensemble_columns(spec: EnsembleSpec) -> dict[str, Any]:
+    """The ensemble's results columns (weights rounded, to read), and the whole spec (JSON-ready)
+    under ``ensemble``."""
+    oof, best = _finite(spec.oof_score), _finite(spec.single_best_oof_score)
+    return {"ensemble_members": len(spec.members), "ensemble_weights": [round(w, 3) for w in spec.weights],
+            "ensemble_oof_score": oof, "single_best_oof_score": best,
+            "ensemble": {**asdict(spec), "oof_score": oof, "single_best_oof_score": best}}
 
 
 def _best_so_far(trials: pd.DataFrame) -> list[float | None]:
@@ -238,41 +294,70 @@ def _run(sources: list[Source], kb: KnowledgeBaseRef, settings: Settings, n_jobs
     jobs = [delayed(process)(s, kb, settings) for s in sources]
     for done, record in enumerate(Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs), 1):
         failed += record["status"] != "ok"
-        elapsed = time.monotonic() - start
-        eta = elapsed / done * (len(sources) - done)
-        log(f"batch: {done}/{len(sources)} done ({failed} failed), {record['dataset_id']} {record['status']} "
-            f"in {record['seconds']:.1f} s; {elapsed:.0f} s elapsed, ETA {eta:.0f} s")
+        log(f"batch: {record['dataset_id']} {record['status']} in {duration(record['seconds'])}; "
+            f"{eta_line(done, len(sources), time.monotonic() - start)} ({failed} failed)")
         yield record
 
 
 def _save(out: Path, record: dict[str, Any], stream: TextIO) -> None:
-    """Write the dataset's parameters file, then its line of ``results.jsonl`` (flushed)."""
+    """Write the dataset's parameters files, then its line of ``results.jsonl`` (flushed)."""
     record["finished"] = time.time()
     if record["status"] == "ok":
         (out / PARAMS / f"{record['dataset_id']}.json").write_text(json.dumps(record["params"], indent=2))
+        if "ensemble" in record:
+            (out / PARAMS / f"{record['dataset_id']}.ensemble.json").write_text(json.dumps(record["ensemble"],
+                                                                                          indent=2))
     stream.write(json.dumps(record) + "\n")
     stream.flush()
 
 
 def _claim(out: Path, settings: Settings) -> None:
     """Create the batch folder, or check that the batch run it holds used the same settings."""
-    path = out / SETTINGS
     wanted = asdict(settings)
-    if path.exists():
-        had = json.loads(path.read_text())
-        if had != wanted:
-            diff = ", ".join(f"{k} {had.get(k)!r} (now {v!r})" for k, v in wanted.items() if had.get(k) != v)
-            raise ConfigError(f"{out} holds a batch run with other settings: {diff}; use another output folder")
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(wanted, indent=2))
+    had = _read_settings(out)
+    if had is None:
+        out.mkdir(parents=True, exist_ok=True)
+        _atomic_write(out / SETTINGS, json.dumps(wanted, indent=2).encode())
+    elif had != wanted:
+        keys = dict.fromkeys([*wanted, *had])  # a key only one of them has differs too
+        diff = ", ".join(f"{k} {had.get(k)!r} (now {wanted.get(k)!r})" for k in keys if had.get(k) != wanted.get(k))
+        raise ConfigError(f"{out} holds a batch run with other settings: {diff}; resume it with the settings "
+                          f"it was run with, or use another output folder")
+
+
+def _read_settings(out: Path) -> dict[str, Any] | None:
+    """The settings of the batch run in ``out``; None if there is none yet.
+
+    An invalid ``settings.json`` beside no result was torn by a kill during its first write (by a
+    version that did not write it atomically) and counts as none.
+
+    Raises
+    ------
+    ConfigError
+        If ``settings.json`` is invalid and results were written.
+    """
+    path = out / SETTINGS
+    if not path.exists():
+        return None
+    try:
+        had = json.loads(path.read_bytes())
+    except ValueError:  # not JSON, or not UTF-8
+        had = None
+    if isinstance(had, dict):
+        return had
+    records = out / RECORDS
+    if records.exists() and records.stat().st_size:
+        raise ConfigError(f"{path} is empty or corrupt, so the batch run in {out} cannot be resumed; "
+                          f"use another output folder")
+    return None
 
 
 def read_records(path: Path) -> dict[str, dict[str, Any]]:
     """The latest record of each dataset in a ``results.jsonl``.
 
     A torn last line (the batch was killed while writing it) is cut off the file, so that the
-    next record starts on a line of its own; any line that is not valid JSON is ignored.
+    next record starts on a line of its own; any line that is not a record (invalid JSON, or JSON
+    without the :data:`RECORD_KEYS`) is ignored.
     """
     if not path.exists():
         return {}
@@ -282,22 +367,34 @@ def read_records(path: Path) -> dict[str, dict[str, Any]]:
         with open(path, "r+b") as fh:
             fh.truncate(end)
     records = {}
-    for line in data[:end].decode().splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        records[record["dataset_id"]] = record
+    for line in data[:end].splitlines():
+        record = _parse_record(line)
+        if record is not None:
+            records[record["dataset_id"]] = record
     return records
 
 
+def _parse_record(line: bytes) -> dict[str, Any] | None:
+    """The record on a line of ``results.jsonl``, or None if it holds none."""
+    try:
+        record = json.loads(line)
+    except ValueError:  # not JSON, or not UTF-8
+        return None
+    is_record = isinstance(record, dict) and all(k in record for k in RECORD_KEYS)
+    return record if is_record and isinstance(record["dataset_id"], str) else None
+
+
 def results_table(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """The results table: one row per record, parameters as a JSON string."""
-    tuned = any("cv_score" in r for r in records)
-    columns = [c for c in COLUMNS if tuned or c not in TUNE_COLUMNS]
-    rows = [{**r, "params": json.dumps(r["params"]) if "params" in r else None} for r in records]
+    """The results table: one row per record, parameters and ensemble weights as JSON strings."""
+    columns = [c for c in COLUMNS if c not in OPTIONAL_COLUMNS or any(c in r for r in records)]
+    rows = [{**r, **{c: json.dumps(r[c]) for c in JSON_COLUMNS if c in r}} for r in records]
     table = pd.DataFrame(rows).reindex(columns=columns)
     return table.astype({c: "Int64" for c in INT_COLUMNS if c in columns})
+
+
+def _count(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless ``n`` is 1: "1 dataset", "2 datasets"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _print_to_stderr(line: str) -> None:
@@ -312,8 +409,7 @@ def render_report(records: list[dict[str, Any]], table: pd.DataFrame, kb: Knowle
     tuned = [r for r in records if r.get("trace")]
     sections = [
         "<h2>Summary</h2>", _summary(records, table),
-        "<h2>Results</h2>",
-        table.drop(columns="params").to_html(index=False, na_rep="", float_format="{:.4g}".format),
+        "<h2>Results</h2>", _html_table(table.drop(columns="params")),
         "<h2>Where the datasets sit among the knowledge-base datasets</h2>", _plot_html(_map_figure, records, kb),
     ]
     if tuned:
@@ -325,15 +421,26 @@ def render_report(records: list[dict[str, Any]], table: pd.DataFrame, kb: Knowle
             + "\n".join(sections) + "\n</body></html>\n")
 
 
+def _html_table(table: pd.DataFrame) -> str:
+    """The table as HTML, one header row, missing values (integer ones too) as empty cells."""
+    ints = [c for c in table.columns if isinstance(table[c].dtype, pd.Int64Dtype)]
+    shown = table.astype({c: "string" for c in ints}).fillna({c: "" for c in ints})
+    return shown.to_html(index=False, na_rep="", float_format="{:.4g}".format)
+
+
 def _summary(records: list[dict[str, Any]], table: pd.DataFrame) -> str:
     seconds = table["seconds"].sum()
     finished = np.array([r["finished"] for r in records])
     span = float(np.max(finished) - np.min(finished - table["seconds"].to_numpy()))
     counts = pd.crosstab(table["task"].fillna("unknown"), table["status"], margins=True, margins_name="total")
     ok = int((table["status"] == "ok").sum())
-    return (f"<p>{len(table)} datasets: {ok} ok, {len(table) - ok} failed. Compute time {seconds:.1f} s; "
-            f"wall-clock span {span:.1f} s; throughput {len(table) / span * 60:.1f} datasets/min.</p>"
-            + counts.to_html())
+    ensembled = sum("ensemble" in r for r in records)
+    ensembles = (f" Ensembles for {_count(ensembled, 'dataset')}: members' parameters and weights in "
+                 f"{PARAMS}/&lt;dataset_id&gt;.ensemble.json, out-of-fold scores (ensemble, single best) in "
+                 f"the results." if ensembled else "")
+    return (f"<p>{_count(len(table), 'dataset')}: {ok} ok, {len(table) - ok} failed. Compute time {seconds:.1f} s; "
+            f"wall-clock span {span:.1f} s; throughput {len(table) / span * 60:.1f} datasets/min.{ensembles}</p>"
+            + _html_table(counts.rename_axis(columns=None).reset_index()))
 
 
 def _plot_html(figure: Callable[..., Any], *args: Any) -> str:
@@ -383,17 +490,22 @@ def _map_figure(records: list[dict[str, Any]], kb: KnowledgeBase) -> Any:
 
 
 def _tuning_figure(tuned: list[dict[str, Any]]) -> Any:
-    """Best cross-validated score against trial, one line per dataset, one panel per metric."""
+    """Best cross-validated score against trial, one line per dataset, one panel per metric; the
+    y axis shows the scores themselves (no offset) and the title how far apart they are."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     metrics = sorted({r["metric"] for r in tuned})
     fig = Figure(figsize=(5 * len(metrics), 4), label="tuning curves")
     for ax, metric in zip(np.atleast_1d(fig.subplots(1, len(metrics))), metrics):
+        scores = []
         for r in (r for r in tuned if r["metric"] == metric):
             trace = [np.nan if s is None else s for s in r["trace"]]
             ax.plot(np.arange(1, len(trace) + 1), trace, marker="o", label=r["dataset_id"])
-        ax.set(xlabel="trial", ylabel=f"best {metric}", title=metric)
+            scores += trace
+        span = np.nanmax(scores) - np.nanmin(scores) if np.isfinite(scores).any() else 0.0
+        ax.set(xlabel="trial", ylabel=f"best {metric}", title=f"{metric} (best scores span {span:.2g})")
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize="small")
     fig.tight_layout()

@@ -34,6 +34,7 @@ from metahpo import knowledge_base as kbm
 from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry, load_pmlb, read_manifest, stem
 from metahpo.evaluation import MIN_PATIENCE, PATIENCE_LR, evaluate, make_folds
 from metahpo.exceptions import ConfigError, DataError
+from metahpo.progress import eta_line
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped, get_space
 
 CHUNK = 4
@@ -93,7 +94,8 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
     """Expand inputs into sources: a folder with a ``manifest.csv`` (the datasets it lists, each with
     its target and task), a PMLB collection folder (every dataset in it), a PMLB dataset folder, a
     folder of data files (CSV, TSV, Parquet, ARFF), a data file, a text file listing
-    ``path[,target]`` lines, or ``openml:ID``."""
+    ``path[,target]`` lines (relative paths are relative to the list's folder), or ``openml:ID``."""
+    schemes = ("openml:", "openml-task:", "sklearn:")  # datasets named, not paths
     sources: list[Source] = []
     for item in inputs:
         path = Path(item)
@@ -108,10 +110,11 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
             for line in path.read_text().splitlines():
                 if line.strip() and not line.startswith("#"):
                     spec, _, tgt = line.strip().partition(",")
+                    spec = spec if spec.startswith(schemes) else str(path.parent / spec)
                     sources += find_sources([spec], tgt or target)
         elif path.exists():
             sources.append(Source(stem(item), str(path), target))
-        elif item.startswith(("openml:", "openml-task:", "sklearn:")):
+        elif item.startswith(schemes):
             sources.append(Source(item.replace(":", "-"), item, target))
         else:
             raise DataError(f"no such dataset, folder or list: {item!r}")
@@ -337,9 +340,7 @@ class Builder:
         start, done = time.monotonic(), 0
         for result in Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")(jobs):
             done += len(result) if isinstance(result, list) else 1
-            elapsed = time.monotonic() - start
-            self.log(f"{phase}: {done}/{total} done, {elapsed:.0f} s elapsed, "
-                     f"ETA {elapsed / done * (total - done):.0f} s")
+            self.log(f"{phase}: {eta_line(done, total, time.monotonic() - start)}")
             yield result
 
 

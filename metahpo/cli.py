@@ -10,19 +10,61 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from metahpo import __version__
 from metahpo.exceptions import MetahpoError
 
-if TYPE_CHECKING:
-    import pandas as pd
-
 Handler = Callable[[argparse.Namespace], int]
+
+TABLE_WIDTH = 100
+"""The widest a table printed to a terminal gets."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, exit status 2, pointing at ``--help``."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _whole(least: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``least``."""
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
+        return value
+
+    return convert
+
+
+def _jobs(text: str) -> int:
+    """An argparse type: a positive number of workers, or -1 for one per CPU."""
+    value = _whole(-1)(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be a positive number of workers, or -1 for one per CPU")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="metahpo",
         description="Hyperparameter recommendations for LightGBM from a knowledge base of past tuning runs.",
     )
@@ -67,22 +109,25 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tune", help="tune LightGBM on a dataset, warm-started from the knowledge base")
     _add_data_args(p)
-    p.add_argument("--n-trials", type=int, default=20, help="trials to run (default 20)")
-    p.add_argument("--timeout", type=float, help="seconds after which no new trial starts")
+    p.add_argument("--n-trials", type=_whole(1), default=20, help="trials to run (default 20)")
+    p.add_argument("--timeout", type=_seconds, help="seconds after which no new trial starts")
     p.add_argument("--strategy", default="bayes",
                    help="bayes, random, local, grid, evolution, or none for a cold start (default bayes)")
-    p.add_argument("--warm-start", type=int, default=5, help="recommended configurations tried first (default 5)")
-    p.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
+    p.add_argument("--warm-start", type=_whole(0), default=5,
+                   help="recommended configurations tried first (default 5)")
+    p.add_argument("--cv", type=_whole(2), default=5, help="cross-validation folds (default 5)")
     p.add_argument("--metric", help="a scikit-learn scorer name (default by task)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--kb", help="knowledge-base folder (default: the shipped one)")
     p.add_argument("--record-to", help="append every trial to this knowledge-base folder")
     p.add_argument("--prior", help="results you already have for this dataset: a table (CSV, Parquet) with a "
                                    "column per parameter and a score column; they count as trials, not re-run")
-    p.add_argument("--ensemble", type=int, metavar="K",
+    p.add_argument("--ensemble", type=_whole(1), metavar="K",
                    help="combine the best K trials into a voting / averaging ensemble")
     p.add_argument("--out", help="write the result (best parameters, score, ensemble, every trial) to this JSON file")
-    p.add_argument("--n-jobs", type=int, default=1, help="trials evaluated in parallel (default 1)")
+    p.add_argument("--json", action="store_true", help="print the result (as --out writes it) as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--n-jobs", type=_jobs, default=1, help="trials evaluated in parallel (default 1)")
     p.set_defaults(handler=_cmd_tune)
 
     kb = sub.add_parser("kb", help="build, inspect and import knowledge bases").add_subparsers(
@@ -92,13 +137,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", help="PMLB folders, data files, lists of files (.txt), openml:ID")
     p.add_argument("--out", required=True, help="knowledge-base folder (resumed if it exists)")
     p.add_argument("--target", help="target column of data files (default: target)")
-    p.add_argument("--n-random", type=int, default=8, help="random configurations per dataset (default 8)")
-    p.add_argument("--n-local", type=int, default=4, help="local perturbations of the best (default 4)")
-    p.add_argument("--pool-size", type=int, default=100, help="cross-evaluated configurations (default 100)")
-    p.add_argument("--max-rows", type=int, default=2000, help="row cap per dataset (default 2000)")
+    p.add_argument("--n-random", type=_whole(1), default=8, help="random configurations per dataset (default 8)")
+    p.add_argument("--n-local", type=_whole(0), default=4, help="local perturbations of the best (default 4)")
+    p.add_argument("--pool-size", type=_whole(1), default=100, help="cross-evaluated configurations (default 100)")
+    p.add_argument("--max-rows", type=_whole(2), default=2000, help="row cap per dataset (default 2000)")
     p.add_argument("--sizes", default="", help="larger row caps, comma-separated: each dataset with enough "
                    "rows is also built at these sizes, as NAME@ROWS (e.g. 10000,50000)")
-    p.add_argument("--cv", type=int, default=3, help="cross-validation folds (default 3)")
+    p.add_argument("--cv", type=_whole(2), default=3, help="cross-validation folds (default 3)")
     p.add_argument("--phases", default="describe,explore,cross", help="comma-separated phases to run")
     _add_parallel_args(p)
     p.set_defaults(handler=_cmd_kb_build)
@@ -111,7 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     p = kb.add_parser("import-openml", help="import OpenML runs of a LightGBM flow into a knowledge base")
     p.add_argument("--flow", type=int, required=True, help="OpenML flow id")
     p.add_argument("--metric", default="area_under_roc_curve", help="OpenML evaluation measure")
-    p.add_argument("--limit", type=int, default=1000, help="runs to import at most")
+    p.add_argument("--limit", type=_whole(1), default=1000, help="runs to import at most")
     p.add_argument("--out", required=True, help="knowledge-base folder to append to (created if absent)")
     p.set_defaults(handler=_cmd_kb_import_openml)
 
@@ -128,14 +173,15 @@ def _parser() -> argparse.ArgumentParser:
                    help="PMLB folders, folders of data files, data files, lists of files (.txt), openml:ID")
     p.add_argument("--out", required=True, help="output folder (resumed if it exists)")
     p.add_argument("--target", help="target column of data files (default: target)")
-    p.add_argument("-n", type=int, default=10, help="configurations recommended per dataset (default 10)")
-    p.add_argument("--tune", type=int, default=0, metavar="N", help="tune each dataset for N trials (default 0: no)")
-    p.add_argument("--ensemble", type=int, metavar="K", help="with --tune: an ensemble over the best K trials")
+    p.add_argument("-n", type=_whole(1), default=10, help="configurations recommended per dataset (default 10)")
+    p.add_argument("--tune", type=_whole(0), default=0, metavar="N",
+                   help="tune each dataset for N trials (default 0: no)")
+    p.add_argument("--ensemble", type=_whole(1), metavar="K", help="with --tune: an ensemble over the best K trials")
     _add_parallel_args(p)
     p.add_argument("--kb", help="knowledge-base folder (default: the shipped one)")
     p.add_argument("--strategy", default="auto", help="auto, nearest, portfolio or surrogate (default auto)")
-    p.add_argument("--cv", type=int, default=5, help="cross-validation folds of the tuning (default 5)")
-    p.add_argument("--max-rows", type=int, help="row cap per dataset (default: every row)")
+    p.add_argument("--cv", type=_whole(2), default=5, help="cross-validation folds of the tuning (default 5)")
+    p.add_argument("--max-rows", type=_whole(2), help="row cap per dataset (default: every row)")
     p.set_defaults(handler=_cmd_batch)
     return parser
 
@@ -147,14 +193,14 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_recommend_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-n", type=int, default=10, help="how many configurations (default 10)")
+    p.add_argument("-n", type=_whole(1), default=10, help="how many configurations (default 10)")
     p.add_argument("--strategy", default="auto", help="auto, nearest, portfolio or surrogate (default auto)")
     p.add_argument("--metric", help="metric to optimize (default by task), e.g. accuracy")
     p.add_argument("--kb", help="knowledge-base folder (default: the shipped one)")
 
 
 def _add_parallel_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--n-jobs", type=int, default=1, help="parallel workers (default 1)")
+    p.add_argument("--n-jobs", type=_jobs, default=1, help="parallel workers (default 1)")
     p.add_argument("--scheduler", help="address of a Dask scheduler to run on (needs metahpo[dask])")
 
 
@@ -180,11 +226,21 @@ def _load_data(args: argparse.Namespace):
     return load(args.data, target=args.target, task=args.task)
 
 
-def _print_frame(frame: pd.DataFrame) -> None:
-    import pandas as pd
+def _print_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:
+    """Print text cells in aligned columns, the first left-aligned, the rest right-aligned."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        print("  ".join(cells).rstrip())
 
-    with pd.option_context("display.max_rows", None, "display.width", 120, "display.max_colwidth", 60):
-        print(frame.to_string())
+
+def _number(value: Any) -> str:
+    """A table cell: four significant digits, a dash where there is no value."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if isinstance(value, (int, bool)) or (hasattr(value, "is_integer") and value.is_integer() and abs(value) >= 1):
+        return str(int(value))
+    return f"{value:.4g}"
 
 
 def _print_json(obj: Any) -> None:
@@ -198,20 +254,29 @@ def _json_default(value: Any) -> Any:
 
 
 def _cmd_metafeatures(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from metahpo import metafeatures
 
     dataset = _load_data(args)
     values = metafeatures.extract(dataset)
     if args.json:
         _print_json({"dataset": dataset.name, "task": dataset.task,
-                     "metafeatures": {k: (None if pd.isna(v) else float(v)) for k, v in values.items()}})
-    else:
-        print(f"{dataset!r}")
-        for row in metafeatures.describe().itertuples():
-            print(f"{row.name:<28} {row.group:<12} {values[row.name]:>12.5g}  {row.description}")
+                     "metafeatures": {k: _json_number(v) for k, v in values.items()}})
+        return 0
+    print(f"{dataset!r}")
+    width = 28 + 1 + 12 + 1 + 12 + 2
+    for row in metafeatures.describe().itertuples():
+        lines = textwrap.wrap(row.description, TABLE_WIDTH - width) or [""]
+        print(f"{row.name:<28} {row.group:<12} {values[row.name]:>12.5g}  {lines[0]}")
+        for line in lines[1:]:
+            print(" " * width + line)
     return 0
+
+
+def _json_number(value: float) -> float | int | None:
+    """A meta-feature for JSON: None when missing, an integer when it is a count (``n_rows``)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return int(value) if float(value).is_integer() and abs(value) < 2**53 else float(value)
 
 
 def _cmd_recommend(args: argparse.Namespace) -> int:
@@ -223,8 +288,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(rec.to_dict())
         return 0
-    table = rec.to_frame().drop(columns=["config_id", "support"])
-    _print_frame(table.round(4))
+    _print_recommendation(rec)
     print()
     print(rec.explain())
     if args.out:
@@ -232,35 +296,50 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_recommendation(rec: Any) -> None:
+    """The configurations as columns and their parameters as rows, in blocks that fit the width."""
+    from metahpo.spaces import get_space
+
+    names = get_space("lightgbm").names
+    labels = ["normalized (0-1)", f"expected {rec.metric}", *names, "n_estimators"]
+    per_block = max(1, (TABLE_WIDTH - max(map(len, labels)) - 2) // 10)
+    for start in range(0, len(rec.configs), per_block):
+        block = rec.configs[start:start + per_block]
+        rows = [[labels[0], *(_number(c.expected_normalized) for c in block)],
+                [labels[1], *(_number(c.expected_value) for c in block)],
+                *([name, *(_number(c.params[name]) for c in block)] for name in labels[2:])]
+        if start:
+            print()
+        _print_table(rows, ["rank", *(f"#{start + i + 1}" for i in range(len(block)))])
+
+
 def _cmd_tune(args: argparse.Namespace) -> int:
-    import time
-
+    if not args.quiet:  # before the imports and the data: the user sees at once that work began
+        print(f"metahpo tune: loading {args.data}", file=sys.stderr, flush=True)
     from metahpo.datasets import read_table
+    from metahpo.progress import plural
     from metahpo.tuning import tune
-
-    start = time.monotonic()
-
-    def progress(study, trial) -> None:
-        best = study.best_score
-        print(f"\rtrial {trial.number + 1}: {trial.source:<11} {trial.score:.5f}  best {best:.5f}  "
-              f"{time.monotonic() - start:.0f} s elapsed", end="", file=sys.stderr, flush=True)
 
     strategy = None if args.strategy.lower() == "none" else args.strategy
     prior = read_table(Path(args.prior))[0] if args.prior else None
     result = tune(_load_data(args), n_trials=args.n_trials, timeout=args.timeout, strategy=strategy,
                   warm_start=args.warm_start if strategy else 0, cv=args.cv, metric=args.metric,
                   n_jobs=args.n_jobs, random_state=args.seed, ensemble=args.ensemble, knowledge_base=args.kb,
-                  record_to=args.record_to, callbacks=[progress], prior=prior)
-    print(file=sys.stderr)
+                  record_to=args.record_to, prior=prior, verbose=not args.quiet)
     if args.out:
         _write_json(args.out, result.to_dict())
-    print(f"best {result.metric}: {result.best_score:.5f} after {len(result.study.trials)} trials "
+    if args.json:
+        _print_json(result.to_dict())
+        return 0
+    print(f"best {result.metric}: {result.best_score:.5f} after {plural(len(result.study.trials), 'trial')} "
           f"in {result.elapsed:.1f} s")
     if result.ensemble is not None:
         spec = result.ensemble
-        print(f"ensemble of {len(spec.members)} ({spec.method}): out-of-fold {spec.metric} {spec.oof_score:.5f} "
-              f"against {spec.single_best_oof_score:.5f} for the best trial alone")
+        print(f"ensemble of {plural(len(spec.members), 'member')} ({spec.method}): out-of-fold {spec.metric} "
+              f"{spec.oof_score:.5f} against {spec.single_best_oof_score:.5f} for the best trial alone")
     _print_json(result.best_params)
+    if args.out:
+        print(f"Result written to {args.out}")
     return 0
 
 
@@ -274,22 +353,29 @@ def _write_json(path: str, obj: Any) -> None:
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     from metahpo import batch
+    from metahpo.progress import plural
 
+    if args.ensemble is not None and not args.tune:
+        raise MetahpoError("--ensemble needs --tune N: an ensemble is made of tuned trials")
     with parallel_backend(args.scheduler):
         table = batch.run_batch(args.inputs, args.out, target=args.target, n=args.n, tune_trials=args.tune,
                                 ensemble=args.ensemble, n_jobs=args.n_jobs, knowledge_base=args.kb,
                                 strategy=args.strategy, cv=args.cv, max_rows=args.max_rows)
     out = Path(args.out)
-    ok = int((table["status"] == "ok").sum())
-    print(f"{len(table)} datasets: {ok} ok, {len(table) - ok} failed (errors in the results)")
+    failed = table.loc[table["status"] != "ok", "dataset_id"].tolist()
+    ok = len(table) - len(failed)
+    print(f"{plural(len(table), 'dataset')}: {ok} ok, {len(failed)} failed"
+          + (f" ({', '.join(failed[:5])}{', ...' if len(failed) > 5 else ''}: errors in {out / batch.CSV})"
+             if failed else ""))
     for name in (batch.CSV, batch.JSON, batch.RECORDS, batch.REPORT):
         print(out / name)
-    print(f"{out / batch.PARAMS}/ ({ok} parameter files)")
-    return 0
+    print(f"{out / batch.PARAMS}/ (parameters of {plural(ok, 'dataset')})")
+    return 1 if failed else 0
 
 
 def _cmd_kb_build(args: argparse.Namespace) -> int:
     from metahpo.build import Builder, find_sources, sized
+    from metahpo.progress import plural
 
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
     unknown = set(phases) - {"describe", "explore", "cross"}
@@ -299,14 +385,19 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
         sizes = [int(v) for v in args.sizes.split(",") if v.strip()]
     except ValueError:
         raise MetahpoError(f"--sizes takes whole numbers of rows separated by commas, got {args.sizes!r}") from None
-    builder = Builder(
-        args.out, sized(find_sources(args.inputs, args.target), args.max_rows, sizes), n_random=args.n_random, n_local=args.n_local,
-        pool_size=args.pool_size, max_rows=args.max_rows, cv=args.cv, n_jobs=args.n_jobs,
-    )
+    sources = sized(find_sources(args.inputs, args.target), args.max_rows, sizes)
+    builder = Builder(args.out, sources, n_random=args.n_random, n_local=args.n_local, pool_size=args.pool_size,
+                      max_rows=args.max_rows, cv=args.cv, n_jobs=args.n_jobs)
     with parallel_backend(args.scheduler):
         kb = builder.run(phases)
     _print_json(kb.info())
-    return 0
+    described = set(kb.datasets["dataset_id"])
+    unusable = [s.dataset_id for s in sources if s.dataset_id not in described]
+    if unusable:
+        print(f"metahpo kb build: {plural(len(unusable), 'dataset')} of {len(sources)} could not be used "
+              f"({', '.join(unusable[:5])}{', ...' if len(unusable) > 5 else ''}; the describe lines say why)",
+              file=sys.stderr)
+    return 1 if unusable or not described else 0
 
 
 def _cmd_kb_info(args: argparse.Namespace) -> int:

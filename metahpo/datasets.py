@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from metahpo.exceptions import DataError
+from metahpo.progress import plural
 
 TASKS = ("binary", "multiclass", "regression")
 
@@ -240,13 +241,13 @@ def check_dataset(dataset: Dataset, cv: int = 2) -> Dataset:
     if dataset.n_features == 0:
         raise DataError(f"dataset {dataset.name!r} has no feature columns")
     if dataset.n_rows < cv:
-        raise DataError(f"dataset {dataset.name!r} has {dataset.n_rows} rows, fewer than the {cv} CV folds")
+        raise DataError(f"dataset {dataset.name!r} has {plural(dataset.n_rows, 'row')}, fewer than the {cv} CV folds")
     if dataset.y.isna().any():
         raise DataError(f"the target of {dataset.name!r} has {int(dataset.y.isna().sum())} missing values")
     if dataset.is_classification:
         n_classes = dataset.y.nunique()
         if n_classes < 2:
-            raise DataError(f"the target of {dataset.name!r} has a single class ({dataset.y.iloc[0]!r})")
+            raise DataError(f"the target of {dataset.name!r} has a single class ({plain(dataset.y.iloc[0])!r})")
         if dataset.task == "binary" and n_classes != 2:
             raise DataError(f"task 'binary' but the target has {n_classes} classes")
     else:
@@ -259,6 +260,11 @@ def check_dataset(dataset: Dataset, cv: int = 2) -> Dataset:
 
 
 # --------------------------------------------------------------------------- cleaning
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds, for messages (``1``, not ``np.int64(1)``)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _array_to_frame(X: Any) -> pd.DataFrame:

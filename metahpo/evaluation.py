@@ -107,8 +107,16 @@ class _TimeoutError(Exception):
     pass
 
 
+def check_cv(cv: Any) -> int:
+    """``cv`` as a number of folds: an integer of at least 2, else a :class:`ConfigError`."""
+    if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
+        raise ConfigError(f"cv must be a whole number of cross-validation folds, at least 2; got {cv!r}")
+    return int(cv)
+
+
 def make_folds(dataset: Dataset, cv: int = 5, random_state: int = 0) -> Folds:
     """Fixed (stratified, for classification) shuffled K-fold splits of ``dataset``."""
+    cv = check_cv(cv)
     check_dataset(dataset, cv=cv)
     if dataset.is_classification:
         min_count = int(dataset.y.value_counts().min())
@@ -317,7 +325,10 @@ def predict_aligned(model: Any, X: Any, n_classes: int) -> np.ndarray:
     if n_classes == 0:
         return model.predict(X)
     proba = np.zeros((len(X), n_classes))
-    proba[:, model.classes_] = model.predict_proba(X)
+    if len(model.classes_) == 1:  # trained on one class (a fold lacking the only positive): it is certain
+        proba[:, model.classes_[0]] = 1.0
+    else:
+        proba[:, model.classes_] = model.predict_proba(X)
     return proba
 
 

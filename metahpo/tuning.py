@@ -7,6 +7,8 @@ trial is cross-validated on the same folds, and the best configuration is refitt
 
 from __future__ import annotations
 
+import functools
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -24,6 +26,7 @@ from metahpo.ensemble import select as ensemble_select
 from metahpo.evaluation import (
     METRICS,
     Evaluation,
+    check_cv,
     check_metric,
     encode_target,
     evaluate,
@@ -31,6 +34,7 @@ from metahpo.evaluation import (
     make_folds,
 )
 from metahpo.exceptions import ConfigError
+from metahpo.progress import TrialProgress, duration, plural
 from metahpo.recommendations import Recommendation, get_recommender
 from metahpo.search import SAMPLERS, Study, Trial, make_sampler
 from metahpo.spaces import LIGHTGBM, Config, early_stopped
@@ -158,6 +162,7 @@ def tune(
     callbacks: Sequence[Callback] | None = None,
     prior: pd.DataFrame | None = None,
     task: str | None = None,
+    verbose: bool = True,
 ) -> TuneResult:
     """Tune LightGBM on a dataset: recommendations first, then a short local search.
 
@@ -196,6 +201,10 @@ def tune(
     prior : DataFrame, optional
         Results the user already has for this dataset: one column per parameter and a ``score``
         column (same metric). They count as evaluated and are not re-run.
+    verbose : bool
+        Write progress to standard error: what is tuned, the setup's time, then a line per trial
+        (its score, the best so far, elapsed time and an ETA), as Optuna logs its trials.
+        ``False`` for silence.
 
     Returns
     -------
@@ -208,9 +217,14 @@ def tune(
         raise ConfigError(f"unknown strategy {strategy!r}; choose one of {', '.join(SAMPLERS)} (or None for a cold start)")
     if not isinstance(warm_start, int) or warm_start < 0:
         raise ConfigError(f"warm_start must be a non-negative integer, got {warm_start!r}")
+    cv = check_cv(cv)
     dataset = load(data, y, target=target, task=task)
     metric = check_metric(metric, dataset.task)
     seed = 0 if random_state is None else int(random_state)
+    say = functools.partial(print, file=sys.stderr, flush=True) if verbose else lambda *a: None
+    budget = " and ".join(b for b in (n_trials and plural(n_trials, "trial"), timeout and f"{timeout:g} s") if b)
+    say(f"tune {dataset.name}: {plural(dataset.n_rows, 'row')} x {plural(dataset.n_features, 'feature')}, "
+        f"{dataset.task}, {metric} by {cv}-fold cross-validation, {budget}")
     folds = make_folds(dataset, cv, random_state=seed)
     recommendation, prior_mean, kb, mf = None, None, None, None
     if strategy is not None:
@@ -232,15 +246,24 @@ def tune(
         configs, scores = _check_prior(prior)
         study.add_prior(configs, scores)
 
+    setup = [f"{len(warm)} recommended first"] if warm else []
+    if prior_mean is not None:
+        setup.append("the knowledge base's surrogate as the prior")
+    say(f"setup {duration(time.perf_counter() - start)}: {strategy or 'cold-start random'} search"
+        + (f", {', '.join(setup)}" if setup else ""))
+
     def objective(config: Config) -> Evaluation:
         return evaluate(config, dataset, folds=folds, metric=metric, random_state=seed, keep_oof=ensemble is not None)
 
     recorder = _Recorder(record_to, dataset, mf, cv) if record_to is not None else None
     keeper = [_keep_best_oof(ensemble)] if ensemble is not None else []
-    all_callbacks = [*keeper, *(callbacks or ()), *([recorder] if recorder else [])]
+    progress = TrialProgress(n_trials, timeout, metric) if verbose else None
+    all_callbacks = [*keeper, *(callbacks or ()), *([recorder] if recorder else []), *([progress] if progress else [])]
     try:
         study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, callbacks=all_callbacks)
     finally:
+        if progress:
+            progress.close()
         if recorder:
             recorder.close()
     best = study.best_trial
@@ -256,6 +279,8 @@ def tune(
                                random_state=seed)
         model = ensemble_build(spec, dataset.task, random_state=seed)
     model.fit(dataset.X, dataset.y)
+    say(f"best {metric} {best.score:.5f} (trial {best.number + 1}, {best.source}) after "
+        f"{plural(len(study.trials), 'trial')} in {duration(time.perf_counter() - start)}")
     return TuneResult(best_params, best.score, metric, study, model, recommendation, dataset,
                       time.perf_counter() - start, spec)
 

@@ -1,4 +1,5 @@
-"""metahpo batch: one row per dataset, failures recorded, resume, torn lines, tuning, lists, Dask, CLI."""
+"""metahpo batch: one row per dataset, failures recorded, resume, torn lines, tuning, ensembles, the
+report, lists, Dask, CLI."""
 
 import base64
 import json
@@ -10,10 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metahpo import cli
+from metahpo import batch, cli
 from metahpo import knowledge_base as kbm
 from metahpo.batch import run_batch
+from metahpo.build import Source, find_sources
 from metahpo.datasets import load
+from metahpo.ensemble import EnsembleSpec
+from metahpo.ensemble import build as build_ensemble
 from metahpo.exceptions import ConfigError
 
 NAMES = ("breast_cancer", "diabetes", "iris")
@@ -64,7 +68,8 @@ def test_every_dataset_gets_a_row_and_a_broken_one_does_not_stop_the_batch(first
     assert dict(rows.loc[list(NAMES), "task"]) == {"breast_cancer": "binary", "diabetes": "regression",
                                                    "iris": "multiclass"}
     assert (rows.loc[list(NAMES), "n_rows"] == 150).all()
-    assert rows.loc[list(NAMES), ["config_id", "expected_score", "confidence", "nearest"]].notna().all().all()
+    assert rows.loc[list(NAMES), ["config_id", "expected_normalized", "confidence", "nearest"]].notna().all().all()
+    assert rows.loc[list(NAMES), "expected_normalized"].between(0, 1).all() and "expected_value" in rows
     assert (rows["seconds"] > 0).all()
 
     assert sorted(p.stem for p in (out / "params").glob("*.json")) == list(NAMES)
@@ -81,9 +86,10 @@ def test_every_dataset_gets_a_row_and_a_broken_one_does_not_stop_the_batch(first
     saved = json.loads((out / "results.json").read_text())
     assert [r["dataset_id"] for r in saved] == list(table["dataset_id"])
     assert saved[-1]["params"] == json.loads(rows.loc["iris", "params"])
+    assert all(type(r[c]) is int for r in saved[:1] + saved[2:] for c in ("n_rows", "n_features"))
 
     assert len(lines) == 4 and all("ETA" in line for line in lines)
-    assert lines[-1].startswith("batch: 4/4 done (1 failed)")
+    assert lines[-1].endswith("(1 failed)") and "; 4/4 done, " in lines[-1] and "ETA" in lines[-1]
 
 
 def test_report_is_one_self_contained_page(first_run):
@@ -92,7 +98,11 @@ def test_report_is_one_self_contained_page(first_run):
         assert name in page
     assert "broken&lt;&amp;&gt;" in page and BROKEN not in page
     assert "single class" in page
-    assert "throughput" in page and "datasets/min" in page
+    assert "throughput" in page and "datasets/min" in page and "4 datasets: 3 ok, 1 failed" in page
+    assert "NA&gt;" not in page and "NaN" not in page and "None" not in page  # the failed row's cells are empty
+    headers = re.findall(r"<thead>(.*?)</thead>", page, re.DOTALL)
+    assert len(headers) == 2 and all(h.count("<tr") == 1 for h in headers)  # the summary's and the results'
+    assert "<th>task</th>" in headers[0] and "<th>total</th>" in headers[0]
     images = re.findall(r'<img src="data:image/png;base64,([^"]+)"', page)
     assert len(images) == 1  # the meta-feature map; no tuning plot without tuning
     assert base64.b64decode(images[0]).startswith(b"\x89PNG")
@@ -102,7 +112,7 @@ def test_report_is_one_self_contained_page(first_run):
 def test_rerun_skips_finished_datasets_and_retries_failed_ones(first_run, data_dir, tiny_kb, tmp_path):
     out, table, lines = _rerun(first_run, data_dir, tiny_kb, tmp_path)
     assert lines[0] == "batch: 3 of 4 datasets already done, 1 to run"
-    assert len(lines) == 2 and lines[1].startswith("batch: 1/1 done (1 failed), broken<&> failed")
+    assert len(lines) == 2 and lines[1].startswith("batch: broken<&> failed in ") and "1/1 done" in lines[1]
     records = _jsonl(out)
     assert [r["status"] for r in records].count("ok") == 3 and len(records) == 5
     ok = table["status"] == "ok"
@@ -127,20 +137,137 @@ def test_a_torn_last_line_is_ignored_and_its_dataset_redone(first_run, data_dir,
     assert [r["dataset_id"] for r in _jsonl(out)].count(torn) == 1  # the torn line is gone, every line parses
 
 
-def test_tuning_adds_the_cv_score_and_the_trials(data_dir, tiny_kb, tmp_path):
+def test_tuning_adds_the_cv_score_the_trials_and_the_ensemble(data_dir, tiny_kb, tmp_path):
     out = tmp_path / "out"
     inputs = [str(data_dir / "iris.csv"), str(data_dir / "diabetes.csv")]
-    table = run_batch(inputs, out, knowledge_base=tiny_kb, n=3, tune_trials=2, ensemble=2, cv=2,
+    table = run_batch(inputs, out, knowledge_base=tiny_kb, n=3, tune_trials=3, ensemble=2, cv=2,
                       progress=lambda line: None)
     assert list(table["status"]) == ["ok", "ok"]
-    assert list(table["n_trials"]) == [2, 2]
+    assert list(table["n_trials"]) == [3, 3]
     assert np.isfinite(table["cv_score"].to_numpy(float)).all()
     assert list(table["metric"]) == ["r2", "neg_log_loss"]
     for row in table.itertuples():
         assert json.loads((out / "params" / f"{row.dataset_id}.json").read_text()) == json.loads(row.params)
-    assert all(len(r["trace"]) == 2 for r in _jsonl(out))
+    assert all(len(r["trace"]) == 3 for r in _jsonl(out))
+
+    # the ensemble: compact columns, and a file it is rebuilt from
+    assert (table["ensemble_members"] >= 1).all()
+    assert (table["ensemble_oof_score"] >= table["single_best_oof_score"]).all()
+    saved = {r["dataset_id"]: r for r in json.loads((out / "results.json").read_text())}
+    for row in table.itertuples():
+        weights = saved[row.dataset_id]["ensemble_weights"]
+        assert json.loads(row.ensemble_weights) == weights and len(weights) == row.ensemble_members
+        assert sum(weights) == pytest.approx(1, abs=0.01)
+        assert type(saved[row.dataset_id]["n_trials"]) is int
+        spec = EnsembleSpec(**json.loads((out / "params" / f"{row.dataset_id}.ensemble.json").read_text()))
+        assert spec.weights == pytest.approx(weights, abs=5e-4) and sum(spec.weights) == pytest.approx(1)
+        assert spec.oof_score == row.ensemble_oof_score and spec.metric == row.metric
+        assert all(member["n_estimators"] >= 1 for member in spec.members)  # LightGBM parameters
+        ds = load(data_dir / f"{row.dataset_id}.csv")
+        model = build_ensemble(spec, row.task).fit(ds.X, ds.y)
+        assert model.score(ds.X, ds.y) > 0.5
     page = (out / "report.html").read_text()
     assert page.count('<img src="data:image/png;base64,') == 2  # the map and the tuning curves
+    assert "<th>ensemble_oof_score</th>" in page and "<th>single_best_oof_score</th>" in page
+    assert "Ensembles for 2 datasets" in page and "ensemble.json" in page
+
+
+def test_the_tuning_plot_shows_the_scores_themselves_and_their_span():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    tuned = [{"dataset_id": "a", "metric": "r2", "trace": [None, 0.87651, 0.87654]},
+             {"dataset_id": "b", "metric": "r2", "trace": [0.87652, 0.87652]}]
+    fig = batch._tuning_figure(tuned)
+    FigureCanvasAgg(fig).draw()
+    (ax,) = fig.axes
+    assert ax.yaxis.get_offset_text().get_text() == ""  # no "1e-5 + 8.765e-1" that makes 3e-05 look large
+    ticks = [float(t.get_text().replace("\u2212", "-")) for t in ax.get_yticklabels()]
+    assert all(0.8764 < t < 0.8767 for t in ticks)
+    assert ax.get_title() == "r2 (best scores span 3e-05)"
+
+
+def test_a_resume_needs_the_same_knowledge_base_and_target(first_run, data_dir, tiny_kb, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    shutil.copytree(first_run[0], out)
+    with pytest.raises(ConfigError, match="other settings: target None .now 'label'.; resume it with"):
+        run_batch([str(data_dir)], out, knowledge_base=tiny_kb, n=3, target="label")
+    kb_dir = tiny_kb.save(tmp_path / "kb")
+    with pytest.raises(ConfigError, match=f"knowledge_base 'in-memory' .now '{re.escape(str(kb_dir))}'."):
+        run_batch([str(data_dir)], out, knowledge_base=kb_dir, n=3)
+
+    one = tmp_path / "one"  # a folder run with a knowledge-base folder: resumed by that folder only
+    run_batch([str(data_dir / "iris.csv")], one, knowledge_base=kb_dir, n=2, progress=lambda line: None)
+    monkeypatch.chdir(tmp_path)
+    lines = []
+    run_batch([str(data_dir / "iris.csv")], one, knowledge_base="kb", n=2, progress=lines.append)
+    assert lines == ["batch: 1 of 1 dataset already done, 0 to run"]
+    other = shutil.copytree(kb_dir, tmp_path / "other_kb")
+    changed = f"knowledge_base '{re.escape(str(kb_dir))}' .now '{re.escape(str(other))}'."
+    with pytest.raises(ConfigError, match=changed):
+        run_batch([str(data_dir / "iris.csv")], one, knowledge_base=other, n=2)
+
+
+def test_one_dataset_and_numpy_settings_read_plainly(data_dir, tiny_kb, tmp_path):
+    out = tmp_path / "out"
+    settings = {"knowledge_base": tiny_kb, "n": np.int64(2), "max_rows": np.int64(100)}
+    table = run_batch([str(data_dir / "iris.csv")], out, progress=lambda line: None, **settings)
+    assert list(table["n_rows"]) == [100]
+    saved = json.loads((out / "settings.json").read_text())
+    assert saved["n"] == 2 and saved["max_rows"] == 100
+    assert "1 dataset: 1 ok, 0 failed" in (out / "report.html").read_text()
+    with pytest.raises(ConfigError) as caught:
+        run_batch([str(data_dir / "iris.csv")], out, knowledge_base=tiny_kb, n=np.int64(3), max_rows=100)
+    assert "n 2 (now 3)" in str(caught.value) and "np." not in str(caught.value)
+
+
+def test_lines_of_results_jsonl_that_are_not_records_are_ignored(first_run, data_dir, tiny_kb, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(first_run[0], out)
+    not_a_record = json.dumps({"dataset_id": 7, "source": "", "status": "ok", "error": "", "seconds": 1,
+                               "finished": 1})
+    junk = ["42", "[]", '{"foo": 1}', "null", '"text"', not_a_record]
+    kept = (out / "results.jsonl").read_text().splitlines()
+    (out / "results.jsonl").write_text("\n".join([kept[0], *junk, *kept[1:], *junk]) + "\n")
+    lines = []
+    table = run_batch([str(data_dir)], out, knowledge_base=tiny_kb, n=3, progress=lines.append)
+    assert lines[0] == "batch: 3 of 4 datasets already done, 1 to run"
+    assert list(table["dataset_id"]) == list(first_run[1]["dataset_id"])
+    assert list(table["status"]) == list(first_run[1]["status"])
+
+
+@pytest.mark.parametrize("torn", ["", '{"n": 2, "tune_tr', "[]", "\xff\xfe"])
+def test_settings_torn_by_a_kill_before_any_result_are_rewritten(torn, data_dir, tiny_kb, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "settings.json").write_bytes(torn.encode("latin-1"))
+    table = run_batch([str(data_dir / "iris.csv")], out, knowledge_base=tiny_kb, n=2, progress=lambda line: None)
+    assert list(table["status"]) == ["ok"]
+    assert json.loads((out / "settings.json").read_text())["n"] == 2
+    assert [p.name for p in out.iterdir() if p.name.startswith(".tmp")] == []  # written through a temp file
+
+
+def test_corrupt_settings_beside_results_are_a_one_line_error(first_run, data_dir, tiny_kb, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(first_run[0], out)
+    (out / "settings.json").write_text('{"n": 3, "tu')
+    with pytest.raises(ConfigError) as caught:
+        run_batch([str(data_dir)], out, knowledge_base=tiny_kb, n=3)
+    message = str(caught.value)
+    assert str(out / "settings.json") in message and "corrupt" in message and "\n" not in message
+
+
+def test_paths_in_a_list_are_relative_to_the_list(data_dir, tmp_path, monkeypatch):
+    folder = tmp_path / "lists"
+    (folder / "data").mkdir(parents=True)
+    shutil.copy(data_dir / "iris.csv", folder / "data" / "iris.csv")
+    listing = folder / "datasets.txt"
+    listing.write_text(f"data/iris.csv\nsklearn:wine,class\n{data_dir / 'diabetes.csv'}\n")
+    monkeypatch.chdir(tmp_path)  # neither the list's folder nor the data's
+    sources = find_sources([str(listing)])
+    assert sources == [Source("iris", str(folder / "data" / "iris.csv")),
+                       Source("sklearn-wine", "sklearn:wine", "class"),
+                       Source("diabetes", str(data_dir / "diabetes.csv"))]
+    assert sources[0].load(1000).n_rows == 150
 
 
 def test_a_dask_cluster_gives_the_same_rows(first_run, data_dir, tiny_kb, tmp_path):

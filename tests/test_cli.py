@@ -5,7 +5,7 @@ import json
 import pytest
 
 from metahpo import metafeatures
-from metahpo.cli import main
+from metahpo.cli import TABLE_WIDTH, main
 
 
 def test_help_lists_the_commands(capsys):
@@ -20,8 +20,10 @@ def test_help_lists_the_commands(capsys):
 def test_metafeatures_table_and_json(capsys):
     assert main(["metafeatures", "sklearn:iris"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("Dataset(name='iris'") and len(lines) == 1 + len(metafeatures.METAFEATURES)
-    assert lines[1].split()[:3] == ["n_rows", "simple", "150"]
+    rows = [line for line in lines[1:] if not line.startswith(" ")]  # long descriptions wrap, indented
+    assert lines[0].startswith("Dataset(name='iris'") and len(rows) == len(metafeatures.METAFEATURES)
+    assert rows[0].split()[:3] == ["n_rows", "simple", "150"]
+    assert max(map(len, lines)) <= TABLE_WIDTH
     assert main(["metafeatures", "sklearn:diabetes", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["task"] == "regression" and data["metafeatures"]["n_rows"] == 442
@@ -87,3 +89,82 @@ def test_kb_build_resumes_from_the_command_line(tmp_path, capsys):
     captured = capsys.readouterr()
     assert json.loads(captured.out)["n_runs"] == first["n_runs"] and "nothing to do" in captured.err
     assert main([*argv[:-2], "--phases", "describe,magic"]) == 2
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["tune", "sklearn:iris", "--cv", "1"], "argument --cv: must be at least 2, got 1"),
+        (["tune", "sklearn:iris", "--cv", "0"], "argument --cv: must be at least 2, got 0"),
+        (["tune", "sklearn:iris", "--n-trials", "0"], "argument --n-trials: must be at least 1"),
+        (["tune", "sklearn:iris", "--n-jobs", "0"], "argument --n-jobs: must be a positive number of workers"),
+        (["tune", "sklearn:iris", "--timeout", "-3"], "argument --timeout: must be a positive number of seconds"),
+        (["batch", "x", "--out", "o", "--cv", "1"], "argument --cv: must be at least 2"),
+        (["recommend", "sklearn:iris", "-n", "many"], "argument -n: expected a whole number, got 'many'"),
+    ],
+)
+def test_a_bad_flag_is_one_line_and_status_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and message in err and err.count("\n") == 1
+
+
+def test_ensemble_without_tuning_is_refused_before_any_work(tmp_path, capsys):
+    assert main(["batch", "sklearn:iris", "--out", str(tmp_path / "b"), "--ensemble", "3"]) == 2
+    assert "--ensemble needs --tune N" in capsys.readouterr().err and not (tmp_path / "b").exists()
+
+
+def test_batch_with_a_failed_dataset_exits_1_and_names_it(tmp_path, capsys):
+    (tmp_path / "broken.csv").write_text("a,target\n1,1\n2,1\n3,1\n")  # a single class
+    argv = ["batch", "sklearn:iris", str(tmp_path / "broken.csv"), "--out", str(tmp_path / "b"), "-n", "1"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "2 datasets: 1 ok, 1 failed (broken" in out and "(parameters of 1 dataset)" in out
+    assert main(["batch", "sklearn:iris", "--out", str(tmp_path / "ok"), "-n", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1 dataset: 1 ok, 0 failed\n") and "errors in" not in out
+
+
+def test_kb_build_of_broken_inputs_only_exits_1(tmp_path, capsys):
+    (tmp_path / "broken.csv").write_text("a,target\n1,1\n2,1\n")
+    argv = ["kb", "build", str(tmp_path / "broken.csv"), "--out", str(tmp_path / "kb"), "--n-random", "1",
+            "--n-local", "0", "--pool-size", "1", "--cv", "2"]
+    assert main(argv) == 1
+    assert "1 dataset of 1 could not be used (broken" in capsys.readouterr().err
+
+
+def test_recommend_table_fits_the_terminal(capsys):
+    assert main(["recommend", "sklearn:breast_cancer", "-n", "12"]) == 0  # the shipped knowledge base
+    out = capsys.readouterr().out
+    table = out.split("\n\nRecommendations for")[0].splitlines()
+    assert max(map(len, table)) <= TABLE_WIDTH
+    assert table[0].split()[:2] == ["rank", "#1"] and any(line.startswith("expected roc_auc") for line in table)
+    assert "#12" in out  # the configurations that do not fit beside the first ones follow in a second block
+
+
+def test_tune_shows_progress_and_prints_json(tmp_path, capsys):
+    argv = ["tune", "sklearn:iris", "--strategy", "none", "--n-trials", "3", "--cv", "2", "--json"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert result["task"] == "multiclass" and len(result["trials"]) == 3
+    lines = captured.err.splitlines()
+    assert lines[0] == "metahpo tune: loading sklearn:iris"
+    assert lines[1].startswith("tune iris: 150 rows x 4 features, multiclass, neg_log_loss by 2-fold")
+    assert [line.split()[1] for line in lines if line.startswith("trial ")] == ["1/3", "2/3", "3/3"]
+    assert "ETA" in lines[-2] and lines[-1].startswith("best neg_log_loss")
+    assert main([*argv, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_the_package_and_its_command_line_start_without_the_heavy_imports():
+    import subprocess
+    import sys
+
+    code = ("import sys, metahpo, metahpo.cli; metahpo.cli._parser(); "
+            "print(sorted(m for m in ('pandas', 'sklearn', 'lightgbm', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    version = subprocess.run([sys.executable, "-m", "metahpo", "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("metahpo ")

@@ -426,3 +426,14 @@ def test_slow_learner_is_not_stopped_at_its_first_plateau():
     waited = evaluate(slow, data, folds=folds)
     hasty = evaluate(slow, data, folds=folds, early_stopping_rounds=5)
     assert waited.best_iteration > hasty.best_iteration and waited.scores["neg_log_loss"] > hasty.scores["neg_log_loss"]
+
+
+def test_a_binary_target_with_a_single_positive_evaluates():
+    """The fold whose training part lacks the positive learns one class; it is scored, not a crash."""
+    rng = np.random.default_rng(0)
+    y = np.zeros(60, dtype=int)
+    y[7] = 1
+    ds = from_arrays(rng.normal(size=(60, 3)), y)
+    result = evaluate(dict(FIXED), ds, folds=make_folds(ds, cv=3), keep_oof=True)
+    assert result.ok, result.error
+    assert result.oof.shape == (60, 2) and np.allclose(result.oof.sum(axis=1), 1.0)

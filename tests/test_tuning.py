@@ -130,7 +130,7 @@ def test_cli_tune_writes_the_result(tiny_kb, tmp_path, capsys):
                  "--out", str(out)])
     assert code == 0
     captured = capsys.readouterr()
-    assert "trial 3:" in captured.err and "best" in captured.err
+    assert "trial 3/3" in captured.err and "best" in captured.err
     result = json.loads(out.read_text())
     assert len(result["trials"]) == 3 and result["task"] == "multiclass"
     LIGHTGBM.config_of(result["best_params"])

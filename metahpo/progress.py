@@ -1,0 +1,91 @@
+"""Progress users can see: how far a long run is, the best so far, elapsed time and an ETA.
+
+One vocabulary for ``kb build``, ``batch`` and ``tune``. Lines go to standard error; on a terminal
+a trial line overwrites the previous one, elsewhere (a log file, a notebook) each is its own line.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from metahpo.search import Study, Trial
+
+
+def duration(seconds: float) -> str:
+    """``seconds`` in words a person reads at a glance: ``"0.4 s"``, ``"18 s"``, ``"3 min 5 s"``,
+    ``"2 h 10 min"``."""
+    if not math.isfinite(seconds):
+        return "?"
+    if seconds < 9.95:
+        return f"{max(seconds, 0.0):.1f} s"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def plural(count: int, noun: str) -> str:
+    """``"1 dataset"``, ``"2 datasets"``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def eta(done: int, total: float, elapsed: float, deadline: float = math.inf) -> float:
+    """Seconds still to go at the pace so far, at most ``deadline`` (seconds from now)."""
+    if done == 0:
+        return math.inf if total > 0 else 0.0
+    return min(elapsed / done * max(total - done, 0), deadline)
+
+
+def eta_line(done: int, total: int, elapsed: float) -> str:
+    """``"3/20 done, 12 s elapsed, ETA 1 min 8 s"``."""
+    return f"{done}/{total} done, {duration(elapsed)} elapsed, ETA {duration(eta(done, total, elapsed))}"
+
+
+class TrialProgress:
+    """A :class:`~metahpo.search.Study` callback writing one line per trial: its number out of the
+    budget, where it came from, its score, the best so far, elapsed time and an ETA.
+
+    Parameters
+    ----------
+    n_trials : int, optional
+        The trial budget (None: only a ``timeout``).
+    timeout : float, optional
+        Seconds after which no new trial starts.
+    metric : str
+        The score's name, printed beside the best.
+    stream : file, optional
+        Default: standard error.
+    """
+
+    def __init__(self, n_trials: int | None, timeout: float | None, metric: str, stream: TextIO | None = None) -> None:
+        self.n_trials, self.timeout, self.metric = n_trials, timeout, metric
+        self.stream = stream if stream is not None else sys.stderr
+        self.start = time.monotonic()
+        self.done = 0
+        self._overwrite = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def __call__(self, study: Study, trial: Trial) -> None:
+        if trial.source == "prior":
+            return
+        self.done += 1
+        elapsed = time.monotonic() - self.start
+        total = self.n_trials if self.n_trials is not None else math.inf
+        left = math.inf if self.timeout is None else self.timeout - elapsed
+        of = f"/{self.n_trials}" if self.n_trials is not None else ""
+        score = f"{trial.score:.5f}" if trial.status == "ok" else "failed"
+        best = "none yet" if study.best_trial is None else f"{study.best_score:.5f}"
+        line = (f"trial {self.done}{of}  {trial.source:<11} {score:>8}  best {self.metric} {best}  "
+                f"{duration(elapsed)} elapsed, ETA {duration(eta(self.done, total, elapsed, left))}")
+        end = "" if self._overwrite else "\n"
+        print(f"\r{line:<100}" if self._overwrite else line, end=end, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        """End the overwritten line, if there is one."""
+        if self._overwrite and self.done:
+            print(file=self.stream, flush=True)

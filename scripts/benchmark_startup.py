@@ -1,0 +1,85 @@
+"""Start-up costs a user waits for, each in a fresh process: the medians of ``--repeats`` runs.
+
+Targets (issue: everyday use), on a quiet core:
+
+* ``import metahpo`` <= 0.5 s and ``metahpo --help`` <= 0.5 s;
+* ``metahpo recommend`` on a 10,000 x 50 CSV <= 1.5 s wall, the whole process;
+* ``tune``'s setup before its first trial <= 1 s on the same data (the "setup" line ``tune``
+  prints: data checks, folds, meta-features, recommendations and the prior).
+
+The recommender's learned state is cached per knowledge base (:mod:`metahpo.cache`): the first
+run after a knowledge base changes fills the cache ("cold"); every later run reads it ("warm").
+Both are reported. The machine's load average is recorded beside the figures, since these
+machines are shared.
+
+Usage::
+
+    python scripts/benchmark_startup.py [--repeats 7] [--out docs/results/startup]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+TARGETS = {"import metahpo": 0.5, "metahpo --help": 0.5, "metahpo recommend": 1.5, "tune setup": 1.0}
+
+
+def wall(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
+    """Seconds the process ran, and its standard error."""
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=True)
+    return time.perf_counter() - start, done.stderr
+
+
+def tune_setup(data: Path, env: dict[str, str]) -> float:
+    """The setup seconds ``metahpo tune`` reports before its first trial."""
+    _, err = wall([sys.executable, "-m", "metahpo", "tune", str(data), "--n-trials", "1", "--cv", "3"], env)
+    return float(re.search(r"^setup ([0-9.]+) s", err, re.MULTILINE).group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--out", default="docs/results/startup")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(10_000, 50))
+        data = Path(tmp) / "data.csv"
+        frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(50)])
+        frame.assign(target=(X[:, 0] + X[:, 1] * X[:, 2] + rng.normal(size=10_000) > 0).astype(int)).to_csv(
+            data, index=False)
+        env = {**os.environ, "METAHPO_CACHE_DIR": str(Path(tmp) / "cache")}
+        commands = {
+            "import metahpo": [sys.executable, "-c", "import metahpo"],
+            "metahpo --help": [sys.executable, "-m", "metahpo", "--help"],
+            "metahpo recommend": [sys.executable, "-m", "metahpo", "recommend", str(data)],
+        }
+        rows = []
+        cold = {"metahpo recommend": wall(commands["metahpo recommend"], env)[0], "tune setup": tune_setup(data, env)}
+        for name, argv in commands.items():
+            times = [wall(argv, env)[0] for _ in range(args.repeats)]
+            rows.append({"what": name, "median_s": np.median(times), "min_s": min(times), "cold_s": cold.get(name)})
+        times = [tune_setup(data, env) for _ in range(args.repeats)]
+        rows.append({"what": "tune setup", "median_s": np.median(times), "min_s": min(times),
+                     "cold_s": cold["tune setup"]})
+    table = pd.DataFrame(rows).assign(target_s=lambda t: t["what"].map(TARGETS),
+                                      load_avg=os.getloadavg()[0], repeats=args.repeats)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "startup.csv", index=False)
+    print(table.round(3).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Progress lines: durations, plurals, the ETA, and tune's lines in Python."""
+
+import io
+import math
+
+import numpy as np
+
+from metahpo.progress import TrialProgress, duration, eta, plural
+from metahpo.search import Study, Trial
+from metahpo.spaces import LIGHTGBM
+from metahpo.tuning import tune
+
+
+def test_durations_plurals_and_eta():
+    assert [duration(s) for s in (0.04, 8.3, 42, 185, 7800, math.inf)] == [
+        "0.0 s", "8.3 s", "42 s", "3 min 5 s", "2 h 10 min", "?"]
+    assert (plural(1, "row"), plural(2, "row"), plural(0, "dataset")) == ("1 row", "2 rows", "0 datasets")
+    assert eta(2, 10, 4.0) == 16.0 and eta(2, 10, 4.0, deadline=5.0) == 5.0 and eta(0, 10, 1.0) == math.inf
+
+
+def test_trial_lines_count_the_budget_and_skip_prior_results():
+    stream = io.StringIO()
+    progress, study = TrialProgress(3, None, "roc_auc", stream), Study(LIGHTGBM)
+    config = LIGHTGBM.sample(1, 0)[0]
+    study.add_prior([config], [0.7])
+    progress(study, study.trials[0])  # a prior result is not a trial of this run
+    for number, score in ((1, 0.8), (2, math.nan)):
+        trial = Trial(number, config, "bayes", score=score, status="ok" if score == score else "failed")
+        study.trials.append(trial)
+        progress(study, trial)
+    lines = stream.getvalue().splitlines()
+    assert [line.split()[:3] for line in lines] == [["trial", "1/3", "bayes"], ["trial", "2/3", "bayes"]]
+    assert "failed" in lines[1] and "best roc_auc 0.80000" in lines[1] and "ETA" in lines[1]
+
+
+def test_tune_is_silent_when_asked(capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    tune(X, (X[:, 0] > 0).astype(int), n_trials=2, strategy=None, cv=2, verbose=False)
+    assert capsys.readouterr().err == ""
