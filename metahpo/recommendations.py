@@ -446,7 +446,7 @@ class Recommender:
         self.typical_nn = np.sort(nn.min(axis=1)) if len(self.ids) > 1 else np.array([1.0])
         self.global_rank = self.scores[self.pool].mean().sort_values(ascending=False)
         self.strategy.fit(self)
-        self.params: dict[str, Config] = _checked_params(kb)
+        self.params: dict[str, Config] = _checked_params(kb, self.pool)
         runs = kb.runs[kb.runs["status"] == "ok"]
         self.iterations = runs.pivot_table(index="dataset_id", columns="config_id", values="best_iteration")
         # rows each knowledge-base dataset's models trained on: its cross-validation training parts
@@ -537,13 +537,14 @@ class Recommender:
                                  by_distance.index[near].tolist(), reason)
 
 
-def _checked_params(kb: KnowledgeBase) -> dict[str, Config]:
-    """Every configuration of the knowledge base, validated against its family's space: only the
+def _checked_params(kb: KnowledgeBase, config_ids: list[str]) -> dict[str, Config]:
+    """The configurations that may be recommended, validated against the family's space: only the
     family's declared parameters may leave a knowledge base (one from elsewhere could otherwise
     hand LightGBM, say, ``machines`` to connect to)."""
     space = get_space(kb.family)
+    table = kb.configurations.drop_duplicates("config_id").set_index("config_id")["params"]
     out = {}
-    for cid, text in zip(kb.configurations["config_id"], kb.configurations["params"]):
+    for cid, text in table.reindex(config_ids).items():
         try:
             out[cid] = space.config_of(json.loads(text))
         except (ConfigError, ValueError, TypeError) as exc:
