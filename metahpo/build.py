@@ -330,7 +330,7 @@ class Builder:
         for rows in self._parallel(phase, jobs, n_evals):
             for row in rows:
                 writer.write(row)
-        writer.close()
+            writer.close()  # between tasks the part is closed, so `metahpo kb compact` can fold it
 
     def _parallel(self, phase: str, jobs: list, total: int) -> Iterator:
         """Run jobs through joblib, yielding results as they come, with a progress line and ETA."""

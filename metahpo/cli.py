@@ -153,6 +153,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_kb_info)
 
+    p = kb.add_parser("compact", help="fold a knowledge base's closed part files into compressed ones "
+                      "(safe while builds and tunes write to it)")
+    p.add_argument("path", help="knowledge-base folder")
+    p.set_defaults(handler=_cmd_kb_compact)
+
     p = kb.add_parser("import-openml", help="import OpenML runs of a LightGBM flow into a knowledge base")
     p.add_argument("--flow", type=int, required=True, help="OpenML flow id")
     p.add_argument("--metric", default="area_under_roc_curve", help="OpenML evaluation measure")
@@ -413,6 +418,14 @@ def _cmd_kb_info(args: argparse.Namespace) -> int:
         elif isinstance(value, float):
             value = f"{value:.3f}"
         print(f"{key:>20}  {value}")
+    return 0
+
+
+def _cmd_kb_compact(args: argparse.Namespace) -> int:
+    from metahpo import knowledge_base
+
+    knowledge_base.compact(args.path)
+    _print_json(knowledge_base.KnowledgeBase.load(args.path).info())
     return 0
 
 

@@ -11,8 +11,12 @@ On disk a knowledge base is a folder of plain data, no code and no pickle::
 Each table is a set of part files. Appending writes a new part (to a temporary name, then an atomic
 rename), so earlier rows are never rewritten and two processes can append at once. A long build
 streams rows into a *live* part of its own, flushed row by row, each row closed by an ``end`` marker
-so that a row torn by a kill is recognised and dropped; :func:`compact` folds parts
-into one compressed file. Loading validates the manifest and every part and names the file at fault.
+so that a row torn by a kill is recognised and dropped (wherever the kill cut it, quoted fields
+included). A writer holds an OS lock on its live part while it is open; :func:`compact` folds the
+parts no writer holds into compressed ones and leaves the others alone, so concurrent writers,
+compactions, loads and kills lose no row and read none twice. Loading validates the manifest and
+every part (columns, scores within their metric's range, parameters as JSON objects) and names the
+file at fault.
 
 In memory, :class:`KnowledgeBase` holds the three tables as DataFrames. It may be sparse (a user's
 own history without the full dataset x configuration matrix); :meth:`KnowledgeBase.matrix` gives the
@@ -21,17 +25,21 @@ dataset x configuration score matrix with NaN where nothing was run.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import json
+import math
 import os
 import socket
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
@@ -40,6 +48,11 @@ from metahpo import __version__
 from metahpo.evaluation import METRICS, Evaluation, default_metric
 from metahpo.exceptions import KnowledgeBaseError
 from metahpo.spaces import Config, config_id, get_space
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, so compaction leaves every live part alone
+    fcntl = None
 
 SCHEMA_VERSION = 1
 _PACKAGE = Path(__file__).resolve().parent
@@ -78,6 +91,40 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "configurations": (CONFIG_COLUMNS, ("config_id",)),
     "runs": (RUN_COLUMNS, ("dataset_id", "config_id")),
 }
+
+_HUGE = 1e15
+"""No score, count or time in a knowledge base is this large: a bigger value is garbage."""
+
+_MAX_LOG_LOSS = -math.log(1e-15) + 0.5
+"""Log loss of probabilities clipped at 1e-15 (as :mod:`metahpo.evaluation` scores it) is at most 34.5."""
+
+_SCORE_RANGES: dict[str, tuple[float, float]] = {
+    "roc_auc": (0.0, 1.0),
+    "accuracy": (0.0, 1.0),
+    "balanced_accuracy": (0.0, 1.0),
+    "neg_log_loss": (-_MAX_LOG_LOSS, 0.0),
+    "r2": (-_HUGE, 1.0),
+    "neg_root_mean_squared_error": (-_HUGE, 0.0),
+    "neg_mean_absolute_error": (-_HUGE, 0.0),
+}
+"""The values each metric's mean score may take (NaN aside: a failed run or a metric not scored)."""
+
+_NUMBER_RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "datasets": {"n_rows": (0.0, _HUGE), "n_features": (0.0, _HUGE)},
+    "configurations": {},
+    "runs": {
+        **{f"score_{m}": _SCORE_RANGES.get(m, (-_HUGE, _HUGE)) for m in ALL_METRICS},
+        **dict.fromkeys(("best_iteration", "fit_time", "total_time", "cv"), (0.0, _HUGE)),
+    },
+}
+"""Per table, the numeric columns checked on loading and their ranges; meta-features (``mf_*``)
+must be finite."""
+
+_READ_ATTEMPTS = 20
+"""Listings of a table tried while a concurrent compaction keeps removing parts just listed."""
+
+_COMPACT_LOCK = ".compact.lock"
+"""File in the knowledge-base folder that one compaction at a time holds locked."""
 
 
 @dataclass(eq=False)
@@ -121,7 +168,9 @@ class KnowledgeBase:
         """
         root = Path(path)
         manifest = read_manifest(root)
-        tables = {name: _read_table(root, name) for name in _TABLES}
+        # Runs first, datasets last: writers write a dataset and a configuration before the runs
+        # that refer to them, so each table read later holds whatever the earlier ones refer to.
+        tables = {name: _read_table(root, name) for name in reversed(_TABLES)}
         kb = cls(
             datasets=tables["datasets"],
             configurations=tables["configurations"],
@@ -273,7 +322,7 @@ class KnowledgeBase:
         Parts already in the folder are replaced only after the new ones are in place.
         """
         root = Path(path)
-        old = {name: sorted((root / name).glob("*.csv*")) for name in _TABLES}
+        old = {name: _parts(root / name) for name in _TABLES}
         write_manifest(root, self.family, self.space_version, self.provenance or {})
         for name, frame in (("datasets", self.datasets), ("configurations", self.configurations), ("runs", self.runs)):
             _write_part(root / name, frame, _TABLES[name][0], compress=True)
@@ -333,9 +382,14 @@ def read_manifest(root: Path) -> dict[str, Any]:
         raise KnowledgeBaseError(f"knowledge base {root} has no manifest.json") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise KnowledgeBaseError(f"corrupt manifest {path}: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise KnowledgeBaseError(f"corrupt manifest {path}: {json.dumps(manifest)[:60]} is not a JSON object")
     missing = {"schema_version", "family", "space_version"} - set(manifest)
     if missing:
         raise KnowledgeBaseError(f"manifest {path} lacks {', '.join(sorted(missing))}")
+    for key, kind in (("family", str), ("space_version", str), ("provenance", dict)):
+        if key in manifest and not isinstance(manifest[key], kind):
+            raise KnowledgeBaseError(f"corrupt manifest {path}: {key} is {json.dumps(manifest[key])[:60]}")
     if manifest["schema_version"] != SCHEMA_VERSION:
         raise KnowledgeBaseError(
             f"knowledge base {root} has schema version {manifest['schema_version']}, "
@@ -376,25 +430,88 @@ def append(path: str | os.PathLike, kb: KnowledgeBase) -> None:
 
 
 def compact(path: str | os.PathLike) -> None:
-    """Fold every part file of the knowledge base at ``path`` into one compressed part per table.
+    """Fold the part files of the knowledge base at ``path`` into compressed parts.
 
-    A part appended while this runs is not among those read, so it is kept.
+    Only parts no writer holds are folded: immutable compressed parts, and live parts whose
+    :class:`LiveWriter` is closed (or was killed). A live part still open (another build, a
+    ``tune(record_to=...)``) and a part appended meanwhile are left alone. Each run of consecutive
+    foldable parts, in the order loading reads them, becomes one part stamped with the modification
+    time of its newest member, so the newest row of a key still wins. One compaction at a time
+    holds the folder's ``.compact.lock``. A kill at any point loses nothing and duplicates nothing:
+    the new part is in place before its members are removed, oldest first, and loading keeps one
+    row per key.
     """
     root = Path(path)
-    for name in _TABLES:
-        parts = _parts(root / name)
-        if len(parts) > 1 or any(not p.name.endswith(".gz") for p in parts):
-            frame = _read_table(root, name, parts)
-            _write_part(root / name, frame, _TABLES[name][0], compress=True)
-            for p in parts:
-                p.unlink(missing_ok=True)
+    with _locked(root / _COMPACT_LOCK):
+        for name in _TABLES:
+            _compact_table(root / name, name)
+
+
+def _compact_table(folder: Path, name: str) -> None:
+    held: list[int] = []
+    try:
+        runs: list[list[Path]] = [[]]
+        for part in _parts(folder):
+            if part.name.endswith(".gz"):
+                runs[-1].append(part)
+            elif (fd := _claim(part)) is not None:
+                held.append(fd)
+                runs[-1].append(part)
+            else:  # open by a writer: it stays, between the runs folded before and after it
+                runs.append([])
+        for run in runs:
+            if len(run) > 1 or (run and not run[0].name.endswith(".gz")):
+                _fold(folder, name, run)
+    finally:
+        for fd in held:
+            os.close(fd)
+
+
+def _fold(folder: Path, name: str, parts: list[Path]) -> None:
+    """Replace ``parts`` (oldest first) by one compressed part with their newest modification time."""
+    frame = _combine([_read_part(p, name) for p in parts], name)
+    if len(frame):
+        newest = max(p.stat().st_mtime_ns for p in parts)
+        _write_part(folder, frame, _TABLES[name][0], compress=True, mtime_ns=newest)
+    for p in parts:  # oldest first: a kill leaves newer members, whose rows the new part repeats
+        p.unlink(missing_ok=True)
+
+
+def _claim(part: Path) -> int | None:
+    """A descriptor holding the lock of live part ``part``, or None if a writer holds it (or it is gone)."""
+    if fcntl is None:
+        return None
+    try:
+        fd = os.open(part, os.O_RDWR)  # opened for writing: some file systems lock only those
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on file ``path`` (created if absent), waiting for it if need be."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, _FILE_MODE)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 class LiveWriter:
     """Streams rows into a live part file of one table, flushed after every row.
 
     Used by long builds: a kill loses at most the row being written, which the loader drops.
-    Each process opens its own file, so parallel workers never share one.
+    Each process opens its own file, so parallel workers never share one. While open, the writer
+    holds an OS lock on its file, so that :func:`compact` leaves the file alone; writing again
+    after :meth:`close` continues the file, or starts it anew if a compaction has folded it.
     """
 
     def __init__(self, root: str | os.PathLike, table: str) -> None:
@@ -402,27 +519,43 @@ class LiveWriter:
         folder = Path(root) / table
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"live-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}.csv"
-        self._fh = None
+        self._fh: TextIO | None = None
+        self._columns_fixed = False
 
     def write(self, row: Mapping[str, Any]) -> None:
         """Append one row; the first row fixes the columns (the table's, then any extra ones)."""
-        if self._fh is None:
+        if not self._columns_fixed:
             self.columns = (*self.columns, *(k for k in row if k not in self.columns))
-            self._fh = open(self.path, "a", newline="")
-            header = True
-        else:
-            header = False
+            self._columns_fixed = True
+        if self._fh is None:
+            self._fh = _open_locked(self.path)
+        header = os.fstat(self._fh.fileno()).st_size == 0
         frame = pd.DataFrame([{**{c: row.get(c, "") for c in self.columns}, _END: 1}])
         frame.to_csv(self._fh, index=False, header=header)
         self._fh.flush()
 
     def close(self) -> None:
+        """Close the file, releasing its lock."""
         if self._fh is not None:
             self._fh.close()
             self._fh = None
 
 
-def _write_part(folder: Path, frame: pd.DataFrame, columns: tuple[str, ...], compress: bool) -> Path:
+def _open_locked(path: Path) -> TextIO:
+    """Open ``path`` for appending, holding its lock, and sure that it is still the file at ``path``."""
+    while True:
+        fh = open(path, "a", newline="")
+        if fcntl is None:
+            return fh
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samestat(os.stat(path), os.fstat(fh.fileno())):
+                return fh
+        fh.close()  # a compaction folded and removed it before we held the lock: start anew
+
+
+def _write_part(folder: Path, frame: pd.DataFrame, columns: tuple[str, ...], compress: bool,
+                mtime_ns: int | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     extra = [c for c in frame.columns if c not in columns]
     out = frame.reindex(columns=[*columns, *extra]).assign(**{_END: 1})
@@ -433,6 +566,8 @@ def _write_part(folder: Path, frame: pd.DataFrame, columns: tuple[str, ...], com
     os.chmod(tmp, _FILE_MODE)
     try:
         out.to_csv(tmp, index=False, compression={"method": "gzip", "mtime": 0} if compress else None)
+        if mtime_ns is not None:
+            os.utime(tmp, ns=(mtime_ns, mtime_ns))
         os.replace(tmp, final)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -448,32 +583,101 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def _parts(folder: Path) -> list[Path]:
-    """A table's part files, oldest first, so that on a repeated key the newest row wins."""
-    return sorted(folder.glob("*.csv*"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    """A table's part files, oldest first, so that on a repeated key the newest row wins.
+
+    Temporary files (``.tmp-*``, parts still being written) are not parts.
+    """
+    parts = [p for p in folder.glob("*.csv*") if not p.name.startswith(".")]
+    return sorted(parts, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
-def _read_table(root: Path, name: str, parts: list[Path] | None = None) -> pd.DataFrame:
-    columns, key = _TABLES[name]
-    parts = _parts(root / name) if parts is None else parts
-    frames = []
-    for part in parts:
+def _read_table(root: Path, name: str) -> pd.DataFrame:
+    """One table: its parts read and combined; listed again if a compaction removes a part meanwhile."""
+    for _ in range(_READ_ATTEMPTS):
         try:
-            frame = pd.read_csv(part, dtype={"dataset_id": str, "config_id": str, "error": str, "params": str})
-        except pd.errors.EmptyDataError:
-            continue  # a live part killed before its header was written
-        except (OSError, EOFError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise KnowledgeBaseError(f"corrupt knowledge-base file {part}: {exc}") from None
-        missing = [c for c in columns if c not in frame.columns]
-        if missing or _END not in frame.columns:
-            raise KnowledgeBaseError(f"knowledge-base file {part} lacks columns {missing or [_END]}")
-        torn = frame[_END] != 1
-        if torn.any() and (part.name.endswith(".gz") or torn.iloc[:-1].any()):
-            raise KnowledgeBaseError(f"knowledge-base file {part} is truncated or corrupt")
-        frames.append(frame[~torn].drop(columns=[_END]))
+            return _combine([_read_part(p, name) for p in _parts(root / name)], name)
+        except FileNotFoundError:  # folded into a newer part since listed: list again
+            continue
+    raise KnowledgeBaseError(f"the parts of {root / name} kept vanishing while being read")
+
+
+def _combine(frames: list[pd.DataFrame | None], name: str) -> pd.DataFrame:
+    columns, key = _TABLES[name]
+    frames = [f for f in frames if f is not None]
     if not frames:
         return pd.DataFrame(columns=list(columns))
     table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return table.drop_duplicates(list(key), keep="last").reset_index(drop=True)
+
+
+def _read_part(part: Path, name: str) -> pd.DataFrame | None:
+    """The complete rows of one part file, checked; None for a live part killed before its header.
+
+    Raises FileNotFoundError if the part is gone, KnowledgeBaseError if it is corrupt.
+    """
+    live = not part.name.endswith(".gz")
+    data = part.read_bytes()
+    if live:
+        data = _complete_rows(data)
+        if not data:
+            return None
+    try:
+        frame = pd.read_csv(io.BytesIO(data), compression=None if live else "gzip",
+                            dtype={"dataset_id": str, "config_id": str, "error": str, "params": str})
+    except (OSError, EOFError, ValueError, UnicodeDecodeError, zlib.error, pd.errors.ParserError) as exc:
+        raise KnowledgeBaseError(f"corrupt knowledge-base file {part}: {exc}") from None
+    columns = _TABLES[name][0]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing or _END not in frame.columns:
+        raise KnowledgeBaseError(f"knowledge-base file {part} lacks columns {missing or [_END]}")
+    if (frame[_END] != 1).any():
+        raise KnowledgeBaseError(f"knowledge-base file {part} is truncated or corrupt")
+    frame = frame.drop(columns=[_END])
+    _check_values(frame, name, part)
+    return frame
+
+
+def _complete_rows(data: bytes) -> bytes:
+    """``data`` (CSV) up to the end of its last complete row: a kill may have torn the last row anywhere.
+
+    A row ends at a newline outside quotes, i.e. after an even number of quote characters (CSV
+    doubles a quote inside a quoted field; a UTF-8 byte of a longer character is never a quote).
+    """
+    quotes, end = data.count(b'"'), len(data)
+    while (newline := data.rfind(b"\n", 0, end)) >= 0:
+        quotes -= data.count(b'"', newline, end)
+        if quotes % 2 == 0:
+            return data[: newline + 1]
+        end = newline
+    return b""
+
+
+def _check_values(frame: pd.DataFrame, name: str, part: Path) -> None:
+    """Raise KnowledgeBaseError naming ``part``, the column and the row of the first bad value."""
+    ranges = {**_NUMBER_RANGES[name], **{c: (-_HUGE, _HUGE) for c in frame.columns if c.startswith("mf_")}}
+    for column, (low, high) in ranges.items():
+        raw = frame[column]
+        if pd.api.types.is_numeric_dtype(raw):
+            values = raw.to_numpy(dtype=float)
+            bad = (values < low) | (values > high)  # inf included, NaN not
+        else:  # text among the numbers
+            values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+            bad = (values < low) | (values > high) | (np.isnan(values) & raw.notna().to_numpy())
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            value = raw.iloc[row]
+            shown = repr(value) if isinstance(value, str) else f"{float(value):g}"
+            raise KnowledgeBaseError(f"knowledge-base file {part}: {column} in row {row + 1} is {shown}, "
+                                     f"not a number in [{low:g}, {high:g}]")
+    if name == "configurations":
+        for row, text in enumerate(frame["params"]):
+            try:
+                params = json.loads(text)
+            except (TypeError, ValueError):
+                params = None
+            if not isinstance(params, dict):
+                raise KnowledgeBaseError(f"knowledge-base file {part}: params in row {row + 1} is not a JSON "
+                                         f"object of parameters: {str(text)[:80]!r}")
 
 
 def _upsert(table: pd.DataFrame, rows: pd.DataFrame, key: list[str]) -> pd.DataFrame:

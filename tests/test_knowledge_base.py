@@ -2,15 +2,21 @@
 
 import gzip
 import json
+import os
+import re
+import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from metahpo.datasets import load
 from metahpo.evaluation import Evaluation, evaluate, make_folds
 from metahpo.exceptions import KnowledgeBaseError
-from metahpo.knowledge_base import KnowledgeBase, LiveWriter, append, compact, run_row
+from metahpo.knowledge_base import KnowledgeBase, LiveWriter, append, compact, configuration_row, run_row
 from metahpo.spaces import LIGHTGBM, config_id
 
 
@@ -179,3 +185,254 @@ def _truncate(path):
 
 def _rewrite(path, text):
     path.write_bytes(gzip.compress(text))
+
+
+# ---------------------------------------------------------------------- concurrency, kills, bad data
+
+
+def _base(root, n_datasets=4, n_configs=40):
+    """A saved knowledge base of datasets and configurations, and the configurations."""
+    kb = KnowledgeBase.empty()
+    configs = LIGHTGBM.sample(n_configs, 0)
+    for i in range(n_datasets):
+        kb.add_dataset(f"w{i}", name=f"w{i}", task="binary", n_rows=100, n_features=5, metafeatures={"n_rows": 100.0})
+    for c in configs:
+        kb.add_configuration(c)
+    kb.save(root)
+    return configs
+
+
+def _run(dataset_id, config, score, error=""):
+    ev = _evaluation(config, score)
+    if error:
+        ev = Evaluation(config=config, metric="roc_auc", scores={}, status="failed", error=error)
+    return run_row(dataset_id, ev, cv=2)
+
+
+def _n_runs(root):
+    return len(KnowledgeBase.load(root).runs)
+
+
+def test_compaction_leaves_an_open_live_file_alone(tmp_path):
+    root = tmp_path / "kb"
+    configs = _base(root)
+    writer = LiveWriter(root, "runs")
+    for c in configs[:5]:
+        writer.write(_run("w0", c, 0.5))
+    compact(root)  # a build finishing while a tune(record_to=...) still records
+    assert writer.path.exists()
+    for c in configs[5:10]:
+        writer.write(_run("w0", c, 0.5))
+    assert _n_runs(root) == 10
+    writer.close()
+    compact(root)  # closed now: folded
+    assert not writer.path.exists() and len(list((root / "runs").glob("*.csv*"))) == 1
+    writer.write(_run("w0", configs[10], 0.5))  # written again after its file was folded: a new file
+    assert _n_runs(root) == 11
+    writer.close()
+
+
+def test_parts_being_written_by_an_append_are_not_parts(tmp_path):
+    root = tmp_path / "kb"
+    _base(root)
+    temp = root / "runs" / ".tmp-abc123.csv.gz"
+    temp.write_bytes(gzip.compress(b"dataset_id,config_id\nw0,")[:20])  # an append in progress
+    assert _n_runs(root) == 0
+    compact(root)
+    assert temp.exists()
+
+
+def test_compaction_keeps_the_newest_row_of_a_key(tmp_path):
+    root = tmp_path / "kb"
+    configs = _base(root)
+    old, new = (KnowledgeBase.empty() for _ in range(2))
+    old.runs = _coerce([_run("w0", configs[0], 0.1), _run("w0", configs[1], 0.1)])
+    new.runs = _coerce([_run("w1", configs[0], 0.3)])
+    append(root, old)
+    append(root, new)
+    writer = LiveWriter(root, "runs")  # open, its row newer than the first parts, older than the next
+    writer.write(_run("w0", configs[0], 0.2))
+    append(root, new)
+    append(root, new)
+    parts = sorted((root / "runs").glob("part-*"), key=lambda p: p.stat().st_mtime_ns)
+    for i, p in enumerate([*parts[:3], writer.path, *parts[3:]]):  # distinct times: a clear order
+        os.utime(p, ns=(10**18 + i * 10**9,) * 2)
+    compact(root)
+    assert len(list((root / "runs").glob("*.csv*"))) == 3  # [base, old, new] | live | [new, new]
+    assert KnowledgeBase.load(root).matrix().loc["w0", config_id(configs[0])] == 0.2
+    writer.close()
+
+
+def test_a_compaction_killed_before_removing_what_it_folded_duplicates_nothing(tmp_path, monkeypatch):
+    root = tmp_path / "kb"
+    configs = _base(root)
+    for score in (0.1, 0.2, 0.3):  # three live parts, each re-running the same pair
+        writer = LiveWriter(root, "runs")
+        writer.write(_run("w0", configs[0], score))
+        writer.write(_run("w1", configs[1], score))
+        writer.close()
+    real_unlink = Path.unlink
+
+    def killed(path, missing_ok=False):
+        if path.name.startswith("live-"):
+            raise KeyboardInterrupt  # the kill: the new part is in place, no member removed
+        real_unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", killed)
+    with pytest.raises(KeyboardInterrupt):
+        compact(root)
+    monkeypatch.undo()
+    assert len(list((root / "runs").glob("*.csv*"))) == 4
+    kb = KnowledgeBase.load(root)
+    assert len(kb.runs) == 2 and kb.matrix().loc["w0", config_id(configs[0])] == 0.3
+    compact(root)
+    assert KnowledgeBase.load(root).matrix().loc["w1", config_id(configs[1])] == 0.3
+
+
+def _coerce(rows):
+    return pd.DataFrame(rows)
+
+
+def _live_worker(root, dataset_id, configs):
+    """Streams runs, closing its writer every few rows and then reusing it or opening another."""
+    writer = LiveWriter(root, "runs")
+    for i, c in enumerate(configs):
+        writer.write(_run(dataset_id, c, 0.5, error='a, "quoted"\nerror' if i % 3 else ""))
+        if i % 4 == 3:
+            writer.close()
+            if i % 8 == 7:
+                writer = LiveWriter(root, "runs")
+    writer.close()
+    return len(configs)
+
+
+def _append_worker_runs(root, dataset_id, configs):
+    for i in range(0, len(configs), 4):
+        kb = KnowledgeBase.empty()
+        kb.runs = _coerce([_run(dataset_id, c, 0.25) for c in configs[i:i + 4]])
+        append(root, kb)
+    return len(configs)
+
+
+def _until_done(root, action):
+    """Repeat ``action`` until the file ``done`` appears; return what each call returned."""
+    results = []
+    while not (root / "done").exists():
+        results.append(action(root))
+    return results
+
+
+def test_concurrent_writers_compactions_and_loads_lose_nothing(tmp_path):
+    root = tmp_path / "kb"
+    configs = _base(root)
+    with ProcessPoolExecutor(max_workers=5) as pool:
+        compactions = pool.submit(_until_done, root, compact)
+        loads = pool.submit(_until_done, root, _n_runs)
+        writers = [pool.submit(_live_worker, root, "w0", configs), pool.submit(_live_worker, root, "w1", configs),
+                   pool.submit(_append_worker_runs, root, "w2", configs)]
+        expected = sum(w.result() for w in writers)
+        (root / "done").touch()
+        counts, n_compactions = loads.result(), len(compactions.result())
+    assert n_compactions > 1 and len(counts) > 1
+    assert counts == sorted(counts)  # a concurrent load never misses a row it saw before
+    kb = KnowledgeBase.load(root)
+    assert len(kb.runs) == expected == 120
+    assert not kb.runs.duplicated(["dataset_id", "config_id"]).any()
+    compact(root)  # every writer closed: everything folds
+    assert [len(list((root / t).glob("*.csv*"))) for t in ("datasets", "configurations", "runs")] == [1, 1, 1]
+    assert len(KnowledgeBase.load(root).runs) == expected
+
+
+@pytest.mark.parametrize("table", ["runs", "configurations"])
+def test_a_live_row_torn_at_any_byte_is_dropped(tmp_path, table):
+    root = tmp_path / "kb"
+    configs = _base(root, n_configs=3)
+    writer = LiveWriter(root, table)
+    sizes = []
+    for i, c in enumerate(LIGHTGBM.sample(3, 1) if table == "configurations" else configs):
+        row = (configuration_row(c, "lightgbm", 'origin "x", y') if table == "configurations"
+               else _run("w0", c, 0.5, error=f'ValueError: bad "value", at\n{i}, "end"'))
+        writer.write(row)
+        sizes.append(writer.path.stat().st_size)
+    writer.close()
+    data = writer.path.read_bytes()
+    base = len(getattr(KnowledgeBase.load(tmp_path / "kb"), table)) - 3
+    for cut in range(sizes[1], sizes[2]):
+        writer.path.write_bytes(data[:cut])
+        assert len(getattr(KnowledgeBase.load(root), table)) == base + 2, cut
+
+
+def test_failed_runs_with_no_scores_load(tmp_path):
+    root = tmp_path / "kb"
+    configs = _base(root)
+    kb = KnowledgeBase.empty()
+    kb.runs = _coerce([_run("w0", configs[0], 0.5, error="LightGBMError: boom")])
+    append(root, kb)
+    runs = KnowledgeBase.load(root).runs
+    assert runs["status"].tolist() == ["failed"] and runs["score_roc_auc"].isna().all()
+
+
+@pytest.mark.parametrize(
+    "column, value",
+    [("score_roc_auc", "inf"), ("score_roc_auc", "1.5"), ("score_roc_auc", "high"), ("score_neg_log_loss", "-1e300"),
+     ("score_neg_log_loss", "0.3"), ("score_r2", "2"), ("score_accuracy", "-inf"), ("best_iteration", "-5"),
+     ("fit_time", "nan?")],
+)
+def test_bad_numbers_are_refused_naming_file_column_and_row(tmp_path, column, value):
+    root = tmp_path / "kb"
+    small_kb().save(root)
+    part = next((root / "runs").glob("*.csv.gz"))
+    frame = pd.read_csv(part, dtype=str)
+    frame.loc[2, column] = value
+    frame.to_csv(part, index=False, compression="gzip")
+    try:
+        shown = f"{float(value):g}"
+    except ValueError:
+        shown = repr(value)
+    with pytest.raises(KnowledgeBaseError, match=rf"{part.name}: {column} in row 3 is {re.escape(shown)}, not"):
+        KnowledgeBase.load(root)
+
+
+def test_infinite_metafeature_is_refused(tmp_path):
+    root = tmp_path / "kb"
+    kb = small_kb()
+    kb.datasets.loc[1, "mf_landmark_1nn"] = np.inf
+    kb.save(root)
+    with pytest.raises(KnowledgeBaseError, match=r"datasets/part-.*mf_landmark_1nn in row 2 is inf"):
+        KnowledgeBase.load(root)
+
+
+@pytest.mark.parametrize("text", ["null", "42", "[1, 2]", '"kb"',
+                                  '{"schema_version": 1, "family": 3, "space_version": "x"}'])
+def test_manifest_that_is_no_object_is_a_clear_error(tmp_path, text):
+    root = tmp_path / "kb"
+    small_kb().save(root)
+    (root / "manifest.json").write_text(text)
+    with pytest.raises(KnowledgeBaseError, match=r"corrupt manifest .*manifest\.json"):
+        KnowledgeBase.load(root)
+
+
+@pytest.mark.parametrize("params", ["{not json", "[1, 2]", "7", ""])
+def test_params_that_are_no_json_object_are_a_clear_error(tmp_path, params):
+    root = tmp_path / "kb"
+    small_kb().save(root)
+    part = next((root / "configurations").glob("*.csv.gz"))
+    frame = pd.read_csv(part, dtype=str)
+    frame.loc[1, "params"] = params
+    frame.to_csv(part, index=False, compression="gzip")
+    with pytest.raises(KnowledgeBaseError, match=rf"{part.name}: params in row 2 is not a JSON object"):
+        KnowledgeBase.load(root)
+
+
+def test_fault_injection_quick_loses_and_duplicates_nothing(tmp_path):
+    out = tmp_path / "faults.csv"
+    script = Path(__file__).resolve().parents[1] / "scripts" / "fault_injection.py"
+    done = subprocess.run([sys.executable, str(script), "--quick", "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    table = pd.read_csv(out)
+    assert set(table["scenario"]) >= {"kill-live-writer", "kill-tune", "kill-compact", "concurrent", "torn-row",
+                                      "corrupt-file"}
+    assert (table["trials"] > 0).all() and table["runs_found"].sum() > 0
+    assert (table[["runs_lost", "runs_duplicated", "failures"]] == 0).all().all()
+    assert (table["runs_found"] >= table["runs_expected"]).all()
