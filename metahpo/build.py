@@ -85,7 +85,7 @@ def sized(sources: Iterable[Source], max_rows: int, sizes: Iterable[int]) -> lis
             n_rows = n_rows if n_rows is not None else source.load(10**12).n_rows
             cap = min(size, n_rows)
             if cap >= SIZE_STEP * have:
-                out.append(replace(source, dataset_id=f"{source.dataset_id}@{cap}", max_rows=cap))
+                out.append(replace(source, dataset_id=f"{source.dataset_id}{kbm.VERSION_SEP}{cap}", max_rows=cap))
                 have = cap
     return out
 

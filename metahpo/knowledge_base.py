@@ -92,6 +92,15 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "runs": (RUN_COLUMNS, ("dataset_id", "config_id")),
 }
 
+VERSION_SEP = "@"
+"""A larger version of a dataset has the id ``NAME@ROWS`` (see :func:`metahpo.build.sized`)."""
+
+
+def base_id(dataset_id: str) -> str:
+    """The dataset a knowledge-base id is a version of: ``credit@10000`` -> ``credit``."""
+    return dataset_id.partition(VERSION_SEP)[0]
+
+
 _HUGE = 1e15
 """No score, count or time in a knowledge base is this large: a bigger value is garbage."""
 
@@ -469,7 +478,7 @@ def _compact_table(folder: Path, name: str) -> None:
 
 def _fold(folder: Path, name: str, parts: list[Path]) -> None:
     """Replace ``parts`` (oldest first) by one compressed part with their newest modification time."""
-    frame = _combine([_read_part(p, name) for p in parts], name)
+    frame = _newest(_concat_parts(parts, name), name)
     if len(frame):
         newest = max(p.stat().st_mtime_ns for p in parts)
         _write_part(folder, frame, _TABLES[name][0], compress=True, mtime_ns=newest)
@@ -591,23 +600,48 @@ def _parts(folder: Path) -> list[Path]:
     return sorted(parts, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
-def _read_table(root: Path, name: str) -> pd.DataFrame:
-    """One table: its parts read and combined; listed again if a compaction removes a part meanwhile."""
+def stored_rows(path: str | os.PathLike, table: str) -> pd.DataFrame:
+    """Every complete row stored in the parts of one table, oldest part first, before loading keeps
+    the newest row of each key: for audits (a key stored twice is a row written twice).
+
+    Parameters
+    ----------
+    path : path
+        The knowledge-base folder.
+    table : {"datasets", "configurations", "runs"}
+
+    Raises
+    ------
+    KnowledgeBaseError
+        If a part is corrupt, or the parts kept vanishing while being read (compactions folding them).
+    """
+    if table not in _TABLES:
+        raise KnowledgeBaseError(f"no table {table!r}; a knowledge base has {', '.join(_TABLES)}")
+    folder = Path(path) / table
     for _ in range(_READ_ATTEMPTS):
         try:
-            return _combine([_read_part(p, name) for p in _parts(root / name)], name)
+            return _concat_parts(_parts(folder), table)
         except FileNotFoundError:  # folded into a newer part since listed: list again
             continue
-    raise KnowledgeBaseError(f"the parts of {root / name} kept vanishing while being read")
+    raise KnowledgeBaseError(f"the parts of {folder} kept vanishing while being read")
 
 
-def _combine(frames: list[pd.DataFrame | None], name: str) -> pd.DataFrame:
-    columns, key = _TABLES[name]
-    frames = [f for f in frames if f is not None]
+def _read_table(root: Path, name: str) -> pd.DataFrame:
+    """One table: its stored rows, the newest of each key."""
+    return _newest(stored_rows(root, name), name)
+
+
+def _concat_parts(parts: list[Path], name: str) -> pd.DataFrame:
+    """The complete rows of ``parts`` of table ``name``, in order (FileNotFoundError if one is gone)."""
+    frames = [f for f in (_read_part(p, name) for p in parts) if f is not None]
     if not frames:
-        return pd.DataFrame(columns=list(columns))
-    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return table.drop_duplicates(list(key), keep="last").reset_index(drop=True)
+        return pd.DataFrame(columns=list(_TABLES[name][0]))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _newest(rows: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The newest (last) of the rows of each key of table ``name``."""
+    return rows.drop_duplicates(list(_TABLES[name][1]), keep="last").reset_index(drop=True)
 
 
 def _read_part(part: Path, name: str) -> pd.DataFrame | None:

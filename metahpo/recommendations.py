@@ -35,7 +35,7 @@ from metahpo import cache
 from metahpo.datasets import Dataset, load
 from metahpo.evaluation import check_metric
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
-from metahpo.knowledge_base import KnowledgeBase, resolve
+from metahpo.knowledge_base import KnowledgeBase, base_id, resolve
 from metahpo.spaces import Config, get_space
 
 LOW_CONFIDENCE = 0.1
@@ -441,9 +441,13 @@ class Recommender:
         self.points = self.space.transform(mf)
         self.ids = mf.index
         self.names = kb.datasets.set_index("dataset_id")["name"]
+        # each dataset's distance to its nearest other dataset (its own other sizes do not count:
+        # they would make every dataset look crowded and every newcomer look far)
         nn = _pairwise(self.points, self.points)
-        np.fill_diagonal(nn, np.inf)
-        self.typical_nn = np.sort(nn.min(axis=1)) if len(self.ids) > 1 else np.array([1.0])
+        base = mf.index.map(base_id).to_numpy()
+        nn[base[:, None] == base[None, :]] = np.inf
+        nearest = nn.min(axis=1) if len(self.ids) > 1 else np.array([np.inf])
+        self.typical_nn = np.sort(nearest[np.isfinite(nearest)]) if np.isfinite(nearest).any() else np.array([1.0])
         self.global_rank = self.scores[self.pool].mean().sort_values(ascending=False)
         self.strategy.fit(self)
         self.params: dict[str, Config] = _checked_params(kb, self.pool)

@@ -46,7 +46,7 @@ import corpora  # noqa: E402
 
 from metahpo import metafeatures  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, predict_aligned, score_predictions  # noqa: E402
-from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
+from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
 from metahpo.recommendations import Recommender  # noqa: E402
 
 TIE = 1e-4
@@ -58,14 +58,9 @@ LGBM_TD = {
 }
 
 
-def base_name(dataset_id: str) -> str:
-    """The dataset a knowledge-base id is a version of: ``credit@10000`` -> ``credit``."""
-    return dataset_id.partition("@")[0]
-
-
 def leave_out(kb: KnowledgeBase, group: frozenset[str]) -> KnowledgeBase:
     ids = kb.datasets["dataset_id"]
-    return kb.without(ids[ids.map(base_name).isin(group)])
+    return kb.without(ids[ids.map(base_id).isin(group)])
 
 
 def models(task: str, recommended: dict | None) -> dict:

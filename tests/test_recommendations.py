@@ -124,6 +124,23 @@ def test_a_knowledge_base_cannot_inject_parameters():
         Recommender(kb, "binary")
 
 
+def test_a_datasets_larger_versions_do_not_make_newcomers_look_far():
+    kb, _ = clustered_kb()
+    alone = Recommender(kb, "binary", "nearest").recommend(_query(0.0), n=1).confidence
+    sized = kb.merge(KnowledgeBase.empty())
+    for did in kb.datasets["dataset_id"]:  # every dataset again at 10,000 rows, nearly the same meta-features
+        row = kb.datasets.set_index("dataset_id").loc[did]
+        mf = {n: row[f"mf_{n}"] + 1e-6 for n in NAMES}
+        sized.add_dataset(f"{did}@10000", name=f"{did}@10000", task="binary", n_rows=10000, n_features=5,
+                          metafeatures=mf)
+        for run in kb.runs[kb.runs["dataset_id"] == did].itertuples():
+            config = kb.params([run.config_id])[0]
+            sized.add_evaluation(f"{did}@10000", Evaluation(config, "roc_auc", scores={"roc_auc": run.score_roc_auc},
+                                                            best_iteration=run.best_iteration), cv=3)
+    assert alone > 0.5
+    assert Recommender(sized, "binary", "nearest").recommend(_query(0.0), n=1).confidence >= alone - 0.1
+
+
 def test_far_away_dataset_has_low_confidence_and_leans_on_the_global_portfolio():
     kb, _ = clustered_kb()
     r = Recommender(kb, "binary", "nearest").recommend(_query(1000.0), n=3)
