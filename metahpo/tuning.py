@@ -335,8 +335,13 @@ def _check_prior(prior: pd.DataFrame) -> tuple[list[Config], list[float]]:
     missing = [n for n in LIGHTGBM.names if n not in prior.columns]
     if missing:
         raise ConfigError(f"prior lacks parameter columns {missing}")
+    scores = pd.to_numeric(prior["score"], errors="coerce")
+    bad = (scores.isna() & prior["score"].notna()) | np.isinf(scores)  # NaN records a failure
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ConfigError(f"the prior's score in row {row + 1} is {prior['score'].iloc[row]!r}, not a number")
     configs = [LIGHTGBM.validate({n: row[n] for n in LIGHTGBM.names}) for _, row in prior.iterrows()]
-    return configs, prior["score"].astype(float).tolist()
+    return configs, scores.astype(float).tolist()
 
 
 def _frame_like(X: Any, dataset: Dataset) -> pd.DataFrame:
