@@ -69,6 +69,24 @@ def test_kb_info_json_has_the_documented_keys(tiny_kb, tmp_path, capsys):
     assert "n_datasets" in capsys.readouterr().out
 
 
+def test_kb_compact_folds_what_a_finished_writer_left_and_spares_an_open_one(tiny_kb, tmp_path, capsys):
+    from metahpo.knowledge_base import KnowledgeBase, LiveWriter
+
+    saved = tiny_kb.merge(KnowledgeBase.empty())
+    extra, saved.runs = tiny_kb.runs.iloc[-3:], tiny_kb.runs.iloc[:-3]  # the last three, streamed by writers
+    saved.save(tmp_path / "kb")
+    closed, still_open = LiveWriter(tmp_path / "kb", "runs"), LiveWriter(tmp_path / "kb", "runs")
+    for row in extra.iloc[:2].to_dict("records"):
+        closed.write(row)
+    closed.close()
+    still_open.write(extra.iloc[2].to_dict())
+    assert main(["kb", "compact", str(tmp_path / "kb")]) == 0
+    assert json.loads(capsys.readouterr().out)["n_runs"] == len(tiny_kb.runs)
+    assert not closed.path.exists() and still_open.path.exists()
+    assert len(KnowledgeBase.load(tmp_path / "kb").runs) == len(tiny_kb.runs)
+    still_open.close()
+
+
 def test_kb_info_of_the_shipped_knowledge_base(capsys):
     assert main(["kb", "info", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["n_datasets"] >= 200
