@@ -2,12 +2,17 @@
 
 ``MetaLGBMClassifier().fit(X, y)`` extracts the meta-features of ``(X, y)``, asks the knowledge
 base for the best configuration, and trains LightGBM with it, like FLAML's ``flaml.default``
-estimators. They are ordinary scikit-learn estimators: ``get_params``, ``set_params``, ``clone``,
-pipelines and ``cross_val_score`` work.
+estimators. They replace ``lightgbm.LGBMClassifier`` and ``LGBMRegressor`` in existing code: they
+take every LightGBM parameter, and one given replaces the recommended value of that parameter
+alone; ``fit`` takes ``sample_weight`` and LightGBM's other ``fit`` arguments; the fitted estimator
+has LightGBM's fitted attributes. They are ordinary scikit-learn estimators: ``get_params``,
+``set_params``, ``clone``, pipelines and ``cross_val_score`` work.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any
 
 import numpy as np
@@ -18,10 +23,57 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from metahpo.datasets import from_arrays
-from metahpo.evaluation import make_estimator
-from metahpo.exceptions import ConfigError
+from metahpo.exceptions import ConfigError, DataError
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.recommendations import Recommendation, recommend
+
+_METAHPO_PARAMS = frozenset({"knowledge_base", "strategy", "metric", "rank"})
+"""The arguments that steer the recommendation; every other argument is LightGBM's."""
+
+
+@functools.cache
+def _lightgbm_names() -> dict[str, frozenset[str]]:
+    """Each parameter name LightGBM's scikit-learn estimators accept, mapped to all names of that
+    parameter (its aliases: ``reg_lambda``, ``lambda_l2`` and ``lambda`` are one parameter)."""
+    import lightgbm as lgb
+    from lightgbm.basic import _ConfigAliases  # private, but LightGBM's own table of parameters
+
+    names = {name: frozenset([name]) for name in inspect.signature(lgb.LGBMModel.__init__).parameters
+             if name not in ("self", "kwargs")}
+    for aliases in _ConfigAliases._get_all_param_aliases().values():
+        names.update(dict.fromkeys(aliases, frozenset(aliases)))
+    return names
+
+
+def _override(params: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with ``overrides``, each replacing its parameter under whichever of LightGBM's
+    names ``params`` holds it (``lambda_l2=1`` replaces ``reg_lambda``)."""
+    replaced = set().union(*(_lightgbm_names()[name] for name in overrides))
+    return {**{k: v for k, v in params.items() if k not in replaced}, **overrides}
+
+
+def _check_sample_weight(sample_weight: Any, n_rows: int) -> np.ndarray | None:
+    """``sample_weight`` as floats: one finite, non-negative weight per row, not all zero."""
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight, dtype=float)
+    if weights.shape != (n_rows,):
+        raise DataError(f"sample_weight has shape {weights.shape}; expected ({n_rows},), one weight per row")
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise DataError("sample_weight must be finite and non-negative")
+    if not weights.any():
+        raise DataError("sample_weight is zero for every row; at least one weight must be positive")
+    return weights
+
+
+def _fitted(name: str, doc: str) -> property:
+    """A read-only attribute of the trained LightGBM model."""
+
+    def get(self: _MetaLGBM) -> Any:
+        check_is_fitted(self, "model_")
+        return getattr(self.model_, name)
+
+    return property(get, doc=doc)
 
 
 class _MetaLGBM(BaseEstimator):
@@ -36,7 +88,10 @@ class _MetaLGBM(BaseEstimator):
         metric: str | None = None,
         rank: int = 0,
         random_state: int = 0,
-        n_jobs: int = 1,
+        n_jobs: int | None = 1,
+        class_weight: dict | str | None = None,
+        importance_type: str = "split",
+        **kwargs: Any,
     ) -> None:
         self.knowledge_base = knowledge_base
         self.strategy = strategy
@@ -44,17 +99,79 @@ class _MetaLGBM(BaseEstimator):
         self.rank = rank
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.class_weight = class_weight
+        self.importance_type = importance_type
+        self._lightgbm_kwargs: list[str] = []
+        self.set_params(**kwargs)
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The estimator's parameters, its LightGBM keyword arguments included."""
+        return {**super().get_params(deep=deep), **{k: getattr(self, k) for k in self._lightgbm_kwargs}}
+
+    def set_params(self, **params: Any) -> _MetaLGBM:
+        """Set parameters; a name ``__init__`` does not list is a LightGBM keyword argument."""
+        named = self._get_param_names()
+        super().set_params(**{k: v for k, v in params.items() if k in named})
+        for key, value in params.items():
+            if key not in named:
+                setattr(self, key, value)
+                if key not in self._lightgbm_kwargs:
+                    self._lightgbm_kwargs.append(key)
+        return self
 
     def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True  # LightGBM handles missing values itself
         return tags
 
-    def fit(self, X: Any, y: Any) -> _MetaLGBM:
-        """Recommend a configuration for ``(X, y)`` and train LightGBM with it."""
+    booster_ = _fitted("booster_", "lightgbm.Booster: the trained booster.")
+    best_iteration_ = _fitted("best_iteration_", "int: the best round when ``fit`` stopped early (an ``eval_set`` "
+                                                 "and the ``lightgbm.early_stopping`` callback), else 0.")
+    best_score_ = _fitted("best_score_", "dict: the best scores on each ``eval_set``.")
+    evals_result_ = _fitted("evals_result_", "dict: the scores on each ``eval_set``, round by round.")
+    feature_name_ = _fitted("feature_name_", "list of str: the features' names as LightGBM saw them.")
+    n_estimators_ = _fitted("n_estimators_", "int: the boosting rounds trained.")
+    n_features_ = _fitted("n_features_", "int: the number of features.")
+    n_iter_ = _fitted("n_iter_", "int: the boosting rounds trained.")
+    objective_ = _fitted("objective_", "str or callable: the objective trained with.")
+
+    @property
+    def feature_importances_(self) -> np.ndarray:
+        """ndarray of shape (n_features,): the importances ``importance_type`` names."""
+        return self.booster_.feature_importance(importance_type=self.importance_type)
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, **fit_params: Any) -> _MetaLGBM:
+        """Recommend a configuration for ``(X, y)`` and train LightGBM with it.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Text and ``category`` columns are categorical features.
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Finite non-negative weights, not all zero, passed to LightGBM (the recommendation
+            does not see them).
+        **fit_params
+            LightGBM's other ``fit`` arguments (``eval_X`` and ``eval_y``, ``callbacks``,
+            ``init_score``, ...); the features of ``eval_X`` (and of the older ``eval_set``) are
+            prepared as ``X`` is.
+
+        Returns
+        -------
+        self
+        """
+        import lightgbm as lgb
+
         if not isinstance(self.rank, (int, np.integer)) or self.rank < 0:
             raise ConfigError(f"rank must be a non-negative integer, got {self.rank!r}")
+        if not isinstance(self.random_state, (int, np.integer)):
+            raise ConfigError(f"random_state must be an integer, got {self.random_state!r}")
+        unknown = [k for k in self._lightgbm_kwargs if k not in _lightgbm_names()]
+        if unknown:
+            raise ConfigError(f"unknown LightGBM parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
+                              f"neither an argument of lightgbm.LGBMModel nor a LightGBM parameter or alias")
         X, y = self._validate(X, y, reset=True)
+        sample_weight = _check_sample_weight(sample_weight, len(y))
         if self._regression:
             task = "regression"
         else:
@@ -65,11 +182,23 @@ class _MetaLGBM(BaseEstimator):
             dataset, n=self.rank + 1, knowledge_base=self.knowledge_base, strategy=self.strategy,
             metric=self.metric, random_state=self.random_state,
         )
-        self.params_: dict[str, Any] = self.recommendation_.configs[min(self.rank, len(self.recommendation_) - 1)].params
+        recommended = self.recommendation_.configs[min(self.rank, len(self.recommendation_) - 1)].params
+        explicit = {k: getattr(self, k) for k in self._get_param_names() if k not in _METAHPO_PARAMS}
+        self.params_: dict[str, Any] = _override({**recommended, **explicit},
+                                                 {k: getattr(self, k) for k in self._lightgbm_kwargs})
         self.columns_ = list(dataset.X.columns)
         self.categorical_ = list(dataset.categorical)
-        self.model_ = make_estimator(self.params_, task, random_state=self.random_state, n_jobs=self.n_jobs)
-        self.model_.fit(dataset.X, y)
+        eval_set, eval_X = fit_params.get("eval_set"), fit_params.get("eval_X")
+        if eval_set is not None:
+            pairs = [eval_set] if isinstance(eval_set, tuple) else eval_set
+            fit_params["eval_set"] = [(self._frame(X_eval), y_eval) for X_eval, y_eval in pairs]
+        if eval_X is not None:
+            fit_params["eval_X"] = tuple(map(self._frame, eval_X)) if isinstance(eval_X, tuple) else self._frame(eval_X)
+        self.model_ = (lgb.LGBMRegressor if self._regression else lgb.LGBMClassifier)(**self.params_)
+        self.model_.fit(dataset.X, y, sample_weight=sample_weight, **fit_params)
+        if not self._regression:
+            self.classes_ = self.model_.classes_
+            self.n_classes_ = len(self.classes_)
         return self
 
     def _validate(self, X: Any, y: Any = None, reset: bool = False) -> tuple[Any, Any]:
@@ -85,7 +214,7 @@ class _MetaLGBM(BaseEstimator):
         return validate_data(self, X, **checks), None
 
     def _frame(self, X: Any) -> pd.DataFrame:
-        check_is_fitted(self, "model_")
+        """``X`` checked against the training features and with their columns and dtypes."""
         X, _ = self._validate(X)
         frame = X.copy() if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
         frame.columns = self.columns_
@@ -93,14 +222,19 @@ class _MetaLGBM(BaseEstimator):
             frame[col] = frame[col].astype("category") if col in self.categorical_ else pd.to_numeric(frame[col])
         return frame
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Predict with the trained LightGBM model."""
-        frame = self._frame(X)
-        return self.model_.predict(frame)
+    def predict(self, X: Any, **predict_params: Any) -> np.ndarray:
+        """Predict with the trained LightGBM model; ``predict_params`` are LightGBM's
+        (``raw_score``, ``num_iteration``, ``pred_contrib``, ...)."""
+        check_is_fitted(self, "model_")
+        return self.model_.predict(self._frame(X), **predict_params)
 
 
 class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
-    """LightGBM classifier configured zero-shot from the knowledge base.
+    """LightGBM classifier configured zero-shot from the knowledge base, a drop-in replacement
+    for ``lightgbm.LGBMClassifier``.
+
+    Every LightGBM parameter given replaces the recommended value of that parameter alone,
+    whichever of LightGBM's aliases names it; the rest stay as recommended.
 
     Parameters
     ----------
@@ -109,37 +243,56 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
     strategy : str
         Recommendation strategy (see :func:`metahpo.recommend`).
     metric : str, optional
-        The metric recommendations optimize; default by task.
+        The scikit-learn metric the recommendation optimizes; default by task. (LightGBM's own
+        evaluation metric is ``fit``'s ``eval_metric``, or the keyword argument ``metrics``.)
     rank : int
         Which recommendation to train (0 = the top one).
     random_state : int
-    n_jobs : int
-        LightGBM threads.
+        Seed of LightGBM and of the meta-features' landmarkers.
+    n_jobs : int, optional
+        LightGBM threads: one by default; None (LightGBM's default) takes them all.
+    class_weight : dict, "balanced" or None
+        As LightGBM's.
+    importance_type : {"split", "gain"}
+        What ``feature_importances_`` counts.
+    **kwargs
+        Any other LightGBM parameter (``n_estimators``, ``learning_rate``, ``num_leaves``,
+        ``objective``, ...). A name LightGBM does not accept is a
+        :class:`~metahpo.exceptions.ConfigError` at ``fit``.
 
     Attributes
     ----------
     recommendation_ : Recommendation
+        The recommendation ``fit`` asked for.
     params_ : dict
-        The LightGBM parameters trained with.
+        The LightGBM parameters trained with: ``lightgbm.LGBMClassifier(**params_)`` is the model.
     model_ : lightgbm.LGBMClassifier
+        The trained model, which ``predict`` and ``predict_proba`` use.
     classes_ : ndarray
+    n_classes_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray
+        When ``X`` was a DataFrame.
+    booster_, feature_importances_, feature_name_, n_features_, objective_
+        Those of ``model_``.
+    best_iteration_, best_score_, evals_result_, n_estimators_, n_iter_
+        Those of ``model_``: how training went (early stopping on ``fit``'s ``eval_set``).
     """
 
-    def fit(self, X: Any, y: Any) -> MetaLGBMClassifier:
-        super().fit(X, y)
-        self.classes_ = self.model_.classes_
-        return self
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, columns in the order of ``classes_``."""
-        frame = self._frame(X)
-        return self.model_.predict_proba(frame)
+    def predict_proba(self, X: Any, **predict_params: Any) -> np.ndarray:
+        """Class probabilities, columns in the order of ``classes_``; ``predict_params`` as in
+        :meth:`predict`."""
+        check_is_fitted(self, "model_")
+        return self.model_.predict_proba(self._frame(X), **predict_params)
 
 
 class MetaLGBMRegressor(RegressorMixin, _MetaLGBM):
-    """LightGBM regressor configured zero-shot from the knowledge base.
+    """LightGBM regressor configured zero-shot from the knowledge base, a drop-in replacement for
+    ``lightgbm.LGBMRegressor``.
 
-    Parameters and attributes are those of :class:`MetaLGBMClassifier`, without ``classes_``.
+    Parameters and attributes are those of :class:`MetaLGBMClassifier`, without ``classes_`` and
+    ``n_classes_``; ``class_weight`` goes to LightGBM as it does from ``LGBMRegressor``, which
+    takes it too.
     """
 
     _regression = True
