@@ -14,12 +14,13 @@ import math
 import os
 import sys
 import textwrap
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from metahpo import __version__
-from metahpo.exceptions import MetahpoError
+from metahpo.exceptions import DataWarning, MetahpoError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -75,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        warnings.formatwarning = _format_warning
         return args.handler(args)
     except MetahpoError as exc:
         print(f"metahpo: error: {exc}", file=sys.stderr)
@@ -85,6 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader (e.g. head) went away: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        warnings.formatwarning = _python_format_warning
+
+
+_python_format_warning = warnings.formatwarning
+
+
+def _format_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> str:
+    """A warning about the data as one line, like an error; any other as Python formats it."""
+    if issubclass(category, DataWarning):
+        return f"metahpo: warning: {message}\n"
+    return _python_format_warning(message, category, *args, **kwargs)
 
 
 def _parser() -> argparse.ArgumentParser:

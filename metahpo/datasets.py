@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metahpo.exceptions import DataError
+from metahpo.exceptions import DataError, DataWarning
 from metahpo.progress import plural
 
 TASKS = ("binary", "multiclass", "regression")
@@ -63,7 +64,7 @@ class Dataset:
     categorical: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        cats = tuple(c for c in self.X.columns if isinstance(self.X[c].dtype, pd.CategoricalDtype))
+        cats = tuple(c for c, dtype in self.X.dtypes.items() if isinstance(dtype, pd.CategoricalDtype))
         object.__setattr__(self, "categorical", cats)
 
     @property
@@ -205,23 +206,34 @@ def from_arrays(
     if len(target) != len(frame):
         raise DataError(f"X has {len(frame)} rows but y has {len(target)}")
     frame = frame.reset_index(drop=True)
-    categorical = [safe_name(c) for c in categorical or ()]
-    unknown = set(categorical) - set(frame.columns)
+    categorical = {safe_name(c) for c in categorical or ()}
+    unknown = categorical - set(frame.columns)
     if unknown:
         raise DataError(f"categorical columns not found: {sorted(unknown)}")
-    for col in frame.columns:
-        frame[col] = _clean_column(frame[col], col, force_categorical=col in (categorical or ()))
+    # one new frame of the cleaned columns: assigning them one by one is quadratic in their number
+    frame = pd.DataFrame({col: _clean_column(values, col, force_categorical=col in categorical)
+                          for col, values in frame.items()}, index=frame.index)
     target = _clean_target(target, task)
-    inferred = infer_task(target) if task is None else task
+    inferred = infer_task(target, name) if task is None else task
     if inferred != "regression":
         target = target.astype(object) if target.dtype.kind == "O" else target
     else:
         target = target.astype(float)
-    return check_dataset(Dataset(frame, target, inferred, name=name, source=source))
+    dataset = check_dataset(Dataset(frame, target, inferred, name=name, source=source))
+    if not (frame.nunique(dropna=False) > 1).any():  # missing or not is a split too
+        warnings.warn(f"every feature of {name!r} is constant: no model can tell its rows apart, so it can only "
+                      f"predict the {'majority class' if dataset.is_classification else 'mean'}, whatever the "
+                      f"hyperparameters", DataWarning, stacklevel=2)
+    return dataset
 
 
-def infer_task(y: pd.Series) -> str:
-    """Infer the task from a target: text, booleans and few distinct integers are classes."""
+def infer_task(y: pd.Series, name: str = "dataset") -> str:
+    """Infer the task from a target: text, booleans and few distinct integers are classes.
+
+    An integer target with more than 30 distinct values is taken for a quantity (regression), with
+    a :class:`~metahpo.exceptions.DataWarning` if they look like class codes (every whole number
+    from the least to the greatest).
+    """
     values = y.dropna()
     n_unique = values.nunique()
     if values.dtype.kind in "OUSb" or isinstance(values.dtype, pd.CategoricalDtype):
@@ -229,6 +241,10 @@ def infer_task(y: pd.Series) -> str:
     integral = values.dtype.kind in "iu" or bool(np.all(np.mod(values.to_numpy(float), 1) == 0))
     if integral and n_unique <= _MAX_CLASSES_INFERRED:
         return "binary" if n_unique <= 2 else "multiclass"
+    if integral and n_unique == values.max() - values.min() + 1:
+        warnings.warn(f"the target of {name!r} holds {n_unique} distinct whole numbers, more than "
+                      f"{_MAX_CLASSES_INFERRED}: taken for a quantity (regression); if they are classes, say so "
+                      f"with task='multiclass' (--task multiclass)", DataWarning, stacklevel=3)
     return "regression"
 
 
@@ -411,10 +427,8 @@ def _read_arff(path: Path) -> tuple[pd.DataFrame, str | None]:
             raise DataError(f"cannot read ARFF file {path}: {exc}") from exc
     names = [a[0] for a in content["attributes"]]
     frame = pd.DataFrame(content["data"], columns=names)
-    for attr_name, kind in content["attributes"]:
-        if isinstance(kind, list):
-            frame[attr_name] = frame[attr_name].astype(object)
-    return frame, names[-1]
+    nominal = {attr_name: object for attr_name, kind in content["attributes"] if isinstance(kind, list)}
+    return frame.astype(nominal), names[-1]
 
 
 def _load_sklearn(name: str, task: str | None) -> Dataset:

@@ -1,7 +1,8 @@
-"""Exceptions raised by metahpo.
+"""Exceptions and warnings raised by metahpo.
 
 Every error a user can cause derives from :class:`MetahpoError`, so that the
-command line can print it as one line instead of a traceback.
+command line can print it as one line instead of a traceback; it prints a
+:class:`DataWarning` as one line too.
 """
 
 
@@ -11,6 +12,10 @@ class MetahpoError(Exception):
 
 class DataError(MetahpoError, ValueError):
     """The dataset cannot be used: empty, malformed, or unsuitable for the task."""
+
+
+class DataWarning(UserWarning):
+    """The dataset can be used, but perhaps not as meant: the message says why, and what to do."""
 
 
 class ConfigError(MetahpoError, ValueError):

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
+import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -18,7 +22,7 @@ from metahpo.datasets import (
     load_pmlb,
     read_table,
 )
-from metahpo.exceptions import DataError, MetahpoError
+from metahpo.exceptions import DataError, DataWarning, MetahpoError
 
 
 def _frame(n: int = 40, seed: int = 0) -> pd.DataFrame:
@@ -348,11 +352,54 @@ def test_sklearn_dataset_task_override():
         (list(range(100)), "regression"),
     ],
 )
+@pytest.mark.filterwarnings("ignore::metahpo.exceptions.DataWarning")  # 100 whole numbers: tested below
 def test_infer_task(y, expected):
     assert infer_task(pd.Series(y)) == expected
     n = len(y)
     ds = load(np.arange(float(n)).reshape(-1, 1), np.array(y))
     assert ds.task == expected
+
+
+def test_an_integer_target_with_more_than_30_values_is_regression_and_says_so():
+    X, y = np.arange(120.0).reshape(-1, 1), np.arange(120) % 40
+    with pytest.warns(DataWarning, match=r"target of 'dataset' holds 40 distinct whole numbers.*task='multiclass'"):
+        assert load(X, y).task == "regression"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load(X, y, task="multiclass").task == "multiclass"
+        assert load(X, y + 0.5).task == "regression"  # not whole numbers: a quantity, nothing to say
+        assert load(X, y * 3).task == "regression"  # gaps between the values: no class codes
+
+
+def test_all_constant_features_are_a_warning_a_missing_value_is_not_constant():
+    y = np.arange(40) % 2
+    with pytest.warns(DataWarning, match=r"every feature of 'flat' is constant.*majority class"):
+        load(pd.DataFrame({"a": 1.0, "b": "x", "y": y}), target="y", name="flat")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load(pd.DataFrame({"a": np.where(y == 1, 1.0, np.nan), "y": y}), target="y")
+
+
+def test_a_data_warning_is_one_line_on_the_command_line(tmp_path):
+    path = tmp_path / "flat.csv"
+    pd.DataFrame({"a": 1.0, "target": np.arange(40) % 2}).to_csv(path, index=False)
+    done = subprocess.run([sys.executable, "-m", "metahpo", "metafeatures", str(path), "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0
+    assert done.stderr.splitlines() == [
+        "metahpo: warning: every feature of 'flat' is constant: no model can tell its rows apart, so it can only "
+        "predict the majority class, whatever the hyperparameters"]
+
+
+def test_loading_is_linear_in_the_number_of_columns():
+    def cpu_seconds(n_columns: int) -> float:  # CPU time, which other processes on the machine do not inflate
+        frame = pd.DataFrame(np.arange(5.0)[:, None] + np.zeros(n_columns), columns=[f"c{i}" for i in range(n_columns)])
+        start = time.process_time()
+        load(frame, np.arange(5) % 2)
+        return time.process_time() - start
+
+    ratio = min(cpu_seconds(16000) for _ in range(2)) / min(cpu_seconds(1000) for _ in range(3))
+    assert ratio < 32  # 16 times the columns: about 20 times the time; loading quadratic in them took 40 to 50
 
 
 def test_infer_task_text_series_with_pandas_string_dtype():
