@@ -22,7 +22,7 @@ from sklearn.utils import Tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
-from metahpo.datasets import from_arrays
+from metahpo.datasets import from_arrays, plain
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.recommendations import Recommendation, recommend
@@ -163,9 +163,9 @@ class _MetaLGBM(BaseEstimator):
         import lightgbm as lgb
 
         if not isinstance(self.rank, (int, np.integer)) or self.rank < 0:
-            raise ConfigError(f"rank must be a non-negative integer, got {self.rank!r}")
+            raise ConfigError(f"rank must be a non-negative integer, got {plain(self.rank)!r}")
         if not isinstance(self.random_state, (int, np.integer)):
-            raise ConfigError(f"random_state must be an integer, got {self.random_state!r}")
+            raise ConfigError(f"random_state must be an integer, got {plain(self.random_state)!r}")
         unknown = [k for k in self._lightgbm_kwargs if k not in _lightgbm_names()]
         if unknown:
             raise ConfigError(f"unknown LightGBM parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "

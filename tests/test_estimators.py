@@ -170,6 +170,16 @@ def test_rank_picks_a_lower_recommendation(tiny_kb, breast_cancer):
         MetaLGBMClassifier(knowledge_base=tiny_kb, rank=-1).fit(X, y)
 
 
+@pytest.mark.parametrize(("params", "message"), [
+    ({"rank": np.int64(-1)}, "rank must be a non-negative integer, got -1$"),
+    ({"random_state": np.float64(1.5)}, "random_state must be an integer, got 1.5$"),
+])
+def test_bad_settings_are_named_without_numpy_reprs(params, message, breast_cancer):
+    X, y = breast_cancer
+    with pytest.raises(ConfigError, match=message):
+        MetaLGBMClassifier(**params).fit(X, y)
+
+
 def test_regressor_with_string_labelled_frame(tiny_kb):
     ds = load("sklearn:diabetes")
     model = MetaLGBMRegressor(knowledge_base=tiny_kb).fit(ds.X, ds.y)
