@@ -41,9 +41,10 @@ from joblib import Parallel, delayed
 
 from metahpo.build import Source, find_sources
 from metahpo.ensemble import EnsembleSpec
+from metahpo.evaluation import check_cv
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.knowledge_base import KnowledgeBase, _atomic_write, resolve
-from metahpo.progress import duration, eta_line
+from metahpo.progress import duration, eta_line, plural
 from metahpo.recommendations import check_strategy, get_recommender
 
 RECORDS = "results.jsonl"
@@ -103,6 +104,7 @@ class Settings:
             raise ConfigError("ensemble needs tuning (tune_trials > 0) and at least 1 member")
         if self.max_rows is not None and self.max_rows < 1:
             raise ConfigError(f"max_rows must be at least 1, got {self.max_rows}")
+        check_cv(self.cv)
 
 
 def run_batch(
@@ -178,7 +180,7 @@ def run_batch(
     done = {i for i, r in read_records(out / RECORDS).items() if r["status"] == "ok"}
     todo = [s for s in sources if s.dataset_id not in done]
     if len(todo) < len(sources):
-        log(f"batch: {len(sources) - len(todo)} of {_count(len(sources), 'dataset')} already done, "
+        log(f"batch: {len(sources) - len(todo)} of {plural(len(sources), 'dataset')} already done, "
             f"{len(todo)} to run")
     (out / PARAMS).mkdir(exist_ok=True)
     with open(out / RECORDS, "a") as stream:
@@ -392,11 +394,6 @@ def results_table(records: list[dict[str, Any]]) -> pd.DataFrame:
     return table.astype({c: "Int64" for c in INT_COLUMNS if c in columns})
 
 
-def _count(n: int, noun: str) -> str:
-    """``n`` and the noun, plural unless ``n`` is 1: "1 dataset", "2 datasets"."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 def _print_to_stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
@@ -435,10 +432,10 @@ def _summary(records: list[dict[str, Any]], table: pd.DataFrame) -> str:
     counts = pd.crosstab(table["task"].fillna("unknown"), table["status"], margins=True, margins_name="total")
     ok = int((table["status"] == "ok").sum())
     ensembled = sum("ensemble" in r for r in records)
-    ensembles = (f" Ensembles for {_count(ensembled, 'dataset')}: members' parameters and weights in "
+    ensembles = (f" Ensembles for {plural(ensembled, 'dataset')}: members' parameters and weights in "
                  f"{PARAMS}/&lt;dataset_id&gt;.ensemble.json, out-of-fold scores (ensemble, single best) in "
                  f"the results." if ensembled else "")
-    return (f"<p>{_count(len(table), 'dataset')}: {ok} ok, {len(table) - ok} failed. Compute time {seconds:.1f} s; "
+    return (f"<p>{plural(len(table), 'dataset')}: {ok} ok, {len(table) - ok} failed. Compute time {seconds:.1f} s; "
             f"wall-clock span {span:.1f} s; throughput {len(table) / span * 60:.1f} datasets/min.{ensembles}</p>"
             + _html_table(counts.rename_axis(columns=None).reset_index()))
 

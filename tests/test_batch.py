@@ -220,6 +220,13 @@ def test_one_dataset_and_numpy_settings_read_plainly(data_dir, tiny_kb, tmp_path
     assert "n 2 (now 3)" in str(caught.value) and "np." not in str(caught.value)
 
 
+@pytest.mark.parametrize("cv", [1, np.int64(1), 2.5])
+def test_bad_cv_is_rejected_before_any_dataset_runs(cv, data_dir, tmp_path):
+    with pytest.raises(ConfigError, match=f"cv must be .*at least 2; got {cv}$"):
+        run_batch([str(data_dir)], tmp_path / "out", cv=cv, tune_trials=2)
+    assert not (tmp_path / "out").exists()
+
+
 def test_lines_of_results_jsonl_that_are_not_records_are_ignored(first_run, data_dir, tiny_kb, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(first_run[0], out)
