@@ -397,9 +397,10 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
     from metahpo.progress import plural
 
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
-    unknown = set(phases) - {"describe", "explore", "cross"}
+    unknown = sorted(set(phases) - {"describe", "explore", "cross"})
     if unknown:
-        raise MetahpoError(f"unknown phase(s) {sorted(unknown)}; phases are describe, explore, cross")
+        what = "is not a phase" if len(unknown) == 1 else "are not phases"
+        raise MetahpoError(f"--phases {args.phases}: {', '.join(unknown)} {what}; phases are describe, explore, cross")
     try:
         sizes = [int(v) for v in args.sizes.split(",") if v.strip()]
     except ValueError:
