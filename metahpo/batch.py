@@ -37,9 +37,9 @@ from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import delayed
 
-from metahpo.build import Source, find_sources
+from metahpo.build import Source, find_sources, unordered
 from metahpo.ensemble import EnsembleSpec
 from metahpo.evaluation import check_cv
 from metahpo.exceptions import ConfigError, DataError
@@ -294,7 +294,7 @@ def _run(sources: list[Source], kb: KnowledgeBaseRef, settings: Settings, n_jobs
     """Process the datasets through joblib, yielding records as they finish, with a progress line."""
     start, failed = time.monotonic(), 0
     jobs = [delayed(process)(s, kb, settings) for s in sources]
-    for done, record in enumerate(Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs), 1):
+    for done, record in enumerate(unordered(n_jobs)(jobs), 1):
         failed += record["status"] != "ok"
         log(f"batch: {record['dataset_id']} {record['status']} in {duration(record['seconds'])}; "
             f"{eta_line(done, len(sources), time.monotonic() - start)} ({failed} failed)")

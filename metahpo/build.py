@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -338,10 +340,36 @@ class Builder:
             self.log(f"{phase}: nothing to do")
             return
         start, done = time.monotonic(), 0
-        for result in Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")(jobs):
+        for result in unordered(self.n_jobs)(jobs):
             done += len(result) if isinstance(result, list) else 1
             self.log(f"{phase}: {eta_line(done, total, time.monotonic() - start)}")
             yield result
+
+
+PARENT_CHECK_SECONDS = 1.0
+"""How often a worker process checks that the process it works for is still there."""
+
+
+def unordered(n_jobs: int) -> Parallel:
+    """A joblib ``Parallel`` yielding results as they finish, whose worker processes exit within
+    :data:`PARENT_CHECK_SECONDS` of this process's death (a kill -9 included) instead of finishing
+    their tasks and idling for minutes. The active joblib backend is used; process pools (loky,
+    multiprocessing) run :func:`_exit_with_parent` in each worker they start, others ignore it."""
+    return Parallel(n_jobs=n_jobs, return_as="generator_unordered", initializer=_exit_with_parent,
+                    initargs=(os.getpid(),))
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker process of process ``parent``: exit as soon as that process is gone."""
+    if os.getpid() == parent:  # a thread pool's thread, not a worker process
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:  # a dead parent's children are adopted by another process
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="metahpo-exit-with-parent", daemon=True).start()
 
 
 def _safe_describe(source: Source, max_rows: int) -> dict:
