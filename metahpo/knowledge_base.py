@@ -31,6 +31,7 @@ import io
 import json
 import math
 import os
+import re
 import socket
 import tempfile
 import time
@@ -82,6 +83,8 @@ ORIGIN_SEP = "|"
 
 _END = "end"
 """Last column of every row written: a row without it was torn by a kill and is dropped."""
+_ROW_END = re.compile(rb",1\r?\n")
+"""How a complete row ends: its end marker. Only a file's last row can be torn."""
 
 _FILE_MODE = 0o644
 """Parts are plain data anyone may read (temporary files start private)."""
@@ -652,9 +655,12 @@ def _read_part(part: Path, name: str) -> pd.DataFrame | None:
     live = not part.name.endswith(".gz")
     data = part.read_bytes()
     if live:
-        data = _complete_rows(data)
-        if not data:
+        complete = _complete_rows(data)
+        if _ROW_END.search(data, len(complete)):  # more than the last row would go
+            raise KnowledgeBaseError(f"corrupt knowledge-base file {part}: a quote left open before its last row")
+        if not complete:
             return None
+        data = complete
     try:
         frame = pd.read_csv(io.BytesIO(data), compression=None if live else "gzip",
                             dtype={"dataset_id": str, "config_id": str, "error": str, "params": str})

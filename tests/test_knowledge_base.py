@@ -376,6 +376,19 @@ def test_a_live_row_torn_at_any_byte_is_dropped(tmp_path, table):
         assert len(getattr(KnowledgeBase.load(root), table)) == base + 2, cut
 
 
+def test_a_quote_left_open_before_the_last_live_row_is_a_clear_error_not_rows_dropped(tmp_path):
+    root = tmp_path / "kb"
+    configs = _base(root, n_configs=2)
+    writer = LiveWriter(root, "runs")
+    writer.write(_run("w0", configs[0], 0.5))
+    with open(writer.path, "a") as fh:  # not a kill: a kill tears only the last row
+        fh.write('w0,"unclosed,,\n')
+    writer.write(_run("w0", configs[1], 0.6))
+    writer.close()
+    with pytest.raises(KnowledgeBaseError, match=rf"{writer.path.name}: a quote left open before its last row"):
+        KnowledgeBase.load(root)
+
+
 def test_failed_runs_with_no_scores_load(tmp_path):
     root = tmp_path / "kb"
     configs = _base(root)
