@@ -445,9 +445,9 @@ def _cmd_kb_compact(args: argparse.Namespace) -> int:
 
 
 def _cmd_kb_import_openml(args: argparse.Namespace) -> int:
-    from metahpo import knowledge_base, openml_source
+    from metahpo import knowledge_base, openml_runs
 
-    kb = openml_source.import_runs(args.flow, metric=args.metric, limit=args.limit)
+    kb = openml_runs.import_runs(args.flow, metric=args.metric, limit=args.limit)
     knowledge_base.append(args.out, kb)
     _print_json(knowledge_base.KnowledgeBase.load(args.out).info())
     return 0

@@ -1,4 +1,4 @@
-"""OpenML source, tested offline against recorded files.
+"""OpenML datasets (openml_source) and runs (openml_runs), tested offline against recorded files.
 
 ``tests/data/openml/cache`` is an openml 0.15 cache directory (``org/openml/www/datasets/ID``,
 ``.../tasks/ID``) and ``tests/data/openml/api`` holds recorded server responses, one file per
@@ -13,6 +13,8 @@ import json
 import math
 import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import openml
@@ -24,7 +26,8 @@ from metahpo import datasets
 from metahpo.exceptions import DataError, KnowledgeBaseError
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.metafeatures import METAFEATURES
-from metahpo.openml_source import _our_name, import_runs, load_dataset, load_task
+from metahpo.openml_runs import _our_name, import_runs
+from metahpo.openml_source import load_dataset, load_task
 from metahpo.spaces import LIGHTGBM
 
 DATA = Path(__file__).parent / "data" / "openml"
@@ -342,3 +345,11 @@ def test_imported_knowledge_base_round_trips_through_disk(tmp_path: Path) -> Non
     scores = loaded.matrix("roc_auc").stack().dropna().sort_values()
     assert scores.tolist() == pytest.approx([0.77, 0.80, 0.83, 0.90])
     assert loaded.provenance["openml_import"]["999201"]["imported"] == 5
+
+
+def test_openml_data_reaches_no_knowledge_base():
+    """Data flows one way: loading an OpenML dataset imports nothing of the knowledge base's layer."""
+    code = "import sys, metahpo.openml_source; print(*sorted(m for m in sys.modules if m.startswith('metahpo')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert "metahpo.openml_source" in loaded
+    assert not {"metahpo.knowledge_base", "metahpo.metafeatures", "metahpo.openml_runs"} & set(loaded)
