@@ -19,7 +19,7 @@ estimator: ``predict``, ``predict_proba``, ``get_params``, and saving with jobli
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,7 +40,8 @@ class EnsembleSpec:
     Attributes
     ----------
     members : list of dict
-        LightGBM parameters of each member (``n_estimators`` included).
+        The parameters of each member, as its family hands them out (for LightGBM,
+        ``n_estimators`` included).
     weights : list of float
         Their weights, summing to 1.
     method : {"vote", "greedy"}
@@ -50,6 +51,9 @@ class EnsembleSpec:
         The out-of-fold score of the search's best trial alone, the model an ensemble competes
         with (for "greedy", never above ``oof_score``).
     metric : str
+    families : list of str
+        Each member's model family; LightGBM's for every member when empty (as ensembles were
+        saved before there were other families).
     """
 
     members: list[Config]
@@ -58,10 +62,17 @@ class EnsembleSpec:
     oof_score: float
     single_best_oof_score: float
     metric: str
+    families: list[str] = field(default_factory=list)
+
+    @property
+    def member_families(self) -> list[str]:
+        """The family of each member."""
+        return self.families or [LIGHTGBM.family] * len(self.members)
 
 
 def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = None, *,
-           method: str = "greedy", metric: str | None = None, random_state: int = 0) -> EnsembleSpec:
+           method: str = "greedy", metric: str | None = None, random_state: int = 0,
+           space: SearchSpace = LIGHTGBM) -> EnsembleSpec:
     """Choose members and weights from the ok trials of a search.
 
     Parameters
@@ -80,6 +91,8 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
         One of the task's :data:`~metahpo.evaluation.METRICS`; default: the task's first.
     random_state : int
         The seed the members are refitted with (part of their parameters).
+    space : SearchSpace
+        The space the trials' configurations belong to (its family is the members').
     """
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ConfigError(f"the ensemble size must be a positive integer, got {k!r}")
@@ -89,8 +102,8 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
         raise ConfigError("no successful trial to build an ensemble from")
     if method == "vote":
         top = ok[:k]
-        return EnsembleSpec([final_params(t, random_state) for t in top], [1.0 / len(top)] * len(top), "vote",
-                            float("nan"), float("nan"), metric)
+        return EnsembleSpec([final_params(t, random_state, space) for t in top], [1.0 / len(top)] * len(top), "vote",
+                            float("nan"), float("nan"), metric, [space.family] * len(top))
     if method != "greedy":
         raise ConfigError(f"unknown ensemble method {method!r}; choose greedy or vote")
     candidates = [t for t in ok if t.user_attrs.get("oof") is not None][:k]
@@ -120,23 +133,27 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
     blended = score(sum(w * preds[i] for i, w in zip(used, weights)), metric)
     if blended < best_alone:  # the metric disagrees with log loss: keep the best trial alone
         used, weights, blended = np.array([0]), np.ones(1), best_alone
-    return EnsembleSpec([final_params(candidates[i], random_state) for i in used], weights.tolist(), "greedy",
-                        float(blended), float(best_alone), metric)
+    return EnsembleSpec([final_params(candidates[i], random_state, space) for i in used], weights.tolist(), "greedy",
+                        float(blended), float(best_alone), metric, [space.family] * len(used))
 
 
 def build(spec: EnsembleSpec, task: str, *, random_state: int = 0, n_jobs: int = 1) -> Any:
-    """An unfitted scikit-learn voting ensemble of ``spec``'s members (soft voting / averaging)."""
+    """An unfitted scikit-learn voting ensemble of ``spec``'s members (soft voting / averaging),
+    each its family's estimator, seeded with ``random_state``."""
     from sklearn.ensemble import VotingClassifier, VotingRegressor
 
-    estimators = [(f"member{i}", make_estimator(p, task, random_state=random_state, n_jobs=n_jobs))
-                  for i, p in enumerate(spec.members)]
+    estimators = [(f"member{i}", make_estimator(p, task, family=family, random_state=random_state, n_jobs=n_jobs))
+                  for i, (p, family) in enumerate(zip(spec.members, spec.member_families))]
     if task == "regression":
         return VotingRegressor(estimators, weights=spec.weights)
     return VotingClassifier(estimators, voting="soft", weights=spec.weights)
 
 
 def final_params(trial: Trial, random_state: int = 0, space: SearchSpace = LIGHTGBM) -> dict[str, Any]:
-    """A trial's configuration as the estimator's keyword arguments for a refit, with the rounds
-    early stopping chose (see :meth:`SearchSpace.estimator_params <metahpo.spaces.SearchSpace.estimator_params>`)."""
+    """A trial's configuration as the family's parameters for a refit, with the rounds early
+    stopping chose in a family with rounds (see
+    :meth:`SearchSpace.estimator_params <metahpo.spaces.SearchSpace.estimator_params>`)."""
+    if space.max_rounds is None:
+        return space.estimator_params(trial.config, random_state=random_state)
     rounds = trial.best_iteration or int(trial.config.get("n_estimators", 100))
     return space.estimator_params(early_stopped(trial.config), n_estimators=rounds, random_state=random_state)

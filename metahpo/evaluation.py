@@ -1,10 +1,11 @@
 """Score one configuration on one dataset by K-fold cross-validation.
 
-Each fold trains LightGBM on its training part with early stopping on its validation part, then
-scores the validation part with every metric the knowledge base stores for the task (so that a
-user's choice of metric never needs a re-run) plus, if asked, any scikit-learn scorer. A
-configuration that crashes or runs out of time comes back as a failed :class:`Evaluation`, never as
-an exception, so one bad trial cannot stop a search or a knowledge-base build.
+Each fold trains the configuration's model family (:mod:`metahpo.families`; LightGBM by default,
+early-stopped on the fold's validation part) on its training part, then scores the validation part
+with every metric the knowledge base stores for the task (so that a user's choice of metric never
+needs a re-run) plus, if asked, any scikit-learn scorer. A configuration that crashes or runs out of
+time comes back as a failed :class:`Evaluation`, never as an exception, so one bad trial cannot
+stop a search or a knowledge-base build.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +23,9 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 from metahpo.datasets import Dataset, check_dataset
 from metahpo.exceptions import ConfigError
-from metahpo.spaces import LIGHTGBM, Config, SearchSpace
+from metahpo.families import FitTimeout, ModelFamily, get_family
+from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR, patience  # noqa: F401  (read here by the KB build)
+from metahpo.spaces import Config, SearchSpace
 
 METRICS: dict[str, tuple[str, ...]] = {
     "binary": ("roc_auc", "neg_log_loss", "accuracy"),
@@ -29,15 +33,6 @@ METRICS: dict[str, tuple[str, ...]] = {
     "regression": ("r2", "neg_root_mean_squared_error", "neg_mean_absolute_error"),
 }
 """The metrics scored on every fold, per task; the first is the task's default. Greater is better."""
-
-MIN_PATIENCE = 30
-PATIENCE_LR = 10.0
-"""Early stopping waits ``max(MIN_PATIENCE, PATIENCE_LR / learning_rate)`` rounds (at most the cap)
-without a better validation loss: 30 rounds at learning rate 0.3, 100 at 0.1, 1,000 at 0.01.
-A fixed patience of 30 stopped slow learners long before their best round; replayed on full
-1,000-round curves of 288 models on 48 dev datasets of both corpora, this rule lowered the test regret
-against each model's best round from 0.033 to 0.030 (53 models better, 23 worse) for 1.8 times the
-rounds (``scripts/benchmark_stopping.py``, docs/benchmarks.md)."""
 
 Folds = list[tuple[np.ndarray, np.ndarray]]
 
@@ -81,6 +76,12 @@ class Evaluation:
         The error for a failed evaluation.
     oof : numpy.ndarray or None
         Out-of-fold predictions (probabilities for classification), if they were asked for.
+    loss : float
+        With ``hypergradient=True``: the mean over folds of the validation loss the family's
+        model minimizes (log loss, or squared error for regression); NaN otherwise.
+    gradient : dict or None
+        With ``hypergradient=True``: the mean over folds of the derivative of that loss with
+        respect to the log of each of the family's ``gradient_params``.
     """
 
     config: Config
@@ -93,6 +94,8 @@ class Evaluation:
     status: str = "ok"
     error: str = ""
     oof: np.ndarray | None = None
+    loss: float = math.nan
+    gradient: dict[str, float] | None = None
 
     @property
     def ok(self) -> bool:
@@ -101,10 +104,6 @@ class Evaluation:
     @property
     def score(self) -> float:
         return self.scores.get(self.metric, float("nan")) if self.ok else float("nan")
-
-
-class _TimeoutError(Exception):
-    pass
 
 
 def check_cv(cv: Any) -> int:
@@ -132,22 +131,36 @@ def make_estimator(
     config: Config,
     task: str,
     *,
-    space: SearchSpace = LIGHTGBM,
+    family: str | ModelFamily | None = None,
+    space: SearchSpace | None = None,
     n_estimators: int | None = None,
     random_state: int = 0,
     n_jobs: int = 1,
 ) -> Any:
-    """An unfitted LightGBM estimator for ``config`` (a configuration, or the keyword arguments
+    """An unfitted estimator of ``family`` for ``config`` (a configuration, or the keyword arguments
     metahpo hands out, see :meth:`SearchSpace.estimator_params <metahpo.spaces.SearchSpace.estimator_params>`).
 
-    ``n_estimators`` overrides the configuration's own number of rounds; without either, the
-    space's cap applies (and early stopping is expected to cut it).
+    The family is ``space``'s when only a space is given, else LightGBM; the space is the family's
+    for ``task`` unless given. ``n_estimators`` overrides the configuration's own number of rounds
+    in a family with rounds; without either, the space's cap applies (and early stopping is
+    expected to cut it).
     """
-    import lightgbm as lgb
-
+    family, space = family_and_space(family, space, task)
     params = space.estimator_params(config, n_estimators=n_estimators, random_state=random_state)
-    cls = lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier
-    return cls(**params, n_jobs=n_jobs)
+    return family.make_estimator(params, task, n_jobs=n_jobs)
+
+
+def family_and_space(family: str | ModelFamily | None, space: SearchSpace | None,
+                     task: str) -> tuple[ModelFamily, SearchSpace]:
+    """The model family and the space a configuration belongs to: the family named (``space``'s,
+    else LightGBM) and ``space`` (else the family's space for ``task``); a space of another family
+    is a :class:`ConfigError`."""
+    family = get_family(family if family is not None else space.family if space is not None else "lightgbm")
+    if space is None:
+        return family, family.space_for(task)
+    if space.family != family.name:
+        raise ConfigError(f"a {space.family} search space cannot configure the {family.name} family")
+    return family, space
 
 
 def evaluate(
@@ -157,20 +170,22 @@ def evaluate(
     folds: Folds | None = None,
     cv: int = 5,
     metric: str | None = None,
-    space: SearchSpace = LIGHTGBM,
+    family: str | ModelFamily | None = None,
+    space: SearchSpace | None = None,
     random_state: int = 0,
     early_stopping_rounds: int | None = None,
     timeout: float | None = None,
     n_jobs: int = 1,
     keep_oof: bool = False,
+    hypergradient: bool = False,
 ) -> Evaluation:
     """Cross-validate ``config`` on ``dataset``.
 
     Parameters
     ----------
     config : dict
-        A configuration of ``space``. With ``n_estimators`` it trains exactly that many rounds;
-        without, early stopping on each fold's validation part picks the number.
+        A configuration of ``space``. For LightGBM: with ``n_estimators`` it trains exactly that
+        many rounds; without, early stopping on each fold's validation part picks the number.
     dataset : Dataset
     folds : list of (train, validation) index arrays, optional
         Fixed folds, e.g. from :func:`make_folds`, so that every trial of a search sees the same.
@@ -178,12 +193,21 @@ def evaluate(
         Number of folds when ``folds`` is not given.
     metric : str, optional
         The primary metric (a scikit-learn scorer name); default by task.
+    family : str or ModelFamily, optional
+        The model family (:func:`metahpo.families.get_family`): ``space``'s, else LightGBM.
+    space : SearchSpace, optional
+        The family's space for the task unless given (e.g. with other fixed settings).
     early_stopping_rounds : int, optional
-        Patience of early stopping; default :func:`patience`, tied to the learning rate.
+        For a family that stops early: its patience; default :func:`patience`, tied to the
+        learning rate.
     timeout : float, optional
-        Seconds after which training stops and the evaluation is recorded as ``"timeout"``.
+        Seconds after which training stops and the evaluation is recorded as ``"timeout"``
+        (LightGBM stops within a round; other families at the end of the fold's fit).
     keep_oof : bool
         Keep out-of-fold predictions (for ensembles).
+    hypergradient : bool
+        Also compute the validation loss and its derivatives with respect to the family's
+        ``gradient_params`` (:attr:`Evaluation.loss`, :attr:`Evaluation.gradient`).
 
     Returns
     -------
@@ -191,27 +215,31 @@ def evaluate(
         Never raises for a configuration that fails to train; the failure is recorded.
     """
     metric = check_metric(metric, dataset.task)
+    family, space = family_and_space(family, space, dataset.task)
     config = space.config_of(config)
-    rounds_patience = early_stopping_rounds or patience(config, space)
+    if early_stopping_rounds is not None and not family.stops_early:
+        raise ConfigError(f"the {family.name} family does not stop early; early_stopping_rounds is not for it")
+    if hypergradient and not family.gradient_params:
+        raise ConfigError(f"the {family.name} family has no hypergradient")
 
     def fit_fold(train: np.ndarray, valid: np.ndarray, y: np.ndarray, start: float) -> Any:
-        model = make_estimator(config, dataset.task, space=space, random_state=random_state, n_jobs=n_jobs)
-        _fit(model, dataset, y, train, valid, config, rounds_patience, timeout, start)
+        model = make_estimator(config, dataset.task, family=family, space=space, random_state=random_state,
+                               n_jobs=n_jobs)
+        deadline = math.inf if timeout is None else start + timeout
+        family.fit(model, dataset.X.iloc[train], y[train], dataset.X.iloc[valid], y[valid], config=config,
+                   deadline=deadline, early_stopping_rounds=early_stopping_rounds)
         return model
 
+    def fold_gradient(model: Any, train: np.ndarray, valid: np.ndarray, y: np.ndarray, n_classes: int) -> Any:
+        return family.hypergradient(model, dataset.X.iloc[train], y[train], dataset.X.iloc[valid], y[valid],
+                                    config=config, n_classes=n_classes)
+
     folds = folds if folds is not None else make_folds(dataset, cv, random_state)
-    result = _cross_validate(fit_fold, dataset, folds, Evaluation(config=dict(config), metric=metric), keep_oof)
+    result = _cross_validate(fit_fold, dataset, folds, Evaluation(config=dict(config), metric=metric), keep_oof,
+                             fold_gradient if hypergradient else None)
     if result.status == "timeout":
         result.error = f"stopped after {timeout:g} s"
     return result
-
-
-def patience(config: Config, space: SearchSpace = LIGHTGBM) -> int:
-    """Rounds early stopping waits for a better validation loss: tied to the learning rate (see
-    :data:`PATIENCE_LR`), so that a slow learner is not stopped before it has learned."""
-    rate = float(config.get("learning_rate", 0.0) or 0.0)
-    wait = PATIENCE_LR / rate if rate > 0 else MIN_PATIENCE
-    return int(min(space.max_rounds, max(MIN_PATIENCE, math.ceil(wait))))
 
 
 def evaluate_estimator(
@@ -242,8 +270,13 @@ def evaluate_estimator(
     return _cross_validate(fit_fold, dataset, folds, Evaluation(config=config, metric=metric), keep_oof)
 
 
-def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation, keep_oof: bool) -> Evaluation:
-    """The fold loop shared by :func:`evaluate` and :func:`evaluate_estimator`."""
+FoldGradient = Callable[[Any, np.ndarray, np.ndarray, np.ndarray, int], tuple[float, dict[str, float]]]
+
+
+def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation, keep_oof: bool,
+                    fold_gradient: FoldGradient | None = None) -> Evaluation:
+    """The fold loop shared by :func:`evaluate` and :func:`evaluate_estimator`; ``fold_gradient``
+    (the fitted model, train, valid, y, n_classes) gives a fold's loss and hypergradient."""
     metric = result.metric
     start = time.perf_counter()
     y, n_classes = encode_target(dataset)
@@ -251,6 +284,7 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
     fold_scores: dict[str, list[float]] = {m: [] for m in [*METRICS[dataset.task], *extra]}
     iterations: list[int] = []
     oof = _empty_oof(len(y), n_classes) if keep_oof else None
+    gradients: list[tuple[float, dict[str, float]]] = []
     try:
         for train, valid in folds:
             fit_start = time.perf_counter()
@@ -265,7 +299,9 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
                 fold_scores[name].append(float(scorer(model, dataset.X.iloc[valid], y[valid])))
             if oof is not None:
                 oof[valid] = pred
-    except _TimeoutError:
+            if fold_gradient is not None:
+                gradients.append(fold_gradient(model, train, valid, y, n_classes))
+    except FitTimeout:
         result.status = "timeout"
     except Exception as exc:  # a crashing configuration is a recorded failure
         result.status = "failed"
@@ -276,6 +312,9 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
         result.scores = {m: float(np.nanmean(v)) if np.isfinite(v).any() else float("nan") for m, v in fold_scores.items()}
         result.best_iteration = int(np.median(iterations))
         result.oof = oof
+        if gradients:
+            result.loss = float(np.mean([loss for loss, _ in gradients]))
+            result.gradient = {name: float(np.mean([g[name] for _, g in gradients])) for name in gradients[0][1]}
     return result
 
 
@@ -290,32 +329,6 @@ def encode_target(dataset: Dataset) -> tuple[np.ndarray, int]:
 def _empty_oof(n_rows: int, n_classes: int) -> np.ndarray:
     shape = (n_rows,) if n_classes == 0 else (n_rows, n_classes)
     return np.full(shape, np.nan, dtype=np.float32)
-
-
-def _fit(model, dataset, y, train, valid, config, patience, timeout, start) -> None:
-    import lightgbm as lgb
-
-    callbacks = []
-    if timeout is not None:
-
-        def _stop_on_timeout(env: Any) -> None:
-            if time.perf_counter() - start > timeout:
-                raise _TimeoutError
-
-        callbacks.append(_stop_on_timeout)
-    X_train, y_train = dataset.X.iloc[train], y[train]
-    if "n_estimators" in config:
-        model.fit(X_train, y_train, callbacks=callbacks)
-        return
-    callbacks.append(lgb.early_stopping(patience, first_metric_only=True, verbose=False))
-    y_valid, X_valid = y[valid], dataset.X.iloc[valid]
-    if dataset.is_classification:
-        # LightGBM encodes the training labels it sees but not eval_y: encode alike, and drop
-        # validation rows of classes the training part lacks (early stopping cannot score them)
-        seen = np.unique(y_train)
-        known = np.isin(y_valid, seen)
-        X_valid, y_valid = X_valid[known], np.searchsorted(seen, y_valid[known])
-    model.fit(X_train, y_train, eval_X=X_valid, eval_y=y_valid, callbacks=callbacks)
 
 
 def predict_aligned(model: Any, X: Any, n_classes: int) -> np.ndarray:

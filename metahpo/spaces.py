@@ -1,8 +1,8 @@
 """Search spaces as data.
 
 A :class:`SearchSpace` is a model family plus a tuple of :class:`Param` s. Each parameter knows its
-search range, whether it lives on a log scale, and the wider set of values the model accepts, so
-that a space can
+search range, whether it lives on a log scale, and the wider set of values the model accepts (or,
+for a categorical parameter, its choices), so that a space can
 
 * encode a configuration to the unit cube and decode it back (:meth:`SearchSpace.encode`,
   :meth:`SearchSpace.decode`), which is where samplers and surrogates work;
@@ -12,8 +12,9 @@ that a space can
 
 The number of boosting rounds is not a searched parameter: a configuration without
 ``n_estimators`` is trained with early stopping, which picks it; a configuration with
-``n_estimators`` is trained for exactly that many rounds (as LightGBM's defaults are).
-New model families are added by declaring another :class:`SearchSpace` in :data:`SPACES`.
+``n_estimators`` is trained for exactly that many rounds (as LightGBM's defaults are). A family
+without rounds (``max_rounds=None``) takes no ``n_estimators``.
+A space is data; a model family (:mod:`metahpo.families`) pairs it with an estimator factory.
 """
 
 from __future__ import annotations
@@ -48,24 +49,56 @@ class Param:
     valid_low, valid_high : float, optional
         What the estimator accepts, when wider than the search range (a configuration a user
         gives may lie outside the search range; it is clipped when encoded).
+    choices : tuple, optional
+        The values of a categorical parameter, instead of a range. Choice ``i`` of ``k`` is
+        encoded as the middle of the ``i``-th of ``k`` equal slices of [0, 1], so a sampler's
+        point decodes to the choice whose slice holds it.
+
+    Examples
+    --------
+    >>> Param("alpha", 1e-4, 1e4, log=True)  # doctest: +SKIP
+    >>> Param("expansion", choices=("none", "spline", "quantile"))  # doctest: +SKIP
     """
 
     name: str
-    low: float
-    high: float
+    low: float = math.nan
+    high: float = math.nan
     log: bool = False
     integer: bool = False
     valid_low: float | None = None
     valid_high: float | None = None
+    choices: tuple[Any, ...] | None = None
 
-    def encode(self, value: float) -> float:
+    def __post_init__(self) -> None:
+        if self.choices is None:
+            if not self.low < self.high:  # NaN (no range given) fails this too
+                raise ConfigError(f"parameter {self.name!r} needs a range low < high or choices, "
+                                  f"got low={self.low!r}, high={self.high!r}")
+            return
+        if not isinstance(self.choices, tuple) or not self.choices:
+            raise ConfigError(f"the choices of {self.name!r} must be a non-empty tuple, got {self.choices!r}")
+        if len(set(self.choices)) != len(self.choices):
+            raise ConfigError(f"the choices of {self.name!r} repeat a value: {self.choices!r}")
+        if not (math.isnan(self.low) and math.isnan(self.high)) or self.log or self.integer:
+            raise ConfigError(f"categorical parameter {self.name!r} takes choices, not a range, log or integer")
+
+    @property
+    def categorical(self) -> bool:
+        """Whether the parameter takes one of :attr:`choices`."""
+        return self.choices is not None
+
+    def encode(self, value: Any) -> float:
+        if self.choices is not None:
+            return (self.choices.index(value) + 0.5) / len(self.choices)
         value = min(max(float(value), self.low), self.high)
         if self.log:
             return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
         return (value - self.low) / (self.high - self.low)
 
-    def decode(self, u: float) -> float | int:
+    def decode(self, u: float) -> Any:
         u = min(max(float(u), 0.0), 1.0)
+        if self.choices is not None:
+            return self.choices[min(int(u * len(self.choices)), len(self.choices) - 1)]
         if self.log:
             value = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
         else:
@@ -75,6 +108,10 @@ class Param:
         return float(value)
 
     def check(self, value: Any) -> None:
+        if self.choices is not None:
+            if isinstance(value, bool) or not any(_same(value, c) for c in self.choices):
+                raise ConfigError(f"{self.name}={value!r} is not one of {', '.join(map(repr, self.choices))}")
+            return
         lo = self.low if self.valid_low is None else self.valid_low
         hi = self.high if self.valid_high is None else self.valid_high
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -101,8 +138,9 @@ class SearchSpace:
         Settings applied to every configuration (verbosity, bagging frequency, ...).
     default : dict
         The family's library defaults, as a configuration (a rival every benchmark reports).
-    max_rounds : int
-        The cap on boosting rounds when early stopping picks their number.
+    max_rounds : int or None
+        The cap on boosting rounds when early stopping picks their number; None for a family
+        without rounds (its configurations take no ``n_estimators``).
     leaf_rows : str, optional
         The parameter setting the fewest training rows a leaf holds, if the family has one.
     min_leaves : int
@@ -114,7 +152,7 @@ class SearchSpace:
     params: tuple[Param, ...]
     fixed: dict[str, Any]
     default: Config
-    max_rounds: int = 1000
+    max_rounds: int | None = 1000
     leaf_rows: str | None = None
     min_leaves: int = 2
 
@@ -146,11 +184,11 @@ class SearchSpace:
     def validate(self, config: Config) -> Config:
         """Return ``config`` if every searched parameter is present and valid, else raise ConfigError.
 
-        ``n_estimators`` (a fixed number of rounds) is accepted too.
+        ``n_estimators`` (a fixed number of rounds) is accepted too, in a space with rounds.
         """
         if not isinstance(config, dict):
             raise ConfigError(f"a configuration must be a dict, got {type(config).__name__}")
-        unknown = set(config) - set(self.names) - {"n_estimators"}
+        unknown = set(config) - set(self.names) - ({"n_estimators"} if self.max_rounds else set())
         if unknown:
             raise ConfigError(
                 f"unknown {self.family} parameter(s) {sorted(unknown)}; expected {', '.join(self.names)}"
@@ -184,9 +222,14 @@ class SearchSpace:
         command line's JSON, batch's ``params/*.json``, the Optuna warm start), so that
         ``lightgbm.LGBMClassifier(**params)`` is exactly the model metahpo scored. ``config`` may
         be such keyword arguments already (see :meth:`config_of`). ``n_estimators`` overrides
-        the configuration's rounds; without either, the space's cap applies.
+        the configuration's rounds; without either, the space's cap applies. A space without
+        rounds takes no ``n_estimators``.
         """
         config = self.config_of(config)
+        if self.max_rounds is None:
+            if n_estimators is not None:
+                raise ConfigError(f"the {self.family} family has no rounds; got n_estimators={n_estimators!r}")
+            return {**self.fixed, **config, "random_state": int(random_state)}
         rounds = n_estimators or config.get("n_estimators") or self.max_rounds
         return {**self.fixed, **config, "n_estimators": int(rounds), "random_state": int(random_state)}
 
@@ -201,7 +244,9 @@ class SearchSpace:
                 raise ConfigError(f"{key} is fixed at {value!r} in the {self.family} space, got {params[key]!r}")
         config = self.validate({k: v for k, v in params.items() if k not in self.fixed and k != "random_state"})
         integer = {p.name for p in self.params if p.integer} | {"n_estimators"}
-        return {k: int(v) if k in integer else v for k, v in config.items()}  # 31.0 from a table is 31
+        choices = {p.name: p.choices for p in self.params if p.choices is not None}
+        return {k: int(v) if k in integer else _choice(v, choices[k]) if k in choices else v
+                for k, v in config.items()}  # 31.0 from a table is 31; 1 for the choice 1.0 is 1.0
 
 
 def early_stopped(config: Config) -> Config:
@@ -210,9 +255,22 @@ def early_stopped(config: Config) -> Config:
 
 
 def config_id(config: Config) -> str:
-    """A short stable identifier of a configuration (its parameters rounded to 6 significant digits)."""
-    canonical = {k: float(f"{float(v):.6g}") for k, v in sorted(config.items())}
+    """A short stable identifier of a configuration (its numbers rounded to 6 significant digits,
+    its text choices as they are)."""
+    canonical = {k: v if isinstance(v, str) else float(f"{float(v):.6g}") for k, v in sorted(config.items())}
     return hashlib.sha1(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _same(value: Any, choice: Any) -> bool:
+    """Whether ``value`` is ``choice`` (a number equal to a numeric choice, a string equal to a text one)."""
+    if isinstance(choice, str) or isinstance(value, str):
+        return value == choice
+    return isinstance(value, (int, float, np.integer, np.floating)) and float(value) == float(choice)
+
+
+def _choice(value: Any, choices: tuple[Any, ...]) -> Any:
+    """The choice ``value`` stands for (its own type: 0.0 for 0 from a table)."""
+    return next(c for c in choices if _same(value, c))
 
 
 LIGHTGBM = SearchSpace(
@@ -245,12 +303,11 @@ LIGHTGBM = SearchSpace(
     min_leaves=4,  # num_leaves' lower bound
 )
 
-SPACES: dict[str, SearchSpace] = {LIGHTGBM.family: LIGHTGBM}
 
 
 def get_space(family: str) -> SearchSpace:
-    """The search space of a model family, with a clear error for an unknown one."""
-    try:
-        return SPACES[family]
-    except KeyError:
-        raise ConfigError(f"unknown model family {family!r}; known: {', '.join(SPACES)}") from None
+    """The search space of a model family (see :mod:`metahpo.families`), with a clear error for an
+    unknown one."""
+    from metahpo.families import get_family  # the families' registry builds on this module
+
+    return get_family(family).space

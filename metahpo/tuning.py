@@ -3,6 +3,7 @@
 The data flow continues where :func:`metahpo.recommend` stops: the top recommendations are the
 first trials, the knowledge base's learned surrogate is the Bayesian sampler's prior mean, every
 trial is cross-validated on the same folds, and the best configuration is refitted on all data.
+The model family (:mod:`metahpo.families`) is a parameter: this module names none.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ from metahpo.evaluation import (
     make_folds,
 )
 from metahpo.exceptions import ConfigError
+from metahpo.families import get_family
 from metahpo.progress import TrialProgress, duration, plural
 from metahpo.recommendations import Recommendation, get_recommender
 from metahpo.search import SAMPLERS, Study, Trial, make_sampler
-from metahpo.spaces import LIGHTGBM, Config, early_stopped
+from metahpo.spaces import Config, SearchSpace, early_stopped
 
 Callback = Callable[[Study, Trial], None]
 
@@ -49,17 +51,18 @@ class TuneResult:
     Attributes
     ----------
     best_params : dict
-        LightGBM keyword arguments of the best configuration (its rounds, the fixed settings
-        and the seed included): ``lightgbm.LGBMClassifier(**best_params)`` fitted on the same data
-        is ``model``.
+        The best configuration as the family's parameters (the fixed settings and the seed
+        included, and for LightGBM its rounds): for LightGBM,
+        ``lightgbm.LGBMClassifier(**best_params)`` fitted on the same data is ``model``; for any
+        family, ``get_family(family).make_estimator(best_params, task)`` is.
     best_score : float
         Its mean cross-validated score (``metric``, greater is better).
     metric : str
     study : Study
         Every trial.
     model : estimator
-        The best configuration refitted on all data (a LightGBM model), or with ``ensemble=k`` a
-        scikit-learn voting ensemble of the selected configurations.
+        The best configuration refitted on all data, or with ``ensemble=k`` a scikit-learn voting
+        ensemble of the selected configurations.
     recommendation : Recommendation or None
         The warm start's recommendation, if there was one.
     dataset : Dataset
@@ -67,6 +70,8 @@ class TuneResult:
         Seconds for the whole call.
     ensemble : EnsembleSpec or None
         With ``ensemble=k``: the members and weights of ``model``, and their out-of-fold scores.
+    family : str
+        The model family tuned (:func:`metahpo.families.get_family`).
     """
 
     best_params: dict[str, Any]
@@ -78,6 +83,7 @@ class TuneResult:
     dataset: Dataset
     elapsed: float
     ensemble: EnsembleSpec | None = None
+    family: str = "lightgbm"
 
     @property
     def trials(self) -> pd.DataFrame:
@@ -110,10 +116,12 @@ class TuneResult:
         """Training and validation loss against boosting iteration for the best configuration.
 
         The configuration is refitted on a split of the data with LightGBM recording both losses
-        each round; the chosen ``n_estimators`` is marked.
+        each round; the chosen ``n_estimators`` is marked. For boosted families only.
         """
         from sklearn.model_selection import train_test_split
 
+        if not get_family(self.family).stops_early:
+            raise ConfigError(f"a learning curve is drawn over boosting rounds; the {self.family} family has none")
         plt = _pyplot()
         ds = self.dataset
         # LightGBM does not encode evaluation labels, so classes enter as their codes
@@ -123,7 +131,7 @@ class TuneResult:
                                                   random_state=random_state, stratify=stratify)
         params = dict(self.best_params)
         rounds = max(params.pop("n_estimators") * 2, 50)
-        model = make_estimator(params, ds.task, n_estimators=rounds, random_state=random_state)
+        model = make_estimator(params, ds.task, family=self.family, n_estimators=rounds, random_state=random_state)
         model.fit(X_tr, y_tr, eval_X=(X_tr, X_va), eval_y=(y_tr, y_va), eval_names=["training", "validation"])
         ax = ax or plt.subplots(figsize=(7, 4))[1]
         for name, curves in model.evals_result_.items():
@@ -137,7 +145,7 @@ class TuneResult:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary; ``ensemble`` is None unless one was asked for."""
         trials = self.trials.replace({np.nan: None})
-        return {"dataset": self.dataset.name, "task": self.dataset.task, "metric": self.metric,
+        return {"dataset": self.dataset.name, "task": self.dataset.task, "family": self.family, "metric": self.metric,
                 "best_score": self.best_score, "best_params": self.best_params, "elapsed": self.elapsed,
                 "ensemble": None if self.ensemble is None else asdict(self.ensemble),
                 "trials": trials.drop(columns=["started", "finished"], errors="ignore").to_dict("records")}
@@ -151,6 +159,7 @@ def tune(
     n_trials: int | None = 20,
     timeout: float | None = None,
     strategy: str | None = "bayes",
+    family: str = "lightgbm",
     warm_start: int = 5,
     cv: int = 5,
     metric: str | None = None,
@@ -164,7 +173,7 @@ def tune(
     task: str | None = None,
     verbose: bool = True,
 ) -> TuneResult:
-    """Tune LightGBM on a dataset: recommendations first, then a short local search.
+    """Tune a model family on a dataset: recommendations first, then a short local search.
 
     Parameters
     ----------
@@ -174,11 +183,19 @@ def tune(
         Trials to run (recommended ones included; ``prior`` results not). ``None`` with a ``timeout``.
     timeout : float, optional
         Seconds after which no new trial starts.
-    strategy : {"bayes", "random", "local", "grid", "evolution"} or None
+    strategy : {"bayes", "random", "local", "grid", "evolution", "gradient"} or None
         The sampler after the warm start. ``None`` is the cold start: random search with no
         warm start and no knowledge base, the baseline that shows what memory is worth.
+        ``"gradient"`` (families with a hypergradient, e.g. ``"linear"``) descends the
+        cross-validated loss along its gradient with respect to the regularization strength
+        (:class:`~metahpo.search.GradientSampler`) from the best warm start; the other
+        parameters (for the linear family: expansion, L1 ratio, class weighting) stay at the
+        start's values, and the search ends early once converged.
+    family : str
+        The model family (:data:`metahpo.families.FAMILIES`): ``"lightgbm"`` or ``"linear"``.
     warm_start : int
-        How many recommended configurations to evaluate first (0: none).
+        How many recommended configurations to evaluate first (0: none). For a family the
+        knowledge base holds no runs of, the warm start is the family's default configuration.
     cv : int
         Cross-validation folds, the same for every trial.
     metric : str, optional
@@ -186,7 +203,7 @@ def tune(
     n_jobs : int
         Trials evaluated in parallel through joblib.
     random_state : int, optional
-        Seeds the folds, the sampler and LightGBM.
+        Seeds the folds, the sampler and the models.
     ensemble : int, optional
         Build the final model as an ensemble: greedy selection with replacement over the best
         ``ensemble`` trials' out-of-fold predictions (kept during the search for those trials
@@ -215,22 +232,28 @@ def tune(
         raise ConfigError(f"ensemble must be a positive integer (members to choose from), got {ensemble!r}")
     if strategy is not None and str(strategy).strip().lower() not in SAMPLERS:
         raise ConfigError(f"unknown strategy {strategy!r}; choose one of {', '.join(SAMPLERS)} (or None for a cold start)")
+    strategy = None if strategy is None else str(strategy).strip().lower()
+    model_family = get_family(family)
+    if strategy == "gradient" and not model_family.gradient_params:
+        raise ConfigError(f"strategy 'gradient' needs a family with a hypergradient; {model_family.name} has none")
     if not isinstance(warm_start, int) or warm_start < 0:
         raise ConfigError(f"warm_start must be a non-negative integer, got {warm_start!r}")
     cv = check_cv(cv)
     dataset = load(data, y, target=target, task=task)
     metric = check_metric(metric, dataset.task)
+    space = model_family.space_for(dataset.task)
     seed = 0 if random_state is None else int(random_state)
     say = functools.partial(print, file=sys.stderr, flush=True) if verbose else lambda *a: None
     budget = " and ".join(b for b in (n_trials and plural(n_trials, "trial"), timeout and f"{timeout:g} s") if b)
     say(f"tune {dataset.name}: {plural(dataset.n_rows, 'row')} x {plural(dataset.n_features, 'feature')}, "
-        f"{dataset.task}, {metric} by {cv}-fold cross-validation, {budget}")
+        f"{dataset.task}, {metric} by {cv}-fold cross-validation, {budget} of the {model_family.name} family")
     folds = make_folds(dataset, cv, random_state=seed)
     recommendation, prior_mean, kb, mf = None, None, None, None
     if strategy is not None:
+        kb = kbm.resolve(knowledge_base)
+    if kb is not None and kb.family == model_family.name:
         from metahpo import metafeatures
 
-        kb = kbm.resolve(knowledge_base)
         mf = metafeatures.extract(dataset, random_state=seed)
         kb_metric = metric if metric in METRICS[dataset.task] else None  # the KB ranks by a metric it stores
         if warm_start:
@@ -239,23 +262,28 @@ def tune(
                 mf, warm_start, dataset.name, train_rows=train_rows)
         if strategy == "bayes":
             prior_mean = get_recommender(kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
-    warm = [early_stopped(LIGHTGBM.config_of(c.params)) for c in recommendation.configs] if recommendation else []
-    sampler = make_sampler(strategy, space=LIGHTGBM, warm_start_configs=warm, random_state=seed, prior_mean=prior_mean)
-    study = Study(LIGHTGBM)
+    if recommendation is not None:
+        warm = [early_stopped(space.config_of(c.params)) for c in recommendation.configs]
+    else:  # no knowledge of this family: its default first
+        warm = [dict(space.default)] if kb is not None and warm_start else []
+    sampler = make_sampler(strategy, space=space, warm_start_configs=warm, random_state=seed, prior_mean=prior_mean,
+                           warm_start_source="recommended" if recommendation is not None else "default")
+    study = Study(space)
     if prior is not None:
-        configs, scores = _check_prior(prior)
+        configs, scores = _check_prior(prior, space)
         study.add_prior(configs, scores)
 
-    setup = [f"{len(warm)} recommended first"] if warm else []
+    setup = [f"{len(warm)} {'recommended' if recommendation is not None else 'default'} first"] if warm else []
     if prior_mean is not None:
         setup.append("the knowledge base's surrogate as the prior")
     say(f"setup {duration(time.perf_counter() - start)}: {strategy or 'cold-start random'} search"
         + (f", {', '.join(setup)}" if setup else ""))
 
     def objective(config: Config) -> Evaluation:
-        return evaluate(config, dataset, folds=folds, metric=metric, random_state=seed, keep_oof=ensemble is not None)
+        return evaluate(config, dataset, folds=folds, metric=metric, family=model_family, space=space,
+                        random_state=seed, keep_oof=ensemble is not None, hypergradient=strategy == "gradient")
 
-    recorder = _Recorder(record_to, dataset, mf, cv) if record_to is not None else None
+    recorder = _Recorder(record_to, dataset, mf, cv, space) if record_to is not None else None
     keeper = [_keep_best_oof(ensemble)] if ensemble is not None else []
     progress = TrialProgress(n_trials, timeout, metric) if verbose else None
     all_callbacks = [*keeper, *(callbacks or ()), *([recorder] if recorder else []), *([progress] if progress else [])]
@@ -270,19 +298,19 @@ def tune(
     if best is None:
         errors = "; ".join(sorted({t.error for t in study.trials if t.error}))[:300]
         raise ConfigError(f"every trial failed ({len(study.trials)} trials): {errors}")
-    best_params = final_params(best, seed)
+    best_params = final_params(best, seed, space)
     spec = None
     if ensemble is None:
-        model = make_estimator(best_params, dataset.task, random_state=seed)
+        model = make_estimator(best_params, dataset.task, family=model_family, space=space, random_state=seed)
     else:
         spec = ensemble_select(study.trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric,
-                               random_state=seed)
+                               random_state=seed, space=space)
         model = ensemble_build(spec, dataset.task, random_state=seed)
     model.fit(dataset.X, dataset.y)
     say(f"best {metric} {best.score:.5f} (trial {best.number + 1}, {best.source}) after "
         f"{plural(len(study.trials), 'trial')} in {duration(time.perf_counter() - start)}")
     return TuneResult(best_params, best.score, metric, study, model, recommendation, dataset,
-                      time.perf_counter() - start, spec)
+                      time.perf_counter() - start, spec, model_family.name)
 
 
 def _keep_best_oof(k: int) -> Callback:
@@ -299,11 +327,12 @@ def _keep_best_oof(k: int) -> Callback:
 class _Recorder:
     """Appends every finished trial to a user knowledge base, row by row."""
 
-    def __init__(self, path: str | Path, dataset: Dataset, mf: pd.Series | None, cv: int) -> None:
+    def __init__(self, path: str | Path, dataset: Dataset, mf: pd.Series | None, cv: int, space: SearchSpace) -> None:
         from metahpo import metafeatures
 
         root = Path(path)
-        kbm.append(root, kbm.KnowledgeBase.empty())  # creates the folders and manifest if absent
+        kbm.append(root, kbm.KnowledgeBase.empty(space.family))  # creates the folders and manifest if absent
+        self.family = space.family
         self.dataset_id = f"{dataset.name}-{dataset.fingerprint()}"
         mf = metafeatures.extract(dataset) if mf is None else mf
         datasets = kbm.LiveWriter(root, "datasets")
@@ -319,7 +348,7 @@ class _Recorder:
             return
         produced_here = trial.source != "recommended"  # a recommendation was produced elsewhere
         origin = f"tune-{trial.source}" + (f":{self.dataset_id}" if produced_here else "")
-        self.configs.write(kbm.configuration_row(trial.config, LIGHTGBM.family, origin))
+        self.configs.write(kbm.configuration_row(trial.config, self.family, origin))
         evaluation = Evaluation(trial.config, metric="", scores=trial.scores, status=trial.status,
                                 error=trial.error, best_iteration=trial.best_iteration, fit_time=trial.fit_time)
         self.runs.write(kbm.run_row(self.dataset_id, evaluation, self.cv))
@@ -329,10 +358,10 @@ class _Recorder:
         self.runs.close()
 
 
-def _check_prior(prior: pd.DataFrame) -> tuple[list[Config], list[float]]:
+def _check_prior(prior: pd.DataFrame, space: SearchSpace) -> tuple[list[Config], list[float]]:
     if not isinstance(prior, pd.DataFrame) or "score" not in prior.columns:
         raise ConfigError("prior must be a DataFrame with one column per parameter and a 'score' column")
-    missing = [n for n in LIGHTGBM.names if n not in prior.columns]
+    missing = [n for n in space.names if n not in prior.columns]
     if missing:
         raise ConfigError(f"prior lacks parameter columns {missing}")
     scores = pd.to_numeric(prior["score"], errors="coerce")
@@ -340,7 +369,7 @@ def _check_prior(prior: pd.DataFrame) -> tuple[list[Config], list[float]]:
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ConfigError(f"the prior's score in row {row + 1} is {prior['score'].iloc[row]!r}, not a number")
-    configs = [LIGHTGBM.validate({n: row[n] for n in LIGHTGBM.names}) for _, row in prior.iterrows()]
+    configs = [space.config_of({n: row[n] for n in space.names}) for _, row in prior.iterrows()]
     return configs, scores.astype(float).tolist()
 
 

@@ -19,6 +19,7 @@ from metahpo.search import (
     BaseSampler,
     BayesSampler,
     EvolutionSampler,
+    GradientSampler,
     GridSampler,
     LocalRandomSampler,
     Proposal,
@@ -562,7 +563,7 @@ def test_evolution_step_size_follows_the_one_fifth_rule():
 
 def test_make_sampler():
     classes = {"bayes": BayesSampler, "random": RandomSampler, "local": LocalRandomSampler,
-               "grid": GridSampler, "evolution": EvolutionSampler}
+               "grid": GridSampler, "evolution": EvolutionSampler, "gradient": GradientSampler}
     assert set(SAMPLERS) == set(classes)
     for name, cls in classes.items():
         sampler = make_sampler(name, space=LIGHTGBM, random_state=1)

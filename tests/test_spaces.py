@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from metahpo.exceptions import ConfigError, MetahpoError
-from metahpo.spaces import LIGHTGBM, SPACES, Param, SearchSpace, config_id, get_space
+from metahpo.spaces import LIGHTGBM, Param, SearchSpace, config_id, get_space
 
 PARAMS = {p.name: p for p in LIGHTGBM.params}
 
@@ -37,7 +37,6 @@ def test_lightgbm_space_shape():
     assert LIGHTGBM.names[0] == "learning_rate"
     assert "n_estimators" not in LIGHTGBM.names
     assert get_space("lightgbm") is LIGHTGBM
-    assert SPACES["lightgbm"] is LIGHTGBM
     for p in LIGHTGBM.params:
         assert p.low < p.high
         if p.log:

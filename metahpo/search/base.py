@@ -29,7 +29,8 @@ class Proposal(NamedTuple):
     config : dict
         The configuration.
     source : str
-        ``"recommended"``, ``"random"``, ``"local"``, ``"bayes"``, ``"grid"`` or ``"evolution"``.
+        ``"recommended"``, ``"default"``, ``"random"``, ``"local"``, ``"bayes"``, ``"grid"``,
+        ``"evolution"`` or ``"gradient"``.
     """
 
     config: Config
@@ -57,6 +58,12 @@ class BaseSampler(ABC):
 
     def _reset(self) -> None:
         """Clear internal state; samplers that keep some override this."""
+
+    @property
+    def converged(self) -> bool:
+        """Whether the sampler has finished its search (it then proposes nothing); a sampler that
+        can run out of proposals by design (a converged descent) overrides this."""
+        return False
 
     @abstractmethod
     def ask(self, study: Study, space: SearchSpace, n: int = 1) -> list[Proposal]:

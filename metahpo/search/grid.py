@@ -20,7 +20,8 @@ class GridSampler(BaseSampler):
     """Every point of a grid, in a shuffled order fixed by the seed (source ``"grid"``).
 
     Each parameter takes ``points_per_dim`` values evenly spaced in the encoded cube (so evenly
-    spaced on a log scale for log parameters), or the values ``values`` gives for it. The grid is
+    spaced on a log scale for log parameters), every choice of a categorical one, or the values
+    ``values`` gives for it. The grid is
     walked through a random affine permutation of its indices, so a grid of any size costs no
     memory and a short search still spreads over it. Once every grid point has been evaluated, the
     sampler draws uniformly at random (source ``"random"``).
@@ -66,7 +67,9 @@ class GridSampler(BaseSampler):
             if p.name in self.values:
                 for v in self.values[p.name]:
                     p.check(v)
-                axis = [int(v) if p.integer else float(v) for v in self.values[p.name]]
+                axis = [v if p.categorical else int(v) if p.integer else float(v) for v in self.values[p.name]]
+            elif p.categorical:
+                axis = list(p.choices)
             else:
                 axis = [p.decode(u) for u in np.linspace(0.0, 1.0, self.points_per_dim)]
             axes.append(list(dict.fromkeys(axis)))  # integer rounding can merge points

@@ -47,7 +47,8 @@ class Trial:
         The configuration.
     source : str
         Who proposed it: ``"prior"`` (a result the user already had), ``"recommended"``,
-        ``"random"``, ``"local"``, ``"bayes"``, ``"grid"`` or ``"evolution"``.
+        ``"default"``, ``"random"``, ``"local"``, ``"bayes"``, ``"grid"``, ``"evolution"`` or
+        ``"gradient"``.
     score : float
         The objective's score (greater is better); NaN unless ``status == "ok"``.
     status : {"ok", "failed", "timeout"}
@@ -62,7 +63,8 @@ class Trial:
     scores : dict
         Every metric the evaluation reported.
     user_attrs : dict
-        Free annotations, e.g. from a callback.
+        Free annotations, e.g. from a callback; the study keeps an evaluation's out-of-fold
+        predictions as ``"oof"``, its loss and hypergradient as ``"loss"`` and ``"gradient"``.
     """
 
     number: int
@@ -223,7 +225,8 @@ class Study:
         Notes
         -----
         A keyboard interrupt stops the search and keeps every trial recorded so far. The search
-        also stops early when the sampler proposes only configurations already evaluated.
+        also stops early when the sampler proposes only configurations already evaluated, or
+        none (a gradient search that has converged).
         """
         n_jobs = _check_budget(objective, sampler, n_trials, timeout, n_jobs)
         deadline = math.inf if timeout is None else time.monotonic() + timeout
@@ -234,7 +237,10 @@ class Study:
                 while remaining > 0 and time.monotonic() < deadline and not self._stop:
                     batch = self._ask(sampler, int(min(n_jobs, remaining)))
                     if not batch:
-                        logger.warning("the sampler proposed only configurations already evaluated; stopping")
+                        if sampler.converged:
+                            logger.info("the sampler's search has converged; stopping")
+                        else:
+                            logger.warning("the sampler proposed only configurations already evaluated; stopping")
                         return
                     first = len(self.trials)
                     trials = parallel(delayed(_run)(objective, first + i, p) for i, p in enumerate(batch))
@@ -293,6 +299,8 @@ def _run(objective: Objective, number: int, proposal: Proposal) -> Trial:
         trial.scores = dict(evaluation.scores)
         if evaluation.oof is not None:  # out-of-fold predictions, for ensembles; tune() prunes them
             trial.user_attrs["oof"] = evaluation.oof
+        if evaluation.gradient is not None:  # for the gradient search
+            trial.user_attrs["loss"], trial.user_attrs["gradient"] = evaluation.loss, dict(evaluation.gradient)
     trial.finished = datetime.now(timezone.utc)
     return trial
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 class WarmStartSampler(BaseSampler):
-    """Propose ``configs`` in order (source ``"recommended"``), then whatever ``then`` proposes.
+    """Propose ``configs`` in order (source ``source``), then whatever ``then`` proposes.
 
     A recommendation the study already holds (e.g. as a prior result) is skipped.
 
@@ -25,18 +25,25 @@ class WarmStartSampler(BaseSampler):
     then : BaseSampler
         The sampler that takes over once the recommendations are used up. Its seed is the warm
         start's (:meth:`reseed` reseeds both).
+    source : str
+        The source the trials of ``configs`` are recorded with: ``"recommended"`` for the
+        knowledge base's recommendations, ``"default"`` for a family's defaults.
     """
 
-    def __init__(self, configs: Iterable[Config], then: BaseSampler) -> None:
+    def __init__(self, configs: Iterable[Config], then: BaseSampler, source: str = "recommended") -> None:
         if not isinstance(then, BaseSampler):
             raise ConfigError(f"then must be a BaseSampler, got {type(then).__name__}")
         self.configs = [dict(c) for c in configs]
-        self.then = then
+        self.then, self.source = then, source
         super().__init__(then.random_state)
 
     def _reset(self) -> None:
         self._next = 0
         self.then.reseed(self.random_state)
+
+    @property
+    def converged(self) -> bool:
+        return self._next >= len(self.configs) and self.then.converged
 
     def ask(self, study: Study, space: SearchSpace, n: int = 1) -> list[Proposal]:
         proposals: list[Proposal] = []
@@ -47,7 +54,7 @@ class WarmStartSampler(BaseSampler):
             cid = config_id(config)
             if cid not in ids and not study.has(config):
                 ids.add(cid)
-                proposals.append(Proposal(dict(config), "recommended"))
+                proposals.append(Proposal(dict(config), self.source))
         if len(proposals) < n:
             proposals += self.then.ask(study, space, n - len(proposals))
         return proposals

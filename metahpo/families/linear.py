@@ -1,0 +1,211 @@
+"""The linear family: logistic regression and ridge regression behind a preprocessing pipeline.
+
+The pipeline handles what LightGBM handles natively:
+
+* numeric columns: missing values imputed by the training median, with a missing-indicator
+  column for every column that had missing values; then, as a searched choice (``expansion``),
+  kept as they are (``"none"``), expanded into cubic B-splines with knots at quantiles
+  (``"spline"``), or mapped through their quantiles to normal scores (``"quantile"``); then
+  standardized;
+* categorical columns (pandas categoricals, which :func:`metahpo.load` makes of text): one-hot,
+  missing values as a level of their own, at most :data:`MAX_LEVELS` columns per column, levels
+  seen in fewer than :data:`MIN_LEVEL_ROWS` training rows grouped into one "infrequent" column,
+  levels never seen ignored.
+
+The model is scikit-learn's :class:`~sklearn.linear_model.LogisticRegression` (binary, or
+multinomial for more classes) or :class:`~sklearn.linear_model.Ridge`. The searched
+regularization strength ``alpha`` is Ridge's ``alpha`` and ``1 / C`` for logistic regression, so
+that both minimize ``sum of losses + alpha * penalty``. Classification also searches the L1 ratio
+(0 is L2 with the fast lbfgs solver, above 0 is the elastic net with saga) and class weighting.
+
+The parameters metahpo hands out rebuild the evaluated model with
+``get_family("linear").make_estimator(params, task)``, a scikit-learn
+:class:`~sklearn.pipeline.Pipeline`.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from metahpo.exceptions import ConfigError
+from metahpo.families.base import FitTimeout, ModelFamily
+from metahpo.spaces import Config, Param, SearchSpace
+
+MAX_LEVELS = 20
+"""One-hot columns per categorical column at most (the rarest levels share the last one)."""
+
+MIN_LEVEL_ROWS = 5
+"""Training rows a level needs for a one-hot column of its own."""
+
+SPLINE_KNOTS = 5
+"""Knots of the ``"spline"`` expansion (cubic B-splines: ``SPLINE_KNOTS + 2`` columns per column)."""
+
+QUANTILES = 100
+"""Quantiles the ``"quantile"`` expansion interpolates between."""
+
+_ALPHA = Param("alpha", 1e-4, 1e4, log=True, valid_low=1e-12, valid_high=1e12)
+_EXPANSION = Param("expansion", choices=("none", "spline", "quantile"))
+
+CLASSIFICATION = SearchSpace(
+    family="linear",
+    version="linear-1",
+    params=(
+        _ALPHA,
+        Param("l1_ratio", choices=(0.0, 0.5, 1.0)),
+        _EXPANSION,
+        Param("class_weight", choices=("none", "balanced")),
+    ),
+    fixed={"tol": 1e-6, "max_iter": 1000},
+    default={"alpha": 1.0, "l1_ratio": 0.0, "expansion": "none", "class_weight": "none"},
+    max_rounds=None,
+)
+"""Logistic regression's space (the family's full space): ``alpha`` is ``1 / C``."""
+
+REGRESSION = SearchSpace(
+    family="linear",
+    version="linear-1",
+    params=(_ALPHA, _EXPANSION),
+    fixed={},
+    default={"alpha": 1.0, "expansion": "none"},
+    max_rounds=None,
+)
+"""Ridge regression's space: an L2 penalty alone, no classes to weight."""
+
+
+class LinearFamily(ModelFamily):
+    """Logistic regression (classification) and ridge regression behind a preprocessing pipeline.
+
+    The hypergradient (:meth:`hypergradient`) is with respect to ``log(alpha)``: exact for ridge
+    (:func:`~metahpo.families.linear_gradient.ridge_hypergradient`), by implicit
+    differentiation of the optimality condition for logistic regression
+    (:func:`~metahpo.families.linear_gradient.logistic_hypergradient`).
+    """
+
+    name = "linear"
+    space = CLASSIFICATION
+    gradient_params = ("alpha",)
+
+    def space_for(self, task: str) -> SearchSpace:
+        return REGRESSION if task == "regression" else CLASSIFICATION
+
+    def make_estimator(self, params: dict[str, Any], task: str, *, n_jobs: int = 1) -> Any:
+        """The :class:`~sklearn.pipeline.Pipeline` (``"features"``, then ``"model"``) that
+        ``params`` describe; ``n_jobs`` is unused (the solvers run in one thread)."""
+        from sklearn.linear_model import LogisticRegression, Ridge
+        from sklearn.pipeline import Pipeline
+
+        space = self.space_for(task)
+        if not isinstance(params, dict):
+            raise ConfigError(f"the linear family's parameters must be a dict, got {type(params).__name__}")
+        unknown = set(params) - set(space.names) - set(space.fixed) - {"random_state"}
+        if unknown:
+            raise ConfigError(f"unknown linear parameter(s) {sorted(unknown)} for {task}; expected "
+                              f"{', '.join([*space.names, *space.fixed, 'random_state'])}")
+        config = space.validate({k: v for k, v in params.items() if k in space.names})
+        solver_settings = {k: params.get(k, v) for k, v in space.fixed.items()}  # the space's, unless given
+        seed = int(params.get("random_state", 0))
+        if task == "regression":
+            model = Ridge(alpha=config["alpha"], solver="cholesky")
+        else:
+            l1_ratio = config["l1_ratio"]
+            model = LogisticRegression(
+                C=1.0 / config["alpha"], l1_ratio=l1_ratio, solver="lbfgs" if l1_ratio == 0 else "saga",
+                class_weight=None if config["class_weight"] == "none" else config["class_weight"],
+                random_state=seed, **solver_settings)
+        return Pipeline([("features", make_preprocessor(config["expansion"], seed)), ("model", model)])
+
+    def fit(self, model: Any, X_train: Any, y_train: np.ndarray, X_valid: Any, y_valid: np.ndarray, *,
+            config: Config, deadline: float, early_stopping_rounds: int | None = None) -> None:
+        if early_stopping_rounds is not None:
+            raise ConfigError("the linear family does not stop early; early_stopping_rounds is for boosted families")
+        from sklearn.exceptions import ConvergenceWarning
+
+        with warnings.catch_warnings(), _one_blas_thread():
+            # a capped solver still gives a model (it is the one evaluated); small data has few quantiles
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.filterwarnings("ignore", message="n_quantiles", category=UserWarning)
+            model.fit(X_train, y_train)
+        if time.perf_counter() > deadline:
+            raise FitTimeout
+
+    def hypergradient(self, model: Any, X_train: Any, y_train: np.ndarray, X_valid: Any, y_valid: np.ndarray, *,
+                      config: Config, n_classes: int) -> tuple[float, dict[str, float]]:
+        """The fold's validation loss (log loss, or squared error for regression) and its derivative
+        with respect to ``log(alpha)``, the other parameters held where they are."""
+        with _one_blas_thread():
+            return self._hypergradient(model, X_train, y_train, X_valid, y_valid, n_classes)
+
+    def _hypergradient(self, model: Any, X_train: Any, y_train: np.ndarray, X_valid: Any, y_valid: np.ndarray,
+                       n_classes: int) -> tuple[float, dict[str, float]]:
+        from metahpo.families.linear_gradient import logistic_hypergradient, ridge_hypergradient
+
+        features, fitted = model[:-1], model[-1]  # the settings are read off the fitted model
+        Z, Z_valid = features.transform(X_train), features.transform(X_valid)
+        if n_classes == 0:
+            loss, grad = ridge_hypergradient(Z, y_train, Z_valid, y_valid, fitted.alpha)
+            return loss, {"alpha": grad}
+        classes = fitted.classes_  # the codes this fold's training part holds
+        weights = None
+        if fitted.class_weight is not None:
+            from sklearn.utils.class_weight import compute_class_weight
+
+            weights = compute_class_weight(fitted.class_weight, classes=classes, y=y_train)[
+                np.searchsorted(classes, y_train)]
+        codes = np.searchsorted(classes, y_valid)
+        known = np.isin(y_valid, classes)
+        loss, grad = logistic_hypergradient(
+            Z, np.searchsorted(classes, y_train), Z_valid, np.where(known, codes, -1), fitted.coef_,
+            fitted.intercept_, alpha=1.0 / fitted.C, l1_ratio=fitted.l1_ratio, sample_weight=weights)
+        return loss, {"alpha": grad}
+
+
+@functools.cache
+def _blas() -> Any:
+    """The process's thread pools, inspected once (inspecting them takes milliseconds)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> Any:
+    """A context in which BLAS runs one thread: a linear model on tabular data is algebra so small
+    that more threads only contend (ten times slower on a busy two-core machine)."""
+    return _blas().limit(limits=1, user_api="blas")
+
+
+def make_preprocessor(expansion: str, random_state: int = 0) -> Any:
+    """The pipeline's ``"features"`` step: a :class:`~sklearn.compose.ColumnTransformer` of
+    numeric columns (imputed, expanded as ``expansion`` says, standardized), missing indicators,
+    and one-hot categorical columns, giving a dense array."""
+    from sklearn.compose import ColumnTransformer, make_column_selector
+    from sklearn.impute import MissingIndicator, SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, QuantileTransformer, SplineTransformer, StandardScaler
+
+    expansions = {
+        "none": [],
+        "spline": [SplineTransformer(n_knots=SPLINE_KNOTS, degree=3, knots="quantile", extrapolation="linear")],
+        "quantile": [QuantileTransformer(n_quantiles=QUANTILES, output_distribution="normal",
+                                         random_state=random_state)],
+    }
+    if expansion not in expansions:
+        raise ConfigError(f"unknown expansion {expansion!r}; choose one of {', '.join(expansions)}")
+    numeric, categorical = make_column_selector(dtype_exclude="category"), make_column_selector(dtype_include="category")
+    return ColumnTransformer(
+        [
+            ("numeric", make_pipeline(SimpleImputer(strategy="median"), *expansions[expansion], StandardScaler()),
+             numeric),
+            ("missing", MissingIndicator(features="missing-only", error_on_new=False), numeric),
+            ("categorical", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=MIN_LEVEL_ROWS,
+                                          max_categories=MAX_LEVELS, sparse_output=False), categorical),
+        ],
+        sparse_threshold=0.0,
+    )
+
+
+FAMILY = LinearFamily()

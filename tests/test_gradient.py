@@ -1,0 +1,188 @@
+"""Gradient-based tuning: hypergradients against finite differences, the sampler, tune(strategy="gradient")."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metahpo.datasets import Dataset, from_arrays
+from metahpo.evaluation import Evaluation, evaluate, make_folds
+from metahpo.exceptions import ConfigError
+from metahpo.families import get_family
+from metahpo.families.linear import make_preprocessor
+from metahpo.families.linear_gradient import ridge_hypergradient
+from metahpo.search import GradientSampler, Study, make_sampler
+from metahpo.spaces import Param, SearchSpace
+from metahpo.tuning import tune
+
+LINEAR = get_family("linear")
+# solved to machine precision, so that finite differences of the loss see the exact optimum
+TIGHT = dataclasses.replace(LINEAR.space_for("binary"), fixed={"tol": 1e-12, "max_iter": 100_000})
+
+
+def _data(task: str, n: int = 120, seed: int = 0) -> Dataset:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 4)), columns=["a", "b", "c", "d"])
+    X.loc[rng.random(n) < 0.1, "c"] = np.nan  # a missing indicator too
+    X["colour"] = pd.Categorical(rng.choice(["red", "green", "blue"], size=n))
+    signal = X["a"] - 0.5 * X["b"] + (X["colour"] == "red") + rng.normal(scale=1.0, size=n)
+    if task == "regression":
+        y = signal.to_numpy()
+    elif task == "binary":
+        y = np.where(signal > 1.0, "yes", "no")  # unbalanced: class weights matter
+    else:
+        y = np.digitize(signal, [-0.5, 0.8])
+    return from_arrays(X, y, task=task)
+
+
+def _central_difference(config: dict, data: Dataset, space: SearchSpace | None, h: float = 1e-3) -> float:
+    """d loss / d log(alpha) by central differences of the cross-validated loss."""
+    folds = make_folds(data, 3)
+
+    def loss(log_alpha: float) -> float:
+        moved = {**config, "alpha": math.exp(log_alpha)}
+        return evaluate(moved, data, folds=folds, family="linear", space=space, hypergradient=True).loss
+
+    x = math.log(config["alpha"])
+    return (loss(x + h) - loss(x - h)) / (2 * h)
+
+
+@pytest.mark.parametrize("expansion", ["none", "spline"])
+@pytest.mark.parametrize("alpha", [0.3, 30.0])
+def test_ridge_hypergradient_matches_finite_differences(expansion, alpha):
+    data = _data("regression")
+    config = {"alpha": alpha, "expansion": expansion}
+    result = evaluate(config, data, folds=make_folds(data, 3), family="linear", hypergradient=True)
+    assert result.ok, result.error
+    # the loss is the validation mean squared error the scores report, fold by fold
+    rmse = -np.array(result.fold_scores["neg_root_mean_squared_error"])
+    assert result.loss == pytest.approx(np.mean(rmse**2), rel=1e-9)
+    expected = _central_difference(config, data, None)
+    assert result.gradient["alpha"] == pytest.approx(expected, rel=1e-4)
+
+
+# where lbfgs's optimum is exact to the precision finite differences need (it stops at a relative
+# decrease of 64 machine epsilons; weakly regularized multinomial fits then differ by 1e-3)
+@pytest.mark.parametrize("task, class_weight, alpha", [
+    ("binary", "none", 10.0), ("binary", "balanced", 1.0), ("multiclass", "none", 10.0),
+    ("multiclass", "balanced", 30.0),
+])
+def test_logistic_hypergradient_matches_finite_differences(task, class_weight, alpha):
+    data = _data(task)
+    config = {"alpha": alpha, "l1_ratio": 0.0, "expansion": "none", "class_weight": class_weight}
+    result = evaluate(config, data, folds=make_folds(data, 3), family="linear", space=TIGHT, hypergradient=True)
+    assert result.ok, result.error
+    assert result.loss == pytest.approx(-result.scores["neg_log_loss"], rel=1e-9)
+    expected = _central_difference(config, data, TIGHT)
+    assert abs(expected) > 1e-4  # a slope worth checking
+    assert result.gradient["alpha"] == pytest.approx(expected, rel=1e-4)
+
+
+def test_elastic_net_hypergradient_on_the_active_set():
+    """With an L1 part, coefficients at zero stay there; the derivative is taken on the others."""
+    data = _data("binary", n=80)
+    config = {"alpha": 3.0, "l1_ratio": 0.5, "expansion": "none", "class_weight": "none"}
+    result = evaluate(config, data, folds=make_folds(data, 3), family="linear", space=TIGHT, hypergradient=True)
+    assert result.gradient["alpha"] == pytest.approx(_central_difference(config, data, TIGHT, h=1e-4), rel=1e-3)
+
+
+def test_hypergradient_is_for_families_that_have_one():
+    data = _data("binary", n=40)
+    with pytest.raises(ConfigError, match="lightgbm family has no hypergradient"):
+        evaluate({"learning_rate": 0.1, "num_leaves": 7, "min_child_samples": 5, "colsample_bytree": 1.0,
+                  "subsample": 1.0, "reg_alpha": 0.0, "reg_lambda": 0.0, "min_split_gain": 0.0},
+                 data, cv=2, hypergradient=True)
+    with pytest.raises(ConfigError, match="needs a family with a hypergradient"):
+        tune(data, n_trials=2, strategy="gradient", family="lightgbm", verbose=False)
+
+
+# --------------------------------------------------------------------------- the sampler
+
+TOY = SearchSpace(family="toy", version="toy-1", params=(Param("alpha", 1e-4, 1e4, log=True),
+                                                         Param("shape", choices=("round", "square"))),
+                  fixed={}, default={"alpha": 1.0, "shape": "square"}, max_rounds=None)
+
+
+def _parabola(config: dict) -> Evaluation:
+    """A loss with its minimum at alpha = e^2, and its derivative with respect to log(alpha)."""
+    x = math.log(config["alpha"])
+    loss = (x - 2.0) ** 2 + (0.5 if config["shape"] == "round" else 0.0)
+    return Evaluation(config, "score", scores={"score": -loss}, loss=loss, gradient={"alpha": 2 * (x - 2.0)})
+
+
+def test_gradient_sampler_descends_to_the_minimum(caplog):
+    study = Study(TOY)
+    with caplog.at_level(logging.INFO, logger="metahpo.search.study"):
+        study.optimize(_parabola, GradientSampler(), n_trials=30)
+    trials = study.trials
+    assert {t.source for t in trials} == {"gradient"} and trials[0].config == TOY.default
+    assert {t.config["shape"] for t in trials} == {"square"}  # the other parameters stay at the start's
+    assert math.log(study.best_config["alpha"]) == pytest.approx(2.0, abs=1e-3)
+    assert len(trials) <= 8  # a quadratic: one secant step finds it, the next confirms it
+    assert "converged" in caplog.text and "already evaluated" not in caplog.text
+    accepted = [t.user_attrs["loss"] for t in trials]
+    assert accepted[-1] == min(accepted)
+
+
+def test_gradient_sampler_starts_from_the_warm_start_with_the_lowest_loss():
+    study = Study(TOY)
+    sampler = make_sampler("gradient", space=TOY, warm_start_configs=[{"alpha": 1e-3, "shape": "square"},
+                                                                       {"alpha": 1.0, "shape": "round"}],
+                           warm_start_source="default")
+    study.optimize(_parabola, sampler, n_trials=12)
+    assert [t.source for t in study.trials[:2]] == ["default", "default"]
+    descent = study.trials[2:]
+    assert descent and {t.config["shape"] for t in descent} == {"round"}  # from alpha=1 (loss 4.5 < 83)
+    assert sampler.converged
+
+
+def test_gradient_sampler_respects_the_box_and_backtracks():
+    # the minimum lies beyond the range: the descent stops at its edge
+    def beyond(config: dict) -> Evaluation:
+        x = math.log(config["alpha"])
+        return Evaluation(config, "score", scores={"score": x}, loss=-x, gradient={"alpha": -1.0})
+
+    study = Study(TOY)
+    study.optimize(beyond, GradientSampler(start={"alpha": 1e3, "shape": "round"}), n_trials=20)
+    assert study.best_config["alpha"] == pytest.approx(1e4)
+
+    # a loss that grows wherever the gradient points: each step is halved until the search gives up
+    def liar(config: dict) -> Evaluation:
+        x = math.log(config["alpha"])
+        return Evaluation(config, "score", scores={"score": -abs(x)}, loss=abs(x), gradient={"alpha": 1.0})
+
+    study = Study(TOY)
+    sampler = GradientSampler()
+    study.optimize(liar, sampler, n_trials=40)
+    assert sampler.converged and len(study.trials) < 40 and study.best_config["alpha"] == 1.0
+
+
+def test_gradient_sampler_checks_its_arguments():
+    with pytest.raises(ConfigError, match="max_step"):
+        GradientSampler(max_step=0)
+
+
+# --------------------------------------------------------------------------- tune
+
+def test_tune_gradient_finds_the_grid_optimum_of_ridge():
+    data = _data("regression", n=150)
+    result = tune(data, n_trials=20, strategy="gradient", family="linear", cv=3, verbose=False, random_state=0)
+    trials = result.study.trials
+    assert trials[0].source == "default" and trials[0].config == LINEAR.space_for("regression").default
+    assert {t.source for t in trials[1:]} == {"gradient"} and len(trials) < 20  # converged early
+    assert {t.config["expansion"] for t in trials} == {"none"}
+    # every point a trial, each with its loss; the best is a fine grid's best (the loss of each
+    # alpha in closed form, on the folds' preprocessed features)
+    folds, y = make_folds(data, 3, random_state=0), data.y.to_numpy()
+    features = [make_preprocessor("none").fit(data.X.iloc[train]) for train, _ in folds]
+    matrices = [(f.transform(data.X.iloc[train]), y[train], f.transform(data.X.iloc[valid]), y[valid])
+                for f, (train, valid) in zip(features, folds)]
+    grid = [np.mean([ridge_hypergradient(*m, alpha)[0] for m in matrices]) for alpha in np.geomspace(1e-3, 1e4, 400)]
+    best_loss = min(t.user_attrs["loss"] for t in trials)
+    assert best_loss <= min(grid) * (1 + 1e-6)
+    assert result.family == "linear" and result.to_dict()["family"] == "linear"
