@@ -21,6 +21,7 @@ knowledge-base datasets (low :attr:`Recommendation.confidence`).
 
 from __future__ import annotations
 
+import copy
 import json
 import weakref
 from abc import ABC, abstractmethod
@@ -186,8 +187,9 @@ class MetaFeatureSpace:
         return self._scale(metafeatures.reindex(columns=self.names_)) * self.weights_.to_numpy()
 
     def _scale(self, mf: pd.DataFrame) -> np.ndarray:
-        z = (mf.replace([np.inf, -np.inf], np.nan).fillna(self.median_) - self.median_) / self.scale_
-        return np.clip(z.to_numpy(float), -5, 5)
+        x, median = mf.to_numpy(float), self.median_.to_numpy()
+        z = (np.where(np.isfinite(x), x, median) - median) / self.scale_.to_numpy()
+        return np.clip(z, -5, 5)
 
     def _learn_weights(self, z: np.ndarray, scores: pd.DataFrame) -> pd.Series:
         n = len(z)
@@ -206,16 +208,17 @@ class MetaFeatureSpace:
             return uniform
         profile = np.nanmean(np.where(both, diff, np.nan)[enough], axis=1)
         feature_diff = np.abs(z[i] - z[j])[enough]
-        weights = [_spearman(feature_diff[:, k], profile) for k in range(z.shape[1])]
-        w = pd.Series(np.clip(np.nan_to_num(weights), 0, None), index=self.names_)
+        w = pd.Series(np.clip(_spearman(feature_diff, profile), 0, None), index=self.names_)
         return w / w.max() if w.max() > 0 else uniform
 
 
-def _spearman(a: np.ndarray, b: np.ndarray) -> float:
-    ra, rb = pd.Series(a).rank().to_numpy(), pd.Series(b).rank().to_numpy()
-    if ra.std() == 0 or rb.std() == 0:
-        return 0.0
-    return float(np.corrcoef(ra, rb)[0, 1])
+def _spearman(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The Spearman correlation of each column of ``a`` with ``b``; 0 where either is constant."""
+    ra = pd.DataFrame(a).rank().to_numpy()
+    rb = pd.Series(b).rank().to_numpy()
+    ra, rb = ra - ra.mean(axis=0), rb - rb.mean()
+    norms = np.sqrt((ra**2).sum(axis=0) * (rb**2).sum())
+    return np.divide(ra.T @ rb, norms, out=np.zeros(len(norms)), where=norms > 0)
 
 
 # ---------------------------------------------------------------------- strategies
@@ -458,6 +461,13 @@ class Recommender:
         n_rows = kb.datasets.set_index("dataset_id")["n_rows"].astype(float)
         self.train_rows = (n_rows * (1 - 1 / folds.reindex(n_rows.index).fillna(3.0))).reindex(self.ids)
 
+    def with_strategy(self, strategy: str | BaseStrategy) -> Recommender:
+        """This recommender with another strategy: what it learned from the knowledge base is
+        shared, and only the new strategy is fitted."""
+        other = copy.copy(self)
+        other.strategy = check_strategy(strategy).fit(other)
+        return other
+
     def recommend(self, metafeatures: pd.Series, n: int = 10, name: str = "dataset",
                   train_rows: int | None = None) -> Recommendation:
         """Rank configurations for a dataset with these meta-features.
@@ -630,8 +640,9 @@ def get_recommender(kb: KnowledgeBase, task: str, strategy: str | BaseStrategy =
         cache = {}
         _RECOMMENDERS[kb] = (size, cache)
     key = (task, strategy, metric)
-    if key not in cache:
-        cache[key] = Recommender(kb, task, strategy, metric)
+    if key not in cache:  # the task's recommenders differ only in their strategy: the rest is learned once
+        sibling = next((r for (t, _, m), r in cache.items() if (t, m) == (task, metric)), None)
+        cache[key] = Recommender(kb, task, strategy, metric) if sibling is None else sibling.with_strategy(strategy)
     return cache[key]
 
 
