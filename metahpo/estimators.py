@@ -125,10 +125,10 @@ class _MetaLGBM(BaseEstimator):
         return tags
 
     booster_ = _fitted("booster_", "lightgbm.Booster: the trained booster.")
-    best_iteration_ = _fitted("best_iteration_", "int: the best round when ``fit`` stopped early (an ``eval_set`` "
+    best_iteration_ = _fitted("best_iteration_", "int: the best round when ``fit`` stopped early (``eval_X`` "
                                                  "and the ``lightgbm.early_stopping`` callback), else 0.")
-    best_score_ = _fitted("best_score_", "dict: the best scores on each ``eval_set``.")
-    evals_result_ = _fitted("evals_result_", "dict: the scores on each ``eval_set``, round by round.")
+    best_score_ = _fitted("best_score_", "dict: the best scores on each evaluation set.")
+    evals_result_ = _fitted("evals_result_", "dict: the scores on each evaluation set, round by round.")
     feature_name_ = _fitted("feature_name_", "list of str: the features' names as LightGBM saw them.")
     n_estimators_ = _fitted("n_estimators_", "int: the boosting rounds trained.")
     n_features_ = _fitted("n_features_", "int: the number of features.")
@@ -276,7 +276,7 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
     booster_, feature_importances_, feature_name_, n_features_, objective_
         Those of ``model_``.
     best_iteration_, best_score_, evals_result_, n_estimators_, n_iter_
-        Those of ``model_``: how training went (early stopping on ``fit``'s ``eval_set``).
+        Those of ``model_``: how training went (early stopping on ``fit``'s ``eval_X``).
     """
 
     def predict_proba(self, X: Any, **predict_params: Any) -> np.ndarray:
