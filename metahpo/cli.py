@@ -121,12 +121,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the top configuration's LightGBM parameters to this JSON file")
     p.set_defaults(handler=_cmd_recommend)
 
-    p = sub.add_parser("tune", help="tune LightGBM on a dataset, warm-started from the knowledge base")
+    p = sub.add_parser("tune", help="tune a model family (LightGBM by default) on a dataset, warm-started from the "
+                                    "knowledge base")
     _add_data_args(p)
     p.add_argument("--n-trials", type=_whole(1), default=20, help="trials to run (default 20)")
     p.add_argument("--timeout", type=_seconds, help="seconds after which no new trial starts")
     p.add_argument("--strategy", default="bayes",
-                   help="bayes, random, local, grid, evolution, or none for a cold start (default bayes)")
+                   help="bayes, random, local, grid, evolution, gradient (a family with a hypergradient: "
+                        "linear), or none for a cold start (default bayes)")
+    p.add_argument("--family", default="lightgbm",
+                   help="lightgbm, linear, or auto: every family, the trials shared (default lightgbm)")
     p.add_argument("--warm-start", type=_whole(0), default=5,
                    help="recommended configurations tried first (default 5)")
     p.add_argument("--cv", type=_whole(2), default=5, help="cross-validation folds (default 5)")
@@ -342,7 +346,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     strategy = None if args.strategy.lower() == "none" else args.strategy
     prior = read_table(Path(args.prior))[0] if args.prior else None
     result = tune(_load_data(args), n_trials=args.n_trials, timeout=args.timeout, strategy=strategy,
-                  warm_start=args.warm_start if strategy else 0, cv=args.cv, metric=args.metric,
+                  family=args.family, warm_start=args.warm_start if strategy else 0, cv=args.cv, metric=args.metric,
                   n_jobs=args.n_jobs, random_state=args.seed, ensemble=args.ensemble, knowledge_base=args.kb,
                   record_to=args.record_to, prior=prior, verbose=not args.quiet)
     if args.out:

@@ -19,6 +19,7 @@ estimator: ``predict``, ``predict_proba``, ``get_params``, and saving with jobli
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,17 +73,18 @@ class EnsembleSpec:
 
 def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = None, *,
            method: str = "greedy", metric: str | None = None, random_state: int = 0,
-           space: SearchSpace = LIGHTGBM) -> EnsembleSpec:
+           space: SearchSpace | Sequence[SearchSpace] = LIGHTGBM) -> EnsembleSpec:
     """Choose members and weights from the ok trials of a search.
 
     Parameters
     ----------
     trials : sequence of Trial
-        The search's trials; for ``"greedy"``, those with out-of-fold predictions
-        (``trial.user_attrs["oof"]``) are the candidates.
+        The search's trials (of one family, or of several searched on the same folds); for
+        ``"greedy"``, those with out-of-fold predictions (``trial.user_attrs["oof"]``) are the
+        candidates.
     k : int
-        For ``"vote"``, the number of members; for ``"greedy"``, the number of best trials that
-        are candidates.
+        For ``"vote"``, the number of members; for ``"greedy"``, the number of best trials of
+        each family that are candidates.
     task : str
     y : ndarray, optional
         The target as class codes (classification) or floats; needed for ``"greedy"``.
@@ -91,22 +93,29 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
         One of the task's :data:`~metahpo.evaluation.METRICS`; default: the task's first.
     random_state : int
         The seed the members are refitted with (part of their parameters).
-    space : SearchSpace
-        The space the trials' configurations belong to (its family is the members').
+    space : SearchSpace or sequence of SearchSpace
+        The space of each family the trials belong to (``trial.family``).
     """
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ConfigError(f"the ensemble size must be a positive integer, got {k!r}")
     metric = metric if metric in METRICS[task] else METRICS[task][0]
+    spaces = {s.family: s for s in ([space] if isinstance(space, SearchSpace) else space)}
+    unknown = {t.family for t in trials} - set(spaces)
+    if unknown:
+        raise ConfigError(f"trials of the {', '.join(sorted(unknown))} family without its space; "
+                          f"spaces given: {', '.join(spaces)}")
     ok = sorted((t for t in trials if t.ok), key=lambda t: t.score, reverse=True)
     if not ok:
         raise ConfigError("no successful trial to build an ensemble from")
     if method == "vote":
         top = ok[:k]
-        return EnsembleSpec([final_params(t, random_state, space) for t in top], [1.0 / len(top)] * len(top), "vote",
-                            float("nan"), float("nan"), metric, [space.family] * len(top))
+        return EnsembleSpec([final_params(t, random_state, spaces[t.family]) for t in top], [1.0 / len(top)] * len(top),
+                            "vote", float("nan"), float("nan"), metric, [t.family for t in top])
     if method != "greedy":
         raise ConfigError(f"unknown ensemble method {method!r}; choose greedy or vote")
-    candidates = [t for t in ok if t.user_attrs.get("oof") is not None][:k]
+    with_oof = [t for t in ok if t.user_attrs.get("oof") is not None]
+    per_family = ([t for t in with_oof if t.family == family][:k] for family in spaces)
+    candidates = sorted(chain(*per_family), key=lambda t: t.score, reverse=True)
     if not candidates or y is None:
         raise ConfigError("greedy selection needs out-of-fold predictions: run the search with ensemble=k")
     n_classes = 0 if task == "regression" else int(candidates[0].user_attrs["oof"].shape[1])
@@ -133,8 +142,9 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
     blended = score(sum(w * preds[i] for i, w in zip(used, weights)), metric)
     if blended < best_alone:  # the metric disagrees with log loss: keep the best trial alone
         used, weights, blended = np.array([0]), np.ones(1), best_alone
-    return EnsembleSpec([final_params(candidates[i], random_state, space) for i in used], weights.tolist(), "greedy",
-                        float(blended), float(best_alone), metric, [space.family] * len(used))
+    members = [candidates[i] for i in used]
+    return EnsembleSpec([final_params(t, random_state, spaces[t.family]) for t in members], weights.tolist(), "greedy",
+                        float(blended), float(best_alone), metric, [t.family for t in members])
 
 
 def build(spec: EnsembleSpec, task: str, *, random_state: int = 0, n_jobs: int = 1) -> Any:

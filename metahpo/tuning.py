@@ -12,7 +12,7 @@ import functools
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +35,16 @@ from metahpo.evaluation import (
     make_folds,
 )
 from metahpo.exceptions import ConfigError
-from metahpo.families import get_family
+from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.progress import TrialProgress, duration, plural
 from metahpo.recommendations import Recommendation, get_recommender
 from metahpo.search import SAMPLERS, Study, Trial, make_sampler
 from metahpo.spaces import Config, SearchSpace, early_stopped
 
 Callback = Callable[[Study, Trial], None]
+
+AUTO = "auto"
+"""``tune(family="auto")``: every family of :data:`metahpo.families.FAMILIES`, the trials shared."""
 
 
 @dataclass
@@ -71,7 +74,9 @@ class TuneResult:
     ensemble : EnsembleSpec or None
         With ``ensemble=k``: the members and weights of ``model``, and their out-of-fold scores.
     family : str
-        The model family tuned (:func:`metahpo.families.get_family`).
+        The model family of the best trial (:func:`metahpo.families.get_family`).
+    studies : dict
+        Each family's study, by name (one with ``family="auto"``, one per family).
     """
 
     best_params: dict[str, Any]
@@ -84,12 +89,17 @@ class TuneResult:
     elapsed: float
     ensemble: EnsembleSpec | None = None
     family: str = "lightgbm"
+    studies: dict[str, Study] = field(default_factory=dict)
 
     @property
     def trials(self) -> pd.DataFrame:
         """One row per trial: number, source (recommended / bayes / random / ...), score, fit time,
-        status, error, and the parameters."""
-        return self.study.trials_dataframe()
+        status, error, and the parameters; with several families, their trials one after the other
+        and a ``family`` column."""
+        studies = self.studies or {self.family: self.study}
+        if len(studies) == 1:
+            return self.study.trials_dataframe()
+        return pd.concat([s.trials_dataframe().assign(family=name) for name, s in studies.items()], ignore_index=True)
 
     def predict(self, X: Any) -> np.ndarray:
         return self.model.predict(_frame_like(X, self.dataset))
@@ -192,7 +202,10 @@ def tune(
         parameters (for the linear family: expansion, L1 ratio, class weighting) stay at the
         start's values, and the search ends early once converged.
     family : str
-        The model family (:data:`metahpo.families.FAMILIES`): ``"lightgbm"`` or ``"linear"``.
+        The model family (:data:`metahpo.families.FAMILIES`): ``"lightgbm"`` or ``"linear"``; or
+        ``"auto"``: every family, the trials (and the timeout) shared equally, one search after
+        the other on the same folds, the best trial of any family returned (with ``ensemble``,
+        the ensemble may mix families). ``prior`` and ``record_to`` need one family.
     warm_start : int
         How many recommended configurations to evaluate first (0: none). For a family the
         knowledge base holds no runs of, the warm start is the family's default configuration.
@@ -206,9 +219,9 @@ def tune(
         Seeds the folds, the sampler and the models.
     ensemble : int, optional
         Build the final model as an ensemble: greedy selection with replacement over the best
-        ``ensemble`` trials' out-of-fold predictions (kept during the search for those trials
-        only; classifiers are selected on log loss, see :mod:`metahpo.ensemble`), refitted as a
-        soft-voting / averaging scikit-learn ensemble.
+        ``ensemble`` trials' out-of-fold predictions of each family (kept during the search for
+        those trials only; classifiers are selected on log loss, see :mod:`metahpo.ensemble`),
+        refitted as a soft-voting / averaging scikit-learn ensemble.
     knowledge_base : KnowledgeBase or path, optional
         Default: the shipped one.
     record_to : path, optional
@@ -233,84 +246,127 @@ def tune(
     if strategy is not None and str(strategy).strip().lower() not in SAMPLERS:
         raise ConfigError(f"unknown strategy {strategy!r}; choose one of {', '.join(SAMPLERS)} (or None for a cold start)")
     strategy = None if strategy is None else str(strategy).strip().lower()
-    model_family = get_family(family)
-    if strategy == "gradient" and not model_family.gradient_params:
-        raise ConfigError(f"strategy 'gradient' needs a family with a hypergradient; {model_family.name} has none")
+    families = [get_family(name) for name in FAMILIES] if family == AUTO else [get_family(family)]
+    for model_family in families:
+        if strategy == "gradient" and not model_family.gradient_params:
+            raise ConfigError(f"strategy 'gradient' needs a family with a hypergradient; {model_family.name} has none")
+    if len(families) > 1 and (prior is not None or record_to is not None):
+        raise ConfigError("prior and record_to hold one family's configurations: name the family (family=...)")
     if not isinstance(warm_start, int) or warm_start < 0:
         raise ConfigError(f"warm_start must be a non-negative integer, got {warm_start!r}")
     cv = check_cv(cv)
     dataset = load(data, y, target=target, task=task)
     metric = check_metric(metric, dataset.task)
-    space = model_family.space_for(dataset.task)
     seed = 0 if random_state is None else int(random_state)
     say = functools.partial(print, file=sys.stderr, flush=True) if verbose else lambda *a: None
     budget = " and ".join(b for b in (n_trials and plural(n_trials, "trial"), timeout and f"{timeout:g} s") if b)
+    names = " and ".join(f.name for f in families)
     say(f"tune {dataset.name}: {plural(dataset.n_rows, 'row')} x {plural(dataset.n_features, 'feature')}, "
-        f"{dataset.task}, {metric} by {cv}-fold cross-validation, {budget} of the {model_family.name} family")
-    folds = make_folds(dataset, cv, random_state=seed)
-    recommendation, prior_mean, kb, mf = None, None, None, None
-    if strategy is not None:
-        kb = kbm.resolve(knowledge_base)
-    if kb is not None and kb.family == model_family.name:
-        from metahpo import metafeatures
-
-        mf = metafeatures.extract(dataset, random_state=seed)
-        kb_metric = metric if metric in METRICS[dataset.task] else None  # the KB ranks by a metric it stores
-        if warm_start:
-            train_rows = min(len(train) for train, _ in folds)  # what each trial's models learn from
-            recommendation = get_recommender(kb, dataset.task, "auto", kb_metric).recommend(
-                mf, warm_start, dataset.name, train_rows=train_rows)
-        if strategy == "bayes":
-            prior_mean = get_recommender(kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
-    if recommendation is not None:
-        warm = [early_stopped(space.config_of(c.params)) for c in recommendation.configs]
-    else:  # no knowledge of this family: its default first
-        warm = [dict(space.default)] if kb is not None and warm_start else []
-    sampler = make_sampler(strategy, space=space, warm_start_configs=warm, random_state=seed, prior_mean=prior_mean,
-                           warm_start_source="recommended" if recommendation is not None else "default")
-    study = Study(space)
-    if prior is not None:
-        configs, scores = _check_prior(prior, space)
-        study.add_prior(configs, scores)
-
-    setup = [f"{len(warm)} {'recommended' if recommendation is not None else 'default'} first"] if warm else []
-    if prior_mean is not None:
-        setup.append("the knowledge base's surrogate as the prior")
-    say(f"setup {duration(time.perf_counter() - start)}: {strategy or 'cold-start random'} search"
-        + (f", {', '.join(setup)}" if setup else ""))
-
-    def objective(config: Config) -> Evaluation:
-        return evaluate(config, dataset, folds=folds, metric=metric, family=model_family, space=space,
-                        random_state=seed, keep_oof=ensemble is not None, hypergradient=strategy == "gradient")
-
-    recorder = _Recorder(record_to, dataset, mf, cv, space) if record_to is not None else None
-    keeper = [_keep_best_oof(ensemble)] if ensemble is not None else []
-    progress = TrialProgress(n_trials, timeout, metric) if verbose else None
-    all_callbacks = [*keeper, *(callbacks or ()), *([recorder] if recorder else []), *([progress] if progress else [])]
-    try:
-        study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, callbacks=all_callbacks)
-    finally:
-        if progress:
-            progress.close()
-        if recorder:
-            recorder.close()
-    best = study.best_trial
+        f"{dataset.task}, {metric} by {cv}-fold cross-validation, {budget} of the {names} "
+        f"{'families' if len(families) > 1 else 'family'}")
+    search = _Search(dataset, make_folds(dataset, cv, random_state=seed), metric, seed, strategy, warm_start, ensemble,
+                     n_jobs, kbm.resolve(knowledge_base) if strategy is not None else None, say, verbose)
+    studies, recommendation = {}, None
+    for model_family, share in zip(families, _shares(n_trials, len(families))):
+        study, recommended = search.run(model_family, share, timeout and timeout / len(families), prior, record_to,
+                                        callbacks, start)
+        studies[model_family.name] = study
+        recommendation = recommendation or recommended
+    trials = [t for study in studies.values() for t in study.trials]
+    best = max((t for t in trials if t.ok), key=lambda t: t.score, default=None)
     if best is None:
-        errors = "; ".join(sorted({t.error for t in study.trials if t.error}))[:300]
-        raise ConfigError(f"every trial failed ({len(study.trials)} trials): {errors}")
-    best_params = final_params(best, seed, space)
+        errors = "; ".join(sorted({t.error for t in trials if t.error}))[:300]
+        raise ConfigError(f"every trial failed ({len(trials)} trials): {errors}")
+    spaces = {name: study.space for name, study in studies.items()}
+    best_params = final_params(best, seed, spaces[best.family])
     spec = None
     if ensemble is None:
-        model = make_estimator(best_params, dataset.task, family=model_family, space=space, random_state=seed)
+        model = make_estimator(best_params, dataset.task, space=spaces[best.family], random_state=seed)
     else:
-        spec = ensemble_select(study.trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric,
-                               random_state=seed, space=space)
+        spec = ensemble_select(trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric,
+                               random_state=seed, space=list(spaces.values()))
         model = ensemble_build(spec, dataset.task, random_state=seed)
     model.fit(dataset.X, dataset.y)
-    say(f"best {metric} {best.score:.5f} (trial {best.number + 1}, {best.source}) after "
-        f"{plural(len(study.trials), 'trial')} in {duration(time.perf_counter() - start)}")
-    return TuneResult(best_params, best.score, metric, study, model, recommendation, dataset,
-                      time.perf_counter() - start, spec, model_family.name)
+    say(f"best {metric} {best.score:.5f} ({best.family} trial {best.number + 1}, {best.source}) after "
+        f"{plural(len(trials), 'trial')} in {duration(time.perf_counter() - start)}")
+    return TuneResult(best_params, best.score, metric, studies[best.family], model, recommendation, dataset,
+                      time.perf_counter() - start, spec, best.family, studies)
+
+
+def _shares(n_trials: int | None, k: int) -> list[int | None]:
+    """``n_trials`` shared by ``k`` searches as evenly as possible, the first ones taking the rest."""
+    if n_trials is None:
+        return [None] * k
+    return [n_trials // k + (i < n_trials % k) for i in range(k)]
+
+
+@dataclass
+class _Search:
+    """What every family's search in one :func:`tune` call shares, and the search of one family."""
+
+    dataset: Dataset
+    folds: list
+    metric: str
+    seed: int
+    strategy: str | None
+    warm_start: int
+    ensemble: int | None
+    n_jobs: int
+    kb: kbm.KnowledgeBase | None
+    say: Callable[..., None]
+    verbose: bool
+
+    def run(self, model_family: ModelFamily, n_trials: int | None, timeout: float | None, prior: pd.DataFrame | None,
+            record_to: str | Path | None, callbacks: Sequence[Callback] | None,
+            start: float) -> tuple[Study, Recommendation | None]:
+        """Search ``model_family``'s space: the knowledge base's recommendations (or the family's
+        default) first, then the sampler; returns the study and the recommendation."""
+        dataset, space = self.dataset, model_family.space_for(self.dataset.task)
+        recommendation, prior_mean, mf = None, None, None
+        if self.kb is not None and self.kb.family == model_family.name:
+            from metahpo import metafeatures
+
+            mf = metafeatures.extract(dataset, random_state=self.seed)
+            # the knowledge base ranks by a metric it stores
+            kb_metric = self.metric if self.metric in METRICS[dataset.task] else None
+            if self.warm_start:
+                train_rows = min(len(train) for train, _ in self.folds)  # what each trial's models learn from
+                recommendation = get_recommender(self.kb, dataset.task, "auto", kb_metric).recommend(
+                    mf, self.warm_start, dataset.name, train_rows=train_rows)
+            if self.strategy == "bayes":
+                prior_mean = get_recommender(self.kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
+        if recommendation is not None:
+            warm = [early_stopped(space.config_of(c.params)) for c in recommendation.configs]
+        else:  # no knowledge of this family: its default first
+            warm = [dict(space.default)] if self.kb is not None and self.warm_start else []
+        sampler = make_sampler(self.strategy, space=space, warm_start_configs=warm, random_state=self.seed,
+                               prior_mean=prior_mean,
+                               warm_start_source="recommended" if recommendation is not None else "default")
+        study = Study(space)
+        if prior is not None:
+            configs, scores = _check_prior(prior, space)
+            study.add_prior(configs, scores)
+        setup = [f"{len(warm)} {'recommended' if recommendation is not None else 'default'} first"] if warm else []
+        if prior_mean is not None:
+            setup.append("the knowledge base's surrogate as the prior")
+        self.say(f"setup {duration(time.perf_counter() - start)}: {self.strategy or 'cold-start random'} search of "
+                 f"{model_family.name}" + (f", {', '.join(setup)}" if setup else ""))
+
+        objective = functools.partial(  # what the workers of n_jobs > 1 receive: no more than this
+            evaluate, dataset=dataset, folds=self.folds, metric=self.metric, family=model_family, space=space,
+            random_state=self.seed, keep_oof=self.ensemble is not None, hypergradient=self.strategy == "gradient")
+        recorder = _Recorder(record_to, dataset, mf, len(self.folds), space) if record_to is not None else None
+        keeper = [_keep_best_oof(self.ensemble)] if self.ensemble is not None else []
+        progress = TrialProgress(n_trials, timeout, self.metric) if self.verbose else None
+        every = [*keeper, *(callbacks or ()), *([recorder] if recorder else []), *([progress] if progress else [])]
+        try:
+            study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=self.n_jobs, callbacks=every)
+        finally:
+            if progress:
+                progress.close()
+            if recorder:
+                recorder.close()
+        return study, recommendation
 
 
 def _keep_best_oof(k: int) -> Callback:

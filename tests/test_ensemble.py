@@ -140,3 +140,37 @@ def test_greedy_rounds_bound_the_weights():
     # weights are counts of additions: multiples of 1/m for the m <= GREEDY_ROUNDS rounds kept
     assert any(all(abs(w * m - round(w * m)) < 1e-9 for w in spec.weights) for m in range(1, GREEDY_ROUNDS + 1))
     assert len(spec.members) == 2  # opposite biases cancel
+
+
+def test_tune_auto_mixes_families_in_one_ensemble(tiny_kb):
+    """family="auto": every family searched on the same folds, the trials shared, and greedy
+    selection over the best out-of-fold predictions of each family."""
+    from metahpo.families import get_family
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(240, 4))
+    # a linear signal LightGBM approximates in steps, and a threshold a linear model cannot bend to
+    y = (X[:, 0] + X[:, 1] - X[:, 2] + 1.5 * (X[:, 3] > 0.5) + rng.normal(scale=0.8, size=240) > 0).astype(int)
+    result = tune(X, y, n_trials=8, strategy="random", family="auto", warm_start=1, cv=3, ensemble=3,
+                  knowledge_base=tiny_kb, random_state=0, verbose=False)
+    assert set(result.studies) == {"lightgbm", "linear"}
+    assert [len(s.trials) for s in result.studies.values()] == [4, 4]  # the trials shared equally
+    trials = result.trials
+    assert list(trials["family"]) == ["lightgbm"] * 4 + ["linear"] * 4
+    assert trials["source"].iloc[0] == "recommended" and trials["source"].iloc[4] == "default"
+    assert result.family == result.study.trials[0].family and result.best_score == trials["score"].max()
+    spec = result.ensemble
+    assert set(spec.families) == {"lightgbm", "linear"}, spec  # both families earn weight here
+    assert spec.oof_score >= spec.single_best_oof_score and sum(spec.weights) == pytest.approx(1.0)
+    for params, family in zip(spec.members, spec.families):  # each member rebuilds as its family's model
+        get_family(family).space_for("binary").config_of(params)
+    # the ensemble's out-of-fold blend is what select scored, and the refitted model predicts
+    kept = [t for s in result.studies.values() for t in s.trials if "oof" in t.user_attrs]
+    weight = {json.dumps(m, sort_keys=True): w for m, w in zip(spec.members, spec.weights)}
+    spaces = {name: s.space for name, s in result.studies.items()}
+    blend = sum(weight.get(json.dumps(final_params(t, 0, spaces[t.family]), sort_keys=True), 0.0) * t.user_attrs["oof"]
+                for t in kept)
+    assert spec.oof_score == pytest.approx(roc_auc_score(y, blend[:, 1]))
+    assert result.predict_proba(X).shape == (240, 2)
+    with pytest.raises(ConfigError, match="name the family"):
+        tune(X, y, n_trials=2, family="auto", record_to="/tmp/nowhere", verbose=False)

@@ -38,7 +38,8 @@ def _messy(task: str = "binary", n: int = 300, seed: int = 0) -> Dataset:
 
 def test_families_are_registered_and_looked_up():
     assert set(FAMILIES) == {"lightgbm", "linear"}
-    assert isinstance(LINEAR, ModelFamily) and get_family(LINEAR) is LINEAR and repr(LINEAR) == "<model family 'linear'>"
+    assert isinstance(LINEAR, ModelFamily) and get_family(LINEAR) is LINEAR
+    assert repr(LINEAR) == "<model family 'linear'>"
     assert get_space("linear") is CLASSIFICATION and get_space("lightgbm") is LIGHTGBM
     assert get_family("lightgbm").space_for("regression") is LIGHTGBM
     with pytest.raises(ConfigError, match="unknown model family 'xgboost'; known: lightgbm, linear"):

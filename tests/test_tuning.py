@@ -187,3 +187,17 @@ def test_public_api_and_parallel_trials(tiny_kb):
     result = metahpo.tune(ds, n_trials=4, warm_start=2, cv=2, n_jobs=2, knowledge_base=tiny_kb)
     assert len(result.trials) == 4 and result.trials["status"].eq("ok").all()
     assert isinstance(result, metahpo.TuneResult)
+
+
+def test_cli_tune_takes_a_family_and_the_gradient_strategy(tiny_kb, tmp_path, capsys):
+    tiny_kb.save(tmp_path / "kb")
+    out = tmp_path / "result.json"
+    code = main(["tune", "sklearn:breast_cancer", "--kb", str(tmp_path / "kb"), "--family", "linear",
+                 "--strategy", "gradient", "--n-trials", "6", "--cv", "2", "--out", str(out)])
+    assert code == 0
+    assert "of the linear family" in capsys.readouterr().err
+    result = json.loads(out.read_text())
+    assert result["family"] == "linear" and result["trials"][0]["source"] == "default"
+    assert {t["source"] for t in result["trials"][1:]} == {"gradient"}
+    assert main(["tune", "sklearn:iris", "--family", "forest", "--n-trials", "1"]) == 2
+    assert "unknown model family 'forest'" in capsys.readouterr().err

@@ -195,7 +195,8 @@ def make_preprocessor(expansion: str, random_state: int = 0) -> Any:
     }
     if expansion not in expansions:
         raise ConfigError(f"unknown expansion {expansion!r}; choose one of {', '.join(expansions)}")
-    numeric, categorical = make_column_selector(dtype_exclude="category"), make_column_selector(dtype_include="category")
+    numeric = make_column_selector(dtype_exclude="category")
+    categorical = make_column_selector(dtype_include="category")
     return ColumnTransformer(
         [
             ("numeric", make_pipeline(SimpleImputer(strategy="median"), *expansions[expansion], StandardScaler()),

@@ -62,6 +62,8 @@ class Trial:
         When the evaluation ran (UTC); None for prior results.
     scores : dict
         Every metric the evaluation reported.
+    family : str
+        The model family of the study's space (the trial's configuration is of that family).
     user_attrs : dict
         Free annotations, e.g. from a callback; the study keeps an evaluation's out-of-fold
         predictions as ``"oof"``, its loss and hypergradient as ``"loss"`` and ``"gradient"``.
@@ -79,6 +81,7 @@ class Trial:
     finished: datetime | None = None
     scores: dict[str, float] = field(default_factory=dict)
     user_attrs: dict[str, Any] = field(default_factory=dict)
+    family: str = LIGHTGBM.family
 
     @property
     def ok(self) -> bool:
@@ -185,6 +188,7 @@ class Study:
         self._stop = True
 
     def _record(self, trial: Trial) -> Trial:
+        trial.family = self.space.family
         self.trials.append(trial)
         self._by_id[config_id(trial.config)] = trial
         return trial
