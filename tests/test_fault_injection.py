@@ -27,14 +27,8 @@ def test_fault_injection_quick_loses_duplicates_and_breaks_nothing(tmp_path):
     assert (table[["runs_lost", "runs_duplicated", "failures"]] == 0).all().all()
 
 
-def _cli(argv, capsys):
-    from metahpo.cli import main
-
-    status = main(argv)
-    return status, capsys.readouterr().err.strip().splitlines()
-
-
 def test_a_prior_score_that_is_no_number_is_one_line_naming_the_row(tmp_path, capsys):
+    from metahpo.cli import main
     from metahpo.spaces import LIGHTGBM
 
     data = tmp_path / "data.csv"
@@ -42,7 +36,7 @@ def test_a_prior_score_that_is_no_number_is_one_line_naming_the_row(tmp_path, ca
     prior = tmp_path / "prior.csv"
     row = {n: LIGHTGBM.default[n] for n in LIGHTGBM.names}
     pd.DataFrame([{**row, "score": 0.9}, {**row, "learning_rate": 0.2, "score": "abc"}]).to_csv(prior, index=False)
-    status, lines = _cli(["tune", str(data), "--strategy", "none", "--n-trials", "1", "--cv", "2", "--quiet",
-                          "--prior", str(prior)], capsys)
+    status = main(["tune", str(data), "--strategy", "none", "--n-trials", "1", "--cv", "2", "--quiet",
+                   "--prior", str(prior)])
     assert status == 2
-    assert lines == ["metahpo: error: the prior's score in row 2 is 'abc', not a number"]
+    assert capsys.readouterr().err.splitlines() == ["metahpo: error: the prior's score in row 2 is 'abc', not a number"]
