@@ -313,7 +313,8 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
         return 0
     _print_recommendation(rec)
     print()
-    print(rec.explain())
+    for line in rec.explain().splitlines():  # within the tables' width, continuations indented
+        print(textwrap.fill(line, TABLE_WIDTH, subsequent_indent="    "))
     if args.out:
         print(f"\nTop configuration written to {args.out}")
     return 0
