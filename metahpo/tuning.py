@@ -27,6 +27,7 @@ from metahpo.ensemble import select as ensemble_select
 from metahpo.evaluation import (
     METRICS,
     Evaluation,
+    Folds,
     check_cv,
     check_metric,
     encode_target,
@@ -305,7 +306,7 @@ class _Search:
     """What every family's search in one :func:`tune` call shares, and the search of one family."""
 
     dataset: Dataset
-    folds: list
+    folds: Folds
     metric: str
     seed: int
     strategy: str | None
