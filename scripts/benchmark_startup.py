@@ -9,8 +9,11 @@ Targets (issue: everyday use), on a quiet core:
 
 The recommender's learned state is cached per knowledge base (:mod:`metahpo.cache`): the first
 run after a knowledge base changes fills the cache ("cold"); every later run reads it ("warm").
-Both are reported. The machine's load average is recorded beside the figures, since these
-machines are shared.
+Both are reported. These machines are shared, so beside each wall-clock median stand the median
+CPU seconds of the process (user + system, which load inflates far less than wall time: on a quiet
+core wall is about CPU) and the mean load average; the commands take turns, so a change of load
+touches them alike. The "floor" row is what importing pandas and scikit-learn alone costs, which
+``recommend`` and ``tune`` cannot avoid.
 
 Usage::
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,16 +38,17 @@ import pandas as pd
 TARGETS = {"import metahpo": 0.5, "metahpo --help": 0.5, "metahpo recommend": 1.5, "tune setup": 1.0}
 
 
-def wall(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
-    """Seconds the process ran, and its standard error."""
-    start = time.perf_counter()
+def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall-clock and CPU seconds (user + system) of the process, and its standard error."""
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, env=env, check=True)
-    return time.perf_counter() - start, done.stderr
+    wall, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, done.stderr
 
 
 def tune_setup(data: Path, env: dict[str, str]) -> float:
     """The setup seconds ``metahpo tune`` reports before its first trial."""
-    _, err = wall([sys.executable, "-m", "metahpo", "tune", str(data), "--n-trials", "1", "--cv", "3"], env)
+    _, _, err = run([sys.executable, "-m", "metahpo", "tune", str(data), "--n-trials", "1", "--cv", "3"], env)
     return float(re.search(r"^setup ([0-9.]+) s", err, re.MULTILINE).group(1))
 
 
@@ -64,17 +69,25 @@ def main() -> None:
             "import metahpo": [sys.executable, "-c", "import metahpo"],
             "metahpo --help": [sys.executable, "-m", "metahpo", "--help"],
             "metahpo recommend": [sys.executable, "-m", "metahpo", "recommend", str(data)],
+            "floor: import pandas, sklearn": [sys.executable, "-c", "import pandas, sklearn.base"],
         }
-        rows = []
-        cold = {"metahpo recommend": wall(commands["metahpo recommend"], env)[0], "tune setup": tune_setup(data, env)}
-        for name, argv in commands.items():
-            times = [wall(argv, env)[0] for _ in range(args.repeats)]
-            rows.append({"what": name, "median_s": np.median(times), "min_s": min(times), "cold_s": cold.get(name)})
-        times = [tune_setup(data, env) for _ in range(args.repeats)]
-        rows.append({"what": "tune setup", "median_s": np.median(times), "min_s": min(times),
-                     "cold_s": cold["tune setup"]})
+        cold = {"metahpo recommend": run(commands["metahpo recommend"], env)[0], "tune setup": tune_setup(data, env)}
+        measured: dict[str, list[tuple[float, float, str]]] = {name: [] for name in commands}
+        setups, loads = [], []
+        for _ in range(args.repeats):  # round robin: a change of the machine's load touches every row alike
+            loads.append(os.getloadavg()[0])
+            for name, argv in commands.items():
+                measured[name].append(run(argv, env))
+            setups.append(tune_setup(data, env))
+    rows = []
+    for name, runs in measured.items():
+        wall, cpu, _ = zip(*runs)
+        rows.append({"what": name, "median_s": np.median(wall), "min_s": min(wall), "cpu_s": np.median(cpu),
+                     "cold_s": cold.get(name)})
+    rows.append({"what": "tune setup", "median_s": np.median(setups), "min_s": min(setups),
+                 "cold_s": cold["tune setup"]})
     table = pd.DataFrame(rows).assign(target_s=lambda t: t["what"].map(TARGETS),
-                                      load_avg=os.getloadavg()[0], repeats=args.repeats)
+                                      load_avg=np.mean(loads), repeats=args.repeats)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "startup.csv", index=False)
