@@ -355,7 +355,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_dict())
         return 0
-    print(f"best {result.metric}: {result.best_score:.5f} after {plural(len(result.study.trials), 'trial')} "
+    print(f"best {result.metric}: {result.best_score:.5f} after {plural(len(result.trials), 'trial')} "
           f"in {result.elapsed:.1f} s")
     if result.ensemble is not None:
         spec = result.ensemble

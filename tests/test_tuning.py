@@ -201,3 +201,6 @@ def test_cli_tune_takes_a_family_and_the_gradient_strategy(tiny_kb, tmp_path, ca
     assert {t["source"] for t in result["trials"][1:]} == {"gradient"}
     assert main(["tune", "sklearn:iris", "--family", "forest", "--n-trials", "1"]) == 2
     assert "unknown model family 'forest'" in capsys.readouterr().err
+    assert main(["tune", "sklearn:iris", "--kb", str(tmp_path / "kb"), "--family", "auto", "--n-trials", "2",
+                 "--cv", "2", "--quiet"]) == 0
+    assert "after 2 trials" in capsys.readouterr().out  # one of each family
