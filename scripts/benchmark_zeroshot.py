@@ -26,6 +26,9 @@ clipped at -1) with 95% bootstrap intervals, the same scaled from the worst meth
 Usage::
 
     python scripts/benchmark_zeroshot.py --kb knowledge_base --splits dev --out docs/results/zeroshot
+
+Two knowledge bases compare on the same datasets and the same rivals' rows: copy the rivals' rows of
+one run into a new folder and run ``--methods metahpo --only-seeded`` there with the other ``--kb``.
 """
 
 from __future__ import annotations
@@ -202,6 +205,9 @@ def main() -> None:
                         help="row cap per corpus (a seeded stratified subsample)")
     parser.add_argument("--methods", default="metahpo," + ",".join(RIVALS))
     parser.add_argument("--redo", default="", help="methods whose rows are dropped and run again")
+    parser.add_argument("--only-seeded", action="store_true",
+                        help="run only datasets that already have rows in OUT (e.g. rivals' rows copied from "
+                             "another run, to compare knowledge bases on the same datasets)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default="docs/results/zeroshot")
@@ -224,7 +230,8 @@ def main() -> None:
         for e in es:
             split = corpora.split(group_of[e.name])
             todo = methods - set(runs.loc[runs["dataset"] == e.name, "method"])
-            if split in args.splits.split(",") and todo:
+            seeded = not args.only_seeded or (runs["dataset"] == e.name).any()
+            if split in args.splits.split(",") and todo and seeded:
                 jobs.append((min(e.n_rows, caps[corpus]), delayed(run_one)(
                     e, split, group_of[e.name], kb, caps[corpus], args.seed, todo)))
     jobs.sort(key=lambda j: -j[0])  # the dearest first
