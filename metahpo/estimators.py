@@ -30,6 +30,9 @@ from metahpo.recommendations import Recommendation, recommend
 _METAHPO_PARAMS = frozenset({"knowledge_base", "strategy", "metric", "rank"})
 """The arguments that steer the recommendation; every other argument is LightGBM's."""
 
+_SEEDS = (int, np.integer, np.random.RandomState, np.random.Generator, type(None))
+"""What ``random_state`` may be: what LightGBM takes."""
+
 
 @functools.cache
 def _lightgbm_names() -> dict[str, frozenset[str]]:
@@ -87,7 +90,7 @@ class _MetaLGBM(BaseEstimator):
         strategy: str = "auto",
         metric: str | None = None,
         rank: int = 0,
-        random_state: int = 0,
+        random_state: int | np.random.RandomState | np.random.Generator | None = 0,
         n_jobs: int | None = 1,
         class_weight: dict | str | None = None,
         importance_type: str = "split",
@@ -164,8 +167,9 @@ class _MetaLGBM(BaseEstimator):
 
         if not isinstance(self.rank, (int, np.integer)) or self.rank < 0:
             raise ConfigError(f"rank must be a non-negative integer, got {plain(self.rank)!r}")
-        if not isinstance(self.random_state, (int, np.integer)):
-            raise ConfigError(f"random_state must be an integer, got {plain(self.random_state)!r}")
+        if not isinstance(self.random_state, _SEEDS):
+            raise ConfigError(f"random_state must be an integer, a numpy RandomState or Generator, or None; got "
+                              f"{plain(self.random_state)!r}")
         unknown = [k for k in self._lightgbm_kwargs if k not in _lightgbm_names()]
         if unknown:
             raise ConfigError(f"unknown LightGBM parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
@@ -178,9 +182,10 @@ class _MetaLGBM(BaseEstimator):
             check_classification_targets(y)
             task = "binary" if len(np.unique(y)) <= 2 else "multiclass"
         dataset = from_arrays(X, y, task=task, name=type(self).__name__)
+        landmark_seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
         self.recommendation_: Recommendation = recommend(
             dataset, n=self.rank + 1, knowledge_base=self.knowledge_base, strategy=self.strategy,
-            metric=self.metric, random_state=self.random_state,
+            metric=self.metric, random_state=landmark_seed,
         )
         recommended = self.recommendation_.configs[min(self.rank, len(self.recommendation_) - 1)].params
         explicit = {k: getattr(self, k) for k in self._get_param_names() if k not in _METAHPO_PARAMS}
@@ -247,8 +252,9 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
         evaluation metric is ``fit``'s ``eval_metric``, or the keyword argument ``metrics``.)
     rank : int
         Which recommendation to train (0 = the top one).
-    random_state : int
-        Seed of LightGBM and of the meta-features' landmarkers.
+    random_state : int, numpy RandomState or Generator, or None
+        LightGBM's seed, as LightGBM takes it; an integer also seeds the meta-features'
+        landmarkers (seed 0 otherwise).
     n_jobs : int, optional
         LightGBM threads: one by default; None (LightGBM's default) takes them all.
     class_weight : dict, "balanced" or None

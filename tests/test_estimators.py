@@ -88,6 +88,18 @@ def test_every_parameter_overridden_is_exactly_lightgbm(tiny_kb, small_multiclas
         assert np.abs(proba - unweighted).max() > 1e-3
 
 
+@pytest.mark.parametrize("seed", [None, lambda: np.random.RandomState(3), lambda: np.random.default_rng(3)],
+                         ids=["None", "RandomState", "Generator"])
+def test_random_state_is_taken_as_lightgbm_takes_it(tiny_kb, small_multiclass, seed):
+    X, y = small_multiclass
+    params = {k: v for k, v in OVERRIDES.items() if k != "random_state"}
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, random_state=seed and seed(), **params).fit(X, y)
+    reference = lgb.LGBMClassifier(random_state=seed and seed(), **params).fit(X, y)
+    assert np.abs(model.predict_proba(X) - reference.predict_proba(X)).max() <= 1e-12
+    assert model.recommendation_.metafeatures.equals(MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X, y)
+                                                     .recommendation_.metafeatures)  # landmarkers seeded with 0
+
+
 def test_regressor_overridden_is_exactly_lightgbm_with_sample_weight(tiny_kb):
     X, y = make_regression(200, 5, noise=5.0, random_state=0)
     weights = np.random.default_rng(0).uniform(0.1, 2.0, len(y))
@@ -172,7 +184,7 @@ def test_rank_picks_a_lower_recommendation(tiny_kb, breast_cancer):
 
 @pytest.mark.parametrize(("params", "message"), [
     ({"rank": np.int64(-1)}, "rank must be a non-negative integer, got -1$"),
-    ({"random_state": np.float64(1.5)}, "random_state must be an integer, got 1.5$"),
+    ({"random_state": np.float64(1.5)}, "random_state must be an integer, .* or None; got 1.5$"),
 ])
 def test_bad_settings_are_named_without_numpy_reprs(params, message, breast_cancer):
     X, y = breast_cancer
