@@ -39,7 +39,8 @@ import numpy as np
 import pandas as pd
 from joblib import delayed
 
-from metahpo.build import Source, find_sources, unordered
+from metahpo.build import Source, find_sources
+from metahpo.parallel import workers
 from metahpo.ensemble import EnsembleSpec
 from metahpo.evaluation import check_cv
 from metahpo.exceptions import ConfigError, DataError
@@ -67,6 +68,9 @@ RECORD_KEYS = ("dataset_id", "source", "status", "error", "seconds", "finished")
 
 ALL_ROWS = sys.maxsize
 """The row cap :meth:`Source.load` gets when ``max_rows`` is None: every row is kept."""
+
+PLOT_MIN_SPAN = 0.01
+"""The least of the metric the tuning plot's y axis spans, so that a gain of 3e-05 looks as small as it is."""
 
 
 @dataclass(frozen=True)
@@ -294,7 +298,7 @@ def _run(sources: list[Source], kb: KnowledgeBaseRef, settings: Settings, n_jobs
     """Process the datasets through joblib, yielding records as they finish, with a progress line."""
     start, failed = time.monotonic(), 0
     jobs = [delayed(process)(s, kb, settings) for s in sources]
-    for done, record in enumerate(unordered(n_jobs)(jobs), 1):
+    for done, record in enumerate(workers(n_jobs, unordered=True)(jobs), 1):
         failed += record["status"] != "ok"
         log(f"batch: {record['dataset_id']} {record['status']} in {duration(record['seconds'])}; "
             f"{eta_line(done, len(sources), time.monotonic() - start)} ({failed} failed)")
@@ -488,7 +492,8 @@ def _map_figure(records: list[dict[str, Any]], kb: KnowledgeBase) -> Any:
 
 def _tuning_figure(tuned: list[dict[str, Any]]) -> Any:
     """Best cross-validated score against trial, one line per dataset, one panel per metric; the
-    y axis shows the scores themselves (no offset) and the title how far apart they are."""
+    y axis shows the scores themselves (no offset) over at least :data:`PLOT_MIN_SPAN`, and the
+    title how far apart they are."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
@@ -500,8 +505,11 @@ def _tuning_figure(tuned: list[dict[str, Any]]) -> Any:
             trace = [np.nan if s is None else s for s in r["trace"]]
             ax.plot(np.arange(1, len(trace) + 1), trace, marker="o", label=r["dataset_id"])
             scores += trace
-        span = np.nanmax(scores) - np.nanmin(scores) if np.isfinite(scores).any() else 0.0
-        ax.set(xlabel="trial", ylabel=f"best {metric}", title=f"{metric} (best scores span {span:.2g})")
+        low, high = (np.nanmin(scores), np.nanmax(scores)) if np.isfinite(scores).any() else (0.0, 0.0)
+        ax.set(xlabel="trial", ylabel=f"best {metric}", title=f"{metric} (best scores span {high - low:.2g})")
+        if high - low < PLOT_MIN_SPAN:
+            middle = (low + high) / 2
+            ax.set_ylim(middle - PLOT_MIN_SPAN / 2, middle + PLOT_MIN_SPAN / 2)
         ax.ticklabel_format(axis="y", style="plain", useOffset=False)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize="small")

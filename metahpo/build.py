@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -30,12 +28,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import delayed
 
 from metahpo import knowledge_base as kbm
 from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry, load_pmlb, read_manifest, stem
 from metahpo.evaluation import MIN_PATIENCE, PATIENCE_LR, evaluate, make_folds
 from metahpo.exceptions import ConfigError, DataError
+from metahpo.parallel import workers
 from metahpo.progress import eta_line
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped, get_space
 
@@ -340,36 +339,10 @@ class Builder:
             self.log(f"{phase}: nothing to do")
             return
         start, done = time.monotonic(), 0
-        for result in unordered(self.n_jobs)(jobs):
+        for result in workers(self.n_jobs, unordered=True)(jobs):
             done += len(result) if isinstance(result, list) else 1
             self.log(f"{phase}: {eta_line(done, total, time.monotonic() - start)}")
             yield result
-
-
-PARENT_CHECK_SECONDS = 1.0
-"""How often a worker process checks that the process it works for is still there."""
-
-
-def unordered(n_jobs: int) -> Parallel:
-    """A joblib ``Parallel`` yielding results as they finish, whose worker processes exit within
-    :data:`PARENT_CHECK_SECONDS` of this process's death (a kill -9 included) instead of finishing
-    their tasks and idling for minutes. The active joblib backend is used; process pools (loky,
-    multiprocessing) run :func:`_exit_with_parent` in each worker they start, others ignore it."""
-    return Parallel(n_jobs=n_jobs, return_as="generator_unordered", initializer=_exit_with_parent,
-                    initargs=(os.getpid(),))
-
-
-def _exit_with_parent(parent: int) -> None:
-    """In a worker process of process ``parent``: exit as soon as that process is gone."""
-    if os.getpid() == parent:  # a thread pool's thread, not a worker process
-        return
-
-    def watch() -> None:
-        while os.getppid() == parent:  # a dead parent's children are adopted by another process
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="metahpo-exit-with-parent", daemon=True).start()
 
 
 def _safe_describe(source: Source, max_rows: int) -> dict:

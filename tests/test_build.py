@@ -1,15 +1,9 @@
 """Building a knowledge base: phases, density, resuming after a kill, broken datasets, Dask."""
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-from metahpo.build import PARENT_CHECK_SECONDS, Builder, find_sources
+from metahpo.build import Builder, find_sources
 from metahpo.datasets import load
 from metahpo.exceptions import DataError
 from metahpo.knowledge_base import KnowledgeBase
@@ -206,45 +200,3 @@ def test_the_pool_is_written_whole_in_one_atomic_part(tmp_path, data_files, monk
     monkeypatch.setattr(kbm, "_write_part", lambda folder, frame, *a, **k: written.append(len(frame)) or real(folder, frame, *a, **k))
     pool = builder.pool(KnowledgeBase.load(tmp_path / "kb"))
     assert written == [len(pool)] == [3]  # a kill before the rename leaves no pool, never part of one
-
-
-ORPHANS = '''
-import os, sys, time
-from joblib import delayed
-from metahpo.build import unordered
-
-def report_and_sleep(folder):
-    open(os.path.join(folder, str(os.getpid())), "w").close()
-    time.sleep(120)
-
-list(unordered(2)(delayed(report_and_sleep)(sys.argv[1]) for _ in range(2)))
-'''
-
-
-def test_workers_exit_promptly_when_their_parent_is_killed(tmp_path):
-    script, pids = tmp_path / "orphans.py", tmp_path / "pids"
-    script.write_text(ORPHANS)
-    pids.mkdir()
-    parent = subprocess.Popen([sys.executable, str(script), str(pids)], stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while len(list(pids.iterdir())) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        workers = [int(p.name) for p in pids.iterdir()]
-        assert len(workers) == 2
-    finally:
-        parent.kill()  # kill -9
-        parent.wait()
-    deadline = time.monotonic() + 10 * PARENT_CHECK_SECONDS
-    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(_alive(w) for w in workers)  # not after their two-minute tasks and the idle timeout
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")  # an exited process nobody reaped yet is a zombie (Z), not alive
-    return not (stat.exists() and stat.read_text().rpartition(") ")[2].startswith("Z"))

@@ -19,10 +19,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pandas as pd
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import delayed, effective_n_jobs
 
 from metahpo.evaluation import Evaluation
 from metahpo.exceptions import ConfigError
+from metahpo.parallel import workers
 from metahpo.search.base import BaseSampler, Proposal
 from metahpo.spaces import LIGHTGBM, Config, SearchSpace, config_id
 
@@ -237,7 +238,7 @@ class Study:
         remaining = math.inf if n_trials is None else n_trials
         self._stop = False
         try:
-            with Parallel(n_jobs=n_jobs) as parallel:
+            with workers(n_jobs) as parallel:
                 while remaining > 0 and time.monotonic() < deadline and not self._stop:
                     batch = self._ask(sampler, int(min(n_jobs, remaining)))
                     if not batch:
