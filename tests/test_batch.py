@@ -176,14 +176,19 @@ def test_the_tuning_plot_shows_the_scores_themselves_and_their_span():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     tuned = [{"dataset_id": "a", "metric": "r2", "trace": [None, 0.87651, 0.87654]},
-             {"dataset_id": "b", "metric": "r2", "trace": [0.87652, 0.87652]}]
+             {"dataset_id": "b", "metric": "r2", "trace": [0.87652, 0.87652]},
+             {"dataset_id": "c", "metric": "accuracy", "trace": [0.61, 0.74, 0.75]}]
     fig = batch._tuning_figure(tuned)
     FigureCanvasAgg(fig).draw()
-    (ax,) = fig.axes
-    assert ax.yaxis.get_offset_text().get_text() == ""  # no "1e-5 + 8.765e-1" that makes 3e-05 look large
-    ticks = [float(t.get_text().replace("\u2212", "-")) for t in ax.get_yticklabels()]
-    assert all(0.8764 < t < 0.8767 for t in ticks)
-    assert ax.get_title() == "r2 (best scores span 3e-05)"
+    wide, tiny = fig.axes  # accuracy, r2
+    assert tiny.yaxis.get_offset_text().get_text() == ""  # no "1e-5 + 8.765e-1" that makes 3e-05 look large
+    ticks = [float(t.get_text().replace("\u2212", "-")) for t in tiny.get_yticklabels()]
+    assert all(0.869 < t < 0.883 for t in ticks) and len(ticks) >= 3
+    # a gain of 3e-05 looks as small as it is: the axis spans 0.01 of the metric around the scores
+    assert tiny.get_ylim() == pytest.approx((0.876525 - 0.005, 0.876525 + 0.005))
+    assert tiny.get_title() == "r2 (best scores span 3e-05)"
+    low, high = wide.get_ylim()  # a span above 0.01 is drawn as matplotlib scales it
+    assert 0.59 < low < 0.61 and 0.75 < high < 0.77 and wide.get_title() == "accuracy (best scores span 0.14)"
 
 
 def test_a_resume_needs_the_same_knowledge_base_and_target(first_run, data_dir, tiny_kb, tmp_path, monkeypatch):
