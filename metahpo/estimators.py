@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 from metahpo.datasets import from_arrays, plain
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.knowledge_base import KnowledgeBase
+from metahpo.progress import plural
 from metahpo.recommendations import Recommendation, recommend
 
 _METAHPO_PARAMS = frozenset({"knowledge_base", "strategy", "metric", "rank"})
@@ -183,11 +184,16 @@ class _MetaLGBM(BaseEstimator):
             task = "binary" if len(np.unique(y)) <= 2 else "multiclass"
         dataset = from_arrays(X, y, task=task, name=type(self).__name__)
         landmark_seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
-        self.recommendation_: Recommendation = recommend(
+        recommendation = recommend(
             dataset, n=self.rank + 1, knowledge_base=self.knowledge_base, strategy=self.strategy,
             metric=self.metric, random_state=landmark_seed,
         )
-        recommended = self.recommendation_.configs[min(self.rank, len(self.recommendation_) - 1)].params
+        if self.rank >= len(recommendation):
+            raise ConfigError(f"rank {plain(self.rank)} asks for recommendation {self.rank + 1}, but the knowledge base "
+                              f"recommends {plural(len(recommendation), 'configuration')} for these data; "
+                              f"give a rank below {len(recommendation)}")
+        self.recommendation_: Recommendation = recommendation
+        recommended = recommendation.configs[self.rank].params
         explicit = {k: getattr(self, k) for k in self._get_param_names() if k not in _METAHPO_PARAMS}
         self.params_: dict[str, Any] = _override({**recommended, **explicit},
                                                  {k: getattr(self, k) for k in self._lightgbm_kwargs})
@@ -251,7 +257,8 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
         The scikit-learn metric the recommendation optimizes; default by task. (LightGBM's own
         evaluation metric is ``fit``'s ``eval_metric``, or the keyword argument ``metrics``.)
     rank : int
-        Which recommendation to train (0 = the top one).
+        Which recommendation to train (0 = the top one); ``fit`` raises a ConfigError if the
+        knowledge base recommends fewer configurations.
     random_state : int, numpy RandomState or Generator, or None
         LightGBM's seed, as LightGBM takes it; an integer also seeds the meta-features'
         landmarkers (seed 0 otherwise).

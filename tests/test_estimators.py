@@ -180,6 +180,9 @@ def test_rank_picks_a_lower_recommendation(tiny_kb, breast_cancer):
     assert second.params_["num_leaves"] == second.recommendation_.configs[1].params["num_leaves"]
     with pytest.raises(ConfigError, match="rank"):
         MetaLGBMClassifier(knowledge_base=tiny_kb, rank=-1).fit(X, y)
+    with pytest.raises(ConfigError, match=r"^rank 1000 asks for recommendation 1001, but the knowledge base "
+                                          r"recommends (\d+) configurations for these data; give a rank below \1$"):
+        MetaLGBMClassifier(knowledge_base=tiny_kb, rank=np.int64(1000)).fit(X, y)
 
 
 @pytest.mark.parametrize(("params", "message"), [
