@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from metahpo import __version__
-from metahpo.exceptions import DataWarning, MetahpoError
+from metahpo.exceptions import DataError, DataWarning, MetahpoError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -346,6 +346,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
 
     strategy = None if args.strategy.lower() == "none" else args.strategy
     prior = read_table(Path(args.prior))[0] if args.prior else None
+    if prior is not None and "score" not in prior.columns:
+        raise DataError(f"{args.prior}: the prior needs a column per parameter and a 'score' column")
     result = tune(_load_data(args), n_trials=args.n_trials, timeout=args.timeout, strategy=strategy,
                   family=args.family, warm_start=args.warm_start if strategy else 0, cv=args.cv, metric=args.metric,
                   n_jobs=args.n_jobs, random_state=args.seed, ensemble=args.ensemble, knowledge_base=args.kb,
@@ -355,8 +357,9 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_dict())
         return 0
-    print(f"best {result.metric}: {result.best_score:.5f} after {plural(len(result.trials), 'trial')} "
-          f"in {result.elapsed:.1f} s")
+    if args.quiet:  # else the progress lines end with the best trial
+        print(f"best {result.metric}: {result.best_score:.5f} after {plural(len(result.trials), 'trial')} "
+              f"in {result.elapsed:.1f} s")
     if result.ensemble is not None:
         spec = result.ensemble
         print(f"ensemble of {plural(len(spec.members), 'member')} ({spec.method}): out-of-fold {spec.metric} "

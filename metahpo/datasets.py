@@ -259,7 +259,7 @@ def check_dataset(dataset: Dataset, cv: int = 2) -> Dataset:
     if dataset.n_rows < cv:
         raise DataError(f"dataset {dataset.name!r} has {plural(dataset.n_rows, 'row')}, fewer than the {cv} CV folds")
     if dataset.y.isna().any():
-        raise DataError(f"the target of {dataset.name!r} has {int(dataset.y.isna().sum())} missing values")
+        raise DataError(f"the target of {dataset.name!r} has {plural(int(dataset.y.isna().sum()), 'missing value')}")
     if dataset.is_classification:
         n_classes = dataset.y.nunique()
         if n_classes < 2:
@@ -336,9 +336,9 @@ def _clean_target(y: pd.Series, task: str | None) -> pd.Series:
     elif y.dtype.kind == "b":
         y = y.astype(int)
     if y.dtype.kind == "f" and np.isinf(y.to_numpy()).any():
-        raise DataError(f"the target has {int(np.isinf(y.to_numpy()).sum())} infinite values")
+        raise DataError(f"the target has {plural(int(np.isinf(y.to_numpy()).sum()), 'infinite value')}")
     if y.isna().any():
-        raise DataError(f"the target has {int(y.isna().sum())} missing (NaN) values")
+        raise DataError(f"the target has {plural(int(y.isna().sum()), 'missing (NaN) value')}")
     return y
 
 
@@ -505,7 +505,7 @@ def read_manifest(folder: Path | str) -> list[ManifestEntry]:
         raise DataError(f"cannot read {path}: {exc}") from exc
     missing = {"file", "target"} - set(frame.columns)
     if missing:
-        raise DataError(f"{path} lacks the column(s) {', '.join(sorted(missing))}")
+        raise DataError(f"{path} lacks {plural(len(missing), 'column')}: {', '.join(sorted(missing))}")
     entries = []
     for line, row in enumerate(frame.to_dict("records"), start=2):
         if not row["file"] or not row["target"]:

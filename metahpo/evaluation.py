@@ -21,7 +21,7 @@ import numpy as np
 from sklearn import metrics as skm
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from metahpo.datasets import Dataset, check_dataset
+from metahpo.datasets import Dataset, check_dataset, plain
 from metahpo.exceptions import ConfigError
 from metahpo.families import FitTimeout, ModelFamily, get_family
 from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR, patience  # noqa: F401  (read here by the KB build)
@@ -106,11 +106,18 @@ class Evaluation:
         return self.scores.get(self.metric, float("nan")) if self.ok else float("nan")
 
 
+def check_whole(value: Any, name: str, minimum: int = 0, what: str = "") -> int:
+    """``value`` as a Python int: an integer (numpy's too, not a bool) of at least ``minimum``, else a
+    :class:`ConfigError` naming ``name``, what it counts (``what``, e.g. ``" of folds"``) and the
+    plain value."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ConfigError(f"{name} must be a whole number{what}, at least {minimum}; got {plain(value)!r}")
+    return int(value)
+
+
 def check_cv(cv: Any) -> int:
     """``cv`` as a number of folds: an integer of at least 2, else a :class:`ConfigError`."""
-    if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
-        raise ConfigError(f"cv must be a whole number of cross-validation folds, at least 2; got {cv!r}")
-    return int(cv)
+    return check_whole(cv, "cv", 2, " of cross-validation folds")
 
 
 def make_folds(dataset: Dataset, cv: int = 5, random_state: int = 0) -> Folds:

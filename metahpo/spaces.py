@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from metahpo.exceptions import ConfigError
+from metahpo.progress import plural
 
 Config = dict[str, Any]
 
@@ -191,7 +192,8 @@ class SearchSpace:
         unknown = set(config) - set(self.names) - ({"n_estimators"} if self.max_rounds else set())
         if unknown:
             raise ConfigError(
-                f"unknown {self.family} parameter(s) {sorted(unknown)}; expected {', '.join(self.names)}"
+                f"{plural(len(unknown), f'unknown {self.family} parameter')} ({', '.join(sorted(unknown))}); "
+                f"expected {', '.join(self.names)}"
             )
         missing = [n for n in self.names if n not in config]
         if missing:

@@ -30,6 +30,7 @@ from metahpo.evaluation import (
     Folds,
     check_cv,
     check_metric,
+    check_whole,
     encode_target,
     evaluate,
     make_estimator,
@@ -242,8 +243,7 @@ def tune(
     TuneResult
     """
     start = time.perf_counter()
-    if ensemble is not None and (isinstance(ensemble, bool) or not isinstance(ensemble, int) or ensemble < 1):
-        raise ConfigError(f"ensemble must be a positive integer (members to choose from), got {ensemble!r}")
+    ensemble = None if ensemble is None else check_whole(ensemble, "ensemble", 1, " of best trials to combine")
     if strategy is not None and str(strategy).strip().lower() not in SAMPLERS:
         raise ConfigError(f"unknown strategy {strategy!r}; choose one of {', '.join(SAMPLERS)} (or None for a cold start)")
     strategy = None if strategy is None else str(strategy).strip().lower()
@@ -253,8 +253,7 @@ def tune(
             raise ConfigError(f"strategy 'gradient' needs a family with a hypergradient; {model_family.name} has none")
     if len(families) > 1 and (prior is not None or record_to is not None):
         raise ConfigError("prior and record_to hold one family's configurations: name the family (family=...)")
-    if not isinstance(warm_start, int) or warm_start < 0:
-        raise ConfigError(f"warm_start must be a non-negative integer, got {warm_start!r}")
+    warm_start = check_whole(warm_start, "warm_start", 0, " of recommended configurations")
     cv = check_cv(cv)
     dataset = load(data, y, target=target, task=task)
     metric = check_metric(metric, dataset.task)

@@ -173,7 +173,7 @@ def test_a_folder_with_a_manifest_lists_its_datasets_with_text_and_missing_value
     assert source.dataset_id == "shop" and data.task == "binary" and data.n_rows == 300 - 6
     assert data.categorical == ("colour",) and data.X["size"].isna().any()
     (folder / "manifest.csv").write_text("file,name\nshop.parquet,shop\n")
-    with pytest.raises(DataError, match="manifest.csv lacks the column"):
+    with pytest.raises(DataError, match="manifest.csv lacks 1 column: target$"):
         find_sources([str(folder)])
 
 

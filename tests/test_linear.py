@@ -58,7 +58,7 @@ def test_the_spaces_per_task():
         CLASSIFICATION.estimator_params(CLASSIFICATION.default, n_estimators=10)
     with pytest.raises(ConfigError, match="unknown linear parameter.*n_estimators"):
         CLASSIFICATION.validate({**CLASSIFICATION.default, "n_estimators": 10})
-    with pytest.raises(ConfigError, match=r"unknown linear parameter\(s\) \['l1_ratio'\]"):
+    with pytest.raises(ConfigError, match=r"^1 unknown linear parameter \(l1_ratio\); expected alpha, expansion$"):
         make_estimator({"alpha": 1.0, "expansion": "none", "l1_ratio": 0.5}, "regression", family="linear")
 
 

@@ -76,6 +76,13 @@ def test_prior_results_are_not_rerun(tiny_kb):
     assert not set(ran) & {config_id(c) for c in configs}
 
 
+def test_numpy_integers_are_taken_as_counts(tiny_kb, wine):
+    result = tune(wine, n_trials=np.int64(2), warm_start=np.int64(1), ensemble=np.int64(2), cv=np.int64(2),
+                  n_jobs=np.int64(1), knowledge_base=tiny_kb, verbose=False)
+    assert list(result.trials["source"])[0] == "recommended" and len(result.trials) == 2
+    assert result.ensemble is not None
+
+
 def test_bad_prior_and_strategy_are_clear_errors(tiny_kb, wine):
     with pytest.raises(ConfigError, match="score"):
         tune(wine, n_trials=1, knowledge_base=tiny_kb, prior=pd.DataFrame({"learning_rate": [0.1]}))

@@ -34,6 +34,7 @@ import numpy as np
 
 from metahpo.exceptions import ConfigError
 from metahpo.families.base import FitTimeout, ModelFamily
+from metahpo.progress import plural
 from metahpo.spaces import Config, Param, SearchSpace
 
 MAX_LEVELS = 20
@@ -104,7 +105,8 @@ class LinearFamily(ModelFamily):
             raise ConfigError(f"the linear family's parameters must be a dict, got {type(params).__name__}")
         unknown = set(params) - set(space.names) - set(space.fixed) - {"random_state"}
         if unknown:
-            raise ConfigError(f"unknown linear parameter(s) {sorted(unknown)} for {task}; expected "
+            raise ConfigError(f"{plural(len(unknown), 'unknown linear parameter')} ({', '.join(sorted(unknown))}) for "
+                              f"{task}; expected "
                               f"{', '.join([*space.names, *space.fixed, 'random_state'])}")
         config = space.validate({k: v for k, v in params.items() if k in space.names})
         solver_settings = {k: params.get(k, v) for k, v in space.fixed.items()}  # the space's, unless given

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from metahpo.exceptions import ConfigError
+from metahpo.progress import plural
 from metahpo.search.base import BaseSampler, Proposal, RandomState, random_proposals
 from metahpo.spaces import Config, SearchSpace, config_id
 
@@ -60,7 +61,8 @@ class GridSampler(BaseSampler):
         unknown = set(self.values) - set(space.names)
         if unknown:
             raise ConfigError(
-                f"grid values for unknown parameter(s) {sorted(unknown)}; expected {', '.join(space.names)}"
+                f"grid values for {plural(len(unknown), 'unknown parameter')} ({', '.join(sorted(unknown))}); "
+                f"expected {', '.join(space.names)}"
             )
         axes = []
         for p in space.params:

@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from joblib import delayed, effective_n_jobs
 
-from metahpo.evaluation import Evaluation
+from metahpo.datasets import plain
+from metahpo.evaluation import Evaluation, check_whole
 from metahpo.exceptions import ConfigError
 from metahpo.parallel import workers
 from metahpo.search.base import BaseSampler, Proposal
@@ -280,13 +282,13 @@ def _check_budget(objective: Any, sampler: Any, n_trials: Any, timeout: Any, n_j
         raise ConfigError(f"sampler must be a BaseSampler, got {type(sampler).__name__}")
     if n_trials is None and timeout is None:
         raise ConfigError("give a budget: n_trials, timeout (seconds), or both")
-    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
-        raise ConfigError(f"n_trials must be a non-negative integer, got {n_trials!r}")
+    if n_trials is not None:
+        check_whole(n_trials, "n_trials", 0, " of trials")
     if timeout is not None and not timeout > 0:
-        raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
-        raise ConfigError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
-    return effective_n_jobs(n_jobs)
+        raise ConfigError(f"timeout must be a positive number of seconds, got {plain(timeout)!r}")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise ConfigError(f"n_jobs must be a positive integer or -1, got {plain(n_jobs)!r}")
+    return effective_n_jobs(int(n_jobs))
 
 
 def _run(objective: Objective, number: int, proposal: Proposal) -> Trial:
