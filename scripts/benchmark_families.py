@@ -1,0 +1,269 @@
+"""Cross-family ensembles against LightGBM-only ones and the single best, on held-out data.
+
+For each dataset of a seeded sample of a corpus split (``corpora.py``: one dataset per leave-out
+group, stratified by task, at least 3 per task), the data (rows capped: PMLB 2,000, real-world
+5,000) is split 75/25 (seeded, stratified for classification). On the training part, with the
+shipped knowledge base minus every dataset of the left-out group (all its sizes, its runs and the
+configurations it produced), two searches run on the same 3 folds with the same seed and budget:
+
+* ``tune(train, n_trials=N, family="lightgbm", ensemble=k)``: N LightGBM trials;
+* ``tune(train, n_trials=N, family="auto", ensemble=k)``: the N trials shared by the families
+  (``tuning._shares``: LightGBM first, 10 + 10 at N = 20), the greedy ensemble selected over the
+  best k trials of each family, so it may mix them.
+
+Each is scored on the test part with the task's metric (ROC AUC, log loss, R²):
+
+* ``lightgbm_single``: the LightGBM search's best trial refitted alone (what ``tune`` returns
+  without ``ensemble``); wall time = the search up to its last trial + that refit;
+* ``lightgbm_ensemble``: the LightGBM search's ensemble (``result.model``, refitted by ``tune``);
+* ``mixed_ensemble``: the ``family="auto"`` search's ensemble;
+* ``mixed_single``: the ``family="auto"`` search's best trial alone, of whichever family.
+
+The ensembles' wall time is the whole ``tune`` call (meta-features, search, selection, refit on the
+training part); an untimed one-trial search first fits the knowledge base's recommenders, which
+``tune`` caches per knowledge base, so that neither timed search pays for them.
+Rows stream into ``OUT/family_runs.csv`` (one row per dataset and method; a failing dataset is a
+``failed`` row and the run goes on); a re-run skips the datasets recorded (``--retry-failed`` runs
+the failed ones again). The report, per corpus and split, goes to ``OUT/families.md``: the share
+of datasets where the mixed ensemble is at least as good as the LightGBM-only one (ties within
+1e-4), W / T / L, the mean normalized gain (0 = the LightGBM-only ensemble, divided by the best
+minus the worst of ``lightgbm_single``, ``lightgbm_ensemble`` and ``mixed_ensemble`` on the
+dataset; 0 where they are within 1e-4) with a 95% bootstrap interval, and wall-time medians and
+median ratios. Datasets run smallest first (``--n-jobs`` through joblib), so a run cut short has
+done the cheap ones.
+
+Usage::
+
+    python scripts/benchmark_families.py --corpus pmlb --split final --n-datasets 10 \\
+        --out docs/results/families
+    python scripts/benchmark_families.py --corpus realworld --split final --n-datasets 6 \\
+        --out docs/results/families
+    python scripts/benchmark_families.py --report-only --out docs/results/families
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpora  # noqa: E402
+from benchmark_tune import fit_score, now, split, wtl_text  # noqa: E402
+from benchmark_zeroshot import bootstrap, leave_out  # noqa: E402
+
+from metahpo.datasets import Dataset  # noqa: E402
+from metahpo.evaluation import METRICS, encode_target, make_estimator, score_predictions  # noqa: E402
+from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
+from metahpo.tuning import TuneResult, tune  # noqa: E402
+
+TIE = 1e-4
+MAX_ROWS = {"pmlb": 2000, "realworld": 5000}
+METHODS = ("lightgbm_single", "lightgbm_ensemble", "mixed_ensemble", "mixed_single")
+COLUMNS = ["dataset", "corpus", "split", "task", "n_rows", "metric", "method", "status", "error", "test_score",
+           "cv_score", "search_s", "fit_s", "wall_s", "n_members", "linear_weight", "best_family",
+           "trials_lightgbm", "trials_linear", "kb_removed", "n_trials", "ensemble"]
+
+
+def sample(corpus: str, split_name: str, n: int, seed: int) -> pd.DataFrame:
+    """A seeded sample of ``corpus``'s ``split_name`` split, one dataset per leave-out group,
+    stratified by task (proportional, at least 3 per task), as ``benchmark_tune.py --corpus`` draws."""
+    table = corpora.table(corpus)
+    table = table[table["split"] == split_name].drop_duplicates("group")
+    return pd.concat(g.sample(min(len(g), max(3, round(n * len(g) / len(table)))), random_state=seed)
+                     for _, g in table.groupby("task"))
+
+
+def test_predictions(result: TuneResult, dataset: Dataset, test: np.ndarray) -> np.ndarray:
+    """``result``'s predictions for the test rows as :func:`score_predictions` takes them (the model
+    ``tune`` refitted on the raw labels; its classes mapped to the full dataset's class codes)."""
+    X = dataset.X.iloc[test]
+    if dataset.task == "regression":
+        return result.predict(X)
+    proba = np.zeros((len(test), len(dataset.classes)))
+    proba[:, np.searchsorted(dataset.classes, result.model.classes_)] = result.predict_proba(X)
+    return proba
+
+
+def search_seconds(result: TuneResult, started: Any) -> float:
+    """Seconds from the ``tune`` call's start to the end of its last trial (every family's)."""
+    last = max(t.finished for study in result.studies.values() for t in study.trials if t.finished)
+    return (last - started).total_seconds()
+
+
+def searched(family: str, dataset: Dataset, train: np.ndarray, test: np.ndarray, kb: KnowledgeBase,
+             n_trials: int, k: int, seed: int) -> list[dict[str, Any]]:
+    """One ``tune(..., family=family, ensemble=k)`` on the training rows: the rows of its ensemble
+    and of its best trial alone, scored on the test rows."""
+    train_ds = dataset.take(train)
+    y, n_classes = encode_target(dataset)
+    metric = METRICS[dataset.task][0]
+    started, clock = now(), time.perf_counter()
+    result = tune(train_ds, n_trials=n_trials, family=family, ensemble=k, cv=3, random_state=seed,
+                  knowledge_base=kb, verbose=False)
+    elapsed = time.perf_counter() - clock
+    search_s = search_seconds(result, started)
+    spec = result.ensemble
+    families = np.array(spec.member_families)
+    trials = result.trials
+    counts = trials["family"].value_counts() if "family" in trials else pd.Series({result.family: len(trials)})
+    common = {"trials_lightgbm": int(counts.get("lightgbm", 0)), "trials_linear": int(counts.get("linear", 0))}
+    name = "lightgbm" if family == "lightgbm" else "mixed"
+    ensemble_score = score_predictions(dataset.task, y[test], test_predictions(result, dataset, test), n_classes)[metric]
+    single = fit_score(make_estimator(result.best_params, dataset.task, family=result.family, random_state=seed),
+                       dataset, train, test)
+    return [
+        {"method": f"{name}_ensemble", "test_score": ensemble_score, "cv_score": spec.oof_score,
+         "search_s": search_s, "fit_s": elapsed - search_s, "wall_s": elapsed, "n_members": len(spec.members),
+         "linear_weight": float(np.sum(np.array(spec.weights)[families == "linear"])), **common},
+        {"method": f"{name}_single", "test_score": single["test_score"], "cv_score": result.best_score,
+         "search_s": search_s, "fit_s": single["fit_s"], "wall_s": search_s + single["fit_s"],
+         "best_family": result.family, **common},
+    ]
+
+
+def warm_up(train_ds: Dataset, kb: KnowledgeBase, seed: int) -> None:
+    """One untimed single-trial search, so that the knowledge base's recommenders (fitted once per
+    knowledge base and cached) are ready before either timed search: neither pays for them."""
+    tune(train_ds, n_trials=1, warm_start=1, cv=2, random_state=seed, knowledge_base=kb, verbose=False)
+
+
+def run_one(entry: corpora.Entry, split_name: str, group: frozenset[str], kb: KnowledgeBase, max_rows: int,
+            n_trials: int, k: int, seed: int) -> list[dict[str, Any]]:
+    """Both searches on one dataset; its rows of :data:`COLUMNS` (one ``failed`` row if it broke)."""
+    warnings.filterwarnings("ignore")
+    base = {"dataset": entry.name, "corpus": entry.corpus, "split": split_name, "task": entry.task,
+            "n_trials": n_trials, "ensemble": k}
+    try:
+        dataset = entry.source.load(max_rows)
+        train, test = split(dataset, seed)
+        rest = leave_out(kb, group)
+        warm_up(dataset.take(train), rest, seed)
+        rows = [*searched("lightgbm", dataset, train, test, rest, n_trials, k, seed),
+                *searched("auto", dataset, train, test, rest, n_trials, k, seed)]
+    except Exception as exc:  # a broken dataset is recorded and the run goes on
+        return [{**base, "method": "all", "status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300]}]
+    extra = {"n_rows": dataset.n_rows, "metric": METRICS[dataset.task][0], "status": "ok",
+             "kb_removed": len(kb.datasets) - len(rest.datasets)}
+    return [{**base, **extra, **row} for row in rows]
+
+
+def normalized_gain(wide: pd.DataFrame) -> pd.Series:
+    """Mixed minus LightGBM-only ensemble, divided by the best minus the worst of the single best and
+    the two ensembles on the dataset (0 where those are within :data:`TIE`)."""
+    three = wide[["lightgbm_single", "lightgbm_ensemble", "mixed_ensemble"]]
+    spread = three.max(axis=1) - three.min(axis=1)
+    return ((wide["mixed_ensemble"] - wide["lightgbm_ensemble"]) / spread.where(spread > TIE)).fillna(0.0)
+
+
+def summary_row(title: str, wide: pd.DataFrame, wall: pd.DataFrame) -> str:
+    """One line of the report's table: a corpus and split (or all of them)."""
+    diff = wide["mixed_ensemble"] - wide["lightgbm_ensemble"]
+    gain = normalized_gain(wide)
+    lo, hi = bootstrap(gain.to_numpy())
+    ens_single = wide["lightgbm_ensemble"] - wide["lightgbm_single"]
+    mixed_single = wide["mixed_ensemble"] - wide["lightgbm_single"]
+    medians = " / ".join(f"{wall[m].median():.0f}" for m in ("lightgbm_single", "lightgbm_ensemble", "mixed_ensemble"))
+    ratio = (wall["mixed_ensemble"] / wall["lightgbm_ensemble"]).median()
+    return (f"| {title} | {len(wide)} | {(diff >= -TIE).mean():.0%} | {wtl_text(diff, TIE)} | "
+            f"{gain.mean():+.3f} ({lo:+.3f}, {hi:+.3f}) | {wtl_text(mixed_single, TIE)} | {wtl_text(ens_single, TIE)} | "
+            f"{medians} | {ratio:.2f} |")
+
+
+def summarize(runs: pd.DataFrame) -> str:
+    """The markdown report: the table per corpus and split, then one row per dataset."""
+    ok = runs[runs["status"] == "ok"]
+    failed = runs.loc[runs["status"] == "failed", "dataset"].unique()
+    key = ["corpus", "split", "dataset"]
+    wide = ok.pivot_table(index=key, columns="method", values="test_score").dropna(subset=list(METHODS[:3]))
+    wall = ok.pivot_table(index=key, columns="method", values="wall_s").reindex(wide.index)
+    ens = ok[ok["method"] == "mixed_ensemble"].set_index(key).reindex(wide.index)
+    budget = ok[["n_trials", "ensemble"]].drop_duplicates()
+    lines = [f"Budget {', '.join(f'{r.n_trials:.0f} trials, ensemble of the best {r.ensemble:.0f}' for r in budget.itertuples())}"
+             f" per family; {len(wide)} datasets" + (f"; failed: {', '.join(failed)}" if len(failed) else "") + ".", "",
+             "| corpus, split | datasets | mixed >= LightGBM-only ens. | W / T / L | mean normalized gain (95% CI) | "
+             "mixed ens. vs single best W / T / L | LightGBM ens. vs single best W / T / L | "
+             "median wall s: single / LightGBM ens. / mixed ens. | wall mixed / LightGBM ens. (median) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    groups = list(wide.groupby(level=[0, 1]))
+    for (corpus, split_name), part in groups:
+        lines.append(summary_row(f"{corpus}, {split_name}", part, wall.loc[part.index]))
+    if len(groups) > 1:
+        lines.append(summary_row("all", wide, wall))
+    with_linear = (ens["linear_weight"] > 0).mean()
+    lines += ["", f"The mixed ensemble holds a linear member on {with_linear:.0%} of the datasets (mean linear "
+              f"weight {ens['linear_weight'].mean():.2f}); the family=\"auto\" search's best trial is linear on "
+              f"{(ok.loc[ok['method'] == 'mixed_single', 'best_family'] == 'linear').mean():.0%}.", "",
+              "| dataset | task | rows | single best | LightGBM ens. | mixed ens. | mixed single | linear weight | "
+              "normalized gain | wall s LightGBM ens. / mixed ens. |", "|---|---|---|---|---|---|---|---|---|---|"]
+    gain = normalized_gain(wide)
+    info = ok.drop_duplicates("dataset").set_index("dataset")
+    for idx, r in wide.iterrows():
+        name = idx[2]
+        lines.append(f"| {name} | {info.loc[name, 'task']} | {info.loc[name, 'n_rows']:.0f} | "
+                     f"{r['lightgbm_single']:.4f} | {r['lightgbm_ensemble']:.4f} | {r['mixed_ensemble']:.4f} | "
+                     f"{r.get('mixed_single', np.nan):.4f} | {ens.loc[idx, 'linear_weight']:.2f} | {gain[idx]:+.2f} | "
+                     f"{wall.loc[idx, 'lightgbm_ensemble']:.0f} / {wall.loc[idx, 'mixed_ensemble']:.0f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kb", default="knowledge_base")
+    parser.add_argument("--corpus", default="pmlb", choices=sorted(MAX_ROWS))
+    parser.add_argument("--split", default="final", choices=("dev", "final"))
+    parser.add_argument("--n-datasets", type=int, default=10)
+    parser.add_argument("--n-trials", type=int, default=20)
+    parser.add_argument("--ensemble", type=int, default=5)
+    parser.add_argument("--max-rows", type=int, default=None, help="row cap (default: PMLB 2000, real-world 5000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--retry-failed", action="store_true", help="run the datasets recorded as failed again")
+    parser.add_argument("--report-only", action="store_true", help="run nothing: rewrite the report from OUT")
+    parser.add_argument("--out", default="docs/results/families")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "family_runs.csv"
+    if not args.report_only:
+        run(args, path)
+    text = summarize(pd.read_csv(path))
+    (out / "families.md").write_text(text + "\n")
+    print(text)
+
+
+def run(args: argparse.Namespace, path: Path) -> None:
+    """Run the sampled datasets not yet recorded in ``path``, appending their rows as each ends."""
+    from joblib import Parallel, delayed
+
+    runs = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
+    if args.retry_failed:
+        runs = runs[runs["status"] != "failed"]
+        runs.to_csv(path, index=False)
+    done = set(zip(runs["corpus"], runs["dataset"]))
+    kb = KnowledgeBase.load(args.kb)
+    max_rows = args.max_rows or MAX_ROWS[args.corpus]
+    entries = {e.name: e for e in corpora.entries(args.corpus)}
+    group_of = corpora.groups(args.corpus, list(entries))
+    todo = sorted((entries[n] for n in sample(args.corpus, args.split, args.n_datasets, args.seed)["name"]
+                   if (args.corpus, n) not in done), key=lambda e: min(e.n_rows, max_rows))
+    print(f"families benchmark: {len(todo)} datasets to run", file=sys.stderr, flush=True)
+    jobs = (delayed(run_one)(e, args.split, group_of[e.name], kb, max_rows, args.n_trials, args.ensemble,
+                             args.seed + zlib.crc32(e.name.encode()) % 10_000) for e in todo)
+    for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
+        pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(
+            path, mode="a", header=not path.exists() or path.stat().st_size == 0, index=False)
+        print(f"families benchmark: {i}/{len(todo)} {rows[0]['dataset']} {rows[0]['status']}", file=sys.stderr,
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
