@@ -198,10 +198,18 @@ def summarize(runs: pd.DataFrame) -> str:
         lines.append(summary_row(f"{corpus}, {split_name}", part, wall.loc[part.index]))
     if len(groups) > 1:
         lines.append(summary_row("all", wide, wall))
-    with_linear = (ens["linear_weight"] > 0).mean()
-    lines += ["", f"The mixed ensemble holds a linear member on {with_linear:.0%} of the datasets (mean linear "
+    linear = ens["linear_weight"] > 0
+    lines += ["", f"The mixed ensemble holds a linear member on {linear.mean():.0%} of the datasets (mean linear "
               f"weight {ens['linear_weight'].mean():.2f}); the family=\"auto\" search's best trial is linear on "
-              f"{(ok.loc[ok['method'] == 'mixed_single', 'best_family'] == 'linear').mean():.0%}.", "",
+              f"{(ok.loc[ok['method'] == 'mixed_single', 'best_family'] == 'linear').mean():.0%}. Where it holds "
+              "none, it is an ensemble of the LightGBM trials of a search with half the LightGBM trials, so "
+              "the difference there is not the second family's:", ""]
+    for holds, part in wide.groupby(linear.to_numpy()):
+        diff = part["mixed_ensemble"] - part["lightgbm_ensemble"]
+        lines.append(f"- {'with' if holds else 'without'} a linear member: {len(part)} datasets, mixed >= LightGBM-only "
+                     f"on {(diff >= -TIE).mean():.0%} (W / T / L {wtl_text(diff, TIE)}), mean normalized gain "
+                     f"{normalized_gain(part).mean():+.3f}.")
+    lines += ["",
               "| dataset | task | rows | single best | LightGBM ens. | mixed ens. | mixed single | linear weight | "
               "normalized gain | wall s LightGBM ens. / mixed ens. |", "|---|---|---|---|---|---|---|---|---|---|"]
     gain = normalized_gain(wide)
