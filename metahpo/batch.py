@@ -40,11 +40,11 @@ import pandas as pd
 from joblib import delayed
 
 from metahpo.build import Source, find_sources
-from metahpo.parallel import workers
 from metahpo.ensemble import EnsembleSpec
 from metahpo.evaluation import check_cv
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.knowledge_base import KnowledgeBase, _atomic_write, resolve
+from metahpo.parallel import workers
 from metahpo.progress import duration, eta_line, plural
 from metahpo.recommendations import check_strategy, get_recommender
 

@@ -32,8 +32,9 @@ from joblib import delayed
 
 from metahpo import knowledge_base as kbm
 from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry, load_pmlb, read_manifest, stem
-from metahpo.evaluation import MIN_PATIENCE, PATIENCE_LR, evaluate, make_folds
+from metahpo.evaluation import evaluate, make_folds
 from metahpo.exceptions import ConfigError, DataError
+from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR
 from metahpo.parallel import workers
 from metahpo.progress import eta_line
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped, get_space

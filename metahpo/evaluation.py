@@ -24,7 +24,6 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from metahpo.datasets import Dataset, check_dataset, plain
 from metahpo.exceptions import ConfigError
 from metahpo.families import FitTimeout, ModelFamily, get_family
-from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR, patience  # noqa: F401  (read here by the KB build)
 from metahpo.spaces import Config, SearchSpace
 
 METRICS: dict[str, tuple[str, ...]] = {

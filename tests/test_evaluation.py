@@ -412,7 +412,7 @@ def test_categorical_features_are_used():
 
 
 def test_patience_is_tied_to_the_learning_rate():
-    from metahpo.evaluation import patience
+    from metahpo.families.lightgbm import patience
 
     base = LIGHTGBM.sample(1, 0)[0]
     assert [patience({**base, "learning_rate": lr}) for lr in (0.3, 0.1, 0.01, 0.001)] == [34, 100, 1000, 1000]
