@@ -449,8 +449,9 @@ class Recommender:
         nn = _pairwise(self.points, self.points)
         base = mf.index.map(base_id).to_numpy()
         nn[base[:, None] == base[None, :]] = np.inf
-        nearest = nn.min(axis=1) if len(self.ids) > 1 else np.array([np.inf])
-        self.typical_nn = np.sort(nearest[np.isfinite(nearest)]) if np.isfinite(nearest).any() else np.array([1.0])
+        nearest = nn.min(axis=1)
+        nearest = nearest[np.isfinite(nearest)]
+        self.typical_nn = np.sort(nearest) if len(nearest) else np.array([1.0])
         self.global_rank = self.scores[self.pool].mean().sort_values(ascending=False)
         self.strategy.fit(self)
         self.params: dict[str, Config] = _checked_params(kb, self.pool)
