@@ -6,6 +6,9 @@ with every metric the knowledge base stores for the task (so that a user's choic
 needs a re-run) plus, if asked, any scikit-learn scorer. A configuration that crashes or runs out of
 time comes back as a failed :class:`Evaluation`, never as an exception, so one bad trial cannot
 stop a search or a knowledge-base build.
+
+scikit-learn is imported where it scores or splits, not with the module: the knowledge base and the
+recommender need only the metrics' names, and ``metahpo recommend`` runs without scikit-learn.
 """
 
 from __future__ import annotations
@@ -18,8 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn import metrics as skm
-from sklearn.model_selection import KFold, StratifiedKFold
 
 from metahpo.datasets import Dataset, check_dataset, plain
 from metahpo.exceptions import ConfigError
@@ -45,7 +46,11 @@ def check_metric(metric: str | None, task: str) -> str:
     """Return ``metric`` (or the task's default) if scikit-learn knows it, else raise ConfigError."""
     if metric is None:
         return default_metric(task)
-    if metric in METRICS[task] or metric in skm.get_scorer_names():
+    if metric in METRICS[task]:
+        return metric
+    from sklearn.metrics import get_scorer_names
+
+    if metric in get_scorer_names():
         return metric
     raise ConfigError(f"unknown metric {metric!r}; use a scikit-learn scorer name, e.g. {', '.join(METRICS[task])}")
 
@@ -121,6 +126,8 @@ def check_cv(cv: Any) -> int:
 
 def make_folds(dataset: Dataset, cv: int = 5, random_state: int = 0) -> Folds:
     """Fixed (stratified, for classification) shuffled K-fold splits of ``dataset``."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
     cv = check_cv(cv)
     check_dataset(dataset, cv=cv)
     if dataset.is_classification:
@@ -283,6 +290,8 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
                     fold_gradient: FoldGradient | None = None) -> Evaluation:
     """The fold loop shared by :func:`evaluate` and :func:`evaluate_estimator`; ``fold_gradient``
     (the fitted model, train, valid, y, n_classes) gives a fold's loss and hypergradient."""
+    from sklearn.metrics import get_scorer
+
     metric = result.metric
     start = time.perf_counter()
     y, n_classes = encode_target(dataset)
@@ -301,7 +310,7 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
             for name, value in score_predictions(dataset.task, y[valid], pred, n_classes).items():
                 fold_scores[name].append(value)
             for name in extra:
-                scorer = skm.get_scorer(name)
+                scorer = get_scorer(name)
                 fold_scores[name].append(float(scorer(model, dataset.X.iloc[valid], y[valid])))
             if oof is not None:
                 oof[valid] = pred
@@ -354,6 +363,8 @@ def predict_aligned(model: Any, X: Any, n_classes: int) -> np.ndarray:
 def score_predictions(task: str, y: np.ndarray, pred: np.ndarray, n_classes: int) -> dict[str, float]:
     """Every metric of :data:`METRICS` for ``task`` from predictions (class probabilities for
     classification, with ``y`` as class codes 0..n_classes-1)."""
+    from sklearn import metrics as skm
+
     if task == "regression":
         return {
             "r2": float(skm.r2_score(y, pred)) if len(y) > 1 else float("nan"),

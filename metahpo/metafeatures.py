@@ -29,17 +29,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
-from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.metrics import balanced_accuracy_score, r2_score
-from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.naive_bayes import GaussianNB
-from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import KBinsDiscretizer, StandardScaler
-from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from threadpoolctl import threadpool_limits
 
+from metahpo import landmarkers
 from metahpo.datasets import Dataset
 
 METAFEATURES: dict[str, tuple[str, str]] = {
@@ -460,47 +452,26 @@ def _landmarkers(sample: Dataset, random_state: int) -> dict[str, float]:
         target = pd.factorize(sample.y, sort=True)[0]
         n_folds = min(_CV_FOLDS, int(np.bincount(target).max()))
         if n_folds < 2:
-            return dict.fromkeys(_landmark_models(True, random_state), np.nan)
-        splitter = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
+            return dict.fromkeys(landmarkers.LEARNERS, np.nan)
     else:
         target = sample.y.to_numpy(dtype=float)
-        splitter = KFold(min(_CV_FOLDS, len(target)), shuffle=True, random_state=random_state)
-    folds = list(splitter.split(features, target))
+        n_folds = min(_CV_FOLDS, len(target))
+    folds = landmarkers.folds(target, n_folds, random_state, stratified=sample.is_classification)
     return {
-        name: _cross_validated_score(model, features, target, folds, sample.is_classification)
-        for name, model in _landmark_models(sample.is_classification, random_state).items()
-    }
-
-
-def _landmark_models(classification: bool, random_state: int) -> dict[str, BaseEstimator]:
-    """The landmark learners, by meta-feature name."""
-    if classification:
-        return {
-            "landmark_stump": DecisionTreeClassifier(max_depth=1, random_state=random_state),
-            "landmark_tree_depth3": DecisionTreeClassifier(max_depth=3, random_state=random_state),
-            "landmark_1nn": make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=1)),
-            "landmark_naive_bayes": GaussianNB(),
-            "landmark_linear": make_pipeline(StandardScaler(), LogisticRegression(max_iter=200)),
-        }
-    return {
-        "landmark_stump": DecisionTreeRegressor(max_depth=1, random_state=random_state),
-        "landmark_tree_depth3": DecisionTreeRegressor(max_depth=3, random_state=random_state),
-        "landmark_1nn": make_pipeline(StandardScaler(), KNeighborsRegressor(n_neighbors=1)),
-        "landmark_naive_bayes": make_pipeline(
-            KBinsDiscretizer(n_bins=_N_BINS, encode="onehot", strategy="quantile"), Ridge(alpha=1.0)
-        ),
-        "landmark_linear": make_pipeline(StandardScaler(), Ridge(alpha=1.0)),
+        name: _cross_validated_score(learners[0 if sample.is_classification else 1], features, target, folds,
+                                     sample.is_classification)
+        for name, learners in landmarkers.LEARNERS.items()
     }
 
 
 def _cross_validated_score(
-    model: BaseEstimator,
+    learner: landmarkers.Learner,
     features: np.ndarray,
     target: np.ndarray,
     folds: list[tuple[np.ndarray, np.ndarray]],
     classification: bool,
 ) -> float:
-    """Score of ``model``'s pooled out-of-fold predictions; NaN if a fold cannot be fitted.
+    """Score of ``learner``'s pooled out-of-fold predictions; NaN if a fold cannot be fitted.
 
     A fold cannot be fitted when, on tiny data, its training part is degenerate (e.g. holds a
     single class, which logistic regression rejects).
@@ -508,10 +479,11 @@ def _cross_validated_score(
     predictions = np.empty_like(target)
     for train, test in folds:
         try:
-            fitted = clone(model).fit(features[train], target[train])
-        except ValueError:
+            predictions[test] = learner(features[train], target[train], features[test])
+        except (ValueError, np.linalg.LinAlgError):
             return np.nan
-        predictions[test] = fitted.predict(features[test])
-    if classification:
-        return balanced_accuracy_score(target, predictions)
-    return float(np.clip(r2_score(target, predictions), -1.0, 1.0))
+    if classification:  # balanced accuracy: the mean recall of the classes
+        return float(np.mean([np.mean(predictions[target == label] == label) for label in np.unique(target)]))
+    residual, total = np.sum((target - predictions) ** 2), np.sum((target - target.mean()) ** 2)
+    r2 = 1.0 - residual / total if total > 0 else float(residual == 0)
+    return float(np.clip(r2, -1.0, 1.0))
