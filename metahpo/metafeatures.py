@@ -133,6 +133,9 @@ _STAT_ROWS = 5000
 _LANDMARK_ROWS = 2000
 """Rows of the seeded subsample the landmarkers are cross-validated on."""
 
+_LANDMARK_FEATURES = 250
+"""Columns the landmarkers see at most: those with the largest mutual information with the target."""
+
 _CV_FOLDS = 3
 _N_BINS = 10
 """Quantile bins per numeric feature (and per regression target) for entropies and MI."""
@@ -169,11 +172,14 @@ def extract(dataset: Dataset, *, random_state: int = 0) -> pd.Series:
     with warnings.catch_warnings(), np.errstate(all="ignore"), threadpool_limits(limits=1):
         warnings.simplefilter("ignore")
         stats_sample = dataset.subsample(_STAT_ROWS, random_state=random_state)
+        information, mutual_info = _information(dataset, stats_sample)
+        # The landmarkers' cost grows with the columns: wide data gives them its most informative ones.
+        columns = np.sort(np.argsort(-mutual_info, kind="stable")[:_LANDMARK_FEATURES])
         values = {
             **_simple(dataset),
             **_statistical(stats_sample, random_state),
-            **_information(dataset, stats_sample),
-            **_landmarkers(dataset.subsample(_LANDMARK_ROWS, random_state=random_state), random_state),
+            **information,
+            **_landmarkers(dataset.subsample(_LANDMARK_ROWS, random_state=random_state), random_state, columns),
         }
     result = pd.Series([values[name] for name in METAFEATURES], index=list(METAFEATURES), dtype=float)
     result.name = dataset.name
@@ -343,8 +349,9 @@ def _correlations(varying: np.ndarray, rng: np.random.Generator) -> dict[str, fl
 # --------------------------------------------------------------------------- information
 
 
-def _information(dataset: Dataset, sample: Dataset) -> dict[str, float]:
-    """Entropies and mutual information of binned features with the target.
+def _information(dataset: Dataset, sample: Dataset) -> tuple[dict[str, float], np.ndarray]:
+    """Entropies and mutual information of binned features with the target, and the mutual
+    information of each feature (numeric features first, as :func:`_landmarkers` orders them).
 
     Numeric features are cut into ``_N_BINS`` quantile bins, categorical features keep their
     ``_N_BINS - 1`` commonest levels and pool the rest; missing values get a bin of their own.
@@ -369,7 +376,7 @@ def _information(dataset: Dataset, sample: Dataset) -> dict[str, float]:
         "mutual_info_max": mutual_info.max(),
         "log_equivalent_n_attributes": np.log1p(binned_target_entropy / signal),
         "log_noise_signal_ratio": np.log1p(max(feature_entropy.mean() - mutual_info.mean(), 0.0) / signal),
-    }
+    }, mutual_info
 
 
 def _bin_numeric(matrix: np.ndarray) -> np.ndarray:
@@ -430,8 +437,9 @@ def _entropies(features: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np
 # --------------------------------------------------------------------------- landmarkers
 
 
-def _landmarkers(sample: Dataset, random_state: int) -> dict[str, float]:
-    """Cross-validated scores of five fast learners on the landmark subsample.
+def _landmarkers(sample: Dataset, random_state: int, columns: np.ndarray | None = None) -> dict[str, float]:
+    """Cross-validated scores of five fast learners on the landmark subsample (on its ``columns``
+    only, if given: indices into the numeric features followed by the categorical ones).
 
     Missing values are imputed with column medians (0 for an all-missing column), categorical
     features enter as their integer codes, and every column is divided by its largest
@@ -443,6 +451,8 @@ def _landmarkers(sample: Dataset, random_state: int) -> dict[str, float]:
     codes = _codes_matrix(sample).astype(float)
     codes[codes < 0] = np.nan
     features = np.hstack([_numeric_matrix(sample), codes])
+    if columns is not None:
+        features = features[:, columns]
     medians = np.nan_to_num(np.nanmedian(features, axis=0), nan=0.0)
     features = np.where(np.isnan(features), medians, features)
     # Scale to at most 1 in magnitude, so that standardizing huge values cannot overflow.

@@ -43,9 +43,9 @@ def main() -> None:
     for dataset_id in stored.index.difference(sorted(done)):
         base, _, rows = dataset_id.partition(kbm.VERSION_SEP)
         source = replace(sources[base], dataset_id=dataset_id, max_rows=int(rows) if rows else None)
-        sample = source.load(args.max_rows).subsample(metafeatures._LANDMARK_ROWS, random_state=0)
-        new = metafeatures._landmarkers(sample, random_state=0)
-        row = {"dataset_id": dataset_id, "task": sample.task}
+        dataset = source.load(args.max_rows)
+        new = metafeatures.extract(dataset)
+        row = {"dataset_id": dataset_id, "task": dataset.task}
         for name in NAMES:
             row[f"stored_{name}"], row[f"numpy_{name}"] = stored.at[dataset_id, f"mf_{name}"], new[name]
         pd.DataFrame([row]).to_csv(path, mode="a", header=not path.exists(), index=False)

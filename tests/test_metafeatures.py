@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metahpo import datasets
+from metahpo import datasets, metafeatures
 from metahpo.datasets import Dataset, from_arrays
 from metahpo.metafeatures import METAFEATURES, describe, extract
 
@@ -151,6 +151,19 @@ def test_mutual_information_detects_a_dependent_target(task):
     assert uninformative["mutual_info_max"] < 0.02
     assert informative["log_equivalent_n_attributes"] < uninformative["log_equivalent_n_attributes"]
     assert informative["landmark_tree_depth3"] > uninformative["landmark_tree_depth3"] + 0.3
+
+
+def test_landmarkers_of_wide_data_see_its_most_informative_columns(monkeypatch):
+    rng = np.random.default_rng(3)
+    X = _noise_frame(rng, 400, 30)
+    target = (X["x29"] > 0).astype(int)  # the last column carries the signal
+    wide = _extract_quietly(from_arrays(X, target))
+    monkeypatch.setattr(metafeatures, "_LANDMARK_FEATURES", 3)
+    capped = _extract_quietly(from_arrays(X, target))
+    assert capped["landmark_stump"] > 0.9 and wide["landmark_stump"] > 0.9  # x29 kept among the three
+    assert capped["landmark_1nn"] > wide["landmark_1nn"] + 0.1  # without 29 noisy columns to measure distance on
+    assert capped.drop(list(capped.filter(like="landmark_").index)).equals(
+        wide.drop(list(wide.filter(like="landmark_").index)))
 
 
 def test_correlated_features_are_detected():
