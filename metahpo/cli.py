@@ -337,17 +337,29 @@ def _print_recommendation(rec: Any) -> None:
         _print_table(rows, ["rank", *(f"#{start + i + 1}" for i in range(len(block)))])
 
 
+def _read_prior(path: str, family: str) -> Any:
+    """The ``--prior`` table, checked against the family's parameters (errors name the file)."""
+    from metahpo.datasets import read_table
+    from metahpo.spaces import get_space
+    from metahpo.tuning import check_prior
+
+    prior = read_table(Path(path))[0]
+    if family != "auto":  # tune itself refuses a prior shared by several families
+        try:
+            check_prior(prior, get_space(family))
+        except MetahpoError as exc:
+            raise DataError(f"{path}: {exc}") from None
+    return prior
+
+
 def _cmd_tune(args: argparse.Namespace) -> int:
     if not args.quiet:  # before the imports and the data: the user sees at once that work began
         print(f"metahpo tune: loading {args.data}", file=sys.stderr, flush=True)
-    from metahpo.datasets import read_table
     from metahpo.progress import plural
     from metahpo.tuning import tune
 
     strategy = None if args.strategy.lower() == "none" else args.strategy
-    prior = read_table(Path(args.prior))[0] if args.prior else None
-    if prior is not None and "score" not in prior.columns:
-        raise DataError(f"{args.prior}: the prior needs a column per parameter and a 'score' column")
+    prior = _read_prior(args.prior, args.family) if args.prior else None
     result = tune(_load_data(args), n_trials=args.n_trials, timeout=args.timeout, strategy=strategy,
                   family=args.family, warm_start=args.warm_start if strategy else 0, cv=args.cv, metric=args.metric,
                   n_jobs=args.n_jobs, random_state=args.seed, ensemble=args.ensemble, knowledge_base=args.kb,

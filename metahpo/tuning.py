@@ -344,7 +344,7 @@ class _Search:
                                warm_start_source="recommended" if recommendation is not None else "default")
         study = Study(space)
         if prior is not None:
-            configs, scores = _check_prior(prior, space)
+            configs, scores = check_prior(prior, space)
             study.add_prior(configs, scores)
         setup = [f"{len(warm)} {'recommended' if recommendation is not None else 'default'} first"] if warm else []
         if prior_mean is not None:
@@ -414,12 +414,21 @@ class _Recorder:
         self.runs.close()
 
 
-def _check_prior(prior: pd.DataFrame, space: SearchSpace) -> tuple[list[Config], list[float]]:
+def check_prior(prior: pd.DataFrame, space: SearchSpace) -> tuple[list[Config], list[float]]:
+    """The configurations and scores of results a user already has, checked against ``space``.
+
+    Raises
+    ------
+    ConfigError
+        If ``prior`` is not a table with one column per parameter of ``space`` and a numeric
+        ``score`` column (NaN, a failed run, is allowed).
+    """
     if not isinstance(prior, pd.DataFrame) or "score" not in prior.columns:
-        raise ConfigError("prior must be a DataFrame with one column per parameter and a 'score' column")
+        raise ConfigError("the prior needs one column per parameter and a 'score' column")
     missing = [n for n in space.names if n not in prior.columns]
     if missing:
-        raise ConfigError(f"prior lacks parameter columns {missing}")
+        raise ConfigError(f"the prior lacks {plural(len(missing), f'{space.family} parameter column')}: "
+                          f"{', '.join(missing)}")
     scores = pd.to_numeric(prior["score"], errors="coerce")
     bad = (scores.isna() & prior["score"].notna()) | np.isinf(scores)  # NaN records a failure
     if bad.any():

@@ -96,9 +96,13 @@ def test_counts_in_messages_take_the_right_number(call, pattern, tmp_path):
         call(tmp_path)
 
 
-def test_a_prior_file_without_scores_is_named_in_one_line(tmp_path, capsys):
+@pytest.mark.parametrize("drop, message", [
+    (["score"], "the prior needs one column per parameter and a 'score' column"),
+    (["num_leaves", "subsample"], "the prior lacks 2 lightgbm parameter columns: num_leaves, subsample"),
+])
+def test_a_prior_file_without_scores_or_parameters_is_named_in_one_line(drop, message, tmp_path, capsys):
     prior = tmp_path / "prior.csv"
-    pd.DataFrame(LIGHTGBM.sample(2, random_state=0)).to_csv(prior, index=False)
+    rows = pd.DataFrame(LIGHTGBM.sample(2, random_state=0)).assign(score=[0.9, 0.8])
+    rows.drop(columns=drop).to_csv(prior, index=False)
     assert main(["tune", "sklearn:iris", "--n-trials", "1", "--quiet", "--prior", str(prior)]) == 2
-    assert capsys.readouterr().err == (f"metahpo: error: {prior}: the prior needs a column per parameter "
-                                       f"and a 'score' column\n")
+    assert capsys.readouterr().err == f"metahpo: error: {prior}: {message}\n"
