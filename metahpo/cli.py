@@ -326,15 +326,19 @@ def _print_recommendation(rec: Any) -> None:
 
     names = get_space("lightgbm").names
     labels = ["normalized (0-1)", f"expected {rec.metric}", *names, "n_estimators"]
-    per_block = max(1, (TABLE_WIDTH - max(map(len, labels)) - 2) // 10)
-    for start in range(0, len(rec.configs), per_block):
-        block = rec.configs[start:start + per_block]
-        rows = [[labels[0], *(_number(c.expected_normalized) for c in block)],
-                [labels[1], *(_number(c.expected_value) for c in block)],
-                *([name, *(_number(c.params[name]) for c in block)] for name in labels[2:])]
-        if start:
+    columns = [[f"#{rank}", _number(c.expected_normalized), _number(c.expected_value),
+                *(_number(c.params[name]) for name in labels[2:])] for rank, c in enumerate(rec.configs, 1)]
+    room = TABLE_WIDTH - max(map(len, ["rank", *labels]))
+    blocks: list[list[list[str]]] = [[]]
+    for column in columns:  # as many configurations a block as fit the width, two spaces apart
+        if blocks[-1] and sum(max(map(len, c)) + 2 for c in [*blocks[-1], column]) > room:
+            blocks.append([])
+        blocks[-1].append(column)
+    for i, block in enumerate(blocks):
+        if i:
             print()
-        _print_table(rows, ["rank", *(f"#{start + i + 1}" for i in range(len(block)))])
+        _print_table([[label, *(c[row] for c in block)] for row, label in enumerate(labels, 1)],
+                     ["rank", *(c[0] for c in block)])
 
 
 def _read_prior(path: str, family: str) -> Any:

@@ -152,12 +152,13 @@ def test_kb_build_of_broken_inputs_only_exits_1(tmp_path, capsys):
     assert "1 dataset of 1 could not be used (broken" in capsys.readouterr().err
 
 
-def test_recommend_table_fits_the_terminal(capsys):
-    assert main(["recommend", "sklearn:breast_cancer", "-n", "12"]) == 0  # the shipped knowledge base
+@pytest.mark.parametrize("data, metric", [("breast_cancer", "roc_auc"), ("diabetes", "r2")])  # diabetes: wide cells
+def test_recommend_table_fits_the_terminal(data, metric, capsys):
+    assert main(["recommend", f"sklearn:{data}", "-n", "12"]) == 0  # the shipped knowledge base
     out = capsys.readouterr().out
     table = out.split("\n\nRecommendations for")[0].splitlines()
     assert max(map(len, table)) <= TABLE_WIDTH
-    assert table[0].split()[:2] == ["rank", "#1"] and any(line.startswith("expected roc_auc") for line in table)
+    assert table[0].split()[:2] == ["rank", "#1"] and any(line.startswith(f"expected {metric}") for line in table)
     assert "#12" in out  # the configurations that do not fit beside the first ones follow in a second block
 
 
