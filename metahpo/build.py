@@ -34,6 +34,7 @@ from metahpo import knowledge_base as kbm
 from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry, load_pmlb, read_manifest, stem
 from metahpo.evaluation import evaluate, make_folds
 from metahpo.exceptions import ConfigError, DataError
+from metahpo.families import ModelFamily, get_family
 from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR
 from metahpo.parallel import workers
 from metahpo.progress import eta_line
@@ -149,16 +150,15 @@ def _describe(source: Source, max_rows: int) -> dict:
         return {**row, "warning": f"meta-features failed: {type(exc).__name__}: {exc}"[:300]}
 
 
-def _run(source: Source, configs: list[Config], max_rows: int, cv: int, space_family: str) -> list[dict]:
+def _run(source: Source, configs: list[Config], max_rows: int, cv: int, family: str) -> list[dict]:
     """Evaluate configurations on one dataset; a dataset that fails to load fails every run."""
-    space = get_space(space_family)
     try:
         dataset, folds = _dataset_and_folds(source, max_rows, cv)
     except Exception as exc:  # recorded, so a broken dataset does not stop the build
         error = f"{type(exc).__name__}: {exc}"[:500]
         return [{"dataset_id": source.dataset_id, "config_id": config_id(c), "status": "failed", "error": error}
                 for c in configs]
-    return [kbm.run_row(source.dataset_id, evaluate(c, dataset, folds=folds, space=space), cv) for c in configs]
+    return [kbm.run_row(source.dataset_id, evaluate(c, dataset, folds=folds, family=family), cv) for c in configs]
 
 
 # ---------------------------------------------------------------------- coordinator
@@ -173,11 +173,12 @@ class Builder:
         The knowledge-base folder; created if absent, resumed if present.
     sources : list of Source
     family : str
-        The model family whose search space is explored.
+        The model family whose search space is explored: each dataset's configurations come from the
+        family's space for its task (the linear family has no class weights for regression).
     n_random, n_local : int
         Explore phase: random configurations per dataset, then perturbations of the best.
     pool_size : int
-        Configurations in the cross-evaluated pool.
+        Configurations in the cross-evaluated pool, for each of the family's task spaces.
     max_rows : int
         Cap on rows per dataset (seeded, stratified subsample).
     cv : int
@@ -204,6 +205,7 @@ class Builder:
     ) -> None:
         self.out = Path(out)
         self.sources = sources
+        self.family: ModelFamily = get_family(family)
         self.space: SearchSpace = get_space(family)
         self.n_random, self.n_local, self.pool_size = n_random, n_local, pool_size
         self.max_rows, self.cv, self.n_jobs = max_rows, cv, n_jobs
@@ -249,7 +251,8 @@ class Builder:
     def explore(self) -> None:
         kb = self._kb()
         sources = self._described(kb)
-        plan = {s: random_plan(self.space, s.dataset_id, self.n_random) for s in sources}
+        spaces = self._spaces(kb)
+        plan = {s: random_plan(spaces[s], s.dataset_id, self.n_random) for s in sources}
         self._evaluate("explore", plan, kb, origin="explore-random")
         scores = self._kb().matrix()
         local = {}
@@ -258,19 +261,20 @@ class Builder:
             row = scores.loc[s.dataset_id, ids] if s.dataset_id in scores.index else None
             if row is not None and row.notna().any():
                 best = next(c for c in plan[s] if config_id(c) == row.idxmax())
-                local[s] = local_plan(self.space, s.dataset_id, best, self.n_local)
+                local[s] = local_plan(spaces[s], s.dataset_id, best, self.n_local)
         self._evaluate("explore-local", local, kb, origin="explore-local")
 
     def cross(self) -> None:
         kb = self._kb()
         pool = self.pool(kb)
-        plan = {s: pool for s in self._described(kb)}
+        plan = {s: [c for c in pool if _in_space(space, c)] for s, space in self._spaces(kb).items()}
         self._evaluate("cross", plan, kb, origin="pool", block_major=True)
 
     # -- pool
 
     def pool(self, kb: kbm.KnowledgeBase) -> list[Config]:
-        """The cross-evaluated pool: the defaults, then each dataset's best, thinned for diversity.
+        """The cross-evaluated pool: for each of the family's task spaces, its defaults, then the
+        datasets' bests in that space, thinned for diversity.
 
         Each configuration's origin names the datasets whose best it was (``pool:ds1|ds2``), so
         that a leave-one-out evaluation can drop what a left-out dataset produced
@@ -285,16 +289,10 @@ class Builder:
         for dataset_id, cid in best.items():
             producers.setdefault(config_id(early_stopped(kb.params([cid])[0])), []).append(dataset_id)
         candidates = [early_stopped(c) for c in kb.params(dict.fromkeys(best))]
-        pool = [self.space.default, early_stopped(self.space.default)]
-        points = np.array([self.space.encode(c) for c in candidates])
-        chosen_pts = [self.space.encode(p) for p in pool]
-        remaining = list(range(len(candidates)))
-        while remaining and len(pool) < self.pool_size:
-            dist = np.min(np.linalg.norm(points[remaining][:, None, :] - np.array(chosen_pts)[None], axis=2), axis=1)
-            pick = remaining.pop(int(np.argmax(dist)))
-            pool.append(candidates[pick])
-            chosen_pts.append(points[pick])
-        defaults = {config_id(c) for c in pool[:2]}
+        pool, defaults = [], set()
+        for space in {id(space): space for space in self._spaces(kb).values()}.values():  # each space once
+            pool += _thinned(space, [c for c in candidates if _in_space(space, c)], self.pool_size)
+            defaults |= {config_id(space.default), config_id(early_stopped(space.default))}
         rows = pd.DataFrame([kbm.configuration_row(c, self.space.family, "pool" if (cid := config_id(c)) in defaults
                                                    else f"pool:{kbm.ORIGIN_SEP.join(producers[cid])}")
                              for c in pool])
@@ -312,11 +310,17 @@ class Builder:
         ids = set(kb.datasets["dataset_id"])
         return [s for s in self.sources if s.dataset_id in ids]
 
+    def _spaces(self, kb: kbm.KnowledgeBase) -> dict[Source, SearchSpace]:
+        """The described sources, each with the family's space for its dataset's task."""
+        tasks = kb.datasets.set_index("dataset_id")["task"]
+        return {s: self.family.space_for(tasks[s.dataset_id]) for s in self._described(kb)}
+
     def _evaluate(self, phase: str, plan: dict[Source, list[Config]], kb: kbm.KnowledgeBase,
                   origin: str, block_major: bool = False) -> None:
         done = set(zip(kb.runs["dataset_id"], kb.runs["config_id"]))
         known = set(kb.configurations["config_id"])
-        defaults = {config_id(self.space.default), config_id(early_stopped(self.space.default))}
+        spaces = [self.family.space_for(task) for task in ("binary", "multiclass", "regression")]
+        defaults = {config_id(c) for space in spaces for c in (space.default, early_stopped(space.default))}
         writer_c = kbm.LiveWriter(self.out, "configurations")
         for source, configs in plan.items():
             for c in configs:
@@ -328,7 +332,7 @@ class Builder:
         tasks = list(_chunks(plan, done, block_major))
         n_evals = sum(len(c) for _, c in tasks)
         writer = kbm.LiveWriter(self.out, "runs")
-        jobs = [delayed(_run)(s, c, self.max_rows, self.cv, self.space.family) for s, c in tasks]
+        jobs = [delayed(_run)(s, c, self.max_rows, self.cv, self.family.name) for s, c in tasks]
         for rows in self._parallel(phase, jobs, n_evals):
             for row in rows:
                 writer.write(row)
@@ -344,6 +348,30 @@ class Builder:
             done += len(result) if isinstance(result, list) else 1
             self.log(f"{phase}: {eta_line(done, total, time.monotonic() - start)}")
             yield result
+
+
+def _in_space(space: SearchSpace, config: Config) -> bool:
+    """Whether ``config`` is a configuration of ``space``."""
+    try:
+        space.validate(config)
+    except ConfigError:
+        return False
+    return True
+
+
+def _thinned(space: SearchSpace, candidates: list[Config], size: int) -> list[Config]:
+    """The space's defaults (as shipped and early-stopped, once if the same), then up to ``size`` in all of the
+    candidates, each the farthest in the unit cube from those already chosen."""
+    pool = list({config_id(c): c for c in (space.default, early_stopped(space.default))}.values())
+    points = np.array([space.encode(c) for c in candidates]).reshape(len(candidates), space.dim)
+    chosen = [space.encode(p) for p in pool]
+    remaining = list(range(len(candidates)))
+    while remaining and len(pool) < size:
+        dist = np.min(np.linalg.norm(points[remaining][:, None, :] - np.array(chosen)[None], axis=2), axis=1)
+        pick = remaining.pop(int(np.argmax(dist)))
+        pool.append(candidates[pick])
+        chosen.append(points[pick])
+    return pool
 
 
 def _safe_describe(source: Source, max_rows: int) -> dict:

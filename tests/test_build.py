@@ -1,5 +1,7 @@
 """Building a knowledge base: phases, density, resuming after a kill, broken datasets, Dask."""
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -44,6 +46,24 @@ def test_build_is_dense_over_the_pool(tmp_path, data_files):
     assert kb.matrix()[pool].notna().all().all()  # every pool configuration ran on every dataset
     explore = kb.runs.merge(kb.configurations, on="config_id")
     assert explore.groupby("dataset_id").size().min() >= 2 + 2 + 1  # defaults, random, local
+
+
+def test_a_family_whose_space_depends_on_the_task_explores_each_datasets_own(tmp_path, data_files):
+    kb = _build(tmp_path / "kb", data_files, family="linear").run()
+    assert kb.family == "linear" and kb.info()["n_failed"] == 0
+    params = kb.configurations.set_index("config_id")["params"].map(json.loads)
+    ran = kb.runs.merge(kb.datasets[["dataset_id", "task"]], on="dataset_id")
+    keys = ran.assign(keys=ran["config_id"].map(lambda cid: tuple(sorted(params[cid])))).groupby("task")["keys"]
+    assert set(keys.unique()["regression"]) == {("alpha", "expansion")}  # ridge has no classes to weight
+    assert {k for ks in keys.unique()[["binary", "multiclass"]] for k in ks} == {
+        ("alpha", "class_weight", "expansion", "l1_ratio")}
+    pool = params[kb.configurations.set_index("config_id")["origin"].str.match(r"pool\b")]
+    classification = pool.index[pool.map(lambda p: "class_weight" in p)]
+    regression = pool.index.difference(classification)
+    assert 2 <= len(classification) <= 3 and 1 <= len(regression) <= 2  # a pool per task space, the default first
+    ran = kb.matrix().notna()
+    assert ran.loc["diabetes", regression].all() and not ran.loc["diabetes", classification].any()
+    assert ran.loc[["iris", "breast_cancer"], classification].all().all()
 
 
 def test_rebuild_repeats_nothing(tmp_path, data_files):
