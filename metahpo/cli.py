@@ -117,6 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("recommend", help="recommend LightGBM configurations for a dataset, zero-shot")
     _add_data_args(p)
     _add_recommend_args(p)
+    p.add_argument("--family", help="lightgbm or linear: the family configured, whose knowledge base --kb holds "
+                   "(default: that of --kb, else lightgbm)")
     p.add_argument("--json", action="store_true", help="print the whole recommendation as JSON")
     p.add_argument("--out", help="write the top configuration's LightGBM parameters to this JSON file")
     p.set_defaults(handler=_cmd_recommend)
@@ -260,7 +262,9 @@ def _print_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:
 
 
 def _number(value: Any) -> str:
-    """A table cell: four significant digits, a dash where there is no value."""
+    """A table cell: four significant digits, a dash where there is no value, text as it is."""
+    if isinstance(value, str):
+        return value
     if value is None or (isinstance(value, float) and value != value):
         return "-"
     if isinstance(value, (int, bool)) or (hasattr(value, "is_integer") and value.is_integer() and abs(value) >= 1):
@@ -307,7 +311,8 @@ def _json_number(value: float) -> float | int | None:
 def _cmd_recommend(args: argparse.Namespace) -> int:
     from metahpo.recommendations import recommend
 
-    rec = recommend(_load_data(args), n=args.n, knowledge_base=args.kb, strategy=args.strategy, metric=args.metric)
+    rec = recommend(_load_data(args), n=args.n, family=args.family, knowledge_base=args.kb, strategy=args.strategy,
+                    metric=args.metric)
     if args.out:
         _write_json(args.out, rec.best)
     if args.json:
@@ -324,10 +329,10 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 
 def _print_recommendation(rec: Any) -> None:
     """The configurations as columns and their parameters as rows, in blocks that fit the width."""
-    from metahpo.spaces import get_space
+    from metahpo.families import get_family
 
-    names = get_space("lightgbm").names
-    labels = ["normalized (0-1)", f"expected {rec.metric}", *names, "n_estimators"]
+    space = get_family(rec.family).space_for(rec.task)
+    labels = ["normalized (0-1)", f"expected {rec.metric}", *space.names, *(["n_estimators"] if space.max_rounds else [])]
     columns = [[f"#{rank}", _number(c.expected_normalized), _number(c.expected_value),
                 *(_number(c.params[name]) for name in labels[2:])] for rank, c in enumerate(rec.configs, 1)]
     room = TABLE_WIDTH - max(map(len, ["rank", *labels]))

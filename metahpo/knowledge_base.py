@@ -736,19 +736,30 @@ def _coerce_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return runs
 
 
-@functools.lru_cache(maxsize=1)
-def load_shipped() -> KnowledgeBase:
-    """The knowledge base that ships with metahpo (read once per process)."""
+@functools.lru_cache(maxsize=None)
+def load_shipped(family: str = "lightgbm") -> KnowledgeBase:
+    """The knowledge base of ``family`` that ships with metahpo (each read once per process).
+
+    The shipped folder holds LightGBM's; another family's, if one ships, is in a subfolder named
+    for the family (``knowledge_base/linear``).
+    """
     for path in SHIPPED_PATHS:
-        if (path / "manifest.json").exists():
-            return KnowledgeBase.load(path)
-    raise KnowledgeBaseError(f"the shipped knowledge base is missing (looked in {SHIPPED_PATHS[0]}); reinstall metahpo")
+        for folder in (path, path / family):
+            if (folder / "manifest.json").exists() and read_manifest(folder)["family"] == family:
+                return KnowledgeBase.load(folder)
+    if not any((path / "manifest.json").exists() for path in SHIPPED_PATHS):
+        raise KnowledgeBaseError(f"the shipped knowledge base is missing (looked in {SHIPPED_PATHS[0]}); "
+                                 "reinstall metahpo")
+    raise KnowledgeBaseError(f"no {family} knowledge base ships with metahpo: build one (metahpo kb build --family "
+                             f"{family} ...) and pass its folder")
 
 
-def resolve(knowledge_base: KnowledgeBase | str | os.PathLike | None) -> KnowledgeBase:
-    """A knowledge base from an object, a folder, or ``None`` (the shipped one)."""
+def resolve(knowledge_base: KnowledgeBase | str | os.PathLike | None, family: str | None = None) -> KnowledgeBase:
+    """A knowledge base from an object, a folder, or ``None`` (the shipped one of ``family``,
+    default LightGBM); one of another family than ``family`` is a :class:`KnowledgeBaseError`."""
     if knowledge_base is None:
-        return load_shipped()
-    if isinstance(knowledge_base, KnowledgeBase):
-        return knowledge_base
-    return KnowledgeBase.load(knowledge_base)
+        return load_shipped(family or "lightgbm")
+    kb = knowledge_base if isinstance(knowledge_base, KnowledgeBase) else KnowledgeBase.load(knowledge_base)
+    if family is not None and kb.family != family:
+        raise KnowledgeBaseError(f"the knowledge base holds {kb.family} runs, not {family} ones")
+    return kb

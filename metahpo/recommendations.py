@@ -37,7 +37,8 @@ from metahpo.datasets import Dataset, load
 from metahpo.evaluation import check_metric
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.knowledge_base import KnowledgeBase, base_id, resolve
-from metahpo.spaces import Config, get_space
+from metahpo.families import get_family
+from metahpo.spaces import Config, SearchSpace
 
 LOW_CONFIDENCE = 0.1
 """Below this confidence half of the list comes from the global portfolio instead of the neighbours."""
@@ -100,7 +101,12 @@ class RecommendedConfig:
 
 @dataclass
 class Recommendation:
-    """Ranked configurations for one dataset, with the evidence behind them."""
+    """Ranked configurations of one model family for one dataset, with the evidence behind them.
+
+    Each configuration's ``params`` rebuild the model the knowledge base scored, with the family's
+    estimator (:func:`metahpo.families.get_family` ``(family).make_estimator``; for LightGBM,
+    ``lightgbm.LGBMClassifier(**params)``).
+    """
 
     configs: list[RecommendedConfig]
     neighbors: pd.DataFrame
@@ -111,6 +117,7 @@ class Recommendation:
     metric: str
     dataset: str
     notes: list[str] = field(default_factory=list)
+    family: str = "lightgbm"
 
     def __len__(self) -> int:
         return len(self.configs)
@@ -133,7 +140,8 @@ class Recommendation:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary."""
         return {
-            "dataset": self.dataset, "task": self.task, "metric": self.metric, "strategy": self.strategy,
+            "dataset": self.dataset, "family": self.family, "task": self.task, "metric": self.metric,
+            "strategy": self.strategy,
             "confidence": self.confidence, "notes": self.notes,
             "configs": [{"rank": i + 1, "config_id": c.config_id, "expected_normalized": c.expected_normalized,
                          "expected_value": c.expected_value, "params": c.params, "support": c.support, "reason": c.reason}
@@ -145,7 +153,8 @@ class Recommendation:
         """Why each configuration was chosen, in words."""
         near = ", ".join(f"{r.name} ({r.distance:.2f})" for r in self.neighbors.head(5).itertuples())
         lines = [
-            f"Recommendations for {self.dataset!r} ({self.task}, metric {self.metric}) by the {self.strategy} strategy.",
+            f"Recommendations for {self.dataset!r} ({self.task}, metric {self.metric}): {self.family} configurations "
+            f"by the {self.strategy} strategy.",
             f"Nearest knowledge-base datasets (distance): {near}.",
             f"Confidence {self.confidence:.2f}: " + _confidence_words(self.confidence),
             *self.notes,
@@ -156,7 +165,7 @@ class Recommendation:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return (f"Recommendation(dataset={self.dataset!r}, strategy={self.strategy!r}, "
+        return (f"Recommendation(dataset={self.dataset!r}, family={self.family!r}, strategy={self.strategy!r}, "
                 f"n={len(self.configs)}, confidence={self.confidence:.2f})")
 
 
@@ -322,9 +331,9 @@ class Surrogate(BaseStrategy):
         import sklearn
 
         scores = recommender.scores
-        family = get_space(recommender.kb.family)
+        space = recommender.search_space
         configs = scores.columns.tolist()
-        self.config_x_ = pd.DataFrame([family.encode(c) for c in recommender.kb.params(configs)], index=configs)
+        self.config_x_ = pd.DataFrame([space.encode(c) for c in recommender.kb.params(configs)], index=configs)
         key = cache.content_key(recommender.kb, "surrogate", recommender.task, recommender.metric,
                                 self.n_estimators, self.random_state, sklearn.__version__)
         arrays = cache.load(key)
@@ -424,6 +433,7 @@ class Recommender:
         self.kb, self.task = knowledge_base, task
         self.metric = check_metric(metric, task)
         self.strategy = check_strategy(strategy)
+        self.search_space = get_family(knowledge_base.family).space_for(task)
         self._fit()
 
     def _fit(self) -> None:
@@ -454,7 +464,7 @@ class Recommender:
         self.typical_nn = np.sort(nearest) if len(nearest) else np.array([1.0])
         self.global_rank = self.scores[self.pool].mean().sort_values(ascending=False)
         self.strategy.fit(self)
-        self.params: dict[str, Config] = _checked_params(kb, self.pool)
+        self.params: dict[str, Config] = _checked_params(kb, self.pool, self.search_space)
         runs = kb.runs[kb.runs["status"] == "ok"]
         self.iterations = runs.pivot_table(index="dataset_id", columns="config_id", values="best_iteration")
         # rows each knowledge-base dataset's models trained on: its cross-validation training parts
@@ -502,7 +512,7 @@ class Recommender:
         neighbors = pd.DataFrame({"name": self.names.reindex(dist.index).to_numpy(), "distance": dist.to_numpy()},
                                  index=pd.Index(dist.index, name="dataset_id")).head(10)
         return Recommendation(configs, neighbors, metafeatures, confidence, self.strategy.name,
-                              self.task, self.metric, name, notes)
+                              self.task, self.metric, name, notes, self.kb.family)
 
     def prior_mean(self, metafeatures: pd.Series) -> Callable[[np.ndarray], np.ndarray]:
         """The learned surrogate's score for encoded configurations on this dataset: the Bayesian
@@ -516,7 +526,7 @@ class Recommender:
         the rows are unknown or none fits), noting in ``notes`` what was left out."""
         if rows is None or not np.isfinite(rows):
             return self.pool
-        space = get_space(self.kb.family)
+        space = self.search_space
         fitting = [cid for cid in self.pool if space.fits(self.params[cid], int(rows))]
         if not fitting or len(fitting) == len(self.pool):
             return self.pool
@@ -543,20 +553,19 @@ class Recommender:
 
         expected = weighted(column)
         value = weighted(raw[cid].to_numpy()) if raw is not None and cid in raw else None
-        if "n_estimators" not in params:
+        if self.search_space.max_rounds and "n_estimators" not in params:
             scale = growth[near] ** ROUNDS_EXPONENT[self.task]
             its = iterations[cid].to_numpy()[near] * scale if cid in iterations else np.array([])
             its = its[~np.isnan(its)]
             params["n_estimators"] = int(np.clip(np.median(its), 10, MAX_ROUNDS)) if len(its) else 100
-        return RecommendedConfig(get_space(self.kb.family).estimator_params(params), cid, expected, value,
+        return RecommendedConfig(self.search_space.estimator_params(params), cid, expected, value,
                                  by_distance.index[near].tolist(), reason)
 
 
-def _checked_params(kb: KnowledgeBase, config_ids: list[str]) -> dict[str, Config]:
-    """The configurations that may be recommended, validated against the family's space: only the
-    family's declared parameters may leave a knowledge base (one from elsewhere could otherwise
-    hand LightGBM, say, ``machines`` to connect to)."""
-    space = get_space(kb.family)
+def _checked_params(kb: KnowledgeBase, config_ids: list[str], space: SearchSpace) -> dict[str, Config]:
+    """The configurations that may be recommended, validated against the family's space for the
+    task: only its declared parameters may leave a knowledge base (one from elsewhere could
+    otherwise hand LightGBM, say, ``machines`` to connect to)."""
     table = kb.configurations.drop_duplicates("config_id").set_index("config_id")["params"]
     out = {}
     for cid, text in table.reindex(config_ids).items():
@@ -585,12 +594,13 @@ def recommend(
     target: str | None = None,
     n: int = 10,
     task: str | None = None,
+    family: str | None = None,
     knowledge_base: KnowledgeBase | str | None = None,
     strategy: str | BaseStrategy = "auto",
     metric: str | None = None,
     random_state: int = 0,
 ) -> Recommendation:
-    """Recommend LightGBM configurations for a dataset, zero-shot.
+    """Recommend configurations of a model family for a dataset, zero-shot.
 
     Parameters
     ----------
@@ -600,8 +610,10 @@ def recommend(
         How many configurations.
     task : str, optional
         Override the inferred task.
+    family : {"lightgbm", "linear"}, optional
+        The model family: the knowledge base's (default LightGBM, whose knowledge base ships).
     knowledge_base : KnowledgeBase or path, optional
-        Default: the shipped knowledge base.
+        Runs of the family; default: the shipped knowledge base of ``family``.
     strategy : {"auto", "nearest", "portfolio", "surrogate"} or BaseStrategy
     metric : str, optional
         A metric the knowledge base stores, e.g. ``"accuracy"``; default by task.
@@ -622,7 +634,7 @@ def recommend(
     if n < 1:
         raise ConfigError(f"n must be at least 1, got {n}")
     dataset = data if isinstance(data, Dataset) and task is None else load(data, y, target=target, task=task)
-    recommender = get_recommender(resolve(knowledge_base), dataset.task, strategy, metric)
+    recommender = get_recommender(resolve(knowledge_base, family), dataset.task, strategy, metric)
     return recommender.recommend(metafeatures.extract(dataset, random_state=random_state), n, dataset.name)
 
 

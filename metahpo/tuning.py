@@ -36,7 +36,7 @@ from metahpo.evaluation import (
     make_estimator,
     make_folds,
 )
-from metahpo.exceptions import ConfigError
+from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.progress import TrialProgress, duration, plural
 from metahpo.recommendations import Recommendation, get_recommender
@@ -225,7 +225,8 @@ def tune(
         those trials only; classifiers are selected on log loss, see :mod:`metahpo.ensemble`),
         refitted as a soft-voting / averaging scikit-learn ensemble.
     knowledge_base : KnowledgeBase or path, optional
-        Default: the shipped one.
+        Runs of one family, which warm-start that family; every other family is warm-started by
+        its shipped knowledge base, or from its default where none ships.
     record_to : path, optional
         A knowledge-base folder every trial is appended to as it finishes (created if absent).
     callbacks : sequence of callable, optional
@@ -265,7 +266,8 @@ def tune(
         f"{dataset.task}, {metric} by {cv}-fold cross-validation, {budget} of the {names} "
         f"{'families' if len(families) > 1 else 'family'}")
     search = _Search(dataset, make_folds(dataset, cv, random_state=seed), metric, seed, strategy, warm_start, ensemble,
-                     n_jobs, kbm.resolve(knowledge_base) if strategy is not None else None, say, verbose)
+                     n_jobs, kbm.resolve(knowledge_base) if knowledge_base is not None and strategy is not None else None,
+                     say, verbose)
     studies, recommendation = {}, None
     for model_family, share in zip(families, _shares(n_trials, len(families))):
         study, recommended = search.run(model_family, share, timeout and timeout / len(families), prior, record_to,
@@ -313,8 +315,21 @@ class _Search:
     ensemble: int | None
     n_jobs: int
     kb: kbm.KnowledgeBase | None
+    """The user's knowledge base, if any: for its family; the others' ship with metahpo, or there is none."""
     say: Callable[..., None]
     verbose: bool
+
+    def knowledge_of(self, family: str) -> kbm.KnowledgeBase | None:
+        """The knowledge base that warm-starts ``family``: the user's if of that family, else the
+        shipped one; None for a cold start or a family no knowledge base knows."""
+        if self.strategy is None:
+            return None
+        if self.kb is not None and self.kb.family == family:
+            return self.kb
+        try:
+            return kbm.load_shipped(family)
+        except KnowledgeBaseError:
+            return None
 
     def run(self, model_family: ModelFamily, n_trials: int | None, timeout: float | None, prior: pd.DataFrame | None,
             record_to: str | Path | None, callbacks: Sequence[Callback] | None,
@@ -323,7 +338,7 @@ class _Search:
         default) first, then the sampler; returns the study and the recommendation."""
         dataset, space = self.dataset, model_family.space_for(self.dataset.task)
         recommendation, prior_mean, mf = None, None, None
-        if self.kb is not None and self.kb.family == model_family.name:
+        if (kb := self.knowledge_of(model_family.name)) is not None:
             from metahpo import metafeatures
 
             mf = metafeatures.extract(dataset, random_state=self.seed)
@@ -331,14 +346,14 @@ class _Search:
             kb_metric = self.metric if self.metric in METRICS[dataset.task] else None
             if self.warm_start:
                 train_rows = min(len(train) for train, _ in self.folds)  # what each trial's models learn from
-                recommendation = get_recommender(self.kb, dataset.task, "auto", kb_metric).recommend(
+                recommendation = get_recommender(kb, dataset.task, "auto", kb_metric).recommend(
                     mf, self.warm_start, dataset.name, train_rows=train_rows)
             if self.strategy == "bayes":
-                prior_mean = get_recommender(self.kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
+                prior_mean = get_recommender(kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
         if recommendation is not None:
             warm = [early_stopped(space.config_of(c.params)) for c in recommendation.configs]
         else:  # no knowledge of this family: its default first
-            warm = [dict(space.default)] if self.kb is not None and self.warm_start else []
+            warm = [dict(space.default)] if self.strategy is not None and self.warm_start else []
         sampler = make_sampler(self.strategy, space=space, warm_start_configs=warm, random_state=self.seed,
                                prior_mean=prior_mean,
                                warm_start_source="recommended" if recommendation is not None else "default")

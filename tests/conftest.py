@@ -42,3 +42,13 @@ def tiny_kb(tmp_path_factory):
     builder = Builder(folder / "kb", _tiny_sources(folder), n_random=3, n_local=1, pool_size=6,
                       max_rows=150, cv=2, n_jobs=1, log=lambda line: None)
     return builder.run()
+
+
+@pytest.fixture(scope="session")
+def tiny_linear_kb(tmp_path_factory):
+    """The linear family's runs on four datasets of ``tiny_kb`` (two binary, two regression)."""
+    folder = tmp_path_factory.mktemp("tiny_linear_kb")
+    sources = [s for s in _tiny_sources(folder) if s.dataset_id in {"sk_breast_cancer", "cls_0", "sk_diabetes", "reg_0"}]
+    builder = Builder(folder / "kb", sources, family="linear", n_random=2, n_local=1, pool_size=3,
+                      max_rows=150, cv=2, n_jobs=1, log=lambda line: None)
+    return builder.run()
