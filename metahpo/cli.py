@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("recommend", help="recommend LightGBM configurations for a dataset, zero-shot")
     _add_data_args(p)
     _add_recommend_args(p)
-    p.add_argument("--family", help="lightgbm or linear: the family configured, whose knowledge base --kb holds "
+    p.add_argument("--family", help="lightgbm, linear, or auto: the family that did best on similar datasets "
                    "(default: that of --kb, else lightgbm)")
     p.add_argument("--json", action="store_true", help="print the whole recommendation as JSON")
     p.add_argument("--out", help="write the top configuration's LightGBM parameters to this JSON file")
@@ -132,7 +132,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="bayes, random, local, grid, evolution, gradient (a family with a hypergradient: "
                         "linear), or none for a cold start (default bayes)")
     p.add_argument("--family", default="lightgbm",
-                   help="lightgbm, linear, or auto: every family, the trials shared (default lightgbm)")
+                   help="lightgbm, linear, or auto: every family, the trials shared by how often each did best on "
+                        "similar datasets (default lightgbm)")
     p.add_argument("--warm-start", type=_whole(0), default=5,
                    help="recommended configurations tried first (default 5)")
     p.add_argument("--cv", type=_whole(2), default=5, help="cross-validation folds (default 5)")

@@ -763,3 +763,18 @@ def resolve(knowledge_base: KnowledgeBase | str | os.PathLike | None, family: st
     if family is not None and kb.family != family:
         raise KnowledgeBaseError(f"the knowledge base holds {kb.family} runs, not {family} ones")
     return kb
+
+
+def of_families(knowledge_base: KnowledgeBase | str | os.PathLike | None,
+                families: Iterable[str]) -> dict[str, KnowledgeBase]:
+    """The knowledge base of each of ``families`` that has one: ``knowledge_base`` (an object or a
+    folder) for its own family, the shipped one for every other."""
+    given = None if knowledge_base is None else resolve(knowledge_base)
+    found = {}
+    for family in families:
+        if given is not None and given.family == family:
+            found[family] = given
+            continue
+        with contextlib.suppress(KnowledgeBaseError):  # no knowledge of this family ships
+            found[family] = load_shipped(family)
+    return found

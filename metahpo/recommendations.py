@@ -36,8 +36,8 @@ from metahpo import cache
 from metahpo.datasets import Dataset, load
 from metahpo.evaluation import check_metric
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
-from metahpo.knowledge_base import KnowledgeBase, base_id, resolve
-from metahpo.families import get_family
+from metahpo.knowledge_base import KnowledgeBase, base_id, of_families, resolve
+from metahpo.families import FAMILIES, get_family
 from metahpo.spaces import Config, SearchSpace
 
 LOW_CONFIDENCE = 0.1
@@ -59,6 +59,13 @@ tried made more datasets worse than better (binary 4 / 15 at 0.5), so their roun
 
 MAX_ROUNDS = 5000
 """The most rounds a recommendation asks for."""
+
+AUTO_FAMILY = "auto"
+"""The ``family`` that asks metahpo to choose one."""
+
+FAMILY_NEIGHBOURS = 10
+"""Nearest datasets :func:`choose_family` compares the families on (as many as a configuration's
+expected score averages over; fixed before the families were compared on any dataset)."""
 
 
 # ---------------------------------------------------------------------- results
@@ -479,6 +486,14 @@ class Recommender:
         other.strategy = check_strategy(strategy).fit(other)
         return other
 
+    def neighbours(self, metafeatures: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Series]:
+        """The dataset's point in the learned meta-feature space, its distance to every
+        knowledge-base dataset (nearest first) and their similarity weights, summing to 1."""
+        x = self.space.transform(metafeatures.to_frame().T)[0]
+        dist = pd.Series(_pairwise(x[None, :], self.points)[0], index=self.ids).sort_values()
+        weights = np.exp(-dist / max(np.median(self.typical_nn), 1e-9))
+        return x, dist, weights / weights.sum()
+
     def recommend(self, metafeatures: pd.Series, n: int = 10, name: str = "dataset",
                   train_rows: int | None = None) -> Recommendation:
         """Rank configurations for a dataset with these meta-features.
@@ -487,11 +502,8 @@ class Recommender:
         ``n_rows``), such as a large ``min_child_samples`` on small data, are left out
         (:meth:`SearchSpace.fits <metahpo.spaces.SearchSpace.fits>`).
         """
-        x = self.space.transform(metafeatures.to_frame().T)[0]
-        dist = pd.Series(_pairwise(x[None, :], self.points)[0], index=self.ids).sort_values()
+        x, dist, weights = self.neighbours(metafeatures)
         confidence = float(np.mean(self.typical_nn >= dist.iloc[0]))
-        weights = np.exp(-dist / max(np.median(self.typical_nn), 1e-9))
-        weights = weights / weights.sum()
         notes = []
         rows = train_rows if train_rows is not None else metafeatures.get("n_rows")
         pool = self._fitting(rows, notes)
@@ -610,10 +622,13 @@ def recommend(
         How many configurations.
     task : str, optional
         Override the inferred task.
-    family : {"lightgbm", "linear"}, optional
+    family : {"lightgbm", "linear", "auto"}, optional
         The model family: the knowledge base's (default LightGBM, whose knowledge base ships).
+        ``"auto"`` chooses the family that did best on the most similar datasets
+        (:func:`choose_family`) among those with a knowledge base.
     knowledge_base : KnowledgeBase or path, optional
-        Runs of the family; default: the shipped knowledge base of ``family``.
+        Runs of the family; default: the shipped knowledge base of ``family`` (with ``"auto"``,
+        this one for its family and the shipped ones for the others).
     strategy : {"auto", "nearest", "portfolio", "surrogate"} or BaseStrategy
     metric : str, optional
         A metric the knowledge base stores, e.g. ``"accuracy"``; default by task.
@@ -634,8 +649,72 @@ def recommend(
     if n < 1:
         raise ConfigError(f"n must be at least 1, got {n}")
     dataset = data if isinstance(data, Dataset) and task is None else load(data, y, target=target, task=task)
-    recommender = get_recommender(resolve(knowledge_base, family), dataset.task, strategy, metric)
-    return recommender.recommend(metafeatures.extract(dataset, random_state=random_state), n, dataset.name)
+    mf = metafeatures.extract(dataset, random_state=random_state)
+    choice = None
+    if family == AUTO_FAMILY:
+        knowledge_bases = of_families(knowledge_base, FAMILIES)
+        choice = choose_family(mf, knowledge_bases, dataset.task, metric)
+        kb = knowledge_bases[choice.family]
+    else:
+        kb = resolve(knowledge_base, family)
+    recommendation = get_recommender(kb, dataset.task, strategy, metric).recommend(mf, n, dataset.name)
+    if choice is not None:
+        recommendation.notes.insert(0, f"Chose the {choice.describe()}.")
+    return recommendation
+
+
+@dataclass
+class FamilyChoice:
+    """Which model family suits a dataset, by what did best on the most similar datasets.
+
+    Attributes
+    ----------
+    shares : dict
+        Per family, the similarity-weighted share of the nearest knowledge-base datasets (those
+        every family ran) on which its best configuration scored best of all families; they sum to 1.
+    neighbors : list of str
+        Those datasets, nearest first.
+    """
+
+    shares: dict[str, float]
+    neighbors: list[str]
+
+    @property
+    def family(self) -> str:
+        """The family with the largest share (the first named, LightGBM, on a tie)."""
+        return max(self.shares, key=lambda family: self.shares[family])
+
+    def describe(self) -> str:
+        """The choice in words."""
+        if not self.neighbors:
+            return f"family {self.family}: the only one with a knowledge base"
+        others = ", ".join(f"{f} {share:.0%}" for f, share in self.shares.items() if f != self.family)
+        return (f"family {self.family}: best on {self.shares[self.family]:.0%} of the {len(self.neighbors)} most "
+                f"similar datasets every family ran, by similarity ({others})")
+
+
+def choose_family(metafeatures: pd.Series, knowledge_bases: dict[str, KnowledgeBase], task: str,
+                  metric: str | None = None, k: int = FAMILY_NEIGHBOURS) -> FamilyChoice:
+    """Choose among the families of ``knowledge_bases`` for a dataset with these meta-features.
+
+    Compares, on each of the ``k`` nearest datasets that every family's knowledge base ran (in
+    the meta-feature space learned from the first family's), each family's best cross-validated
+    score; the runs must share datasets, rows and folds, as builds with the same ``--max-rows``
+    and ``--cv`` do.
+    """
+    families = list(knowledge_bases)
+    if len(families) == 1:
+        return FamilyChoice({families[0]: 1.0}, [])
+    best = pd.DataFrame({f: kb.matrix(metric, task).max(axis=1) for f, kb in knowledge_bases.items()}).dropna()
+    if best.empty:
+        raise KnowledgeBaseError(f"the {' and '.join(families)} knowledge bases share no {task} dataset to compare "
+                                 "the families on")
+    reference = get_recommender(knowledge_bases[families[0]], task, "auto", metric)
+    _, dist, weights = reference.neighbours(metafeatures)
+    near = dist.index[dist.index.isin(best.index)][:k]
+    winner = best.loc[near].idxmax(axis=1)  # the first family on a tie
+    w = weights[near] / weights[near].sum()
+    return FamilyChoice({f: float(w[winner == f].sum()) for f in families}, near.tolist())
 
 
 _RECOMMENDERS: weakref.WeakKeyDictionary[KnowledgeBase, tuple[tuple, dict[tuple, Recommender]]] = (

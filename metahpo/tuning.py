@@ -36,17 +36,19 @@ from metahpo.evaluation import (
     make_estimator,
     make_folds,
 )
-from metahpo.exceptions import ConfigError, KnowledgeBaseError
+from metahpo.exceptions import ConfigError
 from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.progress import TrialProgress, duration, plural
-from metahpo.recommendations import Recommendation, get_recommender
+from metahpo.recommendations import AUTO_FAMILY, Recommendation, choose_family, get_recommender
 from metahpo.search import SAMPLERS, Study, Trial, make_sampler
 from metahpo.spaces import Config, SearchSpace, early_stopped
 
 Callback = Callable[[Study, Trial], None]
 
-AUTO = "auto"
-"""``tune(family="auto")``: every family of :data:`metahpo.families.FAMILIES`, the trials shared."""
+MIN_FAMILY_SHARE = 0.2
+"""``tune(family="auto")`` gives every family at least this share of the trials before
+normalizing, however rarely it did best on similar datasets: the neighbours may be wrong."""
+
 
 
 @dataclass
@@ -205,9 +207,12 @@ def tune(
         start's values, and the search ends early once converged.
     family : str
         The model family (:data:`metahpo.families.FAMILIES`): ``"lightgbm"`` or ``"linear"``; or
-        ``"auto"``: every family, the trials (and the timeout) shared equally, one search after
-        the other on the same folds, the best trial of any family returned (with ``ensemble``,
-        the ensemble may mix families). ``prior`` and ``record_to`` need one family.
+        ``"auto"``: every family, one search after the other on the same folds, the best trial of
+        any family returned (with ``ensemble``, the ensemble may mix families). The trials (and
+        the timeout) are shared by how often each family did best on similar datasets
+        (:func:`~metahpo.recommendations.choose_family`, each family at least
+        :data:`MIN_FAMILY_SHARE` of them) when every family has a knowledge base, else equally.
+        ``prior`` and ``record_to`` need one family.
     warm_start : int
         How many recommended configurations to evaluate first (0: none). For a family the
         knowledge base holds no runs of, the warm start is the family's default configuration.
@@ -248,7 +253,7 @@ def tune(
     if strategy is not None and str(strategy).strip().lower() not in SAMPLERS:
         raise ConfigError(f"unknown strategy {strategy!r}; choose one of {', '.join(SAMPLERS)} (or None for a cold start)")
     strategy = None if strategy is None else str(strategy).strip().lower()
-    families = [get_family(name) for name in FAMILIES] if family == AUTO else [get_family(family)]
+    families = [get_family(name) for name in FAMILIES] if family == AUTO_FAMILY else [get_family(family)]
     for model_family in families:
         if strategy == "gradient" and not model_family.gradient_params:
             raise ConfigError(f"strategy 'gradient' needs a family with a hypergradient; {model_family.name} has none")
@@ -269,8 +274,9 @@ def tune(
                      n_jobs, kbm.resolve(knowledge_base) if knowledge_base is not None and strategy is not None else None,
                      say, verbose)
     studies, recommendation = {}, None
-    for model_family, share in zip(families, _shares(n_trials, len(families))):
-        study, recommended = search.run(model_family, share, timeout and timeout / len(families), prior, record_to,
+    weights = search.family_weights([f.name for f in families])
+    for model_family, share, weight in zip(families, _shares(n_trials, weights), weights):
+        study, recommended = search.run(model_family, share, timeout and timeout * weight, prior, record_to,
                                         callbacks, start)
         studies[model_family.name] = study
         recommendation = recommendation or recommended
@@ -295,11 +301,17 @@ def tune(
                       time.perf_counter() - start, spec, best.family, studies)
 
 
-def _shares(n_trials: int | None, k: int) -> list[int | None]:
-    """``n_trials`` shared by ``k`` searches as evenly as possible, the first ones taking the rest."""
+def _shares(n_trials: int | None, weights: list[float]) -> list[int | None]:
+    """``n_trials`` shared by searches in proportion to ``weights`` (largest remainders, the first
+    search on a tie), each getting at least one trial while there are enough."""
     if n_trials is None:
-        return [None] * k
-    return [n_trials // k + (i < n_trials % k) for i in range(k)]
+        return [None] * len(weights)
+    floor = min(1, n_trials // len(weights))
+    exact = floor + (n_trials - floor * len(weights)) * np.asarray(weights, dtype=float)
+    shares = np.floor(exact).astype(int)
+    for i in np.argsort(-(exact - shares), kind="stable")[: n_trials - shares.sum()]:
+        shares[i] += 1
+    return shares.tolist()
 
 
 @dataclass
@@ -319,17 +331,36 @@ class _Search:
     say: Callable[..., None]
     verbose: bool
 
+    @functools.cached_property
+    def metafeatures(self) -> pd.Series:
+        """The dataset's meta-features, extracted once for every family's knowledge base."""
+        from metahpo import metafeatures
+
+        return metafeatures.extract(self.dataset, random_state=self.seed)
+
+    @property
+    def kb_metric(self) -> str | None:
+        """The metric the knowledge bases rank by: tune's when they store it, else the task's."""
+        return self.metric if self.metric in METRICS[self.dataset.task] else None
+
+    def family_weights(self, families: list[str]) -> list[float]:
+        """Each family's share of the trials (and of the time): with knowledge bases of every
+        family, the shares :func:`~metahpo.recommendations.choose_family` gives, at least
+        :data:`MIN_FAMILY_SHARE` each; else equal."""
+        knowledge = kbm.of_families(self.kb, families) if self.strategy is not None and len(families) > 1 else {}
+        if len(knowledge) < len(families):
+            return [1.0 / len(families)] * len(families)
+        choice = choose_family(self.metafeatures, knowledge, self.dataset.task, self.kb_metric)
+        self.say(f"chose the {choice.describe()}")
+        weights = np.maximum([choice.shares[f] for f in families], MIN_FAMILY_SHARE)
+        return (weights / weights.sum()).tolist()
+
     def knowledge_of(self, family: str) -> kbm.KnowledgeBase | None:
-        """The knowledge base that warm-starts ``family``: the user's if of that family, else the
-        shipped one; None for a cold start or a family no knowledge base knows."""
+        """The knowledge base that warm-starts ``family`` (:func:`~metahpo.knowledge_base.of_families`);
+        None for a cold start or a family no knowledge base knows."""
         if self.strategy is None:
             return None
-        if self.kb is not None and self.kb.family == family:
-            return self.kb
-        try:
-            return kbm.load_shipped(family)
-        except KnowledgeBaseError:
-            return None
+        return kbm.of_families(self.kb, [family]).get(family)
 
     def run(self, model_family: ModelFamily, n_trials: int | None, timeout: float | None, prior: pd.DataFrame | None,
             record_to: str | Path | None, callbacks: Sequence[Callback] | None,
@@ -339,11 +370,7 @@ class _Search:
         dataset, space = self.dataset, model_family.space_for(self.dataset.task)
         recommendation, prior_mean, mf = None, None, None
         if (kb := self.knowledge_of(model_family.name)) is not None:
-            from metahpo import metafeatures
-
-            mf = metafeatures.extract(dataset, random_state=self.seed)
-            # the knowledge base ranks by a metric it stores
-            kb_metric = self.metric if self.metric in METRICS[dataset.task] else None
+            mf, kb_metric = self.metafeatures, self.kb_metric
             if self.warm_start:
                 train_rows = min(len(train) for train, _ in self.folds)  # what each trial's models learn from
                 recommendation = get_recommender(kb, dataset.task, "auto", kb_metric).recommend(

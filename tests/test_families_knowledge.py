@@ -61,3 +61,58 @@ def test_the_command_line_recommends_a_family_and_prints_its_parameters(tiny_lin
     table = capsys.readouterr().out.split("\n\n")[0].splitlines()
     assert [line.split()[0] for line in table[3:]] == ["alpha", "l1_ratio", "expansion", "class_weight"]
     assert table[5].split()[1] in {"none", "spline", "quantile"}  # a choice printed as its text
+
+
+@pytest.fixture
+def both_shipped(monkeypatch, tiny_kb, tiny_linear_kb):
+    """Both tiny knowledge bases as if they shipped."""
+    shipped = {"lightgbm": tiny_kb, "linear": tiny_linear_kb}
+
+    def load_shipped(family="lightgbm"):
+        if family not in shipped:
+            raise KnowledgeBaseError(f"no {family} knowledge base ships")
+        return shipped[family]
+
+    monkeypatch.setattr(kbm, "load_shipped", load_shipped)
+    return shipped
+
+
+@pytest.mark.parametrize("data", ["sklearn:breast_cancer", "sklearn:diabetes"])
+def test_the_family_chosen_did_best_on_the_nearest_datasets_both_families_ran(both_shipped, data):
+    from metahpo import metafeatures
+    from metahpo.recommendations import choose_family
+
+    dataset = load(data).subsample(150)
+    choice = choose_family(metafeatures.extract(dataset), both_shipped, dataset.task)
+    lightgbm, linear = (both_shipped[f].matrix(task=dataset.task).max(axis=1) for f in ("lightgbm", "linear"))
+    common = set(lightgbm.index) & set(linear.index)
+    assert set(choice.neighbors) == common and len(common) == 2  # both tiny knowledge bases ran two of each task
+    linear_won = [d for d in choice.neighbors if linear[d] > lightgbm[d]]
+    assert (choice.shares["linear"] > 0) == bool(linear_won) and np.isclose(sum(choice.shares.values()), 1.0)
+    assert choice.family == max(choice.shares, key=choice.shares.get) and choice.family in choice.describe()
+
+    rec = metahpo.recommend(dataset, n=2, family="auto")
+    assert rec.family == choice.family and rec.notes[0] == f"Chose the {choice.describe()}."
+
+
+def test_tune_shares_the_trials_by_the_families_choice_each_family_keeping_some(both_shipped):
+    from metahpo import metafeatures
+    from metahpo.recommendations import choose_family
+    from metahpo.tuning import MIN_FAMILY_SHARE, _shares
+
+    dataset = load("sklearn:breast_cancer").subsample(150)
+    shares = choose_family(metafeatures.extract(dataset), both_shipped, dataset.task).shares
+    weights = np.maximum([shares["lightgbm"], shares["linear"]], MIN_FAMILY_SHARE)
+    expected = _shares(6, list(weights / weights.sum()))
+    result = metahpo.tune(dataset, n_trials=6, warm_start=1, strategy="random", cv=2, family="auto", verbose=False)
+    assert result.trials["family"].value_counts().reindex(["lightgbm", "linear"]).tolist() == expected
+
+
+@pytest.mark.parametrize("n_trials, weights, expected", [
+    (10, [0.5, 0.5], [5, 5]), (3, [0.5, 0.5], [2, 1]), (1, [0.5, 0.5], [1, 0]),
+    (10, [0.8, 0.2], [7, 3]), (10, [1.0, 0.0], [9, 1]), (None, [0.3, 0.7], [None, None]),
+])
+def test_trials_are_shared_in_proportion_each_family_getting_one_while_there_are_enough(n_trials, weights, expected):
+    from metahpo.tuning import _shares
+
+    assert _shares(n_trials, weights) == expected
