@@ -150,7 +150,8 @@ def _describe(source: Source, max_rows: int) -> dict:
         return {**row, "warning": f"meta-features failed: {type(exc).__name__}: {exc}"[:300]}
 
 
-def _run(source: Source, configs: list[Config], max_rows: int, cv: int, family: str) -> list[dict]:
+def _run(source: Source, configs: list[Config], max_rows: int, cv: int, family: str,
+         timeout: float | None = None) -> list[dict]:
     """Evaluate configurations on one dataset; a dataset that fails to load fails every run."""
     try:
         dataset, folds = _dataset_and_folds(source, max_rows, cv)
@@ -158,7 +159,8 @@ def _run(source: Source, configs: list[Config], max_rows: int, cv: int, family: 
         error = f"{type(exc).__name__}: {exc}"[:500]
         return [{"dataset_id": source.dataset_id, "config_id": config_id(c), "status": "failed", "error": error}
                 for c in configs]
-    return [kbm.run_row(source.dataset_id, evaluate(c, dataset, folds=folds, family=family), cv) for c in configs]
+    return [kbm.run_row(source.dataset_id, evaluate(c, dataset, folds=folds, family=family, timeout=timeout), cv)
+            for c in configs]
 
 
 # ---------------------------------------------------------------------- coordinator
@@ -183,6 +185,9 @@ class Builder:
         Cap on rows per dataset (seeded, stratified subsample).
     cv : int
         Cross-validation folds.
+    timeout : float, optional
+        Seconds after which an evaluation stops at the end of its current fold and is recorded
+        as ``"timeout"``.
     n_jobs : int
         Parallel tasks through joblib (the active joblib backend, e.g. Dask's, is used).
     log : callable
@@ -200,6 +205,7 @@ class Builder:
         pool_size: int = 100,
         max_rows: int = 2000,
         cv: int = 3,
+        timeout: float | None = None,
         n_jobs: int = 1,
         log: Callable[[str], None] | None = None,
     ) -> None:
@@ -208,10 +214,10 @@ class Builder:
         self.family: ModelFamily = get_family(family)
         self.space: SearchSpace = get_space(family)
         self.n_random, self.n_local, self.pool_size = n_random, n_local, pool_size
-        self.max_rows, self.cv, self.n_jobs = max_rows, cv, n_jobs
+        self.max_rows, self.cv, self.timeout, self.n_jobs = max_rows, cv, timeout, n_jobs
         self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
         provenance = {"builder": "metahpo.build", "max_rows": max_rows, "cv": cv, "n_random": n_random,
-                      "n_local": n_local, "pool_size": pool_size, "sources": len(sources),
+                      "n_local": n_local, "pool_size": pool_size, "sources": len(sources), "timeout": timeout,
                       "larger_versions": sum(s.max_rows is not None for s in sources),
                       "early_stopping": f"validation loss, patience max({MIN_PATIENCE}, {PATIENCE_LR:g} / learning_rate)"}
         if (self.out / "manifest.json").exists():
@@ -332,7 +338,7 @@ class Builder:
         tasks = list(_chunks(plan, done, block_major))
         n_evals = sum(len(c) for _, c in tasks)
         writer = kbm.LiveWriter(self.out, "runs")
-        jobs = [delayed(_run)(s, c, self.max_rows, self.cv, self.family.name) for s, c in tasks]
+        jobs = [delayed(_run)(s, c, self.max_rows, self.cv, self.family.name, self.timeout) for s, c in tasks]
         for rows in self._parallel(phase, jobs, n_evals):
             for row in rows:
                 writer.write(row)

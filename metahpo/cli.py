@@ -167,6 +167,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cv", type=_whole(2), default=3, help="cross-validation folds (default 3)")
     p.add_argument("--family", default="lightgbm", help="the model family whose runs it holds: lightgbm or linear "
                    "(default lightgbm)")
+    p.add_argument("--timeout", type=_seconds, help="seconds after which an evaluation stops at the end of its "
+                   "current fold, recorded as a timeout (default: none)")
     p.add_argument("--phases", default="describe,explore,cross", help="comma-separated phases to run")
     _add_parallel_args(p)
     p.set_defaults(handler=_cmd_kb_build)
@@ -439,7 +441,8 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
         raise MetahpoError(f"--sizes takes whole numbers of rows separated by commas, got {args.sizes!r}") from None
     sources = sized(find_sources(args.inputs, args.target), args.max_rows, sizes)
     builder = Builder(args.out, sources, n_random=args.n_random, n_local=args.n_local, pool_size=args.pool_size,
-                      max_rows=args.max_rows, cv=args.cv, family=args.family, n_jobs=args.n_jobs)
+                      max_rows=args.max_rows, cv=args.cv, family=args.family, timeout=args.timeout,
+                      n_jobs=args.n_jobs)
     with parallel_backend(args.scheduler):
         kb = builder.run(phases)
     _print_json(kb.info())

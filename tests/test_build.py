@@ -66,6 +66,14 @@ def test_a_family_whose_space_depends_on_the_task_explores_each_datasets_own(tmp
     assert ran.loc[["iris", "breast_cancer"], classification].all().all()
 
 
+def test_an_evaluation_past_the_timeout_is_recorded_as_such_and_not_retried(tmp_path, data_files):
+    kb = _build(tmp_path / "kb", data_files, timeout=0.0, family="linear").run(["describe", "explore"])
+    assert set(kb.runs["status"]) == {"timeout"} and kb.runs["error"].str.startswith("stopped after 0 s").all()
+    lines = []
+    _build(tmp_path / "kb", data_files, timeout=0.0, family="linear", log=lines.append).run(["explore"])
+    assert len(KnowledgeBase.load(tmp_path / "kb").runs) == len(kb.runs) and "explore: nothing to do" in lines
+
+
 def test_rebuild_repeats_nothing(tmp_path, data_files):
     _build(tmp_path / "kb", data_files).run()
     before = KnowledgeBase.load(tmp_path / "kb").runs[["dataset_id", "config_id", "time"]]
