@@ -43,10 +43,11 @@ from metahpo.build import Source, find_sources
 from metahpo.ensemble import EnsembleSpec
 from metahpo.evaluation import check_cv
 from metahpo.exceptions import ConfigError, DataError
-from metahpo.knowledge_base import KnowledgeBase, _atomic_write, resolve
+from metahpo.knowledge_base import KnowledgeBase, _atomic_write, of_families, resolve
 from metahpo.parallel import workers
 from metahpo.progress import duration, eta_line, plural
-from metahpo.recommendations import check_strategy, get_recommender
+from metahpo.families import FAMILIES, get_family
+from metahpo.recommendations import AUTO_FAMILY, check_strategy, choose_family, get_recommender
 
 RECORDS = "results.jsonl"
 SETTINGS = "settings.json"
@@ -54,8 +55,8 @@ CSV, JSON, REPORT, PARAMS = "results.csv", "results.json", "report.html", "param
 
 TUNE_COLUMNS = ("cv_score", "n_trials")
 ENSEMBLE_COLUMNS = ("ensemble_members", "ensemble_weights", "ensemble_oof_score", "single_best_oof_score")
-COLUMNS = ("dataset_id", "source", "task", "n_rows", "n_features", "metric", "config_id", "expected_normalized",
-           "expected_value", "confidence", "nearest", *TUNE_COLUMNS, *ENSEMBLE_COLUMNS, "params", "seconds",
+COLUMNS = ("dataset_id", "source", "task", "n_rows", "n_features", "family", "metric", "config_id",
+           "expected_normalized", "expected_value", "confidence", "nearest", *TUNE_COLUMNS, *ENSEMBLE_COLUMNS, "params", "seconds",
            "status", "error")
 """Columns of the results table; the tuning and ensemble ones only when some dataset has them."""
 
@@ -89,6 +90,7 @@ class Settings:
     max_rows: int | None
     target: str | None
     knowledge_base: str
+    family: str = "lightgbm"
 
     def __post_init__(self) -> None:
         # numpy integers (a loop over an array) become ints: settings.json and messages show 3, not np.int64(3)
@@ -100,6 +102,8 @@ class Settings:
     def check(self) -> None:
         """Raise :class:`ConfigError` on a value that would fail every dataset."""
         check_strategy(self.strategy)
+        if self.family != AUTO_FAMILY:
+            get_family(self.family)
         if self.n < 1:
             raise ConfigError(f"n must be at least 1, got {self.n}")
         if self.tune_trials < 0:
@@ -124,6 +128,7 @@ def run_batch(
     strategy: str = "auto",
     cv: int = 5,
     max_rows: int | None = None,
+    family: str = "lightgbm",
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Recommend configurations for every dataset of the inputs, resumably, into folder ``out``.
@@ -172,12 +177,12 @@ def run_batch(
         On a bad setting, or if ``out`` holds a batch run with other settings.
     """
     ref = _reference(knowledge_base)
-    settings = Settings(n, tune_trials, ensemble, strategy, cv, max_rows, target, _identity(ref))
+    settings = Settings(n, tune_trials, ensemble, strategy, cv, max_rows, target, _identity(ref), family)
     settings.check()
     sources = find_sources(inputs, target)
     if not sources:
         raise DataError(f"no dataset found in {', '.join(map(str, inputs))}")
-    kb = resolve(ref)
+    kb = next(iter(_knowledge(ref, family)[1].values()))  # also: a family without a knowledge base fails here
     out = Path(out)
     _claim(out, settings)
     log = progress or _print_to_stderr
@@ -220,9 +225,27 @@ def _identity(ref: KnowledgeBaseRef) -> str:
     return "in-memory" if isinstance(ref, KnowledgeBase) else ref
 
 
+Knowledge = tuple[KnowledgeBase | None, dict[str, KnowledgeBase]]
+"""The user's knowledge base (None for the shipped ones), and the knowledge base of the family
+asked for (with ``"auto"``, of every family that has one: the user's for its family)."""
+
+
+def _knowledge(knowledge_base: KnowledgeBaseRef, family: str) -> Knowledge:
+    if isinstance(knowledge_base, KnowledgeBase):
+        return _of_families(knowledge_base, family)
+    return _load(knowledge_base, family)
+
+
 @functools.lru_cache(maxsize=2)
-def _load(folder: str | None) -> KnowledgeBase:
-    return resolve(folder)
+def _load(folder: str | None, family: str) -> Knowledge:
+    return _of_families(folder, family)
+
+
+def _of_families(knowledge_base: KnowledgeBase | str | None, family: str) -> Knowledge:
+    given = None if knowledge_base is None else resolve(knowledge_base)
+    if family == AUTO_FAMILY:
+        return given, of_families(given, FAMILIES)
+    return given, {family: resolve(given, family)}
 
 
 def process(source: Source, knowledge_base: KnowledgeBaseRef, settings: Settings) -> dict[str, Any]:
@@ -238,8 +261,7 @@ def process(source: Source, knowledge_base: KnowledgeBaseRef, settings: Settings
     start = time.perf_counter()
     record: dict[str, Any] = {"dataset_id": source.dataset_id, "source": source.spec}
     try:
-        kb = knowledge_base if isinstance(knowledge_base, KnowledgeBase) else _load(knowledge_base)
-        _analyse(source, kb, settings, record)
+        _analyse(source, _knowledge(knowledge_base, settings.family), settings, record)
         record.update(status="ok", error="")
     except Exception as exc:  # a broken dataset is recorded and the batch goes on
         record.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
@@ -247,7 +269,7 @@ def process(source: Source, knowledge_base: KnowledgeBaseRef, settings: Settings
     return record
 
 
-def _analyse(source: Source, kb: KnowledgeBase, settings: Settings, record: dict[str, Any]) -> None:
+def _analyse(source: Source, knowledge: Knowledge, settings: Settings, record: dict[str, Any]) -> None:
     """Fill ``record`` step by step, so a failure keeps what was learnt before it."""
     from metahpo import metafeatures
     from metahpo.tuning import tune
@@ -255,16 +277,26 @@ def _analyse(source: Source, kb: KnowledgeBase, settings: Settings, record: dict
     dataset = source.load(ALL_ROWS if settings.max_rows is None else settings.max_rows)
     record.update(task=dataset.task, n_rows=dataset.n_rows, n_features=dataset.n_features)
     mf = metafeatures.extract(dataset)
+    given, knowledge_bases = knowledge
+    if len(knowledge_bases) > 1:
+        family = choose_family(mf, knowledge_bases, dataset.task).family
+    else:
+        family = next(iter(knowledge_bases))
+    kb = knowledge_bases[family]
     rec = get_recommender(kb, dataset.task, settings.strategy).recommend(mf, settings.n, dataset.name)
     top = rec.configs[0]
-    record.update(metric=rec.metric, config_id=top.config_id, expected_normalized=_finite(top.expected_normalized),
+    record.update(family=family, metric=rec.metric, config_id=top.config_id,
+                  expected_normalized=_finite(top.expected_normalized),
                   expected_value=_finite(top.expected_value), confidence=_finite(rec.confidence),
                   nearest=str(rec.neighbors.index[0]), params=top.params,
                   metafeatures={k: _finite(v) for k, v in mf.items()})
     if settings.tune_trials:
         result = tune(dataset, n_trials=settings.tune_trials, warm_start=min(settings.n, settings.tune_trials),
-                      ensemble=settings.ensemble, knowledge_base=kb, cv=settings.cv, random_state=0, verbose=False)
-        record.update(metric=result.metric, cv_score=_finite(result.best_score), n_trials=len(result.trials),
+                      ensemble=settings.ensemble, family=settings.family,
+                      knowledge_base=given if settings.family == AUTO_FAMILY else kb, cv=settings.cv,
+                      random_state=0, verbose=False)
+        record.update(family=result.family, metric=result.metric, cv_score=_finite(result.best_score),
+                      n_trials=len(result.trials),
                       params=result.best_params, trace=_best_so_far(result.trials))
         if result.ensemble is not None:
             record.update(_ensemble_columns(result.ensemble))
@@ -321,6 +353,8 @@ def _claim(out: Path, settings: Settings) -> None:
     """Create the batch folder, or check that the batch run it holds used the same settings."""
     wanted = asdict(settings)
     had = _read_settings(out)
+    if had is not None:
+        had = {"family": "lightgbm", **had}  # a run from before families were a setting was LightGBM's
     if had is None:
         out.mkdir(parents=True, exist_ok=True)
         _atomic_write(out / SETTINGS, json.dumps(wanted, indent=2).encode())

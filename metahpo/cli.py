@@ -209,6 +209,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ensemble", type=_whole(1), metavar="K", help="with --tune: an ensemble over the best K trials")
     _add_parallel_args(p)
     p.add_argument("--kb", help="knowledge-base folder (default: the shipped one)")
+    p.add_argument("--family", default="lightgbm", help="lightgbm, linear, or auto: per dataset, the family that did "
+                   "best on similar datasets (default lightgbm)")
     p.add_argument("--strategy", default="auto", help="auto, nearest, portfolio or surrogate (default auto)")
     p.add_argument("--cv", type=_whole(2), default=5, help="cross-validation folds of the tuning (default 5)")
     p.add_argument("--max-rows", type=_whole(2), help="row cap per dataset (default: every row)")
@@ -335,7 +337,8 @@ def _print_recommendation(rec: Any) -> None:
     from metahpo.families import get_family
 
     space = get_family(rec.family).space_for(rec.task)
-    labels = ["normalized (0-1)", f"expected {rec.metric}", *space.names, *(["n_estimators"] if space.max_rounds else [])]
+    rounds = ["n_estimators"] if space.max_rounds else []
+    labels = ["normalized (0-1)", f"expected {rec.metric}", *space.names, *rounds]
     columns = [[f"#{rank}", _number(c.expected_normalized), _number(c.expected_value),
                 *(_number(c.params[name]) for name in labels[2:])] for rank, c in enumerate(rec.configs, 1)]
     room = TABLE_WIDTH - max(map(len, ["rank", *labels]))
@@ -413,7 +416,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     with parallel_backend(args.scheduler):
         table = batch.run_batch(args.inputs, args.out, target=args.target, n=args.n, tune_trials=args.tune,
                                 ensemble=args.ensemble, n_jobs=args.n_jobs, knowledge_base=args.kb,
-                                strategy=args.strategy, cv=args.cv, max_rows=args.max_rows)
+                                strategy=args.strategy, cv=args.cv, max_rows=args.max_rows, family=args.family)
     out = Path(args.out)
     failed = table.loc[table["status"] != "ok", "dataset_id"].tolist()
     ok = len(table) - len(failed)

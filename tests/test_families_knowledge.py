@@ -1,5 +1,7 @@
 """A model family is a parameter of recommend and tune: each family's knowledge base for its own configurations."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -73,8 +75,12 @@ def both_shipped(monkeypatch, tiny_kb, tiny_linear_kb):
             raise KnowledgeBaseError(f"no {family} knowledge base ships")
         return shipped[family]
 
+    from metahpo import batch
+
     monkeypatch.setattr(kbm, "load_shipped", load_shipped)
-    return shipped
+    batch._load.cache_clear()  # batch's workers keep the knowledge bases they loaded
+    yield shipped
+    batch._load.cache_clear()
 
 
 @pytest.mark.parametrize("data", ["sklearn:breast_cancer", "sklearn:diabetes"])
@@ -116,3 +122,48 @@ def test_trials_are_shared_in_proportion_each_family_getting_one_while_there_are
     from metahpo.tuning import _shares
 
     assert _shares(n_trials, weights) == expected
+
+
+@pytest.fixture
+def two_datasets(tmp_path):
+    """A binary and a regression dataset as CSV files."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("breast_cancer", "diabetes"):
+        ds = load(f"sklearn:{name}").subsample(150)
+        ds.X.assign(target=ds.y).to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def test_batch_recommends_and_tunes_the_family_asked_for(two_datasets, tiny_linear_kb, tmp_path):
+    from metahpo.batch import run_batch
+
+    table = run_batch([str(two_datasets)], tmp_path / "out", knowledge_base=tiny_linear_kb, family="linear", n=2,
+                      tune_trials=2, cv=2, progress=lambda line: None)
+    assert table["status"].eq("ok").all() and table["family"].eq("linear").all()
+    params = json.loads((tmp_path / "out" / "params" / "breast_cancer.json").read_text())
+    assert {"alpha", "l1_ratio", "expansion", "class_weight"} <= set(params) and "n_estimators" not in params
+
+
+def test_batch_with_the_family_auto_records_the_family_chosen_per_dataset(two_datasets, both_shipped, tmp_path):
+    from metahpo import metafeatures
+    from metahpo.batch import run_batch
+    from metahpo.recommendations import choose_family
+
+    table = run_batch([str(two_datasets)], tmp_path / "out", family="auto", n=2, progress=lambda line: None)
+    for name, task in (("breast_cancer", "binary"), ("diabetes", "regression")):
+        dataset = load(str(two_datasets / f"{name}.csv"))
+        expected = choose_family(metafeatures.extract(dataset), both_shipped, task).family
+        assert table.set_index("dataset_id").at[name, "family"] == expected
+
+
+def test_a_batch_folder_from_before_families_resumes_as_lightgbm(two_datasets, tiny_kb, tmp_path):
+    from metahpo.batch import SETTINGS, run_batch
+
+    out = tmp_path / "out"
+    run_batch([str(two_datasets)], out, knowledge_base=tiny_kb, n=2, progress=lambda line: None)
+    settings = json.loads((out / SETTINGS).read_text())
+    (out / SETTINGS).write_text(json.dumps({k: v for k, v in settings.items() if k != "family"}))
+    lines = []
+    run_batch([str(two_datasets)], out, knowledge_base=tiny_kb, n=2, progress=lines.append)
+    assert lines == ["batch: 2 of 2 datasets already done, 0 to run"]
