@@ -28,6 +28,8 @@ _PUBLIC = {
     "tune": "metahpo.tuning",
     "MetaLGBMClassifier": "metahpo.estimators",
     "MetaLGBMRegressor": "metahpo.estimators",
+    "MetaClassifier": "metahpo.estimators",
+    "MetaRegressor": "metahpo.estimators",
 }
 
 __all__ = [
@@ -36,8 +38,10 @@ __all__ = [
     "Dataset",
     "KnowledgeBase",
     "KnowledgeBaseError",
+    "MetaClassifier",
     "MetaLGBMClassifier",
     "MetaLGBMRegressor",
+    "MetaRegressor",
     "MetahpoError",
     "Recommendation",
     "TuneResult",
@@ -49,7 +53,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from metahpo.datasets import Dataset, load
-    from metahpo.estimators import MetaLGBMClassifier, MetaLGBMRegressor
+    from metahpo.estimators import MetaClassifier, MetaLGBMClassifier, MetaLGBMRegressor, MetaRegressor
     from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError, MetahpoError
     from metahpo.knowledge_base import KnowledgeBase
     from metahpo.recommendations import Recommendation, recommend

@@ -7,6 +7,10 @@ take every LightGBM parameter, and one given replaces the recommended value of t
 alone; ``fit`` takes ``sample_weight`` and LightGBM's other ``fit`` arguments; the fitted estimator
 has LightGBM's fitted attributes. They are ordinary scikit-learn estimators: ``get_params``,
 ``set_params``, ``clone``, pipelines and ``cross_val_score`` work.
+
+``MetaClassifier`` and ``MetaRegressor`` are the same idea for any model family: with
+``family="auto"`` they train the family that did best on similar datasets, configured as its
+knowledge base recommends.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from sklearn.utils import Tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
-from metahpo.datasets import from_arrays, plain
+from metahpo.datasets import Dataset, from_arrays, plain
+from metahpo.families import get_family
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.progress import plural
@@ -80,10 +85,62 @@ def _fitted(name: str, doc: str) -> property:
     return property(get, doc=doc)
 
 
-class _MetaLGBM(BaseEstimator):
-    """Shared machinery of the zero-shot estimators."""
+class _TabularInput:
+    """What the zero-shot estimators share: their input checks, and the dataset they recommend for."""
 
     _regression: bool = False
+
+    def _dataset(self, X: Any, y: Any) -> tuple[Dataset, np.ndarray]:
+        """The checked training data as a :class:`~metahpo.datasets.Dataset`, and ``y`` as checked."""
+        X, y = self._validate(X, y, reset=True)
+        if self._regression:
+            task = "regression"
+        else:
+            check_classification_targets(y)
+            task = "binary" if len(np.unique(y)) <= 2 else "multiclass"
+        dataset = from_arrays(X, y, task=task, name=type(self).__name__)
+        self.columns_ = list(dataset.X.columns)
+        self.categorical_ = list(dataset.categorical)
+        return dataset, y
+
+    def _recommend(self, dataset: Dataset, family: str | None) -> dict[str, Any]:
+        """Ask the knowledge base (``recommendation_``) and return the parameters at ``rank``."""
+        if not isinstance(self.rank, (int, np.integer)) or self.rank < 0:
+            raise ConfigError(f"rank must be a non-negative integer, got {plain(self.rank)!r}")
+        landmark_seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
+        recommendation = recommend(dataset, n=self.rank + 1, family=family, knowledge_base=self.knowledge_base,
+                                   strategy=self.strategy, metric=self.metric, random_state=landmark_seed)
+        if self.rank >= len(recommendation):
+            raise ConfigError(f"rank {plain(self.rank)} asks for recommendation {self.rank + 1}, but the knowledge base "
+                              f"recommends {plural(len(recommendation), 'configuration')} for these data; "
+                              f"give a rank below {len(recommendation)}")
+        self.recommendation_: Recommendation = recommendation
+        return recommendation.configs[self.rank].params
+
+    def _validate(self, X: Any, y: Any = None, reset: bool = False) -> tuple[Any, Any]:
+        """scikit-learn's input checks; a DataFrame keeps its columns (and categorical dtypes)."""
+        with_y = {} if y is None and not reset else {"y": y}
+        if isinstance(X, pd.DataFrame):
+            validate_data(self, X, reset=reset, skip_check_array=True, **with_y)
+            check_array(X, dtype=None, ensure_all_finite=False, ensure_min_samples=2 if reset else 1)
+            return X, (column_or_1d(y, warn=True) if reset else None)
+        checks = dict(accept_sparse=False, ensure_all_finite="allow-nan", reset=reset)
+        if reset:
+            return validate_data(self, X, ensure_min_samples=2, y_numeric=self._regression, **with_y, **checks)
+        return validate_data(self, X, **checks), None
+
+    def _frame(self, X: Any) -> pd.DataFrame:
+        """``X`` checked against the training features and with their columns and dtypes."""
+        X, _ = self._validate(X)
+        frame = X.copy() if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
+        frame.columns = self.columns_
+        for col in frame.columns:
+            frame[col] = frame[col].astype("category") if col in self.categorical_ else pd.to_numeric(frame[col])
+        return frame
+
+
+class _MetaLGBM(_TabularInput, BaseEstimator):
+    """Shared machinery of the zero-shot LightGBM estimators."""
 
     def __init__(
         self,
@@ -166,8 +223,6 @@ class _MetaLGBM(BaseEstimator):
         """
         import lightgbm as lgb
 
-        if not isinstance(self.rank, (int, np.integer)) or self.rank < 0:
-            raise ConfigError(f"rank must be a non-negative integer, got {plain(self.rank)!r}")
         if not isinstance(self.random_state, _SEEDS):
             raise ConfigError(f"random_state must be an integer, a numpy RandomState or Generator, or None; got "
                               f"{plain(self.random_state)!r}")
@@ -175,30 +230,12 @@ class _MetaLGBM(BaseEstimator):
         if unknown:
             raise ConfigError(f"unknown LightGBM parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
                               f"neither an argument of lightgbm.LGBMModel nor a LightGBM parameter or alias")
-        X, y = self._validate(X, y, reset=True)
+        dataset, y = self._dataset(X, y)
         sample_weight = _check_sample_weight(sample_weight, len(y))
-        if self._regression:
-            task = "regression"
-        else:
-            check_classification_targets(y)
-            task = "binary" if len(np.unique(y)) <= 2 else "multiclass"
-        dataset = from_arrays(X, y, task=task, name=type(self).__name__)
-        landmark_seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
-        recommendation = recommend(
-            dataset, n=self.rank + 1, knowledge_base=self.knowledge_base, strategy=self.strategy,
-            metric=self.metric, random_state=landmark_seed,
-        )
-        if self.rank >= len(recommendation):
-            raise ConfigError(f"rank {plain(self.rank)} asks for recommendation {self.rank + 1}, but the knowledge base "
-                              f"recommends {plural(len(recommendation), 'configuration')} for these data; "
-                              f"give a rank below {len(recommendation)}")
-        self.recommendation_: Recommendation = recommendation
-        recommended = recommendation.configs[self.rank].params
+        recommended = self._recommend(dataset, "lightgbm")
         explicit = {k: getattr(self, k) for k in self._get_param_names() if k not in _METAHPO_PARAMS}
         self.params_: dict[str, Any] = _override({**recommended, **explicit},
                                                  {k: getattr(self, k) for k in self._lightgbm_kwargs})
-        self.columns_ = list(dataset.X.columns)
-        self.categorical_ = list(dataset.categorical)
         eval_set, eval_X = fit_params.get("eval_set"), fit_params.get("eval_X")
         if eval_set is not None:
             pairs = [eval_set] if isinstance(eval_set, tuple) else eval_set
@@ -211,27 +248,6 @@ class _MetaLGBM(BaseEstimator):
             self.classes_ = self.model_.classes_
             self.n_classes_ = len(self.classes_)
         return self
-
-    def _validate(self, X: Any, y: Any = None, reset: bool = False) -> tuple[Any, Any]:
-        """scikit-learn's input checks; a DataFrame keeps its columns (and categorical dtypes)."""
-        with_y = {} if y is None and not reset else {"y": y}
-        if isinstance(X, pd.DataFrame):
-            validate_data(self, X, reset=reset, skip_check_array=True, **with_y)
-            check_array(X, dtype=None, ensure_all_finite=False, ensure_min_samples=2 if reset else 1)
-            return X, (column_or_1d(y, warn=True) if reset else None)
-        checks = dict(accept_sparse=False, ensure_all_finite="allow-nan", reset=reset)
-        if reset:
-            return validate_data(self, X, ensure_min_samples=2, y_numeric=self._regression, **with_y, **checks)
-        return validate_data(self, X, **checks), None
-
-    def _frame(self, X: Any) -> pd.DataFrame:
-        """``X`` checked against the training features and with their columns and dtypes."""
-        X, _ = self._validate(X)
-        frame = X.copy() if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
-        frame.columns = self.columns_
-        for col in frame.columns:
-            frame[col] = frame[col].astype("category") if col in self.categorical_ else pd.to_numeric(frame[col])
-        return frame
 
     def predict(self, X: Any, **predict_params: Any) -> np.ndarray:
         """Predict with the trained LightGBM model; ``predict_params`` are LightGBM's
@@ -306,6 +322,108 @@ class MetaLGBMRegressor(RegressorMixin, _MetaLGBM):
     Parameters and attributes are those of :class:`MetaLGBMClassifier`, without ``classes_`` and
     ``n_classes_``; ``class_weight`` goes to LightGBM as it does from ``LGBMRegressor``, which
     takes it too.
+    """
+
+    _regression = True
+
+
+class _MetaModel(_TabularInput, BaseEstimator):
+    """Shared machinery of the zero-shot estimators of any family."""
+
+    def __init__(self, family: str = "auto", knowledge_base: KnowledgeBase | str | None = None, strategy: str = "auto",
+                 metric: str | None = None, rank: int = 0, random_state: int = 0) -> None:
+        self.family = family
+        self.knowledge_base = knowledge_base
+        self.strategy = strategy
+        self.metric = metric
+        self.rank = rank
+        self.random_state = random_state
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # every family handles missing values (LightGBM itself, linear by imputing)
+        return tags
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _MetaModel:
+        """Choose the family (with ``family="auto"``), recommend its configuration for ``(X, y)``
+        and train the family's model with it.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Text and ``category`` columns are categorical features.
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Finite non-negative weights, not all zero, for the model's training (the
+            recommendation does not see them).
+
+        Returns
+        -------
+        self
+        """
+        if not isinstance(self.random_state, (int, np.integer)):
+            raise ConfigError(f"random_state must be an integer, got {plain(self.random_state)!r}")
+        dataset, y = self._dataset(X, y)
+        sample_weight = _check_sample_weight(sample_weight, len(y))
+        params = self._recommend(dataset, self.family)
+        self.family_: str = self.recommendation_.family
+        self.params_: dict[str, Any] = {**params, "random_state": int(self.random_state)}
+        family = get_family(self.family_)
+        self.model_ = family.make_estimator(self.params_, dataset.task)
+        weights = {} if sample_weight is None else {family.sample_weight_arg: sample_weight}
+        self.model_.fit(dataset.X, y, **weights)
+        if not self._regression:
+            self.classes_ = self.model_.classes_
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict with the trained model."""
+        check_is_fitted(self, "model_")
+        return self.model_.predict(self._frame(X))
+
+
+class MetaClassifier(ClassifierMixin, _MetaModel):
+    """A classifier of the family that suits the data, configured zero-shot from the knowledge bases.
+
+    With ``family="auto"`` it fits the family that did best on the most similar datasets every
+    family's knowledge base ran (:func:`metahpo.recommendations.choose_family`), among the
+    families that have a knowledge base; otherwise the family named.
+
+    Parameters
+    ----------
+    family : {"auto", "lightgbm", "linear"}
+    knowledge_base : KnowledgeBase or path, optional
+        Runs of one family; the others' knowledge bases are the shipped ones.
+    strategy, metric, rank
+        As :class:`MetaLGBMClassifier`'s.
+    random_state : int
+        The model's seed and the landmarkers'.
+
+    Attributes
+    ----------
+    family_ : str
+        The family trained.
+    recommendation_ : Recommendation
+    params_ : dict
+        The family's parameters: ``get_family(family_).make_estimator(params_, task)`` is the model.
+    model_
+        The trained model (for LightGBM an ``LGBMClassifier``, for linear a scikit-learn pipeline).
+    classes_ : ndarray
+    n_features_in_ : int
+    feature_names_in_ : ndarray
+        When ``X`` was a DataFrame.
+    """
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, columns in the order of ``classes_``."""
+        check_is_fitted(self, "model_")
+        return self.model_.predict_proba(self._frame(X))
+
+
+class MetaRegressor(RegressorMixin, _MetaModel):
+    """A regressor of the family that suits the data, configured zero-shot from the knowledge bases.
+
+    Parameters and attributes are those of :class:`MetaClassifier`, without ``classes_``.
     """
 
     _regression = True

@@ -46,9 +46,10 @@ def tiny_kb(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_linear_kb(tmp_path_factory):
-    """The linear family's runs on four datasets of ``tiny_kb`` (two binary, two regression)."""
+    """The linear family's runs on five datasets of ``tiny_kb`` (two binary, one multiclass, two regression)."""
     folder = tmp_path_factory.mktemp("tiny_linear_kb")
-    sources = [s for s in _tiny_sources(folder) if s.dataset_id in {"sk_breast_cancer", "cls_0", "sk_diabetes", "reg_0"}]
+    names = {"sk_breast_cancer", "cls_0", "sk_iris", "sk_diabetes", "reg_0"}
+    sources = [s for s in _tiny_sources(folder) if s.dataset_id in names]
     builder = Builder(folder / "kb", sources, family="linear", n_random=2, n_local=1, pool_size=3,
                       max_rows=150, cv=2, n_jobs=1, log=lambda line: None)
     return builder.run()

@@ -4,10 +4,13 @@ import json
 
 import numpy as np
 import pytest
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import metahpo
 from metahpo import knowledge_base as kbm
 from metahpo.datasets import load
+from metahpo.estimators import MetaClassifier, MetaRegressor
 from metahpo.evaluation import evaluate, make_folds
 from metahpo.exceptions import KnowledgeBaseError
 from metahpo.families import get_family
@@ -167,3 +170,30 @@ def test_a_batch_folder_from_before_families_resumes_as_lightgbm(two_datasets, t
     lines = []
     run_batch([str(two_datasets)], out, knowledge_base=tiny_kb, n=2, progress=lines.append)
     assert lines == ["batch: 2 of 2 datasets already done, 0 to run"]
+
+
+def _expected_failed_checks(estimator):
+    reason = ("the recommendation sees repeated rows, and the pipeline's medians, quantiles and level counts are "
+              "not weighted: a weight of 0 or 2 is not the same as removing or repeating the row")
+    return {"check_sample_weight_equivalence_on_dense_data": reason}
+
+
+@parametrize_with_checks([MetaClassifier(family="linear"), MetaRegressor(family="linear")],
+                         expected_failed_checks=_expected_failed_checks)
+def test_the_family_estimators_pass_scikit_learns_checks(estimator, check, tiny_linear_kb):
+    estimator.set_params(knowledge_base=tiny_linear_kb)  # instances are made at collection, the KB later
+    check(estimator)
+
+
+@pytest.mark.parametrize("data", ["sklearn:breast_cancer", "sklearn:diabetes"])
+def test_a_family_estimator_trains_the_family_chosen_as_its_params_rebuild_it(both_shipped, data):
+    dataset = load(data).subsample(150)
+    estimator = (MetaClassifier if dataset.is_classification else MetaRegressor)(random_state=3)
+    estimator.fit(dataset.X, dataset.y)
+    assert estimator.family_ == estimator.recommendation_.family and estimator.params_["random_state"] == 3
+    rebuilt = get_family(estimator.family_).make_estimator(estimator.params_, dataset.task).fit(dataset.X, dataset.y)
+    assert np.allclose(rebuilt.predict(dataset.X), estimator.predict(dataset.X))
+    weights = np.where(np.arange(len(dataset.y)) % 2 == 0, 1.0, 0.0)
+    weighted = clone(estimator).set_params(family="linear").fit(dataset.X, dataset.y, sample_weight=weights)
+    assert weighted.family_ == "linear" and not np.allclose(
+        weighted.predict(dataset.X), clone(weighted).fit(dataset.X, dataset.y).predict(dataset.X))

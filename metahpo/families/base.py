@@ -34,12 +34,15 @@ class ModelFamily(ABC):
     gradient_params : tuple of str
         The parameters :meth:`hypergradient` differentiates with respect to (their logs); empty
         when the family has no hypergradient.
+    sample_weight_arg : str
+        The keyword under which the estimator's ``fit`` takes per-row weights.
     """
 
     name: ClassVar[str]
     space: ClassVar[SearchSpace]
     stops_early: ClassVar[bool] = False
     gradient_params: ClassVar[tuple[str, ...]] = ()
+    sample_weight_arg: ClassVar[str] = "sample_weight"
 
     def space_for(self, task: str) -> SearchSpace:
         """The space searched for ``task`` (``"binary"``, ``"multiclass"``, ``"regression"``);

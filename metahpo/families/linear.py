@@ -88,6 +88,7 @@ class LinearFamily(ModelFamily):
     """
 
     name = "linear"
+    sample_weight_arg = "model__sample_weight"  # the pipeline routes weights to its last step
     space = CLASSIFICATION
     gradient_params = ("alpha",)
 
