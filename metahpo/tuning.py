@@ -36,7 +36,7 @@ from metahpo.evaluation import (
     make_estimator,
     make_folds,
 )
-from metahpo.exceptions import ConfigError
+from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.progress import TrialProgress, duration, plural
 from metahpo.recommendations import AUTO_FAMILY, Recommendation, choose_family, get_recommender
@@ -350,7 +350,11 @@ class _Search:
         knowledge = kbm.of_families(self.kb, families) if self.strategy is not None and len(families) > 1 else {}
         if len(knowledge) < len(families):
             return [1.0 / len(families)] * len(families)
-        choice = choose_family(self.metafeatures, knowledge, self.dataset.task, self.kb_metric)
+        try:
+            choice = choose_family(self.metafeatures, knowledge, self.dataset.task, self.kb_metric)
+        except KnowledgeBaseError as exc:  # nothing to compare the families on: equal shares
+            self.say(f"the trials shared equally: {exc}")
+            return [1.0 / len(families)] * len(families)
         self.say(f"chose the {choice.describe()}")
         weights = np.maximum([choice.shares[f] for f in families], MIN_FAMILY_SHARE)
         return (weights / weights.sum()).tolist()

@@ -197,3 +197,16 @@ def test_a_family_estimator_trains_the_family_chosen_as_its_params_rebuild_it(bo
     weighted = clone(estimator).set_params(family="linear").fit(dataset.X, dataset.y, sample_weight=weights)
     assert weighted.family_ == "linear" and not np.allclose(
         weighted.predict(dataset.X), clone(weighted).fit(dataset.X, dataset.y).predict(dataset.X))
+
+
+def test_tune_shares_equally_when_the_knowledge_bases_share_no_dataset(both_shipped, monkeypatch, capsys):
+    from metahpo import tuning
+
+    def no_common_dataset(*args, **kwargs):
+        raise KnowledgeBaseError("the lightgbm and linear knowledge bases share no binary dataset")
+
+    monkeypatch.setattr(tuning, "choose_family", no_common_dataset)
+    result = metahpo.tune(load("sklearn:breast_cancer").subsample(150), n_trials=4, warm_start=1, strategy="random",
+                          cv=2, family="auto")
+    assert result.trials["family"].value_counts().to_dict() == {"lightgbm": 2, "linear": 2}
+    assert "the trials shared equally: the lightgbm and linear knowledge bases share no" in capsys.readouterr().err
