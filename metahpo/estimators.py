@@ -90,6 +90,11 @@ class _TabularInput:
 
     _regression: bool = False
 
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()  # type: ignore[misc]  # BaseEstimator's, next in the estimators' order
+        tags.input_tags.allow_nan = True  # every family handles missing values (LightGBM itself, linear by imputing)
+        return tags
+
     def _dataset(self, X: Any, y: Any) -> tuple[Dataset, np.ndarray]:
         """The checked training data as a :class:`~metahpo.datasets.Dataset`, and ``y`` as checked."""
         X, y = self._validate(X, y, reset=True)
@@ -179,11 +184,6 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
                 if key not in self._lightgbm_kwargs:
                     self._lightgbm_kwargs.append(key)
         return self
-
-    def __sklearn_tags__(self) -> Tags:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True  # LightGBM handles missing values itself
-        return tags
 
     booster_ = _fitted("booster_", "lightgbm.Booster: the trained booster.")
     best_iteration_ = _fitted("best_iteration_", "int: the best round when ``fit`` stopped early (``eval_X`` "
@@ -338,11 +338,6 @@ class _MetaModel(_TabularInput, BaseEstimator):
         self.metric = metric
         self.rank = rank
         self.random_state = random_state
-
-    def __sklearn_tags__(self) -> Tags:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True  # every family handles missing values (LightGBM itself, linear by imputing)
-        return tags
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _MetaModel:
         """Choose the family (with ``family="auto"``), recommend its configuration for ``(X, y)``

@@ -39,4 +39,5 @@ def test_a_prior_score_that_is_no_number_is_one_line_naming_the_row(tmp_path, ca
     status = main(["tune", str(data), "--strategy", "none", "--n-trials", "1", "--cv", "2", "--quiet",
                    "--prior", str(prior)])
     assert status == 2
-    assert capsys.readouterr().err.splitlines() == ["metahpo: error: the prior's score in row 2 is 'abc', not a number"]
+    assert capsys.readouterr().err.splitlines() == [f"metahpo: error: {prior}: the prior's score in row 2 is 'abc', "
+                                                    f"not a number"]
