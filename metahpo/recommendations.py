@@ -36,8 +36,8 @@ from metahpo import cache
 from metahpo.datasets import Dataset, load
 from metahpo.evaluation import check_metric
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
-from metahpo.knowledge_base import KnowledgeBase, base_id, of_families, resolve
 from metahpo.families import FAMILIES, get_family
+from metahpo.knowledge_base import KnowledgeBase, base_id, of_families, resolve
 from metahpo.spaces import Config, SearchSpace
 
 LOW_CONFIDENCE = 0.1

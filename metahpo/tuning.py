@@ -50,7 +50,6 @@ MIN_FAMILY_SHARE = 0.2
 normalizing, however rarely it did best on similar datasets: the neighbours may be wrong."""
 
 
-
 @dataclass
 class TuneResult:
     """The outcome of :func:`tune`.
