@@ -39,8 +39,9 @@ from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
 from metahpo.recommendations import choose_family  # noqa: E402
 
 
-def compare(lightgbm: KnowledgeBase, linear: KnowledgeBase) -> pd.DataFrame:
-    """One row per dataset both knowledge bases ran: each family's best, the winner, the choice."""
+def compare(lightgbm: KnowledgeBase, linear: KnowledgeBase, min_linear_runs: int) -> pd.DataFrame:
+    """One row per dataset both knowledge bases ran (the linear family at least ``min_linear_runs``
+    times): each family's best, the winner, the choice."""
     corpus_of, group_of, split_of = {}, {}, {}
     for corpus in ("pmlb", "realworld"):
         names = [e.name for e in corpora.entries(corpus)]
@@ -50,6 +51,7 @@ def compare(lightgbm: KnowledgeBase, linear: KnowledgeBase) -> pd.DataFrame:
     for task in ("binary", "multiclass", "regression"):
         raw = {"lightgbm": lightgbm.matrix(task=task), "linear": linear.matrix(task=task)}
         best = pd.DataFrame({f: m.max(axis=1) for f, m in raw.items()}).dropna()
+        best = best[raw["linear"].notna().sum(axis=1).reindex(best.index) >= min_linear_runs]
         low = pd.concat([m.min(axis=1) for m in raw.values()], axis=1).min(axis=1)
         mf = lightgbm.metafeatures(task)
         for dataset_id in best.index:
@@ -92,8 +94,11 @@ def main() -> None:
     parser.add_argument("--lightgbm-kb", required=True)
     parser.add_argument("--linear-kb", required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--min-linear-runs", type=int, default=7,
+                        help="datasets the linear build has run fewer configurations on are left out (default 7: "
+                             "its defaults and 6 random draws)")
     args = parser.parse_args()
-    table = compare(KnowledgeBase.load(args.lightgbm_kb), KnowledgeBase.load(args.linear_kb))
+    table = compare(KnowledgeBase.load(args.lightgbm_kb), KnowledgeBase.load(args.linear_kb), args.min_linear_runs)
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "family_choice.csv", index=False)
     result = summary(table)
