@@ -648,6 +648,8 @@ def recommend(
 
     if n < 1:
         raise ConfigError(f"n must be at least 1, got {n}")
+    if family not in (None, AUTO_FAMILY):
+        get_family(family)  # an unknown family is named as such, not as one without a knowledge base
     dataset = data if isinstance(data, Dataset) and task is None else load(data, y, target=target, task=task)
     mf = metafeatures.extract(dataset, random_state=random_state)
     choice = None

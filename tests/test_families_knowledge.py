@@ -12,7 +12,7 @@ from metahpo import knowledge_base as kbm
 from metahpo.datasets import load
 from metahpo.estimators import MetaClassifier, MetaRegressor
 from metahpo.evaluation import evaluate, make_folds
-from metahpo.exceptions import KnowledgeBaseError
+from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import get_family
 
 
@@ -36,6 +36,8 @@ def test_recommend_hands_out_linear_configurations_that_rebuild_the_scored_model
 def test_a_family_and_a_knowledge_base_of_another_are_refused_in_one_line(tiny_kb):
     with pytest.raises(KnowledgeBaseError, match="^the knowledge base holds lightgbm runs, not linear ones$"):
         metahpo.recommend("sklearn:iris", family="linear", knowledge_base=tiny_kb)
+    with pytest.raises(ConfigError, match="^unknown model family 'trees'; known: lightgbm, linear$"):
+        metahpo.recommend("sklearn:iris", family="trees")
 
 
 def test_a_family_without_a_shipped_knowledge_base_says_how_to_build_one(monkeypatch, tmp_path):
