@@ -273,7 +273,7 @@ class Builder:
     def cross(self) -> None:
         kb = self._kb()
         pool = self.pool(kb)
-        plan = {s: [c for c in pool if _in_space(space, c)] for s, space in self._spaces(kb).items()}
+        plan = {s: [c for c in pool if space.contains(c)] for s, space in self._spaces(kb).items()}
         self._evaluate("cross", plan, kb, origin="pool", block_major=True)
 
     # -- pool
@@ -297,7 +297,7 @@ class Builder:
         candidates = [early_stopped(c) for c in kb.params(dict.fromkeys(best))]
         pool, defaults = [], set()
         for space in {id(space): space for space in self._spaces(kb).values()}.values():  # each space once
-            pool += _thinned(space, [c for c in candidates if _in_space(space, c)], self.pool_size)
+            pool += _thinned(space, [c for c in candidates if space.contains(c)], self.pool_size)
             defaults |= {config_id(space.default), config_id(early_stopped(space.default))}
         rows = pd.DataFrame([kbm.configuration_row(c, self.space.family, "pool" if (cid := config_id(c)) in defaults
                                                    else f"pool:{kbm.ORIGIN_SEP.join(producers[cid])}")
@@ -354,15 +354,6 @@ class Builder:
             done += len(result) if isinstance(result, list) else 1
             self.log(f"{phase}: {eta_line(done, total, time.monotonic() - start)}")
             yield result
-
-
-def _in_space(space: SearchSpace, config: Config) -> bool:
-    """Whether ``config`` is a configuration of ``space``."""
-    try:
-        space.validate(config)
-    except ConfigError:
-        return False
-    return True
 
 
 def _thinned(space: SearchSpace, candidates: list[Config], size: int) -> list[Config]:

@@ -48,6 +48,7 @@ import pandas as pd
 from metahpo import __version__
 from metahpo.evaluation import METRICS, Evaluation, default_metric
 from metahpo.exceptions import KnowledgeBaseError
+from metahpo.families import get_family
 from metahpo.spaces import Config, config_id, get_space
 
 try:
@@ -286,7 +287,8 @@ class KnowledgeBase:
 
     def info(self) -> dict[str, Any]:
         """Counts: datasets (per task), configurations, runs, failures, the density of the dataset x
-        configuration matrix, and how many configurations ran successfully on every dataset."""
+        configuration matrix, and how many configurations ran successfully on every dataset of the
+        tasks whose space they belong to (every dataset, for a family with one space)."""
         ok = self.runs[self.runs["status"] == "ok"]
         n_d, n_c = len(self.datasets), len(self.configurations)
         pairs = ok[["dataset_id", "config_id"]].drop_duplicates()
@@ -298,10 +300,24 @@ class KnowledgeBase:
             "n_runs": len(self.runs),
             "n_failed": int((self.runs["status"] != "ok").sum()),
             "density": float(len(pairs) / (n_d * n_c)) if n_d and n_c else 0.0,
-            "dense_configurations": int((pairs["config_id"].value_counts() == n_d).sum()) if n_d else 0,
+            "dense_configurations": self._dense(pairs),
             "datasets_per_task": {t: int(n) for t, n in self.datasets["task"].value_counts().sort_index().items()},
             "metafeatures": len(self.metafeature_names),
         }
+
+    def _dense(self, pairs: pd.DataFrame) -> int:
+        """How many configurations of ``pairs`` (successful dataset, configuration pairs) ran on
+        every dataset whose task's space they belong to."""
+        tasks = self.datasets.set_index("dataset_id")["task"]
+        per_task = tasks.value_counts()
+        params = self.configurations.drop_duplicates("config_id").set_index("config_id")["params"]
+        family = get_family(self.family)
+        dense = 0
+        for cid, n_ran in pairs["config_id"].value_counts().items():
+            config = json.loads(params.get(cid, "null"))
+            applicable = sum(n for task, n in per_task.items() if family.space_for(task).contains(config))
+            dense += bool(applicable) and n_ran == applicable
+        return dense
 
     def producers(self) -> pd.Series:
         """Which datasets produced each configuration, by config id: the ids after the colon of

@@ -204,6 +204,14 @@ class SearchSpace:
             Param("n_estimators", 1, 100_000, integer=True).check(config["n_estimators"])
         return config
 
+    def contains(self, config: Any) -> bool:
+        """Whether ``config`` is a valid configuration of this space (:meth:`validate` would pass)."""
+        try:
+            self.validate(config)
+        except ConfigError:
+            return False
+        return True
+
     def fits(self, config: Config, n_rows: int) -> bool:
         """Whether ``config`` can grow trees of :attr:`min_leaves` leaves on ``n_rows`` training rows.
 

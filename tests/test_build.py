@@ -64,6 +64,7 @@ def test_a_family_whose_space_depends_on_the_task_explores_each_datasets_own(tmp
     ran = kb.matrix().notna()
     assert ran.loc["diabetes", regression].all() and not ran.loc["diabetes", classification].any()
     assert ran.loc[["iris", "breast_cancer"], classification].all().all()
+    assert kb.info()["dense_configurations"] >= len(pool)  # each ran on every dataset of its task space
 
 
 def test_an_evaluation_past_the_timeout_is_recorded_as_such_and_not_retried(tmp_path, data_files):
