@@ -43,10 +43,10 @@ from metahpo.build import Source, find_sources
 from metahpo.ensemble import EnsembleSpec
 from metahpo.evaluation import check_cv
 from metahpo.exceptions import ConfigError, DataError
+from metahpo.families import FAMILIES, get_family
 from metahpo.knowledge_base import KnowledgeBase, _atomic_write, of_families, resolve
 from metahpo.parallel import workers
 from metahpo.progress import duration, eta_line, plural
-from metahpo.families import FAMILIES, get_family
 from metahpo.recommendations import AUTO_FAMILY, check_strategy, choose_family, get_recommender
 
 RECORDS = "results.jsonl"
@@ -56,8 +56,8 @@ CSV, JSON, REPORT, PARAMS = "results.csv", "results.json", "report.html", "param
 TUNE_COLUMNS = ("cv_score", "n_trials")
 ENSEMBLE_COLUMNS = ("ensemble_members", "ensemble_weights", "ensemble_oof_score", "single_best_oof_score")
 COLUMNS = ("dataset_id", "source", "task", "n_rows", "n_features", "family", "metric", "config_id",
-           "expected_normalized", "expected_value", "confidence", "nearest", *TUNE_COLUMNS, *ENSEMBLE_COLUMNS, "params", "seconds",
-           "status", "error")
+           "expected_normalized", "expected_value", "confidence", "nearest", *TUNE_COLUMNS, *ENSEMBLE_COLUMNS,
+           "params", "seconds", "status", "error")
 """Columns of the results table; the tuning and ensemble ones only when some dataset has them."""
 
 OPTIONAL_COLUMNS = (*TUNE_COLUMNS, *ENSEMBLE_COLUMNS)

@@ -116,8 +116,8 @@ class _TabularInput:
         recommendation = recommend(dataset, n=self.rank + 1, family=family, knowledge_base=self.knowledge_base,
                                    strategy=self.strategy, metric=self.metric, random_state=landmark_seed)
         if self.rank >= len(recommendation):
-            raise ConfigError(f"rank {plain(self.rank)} asks for recommendation {self.rank + 1}, but the knowledge base "
-                              f"recommends {plural(len(recommendation), 'configuration')} for these data; "
+            raise ConfigError(f"rank {plain(self.rank)} asks for recommendation {self.rank + 1}, but the knowledge "
+                              f"base recommends {plural(len(recommendation), 'configuration')} for these data; "
                               f"give a rank below {len(recommendation)}")
         self.recommendation_: Recommendation = recommendation
         return recommendation.configs[self.rank].params
