@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 from metahpo.datasets import Dataset, from_arrays, plain
 from metahpo.families import get_family
 from metahpo.exceptions import ConfigError, DataError
-from metahpo.knowledge_base import KnowledgeBase
+from metahpo.knowledge_base import KnowledgeSource
 from metahpo.progress import plural
 from metahpo.recommendations import Recommendation, recommend
 
@@ -149,7 +150,7 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
 
     def __init__(
         self,
-        knowledge_base: KnowledgeBase | str | None = None,
+        knowledge_base: KnowledgeSource | None = None,
         strategy: str = "auto",
         metric: str | None = None,
         rank: int = 0,
@@ -330,7 +331,8 @@ class MetaLGBMRegressor(RegressorMixin, _MetaLGBM):
 class _MetaModel(_TabularInput, BaseEstimator):
     """Shared machinery of the zero-shot estimators of any family."""
 
-    def __init__(self, family: str = "auto", knowledge_base: KnowledgeBase | str | None = None, strategy: str = "auto",
+    def __init__(self, family: str = "auto",
+                 knowledge_base: KnowledgeSource | Sequence[KnowledgeSource] | None = None, strategy: str = "auto",
                  metric: str | None = None, rank: int = 0, random_state: int = 0) -> None:
         self.family = family
         self.knowledge_base = knowledge_base
@@ -387,8 +389,9 @@ class MetaClassifier(ClassifierMixin, _MetaModel):
     Parameters
     ----------
     family : {"auto", "lightgbm", "linear"}
-    knowledge_base : KnowledgeBase or path, optional
-        Runs of one family; the others' knowledge bases are the shipped ones.
+    knowledge_base : KnowledgeBase or path, or a sequence of them, optional
+        Runs of one family, or of several (one per family); the others' knowledge bases are the
+        shipped ones.
     strategy, metric, rank
         As :class:`MetaLGBMClassifier`'s.
     random_state : int

@@ -770,27 +770,52 @@ def load_shipped(family: str = "lightgbm") -> KnowledgeBase:
                              f"{family} ...) and pass its folder")
 
 
-def resolve(knowledge_base: KnowledgeBase | str | os.PathLike | None, family: str | None = None) -> KnowledgeBase:
-    """A knowledge base from an object, a folder, or ``None`` (the shipped one of ``family``,
-    default LightGBM); one of another family than ``family`` is a :class:`KnowledgeBaseError`."""
+KnowledgeSource = KnowledgeBase | str | os.PathLike
+"""A knowledge base as users name it: the object or its folder."""
+
+
+def given(knowledge_base: KnowledgeSource | Iterable[KnowledgeSource] | None) -> dict[str, KnowledgeBase]:
+    """The knowledge bases a user passed (one, or a sequence with one per family), by family.
+
+    Folders are loaded; two knowledge bases of one family are a :class:`KnowledgeBaseError`.
+    """
     if knowledge_base is None:
-        return load_shipped(family or "lightgbm")
-    kb = knowledge_base if isinstance(knowledge_base, KnowledgeBase) else KnowledgeBase.load(knowledge_base)
-    if family is not None and kb.family != family:
-        raise KnowledgeBaseError(f"the knowledge base holds {kb.family} runs, not {family} ones")
-    return kb
-
-
-def of_families(knowledge_base: KnowledgeBase | str | os.PathLike | None,
-                families: Iterable[str]) -> dict[str, KnowledgeBase]:
-    """The knowledge base of each of ``families`` that has one: ``knowledge_base`` (an object or a
-    folder) for its own family, the shipped one for every other."""
-    given = None if knowledge_base is None else resolve(knowledge_base)
-    found = {}
-    for family in families:
-        if given is not None and given.family == family:
-            found[family] = given
-            continue
-        with contextlib.suppress(KnowledgeBaseError):  # no knowledge of this family ships
-            found[family] = load_shipped(family)
+        return {}
+    if isinstance(knowledge_base, (KnowledgeBase, str, os.PathLike)):
+        knowledge_base = [knowledge_base]
+    found: dict[str, KnowledgeBase] = {}
+    for item in knowledge_base:
+        kb = item if isinstance(item, KnowledgeBase) else KnowledgeBase.load(item)
+        if kb.family in found:
+            raise KnowledgeBaseError(f"two {kb.family} knowledge bases given: pass at most one per family")
+        found[kb.family] = kb
     return found
+
+
+def resolve(knowledge_base: KnowledgeSource | Iterable[KnowledgeSource] | None,
+            family: str | None = None) -> KnowledgeBase:
+    """The knowledge base of ``family`` among those given (:func:`given`), or the shipped one of
+    ``family`` (default LightGBM) when none is given; given ones of other families only are a
+    :class:`KnowledgeBaseError`, as is a family left unnamed among several."""
+    found = given(knowledge_base)
+    if not found:
+        return load_shipped(family or "lightgbm")
+    if family is None:
+        if len(found) > 1:
+            raise KnowledgeBaseError(f"knowledge bases of {' and '.join(found)} given: name the family")
+        return next(iter(found.values()))
+    if family not in found:
+        raise KnowledgeBaseError(f"the knowledge base holds {' and '.join(found)} runs, not {family} ones")
+    return found[family]
+
+
+def of_families(knowledge_base: KnowledgeSource | Iterable[KnowledgeSource] | None,
+                families: Iterable[str]) -> dict[str, KnowledgeBase]:
+    """The knowledge base of each of ``families`` that has one: the one given (:func:`given`) for
+    its family, the shipped one for every other."""
+    found = given(knowledge_base)
+    for family in families:
+        if family not in found:
+            with contextlib.suppress(KnowledgeBaseError):  # no knowledge of this family ships
+                found[family] = load_shipped(family)
+    return {family: found[family] for family in families if family in found}

@@ -25,7 +25,7 @@ import copy
 import json
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +37,7 @@ from metahpo.datasets import Dataset, load
 from metahpo.evaluation import check_metric
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import FAMILIES, get_family
-from metahpo.knowledge_base import KnowledgeBase, base_id, of_families, resolve
+from metahpo.knowledge_base import KnowledgeBase, KnowledgeSource, base_id, of_families, resolve
 from metahpo.spaces import Config, SearchSpace
 
 LOW_CONFIDENCE = 0.1
@@ -607,7 +607,7 @@ def recommend(
     n: int = 10,
     task: str | None = None,
     family: str | None = None,
-    knowledge_base: KnowledgeBase | str | None = None,
+    knowledge_base: KnowledgeSource | Sequence[KnowledgeSource] | None = None,
     strategy: str | BaseStrategy = "auto",
     metric: str | None = None,
     random_state: int = 0,
@@ -626,9 +626,9 @@ def recommend(
         The model family: the knowledge base's (default LightGBM, whose knowledge base ships).
         ``"auto"`` chooses the family that did best on the most similar datasets
         (:func:`choose_family`) among those with a knowledge base.
-    knowledge_base : KnowledgeBase or path, optional
-        Runs of the family; default: the shipped knowledge base of ``family`` (with ``"auto"``,
-        this one for its family and the shipped ones for the others).
+    knowledge_base : KnowledgeBase or path, or a sequence of them, optional
+        Runs of the family; default: the shipped knowledge base of ``family``. With ``"auto"``,
+        one or several (one per family) for their families and the shipped ones for the others.
     strategy : {"auto", "nearest", "portfolio", "surrogate"} or BaseStrategy
     metric : str, optional
         A metric the knowledge base stores, e.g. ``"accuracy"``; default by task.

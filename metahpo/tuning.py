@@ -179,7 +179,7 @@ def tune(
     n_jobs: int = 1,
     random_state: int | None = None,
     ensemble: int | None = None,
-    knowledge_base: kbm.KnowledgeBase | str | None = None,
+    knowledge_base: kbm.KnowledgeSource | Sequence[kbm.KnowledgeSource] | None = None,
     record_to: str | Path | None = None,
     callbacks: Sequence[Callback] | None = None,
     prior: pd.DataFrame | None = None,
@@ -228,9 +228,10 @@ def tune(
         ``ensemble`` trials' out-of-fold predictions of each family (kept during the search for
         those trials only; classifiers are selected on log loss, see :mod:`metahpo.ensemble`),
         refitted as a soft-voting / averaging scikit-learn ensemble.
-    knowledge_base : KnowledgeBase or path, optional
-        Runs of one family, which warm-start that family; every other family is warm-started by
-        its shipped knowledge base, or from its default where none ships.
+    knowledge_base : KnowledgeBase or path, or a sequence of them, optional
+        Runs of one family, or knowledge bases of several (one per family): each warm-starts its
+        family; every other family is warm-started by its shipped knowledge base, or from its
+        default where none ships.
     record_to : path, optional
         A knowledge-base folder every trial is appended to as it finishes (created if absent).
     callbacks : sequence of callable, optional
@@ -270,7 +271,7 @@ def tune(
         f"{dataset.task}, {metric} by {cv}-fold cross-validation, {budget} of the {names} "
         f"{'families' if len(families) > 1 else 'family'}")
     search = _Search(dataset, make_folds(dataset, cv, random_state=seed), metric, seed, strategy, warm_start, ensemble,
-                     n_jobs, kbm.resolve(knowledge_base) if knowledge_base is not None and strategy is not None else None,
+                     n_jobs, list(kbm.given(knowledge_base).values()) if strategy is not None else [],
                      say, verbose)
     studies, recommendation = {}, None
     weights = search.family_weights([f.name for f in families])
@@ -325,8 +326,9 @@ class _Search:
     warm_start: int
     ensemble: int | None
     n_jobs: int
-    kb: kbm.KnowledgeBase | None
-    """The user's knowledge base, if any: for its family; the others' ship with metahpo, or there is none."""
+    kb: list[kbm.KnowledgeBase]
+    """The user's knowledge bases (none for a cold start): for their families; the others' ship with
+    metahpo, or there is none."""
     say: Callable[..., None]
     verbose: bool
 

@@ -3,25 +3,31 @@
 For each dataset of a seeded sample of a corpus split (``corpora.py``: one dataset per leave-out
 group, stratified by task, at least 3 per task), the data (rows capped: PMLB 2,000, real-world
 5,000) is split 75/25 (seeded, stratified for classification). On the training part, with the
-shipped knowledge base minus every dataset of the left-out group (all its sizes, its runs and the
-configurations it produced), two searches run on the same 3 folds with the same seed and budget:
+LightGBM knowledge base (``--kb``) and the linear family's (``--linear-kb``) each minus every
+dataset of the left-out group (all its sizes, its runs and the configurations it produced), three
+searches run on the same 3 folds with the same seed and budget:
 
 * ``tune(train, n_trials=N, family="lightgbm", ensemble=k)``: N LightGBM trials;
-* ``tune(train, n_trials=N, family="auto", ensemble=k)``: the N trials shared by the families
-  (``tuning._shares``: LightGBM first, 10 + 10 at N = 20), the greedy ensemble selected over the
-  best k trials of each family, so it may mix them.
+* ``tune(train, n_trials=N, family="auto", ensemble=k)``: the N trials shared by the families as
+  ``tune`` shares them (by :func:`~metahpo.recommendations.choose_family`, each family at least
+  ``MIN_FAMILY_SHARE``), the greedy ensemble selected over the best k trials of each family, so it
+  may mix them;
+* the same with the trials shared equally (``MIN_FAMILY_SHARE`` raised to 1 for this search:
+  ``tuning._shares``, LightGBM first, 10 + 10 at N = 20), what ``tune`` does when the knowledge
+  bases cannot choose; with ``--no-equal`` it is skipped.
 
 Each is scored on the test part with the task's metric (ROC AUC, log loss, R²):
 
 * ``lightgbm_single``: the LightGBM search's best trial refitted alone (what ``tune`` returns
   without ``ensemble``); wall time = the search up to its last trial + that refit;
 * ``lightgbm_ensemble``: the LightGBM search's ensemble (``result.model``, refitted by ``tune``);
-* ``mixed_ensemble``: the ``family="auto"`` search's ensemble;
-* ``mixed_single``: the ``family="auto"`` search's best trial alone, of whichever family.
+* ``mixed_ensemble`` / ``mixed_single``: the ``family="auto"`` search's ensemble, and its best trial
+  alone, of whichever family;
+* ``equal_ensemble`` / ``equal_single``: the same for the equal-shares search.
 
 The ensembles' wall time is the whole ``tune`` call (meta-features, search, selection, refit on the
-training part); an untimed one-trial search first fits the knowledge base's recommenders, which
-``tune`` caches per knowledge base, so that neither timed search pays for them.
+training part); an untimed one-trial search first fits the knowledge bases' recommenders, which
+``tune`` caches per knowledge base, so that no timed search pays for them.
 Rows stream into ``OUT/family_runs.csv`` (one row per dataset and method; a failing dataset is a
 ``failed`` row and the run goes on); a re-run skips the datasets recorded (``--retry-failed`` runs
 the failed ones again). The report, per corpus and split, goes to ``OUT/families.md``: the share
@@ -29,13 +35,13 @@ of datasets where the mixed ensemble is at least as good as the LightGBM-only on
 1e-4), W / T / L, the mean normalized gain (0 = the LightGBM-only ensemble, divided by the best
 minus the worst of ``lightgbm_single``, ``lightgbm_ensemble`` and ``mixed_ensemble`` on the
 dataset; 0 where they are within 1e-4) with a 95% bootstrap interval, and wall-time medians and
-median ratios. Datasets run smallest first (``--n-jobs`` through joblib), so a run cut short has
-done the cheap ones.
+median ratios; then the choice's shares against equal shares. Datasets run smallest first
+(``--n-jobs`` through joblib), so a run cut short has done the cheap ones.
 
 Usage::
 
-    python scripts/benchmark_families.py --corpus pmlb --split final --n-datasets 10 \\
-        --out docs/results/families
+    python scripts/benchmark_families.py --corpus pmlb --split dev --n-datasets 32 \\
+        --linear-kb knowledge_base/linear --out docs/results/families_shares
     python scripts/benchmark_families.py --corpus realworld --split final --n-datasets 6 \\
         --out docs/results/families
     python scripts/benchmark_families.py --report-only --out docs/results/families
@@ -50,6 +56,7 @@ import warnings
 import zlib
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -60,14 +67,17 @@ import corpora  # noqa: E402
 from benchmark_tune import fit_score, now, split, wtl_text  # noqa: E402
 from benchmark_zeroshot import bootstrap, leave_out  # noqa: E402
 
+from metahpo import tuning  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, make_estimator, score_predictions  # noqa: E402
-from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
+from metahpo.knowledge_base import KnowledgeBase, of_families  # noqa: E402
 from metahpo.tuning import TuneResult, tune  # noqa: E402
 
 TIE = 1e-4
 MAX_ROWS = {"pmlb": 2000, "realworld": 5000}
-METHODS = ("lightgbm_single", "lightgbm_ensemble", "mixed_ensemble", "mixed_single")
+METHODS = ("lightgbm_single", "lightgbm_ensemble", "mixed_ensemble", "mixed_single", "equal_ensemble", "equal_single")
+SEARCHES = {"lightgbm": "lightgbm", "mixed": "auto", "equal": "auto"}
+"""Each search's name (the prefix of its methods) and the family it tunes."""
 COLUMNS = ["dataset", "corpus", "split", "task", "n_rows", "metric", "method", "status", "error", "test_score",
            "cv_score", "search_s", "fit_s", "wall_s", "n_members", "linear_weight", "best_family",
            "trials_lightgbm", "trials_linear", "kb_removed", "n_trials", "ensemble"]
@@ -99,16 +109,18 @@ def search_seconds(result: TuneResult, started: Any) -> float:
     return (last - started).total_seconds()
 
 
-def searched(family: str, dataset: Dataset, train: np.ndarray, test: np.ndarray, kb: KnowledgeBase,
+def searched(name: str, dataset: Dataset, train: np.ndarray, test: np.ndarray, kbs: list[KnowledgeBase],
              n_trials: int, k: int, seed: int) -> list[dict[str, Any]]:
-    """One ``tune(..., family=family, ensemble=k)`` on the training rows: the rows of its ensemble
-    and of its best trial alone, scored on the test rows."""
+    """The search ``name`` (:data:`SEARCHES`), ``tune(..., ensemble=k)`` on the training rows: the
+    rows of its ensemble and of its best trial alone, scored on the test rows."""
     train_ds = dataset.take(train)
     y, n_classes = encode_target(dataset)
     metric = METRICS[dataset.task][0]
+    floor = 1.0 if name == "equal" else tuning.MIN_FAMILY_SHARE  # every family's floor the whole: equal shares
     started, clock = now(), time.perf_counter()
-    result = tune(train_ds, n_trials=n_trials, family=family, ensemble=k, cv=3, random_state=seed,
-                  knowledge_base=kb, verbose=False)
+    with mock.patch.object(tuning, "MIN_FAMILY_SHARE", floor):
+        result = tune(train_ds, n_trials=n_trials, family=SEARCHES[name], ensemble=k, cv=3, random_state=seed,
+                      knowledge_base=kbs, verbose=False)
     elapsed = time.perf_counter() - clock
     search_s = search_seconds(result, started)
     spec = result.ensemble
@@ -116,7 +128,6 @@ def searched(family: str, dataset: Dataset, train: np.ndarray, test: np.ndarray,
     trials = result.trials
     counts = trials["family"].value_counts() if "family" in trials else pd.Series({result.family: len(trials)})
     common = {"trials_lightgbm": int(counts.get("lightgbm", 0)), "trials_linear": int(counts.get("linear", 0))}
-    name = "lightgbm" if family == "lightgbm" else "mixed"
     ensemble_score = score_predictions(dataset.task, y[test], test_predictions(result, dataset, test), n_classes)[metric]
     single = fit_score(make_estimator(result.best_params, dataset.task, family=result.family, random_state=seed),
                        dataset, train, test)
@@ -130,38 +141,41 @@ def searched(family: str, dataset: Dataset, train: np.ndarray, test: np.ndarray,
     ]
 
 
-def warm_up(train_ds: Dataset, kb: KnowledgeBase, seed: int) -> None:
-    """One untimed single-trial search, so that the knowledge base's recommenders (fitted once per
-    knowledge base and cached) are ready before either timed search: neither pays for them."""
-    tune(train_ds, n_trials=1, warm_start=1, cv=2, random_state=seed, knowledge_base=kb, verbose=False)
+def warm_up(train_ds: Dataset, kbs: list[KnowledgeBase], seed: int) -> None:
+    """One untimed search of a trial per family, so that the knowledge bases' recommenders (fitted
+    once per knowledge base and cached) are ready before the timed searches: none pays for them."""
+    tune(train_ds, n_trials=2, warm_start=1, cv=2, family="auto", random_state=seed, knowledge_base=kbs,
+         verbose=False)
 
 
-def run_one(entry: corpora.Entry, split_name: str, group: frozenset[str], kb: KnowledgeBase, max_rows: int,
-            n_trials: int, k: int, seed: int) -> list[dict[str, Any]]:
-    """Both searches on one dataset; its rows of :data:`COLUMNS` (one ``failed`` row if it broke)."""
+def run_one(entry: corpora.Entry, split_name: str, group: frozenset[str], kbs: list[KnowledgeBase], max_rows: int,
+            n_trials: int, k: int, seed: int, searches: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The searches on one dataset, with ``kbs`` (LightGBM's first, then the linear family's if
+    any) less the dataset's group; its rows of :data:`COLUMNS` (one ``failed`` row if it broke)."""
     warnings.filterwarnings("ignore")
     base = {"dataset": entry.name, "corpus": entry.corpus, "split": split_name, "task": entry.task,
             "n_trials": n_trials, "ensemble": k}
     try:
         dataset = entry.source.load(max_rows)
         train, test = split(dataset, seed)
-        rest = leave_out(kb, group)
+        rest = [leave_out(kb, group) for kb in kbs]
         warm_up(dataset.take(train), rest, seed)
-        rows = [*searched("lightgbm", dataset, train, test, rest, n_trials, k, seed),
-                *searched("auto", dataset, train, test, rest, n_trials, k, seed)]
+        rows = [row for name in searches
+                for row in searched(name, dataset, train, test, rest[:1] if name == "lightgbm" else rest, n_trials,
+                                    k, seed)]
     except Exception as exc:  # a broken dataset is recorded and the run goes on
         return [{**base, "method": "all", "status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300]}]
     extra = {"n_rows": dataset.n_rows, "metric": METRICS[dataset.task][0], "status": "ok",
-             "kb_removed": len(kb.datasets) - len(rest.datasets)}
+             "kb_removed": sum(len(kb.datasets) - len(r.datasets) for kb, r in zip(kbs, rest))}
     return [{**base, **extra, **row} for row in rows]
 
 
-def normalized_gain(wide: pd.DataFrame) -> pd.Series:
-    """Mixed minus LightGBM-only ensemble, divided by the best minus the worst of the single best and
-    the two ensembles on the dataset (0 where those are within :data:`TIE`)."""
-    three = wide[["lightgbm_single", "lightgbm_ensemble", "mixed_ensemble"]]
+def normalized_gain(wide: pd.DataFrame, new: str = "mixed_ensemble", old: str = "lightgbm_ensemble") -> pd.Series:
+    """Method ``new`` minus ``old``, divided by the best minus the worst of the LightGBM single best
+    and the two on the dataset (0 where those are within :data:`TIE`)."""
+    three = wide[list(dict.fromkeys(["lightgbm_single", old, new]))]
     spread = three.max(axis=1) - three.min(axis=1)
-    return ((wide["mixed_ensemble"] - wide["lightgbm_ensemble"]) / spread.where(spread > TIE)).fillna(0.0)
+    return ((wide[new] - wide[old]) / spread.where(spread > TIE)).fillna(0.0)
 
 
 def summary_row(title: str, wide: pd.DataFrame, wall: pd.DataFrame) -> str:
@@ -202,13 +216,14 @@ def summarize(runs: pd.DataFrame) -> str:
     lines += ["", f"The mixed ensemble holds a linear member on {linear.mean():.0%} of the datasets (mean linear "
               f"weight {ens['linear_weight'].mean():.2f}); the family=\"auto\" search's best trial is linear on "
               f"{(ok.loc[ok['method'] == 'mixed_single', 'best_family'] == 'linear').mean():.0%}. Where it holds "
-              "none, it is an ensemble of the LightGBM trials of a search with half the LightGBM trials, so "
+              "none, it is an ensemble of the LightGBM trials of a search with fewer LightGBM trials, so "
               "the difference there is not the second family's:", ""]
     for holds, part in wide.groupby(linear.to_numpy()):
         diff = part["mixed_ensemble"] - part["lightgbm_ensemble"]
         lines.append(f"- {'with' if holds else 'without'} a linear member: {len(part)} datasets, mixed >= LightGBM-only "
                      f"on {(diff >= -TIE).mean():.0%} (W / T / L {wtl_text(diff, TIE)}), mean normalized gain "
                      f"{normalized_gain(part).mean():+.3f}.")
+    lines += shares_report(ok, key)
     lines += ["",
               "| dataset | task | rows | single best | LightGBM ens. | mixed ens. | mixed single | linear weight | "
               "normalized gain | wall s LightGBM ens. / mixed ens. |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -223,9 +238,41 @@ def summarize(runs: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def shares_report(ok: pd.DataFrame, key: list[str]) -> list[str]:
+    """The report's lines on the choice's shares against equal shares, on the datasets where both
+    searches ran (none if no equal-shares search ran)."""
+    wide = ok.pivot_table(index=key, columns="method", values="test_score")
+    both = ["lightgbm_single", "mixed_ensemble", "mixed_single", "equal_ensemble", "equal_single"]
+    if not set(both) <= set(wide.columns):
+        return []
+    wide = wide.dropna(subset=both)
+    linear = ok.pivot_table(index=key, columns="method", values="trials_linear").reindex(wide.index)
+    lines = ["", "The trials shared by the family choice (`tune`'s shares) against shared equally, on the "
+             f"{len(wide)} datasets where both searches ran (normalized: 0 = equal shares' ensemble, divided "
+             "by the best minus the worst of the LightGBM single best and the two ensembles):", "",
+             "| corpus, split | datasets | ensemble: choice >= equal | W / T / L | mean normalized difference (95% CI) | "
+             "single best: choice >= equal | W / T / L | linear trials: choice / equal (mean) |",
+             "|---|---|---|---|---|---|---|---|"]
+    groups = [(f"{c}, {s}", part) for (c, s), part in wide.groupby(level=[0, 1])]
+    for title, part in groups + ([("all", wide)] if len(groups) > 1 else []):
+        ens = part["mixed_ensemble"] - part["equal_ensemble"]
+        single = part["mixed_single"] - part["equal_single"]
+        gain = normalized_gain(part, "mixed_ensemble", "equal_ensemble")
+        lo, hi = bootstrap(gain.to_numpy())
+        trials = linear.loc[part.index]
+        lines.append(f"| {title} | {len(part)} | {(ens >= -TIE).mean():.0%} | {wtl_text(ens, TIE)} | "
+                     f"{gain.mean():+.3f} ({lo:+.3f}, {hi:+.3f}) | {(single >= -TIE).mean():.0%} | "
+                     f"{wtl_text(single, TIE)} | {trials['mixed_ensemble'].mean():.1f} / "
+                     f"{trials['equal_ensemble'].mean():.1f} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kb", default="knowledge_base")
+    parser.add_argument("--kb", default="knowledge_base", help="the LightGBM knowledge base")
+    parser.add_argument("--linear-kb", default=None,
+                        help="the linear family's knowledge base (default: the shipped one, if one ships)")
+    parser.add_argument("--no-equal", action="store_true", help="skip the search with the trials shared equally")
     parser.add_argument("--corpus", default="pmlb", choices=sorted(MAX_ROWS))
     parser.add_argument("--split", default="final", choices=("dev", "final"))
     parser.add_argument("--n-datasets", type=int, default=10)
@@ -257,15 +304,18 @@ def run(args: argparse.Namespace, path: Path) -> None:
         runs = runs[runs["status"] != "failed"]
         runs.to_csv(path, index=False)
     done = set(zip(runs["corpus"], runs["dataset"]))
-    kb = KnowledgeBase.load(args.kb)
+    kbs = [KnowledgeBase.load(args.kb)]
+    kbs += [KnowledgeBase.load(args.linear_kb)] if args.linear_kb else list(of_families(None, ["linear"]).values())
+    searches = ("lightgbm", "mixed") if args.no_equal else tuple(SEARCHES)
     max_rows = args.max_rows or MAX_ROWS[args.corpus]
     entries = {e.name: e for e in corpora.entries(args.corpus)}
     group_of = corpora.groups(args.corpus, list(entries))
     todo = sorted((entries[n] for n in sample(args.corpus, args.split, args.n_datasets, args.seed)["name"]
                    if (args.corpus, n) not in done), key=lambda e: min(e.n_rows, max_rows))
-    print(f"families benchmark: {len(todo)} datasets to run", file=sys.stderr, flush=True)
-    jobs = (delayed(run_one)(e, args.split, group_of[e.name], kb, max_rows, args.n_trials, args.ensemble,
-                             args.seed + zlib.crc32(e.name.encode()) % 10_000) for e in todo)
+    print(f"families benchmark: {len(todo)} datasets to run, knowledge bases of "
+          f"{' and '.join(kb.family for kb in kbs)}", file=sys.stderr, flush=True)
+    jobs = (delayed(run_one)(e, args.split, group_of[e.name], kbs, max_rows, args.n_trials, args.ensemble,
+                             args.seed + zlib.crc32(e.name.encode()) % 10_000, searches) for e in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
         pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(
             path, mode="a", header=not path.exists() or path.stat().st_size == 0, index=False)

@@ -212,3 +212,24 @@ def test_tune_shares_equally_when_the_knowledge_bases_share_no_dataset(both_ship
                           cv=2, family="auto")
     assert result.trials["family"].value_counts().to_dict() == {"lightgbm": 2, "linear": 2}
     assert "the trials shared equally: the lightgbm and linear knowledge bases share no" in capsys.readouterr().err
+
+
+def test_knowledge_bases_given_one_per_family_each_warm_start_their_own(tiny_kb, tiny_linear_kb, monkeypatch):
+    def nothing_ships(family="lightgbm"):
+        raise KnowledgeBaseError(f"no {family} knowledge base ships")
+
+    monkeypatch.setattr(kbm, "load_shipped", nothing_ships)
+    both = [tiny_kb, tiny_linear_kb]
+    assert kbm.of_families(both, ["lightgbm", "linear"]) == {"lightgbm": tiny_kb, "linear": tiny_linear_kb}
+    assert kbm.resolve(both, "linear") is tiny_linear_kb and kbm.resolve([tiny_kb]) is tiny_kb
+    with pytest.raises(KnowledgeBaseError, match="^knowledge bases of lightgbm and linear given: name the family$"):
+        kbm.resolve(both)
+    with pytest.raises(KnowledgeBaseError, match="^two lightgbm knowledge bases given: pass at most one per family$"):
+        kbm.given([tiny_kb, tiny_kb])
+
+    dataset = load("sklearn:breast_cancer").subsample(150)
+    result = metahpo.tune(dataset, n_trials=4, warm_start=1, strategy="random", cv=2, family="auto",
+                          knowledge_base=both, verbose=False)
+    first = result.trials.groupby("family")["source"].first()
+    assert first.to_dict() == {"lightgbm": "recommended", "linear": "recommended"}
+    assert metahpo.recommend(dataset, n=1, family="auto", knowledge_base=both).family in {"lightgbm", "linear"}
