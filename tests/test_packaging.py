@@ -19,6 +19,16 @@ def test_shipped_knowledge_base_is_valid_and_covers_every_task():
     assert info["metafeatures"] >= 30
 
 
+def test_shipped_linear_knowledge_base_covers_every_task_on_the_same_datasets():
+    lightgbm = KnowledgeBase.load(ROOT / "knowledge_base")
+    linear = KnowledgeBase.load(ROOT / "knowledge_base" / "linear")
+    info = linear.info()
+    assert linear.family == "linear" and info["n_datasets"] >= 200
+    assert set(info["datasets_per_task"]) == {"binary", "multiclass", "regression"}
+    shared = set(linear.datasets["name"]) & set(lightgbm.datasets["name"])
+    assert len(shared) >= 0.9 * lightgbm.info()["n_datasets"]  # runs of both families compare per dataset
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheel")
@@ -40,7 +50,7 @@ def test_installed_package_finds_the_shipped_kb_from_anywhere(wheel, tmp_path):
     zipfile.ZipFile(wheel).extractall(site)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    code = ("import metahpo, metahpo.knowledge_base as k; kb = k.load_shipped(); "
+    code = ("import metahpo, metahpo.knowledge_base as k; kb = k.load_shipped(); k.load_shipped('linear'); "
             "assert metahpo.__file__.startswith(%r), metahpo.__file__; "
             "rec = metahpo.recommend('sklearn:breast_cancer', n=2); print(len(rec), rec.task)") % str(site)
     done = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, capture_output=True, text=True,
