@@ -4,8 +4,8 @@ For each dataset of a seeded sample of a corpus split (``corpora.py``: one datas
 group, stratified by task, at least 3 per task), the data (rows capped: PMLB 2,000, real-world
 5,000) is split 75/25 (seeded, stratified for classification). On the training part, with the
 LightGBM knowledge base (``--kb``) and the linear family's (``--linear-kb``) each minus every
-dataset of the left-out group (all its sizes, its runs and the configurations it produced), three
-searches run on the same 3 folds with the same seed and budget:
+dataset of the left-out group (all its sizes, its runs and the configurations it produced), four
+searches run on the same 3 folds with the same seed (``--searches`` picks some):
 
 * ``tune(train, n_trials=N, family="lightgbm", ensemble=k)``: N LightGBM trials;
 * ``tune(train, n_trials=N, family="auto", ensemble=k)``: the N trials shared by the families as
@@ -14,7 +14,10 @@ searches run on the same 3 folds with the same seed and budget:
   may mix them;
 * the same with the trials shared equally (``MIN_FAMILY_SHARE`` raised to 1 for this search:
   ``tuning._shares``, LightGBM first, 10 + 10 at N = 20), what ``tune`` does when the knowledge
-  bases cannot choose; with ``--no-equal`` it is skipped.
+  bases cannot choose;
+* ``tune(train, n_trials=None, timeout=T, family="lightgbm", ensemble=k)``: LightGBM alone for the
+  wall time ``T`` the ``family="auto"`` search took to its last trial (``tune`` starts no trial
+  after ``T``), the comparison at equal time rather than equal trials.
 
 Each is scored on the test part with the task's metric (ROC AUC, log loss, R²):
 
@@ -23,19 +26,22 @@ Each is scored on the test part with the task's metric (ROC AUC, log loss, R²):
 * ``lightgbm_ensemble``: the LightGBM search's ensemble (``result.model``, refitted by ``tune``);
 * ``mixed_ensemble`` / ``mixed_single``: the ``family="auto"`` search's ensemble, and its best trial
   alone, of whichever family;
-* ``equal_ensemble`` / ``equal_single``: the same for the equal-shares search.
+* ``equal_ensemble`` / ``equal_single``, ``timed_ensemble`` / ``timed_single``: the same for the
+  equal-shares search and the LightGBM search timed like the mixed one.
 
 The ensembles' wall time is the whole ``tune`` call (meta-features, search, selection, refit on the
 training part); an untimed one-trial search first fits the knowledge bases' recommenders, which
 ``tune`` caches per knowledge base, so that no timed search pays for them.
 Rows stream into ``OUT/family_runs.csv`` (one row per dataset and method; a failing dataset is a
-``failed`` row and the run goes on); a re-run skips the datasets recorded (``--retry-failed`` runs
-the failed ones again). The report, per corpus and split, goes to ``OUT/families.md``: the share
+``failed`` row and the run goes on); a re-run runs only the searches a dataset has no rows of
+(the timed one reads the mixed search's time from them; ``--retry-failed`` runs the failed
+datasets again). The report, per corpus and split, goes to ``OUT/families.md``: the share
 of datasets where the mixed ensemble is at least as good as the LightGBM-only one (ties within
 1e-4), W / T / L, the mean normalized gain (0 = the LightGBM-only ensemble, divided by the best
 minus the worst of ``lightgbm_single``, ``lightgbm_ensemble`` and ``mixed_ensemble`` on the
 dataset; 0 where they are within 1e-4) with a 95% bootstrap interval, and wall-time medians and
-median ratios; then the choice's shares against equal shares. Datasets run smallest first
+median ratios; then the choice's shares against equal shares, and the mixed ensemble against
+LightGBM's at equal wall time. Datasets run smallest first
 (``--n-jobs`` through joblib), so a run cut short has done the cheap ones.
 
 Usage::
@@ -75,9 +81,9 @@ from metahpo.tuning import TuneResult, tune  # noqa: E402
 
 TIE = 1e-4
 MAX_ROWS = {"pmlb": 2000, "realworld": 5000}
-METHODS = ("lightgbm_single", "lightgbm_ensemble", "mixed_ensemble", "mixed_single", "equal_ensemble", "equal_single")
-SEARCHES = {"lightgbm": "lightgbm", "mixed": "auto", "equal": "auto"}
-"""Each search's name (the prefix of its methods) and the family it tunes."""
+SEARCHES = {"lightgbm": "lightgbm", "mixed": "auto", "equal": "auto", "timed": "lightgbm"}
+"""Each search's name (the prefix of its methods) and the family it tunes; "timed" after "mixed"."""
+METHODS = tuple(f"{name}_{kind}" for name in SEARCHES for kind in ("single", "ensemble"))
 COLUMNS = ["dataset", "corpus", "split", "task", "n_rows", "metric", "method", "status", "error", "test_score",
            "cv_score", "search_s", "fit_s", "wall_s", "n_members", "linear_weight", "best_family",
            "trials_lightgbm", "trials_linear", "kb_removed", "n_trials", "ensemble"]
@@ -110,7 +116,7 @@ def search_seconds(result: TuneResult, started: Any) -> float:
 
 
 def searched(name: str, dataset: Dataset, train: np.ndarray, test: np.ndarray, kbs: list[KnowledgeBase],
-             n_trials: int, k: int, seed: int) -> list[dict[str, Any]]:
+             n_trials: int | None, timeout: float | None, k: int, seed: int) -> list[dict[str, Any]]:
     """The search ``name`` (:data:`SEARCHES`), ``tune(..., ensemble=k)`` on the training rows: the
     rows of its ensemble and of its best trial alone, scored on the test rows."""
     train_ds = dataset.take(train)
@@ -119,8 +125,8 @@ def searched(name: str, dataset: Dataset, train: np.ndarray, test: np.ndarray, k
     floor = 1.0 if name == "equal" else tuning.MIN_FAMILY_SHARE  # every family's floor the whole: equal shares
     started, clock = now(), time.perf_counter()
     with mock.patch.object(tuning, "MIN_FAMILY_SHARE", floor):
-        result = tune(train_ds, n_trials=n_trials, family=SEARCHES[name], ensemble=k, cv=3, random_state=seed,
-                      knowledge_base=kbs, verbose=False)
+        result = tune(train_ds, n_trials=n_trials, timeout=timeout, family=SEARCHES[name], ensemble=k, cv=3,
+                      random_state=seed, knowledge_base=kbs, verbose=False)
     elapsed = time.perf_counter() - clock
     search_s = search_seconds(result, started)
     spec = result.ensemble
@@ -149,9 +155,10 @@ def warm_up(train_ds: Dataset, kbs: list[KnowledgeBase], seed: int) -> None:
 
 
 def run_one(entry: corpora.Entry, split_name: str, group: frozenset[str], kbs: list[KnowledgeBase], max_rows: int,
-            n_trials: int, k: int, seed: int, searches: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The searches on one dataset, with ``kbs`` (LightGBM's first, then the linear family's if
-    any) less the dataset's group; its rows of :data:`COLUMNS` (one ``failed`` row if it broke)."""
+            n_trials: int, k: int, seed: int, searches: list[str], mixed_s: float | None) -> list[dict[str, Any]]:
+    """The ``searches`` on one dataset, in :data:`SEARCHES`' order, with ``kbs`` (LightGBM's first,
+    then the linear family's if any) less the dataset's group; the timed one gets the mixed search's
+    seconds (``mixed_s`` if recorded before). Its rows of :data:`COLUMNS` (one ``failed`` row if it broke)."""
     warnings.filterwarnings("ignore")
     base = {"dataset": entry.name, "corpus": entry.corpus, "split": split_name, "task": entry.task,
             "n_trials": n_trials, "ensemble": k}
@@ -160,9 +167,13 @@ def run_one(entry: corpora.Entry, split_name: str, group: frozenset[str], kbs: l
         train, test = split(dataset, seed)
         rest = [leave_out(kb, group) for kb in kbs]
         warm_up(dataset.take(train), rest, seed)
-        rows = [row for name in searches
-                for row in searched(name, dataset, train, test, rest[:1] if name == "lightgbm" else rest, n_trials,
-                                    k, seed)]
+        rows: list[dict[str, Any]] = []
+        for name in searches:
+            timed = name == "timed"
+            if timed:
+                mixed_s = next((r["search_s"] for r in rows if r["method"] == "mixed_ensemble"), mixed_s)
+            rows += searched(name, dataset, train, test, rest[:1] if SEARCHES[name] == "lightgbm" else rest,
+                             None if timed else n_trials, mixed_s if timed else None, k, seed)
     except Exception as exc:  # a broken dataset is recorded and the run goes on
         return [{**base, "method": "all", "status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300]}]
     extra = {"n_rows": dataset.n_rows, "metric": METRICS[dataset.task][0], "status": "ok",
@@ -197,7 +208,8 @@ def summarize(runs: pd.DataFrame) -> str:
     ok = runs[runs["status"] == "ok"]
     failed = runs.loc[runs["status"] == "failed", "dataset"].unique()
     key = ["corpus", "split", "dataset"]
-    wide = ok.pivot_table(index=key, columns="method", values="test_score").dropna(subset=list(METHODS[:3]))
+    wide = ok.pivot_table(index=key, columns="method", values="test_score").dropna(
+        subset=["lightgbm_single", "lightgbm_ensemble", "mixed_ensemble"])
     wall = ok.pivot_table(index=key, columns="method", values="wall_s").reindex(wide.index)
     ens = ok[ok["method"] == "mixed_ensemble"].set_index(key).reindex(wide.index)
     budget = ok[["n_trials", "ensemble"]].drop_duplicates()
@@ -223,7 +235,7 @@ def summarize(runs: pd.DataFrame) -> str:
         lines.append(f"- {'with' if holds else 'without'} a linear member: {len(part)} datasets, mixed >= LightGBM-only "
                      f"on {(diff >= -TIE).mean():.0%} (W / T / L {wtl_text(diff, TIE)}), mean normalized gain "
                      f"{normalized_gain(part).mean():+.3f}.")
-    lines += shares_report(ok, key)
+    lines += shares_report(ok, key) + timed_report(ok, key)
     lines += ["",
               "| dataset | task | rows | single best | LightGBM ens. | mixed ens. | mixed single | linear weight | "
               "normalized gain | wall s LightGBM ens. / mixed ens. |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -267,12 +279,41 @@ def shares_report(ok: pd.DataFrame, key: list[str]) -> list[str]:
     return lines
 
 
+def timed_report(ok: pd.DataFrame, key: list[str]) -> list[str]:
+    """The report's lines on the mixed ensemble against LightGBM's given the mixed search's wall
+    time, on the datasets where both ran (none if no timed search ran)."""
+    wide = ok.pivot_table(index=key, columns="method", values="test_score")
+    both = ["lightgbm_single", "mixed_ensemble", "timed_ensemble"]
+    if not set(both) <= set(wide.columns):
+        return []
+    wide = wide.dropna(subset=both)
+    wall = ok.pivot_table(index=key, columns="method", values="wall_s").reindex(wide.index)
+    trials = ok[ok["method"] == "timed_ensemble"].set_index(key)["trials_lightgbm"].reindex(wide.index)
+    lines = ["", "The mixed ensemble against LightGBM's ensemble given the same wall time (the LightGBM search "
+             "runs trials until the mixed search's time to its last trial has passed; normalized: 0 = the timed "
+             "LightGBM ensemble, divided by the best minus the worst of the LightGBM single best and the two "
+             f"ensembles), on the {len(wide)} datasets where both ran:", "",
+             "| corpus, split | datasets | mixed >= timed LightGBM ens. | W / T / L | mean normalized gain (95% CI) | "
+             "LightGBM trials in that time (median) | wall timed / mixed (median) |", "|---|---|---|---|---|---|---|"]
+    groups = [(f"{c}, {s}", part) for (c, s), part in wide.groupby(level=[0, 1])]
+    for title, part in groups + ([("all", wide)] if len(groups) > 1 else []):
+        diff = part["mixed_ensemble"] - part["timed_ensemble"]
+        gain = normalized_gain(part, "mixed_ensemble", "timed_ensemble")
+        lo, hi = bootstrap(gain.to_numpy())
+        ratio = (wall.loc[part.index, "timed_ensemble"] / wall.loc[part.index, "mixed_ensemble"]).median()
+        lines.append(f"| {title} | {len(part)} | {(diff >= -TIE).mean():.0%} | {wtl_text(diff, TIE)} | "
+                     f"{gain.mean():+.3f} ({lo:+.3f}, {hi:+.3f}) | {trials.loc[part.index].median():.0f} | "
+                     f"{ratio:.2f} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kb", default="knowledge_base", help="the LightGBM knowledge base")
     parser.add_argument("--linear-kb", default=None,
                         help="the linear family's knowledge base (default: the shipped one, if one ships)")
-    parser.add_argument("--no-equal", action="store_true", help="skip the search with the trials shared equally")
+    parser.add_argument("--searches", default=",".join(SEARCHES),
+                        help=f"the searches to run, comma-separated (default {','.join(SEARCHES)}; timed needs mixed)")
     parser.add_argument("--corpus", default="pmlb", choices=sorted(MAX_ROWS))
     parser.add_argument("--split", default="final", choices=("dev", "final"))
     parser.add_argument("--n-datasets", type=int, default=10)
@@ -296,26 +337,37 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, path: Path) -> None:
-    """Run the sampled datasets not yet recorded in ``path``, appending their rows as each ends."""
+    """Run the searches of the sampled datasets not yet recorded in ``path``, appending their rows
+    as each dataset ends."""
     from joblib import Parallel, delayed
 
     runs = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
     if args.retry_failed:
         runs = runs[runs["status"] != "failed"]
         runs.to_csv(path, index=False)
-    done = set(zip(runs["corpus"], runs["dataset"]))
+    searches = [name for name in SEARCHES if name in args.searches.split(",")]
+    if "timed" in searches and "mixed" not in searches:
+        sys.exit("--searches: the timed search needs the mixed one (its time budget)")
+    recorded = runs[runs["corpus"] == args.corpus]
+    broken = set(recorded.loc[recorded["status"] == "failed", "dataset"])
+    mixed_s = recorded[recorded["method"] == "mixed_ensemble"].set_index("dataset")["search_s"].to_dict()
+    done = {name: set(recorded.loc[recorded["method"] == f"{name}_ensemble", "dataset"]) for name in searches}
+
+    def missing(dataset: str) -> list[str]:
+        return [] if dataset in broken else [name for name in searches if dataset not in done[name]]
+
     kbs = [KnowledgeBase.load(args.kb)]
     kbs += [KnowledgeBase.load(args.linear_kb)] if args.linear_kb else list(of_families(None, ["linear"]).values())
-    searches = ("lightgbm", "mixed") if args.no_equal else tuple(SEARCHES)
     max_rows = args.max_rows or MAX_ROWS[args.corpus]
     entries = {e.name: e for e in corpora.entries(args.corpus)}
     group_of = corpora.groups(args.corpus, list(entries))
     todo = sorted((entries[n] for n in sample(args.corpus, args.split, args.n_datasets, args.seed)["name"]
-                   if (args.corpus, n) not in done), key=lambda e: min(e.n_rows, max_rows))
+                   if missing(n)), key=lambda e: min(e.n_rows, max_rows))
     print(f"families benchmark: {len(todo)} datasets to run, knowledge bases of "
           f"{' and '.join(kb.family for kb in kbs)}", file=sys.stderr, flush=True)
     jobs = (delayed(run_one)(e, args.split, group_of[e.name], kbs, max_rows, args.n_trials, args.ensemble,
-                             args.seed + zlib.crc32(e.name.encode()) % 10_000, searches) for e in todo)
+                             args.seed + zlib.crc32(e.name.encode()) % 10_000, missing(e.name), mixed_s.get(e.name))
+            for e in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
         pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(
             path, mode="a", header=not path.exists() or path.stat().st_size == 0, index=False)
