@@ -52,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpora  # noqa: E402
 from benchmark_tune import fit_score, split, wtl_text  # noqa: E402
 from benchmark_zeroshot import bootstrap  # noqa: E402
+from results import append_rows  # noqa: E402
 
 from metahpo.evaluation import METRICS, evaluate, make_folds  # noqa: E402
 from metahpo.families import get_family  # noqa: E402
@@ -208,8 +209,7 @@ def run(args: argparse.Namespace, path: Path) -> None:
     jobs = (delayed(run_one)(e, args.n_draws, args.seed + zlib.crc32(e.name.encode()) % 10_000) for e in todo
             if has_categorical(e))
     for rows in Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs):
-        pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(
-            path, mode="a", header=not path.exists() or path.stat().st_size == 0, index=False)
+        append_rows(path, rows, COLUMNS)
         print(f"categorical benchmark: {rows[0]['dataset']} {rows[0]['status']}", file=sys.stderr, flush=True)
 
 

@@ -72,6 +72,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpora  # noqa: E402
 from benchmark_tune import fit_score, now, split, wtl_text  # noqa: E402
 from benchmark_zeroshot import bootstrap, leave_out  # noqa: E402
+from results import append_rows  # noqa: E402
 
 from metahpo import tuning  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
@@ -369,8 +370,7 @@ def run(args: argparse.Namespace, path: Path) -> None:
                              args.seed + zlib.crc32(e.name.encode()) % 10_000, missing(e.name), mixed_s.get(e.name))
             for e in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
-        pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(
-            path, mode="a", header=not path.exists() or path.stat().st_size == 0, index=False)
+        append_rows(path, rows, COLUMNS)
         print(f"families benchmark: {i}/{len(todo)} {rows[0]['dataset']} {rows[0]['status']}", file=sys.stderr,
               flush=True)
 

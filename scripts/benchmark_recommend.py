@@ -43,6 +43,7 @@ from joblib import Parallel, delayed
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
+from results import append_rows  # noqa: E402
 
 from metahpo.build import Source  # noqa: E402
 from metahpo.evaluation import METRICS, evaluate_estimator, make_folds  # noqa: E402
@@ -169,7 +170,7 @@ def flaml_scores(kb: KnowledgeBase, cache: Path, max_rows: int, cv: int, n_jobs:
     todo = kb.datasets[~kb.datasets["dataset_id"].isin(done["dataset_id"])] if compute else kb.datasets.iloc[:0]
     jobs = [delayed(_flaml_one)(Source(r.dataset_id, r.source), r.task, max_rows, cv) for r in todo.itertuples()]
     for i, row in enumerate(Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs), 1):
-        pd.DataFrame([row]).to_csv(cache, mode="a", header=not cache.exists(), index=False)
+        append_rows(cache, [row])
         print(f"flaml: {i}/{len(jobs)} {row['dataset_id']} {row['status']}", file=sys.stderr, flush=True)
     return pd.read_csv(cache)
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchmark_tune import expected_cost, fit_score, split  # noqa: E402
+from results import append_rows  # noqa: E402
 
 from metahpo.build import Source  # noqa: E402
 from metahpo.evaluation import evaluate, make_estimator, make_folds  # noqa: E402
@@ -92,7 +93,7 @@ def main() -> None:
     jobs = (delayed(run_dataset)(Source(r.dataset_id, r.source), args.max_rows, args.n_random) for r in todo)
     for rows in Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs):
         if rows:
-            pd.DataFrame(rows).to_csv(path, mode="a", header=not path.exists(), index=False)
+            append_rows(path, rows)
     print(summarize(pd.read_csv(path)))
 
 

@@ -56,6 +56,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
+from results import append_rows  # noqa: E402
 
 from metahpo.build import Source  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
@@ -410,7 +411,7 @@ def main() -> None:
                                  args.seed + zlib.crc32(r.dataset_id.encode()) % 10_000, budgets, missing)
             for r, missing in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
-        pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(path, mode="a", header=not path.exists(), index=False)
+        append_rows(path, rows, COLUMNS)
         print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id']}", file=sys.stderr, flush=True)
     report(pd.read_csv(path), out)
 
@@ -434,7 +435,7 @@ def run_corpus(args: argparse.Namespace, kb: KnowledgeBase, methods: list[str], 
                                  args.max_rows, args.seed + zlib.crc32(e.name.encode()) % 10_000, budgets, missing, caps)
             for e, missing in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
-        pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(path, mode="a", header=not path.exists(), index=False)
+        append_rows(path, rows, COLUMNS)
         print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id']}", file=sys.stderr, flush=True)
 
 

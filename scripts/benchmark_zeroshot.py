@@ -46,6 +46,7 @@ from joblib import Parallel, delayed
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
+from results import append_rows  # noqa: E402
 
 from metahpo import metafeatures  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, predict_aligned, score_predictions  # noqa: E402
@@ -237,8 +238,7 @@ def main() -> None:
     jobs.sort(key=lambda j: -j[0])  # the dearest first
     print(f"{len(jobs)} datasets to run", file=sys.stderr, flush=True)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(j for _, j in jobs), 1):
-        pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(
-            path, mode="a", header=not path.exists() or path.stat().st_size == 0, index=False)
+        append_rows(path, rows, COLUMNS)
         print(f"{i}/{len(jobs)} {rows[0]['dataset']}", file=sys.stderr, flush=True)
     runs = pd.read_csv(path)
     text = summarize(runs)

@@ -23,6 +23,7 @@ import pandas as pd
 from metahpo import knowledge_base as kbm
 from metahpo import metafeatures
 from metahpo.build import find_sources
+from results import append_rows
 
 NAMES = [name for name, (group, _) in metafeatures.METAFEATURES.items() if group == "landmarker"]
 
@@ -48,7 +49,7 @@ def main() -> None:
         row = {"dataset_id": dataset_id, "task": dataset.task}
         for name in NAMES:
             row[f"stored_{name}"], row[f"numpy_{name}"] = stored.at[dataset_id, f"mf_{name}"], new[name]
-        pd.DataFrame([row]).to_csv(path, mode="a", header=not path.exists(), index=False)
+        append_rows(path, [row])
     table = pd.read_csv(path)
     summary = pd.DataFrame({name: (table[f"numpy_{name}"] - table[f"stored_{name}"]).abs().describe(
         percentiles=[0.5, 0.9, 0.99]) for name in NAMES}).T
