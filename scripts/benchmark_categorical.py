@@ -52,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpora  # noqa: E402
 from benchmark_tune import fit_score, split, wtl_text  # noqa: E402
 from benchmark_zeroshot import bootstrap  # noqa: E402
-from results import append_rows  # noqa: E402
+from results import append_rows, run_and_report  # noqa: E402
 
 from metahpo.evaluation import METRICS, evaluate, make_folds  # noqa: E402
 from metahpo.families import get_family  # noqa: E402
@@ -186,14 +186,8 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true", help="run nothing: rewrite the report from OUT")
     parser.add_argument("--out", default="docs/results/categorical")
     args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "categorical_runs.csv"
-    if not args.report_only:
-        run(args, path)
-    text = summarize(pd.read_csv(path))
-    (out / "categorical.md").write_text(text + "\n")
-    print(text)
+    run_and_report(Path(args.out), "categorical_runs.csv", "categorical.md", lambda path: run(args, path), summarize,
+                   report_only=args.report_only)
 
 
 def run(args: argparse.Namespace, path: Path) -> None:

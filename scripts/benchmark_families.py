@@ -72,7 +72,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpora  # noqa: E402
 from benchmark_tune import fit_score, now, split, wtl_text  # noqa: E402
 from benchmark_zeroshot import bootstrap, leave_out  # noqa: E402
-from results import append_rows  # noqa: E402
+from results import append_rows, run_and_report  # noqa: E402
 
 from metahpo import tuning  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
@@ -327,14 +327,8 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true", help="run nothing: rewrite the report from OUT")
     parser.add_argument("--out", default="docs/results/families")
     args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "family_runs.csv"
-    if not args.report_only:
-        run(args, path)
-    text = summarize(pd.read_csv(path))
-    (out / "families.md").write_text(text + "\n")
-    print(text)
+    run_and_report(Path(args.out), "family_runs.csv", "families.md", lambda path: run(args, path), summarize,
+                   report_only=args.report_only)
 
 
 def run(args: argparse.Namespace, path: Path) -> None:
