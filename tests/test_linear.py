@@ -150,7 +150,9 @@ def test_tune_linear_returns_a_model_its_parameters_rebuild():
     trials = result.trials
     # warm-started from the shipped linear knowledge base, then random draws
     assert list(trials["source"]) == ["recommended"] * 2 + ["random"] * 2 and "expansion" in trials.columns
-    assert CLASSIFICATION.validate(result.study.trials[0].config) == result.study.trials[0].config
+    assert result.recommendation is not None and result.recommendation.family == "linear"
+    assert [t.config for t in result.study.trials[:2]] == [CLASSIFICATION.config_of(c.params)
+                                                            for c in result.recommendation.configs]
     rebuilt = get_family(result.family).make_estimator(result.best_params, data.task).fit(data.X, data.y)
     np.testing.assert_allclose(rebuilt.predict_proba(data.X), result.predict_proba(data.X), rtol=0, atol=1e-12)
     with pytest.raises(ConfigError, match="linear family has none"):
