@@ -27,7 +27,8 @@ and the other categorical parameters have nothing to act on):
 * tuning them after the searched ones: the CV pick among ``main*`` and ``cat@main*`` against ``main*``.
 
 Rows stream into ``OUT/categorical_runs.csv`` (one per configuration; a failing dataset is a
-``failed`` row and the run goes on); a re-run skips the datasets recorded.
+``failed`` row and the run goes on; one without categorical columns a ``skipped`` row); a re-run
+skips the datasets recorded.
 
 Usage::
 
@@ -80,12 +81,11 @@ COLUMNS = ["dataset", "task", "n_rows", "n_categorical", "max_levels", "metric",
            "status", "error", "cv_score", "test_score", "rounds", "fit_s"]
 
 
-def scored(config: Config, categorical: Config, dataset: Any, folds: list, train: np.ndarray, test: np.ndarray,
-           seed: int) -> dict[str, Any]:
-    """``config`` with the categorical parameters ``categorical``: CV score on ``folds`` (of the
-    training rows), then refitted on the training rows with the CV's rounds and scored on test."""
+def scored(config: Config, categorical: Config, dataset: Any, train_ds: Any, folds: list, train: np.ndarray,
+           test: np.ndarray, seed: int) -> dict[str, Any]:
+    """``config`` with the categorical parameters ``categorical``: CV score on ``folds`` of the
+    training rows (``train_ds``), then refitted on them with the CV's rounds and scored on test."""
     space = dataclasses.replace(LIGHTGBM, fixed={**LIGHTGBM.fixed, **categorical})
-    train_ds = dataset.take(train)
     ev = evaluate(config, train_ds, folds=folds, space=space, random_state=seed)
     if not ev.ok:
         return {"status": ev.status, "error": ev.error[:300]}
@@ -102,7 +102,10 @@ def run_one(entry: corpora.Entry, n_draws: int, seed: int) -> list[dict[str, Any
     try:
         dataset = entry.source.load(MAX_ROWS)
         train, test = split(dataset, seed)
-        folds = make_folds(dataset.take(train), 3, random_state=seed)
+        if not dataset.categorical:  # recorded, so that a re-run does not load it again
+            return [{**base, "group": "all", "status": "skipped", "error": "no categorical column"}]
+        train_ds = dataset.take(train)
+        folds = make_folds(train_ds, 3, random_state=seed)
         extra = {"n_rows": dataset.n_rows, "n_categorical": len(dataset.categorical),
                  "max_levels": max(dataset.X[c].nunique() for c in dataset.categorical),
                  "metric": METRICS[dataset.task][0]}
@@ -110,7 +113,8 @@ def run_one(entry: corpora.Entry, n_draws: int, seed: int) -> list[dict[str, Any
 
         def add(group: str, index: int, config: Config, categorical: Config) -> dict[str, Any]:
             row = {**base, **extra, "group": group, "index": index, "config": repr(config),
-                   "categorical": repr(categorical), **scored(config, categorical, dataset, folds, train, test, seed)}
+                   "categorical": repr(categorical), **scored(config, categorical, dataset, train_ds, folds, train, test,
+                                                                 seed)}
             rows.append(row)
             return row
 
@@ -145,6 +149,7 @@ def picks(rows: pd.DataFrame) -> pd.Series:
 
 def summarize(runs: pd.DataFrame) -> str:
     """The markdown report: one line per comparison, then one row per dataset."""
+    runs = runs[runs["status"] != "skipped"]
     failed = runs.loc[runs["status"] == "failed", "dataset"].unique()
     ok = runs[runs["dataset"].isin(set(runs["dataset"]) - set(failed))]
     table = ok.groupby("dataset").apply(picks, include_groups=False)
@@ -200,16 +205,10 @@ def run(args: argparse.Namespace, path: Path) -> None:
     names = table[table["split"] == args.split].drop_duplicates("group")["name"]
     todo = sorted((entries[n] for n in names if n not in done), key=lambda e: min(e.n_rows, MAX_ROWS))
     print(f"categorical benchmark: {len(todo)} datasets to look at", file=sys.stderr, flush=True)
-    jobs = (delayed(run_one)(e, args.n_draws, args.seed + zlib.crc32(e.name.encode()) % 10_000) for e in todo
-            if has_categorical(e))
+    jobs = (delayed(run_one)(e, args.n_draws, args.seed + zlib.crc32(e.name.encode()) % 10_000) for e in todo)
     for rows in Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs):
         append_rows(path, rows, COLUMNS)
         print(f"categorical benchmark: {rows[0]['dataset']} {rows[0]['status']}", file=sys.stderr, flush=True)
-
-
-def has_categorical(entry: corpora.Entry) -> bool:
-    """Whether the dataset has a categorical column (read from its first rows)."""
-    return bool(entry.source.load(200).categorical)
 
 
 if __name__ == "__main__":
