@@ -123,17 +123,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the top configuration's LightGBM parameters to this JSON file")
     p.set_defaults(handler=_cmd_recommend)
 
-    p = sub.add_parser("tune", help="tune a model family (LightGBM by default) on a dataset, warm-started from the "
-                                    "knowledge base")
+    p = sub.add_parser("tune", help="tune every model family (or the one named) on a dataset, warm-started from "
+                                    "the knowledge bases")
     _add_data_args(p)
     p.add_argument("--n-trials", type=_whole(1), default=20, help="trials to run (default 20)")
     p.add_argument("--timeout", type=_seconds, help="seconds after which no new trial starts")
     p.add_argument("--strategy", default="bayes",
                    help="bayes, random, local, grid, evolution, gradient (a family with a hypergradient: "
                         "linear), or none for a cold start (default bayes)")
-    p.add_argument("--family", default="lightgbm",
-                   help="lightgbm, linear, or auto: every family, the trials shared by how often each did best on "
-                        "similar datasets (default lightgbm)")
+    p.add_argument("--family", default="auto",
+                   help="auto: every family, the trials shared by how often each did best on similar datasets "
+                        "(default); or one family, lightgbm or linear (needed by --prior, --record-to and the "
+                        "gradient strategy)")
     p.add_argument("--warm-start", type=_whole(0), default=5,
                    help="recommended configurations tried first (default 5)")
     p.add_argument("--cv", type=_whole(2), default=5, help="cross-validation folds (default 5)")

@@ -51,6 +51,9 @@ class TrialProgress:
     """A :class:`~metahpo.search.Study` callback writing one line per trial: its number out of the
     budget, where it came from, its score, the best so far, elapsed time and an ETA.
 
+    One instance may follow several studies (one per model family, as ``tune(family="auto")``
+    runs them): the count, the best and the ETA are then those of them all.
+
     Parameters
     ----------
     n_trials : int, optional
@@ -61,31 +64,42 @@ class TrialProgress:
         The score's name, printed beside the best.
     stream : file, optional
         Default: standard error.
+    show_family : bool
+        Name each trial's model family (for several studies of different families).
     """
 
-    def __init__(self, n_trials: int | None, timeout: float | None, metric: str, stream: TextIO | None = None) -> None:
+    def __init__(self, n_trials: int | None, timeout: float | None, metric: str, stream: TextIO | None = None,
+                 show_family: bool = False) -> None:
         self.n_trials, self.timeout, self.metric = n_trials, timeout, metric
         self.stream = stream if stream is not None else sys.stderr
+        self.show_family = show_family
         self.start = time.monotonic()
         self.done = 0
+        self.best = -math.inf
         self._overwrite = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._open = False  # a line being overwritten
 
     def __call__(self, study: Study, trial: Trial) -> None:
         if trial.source == "prior":
             return
         self.done += 1
+        if study.best_trial is not None:  # prior results included: they count as evaluated
+            self.best = max(self.best, study.best_score)
         elapsed = time.monotonic() - self.start
         total = self.n_trials if self.n_trials is not None else math.inf
         left = math.inf if self.timeout is None else self.timeout - elapsed
         of = f"/{self.n_trials}" if self.n_trials is not None else ""
+        source = f"{trial.family:<8} {trial.source:<11}" if self.show_family else f"{trial.source:<11}"
         score = f"{trial.score:.5f}" if trial.status == "ok" else "failed"
-        best = "none yet" if study.best_trial is None else f"{study.best_score:.5f}"
-        line = (f"trial {self.done}{of}  {trial.source:<11} {score:>8}  best {self.metric} {best}  "
+        best = "none yet" if self.best == -math.inf else f"{self.best:.5f}"
+        line = (f"trial {self.done}{of}  {source} {score:>8}  best {self.metric} {best}  "
                 f"{duration(elapsed)} elapsed, ETA {duration(eta(self.done, total, elapsed, left))}")
         end = "" if self._overwrite else "\n"
         print(f"\r{line:<100}" if self._overwrite else line, end=end, file=self.stream, flush=True)
+        self._open = self._overwrite
 
     def close(self) -> None:
-        """End the overwritten line, if there is one."""
-        if self._overwrite and self.done:
+        """End the overwritten line, if there is one (before other output, or at the end)."""
+        if self._open:
             print(file=self.stream, flush=True)
+            self._open = False

@@ -172,7 +172,7 @@ def tune(
     n_trials: int | None = 20,
     timeout: float | None = None,
     strategy: str | None = "bayes",
-    family: str = "lightgbm",
+    family: str = AUTO_FAMILY,
     warm_start: int = 5,
     cv: int = 5,
     metric: str | None = None,
@@ -205,13 +205,13 @@ def tune(
         parameters (for the linear family: expansion, L1 ratio, class weighting) stay at the
         start's values, and the search ends early once converged.
     family : str
-        The model family (:data:`metahpo.families.FAMILIES`): ``"lightgbm"`` or ``"linear"``; or
-        ``"auto"``: every family, one search after the other on the same folds, the best trial of
-        any family returned (with ``ensemble``, the ensemble may mix families). The trials (and
-        the timeout) are shared by how often each family did best on similar datasets
-        (:func:`~metahpo.recommendations.choose_family`, each family at least
-        :data:`MIN_FAMILY_SHARE` of them) when every family has a knowledge base, else equally.
-        ``prior`` and ``record_to`` need one family.
+        ``"auto"`` (default): every family (:data:`metahpo.families.FAMILIES`), one search after
+        the other on the same folds, the best trial of any family returned (with ``ensemble``,
+        the ensemble may mix families). The trials (and the timeout) are shared by how often each
+        family did best on similar datasets (:func:`~metahpo.recommendations.choose_family`, each
+        family at least :data:`MIN_FAMILY_SHARE` of them) when every family has a knowledge base,
+        else equally. Or one family: ``"lightgbm"`` or ``"linear"``, which ``prior``,
+        ``record_to`` and ``strategy="gradient"`` need.
     warm_start : int
         How many recommended configurations to evaluate first (0: none). For a family the
         knowledge base holds no runs of, the warm start is the family's default configuration.
@@ -254,11 +254,13 @@ def tune(
         raise ConfigError(f"unknown strategy {strategy!r}; choose one of {', '.join(SAMPLERS)} (or None for a cold start)")
     strategy = None if strategy is None else str(strategy).strip().lower()
     families = [get_family(name) for name in FAMILIES] if family == AUTO_FAMILY else [get_family(family)]
-    for model_family in families:
-        if strategy == "gradient" and not model_family.gradient_params:
-            raise ConfigError(f"strategy 'gradient' needs a family with a hypergradient; {model_family.name} has none")
+    if strategy == "gradient" and not all(f.gradient_params for f in families):
+        with_gradient = [name for name in FAMILIES if get_family(name).gradient_params]
+        raise ConfigError(f"strategy 'gradient' needs a family with a hypergradient: "
+                          f"family={' or '.join(map(repr, with_gradient))}, not {family!r}")
     if len(families) > 1 and (prior is not None or record_to is not None):
-        raise ConfigError("prior and record_to hold one family's configurations: name the family (family=...)")
+        raise ConfigError(f"prior and record_to hold one family's configurations: name it "
+                          f"(family={' or '.join(map(repr, FAMILIES))}), not family={family!r}")
     warm_start = check_whole(warm_start, "warm_start", 0, " of recommended configurations")
     cv = check_cv(cv)
     dataset = load(data, y, target=target, task=task)
@@ -270,9 +272,9 @@ def tune(
     say(f"tune {dataset.name}: {plural(dataset.n_rows, 'row')} x {plural(dataset.n_features, 'feature')}, "
         f"{dataset.task}, {metric} by {cv}-fold cross-validation, {budget} of the {names} "
         f"{'families' if len(families) > 1 else 'family'}")
+    progress = TrialProgress(n_trials, timeout, metric, show_family=len(families) > 1) if verbose else None
     search = _Search(dataset, make_folds(dataset, cv, random_state=seed), metric, seed, strategy, warm_start, ensemble,
-                     n_jobs, list(kbm.given(knowledge_base).values()) if strategy is not None else [],
-                     say, verbose)
+                     n_jobs, list(kbm.given(knowledge_base).values()) if strategy is not None else [], say, progress)
     studies, recommendation = {}, None
     weights = search.family_weights([f.name for f in families])
     for model_family, share, weight in zip(families, _shares(n_trials, weights), weights):
@@ -295,8 +297,11 @@ def tune(
                                random_state=seed, space=list(spaces.values()))
         model = ensemble_build(spec, dataset.task, random_state=seed)
     model.fit(dataset.X, dataset.y)
-    say(f"best {metric} {best.score:.5f} ({best.family} trial {best.number + 1}, {best.source}) after "
-        f"{plural(len(trials), 'trial')} in {duration(time.perf_counter() - start)}")
+    ran = [t for t in trials if t.source != "prior"]  # numbered as the progress lines number them
+    which = next((f"{best.family} trial {i}, {best.source}" for i, t in enumerate(ran, 1) if t is best),
+                 f"a prior {best.family} result")
+    say(f"best {metric} {best.score:.5f} ({which}) after "
+        f"{plural(len(ran), 'trial')} in {duration(time.perf_counter() - start)}")
     return TuneResult(best_params, best.score, metric, studies[best.family], model, recommendation, dataset,
                       time.perf_counter() - start, spec, best.family, studies)
 
@@ -330,7 +335,8 @@ class _Search:
     """The user's knowledge bases (none for a cold start): for their families; the others' ship with
     metahpo, or there is none."""
     say: Callable[..., None]
-    verbose: bool
+    progress: TrialProgress | None
+    """One line per trial, counted over every family's search; None for silence."""
 
     @functools.cached_property
     def metafeatures(self) -> pd.Series:
@@ -404,13 +410,13 @@ class _Search:
             random_state=self.seed, keep_oof=self.ensemble is not None, hypergradient=self.strategy == "gradient")
         recorder = _Recorder(record_to, dataset, mf, len(self.folds), space) if record_to is not None else None
         keeper = [_keep_best_oof(self.ensemble)] if self.ensemble is not None else []
-        progress = TrialProgress(n_trials, timeout, self.metric) if self.verbose else None
-        every = [*keeper, *(callbacks or ()), *([recorder] if recorder else []), *([progress] if progress else [])]
+        progress = [self.progress] if self.progress else []
+        every = [*keeper, *(callbacks or ()), *([recorder] if recorder else []), *progress]
         try:
             study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=self.n_jobs, callbacks=every)
         finally:
-            if progress:
-                progress.close()
+            if self.progress:  # ends an overwritten line before the next family's setup line
+                self.progress.close()
             if recorder:
                 recorder.close()
         return study, recommendation

@@ -48,7 +48,7 @@ Usage::
 
     python scripts/benchmark_families.py --corpus pmlb --split dev --n-datasets 32 \\
         --linear-kb knowledge_base/linear --out docs/results/families_shares
-    python scripts/benchmark_families.py --corpus realworld --split final --n-datasets 6 \\
+    python scripts/benchmark_families.py --corpus realworld --split final --n-datasets 15 \\
         --out docs/results/families
     python scripts/benchmark_families.py --report-only --out docs/results/families
 """
@@ -236,7 +236,7 @@ def summarize(runs: pd.DataFrame) -> str:
         lines.append(f"- {'with' if holds else 'without'} a linear member: {len(part)} datasets, mixed >= LightGBM-only "
                      f"on {(diff >= -TIE).mean():.0%} (W / T / L {wtl_text(diff, TIE)}), mean normalized gain "
                      f"{normalized_gain(part).mean():+.3f}.")
-    lines += shares_report(ok, key) + timed_report(ok, key)
+    lines += single_report(ok, key) + shares_report(ok, key) + timed_report(ok, key)
     lines += ["",
               "| dataset | task | rows | single best | LightGBM ens. | mixed ens. | mixed single | linear weight | "
               "normalized gain | wall s LightGBM ens. / mixed ens. |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -249,6 +249,34 @@ def summarize(runs: pd.DataFrame) -> str:
                      f"{r.get('mixed_single', np.nan):.4f} | {ens.loc[idx, 'linear_weight']:.2f} | {gain[idx]:+.2f} | "
                      f"{wall.loc[idx, 'lightgbm_ensemble']:.0f} / {wall.loc[idx, 'mixed_ensemble']:.0f} |")
     return "\n".join(lines)
+
+
+def single_report(ok: pd.DataFrame, key: list[str]) -> list[str]:
+    """The report's lines on the best trial without an ensemble (what ``tune`` returns by
+    default): the ``family="auto"`` search's against the LightGBM search's, at equal trials and
+    (where the timed search ran) at equal wall time."""
+    wide = ok.pivot_table(index=key, columns="method", values="test_score").dropna(
+        subset=["lightgbm_single", "mixed_single"])
+    spread = wide.max(axis=1) - wide.min(axis=1)
+    lines = ["", "Without an ensemble, the `family=\"auto\"` search's best trial against the LightGBM search's "
+             "(normalized: the difference divided by the best minus the worst of every search's result on the "
+             "dataset, singles and ensembles):", "",
+             "| corpus, split | datasets | auto >= LightGBM | W / T / L | mean normalized gain (95% CI) | "
+             "auto >= timed LightGBM | W / T / L | gain at equal time (95% CI) |", "|---|---|---|---|---|---|---|---|"]
+    groups = [(f"{c}, {s}", part) for (c, s), part in wide.groupby(level=[0, 1])]
+    for title, part in groups + ([("all", wide)] if len(groups) > 1 else []):
+        cells = []
+        for old in ("lightgbm_single", "timed_single"):
+            both = part.dropna(subset=[old]) if old in part else part.iloc[:0]
+            if both.empty:
+                cells += ["not run", "", ""]
+                continue
+            diff = both["mixed_single"] - both[old]
+            gain = (diff / spread.loc[both.index].where(spread.loc[both.index] > TIE)).fillna(0.0)
+            lo, hi = bootstrap(gain.to_numpy())
+            cells += [f"{(diff >= -TIE).mean():.0%}", wtl_text(diff, TIE), f"{gain.mean():+.3f} ({lo:+.3f}, {hi:+.3f})"]
+        lines.append(f"| {title} | {len(part)} | {' | '.join(cells)} |")
+    return lines
 
 
 def shares_report(ok: pd.DataFrame, key: list[str]) -> list[str]:

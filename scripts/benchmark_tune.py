@@ -186,22 +186,22 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
         rows.append({"method": method, "budget": 0, "search_s": 0.0,
                      **fit_score(rival_model(method, dataset.task), dataset, train, test)})
     elif method == "random":
-        run = tune(train_ds, n_trials=max(budgets), strategy=None, cv=3, random_state=seed)
+        run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=None, cv=3, random_state=seed)
         rows += prefix_rows(run.study.trials, method, dataset, train, test, started, budgets)
     elif method == "optuna_tpe":
         trials = optuna_trials(train_ds, folds, max(budgets), seed)
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets)
     elif method == "metahpo":
-        run = tune(train_ds, n_trials=max(budgets), strategy="bayes", warm_start=5, cv=3, random_state=seed,
-                   knowledge_base=rest)
+        run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy="bayes", warm_start=5, cv=3,
+                   random_state=seed, knowledge_base=rest)
         trials = run.study.trials
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets)
         rows.append({"method": "metahpo_overhead", "budget": max(budgets),
                      "setup_s": (trials[0].started - started).total_seconds(),
                      "per_trial_s": float(np.median(gaps_between_trials(trials)))})
     elif method == "metahpo_ensemble":
-        run = tune(train_ds, n_trials=10, strategy="bayes", warm_start=5, cv=3, random_state=seed,
-                   knowledge_base=rest, ensemble=5)
+        run = tune(train_ds, n_trials=10, family="lightgbm", strategy="bayes", warm_start=5, cv=3,
+                   random_state=seed, knowledge_base=rest, ensemble=5)
         single = fit_score(make_estimator(run.best_params, dataset.task), dataset, train, test)
         rows.append({"method": method, "budget": 10, "cv_score": run.ensemble.oof_score,
                      "search_s": (run.study.trials[-1].finished - started).total_seconds(),

@@ -217,8 +217,8 @@ def tune_recording(root: Path, seed: int, n_trials: int, conn) -> list[str]:
         if conn is not None:
             conn.send_bytes(config_id(trial.config).encode())
 
-    result = tune(dataset, strategy=None, n_trials=n_trials, cv=2, random_state=seed, record_to=root,
-                  callbacks=[acknowledge])
+    result = tune(dataset, family="lightgbm", strategy=None, n_trials=n_trials, cv=2, random_state=seed,
+                  record_to=root, callbacks=[acknowledge])
     return [config_id(t.config) for t in result.study.trials]
 
 

@@ -163,7 +163,8 @@ def test_recommend_table_fits_the_terminal(data, metric, capsys):
 
 
 def test_tune_shows_progress_and_prints_json(tmp_path, capsys):
-    argv = ["tune", "sklearn:iris", "--strategy", "none", "--n-trials", "3", "--cv", "2", "--json"]
+    argv = ["tune", "sklearn:iris", "--family", "lightgbm", "--strategy", "none", "--n-trials", "3", "--cv", "2",
+            "--json"]
     assert main(argv) == 0
     captured = capsys.readouterr()
     result = json.loads(captured.out)

@@ -109,7 +109,8 @@ def test_build_is_a_scikit_learn_voting_ensemble():
 
 def test_tune_with_an_ensemble(tiny_kb, tmp_path):
     ds = load("sklearn:breast_cancer").subsample(300)
-    result = tune(ds, n_trials=6, warm_start=2, cv=3, ensemble=3, knowledge_base=tiny_kb, random_state=0)
+    result = tune(ds, family="lightgbm", n_trials=6, warm_start=2, cv=3, ensemble=3, knowledge_base=tiny_kb,
+                  random_state=0)
     assert isinstance(result.model, VotingClassifier)
     spec = result.ensemble
     assert 1 <= len(spec.members) <= 3 and sum(spec.weights) == pytest.approx(1.0)
@@ -129,7 +130,7 @@ def test_tune_with_an_ensemble(tiny_kb, tmp_path):
 
 def test_tune_regression_ensemble(tiny_kb):
     ds = load("sklearn:diabetes").subsample(200)
-    result = tune(ds, n_trials=4, warm_start=1, cv=2, ensemble=2, knowledge_base=tiny_kb)
+    result = tune(ds, family="lightgbm", n_trials=4, warm_start=1, cv=2, ensemble=2, knowledge_base=tiny_kb)
     assert isinstance(result.model, VotingRegressor)
     assert result.predict(ds.X).shape == (ds.n_rows,)
 
@@ -173,5 +174,9 @@ def test_tune_auto_mixes_families_in_one_ensemble(tiny_kb):
                 for t in kept)
     assert spec.oof_score == pytest.approx(roc_auc_score(y, blend[:, 1]))
     assert result.predict_proba(X).shape == (240, 2)
-    with pytest.raises(ConfigError, match="name the family"):
-        tune(X, y, n_trials=2, family="auto", record_to="/tmp/nowhere", verbose=False)
+    with pytest.raises(ConfigError, match="^prior and record_to hold one family's configurations: name it "
+                                          "\\(family='lightgbm' or 'linear'\\), not family='auto'$"):
+        tune(X, y, n_trials=2, record_to="/tmp/nowhere", verbose=False)  # "auto", the default
+    with pytest.raises(ConfigError, match="^strategy 'gradient' needs a family with a hypergradient: "
+                                          "family='linear', not 'auto'$"):
+        tune(X, y, n_trials=2, strategy="gradient", verbose=False)

@@ -104,5 +104,6 @@ def test_a_prior_file_without_scores_or_parameters_is_named_in_one_line(drop, me
     prior = tmp_path / "prior.csv"
     rows = pd.DataFrame(LIGHTGBM.sample(2, random_state=0)).assign(score=[0.9, 0.8])
     rows.drop(columns=drop).to_csv(prior, index=False)
-    assert main(["tune", "sklearn:iris", "--n-trials", "1", "--quiet", "--prior", str(prior)]) == 2
+    assert main(["tune", "sklearn:iris", "--family", "lightgbm", "--n-trials", "1", "--quiet", "--prior",
+                 str(prior)]) == 2
     assert capsys.readouterr().err == f"metahpo: error: {prior}: {message}\n"

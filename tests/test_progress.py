@@ -38,3 +38,30 @@ def test_tune_is_silent_when_asked(capsys):
     X = rng.normal(size=(120, 4))
     tune(X, (X[:, 0] > 0).astype(int), n_trials=2, strategy=None, cv=2, verbose=False)
     assert capsys.readouterr().err == ""
+
+
+def test_one_progress_counts_every_familys_trials_and_names_them():
+    stream = io.StringIO()
+    progress = TrialProgress(3, None, "roc_auc", stream, show_family=True)
+    for number, (study, score) in enumerate([(Study(LIGHTGBM), 0.9), (Study(LIGHTGBM), 0.8)]):
+        trial = Trial(0, LIGHTGBM.sample(1, number)[0], "recommended", score=score)
+        trial.family = "linear" if number else "lightgbm"
+        study.trials.append(trial)
+        progress(study, trial)
+    lines = stream.getvalue().splitlines()
+    assert [line.split()[:4] for line in lines] == [["trial", "1/3", "lightgbm", "recommended"],
+                                                    ["trial", "2/3", "linear", "recommended"]]
+    assert "best roc_auc 0.90000" in lines[1]  # the best of both studies, not the second's own
+
+
+def test_tunes_summary_names_the_best_trial_as_its_progress_line_does(capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 4))
+    result = tune(X, (X[:, 0] + rng.normal(size=150) > 0).astype(int), n_trials=4, warm_start=1, cv=2)  # every family
+    err = capsys.readouterr().err.splitlines()
+    trials = [line.split() for line in err if line.startswith("trial ")]
+    assert [t[1] for t in trials] == ["1/4", "2/4", "3/4", "4/4"] and {t[2] for t in trials} == {"lightgbm", "linear"}
+    summary = err[-1]
+    number = int(summary.split(" trial ")[1].split(",")[0])
+    assert summary.startswith(f"best roc_auc {result.best_score:.5f} ({result.family} trial {number}, ")
+    assert trials[number - 1][2] == result.family and float(trials[number - 1][4]) == round(result.best_score, 5)

@@ -1,5 +1,10 @@
-"""tune(): warm start, samplers, budgets, prior results, recording, refit, plots, CLI, Optuna."""
+"""tune(): warm start, samplers, budgets, prior results, recording, refit, plots, CLI, Optuna.
 
+The mechanics are those of one family's search, LightGBM's; the default, ``family="auto"``, which
+searches every family, is tested in test_families_knowledge.py.
+"""
+
+import functools
 import json
 
 import numpy as np
@@ -11,7 +16,9 @@ from metahpo.datasets import load
 from metahpo.exceptions import ConfigError
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.spaces import LIGHTGBM, config_id, early_stopped
-from metahpo.tuning import tune
+from metahpo.tuning import tune as tune_any_family
+
+tune = functools.partial(tune_any_family, family="lightgbm")
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +140,7 @@ def test_plots(tiny_kb, wine):
 def test_cli_tune_writes_the_result(tiny_kb, tmp_path, capsys):
     tiny_kb.save(tmp_path / "kb")
     out = tmp_path / "result.json"
-    code = main(["tune", "sklearn:iris", "--kb", str(tmp_path / "kb"), "--n-trials", "3", "--cv", "2",
+    code = main(["tune", "sklearn:iris", "--kb", str(tmp_path / "kb"), "--family", "lightgbm", "--n-trials", "3", "--cv", "2",
                  "--out", str(out)])
     assert code == 0
     captured = capsys.readouterr()
@@ -149,7 +156,7 @@ def test_cli_tune_takes_prior_results_and_builds_an_ensemble(tiny_kb, tmp_path, 
     prior = pd.DataFrame(LIGHTGBM.sample(2, random_state=1)).assign(score=[-0.5, -0.4])
     prior.to_csv(tmp_path / "prior.csv", index=False)
     out = tmp_path / "result.json"
-    code = main(["tune", "sklearn:iris", "--kb", str(tmp_path / "kb"), "--n-trials", "3", "--cv", "2",
+    code = main(["tune", "sklearn:iris", "--kb", str(tmp_path / "kb"), "--family", "lightgbm", "--n-trials", "3", "--cv", "2",
                  "--prior", str(tmp_path / "prior.csv"), "--ensemble", "3", "--out", str(out)])
     assert code == 0
     assert "ensemble of" in capsys.readouterr().out
@@ -189,10 +196,11 @@ def test_optuna_warm_start_enqueues_recommendations(tiny_kb, wine):
 def test_public_api_and_parallel_trials(tiny_kb):
     import metahpo
 
-    assert metahpo.tune is tune and callable(metahpo.recommend)
+    assert metahpo.tune is tune_any_family and callable(metahpo.recommend)
     ds = load("sklearn:breast_cancer").subsample(150)
-    result = metahpo.tune(ds, n_trials=4, warm_start=2, cv=2, n_jobs=2, knowledge_base=tiny_kb)
+    result = metahpo.tune(ds, n_trials=4, warm_start=2, cv=2, n_jobs=2, knowledge_base=tiny_kb)  # every family
     assert len(result.trials) == 4 and result.trials["status"].eq("ok").all()
+    assert set(result.trials["family"]) == {"lightgbm", "linear"}
     assert isinstance(result, metahpo.TuneResult)
 
 
