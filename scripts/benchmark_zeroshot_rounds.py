@@ -43,6 +43,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
+from benchmark_tune import wtl_text  # noqa: E402
 from benchmark_zeroshot import leave_out, models  # noqa: E402
 from results import append_rows, run_and_report  # noqa: E402
 
@@ -124,8 +125,7 @@ def summarize(runs: pd.DataFrame) -> str:
              "median rounds |", "|---|---|---|---|---|---|---|"]
     for (corpus, task), part in list(wide.groupby(level=[0, 1])) + [(("all", "all"), wide)]:
         for v in variants:
-            diff = part[v] - part[variants[0]]
-            wtl = f"{(diff > TIE).sum()} / {(diff.abs() <= TIE).sum()} / {(diff < -TIE).sum()}"
+            wtl = wtl_text(part[v] - part[variants[0]], TIE)
             lines.append(f"| {corpus}, {task} | {len(part)} | {float(v):g} | {norm.loc[part.index, v].mean():.3f} | {wtl} | "
                          f"{'—' if defaults is None else f'{(part[v] - defaults[part.index] >= -TIE).mean():.0%}'} | "
                          f"{rounds.loc[part.index, v].median():.0f} |")
