@@ -28,7 +28,8 @@ Usage::
     python scripts/benchmark_zeroshot.py --kb knowledge_base --splits dev --out docs/results/zeroshot
 
 Two knowledge bases compare on the same datasets and the same rivals' rows: copy the rivals' rows of
-one run into a new folder and run ``--methods metahpo --only-seeded`` there with the other ``--kb``.
+one run into a new folder and run ``--methods metahpo --only-seeded`` there with the other ``--kb``;
+strategy settings compare the same way with ``--strategy``.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from results import append_rows  # noqa: E402
 from metahpo import metafeatures  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, predict_aligned, score_predictions  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
-from metahpo.recommendations import Recommender  # noqa: E402
+from metahpo.recommendations import STRATEGIES, BaseStrategy, Recommender, check_strategy  # noqa: E402
 
 TIE = 1e-4
 RIVALS = ("lightgbm_default", "lgbm_td", "flaml_zeroshot")
@@ -102,8 +103,19 @@ def fit(name: str, model, X, y, task: str, seed: int) -> None:
               callbacks=[lgb.early_stopping(300, verbose=False)])
 
 
+def strategy_of(spec: str) -> BaseStrategy:
+    """A strategy from ``NAME`` or ``NAME:key=value,...`` (e.g. ``portfolio:k=10,shrinkage=0.3``)."""
+    name, _, settings = spec.partition(":")
+    if not settings:
+        return check_strategy(name)
+    if name not in STRATEGIES:
+        raise SystemExit(f"unknown strategy {name!r}; choose {', '.join(STRATEGIES)}")
+    kwargs = {k: float(v) if "." in v else int(v) for k, _, v in (kv.partition("=") for kv in settings.split(","))}
+    return STRATEGIES[name](**kwargs)
+
+
 def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: KnowledgeBase, max_rows: int,
-            seed: int, methods: set[str]) -> list[dict]:
+            seed: int, methods: set[str], strategy: str = "auto") -> list[dict]:
     from sklearn.model_selection import train_test_split
 
     warnings.filterwarnings("ignore")
@@ -120,7 +132,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
     if "metahpo" in methods:
         start = time.perf_counter()
         try:
-            rec = Recommender(leave_out(kb, group), data.task).recommend(
+            rec = Recommender(leave_out(kb, group), data.task, strategy_of(strategy)).recommend(
                 metafeatures.extract(train, random_state=seed), n=1, name=entry.name, train_rows=len(tr))
             recommended = rec.best
             extra = {"confidence": rec.confidence, "nearest": str(rec.neighbors["name"].iloc[0]),
@@ -209,6 +221,8 @@ def main() -> None:
     parser.add_argument("--only-seeded", action="store_true",
                         help="run only datasets that already have rows in OUT (e.g. rivals' rows copied from "
                              "another run, to compare knowledge bases on the same datasets)")
+    parser.add_argument("--strategy", default="auto",
+                        help="metahpo's strategy: a name, or NAME:key=value,... (portfolio:k=10,shrinkage=0.3)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default="docs/results/zeroshot")
@@ -234,7 +248,7 @@ def main() -> None:
             seeded = not args.only_seeded or (runs["dataset"] == e.name).any()
             if split in args.splits.split(",") and todo and seeded:
                 jobs.append((min(e.n_rows, caps[corpus]), delayed(run_one)(
-                    e, split, group_of[e.name], kb, caps[corpus], args.seed, todo)))
+                    e, split, group_of[e.name], kb, caps[corpus], args.seed, todo, args.strategy)))
     jobs.sort(key=lambda j: -j[0])  # the dearest first
     print(f"{len(jobs)} datasets to run", file=sys.stderr, flush=True)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(j for _, j in jobs), 1):
