@@ -65,7 +65,8 @@ def test_far_from_every_dataset_no_metric_value_is_promised():
     assert all(c.expected_value is None and 0 <= c.expected_normalized <= 1 for c in rec.configs)
 
 
-def test_recommendation_carries_its_evidence():
+def test_recommendation_carries_its_evidence(monkeypatch):
+    monkeypatch.setitem(recommendations.ROUNDS_FLOOR, "binary", 0.0)  # the neighbours' rounds, as they chose
     kb, (a, b, c) = clustered_kb()
     r = Recommender(kb, "binary", "nearest").recommend(_query(0.0), n=3, name="q")
     top = r.configs[0]
@@ -107,12 +108,28 @@ def test_rounds_grow_with_the_rows_the_model_will_train_on(monkeypatch):
     def rounds(rows):
         return recommender.recommend(_query(0.0), n=1, train_rows=rows).best["n_estimators"]
 
+    monkeypatch.setitem(recommendations.ROUNDS_FLOOR, "binary", 0.0)
     monkeypatch.setitem(recommendations.ROUNDS_EXPONENT, "binary", 0.5)
     assert rounds(50) == 50  # never fewer rounds than the neighbours chose
     assert rounds(100 * 2 / 3 * 16) == 200  # 16 times the rows: 4 times the rounds
     assert rounds(10**9) == recommendations.MAX_ROUNDS
     monkeypatch.setitem(recommendations.ROUNDS_EXPONENT, "binary", 0.0)
     assert rounds(10**9) == 50
+
+
+def test_rounds_never_fall_below_the_learning_budget(monkeypatch):
+    kb, (a, _, _) = clustered_kb()  # the neighbours stopped early at 50 rounds
+    recommender = Recommender(kb, "binary", "nearest")
+
+    def top(budget):
+        monkeypatch.setitem(recommendations.ROUNDS_FLOOR, "binary", budget)
+        return recommender.recommend(_query(0.0), n=1).best
+
+    rate = a["learning_rate"]
+    assert top(0.0)["n_estimators"] == 50
+    assert top(50 * rate / 2)["n_estimators"] == 50  # a budget the neighbours' rounds already spend
+    assert top(199.5 * rate)["n_estimators"] == 200  # raised to ceil(budget / learning_rate)
+    assert top(10**6)["n_estimators"] == recommendations.MAX_ROUNDS
 
 
 def test_a_knowledge_base_cannot_inject_parameters():
