@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import subprocess
 import sys
-import time
 import warnings
 
 import numpy as np
@@ -389,17 +388,6 @@ def test_a_data_warning_is_one_line_on_the_command_line(tmp_path):
     assert done.stderr.splitlines() == [
         "metahpo: warning: every feature of 'flat' is constant: no model can tell its rows apart, so it can only "
         "predict the majority class, whatever the hyperparameters"]
-
-
-def test_loading_is_linear_in_the_number_of_columns():
-    def cpu_seconds(n_columns: int) -> float:  # CPU time, which other processes on the machine do not inflate
-        frame = pd.DataFrame(np.arange(5.0)[:, None] + np.zeros(n_columns), columns=[f"c{i}" for i in range(n_columns)])
-        start = time.process_time()
-        load(frame, np.arange(5) % 2)
-        return time.process_time() - start
-
-    ratio = min(cpu_seconds(16000) for _ in range(2)) / min(cpu_seconds(1000) for _ in range(3))
-    assert ratio < 32  # 16 times the columns: about 20 times the time; loading quadratic in them took 40 to 50
 
 
 def test_infer_task_text_series_with_pandas_string_dtype():
