@@ -22,8 +22,8 @@ knowledge-base datasets (low :attr:`Recommendation.confidence`).
 from __future__ import annotations
 
 import copy
-import math
 import json
+import math
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
