@@ -32,7 +32,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import warnings
 from pathlib import Path
@@ -51,7 +50,7 @@ from results import append_rows, run_and_report  # noqa: E402
 from metahpo import metafeatures  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, make_estimator, predict_aligned, score_predictions  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
-from metahpo.recommendations import ROUNDS_EXPONENT, ROUNDS_FLOOR, Recommender  # noqa: E402
+from metahpo.recommendations import ROUNDS_EXPONENT, ROUNDS_FLOOR, Recommender, budget_rounds  # noqa: E402
 
 EXPONENTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 FLOORS = (0.0, 2.5, 5.0, 10.0, 20.0)
@@ -66,7 +65,7 @@ def rounds_of(rule: str, value: float, shipped: int, unscaled: int, ratio: float
     if rule == "exponent":
         rounds = unscaled * max(ratio, 1.0) ** value
     else:
-        rounds = max(shipped, math.ceil(value / learning_rate))
+        rounds = max(shipped, budget_rounds(value, learning_rate))
     return int(min(max_rounds, round(rounds)))
 
 
