@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,7 +75,9 @@ class Evaluation:
         Seconds spent in LightGBM's fit and predict, summed over folds.
     total_time : float
         Seconds for the whole evaluation; ``total_time - fit_time`` is metahpo's overhead.
-    status : {"ok", "failed", "timeout"}
+    status : {"ok", "pruned", "failed", "timeout"}
+        ``"pruned"``: stopped after a fold because its mean so far fell below ``prune_below``
+        (see :func:`evaluate`); its scores are the means over the folds it completed.
     error : str
         The error for a failed evaluation.
     oof : numpy.ndarray or None
@@ -106,8 +108,13 @@ class Evaluation:
         return self.status == "ok"
 
     @property
+    def scored(self) -> bool:
+        """Whether the evaluation has a score: ok, or pruned (a mean over fewer folds)."""
+        return self.status in ("ok", "pruned")
+
+    @property
     def score(self) -> float:
-        return self.scores.get(self.metric, float("nan")) if self.ok else float("nan")
+        return self.scores.get(self.metric, float("nan")) if self.scored else float("nan")
 
 
 def check_whole(value: Any, name: str, minimum: int = 0, what: str = "") -> int:
@@ -191,6 +198,7 @@ def evaluate(
     n_jobs: int = 1,
     keep_oof: bool = False,
     hypergradient: bool = False,
+    prune_below: Sequence[float] | None = None,
 ) -> Evaluation:
     """Cross-validate ``config`` on ``dataset``.
 
@@ -221,6 +229,11 @@ def evaluate(
     hypergradient : bool
         Also compute the validation loss and its derivatives with respect to the family's
         ``gradient_params`` (:attr:`Evaluation.loss`, :attr:`Evaluation.gradient`).
+    prune_below : sequence of float, optional
+        One bar per fold, e.g. the best configuration's mean score over the first k folds: after
+        fold k (the last excepted), the evaluation stops as ``"pruned"`` once its own mean over
+        those folds is below the k-th bar, so that a clearly worse configuration costs a fold,
+        not a cross-validation. Needs ``folds``.
 
     Returns
     -------
@@ -228,6 +241,8 @@ def evaluate(
         Never raises for a configuration that fails to train; the failure is recorded.
     """
     metric = check_metric(metric, dataset.task)
+    if prune_below is not None and (folds is None or len(prune_below) != len(folds)):
+        raise ConfigError("prune_below needs the folds and one bar per fold")
     family, space = family_and_space(family, space, dataset.task)
     config = space.config_of(config)
     if early_stopping_rounds is not None and not family.stops_early:
@@ -249,7 +264,7 @@ def evaluate(
 
     folds = folds if folds is not None else make_folds(dataset, cv, random_state)
     result = _cross_validate(fit_fold, dataset, folds, Evaluation(config=dict(config), metric=metric), keep_oof,
-                             fold_gradient if hypergradient else None)
+                             fold_gradient if hypergradient else None, prune_below)
     if result.status == "timeout":
         result.error = f"stopped after {timeout:g} s"
     return result
@@ -287,9 +302,11 @@ FoldGradient = Callable[[Any, np.ndarray, np.ndarray, np.ndarray, int], tuple[fl
 
 
 def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation, keep_oof: bool,
-                    fold_gradient: FoldGradient | None = None) -> Evaluation:
+                    fold_gradient: FoldGradient | None = None,
+                    prune_below: Sequence[float] | None = None) -> Evaluation:
     """The fold loop shared by :func:`evaluate` and :func:`evaluate_estimator`; ``fold_gradient``
-    (the fitted model, train, valid, y, n_classes) gives a fold's loss and hypergradient."""
+    (the fitted model, train, valid, y, n_classes) gives a fold's loss and hypergradient, and
+    ``prune_below`` the bars of :func:`evaluate`."""
     from sklearn.metrics import get_scorer
 
     metric = result.metric
@@ -301,7 +318,7 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
     oof = _empty_oof(len(y), n_classes) if keep_oof else None
     gradients: list[tuple[float, dict[str, float]]] = []
     try:
-        for train, valid in folds:
+        for k, (train, valid) in enumerate(folds):
             fit_start = time.perf_counter()
             model = fit_fold(train, valid, y, start)
             pred = predict_aligned(model, dataset.X.iloc[valid], n_classes)
@@ -316,17 +333,20 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
                 oof[valid] = pred
             if fold_gradient is not None:
                 gradients.append(fold_gradient(model, train, valid, y, n_classes))
+            if prune_below is not None and k < len(folds) - 1 and np.mean(fold_scores[metric]) < prune_below[k]:
+                result.status = "pruned"
+                break
     except FitTimeout:
         result.status = "timeout"
     except Exception as exc:  # a crashing configuration is a recorded failure
         result.status = "failed"
         result.error = f"{type(exc).__name__}: {exc}".strip()[:500] or traceback.format_exc(limit=1)
     result.total_time = time.perf_counter() - start
-    if result.ok:
+    if result.scored:
         result.fold_scores = fold_scores
         result.scores = {m: float(np.nanmean(v)) if np.isfinite(v).any() else float("nan") for m, v in fold_scores.items()}
         result.best_iteration = int(np.median(iterations))
-        result.oof = oof
+        result.oof = oof if result.ok else None
         if gradients:
             result.loss = float(np.mean([loss for loss, _ in gradients]))
             result.gradient = {name: float(np.mean([g[name] for _, g in gradients])) for name in gradients[0][1]}

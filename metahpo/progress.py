@@ -90,7 +90,7 @@ class TrialProgress:
         left = math.inf if self.timeout is None else self.timeout - elapsed
         of = f"/{self.n_trials}" if self.n_trials is not None else ""
         source = f"{trial.family:<8} {trial.source:<11}" if self.show_family else f"{trial.source:<11}"
-        score = f"{trial.score:.5f}" if trial.status == "ok" else "failed"
+        score = {"ok": f"{trial.score:.5f}", "pruned": "pruned"}.get(trial.status, "failed")
         best = "none yet" if self.best == -math.inf else f"{self.best:.5f}"
         line = (f"trial {self.done}{of}  {source} {score:>8}  best {self.metric} {best}  "
                 f"{duration(elapsed)} elapsed, ETA {duration(eta(self.done, total, elapsed, left))}")

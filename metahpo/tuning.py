@@ -175,6 +175,7 @@ def tune(
     family: str = AUTO_FAMILY,
     warm_start: int = 5,
     cv: int = 5,
+    prune: bool = True,
     metric: str | None = None,
     n_jobs: int = 1,
     random_state: int | None = None,
@@ -217,6 +218,11 @@ def tune(
         knowledge base holds no runs of, the warm start is the family's default configuration.
     cv : int
         Cross-validation folds, the same for every trial.
+    prune : bool
+        Stop a trial after a fold once its mean score so far is below the best trial's over the
+        same folds (:meth:`~metahpo.search.Study.optimize`): a clearly worse configuration costs
+        one fold, not ``cv``. Its trial is ``"pruned"``, never the best, and its partial score
+        still guides the sampler. Not with ``strategy="gradient"``, whose steps need every fold.
     metric : str, optional
         A scikit-learn scorer name; default by task (ROC AUC, negative log loss, R²).
     n_jobs : int
@@ -263,6 +269,8 @@ def tune(
                           f"(family={' or '.join(map(repr, FAMILIES))}), not family={family!r}")
     warm_start = check_whole(warm_start, "warm_start", 0, " of recommended configurations")
     cv = check_cv(cv)
+    if not isinstance(prune, (bool, np.bool_)):
+        raise ConfigError(f"prune must be True or False, got {prune!r}")
     dataset = load(data, y, target=target, task=task)
     metric = check_metric(metric, dataset.task)
     seed = 0 if random_state is None else int(random_state)
@@ -274,7 +282,8 @@ def tune(
         f"{'families' if len(families) > 1 else 'family'}")
     progress = TrialProgress(n_trials, timeout, metric, show_family=len(families) > 1) if verbose else None
     search = _Search(dataset, make_folds(dataset, cv, random_state=seed), metric, seed, strategy, warm_start, ensemble,
-                     n_jobs, list(kbm.given(knowledge_base).values()) if strategy is not None else [], say, progress)
+                     bool(prune) and strategy != "gradient", n_jobs,
+                     list(kbm.given(knowledge_base).values()) if strategy is not None else [], say, progress)
     studies, recommendation = {}, None
     weights = search.family_weights([f.name for f in families])
     for model_family, share, weight in zip(families, _shares(n_trials, weights), weights):
@@ -330,6 +339,7 @@ class _Search:
     strategy: str | None
     warm_start: int
     ensemble: int | None
+    prune: bool
     n_jobs: int
     kb: list[kbm.KnowledgeBase]
     """The user's knowledge bases (none for a cold start): for their families; the others' ship with
@@ -413,7 +423,8 @@ class _Search:
         progress = [self.progress] if self.progress else []
         every = [*keeper, *(callbacks or ()), *([recorder] if recorder else []), *progress]
         try:
-            study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=self.n_jobs, callbacks=every)
+            study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=self.n_jobs, callbacks=every,
+                           prune=self.prune)
         finally:
             if self.progress:  # ends an overwritten line before the next family's setup line
                 self.progress.close()

@@ -87,14 +87,15 @@ class BaseSampler(ABC):
 
 
 def observations(study: Study, space: SearchSpace) -> tuple[np.ndarray, np.ndarray]:
-    """Unit-cube encodings and scores of the study's successful trials, in trial order.
+    """Unit-cube encodings and scores of the study's scored trials (completed or pruned, the
+    latter with their mean over the folds they completed), in trial order.
 
     Returns
     -------
-    X : numpy.ndarray of shape (n_ok, space.dim)
-    y : numpy.ndarray of shape (n_ok,)
+    X : numpy.ndarray of shape (n_scored, space.dim)
+    y : numpy.ndarray of shape (n_scored,)
     """
-    ok = [t for t in study.trials if t.ok]
+    ok = [t for t in study.trials if t.scored]
     X = np.array([space.encode(t.config) for t in ok], dtype=float).reshape(len(ok), space.dim)
     return X, np.array([t.score for t in ok], dtype=float)
 

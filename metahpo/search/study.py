@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 MAX_ASKS = 10
 """Times a batch is asked for again when the sampler proposes configurations already evaluated."""
 
-Objective = Callable[[Config], Evaluation]
+Objective = Callable[..., Evaluation]
+"""``objective(config) -> Evaluation``; with ``optimize(prune=True)`` it also takes ``prune_below``."""
 Callback = Callable[["Study", "Trial"], None]
 
 
@@ -53,8 +54,11 @@ class Trial:
         ``"default"``, ``"random"``, ``"local"``, ``"bayes"``, ``"grid"``, ``"evolution"`` or
         ``"gradient"``.
     score : float
-        The objective's score (greater is better); NaN unless ``status == "ok"``.
-    status : {"ok", "failed", "timeout"}
+        The objective's score (greater is better); NaN for a failed trial. A pruned trial's is an
+        estimate on the same footing: its mean over the folds it completed, moved by as much as
+        the best trial's mean moved over the remaining folds (so always below the best).
+    status : {"ok", "pruned", "failed", "timeout"}
+        ``"pruned"``: stopped after a fold, below the best trial there (``optimize(prune=True)``).
     fit_time : float
         Seconds spent training, as the evaluation reports them.
     best_iteration : int
@@ -65,6 +69,8 @@ class Trial:
         When the evaluation ran (UTC); None for prior results.
     scores : dict
         Every metric the evaluation reported.
+    fold_scores : list of float
+        The score on each fold the evaluation completed, in order.
     family : str
         The model family of the study's space (the trial's configuration is of that family).
     user_attrs : dict
@@ -83,13 +89,19 @@ class Trial:
     started: datetime | None = None
     finished: datetime | None = None
     scores: dict[str, float] = field(default_factory=dict)
+    fold_scores: list[float] = field(default_factory=list)
     user_attrs: dict[str, Any] = field(default_factory=dict)
     family: str = LIGHTGBM.family
 
     @property
     def ok(self) -> bool:
-        """Whether the trial has a score (an ok trial's score is always finite)."""
+        """Whether the trial completed with a score (an ok trial's score is always finite)."""
         return self.status == "ok"
+
+    @property
+    def scored(self) -> bool:
+        """Whether the trial has a score a sampler can learn from: ok, or pruned."""
+        return self.status in ("ok", "pruned")
 
 
 class Study:
@@ -206,6 +218,7 @@ class Study:
         timeout: float | None = None,
         n_jobs: int = 1,
         callbacks: Sequence[Callback] | None = None,
+        prune: bool = False,
     ) -> None:
         """Evaluate configurations the sampler proposes until a budget runs out.
 
@@ -228,6 +241,11 @@ class Study:
         callbacks : sequence of callable, optional
             Each is called as ``callback(study, trial)`` after every trial; one may call
             :meth:`stop`.
+        prune : bool
+            Stop a trial after a fold once its mean score so far is below the best trial's mean
+            over the same folds (the objective is called as ``objective(config,
+            prune_below=bars)``, as :func:`metahpo.evaluation.evaluate` takes it). A pruned trial
+            keeps its partial mean for the samplers but is never the best.
 
         Notes
         -----
@@ -249,8 +267,8 @@ class Study:
                         else:
                             logger.warning("the sampler proposed only configurations already evaluated; stopping")
                         return
-                    first = len(self.trials)
-                    trials = parallel(delayed(_run)(objective, first + i, p) for i, p in enumerate(batch))
+                    first, bars = len(self.trials), self._pruning_bars() if prune else None
+                    trials = parallel(delayed(_run)(objective, first + i, p, bars) for i, p in enumerate(batch))
                     for trial in trials:
                         self._record(trial)
                         for callback in callbacks or ():
@@ -258,6 +276,11 @@ class Study:
                     remaining -= len(trials)
         except KeyboardInterrupt:
             logger.warning("interrupted; keeping the %d trials recorded", len(self.trials))
+
+    def _pruning_bars(self) -> list[float] | None:
+        """The best completed trial's running mean score after each fold, or None before one."""
+        best = max((t for t in self.trials if t.ok and t.fold_scores), key=lambda t: t.score, default=None)
+        return None if best is None else (np.cumsum(best.fold_scores) / np.arange(1, len(best.fold_scores) + 1)).tolist()
 
     def _ask(self, sampler: BaseSampler, n: int) -> list[Proposal]:
         """``n`` configurations new to the study (fewer if the sampler keeps proposing duplicates)."""
@@ -291,19 +314,24 @@ def _check_budget(objective: Any, sampler: Any, n_trials: Any, timeout: Any, n_j
     return effective_n_jobs(int(n_jobs))
 
 
-def _run(objective: Objective, number: int, proposal: Proposal) -> Trial:
-    """Evaluate one proposal; whatever happens, return a trial."""
+def _run(objective: Objective, number: int, proposal: Proposal, bars: list[float] | None = None) -> Trial:
+    """Evaluate one proposal (pruned below ``bars``, if given); whatever happens, return a trial."""
     trial = Trial(number, dict(proposal.config), proposal.source, started=datetime.now(timezone.utc))
     try:
-        evaluation = objective(dict(proposal.config))
+        evaluation = objective(dict(proposal.config)) if bars is None else objective(dict(proposal.config),
+                                                                                   prune_below=bars)
         if not isinstance(evaluation, Evaluation):
             raise TypeError(f"the objective must return an Evaluation, got {type(evaluation).__name__}")
     except Exception as exc:  # a crashing configuration is a failed trial, not the end of the search
         _set_outcome(trial, "failed", math.nan, f"{type(exc).__name__}: {exc}")
     else:
-        _set_outcome(trial, evaluation.status, evaluation.score, evaluation.error)
+        score = evaluation.score
+        if evaluation.status == "pruned" and bars is not None:  # paired with the best trial's folds
+            score += bars[-1] - bars[len(evaluation.fold_scores[evaluation.metric]) - 1]
+        _set_outcome(trial, evaluation.status, score, evaluation.error)
         trial.fit_time, trial.best_iteration = evaluation.fit_time, evaluation.best_iteration
         trial.scores = dict(evaluation.scores)
+        trial.fold_scores = list(evaluation.fold_scores.get(evaluation.metric, []))
         if evaluation.oof is not None:  # out-of-fold predictions, for ensembles; tune() prunes them
             trial.user_attrs["oof"] = evaluation.oof
         if evaluation.gradient is not None:  # for the gradient search
@@ -313,8 +341,8 @@ def _run(objective: Objective, number: int, proposal: Proposal) -> Trial:
 
 
 def _set_outcome(trial: Trial, status: str, score: float, error: str) -> None:
-    """Set status, score and error, keeping the invariant that an ok trial has a finite score."""
-    if status == "ok" and not math.isfinite(score):
+    """Set status, score and error, keeping the invariant that a scored trial's score is finite."""
+    if status in ("ok", "pruned") and not math.isfinite(score):
         status, error = "failed", error or f"no finite score ({score})"
     trial.status, trial.error = status, error
-    trial.score = score if status == "ok" else math.nan
+    trial.score = score if status in ("ok", "pruned") else math.nan
