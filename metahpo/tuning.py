@@ -220,9 +220,10 @@ def tune(
         Cross-validation folds, the same for every trial.
     prune : bool
         Stop a trial after a fold once its mean score so far is below the best trial's over the
-        same folds (:meth:`~metahpo.search.Study.optimize`): a clearly worse configuration costs
-        one fold, not ``cv``. Its trial is ``"pruned"``, never the best, and its partial score
-        still guides the sampler. Not with ``strategy="gradient"``, whose steps need every fold.
+        same folds (with ``ensemble=k``, the k-th best's; :meth:`~metahpo.search.Study.optimize`):
+        a clearly worse configuration costs one fold, not ``cv``. Its trial is ``"pruned"``,
+        never the best, and its partial score still guides the sampler. Not with
+        ``strategy="gradient"``, whose steps need every fold.
     metric : str, optional
         A scikit-learn scorer name; default by task (ROC AUC, negative log loss, R²).
     n_jobs : int
@@ -282,7 +283,7 @@ def tune(
         f"{'families' if len(families) > 1 else 'family'}")
     progress = TrialProgress(n_trials, timeout, metric, show_family=len(families) > 1) if verbose else None
     search = _Search(dataset, make_folds(dataset, cv, random_state=seed), metric, seed, strategy, warm_start, ensemble,
-                     bool(prune) and strategy != "gradient", n_jobs,
+                     (ensemble or 1) if prune and strategy != "gradient" else 0, n_jobs,
                      list(kbm.given(knowledge_base).values()) if strategy is not None else [], say, progress)
     studies, recommendation = {}, None
     weights = search.family_weights([f.name for f in families])
@@ -339,7 +340,8 @@ class _Search:
     strategy: str | None
     warm_start: int
     ensemble: int | None
-    prune: bool
+    prune: int
+    """Study.optimize's ``prune``: the rank of the completed trial below which a trial stops, or 0."""
     n_jobs: int
     kb: list[kbm.KnowledgeBase]
     """The user's knowledge bases (none for a cold start): for their families; the others' ship with

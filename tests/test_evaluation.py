@@ -251,6 +251,27 @@ def test_crash_on_a_later_fold_is_a_recorded_failure(monkeypatch):
     assert math.isnan(result.score)
 
 
+def test_pruning_stops_after_the_fold_where_the_mean_falls_below_its_bar(breast_cancer):
+    folds = make_folds(breast_cancer, 3, random_state=0)
+    full = evaluate(EARLY, breast_cancer, folds=folds, keep_oof=True)
+    never = evaluate(EARLY, breast_cancer, folds=folds, keep_oof=True, prune_below=[-math.inf] * 3)
+    assert never.ok and never.scores == full.scores  # a bar nothing falls below changes nothing
+    first = full.fold_scores["roc_auc"][0]
+    pruned = evaluate(EARLY, breast_cancer, folds=folds, keep_oof=True, prune_below=[first + 1e-9, -1.0, -1.0])
+    assert pruned.status == "pruned" and not pruned.ok and pruned.scored
+    assert pruned.fold_scores["roc_auc"] == [first] and pruned.score == first
+    assert pruned.oof is None  # incomplete out-of-fold predictions are no ensemble member's
+    # the last fold's bar is never applied: a trial that ran every fold is complete
+    assert evaluate(EARLY, breast_cancer, folds=folds, prune_below=[-1.0, -1.0, 2.0]).ok
+
+
+def test_pruning_needs_folds_and_a_bar_per_fold(breast_cancer):
+    with pytest.raises(ConfigError, match="one bar per fold"):
+        evaluate(EARLY, breast_cancer, cv=3, prune_below=[0.5, 0.5, 0.5])
+    with pytest.raises(ConfigError, match="one bar per fold"):
+        evaluate(EARLY, breast_cancer, folds=make_folds(breast_cancer, 3), prune_below=[0.5])
+
+
 def test_timeout_is_recorded():
     for config in (EARLY, FIXED):
         result = evaluate(config, _small(n=200), cv=2, timeout=1e-9)

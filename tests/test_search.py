@@ -211,6 +211,52 @@ def test_trial_fields_come_from_the_evaluation():
     assert trial.user_attrs == {}
 
 
+OFFSETS = (0.1, 0.0, -0.1)
+"""How much easier each of three folds is: the same for every configuration."""
+
+
+def fold_objective(config: dict, prune_below: list[float] | None = None) -> Evaluation:
+    """A three-fold objective that stops, as evaluate() does, once its mean is below a bar."""
+    base, done, status = float(quadratic(LIGHTGBM.encode(config))[0]), [], "ok"
+    for k, offset in enumerate(OFFSETS):
+        done.append(base + offset)
+        if prune_below is not None and k < len(OFFSETS) - 1 and np.mean(done) < prune_below[k]:
+            status = "pruned"
+            break
+    return Evaluation(config=config, metric="m", scores={"m": float(np.mean(done))}, fold_scores={"m": done},
+                      status=status)
+
+
+def test_pruned_trials_are_estimated_on_the_best_trials_folds_and_never_best():
+    full = run(RandomSampler(random_state=0), 12, fold_objective)
+    study = Study()
+    study.optimize(fold_objective, RandomSampler(random_state=0), n_trials=12, prune=True)
+    pruned = [t for t in study.trials if t.status == "pruned"]
+    assert pruned and all(not t.ok and t.scored and len(t.fold_scores) < 3 for t in pruned)
+    # the folds differ alike for every configuration, so the paired estimate is the full mean
+    for t, f in zip(study.trials, full.trials):
+        assert t.config == f.config and t.score == pytest.approx(f.score)
+    assert study.best_trial.number == full.best_trial.number and study.best_trial.ok
+    assert all(t.score < study.best_score for t in pruned)
+    # the samplers learn from pruned trials too
+    from metahpo.search.base import observations
+
+    assert len(observations(study, LIGHTGBM)[1]) == 12
+
+
+def test_pruning_against_the_kth_best_keeps_k_trials_complete():
+    study = Study()
+    study.optimize(fold_objective, RandomSampler(random_state=1), n_trials=15, prune=3)
+    complete = sorted((t.score for t in study.trials if t.ok), reverse=True)
+    pruned = [t.score for t in study.trials if t.status == "pruned"]
+    assert len(complete) >= 3 and pruned and max(pruned) < complete[2]
+
+
+def test_without_pruning_the_objective_is_called_with_the_config_alone():
+    study = run(RandomSampler(random_state=0), 3)  # objective() takes no prune_below
+    assert [t.status for t in study.trials] == ["ok"] * 3 and all(t.fold_scores == [] for t in study.trials)
+
+
 def test_empty_study():
     study = Study()
     assert study.best_trial is None and study.best_config is None and math.isnan(study.best_score)

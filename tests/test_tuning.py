@@ -68,7 +68,7 @@ def test_cold_start_needs_no_knowledge_base(wine):
 def test_every_strategy_runs(tiny_kb, strategy):
     ds = load("sklearn:breast_cancer").subsample(200)
     result = tune(ds, n_trials=3, warm_start=1, strategy=strategy, cv=2, knowledge_base=tiny_kb)
-    assert len(result.trials) == 3 and result.trials["status"].eq("ok").all()
+    assert len(result.trials) == 3 and result.trials["status"].isin(["ok", "pruned"]).all()
 
 
 def test_prior_results_are_not_rerun(tiny_kb):
@@ -97,6 +97,18 @@ def test_bad_prior_and_strategy_are_clear_errors(tiny_kb, wine):
         tune(wine, n_trials=1, strategy="magic", knowledge_base=tiny_kb)
     with pytest.raises(ConfigError, match="budget"):
         tune(wine, n_trials=None, timeout=None, strategy=None)
+
+
+def test_pruning_is_on_by_default_and_can_be_switched_off(wine, capsys):
+    pruned = tune(wine, n_trials=6, strategy=None, cv=3, random_state=0)
+    full = tune(wine, n_trials=6, strategy=None, cv=3, prune=False, random_state=0, verbose=False)
+    statuses = pruned.trials["status"]
+    assert (statuses == "pruned").any() and statuses.isin(["ok", "pruned"]).all()
+    assert full.trials["status"].eq("ok").all()
+    assert pruned.study.best_trial.ok and pruned.best_score == full.best_score  # the same best, fewer folds
+    assert "pruned" in capsys.readouterr().err  # the progress line says so
+    with pytest.raises(ConfigError, match="prune must be True or False"):
+        tune(wine, n_trials=1, strategy=None, prune="yes")
 
 
 def test_timeout_budget_stops_the_search(wine):

@@ -56,9 +56,9 @@ class Trial:
     score : float
         The objective's score (greater is better); NaN for a failed trial. A pruned trial's is an
         estimate on the same footing: its mean over the folds it completed, moved by as much as
-        the best trial's mean moved over the remaining folds (so always below the best).
+        the bar trial's mean moved over the remaining folds (so always below that trial).
     status : {"ok", "pruned", "failed", "timeout"}
-        ``"pruned"``: stopped after a fold, below the best trial there (``optimize(prune=True)``).
+        ``"pruned"``: stopped after a fold, below the bar there (``optimize(prune=k)``).
     fit_time : float
         Seconds spent training, as the evaluation reports them.
     best_iteration : int
@@ -218,7 +218,7 @@ class Study:
         timeout: float | None = None,
         n_jobs: int = 1,
         callbacks: Sequence[Callback] | None = None,
-        prune: bool = False,
+        prune: int = 0,
     ) -> None:
         """Evaluate configurations the sampler proposes until a budget runs out.
 
@@ -241,11 +241,13 @@ class Study:
         callbacks : sequence of callable, optional
             Each is called as ``callback(study, trial)`` after every trial; one may call
             :meth:`stop`.
-        prune : bool
-            Stop a trial after a fold once its mean score so far is below the best trial's mean
-            over the same folds (the objective is called as ``objective(config,
-            prune_below=bars)``, as :func:`metahpo.evaluation.evaluate` takes it). A pruned trial
-            keeps its partial mean for the samplers but is never the best.
+        prune : int
+            With ``k > 0``: stop a trial after a fold once its mean score so far is below the
+            ``k``-th best completed trial's over the same folds (``k = 1``, or ``True``: the
+            best; an ensemble of ``k`` wants its ``k`` best complete). The objective is then called
+            as ``objective(config, prune_below=bars)``, as :func:`metahpo.evaluation.evaluate`
+            takes it. A pruned trial keeps an estimated score for the samplers but is never the
+            best. ``0`` (default): every trial runs every fold.
 
         Notes
         -----
@@ -267,7 +269,7 @@ class Study:
                         else:
                             logger.warning("the sampler proposed only configurations already evaluated; stopping")
                         return
-                    first, bars = len(self.trials), self._pruning_bars() if prune else None
+                    first, bars = len(self.trials), self._pruning_bars(int(prune)) if prune else None
                     trials = parallel(delayed(_run)(objective, first + i, p, bars) for i, p in enumerate(batch))
                     for trial in trials:
                         self._record(trial)
@@ -277,10 +279,14 @@ class Study:
         except KeyboardInterrupt:
             logger.warning("interrupted; keeping the %d trials recorded", len(self.trials))
 
-    def _pruning_bars(self) -> list[float] | None:
-        """The best completed trial's running mean score after each fold, or None before one."""
-        best = max((t for t in self.trials if t.ok and t.fold_scores), key=lambda t: t.score, default=None)
-        return None if best is None else (np.cumsum(best.fold_scores) / np.arange(1, len(best.fold_scores) + 1)).tolist()
+    def _pruning_bars(self, k: int) -> list[float] | None:
+        """The ``k``-th best completed trial's running mean score after each fold, or None while
+        fewer than ``k`` trials are complete."""
+        complete = sorted((t for t in self.trials if t.ok and t.fold_scores), key=lambda t: t.score, reverse=True)
+        if len(complete) < k:
+            return None
+        scores = complete[k - 1].fold_scores
+        return (np.cumsum(scores) / np.arange(1, len(scores) + 1)).tolist()
 
     def _ask(self, sampler: BaseSampler, n: int) -> list[Proposal]:
         """``n`` configurations new to the study (fewer if the sampler keeps proposing duplicates)."""
@@ -326,7 +332,7 @@ def _run(objective: Objective, number: int, proposal: Proposal, bars: list[float
         _set_outcome(trial, "failed", math.nan, f"{type(exc).__name__}: {exc}")
     else:
         score = evaluation.score
-        if evaluation.status == "pruned" and bars is not None:  # paired with the best trial's folds
+        if evaluation.status == "pruned" and bars is not None:  # paired with the bar trial's folds
             score += bars[-1] - bars[len(evaluation.fold_scores[evaluation.metric]) - 1]
         _set_outcome(trial, evaluation.status, score, evaluation.error)
         trial.fit_time, trial.best_iteration = evaluation.fit_time, evaluation.best_iteration
