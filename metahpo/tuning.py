@@ -175,7 +175,7 @@ def tune(
     family: str = AUTO_FAMILY,
     warm_start: int = 5,
     cv: int = 5,
-    prune: bool = True,
+    prune: bool = False,
     metric: str | None = None,
     n_jobs: int = 1,
     random_state: int | None = None,
@@ -223,7 +223,9 @@ def tune(
         same folds (with ``ensemble=k``, the k-th best's; :meth:`~metahpo.search.Study.optimize`):
         a clearly worse configuration costs one fold, not ``cv``. Its trial is ``"pruned"``,
         never the best, and its partial score still guides the sampler. Not with
-        ``strategy="gradient"``, whose steps need every fold.
+        ``strategy="gradient"``, whose steps need every fold. Off by default: on held-out data
+        it halved the wall time of ten trials but lost test score on most datasets
+        (docs/benchmarks.md, "Pruning trials after a fold").
     metric : str, optional
         A scikit-learn scorer name; default by task (ROC AUC, negative log loss, R²).
     n_jobs : int

@@ -10,9 +10,8 @@ part after refitting its best configuration:
 * ``random``: cold-start random search (seed varied per dataset);
 * ``optuna_tpe``: Optuna's TPE from a cold start over the same space (its first 10 trials are
   random: ``n_startup_trials`` is left at Optuna's default, as users run it);
-* ``metahpo``: 5 recommendations, then Bayesian search with the KB surrogate as prior mean, a
-  trial pruned after a fold once below the best (tune's default);
-* ``metahpo_unpruned``: the same with ``prune=False``, every trial on every fold;
+* ``metahpo``: 5 recommendations, then Bayesian search with the KB surrogate as prior mean;
+* ``metahpo_pruned``: the same with ``prune=True``, a trial stopped after a fold once below the best;
 * ``metahpo_ensemble``: the same search at 10 trials, final model a greedy ensemble of the best 5,
   compared on test data with the single best of that same search, fit and predict times included.
 
@@ -156,9 +155,9 @@ def gaps_between_trials(trials: list[Trial]) -> list[float]:
     return [(b.started - a.finished).total_seconds() for a, b in zip(trials, trials[1:]) if a.finished and b.started]
 
 
-METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "metahpo", "metahpo_unpruned",
+METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "metahpo", "metahpo_pruned",
            "metahpo_ensemble")
-KB_METHODS = ("metahpo", "metahpo_unpruned", "metahpo_ensemble")
+KB_METHODS = ("metahpo", "metahpo_pruned", "metahpo_ensemble")
 COLUMNS = ["dataset_id", "task", "method", "budget", "cv_score", "test_score", "search_s", "fit_s", "predict_s",
            "setup_s", "per_trial_s", "n_members", "single_test_score", "single_fit_s", "single_predict_s", "cache_fill_s"]
 
@@ -216,9 +215,9 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
     elif method == "optuna_tpe":
         trials = optuna_trials(train_ds, folds, max(budgets), seed)
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets)
-    elif method in ("metahpo", "metahpo_unpruned"):
+    elif method in ("metahpo", "metahpo_pruned"):
         run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy="bayes", warm_start=5, cv=3,
-                   prune=method == "metahpo", random_state=seed, knowledge_base=rest, verbose=False)
+                   prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest, verbose=False)
         trials = run.study.trials
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets)
         rows.append({"method": f"{method}_overhead", "budget": max(budgets),
@@ -311,13 +310,13 @@ def summarize(runs: pd.DataFrame) -> str:
             lines.append(f"- metahpo@10 minus {name}, per dataset: normalized test score "
                          f"{mean_with_interval(norm['metahpo@10'] - norm[rival])}; rank "
                          f"{mean_with_interval(ranks['metahpo@10'] - ranks[rival])} (negative: metahpo ranks better).")
-    if {"metahpo@10", "metahpo_unpruned@10"} <= set(times):
-        both = times[["metahpo@10", "metahpo_unpruned@10"]].dropna().index
-        ratio = (times.loc[both, "metahpo@10"] / times.loc[both, "metahpo_unpruned@10"]).median()
-        d = wide.loc[both, "metahpo@10"] - wide.loc[both, "metahpo_unpruned@10"]
-        lines.append(f"- Pruning, metahpo@10 against the same search unpruned on {len(both)} datasets: wall time median "
-                     f"ratio {ratio:.2f}; test score W / T / L {wtl_text(d, tol)}; normalized test score "
-                     f"{mean_with_interval(norm.loc[both, 'metahpo@10'] - norm.loc[both, 'metahpo_unpruned@10'])}.")
+    if {"metahpo@10", "metahpo_pruned@10"} <= set(times):
+        both = times[["metahpo@10", "metahpo_pruned@10"]].dropna().index
+        ratio = (times.loc[both, "metahpo_pruned@10"] / times.loc[both, "metahpo@10"]).median()
+        d = wide.loc[both, "metahpo_pruned@10"] - wide.loc[both, "metahpo@10"]
+        lines.append(f"- Pruning, metahpo_pruned@10 against the same search unpruned (metahpo@10) on {len(both)} "
+                     f"datasets: wall time median ratio {ratio:.2f}; test score W / T / L {wtl_text(d, tol)}; normalized "
+                     f"test score {mean_with_interval(norm.loc[both, 'metahpo_pruned@10'] - norm.loc[both, 'metahpo@10'])}.")
     overhead = runs[runs["method"] == "metahpo_overhead"]
     lines += [] if overhead.empty else [f"- metahpo's own overhead: setup (meta-features and recommendations) median "
               f"{overhead['setup_s'].median() * 1000:.0f} ms per search; between trials (sampler and bookkeeping) "
@@ -421,7 +420,7 @@ def main() -> None:
     runs = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
     if args.redo:
         redo = [m.strip() for m in args.redo.split(",")]
-        redo += [f"{m}_overhead" for m in ("metahpo", "metahpo_unpruned") if m in redo]
+        redo += [f"{m}_overhead" for m in ("metahpo", "metahpo_pruned") if m in redo]
         kept = runs[~runs["method"].isin(redo)]
         kept.to_csv(path.with_suffix(".tmp"), index=False)
         path.with_suffix(".tmp").replace(path)

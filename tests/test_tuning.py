@@ -99,9 +99,9 @@ def test_bad_prior_and_strategy_are_clear_errors(tiny_kb, wine):
         tune(wine, n_trials=None, timeout=None, strategy=None)
 
 
-def test_pruning_is_on_by_default_and_can_be_switched_off(wine, capsys):
-    pruned = tune(wine, n_trials=6, strategy=None, cv=3, random_state=0)
-    full = tune(wine, n_trials=6, strategy=None, cv=3, prune=False, random_state=0, verbose=False)
+def test_pruning_is_off_by_default_and_can_be_switched_on(wine, capsys):
+    full = tune(wine, n_trials=6, strategy=None, cv=3, random_state=0, verbose=False)
+    pruned = tune(wine, n_trials=6, strategy=None, cv=3, prune=True, random_state=0)
     statuses = pruned.trials["status"]
     assert (statuses == "pruned").any() and statuses.isin(["ok", "pruned"]).all()
     assert full.trials["status"].eq("ok").all()
