@@ -244,6 +244,22 @@ def test_pruned_trials_are_estimated_on_the_best_trials_folds_and_never_best():
     assert len(observations(study, LIGHTGBM)[1]) == 12
 
 
+def test_a_trial_within_a_standard_error_of_the_best_after_a_fold_is_not_pruned():
+    configs = [dict(LIGHTGBM.default, learning_rate=rate) for rate in (0.1, 0.05, 0.02)]
+    base = {0.1: 0.0, 0.05: -0.05, 0.02: -0.2}  # the best's folds spread 0.1: a standard error of 0.1 after one
+
+    def fold_objective_at(config: dict, prune_below: list[float] | None = None) -> Evaluation:
+        done = [base[config["learning_rate"]] + OFFSETS[0]]
+        status = "pruned" if prune_below is not None and done[0] < prune_below[0] else "ok"
+        done += [] if status == "pruned" else [base[config["learning_rate"]] + o for o in OFFSETS[1:]]
+        return Evaluation(config=config, metric="m", scores={"m": float(np.mean(done))}, fold_scores={"m": done},
+                          status=status)
+
+    study = Study()
+    study.optimize(fold_objective_at, WarmStartSampler(configs, RandomSampler(random_state=0)), n_trials=3, prune=1)
+    assert [t.status for t in study.trials] == ["ok", "ok", "pruned"]
+
+
 def test_pruning_against_the_kth_best_keeps_k_trials_complete():
     study = Study()
     study.optimize(fold_objective, RandomSampler(random_state=1), n_trials=15, prune=3)

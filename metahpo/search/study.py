@@ -56,7 +56,7 @@ class Trial:
     score : float
         The objective's score (greater is better); NaN for a failed trial. A pruned trial's is an
         estimate on the same footing: its mean over the folds it completed, moved by as much as
-        the bar trial's mean moved over the remaining folds (so always below that trial).
+        the trial it was pruned against moved over the remaining folds (so below that trial).
     status : {"ok", "pruned", "failed", "timeout"}
         ``"pruned"``: stopped after a fold, below the bar there (``optimize(prune=k)``).
     fit_time : float
@@ -244,7 +244,9 @@ class Study:
         prune : int
             With ``k > 0``: stop a trial after a fold once its mean score so far is below the
             ``k``-th best completed trial's over the same folds (``k = 1``, or ``True``: the
-            best; an ensemble of ``k`` wants its ``k`` best complete). The objective is then called
+            best; an ensemble of ``k`` wants its ``k`` best complete) by more than a standard
+            error: that trial's fold-to-fold standard deviation over the square root of the
+            folds done, so that one lucky or unlucky fold decides nothing. The objective is then called
             as ``objective(config, prune_below=bars)``, as :func:`metahpo.evaluation.evaluate`
             takes it. A pruned trial keeps an estimated score for the samplers but is never the
             best. ``0`` (default): every trial runs every fold.
@@ -269,8 +271,8 @@ class Study:
                         else:
                             logger.warning("the sampler proposed only configurations already evaluated; stopping")
                         return
-                    first, bars = len(self.trials), self._pruning_bars(int(prune)) if prune else None
-                    trials = parallel(delayed(_run)(objective, first + i, p, bars) for i, p in enumerate(batch))
+                    first, bar = len(self.trials), self._pruning_bar(int(prune)) if prune else None
+                    trials = parallel(delayed(_run)(objective, first + i, p, bar) for i, p in enumerate(batch))
                     for trial in trials:
                         self._record(trial)
                         for callback in callbacks or ():
@@ -279,14 +281,10 @@ class Study:
         except KeyboardInterrupt:
             logger.warning("interrupted; keeping the %d trials recorded", len(self.trials))
 
-    def _pruning_bars(self, k: int) -> list[float] | None:
-        """The ``k``-th best completed trial's running mean score after each fold, or None while
-        fewer than ``k`` trials are complete."""
+    def _pruning_bar(self, k: int) -> _Bar | None:
+        """The bar of the ``k``-th best completed trial, or None while fewer than ``k`` are complete."""
         complete = sorted((t for t in self.trials if t.ok and t.fold_scores), key=lambda t: t.score, reverse=True)
-        if len(complete) < k:
-            return None
-        scores = complete[k - 1].fold_scores
-        return (np.cumsum(scores) / np.arange(1, len(scores) + 1)).tolist()
+        return _Bar.of(complete[k - 1].fold_scores) if len(complete) >= k else None
 
     def _ask(self, sampler: BaseSampler, n: int) -> list[Proposal]:
         """``n`` configurations new to the study (fewer if the sampler keeps proposing duplicates)."""
@@ -320,20 +318,45 @@ def _check_budget(objective: Any, sampler: Any, n_trials: Any, timeout: Any, n_j
     return effective_n_jobs(int(n_jobs))
 
 
-def _run(objective: Objective, number: int, proposal: Proposal, bars: list[float] | None = None) -> Trial:
-    """Evaluate one proposal (pruned below ``bars``, if given); whatever happens, return a trial."""
+@dataclass(frozen=True)
+class _Bar:
+    """What a trial is pruned against: a complete trial's mean score after each fold, and the
+    margin below it (that trial's fold-to-fold standard deviation over the root of the folds done)."""
+
+    means: list[float]
+    margins: list[float]
+
+    @classmethod
+    def of(cls, fold_scores: list[float]) -> _Bar:
+        done = np.arange(1, len(fold_scores) + 1)
+        spread = float(np.std(fold_scores, ddof=1)) if len(fold_scores) > 1 else 0.0
+        return cls((np.cumsum(fold_scores) / done).tolist(), (spread / np.sqrt(done)).tolist())
+
+    @property
+    def below(self) -> list[float]:
+        """The objective's ``prune_below``."""
+        return [m - d for m, d in zip(self.means, self.margins)]
+
+    def estimate(self, partial: float, n_done: int) -> float:
+        """A pruned trial's score on the same footing as complete ones: its mean over the folds it
+        completed, moved by as much as the bar trial's mean moved over the remaining folds."""
+        return partial + self.means[-1] - self.means[n_done - 1]
+
+
+def _run(objective: Objective, number: int, proposal: Proposal, bar: _Bar | None = None) -> Trial:
+    """Evaluate one proposal (pruned against ``bar``, if given); whatever happens, return a trial."""
     trial = Trial(number, dict(proposal.config), proposal.source, started=datetime.now(timezone.utc))
     try:
-        evaluation = objective(dict(proposal.config)) if bars is None else objective(dict(proposal.config),
-                                                                                   prune_below=bars)
+        evaluation = objective(dict(proposal.config)) if bar is None else objective(dict(proposal.config),
+                                                                                  prune_below=bar.below)
         if not isinstance(evaluation, Evaluation):
             raise TypeError(f"the objective must return an Evaluation, got {type(evaluation).__name__}")
     except Exception as exc:  # a crashing configuration is a failed trial, not the end of the search
         _set_outcome(trial, "failed", math.nan, f"{type(exc).__name__}: {exc}")
     else:
         score = evaluation.score
-        if evaluation.status == "pruned" and bars is not None:  # paired with the bar trial's folds
-            score += bars[-1] - bars[len(evaluation.fold_scores[evaluation.metric]) - 1]
+        if evaluation.status == "pruned" and bar is not None:  # paired with the bar trial's folds
+            score = bar.estimate(score, len(evaluation.fold_scores[evaluation.metric]))
         _set_outcome(trial, evaluation.status, score, evaluation.error)
         trial.fit_time, trial.best_iteration = evaluation.fit_time, evaluation.best_iteration
         trial.scores = dict(evaluation.scores)
