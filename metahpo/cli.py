@@ -139,8 +139,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="recommended configurations tried first (default 5)")
     p.add_argument("--cv", type=_whole(2), default=5, help="cross-validation folds (default 5)")
     p.add_argument("--prune", action="store_true",
-                   help="stop a trial after a fold once it is below the best trial there: about half the time, "
-                        "some test score lost (docs/benchmarks.md)")
+                   help="stop a trial after a fold once it is clearly below the best trial there: less time, "
+                        "but on real data some test score lost (docs/benchmarks.md)")
     p.add_argument("--metric", help="a scikit-learn scorer name (default by task)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--kb", help="knowledge-base folder (default: the shipped one)")
@@ -383,8 +383,9 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     prior = _read_prior(args.prior, args.family) if args.prior else None
     result = tune(_load_data(args), n_trials=args.n_trials, timeout=args.timeout, strategy=strategy,
                   family=args.family, warm_start=args.warm_start if strategy else 0, cv=args.cv,
-                  prune=args.prune, metric=args.metric, n_jobs=args.n_jobs, random_state=args.seed, ensemble=args.ensemble, knowledge_base=args.kb,
-                  record_to=args.record_to, prior=prior, verbose=not args.quiet)
+                  prune=args.prune, metric=args.metric, n_jobs=args.n_jobs, random_state=args.seed,
+                  ensemble=args.ensemble, knowledge_base=args.kb, record_to=args.record_to, prior=prior,
+                  verbose=not args.quiet)
     if args.out:
         _write_json(args.out, result.to_dict())
     if args.json:

@@ -219,13 +219,14 @@ def tune(
     cv : int
         Cross-validation folds, the same for every trial.
     prune : bool
-        Stop a trial after a fold once its mean score so far is below the best trial's over the
-        same folds (with ``ensemble=k``, the k-th best's; :meth:`~metahpo.search.Study.optimize`):
-        a clearly worse configuration costs one fold, not ``cv``. Its trial is ``"pruned"``,
-        never the best, and its partial score still guides the sampler. Not with
-        ``strategy="gradient"``, whose steps need every fold. Off by default: on held-out data
-        it halved the wall time of ten trials but lost test score on most datasets
-        (docs/benchmarks.md, "Pruning trials after a fold").
+        Stop a trial after a fold once its mean score so far is more than a standard error below
+        the best trial's over the same folds (with ``ensemble=k``, the k-th best's;
+        :meth:`~metahpo.search.Study.optimize`): a clearly worse configuration costs a fold, not
+        ``cv``. Its trial is ``"pruned"``, never the best, and its estimated score still guides
+        the sampler. Not with ``strategy="gradient"``, whose steps need every fold. Off by
+        default: on held-out real-world data it cut the wall time of ten trials by a quarter but
+        lost test score on most datasets, and on small data it saved little
+        (docs/benchmarks.md, "The surrogate from the cache, and pruning").
     metric : str, optional
         A scikit-learn scorer name; default by task (ROC AUC, negative log loss, R²).
     n_jobs : int

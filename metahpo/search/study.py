@@ -54,7 +54,7 @@ class Trial:
         ``"default"``, ``"random"``, ``"local"``, ``"bayes"``, ``"grid"``, ``"evolution"`` or
         ``"gradient"``.
     score : float
-        The objective's score (greater is better); NaN for a failed trial. A pruned trial's is an
+        The objective's score (greater is better); NaN unless ok or pruned. A pruned trial's is an
         estimate on the same footing: its mean over the folds it completed, moved by as much as
         the trial it was pruned against moved over the remaining folds (so below that trial).
     status : {"ok", "pruned", "failed", "timeout"}
@@ -246,10 +246,10 @@ class Study:
             ``k``-th best completed trial's over the same folds (``k = 1``, or ``True``: the
             best; an ensemble of ``k`` wants its ``k`` best complete) by more than a standard
             error: that trial's fold-to-fold standard deviation over the square root of the
-            folds done, so that one lucky or unlucky fold decides nothing. The objective is then called
-            as ``objective(config, prune_below=bars)``, as :func:`metahpo.evaluation.evaluate`
-            takes it. A pruned trial keeps an estimated score for the samplers but is never the
-            best. ``0`` (default): every trial runs every fold.
+            folds done, so that one lucky or unlucky fold decides nothing. The objective is then
+            called as ``objective(config, prune_below=bars)``, as
+            :func:`metahpo.evaluation.evaluate` takes it. A pruned trial keeps an estimated score
+            for the samplers but is never the best. ``0`` (default): every trial runs every fold.
 
         Notes
         -----
