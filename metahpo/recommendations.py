@@ -311,33 +311,48 @@ class Portfolio(BaseStrategy):
     task's datasets, of the best normalized score reached so far (auto-sklearn 2.0, FLAML's
     zero-shot). A dataset's weight blends its similarity (the ``k`` nearest, weighted by
     ``exp(-distance / median distance of the k)``) with a uniform share ``shrinkage`` over all
-    datasets, which hedges against a misleading neighbour. The defaults were chosen by the
-    leave-one-group-out benchmark on the PMLB ``dev`` datasets alone, with candidates that the
-    left-out group did not produce (``benchmark_recommend.py --select``, docs/benchmarks.md)."""
+    datasets, which hedges against a misleading neighbour. The first configuration, the one a
+    zero-shot user fits, is instead the best on the ``first_k`` nearest alone (same kernel, no
+    shrinkage; ``None``: like the others): hedging is what the rest of the list is for, and a
+    configuration best on average over many datasets can fail the few that resemble this one.
+    ``k`` and ``shrinkage`` were chosen by the leave-one-group-out benchmark on the PMLB ``dev``
+    datasets alone, with candidates that the left-out group did not produce
+    (``benchmark_recommend.py --select``); ``first_k`` by held-out refits on the ``dev`` split of
+    both corpora (docs/benchmarks.md)."""
 
     name = "portfolio"
 
-    def __init__(self, k: int = 25, shrinkage: float = 0.6) -> None:
-        self.k, self.shrinkage = k, shrinkage
+    def __init__(self, k: int = 25, shrinkage: float = 0.6, first_k: int | None = 5) -> None:
+        self.k, self.shrinkage, self.first_k = k, shrinkage, first_k
 
     def rank(self, ctx: Context, n: int) -> list[tuple[str, str]]:
         data = ctx.neighbors.index
         m = ctx.scores.loc[data, ctx.pool].fillna(0.0).to_numpy()
-        distance = ctx.neighbors.to_numpy()[: self.k]
-        local = np.zeros(len(data))
-        local[: self.k] = np.exp(-distance / max(float(np.median(distance)), 1e-9))
-        w = (1 - self.shrinkage) * local / local.sum() + self.shrinkage / len(data)
+        w = (1 - self.shrinkage) * _kernel(ctx.neighbors, self.k) + self.shrinkage / len(data)
+        first_w = w if self.first_k is None else _kernel(ctx.neighbors, self.first_k)
         reached = np.zeros(len(data))
         out: list[tuple[str, str]] = []
         for _ in range(min(n, len(ctx.pool))):
-            gain = (np.maximum(m, reached[:, None]) * w[:, None]).sum(axis=0)
+            gain = (np.maximum(m, reached[:, None]) * (first_w if not out else w)[:, None]).sum(axis=0)
             gain[[ctx.pool.index(c) for c, _ in out]] = -np.inf
             j = int(np.argmax(gain))
             best_on = data[int(np.argmax(m[: self.k, j] * w[: self.k]))]
-            out.append((ctx.pool[j], f"raises the weighted best-of-{len(out) + 1} over {len(data)} datasets "
-                                     f"to {gain[j]:.3f} (strongest among the similar on {best_on})"))
+            if out or self.first_k is None:
+                reason = f"raises the weighted best-of-{len(out) + 1} over {len(data)} datasets to {gain[j]:.3f}"
+            else:
+                reason = f"the best on the {min(self.first_k, len(data))} most similar datasets ({gain[j]:.3f})"
+            out.append((ctx.pool[j], f"{reason} (strongest among the similar on {best_on})"))
             reached = np.maximum(reached, m[:, j])
         return out
+
+
+def _kernel(neighbors: pd.Series, k: int) -> np.ndarray:
+    """Weights of the ``k`` nearest datasets (``exp(-distance / their median distance)``, summing
+    to 1), zero for the others; ``neighbors`` is nearest first."""
+    distance = neighbors.to_numpy()[:k]
+    local = np.zeros(len(neighbors))
+    local[:k] = np.exp(-distance / max(float(np.median(distance)), 1e-9))
+    return local / local.sum()
 
 
 class Surrogate(BaseStrategy):
