@@ -318,14 +318,14 @@ def test_the_surrogate_is_fitted_once_per_knowledge_base(tmp_path, monkeypatch):
     np.testing.assert_array_equal(Recommender(kb, "binary", "surrogate").prior_mean(_query(0.0))(points), fitted)
 
 
-def test_the_portfolio_fits_its_first_pick_to_the_nearest_datasets_and_hedges_the_rest():
+def test_the_portfolio_can_fit_its_first_pick_to_the_nearest_datasets_and_hedge_the_rest():
     # "broad" is best on average over 20 datasets; "narrow" is best on the 5 nearest alone
     ids = [f"d{i}" for i in range(20)]
     scores = pd.DataFrame({"broad": [0.2] * 5 + [1.0] * 15, "narrow": [1.0] * 5 + [0.0] * 15,
                            "middle": [0.5] * 20}, index=ids)
     ctx = recommendations.Context(scores, list(scores.columns), pd.Series(np.linspace(0.1, 2.0, 20), index=ids),
                                   confidence=0.5, metafeatures=np.zeros(2))
-    first, second = recommendations.Portfolio().rank(ctx, 2)
+    first, second = recommendations.Portfolio(first_k=5).rank(ctx, 2)
     assert first[0] == "narrow" and "5 most similar" in first[1]
     assert second[0] == "broad"  # the rest of the list hedges over every dataset
-    assert recommendations.Portfolio(first_k=None).rank(ctx, 1)[0][0] == "broad"
+    assert recommendations.Portfolio().rank(ctx, 1)[0][0] == "broad"  # the default hedges the first pick too
