@@ -37,6 +37,10 @@ METRICS: dict[str, tuple[str, ...]] = {
 Folds = list[tuple[np.ndarray, np.ndarray]]
 
 
+SCORED = frozenset({"ok", "pruned"})
+"""Statuses of an evaluation that has a score: complete, or pruned (a mean over fewer folds)."""
+
+
 def default_metric(task: str) -> str:
     """The default metric of a task: ROC AUC, negative log loss or R²."""
     return METRICS[task][0]
@@ -110,7 +114,7 @@ class Evaluation:
     @property
     def scored(self) -> bool:
         """Whether the evaluation has a score: ok, or pruned (a mean over fewer folds)."""
-        return self.status in ("ok", "pruned")
+        return self.status in SCORED
 
     @property
     def score(self) -> float:

@@ -78,6 +78,7 @@ def budget_rounds(budget: float, learning_rate: float) -> int:
     """The fewest rounds that spend a learning budget (rounds x learning rate) at this learning rate."""
     return math.ceil(budget / learning_rate)
 
+
 AUTO_FAMILY = "auto"
 """The ``family`` that asks metahpo to choose one."""
 

@@ -23,7 +23,7 @@ import pandas as pd
 from joblib import delayed, effective_n_jobs
 
 from metahpo.datasets import plain
-from metahpo.evaluation import Evaluation, check_whole
+from metahpo.evaluation import SCORED, Evaluation, check_whole
 from metahpo.exceptions import ConfigError
 from metahpo.parallel import workers
 from metahpo.search.base import BaseSampler, Proposal
@@ -101,7 +101,7 @@ class Trial:
     @property
     def scored(self) -> bool:
         """Whether the trial has a score a sampler can learn from: ok, or pruned."""
-        return self.status in ("ok", "pruned")
+        return self.status in SCORED
 
 
 class Study:
@@ -371,7 +371,7 @@ def _run(objective: Objective, number: int, proposal: Proposal, bar: _Bar | None
 
 def _set_outcome(trial: Trial, status: str, score: float, error: str) -> None:
     """Set status, score and error, keeping the invariant that a scored trial's score is finite."""
-    if status in ("ok", "pruned") and not math.isfinite(score):
+    if status in SCORED and not math.isfinite(score):
         status, error = "failed", error or f"no finite score ({score})"
     trial.status, trial.error = status, error
-    trial.score = score if status in ("ok", "pruned") else math.nan
+    trial.score = score if status in SCORED else math.nan
