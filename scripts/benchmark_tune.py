@@ -10,6 +10,8 @@ part after refitting its best configuration:
 * ``random``: cold-start random search (seed varied per dataset);
 * ``optuna_tpe``: Optuna's TPE from a cold start over the same space (its first 10 trials are
   random: ``n_startup_trials`` is left at Optuna's default, as users run it);
+* ``autogluon_portfolio``: AutoGluon's zero-shot LightGBM portfolio (its 16 GBM configurations of
+  ``hyperparameter_portfolio_zeroshot_2023``, learned with TabRepo), tried in its order;
 * ``metahpo``: 5 recommendations, then Bayesian search with the KB surrogate as prior mean;
 * ``metahpo_pruned``: the same with ``prune=True``, a trial stopped after a fold once below the best;
 * ``metahpo_ensemble``: the same search at 10 trials, final model a greedy ensemble of the best 5,
@@ -47,6 +49,7 @@ earlier sample)::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -81,10 +84,49 @@ from metahpo.evaluation import (  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
 from metahpo.recommendations import get_recommender  # noqa: E402
 from metahpo.search import Trial  # noqa: E402
-from metahpo.spaces import LIGHTGBM  # noqa: E402
+from metahpo.spaces import LIGHTGBM, Param, SearchSpace  # noqa: E402
 from metahpo.tuning import tune  # noqa: E402
 
 BUDGETS = (1, 5, 10, 20, 50)
+
+AUTOGLUON_SPACE = dataclasses.replace(LIGHTGBM, version=f"{LIGHTGBM.version}+extra_trees",
+                                      params=(*LIGHTGBM.params, Param("extra_trees", choices=("false", "true"))))
+"""metahpo's LightGBM space with ``extra_trees``, which AutoGluon's portfolio sets."""
+
+
+def _autogluon(extra_trees: bool, learning_rate: float = 0.05, num_leaves: int = 31, feature_fraction: float = 1.0,
+               min_data_in_leaf: int = 20) -> dict:
+    """One configuration of AutoGluon's LightGBM portfolio in the space's terms; the defaults are
+    AutoGluon's (learning rate 0.05) and LightGBM's, and what AutoGluon leaves at LightGBM's own
+    default (bagging, regularization) stays there."""
+    return {"learning_rate": learning_rate, "num_leaves": num_leaves, "colsample_bytree": feature_fraction,
+            "min_child_samples": min_data_in_leaf, "subsample": 1.0, "reg_alpha": 0.0, "reg_lambda": 0.0,
+            "min_split_gain": 0.0, "extra_trees": "true" if extra_trees else "false"}
+
+
+AUTOGLUON_GBM = [
+    _autogluon(True),
+    _autogluon(False),
+    _autogluon(False, 0.03, 128, 0.9, 3),
+    _autogluon(False, 0.012144796373999013, 53, 0.7023601671276614, 14),
+    _autogluon(True, 0.01518660230385841, 16, 0.5636931414546802, 48),
+    _autogluon(True, 0.033929021353492905, 127, 0.8282601210460099, 6),
+    _autogluon(False, 0.04711573688184715, 89, 0.6245777099925497, 56),
+    _autogluon(False, 0.010464516487486093, 252, 0.5898927512279213, 11),
+    _autogluon(True, 0.00529479887023554, 133, 0.5143401489640409, 6),
+    _autogluon(False, 0.018603888565740096, 22, 0.7421180622507277, 6),
+    _autogluon(False, 0.01343464462043561, 178, 0.9408897917880529, 21),
+    _autogluon(True, 0.04034449862560467, 16, 0.4341088458599442, 33),
+    _autogluon(True, 0.010534290864227067, 111, 0.9773131270704629, 21),
+    _autogluon(False, 0.031251656439648626, 210, 0.8254432681390782, 50),
+    _autogluon(False, 0.010305352949119608, 215, 0.5730390983988963, 10),
+    _autogluon(True, 0.07856777698860955, 198, 0.4601361323873807, 12),
+]
+"""AutoGluon's zero-shot LightGBM portfolio, in its order: the "GBM" list of
+``autogluon.tabular.configs.zeroshot.zeroshot_portfolio_2023`` (AutoGluon 1.x), which its
+``best_quality`` presets train. Here each is one trial of the same protocol as every other method
+(3-fold CV, early stopping by metahpo's patience rule, at most 1,000 rounds where AutoGluon allows
+10,000 on its own hold-out), so the comparison is of the configurations and their order."""
 
 
 def split(dataset: Dataset, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -113,9 +155,10 @@ def now() -> datetime:
 
 
 def prefix_rows(trials: list[Trial], method: str, dataset: Dataset, train, test, started: datetime,
-                budgets: tuple[int, ...]) -> list[dict]:
+                budgets: tuple[int, ...], space: SearchSpace = LIGHTGBM) -> list[dict]:
     """Test score of the best of the first N trials, for every budget N, and the wall time from the
-    search's start to the end of trial N (setup and the optimizer's own work included)."""
+    search's start to the end of trial N (setup and the optimizer's own work included). ``space``
+    is the trials' configurations' space."""
     rows = []
     for n in budgets:
         first = trials[:n]
@@ -123,11 +166,30 @@ def prefix_rows(trials: list[Trial], method: str, dataset: Dataset, train, test,
         if len(first) < n or not ok:
             continue
         best = max(ok, key=lambda t: t.score)
-        model = make_estimator(final_params(best), dataset.task)
+        model = make_estimator(final_params(best, space=space), dataset.task, space=space)
         rows.append({"method": method, "budget": n, "cv_score": best.score,
                      "search_s": (first[-1].finished - started).total_seconds(),
                      **fit_score(model, dataset, train, test)})
     return rows
+
+
+def run_trial(config: dict, source: str, train_ds: Dataset, folds, recorded: list[Trial],
+              space: SearchSpace = LIGHTGBM) -> Trial:
+    """Evaluate one configuration with the shared folds and record it as the next trial."""
+    started = now()
+    ev = evaluate(config, train_ds, folds=folds, space=space)
+    trial = Trial(len(recorded), config, source, score=ev.score if ev.ok else float("nan"),
+                  status=ev.status, best_iteration=ev.best_iteration, started=started, finished=now())
+    recorded.append(trial)
+    return trial
+
+
+def autogluon_trials(train_ds: Dataset, folds, n_trials: int) -> list[Trial]:
+    """The first ``n_trials`` configurations of AutoGluon's portfolio, in its order."""
+    recorded: list[Trial] = []
+    for config in AUTOGLUON_GBM[:n_trials]:
+        run_trial(config, "autogluon", train_ds, folds, recorded, space=AUTOGLUON_SPACE)
+    return recorded
 
 
 def optuna_trials(train_ds: Dataset, folds, n_trials: int, seed: int) -> list[Trial]:
@@ -139,12 +201,8 @@ def optuna_trials(train_ds: Dataset, folds, n_trials: int, seed: int) -> list[Tr
     def objective(otrial) -> float:
         config = {p.name: (otrial.suggest_int if p.integer else otrial.suggest_float)(p.name, p.low, p.high, log=p.log)
                   for p in LIGHTGBM.params}
-        started = now()
-        ev = evaluate(config, train_ds, folds=folds)
-        trial = Trial(len(recorded), config, "tpe", score=ev.score if ev.ok else float("nan"),
-                      status=ev.status, best_iteration=ev.best_iteration, started=started, finished=now())
-        recorded.append(trial)
-        return ev.score if ev.ok else float("-inf")
+        trial = run_trial(config, "tpe", train_ds, folds, recorded)
+        return trial.score if trial.ok else float("-inf")
 
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
     study.optimize(objective, n_trials=n_trials)
@@ -157,8 +215,8 @@ def gaps_between_trials(trials: list[Trial]) -> list[float]:
     return [(b.started - a.finished).total_seconds() for a, b in zip(trials, trials[1:]) if a.finished and b.started]
 
 
-METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "metahpo", "metahpo_pruned",
-           "metahpo_ensemble")
+METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "autogluon_portfolio", "metahpo",
+           "metahpo_pruned", "metahpo_ensemble")
 KB_METHODS = ("metahpo", "metahpo_pruned", "metahpo_ensemble")
 COLUMNS = ["dataset_id", "task", "method", "budget", "cv_score", "test_score", "search_s", "fit_s", "predict_s",
            "setup_s", "per_trial_s", "n_members", "single_test_score", "single_fit_s", "single_predict_s", "cache_fill_s"]
@@ -217,6 +275,9 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
     elif method == "optuna_tpe":
         trials = optuna_trials(train_ds, folds, max(budgets), seed)
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets)
+    elif method == "autogluon_portfolio":
+        trials = autogluon_trials(train_ds, folds, min(max(budgets), len(AUTOGLUON_GBM)))
+        rows += prefix_rows(trials, method, dataset, train, test, started, budgets, space=AUTOGLUON_SPACE)
     elif method in ("metahpo", "metahpo_pruned"):
         run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy="bayes", warm_start=5, cv=3,
                    prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest, verbose=False)
@@ -357,7 +418,7 @@ def plot(runs: pd.DataFrame, path: Path) -> None:
 
     wide, norm, ranks, _ = score_tables(runs)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    searches = runs[runs["method"].isin(["metahpo", "optuna_tpe", "random"])]
+    searches = runs[runs["method"].isin(["metahpo", "optuna_tpe", "random", "autogluon_portfolio"])]
     for method, group in searches.groupby("method"):
         budgets = sorted(group["budget"].unique())
         entries = [f"{method}@{n}" for n in budgets]
