@@ -29,7 +29,8 @@ Usage::
 
 Two knowledge bases compare on the same datasets and the same rivals' rows: copy the rivals' rows of
 one run into a new folder and run ``--methods metahpo --only-seeded`` there with the other ``--kb``;
-strategy settings compare the same way with ``--strategy``.
+strategy settings compare the same way with ``--strategy``, and a LightGBM parameter the space
+lacks with ``--set extra_trees=true`` (added to metahpo's top-1 before it is fitted).
 """
 
 from __future__ import annotations
@@ -103,6 +104,16 @@ def fit(name: str, model, X, y, task: str, seed: int) -> None:
               callbacks=[lgb.early_stopping(300, verbose=False)])
 
 
+def _value(text: str) -> int | float | str:
+    """A number where ``text`` is one, else the text."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 def strategy_of(spec: str) -> BaseStrategy:
     """A strategy from ``NAME`` or ``NAME:key=value,...`` (e.g. ``portfolio:k=10,shrinkage=0.3``)."""
     name, _, settings = spec.partition(":")
@@ -115,7 +126,7 @@ def strategy_of(spec: str) -> BaseStrategy:
 
 
 def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: KnowledgeBase, max_rows: int,
-            seed: int, methods: set[str], strategy: str = "auto") -> list[dict]:
+            seed: int, methods: set[str], strategy: str = "auto", overrides: dict | None = None) -> list[dict]:
     from sklearn.model_selection import train_test_split
 
     warnings.filterwarnings("ignore")
@@ -134,7 +145,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
         try:
             rec = Recommender(leave_out(kb, group), data.task, strategy_of(strategy)).recommend(
                 metafeatures.extract(train, random_state=seed), n=1, name=entry.name, train_rows=len(tr))
-            recommended = rec.best
+            recommended = {**rec.best, **(overrides or {})}
             extra = {"confidence": rec.confidence, "nearest": str(rec.neighbors["name"].iloc[0]),
                      "recommend_s": time.perf_counter() - start}
         except Exception as exc:
@@ -223,6 +234,8 @@ def main() -> None:
                              "another run, to compare knowledge bases on the same datasets)")
     parser.add_argument("--strategy", default="auto",
                         help="metahpo's strategy: a name, or NAME:key=value,... (portfolio:k=10,shrinkage=0.3)")
+    parser.add_argument("--set", default="", help="KEY=VALUE,...: LightGBM parameters set on metahpo's top-1 "
+                        "(numbers as numbers, anything else as text, e.g. extra_trees=true)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default="docs/results/zeroshot")
@@ -236,6 +249,7 @@ def main() -> None:
         runs = runs[~runs["method"].isin(redo)]
         runs.to_csv(path, index=False)
     kb = KnowledgeBase.load(args.kb)
+    overrides = {k: _value(v) for k, _, v in (item.partition("=") for item in args.set.split(",") if item)}
     methods = set(args.methods.split(","))
     caps = {c: int(n) for c, _, n in (item.partition("=") for item in args.max_rows.split(","))}
     jobs = []
@@ -248,7 +262,7 @@ def main() -> None:
             seeded = not args.only_seeded or (runs["dataset"] == e.name).any()
             if split in args.splits.split(",") and todo and seeded:
                 jobs.append((min(e.n_rows, caps[corpus]), delayed(run_one)(
-                    e, split, group_of[e.name], kb, caps[corpus], args.seed, todo, args.strategy)))
+                    e, split, group_of[e.name], kb, caps[corpus], args.seed, todo, args.strategy, overrides)))
     jobs.sort(key=lambda j: -j[0])  # the dearest first
     print(f"{len(jobs)} datasets to run", file=sys.stderr, flush=True)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(j for _, j in jobs), 1):
