@@ -121,7 +121,7 @@ def strategy_of(spec: str) -> BaseStrategy:
         return check_strategy(name)
     if name not in STRATEGIES:
         raise SystemExit(f"unknown strategy {name!r}; choose {', '.join(STRATEGIES)}")
-    kwargs = {k: float(v) if "." in v else int(v) for k, _, v in (kv.partition("=") for kv in settings.split(","))}
+    kwargs = {k: _value(v) for k, _, v in (kv.partition("=") for kv in settings.split(","))}
     return STRATEGIES[name](**kwargs)
 
 
