@@ -114,6 +114,11 @@ def _value(text: str) -> int | float | str:
     return text
 
 
+def _settings(text: str) -> dict[str, int | float | str]:
+    """``key=value,...`` as a dict, numbers as numbers (empty text: no settings)."""
+    return {k: _value(v) for k, _, v in (item.partition("=") for item in text.split(",") if item)}
+
+
 def strategy_of(spec: str) -> BaseStrategy:
     """A strategy from ``NAME`` or ``NAME:key=value,...`` (e.g. ``portfolio:k=10,shrinkage=0.3``)."""
     name, _, settings = spec.partition(":")
@@ -121,8 +126,7 @@ def strategy_of(spec: str) -> BaseStrategy:
         return check_strategy(name)
     if name not in STRATEGIES:
         raise SystemExit(f"unknown strategy {name!r}; choose {', '.join(STRATEGIES)}")
-    kwargs = {k: _value(v) for k, _, v in (kv.partition("=") for kv in settings.split(","))}
-    return STRATEGIES[name](**kwargs)
+    return STRATEGIES[name](**_settings(settings))
 
 
 def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: KnowledgeBase, max_rows: int,
@@ -249,7 +253,7 @@ def main() -> None:
         runs = runs[~runs["method"].isin(redo)]
         runs.to_csv(path, index=False)
     kb = KnowledgeBase.load(args.kb)
-    overrides = {k: _value(v) for k, _, v in (item.partition("=") for item in args.set.split(",") if item)}
+    overrides = _settings(args.set)
     methods = set(args.methods.split(","))
     caps = {c: int(n) for c, _, n in (item.partition("=") for item in args.max_rows.split(","))}
     jobs = []
