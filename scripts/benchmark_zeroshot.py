@@ -14,7 +14,13 @@ test part with the task's metric (ROC AUC, log loss, R²):
   min_child_weight 1e-7; regression learning_rate 0.05, num_leaves 100, subsample 0.7,
   min_child_samples 3; up to 1,000 rounds, early stopping after 300 on a 20% validation split of
   the training part, no refit;
-* ``flaml_zeroshot``: FLAML's zero-shot LightGBM (``flaml.default``), if FLAML is installed.
+* ``flaml_zeroshot``: FLAML's zero-shot LightGBM (``flaml.default``), if FLAML is installed;
+* ``autogluon_top1``: the first configuration of AutoGluon's zero-shot LightGBM portfolio
+  (``extra_trees`` at learning rate 0.05, LightGBM's defaults otherwise) trained as AutoGluon 1.x
+  trains a LightGBM model without bagging: up to 10,000 rounds on a hold-out of
+  ``autogluon_holdout_frac`` of the training part, early stopping on the task's metric with
+  AutoGluon's adaptive patience (``autogluon_stopping``), no refit. AutoGluon itself is not needed;
+  its ``best_quality`` preset would bag 8 such models instead.
 
 Rows stream to ``OUT/zeroshot_runs.csv`` (a re-run skips the datasets done; ``--redo metahpo``
 drops that method's rows first), the report goes to ``OUT/zeroshot.md``: per corpus and split, the
@@ -56,12 +62,18 @@ from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
 from metahpo.recommendations import STRATEGIES, BaseStrategy, Recommender, check_strategy  # noqa: E402
 
 TIE = 1e-4
-RIVALS = ("lightgbm_default", "lgbm_td", "flaml_zeroshot")
+RIVALS = ("lightgbm_default", "lgbm_td", "flaml_zeroshot", "autogluon_top1")
 LGBM_TD = {
     "classification": dict(learning_rate=0.04, num_leaves=50, subsample=0.75, subsample_freq=1,
                            min_child_samples=40, min_child_weight=1e-7),
     "regression": dict(learning_rate=0.05, num_leaves=100, subsample=0.7, subsample_freq=1, min_child_samples=3),
 }
+AUTOGLUON_TOP1 = dict(learning_rate=0.05, extra_trees=True)
+"""The first "GBM" entry of ``autogluon.tabular.configs.zeroshot.zeroshot_portfolio_2023``
+(``benchmark_tune.AUTOGLUON_GBM[0]``) with AutoGluon's learning rate."""
+STOPPING_METRIC = {"binary": "auc", "multiclass": "multi_logloss", "regression": "l2"}
+"""LightGBM's metric for the task's test metric (ROC AUC, log loss, R²), which AutoGluon stops on
+when it is the ``eval_metric``."""
 
 
 def leave_out(kb: KnowledgeBase, group: frozenset[str]) -> KnowledgeBase:
@@ -75,7 +87,8 @@ def models(task: str, recommended: dict | None) -> dict:
     cls = lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier
     out = {"lightgbm_default": cls(verbosity=-1),
            "lgbm_td": cls(**LGBM_TD["regression" if task == "regression" else "classification"],
-                          n_estimators=1000, verbosity=-1)}
+                          n_estimators=1000, verbosity=-1),
+           "autogluon_top1": cls(**AUTOGLUON_TOP1, n_estimators=10_000, metric=STOPPING_METRIC[task], verbosity=-1)}
     if recommended is not None:
         out["metahpo"] = cls(**recommended)  # exactly what a user builds from what metahpo returns
     try:
@@ -88,20 +101,68 @@ def models(task: str, recommended: dict | None) -> dict:
     return out
 
 
-def fit(name: str, model, X, y, task: str, seed: int) -> None:
-    if name != "lgbm_td":
-        model.fit(X, y)
-        return
+def autogluon_holdout_frac(n_rows: int) -> float:
+    """AutoGluon's default hold-out fraction (``default_holdout_frac``): 500 rows, between 10% and
+    20%, below 5,000 rows; 2,500 rows, between 1% and 10%, above."""
+    if n_rows < 5000:
+        return max(0.1, min(0.2, 500.0 / n_rows))
+    return max(0.01, min(0.1, 2500.0 / n_rows))
+
+
+def autogluon_stopping(n_train: int, rate: float = 0.3, offset: int = 20, max_offset: int = 300,
+                       min_rows: int = 10_000):
+    """AutoGluon's adaptive early stopping (``AdaptiveES`` with the offsets of
+    ``get_early_stopping_rounds``) as a LightGBM callback on the first metric: stop once the best
+    round is ``max(floor, round(rate * best_round + offset))`` rounds old, the floor
+    ``max_offset`` scaled down by ``min_rows / n_train`` above ``min_rows`` (at least ``offset``);
+    the model keeps its best round."""
     import lightgbm as lgb
+
+    floor = max(round(max_offset * min(1.0, min_rows / n_train)), offset)
+    best = {"score": -np.inf, "round": 0, "results": None}
+
+    def callback(env) -> None:
+        _, _, value, higher_better = env.evaluation_result_list[0]
+        score = value if higher_better else -value
+        if score > best["score"]:
+            best.update(score=score, round=env.iteration, results=env.evaluation_result_list)
+        patience = max(floor, round(rate * best["round"] + offset))
+        if env.iteration - best["round"] >= patience or env.iteration == env.end_iteration - 1:
+            raise lgb.callback.EarlyStopException(best["round"], best["results"])
+
+    callback.order = 30
+    return callback
+
+
+def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A stratified hold-out of the training part: training rows, validation rows whose class the
+    training rows hold, and those rows' targets re-encoded to the training rows' classes."""
     from sklearn.model_selection import train_test_split
 
     strat = y if task != "regression" and np.bincount(y).min() >= 2 else None
-    tr, va = train_test_split(np.arange(len(y)), test_size=0.2, random_state=seed, stratify=strat)
+    tr, va = train_test_split(np.arange(len(y)), test_size=fraction, random_state=seed, stratify=strat)
+    if task == "regression":
+        return tr, va, y[va]
     seen = np.unique(y[tr])
-    keep = np.isin(y[va], seen) if task != "regression" else np.ones(len(va), bool)
-    y_va = np.searchsorted(seen, y[va][keep]) if task != "regression" else y[va]
-    model.fit(X.iloc[tr], y[tr], eval_X=(X.iloc[va[keep]],), eval_y=(y_va,),
-              callbacks=[lgb.early_stopping(300, verbose=False)])
+    va = va[np.isin(y[va], seen)]
+    return tr, va, np.searchsorted(seen, y[va])
+
+
+def fit(name: str, model, X, y, task: str, seed: int) -> None:
+    """Fit ``model`` as its method trains: LGBM-TD and AutoGluon on a hold-out with their own early
+    stopping, every other on the whole training part."""
+    import lightgbm as lgb
+
+    if name == "lgbm_td":
+        tr, va, y_va = holdout(y, task, 0.2, seed)
+        stop = lgb.early_stopping(300, verbose=False)
+    elif name == "autogluon_top1":
+        tr, va, y_va = holdout(y, task, autogluon_holdout_frac(len(y)), seed)
+        stop = autogluon_stopping(len(tr))
+    else:
+        model.fit(X, y)
+        return
+    model.fit(X.iloc[tr], y[tr], eval_X=(X.iloc[va],), eval_y=(y_va,), callbacks=[stop])
 
 
 def _value(text: str) -> int | float | str:
