@@ -6,10 +6,9 @@ Three phases, as the strongest published portfolios (auto-sklearn 2.0, TabRepo) 
    meta-features;
 2. **explore**: per dataset, random configurations (seeded by the dataset, so datasets do not all
    see the same ones) and LightGBM's defaults, then local perturbations of the best found;
-3. **cross-evaluate**: a pool of strong, diverse configurations (the defaults and published
-   meta-learned defaults, then each dataset's best, thinned by farthest-point selection in the unit
-   cube) evaluated on every dataset, block by block, so that the matrix is dense over a growing
-   prefix of the pool at every moment.
+3. **cross-evaluate**: a pool of strong, diverse configurations (each dataset's best plus the
+   defaults, thinned by farthest-point selection in the unit cube) evaluated on every dataset, block
+   by block, so that the matrix is dense over a growing prefix of the pool at every moment.
 
 Every evaluation is a small task run through joblib (any joblib backend, Dask's included); the
 coordinating process appends each result to the knowledge base as soon as it arrives. Kill the build
@@ -280,27 +279,17 @@ class Builder:
     # -- pool
 
     def pool(self, kb: kbm.KnowledgeBase) -> list[Config]:
-        """The cross-evaluated pool: for each of the family's task spaces, its reference
-        configurations (:attr:`~metahpo.spaces.SearchSpace.references`), then the datasets' bests
-        in that space, thinned for diversity.
+        """The cross-evaluated pool: for each of the family's task spaces, its defaults, then the
+        datasets' bests in that space, thinned for diversity.
 
         Each configuration's origin names the datasets whose best it was (``pool:ds1|ds2``), so
         that a leave-one-out evaluation can drop what a left-out dataset produced
         (:meth:`KnowledgeBase.without <metahpo.knowledge_base.KnowledgeBase.without>`).
-        Stable across restarts: once chosen, the pool is read back from the configurations table,
-        and reference configurations it lacks (published ones added to the space since) join it.
+        Stable across restarts: once chosen, the pool is read back from the configurations table.
         """
         chosen = kb.configurations[kb.configurations["origin"].astype(str).str.match(r"pool\b")]
         if len(chosen):
-            have, known = set(chosen["config_id"]), set(kb.configurations["config_id"])
-            missing = {config_id(c): c for space in self._spaces(kb).values() for c in space.references
-                       if config_id(c) not in have}
-            new = [c for cid, c in missing.items() if cid not in known]
-            if new:
-                added = kbm.KnowledgeBase.empty(self.space.family)
-                added.configurations = pd.DataFrame([kbm.configuration_row(c, self.space.family, "pool") for c in new])
-                kbm.append(self.out, added)
-            return kb.params(chosen["config_id"]) + list(missing.values())
+            return kb.params(chosen["config_id"])
         best = kb.normalized().idxmax(axis=1).dropna()
         producers: dict[str, list[str]] = {}
         for dataset_id, cid in best.items():
@@ -309,7 +298,7 @@ class Builder:
         pool, defaults = [], set()
         for space in {id(space): space for space in self._spaces(kb).values()}.values():  # each space once
             pool += _thinned(space, [c for c in candidates if space.contains(c)], self.pool_size)
-            defaults |= {config_id(c) for c in space.references}
+            defaults |= {config_id(space.default), config_id(early_stopped(space.default))}
         rows = pd.DataFrame([kbm.configuration_row(c, self.space.family, "pool" if (cid := config_id(c)) in defaults
                                                    else f"pool:{kbm.ORIGIN_SEP.join(producers[cid])}")
                              for c in pool])
@@ -337,7 +326,7 @@ class Builder:
         done = set(zip(kb.runs["dataset_id"], kb.runs["config_id"]))
         known = set(kb.configurations["config_id"])
         spaces = [self.family.space_for(task) for task in ("binary", "multiclass", "regression")]
-        defaults = {config_id(c) for space in spaces for c in space.references}
+        defaults = {config_id(c) for space in spaces for c in (space.default, early_stopped(space.default))}
         writer_c = kbm.LiveWriter(self.out, "configurations")
         for source, configs in plan.items():
             for c in configs:
@@ -368,9 +357,9 @@ class Builder:
 
 
 def _thinned(space: SearchSpace, candidates: list[Config], size: int) -> list[Config]:
-    """The space's reference configurations (:attr:`SearchSpace.references`), then up to ``size`` in all
-    of the candidates, each the farthest in the unit cube from those already chosen."""
-    pool = space.references
+    """The space's defaults (as shipped and early-stopped, once if the same), then up to ``size`` in all of the
+    candidates, each the farthest in the unit cube from those already chosen."""
+    pool = list({config_id(c): c for c in (space.default, early_stopped(space.default))}.values())
     points = np.array([space.encode(c) for c in candidates]).reshape(len(candidates), space.dim)
     chosen = [space.encode(p) for p in pool]
     remaining = list(range(len(candidates)))

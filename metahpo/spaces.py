@@ -146,9 +146,6 @@ class SearchSpace:
         The parameter setting the fewest training rows a leaf holds, if the family has one.
     min_leaves : int
         The smallest trees the space searches; see :meth:`fits`.
-    published : tuple of dict
-        Published configurations (meta-learned defaults) that every knowledge base evaluates
-        beside :attr:`default`; see :attr:`references`.
     """
 
     family: str
@@ -159,7 +156,6 @@ class SearchSpace:
     max_rounds: int | None = 1000
     leaf_rows: str | None = None
     min_leaves: int = 2
-    published: tuple[Config, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -168,13 +164,6 @@ class SearchSpace:
     @property
     def dim(self) -> int:
         return len(self.params)
-
-    @property
-    def references(self) -> list[Config]:
-        """The configurations every knowledge base cross-evaluates and no dataset produced: the
-        defaults as shipped and early-stopped (once if the same), then :attr:`published`."""
-        configs = [self.default, early_stopped(self.default), *self.published]
-        return list({config_id(c): c for c in configs}.values())
 
     def encode(self, config: Config) -> np.ndarray:
         """Map a configuration to a point of the unit cube (parameters in :attr:`names` order)."""
@@ -322,14 +311,6 @@ LIGHTGBM = SearchSpace(
     max_rounds=1000,
     leaf_rows="min_child_samples",
     min_leaves=4,  # num_leaves' lower bound
-    # LGBM-TD, LightGBM's meta-learned defaults (Holzmueller et al., NeurIPS 2024), for classification
-    # then regression, early-stopped; their min_child_weight=1e-7 is not in the space
-    published=(
-        {"learning_rate": 0.04, "num_leaves": 50, "min_child_samples": 40, "colsample_bytree": 1.0,
-         "subsample": 0.75, "reg_alpha": 0.0, "reg_lambda": 0.0, "min_split_gain": 0.0},
-        {"learning_rate": 0.05, "num_leaves": 100, "min_child_samples": 3, "colsample_bytree": 1.0,
-         "subsample": 0.7, "reg_alpha": 0.0, "reg_lambda": 0.0, "min_split_gain": 0.0},
-    ),
 )
 
 

@@ -9,10 +9,8 @@ from metahpo.build import Builder, find_sources
 from metahpo.datasets import load
 from metahpo.exceptions import DataError
 from metahpo.knowledge_base import KnowledgeBase
-from metahpo.spaces import LIGHTGBM, config_id
 
-POOL = len(LIGHTGBM.references) + 1  # the reference configurations and one that a dataset produced
-SMALL = dict(n_random=2, n_local=1, pool_size=POOL, max_rows=120, cv=2, log=lambda line: None)
+SMALL = dict(n_random=2, n_local=1, pool_size=3, max_rows=120, cv=2, log=lambda line: None)
 
 
 @pytest.fixture
@@ -38,8 +36,8 @@ def test_build_is_dense_over_the_pool(tmp_path, data_files):
     assert info["metafeatures"] >= 30
     origin = kb.configurations.set_index("config_id")["origin"]
     pool = origin.index[origin.str.match(r"pool\b")]
-    assert len(pool) == POOL and set(map(config_id, LIGHTGBM.references)) < set(pool)
-    # the reference configurations come from no dataset; every other one names the dataset that produced it
+    assert len(pool) == 3
+    # the defaults come from no dataset; every other configuration names the dataset that produced it
     producers = kb.producers()
     assert (producers[pool].map(len) > 0).sum() == 1 and producers[pool].map(len).max() >= 1
     explored = origin.index[origin.str.startswith("explore")]
@@ -51,7 +49,7 @@ def test_build_is_dense_over_the_pool(tmp_path, data_files):
 
 
 def test_a_family_whose_space_depends_on_the_task_explores_each_datasets_own(tmp_path, data_files):
-    kb = _build(tmp_path / "kb", data_files, family="linear", pool_size=3).run()
+    kb = _build(tmp_path / "kb", data_files, family="linear").run()
     assert kb.family == "linear" and kb.info()["n_failed"] == 0
     params = kb.configurations.set_index("config_id")["params"].map(json.loads)
     ran = kb.runs.merge(kb.datasets[["dataset_id", "task"]], on="dataset_id")
@@ -230,21 +228,4 @@ def test_the_pool_is_written_whole_in_one_atomic_part(tmp_path, data_files, monk
     real = kbm._write_part
     monkeypatch.setattr(kbm, "_write_part", lambda folder, frame, *a, **k: written.append(len(frame)) or real(folder, frame, *a, **k))
     pool = builder.pool(KnowledgeBase.load(tmp_path / "kb"))
-    assert written == [len(pool)] == [POOL]  # a kill before the rename leaves no pool, never part of one
-
-
-def test_published_configurations_join_the_pool_of_a_knowledge_base_built_before_them(tmp_path, data_files,
-                                                                                      monkeypatch):
-    import dataclasses
-
-    from metahpo.families.lightgbm import FAMILY
-
-    monkeypatch.setattr(FAMILY, "space", dataclasses.replace(LIGHTGBM, published=()))
-    before = _build(tmp_path / "kb", data_files).run()
-    monkeypatch.undo()
-    after = _build(tmp_path / "kb", data_files).run()
-    published = [config_id(c) for c in LIGHTGBM.published]
-    origin = after.configurations.set_index("config_id")["origin"]
-    assert len(published) == 2 and (origin[published] == "pool").all()  # produced by no dataset
-    assert after.matrix()[published].notna().all().all()  # cross-evaluated on every dataset
-    assert len(after.runs) == len(before.runs) + 2 * 3  # and nothing else ran again
+    assert written == [len(pool)] == [3]  # a kill before the rename leaves no pool, never part of one

@@ -43,15 +43,6 @@ def test_lightgbm_space_shape():
             assert p.low > 0
 
 
-def test_references_are_the_defaults_then_the_published_configurations_each_once():
-    refs = LIGHTGBM.references
-    assert refs[0] == LIGHTGBM.default and "n_estimators" not in refs[1]  # as shipped, then early-stopped
-    assert refs[2:] == list(LIGHTGBM.published) and len({config_id(c) for c in refs}) == len(refs) == 4
-    assert all(LIGHTGBM.validate(c) == c for c in LIGHTGBM.published)
-    same = SearchSpace("toy", "toy-1", (Param("a", 0.0, 1.0),), {}, {"a": 0.5}, max_rounds=None,
-                       published=({"a": 0.5}, {"a": 0.2}))
-    assert same.references == [{"a": 0.5}, {"a": 0.2}]  # a space without rounds: the defaults once
-
 def test_get_space_unknown_family():
     with pytest.raises(ConfigError, match="xgboost") as info:
         get_space("xgboost")
