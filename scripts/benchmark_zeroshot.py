@@ -20,7 +20,9 @@ test part with the task's metric (ROC AUC, log loss, R²):
   trains a LightGBM model without bagging: up to 10,000 rounds on a hold-out of
   ``autogluon_holdout_frac`` of the training part, early stopping on the task's metric with
   AutoGluon's adaptive patience (``autogluon_stopping``), no refit. AutoGluon itself is not needed;
-  its ``best_quality`` preset would bag 8 such models instead.
+  its ``best_quality`` preset would bag 8 such models instead;
+* ``metahpo_stopped`` (a diagnostic, not a rival): metahpo's top-1 without its ``n_estimators``,
+  trained the way ``autogluon_top1`` is, to tell its configuration from its rounds.
 
 Rows stream to ``OUT/zeroshot_runs.csv`` (a re-run skips the datasets done; ``--redo metahpo``
 drops that method's rows first), the report goes to ``OUT/zeroshot.md``: per corpus and split, the
@@ -91,6 +93,7 @@ def models(task: str, recommended: dict | None) -> dict:
            "autogluon_top1": cls(**AUTOGLUON_TOP1, n_estimators=10_000, metric=STOPPING_METRIC[task], verbosity=-1)}
     if recommended is not None:
         out["metahpo"] = cls(**recommended)  # exactly what a user builds from what metahpo returns
+        out["metahpo_stopped"] = cls(**{**recommended, "n_estimators": 10_000, "metric": STOPPING_METRIC[task]})
     try:
         from flaml import default as flaml_default
 
@@ -149,14 +152,14 @@ def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.nd
 
 
 def fit(name: str, model, X, y, task: str, seed: int) -> None:
-    """Fit ``model`` as its method trains: LGBM-TD and AutoGluon on a hold-out with their own early
-    stopping, every other on the whole training part."""
+    """Fit ``model`` as its method trains: LGBM-TD and AutoGluon (and ``metahpo_stopped``) on a
+    hold-out with their own early stopping, every other on the whole training part."""
     import lightgbm as lgb
 
     if name == "lgbm_td":
         tr, va, y_va = holdout(y, task, 0.2, seed)
         stop = lgb.early_stopping(300, verbose=False)
-    elif name == "autogluon_top1":
+    elif name in ("autogluon_top1", "metahpo_stopped"):
         tr, va, y_va = holdout(y, task, autogluon_holdout_frac(len(y)), seed)
         stop = autogluon_stopping(len(tr))
     else:
@@ -205,7 +208,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
     tr, te = train_test_split(np.arange(data.n_rows), test_size=0.25, random_state=seed, stratify=strat)
     train = data.take(tr)
     rows, recommended, extra = [], None, {}
-    if "metahpo" in methods:
+    if methods & {"metahpo", "metahpo_stopped"}:
         start = time.perf_counter()
         try:
             rec = Recommender(leave_out(kb, group), data.task, strategy_of(strategy)).recommend(
@@ -290,6 +293,7 @@ def main() -> None:
     parser.add_argument("--kb", default="knowledge_base")
     parser.add_argument("--corpora", default="pmlb,realworld")
     parser.add_argument("--splits", default="dev,final")
+    parser.add_argument("--tasks", default="binary,multiclass,regression", help="tasks whose datasets run")
     parser.add_argument("--max-rows", default="pmlb=2000,realworld=20000",
                         help="row cap per corpus (a seeded stratified subsample)")
     parser.add_argument("--methods", default="metahpo," + ",".join(RIVALS))
@@ -325,7 +329,7 @@ def main() -> None:
             split = corpora.split(group_of[e.name])
             todo = methods - set(runs.loc[runs["dataset"] == e.name, "method"])
             seeded = not args.only_seeded or (runs["dataset"] == e.name).any()
-            if split in args.splits.split(",") and todo and seeded:
+            if split in args.splits.split(",") and e.task in args.tasks.split(",") and todo and seeded:
                 jobs.append((min(e.n_rows, caps[corpus]), delayed(run_one)(
                     e, split, group_of[e.name], kb, caps[corpus], args.seed, todo, args.strategy, overrides)))
     jobs.sort(key=lambda j: -j[0])  # the dearest first
