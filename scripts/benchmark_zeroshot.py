@@ -56,6 +56,7 @@ from joblib import Parallel, delayed
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
+from benchmark_tune import AUTOGLUON_GBM  # noqa: E402
 from results import append_rows  # noqa: E402
 
 from metahpo import metafeatures  # noqa: E402
@@ -70,9 +71,6 @@ LGBM_TD = {
                            min_child_samples=40, min_child_weight=1e-7),
     "regression": dict(learning_rate=0.05, num_leaves=100, subsample=0.7, subsample_freq=1, min_child_samples=3),
 }
-AUTOGLUON_TOP1 = dict(learning_rate=0.05, extra_trees=True)
-"""The first "GBM" entry of ``autogluon.tabular.configs.zeroshot.zeroshot_portfolio_2023``
-(``benchmark_tune.AUTOGLUON_GBM[0]``) with AutoGluon's learning rate."""
 STOPPING_METRIC = {"binary": "auc", "multiclass": "multi_logloss", "regression": "l2"}
 """LightGBM's metric for the task's test metric (ROC AUC, log loss, R²), which AutoGluon stops on
 when it is the ``eval_metric``."""
@@ -90,7 +88,7 @@ def models(task: str, recommended: dict | None) -> dict:
     out = {"lightgbm_default": cls(verbosity=-1),
            "lgbm_td": cls(**LGBM_TD["regression" if task == "regression" else "classification"],
                           n_estimators=1000, verbosity=-1),
-           "autogluon_top1": cls(**AUTOGLUON_TOP1, n_estimators=10_000, metric=STOPPING_METRIC[task], verbosity=-1)}
+           "autogluon_top1": cls(**AUTOGLUON_GBM[0], n_estimators=10_000, metric=STOPPING_METRIC[task], verbosity=-1)}
     if recommended is not None:
         out["metahpo"] = cls(**recommended)  # exactly what a user builds from what metahpo returns
         out["metahpo_stopped"] = cls(**{**recommended, "n_estimators": 10_000, "metric": STOPPING_METRIC[task]})
