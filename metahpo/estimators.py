@@ -30,11 +30,12 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 from metahpo.datasets import Dataset, from_arrays, plain
 from metahpo.families import get_family
 from metahpo.exceptions import ConfigError, DataError
+from metahpo.families.lightgbm import patience
 from metahpo.knowledge_base import KnowledgeSource
 from metahpo.progress import plural
-from metahpo.recommendations import Recommendation, recommend
+from metahpo.recommendations import MAX_ROUNDS, ROUNDS_EXPONENT, Recommendation, recommend
 
-_METAHPO_PARAMS = frozenset({"knowledge_base", "strategy", "metric", "rank"})
+_METAHPO_PARAMS = frozenset({"knowledge_base", "strategy", "metric", "rank", "rounds"})
 """The arguments that steer the recommendation; every other argument is LightGBM's."""
 
 _SEEDS = (int, np.integer, np.random.RandomState, np.random.Generator, type(None))
@@ -74,6 +75,70 @@ def _check_sample_weight(sample_weight: Any, n_rows: int) -> np.ndarray | None:
     if not weights.any():
         raise DataError("sample_weight is zero for every row; at least one weight must be positive")
     return weights
+
+
+VALIDATION_FRACTION = 0.2
+"""The share of the training rows :func:`holdout_rounds` holds out to stop on (LGBM-TD's)."""
+
+ROUNDS = ("recommended", "holdout")
+"""Where the zero-shot estimators' rounds come from: the knowledge base, or a hold-out of the data."""
+
+
+def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A seeded hold-out of ``fraction`` of the rows (stratified when every class has two rows):
+    training rows, validation rows whose class the training rows hold, and those rows' targets
+    re-encoded to the training rows' classes, as LightGBM numbers them. ``y``: class codes
+    (classification) or values."""
+    from sklearn.model_selection import train_test_split
+
+    strat = y if task != "regression" and np.bincount(y).min() >= 2 else None
+    tr, va = train_test_split(np.arange(len(y)), test_size=fraction, random_state=seed, stratify=strat)
+    if task == "regression":
+        return tr, va, y[va]
+    seen = np.unique(y[tr])
+    va = va[np.isin(y[va], seen)]
+    return tr, va, np.searchsorted(seen, y[va])
+
+
+def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
+                   sample_weight: np.ndarray | None = None, random_state: int = 0) -> int:
+    """The boosting rounds to train LightGBM with ``params`` on all of ``(X, y)``, found on the data.
+
+    ``params`` without its ``n_estimators`` is trained on a seeded hold-out split
+    (:data:`VALIDATION_FRACTION` of the rows validate) and stopped early as the knowledge base's
+    runs are: on LightGBM's default metric for the task, after :func:`~metahpo.families.lightgbm.patience`
+    rounds without a better one, at most :data:`~metahpo.recommendations.MAX_ROUNDS`. Its best
+    round, scaled to all rows as a recommendation's rounds are
+    (:data:`~metahpo.recommendations.ROUNDS_EXPONENT`), is the answer, between 10 and ``MAX_ROUNDS``.
+
+    Parameters
+    ----------
+    params : dict
+        LightGBM keyword arguments, e.g. a recommendation's ``params``.
+    X : DataFrame
+    y : array-like
+        Targets (class labels for classification).
+    task : {"binary", "multiclass", "regression"}
+    sample_weight : ndarray, optional
+        Row weights, for training and validation alike.
+    random_state : int
+        Seeds the split.
+    """
+    import lightgbm as lgb
+
+    y = np.asarray(y)
+    if task != "regression":
+        y = np.unique(y, return_inverse=True)[1]
+    fit_rows, valid_rows, y_valid = holdout(y, task, VALIDATION_FRACTION, random_state)
+    config = {k: v for k, v in params.items() if k != "n_estimators"}
+    model = (lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier)(**config, n_estimators=MAX_ROUNDS)
+    weights = {} if sample_weight is None else {"sample_weight": sample_weight[fit_rows],
+                                                "eval_sample_weight": [sample_weight[valid_rows]]}
+    model.fit(X.iloc[fit_rows], y[fit_rows], eval_set=[(X.iloc[valid_rows], y_valid)], **weights,
+              callbacks=[lgb.early_stopping(patience(config), first_metric_only=True, verbose=False)])
+    best = model.best_iteration_ or MAX_ROUNDS
+    growth = (len(y) / len(fit_rows)) ** ROUNDS_EXPONENT[task]
+    return int(np.clip(round(best * growth), 10, MAX_ROUNDS))
 
 
 def _fitted(name: str, doc: str) -> property:
@@ -154,6 +219,7 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         strategy: str = "auto",
         metric: str | None = None,
         rank: int = 0,
+        rounds: str = "recommended",
         random_state: int | np.random.RandomState | np.random.Generator | None = 0,
         n_jobs: int | None = 1,
         class_weight: dict | str | None = None,
@@ -164,6 +230,7 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         self.strategy = strategy
         self.metric = metric
         self.rank = rank
+        self.rounds = rounds
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.class_weight = class_weight
@@ -231,12 +298,21 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         if unknown:
             raise ConfigError(f"unknown LightGBM parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
                               f"neither an argument of lightgbm.LGBMModel nor a LightGBM parameter or alias")
+        if self.rounds not in ROUNDS:
+            raise ConfigError(f"rounds must be one of {', '.join(map(repr, ROUNDS))}; got {plain(self.rounds)!r}")
+        given = {k: getattr(self, k) for k in self._lightgbm_kwargs}
+        if self.rounds == "holdout" and set(given) & _lightgbm_names()["n_estimators"]:
+            raise ConfigError("rounds='holdout' finds n_estimators on the data; give n_estimators or rounds='holdout', "
+                              "not both")
         dataset, y = self._dataset(X, y)
         sample_weight = _check_sample_weight(sample_weight, len(y))
         recommended = self._recommend(dataset, "lightgbm")
         explicit = {k: getattr(self, k) for k in self._get_param_names() if k not in _METAHPO_PARAMS}
-        self.params_: dict[str, Any] = _override({**recommended, **explicit},
-                                                 {k: getattr(self, k) for k in self._lightgbm_kwargs})
+        self.params_: dict[str, Any] = _override({**recommended, **explicit}, given)
+        if self.rounds == "holdout":
+            seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
+            self.params_["n_estimators"] = holdout_rounds(self.params_, dataset.X, y, dataset.task,
+                                                          sample_weight=sample_weight, random_state=int(seed))
         eval_set, eval_X = fit_params.get("eval_set"), fit_params.get("eval_X")
         if eval_set is not None:
             pairs = [eval_set] if isinstance(eval_set, tuple) else eval_set
@@ -276,6 +352,12 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
     rank : int
         Which recommendation to train (0 = the top one); ``fit`` raises a ConfigError if the
         knowledge base recommends fewer configurations.
+    rounds : {"recommended", "holdout"}
+        Where ``n_estimators`` comes from: the knowledge base (the rounds its nearest datasets
+        needed, no training before the model's), or the data (:func:`holdout_rounds`: early
+        stopping on a hold-out of the training rows, then the model trained on all of them; about
+        twice the training). Either way ``params_`` holds the rounds trained. ``n_estimators``
+        given by hand cannot be combined with ``"holdout"``.
     random_state : int, numpy RandomState or Generator, or None
         LightGBM's seed, as LightGBM takes it; an integer also seeds the meta-features'
         landmarkers (seed 0 otherwise).

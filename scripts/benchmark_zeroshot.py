@@ -37,8 +37,10 @@ Usage::
 
 Two knowledge bases compare on the same datasets and the same rivals' rows: copy the rivals' rows of
 one run into a new folder and run ``--methods metahpo --only-seeded`` there with the other ``--kb``;
-strategy settings compare the same way with ``--strategy``, and a LightGBM parameter the space
-lacks with ``--set extra_trees=true`` (added to metahpo's top-1 before it is fitted).
+strategy settings compare the same way with ``--strategy``, a LightGBM parameter the space
+lacks with ``--set extra_trees=true`` (added to metahpo's top-1 before it is fitted), and the
+zero-shot estimators' rounds from a hold-out with ``--rounds holdout`` (metahpo's top-1 with
+``n_estimators`` from ``holdout_rounds``, its fit time including the hold-out's).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from benchmark_tune import AUTOGLUON_GBM  # noqa: E402
 from results import append_rows  # noqa: E402
 
 from metahpo import metafeatures  # noqa: E402
+from metahpo.estimators import ROUNDS, holdout, holdout_rounds  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, predict_aligned, score_predictions  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
 from metahpo.recommendations import STRATEGIES, BaseStrategy, Recommender, check_strategy  # noqa: E402
@@ -135,25 +138,15 @@ def autogluon_stopping(n_train: int, rate: float = 0.3, offset: int = 20, max_of
     return callback
 
 
-def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A stratified hold-out of the training part: training rows, validation rows whose class the
-    training rows hold, and those rows' targets re-encoded to the training rows' classes."""
-    from sklearn.model_selection import train_test_split
-
-    strat = y if task != "regression" and np.bincount(y).min() >= 2 else None
-    tr, va = train_test_split(np.arange(len(y)), test_size=fraction, random_state=seed, stratify=strat)
-    if task == "regression":
-        return tr, va, y[va]
-    seen = np.unique(y[tr])
-    va = va[np.isin(y[va], seen)]
-    return tr, va, np.searchsorted(seen, y[va])
-
-
-def fit(name: str, model, X, y, task: str, seed: int) -> None:
+def fit(name: str, model, X, y, task: str, seed: int, rounds: str = "recommended") -> None:
     """Fit ``model`` as its method trains: LGBM-TD and AutoGluon (and ``metahpo_stopped``) on a
-    hold-out with their own early stopping, every other on the whole training part."""
+    hold-out with their own early stopping, every other on the whole training part; with
+    ``rounds="holdout"``, metahpo's rounds are found first as its estimators' ``rounds="holdout"``
+    finds them."""
     import lightgbm as lgb
 
+    if name == "metahpo" and rounds == "holdout":
+        model.set_params(n_estimators=holdout_rounds(model.get_params(), X, y, task, random_state=seed))
     if name == "lgbm_td":
         tr, va, y_va = holdout(y, task, 0.2, seed)
         stop = lgb.early_stopping(300, verbose=False)
@@ -192,7 +185,8 @@ def strategy_of(spec: str) -> BaseStrategy:
 
 
 def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: KnowledgeBase, max_rows: int,
-            seed: int, methods: set[str], strategy: str = "auto", overrides: dict | None = None) -> list[dict]:
+            seed: int, methods: set[str], strategy: str = "auto", overrides: dict | None = None,
+            rounds: str = "recommended") -> list[dict]:
     from sklearn.model_selection import train_test_split
 
     warnings.filterwarnings("ignore")
@@ -222,7 +216,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
             continue
         start = time.perf_counter()
         try:
-            fit(name, model, train.X, y[tr], data.task, seed)
+            fit(name, model, train.X, y[tr], data.task, seed, rounds)
             pred = predict_aligned(model, data.X.iloc[te], n_classes)
             score = score_predictions(data.task, y[te], pred, n_classes)[metric]
             row = {"status": "ok", "score": score, "fit_s": time.perf_counter() - start}
@@ -303,6 +297,9 @@ def main() -> None:
                         help="metahpo's strategy: a name, or NAME:key=value,... (portfolio:k=10,shrinkage=0.3)")
     parser.add_argument("--set", default="", help="KEY=VALUE,...: LightGBM parameters set on metahpo's top-1 "
                         "(numbers as numbers, anything else as text, e.g. extra_trees=true)")
+    parser.add_argument("--rounds", choices=ROUNDS, default="recommended",
+                        help="where metahpo's n_estimators comes from: the recommendation, or a hold-out of the "
+                             "training part (the zero-shot estimators' rounds='holdout')")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default="docs/results/zeroshot")
@@ -329,7 +326,8 @@ def main() -> None:
             seeded = not args.only_seeded or (runs["dataset"] == e.name).any()
             if split in args.splits.split(",") and e.task in args.tasks.split(",") and todo and seeded:
                 jobs.append((min(e.n_rows, caps[corpus]), delayed(run_one)(
-                    e, split, group_of[e.name], kb, caps[corpus], args.seed, todo, args.strategy, overrides)))
+                    e, split, group_of[e.name], kb, caps[corpus], args.seed, todo, args.strategy, overrides,
+                    args.rounds)))
     jobs.sort(key=lambda j: -j[0])  # the dearest first
     print(f"{len(jobs)} datasets to run", file=sys.stderr, flush=True)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(j for _, j in jobs), 1):
