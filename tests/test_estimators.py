@@ -13,8 +13,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from metahpo.datasets import load
-from metahpo.estimators import MetaLGBMClassifier, MetaLGBMRegressor
+from metahpo import estimators
+from metahpo.estimators import MetaLGBMClassifier, MetaLGBMRegressor, holdout_rounds
 from metahpo.exceptions import ConfigError, DataError
+from metahpo.recommendations import MAX_ROUNDS
 from metahpo.spaces import LIGHTGBM
 
 # Every parameter a recommendation sets, with values no recommendation holds: the searched
@@ -44,7 +46,7 @@ def small_multiclass():
 
 def test_classifier_trains_the_recommended_configuration(tiny_kb, breast_cancer):
     X, y = breast_cancer
-    model = MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X, y)
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended").fit(X, y)
     assert model.params_ == {**model.recommendation_.best, "n_jobs": 1, "class_weight": None,
                              "importance_type": "split"}
     reference = lgb.LGBMClassifier(**model.params_).fit(X, y)
@@ -57,8 +59,9 @@ def test_classifier_trains_the_recommended_configuration(tiny_kb, breast_cancer)
 
 def test_a_lightgbm_parameter_replaces_only_its_recommended_value(tiny_kb, small_multiclass):
     X, y = small_multiclass
-    recommended = MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X, y).params_
-    model = MetaLGBMClassifier(knowledge_base=tiny_kb, num_leaves=5, lambda_l2=3.0, max_bin=63).fit(X, y)
+    recommended = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended").fit(X, y).params_
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended", num_leaves=5, lambda_l2=3.0,
+                               max_bin=63).fit(X, y)
     assert model.num_leaves == 5 and model.params_["num_leaves"] == 5 and model.params_["max_bin"] == 63
     # lambda_l2 is LightGBM's alias of reg_lambda: the recommended reg_lambda gives way to it
     assert "reg_lambda" not in model.params_ and model.params_["lambda_l2"] == 3.0
@@ -75,7 +78,7 @@ def test_every_parameter_overridden_is_exactly_lightgbm(tiny_kb, small_multiclas
     X, y = small_multiclass
     class_weight = "balanced" if weighting == "class_weight" else None
     weights = np.linspace(0.2, 3.0, len(y)) if weighting == "sample_weight" else None
-    model = MetaLGBMClassifier(knowledge_base=tiny_kb, class_weight=class_weight, **OVERRIDES)
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended", class_weight=class_weight, **OVERRIDES)
     model.fit(X, y, sample_weight=weights)
     assert model.params_ == {**OVERRIDES, "class_weight": class_weight, "importance_type": "split"}
     reference = lgb.LGBMClassifier(class_weight=class_weight, **OVERRIDES).fit(X, y, sample_weight=weights)
@@ -93,7 +96,8 @@ def test_every_parameter_overridden_is_exactly_lightgbm(tiny_kb, small_multiclas
 def test_random_state_is_taken_as_lightgbm_takes_it(tiny_kb, small_multiclass, seed):
     X, y = small_multiclass
     params = {k: v for k, v in OVERRIDES.items() if k != "random_state"}
-    model = MetaLGBMClassifier(knowledge_base=tiny_kb, random_state=seed and seed(), **params).fit(X, y)
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended", random_state=seed and seed(),
+                               **params).fit(X, y)
     reference = lgb.LGBMClassifier(random_state=seed and seed(), **params).fit(X, y)
     assert np.abs(model.predict_proba(X) - reference.predict_proba(X)).max() <= 1e-12
     assert model.recommendation_.metafeatures.equals(MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X, y)
@@ -104,7 +108,7 @@ def test_regressor_overridden_is_exactly_lightgbm_with_sample_weight(tiny_kb):
     X, y = make_regression(200, 5, noise=5.0, random_state=0)
     weights = np.random.default_rng(0).uniform(0.1, 2.0, len(y))
     params = {**OVERRIDES, "objective": "huber", "alpha": 2.0}
-    model = MetaLGBMRegressor(knowledge_base=tiny_kb, **params).fit(X, y, sample_weight=weights)
+    model = MetaLGBMRegressor(knowledge_base=tiny_kb, rounds="recommended", **params).fit(X, y, sample_weight=weights)
     reference = lgb.LGBMRegressor(**params).fit(X, y, sample_weight=weights)
     assert model.objective_ == "huber"
     assert np.abs(model.predict(X) - reference.predict(X)).max() <= 1e-12
@@ -117,7 +121,7 @@ def test_fitted_attributes_and_early_stopping_as_lightgbm(tiny_kb, small_multicl
     train, valid = slice(0, 180), slice(180, None)
     fit = dict(eval_X=frame[valid], eval_y=y[valid], callbacks=[lgb.early_stopping(3, verbose=False)])
     params = {**OVERRIDES, "n_estimators": 300, "learning_rate": 0.3}
-    model = MetaLGBMClassifier(knowledge_base=tiny_kb, importance_type="gain", **params)
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended", importance_type="gain", **params)
     model.fit(frame[train], y[train], **fit)
     reference = lgb.LGBMClassifier(importance_type="gain", **params).fit(frame[train], y[train], **fit)
     assert 0 < model.best_iteration_ == reference.best_iteration_ < 300
@@ -219,10 +223,14 @@ def test_text_labels_and_categorical_columns(tiny_kb):
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"color": rng.choice(["red", "green", "blue"], 300), "size": rng.normal(size=300)})
     y = np.where((X["color"] == "red") | (X["size"] > 1), "yes", "no")
-    with pytest.warns(LGBMDeprecationWarning, match="eval_set"):  # LightGBM's own warning, passed on
-        model = MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X, y, eval_set=(X.tail(50), y[-50:]))
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X, y)  # rounds from a hold-out of text labels
     assert set(model.classes_) == {"no", "yes"}
     assert set(model.predict(X.head(20))) <= {"no", "yes"}
+    reference = lgb.LGBMClassifier(**model.params_).fit(X.astype({"color": "category"}), y)
+    assert np.abs(model.predict_proba(X) - reference.predict_proba(X.astype({"color": "category"}))).max() <= 1e-12
+    model.set_params(rounds="recommended")
+    with pytest.warns(LGBMDeprecationWarning, match="eval_set"):  # LightGBM's own warning, passed on
+        model.fit(X, y, eval_set=(X.tail(50), y[-50:]))
     # the text column of eval_set, and of eval_X, is prepared as that of X
     assert len(model.evals_result_["valid_0"]["binary_logloss"]) == model.n_iter_
     y01 = (y == "yes").astype(int)  # LightGBM 4.7 does not encode text labels in eval_y
@@ -248,3 +256,64 @@ def _expected_failed_checks(estimator):
 def test_scikit_learn_estimator_checks(estimator, check, tiny_kb):
     estimator.set_params(knowledge_base=tiny_kb)  # instances are made at collection, the KB later
     check(estimator)
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_rounds_from_a_holdout_rebuild_the_model(tiny_kb, task):
+    if task == "regression":
+        X, y = make_regression(300, 5, noise=5.0, random_state=0)
+        estimator, cls = MetaLGBMRegressor, lgb.LGBMRegressor
+    else:
+        X, y = make_classification(300, 6, n_informative=4, n_classes=2 if task == "binary" else 3, random_state=0)
+        estimator, cls = MetaLGBMClassifier, lgb.LGBMClassifier
+    model = estimator(knowledge_base=tiny_kb, rounds="holdout").fit(X, y)
+    params = model.params_
+    assert {k: v for k, v in params.items() if k != "n_estimators"} == {
+        k: v for k, v in estimator(knowledge_base=tiny_kb).fit(X, y).params_.items() if k != "n_estimators"}
+    assert params["n_estimators"] == holdout_rounds(params, pd.DataFrame(X), y, task)
+    assert 10 <= params["n_estimators"] <= MAX_ROUNDS
+    reference = cls(**params).fit(X, y)  # what the user rebuilds from params_
+    assert np.abs(model.predict(X) - reference.predict(X)).max() <= 1e-12
+
+
+def test_holdout_rounds_follow_the_data_and_scale_to_all_rows(monkeypatch):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(1000, 4)), columns=list("abcd"))
+    signal = np.sin(3 * X["a"]) * X["b"] + X["c"] ** 2
+    slow = {"learning_rate": 0.05, "num_leaves": 4, "verbosity": -1}
+    many = holdout_rounds(slow, X, signal.to_numpy(), "regression")
+    noise = holdout_rounds(slow, X, rng.normal(size=1000), "regression")
+    assert noise < 100 < many  # a clean signal keeps learning; noise stops early
+    monkeypatch.setitem(estimators.ROUNDS_EXPONENT, "regression", 0.0)
+    unscaled = holdout_rounds(slow, X, signal.to_numpy(), "regression")
+    assert many == min(MAX_ROUNDS, round(unscaled * 1.25 ** 0.5))  # 80% of the rows found it
+    assert holdout_rounds({**slow, "n_estimators": 7}, X, signal.to_numpy(), "regression") == unscaled
+
+
+def test_holdout_rounds_weigh_rows_and_seed_the_split():
+    X, y = make_classification(400, 6, n_informative=3, flip_y=0.2, random_state=3)
+    frame = pd.DataFrame(X)
+    params = {"learning_rate": 0.1, "num_leaves": 15, "verbosity": -1}
+    weights = np.where(y == 1, 5.0, 0.2)
+    runs = {holdout_rounds(params, frame, y, "binary", random_state=s) for s in range(4)}
+    assert len(runs) > 1 and holdout_rounds(params, frame, y, "binary", random_state=2) in runs
+    assert holdout_rounds(params, frame, y, "binary", sample_weight=weights) != holdout_rounds(params, frame, y, "binary")
+
+
+def test_holdout_on_data_too_small_to_hold_out_keeps_the_recommended_rounds():
+    X = pd.DataFrame({"x": [0.0, 1.0, 2.0]})  # a training part of one class, or no validation row
+    for y, task in [(np.array([0, 1, 1]), "binary"), (np.array([0.5, 1.0, 2.0]), "regression")]:
+        assert holdout_rounds({"n_estimators": 40, "verbosity": -1}, X, y, task) == 40
+        with pytest.raises(DataError, match="3 rows are too few to hold out"):
+            holdout_rounds({"verbosity": -1}, X, y, task)
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"rounds": "cv"}, "rounds must be one of 'holdout', 'recommended'; got 'cv'$"),
+    ({"num_boost_round": 50}, "rounds='holdout' .* finds n_estimators on the data; to give n_estimators, set "
+                              "rounds='recommended'$"),
+])
+def test_bad_rounds_are_named(params, message, breast_cancer):
+    X, y = breast_cancer
+    with pytest.raises(ConfigError, match=message):
+        MetaLGBMClassifier(**params).fit(X, y)
