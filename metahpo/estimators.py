@@ -1,8 +1,9 @@
 """Zero-shot drop-in estimators: LightGBM configured by the knowledge base at ``fit`` time.
 
 ``MetaLGBMClassifier().fit(X, y)`` extracts the meta-features of ``(X, y)``, asks the knowledge
-base for the best configuration, and trains LightGBM with it, like FLAML's ``flaml.default``
-estimators. They replace ``lightgbm.LGBMClassifier`` and ``LGBMRegressor`` in existing code: they
+base for the best configuration, finds its rounds by early stopping on a hold-out of the data (as
+LGBM-TD and AutoGluon find theirs; :func:`holdout_rounds`), and trains LightGBM with it on all the
+data, like FLAML's ``flaml.default`` estimators. They replace ``lightgbm.LGBMClassifier`` and ``LGBMRegressor`` in existing code: they
 take every LightGBM parameter, and one given replaces the recommended value of that parameter
 alone; ``fit`` takes ``sample_weight`` and LightGBM's other ``fit`` arguments; the fitted estimator
 has LightGBM's fitted attributes. They are ordinary scikit-learn estimators: ``get_params``,
@@ -10,7 +11,7 @@ has LightGBM's fitted attributes. They are ordinary scikit-learn estimators: ``g
 
 ``MetaClassifier`` and ``MetaRegressor`` are the same idea for any model family: with
 ``family="auto"`` they train the family that did best on similar datasets, configured as its
-knowledge base recommends.
+knowledge base recommends (rounds included).
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ MIN_VALIDATION_ROWS = 20
 recommended rounds (a guard for data below 100 rows, which the benchmarks do not hold)."""
 
 ROUNDS = ("holdout", "recommended")
-"""Where the zero-shot estimators' rounds come from: the knowledge base, or a hold-out of the data."""
+"""Where the zero-shot estimators' rounds come from: a hold-out of the data (the default), or the
+knowledge base (the recommendation's own)."""
 
 
 def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -153,6 +155,12 @@ def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *
     best = model.best_iteration_ or MAX_ROUNDS
     growth = (len(y) / len(fit_rows)) ** ROUNDS_EXPONENT[task]
     return int(np.clip(round(best * growth), 10, MAX_ROUNDS))
+
+
+def _check_rounds(rounds: Any) -> None:
+    """A ConfigError unless ``rounds`` is one of :data:`ROUNDS`."""
+    if rounds not in ROUNDS:
+        raise ConfigError(f"rounds must be one of {', '.join(map(repr, ROUNDS))}; got {plain(rounds)!r}")
 
 
 def _fitted(name: str, doc: str) -> property:
@@ -312,8 +320,7 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         if unknown:
             raise ConfigError(f"unknown LightGBM parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
                               f"neither an argument of lightgbm.LGBMModel nor a LightGBM parameter or alias")
-        if self.rounds not in ROUNDS:
-            raise ConfigError(f"rounds must be one of {', '.join(map(repr, ROUNDS))}; got {plain(self.rounds)!r}")
+        _check_rounds(self.rounds)
         given = {k: getattr(self, k) for k in self._lightgbm_kwargs}
         if self.rounds == "holdout" and set(given) & _lightgbm_names()["n_estimators"]:
             raise ConfigError("rounds='holdout' (the default) finds n_estimators on the data; to give n_estimators, "
@@ -430,12 +437,13 @@ class _MetaModel(_TabularInput, BaseEstimator):
 
     def __init__(self, family: str = "auto",
                  knowledge_base: KnowledgeSource | Sequence[KnowledgeSource] | None = None, strategy: str = "auto",
-                 metric: str | None = None, rank: int = 0, random_state: int = 0) -> None:
+                 metric: str | None = None, rank: int = 0, rounds: str = "holdout", random_state: int = 0) -> None:
         self.family = family
         self.knowledge_base = knowledge_base
         self.strategy = strategy
         self.metric = metric
         self.rank = rank
+        self.rounds = rounds
         self.random_state = random_state
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _MetaModel:
@@ -457,11 +465,15 @@ class _MetaModel(_TabularInput, BaseEstimator):
         """
         if not isinstance(self.random_state, (int, np.integer)):
             raise ConfigError(f"random_state must be an integer, got {plain(self.random_state)!r}")
+        _check_rounds(self.rounds)
         dataset, y = self._dataset(X, y)
         sample_weight = _check_sample_weight(sample_weight, len(y))
         params = self._recommend(dataset, self.family)
         self.family_: str = self.recommendation_.family
         self.params_: dict[str, Any] = {**params, "random_state": int(self.random_state)}
+        if self.family_ == "lightgbm" and self.rounds == "holdout":
+            self.params_["n_estimators"] = holdout_rounds(self.params_, dataset.X, y, dataset.task,
+                                                          sample_weight=sample_weight, random_state=int(self.random_state))
         family = get_family(self.family_)
         self.model_ = family.make_estimator(self.params_, dataset.task)
         weights = {} if sample_weight is None else {family.sample_weight_arg: sample_weight}
@@ -491,8 +503,10 @@ class MetaClassifier(ClassifierMixin, _MetaModel):
         shipped ones.
     strategy, metric, rank
         As :class:`MetaLGBMClassifier`'s.
+    rounds : {"holdout", "recommended"}
+        As :class:`MetaLGBMClassifier`'s, when the family trained is LightGBM (the family with rounds).
     random_state : int
-        The model's seed and the landmarkers'.
+        The model's seed, the landmarkers' and the hold-out's.
 
     Attributes
     ----------

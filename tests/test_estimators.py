@@ -14,7 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from metahpo.datasets import load
 from metahpo import estimators
-from metahpo.estimators import MetaLGBMClassifier, MetaLGBMRegressor, holdout_rounds
+from metahpo.estimators import MetaLGBMClassifier, MetaLGBMRegressor, MetaRegressor, holdout_rounds
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.recommendations import MAX_ROUNDS
 from metahpo.spaces import LIGHTGBM
@@ -317,3 +317,16 @@ def test_bad_rounds_are_named(params, message, breast_cancer):
     X, y = breast_cancer
     with pytest.raises(ConfigError, match=message):
         MetaLGBMClassifier(**params).fit(X, y)
+
+
+def test_the_family_estimators_take_lightgbms_rounds_from_a_holdout_too(tiny_kb):
+    X, y = make_regression(300, 5, noise=5.0, random_state=0)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(5)])
+    model = MetaRegressor(family="lightgbm", knowledge_base=tiny_kb, random_state=3).fit(frame, y)
+    assert model.params_["n_estimators"] == holdout_rounds(model.params_, frame, y, "regression", random_state=3)
+    assert model.params_["n_estimators"] == MetaLGBMRegressor(knowledge_base=tiny_kb, random_state=3).fit(
+        frame, y).params_["n_estimators"]  # one concept, one answer
+    kept = MetaRegressor(family="lightgbm", knowledge_base=tiny_kb, rounds="recommended", random_state=3).fit(frame, y)
+    assert kept.params_["n_estimators"] == kept.recommendation_.best["n_estimators"]
+    with pytest.raises(ConfigError, match="rounds must be one of"):
+        MetaRegressor(rounds=None).fit(frame, y)
