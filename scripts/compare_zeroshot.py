@@ -17,10 +17,15 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchmark_tune import wtl_text  # noqa: E402
 
 TIE = 1e-4
 
@@ -48,12 +53,11 @@ def summary(table: pd.DataFrame) -> str:
     parts += [((c, s, "all"), g) for (c, s), g in table.groupby(level=["corpus", "split"])]
     for (corpus, split, task), g in sorted(parts, key=lambda p: (p[0][0], p[0][1], p[0][2] == "all", p[0][2])):
         diff = g["score_new"] - g["score_baseline"]
-        wins, losses = int((diff > TIE).sum()), int((diff < -TIE).sum())
 
         def share(score: str, rival: str) -> str:
             return f"{np.mean(g[score] >= g[rival] - TIE):.0%}"
 
-        lines.append(f"| {corpus}, {split} | {task} | {len(g)} | {wins} / {len(g) - wins - losses} / {losses} | "
+        lines.append(f"| {corpus}, {split} | {task} | {len(g)} | {wtl_text(diff, TIE)} | "
                      f"{diff.mean():+.4f} | {share('score_baseline', 'lightgbm_default')} / "
                      f"{share('score_new', 'lightgbm_default')} | {share('score_baseline', 'lgbm_td')} / "
                      f"{share('score_new', 'lgbm_td')} | {np.median(g['fit_s_new'] / g['fit_s_baseline']):.1f} |")
