@@ -110,10 +110,12 @@ def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *
                    sample_weight: np.ndarray | None = None, random_state: int = 0) -> int:
     """The boosting rounds to train LightGBM with ``params`` on all of ``(X, y)``, found on the data.
 
-    ``params`` without its ``n_estimators`` is trained on a seeded hold-out split
-    (:data:`VALIDATION_FRACTION` of the rows validate) and stopped early as the knowledge base's
-    runs are: on LightGBM's default metric for the task, after :func:`~metahpo.families.lightgbm.patience`
-    rounds without a better one, at most :data:`~metahpo.recommendations.MAX_ROUNDS`. Its best
+    ``params`` without its ``n_estimators`` (under any of LightGBM's names) is trained on a seeded
+    hold-out split (:data:`VALIDATION_FRACTION` of the rows validate) and stopped early as the
+    knowledge base's runs are: on LightGBM's default metric for the task, after
+    :func:`~metahpo.families.lightgbm.patience` rounds without a better one (for the learning rate
+    LightGBM trains at), at most
+    :data:`~metahpo.recommendations.MAX_ROUNDS`. Its best
     round, scaled to all rows as a recommendation's rounds are
     (:data:`~metahpo.recommendations.ROUNDS_EXPONENT`), is the answer, between 10 and ``MAX_ROUNDS``.
     Data too small to hold out (fewer than :data:`MIN_VALIDATION_ROWS` validation rows, or a
@@ -138,20 +140,23 @@ def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *
     y = np.asarray(y)
     if task != "regression":
         y = np.unique(y, return_inverse=True)[1]
+    rounds_names = _lightgbm_names()["n_estimators"]
+    given_rounds = [params[k] for k in params if k in rounds_names]
     fit_rows, valid_rows, y_valid = holdout(y, task, VALIDATION_FRACTION, random_state)
     if len(valid_rows) < MIN_VALIDATION_ROWS or (task != "regression" and len(np.unique(y[fit_rows])) < 2):
-        if "n_estimators" in params:
-            return int(params["n_estimators"])
+        if given_rounds:
+            return int(given_rounds[0])
         raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping "
                         f"(at least {MIN_VALIDATION_ROWS} validation rows of a training part with two classes)")
     # classes numbered as the validation targets are: the training part's, 0 to K-1
     y_fit = y[fit_rows] if task == "regression" else np.unique(y[fit_rows], return_inverse=True)[1]
-    config = {k: v for k, v in params.items() if k != "n_estimators"}
+    config = {k: v for k, v in params.items() if k not in rounds_names}
     model = (lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier)(**config, n_estimators=MAX_ROUNDS)
+    rate = model.get_params()["learning_rate"]  # what LightGBM trains at: its default 0.1 outranks an alias (eta)
     weights = {} if sample_weight is None else {"sample_weight": sample_weight[fit_rows],
                                                 "eval_sample_weight": [sample_weight[valid_rows]]}
     model.fit(X.iloc[fit_rows], y_fit, eval_X=(X.iloc[valid_rows],), eval_y=(y_valid,), **weights,
-              callbacks=[lgb.early_stopping(patience(config), first_metric_only=True, verbose=False)])
+              callbacks=[lgb.early_stopping(patience({"learning_rate": rate}), first_metric_only=True, verbose=False)])
     best = model.best_iteration_ or MAX_ROUNDS
     growth = (len(y) / len(fit_rows)) ** ROUNDS_EXPONENT[task]
     return int(np.clip(round(best * growth), 10, MAX_ROUNDS))

@@ -330,3 +330,16 @@ def test_the_family_estimators_take_lightgbms_rounds_from_a_holdout_too(tiny_kb)
     assert kept.params_["n_estimators"] == kept.recommendation_.best["n_estimators"]
     with pytest.raises(ConfigError, match="rounds must be one of"):
         MetaRegressor(rounds=None).fit(frame, y)
+
+
+def test_holdout_rounds_read_lightgbms_aliases(monkeypatch):
+    X, y = make_regression(300, 4, noise=20.0, random_state=2)
+    frame = pd.DataFrame(X)
+    waits = []
+    real = estimators.patience
+    monkeypatch.setattr(estimators, "patience", lambda config: waits.append(real(config)) or waits[-1])
+    for params in ({"learning_rate": 0.02, "n_estimators": 9}, {"eta": 0.02, "num_boost_round": 9}):
+        assert holdout_rounds({**params, "verbosity": -1}, frame, y, "regression") > 9  # the 9 rounds dropped
+    # patience 10 / learning rate, at the rate LightGBM trains: its learning_rate (default 0.1) outranks eta
+    assert waits == [500, 100]
+    assert holdout_rounds({"num_iterations": 40}, frame.head(3), y[:3], "regression") == 40
