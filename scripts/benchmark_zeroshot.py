@@ -236,7 +236,11 @@ def bootstrap(values: np.ndarray, n: int = 5000, seed: int = 0) -> tuple[float, 
 def summarize(runs: pd.DataFrame) -> str:
     ok = runs[runs["status"] == "ok"]
     wide = ok.pivot_table(index=["corpus", "split", "dataset"], columns="method", values="score")
-    wide = wide.dropna(subset=[c for c in ("metahpo", "lightgbm_default") if c in wide])
+    missing = [c for c in ("metahpo", "lightgbm_default") if c not in wide]
+    if missing:
+        return (f"No report: the rows lack {' and '.join(missing)}, which every score is compared with (run "
+                f"them, or copy their rows in from another run); the rows themselves are in zeroshot_runs.csv.")
+    wide = wide.dropna(subset=["metahpo", "lightgbm_default"])
     conf = ok[ok["method"] == "metahpo"].set_index(["corpus", "split", "dataset"])["confidence"]
     tasks = runs.drop_duplicates("dataset").set_index("dataset")["task"]
     parts = [(f"{corpus}, {split}", part) for (corpus, split), part in wide.groupby(level=[0, 1])]
