@@ -114,9 +114,8 @@ def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *
     hold-out split (:data:`VALIDATION_FRACTION` of the rows validate) and stopped early as the
     knowledge base's runs are: on LightGBM's default metric for the task, after
     :func:`~metahpo.families.lightgbm.patience` rounds without a better one (for the learning rate
-    LightGBM trains at), at most
-    :data:`~metahpo.recommendations.MAX_ROUNDS`. Its best
-    round, scaled to all rows as a recommendation's rounds are
+    LightGBM trains at), at most :data:`~metahpo.recommendations.MAX_ROUNDS`. Its best round,
+    scaled to all rows as a recommendation's rounds are
     (:data:`~metahpo.recommendations.ROUNDS_EXPONENT`), is the answer, between 10 and ``MAX_ROUNDS``.
     Data too small to hold out (fewer than :data:`MIN_VALIDATION_ROWS` validation rows, or a
     training part of one class) keeps ``params``' own ``n_estimators``, and without one is a
@@ -146,8 +145,9 @@ def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *
     if len(valid_rows) < MIN_VALIDATION_ROWS or (task != "regression" and len(np.unique(y[fit_rows])) < 2):
         if given_rounds:
             return int(given_rounds[0])
-        raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping "
-                        f"(at least {MIN_VALIDATION_ROWS} validation rows of a training part with two classes)")
+        need = "" if task == "regression" else ", and a training part of two classes"
+        raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping (at "
+                        f"least {MIN_VALIDATION_ROWS} validation rows{need}); give n_estimators")
     # classes numbered as the validation targets are: the training part's, 0 to K-1
     y_fit = y[fit_rows] if task == "regression" else np.unique(y[fit_rows], return_inverse=True)[1]
     config = {k: v for k, v in params.items() if k not in rounds_names}
