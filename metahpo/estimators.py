@@ -3,11 +3,12 @@
 ``MetaLGBMClassifier().fit(X, y)`` extracts the meta-features of ``(X, y)``, asks the knowledge
 base for the best configuration, finds its rounds by early stopping on a hold-out of the data (as
 LGBM-TD and AutoGluon find theirs; :func:`holdout_rounds`), and trains LightGBM with it on all the
-data, like FLAML's ``flaml.default`` estimators. They replace ``lightgbm.LGBMClassifier`` and ``LGBMRegressor`` in existing code: they
-take every LightGBM parameter, and one given replaces the recommended value of that parameter
-alone; ``fit`` takes ``sample_weight`` and LightGBM's other ``fit`` arguments; the fitted estimator
-has LightGBM's fitted attributes. They are ordinary scikit-learn estimators: ``get_params``,
-``set_params``, ``clone``, pipelines and ``cross_val_score`` work.
+data, like FLAML's ``flaml.default`` estimators. They replace ``lightgbm.LGBMClassifier`` and
+``LGBMRegressor`` in existing code: they take every LightGBM parameter, and one given replaces the
+recommended value of that parameter alone; ``fit`` takes ``sample_weight`` and LightGBM's other
+``fit`` arguments; the fitted estimator has LightGBM's fitted attributes. They are ordinary
+scikit-learn estimators: ``get_params``, ``set_params``, ``clone``, pipelines and
+``cross_val_score`` work.
 
 ``MetaClassifier`` and ``MetaRegressor`` are the same idea for any model family: with
 ``family="auto"`` they train the family that did best on similar datasets, configured as its
@@ -477,8 +478,9 @@ class _MetaModel(_TabularInput, BaseEstimator):
         self.family_: str = self.recommendation_.family
         self.params_: dict[str, Any] = {**params, "random_state": int(self.random_state)}
         if self.family_ == "lightgbm" and self.rounds == "holdout":
-            self.params_["n_estimators"] = holdout_rounds(self.params_, dataset.X, y, dataset.task,
-                                                          sample_weight=sample_weight, random_state=int(self.random_state))
+            rounds = holdout_rounds(self.params_, dataset.X, y, dataset.task, sample_weight=sample_weight,
+                                    random_state=int(self.random_state))
+            self.params_["n_estimators"] = rounds
         family = get_family(self.family_)
         self.model_ = family.make_estimator(self.params_, dataset.task)
         weights = {} if sample_weight is None else {family.sample_weight_arg: sample_weight}

@@ -297,7 +297,8 @@ def test_holdout_rounds_weigh_rows_and_seed_the_split():
     weights = np.where(y == 1, 5.0, 0.2)
     runs = {holdout_rounds(params, frame, y, "binary", random_state=s) for s in range(4)}
     assert len(runs) > 1 and holdout_rounds(params, frame, y, "binary", random_state=2) in runs
-    assert holdout_rounds(params, frame, y, "binary", sample_weight=weights) != holdout_rounds(params, frame, y, "binary")
+    weighted = holdout_rounds(params, frame, y, "binary", sample_weight=weights)
+    assert weighted != holdout_rounds(params, frame, y, "binary")
 
 
 def test_holdout_on_data_too_small_to_hold_out_keeps_the_recommended_rounds():
