@@ -47,7 +47,8 @@ from metahpo.families import FAMILIES, get_family
 from metahpo.knowledge_base import KnowledgeBase, _atomic_write, of_families, resolve
 from metahpo.parallel import workers
 from metahpo.progress import duration, eta_line, plural
-from metahpo.recommendations import AUTO_FAMILY, check_strategy, choose_family, get_recommender
+from metahpo.recommendations import (AUTO_FAMILY, check_rounds, check_strategy, choose_family, get_recommender,
+                                     with_holdout_rounds)
 
 RECORDS = "results.jsonl"
 SETTINGS = "settings.json"
@@ -91,6 +92,7 @@ class Settings:
     target: str | None
     knowledge_base: str
     family: str = "lightgbm"
+    rounds: str = "recommended"
 
     def __post_init__(self) -> None:
         # numpy integers (a loop over an array) become ints: settings.json and messages show 3, not np.int64(3)
@@ -102,8 +104,14 @@ class Settings:
     def check(self) -> None:
         """Raise :class:`ConfigError` on a value that would fail every dataset."""
         check_strategy(self.strategy)
+        check_rounds(self.rounds)
         if self.family != AUTO_FAMILY:
             get_family(self.family)
+        if self.rounds == "holdout" and self.family not in ("lightgbm", AUTO_FAMILY):
+            raise ConfigError(f"rounds='holdout' finds LightGBM's n_estimators; the {self.family} family has none")
+        if self.rounds == "holdout" and self.tune_trials:
+            raise ConfigError("rounds='holdout' sets the rounds of the recommendation handed out; a tuned search "
+                              "finds its own (early stopping in cross-validation): leave rounds='recommended'")
         if self.n < 1:
             raise ConfigError(f"n must be at least 1, got {self.n}")
         if self.tune_trials < 0:
@@ -129,6 +137,7 @@ def run_batch(
     cv: int = 5,
     max_rows: int | None = None,
     family: str = "lightgbm",
+    rounds: str = "recommended",
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Recommend configurations for every dataset of the inputs, resumably, into folder ``out``.
@@ -160,6 +169,11 @@ def run_batch(
         Cross-validation folds of the tuning.
     max_rows : int, optional
         Cap on rows per dataset (seeded, stratified subsample); default: every row.
+    family : {"lightgbm", "linear", "auto"}
+        The model family, or per dataset the one that did best on similar datasets.
+    rounds : {"recommended", "holdout"}
+        Where the LightGBM parameters' ``n_estimators`` come from without tuning: the knowledge
+        base, or the dataset (:func:`~metahpo.recommendations.holdout_rounds`, one fit per dataset).
     progress : callable, optional
         Receives one line, with counts and an ETA, per finished dataset (default: stderr).
 
@@ -177,7 +191,7 @@ def run_batch(
         On a bad setting, or if ``out`` holds a batch run with other settings.
     """
     ref = _reference(knowledge_base)
-    settings = Settings(n, tune_trials, ensemble, strategy, cv, max_rows, target, _identity(ref), family)
+    settings = Settings(n, tune_trials, ensemble, strategy, cv, max_rows, target, _identity(ref), family, rounds)
     settings.check()
     sources = find_sources(inputs, target)
     if not sources:
@@ -284,6 +298,8 @@ def _analyse(source: Source, knowledge: Knowledge, settings: Settings, record: d
         family = next(iter(knowledge_bases))
     kb = knowledge_bases[family]
     rec = get_recommender(kb, dataset.task, settings.strategy).recommend(mf, settings.n, dataset.name)
+    if settings.rounds == "holdout":
+        rec = with_holdout_rounds(rec, dataset, n=1)
     top = rec.configs[0]
     record.update(family=family, metric=rec.metric, config_id=top.config_id,
                   expected_normalized=_finite(top.expected_normalized),
@@ -354,7 +370,7 @@ def _claim(out: Path, settings: Settings) -> None:
     wanted = asdict(settings)
     had = _read_settings(out)
     if had is not None:
-        had = {"family": "lightgbm", **had}  # a run from before families were a setting was LightGBM's
+        had = {"family": "lightgbm", "rounds": "recommended", **had}  # the defaults of runs from before these settings
     if had is None:
         out.mkdir(parents=True, exist_ok=True)
         _atomic_write(out / SETTINGS, json.dumps(wanted, indent=2).encode())

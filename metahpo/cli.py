@@ -218,6 +218,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strategy", default="auto", help="auto, nearest, portfolio or surrogate (default auto)")
     p.add_argument("--cv", type=_whole(2), default=5, help="cross-validation folds of the tuning (default 5)")
     p.add_argument("--max-rows", type=_whole(2), help="row cap per dataset (default: every row)")
+    _add_rounds_arg(p)
     p.set_defaults(handler=_cmd_batch)
     return parser
 
@@ -233,6 +234,14 @@ def _add_recommend_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strategy", default="auto", help="auto, nearest, portfolio or surrogate (default auto)")
     p.add_argument("--metric", help="metric to optimize (default by task), e.g. accuracy")
     p.add_argument("--kb", help="knowledge-base folder (default: the shipped one)")
+    _add_rounds_arg(p)
+
+
+def _add_rounds_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rounds", default="recommended",
+                   help="LightGBM's n_estimators: recommended (the knowledge base's; no training; the default) or "
+                        "holdout (found on the data: early stopping on a 20%% hold-out, one fit per configuration "
+                        "handed out)")
 
 
 def _add_parallel_args(p: argparse.ArgumentParser) -> None:
@@ -321,7 +330,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     from metahpo.recommendations import recommend
 
     rec = recommend(_load_data(args), n=args.n, family=args.family, knowledge_base=args.kb, strategy=args.strategy,
-                    metric=args.metric)
+                    metric=args.metric, rounds=args.rounds)
     if args.out:
         _write_json(args.out, rec.best)
     if args.json:
@@ -421,7 +430,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     with parallel_backend(args.scheduler):
         table = batch.run_batch(args.inputs, args.out, target=args.target, n=args.n, tune_trials=args.tune,
                                 ensemble=args.ensemble, n_jobs=args.n_jobs, knowledge_base=args.kb,
-                                strategy=args.strategy, cv=args.cv, max_rows=args.max_rows, family=args.family)
+                                strategy=args.strategy, cv=args.cv, max_rows=args.max_rows, family=args.family,
+                                rounds=args.rounds)
     out = Path(args.out)
     failed = table.loc[table["status"] != "ok", "dataset_id"].tolist()
     ok = len(table) - len(failed)

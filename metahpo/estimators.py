@@ -2,13 +2,13 @@
 
 ``MetaLGBMClassifier().fit(X, y)`` extracts the meta-features of ``(X, y)``, asks the knowledge
 base for the best configuration, finds its rounds by early stopping on a hold-out of the data (as
-LGBM-TD and AutoGluon find theirs; :func:`holdout_rounds`), and trains LightGBM with it on all the
-data, like FLAML's ``flaml.default`` estimators. They replace ``lightgbm.LGBMClassifier`` and
-``LGBMRegressor`` in existing code: they take every LightGBM parameter, and one given replaces the
-recommended value of that parameter alone; ``fit`` takes ``sample_weight`` and LightGBM's other
-``fit`` arguments; the fitted estimator has LightGBM's fitted attributes. They are ordinary
-scikit-learn estimators: ``get_params``, ``set_params``, ``clone``, pipelines and
-``cross_val_score`` work.
+LGBM-TD and AutoGluon find theirs; :func:`~metahpo.recommendations.holdout_rounds`), and trains
+LightGBM with it on all the data, like FLAML's ``flaml.default`` estimators. They replace
+``lightgbm.LGBMClassifier`` and ``LGBMRegressor`` in existing code: they take every LightGBM
+parameter, and one given replaces the recommended value of that parameter alone; ``fit`` takes
+``sample_weight`` and LightGBM's other ``fit`` arguments; the fitted estimator has LightGBM's
+fitted attributes. They are ordinary scikit-learn estimators: ``get_params``, ``set_params``,
+``clone``, pipelines and ``cross_val_score`` work.
 
 ``MetaClassifier`` and ``MetaRegressor`` are the same idea for any model family: with
 ``family="auto"`` they train the family that did best on similar datasets, configured as its
@@ -17,8 +17,6 @@ knowledge base recommends (rounds included).
 
 from __future__ import annotations
 
-import functools
-import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,10 +30,10 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 from metahpo.datasets import Dataset, from_arrays, plain
 from metahpo.families import get_family
 from metahpo.exceptions import ConfigError, DataError
-from metahpo.families.lightgbm import patience
+from metahpo.families.lightgbm import parameter_names
 from metahpo.knowledge_base import KnowledgeSource
 from metahpo.progress import plural
-from metahpo.recommendations import MAX_ROUNDS, ROUNDS_EXPONENT, Recommendation, recommend
+from metahpo.recommendations import Recommendation, check_rounds, holdout_rounds, recommend
 
 _METAHPO_PARAMS = frozenset({"knowledge_base", "strategy", "metric", "rank", "rounds"})
 """The arguments that steer the recommendation; every other argument is LightGBM's."""
@@ -44,24 +42,10 @@ _SEEDS = (int, np.integer, np.random.RandomState, np.random.Generator, type(None
 """What ``random_state`` may be: what LightGBM takes."""
 
 
-@functools.cache
-def _lightgbm_names() -> dict[str, frozenset[str]]:
-    """Each parameter name LightGBM's scikit-learn estimators accept, mapped to all names of that
-    parameter (its aliases: ``reg_lambda``, ``lambda_l2`` and ``lambda`` are one parameter)."""
-    import lightgbm as lgb
-    from lightgbm.basic import _ConfigAliases  # private, but LightGBM's own table of parameters
-
-    names = {name: frozenset([name]) for name in inspect.signature(lgb.LGBMModel.__init__).parameters
-             if name not in ("self", "kwargs")}
-    for aliases in _ConfigAliases._get_all_param_aliases().values():
-        names.update(dict.fromkeys(aliases, frozenset(aliases)))
-    return names
-
-
 def _override(params: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """``params`` with ``overrides``, each replacing its parameter under whichever of LightGBM's
     names ``params`` holds it (``lambda_l2=1`` replaces ``reg_lambda``)."""
-    replaced = set().union(*(_lightgbm_names()[name] for name in overrides))
+    replaced = set().union(*(parameter_names()[name] for name in overrides))
     return {**{k: v for k, v in params.items() if k not in replaced}, **overrides}
 
 
@@ -77,96 +61,6 @@ def _check_sample_weight(sample_weight: Any, n_rows: int) -> np.ndarray | None:
     if not weights.any():
         raise DataError("sample_weight is zero for every row; at least one weight must be positive")
     return weights
-
-
-VALIDATION_FRACTION = 0.2
-"""The share of the training rows :func:`holdout_rounds` holds out to stop on (LGBM-TD's)."""
-
-MIN_VALIDATION_ROWS = 20
-"""Fewer validation rows than this are too few to stop on: :func:`holdout_rounds` keeps the
-recommended rounds (a guard for data below 100 rows, which the benchmarks do not hold)."""
-
-ROUNDS = ("holdout", "recommended")
-"""Where the zero-shot estimators' rounds come from: a hold-out of the data (the default), or the
-knowledge base (the recommendation's own)."""
-
-
-def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A seeded hold-out of ``fraction`` of the rows (stratified when every class has two rows):
-    training rows, validation rows whose class the training rows hold, and those rows' targets
-    re-encoded to the training rows' classes, as LightGBM numbers them. ``y``: class codes
-    (classification) or values."""
-    from sklearn.model_selection import train_test_split
-
-    strat = y if task != "regression" and np.bincount(y).min() >= 2 else None
-    tr, va = train_test_split(np.arange(len(y)), test_size=fraction, random_state=seed, stratify=strat)
-    if task == "regression":
-        return tr, va, y[va]
-    seen = np.unique(y[tr])
-    va = va[np.isin(y[va], seen)]
-    return tr, va, np.searchsorted(seen, y[va])
-
-
-def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
-                   sample_weight: np.ndarray | None = None, random_state: int = 0) -> int:
-    """The boosting rounds to train LightGBM with ``params`` on all of ``(X, y)``, found on the data.
-
-    ``params`` without its ``n_estimators`` (under any of LightGBM's names) is trained on a seeded
-    hold-out split (:data:`VALIDATION_FRACTION` of the rows validate) and stopped early as the
-    knowledge base's runs are: on LightGBM's default metric for the task, after
-    :func:`~metahpo.families.lightgbm.patience` rounds without a better one (for the learning rate
-    LightGBM trains at), at most :data:`~metahpo.recommendations.MAX_ROUNDS`. Its best round,
-    scaled to all rows as a recommendation's rounds are
-    (:data:`~metahpo.recommendations.ROUNDS_EXPONENT`), is the answer, between 10 and ``MAX_ROUNDS``.
-    Data too small to hold out (fewer than :data:`MIN_VALIDATION_ROWS` validation rows, or a
-    training part of one class) keeps ``params``' own ``n_estimators``, and without one is a
-    :class:`~metahpo.exceptions.DataError`.
-
-    Parameters
-    ----------
-    params : dict
-        LightGBM keyword arguments, e.g. a recommendation's ``params``.
-    X : DataFrame
-    y : array-like
-        Targets (class labels for classification).
-    task : {"binary", "multiclass", "regression"}
-    sample_weight : ndarray, optional
-        Row weights, for training and validation alike.
-    random_state : int
-        Seeds the split.
-    """
-    import lightgbm as lgb
-
-    y = np.asarray(y)
-    if task != "regression":
-        y = np.unique(y, return_inverse=True)[1]
-    rounds_names = _lightgbm_names()["n_estimators"]
-    given_rounds = [params[k] for k in params if k in rounds_names]
-    fit_rows, valid_rows, y_valid = holdout(y, task, VALIDATION_FRACTION, random_state)
-    if len(valid_rows) < MIN_VALIDATION_ROWS or (task != "regression" and len(np.unique(y[fit_rows])) < 2):
-        if given_rounds:
-            return int(given_rounds[0])
-        need = "" if task == "regression" else ", and a training part of two classes"
-        raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping (at "
-                        f"least {MIN_VALIDATION_ROWS} validation rows{need}); give n_estimators")
-    # classes numbered as the validation targets are: the training part's, 0 to K-1
-    y_fit = y[fit_rows] if task == "regression" else np.unique(y[fit_rows], return_inverse=True)[1]
-    config = {k: v for k, v in params.items() if k not in rounds_names}
-    model = (lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier)(**config, n_estimators=MAX_ROUNDS)
-    rate = model.get_params()["learning_rate"]  # what LightGBM trains at: its default 0.1 outranks an alias (eta)
-    weights = {} if sample_weight is None else {"sample_weight": sample_weight[fit_rows],
-                                                "eval_sample_weight": [sample_weight[valid_rows]]}
-    model.fit(X.iloc[fit_rows], y_fit, eval_X=(X.iloc[valid_rows],), eval_y=(y_valid,), **weights,
-              callbacks=[lgb.early_stopping(patience({"learning_rate": rate}), first_metric_only=True, verbose=False)])
-    best = model.best_iteration_ or MAX_ROUNDS
-    growth = (len(y) / len(fit_rows)) ** ROUNDS_EXPONENT[task]
-    return int(np.clip(round(best * growth), 10, MAX_ROUNDS))
-
-
-def _check_rounds(rounds: Any) -> None:
-    """A ConfigError unless ``rounds`` is one of :data:`ROUNDS`."""
-    if rounds not in ROUNDS:
-        raise ConfigError(f"rounds must be one of {', '.join(map(repr, ROUNDS))}; got {plain(rounds)!r}")
 
 
 def _fitted(name: str, doc: str) -> property:
@@ -322,13 +216,13 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         if not isinstance(self.random_state, _SEEDS):
             raise ConfigError(f"random_state must be an integer, a numpy RandomState or Generator, or None; got "
                               f"{plain(self.random_state)!r}")
-        unknown = [k for k in self._lightgbm_kwargs if k not in _lightgbm_names()]
+        unknown = [k for k in self._lightgbm_kwargs if k not in parameter_names()]
         if unknown:
             raise ConfigError(f"unknown LightGBM parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
                               f"neither an argument of lightgbm.LGBMModel nor a LightGBM parameter or alias")
-        _check_rounds(self.rounds)
+        check_rounds(self.rounds)
         given = {k: getattr(self, k) for k in self._lightgbm_kwargs}
-        if self.rounds == "holdout" and set(given) & _lightgbm_names()["n_estimators"]:
+        if self.rounds == "holdout" and set(given) & parameter_names()["n_estimators"]:
             raise ConfigError("rounds='holdout' (the default) finds n_estimators on the data; to give n_estimators, "
                               "set rounds='recommended'")
         dataset, y = self._dataset(X, y)
@@ -380,12 +274,13 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
         Which recommendation to train (0 = the top one); ``fit`` raises a ConfigError if the
         knowledge base recommends fewer configurations.
     rounds : {"holdout", "recommended"}
-        Where ``n_estimators`` comes from: the data (:func:`holdout_rounds`: early stopping on a
-        hold-out of the training rows, then the model trained on all of them), or the knowledge
-        base (the rounds its nearest datasets needed: no training before the model's, but on held-out
-        dev data better than the hold-out's on 22 of 97 datasets and worse on 66; the hold-out's fits
-        took a median 3 times longer; docs/benchmarks.md). Either way ``params_`` holds the
-        rounds. ``n_estimators`` given by hand needs ``rounds="recommended"``.
+        Where ``n_estimators`` comes from: the data
+        (:func:`~metahpo.recommendations.holdout_rounds`: early stopping on a hold-out of the
+        training rows, then the model trained on all of them), or the knowledge base (the rounds
+        its nearest datasets needed: no training before the model's, but on held-out dev data
+        better than the hold-out's on 22 of 97 datasets and worse on 66; the hold-out's fits took
+        a median 3 times longer; docs/benchmarks.md). Either way ``params_`` holds the rounds.
+        ``n_estimators`` given by hand needs ``rounds="recommended"``.
     random_state : int, numpy RandomState or Generator, or None
         LightGBM's seed, as LightGBM takes it; an integer also seeds the meta-features'
         landmarkers (seed 0 otherwise).
@@ -471,7 +366,7 @@ class _MetaModel(_TabularInput, BaseEstimator):
         """
         if not isinstance(self.random_state, (int, np.integer)):
             raise ConfigError(f"random_state must be an integer, got {plain(self.random_state)!r}")
-        _check_rounds(self.rounds)
+        check_rounds(self.rounds)
         dataset, y = self._dataset(X, y)
         sample_weight = _check_sample_weight(sample_weight, len(y))
         params = self._recommend(dataset, self.family)

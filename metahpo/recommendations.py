@@ -27,17 +27,18 @@ import math
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from metahpo import cache
-from metahpo.datasets import Dataset, load
+from metahpo.datasets import Dataset, load, plain
 from metahpo.evaluation import check_metric
-from metahpo.exceptions import ConfigError, KnowledgeBaseError
+from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
 from metahpo.families import FAMILIES, get_family
+from metahpo.families.lightgbm import parameter_names, patience
 from metahpo.knowledge_base import KnowledgeBase, KnowledgeSource, base_id, of_families, resolve
 from metahpo.spaces import Config, SearchSpace
 
@@ -77,6 +78,96 @@ MAX_ROUNDS = 5000
 def budget_rounds(budget: float, learning_rate: float) -> int:
     """The fewest rounds that spend a learning budget (rounds x learning rate) at this learning rate."""
     return math.ceil(budget / learning_rate)
+
+
+VALIDATION_FRACTION = 0.2
+"""The share of the training rows :func:`holdout_rounds` holds out to stop on (LGBM-TD's)."""
+
+MIN_VALIDATION_ROWS = 20
+"""Fewer validation rows than this are too few to stop on: :func:`holdout_rounds` keeps the
+recommended rounds (a guard for data below 100 rows, which the benchmarks do not hold)."""
+
+ROUNDS = ("holdout", "recommended")
+"""Where a LightGBM configuration's rounds come from: a hold-out of the data
+(:func:`holdout_rounds`), or the knowledge base (the neighbours' rounds, :meth:`Recommender.recommend`)."""
+
+
+def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A seeded hold-out of ``fraction`` of the rows (stratified when every class has two rows):
+    training rows, validation rows whose class the training rows hold, and those rows' targets
+    re-encoded to the training rows' classes, as LightGBM numbers them. ``y``: class codes
+    (classification) or values."""
+    from sklearn.model_selection import train_test_split
+
+    strat = y if task != "regression" and np.bincount(y).min() >= 2 else None
+    tr, va = train_test_split(np.arange(len(y)), test_size=fraction, random_state=seed, stratify=strat)
+    if task == "regression":
+        return tr, va, y[va]
+    seen = np.unique(y[tr])
+    va = va[np.isin(y[va], seen)]
+    return tr, va, np.searchsorted(seen, y[va])
+
+
+def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
+                   sample_weight: np.ndarray | None = None, random_state: int = 0) -> int:
+    """The boosting rounds to train LightGBM with ``params`` on all of ``(X, y)``, found on the data.
+
+    ``params`` without its ``n_estimators`` (under any of LightGBM's names) is trained on a seeded
+    hold-out split (:data:`VALIDATION_FRACTION` of the rows validate) and stopped early as the
+    knowledge base's runs are: on LightGBM's default metric for the task, after
+    :func:`~metahpo.families.lightgbm.patience` rounds without a better one (for the learning rate
+    LightGBM trains at), at most :data:`MAX_ROUNDS`. Its best round,
+    scaled to all rows as a recommendation's rounds are
+    (:data:`ROUNDS_EXPONENT`), is the answer, between 10 and ``MAX_ROUNDS``.
+    Data too small to hold out (fewer than :data:`MIN_VALIDATION_ROWS` validation rows, or a
+    training part of one class) keeps ``params``' own ``n_estimators``, and without one is a
+    :class:`~metahpo.exceptions.DataError`.
+
+    Parameters
+    ----------
+    params : dict
+        LightGBM keyword arguments, e.g. a recommendation's ``params``.
+    X : DataFrame
+    y : array-like
+        Targets (class labels for classification).
+    task : {"binary", "multiclass", "regression"}
+    sample_weight : ndarray, optional
+        Row weights, for training and validation alike.
+    random_state : int
+        Seeds the split.
+    """
+    import lightgbm as lgb
+
+    y = np.asarray(y)
+    if task != "regression":
+        y = np.unique(y, return_inverse=True)[1]
+    rounds_names = parameter_names()["n_estimators"]
+    given_rounds = [params[k] for k in params if k in rounds_names]
+    fit_rows, valid_rows, y_valid = holdout(y, task, VALIDATION_FRACTION, random_state)
+    if len(valid_rows) < MIN_VALIDATION_ROWS or (task != "regression" and len(np.unique(y[fit_rows])) < 2):
+        if given_rounds:
+            return int(given_rounds[0])
+        need = "" if task == "regression" else ", and a training part of two classes"
+        raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping (at "
+                        f"least {MIN_VALIDATION_ROWS} validation rows{need}); give n_estimators")
+    # classes numbered as the validation targets are: the training part's, 0 to K-1
+    y_fit = y[fit_rows] if task == "regression" else np.unique(y[fit_rows], return_inverse=True)[1]
+    config = {k: v for k, v in params.items() if k not in rounds_names}
+    model = (lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier)(**config, n_estimators=MAX_ROUNDS)
+    rate = model.get_params()["learning_rate"]  # what LightGBM trains at: its default 0.1 outranks an alias (eta)
+    weights = {} if sample_weight is None else {"sample_weight": sample_weight[fit_rows],
+                                                "eval_sample_weight": [sample_weight[valid_rows]]}
+    model.fit(X.iloc[fit_rows], y_fit, eval_X=(X.iloc[valid_rows],), eval_y=(y_valid,), **weights,
+              callbacks=[lgb.early_stopping(patience({"learning_rate": rate}), first_metric_only=True, verbose=False)])
+    best = model.best_iteration_ or MAX_ROUNDS
+    growth = (len(y) / len(fit_rows)) ** ROUNDS_EXPONENT[task]
+    return int(np.clip(round(best * growth), 10, MAX_ROUNDS))
+
+
+def check_rounds(rounds: Any) -> None:
+    """A ConfigError unless ``rounds`` is one of :data:`ROUNDS`."""
+    if rounds not in ROUNDS:
+        raise ConfigError(f"rounds must be one of {', '.join(map(repr, ROUNDS))}; got {plain(rounds)!r}")
 
 
 AUTO_FAMILY = "auto"
@@ -646,6 +737,7 @@ def recommend(
     knowledge_base: KnowledgeSource | Sequence[KnowledgeSource] | None = None,
     strategy: str | BaseStrategy = "auto",
     metric: str | None = None,
+    rounds: str = "recommended",
     random_state: int = 0,
 ) -> Recommendation:
     """Recommend configurations of a model family for a dataset, zero-shot.
@@ -668,8 +760,14 @@ def recommend(
     strategy : {"auto", "nearest", "portfolio", "surrogate"} or BaseStrategy
     metric : str, optional
         A metric the knowledge base stores, e.g. ``"accuracy"``; default by task.
+    rounds : {"recommended", "holdout"}
+        Where LightGBM's ``n_estimators`` come from: the knowledge base (the similar datasets'
+        rounds; no model is trained), or the data (:func:`holdout_rounds`: each configuration
+        trained once with early stopping on a 20% hold-out, which costs about three fits of the
+        recommended rounds; docs/benchmarks.md, "Rounds from a hold-out"). Other families keep
+        their parameters.
     random_state : int
-        Seed of the meta-feature landmarkers.
+        Seed of the meta-feature landmarkers and of the hold-out.
 
     Returns
     -------
@@ -684,8 +782,11 @@ def recommend(
 
     if n < 1:
         raise ConfigError(f"n must be at least 1, got {n}")
+    check_rounds(rounds)
     if family not in (None, AUTO_FAMILY):
         get_family(family)  # an unknown family is named as such, not as one without a knowledge base
+        if rounds == "holdout" and family != "lightgbm":
+            raise ConfigError(f"rounds='holdout' finds LightGBM's n_estimators; the {family} family has none")
     dataset = data if isinstance(data, Dataset) and task is None else load(data, y, target=target, task=task)
     mf = metafeatures.extract(dataset, random_state=random_state)
     choice = None
@@ -698,7 +799,31 @@ def recommend(
     recommendation = get_recommender(kb, dataset.task, strategy, metric).recommend(mf, n, dataset.name)
     if choice is not None:
         recommendation.notes.insert(0, f"Chose the {choice.describe()}.")
+    if rounds == "holdout":
+        recommendation = with_holdout_rounds(recommendation, dataset, random_state=random_state)
     return recommendation
+
+
+def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: int | None = None,
+                        random_state: int = 0) -> Recommendation:
+    """``recommendation`` with the rounds of its first ``n`` configurations (default: all) found on
+    ``dataset`` by :func:`holdout_rounds` (on one thread: LightGBM's default takes every core, which
+    batch workers side by side would fight over); a recommendation of another family than
+    LightGBM, which has no rounds, is returned as it is, with a note saying so."""
+    if recommendation.family != "lightgbm":
+        note = f"rounds='holdout' left the {recommendation.family} family's configurations as recommended."
+        return replace(recommendation, notes=[*recommendation.notes, note])
+    configs, y = list(recommendation.configs), dataset.y.to_numpy()
+    first = len(configs) if n is None else min(n, len(configs))
+    for i, c in enumerate(configs[:first]):  # one thread, as the estimators' default and every evaluation's
+        rounds = holdout_rounds({**c.params, "n_jobs": 1}, dataset.X, y, dataset.task, random_state=random_state)
+        configs[i] = replace(c, params={**c.params, "n_estimators": rounds})
+    which = ("every configuration" if first == len(configs) else "the top configuration" if first == 1
+             else f"the first {first} configurations")
+    note = (f"Rounds (n_estimators) of {which} found on this data: early stopping on a seeded "
+            f"{VALIDATION_FRACTION:.0%} hold-out of the rows, at most {MAX_ROUNDS:,} (data too small to hold "
+            f"out keeps the knowledge base's).")
+    return replace(recommendation, configs=configs, notes=[*recommendation.notes, note])
 
 
 @dataclass

@@ -13,10 +13,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from metahpo.datasets import load
-from metahpo import estimators
-from metahpo.estimators import MetaLGBMClassifier, MetaLGBMRegressor, MetaRegressor, holdout_rounds
+from metahpo.estimators import MetaLGBMClassifier, MetaLGBMRegressor, MetaRegressor
 from metahpo.exceptions import ConfigError, DataError
-from metahpo.recommendations import MAX_ROUNDS
+from metahpo.recommendations import MAX_ROUNDS, holdout_rounds
 from metahpo.spaces import LIGHTGBM
 
 # Every parameter a recommendation sets, with values no recommendation holds: the searched
@@ -276,39 +275,6 @@ def test_rounds_from_a_holdout_rebuild_the_model(tiny_kb, task):
     assert np.abs(model.predict(X) - reference.predict(X)).max() <= 1e-12
 
 
-def test_holdout_rounds_follow_the_data_and_scale_to_all_rows(monkeypatch):
-    rng = np.random.default_rng(0)
-    X = pd.DataFrame(rng.normal(size=(1000, 4)), columns=list("abcd"))
-    signal = np.sin(3 * X["a"]) * X["b"] + X["c"] ** 2
-    slow = {"learning_rate": 0.05, "num_leaves": 4, "verbosity": -1}
-    many = holdout_rounds(slow, X, signal.to_numpy(), "regression")
-    noise = holdout_rounds(slow, X, rng.normal(size=1000), "regression")
-    assert noise < 100 < many  # a clean signal keeps learning; noise stops early
-    monkeypatch.setitem(estimators.ROUNDS_EXPONENT, "regression", 0.0)
-    unscaled = holdout_rounds(slow, X, signal.to_numpy(), "regression")
-    assert many == min(MAX_ROUNDS, round(unscaled * 1.25 ** 0.5))  # 80% of the rows found it
-    assert holdout_rounds({**slow, "n_estimators": 7}, X, signal.to_numpy(), "regression") == unscaled
-
-
-def test_holdout_rounds_weigh_rows_and_seed_the_split():
-    X, y = make_classification(400, 6, n_informative=3, flip_y=0.2, random_state=3)
-    frame = pd.DataFrame(X)
-    params = {"learning_rate": 0.1, "num_leaves": 15, "verbosity": -1}
-    weights = np.where(y == 1, 5.0, 0.2)
-    runs = {holdout_rounds(params, frame, y, "binary", random_state=s) for s in range(4)}
-    assert len(runs) > 1 and holdout_rounds(params, frame, y, "binary", random_state=2) in runs
-    weighted = holdout_rounds(params, frame, y, "binary", sample_weight=weights)
-    assert weighted != holdout_rounds(params, frame, y, "binary")
-
-
-def test_holdout_on_data_too_small_to_hold_out_keeps_the_recommended_rounds():
-    X = pd.DataFrame({"x": [0.0, 1.0, 2.0]})  # a training part of one class, or no validation row
-    for y, task in [(np.array([0, 1, 1]), "binary"), (np.array([0.5, 1.0, 2.0]), "regression")]:
-        assert holdout_rounds({"n_estimators": 40, "verbosity": -1}, X, y, task) == 40
-        with pytest.raises(DataError, match="3 rows are too few to hold out"):
-            holdout_rounds({"verbosity": -1}, X, y, task)
-
-
 @pytest.mark.parametrize(("params", "message"), [
     ({"rounds": "cv"}, "rounds must be one of 'holdout', 'recommended'; got 'cv'$"),
     ({"num_boost_round": 50}, "rounds='holdout' .* finds n_estimators on the data; to give n_estimators, set "
@@ -331,16 +297,3 @@ def test_the_family_estimators_take_lightgbms_rounds_from_a_holdout_too(tiny_kb)
     assert kept.params_["n_estimators"] == kept.recommendation_.best["n_estimators"]
     with pytest.raises(ConfigError, match="rounds must be one of"):
         MetaRegressor(rounds=None).fit(frame, y)
-
-
-def test_holdout_rounds_read_lightgbms_aliases(monkeypatch):
-    X, y = make_regression(300, 4, noise=20.0, random_state=2)
-    frame = pd.DataFrame(X)
-    waits = []
-    real = estimators.patience
-    monkeypatch.setattr(estimators, "patience", lambda config: waits.append(real(config)) or waits[-1])
-    for params in ({"learning_rate": 0.02, "n_estimators": 9}, {"eta": 0.02, "num_boost_round": 9}):
-        assert holdout_rounds({**params, "verbosity": -1}, frame, y, "regression") > 9  # the 9 rounds dropped
-    # patience 10 / learning rate, at the rate LightGBM trains: its learning_rate (default 0.1) outranks eta
-    assert waits == [500, 100]
-    assert holdout_rounds({"num_iterations": 40}, frame.head(3), y[:3], "regression") == 40

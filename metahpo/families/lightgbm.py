@@ -7,6 +7,8 @@ is the model metahpo evaluated.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import time
 from typing import Any
@@ -32,6 +34,20 @@ def patience(config: Config, space: SearchSpace = LIGHTGBM) -> int:
     rate = float(config.get("learning_rate", 0.0) or 0.0)
     wait = PATIENCE_LR / rate if rate > 0 else MIN_PATIENCE
     return int(min(space.max_rounds, max(MIN_PATIENCE, math.ceil(wait))))
+
+
+@functools.cache
+def parameter_names() -> dict[str, frozenset[str]]:
+    """Each parameter name LightGBM's scikit-learn estimators accept, mapped to all names of that
+    parameter (its aliases: ``reg_lambda``, ``lambda_l2`` and ``lambda`` are one parameter)."""
+    import lightgbm as lgb
+    from lightgbm.basic import _ConfigAliases  # private, but LightGBM's own table of parameters
+
+    names = {name: frozenset([name]) for name in inspect.signature(lgb.LGBMModel.__init__).parameters
+             if name not in ("self", "kwargs")}
+    for aliases in _ConfigAliases._get_all_param_aliases().values():
+        names.update(dict.fromkeys(aliases, frozenset(aliases)))
+    return names
 
 
 class LightGBMFamily(ModelFamily):

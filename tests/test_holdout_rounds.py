@@ -1,0 +1,119 @@
+"""Rounds found on the data: ``holdout_rounds``, and recommendations that hand them out."""
+
+import json
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification, make_regression
+
+from metahpo import recommendations
+from metahpo.batch import run_batch
+from metahpo.cli import main
+from metahpo.datasets import load
+from metahpo.estimators import MetaLGBMClassifier
+from metahpo.exceptions import ConfigError, DataError
+from metahpo.recommendations import MAX_ROUNDS, holdout_rounds, recommend, with_holdout_rounds
+
+
+def test_holdout_rounds_follow_the_data_and_scale_to_all_rows(monkeypatch):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(1000, 4)), columns=list("abcd"))
+    signal = np.sin(3 * X["a"]) * X["b"] + X["c"] ** 2
+    slow = {"learning_rate": 0.05, "num_leaves": 4, "verbosity": -1}
+    many = holdout_rounds(slow, X, signal.to_numpy(), "regression")
+    noise = holdout_rounds(slow, X, rng.normal(size=1000), "regression")
+    assert noise < 100 < many  # a clean signal keeps learning; noise stops early
+    monkeypatch.setitem(recommendations.ROUNDS_EXPONENT, "regression", 0.0)
+    unscaled = holdout_rounds(slow, X, signal.to_numpy(), "regression")
+    assert many == min(MAX_ROUNDS, round(unscaled * 1.25 ** 0.5))  # 80% of the rows found it
+    assert holdout_rounds({**slow, "n_estimators": 7}, X, signal.to_numpy(), "regression") == unscaled
+
+
+def test_holdout_rounds_weigh_rows_and_seed_the_split():
+    X, y = make_classification(400, 6, n_informative=3, flip_y=0.2, random_state=3)
+    frame = pd.DataFrame(X)
+    params = {"learning_rate": 0.1, "num_leaves": 15, "verbosity": -1}
+    weights = np.where(y == 1, 5.0, 0.2)
+    runs = {holdout_rounds(params, frame, y, "binary", random_state=s) for s in range(4)}
+    assert len(runs) > 1 and holdout_rounds(params, frame, y, "binary", random_state=2) in runs
+    weighted = holdout_rounds(params, frame, y, "binary", sample_weight=weights)
+    assert weighted != holdout_rounds(params, frame, y, "binary")
+
+
+def test_holdout_on_data_too_small_to_hold_out_keeps_the_recommended_rounds():
+    X = pd.DataFrame({"x": [0.0, 1.0, 2.0]})  # a training part of one class, or no validation row
+    for y, task in [(np.array([0, 1, 1]), "binary"), (np.array([0.5, 1.0, 2.0]), "regression")]:
+        assert holdout_rounds({"n_estimators": 40, "verbosity": -1}, X, y, task) == 40
+        with pytest.raises(DataError, match="3 rows are too few to hold out"):
+            holdout_rounds({"verbosity": -1}, X, y, task)
+
+
+def test_holdout_rounds_read_lightgbms_aliases(monkeypatch):
+    X, y = make_regression(300, 4, noise=20.0, random_state=2)
+    frame = pd.DataFrame(X)
+    waits = []
+    real = recommendations.patience
+    monkeypatch.setattr(recommendations, "patience", lambda config: waits.append(real(config)) or waits[-1])
+    for params in ({"learning_rate": 0.02, "n_estimators": 9}, {"eta": 0.02, "num_boost_round": 9}):
+        assert holdout_rounds({**params, "verbosity": -1}, frame, y, "regression") > 9  # the 9 rounds dropped
+    # patience 10 / learning rate, at the rate LightGBM trains: its learning_rate (default 0.1) outranks eta
+    assert waits == [500, 100]
+    assert holdout_rounds({"num_iterations": 40}, frame.head(3), y[:3], "regression") == 40
+
+
+@pytest.fixture(scope="module")
+def wine():
+    return load("sklearn:wine")
+
+
+def test_recommend_hands_out_rounds_found_on_the_data(tiny_kb, wine):
+    kept = recommend(wine, n=3, knowledge_base=tiny_kb)
+    found = recommend(wine, n=3, knowledge_base=tiny_kb, rounds="holdout")
+    assert [c.config_id for c in found] == [c.config_id for c in kept]
+    for was, now in zip(kept, found):
+        assert {**now.params, "n_estimators": was.params["n_estimators"]} == was.params  # only the rounds differ
+        assert now.params["n_estimators"] == holdout_rounds(was.params, wine.X, wine.y.to_numpy(), "multiclass")
+    assert [c.params["n_estimators"] for c in found] != [c.params["n_estimators"] for c in kept]
+    assert "found on this data" in found.explain() and "found on this data" not in kept.explain()
+    top = MetaLGBMClassifier(knowledge_base=tiny_kb).fit(wine.X, wine.y)  # one concept, one answer
+    assert top.params_["n_estimators"] == found.best["n_estimators"]
+    reference = lgb.LGBMClassifier(**found.best).fit(wine.X, wine.y)
+    assert np.abs(top.predict_proba(wine.X) - reference.predict_proba(wine.X)).max() <= 1e-12
+
+
+def test_the_first_configurations_alone_can_take_rounds_from_the_data(tiny_kb, wine):
+    kept = recommend(wine, n=3, knowledge_base=tiny_kb)
+    found = with_holdout_rounds(kept, wine, n=1)
+    assert found.best["n_estimators"] == holdout_rounds(kept.best, wine.X, wine.y.to_numpy(), "multiclass")
+    assert [c.params for c in found.configs[1:]] == [c.params for c in kept.configs[1:]]
+    assert found.notes == [*kept.notes, found.notes[-1]]
+    assert found.notes[-1].startswith("Rounds (n_estimators) of the top configuration found on this data")
+
+
+def test_rounds_from_the_data_need_lightgbm(tiny_linear_kb, wine):
+    with pytest.raises(ConfigError, match="rounds must be one of 'holdout', 'recommended'; got 'cv'$"):
+        recommend(wine, rounds="cv")
+    with pytest.raises(ConfigError, match="the linear family has none$"):
+        recommend(wine, family="linear", knowledge_base=tiny_linear_kb, rounds="holdout")
+    linear = recommend(wine, n=2, family="linear", knowledge_base=tiny_linear_kb)
+    same = with_holdout_rounds(linear, wine)  # as family="auto" leaves a linear choice
+    assert [c.params for c in same] == [c.params for c in linear]
+    assert same.notes[-1] == "rounds='holdout' left the linear family's configurations as recommended."
+
+
+def test_cli_and_batch_hand_out_rounds_from_the_data(tiny_kb, wine, tmp_path, capsys):
+    tiny_kb.save(tmp_path / "kb")
+    kb = ["--kb", str(tmp_path / "kb")]
+    assert main(["recommend", "sklearn:wine", *kb, "-n", "2", "--rounds", "holdout", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    found = recommend(wine, n=2, knowledge_base=tiny_kb, rounds="holdout")
+    assert [c["params"] for c in printed["configs"]] == [c.params for c in found]
+    assert main(["batch", "sklearn:wine", *kb, "--out", str(tmp_path / "out"), "--rounds", "holdout"]) == 0
+    capsys.readouterr()
+    assert json.loads((tmp_path / "out" / "params" / "sklearn-wine.json").read_text()) == found.best
+    assert main(["recommend", "sklearn:wine", *kb, "--rounds", "cv"]) == 2
+    assert capsys.readouterr().err.startswith("metahpo: error: rounds must be one of")
+    with pytest.raises(ConfigError, match="a tuned search finds its own"):
+        run_batch(["sklearn:wine"], tmp_path / "tuned", knowledge_base=tiny_kb, tune_trials=2, rounds="holdout")
