@@ -302,12 +302,13 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
 
 def rival_model(method: str, task: str):
     """LightGBM's defaults as users run them (100 rounds, no early stopping), or FLAML's zero-shot
-    LightGBM, which picks its configuration from the training data when fitted."""
+    LightGBM, which picks its configuration from the training data when fitted; on one thread, as
+    every search's models (LightGBM's ``n_jobs=None`` would take every core in each worker)."""
     if method == "flaml_zeroshot":
         from flaml import default as models
     else:
         import lightgbm as models
-    return (models.LGBMRegressor if task == "regression" else models.LGBMClassifier)(verbosity=-1)
+    return (models.LGBMRegressor if task == "regression" else models.LGBMClassifier)(verbosity=-1, n_jobs=1)
 
 
 def sample_datasets(kb: KnowledgeBase, n: int, seed: int, exclude: Collection[str] = ()) -> pd.DataFrame:

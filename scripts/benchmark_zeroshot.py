@@ -24,6 +24,10 @@ test part with the task's metric (ROC AUC, log loss, R²):
 * ``metahpo_stopped`` (a diagnostic, not a rival): metahpo's top-1 without its ``n_estimators``,
   trained the way ``autogluon_top1`` is, to tell its configuration from its rounds.
 
+Every model trains on (cores / ``--n-jobs``) threads: LightGBM's ``n_jobs=None`` takes every
+physical core whatever the worker's ``OMP_NUM_THREADS``, and two datasets at a time each on both
+cores made every fit 14 times slower (median; real-world final split, 5 December 2026).
+
 Rows stream to ``OUT/zeroshot_runs.csv`` (a re-run skips the datasets done; ``--redo metahpo``
 drops that method's rows first), the report goes to ``OUT/zeroshot.md``: per corpus and split, the
 share of datasets where metahpo is at least as good as each rival (ties within 1e-4), win/tie/loss,
@@ -46,6 +50,7 @@ zero-shot estimators' rounds from a hold-out with ``--rounds holdout`` (metahpo'
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 import warnings
@@ -53,7 +58,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, cpu_count, delayed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -62,10 +67,10 @@ from benchmark_tune import AUTOGLUON_GBM  # noqa: E402
 from results import append_rows  # noqa: E402
 
 from metahpo import metafeatures  # noqa: E402
-from metahpo.estimators import ROUNDS, holdout, holdout_rounds  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, predict_aligned, score_predictions  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
-from metahpo.recommendations import STRATEGIES, BaseStrategy, Recommender, check_strategy  # noqa: E402
+from metahpo.recommendations import (ROUNDS, STRATEGIES, BaseStrategy, Recommender, check_strategy,  # noqa: E402
+                                     holdout, holdout_rounds)
 
 TIE = 1e-4
 RIVALS = ("lightgbm_default", "lgbm_td", "flaml_zeroshot", "autogluon_top1")
@@ -84,10 +89,11 @@ def leave_out(kb: KnowledgeBase, group: frozenset[str]) -> KnowledgeBase:
     return kb.without(ids[ids.map(base_id).isin(group)])
 
 
-def models(task: str, recommended: dict | None) -> dict:
+def models(task: str, recommended: dict | None, threads: int) -> dict:
+    """Each method's unfitted model, every one training on ``threads`` threads."""
     import lightgbm as lgb
 
-    cls = lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier
+    cls = functools.partial(lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier, n_jobs=threads)
     out = {"lightgbm_default": cls(verbosity=-1),
            "lgbm_td": cls(**LGBM_TD["regression" if task == "regression" else "classification"],
                           n_estimators=1000, verbosity=-1),
@@ -99,7 +105,7 @@ def models(task: str, recommended: dict | None) -> dict:
         from flaml import default as flaml_default
 
         out["flaml_zeroshot"] = (flaml_default.LGBMRegressor if task == "regression"
-                                 else flaml_default.LGBMClassifier)(verbosity=-1)
+                                 else flaml_default.LGBMClassifier)(verbosity=-1, n_jobs=threads)
     except ImportError:
         pass
     return out
@@ -141,8 +147,8 @@ def autogluon_stopping(n_train: int, rate: float = 0.3, offset: int = 20, max_of
 def fit(name: str, model, X, y, task: str, seed: int, rounds: str = "recommended") -> None:
     """Fit ``model`` as its method trains: LGBM-TD and AutoGluon (and ``metahpo_stopped``) on a
     hold-out with their own early stopping, every other on the whole training part; with
-    ``rounds="holdout"``, metahpo's rounds are found first as its estimators' ``rounds="holdout"``
-    finds them."""
+    ``rounds="holdout"``, metahpo's rounds are found first as ``recommend(rounds="holdout")`` and the
+    estimators find them."""
     import lightgbm as lgb
 
     if name == "metahpo" and rounds == "holdout":
@@ -186,7 +192,7 @@ def strategy_of(spec: str) -> BaseStrategy:
 
 def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: KnowledgeBase, max_rows: int,
             seed: int, methods: set[str], strategy: str = "auto", overrides: dict | None = None,
-            rounds: str = "recommended") -> list[dict]:
+            rounds: str = "recommended", threads: int = 1) -> list[dict]:
     from sklearn.model_selection import train_test_split
 
     warnings.filterwarnings("ignore")
@@ -211,7 +217,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
         except Exception as exc:
             rows.append({**base, "method": "metahpo", "status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300]})
     metric = METRICS[data.task][0]
-    for name, model in models(data.task, recommended).items():
+    for name, model in models(data.task, recommended, threads).items():
         if name not in methods:
             continue
         start = time.perf_counter()
@@ -320,6 +326,7 @@ def main() -> None:
     overrides = _settings(args.set)
     methods = set(args.methods.split(","))
     caps = {c: int(n) for c, _, n in (item.partition("=") for item in args.max_rows.split(","))}
+    threads = max(1, cpu_count() // args.n_jobs)  # per model: LightGBM's n_jobs=None would take every core
     jobs = []
     for corpus in args.corpora.split(","):
         es = corpora.entries(corpus)
@@ -331,7 +338,7 @@ def main() -> None:
             if split in args.splits.split(",") and e.task in args.tasks.split(",") and todo and seeded:
                 jobs.append((min(e.n_rows, caps[corpus]), delayed(run_one)(
                     e, split, group_of[e.name], kb, caps[corpus], args.seed, todo, args.strategy, overrides,
-                    args.rounds)))
+                    args.rounds, threads)))
     jobs.sort(key=lambda j: -j[0])  # the dearest first
     print(f"{len(jobs)} datasets to run", file=sys.stderr, flush=True)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(j for _, j in jobs), 1):
