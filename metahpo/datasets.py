@@ -38,6 +38,27 @@ _MAX_CLASSES_INFERRED = 30
 """An integer-valued target with more distinct values than this is inferred as regression."""
 
 
+def subsample_rows(y: np.ndarray, stratify: bool, n_rows: int, random_state: int = 0) -> np.ndarray:
+    """Sorted positions of at most ``n_rows`` rows, drawn without replacement: stratified by the
+    labels ``y`` if ``stratify``, each class keeping at least one row where ``n_rows`` allows it."""
+    if len(y) <= n_rows:
+        return np.arange(len(y))
+    rng = np.random.default_rng(random_state)
+    if not stratify:
+        return np.sort(rng.choice(len(y), size=n_rows, replace=False))
+    codes = pd.factorize(y)[0]
+    counts = np.bincount(codes)
+    quota = np.maximum(1, np.floor(counts * n_rows / len(y))).astype(int)
+    while quota.sum() > n_rows and quota.max() > 1:  # rare classes took their one row each
+        quota[np.argmax(quota)] -= 1
+    order = rng.permutation(len(y))
+    rank = pd.Series(codes[order]).groupby(codes[order]).cumcount().to_numpy()
+    keep = order[rank < quota[codes[order]]]
+    rest = np.setdiff1d(order, keep)
+    fill = rng.choice(rest, size=max(0, n_rows - len(keep)), replace=False)
+    return np.sort(np.concatenate([keep, fill])[:n_rows])
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """A supervised tabular dataset.
@@ -102,22 +123,7 @@ class Dataset:
         """
         if self.n_rows <= n_rows:
             return self
-        rng = np.random.default_rng(random_state)
-        if self.is_classification:
-            codes = pd.factorize(self.y)[0]
-            counts = np.bincount(codes)
-            quota = np.maximum(1, np.floor(counts * n_rows / self.n_rows)).astype(int)
-            while quota.sum() > n_rows and quota.max() > 1:  # rare classes took their one row each
-                quota[np.argmax(quota)] -= 1
-            order = rng.permutation(self.n_rows)
-            rank = pd.Series(codes[order]).groupby(codes[order]).cumcount().to_numpy()
-            keep = order[rank < quota[codes[order]]]
-            rest = np.setdiff1d(order, keep)
-            fill = rng.choice(rest, size=max(0, n_rows - len(keep)), replace=False)
-            idx = np.sort(np.concatenate([keep, fill])[:n_rows])
-        else:
-            idx = np.sort(rng.choice(self.n_rows, size=n_rows, replace=False))
-        return self.take(idx)
+        return self.take(subsample_rows(self.y.to_numpy(), self.is_classification, n_rows, random_state))
 
     def __repr__(self) -> str:
         return (
