@@ -91,7 +91,7 @@ HOLDOUT_MAX_ROWS = 20_000
 """The most rows :func:`holdout_rounds` splits (a seeded, stratified subsample of larger data,
 whose rounds then grow to all rows as a recommendation's do, :data:`ROUNDS_EXPONENT`): the most
 the zero-shot benchmarks measured it on. It bounds the cost on large data: on all 494,020 rows of
-kddcup (23 classes) the hold-out took more than ten minutes (docs/benchmarks.md)."""
+kddcup (23 classes) it took 4 minutes, on 20,000 of them 30 s (docs/benchmarks.md, "Cost in batch")."""
 
 ROUNDS = ("holdout", "recommended")
 """Where a LightGBM configuration's rounds come from: a hold-out of the data
@@ -114,36 +114,9 @@ def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.nd
     return tr, va, np.searchsorted(seen, y[va])
 
 
-@dataclass(frozen=True)
-class HoldoutFit:
-    """What :func:`fit_holdout` found on a hold-out of the data.
-
-    Attributes
-    ----------
-    n_estimators : int
-        The rounds to train the configuration with on all rows.
-    loss : float
-        Its validation loss at its best round (LightGBM's default metric for the task); NaN when
-        the data was too small to hold out.
-    baseline_loss : float
-        The baseline's validation loss on the same split; NaN without a baseline, on data too
-        small to hold out, or when the two are measured by different metrics.
-    """
-
-    n_estimators: int
-    loss: float = math.nan
-    baseline_loss: float = math.nan
-
-    @property
-    def baseline_wins(self) -> bool:
-        """Whether the baseline did strictly better on the hold-out."""
-        return bool(self.baseline_loss < self.loss)
-
-
-def fit_holdout(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *, baseline: dict[str, Any] | None = None,
-                sample_weight: np.ndarray | None = None, random_state: int = 0) -> HoldoutFit:
-    """The boosting rounds to train LightGBM with ``params`` on all of ``(X, y)``, found on the data,
-    and optionally how a baseline configuration does on the same hold-out.
+def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
+                   sample_weight: np.ndarray | None = None, random_state: int = 0) -> int:
+    """The boosting rounds to train LightGBM with ``params`` on all of ``(X, y)``, found on the data.
 
     ``params`` without its ``n_estimators`` (under any of LightGBM's names) is trained on a seeded
     hold-out split of at most :data:`HOLDOUT_MAX_ROWS` rows (:data:`VALIDATION_FRACTION` of them
@@ -151,11 +124,9 @@ def fit_holdout(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *, b
     the task, after :func:`~metahpo.families.lightgbm.patience` rounds without a better one (for the
     learning rate LightGBM trains at), at most :data:`MAX_ROUNDS`. Its best round, scaled to all rows
     as a recommendation's rounds are (:data:`ROUNDS_EXPONENT`), is the answer, between 10 and
-    ``MAX_ROUNDS``. ``baseline`` (LightGBM keyword arguments, e.g. ``{}`` for its defaults) is
-    trained as it stands on the same training part and scored on the same validation part. Data too
-    small to hold out (fewer than :data:`MIN_VALIDATION_ROWS` validation rows, or a training part of
-    one class) keeps ``params``' own ``n_estimators``, and without one is a
-    :class:`~metahpo.exceptions.DataError`.
+    ``MAX_ROUNDS``. Data too small to hold out (fewer than :data:`MIN_VALIDATION_ROWS` validation
+    rows, or a training part of one class) keeps ``params``' own ``n_estimators``, and without one
+    is a :class:`~metahpo.exceptions.DataError`.
 
     Parameters
     ----------
@@ -165,8 +136,6 @@ def fit_holdout(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *, b
     y : array-like
         Targets (class labels for classification).
     task : {"binary", "multiclass", "regression"}
-    baseline : dict, optional
-        A configuration to compare with on the hold-out.
     sample_weight : ndarray, optional
         Row weights, for training and validation alike.
     random_state : int
@@ -184,40 +153,22 @@ def fit_holdout(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *, b
     fit_rows, valid_rows = rows[fit_rows], rows[valid_rows]
     if len(valid_rows) < MIN_VALIDATION_ROWS or (task != "regression" and len(np.unique(y[fit_rows])) < 2):
         if given_rounds:
-            return HoldoutFit(int(given_rounds[0]))
+            return int(given_rounds[0])
         need = "" if task == "regression" else ", and a training part of two classes"
         raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping (at "
                         f"least {MIN_VALIDATION_ROWS} validation rows{need}); give n_estimators")
     # classes numbered as the validation targets are: the training part's, 0 to K-1
     y_fit = y[fit_rows] if task == "regression" else np.unique(y[fit_rows], return_inverse=True)[1]
+    config = {k: v for k, v in params.items() if k not in rounds_names}
+    model = (lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier)(**config, n_estimators=MAX_ROUNDS)
+    rate = model.get_params()["learning_rate"]  # what LightGBM trains at: its default 0.1 outranks an alias (eta)
     weights = {} if sample_weight is None else {"sample_weight": sample_weight[fit_rows],
                                                 "eval_sample_weight": [sample_weight[valid_rows]]}
-
-    def train(config: dict[str, Any], callbacks: list[Any]) -> Any:
-        model = (lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier)(**config)
-        model.fit(X.iloc[fit_rows], y_fit, eval_X=(X.iloc[valid_rows],), eval_y=(y_valid,), callbacks=callbacks,
-                  **weights)
-        return model
-
-    config = {k: v for k, v in params.items() if k not in rounds_names}
-    rate = lgb.LGBMModel(**config).get_params()["learning_rate"]  # its default 0.1 outranks an alias (eta)
-    model = train({**config, "n_estimators": MAX_ROUNDS},
-                  [lgb.early_stopping(patience({"learning_rate": rate}), first_metric_only=True, verbose=False)])
-    metric, loss = next(iter(model.best_score_["valid_0"].items()))
+    model.fit(X.iloc[fit_rows], y_fit, eval_X=(X.iloc[valid_rows],), eval_y=(y_valid,), **weights,
+              callbacks=[lgb.early_stopping(patience({"learning_rate": rate}), first_metric_only=True, verbose=False)])
     best = model.best_iteration_ or MAX_ROUNDS
     growth = (len(y) / len(fit_rows)) ** ROUNDS_EXPONENT[task]
-    baseline_loss = math.nan
-    if baseline is not None:
-        curves = train(baseline, []).evals_result_["valid_0"]
-        baseline_loss = float(curves[metric][-1]) if metric in curves else math.nan
-    return HoldoutFit(int(np.clip(round(best * growth), 10, MAX_ROUNDS)), float(loss), baseline_loss)
-
-
-def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
-                   sample_weight: np.ndarray | None = None, random_state: int = 0) -> int:
-    """The boosting rounds to train LightGBM with ``params`` on all of ``(X, y)``, found by early
-    stopping on a hold-out of the data: :func:`fit_holdout`'s ``n_estimators``."""
-    return fit_holdout(params, X, y, task, sample_weight=sample_weight, random_state=random_state).n_estimators
+    return int(np.clip(round(best * growth), 10, MAX_ROUNDS))
 
 
 def check_rounds(rounds: Any) -> None:

@@ -11,7 +11,7 @@ from sklearn.datasets import make_classification, make_regression
 from metahpo import recommendations
 from metahpo.batch import run_batch
 from metahpo.cli import main
-from metahpo.datasets import load
+from metahpo.datasets import load, subsample_rows
 from metahpo.estimators import MetaLGBMClassifier
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.recommendations import MAX_ROUNDS, holdout_rounds, recommend, with_holdout_rounds
@@ -29,6 +29,22 @@ def test_holdout_rounds_follow_the_data_and_scale_to_all_rows(monkeypatch):
     unscaled = holdout_rounds(slow, X, signal.to_numpy(), "regression")
     assert many == min(MAX_ROUNDS, round(unscaled * 1.25 ** 0.5))  # 80% of the rows found it
     assert holdout_rounds({**slow, "n_estimators": 7}, X, signal.to_numpy(), "regression") == unscaled
+
+
+def test_large_data_is_held_out_on_a_subsample_whose_rounds_grow_to_all_rows(monkeypatch):
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(1000, 3)), columns=list("abc"))
+    y = X["a"] * X["b"] + rng.normal(scale=0.3, size=1000)
+    params = {"learning_rate": 0.1, "num_leaves": 4, "verbosity": -1}
+    monkeypatch.setattr(recommendations, "HOLDOUT_MAX_ROWS", 200)
+    rows = subsample_rows(y.to_numpy(), False, 200, random_state=4)
+    monkeypatch.setitem(recommendations.ROUNDS_EXPONENT, "regression", 0.0)
+    best = holdout_rounds(params, X.iloc[rows], y.iloc[rows], "regression", random_state=4)
+    assert holdout_rounds(params, X, y, "regression", random_state=4) == best  # the same 200 rows, the same split
+    monkeypatch.setitem(recommendations.ROUNDS_EXPONENT, "regression", 1.0)
+    assert holdout_rounds(params, X, y, "regression", random_state=4) == round(best * 1000 / 160)  # grown to all rows
+    labels = np.repeat(["a", "b", "c"], [900, 90, 10])
+    assert np.unique(labels[subsample_rows(labels, True, 200)], return_counts=True)[1].tolist() == [180, 18, 2]
 
 
 def test_holdout_rounds_weigh_rows_and_seed_the_split():
