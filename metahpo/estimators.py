@@ -279,7 +279,8 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
         training rows, then the model trained on all of them), or the knowledge base (the rounds
         its nearest datasets needed: no training before the model's, but on held-out dev data
         better than the hold-out's on 22 of 97 datasets and worse on 66; the hold-out's fits took
-        a median 3 times longer; docs/benchmarks.md). Either way ``params_`` holds the rounds.
+        a median 1.3 (PMLB) to 3 (real-world data) times longer; docs/benchmarks.md). Either way
+        ``params_`` holds the rounds.
         ``n_estimators`` given by hand needs ``rounds="recommended"``.
     random_state : int, numpy RandomState or Generator, or None
         LightGBM's seed, as LightGBM takes it; an integer also seeds the meta-features'

@@ -38,7 +38,7 @@ from metahpo.datasets import Dataset, load, plain, subsample_rows
 from metahpo.evaluation import check_metric
 from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
 from metahpo.families import FAMILIES, get_family
-from metahpo.families.lightgbm import parameter_names, patience
+from metahpo.families.lightgbm import known_classes, parameter_names, patience
 from metahpo.knowledge_base import KnowledgeBase, KnowledgeSource, base_id, of_families, resolve
 from metahpo.spaces import Config, SearchSpace
 
@@ -109,9 +109,8 @@ def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.nd
     tr, va = train_test_split(np.arange(len(y)), test_size=fraction, random_state=seed, stratify=strat)
     if task == "regression":
         return tr, va, y[va]
-    seen = np.unique(y[tr])
-    va = va[np.isin(y[va], seen)]
-    return tr, va, np.searchsorted(seen, y[va])
+    known, y_valid = known_classes(y[tr], y[va])
+    return tr, va[known], y_valid
 
 
 def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,

@@ -14,7 +14,7 @@ from metahpo.cli import main
 from metahpo.datasets import load, subsample_rows
 from metahpo.estimators import MetaLGBMClassifier
 from metahpo.exceptions import ConfigError, DataError
-from metahpo.recommendations import MAX_ROUNDS, holdout_rounds, recommend, with_holdout_rounds
+from metahpo.recommendations import MAX_ROUNDS, holdout, holdout_rounds, recommend, with_holdout_rounds
 
 
 def test_holdout_rounds_follow_the_data_and_scale_to_all_rows(monkeypatch):
@@ -133,3 +133,13 @@ def test_cli_and_batch_hand_out_rounds_from_the_data(tiny_kb, wine, tmp_path, ca
     assert capsys.readouterr().err.startswith("metahpo: error: rounds must be one of")
     with pytest.raises(ConfigError, match="a tuned search finds its own"):
         run_batch(["sklearn:wine"], tmp_path / "tuned", knowledge_base=tiny_kb, tune_trials=2, rounds="holdout")
+
+
+def test_the_holdout_drops_and_renumbers_classes_its_training_part_lacks():
+    y = np.array([0] + [1] * 120 + [2] * 79)  # the one row of class 0 is row 0; no stratification
+    seed = next(s for s in range(100) if 0 not in holdout(y, "multiclass", 0.2, s)[0])
+    fit_rows, valid_rows, y_valid = holdout(y, "multiclass", 0.2, seed)
+    assert 0 not in valid_rows and len(fit_rows) + len(valid_rows) == 199  # the row LightGBM could not score
+    assert (y_valid == y[valid_rows] - 1).all()  # classes 1 and 2 numbered 0 and 1, as LightGBM numbers them
+    X = pd.DataFrame({"x": np.arange(200.0)})
+    assert 10 <= holdout_rounds({"verbosity": -1}, X, y, "multiclass", random_state=seed) <= MAX_ROUNDS

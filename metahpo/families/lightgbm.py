@@ -50,6 +50,15 @@ def parameter_names() -> dict[str, frozenset[str]]:
     return names
 
 
+def known_classes(y_train: np.ndarray, y_valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which validation rows have a class the training part holds, and their classes numbered as
+    LightGBM numbers the training part's (0 to K-1): LightGBM encodes the training labels it sees
+    but not ``eval_y``, and early stopping cannot score a class the model never saw."""
+    seen = np.unique(y_train)
+    known = np.isin(y_valid, seen)
+    return known, np.searchsorted(seen, y_valid[known])
+
+
 class LightGBMFamily(ModelFamily):
     """LightGBM (``LGBMClassifier`` / ``LGBMRegressor``). A configuration without ``n_estimators``
     is trained with early stopping on the fold's validation part (:func:`patience`)."""
@@ -79,11 +88,8 @@ class LightGBMFamily(ModelFamily):
         wait = early_stopping_rounds or patience(config, self.space)
         callbacks.append(lgb.early_stopping(wait, first_metric_only=True, verbose=False))
         if isinstance(model, lgb.LGBMClassifier):
-            # LightGBM encodes the training labels it sees but not eval_y: encode alike, and drop
-            # validation rows of classes the training part lacks (early stopping cannot score them)
-            seen = np.unique(y_train)
-            known = np.isin(y_valid, seen)
-            X_valid, y_valid = X_valid[known], np.searchsorted(seen, y_valid[known])
+            known, y_valid = known_classes(y_train, y_valid)
+            X_valid = X_valid[known]
         model.fit(X_train, y_train, eval_X=X_valid, eval_y=y_valid, callbacks=callbacks)
 
 
