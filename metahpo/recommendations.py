@@ -618,10 +618,8 @@ class Recommender:
 
     def neighbours(self, metafeatures: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Series]:
         """The dataset's point in the learned meta-feature space, its distance to every
-        knowledge-base dataset (nearest first) and their similarity weights, summing to 1. A
-        meta-feature beyond the knowledge base's range (more rows than any of its datasets) is
-        compared at the range's edge."""
-        x = np.clip(self.space.transform(metafeatures.to_frame().T)[0], self.points.min(0), self.points.max(0))
+        knowledge-base dataset (nearest first) and their similarity weights, summing to 1."""
+        x = self.space.transform(metafeatures.to_frame().T)[0]
         dist = pd.Series(_pairwise(x[None, :], self.points)[0], index=self.ids).sort_values()
         weights = np.exp(-dist / max(np.median(self.typical_nn), 1e-9))
         return x, dist, weights / weights.sum()
