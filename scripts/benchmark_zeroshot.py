@@ -296,6 +296,7 @@ def main() -> None:
     parser.add_argument("--corpora", default="pmlb,realworld")
     parser.add_argument("--splits", default="dev,final")
     parser.add_argument("--tasks", default="binary,multiclass,regression", help="tasks whose datasets run")
+    parser.add_argument("--min-rows", type=int, default=0, help="only datasets with at least this many rows")
     parser.add_argument("--max-rows", default="pmlb=2000,realworld=20000",
                         help="row cap per corpus (a seeded stratified subsample)")
     parser.add_argument("--methods", default="metahpo," + ",".join(RIVALS))
@@ -335,7 +336,8 @@ def main() -> None:
             split = corpora.split(group_of[e.name])
             todo = methods - set(runs.loc[runs["dataset"] == e.name, "method"])
             seeded = not args.only_seeded or (runs["dataset"] == e.name).any()
-            if split in args.splits.split(",") and e.task in args.tasks.split(",") and todo and seeded:
+            wanted = split in args.splits.split(",") and e.task in args.tasks.split(",") and e.n_rows >= args.min_rows
+            if wanted and todo and seeded:
                 jobs.append((min(e.n_rows, caps[corpus]), delayed(run_one)(
                     e, split, group_of[e.name], kb, caps[corpus], args.seed, todo, args.strategy, overrides,
                     args.rounds, threads)))
