@@ -143,3 +143,18 @@ def test_the_holdout_drops_and_renumbers_classes_its_training_part_lacks():
     assert (y_valid == y[valid_rows] - 1).all()  # classes 1 and 2 numbered 0 and 1, as LightGBM numbers them
     X = pd.DataFrame({"x": np.arange(200.0)})
     assert 10 <= holdout_rounds({"verbosity": -1}, X, y, "multiclass", random_state=seed) <= MAX_ROUNDS
+
+
+def test_a_batch_folder_resumes_with_its_own_rounds_only(tiny_kb, tmp_path):
+    out = tmp_path / "out"
+    run_batch(["sklearn:wine"], out, knowledge_base=tiny_kb, n=2, rounds="holdout", progress=lambda line: None)
+    with pytest.raises(ConfigError, match="rounds 'holdout' \\(now 'recommended'\\)"):
+        run_batch(["sklearn:wine"], out, knowledge_base=tiny_kb, n=2, progress=lambda line: None)
+    older = tmp_path / "older"  # a folder from before rounds were a setting resumes as the knowledge base's rounds
+    run_batch(["sklearn:wine"], older, knowledge_base=tiny_kb, n=2, progress=lambda line: None)
+    settings = json.loads((older / "settings.json").read_text())
+    del settings["rounds"]
+    (older / "settings.json").write_text(json.dumps(settings))
+    lines = []
+    run_batch(["sklearn:wine"], older, knowledge_base=tiny_kb, n=2, progress=lines.append)
+    assert lines == ["batch: 1 of 1 dataset already done, 0 to run"]
