@@ -180,7 +180,8 @@ def _flaml_one(source: Source, task: str, max_rows: int, cv: int) -> dict:
     from flaml.default import LGBMClassifier, LGBMRegressor
 
     dataset = source.load(max_rows)
-    model = LGBMRegressor(verbosity=-1) if task == "regression" else LGBMClassifier(verbosity=-1)
+    # one thread: LightGBM's n_jobs=None takes every core in each of the parallel workers
+    model = (LGBMRegressor if task == "regression" else LGBMClassifier)(verbosity=-1, n_jobs=1)
     ev = evaluate_estimator(model, dataset, folds=make_folds(dataset, cv, random_state=0))
     metric = METRICS[task][0]
     return {"dataset_id": source.dataset_id, "metric": metric, "score": ev.scores.get(metric, np.nan),
