@@ -827,8 +827,8 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
     which = ("every configuration" if first == len(configs) else "the top configuration" if first == 1
              else f"the first {first} configurations")
     note = (f"Rounds (n_estimators) of {which} found on this data: early stopping on a seeded "
-            f"{VALIDATION_FRACTION:.0%} hold-out of the rows, at most {MAX_ROUNDS:,} (data too small to hold "
-            f"out keeps the knowledge base's).")
+            f"{VALIDATION_FRACTION:.0%} hold-out of the rows (of at most {HOLDOUT_MAX_ROWS:,} of them), at most "
+            f"{MAX_ROUNDS:,} rounds (data too small to hold out keeps the knowledge base's).")
     return replace(recommendation, configs=configs, notes=[*recommendation.notes, note])
 
 
