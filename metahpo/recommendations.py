@@ -114,7 +114,7 @@ def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.nd
 
 
 def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
-                   sample_weight: np.ndarray | None = None, random_state: int = 0, repeats: int = 1) -> int:
+                   sample_weight: np.ndarray | None = None, random_state: int = 0) -> int:
     """The boosting rounds to train LightGBM with ``params`` on all of ``(X, y)``, found on the data.
 
     ``params`` without its ``n_estimators`` (under any of LightGBM's names) is trained on a seeded
@@ -148,28 +148,24 @@ def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *
     rounds_names = parameter_names()["n_estimators"]
     given_rounds = [params[k] for k in params if k in rounds_names]
     rows = subsample_rows(y, task != "regression", HOLDOUT_MAX_ROWS, random_state)
+    fit_rows, valid_rows, y_valid = holdout(y[rows], task, VALIDATION_FRACTION, random_state)
+    fit_rows, valid_rows = rows[fit_rows], rows[valid_rows]
+    if len(valid_rows) < MIN_VALIDATION_ROWS or (task != "regression" and len(np.unique(y[fit_rows])) < 2):
+        if given_rounds:
+            return int(given_rounds[0])
+        need = "" if task == "regression" else ", and a training part of two classes"
+        raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping (at "
+                        f"least {MIN_VALIDATION_ROWS} validation rows{need}); give n_estimators")
+    # classes numbered as the validation targets are: the training part's, 0 to K-1
+    y_fit = y[fit_rows] if task == "regression" else np.unique(y[fit_rows], return_inverse=True)[1]
     config = {k: v for k, v in params.items() if k not in rounds_names}
-    bests = []
-    for seed in range(random_state, random_state + repeats):
-        fit_rows, valid_rows, y_valid = holdout(y[rows], task, VALIDATION_FRACTION, seed)
-        fit_rows, valid_rows = rows[fit_rows], rows[valid_rows]
-        if len(valid_rows) < MIN_VALIDATION_ROWS or (task != "regression" and len(np.unique(y[fit_rows])) < 2):
-            if given_rounds:
-                return int(given_rounds[0])
-            need = "" if task == "regression" else ", and a training part of two classes"
-            raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping (at "
-                            f"least {MIN_VALIDATION_ROWS} validation rows{need}); give n_estimators")
-        # classes numbered as the validation targets are: the training part's, 0 to K-1
-        y_fit = y[fit_rows] if task == "regression" else np.unique(y[fit_rows], return_inverse=True)[1]
-        model = (lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier)(**config, n_estimators=MAX_ROUNDS)
-        rate = model.get_params()["learning_rate"]  # what LightGBM trains at: its default 0.1 outranks an alias (eta)
-        weights = {} if sample_weight is None else {"sample_weight": sample_weight[fit_rows],
-                                                    "eval_sample_weight": [sample_weight[valid_rows]]}
-        model.fit(X.iloc[fit_rows], y_fit, eval_X=(X.iloc[valid_rows],), eval_y=(y_valid,), **weights,
-                  callbacks=[lgb.early_stopping(patience({"learning_rate": rate}), first_metric_only=True,
-                                                verbose=False)])
-        bests.append(model.best_iteration_ or MAX_ROUNDS)
-    best = float(np.median(bests))
+    model = (lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier)(**config, n_estimators=MAX_ROUNDS)
+    rate = model.get_params()["learning_rate"]  # what LightGBM trains at: its default 0.1 outranks an alias (eta)
+    weights = {} if sample_weight is None else {"sample_weight": sample_weight[fit_rows],
+                                                "eval_sample_weight": [sample_weight[valid_rows]]}
+    model.fit(X.iloc[fit_rows], y_fit, eval_X=(X.iloc[valid_rows],), eval_y=(y_valid,), **weights,
+              callbacks=[lgb.early_stopping(patience({"learning_rate": rate}), first_metric_only=True, verbose=False)])
+    best = model.best_iteration_ or MAX_ROUNDS
     growth = (len(y) / len(fit_rows)) ** ROUNDS_EXPONENT[task]
     return int(np.clip(round(best * growth), 10, MAX_ROUNDS))
 

@@ -144,7 +144,7 @@ def autogluon_stopping(n_train: int, rate: float = 0.3, offset: int = 20, max_of
     return callback
 
 
-def fit(name: str, model, X, y, task: str, seed: int, rounds: str = "recommended", repeats: int = 1) -> None:
+def fit(name: str, model, X, y, task: str, seed: int, rounds: str = "recommended") -> None:
     """Fit ``model`` as its method trains: LGBM-TD and AutoGluon (and ``metahpo_stopped``) on a
     hold-out with their own early stopping, every other on the whole training part; with
     ``rounds="holdout"``, metahpo's rounds are found first as ``recommend(rounds="holdout")`` and the
@@ -152,8 +152,7 @@ def fit(name: str, model, X, y, task: str, seed: int, rounds: str = "recommended
     import lightgbm as lgb
 
     if name == "metahpo" and rounds == "holdout":
-        model.set_params(n_estimators=holdout_rounds(model.get_params(), X, y, task, random_state=seed,
-                                                     repeats=repeats))
+        model.set_params(n_estimators=holdout_rounds(model.get_params(), X, y, task, random_state=seed))
     if name == "lgbm_td":
         tr, va, y_va = holdout(y, task, 0.2, seed)
         stop = lgb.early_stopping(300, verbose=False)
@@ -193,7 +192,7 @@ def strategy_of(spec: str) -> BaseStrategy:
 
 def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: KnowledgeBase, max_rows: int,
             seed: int, methods: set[str], strategy: str = "auto", overrides: dict | None = None,
-            rounds: str = "recommended", threads: int = 1, repeats: int = 1) -> list[dict]:
+            rounds: str = "recommended", threads: int = 1) -> list[dict]:
     from sklearn.model_selection import train_test_split
 
     warnings.filterwarnings("ignore")
@@ -223,7 +222,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
             continue
         start = time.perf_counter()
         try:
-            fit(name, model, train.X, y[tr], data.task, seed, rounds, repeats)
+            fit(name, model, train.X, y[tr], data.task, seed, rounds)
             pred = predict_aligned(model, data.X.iloc[te], n_classes)
             score = score_predictions(data.task, y[te], pred, n_classes)[metric]
             row = {"status": "ok", "score": score, "fit_s": time.perf_counter() - start}
@@ -312,8 +311,6 @@ def main() -> None:
     parser.add_argument("--rounds", choices=ROUNDS, default="recommended",
                         help="where metahpo's n_estimators comes from: the recommendation, or a hold-out of the "
                              "training part (the zero-shot estimators' rounds='holdout')")
-    parser.add_argument("--holdout-repeats", type=int, default=1, help="with --rounds holdout: hold-outs to take "
-                        "the median best round of")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default="docs/results/zeroshot")
@@ -343,7 +340,7 @@ def main() -> None:
             if wanted and todo and seeded:
                 jobs.append((min(e.n_rows, caps[corpus]), delayed(run_one)(
                     e, split, group_of[e.name], kb, caps[corpus], args.seed, todo, args.strategy, overrides,
-                    args.rounds, threads, args.holdout_repeats)))
+                    args.rounds, threads)))
     jobs.sort(key=lambda j: -j[0])  # the dearest first
     print(f"{len(jobs)} datasets to run", file=sys.stderr, flush=True)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(j for _, j in jobs), 1):
