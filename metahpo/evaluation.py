@@ -130,6 +130,16 @@ def check_whole(value: Any, name: str, minimum: int = 0, what: str = "") -> int:
     return int(value)
 
 
+def check_n_jobs(n_jobs: Any) -> int:
+    """``n_jobs`` as the number of parallel jobs it means: a positive integer, or -1 for one per
+    CPU, else a :class:`ConfigError`."""
+    from joblib import effective_n_jobs
+
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise ConfigError(f"n_jobs must be a positive integer or -1, got {plain(n_jobs)!r}")
+    return effective_n_jobs(int(n_jobs))
+
+
 def check_cv(cv: Any) -> int:
     """``cv`` as a number of folds: an integer of at least 2, else a :class:`ConfigError`."""
     return check_whole(cv, "cv", 2, " of cross-validation folds")

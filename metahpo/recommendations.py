@@ -32,10 +32,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
 from metahpo import cache
 from metahpo.datasets import Dataset, load, plain, subsample_rows
-from metahpo.evaluation import check_metric
+from metahpo.evaluation import check_metric, check_n_jobs
 from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
 from metahpo.families import FAMILIES, get_family
 from metahpo.families.lightgbm import known_classes, parameter_names, patience
@@ -744,6 +745,7 @@ def recommend(
     strategy: str | BaseStrategy = "auto",
     metric: str | None = None,
     rounds: str = "recommended",
+    n_jobs: int = 1,
     random_state: int = 0,
 ) -> Recommendation:
     """Recommend configurations of a model family for a dataset, zero-shot.
@@ -772,6 +774,9 @@ def recommend(
         trained once with early stopping on a 20% hold-out, which costs a median 1.3 (PMLB) to 3
         (real-world data) fits of the recommended rounds; docs/benchmarks.md, "Rounds from a
         hold-out"). Other families keep their parameters.
+    n_jobs : int
+        With ``rounds="holdout"``, how many configurations' hold-outs train side by side (threads,
+        each training on one; -1: one per CPU).
     random_state : int
         Seed of the meta-feature landmarkers and of the hold-out.
 
@@ -789,6 +794,7 @@ def recommend(
     if n < 1:
         raise ConfigError(f"n must be at least 1, got {n}")
     check_rounds(rounds)
+    check_n_jobs(n_jobs)
     if family not in (None, AUTO_FAMILY):
         get_family(family)  # an unknown family is named as such, not as one without a knowledge base
         if rounds == "holdout" and family != "lightgbm":
@@ -806,24 +812,26 @@ def recommend(
     if choice is not None:
         recommendation.notes.insert(0, f"Chose the {choice.describe()}.")
     if rounds == "holdout":
-        recommendation = with_holdout_rounds(recommendation, dataset, random_state=random_state)
+        recommendation = with_holdout_rounds(recommendation, dataset, random_state=random_state, n_jobs=n_jobs)
     return recommendation
 
 
 def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: int | None = None,
-                        random_state: int = 0) -> Recommendation:
+                        random_state: int = 0, n_jobs: int = 1) -> Recommendation:
     """``recommendation`` with the rounds of its first ``n`` configurations (default: all) found on
-    ``dataset`` by :func:`holdout_rounds` (on one thread: LightGBM's default takes every core, which
-    batch workers side by side would fight over); a recommendation of another family than
-    LightGBM, which has no rounds, is returned as it is, with a note saying so."""
+    ``dataset`` by :func:`holdout_rounds`, ``n_jobs`` of them at a time in threads, each training
+    on one (LightGBM's default takes every core, which fits side by side, or batch workers, would
+    fight over); a recommendation of another family than LightGBM, which has no rounds, is returned
+    as it is, with a note saying so."""
     if recommendation.family != "lightgbm":
         note = f"rounds='holdout' left the {recommendation.family} family's configurations as recommended."
         return replace(recommendation, notes=[*recommendation.notes, note])
     configs, y = list(recommendation.configs), dataset.y.to_numpy()
     first = len(configs) if n is None else min(n, len(configs))
-    for i, c in enumerate(configs[:first]):  # one thread, as the estimators' default and every evaluation's
-        rounds = holdout_rounds({**c.params, "n_jobs": 1}, dataset.X, y, dataset.task, random_state=random_state)
-        configs[i] = replace(c, params={**c.params, "n_estimators": rounds})
+    found = Parallel(n_jobs=check_n_jobs(n_jobs), backend="threading")(  # LightGBM trains without the GIL
+        delayed(holdout_rounds)({**c.params, "n_jobs": 1}, dataset.X, y, dataset.task, random_state=random_state)
+        for c in configs[:first])
+    configs[:first] = [replace(c, params={**c.params, "n_estimators": rounds}) for c, rounds in zip(configs, found)]
     which = ("every configuration" if first == len(configs) else "the top configuration" if first == 1
              else f"the first {first} configurations")
     note = (f"Rounds (n_estimators) of {which} found on this data: early stopping on a seeded "

@@ -108,6 +108,14 @@ def test_the_first_configurations_alone_can_take_rounds_from_the_data(tiny_kb, w
     assert found.notes[-1].startswith("Rounds (n_estimators) of the top configuration found on this data")
 
 
+def test_holdouts_side_by_side_find_the_same_rounds(tiny_kb, wine):
+    one = recommend(wine, n=3, knowledge_base=tiny_kb, rounds="holdout")
+    assert recommend(wine, n=3, knowledge_base=tiny_kb, rounds="holdout", n_jobs=2).configs == one.configs
+    for bad in (0, 1.5, True):
+        with pytest.raises(ConfigError, match="n_jobs must be a positive integer or -1"):
+            recommend(wine, knowledge_base=tiny_kb, rounds="holdout", n_jobs=bad)
+
+
 def test_rounds_from_the_data_need_lightgbm(tiny_linear_kb, wine):
     with pytest.raises(ConfigError, match="rounds must be one of 'holdout', 'recommended'; got 'cv'$"):
         recommend(wine, rounds="cv")
@@ -122,7 +130,7 @@ def test_rounds_from_the_data_need_lightgbm(tiny_linear_kb, wine):
 def test_cli_and_batch_hand_out_rounds_from_the_data(tiny_kb, wine, tmp_path, capsys):
     tiny_kb.save(tmp_path / "kb")
     kb = ["--kb", str(tmp_path / "kb")]
-    assert main(["recommend", "sklearn:wine", *kb, "-n", "2", "--rounds", "holdout", "--json"]) == 0
+    assert main(["recommend", "sklearn:wine", *kb, "-n", "2", "--rounds", "holdout", "--n-jobs", "2", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     found = recommend(wine, n=2, knowledge_base=tiny_kb, rounds="holdout")
     assert [c["params"] for c in printed["configs"]] == [c.params for c in found]

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import delayed, effective_n_jobs
+from joblib import delayed
 
 from metahpo.datasets import plain
-from metahpo.evaluation import SCORED, Evaluation, check_whole
+from metahpo.evaluation import SCORED, Evaluation, check_n_jobs, check_whole
 from metahpo.exceptions import ConfigError
 from metahpo.parallel import workers
 from metahpo.search.base import BaseSampler, Proposal
@@ -313,9 +313,7 @@ def _check_budget(objective: Any, sampler: Any, n_trials: Any, timeout: Any, n_j
         check_whole(n_trials, "n_trials", 0, " of trials")
     if timeout is not None and not timeout > 0:
         raise ConfigError(f"timeout must be a positive number of seconds, got {plain(timeout)!r}")
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-        raise ConfigError(f"n_jobs must be a positive integer or -1, got {plain(n_jobs)!r}")
-    return effective_n_jobs(int(n_jobs))
+    return check_n_jobs(n_jobs)
 
 
 @dataclass(frozen=True)
