@@ -373,9 +373,9 @@ class _MetaModel(_TabularInput, BaseEstimator):
         params = self._recommend(dataset, self.family)
         self.family_: str = self.recommendation_.family
         self.params_: dict[str, Any] = {**params, "random_state": int(self.random_state)}
-        if self.family_ == "lightgbm" and self.rounds == "holdout":
-            rounds = holdout_rounds(self.params_, dataset.X, y, dataset.task, sample_weight=sample_weight,
-                                    random_state=int(self.random_state))
+        if self.family_ == "lightgbm" and self.rounds == "holdout":  # on one thread, as make_estimator trains
+            rounds = holdout_rounds({**self.params_, "n_jobs": 1}, dataset.X, y, dataset.task,
+                                    sample_weight=sample_weight, random_state=int(self.random_state))
             self.params_["n_estimators"] = rounds
         family = get_family(self.family_)
         self.model_ = family.make_estimator(self.params_, dataset.task)
