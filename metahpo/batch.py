@@ -137,7 +137,7 @@ def run_batch(
     cv: int = 5,
     max_rows: int | None = None,
     family: str = "lightgbm",
-    rounds: str = "recommended",
+    rounds: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Recommend configurations for every dataset of the inputs, resumably, into folder ``out``.
@@ -171,9 +171,11 @@ def run_batch(
         Cap on rows per dataset (seeded, stratified subsample); default: every row.
     family : {"lightgbm", "linear", "auto"}
         The model family, or per dataset the one that did best on similar datasets.
-    rounds : {"recommended", "holdout"}
-        Where the LightGBM parameters' ``n_estimators`` come from without tuning: the knowledge
-        base, or the dataset (:func:`~metahpo.recommendations.holdout_rounds`, one fit per dataset).
+    rounds : {"holdout", "recommended"}, optional
+        Where the LightGBM parameters' ``n_estimators`` come from without tuning: the dataset
+        (:func:`~metahpo.recommendations.holdout_rounds`, one fit per dataset; the default for
+        LightGBM), or the knowledge base (the default with tuning, whose search finds its own, and
+        for other families).
     progress : callable, optional
         Receives one line, with counts and an ETA, per finished dataset (default: stderr).
 
@@ -191,6 +193,8 @@ def run_batch(
         On a bad setting, or if ``out`` holds a batch run with other settings.
     """
     ref = _reference(knowledge_base)
+    if rounds is None:
+        rounds = "holdout" if not tune_trials and family in ("lightgbm", AUTO_FAMILY) else "recommended"
     settings = Settings(n, tune_trials, ensemble, strategy, cv, max_rows, target, _identity(ref), family, rounds)
     settings.check()
     sources = find_sources(inputs, target)
@@ -296,7 +300,7 @@ def _analyse(source: Source, knowledge: Knowledge, settings: Settings, record: d
         family = choose_family(mf, knowledge_bases, dataset.task).family
     else:
         family = next(iter(knowledge_bases))
-    kb = knowledge_bases[family]
+    kb = of_families(given, [family], zero_shot=True)[family]  # the shipped one with its zero-shot part
     rec = get_recommender(kb, dataset.task, settings.strategy).recommend(mf, settings.n, dataset.name)
     if settings.rounds == "holdout":
         rec = with_holdout_rounds(rec, dataset, n=1)
@@ -309,7 +313,7 @@ def _analyse(source: Source, knowledge: Knowledge, settings: Settings, record: d
     if settings.tune_trials:
         result = tune(dataset, n_trials=settings.tune_trials, warm_start=min(settings.n, settings.tune_trials),
                       ensemble=settings.ensemble, family=settings.family,
-                      knowledge_base=given if settings.family == AUTO_FAMILY else kb, cv=settings.cv,
+                      knowledge_base=given, cv=settings.cv,
                       random_state=0, verbose=False)
         record.update(family=result.family, metric=result.metric, cv_score=_finite(result.best_score),
                       n_trials=len(result.trials),

@@ -240,10 +240,10 @@ def _add_recommend_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_rounds_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rounds", default="recommended",
-                   help="LightGBM's n_estimators: recommended (the knowledge base's; no training; the default) or "
-                        "holdout (found on the data: early stopping on a 20%% hold-out, one fit per configuration "
-                        "handed out)")
+    p.add_argument("--rounds",
+                   help="LightGBM's n_estimators: holdout (found on the data: early stopping on a 20%% hold-out, "
+                        "one fit per configuration handed out; the default) or recommended (the knowledge base's; "
+                        "no training; the default with --tune and for the linear family)")
 
 
 def _add_parallel_args(p: argparse.ArgumentParser) -> None:

@@ -102,7 +102,8 @@ class _TabularInput:
             raise ConfigError(f"rank must be a non-negative integer, got {plain(self.rank)!r}")
         landmark_seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
         recommendation = recommend(dataset, n=self.rank + 1, family=family, knowledge_base=self.knowledge_base,
-                                   strategy=self.strategy, metric=self.metric, random_state=landmark_seed)
+                                   strategy=self.strategy, metric=self.metric, rounds="recommended",
+                                   random_state=landmark_seed)
         if self.rank >= len(recommendation):
             raise ConfigError(f"rank {plain(self.rank)} asks for recommendation {self.rank + 1}, but the knowledge "
                               f"base recommends {plural(len(recommendation), 'configuration')} for these data; "

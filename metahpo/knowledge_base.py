@@ -752,17 +752,37 @@ def _coerce_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return runs
 
 
-@functools.lru_cache(maxsize=None)
-def load_shipped(family: str = "lightgbm") -> KnowledgeBase:
+ZERO_SHOT_PART = "large"
+"""Subfolder of a family's shipped knowledge base that only zero-shot recommendations read: for
+LightGBM, versions of 15,402 to 50,000 rows of 30 datasets (docs/knowledge_base.md). With them the
+zero-shot pick did better on dev data of that size, while tune's warm start and surrogate did worse,
+so tune reads the rest alone (docs/benchmarks.md, "Knowledge base v3 under the hold-out's rounds")."""
+
+
+def load_shipped(family: str = "lightgbm", zero_shot: bool = False) -> KnowledgeBase:
     """The knowledge base of ``family`` that ships with metahpo (each read once per process).
 
     The shipped folder holds LightGBM's; another family's, if one ships, is in a subfolder named
-    for the family (``knowledge_base/linear``).
+    for the family (``knowledge_base/linear``). With ``zero_shot``, the family's
+    :data:`ZERO_SHOT_PART`, when one ships, is merged in.
     """
+    return _shipped(family, bool(zero_shot))
+
+
+@functools.lru_cache(maxsize=None)
+def _shipped(family: str, zero_shot: bool) -> KnowledgeBase:
+    if zero_shot:
+        core = _shipped(family, False)
+        part = _shipped_folder(family) / ZERO_SHOT_PART
+        return core.merge(KnowledgeBase.load(part)) if (part / "manifest.json").exists() else core
+    return KnowledgeBase.load(_shipped_folder(family))
+
+
+def _shipped_folder(family: str) -> Path:
     for path in SHIPPED_PATHS:
         for folder in (path, path / family):
             if (folder / "manifest.json").exists() and read_manifest(folder)["family"] == family:
-                return KnowledgeBase.load(folder)
+                return folder
     if not any((path / "manifest.json").exists() for path in SHIPPED_PATHS):
         raise KnowledgeBaseError(f"the shipped knowledge base is missing (looked in {SHIPPED_PATHS[0]}); "
                                  "reinstall metahpo")
@@ -793,13 +813,14 @@ def given(knowledge_base: KnowledgeSource | Iterable[KnowledgeSource] | None) ->
 
 
 def resolve(knowledge_base: KnowledgeSource | Iterable[KnowledgeSource] | None,
-            family: str | None = None) -> KnowledgeBase:
+            family: str | None = None, *, zero_shot: bool = False) -> KnowledgeBase:
     """The knowledge base of ``family`` among those given (:func:`given`), or the shipped one of
-    ``family`` (default LightGBM) when none is given; given ones of other families only are a
-    :class:`KnowledgeBaseError`, as is a family left unnamed among several."""
+    ``family`` (default LightGBM) when none is given, with its :data:`ZERO_SHOT_PART` if
+    ``zero_shot``; given ones of other families only are a :class:`KnowledgeBaseError`, as is a
+    family left unnamed among several."""
     found = given(knowledge_base)
     if not found:
-        return load_shipped(family or "lightgbm")
+        return load_shipped(family or "lightgbm", zero_shot)
     if family is None:
         if len(found) > 1:
             raise KnowledgeBaseError(f"knowledge bases of {' and '.join(found)} given: name the family")
@@ -810,12 +831,12 @@ def resolve(knowledge_base: KnowledgeSource | Iterable[KnowledgeSource] | None,
 
 
 def of_families(knowledge_base: KnowledgeSource | Iterable[KnowledgeSource] | None,
-                families: Iterable[str]) -> dict[str, KnowledgeBase]:
+                families: Iterable[str], *, zero_shot: bool = False) -> dict[str, KnowledgeBase]:
     """The knowledge base of each of ``families`` that has one: the one given (:func:`given`) for
-    its family, the shipped one for every other."""
+    its family, the shipped one (with its :data:`ZERO_SHOT_PART` if ``zero_shot``) for every other."""
     found = given(knowledge_base)
     for family in families:
         if family not in found:
             with contextlib.suppress(KnowledgeBaseError):  # no knowledge of this family ships
-                found[family] = load_shipped(family)
+                found[family] = load_shipped(family, zero_shot)
     return {family: found[family] for family in families if family in found}

@@ -292,7 +292,9 @@ COLUMNS = ["dataset", "corpus", "split", "task", "n_rows", "metric", "method", "
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--kb", default="knowledge_base")
+    parser.add_argument("--kb", default="knowledge_base",
+                        help="knowledge-base folders, comma-separated, merged (what recommend reads by default: "
+                             "knowledge_base,knowledge_base/large)")
     parser.add_argument("--corpora", default="pmlb,realworld")
     parser.add_argument("--splits", default="dev,final")
     parser.add_argument("--tasks", default="binary,multiclass,regression", help="tasks whose datasets run")
@@ -323,7 +325,7 @@ def main() -> None:
     if redo:
         runs = runs[~runs["method"].isin(redo)]
         runs.to_csv(path, index=False)
-    kb = KnowledgeBase.load(args.kb)
+    kb = functools.reduce(KnowledgeBase.merge, map(KnowledgeBase.load, args.kb.split(",")))
     overrides = _settings(args.set)
     methods = set(args.methods.split(","))
     caps = {c: int(n) for c, _, n in (item.partition("=") for item in args.max_rows.split(","))}

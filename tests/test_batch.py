@@ -296,7 +296,7 @@ def test_a_dask_cluster_gives_the_same_rows(first_run, data_dir, tiny_kb, tmp_pa
 
 
 def test_command_line_with_a_list_of_files(data_dir, tiny_kb, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(kbm, "load_shipped", lambda family="lightgbm": tiny_kb)  # the default knowledge base
+    monkeypatch.setattr(kbm, "load_shipped", lambda family="lightgbm", zero_shot=False: tiny_kb)  # the default knowledge base
     labelled = tmp_path / "labelled.csv"
     pd.read_csv(data_dir / "diabetes.csv").rename(columns={"target": "label"}).to_csv(labelled, index=False)
     listing = tmp_path / "datasets.txt"

@@ -43,13 +43,13 @@ def test_a_family_and_a_knowledge_base_of_another_are_refused_in_one_line(tiny_k
 def test_a_family_without_a_shipped_knowledge_base_says_how_to_build_one(monkeypatch, tmp_path):
     monkeypatch.setattr(kbm, "SHIPPED_PATHS", (tmp_path,))
     kbm.KnowledgeBase.empty("lightgbm").save(tmp_path)
-    kbm.load_shipped.cache_clear()
+    kbm._shipped.cache_clear()
     try:
         with pytest.raises(KnowledgeBaseError, match="no linear knowledge base ships.*kb build --family linear"):
             kbm.load_shipped("linear")
         assert kbm.load_shipped("lightgbm").family == "lightgbm"
     finally:
-        kbm.load_shipped.cache_clear()
+        kbm._shipped.cache_clear()
 
 
 def test_tune_warm_starts_each_family_from_its_own_knowledge_base(tiny_linear_kb):
@@ -75,7 +75,7 @@ def both_shipped(monkeypatch, tiny_kb, tiny_linear_kb):
     """Both tiny knowledge bases as if they shipped."""
     shipped = {"lightgbm": tiny_kb, "linear": tiny_linear_kb}
 
-    def load_shipped(family="lightgbm"):
+    def load_shipped(family="lightgbm", zero_shot=False):
         if family not in shipped:
             raise KnowledgeBaseError(f"no {family} knowledge base ships")
         return shipped[family]
@@ -215,7 +215,7 @@ def test_tune_shares_equally_when_the_knowledge_bases_share_no_dataset(both_ship
 
 
 def test_knowledge_bases_given_one_per_family_each_warm_start_their_own(tiny_kb, tiny_linear_kb, monkeypatch):
-    def nothing_ships(family="lightgbm"):
+    def nothing_ships(family="lightgbm", zero_shot=False):
         raise KnowledgeBaseError(f"no {family} knowledge base ships")
 
     monkeypatch.setattr(kbm, "load_shipped", nothing_ships)

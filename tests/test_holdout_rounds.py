@@ -84,9 +84,9 @@ def wine():
     return load("sklearn:wine")
 
 
-def test_recommend_hands_out_rounds_found_on_the_data(tiny_kb, wine):
-    kept = recommend(wine, n=3, knowledge_base=tiny_kb)
-    found = recommend(wine, n=3, knowledge_base=tiny_kb, rounds="holdout")
+def test_recommend_hands_out_rounds_found_on_the_data_by_default(tiny_kb, wine):
+    kept = recommend(wine, n=3, knowledge_base=tiny_kb, rounds="recommended")
+    found = recommend(wine, n=3, knowledge_base=tiny_kb)
     assert [c.config_id for c in found] == [c.config_id for c in kept]
     for was, now in zip(kept, found):
         assert {**now.params, "n_estimators": was.params["n_estimators"]} == was.params  # only the rounds differ
@@ -155,14 +155,15 @@ def test_the_holdout_drops_and_renumbers_classes_its_training_part_lacks():
 
 def test_a_batch_folder_resumes_with_its_own_rounds_only(tiny_kb, tmp_path):
     out = tmp_path / "out"
-    run_batch(["sklearn:wine"], out, knowledge_base=tiny_kb, n=2, rounds="holdout", progress=lambda line: None)
+    run_batch(["sklearn:wine"], out, knowledge_base=tiny_kb, n=2, progress=lambda line: None)  # the hold-out's
+    assert json.loads((out / "settings.json").read_text())["rounds"] == "holdout"
     with pytest.raises(ConfigError, match="rounds 'holdout' \\(now 'recommended'\\)"):
-        run_batch(["sklearn:wine"], out, knowledge_base=tiny_kb, n=2, progress=lambda line: None)
+        run_batch(["sklearn:wine"], out, knowledge_base=tiny_kb, n=2, rounds="recommended", progress=lambda line: None)
     older = tmp_path / "older"  # a folder from before rounds were a setting resumes as the knowledge base's rounds
-    run_batch(["sklearn:wine"], older, knowledge_base=tiny_kb, n=2, progress=lambda line: None)
+    run_batch(["sklearn:wine"], older, knowledge_base=tiny_kb, n=2, rounds="recommended", progress=lambda line: None)
     settings = json.loads((older / "settings.json").read_text())
     del settings["rounds"]
     (older / "settings.json").write_text(json.dumps(settings))
     lines = []
-    run_batch(["sklearn:wine"], older, knowledge_base=tiny_kb, n=2, progress=lines.append)
+    run_batch(["sklearn:wine"], older, knowledge_base=tiny_kb, n=2, rounds="recommended", progress=lines.append)
     assert lines == ["batch: 1 of 1 dataset already done, 0 to run"]

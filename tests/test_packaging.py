@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from metahpo.knowledge_base import KnowledgeBase, base_id
+from metahpo.knowledge_base import ZERO_SHOT_PART, KnowledgeBase, base_id
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,6 +17,19 @@ def test_shipped_knowledge_base_is_valid_and_covers_every_task():
     assert info["n_datasets"] >= 200
     assert set(info["datasets_per_task"]) == {"binary", "multiclass", "regression"}
     assert info["metafeatures"] >= 30
+
+
+def test_the_shipped_zero_shot_part_adds_larger_versions_of_shipped_datasets_only():
+    core = KnowledgeBase.load(ROOT / "knowledge_base")
+    part = KnowledgeBase.load(ROOT / "knowledge_base" / ZERO_SHOT_PART)
+    assert part.family == core.family and part.space_version == core.space_version
+    new, have = set(part.datasets["dataset_id"]), set(core.datasets["dataset_id"])
+    assert new and not new & have and {base_id(i) for i in new} <= have  # versions of datasets the core holds
+    assert part.datasets["n_rows"].min() > core.datasets["n_rows"].max()
+    pool = core.runs.groupby("config_id")["dataset_id"].nunique()
+    pool = set(pool.index[pool == core.datasets["dataset_id"].nunique()])  # run on every core dataset
+    assert pool <= set(part.runs["config_id"])  # ... and on every new one: the merged pool stays dense
+    assert len(core.merge(part).datasets) == len(core.datasets) + len(new)
 
 
 def test_shipped_linear_knowledge_base_covers_every_task_on_the_same_datasets():
@@ -52,6 +65,7 @@ def test_installed_package_finds_the_shipped_kb_from_anywhere(wheel, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     code = ("import metahpo, metahpo.knowledge_base as k; kb = k.load_shipped(); k.load_shipped('linear'); "
+            "assert len(k.load_shipped(zero_shot=True).datasets) > len(kb.datasets); "
             "assert metahpo.__file__.startswith(%r), metahpo.__file__; "
             "rec = metahpo.recommend('sklearn:breast_cancer', n=2); print(len(rec), rec.task)") % str(site)
     done = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, capture_output=True, text=True,

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from metahpo.exceptions import ConfigError
+from metahpo.knowledge_base import resolve
 from metahpo.recommendations import Recommendation, recommend
 from metahpo.spaces import get_space
 
@@ -51,9 +52,12 @@ def warm_start(
     n : int
         How many configurations to enqueue.
     knowledge_base, strategy
-        As for :func:`metahpo.recommend`.
+        As for :func:`metahpo.recommend`, except that the shipped knowledge base warm-starts the
+        study without its zero-shot part, as it does :func:`metahpo.tune`'s search.
     include_n_estimators : bool
-        Enqueue the recommended number of rounds too (drop it if the objective early-stops).
+        Enqueue the number of rounds too, found on ``data`` by early stopping on a hold-out (one
+        fit per configuration; ``rounds="holdout"`` of :func:`metahpo.recommend`). Without it, no
+        model is trained (drop the rounds if the objective early-stops).
 
     Returns
     -------
@@ -66,7 +70,8 @@ def warm_start(
         raise ConfigError("the Optuna integration needs Optuna: pip install 'metahpo[optuna]'") from None
     if not isinstance(study, optuna.study.Study):
         raise ConfigError(f"study must be an optuna.study.Study, got {type(study).__name__}")
-    rec = recommend(data, y, target=target, n=n, task=task, knowledge_base=knowledge_base, strategy=strategy)
+    rec = recommend(data, y, target=target, n=n, task=task, knowledge_base=resolve(knowledge_base, "lightgbm"),
+                    strategy=strategy, rounds="holdout" if include_n_estimators else "recommended")
     space = get_space("lightgbm")
     for config in rec.configs:
         searched = space.config_of(config.params)
