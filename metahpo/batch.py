@@ -46,7 +46,7 @@ from metahpo.exceptions import ConfigError, DataError
 from metahpo.families import FAMILIES, get_family
 from metahpo.knowledge_base import KnowledgeBase, _atomic_write, of_families, resolve
 from metahpo.parallel import workers
-from metahpo.progress import duration, eta_line, plural
+from metahpo.progress import duration, eta_line, plural, to_stderr
 from metahpo.recommendations import (AUTO_FAMILY, check_rounds, check_strategy, choose_family, get_recommender,
                                      with_holdout_rounds)
 
@@ -203,7 +203,7 @@ def run_batch(
     kb = next(iter(_knowledge(ref, family)[1].values()))  # also: a family without a knowledge base fails here
     out = Path(out)
     _claim(out, settings)
-    log = progress or _print_to_stderr
+    log = progress or to_stderr
     done = {i for i, r in read_records(out / RECORDS).items() if r["status"] == "ok"}
     todo = [s for s in sources if s.dataset_id not in done]
     if len(todo) < len(sources):
@@ -450,10 +450,6 @@ def results_table(records: list[dict[str, Any]]) -> pd.DataFrame:
     rows = [{**r, **{c: json.dumps(r[c]) for c in JSON_COLUMNS if c in r}} for r in records]
     table = pd.DataFrame(rows).reindex(columns=columns)
     return table.astype({c: "Int64" for c in INT_COLUMNS if c in columns})
-
-
-def _print_to_stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------- report

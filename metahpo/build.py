@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -37,7 +36,7 @@ from metahpo.exceptions import ConfigError, DataError
 from metahpo.families import ModelFamily, get_family
 from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR
 from metahpo.parallel import workers
-from metahpo.progress import eta_line
+from metahpo.progress import eta_line, to_stderr
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped, get_space
 
 CHUNK = 4
@@ -215,7 +214,7 @@ class Builder:
         self.space: SearchSpace = get_space(family)
         self.n_random, self.n_local, self.pool_size = n_random, n_local, pool_size
         self.max_rows, self.cv, self.timeout, self.n_jobs = max_rows, cv, timeout, n_jobs
-        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.log = log or to_stderr
         provenance = {"builder": "metahpo.build", "max_rows": max_rows, "cv": cv, "n_random": n_random,
                       "n_local": n_local, "pool_size": pool_size, "sources": len(sources), "timeout": timeout,
                       "larger_versions": sum(s.max_rows is not None for s in sources),

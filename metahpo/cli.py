@@ -236,7 +236,8 @@ def _add_recommend_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kb", help="knowledge-base folder (default: the shipped one)")
     _add_rounds_arg(p)
     p.add_argument("--n-jobs", type=_jobs, default=1,
-                   help="with --rounds holdout: hold-outs trained side by side (default 1; -1: one per CPU)")
+                   help="hold-outs trained side by side (default 1; -1: one per CPU)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
 def _add_rounds_arg(p: argparse.ArgumentParser) -> None:
@@ -332,7 +333,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     from metahpo.recommendations import recommend
 
     rec = recommend(_load_data(args), n=args.n, family=args.family, knowledge_base=args.kb, strategy=args.strategy,
-                    metric=args.metric, rounds=args.rounds, n_jobs=args.n_jobs)
+                    metric=args.metric, rounds=args.rounds, n_jobs=args.n_jobs, verbose=not args.quiet)
     if args.out:
         _write_json(args.out, rec.best)
     if args.json:

@@ -35,6 +35,12 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def to_stderr(line: str) -> None:
+    """Write one progress line to standard error at once (the default destination of every
+    progress line)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def eta(done: int, total: float, elapsed: float, deadline: float = math.inf) -> float:
     """Seconds still to go at the pace so far, at most ``deadline`` (seconds from now)."""
     if done == 0:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import time
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -41,6 +42,7 @@ from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
 from metahpo.families import FAMILIES, get_family
 from metahpo.families.lightgbm import known_classes, parameter_names, patience
 from metahpo.knowledge_base import KnowledgeBase, KnowledgeSource, base_id, of_families, resolve
+from metahpo.progress import eta_line, to_stderr
 from metahpo.spaces import Config, SearchSpace
 
 LOW_CONFIDENCE = 0.1
@@ -747,6 +749,7 @@ def recommend(
     rounds: str | None = None,
     n_jobs: int = 1,
     random_state: int = 0,
+    verbose: bool = True,
 ) -> Recommendation:
     """Recommend configurations of a model family for a dataset, zero-shot.
 
@@ -784,6 +787,9 @@ def recommend(
         each training on one; -1: one per CPU).
     random_state : int
         Seed of the meta-feature landmarkers and of the hold-out.
+    verbose : bool
+        Write a line to standard error as each configuration's hold-out finishes (how many are
+        done, elapsed time, ETA); nothing is written when no model is trained.
 
     Returns
     -------
@@ -798,9 +804,8 @@ def recommend(
 
     if n < 1:
         raise ConfigError(f"n must be at least 1, got {n}")
-    if rounds is None:
-        rounds = "holdout" if family in (None, "lightgbm", AUTO_FAMILY) else "recommended"
-    check_rounds(rounds)
+    if rounds is not None:
+        check_rounds(rounds)
     check_n_jobs(n_jobs)
     if family not in (None, AUTO_FAMILY):
         get_family(family)  # an unknown family is named as such, not as one without a knowledge base
@@ -817,26 +822,33 @@ def recommend(
     recommendation = get_recommender(kb, dataset.task, strategy, metric).recommend(mf, n, dataset.name)
     if choice is not None:
         recommendation.notes.insert(0, f"Chose the {choice.describe()}.")
-    if rounds == "holdout":
-        recommendation = with_holdout_rounds(recommendation, dataset, random_state=random_state, n_jobs=n_jobs)
+    if rounds == "holdout" or (rounds is None and recommendation.family == "lightgbm"):
+        recommendation = with_holdout_rounds(recommendation, dataset, random_state=random_state, n_jobs=n_jobs,
+                                             progress=to_stderr if verbose else None)
     return recommendation
 
 
 def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: int | None = None,
-                        random_state: int = 0, n_jobs: int = 1) -> Recommendation:
+                        random_state: int = 0, n_jobs: int = 1,
+                        progress: Callable[[str], None] | None = None) -> Recommendation:
     """``recommendation`` with the rounds of its first ``n`` configurations (default: all) found on
     ``dataset`` by :func:`holdout_rounds`, ``n_jobs`` of them at a time in threads, each training
     on one (LightGBM's default takes every core, which fits side by side, or batch workers, would
-    fight over); a recommendation of another family than LightGBM, which has no rounds, is returned
-    as it is, with a note saying so."""
+    fight over), ``progress`` receiving a line as each is found; a recommendation of another family
+    than LightGBM, which has no rounds, is returned as it is, with a note saying so."""
     if recommendation.family != "lightgbm":
         note = f"rounds='holdout' left the {recommendation.family} family's configurations as recommended."
         return replace(recommendation, notes=[*recommendation.notes, note])
     configs, y = list(recommendation.configs), dataset.y.to_numpy()
     first = len(configs) if n is None else min(n, len(configs))
-    found = Parallel(n_jobs=check_n_jobs(n_jobs), backend="threading")(  # LightGBM trains without the GIL
-        delayed(holdout_rounds)({**c.params, "n_jobs": 1}, dataset.X, y, dataset.task, random_state=random_state)
-        for c in configs[:first])
+    start, found = time.perf_counter(), []
+    for rounds in Parallel(n_jobs=check_n_jobs(n_jobs), backend="threading", return_as="generator")(  # no GIL held
+            delayed(holdout_rounds)({**c.params, "n_jobs": 1}, dataset.X, y, dataset.task, random_state=random_state)
+            for c in configs[:first]):
+        found.append(rounds)
+        if progress is not None:
+            elapsed = time.perf_counter() - start
+            progress(f"rounds on a hold-out of {dataset.name}: {eta_line(len(found), first, elapsed)}")
     configs[:first] = [replace(c, params={**c.params, "n_estimators": rounds}) for c, rounds in zip(configs, found)]
     which = ("every configuration" if first == len(configs) else "the top configuration" if first == 1
              else f"the first {first} configurations")

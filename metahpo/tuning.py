@@ -9,7 +9,6 @@ The model family (:mod:`metahpo.families`) is a parameter: this module names non
 from __future__ import annotations
 
 import functools
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -38,7 +37,7 @@ from metahpo.evaluation import (
 )
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import FAMILIES, ModelFamily, get_family
-from metahpo.progress import TrialProgress, duration, plural
+from metahpo.progress import TrialProgress, duration, plural, to_stderr
 from metahpo.recommendations import AUTO_FAMILY, Recommendation, choose_family, get_recommender
 from metahpo.search import SAMPLERS, Study, Trial, make_sampler
 from metahpo.spaces import Config, SearchSpace, early_stopped
@@ -278,7 +277,7 @@ def tune(
     dataset = load(data, y, target=target, task=task)
     metric = check_metric(metric, dataset.task)
     seed = 0 if random_state is None else int(random_state)
-    say = functools.partial(print, file=sys.stderr, flush=True) if verbose else lambda *a: None
+    say = to_stderr if verbose else lambda line: None
     budget = " and ".join(b for b in (n_trials and plural(n_trials, "trial"), timeout and f"{timeout:g} s") if b)
     names = " and ".join(f.name for f in families)
     say(f"tune {dataset.name}: {plural(dataset.n_rows, 'row')} x {plural(dataset.n_features, 'feature')}, "

@@ -100,7 +100,7 @@ def test_recommend_hands_out_rounds_found_on_the_data_by_default(tiny_kb, wine):
 
 
 def test_the_first_configurations_alone_can_take_rounds_from_the_data(tiny_kb, wine):
-    kept = recommend(wine, n=3, knowledge_base=tiny_kb)
+    kept = recommend(wine, n=3, knowledge_base=tiny_kb, rounds="recommended")
     found = with_holdout_rounds(kept, wine, n=1)
     assert found.best["n_estimators"] == holdout_rounds(kept.best, wine.X, wine.y.to_numpy(), "multiclass")
     assert [c.params for c in found.configs[1:]] == [c.params for c in kept.configs[1:]]
@@ -116,12 +116,25 @@ def test_holdouts_side_by_side_find_the_same_rounds(tiny_kb, wine):
             recommend(wine, knowledge_base=tiny_kb, rounds="holdout", n_jobs=bad)
 
 
+def test_recommend_says_how_far_its_holdouts_are_unless_asked_not_to(tiny_kb, wine, capsys):
+    recommend(wine, n=3, knowledge_base=tiny_kb)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": ")[1].split(",")[0] for line in lines] == ["1/3 done", "2/3 done", "3/3 done"]
+    assert all(line.startswith("rounds on a hold-out of wine: ") and "ETA" in line for line in lines)
+    recommend(wine, n=3, knowledge_base=tiny_kb, verbose=False)
+    assert main(["recommend", "sklearn:wine", "-n", "2", "--quiet", "--json"]) == 0
+    json.loads(capsys.readouterr().out)  # stdout is the JSON alone
+    recommend(wine, n=3, knowledge_base=tiny_kb, rounds="recommended")  # nothing trained, nothing to say
+    assert capsys.readouterr().err == ""
+
+
 def test_rounds_from_the_data_need_lightgbm(tiny_linear_kb, wine):
     with pytest.raises(ConfigError, match="rounds must be one of 'holdout', 'recommended'; got 'cv'$"):
         recommend(wine, rounds="cv")
     with pytest.raises(ConfigError, match="the linear family has none$"):
         recommend(wine, family="linear", knowledge_base=tiny_linear_kb, rounds="holdout")
-    linear = recommend(wine, n=2, family="linear", knowledge_base=tiny_linear_kb)
+    linear = recommend(wine, n=2, family="linear", knowledge_base=tiny_linear_kb)  # by default, rounds of LightGBM only
+    assert not any("rounds" in note for note in linear.notes)
     same = with_holdout_rounds(linear, wine)  # as family="auto" leaves a linear choice
     assert [c.params for c in same] == [c.params for c in linear]
     assert same.notes[-1] == "rounds='holdout' left the linear family's configurations as recommended."
