@@ -33,7 +33,8 @@ from metahpo.exceptions import ConfigError, DataError
 from metahpo.families.lightgbm import parameter_names
 from metahpo.knowledge_base import KnowledgeSource
 from metahpo.progress import plural
-from metahpo.recommendations import Recommendation, check_rounds, holdout_rounds, recommend
+from metahpo.recommendations import (N_RECOMMENDED, SELECT_MIN_ROWS, Recommendation, check_rounds, rank_by_holdout,
+                                     recommend)
 
 _METAHPO_PARAMS = frozenset({"knowledge_base", "strategy", "metric", "rank", "rounds"})
 """The arguments that steer the recommendation; every other argument is LightGBM's."""
@@ -96,12 +97,16 @@ class _TabularInput:
         self.categorical_ = list(dataset.categorical)
         return dataset, y
 
-    def _recommend(self, dataset: Dataset, family: str | None) -> dict[str, Any]:
-        """Ask the knowledge base (``recommendation_``) and return the parameters at ``rank``."""
+    def _recommend(self, dataset: Dataset, family: str | None) -> list[dict[str, Any]]:
+        """Ask the knowledge base (``recommendation_``) and return the parameters of its configurations
+        up to ``rank``, or on data :meth:`_held_out` orders, of as many as ``recommend`` lists."""
         if not isinstance(self.rank, (int, np.integer)) or self.rank < 0:
             raise ConfigError(f"rank must be a non-negative integer, got {plain(self.rank)!r}")
         landmark_seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
-        recommendation = recommend(dataset, n=self.rank + 1, family=family, knowledge_base=self.knowledge_base,
+        n = self.rank + 1
+        if self.rounds == "holdout" and dataset.n_rows >= SELECT_MIN_ROWS:
+            n = max(n, N_RECOMMENDED)
+        recommendation = recommend(dataset, n=n, family=family, knowledge_base=self.knowledge_base,
                                    strategy=self.strategy, metric=self.metric, rounds="recommended",
                                    random_state=landmark_seed)
         if self.rank >= len(recommendation):
@@ -109,7 +114,18 @@ class _TabularInput:
                               f"base recommends {plural(len(recommendation), 'configuration')} for these data; "
                               f"give a rank below {len(recommendation)}")
         self.recommendation_: Recommendation = recommendation
-        return recommendation.configs[self.rank].params
+        return [c.params for c in recommendation.configs]
+
+    def _held_out(self, candidates: list[dict[str, Any]], dataset: Dataset, y: np.ndarray,
+                  sample_weight: np.ndarray | None, seed: int) -> dict[str, Any]:
+        """The candidate at ``rank`` with its rounds found on a hold-out, each training on one
+        thread; on data of at least :data:`~metahpo.recommendations.SELECT_MIN_ROWS` rows, ``rank``
+        among the candidates ordered by validation loss, as ``recommend`` orders its list."""
+        large = dataset.n_rows >= SELECT_MIN_ROWS
+        pool = candidates if large else [candidates[self.rank]]
+        fits = rank_by_holdout(pool, dataset.X, y, dataset.task, sample_weight=sample_weight, random_state=seed)
+        index, rounds, _ = fits[self.rank if large else 0]
+        return {**pool[index], "n_estimators": rounds}
 
     def _validate(self, X: Any, y: Any = None, reset: bool = False) -> tuple[Any, Any]:
         """scikit-learn's input checks; a DataFrame keeps its columns (and categorical dtypes)."""
@@ -228,13 +244,13 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
                               "set rounds='recommended'")
         dataset, y = self._dataset(X, y)
         sample_weight = _check_sample_weight(sample_weight, len(y))
-        recommended = self._recommend(dataset, "lightgbm")
         explicit = {k: getattr(self, k) for k in self._get_param_names() if k not in _METAHPO_PARAMS}
-        self.params_: dict[str, Any] = _override({**recommended, **explicit}, given)
+        candidates = [_override({**params, **explicit}, given) for params in self._recommend(dataset, "lightgbm")]
         if self.rounds == "holdout":
             seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
-            self.params_["n_estimators"] = holdout_rounds(self.params_, dataset.X, y, dataset.task,
-                                                          sample_weight=sample_weight, random_state=int(seed))
+            self.params_: dict[str, Any] = self._held_out(candidates, dataset, y, sample_weight, int(seed))
+        else:
+            self.params_ = candidates[self.rank]
         eval_set, eval_X = fit_params.get("eval_set"), fit_params.get("eval_X")
         if eval_set is not None:
             pairs = [eval_set] if isinstance(eval_set, tuple) else eval_set
@@ -371,13 +387,13 @@ class _MetaModel(_TabularInput, BaseEstimator):
         check_rounds(self.rounds)
         dataset, y = self._dataset(X, y)
         sample_weight = _check_sample_weight(sample_weight, len(y))
-        params = self._recommend(dataset, self.family)
+        candidates = [{**params, "random_state": int(self.random_state)}
+                      for params in self._recommend(dataset, self.family)]
         self.family_: str = self.recommendation_.family
-        self.params_: dict[str, Any] = {**params, "random_state": int(self.random_state)}
-        if self.family_ == "lightgbm" and self.rounds == "holdout":  # on one thread, as make_estimator trains
-            rounds = holdout_rounds({**self.params_, "n_jobs": 1}, dataset.X, y, dataset.task,
-                                    sample_weight=sample_weight, random_state=int(self.random_state))
-            self.params_["n_estimators"] = rounds
+        if self.family_ == "lightgbm" and self.rounds == "holdout":
+            self.params_: dict[str, Any] = self._held_out(candidates, dataset, y, sample_weight, int(self.random_state))
+        else:
+            self.params_ = candidates[self.rank]
         family = get_family(self.family_)
         self.model_ = family.make_estimator(self.params_, dataset.task)
         weights = {} if sample_weight is None else {family.sample_weight_arg: sample_weight}

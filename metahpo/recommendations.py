@@ -96,6 +96,14 @@ whose rounds then grow to all rows as a recommendation's do, :data:`ROUNDS_EXPON
 the zero-shot benchmarks measured it on. It bounds the cost on large data: on all 494,020 rows of
 kddcup (23 classes) it took 4 minutes, on 20,000 of them 30 s (docs/benchmarks.md, "Cost in batch")."""
 
+SELECT_MIN_ROWS = 10_000
+"""Data of at least this many rows (a validation part of at least 2,000) gets the configurations
+held out ordered by their validation loss (:func:`rank_by_holdout`); on smaller data that order is
+noise and the knowledge base's stays. Fixed before it was measured (docs/results/rules_2026-12-05.md)."""
+
+N_RECOMMENDED = 10
+"""How many configurations a recommendation lists by default, all held out and ordered on large data."""
+
 ROUNDS = ("holdout", "recommended")
 """Where a LightGBM configuration's rounds come from: a hold-out of the data
 (:func:`holdout_rounds`), or the knowledge base (the neighbours' rounds, :meth:`Recommender.recommend`)."""
@@ -143,6 +151,14 @@ def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *
     random_state : int
         Seeds the subsample and the split.
     """
+    return holdout_fit(params, X, y, task, sample_weight=sample_weight, random_state=random_state)[0]
+
+
+def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
+                sample_weight: np.ndarray | None = None, random_state: int = 0) -> tuple[int, float]:
+    """:func:`holdout_rounds`, and the validation loss at the best round: LightGBM's default metric
+    for the task, on which it stops (or the first metric ``params`` name, negated if it grows as
+    models improve); NaN for data too small to hold out."""
     import lightgbm as lgb
 
     y = np.asarray(y)
@@ -155,7 +171,7 @@ def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *
     fit_rows, valid_rows = rows[fit_rows], rows[valid_rows]
     if len(valid_rows) < MIN_VALIDATION_ROWS or (task != "regression" and len(np.unique(y[fit_rows])) < 2):
         if given_rounds:
-            return int(given_rounds[0])
+            return int(given_rounds[0]), float("nan")
         need = "" if task == "regression" else ", and a training part of two classes"
         raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping (at "
                         f"least {MIN_VALIDATION_ROWS} validation rows{need}); give n_estimators")
@@ -170,7 +186,33 @@ def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *
               callbacks=[lgb.early_stopping(patience({"learning_rate": rate}), first_metric_only=True, verbose=False)])
     best = model.best_iteration_ or MAX_ROUNDS
     growth = (len(y) / len(fit_rows)) ** ROUNDS_EXPONENT[task]
-    return int(np.clip(round(best * growth), 10, MAX_ROUNDS))
+    name, value = next(iter(model.best_score_["valid_0"].items()))  # the metric it stopped on: the task's loss,
+    higher_better = name.split("@")[0] in _HIGHER_BETTER  # unless the parameters name another
+    return int(np.clip(round(best * growth), 10, MAX_ROUNDS)), float(-value if higher_better else value)
+
+
+_HIGHER_BETTER = frozenset({"auc", "auc_mu", "average_precision", "ndcg", "map"})
+"""LightGBM's metrics that grow as models improve (``ndcg@5`` and ``map@5`` too)."""
+
+
+def rank_by_holdout(params: Sequence[dict[str, Any]], X: pd.DataFrame, y: Any, task: str, *,
+                    sample_weight: np.ndarray | None = None, random_state: int = 0, n_jobs: int = 1,
+                    progress: Callable[[int, float], None] | None = None) -> list[tuple[int, int, float]]:
+    """Each of ``params`` trained on the hold-out (:func:`holdout_fit`), ``n_jobs`` at a time in
+    threads, each on one (LightGBM's default takes every core, which fits side by side would fight
+    over): ``(index, rounds, validation loss)`` in the order of ``params``, or, on data of at least
+    :data:`SELECT_MIN_ROWS` rows, best validation loss first (ties keep their order).
+    ``progress(done, elapsed)`` is called as each finishes."""
+    start, fits = time.perf_counter(), []
+    for rounds, loss in Parallel(n_jobs=check_n_jobs(n_jobs), backend="threading", return_as="generator")(
+            delayed(holdout_fit)({**p, "n_jobs": 1}, X, y, task, sample_weight=sample_weight, random_state=random_state)
+            for p in params):  # LightGBM trains without holding the GIL
+        fits.append((len(fits), rounds, loss))
+        if progress is not None:
+            progress(len(fits), time.perf_counter() - start)
+    if len(X) >= SELECT_MIN_ROWS:
+        fits.sort(key=lambda fit: (np.isnan(fit[2]), fit[2]))
+    return fits
 
 
 def check_rounds(rounds: Any) -> None:
@@ -740,7 +782,7 @@ def recommend(
     y: Any = None,
     *,
     target: str | None = None,
-    n: int = 10,
+    n: int = N_RECOMMENDED,
     task: str | None = None,
     family: str | None = None,
     knowledge_base: KnowledgeSource | Sequence[KnowledgeSource] | None = None,
@@ -832,30 +874,31 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
                         random_state: int = 0, n_jobs: int = 1,
                         progress: Callable[[str], None] | None = None) -> Recommendation:
     """``recommendation`` with the rounds of its first ``n`` configurations (default: all) found on
-    ``dataset`` by :func:`holdout_rounds`, ``n_jobs`` of them at a time in threads, each training
-    on one (LightGBM's default takes every core, which fits side by side, or batch workers, would
-    fight over), ``progress`` receiving a line as each is found; a recommendation of another family
-    than LightGBM, which has no rounds, is returned as it is, with a note saying so."""
+    ``dataset``, and on data of at least :data:`SELECT_MIN_ROWS` rows those configurations ordered
+    by their validation loss (:func:`rank_by_holdout`), ``progress`` receiving a line as each is
+    found; a recommendation of another family than LightGBM, which has no rounds, is returned as it
+    is, with a note saying so."""
     if recommendation.family != "lightgbm":
         note = f"rounds='holdout' left the {recommendation.family} family's configurations as recommended."
         return replace(recommendation, notes=[*recommendation.notes, note])
-    configs, y = list(recommendation.configs), dataset.y.to_numpy()
+    configs = list(recommendation.configs)
     first = len(configs) if n is None else min(n, len(configs))
-    start, found = time.perf_counter(), []
-    for rounds in Parallel(n_jobs=check_n_jobs(n_jobs), backend="threading", return_as="generator")(  # no GIL held
-            delayed(holdout_rounds)({**c.params, "n_jobs": 1}, dataset.X, y, dataset.task, random_state=random_state)
-            for c in configs[:first]):
-        found.append(rounds)
-        if progress is not None:
-            elapsed = time.perf_counter() - start
-            progress(f"rounds on a hold-out of {dataset.name}: {eta_line(len(found), first, elapsed)}")
-    configs[:first] = [replace(c, params={**c.params, "n_estimators": rounds}) for c, rounds in zip(configs, found)]
+    say = None if progress is None else (
+        lambda done, elapsed: progress(f"rounds on a hold-out of {dataset.name}: {eta_line(done, first, elapsed)}"))
+    fits = rank_by_holdout([c.params for c in configs[:first]], dataset.X, dataset.y.to_numpy(), dataset.task,
+                           random_state=random_state, n_jobs=n_jobs, progress=say)
+    held = [replace(configs[i], params={**configs[i].params, "n_estimators": rounds}) for i, rounds, _ in fits]
     which = ("every configuration" if first == len(configs) else "the top configuration" if first == 1
              else f"the first {first} configurations")
-    note = (f"Rounds (n_estimators) of {which} found on this data: early stopping on a seeded "
-            f"{VALIDATION_FRACTION:.0%} hold-out of the rows (of at most {HOLDOUT_MAX_ROWS:,} of them), at most "
-            f"{MAX_ROUNDS:,} rounds (data too small to hold out keeps the knowledge base's).")
-    return replace(recommendation, configs=configs, notes=[*recommendation.notes, note])
+    notes = [f"Rounds (n_estimators) of {which} found on this data: early stopping on a seeded "
+             f"{VALIDATION_FRACTION:.0%} hold-out of the rows (of at most {HOLDOUT_MAX_ROWS:,} of them), at most "
+             f"{MAX_ROUNDS:,} rounds (data too small to hold out keeps the knowledge base's)."]
+    if first > 1 and dataset.n_rows >= SELECT_MIN_ROWS:
+        held = [replace(c, reason=f"validation loss {loss:.5g} on the hold-out (the knowledge base's #{i + 1}: "
+                                  f"{c.reason})") for c, (i, _, loss) in zip(held, fits)]
+        notes.append(f"Ordered by validation loss on the hold-out, best first: at {dataset.n_rows:,} rows (at least "
+                     f"{SELECT_MIN_ROWS:,}) it says more about these data than the similar datasets do.")
+    return replace(recommendation, configs=held + configs[first:], notes=[*recommendation.notes, *notes])
 
 
 @dataclass

@@ -44,7 +44,9 @@ one run into a new folder and run ``--methods metahpo --only-seeded`` there with
 strategy settings compare the same way with ``--strategy``, a LightGBM parameter the space
 lacks with ``--set extra_trees=true`` (added to metahpo's top-1 before it is fitted), and the
 zero-shot estimators' rounds from a hold-out with ``--rounds holdout`` (metahpo's top-1 with
-``n_estimators`` from ``holdout_rounds``, its fit time including the hold-out's).
+``n_estimators`` from its hold-out, and on training parts of at least ``SELECT_MIN_ROWS`` rows
+the best of the ``N_RECOMMENDED`` configurations there, as ``recommend`` orders them; its fit time
+includes the hold-outs').
 """
 
 from __future__ import annotations
@@ -69,8 +71,8 @@ from results import append_rows  # noqa: E402
 from metahpo import metafeatures  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, predict_aligned, score_predictions  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
-from metahpo.recommendations import (ROUNDS, STRATEGIES, BaseStrategy, Recommender, check_strategy,  # noqa: E402
-                                     holdout, holdout_rounds)
+from metahpo.recommendations import (N_RECOMMENDED, ROUNDS, SELECT_MIN_ROWS, STRATEGIES, BaseStrategy,  # noqa: E402
+                                     Recommender, check_strategy, holdout, rank_by_holdout)
 
 TIE = 1e-4
 RIVALS = ("lightgbm_default", "lgbm_td", "flaml_zeroshot", "autogluon_top1")
@@ -144,15 +146,18 @@ def autogluon_stopping(n_train: int, rate: float = 0.3, offset: int = 20, max_of
     return callback
 
 
-def fit(name: str, model, X, y, task: str, seed: int, rounds: str = "recommended") -> None:
+def fit(name: str, model, X, y, task: str, seed: int, rounds: str = "recommended",
+        candidates: list[dict] | None = None) -> None:
     """Fit ``model`` as its method trains: LGBM-TD and AutoGluon (and ``metahpo_stopped``) on a
     hold-out with their own early stopping, every other on the whole training part; with
-    ``rounds="holdout"``, metahpo's rounds are found first as ``recommend(rounds="holdout")`` and the
-    estimators find them."""
+    ``rounds="holdout"``, metahpo's configuration and rounds come first from the hold-out of its
+    ``candidates`` (the top one, or on large data the list ``recommend`` orders), as
+    ``recommend(rounds="holdout")`` and the estimators find them."""
     import lightgbm as lgb
 
     if name == "metahpo" and rounds == "holdout":
-        model.set_params(n_estimators=holdout_rounds(model.get_params(), X, y, task, random_state=seed))
+        index, best_rounds, _ = rank_by_holdout(candidates, X, y, task, random_state=seed)[0]
+        model.set_params(**candidates[index], n_estimators=best_rounds)
     if name == "lgbm_td":
         tr, va, y_va = holdout(y, task, 0.2, seed)
         stop = lgb.early_stopping(300, verbose=False)
@@ -205,13 +210,15 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
     strat = y if data.is_classification and np.bincount(y).min() >= 2 else None
     tr, te = train_test_split(np.arange(data.n_rows), test_size=0.25, random_state=seed, stratify=strat)
     train = data.take(tr)
-    rows, recommended, extra = [], None, {}
+    rows, recommended, candidates, extra = [], None, None, {}
     if methods & {"metahpo", "metahpo_stopped"}:
         start = time.perf_counter()
         try:
+            n = N_RECOMMENDED if rounds == "holdout" and len(tr) >= SELECT_MIN_ROWS else 1  # as recommend orders
             rec = Recommender(leave_out(kb, group), data.task, strategy_of(strategy)).recommend(
-                metafeatures.extract(train, random_state=seed), n=1, name=entry.name, train_rows=len(tr))
-            recommended = {**rec.best, **(overrides or {})}
+                metafeatures.extract(train, random_state=seed), n=n, name=entry.name, train_rows=len(tr))
+            candidates = [{**c.params, **(overrides or {})} for c in rec.configs]
+            recommended = candidates[0]
             extra = {"confidence": rec.confidence, "nearest": str(rec.neighbors["name"].iloc[0]),
                      "recommend_s": time.perf_counter() - start}
         except Exception as exc:
@@ -222,7 +229,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
             continue
         start = time.perf_counter()
         try:
-            fit(name, model, train.X, y[tr], data.task, seed, rounds)
+            fit(name, model, train.X, y[tr], data.task, seed, rounds, candidates)
             pred = predict_aligned(model, data.X.iloc[te], n_classes)
             score = score_predictions(data.task, y[te], pred, n_classes)[metric]
             row = {"status": "ok", "score": score, "fit_s": time.perf_counter() - start}
