@@ -157,7 +157,7 @@ def fit(name: str, model, X, y, task: str, seed: int, rounds: str = "recommended
 
     if name == "metahpo" and rounds == "holdout":
         index, best_rounds, _ = rank_by_holdout(candidates, X, y, task, random_state=seed)[0]
-        model.set_params(**candidates[index], n_estimators=best_rounds)
+        model.set_params(**{**candidates[index], "n_estimators": best_rounds})
     if name == "lgbm_td":
         tr, va, y_va = holdout(y, task, 0.2, seed)
         stop = lgb.early_stopping(300, verbose=False)

@@ -1,6 +1,7 @@
 """Rounds found on the data: ``holdout_rounds``, and recommendations that hand them out."""
 
 import json
+from dataclasses import replace
 
 import lightgbm as lgb
 import numpy as np
@@ -14,7 +15,8 @@ from metahpo.cli import main
 from metahpo.datasets import load, subsample_rows
 from metahpo.estimators import MetaLGBMClassifier
 from metahpo.exceptions import ConfigError, DataError
-from metahpo.recommendations import MAX_ROUNDS, holdout, holdout_rounds, recommend, with_holdout_rounds
+from metahpo.recommendations import (MAX_ROUNDS, holdout, holdout_fit, holdout_rounds, recommend,
+                                     with_holdout_rounds)
 
 
 def test_holdout_rounds_follow_the_data_and_scale_to_all_rows(monkeypatch):
@@ -180,3 +182,31 @@ def test_a_batch_folder_resumes_with_its_own_rounds_only(tiny_kb, tmp_path):
     lines = []
     run_batch(["sklearn:wine"], older, knowledge_base=tiny_kb, n=2, rounds="recommended", progress=lines.append)
     assert lines == ["batch: 1 of 1 dataset already done, 0 to run"]
+
+
+def test_large_data_gets_the_list_ordered_by_its_holdouts(tiny_kb, wine, monkeypatch):
+    from metahpo import estimators
+
+    kept = recommend(wine, n=4, knowledge_base=tiny_kb, rounds="recommended")
+    fits = [holdout_fit(c.params, wine.X, wine.y.to_numpy(), "multiclass") for c in kept]
+    assert recommend(wine, n=4, knowledge_base=tiny_kb).configs == [  # small data: the knowledge base's order
+        replace(c, params={**c.params, "n_estimators": rounds}) for c, (rounds, _) in zip(kept, fits)]
+    for module in (recommendations, estimators):  # wine's 178 rows as if they were many
+        monkeypatch.setattr(module, "SELECT_MIN_ROWS", 100)
+    ordered = recommend(wine, n=4, knowledge_base=tiny_kb)
+    order = sorted(range(4), key=lambda i: fits[i][1])
+    assert [c.config_id for c in ordered] == [kept[i].config_id for i in order] != [c.config_id for c in kept]
+    assert [c.params["n_estimators"] for c in ordered] == [fits[i][0] for i in order]
+    assert ordered.configs[0].reason.startswith(f"validation loss {fits[order[0]][1]:.5g} on the hold-out")
+    assert "Ordered by validation loss on the hold-out" in ordered.explain()
+    for rank in (0, 1):  # the estimators hold out the same list and take the same place in its order
+        model = MetaLGBMClassifier(knowledge_base=tiny_kb, rank=rank).fit(wine.X, wine.y)
+        assert model.params_ == {**ordered.configs[rank].params, "n_jobs": model.params_["n_jobs"]}
+
+
+def test_a_metric_that_grows_is_negated_to_rank_by(wine):
+    params = {"learning_rate": 0.1, "num_leaves": 4, "verbosity": -1}
+    y = (wine.y.to_numpy() == 0).astype(int)
+    _, loss = holdout_fit(params, wine.X, y, "binary")
+    _, negated_auc = holdout_fit({**params, "metric": "auc"}, wine.X, y, "binary")
+    assert 0 < loss < 1 and -1 <= negated_auc < -0.5
