@@ -47,8 +47,8 @@ from metahpo.families import FAMILIES, get_family
 from metahpo.knowledge_base import KnowledgeBase, _atomic_write, of_families, resolve
 from metahpo.parallel import workers
 from metahpo.progress import duration, eta_line, plural, to_stderr
-from metahpo.recommendations import (AUTO_FAMILY, check_rounds, check_strategy, choose_family, get_recommender,
-                                     with_holdout_rounds)
+from metahpo.recommendations import (AUTO_FAMILY, SELECT_MIN_ROWS, check_rounds, check_strategy, choose_family,
+                                     get_recommender, with_holdout_rounds)
 
 RECORDS = "results.jsonl"
 SETTINGS = "settings.json"
@@ -173,9 +173,11 @@ def run_batch(
         The model family, or per dataset the one that did best on similar datasets.
     rounds : {"holdout", "recommended"}, optional
         Where the LightGBM parameters' ``n_estimators`` come from without tuning: the dataset
-        (:func:`~metahpo.recommendations.holdout_rounds`, one fit per dataset; the default for
-        LightGBM), or the knowledge base (the default with tuning, whose search finds its own, and
-        for other families).
+        (:func:`~metahpo.recommendations.holdout_rounds`, one fit per dataset, or on data of at
+        least :data:`~metahpo.recommendations.SELECT_MIN_ROWS` rows one per configuration, the top
+        one then the best on the hold-out, as :func:`~metahpo.recommend` orders them; the default
+        for LightGBM), or the knowledge base (the default with tuning, whose search finds its own,
+        and for other families).
     progress : callable, optional
         Receives one line, with counts and an ETA, per finished dataset (default: stderr).
 
@@ -302,8 +304,8 @@ def _analyse(source: Source, knowledge: Knowledge, settings: Settings, record: d
         family = next(iter(knowledge_bases))
     kb = of_families(given, [family], zero_shot=True)[family]  # the shipped one with its zero-shot part
     rec = get_recommender(kb, dataset.task, settings.strategy).recommend(mf, settings.n, dataset.name)
-    if settings.rounds == "holdout":
-        rec = with_holdout_rounds(rec, dataset, n=1)
+    if settings.rounds == "holdout":  # the top configuration's rounds, or on large data the list ordered, as recommend
+        rec = with_holdout_rounds(rec, dataset, n=None if dataset.n_rows >= SELECT_MIN_ROWS else 1)
     top = rec.configs[0]
     record.update(family=family, metric=rec.metric, config_id=top.config_id,
                   expected_normalized=_finite(top.expected_normalized),

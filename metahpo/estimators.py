@@ -293,11 +293,14 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
     rounds : {"holdout", "recommended"}
         Where ``n_estimators`` comes from: the data
         (:func:`~metahpo.recommendations.holdout_rounds`: early stopping on a hold-out of the
-        training rows, then the model trained on all of them), or the knowledge base (the rounds
-        its nearest datasets needed: no training before the model's, but on held-out dev data
-        better than the hold-out's on 22 of 97 datasets and worse on 66; the hold-out's fits took
-        a median 1.3 (PMLB) to 3 (real-world data) times longer; docs/benchmarks.md). Either way
-        ``params_`` holds the rounds.
+        training rows, then the model trained on all of them; on data of at least
+        :data:`~metahpo.recommendations.SELECT_MIN_ROWS` rows, the ten configurations ``recommend``
+        lists are held out and ``rank`` counts in their order by validation loss, as
+        ``recommend`` orders them), or the knowledge base (the rounds its nearest datasets needed:
+        no training before the model's, but on held-out dev data better than the hold-out's on 22
+        of 97 datasets and worse on 66; the hold-out's fit took a median 1.3 times longer on PMLB
+        data, ten of them 10 to 19 times on real-world data of 10,000 rows or more;
+        docs/benchmarks.md). Either way ``params_`` holds the rounds.
         ``n_estimators`` given by hand needs ``rounds="recommended"``.
     random_state : int, numpy RandomState or Generator, or None
         LightGBM's seed, as LightGBM takes it; an integer also seeds the meta-features'

@@ -817,13 +817,16 @@ def recommend(
         A metric the knowledge base stores, e.g. ``"accuracy"``; default by task.
     rounds : {"holdout", "recommended"}, optional
         Where LightGBM's ``n_estimators`` come from: the data (:func:`holdout_rounds`: each
-        configuration trained once with early stopping on a 20% hold-out, which cost a median 1.3
-        times the knowledge base's rounds' fit on PMLB data and 4.4 times on real-world data above
-        20,000 rows; the default for LightGBM), or the knowledge base (the similar
-        datasets' rounds; no model is trained; the default for other families, which have no
-        rounds). The hold-out's top configuration was at least as good as LightGBM's defaults on
-        79% (PMLB) and 84% (real-world) of the final datasets, the knowledge base's on 76% and 74%
-        (docs/benchmarks.md, "Rounds from a hold-out").
+        configuration trained once with early stopping on a 20% hold-out; the default for
+        LightGBM), or the knowledge base (the similar datasets' rounds; no model is trained; the
+        default for other families, which have no rounds). On data of at least
+        :data:`SELECT_MIN_ROWS` rows the hold-outs also order the list, best validation loss first.
+        The hold-out cost a median 1.3 times the knowledge base's rounds' fit on PMLB data; on
+        real-world data of 10,000 rows or more, training and ordering ten configurations cost 10 to
+        19 times one hold-out. The top configuration was at least as good as LightGBM's defaults
+        on 81% (PMLB) and 84% (real-world) of the final datasets with the hold-out's rounds, 76%
+        and 74% with the knowledge base's, and ordering raised real-world dev from 83% to 89%
+        (docs/benchmarks.md, "Rounds from a hold-out" and what follows).
     n_jobs : int
         With ``rounds="holdout"``, how many configurations' hold-outs train side by side (threads,
         each training on one; -1: one per CPU).

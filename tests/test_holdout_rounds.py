@@ -184,24 +184,27 @@ def test_a_batch_folder_resumes_with_its_own_rounds_only(tiny_kb, tmp_path):
     assert lines == ["batch: 1 of 1 dataset already done, 0 to run"]
 
 
-def test_large_data_gets_the_list_ordered_by_its_holdouts(tiny_kb, wine, monkeypatch):
-    from metahpo import estimators
+def test_large_data_gets_the_list_ordered_by_its_holdouts(tiny_kb, wine, monkeypatch, tmp_path):
+    from metahpo import batch, estimators
 
-    kept = recommend(wine, n=4, knowledge_base=tiny_kb, rounds="recommended")
+    kept = recommend(wine, knowledge_base=tiny_kb, rounds="recommended")  # every configuration of the tiny pool
     fits = [holdout_fit(c.params, wine.X, wine.y.to_numpy(), "multiclass") for c in kept]
-    assert recommend(wine, n=4, knowledge_base=tiny_kb).configs == [  # small data: the knowledge base's order
+    assert recommend(wine, knowledge_base=tiny_kb).configs == [  # small data: the knowledge base's order
         replace(c, params={**c.params, "n_estimators": rounds}) for c, (rounds, _) in zip(kept, fits)]
-    for module in (recommendations, estimators):  # wine's 178 rows as if they were many
+    for module in (recommendations, estimators, batch):  # wine's 178 rows as if they were many
         monkeypatch.setattr(module, "SELECT_MIN_ROWS", 100)
-    ordered = recommend(wine, n=4, knowledge_base=tiny_kb)
-    order = sorted(range(4), key=lambda i: fits[i][1])
+    ordered = recommend(wine, knowledge_base=tiny_kb)
+    order = sorted(range(len(kept)), key=lambda i: fits[i][1])
     assert [c.config_id for c in ordered] == [kept[i].config_id for i in order] != [c.config_id for c in kept]
     assert [c.params["n_estimators"] for c in ordered] == [fits[i][0] for i in order]
     assert ordered.configs[0].reason.startswith(f"validation loss {fits[order[0]][1]:.5g} on the hold-out")
     assert "Ordered by validation loss on the hold-out" in ordered.explain()
     for rank in (0, 1):  # the estimators hold out the same list and take the same place in its order
         model = MetaLGBMClassifier(knowledge_base=tiny_kb, rank=rank).fit(wine.X, wine.y)
-        assert model.params_ == {**ordered.configs[rank].params, "n_jobs": model.params_["n_jobs"]}
+        expected = ordered.configs[rank].params
+        assert {k: model.params_[k] for k in expected} == expected
+    run_batch(["sklearn:wine"], tmp_path / "out", knowledge_base=tiny_kb, progress=lambda line: None)  # and batch
+    assert json.loads((tmp_path / "out" / "params" / "sklearn-wine.json").read_text()) == ordered.best
 
 
 def test_a_metric_that_grows_is_negated_to_rank_by(wine):
