@@ -117,13 +117,15 @@ class _TabularInput:
         return [c.params for c in recommendation.configs]
 
     def _held_out(self, candidates: list[dict[str, Any]], dataset: Dataset, y: np.ndarray,
-                  sample_weight: np.ndarray | None, seed: int) -> dict[str, Any]:
-        """The candidate at ``rank`` with its rounds found on a hold-out, each training on one
-        thread; on data of at least :data:`~metahpo.recommendations.SELECT_MIN_ROWS` rows, ``rank``
-        among the candidates ordered by validation loss, as ``recommend`` orders its list."""
+                  sample_weight: np.ndarray | None, seed: int, n_jobs: int = 1) -> dict[str, Any]:
+        """The candidate at ``rank`` with its rounds found on a hold-out (``n_jobs`` hold-outs side
+        by side, each training on one thread); on data of at least
+        :data:`~metahpo.recommendations.SELECT_MIN_ROWS` rows, ``rank`` among the candidates
+        ordered by validation loss, as ``recommend`` orders its list."""
         large = dataset.n_rows >= SELECT_MIN_ROWS
         pool = candidates if large else [candidates[self.rank]]
-        fits = rank_by_holdout(pool, dataset.X, y, dataset.task, sample_weight=sample_weight, random_state=seed)
+        fits = rank_by_holdout(pool, dataset.X, y, dataset.task, sample_weight=sample_weight, random_state=seed,
+                               n_jobs=n_jobs)
         index, rounds, _ = fits[self.rank if large else 0]
         return {**pool[index], "n_estimators": rounds}
 
@@ -248,7 +250,8 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         candidates = [_override({**params, **explicit}, given) for params in self._recommend(dataset, "lightgbm")]
         if self.rounds == "holdout":
             seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
-            self.params_: dict[str, Any] = self._held_out(candidates, dataset, y, sample_weight, int(seed))
+            threads = -1 if self.n_jobs is None or self.n_jobs < 0 else max(1, int(self.n_jobs))  # LightGBM's meaning
+            self.params_: dict[str, Any] = self._held_out(candidates, dataset, y, sample_weight, int(seed), threads)
         else:
             self.params_ = candidates[self.rank]
         eval_set, eval_X = fit_params.get("eval_set"), fit_params.get("eval_X")
@@ -306,7 +309,8 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
         LightGBM's seed, as LightGBM takes it; an integer also seeds the meta-features'
         landmarkers (seed 0 otherwise).
     n_jobs : int, optional
-        LightGBM threads: one by default; None (LightGBM's default) takes them all.
+        LightGBM threads: one by default; None (LightGBM's default) takes them all. The hold-outs
+        of ``rounds="holdout"`` train that many at a time, each on one thread.
     class_weight : dict, "balanced" or None
         As LightGBM's.
     importance_type : {"split", "gain"}

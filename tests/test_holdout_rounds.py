@@ -199,8 +199,9 @@ def test_large_data_gets_the_list_ordered_by_its_holdouts(tiny_kb, wine, monkeyp
     assert [c.params["n_estimators"] for c in ordered] == [fits[i][0] for i in order]
     assert ordered.configs[0].reason.startswith(f"validation loss {fits[order[0]][1]:.5g} on the hold-out")
     assert "Ordered by validation loss on the hold-out" in ordered.explain()
-    for rank in (0, 1):  # the estimators hold out the same list and take the same place in its order
-        model = MetaLGBMClassifier(knowledge_base=tiny_kb, rank=rank).fit(wine.X, wine.y)
+    for rank, n_jobs in ((0, 1), (1, None)):  # the estimators hold out the same list (two at a time on two
+        # threads too) and take the same place in its order
+        model = MetaLGBMClassifier(knowledge_base=tiny_kb, rank=rank, n_jobs=n_jobs).fit(wine.X, wine.y)
         expected = ordered.configs[rank].params
         assert {k: model.params_[k] for k in expected} == expected
     run_batch(["sklearn:wine"], tmp_path / "out", knowledge_base=tiny_kb, progress=lambda line: None)  # and batch
