@@ -323,7 +323,8 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
     Attributes
     ----------
     recommendation_ : Recommendation
-        The recommendation ``fit`` asked for.
+        The recommendation ``fit`` asked for, in the knowledge base's order and with its rounds
+        (``params_`` says which configuration the hold-outs chose, and its rounds).
     params_ : dict
         The LightGBM parameters trained with: ``lightgbm.LGBMClassifier(**params_)`` is the model.
     model_ : lightgbm.LGBMClassifier
