@@ -179,6 +179,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = kb.add_parser("info", help="summarize a knowledge base (default: the shipped one)")
     p.add_argument("path", nargs="?", help="knowledge-base folder")
+    p.add_argument("--zero-shot", action="store_true",
+                   help="the shipped one as recommendations read it: with its zero-shot part (tune reads it without)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_kb_info)
 
@@ -479,7 +481,7 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
 def _cmd_kb_info(args: argparse.Namespace) -> int:
     from metahpo.knowledge_base import resolve
 
-    info = resolve(args.path).info()
+    info = resolve(args.path, zero_shot=args.zero_shot).info()
     if args.json:
         _print_json(info)
         return 0

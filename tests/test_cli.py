@@ -89,7 +89,9 @@ def test_kb_compact_folds_what_a_finished_writer_left_and_spares_an_open_one(tin
 
 def test_kb_info_of_the_shipped_knowledge_base(capsys):
     assert main(["kb", "info", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["n_datasets"] >= 200
+    core = json.loads(capsys.readouterr().out)["n_datasets"]
+    assert main(["kb", "info", "--zero-shot", "--json"]) == 0  # as recommendations read it
+    assert core >= 200 and json.loads(capsys.readouterr().out)["n_datasets"] > core
 
 
 def test_kb_build_resumes_from_the_command_line(tmp_path, capsys):
