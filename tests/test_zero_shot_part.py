@@ -4,6 +4,7 @@ import pytest
 
 import metahpo
 from metahpo import knowledge_base as kbm
+from metahpo.batch import run_batch
 from metahpo.knowledge_base import ZERO_SHOT_PART, KnowledgeBase
 
 IN_PART = "sk_breast_cancer"
@@ -27,7 +28,7 @@ def shipped_with_part(tiny_kb, tmp_path, monkeypatch):
 
 
 @pytest.mark.usefixtures("shipped_with_part")
-def test_recommendations_read_the_part_and_tune_does_not(tiny_kb):
+def test_recommendations_read_the_part_and_tune_does_not(tiny_kb, tmp_path):
     everything = kbm.load_shipped(zero_shot=True)
     assert IN_PART in set(everything.datasets["dataset_id"]) - set(kbm.load_shipped().datasets["dataset_id"])
     assert len(everything.runs) == len(tiny_kb.runs) and kbm.load_shipped(zero_shot=True) is everything
@@ -39,6 +40,8 @@ def test_recommendations_read_the_part_and_tune_does_not(tiny_kb):
     assert model.recommendation_.configs[0].config_id == rec.configs[0].config_id  # one answer, wherever asked
     tuned = metahpo.tune(data, n_trials=1, warm_start=1, cv=2, strategy="random", verbose=False)
     assert IN_PART not in tuned.recommendation.neighbors.index
+    table = run_batch(["sklearn:breast_cancer"], tmp_path, n=2, max_rows=150, progress=lambda line: None)
+    assert table["nearest"].tolist() == [IN_PART]  # batch's recommendation reads the part too
     # a knowledge base given by hand is read as it is, everywhere
     assert kbm.resolve(tiny_kb, zero_shot=True) is tiny_kb
 
