@@ -33,8 +33,8 @@ from metahpo.exceptions import ConfigError, DataError
 from metahpo.families.lightgbm import parameter_names
 from metahpo.knowledge_base import KnowledgeSource
 from metahpo.progress import plural
-from metahpo.recommendations import (N_RECOMMENDED, SELECT_MIN_ROWS, Recommendation, check_rounds, rank_by_holdout,
-                                     recommend)
+from metahpo.recommendations import (N_RECOMMENDED, Recommendation, check_rounds, orders_by_holdout,
+                                     rank_by_holdout, recommend)
 
 _METAHPO_PARAMS = frozenset({"knowledge_base", "strategy", "metric", "rank", "rounds"})
 """The arguments that steer the recommendation; every other argument is LightGBM's."""
@@ -104,7 +104,7 @@ class _TabularInput:
             raise ConfigError(f"rank must be a non-negative integer, got {plain(self.rank)!r}")
         landmark_seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
         n = self.rank + 1
-        if self.rounds == "holdout" and dataset.n_rows >= SELECT_MIN_ROWS:
+        if self.rounds == "holdout" and orders_by_holdout(dataset.n_rows):
             n = max(n, N_RECOMMENDED)
         recommendation = recommend(dataset, n=n, family=family, knowledge_base=self.knowledge_base,
                                    strategy=self.strategy, metric=self.metric, rounds="recommended",
@@ -122,7 +122,7 @@ class _TabularInput:
         by side, each training on one thread); on data of at least
         :data:`~metahpo.recommendations.SELECT_MIN_ROWS` rows, ``rank`` among the candidates
         ordered by validation loss, as ``recommend`` orders its list."""
-        large = dataset.n_rows >= SELECT_MIN_ROWS
+        large = orders_by_holdout(dataset.n_rows)
         pool = candidates if large else [candidates[self.rank]]
         fits = rank_by_holdout(pool, dataset.X, y, dataset.task, sample_weight=sample_weight, random_state=seed,
                                n_jobs=n_jobs)

@@ -191,6 +191,11 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
     return int(np.clip(round(best * growth), 10, MAX_ROUNDS)), float(-value if higher_better else value)
 
 
+def orders_by_holdout(n_rows: int) -> bool:
+    """Whether hold-outs order the configurations on data of ``n_rows`` rows (:data:`SELECT_MIN_ROWS`)."""
+    return n_rows >= SELECT_MIN_ROWS
+
+
 _HIGHER_BETTER = frozenset({"auc", "auc_mu", "average_precision", "ndcg", "map"})
 """LightGBM's metrics that grow as models improve (``ndcg@5`` and ``map@5`` too)."""
 
@@ -210,7 +215,7 @@ def rank_by_holdout(params: Sequence[dict[str, Any]], X: pd.DataFrame, y: Any, t
         fits.append((len(fits), rounds, loss))
         if progress is not None:
             progress(len(fits), time.perf_counter() - start)
-    if len(X) >= SELECT_MIN_ROWS:
+    if orders_by_holdout(len(X)):
         fits.sort(key=lambda fit: (np.isnan(fit[2]), fit[2]))
     return fits
 
@@ -896,7 +901,7 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
     notes = [f"Rounds (n_estimators) of {which} found on this data: early stopping on a seeded "
              f"{VALIDATION_FRACTION:.0%} hold-out of the rows (of at most {HOLDOUT_MAX_ROWS:,} of them), at most "
              f"{MAX_ROUNDS:,} rounds (data too small to hold out keeps the knowledge base's)."]
-    if first > 1 and dataset.n_rows >= SELECT_MIN_ROWS:
+    if first > 1 and orders_by_holdout(dataset.n_rows):
         held = [replace(c, reason=f"validation loss {loss:.5g} on the hold-out (the knowledge base's #{i + 1}: "
                                   f"{c.reason})") for c, (i, _, loss) in zip(held, fits)]
         notes.append(f"Ordered by validation loss on the hold-out, best first: at {dataset.n_rows:,} rows (at least "

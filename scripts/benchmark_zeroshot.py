@@ -71,8 +71,8 @@ from results import append_rows  # noqa: E402
 from metahpo import metafeatures  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, predict_aligned, score_predictions  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
-from metahpo.recommendations import (N_RECOMMENDED, ROUNDS, SELECT_MIN_ROWS, STRATEGIES, BaseStrategy,  # noqa: E402
-                                     Recommender, check_strategy, holdout, rank_by_holdout)
+from metahpo.recommendations import (N_RECOMMENDED, ROUNDS, STRATEGIES, BaseStrategy, Recommender,  # noqa: E402
+                                     check_strategy, holdout, orders_by_holdout, rank_by_holdout)
 
 TIE = 1e-4
 RIVALS = ("lightgbm_default", "lgbm_td", "flaml_zeroshot", "autogluon_top1")
@@ -214,7 +214,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
     if methods & {"metahpo", "metahpo_stopped"}:
         start = time.perf_counter()
         try:
-            n = N_RECOMMENDED if rounds == "holdout" and len(tr) >= SELECT_MIN_ROWS else 1  # as recommend orders
+            n = N_RECOMMENDED if rounds == "holdout" and orders_by_holdout(len(tr)) else 1  # as recommend orders
             rec = Recommender(leave_out(kb, group), data.task, strategy_of(strategy)).recommend(
                 metafeatures.extract(train, random_state=seed), n=n, name=entry.name, train_rows=len(tr))
             candidates = [{**c.params, **(overrides or {})} for c in rec.configs]

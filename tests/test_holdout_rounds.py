@@ -185,14 +185,11 @@ def test_a_batch_folder_resumes_with_its_own_rounds_only(tiny_kb, tmp_path):
 
 
 def test_large_data_gets_the_list_ordered_by_its_holdouts(tiny_kb, wine, monkeypatch, tmp_path):
-    from metahpo import batch, estimators
-
     kept = recommend(wine, knowledge_base=tiny_kb, rounds="recommended")  # every configuration of the tiny pool
     fits = [holdout_fit(c.params, wine.X, wine.y.to_numpy(), "multiclass") for c in kept]
     assert recommend(wine, knowledge_base=tiny_kb).configs == [  # small data: the knowledge base's order
         replace(c, params={**c.params, "n_estimators": rounds}) for c, (rounds, _) in zip(kept, fits)]
-    for module in (recommendations, estimators, batch):  # wine's 178 rows as if they were many
-        monkeypatch.setattr(module, "SELECT_MIN_ROWS", 100)
+    monkeypatch.setattr(recommendations, "SELECT_MIN_ROWS", 100)  # wine's 178 rows as if they were many
     ordered = recommend(wine, knowledge_base=tiny_kb)
     order = sorted(range(len(kept)), key=lambda i: fits[i][1])
     assert [c.config_id for c in ordered] == [kept[i].config_id for i in order] != [c.config_id for c in kept]
