@@ -220,6 +220,65 @@ def rank_by_holdout(params: Sequence[dict[str, Any]], X: pd.DataFrame, y: Any, t
     return fits
 
 
+CHECK_FOLDS = 5
+"""Folds of :func:`check_against_default`."""
+
+CHECK_Z = 2.0
+"""How many standard errors of the paired fold differences the defaults must win by
+(:func:`check_against_default`); fixed before it was measured (docs/results/rules_2026-12-05.md)."""
+
+_CHECK_LOSS = {"binary": "neg_log_loss", "multiclass": "neg_log_loss", "regression": "neg_root_mean_squared_error"}
+
+
+@dataclass(frozen=True)
+class DefaultCheck:
+    """A configuration cross-validated against LightGBM's defaults on the same folds.
+
+    Attributes
+    ----------
+    differences : ndarray
+        Per fold, the configuration's loss minus the defaults' (log loss, or RMSE for regression):
+        positive where the defaults did better.
+    loss : str
+        The loss compared.
+    """
+
+    differences: np.ndarray
+    loss: str
+
+    @property
+    def defaults_win(self) -> bool:
+        """Whether the defaults' loss is lower by more than :data:`CHECK_Z` standard errors."""
+        d = self.differences
+        return len(d) > 1 and bool(d.mean() > CHECK_Z * d.std(ddof=1) / math.sqrt(len(d)))
+
+
+def default_params(random_state: int = 0) -> dict[str, Any]:
+    """LightGBM's defaults as metahpo hands out a configuration (:meth:`SearchSpace.estimator_params`)."""
+    from metahpo.spaces import LIGHTGBM
+
+    return LIGHTGBM.estimator_params(LIGHTGBM.default, random_state=random_state)
+
+
+def check_against_default(params: dict[str, Any], dataset: Dataset, *, random_state: int = 0,
+                          n_jobs: int = 1) -> DefaultCheck:
+    """Cross-validate LightGBM ``params`` (with their ``n_estimators``) and LightGBM's defaults on
+    the same :data:`CHECK_FOLDS` seeded folds of ``dataset``, each fold trained with the rounds
+    given (no early stopping); the two run side by side with ``n_jobs`` > 1."""
+    from metahpo.evaluation import evaluate, make_folds
+
+    loss = _CHECK_LOSS[dataset.task]
+    folds = make_folds(dataset, CHECK_FOLDS, random_state)
+    runs = Parallel(n_jobs=min(2, check_n_jobs(n_jobs)), backend="threading")(
+        delayed(evaluate)(p, dataset, folds=folds, metric=loss, random_state=random_state)
+        for p in (params, default_params(random_state)))
+    failed = [r.error for r in runs if not r.ok]
+    if failed:
+        raise DataError(f"the check against LightGBM's defaults failed: {failed[0]}")
+    ours, theirs = (np.asarray(r.fold_scores[loss]) for r in runs)
+    return DefaultCheck(differences=theirs - ours, loss=loss.removeprefix("neg_"))  # scores are negated losses
+
+
 def check_rounds(rounds: Any) -> None:
     """A ConfigError unless ``rounds`` is one of :data:`ROUNDS`."""
     if rounds not in ROUNDS:
