@@ -18,6 +18,7 @@ knowledge base recommends (rounds included).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -33,8 +34,8 @@ from metahpo.exceptions import ConfigError, DataError
 from metahpo.families.lightgbm import parameter_names
 from metahpo.knowledge_base import KnowledgeSource
 from metahpo.progress import plural
-from metahpo.recommendations import (N_RECOMMENDED, Recommendation, check_rounds, orders_by_holdout,
-                                     rank_by_holdout, recommend)
+from metahpo.recommendations import (N_RECOMMENDED, Recommendation, check_rounds, default_params,
+                                     orders_by_holdout, recommend, with_holdout_rounds)
 
 _METAHPO_PARAMS = frozenset({"knowledge_base", "strategy", "metric", "rank", "rounds"})
 """The arguments that steer the recommendation; every other argument is LightGBM's."""
@@ -116,18 +117,19 @@ class _TabularInput:
         self.recommendation_: Recommendation = recommendation
         return [c.params for c in recommendation.configs]
 
-    def _held_out(self, candidates: list[dict[str, Any]], dataset: Dataset, y: np.ndarray,
+    def _held_out(self, candidates: list[dict[str, Any]], default: dict[str, Any], dataset: Dataset,
                   sample_weight: np.ndarray | None, seed: int, n_jobs: int = 1) -> dict[str, Any]:
-        """The candidate at ``rank`` with its rounds found on a hold-out (``n_jobs`` hold-outs side
-        by side, each training on one thread); on data of at least
-        :data:`~metahpo.recommendations.SELECT_MIN_ROWS` rows, ``rank`` among the candidates
-        ordered by validation loss, as ``recommend`` orders its list."""
-        large = orders_by_holdout(dataset.n_rows)
-        pool = candidates if large else [candidates[self.rank]]
-        fits = rank_by_holdout(pool, dataset.X, y, dataset.task, sample_weight=sample_weight, random_state=seed,
-                               n_jobs=n_jobs)
-        index, rounds, _ = fits[self.rank if large else 0]
-        return {**pool[index], "n_estimators": rounds}
+        """The parameters at ``rank`` of the list ``recommend`` hands out, ``candidates`` standing for
+        ``recommendation_``'s configurations and ``default`` for LightGBM's defaults
+        (:func:`~metahpo.recommendations.with_holdout_rounds`: rounds from a hold-out, ``n_jobs``
+        side by side, each training on one thread; on large data the list ordered by them, on
+        smaller data its top checked against the defaults)."""
+        listed = replace(self.recommendation_, configs=[replace(c, params=p) for c, p in
+                                                         zip(self.recommendation_.configs, candidates)])
+        n = None if orders_by_holdout(dataset.n_rows) else self.rank + 1
+        held = with_holdout_rounds(listed, dataset, n=n, sample_weight=sample_weight, default=default,
+                                   random_state=seed, n_jobs=n_jobs)
+        return held.configs[self.rank].params
 
     def _validate(self, X: Any, y: Any = None, reset: bool = False) -> tuple[Any, Any]:
         """scikit-learn's input checks; a DataFrame keeps its columns (and categorical dtypes)."""
@@ -251,7 +253,9 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         if self.rounds == "holdout":
             seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
             threads = -1 if self.n_jobs is None or self.n_jobs < 0 else max(1, int(self.n_jobs))  # LightGBM's meaning
-            self.params_: dict[str, Any] = self._held_out(candidates, dataset, y, sample_weight, int(seed), threads)
+            default = _override({**default_params(int(seed)), **explicit}, given)
+            self.params_: dict[str, Any] = self._held_out(candidates, default, dataset, sample_weight, int(seed),
+                                                          threads)
         else:
             self.params_ = candidates[self.rank]
         eval_set, eval_X = fit_params.get("eval_set"), fit_params.get("eval_X")
@@ -399,7 +403,9 @@ class _MetaModel(_TabularInput, BaseEstimator):
                       for params in self._recommend(dataset, self.family)]
         self.family_: str = self.recommendation_.family
         if self.family_ == "lightgbm" and self.rounds == "holdout":
-            self.params_: dict[str, Any] = self._held_out(candidates, dataset, y, sample_weight, int(self.random_state))
+            seed = int(self.random_state)
+            self.params_: dict[str, Any] = self._held_out(candidates, default_params(seed), dataset, sample_weight,
+                                                          seed)
         else:
             self.params_ = candidates[self.rank]
         family = get_family(self.family_)

@@ -228,6 +228,18 @@ CHECK_Z = 2.0
 (:func:`check_against_default`); fixed before it was measured (docs/results/rules_2026-12-05.md)."""
 
 _CHECK_LOSS = {"binary": "neg_log_loss", "multiclass": "neg_log_loss", "regression": "neg_root_mean_squared_error"}
+_LOSS_NAMES = {"neg_log_loss": "log loss", "neg_root_mean_squared_error": "RMSE"}
+
+
+DEFAULT_ID = "lightgbm-defaults"
+"""The ``config_id`` of LightGBM's defaults where :func:`with_holdout_rounds` puts them first."""
+
+
+def checks_default(n_rows: int) -> bool:
+    """Whether the top configuration is checked against LightGBM's defaults on data of ``n_rows``
+    rows (:func:`check_against_default`): below :data:`SELECT_MIN_ROWS`, where no hold-out orders
+    the list, and with at least :data:`MIN_VALIDATION_ROWS` rows per fold."""
+    return CHECK_FOLDS * MIN_VALIDATION_ROWS <= n_rows < SELECT_MIN_ROWS
 
 
 @dataclass(frozen=True)
@@ -238,19 +250,33 @@ class DefaultCheck:
     ----------
     differences : ndarray
         Per fold, the configuration's loss minus the defaults' (log loss, or RMSE for regression):
-        positive where the defaults did better.
+        positive where the defaults did better. Empty if either failed to train.
     loss : str
         The loss compared.
+    error : str or None
+        Why the check could not compare them.
     """
 
     differences: np.ndarray
     loss: str
+    error: str | None = None
 
     @property
     def defaults_win(self) -> bool:
         """Whether the defaults' loss is lower by more than :data:`CHECK_Z` standard errors."""
         d = self.differences
         return len(d) > 1 and bool(d.mean() > CHECK_Z * d.std(ddof=1) / math.sqrt(len(d)))
+
+    def describe(self) -> str:
+        """The verdict in words."""
+        if self.error is not None:
+            return f"The check against LightGBM's defaults failed ({self.error}); the list is the knowledge base's."
+        d = self.differences
+        verdict = "the defaults come first" if self.defaults_win else "the list is the knowledge base's"
+        return (f"Checked against LightGBM's defaults by {len(d)}-fold cross-validation: the top configuration's "
+                f"{self.loss} minus theirs is {d.mean():+.4g} on average (standard error "
+                f"{d.std(ddof=1) / math.sqrt(len(d)):.2g}; more than {CHECK_Z:g} standard errors put the defaults "
+                f"first), so {verdict}.")
 
 
 def default_params(random_state: int = 0) -> dict[str, Any]:
@@ -260,23 +286,29 @@ def default_params(random_state: int = 0) -> dict[str, Any]:
     return LIGHTGBM.estimator_params(LIGHTGBM.default, random_state=random_state)
 
 
-def check_against_default(params: dict[str, Any], dataset: Dataset, *, random_state: int = 0,
-                          n_jobs: int = 1) -> DefaultCheck:
-    """Cross-validate LightGBM ``params`` (with their ``n_estimators``) and LightGBM's defaults on
-    the same :data:`CHECK_FOLDS` seeded folds of ``dataset``, each fold trained with the rounds
-    given (no early stopping); the two run side by side with ``n_jobs`` > 1."""
-    from metahpo.evaluation import evaluate, make_folds
+def check_against_default(params: dict[str, Any], dataset: Dataset, *, default: dict[str, Any] | None = None,
+                          random_state: int = 0, n_jobs: int = 1) -> DefaultCheck:
+    """Cross-validate LightGBM ``params`` (with their ``n_estimators``) and LightGBM's defaults
+    (:func:`default_params`, or ``default`` with a user's own settings) on the same
+    :data:`CHECK_FOLDS` seeded folds of ``dataset``, each trained with its rounds as given and
+    scored on the task's loss; the two run side by side with ``n_jobs`` > 1, each on one thread.
+    Sample weights are not used."""
+    import lightgbm as lgb
 
+    from metahpo.evaluation import evaluate_estimator, make_folds
+
+    model = lgb.LGBMRegressor if dataset.task == "regression" else lgb.LGBMClassifier
     loss = _CHECK_LOSS[dataset.task]
     folds = make_folds(dataset, CHECK_FOLDS, random_state)
+    pair = (params, default_params(random_state) if default is None else default)
     runs = Parallel(n_jobs=min(2, check_n_jobs(n_jobs)), backend="threading")(
-        delayed(evaluate)(p, dataset, folds=folds, metric=loss, random_state=random_state)
-        for p in (params, default_params(random_state)))
+        delayed(evaluate_estimator)(model(**{**p, "n_jobs": 1}), dataset, folds=folds, metric=loss) for p in pair)
+    name = _LOSS_NAMES[loss]
     failed = [r.error for r in runs if not r.ok]
     if failed:
-        raise DataError(f"the check against LightGBM's defaults failed: {failed[0]}")
+        return DefaultCheck(differences=np.empty(0), loss=name, error=failed[0])
     ours, theirs = (np.asarray(r.fold_scores[loss]) for r in runs)
-    return DefaultCheck(differences=theirs - ours, loss=loss.removeprefix("neg_"))  # scores are negated losses
+    return DefaultCheck(differences=theirs - ours, loss=name)  # the scores are negated losses
 
 
 def check_rounds(rounds: Any) -> None:
@@ -307,11 +339,13 @@ class RecommendedConfig:
         settings and the seed, so ``lightgbm.LGBMClassifier(**params)`` is the model the
         knowledge base scored.
     config_id : str
-        The configuration's id in the knowledge base.
-    expected_normalized : float
+        The configuration's id in the knowledge base (:data:`DEFAULT_ID` for LightGBM's defaults
+        put first by the check of :func:`with_holdout_rounds`).
+    expected_normalized : float or None
         Expected *normalized* score, 0 to 1, not the metric: on each similar dataset the knowledge
         base scales its configurations' scores to 1 for the best and 0 for the worst, and this is
-        the similarity-weighted mean of the configuration's place on that scale.
+        the similarity-weighted mean of the configuration's place on that scale. None for
+        LightGBM's defaults put first by the check, which the knowledge base did not rank.
     expected_value : float or None
         The metric itself as the configuration scored on the similar datasets (the same weighted
         mean, of cross-validated scores): a rough guide, since datasets differ in how hard they
@@ -325,7 +359,7 @@ class RecommendedConfig:
 
     params: dict[str, Any]
     config_id: str
-    expected_normalized: float
+    expected_normalized: float | None
     expected_value: float | None
     support: list[str]
     reason: str
@@ -393,7 +427,9 @@ class Recommendation:
         ]
         for i, c in enumerate(self.configs, 1):
             value = "" if c.expected_value is None else f", {self.metric} {c.expected_value:.4g} on them"
-            lines.append(f"{i:>2}. normalized {c.expected_normalized:.3f} on similar datasets{value}: {c.reason}")
+            expected = ("not ranked by the knowledge base" if c.expected_normalized is None
+                        else f"normalized {c.expected_normalized:.3f} on similar datasets{value}")
+            lines.append(f"{i:>2}. {expected}: {c.reason}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -938,13 +974,18 @@ def recommend(
 
 
 def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: int | None = None,
+                        sample_weight: np.ndarray | None = None, default: dict[str, Any] | None = None,
                         random_state: int = 0, n_jobs: int = 1,
                         progress: Callable[[str], None] | None = None) -> Recommendation:
     """``recommendation`` with the rounds of its first ``n`` configurations (default: all) found on
-    ``dataset``, and on data of at least :data:`SELECT_MIN_ROWS` rows those configurations ordered
-    by their validation loss (:func:`rank_by_holdout`), ``progress`` receiving a line as each is
-    found; a recommendation of another family than LightGBM, which has no rounds, is returned as it
-    is, with a note saying so."""
+    ``dataset`` (weighted by ``sample_weight``), ``progress`` receiving a line as each is found.
+
+    On data of at least :data:`SELECT_MIN_ROWS` rows those configurations are ordered by their
+    validation loss (:func:`rank_by_holdout`). Below it (:func:`checks_default`), the top one is
+    cross-validated against LightGBM's defaults (:func:`default_params`, or ``default``), which
+    come first, the list keeping its length, where they are clearly better
+    (:func:`check_against_default`). A recommendation of another family than LightGBM, which has
+    no rounds, is returned as it is, with a note saying so."""
     if recommendation.family != "lightgbm":
         note = f"rounds='holdout' left the {recommendation.family} family's configurations as recommended."
         return replace(recommendation, notes=[*recommendation.notes, note])
@@ -953,7 +994,7 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
     say = None if progress is None else (
         lambda done, elapsed: progress(f"rounds on a hold-out of {dataset.name}: {eta_line(done, first, elapsed)}"))
     fits = rank_by_holdout([c.params for c in configs[:first]], dataset.X, dataset.y.to_numpy(), dataset.task,
-                           random_state=random_state, n_jobs=n_jobs, progress=say)
+                           sample_weight=sample_weight, random_state=random_state, n_jobs=n_jobs, progress=say)
     held = [replace(configs[i], params={**configs[i].params, "n_estimators": rounds}) for i, rounds, _ in fits]
     which = ("every configuration" if first == len(configs) else "the top configuration" if first == 1
              else f"the first {first} configurations")
@@ -965,7 +1006,20 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
                                   f"{c.reason})") for c, (i, _, loss) in zip(held, fits)]
         notes.append(f"Ordered by validation loss on the hold-out, best first: at {dataset.n_rows:,} rows (at least "
                      f"{SELECT_MIN_ROWS:,}) it says more about these data than the similar datasets do.")
-    return replace(recommendation, configs=held + configs[first:], notes=[*recommendation.notes, *notes])
+    listed = held + configs[first:]
+    if checks_default(dataset.n_rows):
+        start = time.perf_counter()
+        default = default_params(random_state) if default is None else default
+        check = check_against_default(listed[0].params, dataset, default=default, random_state=random_state,
+                                      n_jobs=n_jobs)
+        if progress is not None:
+            progress(f"top configuration against LightGBM's defaults on {dataset.name}: done in "
+                     f"{time.perf_counter() - start:.1f} s")
+        notes.append(check.describe())
+        if check.defaults_win:
+            listed = [RecommendedConfig(params=default, config_id=DEFAULT_ID, expected_normalized=None,
+                                        expected_value=None, support=[], reason=check.describe()), *listed[:-1]]
+    return replace(recommendation, configs=listed, notes=[*recommendation.notes, *notes])
 
 
 @dataclass

@@ -45,8 +45,9 @@ strategy settings compare the same way with ``--strategy``, a LightGBM parameter
 lacks with ``--set extra_trees=true`` (added to metahpo's top-1 before it is fitted), and the
 zero-shot estimators' rounds from a hold-out with ``--rounds holdout`` (metahpo's top-1 with
 ``n_estimators`` from its hold-out, and on training parts of at least ``SELECT_MIN_ROWS`` rows
-the best of the ``N_RECOMMENDED`` configurations there, as ``recommend`` orders them; its fit time
-includes the hold-outs').
+the best of the ``N_RECOMMENDED`` configurations there, as ``recommend`` orders them, on smaller
+ones LightGBM's defaults where 5-fold cross-validation says they beat it clearly, as ``recommend``
+checks them; its fit time includes the hold-outs' and the check's).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ import functools
 import sys
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -72,9 +74,9 @@ from metahpo import metafeatures  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, predict_aligned, score_predictions  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
-from metahpo.recommendations import (N_RECOMMENDED, ROUNDS, STRATEGIES, BaseStrategy, Recommender,  # noqa: E402
-                                     check_against_default, check_strategy, default_params, holdout,
-                                     orders_by_holdout, rank_by_holdout)
+from metahpo.recommendations import (N_RECOMMENDED, ROUNDS, STRATEGIES, BaseStrategy,  # noqa: E402
+                                     Recommendation, Recommender, check_strategy, holdout, orders_by_holdout,
+                                     with_holdout_rounds)
 
 TIE = 1e-4
 RIVALS = ("lightgbm_default", "lgbm_td", "flaml_zeroshot", "autogluon_top1")
@@ -149,25 +151,18 @@ def autogluon_stopping(n_train: int, rate: float = 0.3, offset: int = 20, max_of
 
 
 def fit(name: str, model, X, y, task: str, seed: int, rounds: str = "recommended",
-        candidates: list[dict] | None = None, check: Dataset | None = None) -> None:
+        recommendation: Recommendation | None = None, train: Dataset | None = None) -> None:
     """Fit ``model`` as its method trains: LGBM-TD and AutoGluon (and ``metahpo_stopped``) on a
     hold-out with their own early stopping, every other on the whole training part; with
-    ``rounds="holdout"``, metahpo's configuration and rounds come first from the hold-out of its
-    ``candidates`` (the top one, or on large data the list ``recommend`` orders), as
-    ``recommend(rounds="holdout")`` and the estimators find them; with ``check`` (the training
-    part as a dataset), below ``SELECT_MIN_ROWS`` rows LightGBM's defaults replace it where they
-    beat it by cross-validation (:func:`check_against_default`)."""
+    ``rounds="holdout"``, metahpo's configuration and rounds are the top of ``recommendation``
+    as ``recommend(rounds="holdout")`` and the estimators hand it out on ``train`` (the training
+    part): rounds from a hold-out, the list ordered by them on large data, its top checked against
+    LightGBM's defaults on smaller data."""
     import lightgbm as lgb
 
     if name == "metahpo" and rounds == "holdout":
-        index, best_rounds, _ = rank_by_holdout(candidates, X, y, task, random_state=seed)[0]
-        params = {**candidates[index], "n_estimators": best_rounds}
-        if check is not None and not orders_by_holdout(len(y)):
-            verdict = check_against_default(params, check, random_state=seed)
-            print(f"default check {check.name}: {verdict.loss} differences {np.round(verdict.differences, 5)}, "
-                  f"defaults {'chosen' if verdict.defaults_win else 'not chosen'}", file=sys.stderr, flush=True)
-            params = default_params(seed) if verdict.defaults_win else params
-        model.set_params(**params)
+        n = None if orders_by_holdout(len(y)) else 1
+        model.set_params(**with_holdout_rounds(recommendation, train, n=n, random_state=seed).best)
     if name == "lgbm_td":
         tr, va, y_va = holdout(y, task, 0.2, seed)
         stop = lgb.early_stopping(300, verbose=False)
@@ -207,7 +202,7 @@ def strategy_of(spec: str) -> BaseStrategy:
 
 def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: KnowledgeBase, max_rows: int,
             seed: int, methods: set[str], strategy: str = "auto", overrides: dict | None = None,
-            rounds: str = "recommended", threads: int = 1, default_check: bool = False) -> list[dict]:
+            rounds: str = "recommended", threads: int = 1) -> list[dict]:
     from sklearn.model_selection import train_test_split
 
     warnings.filterwarnings("ignore")
@@ -220,15 +215,15 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
     strat = y if data.is_classification and np.bincount(y).min() >= 2 else None
     tr, te = train_test_split(np.arange(data.n_rows), test_size=0.25, random_state=seed, stratify=strat)
     train = data.take(tr)
-    rows, recommended, candidates, extra = [], None, None, {}
+    rows, recommended, listed, extra = [], None, None, {}
     if methods & {"metahpo", "metahpo_stopped"}:
         start = time.perf_counter()
         try:
             n = N_RECOMMENDED if rounds == "holdout" and orders_by_holdout(len(tr)) else 1  # as recommend orders
             rec = Recommender(leave_out(kb, group), data.task, strategy_of(strategy)).recommend(
                 metafeatures.extract(train, random_state=seed), n=n, name=entry.name, train_rows=len(tr))
-            candidates = [{**c.params, **(overrides or {})} for c in rec.configs]
-            recommended = candidates[0]
+            listed = replace(rec, configs=[replace(c, params={**c.params, **(overrides or {})}) for c in rec.configs])
+            recommended = listed.best
             extra = {"confidence": rec.confidence, "nearest": str(rec.neighbors["name"].iloc[0]),
                      "recommend_s": time.perf_counter() - start}
         except Exception as exc:
@@ -239,7 +234,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
             continue
         start = time.perf_counter()
         try:
-            fit(name, model, train.X, y[tr], data.task, seed, rounds, candidates, train if default_check else None)
+            fit(name, model, train.X, y[tr], data.task, seed, rounds, listed, train)
             pred = predict_aligned(model, data.X.iloc[te], n_classes)
             score = score_predictions(data.task, y[te], pred, n_classes)[metric]
             row = {"status": "ok", "score": score, "fit_s": time.perf_counter() - start}
@@ -330,9 +325,6 @@ def main() -> None:
     parser.add_argument("--rounds", choices=ROUNDS, default="recommended",
                         help="where metahpo's n_estimators comes from: the recommendation, or a hold-out of the "
                              "training part (the zero-shot estimators' rounds='holdout')")
-    parser.add_argument("--default-check", action="store_true",
-                        help="with --rounds holdout, below 10,000 training rows: LightGBM's defaults replace metahpo's "
-                             "pick where 5-fold cross-validation says they are clearly better")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default="docs/results/zeroshot")
@@ -362,7 +354,7 @@ def main() -> None:
             if wanted and todo and seeded:
                 jobs.append((min(e.n_rows, caps[corpus]), delayed(run_one)(
                     e, split, group_of[e.name], kb, caps[corpus], args.seed, todo, args.strategy, overrides,
-                    args.rounds, threads, args.default_check)))
+                    args.rounds, threads)))
     jobs.sort(key=lambda j: -j[0])  # the dearest first
     print(f"{len(jobs)} datasets to run", file=sys.stderr, flush=True)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(j for _, j in jobs), 1):

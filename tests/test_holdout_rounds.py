@@ -106,8 +106,9 @@ def test_the_first_configurations_alone_can_take_rounds_from_the_data(tiny_kb, w
     found = with_holdout_rounds(kept, wine, n=1)
     assert found.best["n_estimators"] == holdout_rounds(kept.best, wine.X, wine.y.to_numpy(), "multiclass")
     assert [c.params for c in found.configs[1:]] == [c.params for c in kept.configs[1:]]
-    assert found.notes == [*kept.notes, found.notes[-1]]
-    assert found.notes[-1].startswith("Rounds (n_estimators) of the top configuration found on this data")
+    assert found.notes == [*kept.notes, *found.notes[-2:]]
+    assert found.notes[-2].startswith("Rounds (n_estimators) of the top configuration found on this data")
+    assert found.notes[-1].startswith("Checked against LightGBM's defaults by 5-fold cross-validation")
 
 
 def test_holdouts_side_by_side_find_the_same_rounds(tiny_kb, wine):
@@ -120,9 +121,10 @@ def test_holdouts_side_by_side_find_the_same_rounds(tiny_kb, wine):
 
 def test_recommend_says_how_far_its_holdouts_are_unless_asked_not_to(tiny_kb, wine, capsys):
     recommend(wine, n=3, knowledge_base=tiny_kb)
-    lines = capsys.readouterr().err.splitlines()
+    *lines, check = capsys.readouterr().err.splitlines()
     assert [line.split(": ")[1].split(",")[0] for line in lines] == ["1/3 done", "2/3 done", "3/3 done"]
     assert all(line.startswith("rounds on a hold-out of wine: ") and "ETA" in line for line in lines)
+    assert check.startswith("top configuration against LightGBM's defaults on wine: done in")
     recommend(wine, n=3, knowledge_base=tiny_kb, verbose=False)
     assert main(["recommend", "sklearn:wine", "-n", "2", "--quiet", "--json"]) == 0
     json.loads(capsys.readouterr().out)  # stdout is the JSON alone

@@ -1,0 +1,89 @@
+"""The top configuration checked against LightGBM's defaults by cross-validation, and handed out
+the same way by ``recommend``, the estimators and batch."""
+
+import json
+from dataclasses import replace
+
+import lightgbm as lgb
+import numpy as np
+import pytest
+from sklearn.metrics import log_loss
+
+from metahpo import recommendations
+from metahpo.batch import run_batch
+from metahpo.datasets import load
+from metahpo.estimators import MetaLGBMClassifier
+from metahpo.evaluation import make_folds
+from metahpo.recommendations import (CHECK_FOLDS, DEFAULT_ID, DefaultCheck, check_against_default, checks_default,
+                                     default_params, recommend, with_holdout_rounds)
+
+
+@pytest.fixture(scope="module")
+def wine():
+    return load("sklearn:wine")
+
+
+# trees that cannot split wine's folds (about 142 training rows, at least 128 per leaf): one value per class
+STUMPS = {"learning_rate": 0.1, "num_leaves": 4, "min_child_samples": 128, "colsample_bytree": 1.0, "subsample": 1.0,
+          "reg_alpha": 0.0, "reg_lambda": 0.0, "min_split_gain": 0.0, "n_estimators": 50, "subsample_freq": 1,
+          "verbosity": -1, "random_state": 0}
+
+
+def test_the_check_is_a_paired_comparison_of_losses_on_the_same_folds(wine):
+    check = check_against_default(STUMPS, wine)
+    y = wine.y.to_numpy()
+    expected = []
+    for train, valid in make_folds(wine, CHECK_FOLDS, 0):
+        losses = [log_loss(y[valid], lgb.LGBMClassifier(**params, n_jobs=1).fit(wine.X.iloc[train], y[train])
+                           .predict_proba(wine.X.iloc[valid]), labels=np.unique(y))
+                  for params in (STUMPS, default_params())]
+        expected.append(losses[0] - losses[1])
+    np.testing.assert_allclose(check.differences, expected, rtol=1e-6)
+    assert check.loss == "log loss" and check.defaults_win and check.error is None
+    assert check_against_default(STUMPS, wine, n_jobs=2).differences.tolist() == check.differences.tolist()
+    assert "so the defaults come first" in check.describe()
+
+
+def test_the_defaults_must_win_by_more_than_two_standard_errors():
+    assert DefaultCheck(np.array([0.02, 0.03, 0.025, 0.02, 0.03]), "log loss").defaults_win
+    assert not DefaultCheck(np.array([0.3, -0.2, 0.25, -0.1, 0.1]), "log loss").defaults_win  # noisy
+    assert not DefaultCheck(np.array([-0.02, -0.03, -0.025, -0.02, -0.03]), "RMSE").defaults_win
+    failed = DefaultCheck(np.empty(0), "RMSE", error="ValueError: boom")
+    assert not failed.defaults_win and failed.describe().startswith("The check against LightGBM's defaults failed")
+    assert [checks_default(n) for n in (99, 100, 9_999, 10_000)] == [False, True, True, False]
+
+
+def test_a_clearly_worse_top_configuration_gives_way_to_the_defaults(tiny_kb, wine):
+    kept = recommend(wine, n=3, knowledge_base=tiny_kb, rounds="recommended")
+    worse = replace(kept, configs=[replace(kept.configs[0], params=STUMPS), *kept.configs[1:]])
+    checked = with_holdout_rounds(worse, wine)
+    assert len(checked) == 3 and checked.configs[0].config_id == DEFAULT_ID
+    assert checked.best == default_params() and checked.configs[1].config_id == kept.configs[0].config_id
+    assert checked.configs[0].expected_normalized is None and "not ranked by the knowledge base" in checked.explain()
+    assert "so the defaults come first" in checked.notes[-1]
+    json.dumps(checked.to_dict())  # plain JSON: no NaN
+    ours = lgb.LGBMClassifier(**checked.best).fit(wine.X, wine.y).predict_proba(wine.X)
+    np.testing.assert_array_equal(ours, lgb.LGBMClassifier(verbosity=-1).fit(wine.X, wine.y).predict_proba(wine.X))
+
+
+def test_recommend_the_estimators_and_batch_hand_out_the_checks_choice(tiny_kb, wine, monkeypatch, tmp_path, capsys):
+    lost = DefaultCheck(np.full(CHECK_FOLDS, 0.1) + np.arange(CHECK_FOLDS) / 100, "log loss")
+    monkeypatch.setattr(recommendations, "check_against_default", lambda *args, **kwargs: lost)
+    rec = recommend(wine, n=3, knowledge_base=tiny_kb)
+    assert rec.configs[0].config_id == DEFAULT_ID and rec.best == default_params()
+    assert capsys.readouterr().err.splitlines()[-1].startswith(
+        "top configuration against LightGBM's defaults on wine: done in")
+    for rank in (0, 1):  # the estimators count in the same list
+        model = MetaLGBMClassifier(knowledge_base=tiny_kb, rank=rank).fit(wine.X, wine.y)
+        expected = {**rec.configs[rank].params, "n_jobs": 1}
+        assert {k: model.params_[k] for k in expected} == expected
+    run_batch(["sklearn:wine"], tmp_path / "out", knowledge_base=tiny_kb, progress=lambda line: None)
+    assert json.loads((tmp_path / "out" / "params" / "sklearn-wine.json").read_text()) == rec.best
+
+
+def test_the_estimators_defaults_keep_the_users_own_settings(tiny_kb, wine, monkeypatch):
+    monkeypatch.setattr(recommendations, "check_against_default",
+                        lambda *args, **kwargs: DefaultCheck(np.full(CHECK_FOLDS, 0.1), "log loss"))
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, class_weight="balanced", lambda_l2=2.0).fit(wine.X, wine.y)
+    assert model.params_["class_weight"] == "balanced" and model.params_["lambda_l2"] == 2.0
+    assert "reg_lambda" not in model.params_ and model.params_["num_leaves"] == 31  # the defaults, overridden
