@@ -295,15 +295,18 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
         The scikit-learn metric the recommendation optimizes; default by task. (LightGBM's own
         evaluation metric is ``fit``'s ``eval_metric``, or the keyword argument ``metrics``.)
     rank : int
-        Which recommendation to train (0 = the top one); ``fit`` raises a ConfigError if the
-        knowledge base recommends fewer configurations.
+        Which recommendation to train (0 = the top one), counted in the list ``recommend`` hands
+        out (with ``rounds="holdout"``, LightGBM's defaults may head it; see ``rounds``); ``fit``
+        raises a ConfigError if the knowledge base recommends fewer configurations.
     rounds : {"holdout", "recommended"}
         Where ``n_estimators`` comes from: the data
         (:func:`~metahpo.recommendations.holdout_rounds`: early stopping on a hold-out of the
         training rows, then the model trained on all of them; on data of at least
         :data:`~metahpo.recommendations.SELECT_MIN_ROWS` rows, the ten configurations ``recommend``
         lists are held out and ``rank`` counts in their order by validation loss, as
-        ``recommend`` orders them), or the knowledge base (the rounds its nearest datasets needed:
+        ``recommend`` orders them; on smaller data the top one is cross-validated against
+        LightGBM's defaults, with your own settings, which take its place where they are clearly
+        better), or the knowledge base (the rounds its nearest datasets needed:
         no training before the model's, but on held-out dev data better than the hold-out's on 22
         of 97 datasets and worse on 66; the hold-out's fit took a median 1.3 times longer on PMLB
         data, ten of them 10 to 19 times on real-world data of 10,000 rows or more;
