@@ -227,10 +227,6 @@ CHECK_Z = 2.0
 """How many standard errors of the paired fold differences the defaults must win by
 (:func:`check_against_default`); fixed before it was measured (docs/results/rules_2026-12-05.md)."""
 
-_CHECK_LOSS = {"binary": "neg_log_loss", "multiclass": "neg_log_loss", "regression": "neg_root_mean_squared_error"}
-_LOSS_NAMES = {"neg_log_loss": "log loss", "neg_root_mean_squared_error": "RMSE"}
-
-
 DEFAULT_ID = "lightgbm-defaults"
 """The ``config_id`` of LightGBM's defaults where :func:`with_holdout_rounds` puts them first."""
 
@@ -249,21 +245,21 @@ class DefaultCheck:
     Attributes
     ----------
     differences : ndarray
-        Per fold, the configuration's loss minus the defaults' (log loss, or RMSE for regression):
-        positive where the defaults did better. Empty if either failed to train.
-    loss : str
-        The loss compared.
+        Per fold, the defaults' score minus the configuration's, on ``metric`` (greater is
+        better): positive where the defaults did better. Empty if either failed to train.
+    metric : str
+        The metric compared (a scikit-learn scorer name).
     error : str or None
         Why the check could not compare them.
     """
 
     differences: np.ndarray
-    loss: str
+    metric: str
     error: str | None = None
 
     @property
     def defaults_win(self) -> bool:
-        """Whether the defaults' loss is lower by more than :data:`CHECK_Z` standard errors."""
+        """Whether the defaults score better by more than :data:`CHECK_Z` standard errors."""
         d = self.differences
         return len(d) > 1 and bool(d.mean() > CHECK_Z * d.std(ddof=1) / math.sqrt(len(d)))
 
@@ -273,8 +269,8 @@ class DefaultCheck:
             return f"The check against LightGBM's defaults failed ({self.error}); the list is the knowledge base's."
         d = self.differences
         verdict = "the defaults come first" if self.defaults_win else "the list is the knowledge base's"
-        return (f"Checked against LightGBM's defaults by {len(d)}-fold cross-validation: the top configuration's "
-                f"{self.loss} minus theirs is {d.mean():+.4g} on average (standard error "
+        return (f"Checked against LightGBM's defaults by {len(d)}-fold cross-validation: their {self.metric} minus "
+                f"the top configuration's is {d.mean():+.4g} on average (standard error "
                 f"{d.std(ddof=1) / math.sqrt(len(d)):.2g}; more than {CHECK_Z:g} standard errors put the defaults "
                 f"first), so {verdict}.")
 
@@ -286,29 +282,29 @@ def default_params(random_state: int = 0) -> dict[str, Any]:
     return LIGHTGBM.estimator_params(LIGHTGBM.default, random_state=random_state)
 
 
-def check_against_default(params: dict[str, Any], dataset: Dataset, *, default: dict[str, Any] | None = None,
-                          random_state: int = 0, n_jobs: int = 1) -> DefaultCheck:
+def check_against_default(params: dict[str, Any], dataset: Dataset, *, metric: str | None = None,
+                          default: dict[str, Any] | None = None, random_state: int = 0,
+                          n_jobs: int = 1) -> DefaultCheck:
     """Cross-validate LightGBM ``params`` (with their ``n_estimators``) and LightGBM's defaults
     (:func:`default_params`, or ``default`` with a user's own settings) on the same
     :data:`CHECK_FOLDS` seeded folds of ``dataset``, each trained with its rounds as given and
-    scored on the task's loss; the two run side by side with ``n_jobs`` > 1, each on one thread.
-    Sample weights are not used."""
+    scored on ``metric`` (a scikit-learn scorer name; default: the task's); the two run side by
+    side with ``n_jobs`` > 1, each on one thread. Sample weights are not used."""
     import lightgbm as lgb
 
     from metahpo.evaluation import evaluate_estimator, make_folds
 
     model = lgb.LGBMRegressor if dataset.task == "regression" else lgb.LGBMClassifier
-    loss = _CHECK_LOSS[dataset.task]
+    metric = check_metric(metric, dataset.task)
     folds = make_folds(dataset, CHECK_FOLDS, random_state)
     pair = (params, default_params(random_state) if default is None else default)
     runs = Parallel(n_jobs=min(2, check_n_jobs(n_jobs)), backend="threading")(
-        delayed(evaluate_estimator)(model(**{**p, "n_jobs": 1}), dataset, folds=folds, metric=loss) for p in pair)
-    name = _LOSS_NAMES[loss]
+        delayed(evaluate_estimator)(model(**{**p, "n_jobs": 1}), dataset, folds=folds, metric=metric) for p in pair)
     failed = [r.error for r in runs if not r.ok]
     if failed:
-        return DefaultCheck(differences=np.empty(0), loss=name, error=failed[0])
-    ours, theirs = (np.asarray(r.fold_scores[loss]) for r in runs)
-    return DefaultCheck(differences=theirs - ours, loss=name)  # the scores are negated losses
+        return DefaultCheck(differences=np.empty(0), metric=metric, error=failed[0])
+    ours, theirs = (np.asarray(r.fold_scores[metric]) for r in runs)
+    return DefaultCheck(differences=theirs - ours, metric=metric)
 
 
 def check_rounds(rounds: Any) -> None:
@@ -1014,8 +1010,8 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
     if checks_default(dataset.n_rows):
         start = time.perf_counter()
         default = default_params(random_state) if default is None else default
-        check = check_against_default(listed[0].params, dataset, default=default, random_state=random_state,
-                                      n_jobs=n_jobs)
+        check = check_against_default(listed[0].params, dataset, metric=recommendation.metric, default=default,
+                                      random_state=random_state, n_jobs=n_jobs)
         if progress is not None:
             progress(f"top configuration against LightGBM's defaults on {dataset.name}: done in "
                      f"{time.perf_counter() - start:.1f} s")
