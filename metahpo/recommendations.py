@@ -43,7 +43,7 @@ from metahpo.families import FAMILIES, get_family
 from metahpo.families.lightgbm import known_classes, parameter_names, patience
 from metahpo.knowledge_base import KnowledgeBase, KnowledgeSource, base_id, of_families, resolve
 from metahpo.progress import eta_line, to_stderr
-from metahpo.spaces import Config, SearchSpace
+from metahpo.spaces import LIGHTGBM, Config, SearchSpace
 
 LOW_CONFIDENCE = 0.1
 """Below this confidence half of the list comes from the global portfolio instead of the neighbours."""
@@ -277,8 +277,6 @@ class DefaultCheck:
 
 def default_params(random_state: int = 0) -> dict[str, Any]:
     """LightGBM's defaults as metahpo hands out a configuration (:meth:`SearchSpace.estimator_params`)."""
-    from metahpo.spaces import LIGHTGBM
-
     return LIGHTGBM.estimator_params(LIGHTGBM.default, random_state=random_state)
 
 
@@ -974,18 +972,18 @@ def recommend(
 
 
 def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: int | None = None,
-                        sample_weight: np.ndarray | None = None, default: dict[str, Any] | None = None,
-                        random_state: int = 0, n_jobs: int = 1,
+                        sample_weight: np.ndarray | None = None, check_default: bool = True,
+                        default: dict[str, Any] | None = None, random_state: int = 0, n_jobs: int = 1,
                         progress: Callable[[str], None] | None = None) -> Recommendation:
     """``recommendation`` with the rounds of its first ``n`` configurations (default: all) found on
     ``dataset`` (weighted by ``sample_weight``), ``progress`` receiving a line as each is found.
 
     On data of at least :data:`SELECT_MIN_ROWS` rows those configurations are ordered by their
-    validation loss (:func:`rank_by_holdout`). Below it (:func:`checks_default`), the top one is
-    cross-validated against LightGBM's defaults (:func:`default_params`, or ``default``), which
-    come first, the list keeping its length, where they are clearly better
-    (:func:`check_against_default`). A recommendation of another family than LightGBM, which has
-    no rounds, is returned as it is, with a note saying so."""
+    validation loss (:func:`rank_by_holdout`). Below it (:func:`checks_default`), unless
+    ``check_default`` is false, the top one is cross-validated against LightGBM's defaults
+    (:func:`default_params`, or ``default``), which come first, the list keeping its length, where
+    they are clearly better (:func:`check_against_default`). A recommendation of another family
+    than LightGBM, which has no rounds, is returned as it is, with a note saying so."""
     if recommendation.family != "lightgbm":
         note = f"rounds='holdout' left the {recommendation.family} family's configurations as recommended."
         return replace(recommendation, notes=[*recommendation.notes, note])
@@ -1007,7 +1005,7 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
         notes.append(f"Ordered by validation loss on the hold-out, best first: at {dataset.n_rows:,} rows (at least "
                      f"{SELECT_MIN_ROWS:,}) it says more about these data than the similar datasets do.")
     listed = held + configs[first:]
-    if checks_default(dataset.n_rows):
+    if check_default and checks_default(dataset.n_rows):
         start = time.perf_counter()
         default = default_params(random_state) if default is None else default
         check = check_against_default(listed[0].params, dataset, metric=recommendation.metric, default=default,

@@ -29,26 +29,40 @@ STUMPS = {"learning_rate": 0.1, "num_leaves": 4, "min_child_samples": 128, "cols
           "verbosity": -1, "random_state": 0}
 
 
-def test_the_check_is_a_paired_comparison_of_losses_on_the_same_folds(wine):
+def test_the_check_is_a_paired_comparison_on_the_same_folds(wine):
     check = check_against_default(STUMPS, wine)
     y = wine.y.to_numpy()
-    expected = []
+    losses, accuracies = [], []
     for train, valid in make_folds(wine, CHECK_FOLDS, 0):
-        losses = [log_loss(y[valid], lgb.LGBMClassifier(**params, n_jobs=1).fit(wine.X.iloc[train], y[train])
-                           .predict_proba(wine.X.iloc[valid]), labels=np.unique(y))
-                  for params in (STUMPS, default_params())]
-        expected.append(losses[0] - losses[1])
-    np.testing.assert_allclose(check.differences, expected, rtol=1e-6)
-    assert check.loss == "log loss" and check.defaults_win and check.error is None
+        proba = [lgb.LGBMClassifier(**params, n_jobs=1).fit(wine.X.iloc[train], y[train]).predict_proba(
+            wine.X.iloc[valid]) for params in (STUMPS, default_params())]
+        losses.append(log_loss(y[valid], proba[0], labels=np.unique(y)) - log_loss(y[valid], proba[1],
+                                                                                    labels=np.unique(y)))
+        accuracies.append(np.mean(proba[1].argmax(1) == np.searchsorted(np.unique(y), y[valid]))
+                          - np.mean(proba[0].argmax(1) == np.searchsorted(np.unique(y), y[valid])))
+    # the task's metric, neg_log_loss: the defaults' score above the configuration's is its log loss above theirs
+    np.testing.assert_allclose(check.differences, losses, rtol=1e-6)
+    assert check.metric == "neg_log_loss" and check.defaults_win and check.error is None
     assert check_against_default(STUMPS, wine, n_jobs=2).differences.tolist() == check.differences.tolist()
     assert "so the defaults come first" in check.describe()
+    by_accuracy = check_against_default(STUMPS, wine, metric="accuracy")  # or the metric the user asked for
+    np.testing.assert_allclose(by_accuracy.differences, accuracies)
+    assert by_accuracy.metric == "accuracy"
+
+
+def test_a_binary_top_configuration_is_checked_on_roc_auc(tiny_kb):
+    data = load("sklearn:breast_cancer")
+    rec = recommend(data, n=1, knowledge_base=tiny_kb, verbose=False)
+    assert rec.metric == "roc_auc" and "their roc_auc minus the top configuration's" in rec.notes[-1]
+    check = check_against_default(rec.best, data)
+    assert check.metric == "roc_auc" and f"{check.differences.mean():+.4g} on average" in rec.notes[-1]
 
 
 def test_the_defaults_must_win_by_more_than_two_standard_errors():
-    assert DefaultCheck(np.array([0.02, 0.03, 0.025, 0.02, 0.03]), "log loss").defaults_win
-    assert not DefaultCheck(np.array([0.3, -0.2, 0.25, -0.1, 0.1]), "log loss").defaults_win  # noisy
-    assert not DefaultCheck(np.array([-0.02, -0.03, -0.025, -0.02, -0.03]), "RMSE").defaults_win
-    failed = DefaultCheck(np.empty(0), "RMSE", error="ValueError: boom")
+    assert DefaultCheck(np.array([0.02, 0.03, 0.025, 0.02, 0.03]), "roc_auc").defaults_win
+    assert not DefaultCheck(np.array([0.3, -0.2, 0.25, -0.1, 0.1]), "roc_auc").defaults_win  # noisy
+    assert not DefaultCheck(np.array([-0.02, -0.03, -0.025, -0.02, -0.03]), "r2").defaults_win
+    failed = DefaultCheck(np.empty(0), "r2", error="ValueError: boom")
     assert not failed.defaults_win and failed.describe().startswith("The check against LightGBM's defaults failed")
     assert [checks_default(n) for n in (99, 100, 9_999, 10_000)] == [False, True, True, False]
 
@@ -67,7 +81,7 @@ def test_a_clearly_worse_top_configuration_gives_way_to_the_defaults(tiny_kb, wi
 
 
 def test_recommend_the_estimators_and_batch_hand_out_the_checks_choice(tiny_kb, wine, monkeypatch, tmp_path, capsys):
-    lost = DefaultCheck(np.full(CHECK_FOLDS, 0.1) + np.arange(CHECK_FOLDS) / 100, "log loss")
+    lost = DefaultCheck(np.full(CHECK_FOLDS, 0.1) + np.arange(CHECK_FOLDS) / 100, "neg_log_loss")
     monkeypatch.setattr(recommendations, "check_against_default", lambda *args, **kwargs: lost)
     rec = recommend(wine, n=3, knowledge_base=tiny_kb)
     assert rec.configs[0].config_id == DEFAULT_ID and rec.best == default_params()
@@ -83,7 +97,7 @@ def test_recommend_the_estimators_and_batch_hand_out_the_checks_choice(tiny_kb, 
 
 def test_the_estimators_defaults_keep_the_users_own_settings(tiny_kb, wine, monkeypatch):
     monkeypatch.setattr(recommendations, "check_against_default",
-                        lambda *args, **kwargs: DefaultCheck(np.full(CHECK_FOLDS, 0.1), "log loss"))
+                        lambda *args, **kwargs: DefaultCheck(np.full(CHECK_FOLDS, 0.1), "neg_log_loss"))
     model = MetaLGBMClassifier(knowledge_base=tiny_kb, class_weight="balanced", lambda_l2=2.0).fit(wine.X, wine.y)
     assert model.params_["class_weight"] == "balanced" and model.params_["lambda_l2"] == 2.0
     assert "reg_lambda" not in model.params_ and model.params_["num_leaves"] == 31  # the defaults, overridden

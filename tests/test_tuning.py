@@ -203,7 +203,8 @@ def test_optuna_warm_start_enqueues_recommendations(tiny_kb, wine):
     assert study.trials[0].user_attrs["metahpo_config_id"] == rec.configs[0].config_id
     fixed = study.trials[0].user_attrs["metahpo_fixed"]
     assert fixed["subsample_freq"] == 1 and {**fixed, **rec.configs[0].params} == rec.configs[0].params
-    assert "found on this data" in rec.explain()  # the rounds enqueued are the hold-out's ...
+    assert "found on this data" in rec.explain()  # the rounds enqueued are the hold-out's, with no check against
+    assert "Checked against LightGBM's defaults" not in rec.explain()  # the defaults, which the space cannot hold ...
     other = optuna.create_study(direction="maximize")  # ... and without them, no model is trained
     assert "found on this data" not in warm_start(other, wine, n=2, knowledge_base=tiny_kb,
                                                   include_n_estimators=False).explain()

@@ -24,7 +24,8 @@ from typing import Any
 
 from metahpo.exceptions import ConfigError
 from metahpo.knowledge_base import resolve
-from metahpo.recommendations import Recommendation, recommend
+from metahpo.datasets import load
+from metahpo.recommendations import Recommendation, recommend, with_holdout_rounds
 from metahpo.spaces import get_space
 
 
@@ -56,8 +57,10 @@ def warm_start(
         study without its zero-shot part, as it does :func:`metahpo.tune`'s search.
     include_n_estimators : bool
         Enqueue the number of rounds too, found on ``data`` by early stopping on a hold-out (one
-        fit per configuration; ``rounds="holdout"`` of :func:`metahpo.recommend`). Without it, no
-        model is trained (drop the rounds if the objective early-stops).
+        fit per configuration, as :func:`metahpo.recommend` finds them, but without its check
+        against LightGBM's defaults: they lie outside the search space's ranges, e.g.
+        ``reg_alpha=0`` on a log scale). Without it, no model is trained (drop the rounds if the
+        objective early-stops).
 
     Returns
     -------
@@ -70,8 +73,11 @@ def warm_start(
         raise ConfigError("the Optuna integration needs Optuna: pip install 'metahpo[optuna]'") from None
     if not isinstance(study, optuna.study.Study):
         raise ConfigError(f"study must be an optuna.study.Study, got {type(study).__name__}")
-    rec = recommend(data, y, target=target, n=n, task=task, knowledge_base=resolve(knowledge_base, "lightgbm"),
-                    strategy=strategy, rounds="holdout" if include_n_estimators else "recommended")
+    dataset = load(data, y, target=target, task=task)
+    rec = recommend(dataset, n=n, knowledge_base=resolve(knowledge_base, "lightgbm"), strategy=strategy,
+                    rounds="recommended")
+    if include_n_estimators:
+        rec = with_holdout_rounds(rec, dataset, check_default=False)
     space = get_space("lightgbm")
     for config in rec.configs:
         searched = space.config_of(config.params)
