@@ -221,8 +221,9 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
             Text and ``category`` columns are categorical features.
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), optional
-            Finite non-negative weights, not all zero, passed to LightGBM (the recommendation
-            does not see them).
+            Finite non-negative weights, not all zero, passed to LightGBM and to the hold-out
+            that finds the rounds (the recommendation and the check against LightGBM's defaults
+            do not see them).
         **fit_params
             LightGBM's other ``fit`` arguments (``eval_X`` and ``eval_y``, ``callbacks``,
             ``init_score``, ...); the features of ``eval_X`` (and of the older ``eval_set``) are
@@ -390,8 +391,9 @@ class _MetaModel(_TabularInput, BaseEstimator):
             Text and ``category`` columns are categorical features.
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), optional
-            Finite non-negative weights, not all zero, for the model's training (the
-            recommendation does not see them).
+            Finite non-negative weights, not all zero, for the model's training and LightGBM's
+            hold-out (the recommendation and the check against LightGBM's defaults do not see
+            them).
 
         Returns
         -------
