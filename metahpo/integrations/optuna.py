@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from metahpo.datasets import load
 from metahpo.exceptions import ConfigError
 from metahpo.knowledge_base import resolve
-from metahpo.datasets import load
 from metahpo.recommendations import Recommendation, recommend, with_holdout_rounds
 from metahpo.spaces import get_space
 
