@@ -154,11 +154,18 @@ def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *
     return holdout_fit(params, X, y, task, sample_weight=sample_weight, random_state=random_state)[0]
 
 
+_LOSS_ORDER = {"binary": {"neg_log_loss"}, "multiclass": {"neg_log_loss"},
+               "regression": {"r2", "neg_root_mean_squared_error", "neg_mean_squared_error"}}
+"""The metrics that order models on one validation part as LightGBM's default metric does."""
+
+
 def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
-                sample_weight: np.ndarray | None = None, random_state: int = 0) -> tuple[int, float]:
+                sample_weight: np.ndarray | None = None, random_state: int = 0,
+                metric: str | None = None) -> tuple[int, float]:
     """:func:`holdout_rounds`, and the validation loss at the best round: LightGBM's default metric
     for the task, on which it stops (or the first metric ``params`` name, negated if it grows as
-    models improve); NaN for data too small to hold out."""
+    models improve), or with ``metric`` (a scikit-learn scorer name) that metric, negated, unless
+    it orders models as LightGBM's does; NaN for data too small to hold out."""
     import lightgbm as lgb
 
     y = np.asarray(y)
@@ -186,9 +193,15 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
               callbacks=[lgb.early_stopping(patience({"learning_rate": rate}), first_metric_only=True, verbose=False)])
     best = model.best_iteration_ or MAX_ROUNDS
     growth = (len(y) / len(fit_rows)) ** ROUNDS_EXPONENT[task]
+    rounds = int(np.clip(round(best * growth), 10, MAX_ROUNDS))
+    if metric is not None and metric not in _LOSS_ORDER[task]:
+        from sklearn.metrics import get_scorer
+
+        weight = {} if sample_weight is None else {"sample_weight": sample_weight[valid_rows]}
+        return rounds, -float(get_scorer(metric)(model, X.iloc[valid_rows], y_valid, **weight))
     name, value = next(iter(model.best_score_["valid_0"].items()))  # the metric it stopped on: the task's loss,
     higher_better = name.split("@")[0] in _HIGHER_BETTER  # unless the parameters name another
-    return int(np.clip(round(best * growth), 10, MAX_ROUNDS)), float(-value if higher_better else value)
+    return rounds, float(-value if higher_better else value)
 
 
 def orders_by_holdout(n_rows: int) -> bool:
@@ -202,15 +215,17 @@ _HIGHER_BETTER = frozenset({"auc", "auc_mu", "average_precision", "ndcg", "map"}
 
 def rank_by_holdout(params: Sequence[dict[str, Any]], X: pd.DataFrame, y: Any, task: str, *,
                     sample_weight: np.ndarray | None = None, random_state: int = 0, n_jobs: int = 1,
+                    metric: str | None = None,
                     progress: Callable[[int, float], None] | None = None) -> list[tuple[int, int, float]]:
-    """Each of ``params`` trained on the hold-out (:func:`holdout_fit`), ``n_jobs`` at a time in
-    threads, each on one (LightGBM's default takes every core, which fits side by side would fight
-    over): ``(index, rounds, validation loss)`` in the order of ``params``, or, on data of at least
-    :data:`SELECT_MIN_ROWS` rows, best validation loss first (ties keep their order).
-    ``progress(done, elapsed)`` is called as each finishes."""
+    """Each of ``params`` trained on the hold-out (:func:`holdout_fit`, scored on ``metric``),
+    ``n_jobs`` at a time in threads, each on one (LightGBM's default takes every core, which fits
+    side by side would fight over): ``(index, rounds, validation loss)`` in the order of ``params``,
+    or, on data of at least :data:`SELECT_MIN_ROWS` rows, best validation loss first (ties keep
+    their order). ``progress(done, elapsed)`` is called as each finishes."""
     start, fits = time.perf_counter(), []
     for rounds, loss in Parallel(n_jobs=check_n_jobs(n_jobs), backend="threading", return_as="generator")(
-            delayed(holdout_fit)({**p, "n_jobs": 1}, X, y, task, sample_weight=sample_weight, random_state=random_state)
+            delayed(holdout_fit)({**p, "n_jobs": 1}, X, y, task, sample_weight=sample_weight, random_state=random_state,
+                                 metric=metric)
             for p in params):  # LightGBM trains without holding the GIL
         fits.append((len(fits), rounds, loss))
         if progress is not None:
@@ -993,7 +1008,8 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
     say = None if progress is None else (
         lambda done, elapsed: progress(f"rounds on a hold-out of {dataset.name}: {eta_line(done, first, elapsed)}"))
     fits = rank_by_holdout([c.params for c in configs[:first]], dataset.X, dataset.y.to_numpy(), dataset.task,
-                           sample_weight=sample_weight, random_state=random_state, n_jobs=n_jobs, progress=say)
+                           sample_weight=sample_weight, random_state=random_state, n_jobs=n_jobs,
+                           metric=recommendation.metric, progress=say)
     held = [replace(configs[i], params={**configs[i].params, "n_estimators": rounds}) for i, rounds, _ in fits]
     which = ("every configuration" if first == len(configs) else "the top configuration" if first == 1
              else f"the first {first} configurations")
