@@ -304,7 +304,7 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
         (:func:`~metahpo.recommendations.holdout_rounds`: early stopping on a hold-out of the
         training rows, then the model trained on all of them; on data of at least
         :data:`~metahpo.recommendations.SELECT_MIN_ROWS` rows, the ten configurations ``recommend``
-        lists are held out and ``rank`` counts in their order by validation loss, as
+        lists are held out and ``rank`` counts in their order by validation score, as
         ``recommend`` orders them; on smaller data the top one is cross-validated against
         LightGBM's defaults, with your own settings, which take its place where they are clearly
         better), or the knowledge base (the rounds its nearest datasets needed:

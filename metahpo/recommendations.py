@@ -98,7 +98,8 @@ kddcup (23 classes) it took 4 minutes, on 20,000 of them 30 s (docs/benchmarks.m
 
 SELECT_MIN_ROWS = 10_000
 """Data of at least this many rows (a validation part of at least 2,000) gets the configurations
-held out ordered by their validation loss (:func:`rank_by_holdout`); on smaller data that order is
+held out ordered by their validation score (:func:`rank_by_holdout`: LightGBM's loss, or the
+recommendation's metric where it orders otherwise, e.g. ROC AUC); on smaller data that order is
 noise and the knowledge base's stays. Fixed before it was measured (docs/results/rules_2026-12-05.md)."""
 
 N_RECOMMENDED = 10
@@ -929,7 +930,8 @@ def recommend(
         configuration trained once with early stopping on a 20% hold-out; the default for
         LightGBM), or the knowledge base (the similar datasets' rounds; no model is trained; the
         default for other families, which have no rounds). On data of at least
-        :data:`SELECT_MIN_ROWS` rows the hold-outs also order the list, best validation loss first;
+        :data:`SELECT_MIN_ROWS` rows the hold-outs also order the list, best first on the
+        recommendation's metric (LightGBM's loss where it orders alike);
         below it the top configuration is cross-validated against LightGBM's defaults, which come
         first where they are clearly better (:func:`check_against_default`: five folds of each,
         on the recommendation's metric, which made the zero-shot fit a median 4 times as long on
@@ -1017,9 +1019,11 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
              f"{VALIDATION_FRACTION:.0%} hold-out of the rows (of at most {HOLDOUT_MAX_ROWS:,} of them), at most "
              f"{MAX_ROUNDS:,} rounds (data too small to hold out keeps the knowledge base's)."]
     if first > 1 and orders_by_holdout(dataset.n_rows):
-        held = [replace(c, reason=f"validation loss {loss:.5g} on the hold-out (the knowledge base's #{i + 1}: "
-                                  f"{c.reason})") for c, (i, _, loss) in zip(held, fits)]
-        notes.append(f"Ordered by validation loss on the hold-out, best first: at {dataset.n_rows:,} rows (at least "
+        by_loss = recommendation.metric in _LOSS_ORDER[dataset.task]
+        what = "validation loss" if by_loss else f"validation {recommendation.metric}"
+        held = [replace(c, reason=f"{what} {loss if by_loss else -loss:.5g} on the hold-out (the knowledge base's "
+                                  f"#{i + 1}: {c.reason})") for c, (i, _, loss) in zip(held, fits)]
+        notes.append(f"Ordered by {what} on the hold-out, best first: at {dataset.n_rows:,} rows (at least "
                      f"{SELECT_MIN_ROWS:,}) it says more about these data than the similar datasets do.")
     listed = held + configs[first:]
     if check_default and checks_default(dataset.n_rows):

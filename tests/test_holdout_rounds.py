@@ -213,3 +213,19 @@ def test_a_metric_that_grows_is_negated_to_rank_by(wine):
     _, loss = holdout_fit(params, wine.X, y, "binary")
     _, negated_auc = holdout_fit({**params, "metric": "auc"}, wine.X, y, "binary")
     assert 0 < loss < 1 and -1 <= negated_auc < -0.5
+
+
+def test_large_data_is_ordered_by_the_recommendations_metric_where_it_orders_otherwise(tiny_kb, monkeypatch):
+    data = load("sklearn:breast_cancer")
+    kept = recommend(data, knowledge_base=tiny_kb, rounds="recommended")
+    y = data.y.to_numpy()
+    by_loss = [holdout_fit(c.params, data.X, y, "binary") for c in kept]
+    by_auc = [holdout_fit(c.params, data.X, y, "binary", metric="roc_auc") for c in kept]
+    assert [r for r, _ in by_auc] == [r for r, _ in by_loss] and all(-1 <= s < -0.5 for _, s in by_auc)
+    assert holdout_fit(kept.best, data.X, y, "binary", metric="neg_log_loss") == by_loss[0]  # LightGBM's own loss
+    monkeypatch.setattr(recommendations, "SELECT_MIN_ROWS", 100)  # 569 rows as if they were many
+    ordered = recommend(data, knowledge_base=tiny_kb, verbose=False)
+    order = sorted(range(len(kept)), key=lambda i: by_auc[i][1])
+    assert [c.config_id for c in ordered] == [kept[i].config_id for i in order]
+    assert ordered.configs[0].reason.startswith(f"validation roc_auc {-by_auc[order[0]][1]:.5g} on the hold-out")
+    assert "Ordered by validation roc_auc on the hold-out" in ordered.explain()
