@@ -1037,7 +1037,7 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
         notes.append(check.describe())
         if check.defaults_win:
             reason = (f"LightGBM's defaults, ahead of the knowledge base's top configuration by "
-                      f"{check.differences.mean():.4g} {check.metric} in {len(check.differences)}-fold cross-validation")
+                      f"{check.differences.mean():.4g} {check.metric} in {CHECK_FOLDS}-fold cross-validation")
             listed = [RecommendedConfig(params=default, config_id=DEFAULT_ID, expected_normalized=None,
                                         expected_value=None, support=[], reason=reason), *listed[:-1]]
     return replace(recommendation, configs=listed, notes=[*recommendation.notes, *notes])
