@@ -274,10 +274,15 @@ class DefaultCheck:
     error: str | None = None
 
     @property
+    def standard_error(self) -> float:
+        """The standard error of the mean difference (NaN with fewer than two folds)."""
+        d = self.differences
+        return float(d.std(ddof=1) / math.sqrt(len(d))) if len(d) > 1 else float("nan")
+
+    @property
     def defaults_win(self) -> bool:
         """Whether the defaults score better by more than :data:`CHECK_Z` standard errors."""
-        d = self.differences
-        return len(d) > 1 and bool(d.mean() > CHECK_Z * d.std(ddof=1) / math.sqrt(len(d)))
+        return len(self.differences) > 1 and bool(self.differences.mean() > CHECK_Z * self.standard_error)
 
     def describe(self) -> str:
         """The verdict in words."""
@@ -286,9 +291,8 @@ class DefaultCheck:
         d = self.differences
         verdict = "the defaults come first" if self.defaults_win else "the list is the knowledge base's"
         return (f"Checked against LightGBM's defaults by {len(d)}-fold cross-validation: their {self.metric} minus "
-                f"the top configuration's is {d.mean():+.4g} on average (standard error "
-                f"{d.std(ddof=1) / math.sqrt(len(d)):.2g}; more than {CHECK_Z:g} standard errors put the defaults "
-                f"first), so {verdict}.")
+                f"the top configuration's is {d.mean():+.4g} on average (standard error {self.standard_error:.2g}; "
+                f"more than {CHECK_Z:g} standard errors put the defaults first), so {verdict}.")
 
 
 def default_params(random_state: int = 0) -> dict[str, Any]:
