@@ -289,9 +289,11 @@ def tune(
                      list(kbm.given(knowledge_base).values()) if strategy is not None else [], say, progress)
     studies, recommendation = {}, None
     weights = search.family_weights([f.name for f in families])
+    setup_start = start  # the first family's setup counts the loading and the choice of shares before it
     for model_family, share, weight in zip(families, _shares(n_trials, weights), weights):
         study, recommended = search.run(model_family, share, timeout and timeout * weight, prior, record_to,
-                                        callbacks, start)
+                                        callbacks, setup_start)
+        setup_start = time.perf_counter()
         studies[model_family.name] = study
         recommendation = recommendation or recommended
     trials = [t for study in studies.values() for t in study.trials]
@@ -391,7 +393,8 @@ class _Search:
             record_to: str | Path | None, callbacks: Sequence[Callback] | None,
             start: float) -> tuple[Study, Recommendation | None]:
         """Search ``model_family``'s space: the knowledge base's recommendations (or the family's
-        default) first, then the sampler; returns the study and the recommendation."""
+        default) first, then the sampler; returns the study and the recommendation. The setup line
+        gives the time since ``start``."""
         dataset, space = self.dataset, model_family.space_for(self.dataset.task)
         recommendation, prior_mean, mf = None, None, None
         if (kb := self.knowledge_of(model_family.name)) is not None:

@@ -233,3 +233,15 @@ def test_knowledge_bases_given_one_per_family_each_warm_start_their_own(tiny_kb,
     first = result.trials.groupby("family")["source"].first()
     assert first.to_dict() == {"lightgbm": "recommended", "linear": "recommended"}
     assert metahpo.recommend(dataset, n=1, family="auto", knowledge_base=both).family in {"lightgbm", "linear"}
+
+
+def test_each_familys_setup_line_times_its_own_setup(both_shipped, capsys):
+    import re
+    import time
+
+    slow = 0.5  # every trial ends this much later, so time carried over from the first family shows
+    metahpo.tune(load("sklearn:breast_cancer").subsample(150), n_trials=2, warm_start=1, strategy="random", cv=2,
+                 family="auto", callbacks=[lambda study, trial: time.sleep(slow)])
+    setups = re.findall(r"setup ([\d.]+) s: random search of (\w+)", capsys.readouterr().err)
+    assert sorted(family for _, family in setups) == ["lightgbm", "linear"]
+    assert all(float(seconds) < slow for seconds, _ in setups)
