@@ -262,7 +262,8 @@ def summarize(runs: pd.DataFrame) -> str:
     conf = ok[ok["method"] == "metahpo"].set_index(["corpus", "split", "dataset"])["confidence"]
     tasks = runs.drop_duplicates("dataset").set_index("dataset")["task"]
     parts = [(f"{corpus}, {split}", part) for (corpus, split), part in wide.groupby(level=[0, 1])]
-    parts += [(f"{corpus}, dev + final", part) for corpus, part in wide.groupby(level=0)]
+    parts += [(f"{corpus}, dev + final", part) for corpus, part in wide.groupby(level=0)
+              if part.index.get_level_values(1).nunique() > 1]  # the fresh corpus has one split
     return "\n\n".join(table(part, title, conf.reindex(part.index), tasks) for title, part in parts)
 
 
