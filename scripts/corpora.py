@@ -28,9 +28,9 @@ import pandas as pd
 from metahpo.build import Source
 from metahpo.datasets import read_manifest
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 BESIDE = Path(__file__).resolve().parents[1].parent
-"""The folder the project sits in, beside ``shared``: the fresh and reserve corpora live there."""
+"""The folder the project sits in: ``shared`` is there, and the fresh and reserve corpora."""
+SHARED = BESIDE / "shared" / "datasets"
 UNSEEN = ("fresh", "reserve")
 """Corpora of real datasets no decision has seen, each a split of its own (``fresh_corpus.py``)."""
 FAMILIES = (r"_fri_c\d", r"^GAMETES_", r"_BNG_")
