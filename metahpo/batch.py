@@ -17,7 +17,8 @@ writes goes into one folder:
 * ``settings.json``: the settings of the run; the folder is only resumed with the same ones.
 
 A dataset that cannot be used (unreadable, a single class, ...) is recorded as failed, with its
-error, and the batch goes on.
+error, and the batch goes on. The largest datasets (by their files' size) start first, so that none
+is left to run alone at the end, and the ETA is paced by size rather than by count.
 """
 
 from __future__ import annotations
@@ -160,7 +161,8 @@ def run_batch(
     ensemble : int, optional
         Passed to :func:`metahpo.tune`; needs ``tune_trials > 0``.
     n_jobs : int
-        Datasets processed in parallel through joblib (the active backend, e.g. Dask's, is used).
+        Datasets processed in parallel through joblib (the active backend, e.g. Dask's, is used),
+        the largest first.
     knowledge_base : KnowledgeBase or path, optional
         Default: the shipped one.
     strategy : {"auto", "nearest", "portfolio", "surrogate"}
@@ -179,7 +181,8 @@ def run_batch(
         for LightGBM), or the knowledge base (the default with tuning, whose search finds its own,
         and for other families).
     progress : callable, optional
-        Receives one line, with counts and an ETA, per finished dataset (default: stderr).
+        Receives one line, with counts and an ETA (paced by the datasets' file sizes), per
+        finished dataset (default: stderr).
 
     Returns
     -------
@@ -349,14 +352,31 @@ def _finite(value: Any) -> float | None:
 
 def _run(sources: list[Source], kb: KnowledgeBaseRef, settings: Settings, n_jobs: int,
          log: Callable[[str], None]) -> Iterator[dict[str, Any]]:
-    """Process the datasets through joblib, yielding records as they finish, with a progress line."""
-    start, failed = time.monotonic(), 0
-    jobs = [delayed(process)(s, kb, settings) for s in sources]
+    """Process the datasets through joblib, the largest first, yielding records as they finish,
+    with a progress line whose ETA is paced by the datasets' sizes (:func:`_sizes`)."""
+    size = dict(zip((s.dataset_id for s in sources), _sizes(sources)))
+    start, failed, done_size = time.monotonic(), 0, 0.0
+    jobs = [delayed(process)(s, kb, settings) for s in sorted(sources, key=lambda s: -size[s.dataset_id])]
     for done, record in enumerate(workers(n_jobs, unordered=True)(jobs), 1):
         failed += record["status"] != "ok"
+        done_size += size[record["dataset_id"]]
+        line = eta_line(done, len(sources), time.monotonic() - start, work=(done_size, sum(size.values())))
         log(f"batch: {record['dataset_id']} {record['status']} in {duration(record['seconds'])}; "
-            f"{eta_line(done, len(sources), time.monotonic() - start)} ({failed} failed)")
+            f"{line} ({failed} failed)")
         yield record
+
+
+def _sizes(sources: list[Source]) -> list[float]:
+    """Each source's bytes on disk (a folder's files summed), a rough measure of the work it is;
+    sources without a local file (``openml:``, ``sklearn:``) count as the median of the others."""
+    sizes = []
+    for source in sources:
+        path = Path(source.spec)
+        files = [f for f in path.rglob("*") if f.is_file()] if path.is_dir() else [path] if path.is_file() else []
+        sizes.append(float(sum(f.stat().st_size for f in files)) if files else math.nan)
+    known = [v for v in sizes if not math.isnan(v)]
+    fill = float(np.median(known)) if known else 1.0
+    return [fill if math.isnan(v) else max(v, 1.0) for v in sizes]
 
 
 def _save(out: Path, record: dict[str, Any], stream: TextIO) -> None:

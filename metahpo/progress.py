@@ -41,16 +41,18 @@ def to_stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def eta(done: int, total: float, elapsed: float, deadline: float = math.inf) -> float:
+def eta(done: float, total: float, elapsed: float, deadline: float = math.inf) -> float:
     """Seconds still to go at the pace so far, at most ``deadline`` (seconds from now)."""
     if done == 0:
         return math.inf if total > 0 else 0.0
     return min(elapsed / done * max(total - done, 0), deadline)
 
 
-def eta_line(done: int, total: int, elapsed: float) -> str:
-    """``"3/20 done, 12 s elapsed, ETA 1 min 8 s"``."""
-    return f"{done}/{total} done, {duration(elapsed)} elapsed, ETA {duration(eta(done, total, elapsed))}"
+def eta_line(done: int, total: int, elapsed: float, work: tuple[float, float] | None = None) -> str:
+    """``"3/20 done, 12 s elapsed, ETA 1 min 8 s"``; with ``work`` (done, total), the ETA is paced
+    by it rather than by the counts, for tasks of unequal size."""
+    left = eta(*work, elapsed) if work is not None else eta(done, total, elapsed)
+    return f"{done}/{total} done, {duration(elapsed)} elapsed, ETA {duration(left)}"
 
 
 class TrialProgress:

@@ -90,6 +90,16 @@ def test_every_dataset_gets_a_row_and_a_broken_one_does_not_stop_the_batch(first
 
     assert len(lines) == 4 and all("ETA" in line for line in lines)
     assert lines[-1].endswith("(1 failed)") and "; 4/4 done, " in lines[-1] and "ETA" in lines[-1]
+    by_size = sorted([*NAMES, BROKEN], key=lambda name: -(data_dir / f"{name}.csv").stat().st_size)
+    assert [line.split()[1] for line in lines] == by_size  # the largest first (one job at a time here)
+
+
+def test_sizes_are_bytes_on_disk_and_the_median_where_there_is_no_file(data_dir):
+    files = [data_dir / f"{name}.csv" for name in NAMES]
+    sizes = batch._sizes([Source(f.stem, str(f)) for f in files] + [Source("iris", "sklearn:iris"),
+                                                                    Source("all", str(data_dir))])
+    on_disk = [float(f.stat().st_size) for f in files] + [sum(float(f.stat().st_size) for f in data_dir.iterdir())]
+    assert sizes[:3] + sizes[4:] == on_disk and sizes[3] == float(np.median(on_disk))
 
 
 def test_report_is_one_self_contained_page(first_run):

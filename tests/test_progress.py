@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from metahpo.progress import TrialProgress, duration, eta, plural
+from metahpo.progress import TrialProgress, duration, eta, eta_line, plural
 from metahpo.search import Study, Trial
 from metahpo.spaces import LIGHTGBM
 from metahpo.tuning import tune
@@ -16,6 +16,8 @@ def test_durations_plurals_and_eta():
         "0.0 s", "8.3 s", "42 s", "3 min 5 s", "2 h 10 min", "?"]
     assert (plural(1, "row"), plural(2, "row"), plural(0, "dataset")) == ("1 row", "2 rows", "0 datasets")
     assert eta(2, 10, 4.0) == 16.0 and eta(2, 10, 4.0, deadline=5.0) == 5.0 and eta(0, 10, 1.0) == math.inf
+    assert eta_line(1, 4, 10.0) == "1/4 done, 10 s elapsed, ETA 30 s"
+    assert eta_line(1, 4, 10.0, work=(900.0, 1000.0)) == "1/4 done, 10 s elapsed, ETA 1.1 s"  # the largest done
 
 
 def test_trial_lines_count_the_budget_and_skip_prior_results():
