@@ -410,8 +410,9 @@ def _cmd_tune(args: argparse.Namespace) -> int:
               f"in {result.elapsed:.1f} s")
     if result.ensemble is not None:
         spec = result.ensemble
-        print(f"ensemble of {plural(len(spec.members), 'member')} ({spec.method}): out-of-fold {spec.metric} "
-              f"{spec.oof_score:.5f} against {spec.single_best_oof_score:.5f} for the best trial alone")
+        print(f"ensemble of {plural(len(spec.members), 'member')} ({spec.method}): {spec.metric} of the out-of-fold "
+              f"predictions, all folds pooled, {spec.oof_score:.5f} against {spec.single_best_oof_score:.5f} for "
+              f"the best trial alone (whose score above is its folds' mean)")
     _print_json(result.best_params)
     if args.out:
         print(f"Result written to {args.out}")

@@ -171,11 +171,14 @@ def test_cli_tune_takes_prior_results_and_builds_an_ensemble(tiny_kb, tmp_path, 
     code = main(["tune", "sklearn:iris", "--kb", str(tmp_path / "kb"), "--family", "lightgbm", "--n-trials", "3", "--cv", "2",
                  "--prior", str(tmp_path / "prior.csv"), "--ensemble", "3", "--out", str(out)])
     assert code == 0
-    assert "ensemble of" in capsys.readouterr().out
+    printed = capsys.readouterr().out
     result = json.loads(out.read_text())
     assert [t["source"] for t in result["trials"]][:2] == ["prior", "prior"] and len(result["trials"]) == 5
     spec = result["ensemble"]
     assert 1 <= len(spec["members"]) <= 3 and sum(spec["weights"]) == pytest.approx(1.0)
+    # both scores printed are of the pooled out-of-fold predictions, which the line says
+    assert (f"neg_log_loss of the out-of-fold predictions, all folds pooled, {spec['oof_score']:.5f} against "
+            f"{spec['single_best_oof_score']:.5f} for the best trial alone") in printed
 
 
 def test_cli_tune_names_a_missing_prior_file(tmp_path, capsys):
