@@ -35,6 +35,8 @@ import pandas as pd
 
 
 class Spec(NamedTuple):
+    """One dataset: the R package and item, its target and task, and the columns dropped, with why."""
+
     package: str
     item: str
     target: str
