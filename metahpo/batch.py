@@ -49,7 +49,7 @@ from metahpo.knowledge_base import KnowledgeBase, _atomic_write, of_families, re
 from metahpo.parallel import workers
 from metahpo.progress import duration, eta_line, plural, to_stderr
 from metahpo.recommendations import (AUTO_FAMILY, check_rounds, check_strategy, choose_family, get_recommender,
-                                     orders_by_holdout, with_holdout_rounds)
+                                     with_holdout_rounds)
 
 RECORDS = "results.jsonl"
 SETTINGS = "settings.json"
@@ -308,7 +308,7 @@ def _analyse(source: Source, knowledge: Knowledge, settings: Settings, record: d
     kb = of_families(given, [family], zero_shot=True)[family]  # the shipped one with its zero-shot part
     rec = get_recommender(kb, dataset.task, settings.strategy).recommend(mf, settings.n, dataset.name)
     if settings.rounds == "holdout":  # the top configuration's rounds, or on large data the list ordered, as recommend
-        rec = with_holdout_rounds(rec, dataset, n=None if orders_by_holdout(dataset.n_rows) else 1)
+        rec = with_holdout_rounds(rec, dataset, n=1)
     top = rec.configs[0]
     record.update(family=family, metric=rec.metric, config_id=top.config_id,
                   expected_normalized=_finite(top.expected_normalized),

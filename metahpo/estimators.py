@@ -126,8 +126,7 @@ class _TabularInput:
         smaller data its top checked against the defaults)."""
         listed = replace(self.recommendation_, configs=[replace(c, params=p) for c, p in
                                                          zip(self.recommendation_.configs, candidates)])
-        n = None if orders_by_holdout(dataset.n_rows) else self.rank + 1
-        held = with_holdout_rounds(listed, dataset, n=n, sample_weight=sample_weight, default=default,
+        held = with_holdout_rounds(listed, dataset, n=self.rank + 1, sample_weight=sample_weight, default=default,
                                    random_state=seed, n_jobs=n_jobs)
         return held.configs[self.rank].params
 

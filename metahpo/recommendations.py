@@ -1000,8 +1000,9 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
     """``recommendation`` with the rounds of its first ``n`` configurations (default: all) found on
     ``dataset`` (weighted by ``sample_weight``), ``progress`` receiving a line as each is found.
 
-    On data of at least :data:`SELECT_MIN_ROWS` rows those configurations are ordered by their
-    validation loss (:func:`rank_by_holdout`). Below it (:func:`checks_default`), unless
+    On data of at least :data:`SELECT_MIN_ROWS` rows every configuration is held out, whatever
+    ``n`` says, and the list is ordered by their validation scores on the recommendation's metric
+    (:func:`rank_by_holdout`). Below it (:func:`checks_default`), unless
     ``check_default`` is false, the top one is cross-validated against LightGBM's defaults
     (:func:`default_params`, or ``default``), which come first, the list keeping its length, where
     they are clearly better (:func:`check_against_default`). A recommendation of another family
@@ -1010,7 +1011,8 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
         note = f"rounds='holdout' left the {recommendation.family} family's configurations as recommended."
         return replace(recommendation, notes=[*recommendation.notes, note])
     configs = list(recommendation.configs)
-    first = len(configs) if n is None else min(n, len(configs))
+    ordered = orders_by_holdout(dataset.n_rows)  # the order needs every configuration held out, whatever n says
+    first = len(configs) if n is None or ordered else min(n, len(configs))
     say = None if progress is None else (
         lambda done, elapsed: progress(f"rounds on a hold-out of {dataset.name}: {eta_line(done, first, elapsed)}"))
     fits = rank_by_holdout([c.params for c in configs[:first]], dataset.X, dataset.y.to_numpy(), dataset.task,
@@ -1022,7 +1024,7 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
     notes = [f"Rounds (n_estimators) of {which} found on this data: early stopping on a seeded "
              f"{VALIDATION_FRACTION:.0%} hold-out of the rows (of at most {HOLDOUT_MAX_ROWS:,} of them), at most "
              f"{MAX_ROUNDS:,} rounds (data too small to hold out keeps the knowledge base's)."]
-    if first > 1 and orders_by_holdout(dataset.n_rows):
+    if first > 1 and ordered:
         by_loss = recommendation.metric in _LOSS_ORDER[dataset.task]
         what = "validation loss" if by_loss else f"validation {recommendation.metric}"
         held = [replace(c, reason=f"{what} {loss if by_loss else -loss:.5g} on the hold-out (the knowledge base's "

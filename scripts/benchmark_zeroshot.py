@@ -161,8 +161,7 @@ def fit(name: str, model, X, y, task: str, seed: int, rounds: str = "recommended
     import lightgbm as lgb
 
     if name == "metahpo" and rounds == "holdout":
-        n = None if orders_by_holdout(len(y)) else 1
-        model.set_params(**with_holdout_rounds(recommendation, train, n=n, random_state=seed).best)
+        model.set_params(**with_holdout_rounds(recommendation, train, n=1, random_state=seed).best)
     if name == "lgbm_td":
         tr, va, y_va = holdout(y, task, 0.2, seed)
         stop = lgb.early_stopping(300, verbose=False)

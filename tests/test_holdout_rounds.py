@@ -198,6 +198,7 @@ def test_large_data_gets_the_list_ordered_by_its_holdouts(tiny_kb, wine, monkeyp
     assert [c.params["n_estimators"] for c in ordered] == [fits[i][0] for i in order]
     assert ordered.configs[0].reason.startswith(f"validation loss {fits[order[0]][1]:.5g} on the hold-out")
     assert "Ordered by validation loss on the hold-out" in ordered.explain()
+    assert with_holdout_rounds(kept, wine, n=1).configs == ordered.configs  # the order holds every one out, whatever n
     for rank, n_jobs in ((0, 1), (1, None)):  # the estimators hold out the same list (two at a time on two
         # threads too) and take the same place in its order
         model = MetaLGBMClassifier(knowledge_base=tiny_kb, rank=rank, n_jobs=n_jobs).fit(wine.X, wine.y)
