@@ -14,6 +14,9 @@ part after refitting its best configuration:
   ``hyperparameter_portfolio_zeroshot_2023``, learned with TabRepo), tried in its order;
 * ``metahpo``: 5 recommendations, then Bayesian search with the KB surrogate as prior mean;
 * ``metahpo_pruned``: the same with ``prune=True``, a trial stopped after a fold once below the best;
+* ``metahpo_local``, ``metahpo_evolution``, ``metahpo_random``: the same 5 recommendations, then
+  another of ``tune``'s strategies (Gaussian perturbations of the best, an evolution strategy,
+  uniform random draws);
 * ``metahpo_ensemble``: the same search at 10 trials, final model a greedy ensemble of the best 5,
   compared on test data with the single best of that same search, fit and predict times included.
 
@@ -215,9 +218,12 @@ def gaps_between_trials(trials: list[Trial]) -> list[float]:
     return [(b.started - a.finished).total_seconds() for a, b in zip(trials, trials[1:]) if a.finished and b.started]
 
 
-METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "autogluon_portfolio", "metahpo",
-           "metahpo_pruned", "metahpo_ensemble")
-KB_METHODS = ("metahpo", "metahpo_pruned", "metahpo_ensemble")
+STRATEGY_METHODS = {"metahpo": "bayes", "metahpo_pruned": "bayes", "metahpo_local": "local",
+                    "metahpo_evolution": "evolution", "metahpo_random": "random"}
+"""The warm-started searches, and the strategy each runs after the recommendations."""
+METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "autogluon_portfolio", *STRATEGY_METHODS,
+           "metahpo_ensemble")
+KB_METHODS = (*STRATEGY_METHODS, "metahpo_ensemble")
 COLUMNS = ["dataset_id", "task", "method", "budget", "cv_score", "test_score", "search_s", "fit_s", "predict_s",
            "setup_s", "per_trial_s", "n_members", "single_test_score", "single_fit_s", "single_predict_s", "cache_fill_s"]
 
@@ -278,8 +284,9 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
     elif method == "autogluon_portfolio":
         trials = autogluon_trials(train_ds, folds, min(max(budgets), len(AUTOGLUON_GBM)))
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets, space=AUTOGLUON_SPACE)
-    elif method in ("metahpo", "metahpo_pruned"):
-        run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy="bayes", warm_start=5, cv=3,
+    elif method in STRATEGY_METHODS:
+        run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=STRATEGY_METHODS[method],
+                   warm_start=5, cv=3,
                    prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest, verbose=False)
         trials = run.study.trials
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets)
@@ -497,7 +504,7 @@ def run(args: argparse.Namespace) -> None:
     runs = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
     if args.redo:
         redo = [m.strip() for m in args.redo.split(",")]
-        redo += [f"{m}_overhead" for m in ("metahpo", "metahpo_pruned") if m in redo]
+        redo += [f"{m}_overhead" for m in STRATEGY_METHODS if m in redo]
         kept = runs[~runs["method"].isin(redo)]
         kept.to_csv(path.with_suffix(".tmp"), index=False)
         path.with_suffix(".tmp").replace(path)
