@@ -175,8 +175,8 @@ def run_batch(
         The model family, or per dataset the one that did best on similar datasets.
     rounds : {"holdout", "recommended"}, optional
         Where the LightGBM parameters' ``n_estimators`` come from without tuning: the dataset
-        (:func:`~metahpo.recommendations.holdout_rounds`, one fit per dataset, or on data of at
-        least :data:`~metahpo.recommendations.SELECT_MIN_ROWS` rows one per configuration, the top
+        (:func:`~metahpo.holdout.holdout_rounds`, one fit per dataset, or on data of at
+        least :data:`~metahpo.holdout.SELECT_MIN_ROWS` rows one per configuration, the top
         one then the best on the hold-out, as :func:`~metahpo.recommend` orders them; the default
         for LightGBM), or the knowledge base (the default with tuning, whose search finds its own,
         and for other families).

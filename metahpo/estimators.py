@@ -2,7 +2,7 @@
 
 ``MetaLGBMClassifier().fit(X, y)`` extracts the meta-features of ``(X, y)``, asks the knowledge
 base for the best configuration, finds its rounds by early stopping on a hold-out of the data (as
-LGBM-TD and AutoGluon find theirs; :func:`~metahpo.recommendations.holdout_rounds`), and trains
+LGBM-TD and AutoGluon find theirs; :func:`~metahpo.holdout.holdout_rounds`), and trains
 LightGBM with it on all the data, like FLAML's ``flaml.default`` estimators. They replace
 ``lightgbm.LGBMClassifier`` and ``LGBMRegressor`` in existing code: they take every LightGBM
 parameter, and one given replaces the recommended value of that parameter alone; ``fit`` takes
@@ -32,10 +32,10 @@ from metahpo.datasets import Dataset, from_arrays, plain
 from metahpo.families import get_family
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.families.lightgbm import parameter_names
+from metahpo.holdout import default_params, orders_by_holdout
 from metahpo.knowledge_base import KnowledgeSource
 from metahpo.progress import plural
-from metahpo.recommendations import (N_RECOMMENDED, Recommendation, check_rounds, default_params,
-                                     orders_by_holdout, recommend, with_holdout_rounds)
+from metahpo.recommendations import N_RECOMMENDED, Recommendation, check_rounds, recommend, with_holdout_rounds
 
 _METAHPO_PARAMS = frozenset({"knowledge_base", "strategy", "metric", "rank", "rounds"})
 """The arguments that steer the recommendation; every other argument is LightGBM's."""
@@ -300,9 +300,9 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
         raises a ConfigError if the knowledge base recommends fewer configurations.
     rounds : {"holdout", "recommended"}
         Where ``n_estimators`` comes from: the data
-        (:func:`~metahpo.recommendations.holdout_rounds`: early stopping on a hold-out of the
+        (:func:`~metahpo.holdout.holdout_rounds`: early stopping on a hold-out of the
         training rows, then the model trained on all of them; on data of at least
-        :data:`~metahpo.recommendations.SELECT_MIN_ROWS` rows, the ten configurations ``recommend``
+        :data:`~metahpo.holdout.SELECT_MIN_ROWS` rows, the ten configurations ``recommend``
         lists are held out and ``rank`` counts in their order by validation score, as
         ``recommend`` orders them; on smaller data the top one is cross-validated against
         LightGBM's defaults, with your own settings, which take its place where they are clearly

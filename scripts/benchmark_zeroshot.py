@@ -74,9 +74,9 @@ from metahpo import metafeatures  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, predict_aligned, score_predictions  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
+from metahpo.holdout import holdout, orders_by_holdout  # noqa: E402
 from metahpo.recommendations import (N_RECOMMENDED, ROUNDS, STRATEGIES, BaseStrategy,  # noqa: E402
-                                     Recommendation, Recommender, check_strategy, holdout, orders_by_holdout,
-                                     with_holdout_rounds)
+                                     Recommendation, Recommender, check_strategy, with_holdout_rounds)
 
 TIE = 1e-4
 RIVALS = ("lightgbm_default", "lgbm_td", "flaml_zeroshot", "autogluon_top1")

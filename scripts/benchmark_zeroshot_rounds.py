@@ -50,7 +50,8 @@ from results import append_rows, run_and_report  # noqa: E402
 from metahpo import metafeatures  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, make_estimator, predict_aligned, score_predictions  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
-from metahpo.recommendations import ROUNDS_EXPONENT, ROUNDS_FLOOR, Recommender, budget_rounds  # noqa: E402
+from metahpo.holdout import ROUNDS_EXPONENT  # noqa: E402
+from metahpo.recommendations import ROUNDS_FLOOR, Recommender, budget_rounds  # noqa: E402
 
 EXPONENTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 FLOORS = (0.0, 2.5, 5.0, 10.0, 20.0)

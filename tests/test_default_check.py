@@ -14,8 +14,9 @@ from metahpo.batch import run_batch
 from metahpo.datasets import load
 from metahpo.estimators import MetaLGBMClassifier
 from metahpo.evaluation import make_folds
-from metahpo.recommendations import (CHECK_FOLDS, DEFAULT_ID, DefaultCheck, check_against_default, checks_default,
-                                     default_params, recommend, with_holdout_rounds)
+from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, DefaultCheck, check_against_default, checks_default,
+                             default_params)
+from metahpo.recommendations import recommend, with_holdout_rounds
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from metahpo.datasets import load
 from metahpo.estimators import MetaLGBMClassifier, MetaLGBMRegressor, MetaRegressor
 from metahpo.exceptions import ConfigError, DataError
-from metahpo.recommendations import MAX_ROUNDS, holdout_rounds
+from metahpo.holdout import MAX_ROUNDS, holdout_rounds
 from metahpo.spaces import LIGHTGBM
 
 # Every parameter a recommendation sets, with values no recommendation holds: the searched

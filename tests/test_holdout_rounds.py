@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_classification, make_regression
 
-from metahpo import recommendations
+from metahpo import holdout as holdout_module
 from metahpo.batch import run_batch
 from metahpo.cli import main
 from metahpo.datasets import load, subsample_rows
 from metahpo.estimators import MetaLGBMClassifier
 from metahpo.exceptions import ConfigError, DataError
-from metahpo.recommendations import (MAX_ROUNDS, holdout, holdout_fit, holdout_rounds, recommend,
-                                     with_holdout_rounds)
+from metahpo.holdout import MAX_ROUNDS, holdout, holdout_fit, holdout_rounds
+from metahpo.recommendations import recommend, with_holdout_rounds
 
 
 def test_holdout_rounds_follow_the_data_and_scale_to_all_rows(monkeypatch):
@@ -27,7 +27,7 @@ def test_holdout_rounds_follow_the_data_and_scale_to_all_rows(monkeypatch):
     many = holdout_rounds(slow, X, signal.to_numpy(), "regression")
     noise = holdout_rounds(slow, X, rng.normal(size=1000), "regression")
     assert noise < 100 < many  # a clean signal keeps learning; noise stops early
-    monkeypatch.setitem(recommendations.ROUNDS_EXPONENT, "regression", 0.0)
+    monkeypatch.setitem(holdout_module.ROUNDS_EXPONENT, "regression", 0.0)
     unscaled = holdout_rounds(slow, X, signal.to_numpy(), "regression")
     assert many == min(MAX_ROUNDS, round(unscaled * 1.25 ** 0.5))  # 80% of the rows found it
     assert holdout_rounds({**slow, "n_estimators": 7}, X, signal.to_numpy(), "regression") == unscaled
@@ -38,12 +38,12 @@ def test_large_data_is_held_out_on_a_subsample_whose_rounds_grow_to_all_rows(mon
     X = pd.DataFrame(rng.normal(size=(1000, 3)), columns=list("abc"))
     y = X["a"] * X["b"] + rng.normal(scale=0.3, size=1000)
     params = {"learning_rate": 0.1, "num_leaves": 4, "verbosity": -1}
-    monkeypatch.setattr(recommendations, "HOLDOUT_MAX_ROWS", 200)
+    monkeypatch.setattr(holdout_module, "HOLDOUT_MAX_ROWS", 200)
     rows = subsample_rows(y.to_numpy(), False, 200, random_state=4)
-    monkeypatch.setitem(recommendations.ROUNDS_EXPONENT, "regression", 0.0)
+    monkeypatch.setitem(holdout_module.ROUNDS_EXPONENT, "regression", 0.0)
     best = holdout_rounds(params, X.iloc[rows], y.iloc[rows], "regression", random_state=4)
     assert holdout_rounds(params, X, y, "regression", random_state=4) == best  # the same 200 rows, the same split
-    monkeypatch.setitem(recommendations.ROUNDS_EXPONENT, "regression", 1.0)
+    monkeypatch.setitem(holdout_module.ROUNDS_EXPONENT, "regression", 1.0)
     assert holdout_rounds(params, X, y, "regression", random_state=4) == round(best * 1000 / 160)  # grown to all rows
     labels = np.repeat(["a", "b", "c"], [900, 90, 10])
     assert np.unique(labels[subsample_rows(labels, True, 200)], return_counts=True)[1].tolist() == [180, 18, 2]
@@ -72,8 +72,8 @@ def test_holdout_rounds_read_lightgbms_aliases(monkeypatch):
     X, y = make_regression(300, 4, noise=20.0, random_state=2)
     frame = pd.DataFrame(X)
     waits = []
-    real = recommendations.patience
-    monkeypatch.setattr(recommendations, "patience", lambda config: waits.append(real(config)) or waits[-1])
+    real = holdout_module.patience
+    monkeypatch.setattr(holdout_module, "patience", lambda config: waits.append(real(config)) or waits[-1])
     for params in ({"learning_rate": 0.02, "n_estimators": 9}, {"eta": 0.02, "num_boost_round": 9}):
         assert holdout_rounds({**params, "verbosity": -1}, frame, y, "regression") > 9  # the 9 rounds dropped
     # patience 10 / learning rate, at the rate LightGBM trains: its learning_rate (default 0.1) outranks eta
@@ -191,7 +191,7 @@ def test_large_data_gets_the_list_ordered_by_its_holdouts(tiny_kb, wine, monkeyp
     fits = [holdout_fit(c.params, wine.X, wine.y.to_numpy(), "multiclass") for c in kept]
     assert recommend(wine, knowledge_base=tiny_kb).configs == [  # small data: the knowledge base's order
         replace(c, params={**c.params, "n_estimators": rounds}) for c, (rounds, _) in zip(kept, fits)]
-    monkeypatch.setattr(recommendations, "SELECT_MIN_ROWS", 100)  # wine's 178 rows as if they were many
+    monkeypatch.setattr(holdout_module, "SELECT_MIN_ROWS", 100)  # wine's 178 rows as if they were many
     ordered = recommend(wine, knowledge_base=tiny_kb)
     order = sorted(range(len(kept)), key=lambda i: fits[i][1])
     assert [c.config_id for c in ordered] == [kept[i].config_id for i in order] != [c.config_id for c in kept]
@@ -224,7 +224,7 @@ def test_large_data_is_ordered_by_the_recommendations_metric_where_it_orders_oth
     by_auc = [holdout_fit(c.params, data.X, y, "binary", metric="roc_auc") for c in kept]
     assert [r for r, _ in by_auc] == [r for r, _ in by_loss] and all(-1 <= s < -0.5 for _, s in by_auc)
     assert holdout_fit(kept.best, data.X, y, "binary", metric="neg_log_loss") == by_loss[0]  # LightGBM's own loss
-    monkeypatch.setattr(recommendations, "SELECT_MIN_ROWS", 100)  # 569 rows as if they were many
+    monkeypatch.setattr(holdout_module, "SELECT_MIN_ROWS", 100)  # 569 rows as if they were many
     ordered = recommend(data, knowledge_base=tiny_kb, verbose=False)
     order = sorted(range(len(kept)), key=lambda i: by_auc[i][1])
     assert [c.config_id for c in ordered] == [kept[i].config_id for i in order]

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metahpo import metafeatures, recommendations
+from metahpo import holdout, metafeatures, recommendations
 from metahpo.cli import main
 from metahpo.datasets import load
 from metahpo.evaluation import Evaluation, make_estimator
@@ -109,11 +109,11 @@ def test_rounds_grow_with_the_rows_the_model_will_train_on(monkeypatch):
         return recommender.recommend(_query(0.0), n=1, train_rows=rows).best["n_estimators"]
 
     monkeypatch.setitem(recommendations.ROUNDS_FLOOR, "binary", 0.0)
-    monkeypatch.setitem(recommendations.ROUNDS_EXPONENT, "binary", 0.5)
+    monkeypatch.setitem(holdout.ROUNDS_EXPONENT, "binary", 0.5)
     assert rounds(50) == 50  # never fewer rounds than the neighbours chose
     assert rounds(100 * 2 / 3 * 16) == 200  # 16 times the rows: 4 times the rounds
-    assert rounds(10**9) == recommendations.MAX_ROUNDS
-    monkeypatch.setitem(recommendations.ROUNDS_EXPONENT, "binary", 0.0)
+    assert rounds(10**9) == holdout.MAX_ROUNDS
+    monkeypatch.setitem(holdout.ROUNDS_EXPONENT, "binary", 0.0)
     assert rounds(10**9) == 50
 
 
@@ -129,7 +129,7 @@ def test_rounds_never_fall_below_the_learning_budget(monkeypatch):
     assert top(0.0)["n_estimators"] == 50
     assert top(50 * rate / 2)["n_estimators"] == 50  # a budget the neighbours' rounds already spend
     assert top(199.5 * rate)["n_estimators"] == 200  # raised to ceil(budget / learning_rate)
-    assert top(10**6)["n_estimators"] == recommendations.MAX_ROUNDS
+    assert top(10**6)["n_estimators"] == holdout.MAX_ROUNDS
 
 
 def test_a_knowledge_base_cannot_inject_parameters():

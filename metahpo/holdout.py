@@ -1,0 +1,282 @@
+"""A recommended configuration meets the user's data: its rounds found on a hold-out, the list
+ordered by hold-outs on large data, the top configuration checked against LightGBM's defaults.
+
+The knowledge base's runs chose their rounds by early stopping on data of their own size; here a
+configuration is trained once more on a seeded hold-out of the user's rows
+(:func:`holdout_rounds`, as LGBM-TD and AutoGluon find theirs), those hold-outs order the
+configurations on data of :data:`SELECT_MIN_ROWS` rows or more (:func:`rank_by_holdout`), and on
+smaller data the top configuration is cross-validated against LightGBM's defaults
+(:func:`check_against_default`). Rounds grow with the rows a model trains on by
+:data:`ROUNDS_EXPONENT`, for a recommendation and for ``tune``'s refit alike.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from metahpo.datasets import Dataset, subsample_rows
+from metahpo.evaluation import check_metric, check_n_jobs
+from metahpo.exceptions import DataError
+from metahpo.families.lightgbm import known_classes, parameter_names, patience
+from metahpo.spaces import LIGHTGBM
+
+ROUNDS_EXPONENT = {"binary": 0.0, "multiclass": 0.0, "regression": 0.5}
+"""Per task, a recommendation's rounds grow as (rows it will train on / the neighbours' training
+rows) to this power. Measured on the 54 real-world dev datasets, a median 4.7 times the
+neighbours' rows (``scripts/benchmark_zeroshot_rounds.py``, docs/benchmarks.md): on regression,
+square-root growth improved 18 and worsened 7 (mean R² +0.015); on classification every exponent
+tried made more datasets worse than better (binary 4 / 15 at 0.5), so their rounds stay as chosen.
+Measured again with knowledge base v2, whose 10,000-row versions bring the median ratio to 2.0:
+regression 18 / 1 / 6 at 0.5 (mean R² +0.009); binary within 0.001 AUC of no growth at every
+exponent, multiclass worse at every one (mean log loss -0.001 to -0.011)."""
+
+MAX_ROUNDS = 5000
+"""The most rounds a recommendation asks for."""
+
+VALIDATION_FRACTION = 0.2
+"""The share of the training rows :func:`holdout_rounds` holds out to stop on (LGBM-TD's)."""
+
+MIN_VALIDATION_ROWS = 20
+"""Fewer validation rows than this are too few to stop on: :func:`holdout_rounds` keeps the
+recommended rounds (a guard for data below 100 rows, which the benchmarks do not hold)."""
+
+HOLDOUT_MAX_ROWS = 20_000
+"""The most rows :func:`holdout_rounds` splits (a seeded, stratified subsample of larger data,
+whose rounds then grow to all rows as a recommendation's do, :data:`ROUNDS_EXPONENT`): the most
+the zero-shot benchmarks measured it on. It bounds the cost on large data: on all 494,020 rows of
+kddcup (23 classes) it took 4 minutes, on 20,000 of them 30 s (docs/benchmarks.md, "Cost in batch")."""
+
+SELECT_MIN_ROWS = 10_000
+"""Data of at least this many rows (a validation part of at least 2,000) gets the configurations
+held out ordered by their validation score (:func:`rank_by_holdout`: LightGBM's loss, or the
+recommendation's metric where it orders otherwise, e.g. ROC AUC); on smaller data that order is
+noise and the knowledge base's stays. Fixed before it was measured (docs/results/rules_2026-12-05.md)."""
+
+def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A seeded hold-out of ``fraction`` of the rows (stratified when every class has two rows):
+    training rows, validation rows whose class the training rows hold, and those rows' targets
+    re-encoded to the training rows' classes, as LightGBM numbers them. ``y``: class codes
+    (classification) or values."""
+    from sklearn.model_selection import train_test_split
+
+    strat = y if task != "regression" and np.bincount(y).min() >= 2 else None
+    tr, va = train_test_split(np.arange(len(y)), test_size=fraction, random_state=seed, stratify=strat)
+    if task == "regression":
+        return tr, va, y[va]
+    known, y_valid = known_classes(y[tr], y[va])
+    return tr, va[known], y_valid
+
+
+def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
+                   sample_weight: np.ndarray | None = None, random_state: int = 0) -> int:
+    """The boosting rounds to train LightGBM with ``params`` on all of ``(X, y)``, found on the data.
+
+    ``params`` without its ``n_estimators`` (under any of LightGBM's names) is trained on a seeded
+    hold-out split of at most :data:`HOLDOUT_MAX_ROWS` rows (:data:`VALIDATION_FRACTION` of them
+    validate) and stopped early as the knowledge base's runs are: on LightGBM's default metric for
+    the task, after :func:`~metahpo.families.lightgbm.patience` rounds without a better one (for the
+    learning rate LightGBM trains at), at most :data:`MAX_ROUNDS`. Its best round, scaled to all rows
+    as a recommendation's rounds are (:data:`ROUNDS_EXPONENT`), is the answer, between 10 and
+    ``MAX_ROUNDS``. Data too small to hold out (fewer than :data:`MIN_VALIDATION_ROWS` validation
+    rows, or a training part of one class) keeps ``params``' own ``n_estimators``, and without one
+    is a :class:`~metahpo.exceptions.DataError`.
+
+    Parameters
+    ----------
+    params : dict
+        LightGBM keyword arguments, e.g. a recommendation's ``params``.
+    X : DataFrame
+    y : array-like
+        Targets (class labels for classification).
+    task : {"binary", "multiclass", "regression"}
+    sample_weight : ndarray, optional
+        Row weights, for training and validation alike.
+    random_state : int
+        Seeds the subsample and the split.
+    """
+    return holdout_fit(params, X, y, task, sample_weight=sample_weight, random_state=random_state)[0]
+
+
+_LOSS_ORDER = {"binary": {"neg_log_loss"}, "multiclass": {"neg_log_loss"},
+               "regression": {"r2", "neg_root_mean_squared_error", "neg_mean_squared_error"}}
+
+
+def orders_as_loss(metric: str, task: str) -> bool:
+    """Whether ``metric`` (a scikit-learn scorer name) orders models on one validation part as
+    LightGBM's default metric for ``task`` does."""
+    return metric in _LOSS_ORDER[task]
+
+
+def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
+                sample_weight: np.ndarray | None = None, random_state: int = 0,
+                metric: str | None = None) -> tuple[int, float]:
+    """:func:`holdout_rounds`, and the validation loss at the best round: LightGBM's default metric
+    for the task, on which it stops (or the first metric ``params`` name, negated if it grows as
+    models improve), or with ``metric`` (a scikit-learn scorer name) that metric, negated, unless
+    it orders models as LightGBM's does; NaN for data too small to hold out."""
+    import lightgbm as lgb
+
+    y = np.asarray(y)
+    if task != "regression":
+        y = np.unique(y, return_inverse=True)[1]
+    rounds_names = parameter_names()["n_estimators"]
+    given_rounds = [params[k] for k in params if k in rounds_names]
+    rows = subsample_rows(y, task != "regression", HOLDOUT_MAX_ROWS, random_state)
+    fit_rows, valid_rows, y_valid = holdout(y[rows], task, VALIDATION_FRACTION, random_state)
+    fit_rows, valid_rows = rows[fit_rows], rows[valid_rows]
+    if len(valid_rows) < MIN_VALIDATION_ROWS or (task != "regression" and len(np.unique(y[fit_rows])) < 2):
+        if given_rounds:
+            return int(given_rounds[0]), float("nan")
+        need = "" if task == "regression" else ", and a training part of two classes"
+        raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping (at "
+                        f"least {MIN_VALIDATION_ROWS} validation rows{need}); give n_estimators")
+    # classes numbered as the validation targets are: the training part's, 0 to K-1
+    y_fit = y[fit_rows] if task == "regression" else np.unique(y[fit_rows], return_inverse=True)[1]
+    config = {k: v for k, v in params.items() if k not in rounds_names}
+    model = (lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier)(**config, n_estimators=MAX_ROUNDS)
+    rate = model.get_params()["learning_rate"]  # what LightGBM trains at: its default 0.1 outranks an alias (eta)
+    weights = {} if sample_weight is None else {"sample_weight": sample_weight[fit_rows],
+                                                "eval_sample_weight": [sample_weight[valid_rows]]}
+    model.fit(X.iloc[fit_rows], y_fit, eval_X=(X.iloc[valid_rows],), eval_y=(y_valid,), **weights,
+              callbacks=[lgb.early_stopping(patience({"learning_rate": rate}), first_metric_only=True, verbose=False)])
+    best = model.best_iteration_ or MAX_ROUNDS
+    growth = (len(y) / len(fit_rows)) ** ROUNDS_EXPONENT[task]
+    rounds = int(np.clip(round(best * growth), 10, MAX_ROUNDS))
+    if metric is not None and not orders_as_loss(metric, task):
+        from sklearn.metrics import get_scorer
+
+        weight = {} if sample_weight is None else {"sample_weight": sample_weight[valid_rows]}
+        return rounds, -float(get_scorer(metric)(model, X.iloc[valid_rows], y_valid, **weight))
+    name, value = next(iter(model.best_score_["valid_0"].items()))  # the metric it stopped on: the task's loss,
+    higher_better = name.split("@")[0] in _HIGHER_BETTER  # unless the parameters name another
+    return rounds, float(-value if higher_better else value)
+
+
+def orders_by_holdout(n_rows: int) -> bool:
+    """Whether hold-outs order the configurations on data of ``n_rows`` rows (:data:`SELECT_MIN_ROWS`)."""
+    return n_rows >= SELECT_MIN_ROWS
+
+
+_HIGHER_BETTER = frozenset({"auc", "auc_mu", "average_precision", "ndcg", "map"})
+"""LightGBM's metrics that grow as models improve (``ndcg@5`` and ``map@5`` too)."""
+
+
+def rank_by_holdout(params: Sequence[dict[str, Any]], X: pd.DataFrame, y: Any, task: str, *,
+                    sample_weight: np.ndarray | None = None, random_state: int = 0, n_jobs: int = 1,
+                    metric: str | None = None,
+                    progress: Callable[[int, float], None] | None = None) -> list[tuple[int, int, float]]:
+    """Each of ``params`` trained on the hold-out (:func:`holdout_fit`, scored on ``metric``),
+    ``n_jobs`` at a time in threads, each on one (LightGBM's default takes every core, which fits
+    side by side would fight over): ``(index, rounds, validation loss)`` in the order of ``params``,
+    or, on data of at least :data:`SELECT_MIN_ROWS` rows, best validation loss first (ties keep
+    their order). ``progress(done, elapsed)`` is called as each finishes."""
+    start, fits = time.perf_counter(), []
+    for rounds, loss in Parallel(n_jobs=check_n_jobs(n_jobs), backend="threading", return_as="generator")(
+            delayed(holdout_fit)({**p, "n_jobs": 1}, X, y, task, sample_weight=sample_weight, random_state=random_state,
+                                 metric=metric)
+            for p in params):  # LightGBM trains without holding the GIL
+        fits.append((len(fits), rounds, loss))
+        if progress is not None:
+            progress(len(fits), time.perf_counter() - start)
+    if orders_by_holdout(len(X)):
+        fits.sort(key=lambda fit: (np.isnan(fit[2]), fit[2]))
+    return fits
+
+
+CHECK_FOLDS = 5
+"""Folds of :func:`check_against_default`."""
+
+CHECK_Z = 2.0
+"""How many standard errors of the paired fold differences the defaults must win by
+(:func:`check_against_default`); fixed before it was measured (docs/results/rules_2026-12-05.md)."""
+
+DEFAULT_ID = "lightgbm-defaults"
+"""The ``config_id`` of LightGBM's defaults where
+:func:`~metahpo.recommendations.with_holdout_rounds` puts them first."""
+
+
+def checks_default(n_rows: int) -> bool:
+    """Whether the top configuration is checked against LightGBM's defaults on data of ``n_rows``
+    rows (:func:`check_against_default`): below :data:`SELECT_MIN_ROWS`, where no hold-out orders
+    the list, and with at least :data:`MIN_VALIDATION_ROWS` rows per fold."""
+    return CHECK_FOLDS * MIN_VALIDATION_ROWS <= n_rows < SELECT_MIN_ROWS
+
+
+@dataclass(frozen=True)
+class DefaultCheck:
+    """A configuration cross-validated against LightGBM's defaults on the same folds.
+
+    Attributes
+    ----------
+    differences : ndarray
+        Per fold, the defaults' score minus the configuration's, on ``metric`` (greater is
+        better): positive where the defaults did better. Empty if either failed to train.
+    metric : str
+        The metric compared (a scikit-learn scorer name).
+    error : str or None
+        Why the check could not compare them.
+    """
+
+    differences: np.ndarray
+    metric: str
+    error: str | None = None
+
+    @property
+    def standard_error(self) -> float:
+        """The standard error of the mean difference (NaN with fewer than two folds)."""
+        d = self.differences
+        return float(d.std(ddof=1) / math.sqrt(len(d))) if len(d) > 1 else float("nan")
+
+    @property
+    def defaults_win(self) -> bool:
+        """Whether the defaults score better by more than :data:`CHECK_Z` standard errors."""
+        return len(self.differences) > 1 and bool(self.differences.mean() > CHECK_Z * self.standard_error)
+
+    def describe(self) -> str:
+        """The verdict in words."""
+        if self.error is not None:
+            return f"The check against LightGBM's defaults failed ({self.error}); the list is the knowledge base's."
+        d = self.differences
+        verdict = "the defaults come first" if self.defaults_win else "the list is the knowledge base's"
+        return (f"Checked against LightGBM's defaults by {len(d)}-fold cross-validation: their {self.metric} minus "
+                f"the top configuration's is {d.mean():+.4g} on average (standard error {self.standard_error:.2g}; "
+                f"more than {CHECK_Z:g} standard errors put the defaults first), so {verdict}.")
+
+
+def default_params(random_state: int = 0) -> dict[str, Any]:
+    """LightGBM's defaults as metahpo hands out a configuration
+    (:meth:`~metahpo.spaces.SearchSpace.estimator_params`)."""
+    return LIGHTGBM.estimator_params(LIGHTGBM.default, random_state=random_state)
+
+
+def check_against_default(params: dict[str, Any], dataset: Dataset, *, metric: str | None = None,
+                          default: dict[str, Any] | None = None, random_state: int = 0,
+                          n_jobs: int = 1) -> DefaultCheck:
+    """Cross-validate LightGBM ``params`` (with their ``n_estimators``) and LightGBM's defaults
+    (:func:`default_params`, or ``default`` with a user's own settings) on the same
+    :data:`CHECK_FOLDS` seeded folds of ``dataset``, each trained with its rounds as given and
+    scored on ``metric`` (a scikit-learn scorer name; default: the task's); the two run side by
+    side with ``n_jobs`` > 1, each on one thread. Sample weights are not used."""
+    import lightgbm as lgb
+
+    from metahpo.evaluation import evaluate_estimator, make_folds
+
+    model = lgb.LGBMRegressor if dataset.task == "regression" else lgb.LGBMClassifier
+    metric = check_metric(metric, dataset.task)
+    folds = make_folds(dataset, CHECK_FOLDS, random_state)
+    pair = (params, default_params(random_state) if default is None else default)
+    runs = Parallel(n_jobs=min(2, check_n_jobs(n_jobs)), backend="threading")(
+        delayed(evaluate_estimator)(model(**{**p, "n_jobs": 1}), dataset, folds=folds, metric=metric) for p in pair)
+    failed = [r.error for r in runs if not r.ok]
+    if failed:
+        return DefaultCheck(differences=np.empty(0), metric=metric, error=failed[0])
+    ours, theirs = (np.asarray(r.fold_scores[metric]) for r in runs)
+    return DefaultCheck(differences=theirs - ours, metric=metric)
