@@ -88,7 +88,7 @@ from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
 from metahpo.recommendations import get_recommender  # noqa: E402
 from metahpo.search import Trial  # noqa: E402
 from metahpo.spaces import LIGHTGBM, Param, SearchSpace  # noqa: E402
-from metahpo.tuning import tune  # noqa: E402
+from metahpo.tuning import refit_growth, tune  # noqa: E402
 
 BUDGETS = (1, 5, 10, 20, 50)
 
@@ -158,10 +158,11 @@ def now() -> datetime:
 
 
 def prefix_rows(trials: list[Trial], method: str, dataset: Dataset, train, test, started: datetime,
-                budgets: tuple[int, ...], space: SearchSpace = LIGHTGBM) -> list[dict]:
-    """Test score of the best of the first N trials, for every budget N, and the wall time from the
-    search's start to the end of trial N (setup and the optimizer's own work included). ``space``
-    is the trials' configurations' space."""
+                budgets: tuple[int, ...], growth: float, space: SearchSpace = LIGHTGBM) -> list[dict]:
+    """Test score of the best of the first N trials, for every budget N, refitted as ``tune``
+    refits (its rounds times ``growth``, :func:`~metahpo.tuning.refit_growth`), and the wall time
+    from the search's start to the end of trial N (setup and the optimizer's own work included).
+    ``space`` is the trials' configurations' space."""
     rows = []
     for n in budgets:
         first = trials[:n]
@@ -169,7 +170,7 @@ def prefix_rows(trials: list[Trial], method: str, dataset: Dataset, train, test,
         if len(first) < n or not ok:
             continue
         best = max(ok, key=lambda t: t.score)
-        model = make_estimator(final_params(best, space=space), dataset.task, space=space)
+        model = make_estimator(final_params(best, space=space, growth=growth), dataset.task, space=space)
         rows.append({"method": method, "budget": n, "cv_score": best.score,
                      "search_s": (first[-1].finished - started).total_seconds(),
                      **fit_score(model, dataset, train, test)})
@@ -269,6 +270,7 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
     """One method's rows on one dataset."""
     rows = []
     started = now()
+    growth = refit_growth(train_ds.n_rows, folds, dataset.task)
     budgets_of = tuple(b for b in all_budgets if b <= (caps or {}).get(method, max(all_budgets)))
     budgets = budgets_of or all_budgets[:1]
     if method in ("lightgbm_default", "flaml_zeroshot"):
@@ -277,19 +279,19 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
     elif method == "random":
         run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=None, cv=3, prune=False,
                    random_state=seed)
-        rows += prefix_rows(run.study.trials, method, dataset, train, test, started, budgets)
+        rows += prefix_rows(run.study.trials, method, dataset, train, test, started, budgets, growth)
     elif method == "optuna_tpe":
         trials = optuna_trials(train_ds, folds, max(budgets), seed)
-        rows += prefix_rows(trials, method, dataset, train, test, started, budgets)
+        rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth)
     elif method == "autogluon_portfolio":
         trials = autogluon_trials(train_ds, folds, min(max(budgets), len(AUTOGLUON_GBM)))
-        rows += prefix_rows(trials, method, dataset, train, test, started, budgets, space=AUTOGLUON_SPACE)
+        rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth, space=AUTOGLUON_SPACE)
     elif method in STRATEGY_METHODS:
         run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=STRATEGY_METHODS[method],
                    warm_start=5, cv=3,
                    prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest, verbose=False)
         trials = run.study.trials
-        rows += prefix_rows(trials, method, dataset, train, test, started, budgets)
+        rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth)
         rows.append({"method": f"{method}_overhead", "budget": max(budgets),
                      "setup_s": (trials[0].started - started).total_seconds(),
                      "per_trial_s": float(np.median(gaps_between_trials(trials)))})

@@ -47,6 +47,20 @@ def test_warm_start_then_bayes_returns_a_ready_model(tiny_kb, wine):
     assert {"number", "source", "score", "status", "fit_time", "learning_rate"} <= set(trials.columns)
 
 
+def test_the_refit_grows_regression_rounds_as_a_recommendation_does():
+    diabetes = load("sklearn:diabetes")
+    result = tune(diabetes, n_trials=2, strategy=None, cv=3, random_state=0)
+    best = max(result.study.trials, key=lambda t: t.score)
+    # the refit trains on 3/2 of a fold's rows: the rounds early stopping chose, times (3/2) ** 0.5
+    assert result.best_params["n_estimators"] == max(1, round(best.best_iteration * 1.5**0.5))
+    import lightgbm
+
+    rebuilt = lightgbm.LGBMRegressor(**result.best_params).fit(diabetes.X, diabetes.y)
+    np.testing.assert_allclose(rebuilt.predict(diabetes.X), result.predict(diabetes.X), rtol=0, atol=1e-9)
+    classified = tune(load("sklearn:breast_cancer").subsample(200), n_trials=1, strategy=None, cv=3)
+    assert classified.best_params["n_estimators"] == classified.study.trials[0].best_iteration  # no growth
+
+
 def test_warm_start_fits_the_rows_each_trial_trains_on(tiny_kb, monkeypatch):
     from metahpo.recommendations import Recommender
 
