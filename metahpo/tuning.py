@@ -37,8 +37,8 @@ from metahpo.evaluation import (
 )
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import FAMILIES, ModelFamily, get_family
-from metahpo.progress import TrialProgress, duration, plural, to_stderr
 from metahpo.holdout import ROUNDS_EXPONENT
+from metahpo.progress import TrialProgress, duration, plural, to_stderr
 from metahpo.recommendations import AUTO_FAMILY, Recommendation, choose_family, get_recommender
 from metahpo.search import SAMPLERS, Study, Trial, make_sampler
 from metahpo.spaces import Config, SearchSpace, early_stopped
