@@ -317,11 +317,11 @@ def tune(
     ran = [t for t in trials if t.source != "prior"]  # numbered as the progress lines number them
     which = next((f"{best.family} trial {i}, {best.source}" for i, t in enumerate(ran, 1) if t is best),
                  f"a prior {best.family} result")
-    say(f"best {metric} {best.score:.5f} ({which}) after "
-        f"{plural(len(ran), 'trial')} in {duration(time.perf_counter() - start)}")
     if ensemble is None and best.best_iteration and "n_estimators" in best_params:
         grown = f": the folds' median {best.best_iteration} times {growth:.2f}" if growth != 1 else ""
         say(f"refitted on all {plural(dataset.n_rows, 'row')} with {best_params['n_estimators']} rounds{grown}")
+    say(f"best {metric} {best.score:.5f} ({which}) after "
+        f"{plural(len(ran), 'trial')} in {duration(time.perf_counter() - start)}")
     return TuneResult(best_params, best.score, metric, studies[best.family], model, recommendation, dataset,
                       time.perf_counter() - start, spec, best.family, studies)
 

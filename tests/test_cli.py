@@ -175,7 +175,8 @@ def test_tune_shows_progress_and_prints_json(tmp_path, capsys):
     assert lines[0] == "metahpo tune: loading sklearn:iris"
     assert lines[1].startswith("tune iris: 150 rows x 4 features, multiclass, neg_log_loss by 2-fold")
     assert [line.split()[1] for line in lines if line.startswith("trial ")] == ["1/3", "2/3", "3/3"]
-    assert "ETA" in lines[-2] and lines[-1].startswith("best neg_log_loss")
+    assert "ETA" in lines[-3] and lines[-1].startswith("best neg_log_loss")
+    assert lines[-2] == f"refitted on all 150 rows with {result['best_params']['n_estimators']} rounds"  # no growth
     assert main([*argv, "--quiet"]) == 0
     assert capsys.readouterr().err == ""
     assert {t["status"] for t in result["trials"]} == {"ok"}  # every fold of every trial, by default
