@@ -40,6 +40,13 @@ exponent, multiclass worse at every one (mean log loss -0.001 to -0.011). ``tune
 rounds cross-validation chose by the same power (:func:`metahpo.tuning.refit_growth`; regression
 16 better / 7 worse on the real-world dev datasets, 5 / 3 on the reserve)."""
 
+
+def rounds_growth(ratio: Any, task: str) -> Any:
+    """The factor on rounds chosen on some rows for a model trained on ``ratio`` times as many:
+    ``ratio ** ROUNDS_EXPONENT[task]`` (a number or an array of them)."""
+    return ratio ** ROUNDS_EXPONENT[task]
+
+
 MAX_ROUNDS = 5000
 """The most rounds a recommendation asks for."""
 
@@ -150,8 +157,7 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
     model.fit(X.iloc[fit_rows], y_fit, eval_X=(X.iloc[valid_rows],), eval_y=(y_valid,), **weights,
               callbacks=[lgb.early_stopping(patience({"learning_rate": rate}), first_metric_only=True, verbose=False)])
     best = model.best_iteration_ or MAX_ROUNDS
-    growth = (len(y) / len(fit_rows)) ** ROUNDS_EXPONENT[task]
-    rounds = int(np.clip(round(best * growth), 10, MAX_ROUNDS))
+    rounds = int(np.clip(round(best * rounds_growth(len(y) / len(fit_rows), task)), 10, MAX_ROUNDS))
     if metric is not None and not orders_as_loss(metric, task):
         from sklearn.metrics import get_scorer
 

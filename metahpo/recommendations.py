@@ -39,9 +39,9 @@ from metahpo.datasets import Dataset, load, plain
 from metahpo.evaluation import check_metric, check_n_jobs
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import FAMILIES, get_family
-from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, HOLDOUT_MAX_ROWS, MAX_ROUNDS, ROUNDS_EXPONENT, SELECT_MIN_ROWS,
+from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, HOLDOUT_MAX_ROWS, MAX_ROUNDS, SELECT_MIN_ROWS,
                              VALIDATION_FRACTION, check_against_default, checks_default, default_params,
-                             orders_as_loss, orders_by_holdout, rank_by_holdout)
+                             orders_as_loss, orders_by_holdout, rank_by_holdout, rounds_growth)
 from metahpo.knowledge_base import KnowledgeBase, KnowledgeSource, base_id, of_families, resolve
 from metahpo.progress import eta_line, to_stderr
 from metahpo.spaces import Config, SearchSpace
@@ -597,7 +597,7 @@ class Recommender:
         normalized scores and of its metric (``raw``, None when the neighbours say too little) on
         the nearest datasets that ran it (rows of ``by_distance``, nearest first, with
         ``weights``); without its own ``n_estimators``, the median rounds early stopping chose there,
-        each scaled by ``growth ** ROUNDS_EXPONENT[task]`` (data that many times larger than the
+        each scaled by :func:`~metahpo.holdout.rounds_growth` of ``growth`` (data that many times larger than the
         neighbour's needs more rounds at the same learning rate), at least the learning budget
         :data:`ROUNDS_FLOOR` allows and at most :data:`~metahpo.holdout.MAX_ROUNDS`."""
         params = dict(self.params[cid])
@@ -611,7 +611,7 @@ class Recommender:
         expected = weighted(column)
         value = weighted(raw[cid].to_numpy()) if raw is not None and cid in raw else None
         if self.search_space.max_rounds and "n_estimators" not in params:
-            scale = growth[near] ** ROUNDS_EXPONENT[self.task]
+            scale = rounds_growth(growth[near], self.task)
             its = iterations[cid].to_numpy()[near] * scale if cid in iterations else np.array([])
             its = its[~np.isnan(its)]
             rounds = float(np.median(its)) if len(its) else 100.0

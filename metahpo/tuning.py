@@ -37,7 +37,7 @@ from metahpo.evaluation import (
 )
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import FAMILIES, ModelFamily, get_family
-from metahpo.holdout import ROUNDS_EXPONENT
+from metahpo.holdout import rounds_growth
 from metahpo.progress import TrialProgress, duration, plural, to_stderr
 from metahpo.recommendations import AUTO_FAMILY, Recommendation, choose_family, get_recommender
 from metahpo.search import SAMPLERS, Study, Trial, make_sampler
@@ -333,7 +333,7 @@ def refit_growth(n_rows: int, folds: Folds, task: str) -> float:
     (regression: 1.22 for 3 folds, 1.12 for 5; classification: 1). Chosen on the dev splits
     (docs/benchmarks.md, "tune's refit: regression rounds grow with the rows")."""
     train_rows = np.mean([len(train) for train, _ in folds])
-    return float((n_rows / train_rows) ** ROUNDS_EXPONENT[task])
+    return float(rounds_growth(n_rows / train_rows, task))
 
 
 def _shares(n_trials: int | None, weights: list[float]) -> list[int | None]:

@@ -30,7 +30,7 @@ def compare(runs: pd.DataFrame, reference: str, methods: list[str], budget: int,
     scored = runs[runs["budget"] == budget]
     cv = scored.pivot_table(index="dataset_id", columns="method", values="cv_score")
     _, norm, _, _ = score_tables(runs)
-    test = runs[runs["budget"] == budget].pivot_table(index="dataset_id", columns="method", values="test_score")
+    test = scored.pivot_table(index="dataset_id", columns="method", values="test_score")
     rows = []
     for m in methods:
         both = cv[[reference, m]].dropna().index
