@@ -17,6 +17,8 @@ part after refitting its best configuration:
 * ``metahpo_local``, ``metahpo_evolution``, ``metahpo_random``: the same 5 recommendations, then
   another of ``tune``'s strategies (Gaussian perturbations of the best, an evolution strategy,
   uniform random draws);
+* ``metahpo_ei``: the same search with the Gaussian process choosing by expected improvement
+  alone (``BayesSampler(cost_exponent=0)``), not per second of predicted cost;
 * ``metahpo_ensemble``: the same search at 10 trials, final model a greedy ensemble of the best 5,
   compared on test data with the single best of that same search, fit and predict times included.
 
@@ -62,6 +64,7 @@ import zlib
 from collections.abc import Collection, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -86,7 +89,8 @@ from metahpo.evaluation import (  # noqa: E402
 )
 from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
 from metahpo.recommendations import get_recommender  # noqa: E402
-from metahpo.search import Trial  # noqa: E402
+import metahpo.search  # noqa: E402
+from metahpo.search import BayesSampler, Trial  # noqa: E402
 from metahpo.spaces import LIGHTGBM, Param, SearchSpace  # noqa: E402
 from metahpo.tuning import refit_growth, tune  # noqa: E402
 
@@ -219,7 +223,7 @@ def gaps_between_trials(trials: list[Trial]) -> list[float]:
     return [(b.started - a.finished).total_seconds() for a, b in zip(trials, trials[1:]) if a.finished and b.started]
 
 
-STRATEGY_METHODS = {"metahpo": "bayes", "metahpo_pruned": "bayes", "metahpo_local": "local",
+STRATEGY_METHODS = {"metahpo": "bayes", "metahpo_pruned": "bayes", "metahpo_ei": "bayes", "metahpo_local": "local",
                     "metahpo_evolution": "evolution", "metahpo_random": "random"}
 """The warm-started searches, and the strategy each runs after the recommendations."""
 METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "autogluon_portfolio", *STRATEGY_METHODS,
@@ -287,9 +291,12 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
         trials = autogluon_trials(train_ds, folds, min(max(budgets), len(AUTOGLUON_GBM)))
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth, space=AUTOGLUON_SPACE)
     elif method in STRATEGY_METHODS:
-        run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=STRATEGY_METHODS[method],
-                   warm_start=5, cv=3,
-                   prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest, verbose=False)
+        ei_alone = {"bayes": lambda configs, seed, prior: BayesSampler(prior_mean=prior, random_state=seed,
+                                                                       cost_exponent=0)}
+        with mock.patch.dict(metahpo.search._FACTORIES, ei_alone if method == "metahpo_ei" else {}):
+            run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=STRATEGY_METHODS[method],
+                       warm_start=5, cv=3, prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest,
+                       verbose=False)
         trials = run.study.trials
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth)
         rows.append({"method": f"{method}_overhead", "budget": max(budgets),

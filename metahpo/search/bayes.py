@@ -5,7 +5,9 @@ a Matern 5/2 kernel with one length scale per parameter (ARD) plus white noise, 
 the study's ok trials. Optionally it starts from a prior mean, the knowledge base's learned
 surrogate: the GP then models what the prior gets wrong. Expected improvement is maximized over
 random candidates in a trust region around the incumbent (TuRBO, Eriksson et al. 2019), plus a few
-global candidates so that the search never stops exploring.
+global candidates so that the search never stops exploring. With ``cost_exponent > 0`` it is divided
+by the predicted cost of a candidate (a second GP on the log seconds the completed trials took),
+expected improvement per second (Snoek et al. 2012).
 """
 
 from __future__ import annotations
@@ -107,6 +109,11 @@ class BayesSampler(BaseSampler):
         ``b * prior_mean(x)`` plus the GP's mean.
     n_candidates : int
         Points where expected improvement is evaluated per ask, 10 % of them global.
+    cost_exponent : float
+        Candidates are chosen by expected improvement divided by ``(cost / median cost) **
+        cost_exponent``, the cost predicted by a GP on the log seconds of the completed trials
+        (failed, pruned and prior ones carry no cost) relative to their median. 0 ignores cost;
+        1 is expected improvement per second.
     random_state : int, numpy.random.Generator or None
 
     Attributes
@@ -120,6 +127,7 @@ class BayesSampler(BaseSampler):
         n_startup: int = 3,
         prior_mean: PriorMean | None = None,
         n_candidates: int = 1024,
+        cost_exponent: float = 1.0,
         random_state: RandomState = None,
     ) -> None:
         if n_startup < 1:
@@ -128,15 +136,17 @@ class BayesSampler(BaseSampler):
             raise ConfigError(f"n_candidates must be at least 10, got {n_candidates!r}")
         if prior_mean is not None and not callable(prior_mean):
             raise ConfigError("prior_mean must be a function of an array of unit-cube points")
+        if not (isinstance(cost_exponent, (int, float)) and 0 <= cost_exponent < np.inf):
+            raise ConfigError(f"cost_exponent must be a number of at least 0, got {cost_exponent!r}")
         self.n_startup, self.prior_mean, self.n_candidates = int(n_startup), prior_mean, int(n_candidates)
+        self.cost_exponent = float(cost_exponent)
         super().__init__(random_state)
 
     def _reset(self) -> None:
         self.trust_region = TrustRegion()
         self._fallback = LocalRandomSampler(random_state=self._rng)
         self._seen: tuple[int, float] | None = None  # (trials, best score) at the last ask
-        self._theta: np.ndarray | None = None  # the last fitted kernel hyperparameters
-        self._theta_n = 0  # how many points they were fitted on
+        self._score_gp, self._cost_gp = _WarmGP(), _WarmGP()
 
     def ask(self, study: Study, space: SearchSpace, n: int = 1) -> list[Proposal]:
         self._update_trust_region(study)
@@ -147,7 +157,8 @@ class BayesSampler(BaseSampler):
             return self._ask_gp(study, space, X, y, n)
 
     def _ask_gp(self, study: Study, space: SearchSpace, X: np.ndarray, y: np.ndarray, n: int) -> list[Proposal]:
-        """Maximize expected improvement over candidates in the trust region and a few global ones."""
+        """Maximize expected improvement (per second, with a cost exponent) over candidates in the
+        trust region and a few global ones."""
         gp, scale = self._fit(X, y)
         length_scales = gp.kernel_.k1.k2.length_scale
         lower, upper = self.trust_region.bounds(X[np.argmax(y)], length_scales)
@@ -158,8 +169,21 @@ class BayesSampler(BaseSampler):
         if scale:
             mean = mean + scale * self._prior(candidates)
         improvement = expected_improvement(mean, std, y.max())
+        if self.cost_exponent:
+            improvement = improvement / self._relative_cost(study, space, candidates) ** self.cost_exponent
         order = np.lexsort((-mean, -improvement))  # by expected improvement, then by mean
         return propose(study, space, candidates[order], "bayes", n)
+
+    def _relative_cost(self, study: Study, space: SearchSpace, candidates: np.ndarray) -> np.ndarray:
+        """Each candidate's predicted seconds over the completed trials' median (ones while fewer
+        than two trials have a cost)."""
+        timed = [t for t in study.trials if t.ok and t.fit_time > 0]
+        if len(timed) < 2:
+            return np.ones(len(candidates))
+        X = np.array([space.encode(t.config) for t in timed], dtype=float).reshape(len(timed), space.dim)
+        log_cost = np.log([t.fit_time for t in timed])
+        predicted = self._cost_gp.fit(X, log_cost).predict(candidates)
+        return np.exp(predicted - np.median(log_cost))
 
     def _update_trust_region(self, study: Study) -> None:
         """One trust-region step if trials arrived since the last ask."""
@@ -179,19 +203,7 @@ class BayesSampler(BaseSampler):
             if np.var(m) > 0:  # least squares slope of y on m, never negative
                 scale = max(0.0, float(np.cov(m, y, bias=True)[0, 1] / np.var(m)))
             y = y - scale * m
-        kernel = default_kernel(X.shape[1])
-        optimizer: Callable | None = _lbfgs
-        if self._theta is not None and len(self._theta) == len(kernel.theta):
-            kernel = kernel.clone_with_theta(self._theta)  # warm start: few optimizer iterations
-            if len(X) < REFIT_GROWTH * self._theta_n:  # few new points: keep the hyperparameters
-                optimizer = None
-        gp = GaussianProcessRegressor(kernel, alpha=1e-8, optimizer=optimizer, normalize_y=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            gp.fit(X, y)
-        if optimizer is not None:
-            self._theta, self._theta_n = gp.kernel_.theta, len(X)
-        return gp, scale
+        return self._score_gp.fit(X, y), scale
 
     def _prior(self, X: np.ndarray) -> np.ndarray:
         """The prior mean at ``X``, checked."""
@@ -201,6 +213,30 @@ class BayesSampler(BaseSampler):
                 f"prior_mean must return one finite score per point ({len(X)}), got shape {m.shape}"
             )
         return m
+
+
+class _WarmGP:
+    """Fits a GP of :func:`default_kernel`, its hyperparameters warm-started from the last fit and
+    refitted only once the points grew by :data:`REFIT_GROWTH` (in between, only the weights)."""
+
+    def __init__(self) -> None:
+        self.theta: np.ndarray | None = None  # the last fitted kernel hyperparameters
+        self.theta_n = 0  # how many points they were fitted on
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> GaussianProcessRegressor:
+        kernel = default_kernel(X.shape[1])
+        optimizer: Callable | None = _lbfgs
+        if self.theta is not None and len(self.theta) == len(kernel.theta):
+            kernel = kernel.clone_with_theta(self.theta)  # warm start: few optimizer iterations
+            if len(X) < REFIT_GROWTH * self.theta_n:  # few new points: keep the hyperparameters
+                optimizer = None
+        gp = GaussianProcessRegressor(kernel, alpha=1e-8, optimizer=optimizer, normalize_y=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            gp.fit(X, y)
+        if optimizer is not None:
+            self.theta, self.theta_n = gp.kernel_.theta, len(X)
+        return gp
 
 
 def default_kernel(dim: int) -> Kernel:
