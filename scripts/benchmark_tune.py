@@ -17,8 +17,8 @@ part after refitting its best configuration:
 * ``metahpo_local``, ``metahpo_evolution``, ``metahpo_random``: the same 5 recommendations, then
   another of ``tune``'s strategies (Gaussian perturbations of the best, an evolution strategy,
   uniform random draws);
-* ``metahpo_ei``: the same search with the Gaussian process choosing by expected improvement
-  alone (``BayesSampler(cost_exponent=0)``), not per second of predicted cost;
+* ``metahpo_per_second``: the same search with the Gaussian process choosing by expected
+  improvement per second of predicted cost (``BayesSampler(cost_exponent=1)``);
 * ``metahpo_ensemble``: the same search at 10 trials, final model a greedy ensemble of the best 5,
   compared on test data with the single best of that same search, fit and predict times included.
 
@@ -223,8 +223,8 @@ def gaps_between_trials(trials: list[Trial]) -> list[float]:
     return [(b.started - a.finished).total_seconds() for a, b in zip(trials, trials[1:]) if a.finished and b.started]
 
 
-STRATEGY_METHODS = {"metahpo": "bayes", "metahpo_pruned": "bayes", "metahpo_ei": "bayes", "metahpo_local": "local",
-                    "metahpo_evolution": "evolution", "metahpo_random": "random"}
+STRATEGY_METHODS = {"metahpo": "bayes", "metahpo_pruned": "bayes", "metahpo_per_second": "bayes",
+                    "metahpo_local": "local", "metahpo_evolution": "evolution", "metahpo_random": "random"}
 """The warm-started searches, and the strategy each runs after the recommendations."""
 METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "autogluon_portfolio", *STRATEGY_METHODS,
            "metahpo_ensemble")
@@ -291,9 +291,9 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
         trials = autogluon_trials(train_ds, folds, min(max(budgets), len(AUTOGLUON_GBM)))
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth, space=AUTOGLUON_SPACE)
     elif method in STRATEGY_METHODS:
-        ei_alone = {"bayes": lambda configs, seed, prior: BayesSampler(prior_mean=prior, random_state=seed,
-                                                                       cost_exponent=0)}
-        with mock.patch.dict(metahpo.search._FACTORIES, ei_alone if method == "metahpo_ei" else {}):
+        per_second = {"bayes": lambda configs, seed, prior: BayesSampler(prior_mean=prior, random_state=seed,
+                                                                         cost_exponent=1)}
+        with mock.patch.dict(metahpo.search._FACTORIES, per_second if method == "metahpo_per_second" else {}):
             run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=STRATEGY_METHODS[method],
                        warm_start=5, cv=3, prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest,
                        verbose=False)

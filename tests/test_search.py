@@ -478,6 +478,28 @@ def test_bayes_rejects_a_malformed_prior_mean():
         BayesSampler(n_startup=0)
 
 
+def test_bayes_per_second_prefers_cheaper_candidates_and_a_flat_cost_changes_nothing():
+    def cost(u: np.ndarray) -> np.ndarray:  # the optimum's last coordinate (0.8) is the costly side
+        return np.exp(4 * np.atleast_2d(u)[:, -1])
+
+    def timed(config: dict) -> Evaluation:
+        u = LIGHTGBM.encode(config)
+        return Evaluation(config=config, metric="m", scores={"m": float(quadratic(u)[0])}, fit_time=float(cost(u)[0]))
+
+    spent = []  # the mean cost of five proposals after twelve random trials, per second and alone, by seed
+    for seed in range(3):
+        study = run(RandomSampler(random_state=seed), 12, timed)
+        batches = (BayesSampler(cost_exponent=e, random_state=seed).ask(study, LIGHTGBM, 5) for e in (1, 0))
+        spent.append([cost(np.array([LIGHTGBM.encode(p.config) for p in batch])).mean() for batch in batches])
+    spent = np.array(spent)
+    assert (spent[:, 0] < spent[:, 1]).all() and spent[:, 0].sum() < 0.7 * spent[:, 1].sum()
+    flat = [run(BayesSampler(cost_exponent=e, random_state=0), 10) for e in (1, 0)]  # every trial 0.01 s
+    assert [t.config for t in flat[0].trials] == [t.config for t in flat[1].trials]
+    with pytest.raises(ConfigError, match="cost_exponent"):
+        BayesSampler(cost_exponent=-1)
+    assert make_sampler("bayes", space=LIGHTGBM).cost_exponent == 0  # tune's: not the default (docs/benchmarks.md)
+
+
 def test_bayes_starts_with_local_random_then_uses_the_gp():
     study = run(BayesSampler(n_startup=4, random_state=0), 8)
     assert [t.source for t in study.trials] == ["random"] + ["local"] * 3 + ["bayes"] * 4
