@@ -114,9 +114,9 @@ class BayesSampler(BaseSampler):
         cost_exponent``, the cost predicted by a GP on the log seconds of the completed trials
         (failed, pruned and prior ones carry no cost) relative to their median. 0 (default)
         ignores cost; 1 is expected improvement per second. After ``tune``'s five recommended
-        trials, 1 shortened ten-trial searches by a median 6.5% (13% on real-world data) at a
-        similar cross-validated score, too little to be the default (docs/benchmarks.md, "Expected
-        improvement per second").
+        trials, 1 shortened ten-trial searches by a median 6.5% (13% on real-world data),
+        cross-validated scores as good but test scores lower on real-world data: not the default
+        (docs/benchmarks.md, "Expected improvement per second").
     random_state : int, numpy.random.Generator or None
 
     Attributes
