@@ -18,7 +18,8 @@ writes goes into one folder:
 
 A dataset that cannot be used (unreadable, a single class, ...) is recorded as failed, with its
 error, and the batch goes on. The largest datasets (by their files' size) start first, so that none
-is left to run alone at the end, and the ETA is paced by size rather than by count.
+is left to run alone at the end, and the ETA is paced by their expected work (a power of their
+size) rather than by their count.
 """
 
 from __future__ import annotations
@@ -181,8 +182,8 @@ def run_batch(
         for LightGBM), or the knowledge base (the default with tuning, whose search finds its own,
         and for other families).
     progress : callable, optional
-        Receives one line, with counts and an ETA (paced by the datasets' file sizes), per
-        finished dataset (default: stderr).
+        Receives one line, with counts and an ETA (paced by the datasets' expected work, see
+        :func:`expected_work`), per finished dataset (default: stderr).
 
     Returns
     -------
@@ -353,17 +354,30 @@ def _finite(value: Any) -> float | None:
 def _run(sources: list[Source], kb: KnowledgeBaseRef, settings: Settings, n_jobs: int,
          log: Callable[[str], None]) -> Iterator[dict[str, Any]]:
     """Process the datasets through joblib, the largest first, yielding records as they finish,
-    with a progress line whose ETA is paced by the datasets' sizes (:func:`_sizes`)."""
-    size = dict(zip((s.dataset_id for s in sources), _sizes(sources)))
-    start, failed, done_size = time.monotonic(), 0, 0.0
-    jobs = [delayed(process)(s, kb, settings) for s in sorted(sources, key=lambda s: -size[s.dataset_id])]
+    with a progress line whose ETA is paced by the datasets' expected work (:func:`expected_work`)."""
+    work = dict(zip((s.dataset_id for s in sources), expected_work(_sizes(sources))))
+    start, failed, done_work = time.monotonic(), 0, 0.0
+    jobs = [delayed(process)(s, kb, settings) for s in sorted(sources, key=lambda s: -work[s.dataset_id])]
     for done, record in enumerate(workers(n_jobs, unordered=True)(jobs), 1):
         failed += record["status"] != "ok"
-        done_size += size[record["dataset_id"]]
-        line = eta_line(done, len(sources), time.monotonic() - start, work=(done_size, sum(size.values())))
+        done_work += work[record["dataset_id"]]
+        line = eta_line(done, len(sources), time.monotonic() - start, work=(done_work, sum(work.values())))
         log(f"batch: {record['dataset_id']} {record['status']} in {duration(record['seconds'])}; "
             f"{line} ({failed} failed)")
         yield record
+
+
+WORK_EXPONENT = 0.8
+"""A dataset's seconds grow as its bytes on disk to this power: the log-log slope of seconds on size
+in recorded batches of the PMLB (0.76) and real-world (0.89) corpora (docs/benchmarks.md, "batch's
+ETA")."""
+
+
+def expected_work(sizes: list[float]) -> list[float]:
+    """Each dataset's expected share of a batch's work, from its bytes on disk (:func:`_sizes`):
+    ``size ** WORK_EXPONENT``, so that a small dataset's fixed costs (reading, meta-features,
+    recommending) weigh more than its bytes."""
+    return [float(size) ** WORK_EXPONENT for size in sizes]
 
 
 def _sizes(sources: list[Source]) -> list[float]:

@@ -102,6 +102,11 @@ def test_sizes_are_bytes_on_disk_and_the_median_where_there_is_no_file(data_dir)
     assert sizes[:3] + sizes[4:] == on_disk and sizes[3] == float(np.median(on_disk))
 
 
+def test_expected_work_grows_slower_than_the_bytes():
+    small, large = batch.expected_work([1e3, 1e6])  # a thousand times the bytes: about 250 times the work
+    assert large / small == pytest.approx(1000**batch.WORK_EXPONENT) and 100 < large / small < 1000
+
+
 def test_report_is_one_self_contained_page(first_run):
     page = (first_run[0] / "report.html").read_text()
     for name in NAMES:
