@@ -293,7 +293,8 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
     elif method in STRATEGY_METHODS:
         per_second = {"bayes": lambda configs, seed, prior: BayesSampler(prior_mean=prior, random_state=seed,
                                                                          cost_exponent=1)}
-        with mock.patch.dict(metahpo.search._FACTORIES, per_second if method == "metahpo_per_second" else {}):
+        factories = per_second if method == "metahpo_per_second" else {}  # make_sampler's, for this search only
+        with mock.patch.dict(metahpo.search._FACTORIES, factories):
             run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=STRATEGY_METHODS[method],
                        warm_start=5, cv=3, prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest,
                        verbose=False)

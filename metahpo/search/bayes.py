@@ -13,6 +13,7 @@ expected improvement per second (Snoek et al. 2012).
 from __future__ import annotations
 
 import functools
+import numbers
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -139,8 +140,8 @@ class BayesSampler(BaseSampler):
             raise ConfigError(f"n_candidates must be at least 10, got {n_candidates!r}")
         if prior_mean is not None and not callable(prior_mean):
             raise ConfigError("prior_mean must be a function of an array of unit-cube points")
-        if not (isinstance(cost_exponent, (int, float)) and 0 <= cost_exponent < np.inf):
-            raise ConfigError(f"cost_exponent must be a number of at least 0, got {cost_exponent!r}")
+        if not (isinstance(cost_exponent, numbers.Real) and 0 <= cost_exponent < np.inf):
+            raise ConfigError(f"cost_exponent must be a finite number of at least 0, got {cost_exponent!r}")
         self.n_startup, self.prior_mean, self.n_candidates = int(n_startup), prior_mean, int(n_candidates)
         self.cost_exponent = float(cost_exponent)
         super().__init__(random_state)
