@@ -3,9 +3,10 @@
 * ``pmlb``: ``../shared/datasets/pmlb`` (one folder per dataset, ``twins.csv``);
 * ``realworld``: ``../shared/datasets/realworld`` (parquet files listed by ``manifest.csv``,
   ``twins.csv``);
-* ``fresh``, ``reserve`` and ``reserve2``: ``../fresh``, ``../reserve`` and ``../reserve2``, built by
-  ``fresh_corpus.py`` (the real-world corpus's layout): real datasets no decision has seen, each in
-  the split named as its corpus, for re-measuring claims (``reserve2`` unread so far).
+* ``fresh``, ``reserve``, ``reserve2`` and ``reserve3``: ``../fresh``, ``../reserve``, ``../reserve2``
+  and ``../reserve3``, built by ``fresh_corpus.py`` (the real-world corpus's layout): real datasets no
+  decision has seen, each in the split named as its corpus, for re-measuring claims (``fresh``,
+  ``reserve`` and ``reserve2`` have each been read; ``reserve3`` is unread so far).
 
 A dataset's *group* is what a leave-one-out evaluation removes with it: its ``twins.csv`` twins and,
 in PMLB, its synthetic family (``*_fri_c*``, ``GAMETES_*``, ``*_BNG_*``), closed transitively.
@@ -31,7 +32,7 @@ from metahpo.datasets import read_manifest
 BESIDE = Path(__file__).resolve().parents[1].parent
 """The folder the project sits in: ``shared`` is there, and the fresh and reserve corpora."""
 SHARED = BESIDE / "shared" / "datasets"
-UNSEEN = ("fresh", "reserve", "reserve2")
+UNSEEN = ("fresh", "reserve", "reserve2", "reserve3")
 """Corpora of real datasets no decision has seen, each a split of its own (``fresh_corpus.py``)."""
 FAMILIES = (r"_fri_c\d", r"^GAMETES_", r"_BNG_")
 FINAL_SHARE = 0.25
@@ -55,7 +56,7 @@ def folder(corpus: str, root: Path = SHARED) -> Path:
 
 
 def entries(corpus: str, root: Path = SHARED) -> list[Entry]:
-    """Every dataset of ``corpus`` ("pmlb", "realworld", "fresh", "reserve" or "reserve2")."""
+    """Every dataset of ``corpus`` ("pmlb", "realworld", "fresh", "reserve", "reserve2" or "reserve3")."""
     if corpus == "pmlb":
         index = pd.read_csv(root / "pmlb" / "index.csv")
         tasks = {r.name: ("regression" if r.task == "regression" else "binary" if r.n_classes == 2 else "multiclass")

