@@ -1,4 +1,4 @@
-"""The two benchmark corpora, their leave-out groups, and the split that keeps a part untouched.
+"""The benchmark corpora, their leave-out groups, and the split that keeps a part untouched.
 
 * ``pmlb``: ``../shared/datasets/pmlb`` (one folder per dataset, ``twins.csv``);
 * ``realworld``: ``../shared/datasets/realworld`` (parquet files listed by ``manifest.csv``,
