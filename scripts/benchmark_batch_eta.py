@@ -64,14 +64,13 @@ def replay(records: list[dict], n_jobs: int) -> pd.DataFrame:
 def summarize(name: str, lines: pd.DataFrame) -> list[dict]:
     """Per pacing: the errors of the ETA over the lines before the last tenth."""
     early = lines[(lines["done"] < 0.9 * lines["total"]) & (lines["left"] > 0)]
+    quarter, half = (early.loc[(early["done"] - q * early["total"]).abs().idxmin()] for q in (0.25, 0.5))
     out = []
     for p in PACINGS:
         error = np.abs(np.log(early[p] / early["left"]))
-        at = {q: float(early.loc[(early["done"] - q * early["total"]).abs().idxmin(), p]
-                       / early.loc[(early["done"] - q * early["total"]).abs().idxmin(), "left"]) for q in (0.25, 0.5)}
         out.append({"batch": name, "pacing": p, "datasets": int(lines["total"].iloc[0]),
                     "median |log ratio|": error.median(), "90th percentile": error.quantile(0.9),
-                    "ETA / left at 25%": at[0.25], "at 50%": at[0.5]})
+                    "ETA / left at 25%": quarter[p] / quarter["left"], "at 50%": half[p] / half["left"]})
     return out
 
 
