@@ -40,7 +40,7 @@ from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.holdout import rounds_growth
 from metahpo.progress import TrialProgress, duration, plural, to_stderr
 from metahpo.recommendations import AUTO_FAMILY, Recommendation, choose_family, get_recommender
-from metahpo.search import SAMPLERS, Study, Trial, make_sampler
+from metahpo.search import BaseSampler, Study, Trial, check_strategy, make_sampler
 from metahpo.spaces import Config, SearchSpace, early_stopped
 
 Callback = Callable[[Study, Trial], None]
@@ -172,7 +172,7 @@ def tune(
     target: str | None = None,
     n_trials: int | None = 20,
     timeout: float | None = None,
-    strategy: str | None = "bayes",
+    strategy: str | BaseSampler | None = "bayes",
     family: str = AUTO_FAMILY,
     warm_start: int = 5,
     cv: int = 5,
@@ -198,9 +198,13 @@ def tune(
         Trials to run (recommended ones included; ``prior`` results not). ``None`` with a ``timeout``.
     timeout : float, optional
         Seconds after which no new trial starts.
-    strategy : {"bayes", "random", "local", "grid", "evolution", "gradient"} or None
+    strategy : {"bayes", "random", "local", "grid", "evolution", "gradient"}, BaseSampler or None
         The sampler after the warm start. ``None`` is the cold start: random search with no
-        warm start and no knowledge base, the baseline that shows what memory is worth.
+        warm start and no knowledge base, the baseline that shows what memory is worth. A
+        sampler instance (:mod:`metahpo.search`, e.g. ``BayesSampler(cost_exponent=1)`` to price
+        trials by their predicted seconds) is used as a copy, one per family, with its own seed;
+        a :class:`~metahpo.search.BayesSampler` without a prior mean gets the knowledge base's
+        surrogate, as ``"bayes"`` does.
         ``"gradient"`` (families with a hypergradient, e.g. ``"linear"``) descends the
         cross-validated loss along its gradient with respect to the regularization strength
         (:class:`~metahpo.search.GradientSampler`) from the best warm start; the other
@@ -261,11 +265,10 @@ def tune(
     """
     start = time.perf_counter()
     ensemble = None if ensemble is None else check_whole(ensemble, "ensemble", 1, " of best trials to combine")
-    if strategy is not None and str(strategy).strip().lower() not in SAMPLERS:
-        raise ConfigError(f"unknown strategy {strategy!r}; choose one of {', '.join(SAMPLERS)} (or None for a cold start)")
-    strategy = None if strategy is None else str(strategy).strip().lower()
+    kind = check_strategy(strategy)
+    strategy = strategy if isinstance(strategy, BaseSampler) else kind
     families = [get_family(name) for name in FAMILIES] if family == AUTO_FAMILY else [get_family(family)]
-    if strategy == "gradient" and not all(f.gradient_params for f in families):
+    if kind == "gradient" and not all(f.gradient_params for f in families):
         with_gradient = [name for name in FAMILIES if get_family(name).gradient_params]
         raise ConfigError(f"strategy 'gradient' needs a family with a hypergradient: "
                           f"family={' or '.join(map(repr, with_gradient))}, not {family!r}")
@@ -287,7 +290,7 @@ def tune(
         f"{'families' if len(families) > 1 else 'family'}")
     progress = TrialProgress(n_trials, timeout, metric, show_family=len(families) > 1) if verbose else None
     search = _Search(dataset, make_folds(dataset, cv, random_state=seed), metric, seed, strategy, warm_start, ensemble,
-                     (ensemble or 1) if prune and strategy != "gradient" else 0, n_jobs,
+                     (ensemble or 1) if prune and kind != "gradient" else 0, n_jobs,
                      list(kbm.given(knowledge_base).values()) if strategy is not None else [], say, progress)
     studies, recommendation = {}, None
     weights = search.family_weights([f.name for f in families])
@@ -357,7 +360,8 @@ class _Search:
     folds: Folds
     metric: str
     seed: int
-    strategy: str | None
+    strategy: str | BaseSampler | None
+    """A name of :data:`~metahpo.search.SAMPLERS`, a sampler, or None for the cold start."""
     warm_start: int
     ensemble: int | None
     prune: int
@@ -369,6 +373,11 @@ class _Search:
     say: Callable[..., None]
     progress: TrialProgress | None
     """One line per trial, counted over every family's search; None for silence."""
+
+    @property
+    def kind(self) -> str | None:
+        """The strategy's name (:func:`~metahpo.search.check_strategy`)."""
+        return check_strategy(self.strategy)
 
     @functools.cached_property
     def metafeatures(self) -> pd.Series:
@@ -419,7 +428,7 @@ class _Search:
                 train_rows = min(len(train) for train, _ in self.folds)  # what each trial's models learn from
                 recommendation = get_recommender(kb, dataset.task, "auto", kb_metric).recommend(
                     mf, self.warm_start, dataset.name, train_rows=train_rows)
-            if self.strategy == "bayes":
+            if self.kind == "bayes":
                 prior_mean = get_recommender(kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
         if recommendation is not None:
             warm = [early_stopped(space.config_of(c.params)) for c in recommendation.configs]
@@ -435,12 +444,12 @@ class _Search:
         setup = [f"{len(warm)} {'recommended' if recommendation is not None else 'default'} first"] if warm else []
         if prior_mean is not None:
             setup.append("the knowledge base's surrogate as the prior")
-        self.say(f"setup {duration(time.perf_counter() - start)}: {self.strategy or 'cold-start random'} search of "
+        self.say(f"setup {duration(time.perf_counter() - start)}: {self.kind or 'cold-start random'} search of "
                  f"{model_family.name}" + (f", {', '.join(setup)}" if setup else ""))
 
         objective = functools.partial(  # what the workers of n_jobs > 1 receive: no more than this
             evaluate, dataset=dataset, folds=self.folds, metric=self.metric, family=model_family, space=space,
-            random_state=self.seed, keep_oof=self.ensemble is not None, hypergradient=self.strategy == "gradient")
+            random_state=self.seed, keep_oof=self.ensemble is not None, hypergradient=self.kind == "gradient")
         recorder = _Recorder(record_to, dataset, mf, len(self.folds), space) if record_to is not None else None
         keeper = [_keep_best_oof(self.ensemble)] if self.ensemble is not None else []
         progress = [self.progress] if self.progress else []

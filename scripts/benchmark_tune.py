@@ -64,7 +64,6 @@ import zlib
 from collections.abc import Collection, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -89,7 +88,6 @@ from metahpo.evaluation import (  # noqa: E402
 )
 from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
 from metahpo.recommendations import get_recommender  # noqa: E402
-import metahpo.search  # noqa: E402
 from metahpo.search import BayesSampler, Trial  # noqa: E402
 from metahpo.spaces import LIGHTGBM, Param, SearchSpace  # noqa: E402
 from metahpo.tuning import refit_growth, tune  # noqa: E402
@@ -291,13 +289,10 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
         trials = autogluon_trials(train_ds, folds, min(max(budgets), len(AUTOGLUON_GBM)))
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth, space=AUTOGLUON_SPACE)
     elif method in STRATEGY_METHODS:
-        per_second = {"bayes": lambda configs, seed, prior: BayesSampler(prior_mean=prior, random_state=seed,
-                                                                         cost_exponent=1)}
-        factories = per_second if method == "metahpo_per_second" else {}  # make_sampler's, for this search only
-        with mock.patch.dict(metahpo.search._FACTORIES, factories):
-            run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=STRATEGY_METHODS[method],
-                       warm_start=5, cv=3, prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest,
-                       verbose=False)
+        strategy = (BayesSampler(cost_exponent=1, random_state=seed) if method == "metahpo_per_second"
+                    else STRATEGY_METHODS[method])
+        run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=strategy, warm_start=5, cv=3,
+                   prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest, verbose=False)
         trials = run.study.trials
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth)
         rows.append({"method": f"{method}_overhead", "budget": max(budgets),

@@ -28,6 +28,7 @@ from metahpo.search import (
     Trial,
     TrustRegion,
     WarmStartSampler,
+    check_strategy,
     make_sampler,
 )
 from metahpo.spaces import LIGHTGBM, Param, SearchSpace, config_id
@@ -663,7 +664,13 @@ def test_make_sampler():
     assert make_sampler("bayes", space=LIGHTGBM, prior_mean=prior).prior_mean is prior
     local = make_sampler("local", space=LIGHTGBM, warm_start_configs=recommendations(2))
     assert len(local.then.centers) == 2
-    with pytest.raises(ConfigError, match="unknown sampler 'tpe'.*bayes"):
+    given = BayesSampler(cost_exponent=1, random_state=5)
+    made = make_sampler(given, space=LIGHTGBM, warm_start_configs=recommendations(2), random_state=1, prior_mean=prior)
+    assert made.then is not given and made.then.prior_mean is prior and made.then.random_state == 5
+    assert given.prior_mean is None and made.then.cost_exponent == 1
+    assert [check_strategy(s) for s in (None, " Bayes", GridSampler(), WarmStartSampler([], RandomSampler()))] == [
+        None, "bayes", "grid", "custom"]
+    with pytest.raises(ConfigError, match="unknown strategy 'tpe'.*bayes"):
         make_sampler("tpe", space=LIGHTGBM)
     with pytest.raises(ConfigError, match="num_leaves"):
         make_sampler("bayes", space=LIGHTGBM, warm_start_configs=[dict(recommendations(1)[0], num_leaves=0)])

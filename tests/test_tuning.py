@@ -15,6 +15,7 @@ from metahpo.cli import main
 from metahpo.datasets import load
 from metahpo.exceptions import ConfigError
 from metahpo.knowledge_base import KnowledgeBase
+from metahpo.search import BayesSampler
 from metahpo.spaces import LIGHTGBM, config_id, early_stopped
 from metahpo.tuning import tune as tune_any_family
 
@@ -86,6 +87,20 @@ def test_every_strategy_runs(tiny_kb, strategy):
     ds = load("sklearn:breast_cancer").subsample(200)
     result = tune(ds, n_trials=3, warm_start=1, strategy=strategy, cv=2, knowledge_base=tiny_kb)
     assert len(result.trials) == 3 and result.trials["status"].eq("ok").all()
+
+
+def test_a_sampler_instance_is_searched_with_as_its_name_would_be(tiny_kb):
+    ds = load("sklearn:breast_cancer").subsample(120)
+    mine = BayesSampler(random_state=7)
+    by_instance = tune(ds, n_trials=6, warm_start=2, strategy=mine, cv=2, knowledge_base=tiny_kb, random_state=7,
+                       verbose=False)
+    by_name = tune(ds, n_trials=6, warm_start=2, strategy="bayes", cv=2, knowledge_base=tiny_kb, random_state=7,
+                   verbose=False)
+    assert list(by_instance.trials["source"]) == ["recommended"] * 2 + ["local"] + ["bayes"] * 3
+    assert [t.config for t in by_instance.study.trials] == [t.config for t in by_name.study.trials]  # the prior too
+    assert mine.prior_mean is None and mine.trust_region.length == 0.4  # the user's sampler is left as it was
+    with pytest.raises(ConfigError, match="a sampler"):
+        tune(ds, n_trials=1, strategy=3, knowledge_base=tiny_kb)
 
 
 def test_prior_results_are_not_rerun(tiny_kb):

@@ -13,12 +13,13 @@ never the same configuration twice, and records each outcome as a :class:`Trial`
 * :class:`GradientSampler`: quasi-Newton descent along the hypergradient of the cross-validated
   loss, for families that have one.
 
-:func:`make_sampler` builds one by name.
+:func:`make_sampler` builds one by name (or copies one given).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import copy
+from collections.abc import Iterable
 
 from metahpo.exceptions import ConfigError
 from metahpo.search.base import BaseSampler, Proposal, RandomState
@@ -31,21 +32,38 @@ from metahpo.search.study import Study, Trial
 from metahpo.search.warm_start import WarmStartSampler
 from metahpo.spaces import Config, SearchSpace
 
-_FACTORIES: dict[str, Callable[[list[Config], RandomState, PriorMean | None], BaseSampler]] = {
-    "bayes": lambda configs, seed, prior: BayesSampler(prior_mean=prior, random_state=seed),
-    "random": lambda configs, seed, prior: RandomSampler(random_state=seed),
-    "local": lambda configs, seed, prior: LocalRandomSampler(centers=configs, random_state=seed),
-    "grid": lambda configs, seed, prior: GridSampler(random_state=seed),
-    "evolution": lambda configs, seed, prior: EvolutionSampler(random_state=seed),
-    "gradient": lambda configs, seed, prior: GradientSampler(random_state=seed),
+_CLASSES: dict[str, type[BaseSampler]] = {
+    "bayes": BayesSampler, "random": RandomSampler, "local": LocalRandomSampler, "grid": GridSampler,
+    "evolution": EvolutionSampler, "gradient": GradientSampler,
 }
 
-SAMPLERS = tuple(_FACTORIES)
+SAMPLERS = tuple(_CLASSES)
 """The names :func:`make_sampler` knows (and None, the cold start)."""
 
 
+def check_strategy(strategy: str | BaseSampler | None) -> str | None:
+    """The name of a search strategy: one of :data:`SAMPLERS` (case and spaces aside), the name of a
+    sampler instance's class (``"bayes"`` for a :class:`BayesSampler`, ...; ``"custom"`` for
+    another :class:`BaseSampler`), or None for the cold start.
+
+    Raises
+    ------
+    ConfigError
+        For anything else.
+    """
+    if strategy is None:
+        return None
+    if isinstance(strategy, BaseSampler):
+        return next((name for name, cls in _CLASSES.items() if isinstance(strategy, cls)), "custom")
+    key = strategy.strip().lower() if isinstance(strategy, str) else None
+    if key not in _CLASSES:
+        raise ConfigError(f"unknown strategy {strategy!r}; choose one of {', '.join(SAMPLERS)}, a sampler "
+                          "(a metahpo.search.BaseSampler), or None for a cold start")
+    return key
+
+
 def make_sampler(
-    name: str | None,
+    name: str | BaseSampler | None,
     *,
     space: SearchSpace,
     warm_start_configs: Iterable[Config] = (),
@@ -53,13 +71,16 @@ def make_sampler(
     prior_mean: PriorMean | None = None,
     warm_start_source: str = "recommended",
 ) -> BaseSampler:
-    """A sampler by name, warm-started from ``warm_start_configs`` when some are given.
+    """A sampler by name (or a copy of one given), warm-started from ``warm_start_configs`` when some
+    are given.
 
     Parameters
     ----------
-    name : {"bayes", "random", "local", "grid", "evolution", "gradient"} or None
+    name : {"bayes", "random", "local", "grid", "evolution", "gradient"}, BaseSampler or None
         The search strategy. None is the cold start: plain random search that ignores
-        ``warm_start_configs`` (the baseline that knows nothing of the knowledge base).
+        ``warm_start_configs`` (the baseline that knows nothing of the knowledge base). A sampler
+        instance is copied (the copy keeps its seed, not ``random_state``), so that the caller's
+        object is never advanced.
     space : SearchSpace
         The space searched; ``warm_start_configs`` are validated against it.
     warm_start_configs : iterable of dict
@@ -67,9 +88,10 @@ def make_sampler(
         The ``"local"`` sampler also searches around them until the study has an ok trial; the
         ``"gradient"`` sampler descends from the one with the lowest loss.
     random_state : int, numpy.random.Generator or None
+        The seed of a sampler made by name.
     prior_mean : callable, optional
-        For ``"bayes"``: the knowledge base's surrogate as the GP's prior mean (see
-        :class:`BayesSampler`); the other samplers ignore it.
+        For ``"bayes"``, or a :class:`BayesSampler` given without one: the knowledge base's
+        surrogate as the GP's prior mean (see :class:`BayesSampler`); other samplers ignore it.
     warm_start_source : str
         The source of the warm start's trials (``"recommended"``, or ``"default"`` for a
         family's defaults).
@@ -78,13 +100,20 @@ def make_sampler(
     -------
     BaseSampler
     """
-    if name is None:
+    key = check_strategy(name)
+    if key is None:
         return RandomSampler(random_state=random_state)
-    key = name.strip().lower() if isinstance(name, str) else name
-    if key not in _FACTORIES:
-        raise ConfigError(f"unknown sampler {name!r}; choose one of {', '.join(SAMPLERS)} (or None for a cold start)")
     configs = [space.validate(dict(c)) for c in warm_start_configs]
-    sampler = _FACTORIES[key](configs, random_state, prior_mean)
+    if isinstance(name, BaseSampler):
+        sampler = copy.deepcopy(name)
+        if isinstance(sampler, BayesSampler) and sampler.prior_mean is None:
+            sampler.prior_mean = prior_mean
+    elif key == "bayes":
+        sampler = BayesSampler(prior_mean=prior_mean, random_state=random_state)
+    elif key == "local":
+        sampler = LocalRandomSampler(centers=configs, random_state=random_state)
+    else:
+        sampler = _CLASSES[key](random_state=random_state)
     return WarmStartSampler(configs, then=sampler, source=warm_start_source) if configs else sampler
 
 
@@ -102,5 +131,6 @@ __all__ = [
     "Trial",
     "TrustRegion",
     "WarmStartSampler",
+    "check_strategy",
     "make_sampler",
 ]
