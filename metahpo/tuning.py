@@ -40,7 +40,7 @@ from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.holdout import rounds_growth
 from metahpo.progress import TrialProgress, duration, plural, to_stderr
 from metahpo.recommendations import AUTO_FAMILY, Recommendation, choose_family, get_recommender
-from metahpo.search import BaseSampler, Study, Trial, check_strategy, make_sampler
+from metahpo.search import BaseSampler, Study, Trial, check_sampler, make_sampler
 from metahpo.spaces import Config, SearchSpace, early_stopped
 
 Callback = Callable[[Study, Trial], None]
@@ -265,7 +265,7 @@ def tune(
     """
     start = time.perf_counter()
     ensemble = None if ensemble is None else check_whole(ensemble, "ensemble", 1, " of best trials to combine")
-    kind = check_strategy(strategy)
+    kind = check_sampler(strategy)
     strategy = strategy if isinstance(strategy, BaseSampler) else kind
     families = [get_family(name) for name in FAMILIES] if family == AUTO_FAMILY else [get_family(family)]
     if kind == "gradient" and not all(f.gradient_params for f in families):
@@ -376,8 +376,8 @@ class _Search:
 
     @property
     def kind(self) -> str | None:
-        """The strategy's name (:func:`~metahpo.search.check_strategy`)."""
-        return check_strategy(self.strategy)
+        """The strategy's name (:func:`~metahpo.search.check_sampler`)."""
+        return check_sampler(self.strategy)
 
     @functools.cached_property
     def metafeatures(self) -> pd.Series:

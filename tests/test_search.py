@@ -28,7 +28,7 @@ from metahpo.search import (
     Trial,
     TrustRegion,
     WarmStartSampler,
-    check_strategy,
+    check_sampler,
     make_sampler,
 )
 from metahpo.spaces import LIGHTGBM, Param, SearchSpace, config_id
@@ -668,7 +668,7 @@ def test_make_sampler():
     made = make_sampler(given, space=LIGHTGBM, warm_start_configs=recommendations(2), random_state=1, prior_mean=prior)
     assert made.then is not given and made.then.prior_mean is prior and made.then.random_state == 5
     assert given.prior_mean is None and made.then.cost_exponent == 1
-    assert [check_strategy(s) for s in (None, " Bayes", GridSampler(), WarmStartSampler([], RandomSampler()))] == [
+    assert [check_sampler(s) for s in (None, " Bayes", GridSampler(), WarmStartSampler([], RandomSampler()))] == [
         None, "bayes", "grid", "custom"]
     with pytest.raises(ConfigError, match="unknown strategy 'tpe'.*bayes"):
         make_sampler("tpe", space=LIGHTGBM)

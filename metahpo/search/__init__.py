@@ -41,7 +41,7 @@ SAMPLERS = tuple(_CLASSES)
 """The names :func:`make_sampler` knows (and None, the cold start)."""
 
 
-def check_strategy(strategy: str | BaseSampler | None) -> str | None:
+def check_sampler(strategy: str | BaseSampler | None) -> str | None:
     """The name of a search strategy: one of :data:`SAMPLERS` (case and spaces aside), the name of a
     sampler instance's class (``"bayes"`` for a :class:`BayesSampler`, ...; ``"custom"`` for
     another :class:`BaseSampler`), or None for the cold start.
@@ -100,7 +100,7 @@ def make_sampler(
     -------
     BaseSampler
     """
-    key = check_strategy(name)
+    key = check_sampler(name)
     if key is None:
         return RandomSampler(random_state=random_state)
     configs = [space.validate(dict(c)) for c in warm_start_configs]
@@ -131,6 +131,6 @@ __all__ = [
     "Trial",
     "TrustRegion",
     "WarmStartSampler",
-    "check_strategy",
+    "check_sampler",
     "make_sampler",
 ]
