@@ -113,7 +113,10 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
                 if line.strip() and not line.startswith("#"):
                     spec, _, tgt = line.strip().partition(",")
                     spec = spec if spec.startswith(schemes) else str(path.parent / spec)
-                    sources += find_sources([spec], tgt or target)
+                    if spec.startswith(schemes) or Path(spec).exists():
+                        sources += find_sources([spec], tgt or target)
+                    else:  # fails when loaded and is recorded, as a manifest's missing file is
+                        sources.append(Source(stem(spec), spec, tgt or target))
         elif path.exists():
             sources.append(Source(stem(item), str(path), target))
         elif item.startswith(schemes):

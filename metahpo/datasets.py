@@ -170,14 +170,16 @@ def load(
         return check_dataset(data if task is None else replace(data, task=task))
     if isinstance(data, tuple) and len(data) == 2 and y is None:
         data, y = data
-    if isinstance(data, (str, Path)) and y is None:
+    if isinstance(data, (str, Path)):
+        if y is not None:
+            raise DataError(f"{str(data)!r} names data that hold their target: pass target='column', not y")
         return _load_spec(str(data), target=target, task=task, name=name, categorical=categorical)
     if y is None:
         if not isinstance(data, pd.DataFrame):
             raise DataError("pass the target: load(X, y), or a DataFrame with target='column'")
         if target is None:
             raise DataError("a DataFrame needs target='column name' (or pass y separately)")
-        _check_columns(data)
+        check_columns(data.columns)
         if target not in data.columns:
             raise DataError(f"target column {target!r} not found; columns are {_preview(data.columns)}")
         y, data = data[target], data.drop(columns=[target])
@@ -186,13 +188,29 @@ def load(
     return from_arrays(data, y, task=task, name=name or "dataset", categorical=categorical)
 
 
-_UNSAFE = re.compile(r'[",:\[\]{}]')
-"""Characters LightGBM refuses in a feature name (they would break its JSON model dump)."""
+_UNSAFE = re.compile(r'[",:\[\]{}\s]')
+"""Characters LightGBM refuses in a feature name (they would break its JSON model dump), and
+whitespace, which it replaces by ``_`` itself."""
 
 
 def safe_name(column: Any) -> str:
-    """A column's name as metahpo and LightGBM use it: text, with ``" , : [ ] { }`` replaced by ``_``."""
-    return _UNSAFE.sub("_", str(column))
+    """A column's name as metahpo and LightGBM use it: text, with ``" , : [ ] { }`` and whitespace
+    replaced by ``_`` (an empty name is ``_``)."""
+    return _UNSAFE.sub("_", str(column)) or "_"
+
+
+def safe_columns(columns: pd.Index) -> list[str]:
+    """The :func:`safe_name` of each column, or a :class:`DataError` naming two columns that are
+    the same, as given or once made safe (LightGBM cannot tell them apart)."""
+    check_columns(columns)
+    seen: dict[str, Any] = {}
+    for column in columns:
+        name = safe_name(column)
+        if name in seen:
+            raise DataError(f"duplicate column names once made safe for LightGBM: {seen[name]!r} and {column!r} "
+                            f"are both {name!r} (it replaces \" , : [ ] {{ }} and whitespace by '_'); rename one")
+        seen[name] = column
+    return list(seen)
 
 
 def from_arrays(
@@ -206,9 +224,8 @@ def from_arrays(
 ) -> Dataset:
     """Make a :class:`Dataset` from features and target, cleaning and validating both."""
     frame = X.copy() if isinstance(X, pd.DataFrame) else _array_to_frame(X)
-    frame.columns = [safe_name(c) for c in frame.columns]
-    _check_columns(frame)
-    target = pd.Series(np.asarray(y).ravel() if not isinstance(y, pd.Series) else y.to_numpy())
+    frame.columns = safe_columns(frame.columns)
+    target = pd.Series(_one_dimensional(y))
     if len(target) != len(frame):
         raise DataError(f"X has {len(frame)} rows but y has {len(target)}")
     frame = frame.reset_index(drop=True)
@@ -289,6 +306,16 @@ def plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _one_dimensional(y: Any) -> np.ndarray:
+    """The target's values as a one-dimensional array (a single column or row is one target)."""
+    values = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
+    if values.ndim == 2 and 1 in values.shape:
+        values = values.ravel()
+    if values.ndim != 1:
+        raise DataError(f"y must be one target (one-dimensional), got shape {values.shape}")
+    return values
+
+
 def _array_to_frame(X: Any) -> pd.DataFrame:
     arr = np.asarray(X)
     if arr.ndim == 1:
@@ -298,37 +325,96 @@ def _array_to_frame(X: Any) -> pd.DataFrame:
     return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
 
 
-def _check_columns(frame: pd.DataFrame) -> None:
-    dup = frame.columns[frame.columns.duplicated()]
+def check_columns(columns: pd.Index) -> None:
+    """A :class:`DataError` naming the columns that appear more than once."""
+    dup = columns[columns.duplicated()]
     if len(dup):
         raise DataError(f"duplicate column names: {_preview(pd.unique(dup))}")
 
 
 def _clean_column(col: pd.Series, name: str, force_categorical: bool) -> pd.Series:
-    """Numeric columns stay numeric; text, booleans and declared categoricals become ``category``.
+    """Numbers, booleans, dates and durations become floats (:func:`_as_float`); text and declared
+    categoricals become ``category``.
 
     A text column whose values are almost all numbers is taken to be a numeric column with
     garbage in it, and rejected with the offending value named.
     """
     if force_categorical or isinstance(col.dtype, pd.CategoricalDtype):
         return col.astype("category")
-    if col.dtype.kind in "iuf":
-        return col.astype(float)
-    if col.dtype.kind == "b":
-        return col.astype(float)
+    numeric = _as_float(col)
+    if numeric is not None:
+        return numeric
     values = col.dropna()
-    if len(values) == 0:
-        return pd.Series(np.nan, index=col.index, dtype=float)
-    parsed = pd.to_numeric(values, errors="coerce")
-    bad = parsed.isna()
-    if not bad.any():
-        return pd.to_numeric(col, errors="coerce").astype(float)
+    bad = pd.to_numeric(values, errors="coerce").isna()
     if bad.mean() <= 0.05 and len(values) >= 20:
         raise DataError(
             f"column {name!r} is numeric but holds non-numeric values such as "
             f"{values[bad].iloc[0]!r} ({int(bad.sum())} of {len(values)})"
         )
-    return col.astype(str).where(col.notna()).astype("category")
+    return _as_text(col).astype("category")
+
+
+def _as_float(col: pd.Series) -> pd.Series | None:
+    """``col`` as floats if it holds numbers, booleans, dates (seconds since 1970, in UTC), durations
+    (seconds) or text of numbers, whatever their unit or time zone; missing values stay missing.
+    None if it holds text."""
+    kind = col.dtype.kind
+    if kind in "iufb":
+        return col.astype(float)
+    if kind == "M":
+        naive = col.dt.tz_convert(None) if col.dt.tz is not None else col
+        return (naive - pd.Timestamp(0)) / pd.Timedelta(seconds=1)
+    if kind == "m":
+        return col / pd.Timedelta(seconds=1)
+    parsed = pd.to_numeric(col, errors="coerce")
+    return parsed.astype(float) if parsed.notna().sum() == col.notna().sum() else None
+
+
+def _as_text(col: pd.Series) -> pd.Series:
+    """``col``'s values as the text :func:`load` makes categories of (whole floats without their
+    ``.0``, as the integers they were before a missing value made them floats); missing stays missing."""
+    if col.dtype.kind == "f" and bool(np.all(np.mod(col.dropna(), 1) == 0)):
+        col = col.astype("Int64")
+    return col.astype(str).where(col.notna())
+
+
+def conform(X: Any, like: pd.DataFrame) -> pd.DataFrame:
+    """New rows' features made as the training features ``like`` are (a frame with their columns
+    and dtypes; its rows are not read), for a model trained on them to predict.
+
+    A DataFrame's columns are matched by name, in any order (named as :func:`load` names them), an
+    array's by position. Each column is cleaned as :func:`load` cleans it; a categorical one takes
+    the training categories (a category training did not see is missing). Missing or unknown
+    columns, a wrong number of them, or text in a numeric column are a :class:`DataError`.
+    """
+    columns = list(like.columns)
+    if isinstance(X, pd.DataFrame):
+        frame = X.set_axis(safe_columns(X.columns), axis=1)
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise DataError(f"X lacks {plural(len(missing), 'column')} the model was trained on: {_preview(missing)}")
+        unknown = [c for c in frame.columns if c not in like.columns]
+        if unknown:
+            raise DataError(f"X has {plural(len(unknown), 'column')} the model was not trained on: {_preview(unknown)}")
+    else:
+        frame = _array_to_frame(X)
+        if frame.shape[1] != len(columns):
+            raise DataError(f"X has {plural(frame.shape[1], 'column')}; the model was trained on {len(columns)}")
+        frame.columns = columns
+    return pd.DataFrame({c: _conform_column(frame[c], like[c], c) for c in columns}, index=frame.index)
+
+
+def _conform_column(col: pd.Series, like: pd.Series, name: str) -> pd.Series:
+    """One column of :func:`conform`."""
+    if isinstance(like.dtype, pd.CategoricalDtype):
+        if pd.api.types.is_string_dtype(like.cat.categories.dtype):
+            col = _as_text(col)
+        return col.where(col.isin(like.cat.categories)).astype(like.dtype)
+    numeric = _as_float(col)
+    if numeric is None:
+        text = col[pd.to_numeric(col, errors="coerce").isna() & col.notna()]
+        raise DataError(f"column {name!r} was numeric in training but holds text such as {text.iloc[0]!r}")
+    return numeric
 
 
 def _clean_target(y: pd.Series, task: str | None) -> pd.Series:
@@ -339,8 +425,6 @@ def _clean_target(y: pd.Series, task: str | None) -> pd.Series:
             if parsed[y.notna()].isna().any():
                 raise DataError("task 'regression' but the target holds non-numeric values")
             y = parsed
-    elif y.dtype.kind == "b":
-        y = y.astype(int)
     if y.dtype.kind == "f" and np.isinf(y.to_numpy()).any():
         raise DataError(f"the target has {plural(int(np.isinf(y.to_numpy()).sum()), 'infinite value')}")
     if y.isna().any():
@@ -378,7 +462,7 @@ def _load_spec(
     target = target or arff_target or "target"
     if target not in frame.columns:
         raise DataError(f"target column {target!r} not found in {path.name}; columns are {_preview(frame.columns)}")
-    _check_columns(frame)
+    check_columns(frame.columns)
     return from_arrays(
         frame.drop(columns=[target]),
         frame[target],

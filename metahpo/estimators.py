@@ -26,9 +26,9 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import Tags
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from metahpo.datasets import Dataset, from_arrays, plain
+from metahpo.datasets import Dataset, check_columns, conform, from_arrays, plain
 from metahpo.families import get_family
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.families.lightgbm import parameter_names
@@ -86,16 +86,27 @@ class _TabularInput:
         return tags
 
     def _dataset(self, X: Any, y: Any) -> tuple[Dataset, np.ndarray]:
-        """The checked training data as a :class:`~metahpo.datasets.Dataset`, and ``y`` as checked."""
-        X, y = self._validate(X, y, reset=True)
-        if self._regression:
-            task = "regression"
-        else:
-            check_classification_targets(y)
-            task = "binary" if len(np.unique(y)) <= 2 else "multiclass"
+        """The checked training data as a :class:`~metahpo.datasets.Dataset`, and ``y`` as checked;
+        bad input is a :class:`~metahpo.exceptions.DataError` (scikit-learn's message, when its checks
+        find the problem)."""
+        n_missing = int(pd.isna(np.asarray(y, dtype=object)).sum()) if y is not None else 0
+        if n_missing:
+            raise DataError(f"the target has {plural(n_missing, 'missing value')}")
+        try:
+            X, y = self._validate(X, y, reset=True)
+            if not self._regression:
+                check_classification_targets(y)
+        except DataError:
+            raise
+        except ValueError as exc:
+            text = "could not convert" in str(exc) and not isinstance(X, pd.DataFrame)
+            raise DataError(f"{exc}{'; text needs a DataFrame (its text columns are categorical)' if text else ''}"
+                            ) from exc
+        task = "regression" if self._regression else "binary" if len(np.unique(y)) <= 2 else "multiclass"
         dataset = from_arrays(X, y, task=task, name=type(self).__name__)
         self.columns_ = list(dataset.X.columns)
         self.categorical_ = list(dataset.categorical)
+        self._features = dataset.X.iloc[:0]  # the training columns and dtypes, for conform
         return dataset, y
 
     def _recommend(self, dataset: Dataset, family: str | None) -> list[dict[str, Any]]:
@@ -131,25 +142,27 @@ class _TabularInput:
         return held.configs[self.rank].params
 
     def _validate(self, X: Any, y: Any = None, reset: bool = False) -> tuple[Any, Any]:
-        """scikit-learn's input checks; a DataFrame keeps its columns (and categorical dtypes)."""
+        """scikit-learn's input checks; a DataFrame keeps its columns and their dtypes (dates
+        included), an array becomes numbers."""
         with_y = {} if y is None and not reset else {"y": y}
+        minimum = 2 if reset else 1
         if isinstance(X, pd.DataFrame):
+            check_columns(X.columns)
             validate_data(self, X, reset=reset, skip_check_array=True, **with_y)
-            check_array(X, dtype=None, ensure_all_finite=False, ensure_min_samples=2 if reset else 1)
+            if len(X) < minimum or X.shape[1] == 0:
+                raise ValueError(f"Found array with {len(X)} sample(s) and {X.shape[1]} feature(s) (shape={X.shape}) "
+                                 f"while a minimum of {minimum} and 1 are required.")
             return X, (column_or_1d(y, warn=True) if reset else None)
         checks = dict(accept_sparse=False, ensure_all_finite="allow-nan", reset=reset)
         if reset:
-            return validate_data(self, X, ensure_min_samples=2, y_numeric=self._regression, **with_y, **checks)
+            return validate_data(self, X, ensure_min_samples=minimum, y_numeric=self._regression, **with_y, **checks)
         return validate_data(self, X, **checks), None
 
     def _frame(self, X: Any) -> pd.DataFrame:
-        """``X`` checked against the training features and with their columns and dtypes."""
+        """``X`` checked against the training features and made as they were
+        (:func:`~metahpo.datasets.conform`)."""
         X, _ = self._validate(X)
-        frame = X.copy() if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
-        frame.columns = self.columns_
-        for col in frame.columns:
-            frame[col] = frame[col].astype("category") if col in self.categorical_ else pd.to_numeric(frame[col])
-        return frame
+        return conform(X, self._features)
 
 
 class _MetaLGBM(_TabularInput, BaseEstimator):

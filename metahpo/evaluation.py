@@ -46,17 +46,26 @@ def default_metric(task: str) -> str:
     return METRICS[task][0]
 
 
+_REGRESSION_SCORERS = ("r2", "explained_variance", "neg_max_error", "neg_mean_", "neg_median_", "neg_root_mean_",
+                       "d2_absolute_error")
+"""The scikit-learn scorers of regression (names, or their beginnings); the others score classes."""
+
+
 def check_metric(metric: str | None, task: str) -> str:
-    """Return ``metric`` (or the task's default) if scikit-learn knows it, else raise ConfigError."""
+    """Return ``metric`` (or the task's default) if it is a scikit-learn scorer for ``task``'s kind
+    (regression or classification), else raise ConfigError."""
     if metric is None:
         return default_metric(task)
     if metric in METRICS[task]:
         return metric
     from sklearn.metrics import get_scorer_names
 
-    if metric in get_scorer_names():
-        return metric
-    raise ConfigError(f"unknown metric {metric!r}; use a scikit-learn scorer name, e.g. {', '.join(METRICS[task])}")
+    if metric not in get_scorer_names():
+        raise ConfigError(f"unknown metric {metric!r}; use a scikit-learn scorer name, e.g. {', '.join(METRICS[task])}")
+    if metric.startswith(_REGRESSION_SCORERS) != (task == "regression"):
+        raise ConfigError(f"metric {metric!r} does not score {task} models; use one that does, "
+                          f"e.g. {', '.join(METRICS[task])}")
+    return metric
 
 
 @dataclass

@@ -70,13 +70,16 @@ recommendation's metric where it orders otherwise, e.g. ROC AUC); on smaller dat
 noise and the knowledge base's stays. Fixed before it was measured (docs/results/rules_2026-12-05.md)."""
 
 def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A seeded hold-out of ``fraction`` of the rows (stratified when every class has two rows):
-    training rows, validation rows whose class the training rows hold, and those rows' targets
-    re-encoded to the training rows' classes, as LightGBM numbers them. ``y``: class codes
-    (classification) or values."""
+    """A seeded hold-out of ``fraction`` of the rows (stratified when every class has two rows and
+    each part has room for every class): training rows, validation rows whose class the training
+    rows hold, and those rows' targets re-encoded to the training rows' classes, as LightGBM numbers
+    them. ``y``: class codes (classification) or values."""
     from sklearn.model_selection import train_test_split
 
-    strat = y if task != "regression" and np.bincount(y).min() >= 2 else None
+    n_valid = math.ceil(fraction * len(y))
+    stratified = (task != "regression" and np.bincount(y).min() >= 2
+                  and min(n_valid, len(y) - n_valid) >= len(np.unique(y)))
+    strat = y if stratified else None
     tr, va = train_test_split(np.arange(len(y)), test_size=fraction, random_state=seed, stratify=strat)
     if task == "regression":
         return tr, va, y[va]

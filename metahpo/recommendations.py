@@ -36,7 +36,7 @@ import pandas as pd
 
 from metahpo import cache
 from metahpo.datasets import Dataset, load, plain
-from metahpo.evaluation import check_metric, check_n_jobs
+from metahpo.evaluation import check_metric, check_n_jobs, check_whole
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import FAMILIES, get_family
 from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, HOLDOUT_MAX_ROWS, MAX_ROUNDS, SELECT_MIN_ROWS,
@@ -722,8 +722,7 @@ def recommend(
     """
     from metahpo import metafeatures
 
-    if n < 1:
-        raise ConfigError(f"n must be at least 1, got {n}")
+    n = check_whole(n, "n", 1, " of configurations")
     if rounds is not None:
         check_rounds(rounds)
     check_n_jobs(n_jobs)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from metahpo import knowledge_base as kbm
-from metahpo.datasets import Dataset, load, safe_name
+from metahpo.datasets import Dataset, conform, load
 from metahpo.ensemble import EnsembleSpec, final_params
 from metahpo.ensemble import build as ensemble_build
 from metahpo.ensemble import select as ensemble_select
@@ -106,12 +106,12 @@ class TuneResult:
         return pd.concat([s.trials_dataframe().assign(family=name) for name, s in studies.items()], ignore_index=True)
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.model.predict(_frame_like(X, self.dataset))
+        return self.model.predict(conform(X, self.dataset.X))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         if self.dataset.task == "regression":
             raise AttributeError("predict_proba is for classification; this model is a regressor")
-        return self.model.predict_proba(_frame_like(X, self.dataset))
+        return self.model.predict_proba(conform(X, self.dataset.X))
 
     def plot(self, ax: Any = None) -> Any:
         """Score of each trial and the best so far, against the trial number (needs matplotlib)."""
@@ -264,6 +264,7 @@ def tune(
     TuneResult
     """
     start = time.perf_counter()
+    n_trials = None if n_trials is None else check_whole(n_trials, "n_trials", 1, " of trials")
     ensemble = None if ensemble is None else check_whole(ensemble, "ensemble", 1, " of best trials to combine")
     kind = check_sampler(strategy)
     strategy = strategy if isinstance(strategy, BaseSampler) else kind
@@ -532,16 +533,6 @@ def check_prior(prior: pd.DataFrame, space: SearchSpace) -> tuple[list[Config], 
         raise ConfigError(f"the prior's score in row {row + 1} is {prior['score'].iloc[row]!r}, not a number")
     configs = [space.config_of({n: row[n] for n in space.names}) for _, row in prior.iterrows()]
     return configs, scores.astype(float).tolist()
-
-
-def _frame_like(X: Any, dataset: Dataset) -> pd.DataFrame:
-    if isinstance(X, pd.DataFrame):
-        frame = X.rename(columns=safe_name)  # the names metahpo.load gave the training columns
-    else:
-        frame = pd.DataFrame(np.asarray(X), columns=dataset.X.columns)
-    for col in dataset.categorical:
-        frame[col] = frame[col].astype(dataset.X[col].dtype)
-    return frame
 
 
 def _pyplot() -> Any:

@@ -120,6 +120,8 @@ def test_find_sources_reads_a_list_file(tmp_path, data_files):
     listing = tmp_path / "list.txt"
     listing.write_text(f"# datasets\n{data_files / 'iris.csv'},target\n{data_files / 'diabetes.csv'}\n")
     assert [s.dataset_id for s in find_sources([str(listing)])] == ["iris", "diabetes"]
+    listing.write_text(f"{data_files / 'iris.csv'}\nmissing.csv\n")  # loaded, failed and recorded later
+    assert [s.dataset_id for s in find_sources([str(listing)])] == ["iris", "missing"]
 
 
 def test_build_runs_on_a_local_dask_cluster(tmp_path, data_files):

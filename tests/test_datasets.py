@@ -632,6 +632,24 @@ def test_columns_that_collide_once_named_as_text_are_duplicates():
     _raises("duplicate", load, X, np.array([0, 1, 0, 1]))
 
 
+def test_names_lightgbm_would_rename_collide_as_a_clear_error_and_an_empty_name_is_kept():
+    import lightgbm
+
+    rng = np.random.default_rng(0)
+    _raises("'a b' and 'a_b' are both 'a_b'", load, pd.DataFrame(rng.normal(size=(20, 2)), columns=["a b", "a_b"]),
+            rng.integers(0, 2, 20))
+    data = load(pd.DataFrame(rng.normal(size=(20, 3)), columns=["", "x\ny", "z"]), rng.integers(0, 2, 20))
+    assert list(data.X.columns) == ["_", "x_y", "z"]
+    lightgbm.LGBMClassifier(n_estimators=2, verbosity=-1).fit(data.X, data.y)  # raises on the original names
+
+
+def test_the_target_is_one_column_and_a_path_holds_its_own(tmp_path):
+    X = pd.DataFrame({"a": np.arange(6.0)})
+    _raises(r"y must be one target \(one-dimensional\), got shape \(6, 2\)", load, X, np.zeros((6, 2)))
+    assert load(X, np.array([[0], [1]] * 3)).y.tolist() == [0, 1] * 3  # one column is one target
+    _raises("pass target='column', not y", load, str(tmp_path / "data.csv"), [0, 1])
+
+
 def test_names_lightgbm_refuses_are_made_safe_and_models_train():
     import lightgbm
 

@@ -109,6 +109,14 @@ def test_unknown_metric_is_a_config_error(iris):
         evaluate(EARLY, iris, cv=2, metric="no_such_metric")
 
 
+def test_a_metric_of_the_other_kind_of_task_is_a_config_error():
+    assert check_metric("f1", "binary") == "f1" and check_metric("neg_max_error", "regression") == "neg_max_error"
+    with pytest.raises(ConfigError, match="metric 'r2' does not score binary models"):
+        check_metric("r2", "binary")
+    with pytest.raises(ConfigError, match="metric 'roc_auc' does not score regression models"):
+        check_metric("roc_auc", "regression")
+
+
 # --------------------------------------------------------------------------- real datasets
 
 

@@ -68,6 +68,14 @@ def test_holdout_on_data_too_small_to_hold_out_keeps_the_recommended_rounds():
             holdout_rounds({"verbosity": -1}, X, y, task)
 
 
+def test_a_holdout_too_small_for_every_class_is_drawn_unstratified():
+    y = np.array([0, 1, 2] * 3 + [0])  # every class twice or more, but 2 validation rows for 3 classes
+    train, valid, _ = holdout(y, "multiclass", 0.2, seed=0)
+    assert len(train) == 8 and len(valid) == 2  # each class keeps a training row: none is dropped
+    model = MetaLGBMClassifier().fit(pd.DataFrame({"x": np.arange(10.0)}), y)  # raised inside scikit-learn
+    assert set(model.predict(pd.DataFrame({"x": [0.0, 9.0]}))) <= {0, 1, 2}
+
+
 def test_holdout_rounds_read_lightgbms_aliases(monkeypatch):
     X, y = make_regression(300, 4, noise=20.0, random_state=2)
     frame = pd.DataFrame(X)

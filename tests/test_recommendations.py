@@ -239,7 +239,8 @@ def test_custom_strategy_instance():
     "kwargs, error, message",
     [
         ({"strategy": "magic"}, ConfigError, "unknown strategy 'magic'"),
-        ({"n": 0}, ConfigError, "n must be at least 1"),
+        ({"n": 0}, ConfigError, "n must be a whole number of configurations, at least 1"),
+        ({"n": 2.5}, ConfigError, "n must be a whole number of configurations, at least 1; got 2.5"),
         ({"metric": "no_such_metric"}, ConfigError, "unknown metric"),
         ({"task": "regression"}, KnowledgeBaseError, "no regression dataset"),
     ],

@@ -129,6 +129,11 @@ def test_bad_prior_and_strategy_are_clear_errors(tiny_kb, wine):
         tune(wine, n_trials=1, strategy="magic", knowledge_base=tiny_kb)
     with pytest.raises(ConfigError, match="budget"):
         tune(wine, n_trials=None, timeout=None, strategy=None)
+    for n_trials in (0, 2.5):
+        with pytest.raises(ConfigError, match=f"n_trials must be a whole number of trials, at least 1; got {n_trials}"):
+            tune(wine, n_trials=n_trials, strategy=None)
+    with pytest.raises(ConfigError, match="metric 'r2' does not score multiclass models"):
+        tune(wine, n_trials=1, strategy=None, metric="r2")
 
 
 def test_pruning_is_off_by_default_and_can_be_switched_on(wine, capsys):

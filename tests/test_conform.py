@@ -1,0 +1,111 @@
+"""New rows at predict time: :func:`metahpo.datasets.conform`, and the two models that use it
+(``tune``'s result and the zero-shot estimators) predicting on data made as their training data were."""
+
+from __future__ import annotations
+
+import lightgbm
+import numpy as np
+import pandas as pd
+import pytest
+
+import metahpo
+from metahpo.datasets import conform, load
+from metahpo.exceptions import DataError
+
+
+def _mixed(n: int = 300, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Numbers, a text column, an object column mixing integers and letters, dates and a target
+    that the mixed column and the dates give away."""
+    rng = np.random.default_rng(seed)
+    code = rng.integers(0, 4, n)
+    X = pd.DataFrame({
+        "num": rng.normal(size=n),
+        "shop": rng.choice(["a", "b"], n),
+        "mixed": pd.Series([int(c) if c < 2 else "xy"[c - 2] for c in code], dtype=object),
+        "when": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1000, n), unit="D"),
+    })
+    y = (np.isin(code, [0, 2]) | (X["when"] > "2022-06-01")).to_numpy().astype(int)
+    return X, y
+
+
+def _tuned(X: pd.DataFrame, y: np.ndarray) -> metahpo.TuneResult:
+    return metahpo.tune(X, y, n_trials=2, family="lightgbm", strategy=None, cv=2, random_state=0, verbose=False)
+
+
+def test_conform_makes_new_rows_as_load_made_the_training_rows():
+    X, y = _mixed()
+    like = load(X, y).X
+    new = X.iloc[:50][["when", "mixed", "shop", "num"]].copy()  # other order, other time unit, other dtypes
+    new["when"] = new["when"].astype("datetime64[ns]")
+    new["shop"] = new["shop"].astype("category")
+    out = conform(new, like)
+    pd.testing.assert_frame_equal(out, like.iloc[:50])
+    unseen = conform(X.iloc[:2].assign(shop=["a", "zzz"]), like)
+    assert unseen["shop"].tolist()[0] == "a" and pd.isna(unseen["shop"].iloc[1])  # a new category is missing
+
+
+def test_conform_reads_dates_the_same_in_any_unit_or_time_zone():
+    when = pd.Series(pd.to_datetime(["2020-01-01 00:00", "2021-06-01 12:00", None]))
+    like = load(pd.DataFrame({"when": when.astype("datetime64[s]")}), [0, 1, 0]).X
+    for other in (when.astype("datetime64[ns]"), when.dt.tz_localize("UTC"), when.astype("datetime64[ms]")):
+        pd.testing.assert_frame_equal(conform(pd.DataFrame({"when": other}), like), like)
+    assert like["when"].iloc[0] == pd.Timestamp("2020-01-01").timestamp()  # seconds since 1970
+
+
+def test_conform_names_what_does_not_fit():
+    X, y = _mixed(40)
+    like = load(X, y).X
+    with pytest.raises(DataError, match="lacks 1 column the model was trained on: when"):
+        conform(X.drop(columns="when"), like)
+    with pytest.raises(DataError, match="not trained on: extra"):
+        conform(X.assign(extra=1.0), like)
+    with pytest.raises(DataError, match="X has 2 columns; the model was trained on 4"):
+        conform(np.zeros((3, 2)), like)
+    with pytest.raises(DataError, match="column 'num' was numeric in training but holds text such as 'high'"):
+        conform(X.assign(num="high"), like)
+
+
+def test_tune_predicts_by_column_name_on_data_as_given():
+    X, y = _mixed()
+    result = _tuned(X, y)
+    reference = result.predict_proba(X)
+    reordered = X[list(reversed(X.columns))].assign(when=X["when"].astype("datetime64[ns]"))
+    np.testing.assert_array_equal(result.predict_proba(reordered), reference)
+    assert (result.predict(X) == y).mean() > 0.95  # the mixed column's integers and letters alike
+    with pytest.raises(DataError, match="lacks 1 column"):
+        result.predict(X.drop(columns="shop"))
+
+
+def test_tune_predicts_on_the_numpy_array_it_was_tuned_on():
+    X, y = _mixed(200)
+    X = X.drop(columns="when").assign(text_numbers=lambda f: f["num"].map("{:.3f}".format), empty=None)
+    array = X.to_numpy()
+    np.testing.assert_array_equal(_tuned(array, y).predict(array), _tuned(X, y).predict(X))
+
+
+def test_tune_keeps_boolean_labels():
+    X, y = _mixed(200)
+    predicted = _tuned(X, y.astype(bool)).predict(X)
+    assert predicted.dtype == bool
+
+
+@pytest.mark.parametrize("Estimator", [metahpo.MetaLGBMClassifier, metahpo.MetaLGBMRegressor])
+def test_the_estimators_take_dates_and_mixed_columns_and_params_rebuild_the_model(Estimator, tiny_kb):
+    X, y = _mixed()
+    model = Estimator(knowledge_base=tiny_kb).fit(X, y)
+    predict = model.predict_proba if Estimator is metahpo.MetaLGBMClassifier else model.predict
+    rebuilt = (lightgbm.LGBMClassifier if Estimator is metahpo.MetaLGBMClassifier else lightgbm.LGBMRegressor)
+    again = rebuilt(**model.params_).fit(load(X, y).X, y)
+    again_predict = again.predict_proba if Estimator is metahpo.MetaLGBMClassifier else again.predict
+    np.testing.assert_allclose(predict(X), again_predict(load(X, y).X))
+    np.testing.assert_allclose(predict(X.assign(when=X["when"].astype("datetime64[ns]"))), predict(X))
+
+
+def test_the_estimators_say_what_is_wrong_with_the_data(tiny_kb):
+    X, y = _mixed(60)
+    with pytest.raises(DataError, match="the target has 1 missing value"):
+        metahpo.MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X, pd.Series(y, dtype=object).where(X.index > 0))
+    with pytest.raises(DataError, match="duplicate column names: num"):
+        metahpo.MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X.set_axis(["num", "num", "a", "b"], axis=1), y)
+    with pytest.raises(DataError, match="text needs a DataFrame"):
+        metahpo.MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X[["num", "shop"]].to_numpy(), y)
