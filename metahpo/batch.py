@@ -321,6 +321,8 @@ def _analyse(source: Source, knowledge: Knowledge, settings: Settings, record: d
                       ensemble=settings.ensemble, family=settings.family,
                       knowledge_base=given, cv=settings.cv,
                       random_state=0, verbose=False)
+        if result.interrupted:  # a search cut short is not this dataset's result: stop, and a resume redoes it
+            raise KeyboardInterrupt
         record.update(family=result.family, metric=result.metric, cv_score=_finite(result.best_score),
                       n_trials=len(result.trials),
                       params=result.best_params, trace=_best_so_far(result.trials))

@@ -101,6 +101,8 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
     sources: list[Source] = []
     for item in inputs:
         path = Path(item)
+        if path.is_file() and path.name == MANIFEST:  # the manifest itself stands for its folder
+            path = path.parent
         if path.is_dir() and (path / MANIFEST).exists():
             sources += [Source(e.name, str(e.path), e.target, e.task, listed=True) for e in read_manifest(path)]
         elif path.is_dir() and not (path / f"{path.name}.tsv.gz").exists():
@@ -223,7 +225,10 @@ class Builder:
                       "larger_versions": sum(s.max_rows is not None for s in sources),
                       "early_stopping": f"validation loss, patience max({MIN_PATIENCE}, {PATIENCE_LR:g} / learning_rate)"}
         if (self.out / "manifest.json").exists():
-            kbm.read_manifest(self.out)
+            had = kbm.read_manifest(self.out)["family"]
+            if had != self.family.name:
+                raise ConfigError(f"{self.out} holds a {had} knowledge base; building the {self.family.name} "
+                                  f"family into it would mix the two: use another folder")
         else:
             kbm.write_manifest(self.out, family, self.space.version, provenance)
 

@@ -81,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MetahpoError as exc:
         print(f"metahpo: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a path that cannot be written or read, a scheduler that cannot be reached, ...
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"metahpo: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("metahpo: interrupted", file=sys.stderr)
         return 130
@@ -266,7 +270,11 @@ def parallel_backend(scheduler: str | None) -> Iterator[None]:
         raise MetahpoError("--scheduler needs Dask: pip install 'metahpo[dask]'") from None
     import joblib
 
-    with Client(scheduler), joblib.parallel_config(backend="dask"):
+    try:
+        client = Client(scheduler)
+    except OSError as exc:
+        raise MetahpoError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    with client, joblib.parallel_config(backend="dask"):
         yield
 
 
@@ -334,6 +342,7 @@ def _json_number(value: float) -> float | int | None:
 def _cmd_recommend(args: argparse.Namespace) -> int:
     from metahpo.recommendations import recommend
 
+    _check_writable(args.out)
     rec = recommend(_load_data(args), n=args.n, family=args.family, knowledge_base=args.kb, strategy=args.strategy,
                     metric=args.metric, rounds=args.rounds, n_jobs=args.n_jobs, verbose=not args.quiet)
     if args.out:
@@ -393,6 +402,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     from metahpo.progress import plural
     from metahpo.tuning import tune
 
+    _check_writable(args.out)
     strategy = None if args.strategy.lower() == "none" else args.strategy
     prior = _read_prior(args.prior, args.family) if args.prior else None
     result = tune(_load_data(args), n_trials=args.n_trials, timeout=args.timeout, strategy=strategy,
@@ -400,11 +410,12 @@ def _cmd_tune(args: argparse.Namespace) -> int:
                   prune=args.prune, metric=args.metric, n_jobs=args.n_jobs, random_state=args.seed,
                   ensemble=args.ensemble, knowledge_base=args.kb, record_to=args.record_to, prior=prior,
                   verbose=not args.quiet)
+    status = 130 if result.interrupted else 0  # the best of the trials run is written, and the caller told
     if args.out:
         _write_json(args.out, result.to_dict())
     if args.json:
         _print_json(result.to_dict())
-        return 0
+        return status
     if args.quiet:  # else the progress lines end with the best trial
         print(f"best {result.metric}: {result.best_score:.5f} after {plural(len(result.trials), 'trial')} "
               f"in {result.elapsed:.1f} s")
@@ -416,13 +427,27 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     _print_json(result.best_params)
     if args.out:
         print(f"Result written to {args.out}")
-    return 0
+    return status
+
+
+def _check_writable(path: str | None) -> None:
+    """A :class:`MetahpoError` now, before any work, if ``--out`` cannot be written."""
+    if path is None:
+        return
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+        why = "it is a folder" if target.is_dir() else f"{folder} is not a folder one can write in"
+        raise MetahpoError(f"cannot write {path}: {why}")
 
 
 def _write_json(path: str, obj: Any) -> None:
+    """Write ``obj`` as JSON to ``path`` whole or not at all (a kill leaves the old file)."""
+    target = Path(path)
+    part = target.with_name(f".{target.name}.part")
     try:
-        with open(path, "w") as fh:
-            json.dump(obj, fh, indent=2, default=_json_default)
+        part.write_text(json.dumps(obj, indent=2, default=_json_default))
+        part.replace(target)
     except OSError as exc:
         raise MetahpoError(f"cannot write {path}: {exc.strerror}") from None
 
@@ -462,7 +487,10 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
     try:
         sizes = [int(v) for v in args.sizes.split(",") if v.strip()]
     except ValueError:
-        raise MetahpoError(f"--sizes takes whole numbers of rows separated by commas, got {args.sizes!r}") from None
+        sizes = [0]
+    if any(size <= args.max_rows for size in sizes):
+        raise MetahpoError(f"--sizes takes whole numbers of rows above --max-rows ({args.max_rows}) separated by "
+                           f"commas, got {args.sizes!r}")
     sources = sized(find_sources(args.inputs, args.target), args.max_rows, sizes)
     builder = Builder(args.out, sources, n_random=args.n_random, n_local=args.n_local, pool_size=args.pool_size,
                       max_rows=args.max_rows, cv=args.cv, family=args.family, timeout=args.timeout,

@@ -474,8 +474,8 @@ def _load_spec(
 
 
 def _parse_id(text: str, spec: str) -> int:
-    if not text.isdigit():
-        raise DataError(f"{spec!r}: the OpenML id must be a whole number")
+    if not text.isdigit() or int(text) < 1:
+        raise DataError(f"{spec!r}: the OpenML id must be a positive whole number")
     return int(text)
 
 
@@ -603,7 +603,11 @@ def read_manifest(folder: Path | str) -> list[ManifestEntry]:
         task = row.get("task") or None
         if task is not None and task not in TASKS:
             raise DataError(f"{path}, line {line}: unknown task {task!r}; expected one of {', '.join(TASKS)}")
-        entries.append(ManifestEntry(row.get("name") or stem(row["file"]), Path(folder) / row["file"], row["target"], task))
+        name = row.get("name") or stem(row["file"])
+        if name in (".", "..") or re.search(r"[/\\]", name):
+            raise DataError(f"{path}, line {line}: name {name!r} names the dataset's files, so it must not be "
+                            f"'.', '..' or hold '/' or '\\'")
+        entries.append(ManifestEntry(name, Path(folder) / row["file"], row["target"], task))
     return entries
 
 

@@ -470,6 +470,7 @@ def compact(path: str | os.PathLike) -> None:
     row per key.
     """
     root = Path(path)
+    read_manifest(root)  # a clear error for a folder that holds no knowledge base
     with _locked(root / _COMPACT_LOCK):
         for name in _TABLES:
             _compact_table(root / name, name)

@@ -81,6 +81,8 @@ class TuneResult:
         The model family of the best trial (:func:`metahpo.families.get_family`).
     studies : dict
         Each family's study, by name (one with ``family="auto"``, one per family).
+    interrupted : bool
+        Whether a keyboard interrupt ended the search early: the result holds the trials run.
     """
 
     best_params: dict[str, Any]
@@ -94,6 +96,7 @@ class TuneResult:
     ensemble: EnsembleSpec | None = None
     family: str = "lightgbm"
     studies: dict[str, Study] = field(default_factory=dict)
+    interrupted: bool = False
 
     @property
     def trials(self) -> pd.DataFrame:
@@ -161,6 +164,7 @@ class TuneResult:
         trials = self.trials.replace({np.nan: None})
         return {"dataset": self.dataset.name, "task": self.dataset.task, "family": self.family, "metric": self.metric,
                 "best_score": self.best_score, "best_params": self.best_params, "elapsed": self.elapsed,
+                "interrupted": self.interrupted,
                 "ensemble": None if self.ensemble is None else asdict(self.ensemble),
                 "trials": trials.drop(columns=["started", "finished"], errors="ignore").to_dict("records")}
 
@@ -265,6 +269,9 @@ def tune(
     """
     start = time.perf_counter()
     n_trials = None if n_trials is None else check_whole(n_trials, "n_trials", 1, " of trials")
+    seed = 0 if random_state is None else check_whole(random_state, "random_state", 0, " (a seed)")
+    if seed >= 2**32:
+        raise ConfigError(f"random_state must be below 2**32, got {seed}")
     ensemble = None if ensemble is None else check_whole(ensemble, "ensemble", 1, " of best trials to combine")
     kind = check_sampler(strategy)
     strategy = strategy if isinstance(strategy, BaseSampler) else kind
@@ -282,7 +289,6 @@ def tune(
         raise ConfigError(f"prune must be True or False, got {prune!r}")
     dataset = load(data, y, target=target, task=task)
     metric = check_metric(metric, dataset.task)
-    seed = 0 if random_state is None else int(random_state)
     say = to_stderr if verbose else lambda line: None
     budget = " and ".join(b for b in (n_trials and plural(n_trials, "trial"), timeout and f"{timeout:g} s") if b)
     names = " and ".join(f.name for f in families)
@@ -302,8 +308,13 @@ def tune(
         setup_start = time.perf_counter()
         studies[model_family.name] = study
         recommendation = recommendation or recommended
+        if study.interrupted:  # Ctrl-C ends the whole search, not one family's
+            break
     trials = [t for study in studies.values() for t in study.trials]
     best = max((t for t in trials if t.ok), key=lambda t: t.score, default=None)
+    interrupted = any(study.interrupted for study in studies.values())
+    if best is None and interrupted:
+        raise KeyboardInterrupt
     if best is None:
         errors = "; ".join(sorted({t.error for t in trials if t.error}))[:300]
         raise ConfigError(f"every trial failed ({len(trials)} trials): {errors}")
@@ -325,9 +336,9 @@ def tune(
         grown = f": the folds' median {best.best_iteration} times {growth:.2f}" if growth != 1 else ""
         say(f"refitted on all {plural(dataset.n_rows, 'row')} with {best_params['n_estimators']} rounds{grown}")
     say(f"best {metric} {best.score:.5f} ({which}) after "
-        f"{plural(len(ran), 'trial')} in {duration(time.perf_counter() - start)}")
+        f"{plural(len(ran), 'trial')}{', interrupted,' if interrupted else ''} in {duration(time.perf_counter() - start)}")
     return TuneResult(best_params, best.score, metric, studies[best.family], model, recommendation, dataset,
-                      time.perf_counter() - start, spec, best.family, studies)
+                      time.perf_counter() - start, spec, best.family, studies, interrupted)
 
 
 def refit_growth(n_rows: int, folds: Folds, task: str) -> float:

@@ -7,7 +7,7 @@ import pytest
 
 from metahpo.build import Builder, find_sources
 from metahpo.datasets import load
-from metahpo.exceptions import DataError
+from metahpo.exceptions import ConfigError, DataError
 from metahpo.knowledge_base import KnowledgeBase
 
 SMALL = dict(n_random=2, n_local=1, pool_size=3, max_rows=120, cv=2, log=lambda line: None)
@@ -114,6 +114,20 @@ def test_broken_dataset_is_reported_and_the_build_goes_on(tmp_path, data_files):
 def test_find_sources_rejects_unknown_input(tmp_path):
     with pytest.raises(DataError, match="no such dataset"):
         find_sources([str(tmp_path / "missing.csv")])
+
+
+def test_a_build_never_mixes_two_families_in_one_folder(tmp_path, data_files):
+    _build(tmp_path / "kb", data_files, family="lightgbm")
+    with pytest.raises(ConfigError, match="holds a lightgbm knowledge base; building the linear family into it"):
+        _build(tmp_path / "kb", data_files, family="linear")
+
+
+def test_a_manifest_names_files_only_inside_its_folders(tmp_path, data_files):
+    (data_files / "manifest.csv").write_text("file,target,name\niris.csv,target,../../escape\n")
+    with pytest.raises(DataError, match="name '../../escape' names the dataset's files"):
+        find_sources([str(data_files)])
+    (data_files / "manifest.csv").write_text("file,target\niris.csv,target\n")
+    assert [s.dataset_id for s in find_sources([str(data_files / "manifest.csv")])] == ["iris"]  # the file: its folder
 
 
 def test_find_sources_reads_a_list_file(tmp_path, data_files):

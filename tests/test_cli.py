@@ -42,7 +42,14 @@ def test_metafeatures_of_a_csv_with_target(tmp_path, capsys):
         (["metafeatures", "nowhere.csv"], "no such file"),
         (["metafeatures", "sklearn:nothing"], "unknown scikit-learn dataset"),
         (["metafeatures", "openml:abc"], "whole number"),
+        (["metafeatures", "openml:0"], "positive whole number"),
         (["kb", "info", "/nonexistent/kb"], "not a folder"),
+        (["kb", "compact", "/nonexistent/kb"], "not a folder"),
+        (["kb", "build", "sklearn:iris", "--out", "/nonexistent/kb", "--sizes", "100"], "above --max-rows"),
+        (["tune", "sklearn:iris", "--seed", "-1", "--quiet"], "random_state must be a whole number (a seed)"),
+        (["tune", "sklearn:iris", "--out", "/nonexistent/folder/r.json", "--quiet"], "cannot write"),
+        (["recommend", "sklearn:iris", "--out", "/nonexistent/folder/r.json", "--quiet"], "cannot write"),
+        (["batch", "sklearn:iris", "--out", "/proc/no/batch"], "No such file or directory: /proc/no"),
     ],
 )
 def test_bad_input_is_one_line_and_status_2(argv, message, capsys):

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from metahpo.cli import main
+from metahpo.search import study as study_module
 from metahpo.datasets import load
 from metahpo.exceptions import ConfigError
 from metahpo.knowledge_base import KnowledgeBase
@@ -134,6 +135,24 @@ def test_bad_prior_and_strategy_are_clear_errors(tiny_kb, wine):
             tune(wine, n_trials=n_trials, strategy=None)
     with pytest.raises(ConfigError, match="metric 'r2' does not score multiclass models"):
         tune(wine, n_trials=1, strategy=None, metric="r2")
+
+
+def test_an_interrupt_ends_every_familys_search_and_the_result_says_so(wine, capsys, monkeypatch):
+    def interrupt_after_two(study, trial):
+        if len(study.trials) == 2:
+            raise KeyboardInterrupt
+
+    result = tune(wine, n_trials=6, family="auto", strategy=None, cv=2, callbacks=[interrupt_after_two])
+    assert result.interrupted and result.to_dict()["interrupted"] and len(result.trials) == 2
+    assert list(result.studies) == ["lightgbm"]  # the linear family's search never began
+    assert "after 2 trials, interrupted, in" in capsys.readouterr().err
+
+    def interrupted_at_once(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(study_module, "_run", interrupted_at_once)
+    with pytest.raises(KeyboardInterrupt):  # no trial to return: the interrupt goes on up
+        tune(wine, n_trials=3, family="lightgbm", strategy=None, cv=2, verbose=False)
 
 
 def test_pruning_is_off_by_default_and_can_be_switched_on(wine, capsys):

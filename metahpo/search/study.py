@@ -112,6 +112,13 @@ class Study:
     space : SearchSpace
         The search space, LightGBM's by default.
 
+    Attributes
+    ----------
+    trials : list of Trial
+        Every trial, in order.
+    interrupted : bool
+        Whether a keyboard interrupt stopped :meth:`optimize`.
+
     Examples
     --------
     >>> study = Study()
@@ -124,6 +131,7 @@ class Study:
         self.trials: list[Trial] = []
         self._by_id: dict[str, Trial] = {}
         self._stop = False
+        self.interrupted = False
 
     # ------------------------------------------------------------------ results
 
@@ -253,7 +261,8 @@ class Study:
 
         Notes
         -----
-        A keyboard interrupt stops the search and keeps every trial recorded so far. The search
+        A keyboard interrupt stops the search, keeps every trial recorded so far and sets
+        :attr:`interrupted`. The search
         also stops early when the sampler proposes only configurations already evaluated, or
         none (a gradient search that has converged).
         """
@@ -279,6 +288,7 @@ class Study:
                             callback(self, trial)
                     remaining -= len(trials)
         except KeyboardInterrupt:
+            self.interrupted = True
             logger.warning("interrupted; keeping the %d trials recorded", len(self.trials))
 
     def _pruning_bar(self, k: int) -> _Bar | None:
