@@ -285,8 +285,10 @@ def default_params(random_state: int = 0) -> dict[str, Any]:
 
 
 def td_params(task: str, random_state: int = 0) -> dict[str, Any]:
-    """LGBM-TD's defaults for ``task`` (:data:`LGBM_TD`) as LightGBM keyword arguments, without rounds."""
-    config = LGBM_TD["regression" if task == "regression" else "classification"]
+    """LGBM-TD's defaults for ``task`` (:data:`LGBM_TD`) as LightGBM keyword arguments, without rounds:
+    every parameter of the space (LightGBM's defaults where LGBM-TD sets none) and its own."""
+    config = {**LIGHTGBM.default, **LGBM_TD["regression" if task == "regression" else "classification"]}
+    config.pop("n_estimators", None)
     return {**LIGHTGBM.fixed, **config, "random_state": int(random_state)}
 
 
