@@ -335,8 +335,9 @@ def tune(
     if ensemble is None and best.best_iteration and "n_estimators" in best_params:
         grown = f": the folds' median {best.best_iteration} times {growth:.2f}" if growth != 1 else ""
         say(f"refitted on all {plural(dataset.n_rows, 'row')} with {best_params['n_estimators']} rounds{grown}")
+    cut = ", interrupted," if interrupted else ""
     say(f"best {metric} {best.score:.5f} ({which}) after "
-        f"{plural(len(ran), 'trial')}{', interrupted,' if interrupted else ''} in {duration(time.perf_counter() - start)}")
+        f"{plural(len(ran), 'trial')}{cut} in {duration(time.perf_counter() - start)}")
     return TuneResult(best_params, best.score, metric, studies[best.family], model, recommendation, dataset,
                       time.perf_counter() - start, spec, best.family, studies, interrupted)
 
