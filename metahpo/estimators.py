@@ -32,7 +32,7 @@ from metahpo.datasets import Dataset, check_columns, conform, from_arrays, plain
 from metahpo.families import get_family
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.families.lightgbm import parameter_names
-from metahpo.holdout import orders_by_holdout, published_defaults
+from metahpo.holdout import default_params, orders_by_holdout
 from metahpo.knowledge_base import KnowledgeSource
 from metahpo.progress import plural
 from metahpo.recommendations import N_RECOMMENDED, Recommendation, check_rounds, recommend, with_holdout_rounds
@@ -128,16 +128,16 @@ class _TabularInput:
         self.recommendation_: Recommendation = recommendation
         return [c.params for c in recommendation.configs]
 
-    def _held_out(self, candidates: list[dict[str, Any]], defaults: dict[str, dict[str, Any]], dataset: Dataset,
+    def _held_out(self, candidates: list[dict[str, Any]], default: dict[str, Any], dataset: Dataset,
                   sample_weight: np.ndarray | None, seed: int, n_jobs: int = 1) -> dict[str, Any]:
         """The parameters at ``rank`` of the list ``recommend`` hands out, ``candidates`` standing for
-        ``recommendation_``'s configurations and ``defaults`` for the published defaults
+        ``recommendation_``'s configurations and ``default`` for LightGBM's defaults
         (:func:`~metahpo.recommendations.with_holdout_rounds`: rounds from a hold-out, ``n_jobs``
         side by side, each training on one thread; on large data the list ordered by them, on
         smaller data its top checked against the defaults)."""
         listed = replace(self.recommendation_, configs=[replace(c, params=p) for c, p in
                                                          zip(self.recommendation_.configs, candidates)])
-        held = with_holdout_rounds(listed, dataset, n=self.rank + 1, sample_weight=sample_weight, defaults=defaults,
+        held = with_holdout_rounds(listed, dataset, n=self.rank + 1, sample_weight=sample_weight, default=default,
                                    random_state=seed, n_jobs=n_jobs)
         return held.configs[self.rank].params
 
@@ -266,9 +266,8 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         if self.rounds == "holdout":
             seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
             threads = -1 if self.n_jobs is None or self.n_jobs < 0 else max(1, int(self.n_jobs))  # LightGBM's meaning
-            defaults = {config_id: _override({**params, **explicit}, given)
-                        for config_id, params in published_defaults(dataset.task, int(seed)).items()}
-            self.params_: dict[str, Any] = self._held_out(candidates, defaults, dataset, sample_weight, int(seed),
+            default = _override({**default_params(int(seed)), **explicit}, given)
+            self.params_: dict[str, Any] = self._held_out(candidates, default, dataset, sample_weight, int(seed),
                                                           threads)
         else:
             self.params_ = candidates[self.rank]
@@ -422,8 +421,8 @@ class _MetaModel(_TabularInput, BaseEstimator):
         self.family_: str = self.recommendation_.family
         if self.family_ == "lightgbm" and self.rounds == "holdout":
             seed = int(self.random_state)
-            self.params_: dict[str, Any] = self._held_out(candidates, published_defaults(dataset.task, seed), dataset,
-                                                          sample_weight, seed)
+            self.params_: dict[str, Any] = self._held_out(candidates, default_params(seed), dataset, sample_weight,
+                                                          seed)
         else:
             self.params_ = candidates[self.rank]
         family = get_family(self.family_)

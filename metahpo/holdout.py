@@ -1,12 +1,12 @@
 """A recommended configuration meets the user's data: its rounds found on a hold-out, the list
-ordered by hold-outs on large data, the top configuration checked against published defaults.
+ordered by hold-outs on large data, the top configuration checked against LightGBM's defaults.
 
 The knowledge base's runs chose their rounds by early stopping on data of their own size; here a
 configuration is trained once more on a seeded hold-out of the user's rows
 (:func:`holdout_rounds`, as LGBM-TD and AutoGluon find theirs), those hold-outs order the
 configurations on data of :data:`SELECT_MIN_ROWS` rows or more (:func:`rank_by_holdout`), and on
-smaller data the top configuration is cross-validated against the published defaults, LightGBM's
-and LGBM-TD's (:func:`check_against_defaults`). Rounds grow with the rows a model trains on by
+smaller data the top configuration is cross-validated against LightGBM's defaults
+(:func:`check_against_default`). Rounds grow with the rows a model trains on by
 :data:`ROUNDS_EXPONENT`, for a recommendation and for ``tune``'s refit alike.
 """
 
@@ -203,58 +203,42 @@ def rank_by_holdout(params: Sequence[dict[str, Any]], X: pd.DataFrame, y: Any, t
 
 
 CHECK_FOLDS = 5
-"""Folds of :func:`check_against_defaults`."""
+"""Folds of :func:`check_against_default`."""
 
 CHECK_Z = 2.0
-"""How many standard errors of the paired fold differences a default must win by
-(:func:`check_against_defaults`); fixed before it was measured (docs/results/rules_2026-12-05.md)."""
+"""How many standard errors of the paired fold differences the defaults must win by
+(:func:`check_against_default`); fixed before it was measured (docs/results/rules_2026-12-05.md)."""
 
 DEFAULT_ID = "lightgbm-defaults"
 """The ``config_id`` of LightGBM's defaults where
 :func:`~metahpo.recommendations.with_holdout_rounds` puts them first."""
 
-TD_ID = "lgbm-td"
-"""The ``config_id`` of LGBM-TD's defaults (:func:`td_params`) where they are put first."""
-
-DEFAULT_NAMES = {DEFAULT_ID: "LightGBM's defaults", TD_ID: "LGBM-TD's defaults"}
-
-LGBM_TD = {
-    "classification": {"learning_rate": 0.04, "num_leaves": 50, "subsample": 0.75, "min_child_samples": 40,
-                       "min_child_weight": 1e-7},
-    "regression": {"learning_rate": 0.05, "num_leaves": 100, "subsample": 0.7, "min_child_samples": 3},
-}
-"""LightGBM's meta-learned defaults of Holzmueller et al. (NeurIPS 2024), bagging every round; their
-rounds are found on the data."""
-
 
 def checks_default(n_rows: int) -> bool:
-    """Whether the top configuration is checked against the published defaults on data of ``n_rows``
-    rows (:func:`check_against_defaults`): below :data:`SELECT_MIN_ROWS`, where no hold-out orders
+    """Whether the top configuration is checked against LightGBM's defaults on data of ``n_rows``
+    rows (:func:`check_against_default`): below :data:`SELECT_MIN_ROWS`, where no hold-out orders
     the list, and with at least :data:`MIN_VALIDATION_ROWS` rows per fold."""
     return CHECK_FOLDS * MIN_VALIDATION_ROWS <= n_rows < SELECT_MIN_ROWS
 
 
 @dataclass(frozen=True)
 class DefaultCheck:
-    """A configuration cross-validated against a published default on the same folds.
+    """A configuration cross-validated against LightGBM's defaults on the same folds.
 
     Attributes
     ----------
     differences : ndarray
-        Per fold, the default's score minus the configuration's, on ``metric`` (greater is
-        better): positive where the default did better. Empty if either failed to train.
+        Per fold, the defaults' score minus the configuration's, on ``metric`` (greater is
+        better): positive where the defaults did better. Empty if either failed to train.
     metric : str
         The metric compared (a scikit-learn scorer name).
     error : str or None
         Why the check could not compare them.
-    name : str
-        Which default: one of :data:`DEFAULT_NAMES`' values.
     """
 
     differences: np.ndarray
     metric: str
     error: str | None = None
-    name: str = DEFAULT_NAMES[DEFAULT_ID]
 
     @property
     def standard_error(self) -> float:
@@ -264,18 +248,18 @@ class DefaultCheck:
 
     @property
     def defaults_win(self) -> bool:
-        """Whether the default scores better by more than :data:`CHECK_Z` standard errors."""
+        """Whether the defaults score better by more than :data:`CHECK_Z` standard errors."""
         return len(self.differences) > 1 and bool(self.differences.mean() > CHECK_Z * self.standard_error)
 
     def describe(self) -> str:
         """The verdict in words."""
         if self.error is not None:
-            return f"The check against {self.name} failed ({self.error}); they do not replace the top configuration."
+            return f"The check against LightGBM's defaults failed ({self.error}); the list is the knowledge base's."
         d = self.differences
-        verdict = "they beat it" if self.defaults_win else "they do not replace it"
-        return (f"Checked against {self.name} by {len(d)}-fold cross-validation: their {self.metric} minus "
+        verdict = "the defaults come first" if self.defaults_win else "the list is the knowledge base's"
+        return (f"Checked against LightGBM's defaults by {len(d)}-fold cross-validation: their {self.metric} minus "
                 f"the top configuration's is {d.mean():+.4g} on average (standard error {self.standard_error:.2g}; "
-                f"more than {CHECK_Z:g} standard errors put them first), so {verdict}.")
+                f"more than {CHECK_Z:g} standard errors put the defaults first), so {verdict}.")
 
 
 def default_params(random_state: int = 0) -> dict[str, Any]:
@@ -284,27 +268,14 @@ def default_params(random_state: int = 0) -> dict[str, Any]:
     return LIGHTGBM.estimator_params(LIGHTGBM.default, random_state=random_state)
 
 
-def td_params(task: str, random_state: int = 0) -> dict[str, Any]:
-    """LGBM-TD's defaults for ``task`` (:data:`LGBM_TD`) as LightGBM keyword arguments, without rounds:
-    every parameter of the space (LightGBM's defaults where LGBM-TD sets none) and its own."""
-    config = {**LIGHTGBM.default, **LGBM_TD["regression" if task == "regression" else "classification"]}
-    config.pop("n_estimators", None)
-    return {**LIGHTGBM.fixed, **config, "random_state": int(random_state)}
-
-
-def published_defaults(task: str, random_state: int = 0) -> dict[str, dict[str, Any]]:
-    """The defaults the top configuration is checked against, by ``config_id``: LightGBM's
-    (:func:`default_params`, 100 rounds) and LGBM-TD's (:func:`td_params`, rounds to find)."""
-    return {DEFAULT_ID: default_params(random_state), TD_ID: td_params(task, random_state)}
-
-
-def check_against_defaults(params: dict[str, Any], dataset: Dataset, defaults: dict[str, dict[str, Any]], *,
-                           metric: str | None = None, random_state: int = 0, n_jobs: int = 1) -> list[DefaultCheck]:
-    """Cross-validate LightGBM ``params`` and each of ``defaults`` (by ``config_id``, as
-    :func:`published_defaults`; a user's own settings may be in them), every one with its
-    ``n_estimators``, on the same :data:`CHECK_FOLDS` seeded folds of ``dataset``, scored on
-    ``metric`` (a scikit-learn scorer name; default: the task's); ``n_jobs`` > 1 runs them side by
-    side, each on one thread. One check per default, in order. Sample weights are not used."""
+def check_against_default(params: dict[str, Any], dataset: Dataset, *, metric: str | None = None,
+                          default: dict[str, Any] | None = None, random_state: int = 0,
+                          n_jobs: int = 1) -> DefaultCheck:
+    """Cross-validate LightGBM ``params`` (with their ``n_estimators``) and LightGBM's defaults
+    (:func:`default_params`, or ``default`` with a user's own settings) on the same
+    :data:`CHECK_FOLDS` seeded folds of ``dataset``, each trained with its rounds as given and
+    scored on ``metric`` (a scikit-learn scorer name; default: the task's); the two run side by
+    side with ``n_jobs`` > 1, each on one thread. Sample weights are not used."""
     import lightgbm as lgb
 
     from metahpo.evaluation import evaluate_estimator, make_folds
@@ -312,16 +283,11 @@ def check_against_defaults(params: dict[str, Any], dataset: Dataset, defaults: d
     model = lgb.LGBMRegressor if dataset.task == "regression" else lgb.LGBMClassifier
     metric = check_metric(metric, dataset.task)
     folds = make_folds(dataset, CHECK_FOLDS, random_state)
-    runs = Parallel(n_jobs=min(1 + len(defaults), check_n_jobs(n_jobs)), backend="threading")(
-        delayed(evaluate_estimator)(model(**{**p, "n_jobs": 1}), dataset, folds=folds, metric=metric)
-        for p in [params, *defaults.values()])
-    checks = []
-    for config_id, run in zip(defaults, runs[1:]):
-        name = DEFAULT_NAMES.get(config_id, config_id)
-        error = runs[0].error if not runs[0].ok else run.error if not run.ok else None
-        if error is not None:
-            checks.append(DefaultCheck(differences=np.empty(0), metric=metric, error=error, name=name))
-        else:
-            differences = np.asarray(run.fold_scores[metric]) - np.asarray(runs[0].fold_scores[metric])
-            checks.append(DefaultCheck(differences=differences, metric=metric, name=name))
-    return checks
+    pair = (params, default_params(random_state) if default is None else default)
+    runs = Parallel(n_jobs=min(2, check_n_jobs(n_jobs)), backend="threading")(
+        delayed(evaluate_estimator)(model(**{**p, "n_jobs": 1}), dataset, folds=folds, metric=metric) for p in pair)
+    failed = [r.error for r in runs if not r.ok]
+    if failed:
+        return DefaultCheck(differences=np.empty(0), metric=metric, error=failed[0])
+    ours, theirs = (np.asarray(r.fold_scores[metric]) for r in runs)
+    return DefaultCheck(differences=theirs - ours, metric=metric)

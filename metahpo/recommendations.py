@@ -37,13 +37,11 @@ import pandas as pd
 from metahpo import cache
 from metahpo.datasets import Dataset, load, plain
 from metahpo.evaluation import check_metric, check_n_jobs, check_whole
-from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
+from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import FAMILIES, get_family
-from metahpo.families.lightgbm import parameter_names
-from metahpo.holdout import (CHECK_FOLDS, HOLDOUT_MAX_ROWS, MAX_ROUNDS, SELECT_MIN_ROWS,
-                             VALIDATION_FRACTION, check_against_defaults, checks_default, holdout_rounds,
-                             orders_as_loss, orders_by_holdout, published_defaults, rank_by_holdout,
-                             rounds_growth)
+from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, HOLDOUT_MAX_ROWS, MAX_ROUNDS, SELECT_MIN_ROWS,
+                             VALIDATION_FRACTION, check_against_default, checks_default, default_params,
+                             orders_as_loss, orders_by_holdout, rank_by_holdout, rounds_growth)
 from metahpo.knowledge_base import KnowledgeBase, KnowledgeSource, base_id, of_families, resolve
 from metahpo.progress import eta_line, to_stderr
 from metahpo.spaces import Config, SearchSpace
@@ -110,9 +108,8 @@ class RecommendedConfig:
         settings and the seed, so ``lightgbm.LGBMClassifier(**params)`` is the model the
         knowledge base scored.
     config_id : str
-        The configuration's id in the knowledge base (:data:`~metahpo.holdout.DEFAULT_ID` for
-        LightGBM's defaults, :data:`~metahpo.holdout.TD_ID` for LGBM-TD's, put first by the check of
-        :func:`with_holdout_rounds`).
+        The configuration's id in the knowledge base (:data:`DEFAULT_ID` for LightGBM's defaults
+        put first by the check of :func:`with_holdout_rounds`).
     expected_normalized : float or None
         Expected *normalized* score, 0 to 1, not the metric: on each similar dataset the knowledge
         base scales its configurations' scores to 1 for the best and 0 for the worst, and this is
@@ -694,8 +691,8 @@ def recommend(
         default for other families, which have no rounds). On data of at least
         :data:`~metahpo.holdout.SELECT_MIN_ROWS` rows the hold-outs also order the list, best first on the
         recommendation's metric (LightGBM's loss where it orders alike);
-        below it the top configuration is cross-validated against LightGBM's defaults and LGBM-TD's, which come
-        first where they are clearly better (:func:`~metahpo.holdout.check_against_defaults`: five folds of each,
+        below it the top configuration is cross-validated against LightGBM's defaults, which come
+        first where they are clearly better (:func:`~metahpo.holdout.check_against_default`: five folds of each,
         on the recommendation's metric, which made the zero-shot fit a median 4 times as long on
         dev data; it chose the defaults on 5 of 81 datasets, raising real-world dev from 0.760 to
         0.797 normalized and the PMLB dev share at least as good as the defaults from 72% to 77%).
@@ -752,7 +749,7 @@ def recommend(
 
 def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: int | None = None,
                         sample_weight: np.ndarray | None = None, check_default: bool = True,
-                        defaults: dict[str, dict[str, Any]] | None = None, random_state: int = 0, n_jobs: int = 1,
+                        default: dict[str, Any] | None = None, random_state: int = 0, n_jobs: int = 1,
                         progress: Callable[[str], None] | None = None) -> Recommendation:
     """``recommendation`` with the rounds of its first ``n`` configurations (default: all) found on
     ``dataset`` (weighted by ``sample_weight``), ``progress`` receiving a line as each is found.
@@ -760,11 +757,10 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
     On data of at least :data:`~metahpo.holdout.SELECT_MIN_ROWS` rows every configuration is held out, whatever
     ``n`` says, and the list is ordered by their validation scores on the recommendation's metric
     (:func:`~metahpo.holdout.rank_by_holdout`). Below it (:func:`~metahpo.holdout.checks_default`), unless
-    ``check_default`` is false, the top one is cross-validated against the published defaults, LightGBM's and
-    LGBM-TD's (:func:`~metahpo.holdout.published_defaults`, or ``defaults``; those without ``n_estimators`` get
-    their rounds from the same hold-out), the one clearly better by most coming first, the list keeping its length
-    (:func:`~metahpo.holdout.check_against_defaults`). A recommendation of another family than LightGBM, which has
-    no rounds, is returned as it is, with a note saying so."""
+    ``check_default`` is false, the top one is cross-validated against LightGBM's defaults
+    (:func:`~metahpo.holdout.default_params`, or ``default``), which come first, the list keeping its length, where
+    they are clearly better (:func:`~metahpo.holdout.check_against_default`). A recommendation of another family
+    than LightGBM, which has no rounds, is returned as it is, with a note saying so."""
     if recommendation.family != "lightgbm":
         note = f"rounds='holdout' left the {recommendation.family} family's configurations as recommended."
         return replace(recommendation, notes=[*recommendation.notes, note])
@@ -792,41 +788,19 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
     listed = held + configs[first:]
     if check_default and checks_default(dataset.n_rows):
         start = time.perf_counter()
-        defaults = _with_rounds(published_defaults(dataset.task, random_state) if defaults is None else defaults,
-                                dataset, sample_weight, random_state)
-        checks = check_against_defaults(listed[0].params, dataset, defaults, metric=recommendation.metric,
-                                        random_state=random_state, n_jobs=n_jobs)
+        default = default_params(random_state) if default is None else default
+        check = check_against_default(listed[0].params, dataset, metric=recommendation.metric, default=default,
+                                      random_state=random_state, n_jobs=n_jobs)
         if progress is not None:
-            progress(f"top configuration against {' and '.join(c.name for c in checks)} on {dataset.name}: done in "
+            progress(f"top configuration against LightGBM's defaults on {dataset.name}: done in "
                      f"{time.perf_counter() - start:.1f} s")
-        notes += [check.describe() for check in checks]
-        winners = [(config_id, check) for config_id, check in zip(defaults, checks) if check.defaults_win]
-        if winners:
-            config_id, check = max(winners, key=lambda winner: winner[1].differences.mean())
-            reason = (f"{check.name}, ahead of the knowledge base's top configuration by "
+        notes.append(check.describe())
+        if check.defaults_win:
+            reason = (f"LightGBM's defaults, ahead of the knowledge base's top configuration by "
                       f"{check.differences.mean():.4g} {check.metric} in {CHECK_FOLDS}-fold cross-validation")
-            listed = [RecommendedConfig(params=defaults[config_id], config_id=config_id, expected_normalized=None,
+            listed = [RecommendedConfig(params=default, config_id=DEFAULT_ID, expected_normalized=None,
                                         expected_value=None, support=[], reason=reason), *listed[:-1]]
     return replace(recommendation, configs=listed, notes=[*recommendation.notes, *notes])
-
-
-def _with_rounds(defaults: dict[str, dict[str, Any]], dataset: Dataset, sample_weight: np.ndarray | None,
-                 random_state: int) -> dict[str, dict[str, Any]]:
-    """``defaults`` each with its ``n_estimators``: found on a hold-out of ``dataset`` where it has
-    none (a default without rounds is left out on data too small to hold out)."""
-    rounds_names = parameter_names()["n_estimators"]
-    out = {}
-    for config_id, params in defaults.items():
-        if rounds_names & set(params):
-            out[config_id] = params
-            continue
-        try:
-            rounds = holdout_rounds(params, dataset.X, dataset.y.to_numpy(), dataset.task,
-                                    sample_weight=sample_weight, random_state=random_state)
-        except DataError:
-            continue
-        out[config_id] = {**params, "n_estimators": rounds}
-    return out
 
 
 @dataclass

@@ -1,5 +1,5 @@
-"""The top configuration checked against the published defaults (LightGBM's, LGBM-TD's) by
-cross-validation, and handed out the same way by ``recommend``, the estimators and batch."""
+"""The top configuration checked against LightGBM's defaults by cross-validation, and handed out
+the same way by ``recommend``, the estimators and batch."""
 
 import json
 from dataclasses import replace
@@ -14,8 +14,8 @@ from metahpo.batch import run_batch
 from metahpo.datasets import load
 from metahpo.estimators import MetaLGBMClassifier
 from metahpo.evaluation import make_folds
-from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, DEFAULT_NAMES, TD_ID, DefaultCheck, check_against_defaults,
-                             checks_default, default_params, holdout_rounds, td_params)
+from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, DefaultCheck, check_against_default, checks_default,
+                             default_params)
 from metahpo.recommendations import recommend, with_holdout_rounds
 
 
@@ -30,22 +30,8 @@ STUMPS = {"learning_rate": 0.1, "num_leaves": 4, "min_child_samples": 128, "cols
           "verbosity": -1, "random_state": 0}
 
 
-def _check(params, data, **kwargs):
-    """The check against LightGBM's defaults alone."""
-    return check_against_defaults(params, data, {DEFAULT_ID: default_params()}, **kwargs)[0]
-
-
-def _verdicts(winner):
-    """A stand-in for check_against_defaults: ``winner`` (a config_id) clearly better, the others not."""
-    def check(params, dataset, defaults, **kwargs):
-        return [DefaultCheck(np.full(CHECK_FOLDS, 0.1) + np.arange(CHECK_FOLDS) / 100 if config_id == winner
-                             else np.zeros(CHECK_FOLDS), "neg_log_loss", name=DEFAULT_NAMES[config_id])
-                for config_id in defaults]
-    return check
-
-
 def test_the_check_is_a_paired_comparison_on_the_same_folds(wine):
-    check = _check(STUMPS, wine)
+    check = check_against_default(STUMPS, wine)
     y = wine.y.to_numpy()
     losses, accuracies = [], []
     for train, valid in make_folds(wine, CHECK_FOLDS, 0):
@@ -58,9 +44,9 @@ def test_the_check_is_a_paired_comparison_on_the_same_folds(wine):
     # the task's metric, neg_log_loss: the defaults' score above the configuration's is its log loss above theirs
     np.testing.assert_allclose(check.differences, losses, rtol=1e-6)
     assert check.metric == "neg_log_loss" and check.defaults_win and check.error is None
-    assert _check(STUMPS, wine, n_jobs=2).differences.tolist() == check.differences.tolist()
-    assert "so they beat it" in check.describe()
-    by_accuracy = _check(STUMPS, wine, metric="accuracy")  # or the metric the user asked for
+    assert check_against_default(STUMPS, wine, n_jobs=2).differences.tolist() == check.differences.tolist()
+    assert "so the defaults come first" in check.describe()
+    by_accuracy = check_against_default(STUMPS, wine, metric="accuracy")  # or the metric the user asked for
     np.testing.assert_allclose(by_accuracy.differences, accuracies)
     assert by_accuracy.metric == "accuracy"
 
@@ -68,11 +54,9 @@ def test_the_check_is_a_paired_comparison_on_the_same_folds(wine):
 def test_a_binary_top_configuration_is_checked_on_roc_auc(tiny_kb):
     data = load("sklearn:breast_cancer")
     rec = recommend(data, n=1, knowledge_base=tiny_kb, verbose=False)
-    lightgbms, tds = rec.notes[-2:]
-    assert rec.metric == "roc_auc" and "Checked against LightGBM's defaults" in lightgbms and "LGBM-TD's" in tds
-    assert "their roc_auc minus the top configuration's" in lightgbms
-    check = _check(rec.best, data)
-    assert check.metric == "roc_auc" and f"{check.differences.mean():+.4g} on average" in lightgbms
+    assert rec.metric == "roc_auc" and "their roc_auc minus the top configuration's" in rec.notes[-1]
+    check = check_against_default(rec.best, data)
+    assert check.metric == "roc_auc" and f"{check.differences.mean():+.4g} on average" in rec.notes[-1]
 
 
 def test_the_defaults_must_win_by_more_than_two_standard_errors():
@@ -87,11 +71,11 @@ def test_the_defaults_must_win_by_more_than_two_standard_errors():
 def test_a_clearly_worse_top_configuration_gives_way_to_the_defaults(tiny_kb, wine):
     kept = recommend(wine, n=3, knowledge_base=tiny_kb, rounds="recommended")
     worse = replace(kept, configs=[replace(kept.configs[0], params=STUMPS), *kept.configs[1:]])
-    checked = with_holdout_rounds(worse, wine, defaults={DEFAULT_ID: default_params()})
+    checked = with_holdout_rounds(worse, wine)
     assert len(checked) == 3 and checked.configs[0].config_id == DEFAULT_ID
     assert checked.best == default_params() and checked.configs[1].config_id == kept.configs[0].config_id
     assert checked.configs[0].expected_normalized is None and "not ranked by the knowledge base" in checked.explain()
-    assert "so they beat it" in checked.notes[-1]
+    assert "so the defaults come first" in checked.notes[-1]
     assert checked.configs[0].reason.startswith("LightGBM's defaults, ahead of the knowledge base's top configuration")
     json.dumps(checked.to_dict())  # plain JSON: no NaN
     ours = lgb.LGBMClassifier(**checked.best).fit(wine.X, wine.y).predict_proba(wine.X)
@@ -99,11 +83,12 @@ def test_a_clearly_worse_top_configuration_gives_way_to_the_defaults(tiny_kb, wi
 
 
 def test_recommend_the_estimators_and_batch_hand_out_the_checks_choice(tiny_kb, wine, monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(recommendations, "check_against_defaults", _verdicts(DEFAULT_ID))
+    lost = DefaultCheck(np.full(CHECK_FOLDS, 0.1) + np.arange(CHECK_FOLDS) / 100, "neg_log_loss")
+    monkeypatch.setattr(recommendations, "check_against_default", lambda *args, **kwargs: lost)
     rec = recommend(wine, n=3, knowledge_base=tiny_kb)
     assert rec.configs[0].config_id == DEFAULT_ID and rec.best == default_params()
     assert capsys.readouterr().err.splitlines()[-1].startswith(
-        "top configuration against LightGBM's defaults and LGBM-TD's defaults on wine: done in")
+        "top configuration against LightGBM's defaults on wine: done in")
     for rank in (0, 1):  # the estimators count in the same list
         model = MetaLGBMClassifier(knowledge_base=tiny_kb, rank=rank).fit(wine.X, wine.y)
         expected = {**rec.configs[rank].params, "n_jobs": 1}
@@ -113,18 +98,8 @@ def test_recommend_the_estimators_and_batch_hand_out_the_checks_choice(tiny_kb, 
 
 
 def test_the_estimators_defaults_keep_the_users_own_settings(tiny_kb, wine, monkeypatch):
-    for winner, leaves in ((DEFAULT_ID, 31), (TD_ID, 50)):
-        monkeypatch.setattr(recommendations, "check_against_defaults", _verdicts(winner))
-        model = MetaLGBMClassifier(knowledge_base=tiny_kb, class_weight="balanced", lambda_l2=2.0).fit(wine.X, wine.y)
-        assert model.params_["class_weight"] == "balanced" and model.params_["lambda_l2"] == 2.0
-        assert "reg_lambda" not in model.params_ and model.params_["num_leaves"] == leaves  # a default, overridden
-
-
-def test_lgbm_tds_defaults_come_first_with_rounds_from_the_same_holdout(tiny_kb, wine, monkeypatch):
-    monkeypatch.setattr(recommendations, "check_against_defaults", _verdicts(TD_ID))
-    rec = recommend(wine, n=3, knowledge_base=tiny_kb, verbose=False)
-    assert rec.configs[0].config_id == TD_ID and rec.configs[0].reason.startswith("LGBM-TD's defaults, ahead of")
-    rounds = holdout_rounds(td_params("multiclass"), wine.X, wine.y.to_numpy(), "multiclass")
-    assert rec.best == {**td_params("multiclass"), "n_estimators": rounds}
-    assert rec.best["learning_rate"] == 0.04 and rec.best["subsample_freq"] == 1  # bagging every round, as published
-    assert td_params("regression")["num_leaves"] == 100
+    monkeypatch.setattr(recommendations, "check_against_default",
+                        lambda *args, **kwargs: DefaultCheck(np.full(CHECK_FOLDS, 0.1), "neg_log_loss"))
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, class_weight="balanced", lambda_l2=2.0).fit(wine.X, wine.y)
+    assert model.params_["class_weight"] == "balanced" and model.params_["lambda_l2"] == 2.0
+    assert "reg_lambda" not in model.params_ and model.params_["num_leaves"] == 31  # the defaults, overridden
