@@ -124,7 +124,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--family", help="lightgbm, linear, or auto: the family that did best on similar datasets "
                    "(default: that of --kb, else lightgbm)")
     p.add_argument("--json", action="store_true", help="print the whole recommendation as JSON")
-    p.add_argument("--out", help="write the top configuration's LightGBM parameters to this JSON file")
+    p.add_argument("--out", help="write the top configuration's parameters (the family's keyword arguments) "
+                   "to this JSON file")
     p.set_defaults(handler=_cmd_recommend)
 
     p = sub.add_parser("tune", help="tune every model family (or the one named) on a dataset, warm-started from "
