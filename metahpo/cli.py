@@ -81,16 +81,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MetahpoError as exc:
         print(f"metahpo: error: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:  # a path that cannot be written or read, a scheduler that cannot be reached, ...
-        where = f": {exc.filename}" if exc.filename else ""
-        print(f"metahpo: error: {exc.strerror or exc}{where}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("metahpo: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader (e.g. head) went away: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a path that cannot be written or read, a scheduler that cannot be reached, ...
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"metahpo: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     finally:
         warnings.formatwarning = _python_format_warning
 
@@ -251,7 +251,7 @@ def _add_rounds_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rounds",
                    help="LightGBM's n_estimators: holdout (found on the data: early stopping on a 20%% hold-out, "
                         "one fit per configuration handed out; the default) or recommended (the knowledge base's; "
-                        "no training; the default with --tune and for the linear family)")
+                        "no training; the default for the linear family, and in batch with --tune)")
 
 
 def _add_parallel_args(p: argparse.ArgumentParser) -> None:

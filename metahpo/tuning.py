@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -319,6 +319,11 @@ def tune(
         errors = "; ".join(sorted({t.error for t in trials if t.error}))[:300]
         raise ConfigError(f"every trial failed ({len(trials)} trials): {errors}")
     spaces = {name: study.space for name, study in studies.items()}
+    if best.source == "prior" and not best.best_iteration and get_family(best.family).stops_early:
+        # a result the user brought was never trained here: its rounds come from the folds, as a trial's do
+        rounds = evaluate(best.config, dataset, folds=search.folds, metric=metric, family=best.family,
+                          space=spaces[best.family], random_state=seed).best_iteration
+        best = replace(best, best_iteration=rounds)
     growth = refit_growth(dataset.n_rows, search.folds, dataset.task)
     best_params = final_params(best, seed, spaces[best.family], growth)
     spec = None

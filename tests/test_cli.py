@@ -58,6 +58,19 @@ def test_bad_input_is_one_line_and_status_2(argv, message, capsys):
     assert err.startswith("metahpo: error:") and message in err and "\n" not in err
 
 
+def test_a_reader_that_goes_away_is_not_an_error_but_an_unusable_path_is(monkeypatch, capfd):
+    from metahpo import cli
+
+    for error, status in ((BrokenPipeError(32, "Broken pipe"), 0),
+                          (PermissionError(13, "Permission denied", "/out.json"), 2)):
+        def fail(args, error=error):
+            raise error
+
+        monkeypatch.setattr(cli, "_cmd_metafeatures", fail)
+        assert main(["metafeatures", "sklearn:iris"]) == status
+    assert capfd.readouterr().err == "metahpo: error: Permission denied: /out.json\n"
+
+
 def test_missing_target_column_is_named(tmp_path, capsys):
     path = tmp_path / "d.csv"
     path.write_text("a,b\n1,2\n3,4\n")

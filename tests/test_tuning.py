@@ -116,6 +116,17 @@ def test_prior_results_are_not_rerun(tiny_kb):
     assert not set(ran) & {config_id(c) for c in configs}
 
 
+def test_a_prior_result_that_wins_is_refitted_with_rounds_from_the_folds(wine):
+    from metahpo.evaluation import evaluate, make_folds
+
+    config = LIGHTGBM.sample(1, 3)[0]
+    prior = pd.DataFrame([config]).assign(score=0.0)  # a log loss of 0: no trial can beat it
+    result = tune(wine, n_trials=1, strategy=None, cv=2, prior=prior, random_state=0)
+    assert result.trials["source"].iloc[0] == "prior" and result.best_score == 0.0
+    rounds = evaluate(config, wine, folds=make_folds(wine, 2, random_state=0), random_state=0).best_iteration
+    assert result.best_params["n_estimators"] == rounds != 100  # not LightGBM's default
+
+
 def test_numpy_integers_are_taken_as_counts(tiny_kb, wine):
     result = tune(wine, n_trials=np.int64(2), warm_start=np.int64(1), ensemble=np.int64(2), cv=np.int64(2),
                   n_jobs=np.int64(1), knowledge_base=tiny_kb, verbose=False)

@@ -26,6 +26,7 @@ from metahpo.datasets import plain
 from metahpo.evaluation import SCORED, Evaluation, check_n_jobs, check_whole
 from metahpo.exceptions import ConfigError
 from metahpo.parallel import workers
+from metahpo.progress import plural
 from metahpo.search.base import BaseSampler, Proposal
 from metahpo.spaces import LIGHTGBM, Config, SearchSpace, config_id
 
@@ -289,7 +290,7 @@ class Study:
                     remaining -= len(trials)
         except KeyboardInterrupt:
             self.interrupted = True
-            logger.warning("interrupted; keeping the %d trials recorded", len(self.trials))
+            logger.warning("interrupted; keeping the %s recorded", plural(len(self.trials), "trial"))
 
     def _pruning_bar(self, k: int) -> _Bar | None:
         """The bar of the ``k``-th best completed trial, or None while fewer than ``k`` are complete."""
