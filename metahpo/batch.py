@@ -25,6 +25,7 @@ size) rather than by their count.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import html
 import io
@@ -46,7 +47,7 @@ from metahpo.ensemble import EnsembleSpec
 from metahpo.evaluation import check_cv
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.families import FAMILIES, get_family
-from metahpo.knowledge_base import KnowledgeBase, _atomic_write, of_families, resolve
+from metahpo.knowledge_base import KnowledgeBase, _atomic_write, _locked, of_families, resolve
 from metahpo.parallel import workers
 from metahpo.progress import duration, eta_line, plural, to_stderr
 from metahpo.recommendations import (AUTO_FAMILY, check_rounds, check_strategy, choose_family, get_recommender,
@@ -54,6 +55,8 @@ from metahpo.recommendations import (AUTO_FAMILY, check_rounds, check_strategy, 
 
 RECORDS = "results.jsonl"
 SETTINGS = "settings.json"
+LOCK = ".batch.lock"
+"""Held by the batch writing to the folder, so that a second one is refused rather than run twice."""
 CSV, JSON, REPORT, PARAMS = "results.csv", "results.json", "report.html", "params"
 
 TUNE_COLUMNS = ("cv_score", "n_trials")
@@ -209,7 +212,17 @@ def run_batch(
     kb = next(iter(_knowledge(ref, family)[1].values()))  # also: a family without a knowledge base fails here
     out = Path(out)
     _claim(out, settings)
-    log = progress or to_stderr
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(_locked(out / LOCK, wait=False))
+        except BlockingIOError:
+            raise ConfigError(f"another batch is writing to {out}: wait for it to end, or use another folder") from None
+        return _run_claimed(out, sources, ref, settings, n_jobs, progress or to_stderr, kb)
+
+
+def _run_claimed(out: Path, sources: list[Source], ref: KnowledgeBaseRef, settings: Settings, n_jobs: int,
+                 log: Callable[[str], None], kb: KnowledgeBase) -> pd.DataFrame:
+    """:func:`run_batch` in its claimed, locked folder: the datasets not done yet, then the results."""
     done = {i for i, r in read_records(out / RECORDS).items() if r["status"] == "ok"}
     todo = [s for s in sources if s.dataset_id not in done]
     if len(todo) < len(sources):

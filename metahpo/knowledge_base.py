@@ -523,12 +523,14 @@ def _claim(part: Path) -> int | None:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on file ``path`` (created if absent), waiting for it if need be."""
+def _locked(path: Path, wait: bool = True) -> Iterator[None]:
+    """Hold an exclusive lock on file ``path`` (created if absent), waiting for it if need be, or
+    with ``wait=False`` raising :class:`BlockingIOError` if another process holds it. The lock
+    dies with its process, so a killed holder never leaves it behind."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, _FILE_MODE)
     try:
         if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         yield
     finally:
         os.close(fd)

@@ -152,6 +152,18 @@ def test_a_torn_last_line_is_ignored_and_its_dataset_redone(first_run, data_dir,
     assert [r["dataset_id"] for r in _jsonl(out)].count(torn) == 1  # the torn line is gone, every line parses
 
 
+def test_a_second_batch_on_the_same_folder_is_refused_while_the_first_runs(tiny_kb, tmp_path):
+    import fcntl
+
+    run_batch(["sklearn:iris"], tmp_path / "out", knowledge_base=tiny_kb, n=3, progress=lambda line: None)
+    with open(tmp_path / "out" / batch.LOCK, "w") as held:  # as a running batch holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(ConfigError, match="another batch is writing to"):
+            run_batch(["sklearn:iris"], tmp_path / "out", knowledge_base=tiny_kb, n=3, progress=lambda line: None)
+    table = run_batch(["sklearn:iris"], tmp_path / "out", knowledge_base=tiny_kb, n=3, progress=lambda line: None)
+    assert list(table["status"]) == ["ok"]  # once it is free, it resumes
+
+
 def test_an_interrupted_search_stops_the_batch_and_is_not_recorded(data_dir, tiny_kb, tmp_path, monkeypatch):
     from metahpo import tuning
 
