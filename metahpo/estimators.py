@@ -428,7 +428,8 @@ class _MetaModel(_TabularInput, BaseEstimator):
         family = get_family(self.family_)
         self.model_ = family.make_estimator(self.params_, dataset.task)
         weights = {} if sample_weight is None else {family.sample_weight_arg: sample_weight}
-        self.model_.fit(dataset.X, y, **weights)
+        with family.training():
+            self.model_.fit(dataset.X, y, **weights)
         if not self._regression:
             self.classes_ = self.model_.classes_
         return self

@@ -8,6 +8,7 @@ The model family (:mod:`metahpo.families`) is a parameter: this module names non
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from collections.abc import Callable, Sequence
@@ -333,7 +334,10 @@ def tune(
         spec = ensemble_select(trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric,
                                random_state=seed, space=list(spaces.values()), growth=growth)
         model = ensemble_build(spec, dataset.task, random_state=seed)
-    model.fit(dataset.X, dataset.y)
+    with contextlib.ExitStack() as training:  # as each family trains its models (members of several in an ensemble)
+        for name in studies:
+            training.enter_context(get_family(name).training())
+        model.fit(dataset.X, dataset.y)
     ran = [t for t in trials if t.source != "prior"]  # numbered as the progress lines number them
     which = next((f"{best.family} trial {i}, {best.source}" for i, t in enumerate(ran, 1) if t is best),
                  f"a prior {best.family} result")

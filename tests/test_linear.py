@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 
@@ -145,8 +148,10 @@ def test_parameters_handed_out_rebuild_the_evaluated_model():
 
 def test_tune_linear_returns_a_model_its_parameters_rebuild():
     data = _messy("binary", n=200)
-    result = tune(data, n_trials=4, strategy="random", family="linear", cv=2, warm_start=2, verbose=False,
-                  random_state=1)
+    with warnings.catch_warnings():  # a capped solver, evaluated and handed out as it is, is no news
+        warnings.simplefilter("error", ConvergenceWarning)
+        result = tune(data, n_trials=4, strategy="random", family="linear", cv=2, warm_start=2, verbose=False,
+                      random_state=1)
     trials = result.trials
     # warm-started from the shipped linear knowledge base, then random draws
     assert list(trials["source"]) == ["recommended"] * 2 + ["random"] * 2 and "expansion" in trials.columns

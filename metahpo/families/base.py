@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
@@ -54,6 +55,11 @@ class ModelFamily(ABC):
         """The unfitted scikit-learn estimator that ``params`` (as
         :meth:`SearchSpace.estimator_params <metahpo.spaces.SearchSpace.estimator_params>`
         returns them) describe for ``task``."""
+
+    def training(self) -> contextlib.AbstractContextManager[None]:
+        """The context every model of the family trains in, a fold's or a final one: nothing by
+        default; a family may limit threads or silence warnings its evaluations expect."""
+        return contextlib.nullcontext()
 
     def fit(self, model: Any, X_train: Any, y_train: np.ndarray, X_valid: Any, y_valid: np.ndarray, *,
             config: Config, deadline: float, early_stopping_rounds: int | None = None) -> None:

@@ -25,9 +25,11 @@ The parameters metahpo hands out rebuild the evaluated model with
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -126,15 +128,21 @@ class LinearFamily(ModelFamily):
             config: Config, deadline: float, early_stopping_rounds: int | None = None) -> None:
         if early_stopping_rounds is not None:
             raise ConfigError("the linear family does not stop early; early_stopping_rounds is for boosted families")
-        from sklearn.exceptions import ConvergenceWarning
-
-        with warnings.catch_warnings(), _one_blas_thread():
-            # a capped solver still gives a model (it is the one evaluated); small data has few quantiles
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.filterwarnings("ignore", message="n_quantiles", category=UserWarning)
+        with self.training():
             model.fit(X_train, y_train)
         if time.perf_counter() > deadline:
             raise FitTimeout
+
+    @contextlib.contextmanager
+    def training(self) -> Iterator[None]:
+        """One BLAS thread, and quiet about a capped solver (its model is the one evaluated, and
+        the one handed out) and about small data's few quantiles."""
+        from sklearn.exceptions import ConvergenceWarning
+
+        with warnings.catch_warnings(), _one_blas_thread():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.filterwarnings("ignore", message="n_quantiles", category=UserWarning)
+            yield
 
     def hypergradient(self, model: Any, X_train: Any, y_train: np.ndarray, X_valid: Any, y_valid: np.ndarray, *,
                       config: Config, n_classes: int) -> tuple[float, dict[str, float]]:
