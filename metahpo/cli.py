@@ -487,9 +487,10 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
         raise MetahpoError(f"--phases {args.phases}: {', '.join(unknown)} {what}; phases are describe, explore, cross")
     try:
         sizes = [int(v) for v in args.sizes.split(",") if v.strip()]
+        larger = all(size > args.max_rows for size in sizes)
     except ValueError:
-        sizes = [0]
-    if any(size <= args.max_rows for size in sizes):
+        larger = False
+    if not larger:
         raise MetahpoError(f"--sizes takes whole numbers of rows above --max-rows ({args.max_rows}) separated by "
                            f"commas, got {args.sizes!r}")
     sources = sized(find_sources(args.inputs, args.target), args.max_rows, sizes)
