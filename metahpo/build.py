@@ -32,7 +32,7 @@ from joblib import delayed
 from metahpo import knowledge_base as kbm
 from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry, load_pmlb, read_manifest, stem
 from metahpo.evaluation import evaluate, make_folds
-from metahpo.exceptions import ConfigError, DataError
+from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
 from metahpo.families import ModelFamily, get_family
 from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR
 from metahpo.parallel import workers
@@ -456,8 +456,9 @@ def ingest(
     Returns
     -------
     dict
-        ``{"ingested": n, "skipped": m}``: rows without a score or with an invalid configuration
-        are skipped.
+        ``{"ingested": n, "skipped": m}``: rows without a score, with an invalid configuration, or
+        of a trial that did not finish (pruned or failed) are skipped. A score outside its metric's
+        range (a loss given as a positive score) is a :class:`DataError` naming the row.
     """
     from metahpo import metafeatures
     from metahpo.evaluation import METRICS, Evaluation
@@ -471,14 +472,20 @@ def ingest(
     if "score" not in frame.columns:
         raise DataError(f"history has no 'score' (or Optuna 'value') column; columns are {list(frame.columns)}")
     space = get_space("lightgbm")
+    if not set(space.names) & set(frame.columns):
+        raise DataError(f"history has no column of a lightgbm parameter ({', '.join(space.names)}); "
+                        f"columns are {list(frame.columns)}")
+    if getattr(getattr(history, "direction", None), "name", "") == "MINIMIZE" and greater_is_better:
+        raise DataError("the Optuna study minimized its value: pass greater_is_better=False (--minimize)")
+    finished = _finished(frame)
+    skipped = int((~finished).sum())
     base = early_stopped(space.default)
     kb = kbm.KnowledgeBase.empty()
     dataset_id = f"{data.name}-{data.fingerprint()}"
     kb.add_dataset(dataset_id, name=data.name, task=data.task, n_rows=data.n_rows, n_features=data.n_features,
                    metafeatures=metafeatures.extract(data), source=data.source)
     sign = 1.0 if greater_is_better else -1.0
-    skipped = 0
-    for row in frame.to_dict("records"):
+    for number, row in zip(np.flatnonzero(finished) + 1, frame[finished].to_dict("records")):
         config = {**base, **{k: row[k] for k in space.names + ["n_estimators"] if k in row and pd.notna(row[k])}}
         try:
             space.validate(config)
@@ -489,6 +496,21 @@ def ingest(
         if not np.isfinite(score):
             skipped += 1
             continue
-        kb.add_evaluation(dataset_id, Evaluation(config, metric, scores={metric: sign * score}), cv=cv, origin="history")
+        try:
+            kb.add_evaluation(dataset_id, Evaluation(config, metric, scores={metric: sign * score}), cv=cv,
+                              origin="history")
+        except KnowledgeBaseError as exc:
+            hint = "; are the scores losses (greater_is_better=False, --minimize)?" if greater_is_better else ""
+            raise DataError(f"history row {number}: {exc}{hint}") from None
     kbm.append(out, kb)
     return {"ingested": len(kb.runs), "skipped": skipped}
+
+
+def _finished(history: pd.DataFrame) -> pd.Series:
+    """Which rows of a history are finished trials, whose score was measured: metahpo's status
+    ``ok``, Optuna's state ``COMPLETE``, or every row of a table without either."""
+    if "status" in history:
+        return history["status"].eq("ok")
+    if "state" in history:
+        return history["state"].eq("COMPLETE")
+    return pd.Series(True, index=history.index)

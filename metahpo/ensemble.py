@@ -90,7 +90,9 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
         The target as class codes (classification) or floats; needed for ``"greedy"``.
     method : {"greedy", "vote"}
     metric : str, optional
-        One of the task's :data:`~metahpo.evaluation.METRICS`; default: the task's first.
+        One of the task's :data:`~metahpo.evaluation.METRICS`, on which out-of-fold predictions
+        are scored; default, and for any other metric: the task's first (``EnsembleSpec.metric``
+        says which).
     random_state : int
         The seed the members are refitted with (part of their parameters).
     space : SearchSpace or sequence of SearchSpace

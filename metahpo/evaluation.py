@@ -50,6 +50,10 @@ _REGRESSION_SCORERS = ("r2", "explained_variance", "neg_max_error", "neg_mean_",
                        "d2_absolute_error")
 """The scikit-learn scorers of regression (names, or their beginnings); the others score classes."""
 
+_BINARY_SCORERS = {"f1", "precision", "recall", "jaccard", "roc_auc", "average_precision", "neg_brier_score",
+                   "d2_brier_score", "positive_likelihood_ratio", "neg_negative_likelihood_ratio"}
+"""The scikit-learn scorers of two classes only (their multiclass forms: ``f1_macro``, ``roc_auc_ovr``, ...)."""
+
 
 def check_metric(metric: str | None, task: str) -> str:
     """Return ``metric`` (or the task's default) if it is a scikit-learn scorer for ``task``'s kind
@@ -62,9 +66,11 @@ def check_metric(metric: str | None, task: str) -> str:
 
     if metric not in get_scorer_names():
         raise ConfigError(f"unknown metric {metric!r}; use a scikit-learn scorer name, e.g. {', '.join(METRICS[task])}")
-    if metric.startswith(_REGRESSION_SCORERS) != (task == "regression"):
+    if metric.startswith(_REGRESSION_SCORERS) != (task == "regression") or (
+            task == "multiclass" and metric in _BINARY_SCORERS):
+        examples = [*METRICS[task], *(["f1_macro", "roc_auc_ovr"] if task == "multiclass" else [])]
         raise ConfigError(f"metric {metric!r} does not score {task} models; use one that does, "
-                          f"e.g. {', '.join(METRICS[task])}")
+                          f"e.g. {', '.join(examples)}")
     return metric
 
 
@@ -264,6 +270,10 @@ def evaluate(
         Never raises for a configuration that fails to train; the failure is recorded.
     """
     metric = check_metric(metric, dataset.task)
+    if early_stopping_rounds is not None:
+        check_whole(early_stopping_rounds, "early_stopping_rounds", 1, " of rounds")
+    if timeout is not None and not timeout >= 0:
+        raise ConfigError(f"timeout must be a number of seconds, at least 0, got {plain(timeout)!r}")
     if prune_below is not None and (folds is None or len(prune_below) != len(folds)):
         raise ConfigError("prune_below needs the folds and one bar per fold")
     family, space = family_and_space(family, space, dataset.task)

@@ -233,7 +233,13 @@ class KnowledgeBase:
         return cid
 
     def add_evaluation(self, dataset_id: str, evaluation: Evaluation, cv: int, origin: str = "") -> None:
-        """Record an evaluation (adding its configuration if new)."""
+        """Record an evaluation (adding its configuration if new); a score outside its metric's
+        range (a loss given as a positive number, an AUC above 1) is a :class:`KnowledgeBaseError`,
+        since no knowledge base holding it could be loaded."""
+        for metric, value in evaluation.scores.items():
+            low, high = _SCORE_RANGES.get(metric, (-_HUGE, _HUGE))
+            if not (np.isnan(value) or low <= value <= high):
+                raise KnowledgeBaseError(f"{metric} {value:g} is not in [{low:g}, {high:g}]")
         self.add_configuration(evaluation.config, origin)
         row = pd.DataFrame([run_row(dataset_id, evaluation, cv)])
         self.runs = _coerce_runs(_upsert(self.runs, row, ["dataset_id", "config_id"]))

@@ -296,6 +296,9 @@ def tune(
     say(f"tune {dataset.name}: {plural(dataset.n_rows, 'row')} x {plural(dataset.n_features, 'feature')}, "
         f"{dataset.task}, {metric} by {cv}-fold cross-validation, {budget} of the {names} "
         f"{'families' if len(families) > 1 else 'family'}")
+    if ensemble is not None and metric not in METRICS[dataset.task]:
+        say(f"the ensemble's out-of-fold check against the best trial scores {METRICS[dataset.task][0]}, "
+            f"not {metric} (only metahpo's stored metrics score out-of-fold predictions)")
     progress = TrialProgress(n_trials, timeout, metric, show_family=len(families) > 1) if verbose else None
     search = _Search(dataset, make_folds(dataset, cv, random_state=seed), metric, seed, strategy, warm_start, ensemble,
                      (ensemble or 1) if prune and kind != "gradient" else 0, n_jobs,

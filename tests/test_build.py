@@ -182,10 +182,28 @@ def test_ingest_an_optuna_study_that_minimized_a_loss(tmp_path):
     assert ingest(tmp_path / "mine", ds, study, metric="neg_log_loss", greater_is_better=False)["ingested"] == 3
     runs = KnowledgeBase.load(tmp_path / "mine").runs
     assert (runs["score_neg_log_loss"] < 0).all()
+    with pytest.raises(DataError, match="the Optuna study minimized its value: pass greater_is_better=False"):
+        ingest(tmp_path / "mine", ds, study, metric="neg_log_loss")
+
+
+def test_ingest_keeps_only_finished_trials_and_never_stores_what_could_not_be_loaded(tmp_path):
+    from metahpo.build import ingest
+
+    ds = load("sklearn:breast_cancer").subsample(150)
+    studied = pd.DataFrame({"learning_rate": [0.05, 0.1, 0.2], "score": [0.97, 0.90, 0.95],
+                            "status": ["ok", "pruned", "ok"]})  # as Study.trials_dataframe() gives them
+    assert ingest(tmp_path / "mine", ds, studied, metric="roc_auc") == {"ingested": 2, "skipped": 1}
+    with pytest.raises(DataError, match=r"history row 2: roc_auc 1.7 is not in \[0, 1\]"):
+        ingest(tmp_path / "mine", ds, pd.DataFrame({"learning_rate": [0.1, 0.2], "score": [0.9, 1.7]}),
+               metric="roc_auc")
+    with pytest.raises(DataError, match=r"neg_log_loss 0.3 is not in .*are the scores losses"):
+        ingest(tmp_path / "mine", ds, pd.DataFrame({"learning_rate": [0.1], "score": [0.3]}), metric="neg_log_loss")
+    assert len(KnowledgeBase.load(tmp_path / "mine").runs) == 2  # still loads, with the first two alone
 
 
 @pytest.mark.parametrize("history, metric, message", [
     (pd.DataFrame({"learning_rate": [0.1]}), "roc_auc", "no 'score'"),
+    (pd.DataFrame({"lr": [0.1], "score": [0.9]}), "roc_auc", "no column of a lightgbm parameter"),
     (pd.DataFrame({"score": [0.1]}), "r2", "not stored for binary"),
     ("not a frame", "roc_auc", "DataFrame"),
 ])

@@ -115,6 +115,21 @@ def test_a_metric_of_the_other_kind_of_task_is_a_config_error():
         check_metric("r2", "binary")
     with pytest.raises(ConfigError, match="metric 'roc_auc' does not score regression models"):
         check_metric("roc_auc", "regression")
+    with pytest.raises(ConfigError, match="metric 'f1' does not score multiclass models.*f1_macro, roc_auc_ovr"):
+        check_metric("f1", "multiclass")
+    assert check_metric("roc_auc_ovr", "multiclass") == "roc_auc_ovr"
+
+
+def test_evaluate_and_optimize_check_their_counts(iris):
+    from metahpo.search import RandomSampler, Study
+
+    for kwargs, message in (({"early_stopping_rounds": 0}, "early_stopping_rounds must be a whole number"),
+                            ({"early_stopping_rounds": 2.5}, "early_stopping_rounds must be a whole number"),
+                            ({"timeout": -1}, "timeout must be a number of seconds, at least 0")):
+        with pytest.raises(ConfigError, match=message):
+            evaluate(EARLY, iris, cv=2, **kwargs)
+    with pytest.raises(ConfigError, match="prune must be a whole number"):
+        Study().optimize(lambda config: evaluate(config, iris, cv=2), RandomSampler(0), n_trials=1, prune=-1)
 
 
 # --------------------------------------------------------------------------- real datasets

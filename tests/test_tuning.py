@@ -104,6 +104,17 @@ def test_a_sampler_instance_is_searched_with_as_its_name_would_be(tiny_kb):
         tune(ds, n_trials=1, strategy=3, knowledge_base=tiny_kb)
 
 
+def test_a_used_sampler_given_to_tune_starts_again_from_its_seed():
+    from metahpo.search import RandomSampler, Study
+
+    ds = load("sklearn:breast_cancer").subsample(120)
+    used = RandomSampler(random_state=7)
+    used.ask(Study(), LIGHTGBM, 5)  # its state moved on
+    runs = [tune(ds, n_trials=3, warm_start=0, strategy=sampler, cv=2, verbose=False)
+            for sampler in (used, RandomSampler(random_state=7))]
+    assert [t.config for t in runs[0].study.trials] == [t.config for t in runs[1].study.trials]
+
+
 def test_prior_results_are_not_rerun(tiny_kb):
     ds = load("sklearn:diabetes").subsample(200)
     configs = LIGHTGBM.sample(2, 5)

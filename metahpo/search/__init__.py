@@ -106,6 +106,7 @@ def make_sampler(
     configs = [space.validate(dict(c)) for c in warm_start_configs]
     if isinstance(name, BaseSampler):
         sampler = copy.deepcopy(name)
+        sampler.reseed(sampler.random_state)  # a fresh start from its own seed, however far the user's went
         if isinstance(sampler, BayesSampler) and sampler.prior_mean is None:
             sampler.prior_mean = prior_mean
     elif key == "bayes":

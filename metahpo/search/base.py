@@ -43,8 +43,9 @@ class BaseSampler(ABC):
     Parameters
     ----------
     random_state : int, numpy.random.Generator or None
-        Seed of every random choice. A sampler with an integer seed proposes the same
-        configurations whenever it sees the same study.
+        Seed of every random choice. A sampler with an integer seed, fresh or restarted by
+        :meth:`reseed`, proposes the same configurations whenever it sees the same study (its
+        state moves on as it proposes; ``tune`` restarts its copy of a sampler it is given).
     """
 
     def __init__(self, random_state: RandomState = None) -> None:

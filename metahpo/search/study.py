@@ -268,6 +268,8 @@ class Study:
         none (a gradient search that has converged).
         """
         n_jobs = _check_budget(objective, sampler, n_trials, timeout, n_jobs)
+        prune = int(prune) if isinstance(prune, (bool, np.bool_)) else check_whole(
+            prune, "prune", 0, " (prune against the k-th best trial; True is 1)")
         deadline = math.inf if timeout is None else time.monotonic() + timeout
         remaining = math.inf if n_trials is None else n_trials
         self._stop = False
