@@ -50,8 +50,8 @@ _REGRESSION_SCORERS = ("r2", "explained_variance", "neg_max_error", "neg_mean_",
                        "d2_absolute_error")
 """The scikit-learn scorers of regression (names, or their beginnings); the others score classes."""
 
-_BINARY_SCORERS = {"f1", "precision", "recall", "jaccard", "roc_auc", "average_precision", "neg_brier_score",
-                   "d2_brier_score", "positive_likelihood_ratio", "neg_negative_likelihood_ratio"}
+_BINARY_SCORERS = {"f1", "precision", "recall", "jaccard", "roc_auc", "positive_likelihood_ratio",
+                   "neg_negative_likelihood_ratio"}
 """The scikit-learn scorers of two classes only (their multiclass forms: ``f1_macro``, ``roc_auc_ovr``, ...)."""
 
 
