@@ -77,8 +77,8 @@ def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.nd
     from sklearn.model_selection import train_test_split
 
     n_valid = math.ceil(fraction * len(y))
-    stratified = (task != "regression" and np.bincount(y).min() >= 2
-                  and min(n_valid, len(y) - n_valid) >= len(np.unique(y)))
+    counts = np.bincount(y) if task != "regression" else np.empty(0)
+    stratified = len(counts) and counts.min() >= 2 and min(n_valid, len(y) - n_valid) >= len(counts)
     strat = y if stratified else None
     tr, va = train_test_split(np.arange(len(y)), test_size=fraction, random_state=seed, stratify=strat)
     if task == "regression":
