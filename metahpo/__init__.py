@@ -19,6 +19,7 @@ _PUBLIC = {
     "DataError": "metahpo.exceptions",
     "KnowledgeBaseError": "metahpo.exceptions",
     "MetahpoError": "metahpo.exceptions",
+    "SamplerError": "metahpo.exceptions",
     "Dataset": "metahpo.datasets",
     "load": "metahpo.datasets",
     "KnowledgeBase": "metahpo.knowledge_base",
@@ -44,6 +45,7 @@ __all__ = [
     "MetaRegressor",
     "MetahpoError",
     "Recommendation",
+    "SamplerError",
     "TuneResult",
     "__version__",
     "load",
@@ -54,7 +56,7 @@ __all__ = [
 if TYPE_CHECKING:
     from metahpo.datasets import Dataset, load
     from metahpo.estimators import MetaClassifier, MetaLGBMClassifier, MetaLGBMRegressor, MetaRegressor
-    from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError, MetahpoError
+    from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError, MetahpoError, SamplerError
     from metahpo.knowledge_base import KnowledgeBase
     from metahpo.recommendations import Recommendation, recommend
     from metahpo.tuning import TuneResult, tune

@@ -103,11 +103,7 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ConfigError(f"the ensemble size must be a positive integer, got {k!r}")
     metric = metric if metric in METRICS[task] else METRICS[task][0]
-    spaces = {s.family: s for s in ([space] if isinstance(space, SearchSpace) else space)}
-    unknown = {t.family for t in trials} - set(spaces)
-    if unknown:
-        raise ConfigError(f"trials of the {', '.join(sorted(unknown))} family without its space; "
-                          f"spaces given: {', '.join(spaces)}")
+    spaces = _spaces_of({t.family for t in trials}, space, "trials")
     ok = sorted((t for t in trials if t.ok), key=lambda t: t.score, reverse=True)
     if not ok:
         raise ConfigError("no successful trial to build an ensemble from")
@@ -152,16 +148,30 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
                         "greedy", float(blended), float(best_alone), metric, [t.family for t in members])
 
 
-def build(spec: EnsembleSpec, task: str, *, random_state: int = 0, n_jobs: int = 1) -> Any:
+def build(spec: EnsembleSpec, task: str, *, random_state: int = 0, n_jobs: int = 1,
+          space: SearchSpace | Sequence[SearchSpace] | None = None) -> Any:
     """An unfitted scikit-learn voting ensemble of ``spec``'s members (soft voting / averaging),
-    each its family's estimator, seeded with ``random_state``."""
+    each its family's estimator, seeded with ``random_state``; ``space`` as for :func:`select`
+    (default: each family's own space for ``task``)."""
     from sklearn.ensemble import VotingClassifier, VotingRegressor
 
-    estimators = [(f"member{i}", make_estimator(p, task, family=family, random_state=random_state, n_jobs=n_jobs))
+    spaces = {} if space is None else _spaces_of(set(spec.member_families), space, "members")
+    estimators = [(f"member{i}", make_estimator(p, task, family=family, space=spaces.get(family),
+                                                random_state=random_state, n_jobs=n_jobs))
                   for i, (p, family) in enumerate(zip(spec.members, spec.member_families))]
     if task == "regression":
         return VotingRegressor(estimators, weights=spec.weights)
     return VotingClassifier(estimators, voting="soft", weights=spec.weights)
+
+
+def _spaces_of(families: set[str], space: SearchSpace | Sequence[SearchSpace], what: str) -> dict[str, SearchSpace]:
+    """``space`` (one or several) by family, with an error if one of ``families`` has none."""
+    spaces = {s.family: s for s in ([space] if isinstance(space, SearchSpace) else space)}
+    unknown = families - set(spaces)
+    if unknown:
+        raise ConfigError(f"{what} of the {', '.join(sorted(unknown))} family without its space; "
+                          f"spaces given: {', '.join(spaces)}")
+    return spaces
 
 
 def final_params(trial: Trial, random_state: int = 0, space: SearchSpace = LIGHTGBM,

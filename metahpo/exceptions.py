@@ -19,7 +19,22 @@ class DataWarning(UserWarning):
 
 
 class ConfigError(MetahpoError, ValueError):
-    """A hyperparameter configuration is not valid for its search space."""
+    """A setting is not valid: a configuration outside its search space, or an argument (a
+    budget, a metric, a seed, a sampler, ...) that cannot be used."""
+
+
+class SamplerError(MetahpoError, RuntimeError):
+    """A sampler failed, or proposed something that is not a configuration of the space.
+
+    Attributes
+    ----------
+    study : Study or None
+        The study it was proposing for, with every trial recorded before the failure.
+    """
+
+    def __init__(self, message: str, study: object = None) -> None:
+        super().__init__(message)
+        self.study = study
 
 
 class KnowledgeBaseError(MetahpoError, ValueError):

@@ -259,6 +259,11 @@ class KnowledgeBase:
     def params(self, config_ids: Iterable[str]) -> list[Config]:
         """The parameters of configurations, in the order asked."""
         table = self.configurations.set_index("config_id")["params"]
+        config_ids = list(config_ids)
+        unknown = [c for c in config_ids if c not in table.index]
+        if unknown:
+            raise KnowledgeBaseError(f"the knowledge base holds no configuration {', '.join(map(repr, unknown[:5]))}"
+                                     f"{' ...' if len(unknown) > 5 else ''}")
         return [json.loads(table[c]) for c in config_ids]
 
     def matrix(self, metric: str | None = None, task: str | None = None) -> pd.DataFrame:

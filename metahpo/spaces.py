@@ -75,6 +75,9 @@ class Param:
             if not self.low < self.high:  # NaN (no range given) fails this too
                 raise ConfigError(f"parameter {self.name!r} needs a range low < high or choices, "
                                   f"got low={self.low!r}, high={self.high!r}")
+            if self.log and not self.low > 0:
+                raise ConfigError(f"parameter {self.name!r} is searched on a log scale, so its range must be "
+                                  f"positive; got low={self.low!r}")
             return
         if not isinstance(self.choices, tuple) or not self.choices:
             raise ConfigError(f"the choices of {self.name!r} must be a non-empty tuple, got {self.choices!r}")
@@ -175,6 +178,8 @@ class SearchSpace:
         u = np.asarray(u, dtype=float).ravel()
         if u.shape != (self.dim,):
             raise ConfigError(f"expected a point of dimension {self.dim}, got shape {u.shape}")
+        if not np.isfinite(u).all():
+            raise ConfigError(f"a point of the unit cube must be finite, got {u.tolist()}")
         return {p.name: p.decode(x) for p, x in zip(self.params, u)}
 
     def sample(self, n: int, random_state: int | np.random.Generator | None = None) -> list[Config]:

@@ -336,7 +336,7 @@ def tune(
     else:
         spec = ensemble_select(trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric,
                                random_state=seed, space=list(spaces.values()), growth=growth)
-        model = ensemble_build(spec, dataset.task, random_state=seed)
+        model = ensemble_build(spec, dataset.task, random_state=seed, space=list(spaces.values()))
     with contextlib.ExitStack() as training:  # as each family trains its models (members of several in an ensemble)
         for name in studies:
             training.enter_context(get_family(name).training())

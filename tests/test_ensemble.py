@@ -1,6 +1,7 @@
 """Ensembles: greedy selection with replacement, voting, and tune(ensemble=k)."""
 
 import json
+from dataclasses import replace
 
 import joblib
 import numpy as np
@@ -12,7 +13,7 @@ from metahpo.datasets import load
 from metahpo.ensemble import GREEDY_ROUNDS, build, final_params, select
 from metahpo.exceptions import ConfigError
 from metahpo.search import Trial
-from metahpo.spaces import LIGHTGBM
+from metahpo.spaces import LIGHTGBM, Param
 from metahpo.tuning import tune
 
 
@@ -105,6 +106,20 @@ def test_build_is_a_scikit_learn_voting_ensemble():
     model = build(spec, "binary")
     assert isinstance(model, VotingClassifier) and model.voting == "soft" and model.weights == [0.5, 0.5]
     assert isinstance(build(spec, "regression"), VotingRegressor)
+
+
+def test_build_takes_the_members_space():
+    # a space with a parameter LightGBM's own space does not search, as a user may define
+    wide = replace(LIGHTGBM, version="wide-1", params=(*LIGHTGBM.params, Param("max_depth", 2, 12, integer=True)))
+    trials = [Trial(i, {**LIGHTGBM.sample(1, i)[0], "max_depth": 3 + i}, "random", score=0.5, best_iteration=9)
+              for i in range(2)]
+    spec = select(trials, 2, "binary", method="vote", space=wide)
+    with pytest.raises(ConfigError, match="unknown lightgbm parameter"):
+        build(spec, "binary")  # the family's own space does not know max_depth
+    model = build(spec, "binary", space=wide)
+    assert [est.get_params()["max_depth"] for _, est in model.estimators] == [3, 4]
+    with pytest.raises(ConfigError, match="members of the lightgbm family without its space"):
+        build(spec, "binary", space=replace(wide, family="linear"))
 
 
 def test_tune_with_an_ensemble(tiny_kb, tmp_path):

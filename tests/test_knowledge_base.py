@@ -127,6 +127,14 @@ def test_without_removes_what_the_datasets_produced():
     assert set(rest.runs["config_id"]) == set(ids[2:]) and set(rest.runs["dataset_id"]) == {"d1", "d2"}
 
 
+def test_params_of_an_unknown_configuration_is_a_clear_error():
+    kb = small_kb()
+    known = kb.configurations["config_id"].iloc[0]
+    assert kb.params([known]) == [json.loads(kb.configurations["params"].iloc[0])]
+    with pytest.raises(KnowledgeBaseError, match="holds no configuration 'nope'"):
+        kb.params([known, "nope"])
+
+
 def test_live_writer_torn_last_row_is_dropped(tmp_path):
     root = tmp_path / "kb"
     small_kb(n_configs=2).save(root)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from metahpo.evaluation import Evaluation
-from metahpo.exceptions import ConfigError
+from metahpo.exceptions import ConfigError, SamplerError
 from metahpo.search import (
     SAMPLERS,
     BaseSampler,
@@ -357,6 +357,44 @@ def test_keyboard_interrupt_keeps_the_trials(caplog):
     with caplog.at_level(logging.WARNING, logger="metahpo.search.study"):
         study.optimize(interrupted, RandomSampler(random_state=0), n_trials=10)
     assert len(study.trials) == 3 and "interrupted" in caplog.text
+
+
+class _Failing(BaseSampler):
+    """Proposes random configurations, then ``returns`` on the ``after``-th ask."""
+
+    def __init__(self, returns, after=2):
+        super().__init__(0)
+        self.returns, self.after, self.asked = returns, after, 0
+
+    def ask(self, study, space, n=1):
+        self.asked += 1
+        if self.asked <= self.after:
+            return [Proposal(c, "random") for c in space.sample(n, self._rng)]
+        if isinstance(self.returns, Exception):
+            raise self.returns
+        return self.returns
+
+
+@pytest.mark.parametrize("returns, match", [
+    (ZeroDivisionError("boom"), "_Failing.ask raised ZeroDivisionError: boom"),
+    (None, "must return a list of Proposal, got NoneType"),
+    ([{"learning_rate": 0.1}], "must return Proposal"),
+    ([Proposal({"learning_rate": 0.1}, "mine")], "proposed a configuration outside the space: configuration lacks"),
+])
+def test_a_failing_sampler_ends_the_search_with_the_study_kept(returns, match):
+    study = Study()
+    with pytest.raises(SamplerError, match=match) as caught:
+        study.optimize(objective, _Failing(returns), n_trials=10)
+    assert caught.value.study is study and len(study.trials) == 2 and "2 trials recorded before" in str(caught.value)
+
+
+def test_a_sampler_may_return_plain_pairs():
+    class Pairs(BaseSampler):
+        def ask(self, study, space, n=1):
+            return [(c, "mine") for c in space.sample(n, self._rng)]
+
+    study = run(Pairs(random_state=0), 3)
+    assert [t.source for t in study.trials] == ["mine"] * 3
 
 
 def test_callbacks_see_every_trial_and_can_stop():

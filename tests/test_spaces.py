@@ -131,9 +131,17 @@ def test_decode_clips_outside_unit_cube_and_encode_clips_outside_range():
     assert isinstance(q.decode(0.37), int)
 
 
-def test_decode_wrong_dimension():
+def test_decode_wrong_dimension_or_a_point_not_finite():
     with pytest.raises(ConfigError, match="dimension"):
         LIGHTGBM.decode(np.zeros(3))
+    with pytest.raises(ConfigError, match="must be finite"):
+        LIGHTGBM.decode(np.r_[np.nan, np.zeros(LIGHTGBM.dim - 1)])
+
+
+@pytest.mark.parametrize("low", [0.0, -1.0])
+def test_a_log_parameter_needs_a_positive_range(low):
+    with pytest.raises(ConfigError, match="'eta' is searched on a log scale.*positive"):
+        Param("eta", low, 1.0, log=True)
 
 
 # --------------------------------------------------------------------------- sampling

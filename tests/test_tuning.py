@@ -115,6 +115,22 @@ def test_a_used_sampler_given_to_tune_starts_again_from_its_seed():
     assert [t.config for t in runs[0].study.trials] == [t.config for t in runs[1].study.trials]
 
 
+def test_a_sampler_that_breaks_keeps_tunes_trials_in_its_error():
+    from metahpo.exceptions import SamplerError
+    from metahpo.search import RandomSampler
+
+    class Breaks(RandomSampler):
+        def ask(self, study, space, n=1):
+            if len(study.trials) == 2:
+                raise RuntimeError("my bug")
+            return super().ask(study, space, n)
+
+    ds = load("sklearn:breast_cancer").subsample(120)
+    with pytest.raises(SamplerError, match="Breaks.ask raised RuntimeError: my bug; .* 2 trials") as caught:
+        tune(ds, n_trials=5, warm_start=0, strategy=Breaks(random_state=0), cv=2, verbose=False)
+    assert [t.status for t in caught.value.study.trials] == ["ok", "ok"]
+
+
 def test_prior_results_are_not_rerun(tiny_kb):
     ds = load("sklearn:diabetes").subsample(200)
     configs = LIGHTGBM.sample(2, 5)

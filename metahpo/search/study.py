@@ -24,7 +24,7 @@ from joblib import delayed
 
 from metahpo.datasets import plain
 from metahpo.evaluation import SCORED, Evaluation, check_n_jobs, check_whole
-from metahpo.exceptions import ConfigError
+from metahpo.exceptions import ConfigError, SamplerError
 from metahpo.parallel import workers
 from metahpo.progress import plural
 from metahpo.search.base import BaseSampler, Proposal
@@ -263,7 +263,9 @@ class Study:
         Notes
         -----
         A keyboard interrupt stops the search, keeps every trial recorded so far and sets
-        :attr:`interrupted`. The search
+        :attr:`interrupted`. A sampler that raises, or proposes something other than
+        configurations of the space, ends it with a :class:`~metahpo.SamplerError` that holds
+        the study (so ``tune``'s trials are not lost with it). The search
         also stops early when the sampler proposes only configurations already evaluated, or
         none (a gradient search that has converged).
         """
@@ -304,7 +306,7 @@ class Study:
         batch: list[Proposal] = []
         ids: set[str] = set()
         for _ in range(MAX_ASKS):
-            for proposal in sampler.ask(self, self.space, n - len(batch)):
+            for proposal in self._proposals(sampler, n - len(batch)):
                 cid = config_id(proposal.config)
                 if len(batch) < n and cid not in ids and cid not in self._by_id:
                     ids.add(cid)
@@ -312,6 +314,28 @@ class Study:
             if len(batch) == n:
                 break
         return batch
+
+    def _proposals(self, sampler: BaseSampler, n: int) -> list[Proposal]:
+        """What ``sampler.ask`` returns, checked: a list of proposals of configurations of the space."""
+        name = type(sampler).__name__
+        kept = f"; the study keeps the {plural(len(self.trials), 'trial')} recorded before (SamplerError.study)"
+        try:
+            proposals = sampler.ask(self, self.space, n)
+        except Exception as exc:
+            raise SamplerError(f"{name}.ask raised {type(exc).__name__}: {exc}{kept}", self) from exc
+        if not isinstance(proposals, (list, tuple)):
+            raise SamplerError(f"{name}.ask must return a list of Proposal, got {type(proposals).__name__}{kept}", self)
+        checked = []
+        for proposal in proposals:
+            if not (isinstance(proposal, tuple) and len(proposal) == 2 and isinstance(proposal[1], str)):
+                raise SamplerError(f"{name}.ask must return Proposal(config, source) items, got {proposal!r}{kept}",
+                                   self)
+            try:
+                self.space.validate(proposal[0])
+            except ConfigError as exc:
+                raise SamplerError(f"{name} proposed a configuration outside the space: {exc}{kept}", self) from exc
+            checked.append(Proposal(*proposal))
+        return checked
 
 
 def _check_budget(objective: Any, sampler: Any, n_trials: Any, timeout: Any, n_jobs: Any) -> int:
