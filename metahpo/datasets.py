@@ -18,6 +18,7 @@ Bad input raises :class:`~metahpo.exceptions.DataError` with a message naming th
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import warnings
 from dataclasses import dataclass, field, replace
@@ -328,6 +329,9 @@ def _one_dimensional(y: Any) -> np.ndarray:
 
 
 def _array_to_frame(X: Any) -> pd.DataFrame:
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):  # a SciPy sparse matrix or array
+        raise DataError(f"X is a sparse {X.shape[0]} x {X.shape[1]} matrix; metahpo takes dense data: "
+                        f"pass X.toarray(), or a DataFrame")
     arr = np.asarray(X)
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
@@ -383,10 +387,20 @@ def _as_float(col: pd.Series) -> pd.Series | None:
 
 def _as_text(col: pd.Series) -> pd.Series:
     """``col``'s values as the text :func:`load` makes categories of (whole floats without their
-    ``.0``, as the integers they were before a missing value made them floats); missing stays missing."""
+    ``.0``, as the integers they were before a missing value made them floats, in a column of
+    mixed values too: ``1.0`` is ``"1"``); missing stays missing."""
     if col.dtype.kind == "f" and bool(np.all(np.mod(col.dropna(), 1) == 0)):
         col = col.astype("Int64")
+    elif col.dtype == object:
+        col = col.map(_whole_as_integer, na_action="ignore")
     return col.astype(str).where(col.notna())
+
+
+def _whole_as_integer(value: Any) -> Any:
+    """A whole float as the integer it stands for, any other value as it is."""
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return value
 
 
 def conform(X: Any, like: pd.DataFrame) -> pd.DataFrame:
@@ -408,6 +422,9 @@ def conform(X: Any, like: pd.DataFrame) -> pd.DataFrame:
         if unknown:
             raise DataError(f"X has {plural(len(unknown), 'column')} the model was not trained on: {_preview(unknown)}")
     else:
+        if np.ndim(X) == 1 and len(columns) > 1:
+            raise DataError(f"X is one-dimensional ({len(X)} values) but the model was trained on {len(columns)} "
+                            f"columns; pass rows as a table: df.iloc[[i]] or x.reshape(1, -1) for one row")
         frame = _array_to_frame(X)
         if frame.shape[1] != len(columns):
             raise DataError(f"X has {plural(frame.shape[1], 'column')}; the model was trained on {len(columns)}")

@@ -98,7 +98,7 @@ class _TabularInput:
                 check_classification_targets(y)
         except DataError:
             raise
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:  # TypeError: sparse data, column names of mixed types
             text = "could not convert" in str(exc) and not isinstance(X, pd.DataFrame)
             raise DataError(f"{exc}{'; text needs a DataFrame (its text columns are categorical)' if text else ''}"
                             ) from exc

@@ -7,6 +7,7 @@ import lightgbm
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse
 
 import metahpo
 from metahpo.datasets import conform, load
@@ -44,6 +45,16 @@ def test_conform_makes_new_rows_as_load_made_the_training_rows():
     assert unseen["shop"].tolist()[0] == "a" and pd.isna(unseen["shop"].iloc[1])  # a new category is missing
 
 
+def test_a_whole_float_in_a_mixed_column_is_the_integer_category():
+    X = pd.DataFrame({"a": [0.1, 0.2, 0.3, 0.4] * 10, "m": pd.Series([1, 2, "x", None] * 10, dtype=object)})
+    like = load(X, np.array([0, 1, 1, 0] * 10)).X
+    assert list(like["m"].cat.categories) == ["1", "2", "x"]
+    for one in (1, 1.0, np.float64(1.0), "1"):
+        assert conform(pd.DataFrame({"a": [0.1], "m": pd.Series([one], dtype=object)}), like)["m"].iloc[0] == "1"
+    trained_on_floats = load(X.assign(m=X["m"].map({1: 1.0, 2: 2.0, "x": "x"})), np.array([0, 1, 1, 0] * 10)).X
+    assert list(trained_on_floats["m"].cat.categories) == ["1", "2", "x"]
+
+
 def test_conform_reads_dates_the_same_in_any_unit_or_time_zone():
     when = pd.Series(pd.to_datetime(["2020-01-01 00:00", "2021-06-01 12:00", None]))
     like = load(pd.DataFrame({"when": when.astype("datetime64[s]")}), [0, 1, 0]).X
@@ -61,6 +72,9 @@ def test_conform_names_what_does_not_fit():
         conform(X.assign(extra=1.0), like)
     with pytest.raises(DataError, match="X has 2 columns; the model was trained on 4"):
         conform(np.zeros((3, 2)), like)
+    for row in (X.iloc[0], X.to_numpy()[0]):
+        with pytest.raises(DataError, match=r"one-dimensional \(4 values\).*df.iloc\[\[i\]\]"):
+            conform(row, like)
     with pytest.raises(DataError, match="column 'num' was numeric in training but holds text such as 'high'"):
         conform(X.assign(num="high"), like)
 
@@ -109,3 +123,9 @@ def test_the_estimators_say_what_is_wrong_with_the_data(tiny_kb):
         metahpo.MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X.set_axis(["num", "num", "a", "b"], axis=1), y)
     with pytest.raises(DataError, match="text needs a DataFrame"):
         metahpo.MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X[["num", "shop"]].to_numpy(), y)
+    with pytest.raises(DataError, match="Sparse data was passed"):
+        metahpo.MetaLGBMClassifier(knowledge_base=tiny_kb).fit(scipy.sparse.csr_matrix(X[["num"]].to_numpy()), y)
+    with pytest.raises(DataError, match="only supported if all input features have string names"):
+        metahpo.MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X.set_axis(["num", 1, None, "b"], axis=1), y)
+    with pytest.raises(DataError, match="sparse 60 x 1 matrix; metahpo takes dense data: pass X.toarray()"):
+        load(scipy.sparse.csr_matrix(X[["num"]].to_numpy()), y)

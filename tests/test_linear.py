@@ -115,6 +115,17 @@ def test_the_pipeline_handles_what_lightgbm_handles(task, expansion):
     assert result.scores[good[0]] > good[1]
 
 
+def test_an_infinite_value_is_missing_to_the_pipeline():
+    data = _messy("binary")
+    X = data.X.assign(x=data.X["x"].where(data.X.index % 9 != 0, np.inf), skewed=data.X["skewed"].replace(
+        data.X["skewed"].iloc[3], -np.inf))
+    infinite = Dataset(X, data.y, "binary", name="infinite")
+    result = evaluate(LINEAR.space_for("binary").default, infinite, folds=make_folds(infinite, 3), family="linear")
+    assert result.ok and result.scores["roc_auc"] > 0.85, result.error
+    model = make_estimator(LINEAR.space_for("binary").default, "binary", family="linear").fit(X, data.y)
+    assert np.isfinite(model.predict_proba(X.iloc[:1].assign(skewed=np.inf))).all()
+
+
 def test_one_hot_columns_are_capped_and_rare_levels_grouped():
     data = _messy()
     model = make_estimator(CLASSIFICATION.default, "binary", family="linear").fit(data.X, data.y)

@@ -191,12 +191,14 @@ def _one_blas_thread() -> Any:
 
 def make_preprocessor(expansion: str, random_state: int = 0) -> Any:
     """The pipeline's ``"features"`` step: a :class:`~sklearn.compose.ColumnTransformer` of
-    numeric columns (imputed, expanded as ``expansion`` says, standardized), missing indicators,
-    and one-hot categorical columns, giving a dense array."""
+    numeric columns (an infinite value taken as missing, as LightGBM's trees can place it but a
+    linear model cannot; imputed, expanded as ``expansion`` says, standardized), missing
+    indicators, and one-hot categorical columns, giving a dense array."""
     from sklearn.compose import ColumnTransformer, make_column_selector
     from sklearn.impute import MissingIndicator, SimpleImputer
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, QuantileTransformer, SplineTransformer, StandardScaler
+    from sklearn.preprocessing import (FunctionTransformer, OneHotEncoder, QuantileTransformer, SplineTransformer,
+                                       StandardScaler)
 
     expansions = {
         "none": [],
@@ -206,18 +208,25 @@ def make_preprocessor(expansion: str, random_state: int = 0) -> Any:
     }
     if expansion not in expansions:
         raise ConfigError(f"unknown expansion {expansion!r}; choose one of {', '.join(expansions)}")
+    finite = FunctionTransformer(_infinite_as_missing, feature_names_out="one-to-one")
     numeric = make_column_selector(dtype_exclude="category")
     categorical = make_column_selector(dtype_include="category")
     return ColumnTransformer(
         [
-            ("numeric", make_pipeline(SimpleImputer(strategy="median"), *expansions[expansion], StandardScaler()),
-             numeric),
-            ("missing", MissingIndicator(features="missing-only", error_on_new=False), numeric),
+            ("numeric", make_pipeline(finite, SimpleImputer(strategy="median"), *expansions[expansion],
+                                      StandardScaler()), numeric),
+            ("missing", make_pipeline(finite, MissingIndicator(features="missing-only", error_on_new=False)), numeric),
             ("categorical", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=MIN_LEVEL_ROWS,
                                           max_categories=MAX_LEVELS, sparse_output=False), categorical),
         ],
         sparse_threshold=0.0,
     )
+
+
+def _infinite_as_missing(X: Any) -> np.ndarray:
+    """Numeric columns as floats, an infinite value as NaN."""
+    values = np.asarray(X, dtype=float)
+    return np.where(np.isinf(values), np.nan, values)
 
 
 FAMILY = LinearFamily()
