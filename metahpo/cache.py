@@ -9,9 +9,11 @@ be written the entry is recomputed each time, which is slower but not wrong.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,14 +55,23 @@ def load(key: str) -> dict[str, np.ndarray] | None:
         return None
 
 
+STALE_SECONDS = 3600
+"""Age after which a partial entry, left by a process killed while writing it, is removed."""
+
+
 def save(key: str, arrays: dict[str, np.ndarray]) -> None:
-    """Store ``arrays`` under ``key`` atomically; a folder that cannot be written is skipped."""
+    """Store ``arrays`` under ``key`` atomically; a folder that cannot be written is skipped.
+    Partial entries older than :data:`STALE_SECONDS` are removed on the way."""
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
     except OSError:
         return
+    for partial in folder.glob(".tmp-*.npz"):
+        with contextlib.suppress(OSError):  # another process may remove it first
+            if time.time() - partial.stat().st_mtime > STALE_SECONDS:
+                partial.unlink()
     try:
         with os.fdopen(fd, "wb") as fh:
             np.savez_compressed(fh, **arrays)

@@ -388,7 +388,8 @@ class Surrogate(BaseStrategy):
         key = cache.content_key(recommender.kb, "surrogate", recommender.task, recommender.metric,
                                 self.n_estimators, self.random_state, sklearn.__version__)
         arrays = cache.load(key)
-        if arrays is None:
+        n_features = np.shape(recommender.points)[1] + space.dim
+        if arrays is None or not _well_formed(arrays, self.n_estimators, n_features):  # damaged: fitted anew
             arrays = _tree_arrays(self._fit_trees(recommender, scores))
             cache.save(key, arrays)
         self.trees_ = _trees(arrays)
@@ -435,6 +436,26 @@ def _tree_arrays(trees: list[Any]) -> dict[str, np.ndarray]:
     return {"sizes": np.array([len(n) for n in nodes]), "n_features": np.array(trees[0].n_features),
             **{name: np.concatenate([n[name] for n in nodes]) for name in _NODE_FIELDS},
             "value": np.concatenate([tree.value[:, 0, 0] for tree in trees])}
+
+
+def _well_formed(arrays: dict[str, np.ndarray], n_trees: int, n_features: int) -> bool:
+    """Whether ``arrays`` are ``n_trees`` trees on ``n_features`` features as :func:`_tree_arrays`
+    writes them: every node's children inside its own tree, every split on a feature there is,
+    leaves without children. Anything else (a file damaged or not written by metahpo) could
+    crash the compiled predict, which trusts its nodes."""
+    fields = ("sizes", "n_features", "value", *_NODE_FIELDS)
+    if any(name not in arrays for name in fields) or int(np.asarray(arrays["n_features"]).ravel()[0]) != n_features:
+        return False
+    sizes = np.asarray(arrays["sizes"])
+    total = int(sizes.sum()) if sizes.ndim == 1 and len(sizes) == n_trees and (sizes > 0).all() else -1
+    if total < 0 or any(np.asarray(arrays[name]).shape != (total,) for name in ("value", *_NODE_FIELDS)):
+        return False
+    own = np.repeat(sizes, sizes)  # each node's tree size, and its index within its tree
+    index = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    left, right, feature = (np.asarray(arrays[name]) for name in ("left_child", "right_child", "feature"))
+    leaf = (left == -1) & (right == -1)
+    split = (left > index) & (left < own) & (right > index) & (right < own) & (feature >= 0) & (feature < n_features)
+    return bool(np.all(leaf | split) and np.isfinite(np.asarray(arrays["value"], dtype=float)).all())
 
 
 def _trees(arrays: dict[str, np.ndarray]) -> list[Any]:

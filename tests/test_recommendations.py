@@ -1,6 +1,8 @@
 """Zero-shot recommendations: strategies, evidence, confidence, errors, the command line."""
 
 import json
+import os
+import time
 
 import lightgbm
 import numpy as np
@@ -317,6 +319,48 @@ def test_the_surrogate_is_fitted_once_per_knowledge_base(tmp_path, monkeypatch):
     (tmp_path / "file").write_text("")
     monkeypatch.setenv("METAHPO_CACHE_DIR", str(tmp_path / "file" / "cache"))  # cannot be created
     np.testing.assert_array_equal(Recommender(kb, "binary", "surrogate").prior_mean(_query(0.0))(points), fitted)
+
+
+@pytest.mark.parametrize("damage", ["child out of its tree", "feature out of range", "sizes cut", "array missing",
+                                    "value not finite"])
+def test_a_damaged_cache_entry_is_fitted_anew_not_trusted(tmp_path, monkeypatch, damage):
+    """The compiled predict trusts its nodes: an entry that is not what metahpo wrote (a child index
+    out of its tree crashed the process) is a miss, refitted and written again."""
+    monkeypatch.setenv("METAHPO_CACHE_DIR", str(tmp_path))
+    kb, _ = clustered_kb()
+    points = np.random.default_rng(0).random((20, len(LIGHTGBM.names)))
+    fitted = Recommender(kb, "binary", "surrogate").prior_mean(_query(0.0))(points)
+    entry = next(tmp_path.glob("*.npz"))
+    with np.load(entry) as data:
+        arrays = dict(data)
+    split = np.flatnonzero(arrays["left_child"] >= 0)[0]
+    if damage == "child out of its tree":
+        arrays["left_child"][split] += 10**6
+    elif damage == "feature out of range":
+        arrays["feature"][split] = 10**4
+    elif damage == "sizes cut":
+        arrays["sizes"] = arrays["sizes"][:50]
+    elif damage == "array missing":
+        del arrays["value"]
+    else:
+        arrays["value"][0] = np.nan
+    np.savez(entry, **arrays)
+    np.testing.assert_array_equal(Recommender(kb, "binary", "surrogate").prior_mean(_query(0.0))(points), fitted)
+    with np.load(entry) as data:
+        rewritten = dict(data)
+    assert recommendations._well_formed(rewritten, 100, int(rewritten["n_features"]))  # written again, whole
+
+
+def test_partial_cache_entries_of_a_killed_process_are_removed_once_stale(tmp_path, monkeypatch):
+    from metahpo import cache
+
+    monkeypatch.setenv("METAHPO_CACHE_DIR", str(tmp_path))
+    stale, fresh = tmp_path / ".tmp-old.npz", tmp_path / ".tmp-new.npz"
+    for path in (stale, fresh):
+        path.write_bytes(b"partial")
+    os.utime(stale, (time.time() - cache.STALE_SECONDS - 60,) * 2)
+    cache.save("key", {"a": np.arange(3)})
+    assert not stale.exists() and fresh.exists() and cache.load("key")["a"].tolist() == [0, 1, 2]
 
 
 def test_the_portfolio_can_fit_its_first_pick_to_the_nearest_datasets_and_hedge_the_rest():
