@@ -112,7 +112,7 @@ class _TabularInput:
     def _recommend(self, dataset: Dataset, family: str | None) -> list[dict[str, Any]]:
         """Ask the knowledge base (``recommendation_``) and return the parameters of its configurations
         up to ``rank``, or on data :meth:`_held_out` orders, of as many as ``recommend`` lists."""
-        if not isinstance(self.rank, (int, np.integer)) or self.rank < 0:
+        if isinstance(self.rank, (bool, np.bool_)) or not isinstance(self.rank, (int, np.integer)) or self.rank < 0:
             raise ConfigError(f"rank must be a non-negative integer, got {plain(self.rank)!r}")
         landmark_seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
         n = self.rank + 1

@@ -17,11 +17,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import arff  # liac-arff, openml's reader of the files it caches
+import numpy as np
 import openml
 import pandas as pd
 import requests
 import urllib3
 from openml.exceptions import (
+    OpenMLCacheException,
     OpenMLHashException,
     OpenMLPrivateDatasetError,
     OpenMLServerError,
@@ -78,6 +81,7 @@ def load_dataset(
         If OpenML cannot be reached and the dataset is not cached, the id is unknown, the dataset has
         no default target and none is given, or the target is not a column.
     """
+    _check_id(dataset_id, "dataset")
     with cache_root(cache_dir):
         return _fetch_dataset(dataset_id, target=target, task=task, source=f"openml:{dataset_id}")
 
@@ -112,6 +116,7 @@ def load_task(
     DataError
         If the task cannot be fetched, is of another type, or ``target`` / ``task`` contradict it.
     """
+    _check_id(task_id, "task")
     with cache_root(cache_dir):
         what = f"task {task_id}"
         with openml_errors(what, DataError, _cache_hint("tasks", task_id), not_found=_UNKNOWN_TASK):
@@ -192,6 +197,12 @@ def cache_root(cache_dir: str | os.PathLike | None) -> Iterator[None]:
         openml.config.set_root_cache_directory(previous)
 
 
+def _check_id(object_id: object, kind: str) -> None:
+    """A :class:`DataError` unless ``object_id`` is a positive whole number."""
+    if isinstance(object_id, bool) or not isinstance(object_id, (int, np.integer)) or object_id < 1:
+        raise DataError(f"the OpenML {kind} id must be a positive whole number, got {object_id!r}")
+
+
 def _cache_hint(kind: str, object_id: int) -> str:
     folder = os.path.join(openml.config.get_cache_directory(), kind, str(object_id))
     return f"cached files are used when present at {folder}"
@@ -217,6 +228,12 @@ def openml_errors(
         raise error(f"OpenML failed to serve {what} ({_first_line(exc.message)}); {hint}") from None
     except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
         raise error(f"cannot reach OpenML to fetch {what} (offline?); {type(exc).__name__}; {hint}") from None
+    except OpenMLCacheException as exc:
+        raise error(f"openml's cache cannot hold {what} ({_first_line(str(exc))}); give it a folder it can write "
+                    f"(cache_dir=, or openml.config.set_root_cache_directory)") from None
+    except arff.ArffException as exc:
+        raise error(f"a cached file of {what} cannot be read ({_first_line(str(exc))}); remove it to fetch it "
+                    f"again ({hint})") from None
 
 
 def _first_line(text: str) -> str:

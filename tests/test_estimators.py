@@ -190,6 +190,7 @@ def test_rank_picks_a_lower_recommendation(tiny_kb, breast_cancer):
 
 @pytest.mark.parametrize(("params", "message"), [
     ({"rank": np.int64(-1)}, "rank must be a non-negative integer, got -1$"),
+    ({"rank": True}, "rank must be a non-negative integer, got True$"),
     ({"random_state": np.float64(1.5)}, "random_state must be an integer, .* or None; got 1.5$"),
 ])
 def test_bad_settings_are_named_without_numpy_reprs(params, message, breast_cancer):

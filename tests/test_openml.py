@@ -166,6 +166,25 @@ def test_offline_with_description_but_no_data_file(cache: Path, server: Recorded
     assert server.endpoints == ["https://api.openml.org/data/v1/download/999003/metahpo-test-nodefault.arff"]
 
 
+def test_a_corrupt_cached_file_or_an_unusable_cache_is_a_clear_data_error(cache: Path, tmp_path: Path) -> None:
+    arff_file = cache / "org/openml/www/datasets/999001/dataset.arff"
+    arff_file.write_text(arff_file.read_text().replace("@DATA\n", "@DATA\n{broken,,\n", 1))
+    with pytest.raises(DataError, match=r"^a cached file of dataset 999001 cannot be read \(.*\); remove it") as info:
+        load_dataset(999001, cache_dir=cache)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(DataError, match="openml's cache cannot hold dataset 31 .*give it a folder it can write"):
+        load_dataset(31, cache_dir=tmp_path / "a-file")
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "31", True])
+def test_ids_are_positive_whole_numbers(bad: object) -> None:
+    with pytest.raises(DataError, match="the OpenML dataset id must be a positive whole number"):
+        load_dataset(bad)
+    with pytest.raises(DataError, match="the OpenML task id must be a positive whole number"):
+        load_task(bad)
+
+
 def test_unknown_dataset(cache: Path) -> None:
     with pytest.raises(DataError, match=r"^OpenML has no dataset 999999$"):
         load_dataset(999999, cache_dir=cache)
