@@ -129,7 +129,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
             if name == "norefit":
                 model, row["rounds"] = _holdout_model(top.params, train.X, y[tr], data.task)
             else:
-                model = (models(data.task, None)["lightgbm_default"] if rounds is None
+                model = (models(data.task, None, 1)["lightgbm_default"] if rounds is None
                          else make_estimator(top.params, data.task, n_estimators=rounds)).fit(train.X, y[tr])
             pred = predict_aligned(model, data.X.iloc[te], n_classes)
             row.update(status="ok", score=score_predictions(data.task, y[te], pred, n_classes)[METRICS[data.task][0]])
