@@ -320,8 +320,7 @@ def _analyse(source: Source, knowledge: Knowledge, settings: Settings, record: d
     else:
         family = next(iter(knowledge_bases))
     kb = of_families(given, [family], zero_shot=True)[family]  # the shipped one with its zero-shot part
-    rec = get_recommender(kb, dataset.task, settings.strategy).recommend(mf, settings.n, dataset.name,
-                                                                           target_scale=dataset.target_scale)
+    rec = get_recommender(kb, dataset.task, settings.strategy).recommend(mf, settings.n, dataset.name)
     if settings.rounds == "holdout":  # the top configuration's rounds, or on large data the list ordered, as recommend
         rec = with_holdout_rounds(rec, dataset, n=1)
     top = rec.configs[0]

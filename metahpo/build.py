@@ -488,7 +488,7 @@ def ingest(
     for number, row in zip(np.flatnonzero(finished) + 1, frame[finished].to_dict("records")):
         config = {**base, **{k: row[k] for k in space.names + ["n_estimators"] if k in row and pd.notna(row[k])}}
         try:
-            config = space.config_of(config, data.target_scale)  # as the estimator took them on these data
+            space.validate(config)
             score = float(row["score"])
         except (ConfigError, TypeError, ValueError):
             skipped += 1

@@ -102,17 +102,6 @@ class Dataset:
         return self.task != "regression"
 
     @property
-    def target_scale(self) -> float:
-        """The regression target's standard deviation (1 for classification or a constant target):
-        the unit of the parameters whose effect is in the target's units
-        (:attr:`metahpo.spaces.Param.target_power`), so that a configuration means the same model
-        whatever the target's units."""
-        if self.is_classification:
-            return 1.0
-        scale = float(np.std(self.y.to_numpy(dtype=float)))
-        return scale if np.isfinite(scale) and scale > 0 else 1.0
-
-    @property
     def classes(self) -> np.ndarray:
         """Sorted class labels (empty for regression)."""
         if not self.is_classification:

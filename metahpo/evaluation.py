@@ -185,7 +185,6 @@ def make_estimator(
     n_estimators: int | None = None,
     random_state: int = 0,
     n_jobs: int = 1,
-    target_scale: float = 1.0,
 ) -> Any:
     """An unfitted estimator of ``family`` for ``config`` (a configuration, or the keyword arguments
     metahpo hands out, see :meth:`SearchSpace.estimator_params <metahpo.spaces.SearchSpace.estimator_params>`).
@@ -193,13 +192,10 @@ def make_estimator(
     The family is ``space``'s when only a space is given, else LightGBM; the space is the family's
     for ``task`` unless given. ``n_estimators`` overrides the configuration's own number of rounds
     in a family with rounds; without either, the space's cap applies (and early stopping is
-    expected to cut it). ``target_scale`` is the data's
-    :attr:`~metahpo.datasets.Dataset.target_scale` for a configuration; keyword arguments metahpo
-    handed out are in the target's units already and keep 1.
+    expected to cut it).
     """
     family, space = family_and_space(family, space, task)
-    params = space.estimator_params(config, n_estimators=n_estimators, random_state=random_state,
-                                    target_scale=target_scale)
+    params = space.estimator_params(config, n_estimators=n_estimators, random_state=random_state)
     return family.make_estimator(params, task, n_jobs=n_jobs)
 
 
@@ -238,10 +234,8 @@ def evaluate(
     Parameters
     ----------
     config : dict
-        A configuration of ``space`` (its parameters of a target power for a target of unit
-        standard deviation: see :attr:`~metahpo.spaces.Param.target_power`). For LightGBM: with
-        ``n_estimators`` it trains exactly that many rounds; without, early stopping on each fold's
-        validation part picks the number.
+        A configuration of ``space``. For LightGBM: with ``n_estimators`` it trains exactly that
+        many rounds; without, early stopping on each fold's validation part picks the number.
     dataset : Dataset
     folds : list of (train, validation) index arrays, optional
         Fixed folds, e.g. from :func:`make_folds`, so that every trial of a search sees the same.
@@ -291,7 +285,7 @@ def evaluate(
 
     def fit_fold(train: np.ndarray, valid: np.ndarray, y: np.ndarray, start: float) -> Any:
         model = make_estimator(config, dataset.task, family=family, space=space, random_state=random_state,
-                               n_jobs=n_jobs, target_scale=dataset.target_scale)
+                               n_jobs=n_jobs)
         deadline = math.inf if timeout is None else start + timeout
         family.fit(model, dataset.X.iloc[train], y[train], dataset.X.iloc[valid], y[valid], config=config,
                    deadline=deadline, early_stopping_rounds=early_stopping_rounds)

@@ -560,14 +560,12 @@ class Recommender:
         return x, dist, weights / weights.sum()
 
     def recommend(self, metafeatures: pd.Series, n: int = 10, name: str = "dataset",
-                  train_rows: int | None = None, target_scale: float = 1.0) -> Recommendation:
+                  train_rows: int | None = None) -> Recommendation:
         """Rank configurations for a dataset with these meta-features.
 
         Configurations that cannot grow trees on ``train_rows`` rows (default: the dataset's
         ``n_rows``), such as a large ``min_child_samples`` on small data, are left out
-        (:meth:`SearchSpace.fits <metahpo.spaces.SearchSpace.fits>`). Their parameters are
-        handed out for data of ``target_scale`` (the dataset's
-        :attr:`~metahpo.datasets.Dataset.target_scale`: the meta-features do not hold it).
+        (:meth:`SearchSpace.fits <metahpo.spaces.SearchSpace.fits>`).
         """
         x, dist, weights = self.neighbours(metafeatures)
         confidence = float(np.mean(self.typical_nn >= dist.iloc[0]))
@@ -586,7 +584,7 @@ class Recommender:
         growth = np.ones(len(dist))  # how many times more rows the models will train on than the neighbours'
         if rows is not None and np.isfinite(rows):
             growth = np.maximum(1.0, float(rows) / self.train_rows.reindex(dist.index).to_numpy())
-        configs = [self._config(cid, reason, by_distance, raw, iterations, weights.to_numpy(), growth, target_scale)
+        configs = [self._config(cid, reason, by_distance, raw, iterations, weights.to_numpy(), growth)
                    for cid, reason in ranked[:n]]
         neighbors = pd.DataFrame({"name": self.names.reindex(dist.index).to_numpy(), "distance": dist.to_numpy()},
                                  index=pd.Index(dist.index, name="dataset_id")).head(10)
@@ -615,8 +613,7 @@ class Recommender:
         return fitting
 
     def _config(self, cid: str, reason: str, by_distance: pd.DataFrame, raw: pd.DataFrame | None,
-                iterations: pd.DataFrame, weights: np.ndarray, growth: np.ndarray,
-                target_scale: float) -> RecommendedConfig:
+                iterations: pd.DataFrame, weights: np.ndarray, growth: np.ndarray) -> RecommendedConfig:
         """The configuration with its expected scores: the similarity-weighted means of its
         normalized scores and of its metric (``raw``, None when the neighbours say too little) on
         the nearest datasets that ran it (rows of ``by_distance``, nearest first, with
@@ -641,8 +638,7 @@ class Recommender:
             rounds = float(np.median(its)) if len(its) else 100.0
             floor = budget_rounds(ROUNDS_FLOOR[self.task], float(params.get("learning_rate", 0.1)))
             params["n_estimators"] = int(np.clip(max(rounds, floor), 10, MAX_ROUNDS))
-        return RecommendedConfig(self.search_space.estimator_params(params, target_scale=target_scale), cid, expected,
-                                 value,
+        return RecommendedConfig(self.search_space.estimator_params(params), cid, expected, value,
                                  by_distance.index[near].tolist(), reason)
 
 
@@ -763,8 +759,7 @@ def recommend(
         kb = of_families(knowledge_base, [choice.family], zero_shot=True)[choice.family]
     else:
         kb = resolve(knowledge_base, family, zero_shot=True)
-    recommendation = get_recommender(kb, dataset.task, strategy, metric).recommend(
-        mf, n, dataset.name, target_scale=dataset.target_scale)
+    recommendation = get_recommender(kb, dataset.task, strategy, metric).recommend(mf, n, dataset.name)
     if choice is not None:
         recommendation.notes.insert(0, f"Chose the {choice.describe()}.")
     if rounds == "holdout" or (rounds is None and recommendation.family == "lightgbm"):

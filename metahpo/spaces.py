@@ -54,12 +54,6 @@ class Param:
         The values of a categorical parameter, instead of a range. Choice ``i`` of ``k`` is
         encoded as the middle of the ``i``-th of ``k`` equal slices of [0, 1], so a sampler's
         point decodes to the choice whose slice holds it.
-    target_power : int
-        The power of the regression target's units the value is in (LightGBM's ``min_split_gain``,
-        a gain: 2; ``reg_alpha``, a threshold on sums of gradients: 1). A configuration holds it
-        for a target of unit standard deviation; the estimator's parameters are that times the
-        target's scale to this power (:meth:`SearchSpace.estimator_params`), so the same
-        configuration grows the same trees whatever the target's units.
 
     Examples
     --------
@@ -75,7 +69,6 @@ class Param:
     valid_low: float | None = None
     valid_high: float | None = None
     choices: tuple[Any, ...] | None = None
-    target_power: int = 0
 
     def __post_init__(self) -> None:
         if self.choices is None:
@@ -236,7 +229,7 @@ class SearchSpace:
         return n_rows >= self.min_leaves * config[self.leaf_rows]
 
     def estimator_params(self, config: Config, *, n_estimators: int | None = None,
-                         random_state: int = 0, target_scale: float = 1.0) -> dict[str, Any]:
+                         random_state: int = 0) -> dict[str, Any]:
         """The estimator's keyword arguments that rebuild the model metahpo evaluated: the
         configuration, the fixed settings, the rounds and the seed.
 
@@ -245,11 +238,9 @@ class SearchSpace:
         ``lightgbm.LGBMClassifier(**params)`` is exactly the model metahpo scored. ``config`` may
         be such keyword arguments already (see :meth:`config_of`). ``n_estimators`` overrides
         the configuration's rounds; without either, the space's cap applies. A space without
-        rounds takes no ``n_estimators``. ``target_scale``, the data's
-        :attr:`~metahpo.datasets.Dataset.target_scale`, puts the parameters of a
-        :attr:`Param.target_power` in the target's units (keyword arguments already in them keep 1).
+        rounds takes no ``n_estimators``.
         """
-        config = self._scaled(self.config_of(config), target_scale)
+        config = self.config_of(config)
         if self.max_rounds is None:
             if n_estimators is not None:
                 raise ConfigError(f"the {self.family} family has no rounds; got n_estimators={n_estimators!r}")
@@ -257,32 +248,20 @@ class SearchSpace:
         rounds = n_estimators or config.get("n_estimators") or self.max_rounds
         return {**self.fixed, **config, "n_estimators": int(rounds), "random_state": int(random_state)}
 
-    def config_of(self, params: dict[str, Any], target_scale: float = 1.0) -> Config:
+    def config_of(self, params: dict[str, Any]) -> Config:
         """The configuration inside estimator keyword arguments: the fixed settings and the seed
-        dropped, the parameters of a :attr:`Param.target_power` divided back by the data's
-        ``target_scale`` (as :meth:`estimator_params` multiplied them), the rest validated
-        (:meth:`validate`). A fixed setting with another value is an error, since the model would
-        not be the one the knowledge base knows."""
+        dropped, the rest validated (:meth:`validate`). A fixed setting with another value is an
+        error, since the model would not be the one the knowledge base knows."""
         if not isinstance(params, dict):
             raise ConfigError(f"a configuration must be a dict, got {type(params).__name__}")
         for key, value in self.fixed.items():
             if key in params and params[key] != value:
                 raise ConfigError(f"{key} is fixed at {value!r} in the {self.family} space, got {params[key]!r}")
-        given = {k: v for k, v in params.items() if k not in self.fixed and k != "random_state"}
-        config = self.validate(self._scaled(given, 1.0 / target_scale))
+        config = self.validate({k: v for k, v in params.items() if k not in self.fixed and k != "random_state"})
         integer = {p.name for p in self.params if p.integer} | {"n_estimators"}
         choices = {p.name: p.choices for p in self.params if p.choices is not None}
         return {k: int(v) if k in integer else _choice(v, choices[k]) if k in choices else v
                 for k, v in config.items()}  # 31.0 from a table is 31; 1 for the choice 1.0 is 1.0
-
-    def _scaled(self, config: Config, target_scale: float) -> Config:
-        """``config`` with each parameter of a :attr:`Param.target_power` times ``target_scale`` to that power."""
-        if not (_number(target_scale) and math.isfinite(target_scale) and target_scale > 0):
-            raise ConfigError(f"target_scale must be a positive number, got {target_scale!r}")
-        if target_scale == 1.0:
-            return config
-        powers = {p.name: p.target_power for p in self.params if p.target_power}
-        return {k: v * target_scale ** powers[k] if k in powers and _number(v) else v for k, v in config.items()}
 
 
 def early_stopped(config: Config) -> Config:
@@ -295,11 +274,6 @@ def config_id(config: Config) -> str:
     its text choices as they are)."""
     canonical = {k: v if isinstance(v, str) else float(f"{float(v):.6g}") for k, v in sorted(config.items())}
     return hashlib.sha1(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:12]
-
-
-def _number(value: Any) -> bool:
-    """Whether ``value`` is a number (not a boolean)."""
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 def _same(value: Any, choice: Any) -> bool:
@@ -323,9 +297,9 @@ LIGHTGBM = SearchSpace(
         Param("min_child_samples", 2, 128, log=True, integer=True, valid_low=1, valid_high=100_000),
         Param("colsample_bytree", 0.3, 1.0, valid_low=1e-3),
         Param("subsample", 0.5, 1.0, valid_low=1e-3),
-        Param("reg_alpha", 1e-4, 10.0, log=True, valid_low=0.0, valid_high=1e6, target_power=1),
+        Param("reg_alpha", 1e-4, 10.0, log=True, valid_low=0.0, valid_high=1e6),
         Param("reg_lambda", 1e-4, 10.0, log=True, valid_low=0.0, valid_high=1e6),
-        Param("min_split_gain", 1e-4, 1.0, log=True, valid_low=0.0, valid_high=1e6, target_power=2),
+        Param("min_split_gain", 1e-4, 1.0, log=True, valid_low=0.0, valid_high=1e6),
     ),
     fixed={"subsample_freq": 1, "verbosity": -1},
     default={

@@ -102,14 +102,12 @@ class TuneResult:
     @property
     def trials(self) -> pd.DataFrame:
         """One row per trial: number, source (recommended / bayes / random / ...), score, fit time,
-        status, error, and the parameters as the estimator took them on these data (in the target's
-        units, :attr:`~metahpo.spaces.Param.target_power`; what ``prior=`` takes); with several
-        families, their trials one after the other and a ``family`` column."""
+        status, error, and the parameters; with several families, their trials one after the other
+        and a ``family`` column."""
         studies = self.studies or {self.family: self.study}
-        frames = [_in_target_units(s.trials_dataframe(), s.space, self.dataset.target_scale) for s in studies.values()]
         if len(studies) == 1:
-            return frames[0]
-        return pd.concat([f.assign(family=name) for f, name in zip(frames, studies)], ignore_index=True)
+            return self.study.trials_dataframe()
+        return pd.concat([s.trials_dataframe().assign(family=name) for name, s in studies.items()], ignore_index=True)
 
     def predict(self, X: Any) -> np.ndarray:
         return self.model.predict(conform(X, self.dataset.X))
@@ -259,9 +257,8 @@ def tune(
     callbacks : sequence of callable, optional
         ``callback(study, trial)`` after every trial.
     prior : DataFrame, optional
-        Results the user already has for this dataset: one column per parameter (as the estimator
-        took them, e.g. a former result's ``trials``) and a ``score`` column (same metric). They
-        count as evaluated and are not re-run.
+        Results the user already has for this dataset: one column per parameter and a ``score``
+        column (same metric). They count as evaluated and are not re-run.
     verbose : bool
         Write progress to standard error: what is tuned, the setup's time, then a line per trial
         (its score, the best so far, elapsed time and an ETA), as Optuna logs its trials.
@@ -332,14 +329,13 @@ def tune(
                           space=spaces[best.family], random_state=seed).best_iteration
         best = replace(best, best_iteration=rounds)
     growth = refit_growth(dataset.n_rows, search.folds, dataset.task)
-    best_params = final_params(best, seed, spaces[best.family], growth, dataset.target_scale)
+    best_params = final_params(best, seed, spaces[best.family], growth)
     spec = None
     if ensemble is None:
         model = make_estimator(best_params, dataset.task, space=spaces[best.family], random_state=seed)
     else:
         spec = ensemble_select(trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric,
-                               random_state=seed, space=list(spaces.values()), growth=growth,
-                               target_scale=dataset.target_scale)
+                               random_state=seed, space=list(spaces.values()), growth=growth)
         model = ensemble_build(spec, dataset.task, random_state=seed, space=list(spaces.values()))
     with contextlib.ExitStack() as training:  # as each family trains its models (members of several in an ensemble)
         for name in studies:
@@ -456,11 +452,11 @@ class _Search:
             if self.warm_start:
                 train_rows = min(len(train) for train, _ in self.folds)  # what each trial's models learn from
                 recommendation = get_recommender(kb, dataset.task, "auto", kb_metric).recommend(
-                    mf, self.warm_start, dataset.name, train_rows=train_rows, target_scale=dataset.target_scale)
+                    mf, self.warm_start, dataset.name, train_rows=train_rows)
             if self.kind == "bayes":
                 prior_mean = get_recommender(kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
         if recommendation is not None:
-            warm = [early_stopped(space.config_of(c.params, dataset.target_scale)) for c in recommendation.configs]
+            warm = [early_stopped(space.config_of(c.params)) for c in recommendation.configs]
         else:  # no knowledge of this family: its default first
             warm = [dict(space.default)] if self.strategy is not None and self.warm_start else []
         sampler = make_sampler(self.strategy, space=space, warm_start_configs=warm, random_state=self.seed,
@@ -468,7 +464,7 @@ class _Search:
                                warm_start_source="recommended" if recommendation is not None else "default")
         study = Study(space)
         if prior is not None:
-            configs, scores = check_prior(prior, space, dataset.target_scale)
+            configs, scores = check_prior(prior, space)
             study.add_prior(configs, scores)
         setup = [f"{len(warm)} {'recommended' if recommendation is not None else 'default'} first"] if warm else []
         if prior_mean is not None:
@@ -539,11 +535,8 @@ class _Recorder:
         self.runs.close()
 
 
-def check_prior(prior: pd.DataFrame, space: SearchSpace,
-                target_scale: float = 1.0) -> tuple[list[Config], list[float]]:
-    """The configurations and scores of results a user already has, checked against ``space``:
-    their parameters as the estimator took them on data of ``target_scale``
-    (:meth:`SearchSpace.config_of <metahpo.spaces.SearchSpace.config_of>`), as ``TuneResult.trials`` gives them.
+def check_prior(prior: pd.DataFrame, space: SearchSpace) -> tuple[list[Config], list[float]]:
+    """The configurations and scores of results a user already has, checked against ``space``.
 
     Raises
     ------
@@ -562,15 +555,8 @@ def check_prior(prior: pd.DataFrame, space: SearchSpace,
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ConfigError(f"the prior's score in row {row + 1} is {prior['score'].iloc[row]!r}, not a number")
-    configs = [space.config_of({n: row[n] for n in space.names}, target_scale) for _, row in prior.iterrows()]
+    configs = [space.config_of({n: row[n] for n in space.names}) for _, row in prior.iterrows()]
     return configs, scores.astype(float).tolist()
-
-
-def _in_target_units(trials: pd.DataFrame, space: SearchSpace, target_scale: float) -> pd.DataFrame:
-    """A study's trials table with its parameters of a target power in the target's units."""
-    scaled = {p.name: trials[p.name] * target_scale ** p.target_power
-              for p in space.params if p.target_power and p.name in trials}
-    return trials.assign(**scaled) if scaled else trials
 
 
 def _pyplot() -> Any:

@@ -89,8 +89,7 @@ def scored(config: Config, categorical: Config, dataset: Any, train_ds: Any, fol
     ev = evaluate(config, train_ds, folds=folds, space=space, random_state=seed)
     if not ev.ok:
         return {"status": ev.status, "error": ev.error[:300]}
-    params = space.estimator_params(config, n_estimators=ev.best_iteration, random_state=seed,
-                                    target_scale=train_ds.target_scale)
+    params = space.estimator_params(config, n_estimators=ev.best_iteration, random_state=seed)
     model = get_family("lightgbm").make_estimator(params, dataset.task)
     return {"status": "ok", "cv_score": ev.score, "rounds": ev.best_iteration,
             **fit_score(model, dataset, train, test)}

@@ -61,7 +61,7 @@ def run_dataset(source: Source, max_rows: int, n_random: int, scales: tuple[floa
             continue
         for scale in scales:
             rounds = max(1, round(ev.best_iteration * scale))
-            model = make_estimator({**config, "n_estimators": rounds}, dataset.task, target_scale=train_ds.target_scale)
+            model = make_estimator({**config, "n_estimators": rounds}, dataset.task)
             rows.append({"dataset_id": source.dataset_id, "task": dataset.task, "config": number, "scale": scale,
                          "cv_score": ev.score, "rounds": rounds, **fit_score(model, dataset, train, test)})
     return rows

@@ -160,12 +160,11 @@ def now() -> datetime:
 
 
 def prefix_rows(trials: list[Trial], method: str, dataset: Dataset, train, test, started: datetime,
-                budgets: tuple[int, ...], growth: float, space: SearchSpace = LIGHTGBM,
-                target_scale: float = 1.0) -> list[dict]:
+                budgets: tuple[int, ...], growth: float, space: SearchSpace = LIGHTGBM) -> list[dict]:
     """Test score of the best of the first N trials, for every budget N, refitted as ``tune``
     refits (its rounds times ``growth``, :func:`~metahpo.tuning.refit_growth`), and the wall time
     from the search's start to the end of trial N (setup and the optimizer's own work included).
-    ``space`` is the trials' configurations' space, ``target_scale`` the training part's."""
+    ``space`` is the trials' configurations' space."""
     rows = []
     for n in budgets:
         first = trials[:n]
@@ -173,8 +172,7 @@ def prefix_rows(trials: list[Trial], method: str, dataset: Dataset, train, test,
         if len(first) < n or not ok:
             continue
         best = max(ok, key=lambda t: t.score)
-        model = make_estimator(final_params(best, space=space, growth=growth, target_scale=target_scale), dataset.task,
-                               space=space)
+        model = make_estimator(final_params(best, space=space, growth=growth), dataset.task, space=space)
         rows.append({"method": method, "budget": n, "cv_score": best.score,
                      "search_s": (first[-1].finished - started).total_seconds(),
                      **fit_score(model, dataset, train, test)})
@@ -283,24 +281,20 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
     elif method == "random":
         run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=None, cv=3, prune=False,
                    random_state=seed)
-        rows += prefix_rows(run.study.trials, method, dataset, train, test, started, budgets, growth,
-                            target_scale=train_ds.target_scale)
+        rows += prefix_rows(run.study.trials, method, dataset, train, test, started, budgets, growth)
     elif method == "optuna_tpe":
         trials = optuna_trials(train_ds, folds, max(budgets), seed)
-        rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth,
-                            target_scale=train_ds.target_scale)
+        rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth)
     elif method == "autogluon_portfolio":
         trials = autogluon_trials(train_ds, folds, min(max(budgets), len(AUTOGLUON_GBM)))
-        rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth, space=AUTOGLUON_SPACE,
-                            target_scale=train_ds.target_scale)
+        rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth, space=AUTOGLUON_SPACE)
     elif method in STRATEGY_METHODS:
         strategy = (BayesSampler(cost_exponent=1, random_state=seed) if method == "metahpo_per_second"
                     else STRATEGY_METHODS[method])
         run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=strategy, warm_start=5, cv=3,
                    prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest, verbose=False)
         trials = run.study.trials
-        rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth,
-                            target_scale=train_ds.target_scale)
+        rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth)
         rows.append({"method": f"{method}_overhead", "budget": max(budgets),
                      "setup_s": (trials[0].started - started).total_seconds(),
                      "per_trial_s": float(np.median(gaps_between_trials(trials)))})

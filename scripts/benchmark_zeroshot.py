@@ -220,8 +220,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
         try:
             n = N_RECOMMENDED if rounds == "holdout" and orders_by_holdout(len(tr)) else 1  # as recommend orders
             rec = Recommender(leave_out(kb, group), data.task, strategy_of(strategy)).recommend(
-                metafeatures.extract(train, random_state=seed), n=n, name=entry.name, train_rows=len(tr),
-                target_scale=train.target_scale)
+                metafeatures.extract(train, random_state=seed), n=n, name=entry.name, train_rows=len(tr))
             listed = replace(rec, configs=[replace(c, params={**c.params, **(overrides or {})}) for c in rec.configs])
             recommended = listed.best
             extra = {"confidence": rec.confidence, "nearest": str(rec.neighbors["name"].iloc[0]),

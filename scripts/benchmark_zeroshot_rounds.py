@@ -99,13 +99,11 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
         if rule == "holdout":  # as the estimators hand it out (benchmark_zeroshot.py --rounds holdout)
             n = N_RECOMMENDED if orders_by_holdout(len(tr)) else 1
             rec = Recommender(rest, data.task).recommend(metafeatures.extract(train, random_state=0), n=n,
-                                                         name=entry.name, train_rows=len(tr),
-                                                         target_scale=train.target_scale)
+                                                         name=entry.name, train_rows=len(tr))
             top = with_holdout_rounds(rec, train, n=1, random_state=0).configs[0]
         else:
             with mock.patch.dict(ROUNDS_FLOOR, dict.fromkeys(ROUNDS_FLOOR, 0.0)):  # the variants apply their own
-                rec = Recommender(rest, data.task).recommend(metafeatures.extract(train), n=1, train_rows=len(tr),
-                                                             target_scale=train.target_scale)
+                rec = Recommender(rest, data.task).recommend(metafeatures.extract(train), n=1, train_rows=len(tr))
             top = rec.configs[0]
     except Exception as exc:  # recorded; the run goes on
         return [{**base, "variant": "load", "status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300]}]

@@ -321,26 +321,3 @@ def test_a_custom_space_works_the_same_way():
     assert space.decode([0.5, 0.5])["eta"] == pytest.approx(math.sqrt(0.001))
     with pytest.raises(ConfigError, match="depth"):
         space.validate({"depth": 9, "eta": 0.1})
-
-
-# --------------------------------------------------------------------------- the target's units
-
-
-def test_parameters_of_a_target_power_are_handed_out_in_the_targets_units():
-    config = {**LIGHTGBM.sample(1, random_state=3)[0], "n_estimators": 50}
-    params = LIGHTGBM.estimator_params(config, target_scale=1e-3)
-    assert params["min_split_gain"] == pytest.approx(config["min_split_gain"] * 1e-6)  # a gain: squared units
-    assert params["reg_alpha"] == pytest.approx(config["reg_alpha"] * 1e-3)  # a threshold on sums of gradients
-    assert all(params[k] == config[k] for k in config if k not in ("min_split_gain", "reg_alpha"))
-    back = LIGHTGBM.config_of(params, target_scale=1e-3)
-    assert back.keys() == config.keys() and back == pytest.approx(config)
-    # large targets: the handed-out values may leave the space's valid range, the configuration does not
-    huge = LIGHTGBM.estimator_params(config, target_scale=1e5)
-    assert LIGHTGBM.config_of(huge, target_scale=1e5) == pytest.approx(config)
-    assert LIGHTGBM.estimator_params(config) == LIGHTGBM.estimator_params(config, target_scale=1.0)
-
-
-@pytest.mark.parametrize("scale", [0.0, -1.0, float("nan"), "1"])
-def test_target_scale_must_be_a_positive_number(scale):
-    with pytest.raises(ConfigError, match="target_scale must be a positive number"):
-        LIGHTGBM.estimator_params(LIGHTGBM.sample(1, random_state=0)[0], target_scale=scale)

@@ -7,12 +7,9 @@ searches every family, is tested in test_families_knowledge.py.
 import functools
 import json
 
-import lightgbm
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.datasets import make_friedman1
-from sklearn.metrics import r2_score
 
 from metahpo.cli import main
 from metahpo.search import study as study_module
@@ -69,26 +66,6 @@ def test_the_refit_grows_regression_rounds_as_a_recommendation_does(capsys):
     assert classified.best_params["n_estimators"] == classified.study.trials[0].best_iteration  # no growth
 
 
-def test_a_regression_search_is_the_same_whatever_the_targets_units(tiny_kb):
-    # min_split_gain and reg_alpha are in the target's units: a configuration read in raw units
-    # would fit constant models on a target of standard deviation 0.001 (returns, rates)
-    X, y = make_friedman1(n_samples=240, noise=0.5, random_state=0)
-    runs = [tune(X, y * scale, n_trials=3, warm_start=2, strategy="random", cv=2, knowledge_base=tiny_kb,
-                 random_state=0, verbose=False) for scale in (1.0, 1e-3)]
-    # R² alike (LightGBM's float32 gradients round otherwise at another scale, so not to the last digit)
-    np.testing.assert_allclose(runs[1].trials["score"], runs[0].trials["score"], atol=0.005)
-    assert runs[1].trials["min_split_gain"].to_numpy() == pytest.approx(runs[0].trials["min_split_gain"] * 1e-6)
-    for key in ("min_split_gain", "reg_alpha"):
-        assert runs[1].best_params[key] == pytest.approx(runs[0].best_params[key] * (1e-6 if key[0] == "m" else 1e-3))
-    assert r2_score(runs[0].predict(X) * 1e-3, runs[1].predict(X)) > 0.99
-    rebuilt = lightgbm.LGBMRegressor(**runs[1].best_params).fit(X, y * 1e-3)  # handed out in the target's units
-    np.testing.assert_allclose(rebuilt.predict(X), runs[1].predict(X), rtol=0, atol=1e-12)
-    again = tune(X, y * 1e-3, n_trials=1, warm_start=0, strategy="random", cv=2, prior=runs[1].trials,
-                 random_state=0, verbose=False)  # a former result's trials go back in as they read
-    assert ([config_id(t.config) for t in again.study.trials[:3]] == [config_id(t.config) for t in runs[1].study.trials]
-            and [t.source for t in again.study.trials] == ["prior"] * 3 + ["random"])
-
-
 def test_warm_start_fits_the_rows_each_trial_trains_on(tiny_kb, monkeypatch):
     from metahpo.recommendations import Recommender
 
@@ -97,7 +74,7 @@ def test_warm_start_fits_the_rows_each_trial_trains_on(tiny_kb, monkeypatch):
     monkeypatch.setattr(Recommender, "recommend", lambda self, *a, **kw: asked.append(kw) or recommend(self, *a, **kw))
     ds = load("sklearn:breast_cancer").subsample(90)
     tune(ds, n_trials=1, warm_start=1, strategy="random", cv=3, knowledge_base=tiny_kb)
-    assert asked == [{"train_rows": 60, "target_scale": 1.0}]
+    assert asked == [{"train_rows": 60}]
 
 
 def test_cold_start_needs_no_knowledge_base(wine):

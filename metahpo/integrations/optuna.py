@@ -80,8 +80,8 @@ def warm_start(
         rec = with_holdout_rounds(rec, dataset, check_default=False)
     space = get_space("lightgbm")
     for config in rec.configs:
-        searched = space.config_of(config.params, dataset.target_scale)  # checked; enqueued as handed out
-        params = {k: config.params[k] for k in searched if include_n_estimators or k != "n_estimators"}
+        searched = space.config_of(config.params)
+        params = {k: v for k, v in searched.items() if include_n_estimators or k != "n_estimators"}
         fixed = {k: v for k, v in config.params.items() if k not in searched}
         study.enqueue_trial(params, user_attrs={"metahpo_config_id": config.config_id, "metahpo_fixed": fixed},
                             skip_if_exists=True)
