@@ -248,7 +248,20 @@ def from_arrays(
         warnings.warn(f"every feature of {name!r} is constant: no model can tell its rows apart, so it can only "
                       f"predict the {'majority class' if dataset.is_classification else 'mean'}, whatever the "
                       f"hyperparameters", DataWarning, stacklevel=2)
+    scale = 0.0 if dataset.is_classification else float(np.std(target.to_numpy(dtype=float)))
+    if 0 < scale < SMALL_TARGET_SCALE:
+        warnings.warn(f"the target of {name!r} has a standard deviation of {scale:.2g}: LightGBM's min_split_gain and "
+                      f"reg_alpha are in the target's units, and the knowledge base's values were found on targets of "
+                      f"larger scale; here they may stop every split (a constant model). Divide the target by its "
+                      f"standard deviation first, and multiply the predictions back", DataWarning, stacklevel=2)
     return dataset
+
+
+SMALL_TARGET_SCALE = 0.03
+"""A regression target's standard deviation below which :func:`from_arrays` warns: below the
+smallest of the knowledge base's regression targets (0.044), where the recommended
+``min_split_gain`` and ``reg_alpha``, in the target's units, were never tried (at 0.001 they made
+constant models)."""
 
 
 def infer_task(y: pd.Series, name: str = "dataset") -> str:

@@ -379,6 +379,18 @@ def test_all_constant_features_are_a_warning_a_missing_value_is_not_constant():
         load(pd.DataFrame({"a": np.where(y == 1, 1.0, np.nan), "y": y}), target="y")
 
 
+def test_a_regression_target_of_a_scale_below_the_knowledge_bases_is_a_warning():
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    y = X[:, 0] + np.random.default_rng(1).normal(size=60)
+    with pytest.warns(DataWarning, match=r"'small' has a standard deviation of 0.0014: .*min_split_gain and "
+                                         r"reg_alpha are in the target's units.*Divide the target"):
+        load(X, y * 1e-3, name="small")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load(X, y * 0.05)  # within the knowledge base's range
+        load(X, (y > 0).astype(int) * 1e-3 + 1, task="binary")  # classes have no scale
+
+
 def test_a_data_warning_is_one_line_on_the_command_line(tmp_path):
     path = tmp_path / "flat.csv"
     pd.DataFrame({"a": 1.0, "target": np.arange(40) % 2}).to_csv(path, index=False)
