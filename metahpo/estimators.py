@@ -55,7 +55,10 @@ def _check_sample_weight(sample_weight: Any, n_rows: int) -> np.ndarray | None:
     """``sample_weight`` as floats: one finite, non-negative weight per row, not all zero."""
     if sample_weight is None:
         return None
-    weights = np.asarray(sample_weight, dtype=float)
+    try:
+        weights = np.asarray(sample_weight, dtype=float)
+    except (TypeError, ValueError):
+        raise DataError("sample_weight must be numbers, one weight per row") from None
     if weights.shape != (n_rows,):
         raise DataError(f"sample_weight has shape {weights.shape}; expected ({n_rows},), one weight per row")
     if not np.isfinite(weights).all() or (weights < 0).any():

@@ -172,7 +172,7 @@ def test_sample_weight_is_checked(tiny_kb, breast_cancer):
     X, y = breast_cancer
     model = MetaLGBMClassifier(knowledge_base=tiny_kb)
     for weights, message in [(np.ones(len(y) - 1), "shape"), (-np.ones(len(y)), "non-negative"),
-                             (np.zeros(len(y)), "zero for every row")]:
+                             (np.zeros(len(y)), "zero for every row"), (["a"] * len(y), "must be numbers")]:
         with pytest.raises(DataError, match=message):
             model.fit(X, y, sample_weight=weights)
 
