@@ -101,7 +101,7 @@ class _TabularInput:
                 check_classification_targets(y)
         except DataError:
             raise
-        except (ValueError, TypeError) as exc:  # TypeError: sparse data, column names of mixed types
+        except ValueError as exc:
             text = "could not convert" in str(exc) and not isinstance(X, pd.DataFrame)
             raise DataError(f"{exc}{'; text needs a DataFrame (its text columns are categorical)' if text else ''}"
                             ) from exc
@@ -149,8 +149,15 @@ class _TabularInput:
         included), an array becomes numbers."""
         with_y = {} if y is None and not reset else {"y": y}
         minimum = 2 if reset else 1
+        if hasattr(X, "toarray") and hasattr(X, "nnz"):  # a SciPy sparse matrix or array
+            raise DataError(f"X is a sparse {X.shape[0]} x {X.shape[1]} matrix; the estimators take dense data: "
+                            f"pass X.toarray(), or a DataFrame")
         if isinstance(X, pd.DataFrame):
             check_columns(X.columns)
+            if len({isinstance(c, str) for c in X.columns}) > 1:  # scikit-learn's TypeError otherwise
+                other = [repr(c) for c in X.columns if not isinstance(c, str)]
+                raise DataError(f"column names must be all text or none text (scikit-learn's rule), got "
+                                f"{', '.join(other[:5])}{' ...' if len(other) > 5 else ''} beside text names")
             validate_data(self, X, reset=reset, skip_check_array=True, **with_y)
             if len(X) < minimum or X.shape[1] == 0:
                 raise ValueError(f"Found array with {len(X)} sample(s) and {X.shape[1]} feature(s) (shape={X.shape}) "
