@@ -330,10 +330,15 @@ def _one_dimensional(y: Any) -> np.ndarray:
     return values
 
 
-def _array_to_frame(X: Any) -> pd.DataFrame:
-    if hasattr(X, "toarray") and hasattr(X, "nnz"):  # a SciPy sparse matrix or array
+def check_dense(X: Any) -> None:
+    """A :class:`DataError` if ``X`` is a SciPy sparse matrix or array: metahpo takes dense data."""
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):
         raise DataError(f"X is a sparse {X.shape[0]} x {X.shape[1]} matrix; metahpo takes dense data: "
                         f"pass X.toarray(), or a DataFrame")
+
+
+def _array_to_frame(X: Any) -> pd.DataFrame:
+    check_dense(X)
     arr = np.asarray(X)
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)

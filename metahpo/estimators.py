@@ -28,7 +28,7 @@ from sklearn.utils import Tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from metahpo.datasets import Dataset, check_columns, conform, from_arrays, plain
+from metahpo.datasets import Dataset, check_columns, check_dense, conform, from_arrays, plain
 from metahpo.families import get_family
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.families.lightgbm import parameter_names
@@ -149,9 +149,7 @@ class _TabularInput:
         included), an array becomes numbers."""
         with_y = {} if y is None and not reset else {"y": y}
         minimum = 2 if reset else 1
-        if hasattr(X, "toarray") and hasattr(X, "nnz"):  # a SciPy sparse matrix or array
-            raise DataError(f"X is a sparse {X.shape[0]} x {X.shape[1]} matrix; the estimators take dense data: "
-                            f"pass X.toarray(), or a DataFrame")
+        check_dense(X)
         if isinstance(X, pd.DataFrame):
             check_columns(X.columns)
             if len({isinstance(c, str) for c in X.columns}) > 1:  # scikit-learn's TypeError otherwise

@@ -123,7 +123,7 @@ def test_the_estimators_say_what_is_wrong_with_the_data(tiny_kb):
         metahpo.MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X.set_axis(["num", "num", "a", "b"], axis=1), y)
     with pytest.raises(DataError, match="text needs a DataFrame"):
         metahpo.MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X[["num", "shop"]].to_numpy(), y)
-    with pytest.raises(DataError, match="sparse 60 x 1 matrix; the estimators take dense data: pass X.toarray()"):
+    with pytest.raises(DataError, match="sparse 60 x 1 matrix; metahpo takes dense data: pass X.toarray()"):
         metahpo.MetaLGBMClassifier(knowledge_base=tiny_kb).fit(scipy.sparse.csr_matrix(X[["num"]].to_numpy()), y)
     with pytest.raises(DataError, match="column names must be all text or none text .*, got 1, None beside text"):
         metahpo.MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X.set_axis(["num", 1, None, "b"], axis=1), y)
