@@ -442,9 +442,16 @@ def conform(X: Any, like: pd.DataFrame) -> pd.DataFrame:
 def _conform_column(col: pd.Series, like: pd.Series, name: str) -> pd.Series:
     """One column of :func:`conform`."""
     if isinstance(like.dtype, pd.CategoricalDtype):
-        if pd.api.types.is_string_dtype(like.cat.categories.dtype):
-            col = _as_text(col)
-        return col.where(col.isin(like.cat.categories)).astype(like.dtype)
+        categories, values = like.cat.categories, col
+        if pd.api.types.is_string_dtype(categories.dtype):
+            values = _as_text(col)
+        elif pd.api.types.is_numeric_dtype(categories.dtype):  # codes given as text ("2" for 2) are the codes
+            values = pd.to_numeric(col.astype(object), errors="coerce")
+        seen = values.where(values.isin(categories))
+        if seen.isna().all() and col.notna().any():
+            warnings.warn(f"no value of column {name!r} is a category seen in training (such as "
+                          f"{col.dropna().iloc[0]!r}): all are taken as missing", DataWarning, stacklevel=3)
+        return seen.astype(like.dtype)
     numeric = _as_float(col)
     if numeric is None:
         text = col[pd.to_numeric(col, errors="coerce").isna() & col.notna()]
@@ -539,7 +546,34 @@ def read_table(path: Path) -> tuple[pd.DataFrame, str | None]:
         raise DataError(f"cannot read {path}: {exc}") from exc
     if frame.shape[1] < 2 and sep == ",":
         raise DataError(f"{path.name} has a single column; is it separated by something other than commas?")
-    return frame, None
+    return frame.apply(_dates_of_text), None
+
+
+_ZONE = r"(?:Z|[+-]\d{2}:?\d{2})"
+_ISO_DATE = rf"\d{{4}}-\d{{2}}-\d{{2}}(?:[ T]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?)?{_ZONE}?"
+_DURATION = r"-?\d+ days?(?: [+-]?\d{2}:\d{2}:\d{2}(?:\.\d+)?)?"
+"""Dates (ISO 8601) and durations (as pandas writes them) in a text file."""
+
+
+def _dates_of_text(col: pd.Series) -> pd.Series:
+    """A text column of a CSV file whose every value is an ISO 8601 date (or a duration as pandas
+    writes one) as dates (durations), as a DataFrame or Parquet file would hold them; any other
+    column as it is."""
+    values = col.dropna()
+    if not pd.api.types.is_string_dtype(col.dtype) or values.empty or not isinstance(first := values.iloc[0], str):
+        return col
+    if not (re.fullmatch(_ISO_DATE, first) or re.fullmatch(_DURATION, first)):  # most text: one value decides
+        return col
+    if not all(isinstance(v, str) for v in values):
+        return col
+    try:
+        if values.str.fullmatch(_ISO_DATE).all():
+            return pd.to_datetime(col, format="ISO8601", utc=bool(values.str.contains(f"{_ZONE}$").any()))
+        if values.str.fullmatch(_DURATION).all():
+            return pd.to_timedelta(col)
+    except (ValueError, TypeError, OverflowError):  # e.g. a month 13, or offsets on some values only
+        pass
+    return col
 
 
 def _read_arff(path: Path) -> tuple[pd.DataFrame, str | None]:

@@ -161,7 +161,10 @@ class _TabularInput:
                 raise ValueError(f"Found array with {len(X)} sample(s) and {X.shape[1]} feature(s) (shape={X.shape}) "
                                  f"while a minimum of {minimum} and 1 are required.")
             return X, (column_or_1d(y, warn=True) if reset else None)
-        checks = dict(accept_sparse=False, ensure_all_finite="allow-nan", reset=reset)
+        array = np.asarray(X)
+        if array.dtype == object:  # pd.NA and None are missing, as np.nan is (float() refuses pd.NA)
+            X = np.where(pd.isna(array), np.nan, array)
+        checks = dict(accept_sparse=False, ensure_all_finite=False, reset=reset)  # LightGBM places inf
         if reset:
             return validate_data(self, X, ensure_min_samples=minimum, y_numeric=self._regression, **with_y, **checks)
         return validate_data(self, X, **checks), None

@@ -55,6 +55,41 @@ def test_a_whole_float_in_a_mixed_column_is_the_integer_category():
     assert list(trained_on_floats["m"].cat.categories) == ["1", "2", "x"]
 
 
+def test_a_csv_file_gives_the_dates_and_durations_a_dataframe_gives(tmp_path):
+    X, y = _mixed(120)
+    frame = X.assign(utc=X["when"].dt.tz_localize("UTC"), took=pd.to_timedelta(np.arange(120), unit="h"),
+                     bad=["2020-13-01"] * 120, y=y)
+    frame.to_csv(tmp_path / "dates.csv", index=False)
+    from_csv, as_given = load(tmp_path / "dates.csv", target="y").X, load(frame, target="y").X
+    for column in ("when", "utc", "took"):  # seconds, as from the DataFrame
+        np.testing.assert_array_equal(from_csv[column].to_numpy(), as_given[column].to_numpy())
+    assert isinstance(from_csv["bad"].dtype, pd.CategoricalDtype)  # no such month: text
+
+
+def test_integer_category_codes_given_as_text_are_the_codes():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200), "code": pd.Categorical(rng.integers(0, 4, 200))})
+    like = load(X, np.arange(200) % 2).X
+    as_text = conform(X.assign(code=X["code"].astype(int).astype(str)), like)
+    pd.testing.assert_series_equal(as_text["code"], like["code"])
+    with pytest.warns(metahpo.exceptions.DataWarning, match="no value of column 'code' is a category seen in "
+                                                            "training \\(such as 'zz'\\)"):
+        assert conform(X.assign(code="zz"), like)["code"].isna().all()
+
+
+def test_the_estimators_take_infinity_and_pd_na_in_arrays_as_tune_does(tiny_kb, tiny_linear_kb):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = (X[:, 0] > 0).astype(int)
+    X[::7, 1] = np.inf
+    objects = X.astype(object)
+    objects[::5, 2], objects[1::5, 2] = pd.NA, None
+    for model in (metahpo.MetaLGBMClassifier(knowledge_base=tiny_kb),
+                  metahpo.MetaClassifier(family="linear", knowledge_base=tiny_linear_kb)):
+        for data in (X, objects):
+            assert np.isfinite(model.fit(data, y).predict_proba(data)).all()
+
+
 def test_conform_reads_dates_the_same_in_any_unit_or_time_zone():
     when = pd.Series(pd.to_datetime(["2020-01-01 00:00", "2021-06-01 12:00", None]))
     like = load(pd.DataFrame({"when": when.astype("datetime64[s]")}), [0, 1, 0]).X

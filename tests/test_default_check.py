@@ -76,7 +76,8 @@ def test_a_clearly_worse_top_configuration_gives_way_to_the_defaults(tiny_kb, wi
     assert checked.best == default_params() and checked.configs[1].config_id == kept.configs[0].config_id
     assert checked.configs[0].expected_normalized is None and "not ranked by the knowledge base" in checked.explain()
     assert "so the defaults come first" in checked.notes[-1]
-    assert checked.configs[0].reason.startswith("LightGBM's defaults, ahead of the knowledge base's top configuration")
+    assert checked.configs[0].reason.startswith("LightGBM's defaults (their 100 rounds, as checked), ahead of the "
+                                                "knowledge base's top configuration")
     json.dumps(checked.to_dict())  # plain JSON: no NaN
     ours = lgb.LGBMClassifier(**checked.best).fit(wine.X, wine.y).predict_proba(wine.X)
     np.testing.assert_array_equal(ours, lgb.LGBMClassifier(verbosity=-1).fit(wine.X, wine.y).predict_proba(wine.X))
