@@ -33,7 +33,7 @@ Usage::
     python scripts/benchmark_zeroshot_rounds.py --kb knowledge_base --corpus pmlb --max-rows 2000 --rule floor \\
         --out docs/results/zeroshot_rounds
     python scripts/benchmark_zeroshot_rounds.py --kb knowledge_base,knowledge_base/large --corpus pmlb \\
-        --max-rows 2000 --rule holdout --task multiclass --splits dev,final --out docs/results/zeroshot_rounds/pmlb
+        --max-rows 2000 --rule holdout --task multiclass --splits dev,final --out docs/results/zeroshot_rounds/holdout_pmlb
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ import functools
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import numpy as np
@@ -69,8 +70,8 @@ SCALES = (0.5, 0.7, 0.85, 1.0, 1.2, 1.5)
 UNCHANGED = {"exponent": "0", "floor": "0", "holdout": "1"}
 """Each rule's variant that leaves the rounds as they ship (or shipped)."""
 TIE = 1e-4
-COLUMNS = ["dataset", "corpus", "split", "task", "n_rows", "ratio", "learning_rate", "variant", "rounds", "score", "status",
-           "error"]
+COLUMNS = ["dataset", "corpus", "split", "task", "n_rows", "ratio", "learning_rate", "variant", "rounds", "score",
+           "status", "error"]
 
 
 def rounds_of(rule: str, value: float, shipped: int, unscaled: int, ratio: float, learning_rate: float,
@@ -137,7 +138,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
     return rows
 
 
-def _holdout_model(params: dict, X: pd.DataFrame, y: np.ndarray, task: str):
+def _holdout_model(params: dict, X: pd.DataFrame, y: np.ndarray, task: str) -> tuple[Any, int]:
     """``params`` trained on the fitting part of the hold-out ``holdout_rounds`` draws (seed 0) and
     stopped on its validation part as it stops, kept at its best round: no refit."""
     import lightgbm as lgb
