@@ -33,7 +33,8 @@ Usage::
     python scripts/benchmark_zeroshot_rounds.py --kb knowledge_base --corpus pmlb --max-rows 2000 --rule floor \\
         --out docs/results/zeroshot_rounds
     python scripts/benchmark_zeroshot_rounds.py --kb knowledge_base,knowledge_base/large --corpus pmlb \\
-        --max-rows 2000 --rule holdout --task multiclass --splits dev,final --out docs/results/zeroshot_rounds/holdout_pmlb
+        --max-rows 2000 --rule holdout --task multiclass --splits dev,final \\
+        --out docs/results/zeroshot_rounds/holdout_pmlb
 """
 
 from __future__ import annotations
