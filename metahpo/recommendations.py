@@ -443,19 +443,25 @@ def _well_formed(arrays: dict[str, np.ndarray], n_trees: int, n_features: int) -
     writes them: every node's children inside its own tree, every split on a feature there is,
     leaves without children. Anything else (a file damaged or not written by metahpo) could
     crash the compiled predict, which trusts its nodes."""
-    fields = ("sizes", "n_features", "value", *_NODE_FIELDS)
-    if any(name not in arrays for name in fields) or int(np.asarray(arrays["n_features"]).ravel()[0]) != n_features:
+    try:
+        if any(name not in arrays for name in ("sizes", "n_features", "value", *_NODE_FIELDS)):
+            return False
+        declared, sizes = np.asarray(arrays["n_features"]).ravel(), np.asarray(arrays["sizes"])
+        if declared.shape != (1,) or int(declared[0]) != n_features or sizes.dtype.kind not in "iu":
+            return False
+        total = int(sizes.sum()) if sizes.ndim == 1 and len(sizes) == n_trees and (sizes > 0).all() else -1
+        if total < 0 or any(np.asarray(arrays[name]).shape != (total,) or np.asarray(arrays[name]).dtype.kind
+                            not in "iuf" for name in ("value", *_NODE_FIELDS)):  # numbers, one per node
+            return False
+        own = np.repeat(sizes, sizes)  # each node's tree size, and its index within its tree
+        index = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        left, right, feature = (np.asarray(arrays[name]) for name in ("left_child", "right_child", "feature"))
+        leaf = (left == -1) & (right == -1)
+        split = ((left > index) & (left < own) & (right > index) & (right < own)
+                 & (feature >= 0) & (feature < n_features))
+        return bool(np.all(leaf | split) and np.isfinite(np.asarray(arrays["value"], dtype=float)).all())
+    except (TypeError, ValueError):  # arrays of text, or of shapes that do not broadcast
         return False
-    sizes = np.asarray(arrays["sizes"])
-    total = int(sizes.sum()) if sizes.ndim == 1 and len(sizes) == n_trees and (sizes > 0).all() else -1
-    if total < 0 or any(np.asarray(arrays[name]).shape != (total,) for name in ("value", *_NODE_FIELDS)):
-        return False
-    own = np.repeat(sizes, sizes)  # each node's tree size, and its index within its tree
-    index = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    left, right, feature = (np.asarray(arrays[name]) for name in ("left_child", "right_child", "feature"))
-    leaf = (left == -1) & (right == -1)
-    split = (left > index) & (left < own) & (right > index) & (right < own) & (feature >= 0) & (feature < n_features)
-    return bool(np.all(leaf | split) and np.isfinite(np.asarray(arrays["value"], dtype=float)).all())
 
 
 def _trees(arrays: dict[str, np.ndarray]) -> list[Any]:

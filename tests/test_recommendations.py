@@ -322,7 +322,7 @@ def test_the_surrogate_is_fitted_once_per_knowledge_base(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("damage", ["child out of its tree", "feature out of range", "sizes cut", "array missing",
-                                    "value not finite"])
+                                    "value not finite", "text", "no feature count"])
 def test_a_damaged_cache_entry_is_fitted_anew_not_trusted(tmp_path, monkeypatch, damage):
     """The compiled predict trusts its nodes: an entry that is not what metahpo wrote (a child index
     out of its tree crashed the process) is a miss, refitted and written again."""
@@ -342,6 +342,10 @@ def test_a_damaged_cache_entry_is_fitted_anew_not_trusted(tmp_path, monkeypatch,
         arrays["sizes"] = arrays["sizes"][:50]
     elif damage == "array missing":
         del arrays["value"]
+    elif damage == "text":
+        arrays["value"] = arrays["value"].astype(str)
+    elif damage == "no feature count":
+        arrays["n_features"] = np.array([])
     else:
         arrays["value"][0] = np.nan
     np.savez(entry, **arrays)
