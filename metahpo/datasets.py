@@ -452,7 +452,7 @@ def _conform_column(col: pd.Series, like: pd.Series, name: str) -> pd.Series:
             warnings.warn(f"no value of column {name!r} is a category seen in training (such as "
                           f"{col.dropna().iloc[0]!r}): all are taken as missing", DataWarning, stacklevel=3)
         return seen.astype(like.dtype)
-    numeric = _as_float(col)
+    numeric = _as_float(_dates_of_text(col))  # dates as text, as read_csv gives them, are dates (seconds)
     if numeric is None:
         text = col[pd.to_numeric(col, errors="coerce").isna() & col.notna()]
         raise DataError(f"column {name!r} was numeric in training but holds text such as {text.iloc[0]!r}")

@@ -64,6 +64,8 @@ def test_a_csv_file_gives_the_dates_and_durations_a_dataframe_gives(tmp_path):
     for column in ("when", "utc", "took"):  # seconds, as from the DataFrame
         np.testing.assert_array_equal(from_csv[column].to_numpy(), as_given[column].to_numpy())
     assert isinstance(from_csv["bad"].dtype, pd.CategoricalDtype)  # no such month: text
+    as_read = pd.read_csv(tmp_path / "dates.csv").drop(columns="y")  # new rows read without parsing dates
+    pd.testing.assert_frame_equal(conform(as_read, from_csv), from_csv)
 
 
 def test_integer_category_codes_given_as_text_are_the_codes():
