@@ -317,23 +317,25 @@ class Study:
 
     def _proposals(self, sampler: BaseSampler, n: int) -> list[Proposal]:
         """What ``sampler.ask`` returns, checked: a list of proposals of configurations of the space."""
-        name = type(sampler).__name__
-        kept = f"; the study keeps the {plural(len(self.trials), 'trial')} recorded before (SamplerError.study)"
+
+        def failed(what: str) -> SamplerError:
+            return SamplerError(f"{type(sampler).__name__}{what}; the study keeps the "
+                                f"{plural(len(self.trials), 'trial')} recorded before (SamplerError.study)", self)
+
         try:
             proposals = sampler.ask(self, self.space, n)
         except Exception as exc:
-            raise SamplerError(f"{name}.ask raised {type(exc).__name__}: {exc}{kept}", self) from exc
+            raise failed(f".ask raised {type(exc).__name__}: {exc}") from exc
         if not isinstance(proposals, (list, tuple)):
-            raise SamplerError(f"{name}.ask must return a list of Proposal, got {type(proposals).__name__}{kept}", self)
+            raise failed(f".ask must return a list of Proposal, got {type(proposals).__name__}")
         checked = []
         for proposal in proposals:
             if not (isinstance(proposal, tuple) and len(proposal) == 2 and isinstance(proposal[1], str)):
-                raise SamplerError(f"{name}.ask must return Proposal(config, source) items, got {proposal!r}{kept}",
-                                   self)
+                raise failed(f".ask must return Proposal(config, source) items, got {proposal!r}")
             try:
                 self.space.validate(proposal[0])
             except ConfigError as exc:
-                raise SamplerError(f"{name} proposed a configuration outside the space: {exc}{kept}", self) from exc
+                raise failed(f" proposed a configuration outside the space: {exc}") from exc
             checked.append(Proposal(*proposal))
         return checked
 
