@@ -1,12 +1,14 @@
 """Build a knowledge base from a collection of datasets: resumable, parallel, incremental.
 
-Three phases, as the strongest published portfolios (auto-sklearn 2.0, TabRepo) do:
+Phases, as the strongest published portfolios (auto-sklearn 2.0, TabRepo) do:
 
 1. **describe**: load every dataset (rows capped by a seeded, stratified subsample) and record its
    meta-features;
 2. **explore**: per dataset, random configurations (seeded by the dataset, so datasets do not all
    see the same ones) and LightGBM's defaults, then local perturbations of the best found;
-3. **cross-evaluate**: a pool of strong, diverse configurations (each dataset's best plus the
+3. **search** (optional, ``n_search`` trials): per dataset, Bayesian optimization continued from that
+   dataset's own explored results, so that its best, a pool candidate, is a searched one;
+4. **cross-evaluate**: a pool of strong, diverse configurations (each dataset's best plus the
    defaults, thinned by farthest-point selection in the unit cube) evaluated on every dataset, block
    by block, so that the matrix is dense over a growing prefix of the pool at every moment.
 
@@ -31,16 +33,27 @@ from joblib import delayed
 
 from metahpo import knowledge_base as kbm
 from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry, load_pmlb, read_manifest, stem
-from metahpo.evaluation import evaluate, make_folds
+from metahpo.evaluation import Evaluation, evaluate, make_folds
 from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
 from metahpo.families import ModelFamily, get_family
 from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR
 from metahpo.parallel import workers
 from metahpo.progress import eta_line, to_stderr
+from metahpo.search import BayesSampler, Study
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped, get_space
 
 CHUNK = 4
 """Evaluations per task: small, so that a kill loses little and the progress line moves."""
+
+SEARCH_CHUNK = 4
+"""Search trials per task: a dataset's search goes on in tasks of this many trials, each continuing
+from every result recorded so far (a kill loses at most one task's trials per worker)."""
+
+PHASES = ("describe", "explore", "search", "cross")
+"""The build's phases, in the order :meth:`Builder.run` runs them."""
+
+SEARCH_ORIGIN = "search-bayes"
+"""The ``origin`` of the configurations the search phase produced (``search-bayes:DATASET``)."""
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,26 @@ def _run(source: Source, configs: list[Config], max_rows: int, cv: int, family: 
             for c in configs]
 
 
+def _search(source: Source, prior: list[tuple[Config, float]], n_trials: int, seed: int, max_rows: int, cv: int,
+            family: str, timeout: float | None = None) -> list[tuple[Config, dict]]:
+    """Continue a Bayesian search on one dataset from its own ``prior`` results: each new trial's
+    configuration and run row (none for a dataset that fails to load: explore recorded why)."""
+    try:
+        dataset, folds = _dataset_and_folds(source, max_rows, cv)
+    except Exception:
+        return []
+    evaluations: list[Evaluation] = []
+
+    def objective(config: Config) -> Evaluation:
+        evaluations.append(evaluate(config, dataset, folds=folds, family=family, timeout=timeout))
+        return evaluations[-1]
+
+    study = Study(get_family(family).space_for(dataset.task))
+    study.add_prior([c for c, _ in prior], [score for _, score in prior])
+    study.optimize(objective, BayesSampler(random_state=seed), n_trials=n_trials)
+    return [(e.config, kbm.run_row(source.dataset_id, e, cv)) for e in evaluations]
+
+
 # ---------------------------------------------------------------------- coordinator
 
 
@@ -183,6 +216,8 @@ class Builder:
         family's space for its task (the linear family has no class weights for regression).
     n_random, n_local : int
         Explore phase: random configurations per dataset, then perturbations of the best.
+    n_search : int
+        Search phase: Bayesian-optimization trials per dataset after its explore phase (0: none).
     pool_size : int
         Configurations in the cross-evaluated pool, for each of the family's task spaces.
     max_rows : int
@@ -206,6 +241,7 @@ class Builder:
         family: str = "lightgbm",
         n_random: int = 8,
         n_local: int = 4,
+        n_search: int = 0,
         pool_size: int = 100,
         max_rows: int = 2000,
         cv: int = 3,
@@ -217,11 +253,12 @@ class Builder:
         self.sources = sources
         self.family: ModelFamily = get_family(family)
         self.space: SearchSpace = get_space(family)
-        self.n_random, self.n_local, self.pool_size = n_random, n_local, pool_size
+        self.n_random, self.n_local, self.n_search, self.pool_size = n_random, n_local, n_search, pool_size
         self.max_rows, self.cv, self.timeout, self.n_jobs = max_rows, cv, timeout, n_jobs
         self.log = log or to_stderr
         provenance = {"builder": "metahpo.build", "max_rows": max_rows, "cv": cv, "n_random": n_random,
-                      "n_local": n_local, "pool_size": pool_size, "sources": len(sources), "timeout": timeout,
+                      "n_local": n_local, "n_search": n_search, "pool_size": pool_size, "sources": len(sources),
+                      "timeout": timeout,
                       "larger_versions": sum(s.max_rows is not None for s in sources),
                       "early_stopping": f"validation loss, patience max({MIN_PATIENCE}, {PATIENCE_LR:g} / learning_rate)"}
         if (self.out / "manifest.json").exists():
@@ -232,7 +269,7 @@ class Builder:
         else:
             kbm.write_manifest(self.out, family, self.space.version, provenance)
 
-    def run(self, phases: Iterable[str] = ("describe", "explore", "cross")) -> kbm.KnowledgeBase:
+    def run(self, phases: Iterable[str] = PHASES) -> kbm.KnowledgeBase:
         """Run the phases in order and return the knowledge base, compacted on disk."""
         for phase in phases:
             getattr(self, phase)()
@@ -276,6 +313,50 @@ class Builder:
                 best = next(c for c in plan[s] if config_id(c) == row.idxmax())
                 local[s] = local_plan(spaces[s], s.dataset_id, best, self.n_local)
         self._evaluate("explore-local", local, kb, origin="explore-local")
+
+    def search(self) -> None:
+        """Give each dataset ``n_search`` Bayesian-optimization trials, continued task by task from
+        its own results only (its explore runs and earlier search trials, never another dataset's
+        configurations), so a leave-one-out evaluation that drops a dataset drops all it informed.
+        It runs before ``cross``, whose pool, once chosen, is fixed (and relabels the origins of
+        the configurations it takes, which the count of a dataset's search trials reads)."""
+        while tasks := self._search_tasks(kb := self._kb()):
+            known = set(kb.configurations["config_id"])
+            writer_c, writer = kbm.LiveWriter(self.out, "configurations"), kbm.LiveWriter(self.out, "runs")
+            jobs = [delayed(_search)(s, prior, n, _seed(s.dataset_id) + done, self.max_rows, self.cv,
+                                     self.family.name, self.timeout) for s, prior, n, done in tasks]
+            for results in self._parallel("search", jobs, sum(n for _, _, n, _ in tasks)):
+                for config, row in results:  # configurations first: a kill between leaves no run without one
+                    if row["config_id"] not in known:
+                        known.add(row["config_id"])
+                        writer_c.write(kbm.configuration_row(config, self.space.family,
+                                                             f"{SEARCH_ORIGIN}:{row['dataset_id']}"))
+                writer_c.close()
+                for _, row in results:
+                    writer.write(row)
+                writer.close()
+
+    def _search_tasks(self, kb: kbm.KnowledgeBase) -> list[tuple[Source, list[tuple[Config, float]], int, int]]:
+        """The next search task of every dataset with trials still to run: the source, its own
+        results so far (early-stopped configurations and their scores), the trials to run and
+        the search trials done."""
+        if not self.n_search:
+            return []
+        scores = kb.matrix()
+        producers = kb.producers()
+        origins = kb.configurations.set_index("config_id")["origin"].astype(str)
+        ran = kb.runs.groupby("dataset_id")["config_id"].agg(list)
+        tasks = []
+        for s in self._described(kb):
+            ids = ran.get(s.dataset_id, [])
+            done = sum(origins.get(cid) == f"{SEARCH_ORIGIN}:{s.dataset_id}" for cid in ids)
+            own = [cid for cid in ids if producers.get(cid, frozenset()) <= {s.dataset_id}
+                   and cid in scores.columns and np.isfinite(scores.at[s.dataset_id, cid])]
+            prior = [(c, float(scores.at[s.dataset_id, cid])) for cid, c in zip(own, kb.params(own))
+                     if "n_estimators" not in c]
+            if done < self.n_search and prior:
+                tasks.append((s, prior, min(SEARCH_CHUNK, self.n_search - done), done))
+        return tasks
 
     def cross(self) -> None:
         kb = self._kb()

@@ -169,6 +169,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--target", help="target column of data files (default: target)")
     p.add_argument("--n-random", type=_whole(1), default=8, help="random configurations per dataset (default 8)")
     p.add_argument("--n-local", type=_whole(0), default=4, help="local perturbations of the best (default 4)")
+    p.add_argument("--n-search", type=_whole(0), default=0, help="Bayesian-optimization trials per dataset after "
+                   "its explore phase, from its own results (default 0: none)")
     p.add_argument("--pool-size", type=_whole(1), default=100, help="cross-evaluated configurations (default 100)")
     p.add_argument("--max-rows", type=_whole(2), default=2000, help="row cap per dataset (default 2000)")
     p.add_argument("--sizes", default="", help="larger row caps, comma-separated: each dataset with enough "
@@ -178,7 +180,7 @@ def _parser() -> argparse.ArgumentParser:
                    "(default lightgbm)")
     p.add_argument("--timeout", type=_seconds, help="seconds after which an evaluation stops at the end of its "
                    "current fold, recorded as a timeout (default: none)")
-    p.add_argument("--phases", default="describe,explore,cross", help="comma-separated phases to run")
+    p.add_argument("--phases", default="describe,explore,search,cross", help="comma-separated phases to run")
     _add_parallel_args(p)
     p.set_defaults(handler=_cmd_kb_build)
 
@@ -477,14 +479,14 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_kb_build(args: argparse.Namespace) -> int:
-    from metahpo.build import Builder, find_sources, sized
+    from metahpo.build import PHASES, Builder, find_sources, sized
     from metahpo.progress import plural
 
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
-    unknown = sorted(set(phases) - {"describe", "explore", "cross"})
+    unknown = sorted(set(phases) - set(PHASES))
     if unknown:
         what = "is not a phase" if len(unknown) == 1 else "are not phases"
-        raise MetahpoError(f"--phases {args.phases}: {', '.join(unknown)} {what}; phases are describe, explore, cross")
+        raise MetahpoError(f"--phases {args.phases}: {', '.join(unknown)} {what}; phases are {', '.join(PHASES)}")
     try:
         sizes = [int(v) for v in args.sizes.split(",") if v.strip()]
         larger = all(size > args.max_rows for size in sizes)
@@ -494,7 +496,8 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
         raise MetahpoError(f"--sizes takes whole numbers of rows above --max-rows ({args.max_rows}) separated by "
                            f"commas, got {args.sizes!r}")
     sources = sized(find_sources(args.inputs, args.target), args.max_rows, sizes)
-    builder = Builder(args.out, sources, n_random=args.n_random, n_local=args.n_local, pool_size=args.pool_size,
+    builder = Builder(args.out, sources, n_random=args.n_random, n_local=args.n_local, n_search=args.n_search,
+                      pool_size=args.pool_size,
                       max_rows=args.max_rows, cv=args.cv, family=args.family, timeout=args.timeout,
                       n_jobs=args.n_jobs)
     with parallel_backend(args.scheduler):

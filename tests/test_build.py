@@ -5,10 +5,12 @@ import json
 import pandas as pd
 import pytest
 
+from metahpo import build
 from metahpo.build import Builder, find_sources
 from metahpo.datasets import load
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.knowledge_base import KnowledgeBase
+from metahpo.spaces import config_id
 
 SMALL = dict(n_random=2, n_local=1, pool_size=3, max_rows=120, cv=2, log=lambda line: None)
 
@@ -101,6 +103,45 @@ def test_resume_after_a_kill_runs_only_what_is_missing(tmp_path, data_files):
     assert resumed.matrix()[pool].notna().all().all()
     again = resumed.runs.merge(kept, on=["dataset_id", "config_id"], suffixes=("", "_before"))
     assert len(again) == len(kept) and (again["time"] == again["time_before"]).all()
+
+
+def test_the_search_continues_each_dataset_from_its_own_results_only(tmp_path, data_files, monkeypatch):
+    priors, search = {}, build._search
+
+    def spy(source, prior, *args, **kwargs):
+        priors.setdefault(source.dataset_id, []).append([config_id(c) for c, _ in prior])
+        return search(source, prior, *args, **kwargs)
+
+    monkeypatch.setattr(build, "_search", spy)
+    kb = _build(tmp_path / "kb", data_files, n_search=build.SEARCH_CHUNK + 1).run(["describe", "explore", "search"])
+    origin = kb.configurations.set_index("config_id")["origin"]
+    searched = kb.runs[kb.runs["config_id"].map(origin).str.startswith(build.SEARCH_ORIGIN)]
+    assert (searched["status"] == "ok").all()
+    assert searched.groupby("dataset_id").size().to_dict() == dict.fromkeys(["breast_cancer", "diabetes", "iris"], 5)
+    assert (searched["config_id"].map(origin) == build.SEARCH_ORIGIN + ":" + searched["dataset_id"]).all()
+    producers = kb.producers()
+    for dataset_id, tasks in priors.items():  # two tasks: the second continues from the first's trials
+        assert len(tasks) == 2 and set(tasks[0]) < set(tasks[1])
+        assert len(set(tasks[1]) - set(tasks[0])) == build.SEARCH_CHUNK
+        assert all(producers[cid] <= {dataset_id} for cid in tasks[1])  # its own runs and the defaults only
+    # a leave-one-out copy without a dataset holds nothing its search produced
+    assert not kb.without(["iris"]).runs["config_id"].isin(searched.loc[searched["dataset_id"] == "iris",
+                                                                         "config_id"]).any()
+    # the pool draws on the searched bests
+    kb = _build(tmp_path / "kb", data_files, n_search=build.SEARCH_CHUNK + 1).run(["cross"])
+    pool = kb.configurations.loc[kb.configurations["origin"].str.match(r"pool\b"), "config_id"]
+    assert kb.matrix()[pool].notna().all().all() and pool.isin(searched["config_id"]).any()
+
+
+def test_more_search_trials_run_only_the_new_ones_and_a_rerun_repeats_the_same(tmp_path, data_files):
+    phases = ["describe", "explore", "search"]
+    first = _build(tmp_path / "kb", data_files, n_search=2).run(phases)
+    more = _build(tmp_path / "kb", data_files, n_search=3).run(phases)
+    assert len(more.runs) == len(first.runs) + 3
+    kept = more.runs.merge(first.runs, on=["dataset_id", "config_id"], suffixes=("", "_before"))
+    assert len(kept) == len(first.runs) and (kept["time"] == kept["time_before"]).all()
+    again = _build(tmp_path / "other", data_files, n_search=2).run(phases)  # as a task killed and rerun
+    assert set(again.runs["config_id"]) == set(first.runs["config_id"])  # seeded by the dataset and its progress
 
 
 def test_broken_dataset_is_reported_and_the_build_goes_on(tmp_path, data_files):

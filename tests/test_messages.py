@@ -12,9 +12,9 @@ from metahpo.spaces import LIGHTGBM
 
 
 @pytest.mark.parametrize(("phases", "message"), [
-    ("describe,magic", "--phases describe,magic: magic is not a phase; phases are describe, explore, cross"),
+    ("describe,magic", "--phases describe,magic: magic is not a phase; phases are describe, explore, search, cross"),
     ("nope,describe,magic", "--phases nope,describe,magic: magic, nope are not phases; phases are describe, "
-                            "explore, cross"),
+                            "explore, search, cross"),
 ])
 def test_an_unknown_kb_build_phase_is_named_in_one_line(phases, message, tmp_path, capsys):
     assert main(["kb", "build", "data.csv", "--out", str(tmp_path / "kb"), "--phases", phases]) == 2
