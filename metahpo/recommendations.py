@@ -826,8 +826,9 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
             reason = (f"LightGBM's defaults (their {default.get('n_estimators', 100)} rounds, as checked), ahead of "
                       f"the knowledge base's top configuration by {check.differences.mean():.4g} {check.metric} in "
                       f"{CHECK_FOLDS}-fold cross-validation")
+            moved = [replace(c, reason=f"the knowledge base's #{i}: {c.reason}") for i, c in enumerate(listed[:-1], 1)]
             listed = [RecommendedConfig(params=default, config_id=DEFAULT_ID, expected_normalized=None,
-                                        expected_value=None, support=[], reason=reason), *listed[:-1]]
+                                        expected_value=None, support=[], reason=reason), *moved]
     return replace(recommendation, configs=listed, notes=[*recommendation.notes, *notes])
 
 

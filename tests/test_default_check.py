@@ -76,6 +76,10 @@ def test_a_clearly_worse_top_configuration_gives_way_to_the_defaults(tiny_kb, wi
     assert checked.best == default_params() and checked.configs[1].config_id == kept.configs[0].config_id
     assert checked.configs[0].expected_normalized is None and "not ranked by the knowledge base" in checked.explain()
     assert "so the defaults come first" in checked.notes[-1]
+    # the knowledge base's entries move down one and say where it ranked them
+    assert checked.configs[1].reason == f"the knowledge base's #1: {kept.configs[0].reason}"
+    assert f" 3. normalized {kept.configs[1].expected_normalized:.3f}" in checked.explain()
+    assert f"the knowledge base's #2: {kept.configs[1].reason}" in checked.explain().splitlines()[-1]
     assert checked.configs[0].reason.startswith("LightGBM's defaults (their 100 rounds, as checked), ahead of the "
                                                 "knowledge base's top configuration")
     json.dumps(checked.to_dict())  # plain JSON: no NaN
