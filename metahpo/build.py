@@ -325,7 +325,9 @@ class Builder:
             writer_c, writer = kbm.LiveWriter(self.out, "configurations"), kbm.LiveWriter(self.out, "runs")
             jobs = [delayed(_search)(s, prior, n, _seed(s.dataset_id) + done, self.max_rows, self.cv,
                                      self.family.name, self.timeout) for s, prior, n, done in tasks]
+            ran = 0
             for results in self._parallel("search", jobs, sum(n for _, _, n, _ in tasks)):
+                ran += len(results)
                 for config, row in results:  # configurations first: a kill between leaves no run without one
                     if row["config_id"] not in known:
                         known.add(row["config_id"])
@@ -335,6 +337,9 @@ class Builder:
                 for _, row in results:
                     writer.write(row)
                 writer.close()
+            if not ran:  # only datasets that no longer load are left: explore recorded why
+                self.log(f"search: {len(tasks)} datasets could not be searched")
+                break
 
     def _search_tasks(self, kb: kbm.KnowledgeBase) -> list[tuple[Source, list[tuple[Config, float]], int, int]]:
         """The next search task of every dataset with trials still to run: the source, its own

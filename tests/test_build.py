@@ -144,6 +144,18 @@ def test_more_search_trials_run_only_the_new_ones_and_a_rerun_repeats_the_same(t
     assert set(again.runs["config_id"]) == set(first.runs["config_id"])  # seeded by the dataset and its progress
 
 
+def test_a_dataset_that_no_longer_loads_ends_the_search_with_a_line(tmp_path, data_files):
+    _build(tmp_path / "kb", data_files).run(["describe", "explore"])
+    (data_files / "iris.csv").write_text("a,target\n1,x\n2,x\n3,x\n")  # a single class now
+    build._dataset_and_folds.cache_clear()
+    lines = []
+    kb = _build(tmp_path / "kb", data_files, n_search=2, log=lines.append).run(["search"])
+    origin = kb.runs["config_id"].map(kb.configurations.set_index("config_id")["origin"])
+    assert origin.str.startswith(build.SEARCH_ORIGIN).groupby(kb.runs["dataset_id"]).sum().to_dict() == {
+        "breast_cancer": 2, "diabetes": 2, "iris": 0}
+    assert lines[-1] == "search: 1 datasets could not be searched"
+
+
 def test_broken_dataset_is_reported_and_the_build_goes_on(tmp_path, data_files):
     (data_files / "broken.csv").write_text("a,target\n1,x\n2,x\n3,x\n")  # a single class
     lines = []
