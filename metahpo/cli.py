@@ -519,12 +519,13 @@ def _cmd_kb_info(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(info)
         return 0
+    width = max(map(len, info))
     for key, value in info.items():
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
         elif isinstance(value, float):
             value = f"{value:.3f}"
-        print(f"{key:>20}  {value}")
+        print(f"{key:>{width}}  {value}")
     return 0
 
 

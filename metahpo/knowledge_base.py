@@ -297,9 +297,11 @@ class KnowledgeBase:
         return norm.mask(norm.isna() & m.notna(), 1.0)
 
     def info(self) -> dict[str, Any]:
-        """Counts: datasets (per task), configurations, runs, failures, the density of the dataset x
-        configuration matrix, and how many configurations ran successfully on every dataset of the
-        tasks whose space they belong to (every dataset, for a family with one space)."""
+        """Counts: datasets (per task), configurations (per origin: the build phase or import that
+        produced them), runs, failures, the CPU-hours the runs took (their ``total_time``), the
+        density of the dataset x configuration matrix, and how many configurations ran successfully
+        on every dataset of the tasks whose space they belong to (every dataset, for a family with
+        one space)."""
         ok = self.runs[self.runs["status"] == "ok"]
         n_d, n_c = len(self.datasets), len(self.configurations)
         pairs = ok[["dataset_id", "config_id"]].drop_duplicates()
@@ -308,8 +310,11 @@ class KnowledgeBase:
             "space_version": self.space_version,
             "n_datasets": n_d,
             "n_configurations": n_c,
+            "configurations_by_origin": {o: int(n) for o, n in self.configurations["origin"].fillna("").astype(str)
+                                         .str.partition(":")[0].value_counts().sort_index().items()},
             "n_runs": len(self.runs),
             "n_failed": int((self.runs["status"] != "ok").sum()),
+            "cpu_hours": round(float(pd.to_numeric(self.runs["total_time"], errors="coerce").sum()) / 3600, 2),
             "density": float(len(pairs) / (n_d * n_c)) if n_d and n_c else 0.0,
             "dense_configurations": self._dense(pairs),
             "datasets_per_task": {t: int(n) for t, n in self.datasets["task"].value_counts().sort_index().items()},

@@ -34,6 +34,10 @@ def test_build_is_dense_over_the_pool(tmp_path, data_files):
     kb = _build(tmp_path / "kb", data_files).run()
     info = kb.info()
     assert info["n_datasets"] == 3 and info["n_failed"] == 0
+    by_origin = info["configurations_by_origin"]
+    assert by_origin["pool"] == 3 and set(by_origin) == {"explore-local", "explore-random", "pool"}
+    assert sum(by_origin.values()) == info["n_configurations"]
+    assert info["cpu_hours"] == round(kb.runs["total_time"].sum() / 3600, 2)
     assert info["datasets_per_task"] == {"binary": 1, "multiclass": 1, "regression": 1}
     assert info["metafeatures"] >= 30
     origin = kb.configurations.set_index("config_id")["origin"]
