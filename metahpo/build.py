@@ -343,23 +343,22 @@ class Builder:
 
     def _search_tasks(self, kb: kbm.KnowledgeBase) -> list[tuple[Source, list[tuple[Config, float]], int, int]]:
         """The next search task of every dataset with trials still to run: the source, its own
-        results so far (early-stopped configurations and their scores), the trials to run and
-        the search trials done."""
+        results so far (early-stopped configurations and their scores, NaN for a failed one), the
+        trials to run and the search trials done. A dataset with no successful run is left out."""
         if not self.n_search:
             return []
         scores = kb.matrix()
         producers = kb.producers()
         origins = kb.configurations.set_index("config_id")["origin"].astype(str)
-        ran = kb.runs.groupby("dataset_id")["config_id"].agg(list)
+        ran = kb.runs.groupby("dataset_id")["config_id"].agg(lambda ids: list(dict.fromkeys(ids)))
         tasks = []
         for s in self._described(kb):
             ids = ran.get(s.dataset_id, [])
             done = sum(origins.get(cid) == f"{SEARCH_ORIGIN}:{s.dataset_id}" for cid in ids)
-            own = [cid for cid in ids if producers.get(cid, frozenset()) <= {s.dataset_id}
-                   and cid in scores.columns and np.isfinite(scores.at[s.dataset_id, cid])]
-            prior = [(c, float(scores.at[s.dataset_id, cid])) for cid, c in zip(own, kb.params(own))
-                     if "n_estimators" not in c]
-            if done < self.n_search and prior:
+            own = [cid for cid in ids if producers.get(cid, frozenset()) <= {s.dataset_id}]
+            row = scores.loc[s.dataset_id] if s.dataset_id in scores.index else pd.Series(dtype=float)
+            prior = [(c, float(row.get(cid, np.nan))) for cid, c in zip(own, kb.params(own)) if "n_estimators" not in c]
+            if done < self.n_search and any(np.isfinite(score) for _, score in prior):
                 tasks.append((s, prior, min(SEARCH_CHUNK, self.n_search - done), done))
         return tasks
 

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -146,6 +147,25 @@ def test_more_search_trials_run_only_the_new_ones_and_a_rerun_repeats_the_same(t
     assert len(kept) == len(first.runs) and (kept["time"] == kept["time_before"]).all()
     again = _build(tmp_path / "other", data_files, n_search=2).run(phases)  # as a task killed and rerun
     assert set(again.runs["config_id"]) == set(first.runs["config_id"])  # seeded by the dataset and its progress
+
+
+def test_a_failed_run_is_in_the_search_prior_as_failed(tmp_path, data_files, monkeypatch):
+    kb = _build(tmp_path / "kb", data_files).run(["describe", "explore"])
+    params = kb.configurations.set_index("config_id")["params"]
+    failed = next(cid for cid in kb.runs.loc[kb.runs["dataset_id"] == "iris", "config_id"]
+                  if "n_estimators" not in params[cid])
+    kb.runs.loc[(kb.runs["dataset_id"] == "iris") & (kb.runs["config_id"] == failed), "status"] = "failed"
+    kb.save(tmp_path / "kb")
+    priors, search = {}, build._search
+
+    def spy(source, prior, *args, **kwargs):
+        priors[source.dataset_id] = {config_id(c): score for c, score in prior}
+        return search(source, prior, *args, **kwargs)
+
+    monkeypatch.setattr(build, "_search", spy)
+    _build(tmp_path / "kb", data_files, n_search=1).run(["search"])
+    assert np.isnan(priors["iris"][failed])  # known to the search, so it is not proposed again
+    assert sum(np.isnan(list(priors["iris"].values()))) == 1 and len(priors["iris"]) == len(priors["diabetes"])
 
 
 def test_a_dataset_that_no_longer_loads_ends_the_search_with_a_line(tmp_path, data_files):
