@@ -7,7 +7,8 @@ Phases, as the strongest published portfolios (auto-sklearn 2.0, TabRepo) do:
 2. **explore**: per dataset, random configurations (seeded by the dataset, so datasets do not all
    see the same ones) and LightGBM's defaults, then local perturbations of the best found;
 3. **search** (optional, ``n_search`` trials): per dataset, Bayesian optimization continued from that
-   dataset's own explored results, so that its best, a pool candidate, is a searched one;
+   dataset's own explored results, so that its best, a pool candidate, comes from a search rather
+   than from a few random draws;
 4. **cross-evaluate**: a pool of strong, diverse configurations (each dataset's best plus the
    defaults, thinned by farthest-point selection in the unit cube) evaluated on every dataset, block
    by block, so that the matrix is dense over a growing prefix of the pool at every moment.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -38,8 +40,7 @@ from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
 from metahpo.families import ModelFamily, get_family
 from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR
 from metahpo.parallel import workers
-from metahpo.progress import eta_line, to_stderr
-from metahpo.search import BayesSampler, Study
+from metahpo.progress import eta_line, plural, to_stderr
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped, get_space
 
 CHUNK = 4
@@ -54,6 +55,9 @@ PHASES = ("describe", "explore", "search", "cross")
 
 SEARCH_ORIGIN = "search-bayes"
 """The ``origin`` of the configurations the search phase produced (``search-bayes:DATASET``)."""
+
+EXPLORE_ORIGINS = ("explore-random", "explore-local")
+"""The origins of the configurations the explore phase produced."""
 
 
 @dataclass(frozen=True)
@@ -183,10 +187,14 @@ def _run(source: Source, configs: list[Config], max_rows: int, cv: int, family: 
 def _search(source: Source, prior: list[tuple[Config, float]], n_trials: int, seed: int, max_rows: int, cv: int,
             family: str, timeout: float | None = None) -> list[tuple[Config, dict]]:
     """Continue a Bayesian search on one dataset from its own ``prior`` results: each new trial's
-    configuration and run row (none for a dataset that fails to load: explore recorded why)."""
+    configuration and run row (none for a dataset that fails to load)."""
+    from joblib import parallel_config
+
+    from metahpo.search import BayesSampler, Study  # imported here: describe and explore workers do not need it
+
     try:
         dataset, folds = _dataset_and_folds(source, max_rows, cv)
-    except Exception:
+    except Exception:  # the phase's last line names the datasets that made no progress
         return []
     evaluations: list[Evaluation] = []
 
@@ -196,7 +204,9 @@ def _search(source: Source, prior: list[tuple[Config, float]], n_trials: int, se
 
     study = Study(get_family(family).space_for(dataset.task))
     study.add_prior([c for c, _ in prior], [score for _, score in prior])
-    study.optimize(objective, BayesSampler(random_state=seed), n_trials=n_trials)
+    # in this process: a worker's nested joblib backend (Dask's, on a cluster) would run the trials elsewhere
+    with parallel_config(backend="sequential"):
+        study.optimize(objective, BayesSampler(random_state=seed), n_trials=n_trials)
     return [(e.config, kbm.run_row(source.dataset_id, e, cv)) for e in evaluations]
 
 
@@ -318,16 +328,25 @@ class Builder:
         """Give each dataset ``n_search`` Bayesian-optimization trials, continued task by task from
         its own results only (its explore runs and earlier search trials, never another dataset's
         configurations), so a leave-one-out evaluation that drops a dataset drops all it informed.
-        It runs before ``cross``, whose pool, once chosen, is fixed (and relabels the origins of
-        the configurations it takes, which the count of a dataset's search trials reads)."""
-        while tasks := self._search_tasks(kb := self._kb()):
+        Once ``cross`` has chosen the pool, the pool is fixed and the search has nothing to add."""
+        if self.n_search and self._pool_rows(self._kb()).any():
+            self.log("search: the pool is chosen; nothing to do")
+            return
+        previous: list[tuple[str, int]] = []
+        for round_ in itertools.count(1):
+            tasks = self._search_tasks(kb := self._kb())
+            state = [(s.dataset_id, done) for s, _, _, done in tasks]
+            if not tasks or state == previous:
+                if tasks:  # a round recorded none of their trials: they no longer load, or their trials collide
+                    self.log(f"search: no progress on {plural(len(tasks), 'dataset')} "
+                             f"({', '.join(d for d, _ in state[:5])}{', ...' if len(state) > 5 else ''}); stopping")
+                return
+            previous = state
             known = set(kb.configurations["config_id"])
             writer_c, writer = kbm.LiveWriter(self.out, "configurations"), kbm.LiveWriter(self.out, "runs")
             jobs = [delayed(_search)(s, prior, n, _seed(s.dataset_id) + done, self.max_rows, self.cv,
                                      self.family.name, self.timeout) for s, prior, n, done in tasks]
-            ran = 0
-            for results in self._parallel("search", jobs, sum(n for _, _, n, _ in tasks)):
-                ran += len(results)
+            for results in self._parallel(f"search round {round_}", jobs, sum(n for _, _, n, _ in tasks)):
                 for config, row in results:  # configurations first: a kill between leaves no run without one
                     if row["config_id"] not in known:
                         known.add(row["config_id"])
@@ -337,14 +356,17 @@ class Builder:
                 for _, row in results:
                     writer.write(row)
                 writer.close()
-            if not ran:  # only datasets that no longer load are left: explore recorded why
-                self.log(f"search: {len(tasks)} datasets could not be searched")
-                break
 
     def _search_tasks(self, kb: kbm.KnowledgeBase) -> list[tuple[Source, list[tuple[Config, float]], int, int]]:
         """The next search task of every dataset with trials still to run: the source, its own
         results so far (early-stopped configurations and their scores, NaN for a failed one), the
-        trials to run and the search trials done. A dataset with no successful run is left out."""
+        trials to run and the search trials done. A dataset with no successful early-stopped run
+        (only the shipped defaults' 100 rounds, say) has nothing to continue from and is left out.
+
+        A dataset's own results are its runs of configurations that no other dataset produced, and
+        of explore configurations whatever dataset's origin they carry: explore runs only a
+        dataset's own plan, so one of another's origin is a coincidence (in small spaces, the
+        linear family's, perturbations clipped to the cube's edge coincide), not a leak."""
         if not self.n_search:
             return []
         scores = kb.matrix()
@@ -355,7 +377,8 @@ class Builder:
         for s in self._described(kb):
             ids = ran.get(s.dataset_id, [])
             done = sum(origins.get(cid) == f"{SEARCH_ORIGIN}:{s.dataset_id}" for cid in ids)
-            own = [cid for cid in ids if producers.get(cid, frozenset()) <= {s.dataset_id}]
+            own = [cid for cid in ids if producers.get(cid, frozenset()) <= {s.dataset_id}
+                   or origins.get(cid, "").startswith(EXPLORE_ORIGINS)]
             row = scores.loc[s.dataset_id] if s.dataset_id in scores.index else pd.Series(dtype=float)
             prior = [(c, float(row.get(cid, np.nan))) for cid, c in zip(own, kb.params(own)) if "n_estimators" not in c]
             if done < self.n_search and any(np.isfinite(score) for _, score in prior):
@@ -379,7 +402,7 @@ class Builder:
         (:meth:`KnowledgeBase.without <metahpo.knowledge_base.KnowledgeBase.without>`).
         Stable across restarts: once chosen, the pool is read back from the configurations table.
         """
-        chosen = kb.configurations[kb.configurations["origin"].astype(str).str.match(r"pool\b")]
+        chosen = kb.configurations[self._pool_rows(kb)]
         if len(chosen):
             return kb.params(chosen["config_id"])
         best = kb.normalized().idxmax(axis=1).dropna()
@@ -400,6 +423,11 @@ class Builder:
         return pool
 
     # -- machinery
+
+    @staticmethod
+    def _pool_rows(kb: kbm.KnowledgeBase) -> pd.Series:
+        """Which rows of the configurations table belong to the chosen pool."""
+        return kb.configurations["origin"].astype(str).str.match(r"pool\b")
 
     def _kb(self) -> kbm.KnowledgeBase:
         return kbm.KnowledgeBase.load(self.out)

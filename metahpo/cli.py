@@ -524,7 +524,7 @@ def _cmd_kb_info(args: argparse.Namespace) -> int:
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
         elif isinstance(value, float):
-            value = f"{value:.3f}"
+            value = f"{value:.4g}"
         print(f"{key:>{width}}  {value}")
     return 0
 

@@ -298,10 +298,11 @@ class KnowledgeBase:
 
     def info(self) -> dict[str, Any]:
         """Counts: datasets (per task), configurations (per origin: the build phase or import that
-        produced them), runs, failures, the CPU-hours the runs took (their ``total_time``), the
-        density of the dataset x configuration matrix, and how many configurations ran successfully
-        on every dataset of the tasks whose space they belong to (every dataset, for a family with
-        one space)."""
+        produced them, a pool member counted as ``pool`` whichever phase found it; ``(none)`` where
+        none is recorded), runs, failures, the hours the recorded runs took (the sum of their
+        ``total_time``, one CPU each), the density of the dataset x configuration matrix, and how
+        many configurations ran successfully on every dataset of the tasks whose space they belong
+        to (every dataset, for a family with one space)."""
         ok = self.runs[self.runs["status"] == "ok"]
         n_d, n_c = len(self.datasets), len(self.configurations)
         pairs = ok[["dataset_id", "config_id"]].drop_duplicates()
@@ -310,8 +311,7 @@ class KnowledgeBase:
             "space_version": self.space_version,
             "n_datasets": n_d,
             "n_configurations": n_c,
-            "configurations_by_origin": {o: int(n) for o, n in self.configurations["origin"].fillna("").astype(str)
-                                         .map(lambda o: o.partition(":")[0]).value_counts().sort_index().items()},
+            "configurations_by_origin": {o: int(n) for o, n in self._origin_kinds().value_counts().sort_index().items()},
             "n_runs": len(self.runs),
             "n_failed": int((self.runs["status"] != "ok").sum()),
             "cpu_hours": round(float(pd.to_numeric(self.runs["total_time"], errors="coerce").sum()) / 3600, 2),
@@ -320,6 +320,10 @@ class KnowledgeBase:
             "datasets_per_task": {t: int(n) for t, n in self.datasets["task"].value_counts().sort_index().items()},
             "metafeatures": len(self.metafeature_names),
         }
+
+    def _origin_kinds(self) -> pd.Series:
+        """Each configuration's origin without the datasets that produced it, ``(none)`` if unrecorded."""
+        return self.configurations["origin"].fillna("").astype(str).map(lambda o: o.partition(":")[0] or "(none)")
 
     def _dense(self, pairs: pd.DataFrame) -> int:
         """How many configurations of ``pairs`` (successful dataset, configuration pairs) ran on

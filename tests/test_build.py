@@ -132,10 +132,13 @@ def test_the_search_continues_each_dataset_from_its_own_results_only(tmp_path, d
     # a leave-one-out copy without a dataset holds nothing its search produced
     assert not kb.without(["iris"]).runs["config_id"].isin(searched.loc[searched["dataset_id"] == "iris",
                                                                          "config_id"]).any()
-    # the pool draws on the searched bests
+    # the pool draws on the searched bests; once it is chosen, the search has nothing to add
     kb = _build(tmp_path / "kb", data_files, n_search=build.SEARCH_CHUNK + 1).run(["cross"])
     pool = kb.configurations.loc[kb.configurations["origin"].str.match(r"pool\b"), "config_id"]
     assert kb.matrix()[pool].notna().all().all() and pool.isin(searched["config_id"]).any()
+    lines = []
+    again = _build(tmp_path / "kb", data_files, n_search=build.SEARCH_CHUNK + 1, log=lines.append).run()
+    assert len(again.runs) == len(kb.runs) and "search: the pool is chosen; nothing to do" in lines
 
 
 def test_more_search_trials_run_only_the_new_ones_and_a_rerun_repeats_the_same(tmp_path, data_files):
@@ -177,7 +180,7 @@ def test_a_dataset_that_no_longer_loads_ends_the_search_with_a_line(tmp_path, da
     origin = kb.runs["config_id"].map(kb.configurations.set_index("config_id")["origin"])
     assert origin.str.startswith(build.SEARCH_ORIGIN).groupby(kb.runs["dataset_id"]).sum().to_dict() == {
         "breast_cancer": 2, "diabetes": 2, "iris": 0}
-    assert lines[-1] == "search: 1 datasets could not be searched"
+    assert lines[-1] == "search: no progress on 1 dataset (iris); stopping"
 
 
 def test_broken_dataset_is_reported_and_the_build_goes_on(tmp_path, data_files):
@@ -222,8 +225,11 @@ def test_build_runs_on_a_local_dask_cluster(tmp_path, data_files):
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address=None) as cluster:
         with parallel_backend(cluster.scheduler_address):
-            kb = _build(tmp_path / "kb", data_files, n_jobs=2).run()
+            searched = _build(tmp_path / "kb", data_files, n_jobs=2, n_search=1).run(["describe", "explore", "search"])
+            kb = _build(tmp_path / "kb", data_files, n_jobs=2, n_search=1).run()
     assert kb.info()["n_datasets"] == 3 and kb.info()["n_failed"] == 0
+    # each search trial ran and was recorded in its worker's task, not sent further by a nested backend
+    assert searched.info()["configurations_by_origin"][build.SEARCH_ORIGIN] == 3
 
 
 # ---------------------------------------------------------------- a user's own history
