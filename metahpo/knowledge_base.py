@@ -311,7 +311,8 @@ class KnowledgeBase:
             "space_version": self.space_version,
             "n_datasets": n_d,
             "n_configurations": n_c,
-            "configurations_by_origin": {o: int(n) for o, n in self._origin_kinds().value_counts().sort_index().items()},
+            "configurations_by_origin": {o: int(n) for o, n in
+                                         self._origin_kinds().value_counts().sort_index().items()},
             "n_runs": len(self.runs),
             "n_failed": int((self.runs["status"] != "ok").sum()),
             "cpu_hours": round(float(pd.to_numeric(self.runs["total_time"], errors="coerce").sum()) / 3600, 2),
