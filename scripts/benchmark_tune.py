@@ -484,6 +484,9 @@ def main() -> None:
     parser.add_argument("--split", default="dev", help="with --corpus: dev or final")
     parser.add_argument("--max-trials", default="",
                         help="per-method trial caps, e.g. metahpo=10,random=30,optuna_tpe=50 (default: the largest budget)")
+    parser.add_argument("--rename", default="",
+                        help="record a method's rows under another name, e.g. metahpo=metahpo_v2 beside a --kb of "
+                             "another knowledge base's rows in the same folder")
     parser.add_argument("--pooled", default="",
                         help="run nothing: report the samples in these output folders (comma-separated) as one, in OUT")
     args = parser.parse_args()
@@ -509,16 +512,18 @@ def run(args: argparse.Namespace) -> None:
     runs = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
     if args.redo:
         redo = [m.strip() for m in args.redo.split(",")]
-        redo += [f"{m}_overhead" for m in STRATEGY_METHODS if m in redo]
+        redo += [f"{m}_overhead" for m in redo]  # as recorded: a renamed method's new name
         kept = runs[~runs["method"].isin(redo)]
         kept.to_csv(path.with_suffix(".tmp"), index=False)
         path.with_suffix(".tmp").replace(path)
         runs = kept
-    done = set(zip(runs["dataset_id"], runs["method"]))
+    renames = dict(item.split("=", 1) for item in args.rename.split(",") if item)
+    recorded = set(zip(runs["dataset_id"], runs["method"]))  # a renamed method is done where its new name is
+    done = {(d, m) for d, name in recorded for m in methods if renames.get(m, m) == name}
     kb = KnowledgeBase.load(args.kb)
     caps = {m: int(n) for m, _, n in (item.partition("=") for item in args.max_trials.split(",") if item)}
     if args.corpus:
-        run_corpus(args, kb, methods, budgets, caps, done, path)
+        run_corpus(args, kb, methods, budgets, caps, done, path, renames)
         report(pd.read_csv(path), out)
         return
     names = kb.datasets["dataset_id"].tolist()
@@ -535,13 +540,13 @@ def run(args: argparse.Namespace) -> None:
                                  args.seed + zlib.crc32(r.dataset_id.encode()) % 10_000, budgets, missing)
             for r, missing in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
-        append_rows(path, rows, COLUMNS)
+        append_rows(path, renamed(rows, renames), COLUMNS)
         print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id']}", file=sys.stderr, flush=True)
     report(pd.read_csv(path), out)
 
 
 def run_corpus(args: argparse.Namespace, kb: KnowledgeBase, methods: list[str], budgets: tuple[int, ...],
-               caps: dict[str, int], done: set[tuple[str, str]], path: Path) -> None:
+               caps: dict[str, int], done: set[tuple[str, str]], path: Path, renames: dict[str, str]) -> None:
     """The benchmark over a seeded sample of a corpus split, one dataset per leave-out group, each run
     against the knowledge base without its whole group (every size of it, and what it produced)."""
     from joblib import Parallel, delayed
@@ -559,8 +564,15 @@ def run_corpus(args: argparse.Namespace, kb: KnowledgeBase, methods: list[str], 
                                  args.max_rows, args.seed + zlib.crc32(e.name.encode()) % 10_000, budgets, missing, caps)
             for e, missing in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
-        append_rows(path, rows, COLUMNS)
+        append_rows(path, renamed(rows, renames), COLUMNS)
         print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id']}", file=sys.stderr, flush=True)
+
+
+def renamed(rows: list[dict], renames: dict[str, str]) -> list[dict]:
+    """``rows`` with the methods ``renames`` maps recorded under their new names (``OLD_overhead``
+    as ``NEW_overhead``)."""
+    names = renames | {f"{old}_overhead": f"{new}_overhead" for old, new in renames.items()}
+    return [{**row, "method": names.get(row["method"], row["method"])} for row in rows]
 
 
 def report(runs: pd.DataFrame, out: Path) -> None:
