@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "ConfigError": "metahpo.exceptions",
     "DataError": "metahpo.exceptions",
+    "DataWarning": "metahpo.exceptions",
     "KnowledgeBaseError": "metahpo.exceptions",
     "MetahpoError": "metahpo.exceptions",
     "SamplerError": "metahpo.exceptions",
@@ -36,6 +37,7 @@ _PUBLIC = {
 __all__ = [
     "ConfigError",
     "DataError",
+    "DataWarning",
     "Dataset",
     "KnowledgeBase",
     "KnowledgeBaseError",
@@ -56,7 +58,7 @@ __all__ = [
 if TYPE_CHECKING:
     from metahpo.datasets import Dataset, load
     from metahpo.estimators import MetaClassifier, MetaLGBMClassifier, MetaLGBMRegressor, MetaRegressor
-    from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError, MetahpoError, SamplerError
+    from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseError, MetahpoError, SamplerError
     from metahpo.knowledge_base import KnowledgeBase
     from metahpo.recommendations import Recommendation, recommend
     from metahpo.tuning import TuneResult, tune

@@ -164,7 +164,8 @@ def _parser() -> argparse.ArgumentParser:
         title="kb commands", metavar="KB_COMMAND"
     )
     p = kb.add_parser("build", help="build or resume a knowledge base from datasets")
-    p.add_argument("inputs", nargs="+", help="PMLB folders, data files, lists of files (.txt), openml:ID")
+    p.add_argument("inputs", nargs="+", help="folders (of data files, with a manifest.csv, or of PMLB datasets), "
+                   "data files, lists of files (.txt), openml:ID, sklearn:NAME")
     p.add_argument("--out", required=True, help="knowledge-base folder (resumed if it exists)")
     p.add_argument("--target", help="target column of data files (default: target)")
     p.add_argument("--n-random", type=_whole(1), default=8, help="random configurations per dataset (default 8)")

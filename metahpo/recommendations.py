@@ -694,7 +694,10 @@ def recommend(
     Parameters
     ----------
     data : Dataset, DataFrame, array-like, str or Path
-        Anything :func:`metahpo.load` takes (with ``y`` or ``target`` where it needs them).
+        Anything :func:`metahpo.load` takes.
+    y, target
+        The target, as :func:`metahpo.load` takes it: an array beside a feature matrix, or the
+        name of a DataFrame's or file's target column.
     n : int
         How many configurations.
     task : str, optional

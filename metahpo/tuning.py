@@ -81,7 +81,7 @@ class TuneResult:
     family : str
         The model family of the best trial (:func:`metahpo.families.get_family`).
     studies : dict
-        Each family's study, by name (one with ``family="auto"``, one per family).
+        Each family's study, by name: one per family with ``family="auto"``, else the one.
     interrupted : bool
         Whether a keyboard interrupt ended the search early: the result holds the trials run.
     """

@@ -72,3 +72,11 @@ def test_installed_package_finds_the_shipped_kb_from_anywhere(wheel, tmp_path):
                           env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["2", "binary"]
+
+
+def test_every_public_name_resolves_and_the_warnings_are_public():
+    import metahpo
+    from metahpo import exceptions
+
+    assert all(getattr(metahpo, name) is not None for name in metahpo.__all__)
+    assert metahpo.DataWarning is exceptions.DataWarning and "DataWarning" in dir(metahpo)
