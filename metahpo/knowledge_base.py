@@ -147,6 +147,17 @@ class KnowledgeBase:
     Use :meth:`load` to read one from disk (or :func:`load_shipped` for the one metahpo ships),
     :meth:`add_dataset`, :meth:`add_configuration` and :meth:`add_evaluation` to grow one in memory,
     and :meth:`save` / :func:`append` to write.
+
+    Parameters
+    ----------
+    datasets, configurations, runs : DataFrame
+        The three tables (docs/knowledge_base.md lists their columns).
+    family : str
+        The model family whose configurations it holds.
+    space_version : str
+        The version of the family's search space the configurations were drawn in.
+    provenance : dict, optional
+        How it was made (the build's settings), as its manifest records it.
     """
 
     datasets: pd.DataFrame

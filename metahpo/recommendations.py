@@ -141,6 +141,22 @@ class Recommendation:
     Each configuration's ``params`` rebuild the model the knowledge base scored, with the family's
     estimator (:func:`metahpo.families.get_family` ``(family).make_estimator``; for LightGBM,
     ``lightgbm.LGBMClassifier(**params)``).
+
+    Attributes
+    ----------
+    configs : list of RecommendedConfig
+        The configurations, best first (:attr:`best` is the first one's ``params``).
+    neighbors : DataFrame
+        The knowledge base's datasets by distance in meta-feature space, nearest first.
+    metafeatures : Series
+        The dataset's meta-features.
+    confidence : float
+        The share of the knowledge base's datasets whose own nearest neighbour is at least as far
+        as this dataset's nearest one: 0 beyond all of them, 1 as close as the closest.
+    strategy, task, metric, dataset, family : str
+        The strategy that ranked them, the dataset's task, the metric, its name, the model family.
+    notes : list of str
+        What was done beyond the ranking (rounds found on the data, the check against the defaults).
     """
 
     configs: list[RecommendedConfig]

@@ -118,7 +118,8 @@ class TuneResult:
         return self.model.predict_proba(conform(X, self.dataset.X))
 
     def plot(self, ax: Any = None) -> Any:
-        """Score of each trial and the best so far, against the trial number (needs matplotlib)."""
+        """Score of each trial and the best so far, against the trial number, on matplotlib axes
+        ``ax`` (new ones if None), which it returns (needs matplotlib)."""
         plt = _pyplot()
         ax = ax or plt.subplots(figsize=(7, 4))[1]
         trials = self.trials
@@ -133,8 +134,10 @@ class TuneResult:
     def plot_learning_curve(self, ax: Any = None, validation_size: float = 0.2, random_state: int = 0) -> Any:
         """Training and validation loss against boosting iteration for the best configuration.
 
-        The configuration is refitted on a split of the data with LightGBM recording both losses
-        each round; the chosen ``n_estimators`` is marked. For boosted families only.
+        The configuration is refitted, for twice its rounds (at least 50), on a split of the data
+        holding out ``validation_size`` of the rows (seeded by ``random_state``, stratified for
+        classes), with LightGBM recording both losses each round; the chosen ``n_estimators`` is
+        marked. Drawn on ``ax`` (new axes if None), which it returns. For boosted families only.
         """
         from sklearn.model_selection import train_test_split
 
