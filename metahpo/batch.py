@@ -234,9 +234,10 @@ def _run_claimed(out: Path, sources: list[Source], ref: KnowledgeBaseRef, settin
             _save(out, record, stream)
     records = sorted(read_records(out / RECORDS).values(), key=lambda r: r["dataset_id"])
     table = results_table(records)
-    table.to_csv(out / CSV, index=False)
-    (out / JSON).write_text(json.dumps([{c: r.get(c) for c in table.columns} for r in records], indent=2))
-    (out / REPORT).write_text(render_report(records, table, kb))
+    # each file replaced whole: a kill while writing leaves the last complete one, never a cut one
+    _atomic_write(out / CSV, table.to_csv(index=False).encode())
+    _atomic_write(out / JSON, json.dumps([{c: r.get(c) for c in table.columns} for r in records], indent=2).encode())
+    _atomic_write(out / REPORT, render_report(records, table, kb).encode())
     return table
 
 
@@ -412,10 +413,10 @@ def _save(out: Path, record: dict[str, Any], stream: TextIO) -> None:
     """Write the dataset's parameters files, then its line of ``results.jsonl`` (flushed)."""
     record["finished"] = time.time()
     if record["status"] == "ok":
-        (out / PARAMS / f"{record['dataset_id']}.json").write_text(json.dumps(record["params"], indent=2))
+        _atomic_write(out / PARAMS / f"{record['dataset_id']}.json", json.dumps(record["params"], indent=2).encode())
         if "ensemble" in record:
-            (out / PARAMS / f"{record['dataset_id']}.ensemble.json").write_text(json.dumps(record["ensemble"],
-                                                                                          indent=2))
+            _atomic_write(out / PARAMS / f"{record['dataset_id']}.ensemble.json",
+                          json.dumps(record["ensemble"], indent=2).encode())
     stream.write(json.dumps(record) + "\n")
     stream.flush()
 

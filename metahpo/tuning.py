@@ -70,7 +70,8 @@ class TuneResult:
         Every trial.
     model : estimator
         The best configuration refitted on all data, or with ``ensemble=k`` a scikit-learn voting
-        ensemble of the selected configurations.
+        ensemble of the selected configurations; not fitted if a keyboard interrupt stopped that
+        refit (``best_params`` rebuild it).
     recommendation : Recommendation or None
         The warm start's recommendation, if there was one.
     dataset : Dataset
@@ -83,7 +84,8 @@ class TuneResult:
     studies : dict
         Each family's study, by name: one per family with ``family="auto"``, else the one.
     interrupted : bool
-        Whether a keyboard interrupt ended the search early: the result holds the trials run.
+        Whether a keyboard interrupt ended the search early (the result holds the trials run) or
+        stopped the final refit.
     """
 
     best_params: dict[str, Any]
@@ -340,14 +342,19 @@ def tune(
         spec = ensemble_select(trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric,
                                random_state=seed, space=list(spaces.values()), growth=growth)
         model = ensemble_build(spec, dataset.task, random_state=seed, space=list(spaces.values()))
-    with contextlib.ExitStack() as training:  # as each family trains its models (members of several in an ensemble)
-        for name in studies:
-            training.enter_context(get_family(name).training())
-        model.fit(dataset.X, dataset.y)
+    fitted = True
+    try:
+        with contextlib.ExitStack() as training:  # as each family trains its models (members of several in an ensemble)
+            for name in studies:
+                training.enter_context(get_family(name).training())
+            model.fit(dataset.X, dataset.y)
+    except KeyboardInterrupt:  # the search's result stands; only the refit is lost
+        interrupted, fitted = True, False
+        say("interrupted during the final refit: the model is not fitted (best_params rebuild it)")
     ran = [t for t in trials if t.source != "prior"]  # numbered as the progress lines number them
     which = next((f"{best.family} trial {i}, {best.source}" for i, t in enumerate(ran, 1) if t is best),
                  f"a prior {best.family} result")
-    if ensemble is None and best.best_iteration and "n_estimators" in best_params:
+    if fitted and ensemble is None and best.best_iteration and "n_estimators" in best_params:
         grown = f": the folds' median {best.best_iteration} times {growth:.2f}" if growth != 1 else ""
         say(f"refitted on all {plural(dataset.n_rows, 'row')} with {best_params['n_estimators']} rounds{grown}")
     cut = ", interrupted," if interrupted else ""
@@ -481,7 +488,8 @@ class _Search:
         recorder = _Recorder(record_to, dataset, mf, len(self.folds), space) if record_to is not None else None
         keeper = [_keep_best_oof(self.ensemble)] if self.ensemble is not None else []
         progress = [self.progress] if self.progress else []
-        every = [*keeper, *(callbacks or ()), *([recorder] if recorder else []), *progress]
+        # the recorder before the user's callbacks: an interrupt or error in theirs loses no finished trial
+        every = [*keeper, *([recorder] if recorder else []), *(callbacks or ()), *progress]
         try:
             study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=self.n_jobs, callbacks=every,
                            prune=self.prune)

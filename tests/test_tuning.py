@@ -193,6 +193,34 @@ def test_an_interrupt_ends_every_familys_search_and_the_result_says_so(wine, cap
         tune(wine, n_trials=3, family="lightgbm", strategy=None, cv=2, verbose=False)
 
 
+def test_an_interrupt_in_the_refit_or_a_callback_keeps_the_search_and_every_recorded_trial(wine, tmp_path, capsys,
+                                                                                              monkeypatch):
+    from metahpo import tuning
+
+    def interrupt_at_two(study, trial):
+        if len(study.trials) == 2:
+            raise KeyboardInterrupt
+
+    result = tune(wine, n_trials=4, strategy=None, cv=2, callbacks=[interrupt_at_two], record_to=tmp_path / "cb")
+    assert result.interrupted and len(KnowledgeBase.load(tmp_path / "cb").runs) == 2  # recorded before the callback
+
+    real = tuning.make_estimator
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    def unfinished(*args, **kwargs):
+        model = real(*args, **kwargs)
+        model.fit = ctrl_c
+        return model
+
+    monkeypatch.setattr(tuning, "make_estimator", unfinished)
+    result = tune(wine, n_trials=3, strategy=None, cv=2, record_to=tmp_path / "refit")
+    assert result.interrupted and len(result.trials) == 3 and result.best_params["n_estimators"] >= 1
+    assert "interrupted during the final refit: the model is not fitted" in capsys.readouterr().err
+    assert len(KnowledgeBase.load(tmp_path / "refit").runs) == 3
+
+
 def test_pruning_is_off_by_default_and_can_be_switched_on(wine, capsys):
     full = tune(wine, n_trials=6, strategy=None, cv=3, random_state=0, verbose=False)
     pruned = tune(wine, n_trials=6, strategy=None, cv=3, prune=True, random_state=0)
