@@ -16,6 +16,7 @@ import sys
 import textwrap
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("metahpo: interrupted", file=sys.stderr)
         return 130
+    except BrokenExecutor as exc:  # a worker process killed by the system (out of memory, say) or crashed
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"metahpo: error: a worker process died ({why}); fewer --n-jobs or --max-rows need less memory; "
+              f"batch and kb build keep what finished, and the same command resumes", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # the reader (e.g. head) went away: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -107,3 +107,19 @@ def test_a_prior_file_without_scores_or_parameters_is_named_in_one_line(drop, me
     assert main(["tune", "sklearn:iris", "--family", "lightgbm", "--n-trials", "1", "--quiet", "--prior",
                  str(prior)]) == 2
     assert capsys.readouterr().err == f"metahpo: error: {prior}: {message}\n"
+
+
+def test_a_worker_that_died_is_one_line_that_says_what_to_do(monkeypatch, capsys):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from metahpo import cli
+
+    def died(args):
+        raise BrokenProcessPool("A worker process managed by the executor was unexpectedly terminated.\nSIGKILL(-9)")
+
+    monkeypatch.setattr(cli, "_cmd_kb_info", died)
+    assert cli.main(["kb", "info"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("metahpo: error: a worker process died (A worker process managed by the executor was "
+                          "unexpectedly terminated.); fewer --n-jobs") and err.count("\n") == 1
+    assert "the same command resumes" in err
