@@ -311,9 +311,16 @@ def tune(
     studies, recommendation = {}, None
     weights = search.family_weights([f.name for f in families])
     setup_start = start  # the first family's setup counts the loading and the choice of shares before it
+    interrupted = False
     for model_family, share, weight in zip(families, _shares(n_trials, weights), weights):
-        study, recommended = search.run(model_family, share, timeout and timeout * weight, prior, record_to,
-                                        callbacks, setup_start)
+        try:
+            study, recommended = search.run(model_family, share, timeout and timeout * weight, prior, record_to,
+                                            callbacks, setup_start)
+        except KeyboardInterrupt:  # in a later family's setup: the families searched before stand
+            if not studies:
+                raise
+            interrupted = True
+            break
         setup_start = time.perf_counter()
         studies[model_family.name] = study
         recommendation = recommendation or recommended
@@ -321,7 +328,7 @@ def tune(
             break
     trials = [t for study in studies.values() for t in study.trials]
     best = max((t for t in trials if t.ok), key=lambda t: t.score, default=None)
-    interrupted = any(study.interrupted for study in studies.values())
+    interrupted = interrupted or any(study.interrupted for study in studies.values())
     if best is None and interrupted:
         raise KeyboardInterrupt
     if best is None:

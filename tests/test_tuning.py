@@ -214,6 +214,19 @@ def test_an_interrupt_in_the_refit_or_a_callback_keeps_the_search_and_every_reco
         model.fit = ctrl_c
         return model
 
+    # Ctrl-C in the second family's setup: the first family's search stands
+    run = tuning._Search.run
+
+    def second_setup_interrupted(self, model_family, *args):
+        if model_family.name != "lightgbm":
+            raise KeyboardInterrupt
+        return run(self, model_family, *args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tuning._Search, "run", second_setup_interrupted)
+        both = tune_any_family(wine, n_trials=4, family="auto", strategy=None, cv=2, verbose=False)
+    assert both.interrupted and list(both.studies) == ["lightgbm"] and len(both.trials) == 2
+
     monkeypatch.setattr(tuning, "make_estimator", unfinished)
     result = tune(wine, n_trials=3, strategy=None, cv=2, record_to=tmp_path / "refit")
     assert result.interrupted and len(result.trials) == 3 and result.best_params["n_estimators"] >= 1
