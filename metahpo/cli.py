@@ -504,9 +504,8 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
                            f"commas, got {args.sizes!r}")
     sources = sized(find_sources(args.inputs, args.target), args.max_rows, sizes)
     builder = Builder(args.out, sources, n_random=args.n_random, n_local=args.n_local, n_search=args.n_search,
-                      pool_size=args.pool_size,
-                      max_rows=args.max_rows, cv=args.cv, family=args.family, timeout=args.timeout,
-                      n_jobs=args.n_jobs)
+                      pool_size=args.pool_size, max_rows=args.max_rows, cv=args.cv, family=args.family,
+                      timeout=args.timeout, n_jobs=args.n_jobs)
     with parallel_backend(args.scheduler):
         kb = builder.run(phases)
     _print_json(kb.info())
