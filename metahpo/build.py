@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import delayed
+from joblib import delayed, parallel_config
 
 from metahpo import knowledge_base as kbm
 from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry, load_pmlb, read_manifest, stem
@@ -188,8 +188,6 @@ def _search(source: Source, prior: list[tuple[Config, float]], n_trials: int, se
             family: str, timeout: float | None = None) -> list[tuple[Config, dict]]:
     """Continue a Bayesian search on one dataset from its own ``prior`` results: each new trial's
     configuration and run row (none for a dataset that fails to load)."""
-    from joblib import parallel_config
-
     from metahpo.search import BayesSampler, Study  # imported here: describe and explore workers do not need it
 
     try:
