@@ -48,7 +48,7 @@ from metahpo.evaluation import check_cv
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.families import FAMILIES, get_family
 from metahpo.knowledge_base import KnowledgeBase, _atomic_write, _locked, of_families, resolve
-from metahpo.parallel import workers
+from metahpo.parallel import WorkerDeath, run_jobs
 from metahpo.progress import duration, eta_line, plural, to_stderr
 from metahpo.recommendations import (AUTO_FAMILY, check_rounds, check_strategy, choose_family, get_recommender,
                                      with_holdout_rounds)
@@ -373,8 +373,12 @@ def _run(sources: list[Source], kb: KnowledgeBaseRef, settings: Settings, n_jobs
     with a progress line whose ETA is paced by the datasets' expected work (:func:`expected_work`)."""
     work = dict(zip((s.dataset_id for s in sources), expected_work(_sizes(sources))))
     start, failed, done_work = time.monotonic(), 0, 0.0
-    jobs = [delayed(process)(s, kb, settings) for s in sorted(sources, key=lambda s: -work[s.dataset_id])]
-    for done, record in enumerate(workers(n_jobs, unordered=True)(jobs), 1):
+    ordered = sorted(sources, key=lambda s: -work[s.dataset_id])
+    jobs = [delayed(process)(s, kb, settings) for s in ordered]
+    for done, (i, record) in enumerate(run_jobs(jobs, n_jobs, unordered=True), 1):
+        if isinstance(record, WorkerDeath):  # the dataset kills its worker (too big for memory, say): failed
+            record = {"dataset_id": ordered[i].dataset_id, "source": ordered[i].spec, "status": "failed",
+                      "error": f"WorkerDeath: {record}", "seconds": math.nan}
         failed += record["status"] != "ok"
         done_work += work[record["dataset_id"]]
         line = eta_line(done, len(sources), time.monotonic() - start, work=(done_work, sum(work.values())))

@@ -39,7 +39,7 @@ from metahpo.evaluation import Evaluation, evaluate, make_folds
 from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
 from metahpo.families import ModelFamily, get_family
 from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR
-from metahpo.parallel import workers
+from metahpo.parallel import WorkerDeath, run_jobs
 from metahpo.progress import eta_line, plural, to_stderr
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped, get_space
 
@@ -177,10 +177,13 @@ def _run(source: Source, configs: list[Config], max_rows: int, cv: int, family: 
     try:
         dataset, folds = _dataset_and_folds(source, max_rows, cv)
     except Exception as exc:  # recorded, so a broken dataset does not stop the build
-        error = f"{type(exc).__name__}: {exc}"[:500]
-        return [{"dataset_id": source.dataset_id, "config_id": config_id(c), "status": "failed", "error": error}
-                for c in configs]
+        return _failed_runs(source, configs, f"{type(exc).__name__}: {exc}")
     return [kbm.run_row(source.dataset_id, evaluate(c, dataset, folds=folds, family=family, timeout=timeout), cv)
+            for c in configs]
+
+
+def _failed_runs(source: Source, configs: list[Config], error: str) -> list[dict]:
+    return [{"dataset_id": source.dataset_id, "config_id": config_id(c), "status": "failed", "error": error[:500]}
             for c in configs]
 
 
@@ -298,7 +301,9 @@ class Builder:
             done = set()
         todo = [s for s in self.sources if s.dataset_id not in done]
         writer = kbm.LiveWriter(self.out, "datasets")
-        for row in self._parallel("describe", [delayed(_safe_describe)(s, self.max_rows) for s in todo], len(todo)):
+        jobs = [delayed(_safe_describe)(s, self.max_rows) for s in todo]
+        unread = [{"dataset_id": s.dataset_id} for s in todo]  # a dataset whose worker dies: no row, a log line
+        for row in self._parallel("describe", jobs, len(todo), todo, lambda i, error: unread[i]):
             problem = row.pop("error", None) or row.pop("warning", None)
             if problem:
                 self.log(f"describe: {row['dataset_id']}: {problem}")
@@ -344,7 +349,9 @@ class Builder:
             writer_c, writer = kbm.LiveWriter(self.out, "configurations"), kbm.LiveWriter(self.out, "runs")
             jobs = [delayed(_search)(s, prior, n, _seed(s.dataset_id) + done, self.max_rows, self.cv,
                                      self.family.name, self.timeout) for s, prior, n, done in tasks]
-            for results in self._parallel(f"search round {round_}", jobs, sum(n for _, _, n, _ in tasks)):
+            n_trials = sum(n for _, _, n, _ in tasks)  # a dataset whose worker dies adds no trial this round
+            for results in self._parallel(f"search round {round_}", jobs, n_trials, [t[0] for t in tasks],
+                                          lambda i, error: []):
                 for config, row in results:  # configurations first: a kill between leaves no run without one
                     if row["config_id"] not in known:
                         known.add(row["config_id"])
@@ -457,18 +464,25 @@ class Builder:
         n_evals = sum(len(c) for _, c in tasks)
         writer = kbm.LiveWriter(self.out, "runs")
         jobs = [delayed(_run)(s, c, self.max_rows, self.cv, self.family.name, self.timeout) for s, c in tasks]
-        for rows in self._parallel(phase, jobs, n_evals):
+        for rows in self._parallel(phase, jobs, n_evals, [s for s, _ in tasks],
+                                   lambda i, error: _failed_runs(*tasks[i], error)):
             for row in rows:
                 writer.write(row)
             writer.close()  # between tasks the part is closed, so `metahpo kb compact` can fold it
 
-    def _parallel(self, phase: str, jobs: list, total: int) -> Iterator:
-        """Run jobs through joblib, yielding results as they come, with a progress line and ETA."""
+    def _parallel(self, phase: str, jobs: list, total: int, sources: list[Source],
+                  instead: Callable[[int, str], Any]) -> Iterator:
+        """Run jobs (one on each of ``sources``) through joblib, yielding results as they come, with a
+        progress line and ETA. A job that kills its worker process even when run alone
+        (:func:`~metahpo.parallel.run_jobs`) is logged, and yields ``instead(index, error)``."""
         if not jobs:
             self.log(f"{phase}: nothing to do")
             return
         start, done = time.monotonic(), 0
-        for result in workers(self.n_jobs, unordered=True)(jobs):
+        for i, result in run_jobs(jobs, self.n_jobs, unordered=True):
+            if isinstance(result, WorkerDeath):
+                self.log(f"{phase}: {sources[i].dataset_id}: {result}")
+                result = instead(i, f"WorkerDeath: {result}")
             done += len(result) if isinstance(result, list) else 1
             self.log(f"{phase}: {eta_line(done, total, time.monotonic() - start)}")
             yield result

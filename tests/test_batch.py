@@ -3,8 +3,10 @@ report, lists, Dask, CLI."""
 
 import base64
 import json
+import os
 import re
 import shutil
+from dataclasses import dataclass
 
 import lightgbm
 import numpy as np
@@ -92,6 +94,28 @@ def test_every_dataset_gets_a_row_and_a_broken_one_does_not_stop_the_batch(first
     assert lines[-1].endswith("(1 failed)") and "; 4/4 done, " in lines[-1] and "ETA" in lines[-1]
     by_size = sorted([*NAMES, BROKEN], key=lambda name: -(data_dir / f"{name}.csv").stat().st_size)
     assert [line.split()[1] for line in lines] == by_size  # the largest first (one job at a time here)
+
+
+@dataclass(frozen=True)
+class _OutOfMemory(Source):
+    """A dataset whose loading kills the process it runs in, as the system kills a worker that runs
+    out of memory."""
+
+    def load(self, max_rows):
+        os._exit(1)
+
+
+def test_a_dataset_that_kills_its_worker_is_a_failed_row_and_the_batch_goes_on(data_dir, tiny_kb, tmp_path,
+                                                                                monkeypatch):
+    sources = [*find_sources([str(data_dir / f"{name}.csv") for name in NAMES]),
+               _OutOfMemory("huge", str(data_dir / "iris.csv"))]
+    monkeypatch.setattr(batch, "find_sources", lambda inputs, target: sources)
+    lines = []
+    table = run_batch(["four datasets"], tmp_path / "out", knowledge_base=tiny_kb, n=3, n_jobs=2,
+                      progress=lines.append).set_index("dataset_id")
+    assert list(table["status"]) == ["ok", "ok", "failed", "ok"]  # breast_cancer, diabetes, huge, iris
+    assert table.loc["huge", "error"].startswith("WorkerDeath: its worker process died, also when run alone")
+    assert any(line.startswith("batch: huge failed in ?; ") for line in lines)
 
 
 def test_sizes_are_bytes_on_disk_and_the_median_where_there_is_no_file(data_dir):

@@ -1,13 +1,16 @@
 """Building a knowledge base: phases, density, resuming after a kill, broken datasets, Dask."""
 
 import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from metahpo import build
-from metahpo.build import Builder, find_sources
+from metahpo.build import Builder, Source, find_sources
 from metahpo.datasets import load
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.knowledge_base import KnowledgeBase
@@ -189,6 +192,40 @@ def test_broken_dataset_is_reported_and_the_build_goes_on(tmp_path, data_files):
     kb = _build(tmp_path / "kb", data_files, log=lines.append).run()
     assert kb.info()["n_datasets"] == 3
     assert any("broken" in line and "single class" in line for line in lines)
+
+
+@dataclass(frozen=True)
+class _OutOfMemoryOnceArmed(Source):
+    """A dataset whose loading kills the process it runs in once file ``armed`` exists, as the system
+    kills a worker that runs out of memory."""
+
+    armed: str = ""
+
+    def load(self, max_rows):
+        if Path(self.armed).exists():
+            os._exit(1)
+        return super().load(max_rows)
+
+
+def test_a_dataset_that_kills_its_worker_is_recorded_and_the_build_goes_on(tmp_path, data_files):
+    armed = tmp_path / "armed"
+    sources = [_OutOfMemoryOnceArmed(**asdict(s), armed=str(armed)) if s.dataset_id == "iris" else s
+               for s in find_sources([str(p) for p in sorted(data_files.glob("*.csv"))])]
+    lines = []
+    builder = Builder(tmp_path / "kb", sources, **{**SMALL, "log": lines.append, "n_jobs": 2})
+    builder.run(["describe"])
+    armed.touch()  # iris kills its worker from the explore phase on
+    kb = builder.run(["explore", "cross"])
+    assert kb.info()["n_datasets"] == 3
+    iris = kb.runs[kb.runs["dataset_id"] == "iris"]
+    assert len(iris) >= 2 + 2 and iris["status"].eq("failed").all()  # recorded, so a rerun does not die again
+    assert iris["error"].str.startswith("WorkerDeath: its worker process died, also when run alone").all()
+    others = kb.runs[kb.runs["dataset_id"] != "iris"]
+    pool = kb.configurations.loc[kb.configurations["origin"].str.match(r"pool\b"), "config_id"]
+    assert others["status"].eq("ok").all() and kb.matrix().loc[["breast_cancer", "diabetes"], pool].notna().all().all()
+    assert any(line.startswith("explore: iris: its worker process died") for line in lines)
+    n_runs = len(kb.runs)
+    assert len(builder.run(["explore", "cross"]).runs) == n_runs
 
 
 def test_find_sources_rejects_unknown_input(tmp_path):

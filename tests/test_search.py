@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import os
 import time
 
 import joblib
@@ -335,6 +336,24 @@ def test_parallel_batches(backend):
     assert any(t.status == "failed" and t.error == "ValueError: bad luck" for t in study.trials)
     # a random sampler draws the same stream whatever the batch size
     serial = run(RandomSampler(random_state=0), 6, fn=sometimes_crashes)
+    assert [t.config for t in study.trials] == [t.config for t in serial.trials]
+
+
+def _kills_its_worker_on_small_leaves(config):
+    if config["num_leaves"] < 20:  # as the system kills a worker that runs out of memory
+        os._exit(1)
+    return objective(config)
+
+
+def test_a_configuration_that_kills_its_worker_is_a_failed_trial_and_the_search_goes_on():
+    study = Study()
+    study.optimize(_kills_its_worker_on_small_leaves, RandomSampler(random_state=0), n_trials=8, n_jobs=2)
+    killers = [t for t in study.trials if t.config["num_leaves"] < 20]
+    assert [t.number for t in study.trials] == list(range(8)) and 0 < len(killers) < 3
+    assert all(t.status == "failed" and t.error.startswith("its worker process died, also when run alone")
+               and math.isnan(t.score) for t in killers)
+    assert all(t.ok for t in study.trials if t not in killers)
+    serial = run(RandomSampler(random_state=0), 8)  # the same configurations as without the deaths
     assert [t.config for t in study.trials] == [t.config for t in serial.trials]
 
 

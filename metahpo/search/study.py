@@ -25,7 +25,7 @@ from joblib import delayed
 from metahpo.datasets import plain
 from metahpo.evaluation import SCORED, Evaluation, check_n_jobs, check_whole
 from metahpo.exceptions import ConfigError, SamplerError
-from metahpo.parallel import workers
+from metahpo.parallel import WorkerDeath, run_jobs
 from metahpo.progress import plural
 from metahpo.search.base import BaseSampler, Proposal
 from metahpo.spaces import LIGHTGBM, Config, SearchSpace, config_id
@@ -267,7 +267,9 @@ class Study:
         configurations of the space, ends it with a :class:`~metahpo.SamplerError` that holds
         the study (so ``tune``'s trials are not lost with it). The search
         also stops early when the sampler proposes only configurations already evaluated, or
-        none (a gradient search that has converged).
+        none (a gradient search that has converged). With ``n_jobs > 1``, a configuration whose
+        evaluation kills its worker process (out of memory, say) is a failed trial, found out by
+        running the trials of its batch again each alone (:func:`metahpo.parallel.run_jobs`).
         """
         n_jobs = _check_budget(objective, sampler, n_trials, timeout, n_jobs)
         prune = int(prune) if isinstance(prune, (bool, np.bool_)) else check_whole(
@@ -276,22 +278,23 @@ class Study:
         remaining = math.inf if n_trials is None else n_trials
         self._stop = False
         try:
-            with workers(n_jobs) as parallel:
-                while remaining > 0 and time.monotonic() < deadline and not self._stop:
-                    batch = self._ask(sampler, int(min(n_jobs, remaining)))
-                    if not batch:
-                        if sampler.converged:
-                            logger.info("the sampler's search has converged; stopping")
-                        else:
-                            logger.warning("the sampler proposed only configurations already evaluated; stopping")
-                        return
-                    first, bar = len(self.trials), self._pruning_bar(int(prune)) if prune else None
-                    trials = parallel(delayed(_run)(objective, first + i, p, bar) for i, p in enumerate(batch))
-                    for trial in trials:
-                        self._record(trial)
-                        for callback in callbacks or ():
-                            callback(self, trial)
-                    remaining -= len(trials)
+            while remaining > 0 and time.monotonic() < deadline and not self._stop:
+                batch = self._ask(sampler, int(min(n_jobs, remaining)))
+                if not batch:
+                    if sampler.converged:
+                        logger.info("the sampler's search has converged; stopping")
+                    else:
+                        logger.warning("the sampler proposed only configurations already evaluated; stopping")
+                    return
+                first, bar = len(self.trials), self._pruning_bar(int(prune)) if prune else None
+                jobs = [delayed(_run)(objective, first + i, p, bar) for i, p in enumerate(batch)]
+                for i, trial in run_jobs(jobs, n_jobs):
+                    if isinstance(trial, WorkerDeath):  # the configuration kills its worker: a failed trial
+                        trial = _died(first + i, batch[i], trial)
+                    self._record(trial)
+                    for callback in callbacks or ():
+                        callback(self, trial)
+                remaining -= len(batch)
         except KeyboardInterrupt:
             self.interrupted = True
             logger.warning("interrupted; keeping the %s recorded", plural(len(self.trials), "trial"))
@@ -403,6 +406,13 @@ def _run(objective: Objective, number: int, proposal: Proposal, bar: _Bar | None
         if evaluation.gradient is not None:  # for the gradient search
             trial.user_attrs["loss"], trial.user_attrs["gradient"] = evaluation.loss, dict(evaluation.gradient)
     trial.finished = datetime.now(timezone.utc)
+    return trial
+
+
+def _died(number: int, proposal: Proposal, death: WorkerDeath) -> Trial:
+    """The failed trial of a proposal whose evaluation killed its worker process."""
+    trial = Trial(number, dict(proposal.config), proposal.source, finished=datetime.now(timezone.utc))
+    _set_outcome(trial, "failed", math.nan, str(death))
     return trial
 
 
