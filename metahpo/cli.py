@@ -156,6 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--kb", help="knowledge-base folder (default: the shipped one)")
     p.add_argument("--record-to", help="append every trial to this knowledge-base folder")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the search --record-to holds for this dataset: its trials count toward "
+                        "--n-trials and are not re-run")
     p.add_argument("--prior", help="results you already have for this dataset: a table (CSV, Parquet) with a "
                                    "column per parameter and a score column; they count as trials, not re-run")
     p.add_argument("--ensemble", type=_whole(1), metavar="K",
@@ -418,8 +421,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     result = tune(_load_data(args), n_trials=args.n_trials, timeout=args.timeout, strategy=strategy,
                   family=args.family, warm_start=args.warm_start if strategy else 0, cv=args.cv,
                   prune=args.prune, metric=args.metric, n_jobs=args.n_jobs, random_state=args.seed,
-                  ensemble=args.ensemble, knowledge_base=args.kb, record_to=args.record_to, prior=prior,
-                  verbose=not args.quiet)
+                  ensemble=args.ensemble, knowledge_base=args.kb, record_to=args.record_to, resume=args.resume,
+                  prior=prior, verbose=not args.quiet)
     status = 130 if result.interrupted else 0  # the best of the trials run is written, and the caller told
     if args.out:
         _write_json(args.out, result.to_dict())

@@ -83,24 +83,30 @@ class TrialProgress:
         self.show_family = show_family
         self.start = time.monotonic()
         self.done = 0
+        self.skipped = 0  # trials of a resumed search: counted, not timed
         self.best = -math.inf
         self._overwrite = bool(getattr(self.stream, "isatty", lambda: False)())
         self._open = False  # a line being overwritten
+
+    def resumed(self, n: int) -> None:
+        """Count ``n`` trials of a resumed search as done: the numbering goes on after them, and the
+        ETA paces only the trials left by this run's own."""
+        self.skipped += n
 
     def __call__(self, study: Study, trial: Trial) -> None:
         if trial.source == "prior":
             return
         self.done += 1
-        if study.best_trial is not None:  # prior results included: they count as evaluated
+        if study.best_trial is not None:  # prior and resumed results included: they count as evaluated
             self.best = max(self.best, study.best_score)
         elapsed = time.monotonic() - self.start
-        total = self.n_trials if self.n_trials is not None else math.inf
+        total = self.n_trials - self.skipped if self.n_trials is not None else math.inf
         left = math.inf if self.timeout is None else self.timeout - elapsed
         of = f"/{self.n_trials}" if self.n_trials is not None else ""
         source = f"{trial.family:<8} {trial.source:<11}" if self.show_family else f"{trial.source:<11}"
         score = {"ok": f"{trial.score:.5f}", "pruned": "pruned"}.get(trial.status, "failed")
         best = "none yet" if self.best == -math.inf else f"{self.best:.5f}"
-        line = (f"trial {self.done}{of}  {source} {score:>8}  best {self.metric} {best}  "
+        line = (f"trial {self.skipped + self.done}{of}  {source} {score:>8}  best {self.metric} {best}  "
                 f"{duration(elapsed)} elapsed, ETA {duration(eta(self.done, total, elapsed, left))}")
         end = "" if self._overwrite else "\n"
         print(f"\r{line:<100}" if self._overwrite else line, end=end, file=self.stream, flush=True)

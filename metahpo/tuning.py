@@ -26,6 +26,7 @@ from metahpo.ensemble import build as ensemble_build
 from metahpo.ensemble import select as ensemble_select
 from metahpo.evaluation import (
     METRICS,
+    SCORED,
     Evaluation,
     Folds,
     check_cv,
@@ -193,6 +194,7 @@ def tune(
     ensemble: int | None = None,
     knowledge_base: kbm.KnowledgeSource | Sequence[kbm.KnowledgeSource] | None = None,
     record_to: str | Path | None = None,
+    resume: bool = False,
     callbacks: Sequence[Callback] | None = None,
     prior: pd.DataFrame | None = None,
     task: str | None = None,
@@ -259,6 +261,14 @@ def tune(
         default where none ships.
     record_to : path, optional
         A knowledge-base folder every trial is appended to as it finishes (created if absent).
+    resume : bool
+        Continue the search ``record_to`` holds for this dataset (one that was killed, or one
+        to extend): its trials recorded with the same number of folds count toward ``n_trials``,
+        keep their scores and rounds, guide the sampler and are not re-run (a resumed random
+        search, for one, runs the trials the whole one would have with the same ``random_state``).
+        Their scores come from the folds of the run that recorded them: the same ones for the same
+        ``random_state``. Only trials that ``tune`` recorded, of metahpo's stored metrics.
+        Nothing recorded yet: a new search.
     callbacks : sequence of callable, optional
         ``callback(study, trial)`` after every trial.
     prior : DataFrame, optional
@@ -286,6 +296,10 @@ def tune(
         with_gradient = [name for name in FAMILIES if get_family(name).gradient_params]
         raise ConfigError(f"strategy 'gradient' needs a family with a hypergradient: "
                           f"family={' or '.join(map(repr, with_gradient))}, not {family!r}")
+    if not isinstance(resume, (bool, np.bool_)):
+        raise ConfigError(f"resume must be True or False, got {resume!r}")
+    if resume and record_to is None:
+        raise ConfigError("resume continues the search recorded in record_to: give record_to too")
     if len(families) > 1 and (prior is not None or record_to is not None):
         raise ConfigError(f"prior and record_to hold one family's configurations: name it "
                           f"(family={' or '.join(map(repr, FAMILIES))}), not family={family!r}")
@@ -295,6 +309,9 @@ def tune(
         raise ConfigError(f"prune must be True or False, got {prune!r}")
     dataset = load(data, y, target=target, task=task)
     metric = check_metric(metric, dataset.task)
+    if resume and metric not in kbm.ALL_METRICS:
+        raise ConfigError(f"resume reads the scores a knowledge base stores ({', '.join(kbm.ALL_METRICS)}), "
+                          f"not {metric!r}")
     say = to_stderr if verbose else lambda line: None
     budget = " and ".join(b for b in (n_trials and plural(n_trials, "trial"), timeout and f"{timeout:g} s") if b)
     names = " and ".join(f.name for f in families)
@@ -315,7 +332,7 @@ def tune(
     for model_family, share, weight in zip(families, _shares(n_trials, weights), weights):
         try:
             study, recommended = search.run(model_family, share, timeout and timeout * weight, prior, record_to,
-                                            callbacks, setup_start)
+                                            resume, callbacks, setup_start)
         except KeyboardInterrupt:  # in a later family's setup: the families searched before stand
             if not studies:
                 raise
@@ -457,11 +474,12 @@ class _Search:
         return kbm.of_families(self.kb, [family]).get(family)
 
     def run(self, model_family: ModelFamily, n_trials: int | None, timeout: float | None, prior: pd.DataFrame | None,
-            record_to: str | Path | None, callbacks: Sequence[Callback] | None,
+            record_to: str | Path | None, resume: bool, callbacks: Sequence[Callback] | None,
             start: float) -> tuple[Study, Recommendation | None]:
         """Search ``model_family``'s space: the knowledge base's recommendations (or the family's
-        default) first, then the sampler; returns the study and the recommendation. The setup line
-        gives the time since ``start``."""
+        default) first, then the sampler; returns the study and the recommendation. With
+        ``resume``, the trials ``record_to`` holds count toward ``n_trials``. The setup line gives
+        the time since ``start``."""
         dataset, space = self.dataset, model_family.space_for(self.dataset.task)
         recommendation, prior_mean, mf = None, None, None
         if (kb := self.knowledge_of(model_family.name)) is not None:
@@ -483,7 +501,13 @@ class _Search:
         if prior is not None:
             configs, scores = check_prior(prior, space)
             study.add_prior(configs, scores)
+        resumed = study.add_trials(_recorded_trials(record_to, _recorded_id(dataset), len(self.folds), self.metric,
+                                                   space)) if resume else []
+        if n_trials is not None:
+            n_trials = max(n_trials - len(resumed), 0)
         setup = [f"{len(warm)} {'recommended' if recommendation is not None else 'default'} first"] if warm else []
+        if resume:
+            setup.append(f"{plural(len(resumed), 'recorded trial')} resumed")
         if prior_mean is not None:
             setup.append("the knowledge base's surrogate as the prior")
         self.say(f"setup {duration(time.perf_counter() - start)}: {self.kind or 'cold-start random'} search of "
@@ -492,6 +516,8 @@ class _Search:
         objective = functools.partial(  # what the workers of n_jobs > 1 receive: no more than this
             evaluate, dataset=dataset, folds=self.folds, metric=self.metric, family=model_family, space=space,
             random_state=self.seed, keep_oof=self.ensemble is not None, hypergradient=self.kind == "gradient")
+        if self.progress:
+            self.progress.resumed(len(resumed))
         recorder = _Recorder(record_to, dataset, mf, len(self.folds), space) if record_to is not None else None
         keeper = [_keep_best_oof(self.ensemble)] if self.ensemble is not None else []
         progress = [self.progress] if self.progress else []
@@ -528,7 +554,7 @@ class _Recorder:
         root = Path(path)
         kbm.append(root, kbm.KnowledgeBase.empty(space.family))  # creates the folders and manifest if absent
         self.family = space.family
-        self.dataset_id = f"{dataset.name}-{dataset.fingerprint()}"
+        self.dataset_id = _recorded_id(dataset)
         mf = metafeatures.extract(dataset) if mf is None else mf
         datasets = kbm.LiveWriter(root, "datasets")
         datasets.write({"dataset_id": self.dataset_id, "name": dataset.name, "source": dataset.source,
@@ -551,6 +577,37 @@ class _Recorder:
     def close(self) -> None:
         self.configs.close()
         self.runs.close()
+
+
+def _recorded_id(dataset: Dataset) -> str:
+    """The id under which ``tune(record_to=...)`` records a dataset's trials."""
+    return f"{dataset.name}-{dataset.fingerprint()}"
+
+
+def _recorded_trials(root: str | Path, dataset_id: str, cv: int, metric: str, space: SearchSpace) -> list[Trial]:
+    """The trials ``tune(record_to=root)`` recorded of dataset ``dataset_id`` with ``cv`` folds and
+    configurations of ``space``, in the order they finished, scored by ``metric`` (a pruned trial by
+    its mean over the folds it completed); none if ``root`` holds no knowledge base yet."""
+    if not (Path(root) / "manifest.json").exists():
+        return []
+    kb = kbm.KnowledgeBase.load(root)
+    origins = kb.configurations.set_index("config_id")["origin"].astype(str)
+    runs = kb.runs[kb.runs["dataset_id"].eq(dataset_id) & kb.runs["cv"].eq(cv)]
+    runs = runs[runs["config_id"].map(origins).str.startswith("tune-")].sort_values("time", kind="stable")
+    trials = []
+    for run, config in zip(runs.to_dict("records"), kb.params(runs["config_id"])):
+        if not space.contains(config):  # recorded by another version's space
+            continue
+        scores = {m: float(run[f"score_{m}"]) for m in kbm.ALL_METRICS if np.isfinite(run[f"score_{m}"])}
+        score = scores.get(metric, np.nan)
+        status = run["status"] if run["status"] not in SCORED or np.isfinite(score) else "failed"
+        source = origins[run["config_id"]].removeprefix("tune-").partition(":")[0]
+        error = run["error"] if isinstance(run["error"], str) else ""
+        rounds = int(run["best_iteration"]) if pd.notna(run["best_iteration"]) else 0
+        trials.append(Trial(0, config, source, score=score if status in SCORED else np.nan, status=status,
+                            fit_time=float(run["fit_time"]), best_iteration=rounds, error=error, scores=scores,
+                            family=space.family))
+    return trials
 
 
 def check_prior(prior: pd.DataFrame, space: SearchSpace) -> tuple[list[Config], list[float]]:

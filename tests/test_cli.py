@@ -202,6 +202,13 @@ def test_tune_shows_progress_and_prints_json(tmp_path, capsys):
     assert {t["status"] for t in result["trials"]} == {"ok"}  # every fold of every trial, by default
     assert main([*argv, "--prune"]) == 0
     assert "pruned" in {t["status"] for t in json.loads(capsys.readouterr().out)["trials"]}
+    record = ["--record-to", str(tmp_path / "record"), "--quiet"]
+    assert main([*argv, *record]) == 0
+    first = json.loads(capsys.readouterr().out)["trials"]
+    assert main([*argv, *record, "--resume", "--n-trials", "5"]) == 0  # two more
+    resumed = json.loads(capsys.readouterr().out)["trials"]
+    recorded = [{k: v for k, v in t.items() if k != "fit_time"} for t in resumed[:3]]  # fit_time kept to 0.1 ms
+    assert recorded == [{k: v for k, v in t.items() if k != "fit_time"} for t in first] and len(resumed) == 5
 
 
 def test_the_package_and_its_command_line_start_without_the_heavy_imports():

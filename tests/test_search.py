@@ -7,6 +7,7 @@ import logging
 import math
 import os
 import time
+from dataclasses import replace
 
 import joblib
 import numpy as np
@@ -166,6 +167,19 @@ def test_prior_results_count_and_are_not_rerun():
     assert [t.source for t in study.trials[4:]] == ["recommended"] * 2 + ["random"] * 3
     best_prior = max(s for s in scores if not math.isnan(s))
     assert study.best_score >= best_prior
+
+
+def test_trials_of_an_earlier_search_are_added_renumbered_as_they_were():
+    earlier = run(RandomSampler(random_state=0), 3)
+    study = Study()
+    study.add_prior(recommendations(1), [0.5])
+    added = study.add_trials(earlier.trials)
+    assert [t.number for t in added] == [1, 2, 3] and [t.number for t in earlier.trials] == [0, 1, 2]
+    kept = ("config", "source", "score", "status", "best_iteration", "fit_time")
+    assert [[getattr(t, k) for k in kept] for t in added] == [[getattr(t, k) for k in kept] for t in earlier.trials]
+    assert study.add_trials(earlier.trials[:1]) == [] and study.best_score == max(0.5, earlier.best_score)
+    with pytest.raises(ConfigError, match="num_leaves"):
+        study.add_trials([replace(earlier.trials[0], config=dict(recommendations(1)[0], num_leaves=1))])
 
 
 def test_add_prior_rejects_bad_input():

@@ -6,6 +6,7 @@ searches every family, is tested in test_families_knowledge.py.
 
 import functools
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -263,6 +264,41 @@ def test_record_to_appends_every_trial(tiny_kb, wine, tmp_path):
     assert set().union(*kb.producers()) == set(kb.datasets["dataset_id"])
     merged = tiny_kb.merge(kb)
     assert merged.info()["n_datasets"] == tiny_kb.info()["n_datasets"] + 1
+
+
+def test_a_killed_search_resumes_where_it_stopped_as_the_whole_search_would_have_run(tiny_kb, wine, tmp_path,
+                                                                                     capsys):
+    kw = dict(n_trials=5, strategy="random", warm_start=2, cv=2, knowledge_base=tiny_kb, family="lightgbm",
+              random_state=1)
+    whole = tune(wine, record_to=tmp_path / "whole", verbose=False, **kw)
+
+    def killed_after_three(study, trial):
+        if len(study.trials) == 3:
+            raise KeyboardInterrupt
+
+    # nothing recorded yet: a new search
+    cut = tune(wine, record_to=tmp_path / "cut", resume=True, callbacks=[killed_after_three], verbose=False, **kw)
+    assert cut.interrupted and len(cut.study.trials) == 3
+    resumed = tune(wine, record_to=tmp_path / "cut", resume=True, **kw)
+    trials = [(t.number, t.config, t.source, t.status, t.best_iteration) for t in resumed.study.trials]
+    assert trials == [(t.number, t.config, t.source, t.status, t.best_iteration) for t in whole.study.trials]
+    assert [t.score for t in resumed.study.trials] == pytest.approx([t.score for t in whole.study.trials])
+    assert resumed.best_params == whole.best_params and len(KnowledgeBase.load(tmp_path / "cut").runs) == 5
+    err = capsys.readouterr().err
+    assert "2 recommended first, 3 recorded trials resumed" in err
+    assert "trial 4/5" in err and "trial 5/5" in err and "trial 1/5" not in err
+    # the budget spent: nothing runs, and the best is rebuilt from what was recorded
+    again = tune(wine, record_to=tmp_path / "cut", resume=True, verbose=False, **{**kw, "n_trials": 3})
+    assert len(again.study.trials) == 5 and again.best_params == whole.best_params
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({}, "resume continues the search recorded in record_to: give record_to too"),
+    ({"record_to": "unused", "metric": "f1_macro"}, "resume reads the scores a knowledge base stores (roc_auc, "),
+])
+def test_resume_needs_the_record_and_a_stored_metric(wine, kwargs, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        tune(wine, n_trials=1, family="lightgbm", resume=True, verbose=False, **kwargs)
 
 
 def test_custom_metric_and_callbacks(tiny_kb, wine):

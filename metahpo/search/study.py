@@ -14,7 +14,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -205,6 +205,22 @@ class Study:
                 trial = Trial(len(self.trials), dict(config), "prior")
                 _set_outcome(trial, "ok", score, "")
                 added.append(self._record(trial))
+        return added
+
+    def add_trials(self, trials: Iterable[Trial]) -> list[Trial]:
+        """Record finished trials of an earlier search of this space (a resumed one's), renumbered
+        in order after the study's own, so that they count as evaluated and are never re-run.
+
+        Returns
+        -------
+        list of Trial
+            The trials added, as copies; a configuration the study already holds is skipped.
+        """
+        added = []
+        for trial in trials:
+            self.space.validate(trial.config)
+            if not self.has(trial.config):
+                added.append(self._record(replace(trial, number=len(self.trials), config=dict(trial.config))))
         return added
 
     def stop(self) -> None:
