@@ -6,7 +6,9 @@ Each scenario works on knowledge-base folders of its own, in a temporary folder:
     A process records runs as ``tune(record_to=...)`` does, a configuration row then a run row
     through :class:`~metahpo.knowledge_base.LiveWriter`, and is killed (``kill -9``) at a random moment.
 ``kill-tune``
-    ``tune(record_to=...)`` on a tiny dataset (80 rows, 2 folds), killed at a random trial.
+    ``tune(record_to=...)`` on a tiny dataset (80 rows, 2 folds), killed at a random trial, then
+    resumed (``resume=True``) for two trials more: the trials of the resumed search must be those
+    of a search never killed.
 ``kill-build``
     ``metahpo kb build`` (every phase, on four tiny datasets) killed at random moments, several
     times, then run to its end; the runs must be those of a build never killed.
@@ -208,9 +210,9 @@ def kill_live_writer(work: Path, trials: int, rng: np.random.Generator) -> Tally
     return tally
 
 
-def tune_recording(root: Path, seed: int, n_trials: int, conn) -> list[str]:
-    """``tune(record_to=root)`` on a tiny dataset, acknowledging every trial (if ``conn``)."""
-    quiet()
+def tune_recording(root: Path, seed: int, n_trials: int, conn, resume: bool = False) -> list[str]:
+    """``tune(record_to=root)`` on a tiny dataset, acknowledging every trial (if ``conn``); the
+    configuration ids of its trials."""
     dataset = load("sklearn:breast_cancer").subsample(80, random_state=seed)
 
     def acknowledge(study, trial) -> None:
@@ -218,7 +220,7 @@ def tune_recording(root: Path, seed: int, n_trials: int, conn) -> list[str]:
             conn.send_bytes(config_id(trial.config).encode())
 
     result = tune(dataset, family="lightgbm", strategy=None, n_trials=n_trials, cv=2, random_state=seed,
-                  record_to=root, callbacks=[acknowledge])
+                  record_to=root, resume=resume, callbacks=[acknowledge], verbose=False)
     return [config_id(t.config) for t in result.study.trials]
 
 
@@ -240,6 +242,10 @@ def kill_tune(work: Path, trials: int, rng: np.random.Generator) -> Tally:
             tally.fail(f"load of {root.name} raised {type(exc).__name__}: {exc}")
             continue
         tally.check(root, expected, written)
+        n_trials = len(KnowledgeBase.load(root).runs) + 2
+        resumed = tune_recording(root, t, n_trials, None, resume=True)
+        if resumed != tune_recording(work / f"tune-{t}-whole", t, n_trials, None):
+            tally.fail(f"the search resumed from {root.name} ran other trials than one never killed")
     return tally
 
 

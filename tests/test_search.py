@@ -33,6 +33,7 @@ from metahpo.search import (
     check_sampler,
     make_sampler,
 )
+from metahpo.search.study import MAX_ASKS
 from metahpo.spaces import LIGHTGBM, Param, SearchSpace, config_id
 
 TARGET = np.linspace(0.2, 0.8, LIGHTGBM.dim)
@@ -180,6 +181,14 @@ def test_trials_of_an_earlier_search_are_added_renumbered_as_they_were():
     assert study.add_trials(earlier.trials[:1]) == [] and study.best_score == max(0.5, earlier.best_score)
     with pytest.raises(ConfigError, match="num_leaves"):
         study.add_trials([replace(earlier.trials[0], config=dict(recommendations(1)[0], num_leaves=1))])
+
+
+def test_a_seeded_sampler_replays_more_added_trials_than_its_asks_and_goes_on_as_the_whole_search():
+    whole = run(RandomSampler(random_state=0), 3 * MAX_ASKS)
+    resumed = Study()
+    resumed.add_trials(whole.trials[:-2])
+    resumed.optimize(objective, RandomSampler(random_state=0), n_trials=2)
+    assert [t.config for t in resumed.trials] == [t.config for t in whole.trials]
 
 
 def test_add_prior_rejects_bad_input():

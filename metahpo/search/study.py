@@ -131,6 +131,7 @@ class Study:
         self.space = space
         self.trials: list[Trial] = []
         self._by_id: dict[str, Trial] = {}
+        self._replays = 0  # asks for trials added from an earlier search, which a sampler may replay
         self._stop = False
         self.interrupted = False
 
@@ -209,7 +210,9 @@ class Study:
 
     def add_trials(self, trials: Iterable[Trial]) -> list[Trial]:
         """Record finished trials of an earlier search of this space (a resumed one's), renumbered
-        in order after the study's own, so that they count as evaluated and are never re-run.
+        in order after the study's own, so that they count as evaluated and are never re-run. A
+        seeded sampler replays the earlier search, proposing its trials again before new ones: each
+        trial added buys one ask that brings nothing new, beyond :data:`MAX_ASKS`.
 
         Returns
         -------
@@ -221,6 +224,7 @@ class Study:
             self.space.validate(trial.config)
             if not self.has(trial.config):
                 added.append(self._record(replace(trial, number=len(self.trials), config=dict(trial.config))))
+                self._replays += 1
         return added
 
     def stop(self) -> None:
@@ -324,7 +328,9 @@ class Study:
         """``n`` configurations new to the study (fewer if the sampler keeps proposing duplicates)."""
         batch: list[Proposal] = []
         ids: set[str] = set()
-        for _ in range(MAX_ASKS):
+        asks = 0
+        while asks < MAX_ASKS:
+            before = len(batch)
             for proposal in self._proposals(sampler, n - len(batch)):
                 cid = config_id(proposal.config)
                 if len(batch) < n and cid not in ids and cid not in self._by_id:
@@ -332,6 +338,10 @@ class Study:
                     batch.append(proposal)
             if len(batch) == n:
                 break
+            if len(batch) == before and self._replays:  # nothing new: the sampler replays added trials
+                self._replays -= 1
+            else:
+                asks += 1
         return batch
 
     def _proposals(self, sampler: BaseSampler, n: int) -> list[Proposal]:
