@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -78,12 +77,15 @@ def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False) -> It
     started go on in a fresh pool. A death costs a rerun of the jobs the pool held, never the run, and
     a job that reliably kills its worker is recorded once instead of breaking every rerun.
 
+    This covers process pools (loky's, the default), which report a dead worker by breaking. On a
+    Dask cluster, Dask itself retries a task whose worker died on other workers.
+
     Raises
     ------
     concurrent.futures.BrokenExecutor
-        (or Dask's ``KilledWorker``) When a job's worker died alone and a pool cannot run even a
-        job that does nothing: the pool is failing (workers that cannot start, say), not the job,
-        and recording jobs as dead would be wrong.
+        When a job's worker died alone and a pool cannot run even a job that does nothing: the
+        pool is failing (workers that cannot start, say), not the job, and recording jobs as dead
+        would be wrong.
     """
     pending = list(range(len(jobs)))
     while pending:
@@ -100,12 +102,12 @@ def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False) -> It
                 finished.add(i)
                 yield i, result
             return
-        except _death_errors():
+        except BrokenExecutor:
             pass
         for i in (i for i in started if i not in finished):  # the jobs the broken pool held
             try:
                 ((_, result),) = workers(n_jobs)([_tagged(i, jobs[i])])
-            except _death_errors() as exc:
+            except BrokenExecutor as exc:
                 workers(n_jobs)([delayed(os.getpid)()])  # a pool that cannot run this either raises here
                 result = WorkerDeath(_reason(exc))
             finished.add(i)
@@ -128,15 +130,6 @@ class _Tagged:
 def _tagged(index: int, job: Job) -> Job:
     function, args, kwargs = job
     return delayed(_Tagged(function))(index, *args, **kwargs)
-
-
-def _death_errors() -> tuple[type[BaseException], ...]:
-    """The errors by which a joblib pool reports a dead worker: a process pool's broken executor
-    (loky's ``TerminatedWorkerError``), and on a Dask cluster, when Dask is in use, its
-    ``KilledWorker`` (raised once Dask's own retries on other workers are spent)."""
-    distributed = sys.modules.get("distributed")
-    killed = getattr(distributed, "KilledWorker", None)
-    return (BrokenExecutor, killed) if isinstance(killed, type) else (BrokenExecutor,)
 
 
 def _reason(exc: BaseException) -> str:
