@@ -18,11 +18,11 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from joblib import Parallel, delayed
+from joblib.externals.loky.process_executor import TerminatedWorkerError
 
 PARENT_CHECK_SECONDS = 1.0
 """How often a worker process checks that the process it works for is still there."""
@@ -77,16 +77,33 @@ def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False) -> It
     started go on in a fresh pool. A death costs a rerun of the jobs the pool held, never the run, and
     a job that reliably kills its worker is recorded once instead of breaking every rerun.
 
-    This covers process pools (loky's, the default), which report a dead worker by breaking. On a
-    Dask cluster, Dask itself retries a task whose worker died on other workers.
+    This covers process pools (loky's, the default, with ``n_jobs`` above 1), which report a dead
+    worker by a ``TerminatedWorkerError``; other errors of the pool (a job's arguments or result
+    that cannot be unpickled, say) are raised as before. On a Dask cluster, Dask itself retries a
+    task whose worker died on other workers.
 
     Raises
     ------
-    concurrent.futures.BrokenExecutor
+    TerminatedWorkerError
         When a job's worker died alone and a pool cannot run even a job that does nothing: the
         pool is failing (workers that cannot start, say), not the job, and recording jobs as dead
         would be wrong.
     """
+    finished = _isolating(jobs, n_jobs)
+    if unordered:
+        yield from finished
+        return
+    waiting: dict[int, Any] = {}  # run unordered and put in order here: a break loses no finished result
+    position = 0
+    for i, result in finished:
+        waiting[i] = result
+        while position in waiting:
+            yield position, waiting.pop(position)
+            position += 1
+
+
+def _isolating(jobs: Sequence[Job], n_jobs: int) -> Iterator[tuple[int, Any]]:
+    """:func:`run_jobs` as the jobs finish."""
     pending = list(range(len(jobs)))
     while pending:
         started: list[int] = []
@@ -98,23 +115,22 @@ def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False) -> It
                 yield _tagged(i, jobs[i])
 
         try:
-            for i, result in workers(n_jobs, unordered=unordered)(drawn(pending)):
+            for i, result in workers(n_jobs, unordered=True)(drawn(pending)):
                 finished.add(i)
                 yield i, result
             return
-        except BrokenExecutor:
-            pass
+        except TerminatedWorkerError:
+            if not started:  # broken before it drew a job: the pool, not a job
+                raise
         for i in (i for i in started if i not in finished):  # the jobs the broken pool held
             try:
                 ((_, result),) = workers(n_jobs)([_tagged(i, jobs[i])])
-            except BrokenExecutor as exc:
+            except TerminatedWorkerError as exc:
                 workers(n_jobs)([delayed(os.getpid)()])  # a pool that cannot run this either raises here
                 result = WorkerDeath(_reason(exc))
             finished.add(i)
             yield i, result
         pending = [i for i in pending if i not in finished]
-
-
 class _Tagged:
     """``function``, returning its job's index with its result; named as ``function`` is, which is
     what Dask's dashboard shows."""

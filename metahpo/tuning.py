@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -300,6 +301,9 @@ def tune(
         raise ConfigError(f"resume must be True or False, got {resume!r}")
     if resume and record_to is None:
         raise ConfigError("resume continues the search recorded in record_to: give record_to too")
+    if resume and ensemble is not None:
+        raise ConfigError("an ensemble is chosen on its trials' out-of-fold predictions, which a record does not "
+                          "keep: resume without ensemble, or start a new search")
     if len(families) > 1 and (prior is not None or record_to is not None):
         raise ConfigError(f"prior and record_to hold one family's configurations: name it "
                           f"(family={' or '.join(map(repr, FAMILIES))}), not family={family!r}")
@@ -382,8 +386,9 @@ def tune(
         grown = f": the folds' median {best.best_iteration} times {growth:.2f}" if growth != 1 else ""
         say(f"refitted on all {plural(dataset.n_rows, 'row')} with {best_params['n_estimators']} rounds{grown}")
     cut = ", interrupted," if interrupted else ""
-    say(f"best {metric} {best.score:.5f} ({which}) after "
-        f"{plural(len(ran), 'trial')}{cut} in {duration(time.perf_counter() - start)}")
+    resumed = sum(bool(t.user_attrs.get("resumed")) for t in ran)
+    say(f"best {metric} {best.score:.5f} ({which}) after {plural(len(ran), 'trial')}"
+        f"{f' ({resumed} resumed)' if resumed else ''}{cut} in {duration(time.perf_counter() - start)}")
     return TuneResult(best_params, best.score, metric, studies[best.family], model, recommendation, dataset,
                       time.perf_counter() - start, spec, best.family, studies, interrupted)
 
@@ -518,7 +523,7 @@ class _Search:
             random_state=self.seed, keep_oof=self.ensemble is not None, hypergradient=self.kind == "gradient")
         if self.progress:
             self.progress.resumed(len(resumed))
-        recorder = _Recorder(record_to, dataset, mf, len(self.folds), space) if record_to is not None else None
+        recorder = _Recorder(record_to, dataset, mf, len(self.folds), space, self.metric) if record_to else None
         keeper = [_keep_best_oof(self.ensemble)] if self.ensemble is not None else []
         progress = [self.progress] if self.progress else []
         # the recorder before the user's callbacks: an interrupt or error in theirs loses no finished trial
@@ -548,7 +553,8 @@ def _keep_best_oof(k: int) -> Callback:
 class _Recorder:
     """Appends every finished trial to a user knowledge base, row by row."""
 
-    def __init__(self, path: str | Path, dataset: Dataset, mf: pd.Series | None, cv: int, space: SearchSpace) -> None:
+    def __init__(self, path: str | Path, dataset: Dataset, mf: pd.Series | None, cv: int, space: SearchSpace,
+                 metric: str) -> None:
         from metahpo import metafeatures
 
         root = Path(path)
@@ -562,7 +568,7 @@ class _Recorder:
                         **{f"mf_{k}": v for k, v in mf.items()}})
         datasets.close()
         self.configs, self.runs = kbm.LiveWriter(root, "configurations"), kbm.LiveWriter(root, "runs")
-        self.cv = cv
+        self.cv, self.metric = cv, metric
 
     def __call__(self, study: Study, trial: Trial) -> None:
         if trial.source == "prior":
@@ -570,7 +576,8 @@ class _Recorder:
         produced_here = trial.source != "recommended"  # a recommendation was produced elsewhere
         origin = f"tune-{trial.source}" + (f":{self.dataset_id}" if produced_here else "")
         self.configs.write(kbm.configuration_row(trial.config, self.family, origin))
-        evaluation = Evaluation(trial.config, metric="", scores=trial.scores, status=trial.status,
+        evaluation = Evaluation(trial.config, metric=self.metric, scores=trial.scores, status=trial.status,
+                                fold_scores={self.metric: trial.fold_scores} if trial.fold_scores else {},
                                 error=trial.error, best_iteration=trial.best_iteration, fit_time=trial.fit_time)
         self.runs.write(kbm.run_row(self.dataset_id, evaluation, self.cv))
 
@@ -587,7 +594,8 @@ def _recorded_id(dataset: Dataset) -> str:
 def _recorded_trials(root: str | Path, dataset_id: str, cv: int, metric: str, space: SearchSpace) -> list[Trial]:
     """The trials ``tune(record_to=root)`` recorded of dataset ``dataset_id`` with ``cv`` folds and
     configurations of ``space``, in the order they finished, scored by ``metric`` (a pruned trial by
-    its mean over the folds it completed); none if ``root`` holds no knowledge base yet."""
+    its mean over the folds it completed) and marked ``user_attrs["resumed"]``; none if ``root``
+    holds no knowledge base yet."""
     if not (Path(root) / "manifest.json").exists():
         return []
     kb = kbm.KnowledgeBase.load(root)
@@ -604,9 +612,10 @@ def _recorded_trials(root: str | Path, dataset_id: str, cv: int, metric: str, sp
         source = origins[run["config_id"]].removeprefix("tune-").partition(":")[0]
         error = run["error"] if isinstance(run["error"], str) else ""
         rounds = int(run["best_iteration"]) if pd.notna(run["best_iteration"]) else 0
+        folds = json.loads(text) if isinstance(text := run[f"folds_{metric}"], str) and text else []
         trials.append(Trial(0, config, source, score=score if status in SCORED else np.nan, status=status,
                             fit_time=float(run["fit_time"]), best_iteration=rounds, error=error, scores=scores,
-                            family=space.family))
+                            fold_scores=folds, user_attrs={"resumed": True}, family=space.family))
     return trials
 
 

@@ -4,12 +4,12 @@ import os
 import subprocess
 import sys
 import time
-from concurrent.futures import BrokenExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
 from joblib import delayed
+from joblib.externals.loky.process_executor import TerminatedWorkerError
 
 from metahpo import parallel
 from metahpo.parallel import PARENT_CHECK_SECONDS, WorkerDeath, run_jobs
@@ -17,6 +17,7 @@ from metahpo.parallel import PARENT_CHECK_SECONDS, WorkerDeath, run_jobs
 ORPHANS = '''
 import os, sys, time
 from joblib import delayed
+from joblib.externals.loky.process_executor import TerminatedWorkerError
 from metahpo.parallel import workers
 
 def report_and_sleep(folder):
@@ -84,10 +85,24 @@ def test_a_pool_that_cannot_run_even_an_empty_job_is_an_error_not_dead_jobs(monk
     def failing(n_jobs, unordered=False):
         def run(jobs):
             list(jobs)
-            raise BrokenProcessPool("A worker process was unexpectedly terminated. The exit codes of the workers "
-                                    "are {EXIT(1)}")
+            raise TerminatedWorkerError("A worker process managed by the executor was unexpectedly terminated. "
+                                        "The exit codes of the workers are {EXIT(1)}")
         return run
 
     monkeypatch.setattr(parallel, "workers", failing)
-    with pytest.raises(BrokenExecutor, match="unexpectedly terminated"):
+    with pytest.raises(TerminatedWorkerError, match="unexpectedly terminated"):
         list(run_jobs([delayed(abs)(-1), delayed(abs)(-2)], 2))
+
+
+def _not_in_the_worker():
+    raise ImportError("a module the worker cannot import")
+
+
+class _Unloadable:
+    def __reduce__(self):
+        return _not_in_the_worker, ()
+
+
+def test_a_job_the_worker_cannot_unpickle_is_the_error_it_was_not_a_death():
+    with pytest.raises(BrokenProcessPool, match="un-serialize"):
+        list(run_jobs([delayed(abs)(-1), delayed(repr)(_Unloadable())], 2))

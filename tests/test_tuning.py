@@ -283,10 +283,12 @@ def test_a_killed_search_resumes_where_it_stopped_as_the_whole_search_would_have
     trials = [(t.number, t.config, t.source, t.status, t.best_iteration) for t in resumed.study.trials]
     assert trials == [(t.number, t.config, t.source, t.status, t.best_iteration) for t in whole.study.trials]
     assert [t.score for t in resumed.study.trials] == pytest.approx([t.score for t in whole.study.trials])
+    assert resumed.study.trials[0].fold_scores == pytest.approx(whole.study.trials[0].fold_scores, abs=1e-6)  # pruning
     assert resumed.best_params == whole.best_params and len(KnowledgeBase.load(tmp_path / "cut").runs) == 5
     err = capsys.readouterr().err
     assert "2 recommended first, 3 recorded trials resumed" in err
     assert "trial 4/5" in err and "trial 5/5" in err and "trial 1/5" not in err
+    assert " after 5 trials (3 resumed) in " in err.splitlines()[-1]
     # the budget spent: nothing runs, and the best is rebuilt from what was recorded
     again = tune(wine, record_to=tmp_path / "cut", resume=True, verbose=False, **{**kw, "n_trials": 3})
     assert len(again.study.trials) == 5 and again.best_params == whole.best_params
@@ -295,8 +297,9 @@ def test_a_killed_search_resumes_where_it_stopped_as_the_whole_search_would_have
 @pytest.mark.parametrize("kwargs, message", [
     ({}, "resume continues the search recorded in record_to: give record_to too"),
     ({"record_to": "unused", "metric": "f1_macro"}, "resume reads the scores a knowledge base stores (roc_auc, "),
+    ({"record_to": "unused", "ensemble": 2}, "an ensemble is chosen on its trials' out-of-fold predictions, which"),
 ])
-def test_resume_needs_the_record_and_a_stored_metric(wine, kwargs, message):
+def test_resume_needs_the_record_a_stored_metric_and_no_ensemble(wine, kwargs, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         tune(wine, n_trials=1, family="lightgbm", resume=True, verbose=False, **kwargs)
 

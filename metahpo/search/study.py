@@ -76,7 +76,8 @@ class Trial:
         The model family of the study's space (the trial's configuration is of that family).
     user_attrs : dict
         Free annotations, e.g. from a callback; the study keeps an evaluation's out-of-fold
-        predictions as ``"oof"``, its loss and hypergradient as ``"loss"`` and ``"gradient"``.
+        predictions as ``"oof"``, its loss and hypergradient as ``"loss"`` and ``"gradient"``;
+        ``tune(resume=True)`` marks a trial it resumed from a record ``"resumed"``.
     """
 
     number: int
@@ -212,7 +213,8 @@ class Study:
         """Record finished trials of an earlier search of this space (a resumed one's), renumbered
         in order after the study's own, so that they count as evaluated and are never re-run. A
         seeded sampler replays the earlier search, proposing its trials again before new ones: each
-        trial added buys one ask that brings nothing new, beyond :data:`MAX_ASKS`.
+        trial added buys the asks that search may have spent on it (``1 + MAX_ASKS``) for asks
+        that bring nothing new, beyond :data:`MAX_ASKS`.
 
         Returns
         -------
@@ -224,7 +226,7 @@ class Study:
             self.space.validate(trial.config)
             if not self.has(trial.config):
                 added.append(self._record(replace(trial, number=len(self.trials), config=dict(trial.config))))
-                self._replays += 1
+                self._replays += 1 + MAX_ASKS
         return added
 
     def stop(self) -> None:
