@@ -131,6 +131,8 @@ def _isolating(jobs: Sequence[Job], n_jobs: int) -> Iterator[tuple[int, Any]]:
             finished.add(i)
             yield i, result
         pending = [i for i in pending if i not in finished]
+
+
 class _Tagged:
     """``function``, returning its job's index with its result; named as ``function`` is, which is
     what Dask's dashboard shows."""

@@ -523,7 +523,8 @@ class _Search:
             random_state=self.seed, keep_oof=self.ensemble is not None, hypergradient=self.kind == "gradient")
         if self.progress:
             self.progress.resumed(len(resumed))
-        recorder = _Recorder(record_to, dataset, mf, len(self.folds), space, self.metric) if record_to else None
+        recorder = None if record_to is None else _Recorder(record_to, dataset, mf, len(self.folds), space,
+                                                            self.metric)
         keeper = [_keep_best_oof(self.ensemble)] if self.ensemble is not None else []
         progress = [self.progress] if self.progress else []
         # the recorder before the user's callbacks: an interrupt or error in theirs loses no finished trial

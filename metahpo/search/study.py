@@ -291,7 +291,8 @@ class Study:
         also stops early when the sampler proposes only configurations already evaluated, or
         none (a gradient search that has converged). With ``n_jobs > 1``, a configuration whose
         evaluation kills its worker process (out of memory, say) is a failed trial, found out by
-        running the trials of its batch again each alone (:func:`metahpo.parallel.run_jobs`).
+        running the trials its batch left unfinished again, each alone
+        (:func:`metahpo.parallel.run_jobs`).
         """
         n_jobs = _check_budget(objective, sampler, n_trials, timeout, n_jobs)
         prune = int(prune) if isinstance(prune, (bool, np.bool_)) else check_whole(
