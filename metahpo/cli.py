@@ -85,10 +85,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("metahpo: interrupted", file=sys.stderr)
         return 130
-    except BrokenExecutor as exc:  # a worker process killed by the system (out of memory, say) or crashed
+    except BrokenExecutor as exc:  # workers that keep dying (parallel.run_jobs records a job that kills one)
+        from joblib.externals.loky.process_executor import TerminatedWorkerError
+
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"metahpo: error: a worker process died ({why}); fewer --n-jobs or --max-rows need less memory; "
-              f"batch and kb build keep what finished, and the same command resumes", file=sys.stderr)
+        if isinstance(exc, TerminatedWorkerError):
+            print(f"metahpo: error: worker processes keep dying ({why}); fewer --n-jobs or --max-rows need less "
+                  f"memory; batch and kb build keep what finished, and the same command resumes", file=sys.stderr)
+        else:  # not a death: a job or result the pool could not pass between processes
+            print(f"metahpo: error: the worker pool failed ({why})", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader (e.g. head) went away: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
