@@ -228,6 +228,17 @@ def test_a_dataset_that_kills_its_worker_is_recorded_and_the_build_goes_on(tmp_p
     assert len(builder.run(["explore", "cross"]).runs) == n_runs
 
 
+def test_a_dataset_whose_worker_dies_while_it_is_described_is_logged_and_left_out(tmp_path, data_files):
+    armed = tmp_path / "armed"
+    armed.touch()
+    sources = [_OutOfMemoryOnceArmed(**asdict(s), armed=str(armed)) if s.dataset_id == "iris" else s
+               for s in find_sources([str(p) for p in sorted(data_files.glob("*.csv"))])]
+    lines = []
+    kb = Builder(tmp_path / "kb", sources, **{**SMALL, "log": lines.append, "n_jobs": 2}).run(["describe"])
+    assert sorted(kb.datasets["dataset_id"]) == ["breast_cancer", "diabetes"]
+    assert any(line.startswith("describe: iris: its worker process died, also when run alone") for line in lines)
+
+
 def test_find_sources_rejects_unknown_input(tmp_path):
     with pytest.raises(DataError, match="no such dataset"):
         find_sources([str(tmp_path / "missing.csv")])
