@@ -207,10 +207,15 @@ class _OutOfMemoryOnceArmed(Source):
         return super().load(max_rows)
 
 
+def _iris_dying_once(armed, data_files):
+    """The data files as sources, iris's loading killing its process once ``armed`` exists."""
+    return [_OutOfMemoryOnceArmed(**asdict(s), armed=str(armed)) if s.dataset_id == "iris" else s
+            for s in find_sources([str(p) for p in sorted(data_files.glob("*.csv"))])]
+
+
 def test_a_dataset_that_kills_its_worker_is_recorded_and_the_build_goes_on(tmp_path, data_files):
     armed = tmp_path / "armed"
-    sources = [_OutOfMemoryOnceArmed(**asdict(s), armed=str(armed)) if s.dataset_id == "iris" else s
-               for s in find_sources([str(p) for p in sorted(data_files.glob("*.csv"))])]
+    sources = _iris_dying_once(armed, data_files)
     lines = []
     builder = Builder(tmp_path / "kb", sources, **{**SMALL, "log": lines.append, "n_jobs": 2})
     builder.run(["describe"])
@@ -231,8 +236,7 @@ def test_a_dataset_that_kills_its_worker_is_recorded_and_the_build_goes_on(tmp_p
 def test_a_dataset_whose_worker_dies_while_it_is_described_is_logged_and_left_out(tmp_path, data_files):
     armed = tmp_path / "armed"
     armed.touch()
-    sources = [_OutOfMemoryOnceArmed(**asdict(s), armed=str(armed)) if s.dataset_id == "iris" else s
-               for s in find_sources([str(p) for p in sorted(data_files.glob("*.csv"))])]
+    sources = _iris_dying_once(armed, data_files)
     lines = []
     kb = Builder(tmp_path / "kb", sources, **{**SMALL, "log": lines.append, "n_jobs": 2}).run(["describe"])
     assert sorted(kb.datasets["dataset_id"]) == ["breast_cancer", "diabetes"]
