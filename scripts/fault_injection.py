@@ -55,7 +55,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import os
 import shutil
 import sys
 import tempfile
@@ -180,11 +179,6 @@ def killed(target, args: tuple, delay: float) -> list[str]:
         except EOFError:
             break
     return acks
-
-
-def quiet() -> None:
-    """Send this process's standard error (tune's progress lines) to the null device."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
 
 
 # ---------------------------------------------------------------------- kills
