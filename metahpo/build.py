@@ -302,8 +302,8 @@ class Builder:
         todo = [s for s in self.sources if s.dataset_id not in done]
         writer = kbm.LiveWriter(self.out, "datasets")
         jobs = [delayed(_safe_describe)(s, self.max_rows) for s in todo]
-        unread = [{"dataset_id": s.dataset_id} for s in todo]  # a dataset whose worker dies: no row, a log line
-        for row in self._parallel("describe", jobs, len(todo), todo, lambda i, error: unread[i]):
+        for row in self._parallel("describe", jobs, len(todo), todo,  # a dataset whose worker dies: no row
+                                  lambda i, error: {"dataset_id": todo[i].dataset_id}):
             problem = row.pop("error", None) or row.pop("warning", None)
             if problem:
                 self.log(f"describe: {row['dataset_id']}: {problem}")

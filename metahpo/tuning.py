@@ -602,7 +602,7 @@ def _recorded_trials(root: str | Path, dataset_id: str, cv: int, metric: str, sp
     kb = kbm.KnowledgeBase.load(root)
     origins = kb.configurations.set_index("config_id")["origin"].astype(str)
     runs = kb.runs[kb.runs["dataset_id"].eq(dataset_id) & kb.runs["cv"].eq(cv)]
-    runs = runs[runs["config_id"].map(origins).str.startswith("tune-")].sort_values("time", kind="stable")
+    runs = runs[runs["config_id"].map(origins).str.startswith("tune-", na=False)].sort_values("time", kind="stable")
     trials = []
     for run, config in zip(runs.to_dict("records"), kb.params(runs["config_id"])):
         if not space.contains(config):  # recorded by another version's space
