@@ -14,7 +14,10 @@ writes goes into one folder:
   nothing finished; a re-run skips the datasets done with status ok and retries the failed ones;
 * ``results.csv`` and ``results.json``: one row per dataset, rewritten from ``results.jsonl``;
 * ``report.html``: a self-contained summary page with inline plots;
-* ``settings.json``: the settings of the run; the folder is only resumed with the same ones.
+* ``settings.json``: the settings of the run; the folder is only resumed with the same ones;
+* ``.running.jsonl``, while datasets run in the batch's own process (``n_jobs=1``): a
+  :class:`~metahpo.parallel.Journal` of them, so that a dataset that kills the process (too big for
+  memory, say) is run alone in a process of its own on the re-run, and recorded as failed if it kills that too.
 
 A dataset that cannot be used (unreadable, a single class, ...) is recorded as failed, with its
 error, and the batch goes on. The largest datasets (by their files' size) start first, so that none
@@ -48,13 +51,14 @@ from metahpo.evaluation import check_cv
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.families import FAMILIES, get_family
 from metahpo.knowledge_base import KnowledgeBase, _atomic_write, _locked, of_families, resolve
-from metahpo.parallel import WorkerDeath, run_jobs
+from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import duration, eta_line, plural, to_stderr
 from metahpo.recommendations import (AUTO_FAMILY, check_rounds, check_strategy, choose_family, get_recommender,
                                      with_holdout_rounds)
 
 RECORDS = "results.jsonl"
 SETTINGS = "settings.json"
+JOURNAL = ".running.jsonl"
 LOCK = ".batch.lock"
 """Held by the batch writing to the folder, so that a second one is refused rather than run twice."""
 CSV, JSON, REPORT, PARAMS = "results.csv", "results.json", "report.html", "params"
@@ -230,7 +234,7 @@ def _run_claimed(out: Path, sources: list[Source], ref: KnowledgeBaseRef, settin
             f"{len(todo)} to run")
     (out / PARAMS).mkdir(exist_ok=True)
     with open(out / RECORDS, "a") as stream:
-        for record in _run(todo, ref, settings, n_jobs, log):
+        for record in _run(todo, ref, settings, n_jobs, log, Journal(out / JOURNAL)):
             _save(out, record, stream)
     records = sorted(read_records(out / RECORDS).values(), key=lambda r: r["dataset_id"])
     table = results_table(records)
@@ -368,14 +372,16 @@ def _finite(value: Any) -> float | None:
 
 
 def _run(sources: list[Source], kb: KnowledgeBaseRef, settings: Settings, n_jobs: int,
-         log: Callable[[str], None]) -> Iterator[dict[str, Any]]:
+         log: Callable[[str], None], journal: Journal) -> Iterator[dict[str, Any]]:
     """Process the datasets through joblib, the largest first, yielding records as they finish,
-    with a progress line whose ETA is paced by the datasets' expected work (:func:`expected_work`)."""
+    with a progress line whose ETA is paced by the datasets' expected work (:func:`expected_work`).
+    Those a killed run was running in its own process (``journal``) run first, each alone."""
     work = dict(zip((s.dataset_id for s in sources), expected_work(_sizes(sources))))
     start, failed, done_work = time.monotonic(), 0, 0.0
     ordered = sorted(sources, key=lambda s: -work[s.dataset_id])
     jobs = [delayed(process)(s, kb, settings) for s in ordered]
-    for done, (i, record) in enumerate(run_jobs(jobs, n_jobs, unordered=True), 1):
+    keys = [s.dataset_id for s in ordered]
+    for done, (i, record) in enumerate(run_jobs(jobs, n_jobs, unordered=True, journal=journal, keys=keys), 1):
         if isinstance(record, WorkerDeath):  # the dataset kills its worker (too big for memory, say): failed
             record = {"dataset_id": ordered[i].dataset_id, "source": ordered[i].spec, "status": "failed",
                       "error": f"WorkerDeath: {record}", "seconds": math.nan}

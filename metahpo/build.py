@@ -39,7 +39,7 @@ from metahpo.evaluation import Evaluation, evaluate, make_folds
 from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
 from metahpo.families import ModelFamily, get_family
 from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR
-from metahpo.parallel import WorkerDeath, run_jobs
+from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import eta_line, plural, to_stderr
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped, get_space
 
@@ -52,6 +52,10 @@ from every result recorded so far (a kill loses at most one task's trials per wo
 
 PHASES = ("describe", "explore", "search", "cross")
 """The build's phases, in the order :meth:`Builder.run` runs them."""
+
+JOURNAL = ".running.jsonl"
+"""The :class:`~metahpo.parallel.Journal` of the datasets a build with ``n_jobs=1`` is working on, in its
+folder while it runs: a dataset that kills the build's process runs alone on the rerun."""
 
 SEARCH_ORIGIN = "search-bayes"
 """The ``origin`` of the configurations the search phase produced (``search-bayes:DATASET``)."""
@@ -474,12 +478,15 @@ class Builder:
                   instead: Callable[[int, str], Any]) -> Iterator:
         """Run jobs (one on each of ``sources``) through joblib, yielding results as they come, with a
         progress line and ETA. A job that kills its worker process even when run alone
-        (:func:`~metahpo.parallel.run_jobs`) is logged, and yields ``instead(index, error)``."""
+        (:func:`~metahpo.parallel.run_jobs`) is logged, and yields ``instead(index, error)``; so
+        does one that kills the build's own process (``n_jobs=1``), on the rerun, which runs the
+        datasets it was working on each alone (journaled in :data:`JOURNAL`) until one no longer dies."""
         if not jobs:
             self.log(f"{phase}: nothing to do")
             return
         start, done = time.monotonic(), 0
-        for i, result in run_jobs(jobs, self.n_jobs, unordered=True):
+        keys = [s.dataset_id for s in sources]  # not by phase: one that killed explore would kill cross too
+        for i, result in run_jobs(jobs, self.n_jobs, unordered=True, journal=Journal(self.out / JOURNAL), keys=keys):
             if isinstance(result, WorkerDeath):
                 self.log(f"{phase}: {sources[i].dataset_id}: {result}")
                 result = instead(i, f"WorkerDeath: {result}")

@@ -8,21 +8,27 @@ worker a thread that ends it within :data:`PARENT_CHECK_SECONDS` of its parent's
 A job whose worker process dies (the system kills it for memory, native code crashes) breaks the
 whole pool, and a rerun would meet the same job and break again. :func:`run_jobs` finds it out, by
 running the jobs the broken pool held each alone, and records its death in place of its result, so
-the other jobs go on. The build, the batch and the search's parallel trials all use it.
+the other jobs go on. The build, the batch and the search's parallel trials all use it. Jobs that
+run in this very process (``n_jobs=1``) kill it instead: a :class:`Journal` of the jobs it started
+lets the rerun run those it was running when it died each alone in a process of its own.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from joblib import Parallel, delayed
-from joblib.externals.loky.process_executor import TerminatedWorkerError
+from joblib import Parallel, delayed, effective_n_jobs
+from joblib.externals.loky.process_executor import ProcessPoolExecutor, TerminatedWorkerError
+from joblib.parallel import get_active_backend
 
 PARENT_CHECK_SECONDS = 1.0
 """How often a worker process checks that the process it works for is still there."""
@@ -67,12 +73,67 @@ Job = tuple[Callable[..., Any], tuple, dict]
 """A job as ``joblib.delayed(function)(*args, **kwargs)`` makes it."""
 
 
-def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False) -> Iterator[tuple[int, Any]]:
+class Journal:
+    """A file of the jobs started in this process and not ended, so that after the process died, a
+    rerun knows the jobs it was running: the one that killed it is among them.
+
+    Each start and end is a line appended at once (the file is opened for each), so a ``kill -9``
+    loses none; a torn last line is ignored. :func:`run_jobs` keeps it for jobs that run in this
+    process; a job whose own worker process dies needs none. A journal is one process's: two
+    writing one (two builds into one folder) can only run a job alone that need not be, or miss a
+    suspect whose start the other's :meth:`compact` dropped, which then kills the rerun once more.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def running(self) -> set[str]:
+        """The jobs started and not ended: those a dead process was running (or this one is)."""
+        return set(self._counts())
+
+    def _counts(self) -> Counter[str]:
+        """How many times each running job was started and not ended (a key may name several jobs)."""
+        counts: Counter[str] = Counter()
+        try:
+            lines = self.path.read_bytes().splitlines()
+        except FileNotFoundError:
+            return counts
+        for line in lines:
+            try:
+                event, key = json.loads(line)
+            except ValueError:  # a line torn by a kill
+                continue
+            counts[key] += 1 if event == "start" else -1 if counts[key] else 0
+        return +counts
+
+    def start(self, key: str) -> None:
+        self._write("start", key)
+
+    def end(self, key: str) -> None:
+        self._write("end", key)
+
+    def compact(self) -> None:
+        """Keep only the jobs still running (none: no file), so that the file does not grow with every run."""
+        running = self._counts()
+        if not running:
+            self.path.unlink(missing_ok=True)
+            return
+        part = self.path.with_name(self.path.name + ".part")  # replaced whole: a kill leaves the old file or the new
+        part.write_text("".join(json.dumps(["start", key]) + "\n" for key in sorted(running.elements())))
+        os.replace(part, self.path)
+
+    def _write(self, event: str, key: str) -> None:
+        with open(self.path, "a") as fh:
+            fh.write(json.dumps([event, key]) + "\n")
+
+
+def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False, journal: Journal | None = None,
+             keys: Sequence[str] = ()) -> Iterator[tuple[int, Any]]:
     """Run ``jobs`` on :func:`workers`, yielding ``(index, result)`` in the jobs' order, or as they
     finish with ``unordered``.
 
     When a worker process dies, joblib stops the pool and every job it held. Those not finished are
-    then run again one at a time, each alone in a fresh pool: one whose worker dies alone too
+    then run again one at a time, each alone (:func:`run_alone`): one whose worker dies alone too
     yields a :class:`WorkerDeath` as its result, the others their results, and the jobs not yet
     started go on in a fresh pool. A death costs a rerun of the jobs the pool held, never the run, and
     a job that reliably kills its worker is recorded once instead of breaking every rerun.
@@ -82,6 +143,12 @@ def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False) -> It
     that cannot be unpickled, say) are raised as before. On a Dask cluster, Dask itself retries a
     task whose worker died on other workers.
 
+    Jobs that run in this process (``n_jobs=1``, or a thread pool) kill it when they kill their
+    worker. With a ``journal`` and each job's key in ``keys``, the jobs are journaled as they start
+    and end, and those the journal holds as running (a process that ran them died) run first, each
+    alone in a process of its own, so that one that kills its process is a :class:`WorkerDeath`
+    on the rerun. It stays in the journal, and so runs alone again on the next run.
+
     Raises
     ------
     TerminatedWorkerError
@@ -89,7 +156,10 @@ def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False) -> It
         pool is failing (workers that cannot start, say), not the job, and recording jobs as dead
         would be wrong.
     """
-    finished = _isolating(jobs, n_jobs)
+    if journal is not None and len(keys) != len(jobs):
+        raise ValueError(f"a journal needs one key per job: {len(keys)} keys for {len(jobs)} jobs")
+    here = journal is not None and _runs_here(n_jobs)
+    finished = _journaled(jobs, n_jobs, journal, keys) if here else _isolating(jobs, n_jobs)
     if unordered:
         yield from finished
         return
@@ -100,6 +170,58 @@ def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False) -> It
         while position in waiting:
             yield position, waiting.pop(position)
             position += 1
+
+
+def _runs_here(n_jobs: int) -> bool:
+    """Whether joblib runs jobs in this process: one at a time (``n_jobs=1``), or on threads. Asked of
+    the backend, not found out by a job, which would skew the auto-batching of a backend in use."""
+    return effective_n_jobs(n_jobs) == 1 or getattr(get_active_backend()[0], "uses_threads", False)
+
+
+def run_alone(job: Job) -> Any:
+    """Run ``job`` in a worker process of its own: its result, or a :class:`WorkerDeath` if the process dies.
+
+    Raises
+    ------
+    TerminatedWorkerError
+        If a process of its own cannot run even a job that does nothing either (see :func:`run_jobs`).
+    """
+    function, args, kwargs = job
+    try:
+        return _in_own_process(function, *args, **kwargs)
+    except TerminatedWorkerError as exc:
+        _in_own_process(os.getpid)  # one that cannot run this either raises here
+        return WorkerDeath(_reason(exc))
+
+
+def _in_own_process(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    executor = ProcessPoolExecutor(max_workers=1, initializer=_exit_with_parent, initargs=(os.getpid(),))
+    try:
+        return executor.submit(function, *args, **kwargs).result()
+    finally:
+        executor.shutdown(wait=True)
+
+
+def _journaled(jobs: Sequence[Job], n_jobs: int, journal: Journal, keys: Sequence[str]
+               ) -> Iterator[tuple[int, Any]]:
+    """:func:`run_jobs` in this process, as the jobs finish: those the journal holds as running first, each alone."""
+    running = journal.running()
+    suspects = [i for i, key in enumerate(keys) if key in running]
+    for i in suspects:  # already started in the journal: ended if it no longer kills its process
+        result = run_alone(jobs[i])
+        if not isinstance(result, WorkerDeath):
+            journal.end(keys[i])
+        yield i, result
+
+    def drawn(indices: list[int]) -> Iterator[Job]:
+        for i in indices:  # joblib draws a job when it runs it (or, in a thread pool, when it queues it)
+            journal.start(keys[i])
+            yield _tagged(i, jobs[i])
+
+    for i, result in workers(n_jobs, unordered=True)(drawn([i for i in range(len(jobs)) if keys[i] not in running])):
+        journal.end(keys[i])
+        yield i, result
+    journal.compact()
 
 
 def _isolating(jobs: Sequence[Job], n_jobs: int) -> Iterator[tuple[int, Any]]:
@@ -123,13 +245,8 @@ def _isolating(jobs: Sequence[Job], n_jobs: int) -> Iterator[tuple[int, Any]]:
             if not started:  # broken before it drew a job: the pool, not a job
                 raise
         for i in (i for i in started if i not in finished):  # the jobs the broken pool held
-            try:
-                ((_, result),) = workers(n_jobs)([_tagged(i, jobs[i])])
-            except TerminatedWorkerError as exc:
-                workers(n_jobs)([delayed(os.getpid)()])  # a pool that cannot run this either raises here
-                result = WorkerDeath(_reason(exc))
             finished.add(i)
-            yield i, result
+            yield i, run_alone(jobs[i])
         pending = [i for i in pending if i not in finished]
 
 

@@ -41,6 +41,7 @@ from metahpo.evaluation import (
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.holdout import rounds_growth
+from metahpo.parallel import Journal
 from metahpo.progress import TrialProgress, duration, plural, to_stderr
 from metahpo.recommendations import AUTO_FAMILY, Recommendation, choose_family, get_recommender
 from metahpo.search import BaseSampler, Study, Trial, check_sampler, make_sampler
@@ -262,6 +263,9 @@ def tune(
         default where none ships.
     record_to : path, optional
         A knowledge-base folder every trial is appended to as it finishes (created if absent).
+        With ``n_jobs=1`` it also journals the trial running, so that a configuration that kills
+        the process (out of memory, say) runs alone in a process of its own when the search is
+        run again: a failed trial if it kills that too, and the search goes on.
     resume : bool
         Continue the search ``record_to`` holds for this dataset (one that was killed, or one
         to extend): its trials recorded with the same number of folds count toward ``n_trials``,
@@ -525,13 +529,15 @@ class _Search:
             self.progress.resumed(len(resumed))
         recorder = None if record_to is None else _Recorder(record_to, dataset, mf, len(self.folds), space,
                                                             self.metric)
+        # a configuration that killed this process last time runs alone: a failed trial if it kills again
+        journal = None if record_to is None else Journal(Path(record_to) / f".running-{dataset.fingerprint()}.jsonl")
         keeper = [_keep_best_oof(self.ensemble)] if self.ensemble is not None else []
         progress = [self.progress] if self.progress else []
         # the recorder before the user's callbacks: an interrupt or error in theirs loses no finished trial
         every = [*keeper, *([recorder] if recorder else []), *(callbacks or ()), *progress]
         try:
             study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=self.n_jobs, callbacks=every,
-                           prune=self.prune)
+                           prune=self.prune, journal=journal)
         finally:
             if self.progress:  # ends an overwritten line before the next family's setup line
                 self.progress.close()

@@ -6,6 +6,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import lightgbm
@@ -21,6 +23,7 @@ from metahpo.datasets import load
 from metahpo.ensemble import EnsembleSpec
 from metahpo.ensemble import build as build_ensemble
 from metahpo.exceptions import ConfigError
+from metahpo.parallel import Journal
 
 NAMES = ("breast_cancer", "diabetes", "iris")
 BROKEN = "broken<&>"  # a single-class target, and a name that needs escaping in HTML
@@ -116,6 +119,42 @@ def test_a_dataset_that_kills_its_worker_is_a_failed_row_and_the_batch_goes_on(d
     assert list(table["status"]) == ["ok", "ok", "failed", "ok"]  # breast_cancer, diabetes, huge, iris
     assert table.loc["huge", "error"].startswith("WorkerDeath: its worker process died, also when run alone")
     assert any(line.startswith("batch: huge failed in ?; ") for line in lines)
+
+
+KILLED_IN_PROCESS = '''
+import os, sys
+from dataclasses import dataclass
+from metahpo import batch
+from metahpo.build import Source, find_sources
+
+@dataclass(frozen=True)
+class OutOfMemory(Source):
+    def load(self, max_rows):
+        os._exit(1)
+
+kb, out, *files = sys.argv[1:]
+sources = [OutOfMemory("huge", files[0]), *find_sources(files[1:], None)]  # the largest file: run first
+batch.find_sources = lambda inputs, target: sources
+batch.run_batch(["three datasets"], out, knowledge_base=kb, n=3, n_jobs=1)
+'''
+
+
+def test_a_dataset_that_killed_the_batch_process_is_a_failed_row_on_the_rerun(data_dir, tiny_kb, tmp_path,
+                                                                              monkeypatch):
+    script, kb, out = tmp_path / "killed.py", tmp_path / "kb", tmp_path / "out"
+    script.write_text(KILLED_IN_PROCESS)
+    tiny_kb.save(kb)
+    files = [str(data_dir / f"{name}.csv") for name in NAMES]  # breast_cancer, the largest, then diabetes and iris
+    assert subprocess.run([sys.executable, str(script), str(kb), str(out), *files]).returncode == 1  # at n_jobs=1
+
+    sources = [_OutOfMemory("huge", files[0]), *find_sources(files[1:], None)]
+    monkeypatch.setattr(batch, "find_sources", lambda inputs, target: sources)
+    lines = []
+    table = run_batch(["three datasets"], out, knowledge_base=kb, n=3, n_jobs=1, progress=lines.append)
+    assert dict(zip(table["dataset_id"], table["status"])) == {"diabetes": "ok", "huge": "failed", "iris": "ok"}
+    assert table.set_index("dataset_id").loc["huge", "error"].startswith("WorkerDeath: its worker process died")
+    assert lines[0].startswith("batch: huge failed in ?; ")  # run first, alone, not in the batch's own process
+    assert Journal(out / batch.JOURNAL).running() == {"huge"}  # and so again when a rerun retries it
 
 
 def test_sizes_are_bytes_on_disk_and_the_median_where_there_is_no_file(data_dir):

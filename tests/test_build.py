@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -241,6 +243,36 @@ def test_a_dataset_whose_worker_dies_while_it_is_described_is_logged_and_left_ou
     kb = Builder(tmp_path / "kb", sources, **{**SMALL, "log": lines.append, "n_jobs": 2}).run(["describe"])
     assert sorted(kb.datasets["dataset_id"]) == ["breast_cancer", "diabetes"]
     assert any(line.startswith("describe: iris: its worker process died, also when run alone") for line in lines)
+
+
+KILLED_IN_PROCESS = '''
+import sys
+from pathlib import Path
+from metahpo.build import Builder
+from tests.test_build import SMALL, _iris_dying_once
+
+kb, armed, data_files = sys.argv[1:]
+Builder(kb, _iris_dying_once(armed, Path(data_files)), **{**SMALL, "n_jobs": 1}).run(["explore"])
+'''
+
+
+def test_a_dataset_that_killed_the_build_process_is_recorded_on_the_rerun(tmp_path, data_files):
+    armed, kb, script = tmp_path / "armed", tmp_path / "kb", tmp_path / "killed.py"
+    lines = []
+    builder = Builder(kb, _iris_dying_once(armed, data_files), **{**SMALL, "log": lines.append, "n_jobs": 1})
+    builder.run(["describe"])
+    armed.touch()
+    script.write_text(KILLED_IN_PROCESS)
+    run = subprocess.run([sys.executable, str(script), str(kb), str(armed), str(data_files)], capture_output=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert run.returncode == 1, run.stderr.decode()[-2000:]  # iris killed the build's own process
+
+    kb = builder.run(["explore", "cross"])  # iris runs alone in each phase, in a process of its own
+    iris = kb.runs[kb.runs["dataset_id"] == "iris"]
+    assert len(iris) >= 2 + 2 and iris["status"].eq("failed").all()
+    assert iris["error"].str.startswith("WorkerDeath: its worker process died, also when run alone").all()
+    assert kb.runs.loc[kb.runs["dataset_id"] != "iris", "status"].eq("ok").all()
+    assert any(line.startswith("cross: iris: its worker process died") for line in lines)
 
 
 def test_find_sources_rejects_unknown_input(tmp_path):

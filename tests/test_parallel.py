@@ -12,7 +12,7 @@ from joblib import delayed
 from joblib.externals.loky.process_executor import TerminatedWorkerError
 
 from metahpo import parallel
-from metahpo.parallel import PARENT_CHECK_SECONDS, WorkerDeath, run_jobs
+from metahpo.parallel import PARENT_CHECK_SECONDS, Journal, WorkerDeath, run_alone, run_jobs
 
 ORPHANS = '''
 import os, sys, time
@@ -89,7 +89,12 @@ def test_a_pool_that_cannot_run_even_an_empty_job_is_an_error_not_dead_jobs(monk
                                         "The exit codes of the workers are {EXIT(1)}")
         return run
 
+    def failing_alone(function, *args, **kwargs):
+        raise TerminatedWorkerError("A worker process managed by the executor was unexpectedly terminated. "
+                                    "The exit codes of the workers are {EXIT(1)}")
+
     monkeypatch.setattr(parallel, "workers", failing)
+    monkeypatch.setattr(parallel, "_in_own_process", failing_alone)
     with pytest.raises(TerminatedWorkerError, match="unexpectedly terminated"):
         list(run_jobs([delayed(abs)(-1), delayed(abs)(-2)], 2))
 
@@ -106,3 +111,72 @@ class _Unloadable:
 def test_a_job_the_worker_cannot_unpickle_is_the_error_it_was_not_a_death():
     with pytest.raises(BrokenProcessPool, match="un-serialize"):
         list(run_jobs([delayed(abs)(-1), delayed(repr)(_Unloadable())], 2))
+
+
+KILLED_IN_PROCESS = '''
+import os, sys
+from joblib import delayed
+from metahpo.parallel import Journal, run_jobs
+
+def square_or_die(i):
+    if i == 3:
+        os._exit(1)
+    return i * i
+
+list(run_jobs([delayed(square_or_die)(i) for i in range(6)], 1, journal=Journal(sys.argv[1]), keys="abcdef"))
+'''
+
+
+def _square_or_die_at_3(i):
+    return _square_or_die(i) if i == 3 else i * i
+
+
+def test_a_job_that_killed_this_process_runs_alone_on_the_rerun_and_is_recorded(tmp_path):
+    script, journal = tmp_path / "killed.py", Journal(tmp_path / "journal.jsonl")
+    script.write_text(KILLED_IN_PROCESS)
+    assert subprocess.run([sys.executable, str(script), str(journal.path)]).returncode == 1  # the job killed it
+    assert journal.running() == {"d"}  # the job it was running when it died
+
+    results = dict(run_jobs([delayed(_square_or_die_at_3)(i) for i in range(6)], 1, journal=journal, keys="abcdef"))
+    assert {i: results[i] for i in (0, 1, 2, 4, 5)} == {i: i * i for i in (0, 1, 2, 4, 5)}
+    assert isinstance(results[3], WorkerDeath) and results[3].reason == "exit codes {EXIT(1)}"
+    assert journal.running() == {"d"}  # still a suspect: the next rerun runs it alone again, not in this process
+
+    results = dict(run_jobs([delayed(abs)(-i) for i in range(6)], 1, journal=journal, keys="abcdef"))
+    assert results == {i: i for i in range(6)} and not journal.path.exists()  # it ended: nothing left to journal
+
+
+def test_the_journal_counts_starts_and_ends_and_ignores_a_torn_line(tmp_path):
+    journal = Journal(tmp_path / "journal.jsonl")
+    assert journal.running() == set()
+    for key in ("a", "a", "b", "c"):
+        journal.start(key)
+    journal.end("a")
+    journal.end("b")
+    journal.end("b")  # an end without its start changes nothing
+    with open(journal.path, "a") as fh:
+        fh.write('["end", "c')  # torn by a kill
+    assert journal.running() == {"a", "c"}
+    journal.compact()
+    assert journal.path.read_text().count("start") == 2 and journal.running() == {"a", "c"}
+    journal.end("a")
+    journal.end("c")
+    journal.compact()
+    assert not journal.path.exists()
+
+
+def test_jobs_in_worker_processes_need_no_journal(tmp_path):
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.start("a")  # even a suspect runs in the pool: a death there is found out without it
+    assert dict(run_jobs([delayed(abs)(-2)], 2, journal=journal, keys=["a"])) == {0: 2}
+    assert journal.running() == {"a"} and journal.path.read_text().count("\n") == 1
+
+
+def test_a_journal_needs_one_key_per_job(tmp_path):
+    with pytest.raises(ValueError, match="one key per job: 1 keys for 2 jobs"):
+        list(run_jobs([delayed(abs)(-1), delayed(abs)(-2)], 1, journal=Journal(tmp_path / "j"), keys=["a"]))
+
+
+def test_run_alone_returns_the_result_or_the_death():
+    assert run_alone(delayed(_square_or_die)(2)) == 4
+    assert isinstance(run_alone(delayed(_square_or_die)(3)), WorkerDeath)

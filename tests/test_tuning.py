@@ -6,15 +6,21 @@ searches every family, is tested in test_families_knowledge.py.
 
 import functools
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from metahpo import tuning
 from metahpo.cli import main
 from metahpo.search import study as study_module
 from metahpo.datasets import load
+from metahpo.evaluation import evaluate
 from metahpo.exceptions import ConfigError
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.search import BayesSampler
@@ -292,6 +298,40 @@ def test_a_killed_search_resumes_where_it_stopped_as_the_whole_search_would_have
     # the budget spent: nothing runs, and the best is rebuilt from what was recorded
     again = tune(wine, record_to=tmp_path / "cut", resume=True, verbose=False, **{**kw, "n_trials": 3})
     assert len(again.study.trials) == 5 and again.best_params == whole.best_params
+
+
+def _evaluate_or_die_on_few_leaves(config, **kwargs):
+    if config["num_leaves"] < 8:  # as the system kills a process that runs out of memory
+        os._exit(1)
+    return evaluate(config, **kwargs)
+
+
+KILLED_IN_PROCESS = '''
+import sys
+from metahpo import tuning
+from metahpo.datasets import load
+from tests.test_tuning import _evaluate_or_die_on_few_leaves
+
+tuning.evaluate = _evaluate_or_die_on_few_leaves
+tuning.tune(load("sklearn:wine"), record_to=sys.argv[1], verbose=False, **KW)
+'''
+KILLING_SEARCH = dict(n_trials=4, strategy="random", warm_start=0, cv=2, family="lightgbm", random_state=1)
+"""A search whose second trial has 4 leaves."""
+
+
+def test_a_configuration_that_killed_the_search_process_is_a_failed_trial_on_the_resume(wine, tmp_path, monkeypatch):
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_IN_PROCESS.replace("**KW", f"**{KILLING_SEARCH!r}"))
+    run = subprocess.run([sys.executable, str(script), str(tmp_path / "mine")], capture_output=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert run.returncode == 1, run.stderr.decode()[-2000:]  # at n_jobs=1 the trial killed the search's process
+
+    monkeypatch.setattr(tuning, "evaluate", _evaluate_or_die_on_few_leaves)
+    result = tune_any_family(wine, record_to=tmp_path / "mine", resume=True, verbose=False, **KILLING_SEARCH)
+    trials = result.study.trials
+    assert [t.status for t in trials] == ["ok", "failed", "ok", "ok"] and trials[0].user_attrs["resumed"]
+    assert trials[1].config["num_leaves"] < 8 and trials[1].error.startswith("its worker process died, also when")
+    assert len(KnowledgeBase.load(tmp_path / "mine").runs) == 4  # the death recorded, as every trial is
 
 
 @pytest.mark.parametrize("kwargs, message", [

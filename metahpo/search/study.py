@@ -25,7 +25,7 @@ from joblib import delayed
 from metahpo.datasets import plain
 from metahpo.evaluation import SCORED, Evaluation, check_n_jobs, check_whole
 from metahpo.exceptions import ConfigError, SamplerError
-from metahpo.parallel import WorkerDeath, run_jobs
+from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import plural
 from metahpo.search.base import BaseSampler, Proposal
 from metahpo.spaces import LIGHTGBM, Config, SearchSpace, config_id
@@ -250,6 +250,7 @@ class Study:
         n_jobs: int = 1,
         callbacks: Sequence[Callback] | None = None,
         prune: int = 0,
+        journal: Journal | None = None,
     ) -> None:
         """Evaluate configurations the sampler proposes until a budget runs out.
 
@@ -281,6 +282,11 @@ class Study:
             called as ``objective(config, prune_below=bars)``, as
             :func:`metahpo.evaluation.evaluate` takes it. A pruned trial keeps an estimated score
             for the samplers but is never the best. ``0`` (default): every trial runs every fold.
+        journal : Journal, optional
+            Where the configurations evaluated in this process (``n_jobs=1``) are journaled while
+            they run (:class:`metahpo.parallel.Journal`). After one killed the process, a search
+            given the same journal evaluates it alone in a process of its own: a failed trial if
+            it kills that one too. ``tune(record_to=...)`` keeps one beside its record.
 
         Notes
         -----
@@ -311,7 +317,8 @@ class Study:
                     return
                 first, bar = len(self.trials), self._pruning_bar(int(prune)) if prune else None
                 jobs = [delayed(_run)(objective, first + i, p, bar) for i, p in enumerate(batch)]
-                for i, trial in run_jobs(jobs, n_jobs):
+                keys = [config_id(p.config) for p in batch]
+                for i, trial in run_jobs(jobs, n_jobs, journal=journal, keys=keys):
                     if isinstance(trial, WorkerDeath):  # the configuration kills its worker: a failed trial
                         trial = _died(first + i, batch[i], trial)
                     self._record(trial)
