@@ -97,7 +97,8 @@ def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *
     the task, after :func:`~metahpo.families.lightgbm.patience` rounds without a better one (for the
     learning rate LightGBM trains at), at most :data:`MAX_ROUNDS`. Its best round, scaled to all rows
     as a recommendation's rounds are (:data:`ROUNDS_EXPONENT`), is the answer, between 10 and
-    ``MAX_ROUNDS``. Data too small to hold out (fewer than :data:`MIN_VALIDATION_ROWS` validation
+    ``MAX_ROUNDS``. It trains on one thread unless ``params`` name another count (``n_jobs``).
+    Data too small to hold out (fewer than :data:`MIN_VALIDATION_ROWS` validation
     rows, or a training part of one class) keeps ``params``' own ``n_estimators``, and without one
     is a :class:`~metahpo.exceptions.DataError`.
 
@@ -153,6 +154,8 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
     # classes numbered as the validation targets are: the training part's, 0 to K-1
     y_fit = y[fit_rows] if task == "regression" else np.unique(y[fit_rows], return_inverse=True)[1]
     config = {k: v for k, v in params.items() if k not in rounds_names}
+    if not set(config) & parameter_names()["n_jobs"]:  # one thread, as metahpo trains: see make_estimator
+        config["n_jobs"] = 1
     model = (lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier)(**config, n_estimators=MAX_ROUNDS)
     rate = model.get_params()["learning_rate"]  # what LightGBM trains at: its default 0.1 outranks an alias (eta)
     weights = {} if sample_weight is None else {"sample_weight": sample_weight[fit_rows],

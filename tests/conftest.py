@@ -1,4 +1,9 @@
-"""Shared fixtures: a tiny knowledge base built for real from small generated and shipped data."""
+"""Shared fixtures: a tiny knowledge base built for real from small generated and shipped data.
+
+Tests that rebuild a model as users do, ``LGBMClassifier(**params)``, pass ``n_jobs=1`` too: with
+LightGBM's default, a thread per core, on a machine whose cores are busy (a knowledge-base build
+beside the suite), the threads wait on each other at every step, and a 0.24-second fit took 292.
+"""
 
 import os
 

@@ -652,7 +652,7 @@ def test_names_lightgbm_would_rename_collide_as_a_clear_error_and_an_empty_name_
             rng.integers(0, 2, 20))
     data = load(pd.DataFrame(rng.normal(size=(20, 3)), columns=["", "x\ny", "z"]), rng.integers(0, 2, 20))
     assert list(data.X.columns) == ["_", "x_y", "z"]
-    lightgbm.LGBMClassifier(n_estimators=2, verbosity=-1).fit(data.X, data.y)  # raises on the original names
+    lightgbm.LGBMClassifier(n_jobs=1, n_estimators=2, verbosity=-1).fit(data.X, data.y)  # raises on the original names
 
 
 def test_the_target_is_one_column_and_a_path_holds_its_own(tmp_path):
@@ -670,4 +670,4 @@ def test_names_lightgbm_refuses_are_made_safe_and_models_train():
                           "label": rng.integers(0, 2, 60)})
     data = load(frame, target="label", categorical=["a[1]"])
     assert list(data.X.columns) == ["Jitter_RAP", "a_1_"] and data.categorical == ("a_1_",)
-    lightgbm.LGBMClassifier(n_estimators=2, verbosity=-1).fit(data.X, data.y)  # raises on the original names
+    lightgbm.LGBMClassifier(n_jobs=1, n_estimators=2, verbosity=-1).fit(data.X, data.y)  # raises on the original names

@@ -105,7 +105,7 @@ def test_recommend_hands_out_rounds_found_on_the_data_by_default(tiny_kb, wine):
     assert "found on this data" in found.explain() and "found on this data" not in kept.explain()
     top = MetaLGBMClassifier(knowledge_base=tiny_kb).fit(wine.X, wine.y)  # one concept, one answer
     assert top.params_["n_estimators"] == found.best["n_estimators"]
-    reference = lgb.LGBMClassifier(**found.best).fit(wine.X, wine.y)
+    reference = lgb.LGBMClassifier(**found.best, n_jobs=1).fit(wine.X, wine.y)
     assert np.abs(top.predict_proba(wine.X) - reference.predict_proba(wine.X)).max() <= 1e-12
 
 

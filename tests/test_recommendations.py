@@ -96,7 +96,7 @@ def test_params_rebuild_the_evaluated_model_exactly():
     params = rec.best
     assert params["subsample_freq"] == 1 and params["random_state"] == 0  # else LightGBM ignores subsample
     data = load("sklearn:breast_cancer")
-    model = lightgbm.LGBMClassifier(**params).fit(data.X, data.y)
+    model = lightgbm.LGBMClassifier(**params, n_jobs=1).fit(data.X, data.y)
     evaluated = make_estimator(kb.params([rec.configs[0].config_id])[0], "binary",
                                n_estimators=params["n_estimators"]).fit(data.X, data.y)
     assert model.n_estimators == params["n_estimators"] and model.score(data.X, data.y) > 0.9

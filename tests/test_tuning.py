@@ -48,7 +48,7 @@ def test_warm_start_then_bayes_returns_a_ready_model(tiny_kb, wine):
     LIGHTGBM.config_of(result.best_params)
     import lightgbm  # the README's promise: these parameters are the model tune returns
 
-    rebuilt = lightgbm.LGBMClassifier(**result.best_params).fit(wine.X, wine.y)
+    rebuilt = lightgbm.LGBMClassifier(**result.best_params, n_jobs=1).fit(wine.X, wine.y)
     np.testing.assert_allclose(rebuilt.predict_proba(wine.X), result.predict_proba(wine.X), rtol=0, atol=1e-12)
     proba = result.predict_proba(wine.X)
     assert proba.shape == (len(wine.X), 3) and np.allclose(proba.sum(axis=1), 1)
@@ -67,7 +67,7 @@ def test_the_refit_grows_regression_rounds_as_a_recommendation_does(capsys):
     assert said in capsys.readouterr().err
     import lightgbm
 
-    rebuilt = lightgbm.LGBMRegressor(**result.best_params).fit(diabetes.X, diabetes.y)
+    rebuilt = lightgbm.LGBMRegressor(**result.best_params, n_jobs=1).fit(diabetes.X, diabetes.y)
     np.testing.assert_allclose(rebuilt.predict(diabetes.X), result.predict(diabetes.X), rtol=0, atol=1e-9)
     classified = tune(load("sklearn:breast_cancer").subsample(200), n_trials=1, strategy=None, cv=3)
     assert classified.best_params["n_estimators"] == classified.study.trials[0].best_iteration  # no growth
