@@ -15,9 +15,10 @@ writes goes into one folder:
 * ``results.csv`` and ``results.json``: one row per dataset, rewritten from ``results.jsonl``;
 * ``report.html``: a self-contained summary page with inline plots;
 * ``settings.json``: the settings of the run; the folder is only resumed with the same ones;
-* ``.running.jsonl``, while datasets run in the batch's own process (``n_jobs=1``): a
-  :class:`~metahpo.parallel.Journal` of them, so that a dataset that kills the process (too big for
-  memory, say) is run alone in a process of its own on the re-run, and recorded as failed if it kills that too.
+* ``.running.jsonl``: a :class:`~metahpo.parallel.Journal` of the datasets running in the batch's
+  own process (``n_jobs=1`` on a local backend), so that one that kills the process (too big for
+  memory, say) runs alone in a process of its own on the re-run, recorded as failed if it kills that
+  too; after a run it holds only those, and is gone when there are none.
 
 A dataset that cannot be used (unreadable, a single class, ...) is recorded as failed, with its
 error, and the batch goes on. The largest datasets (by their files' size) start first, so that none

@@ -55,7 +55,8 @@ PHASES = ("describe", "explore", "search", "cross")
 
 JOURNAL = ".running.jsonl"
 """The :class:`~metahpo.parallel.Journal` of the datasets a build with ``n_jobs=1`` is working on, in its
-folder while it runs: a dataset that kills the build's process runs alone on the rerun."""
+folder: a dataset that kills the build's process runs alone on the rerun. After a run it holds only such
+datasets, and is gone when there are none."""
 
 SEARCH_ORIGIN = "search-bayes"
 """The ``origin`` of the configurations the search phase produced (``search-bayes:DATASET``)."""

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, delayed
 from joblib.externals.loky.process_executor import ProcessPoolExecutor, TerminatedWorkerError
-from joblib.parallel import get_active_backend
+from joblib.parallel import BACKENDS, get_active_backend
 
 PARENT_CHECK_SECONDS = 1.0
 """How often a worker process checks that the process it works for is still there."""
@@ -77,11 +77,12 @@ class Journal:
     """A file of the jobs started in this process and not ended, so that after the process died, a
     rerun knows the jobs it was running: the one that killed it is among them.
 
-    Each start and end is a line appended at once (the file is opened for each), so a ``kill -9``
-    loses none; a torn last line is ignored. :func:`run_jobs` keeps it for jobs that run in this
-    process; a job whose own worker process dies needs none. A journal is one process's: two
-    writing one (two builds into one folder) can only run a job alone that need not be, or miss a
-    suspect whose start the other's :meth:`compact` dropped, which then kills the rerun once more.
+    Each event is a line appended at once (the file is opened for each, and the line begins with a
+    newline, so one torn by a kill never swallows the next), and a torn line is ignored.
+    :func:`run_jobs` keeps it for jobs that run in this process; a job whose own worker process
+    dies needs none. A journal is one process's: two writing one (two builds into one folder, two
+    tunes of one dataset into one ``record_to``) can only run a job alone that need not be, or miss
+    a suspect whose start the other's :meth:`compact` dropped, which then kills the rerun once more.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -101,9 +102,9 @@ class Journal:
         for line in lines:
             try:
                 event, key = json.loads(line)
-            except ValueError:  # a line torn by a kill
+            except ValueError:  # an empty line, or one torn by a kill
                 continue
-            counts[key] += 1 if event == "start" else -1 if counts[key] else 0
+            counts[key] = counts[key] + 1 if event == "start" else max(counts[key] - 1, 0) if event == "end" else 0
         return +counts
 
     def start(self, key: str) -> None:
@@ -112,6 +113,10 @@ class Journal:
     def end(self, key: str) -> None:
         self._write("end", key)
 
+    def clear(self, key: str) -> None:
+        """End every start of ``key``: none of its jobs kills its process."""
+        self._write("clear", key)
+
     def compact(self) -> None:
         """Keep only the jobs still running (none: no file), so that the file does not grow with every run."""
         running = self._counts()
@@ -119,12 +124,12 @@ class Journal:
             self.path.unlink(missing_ok=True)
             return
         part = self.path.with_name(self.path.name + ".part")  # replaced whole: a kill leaves the old file or the new
-        part.write_text("".join(json.dumps(["start", key]) + "\n" for key in sorted(running.elements())))
+        part.write_text("".join("\n" + json.dumps(["start", key]) for key in sorted(running.elements())))
         os.replace(part, self.path)
 
     def _write(self, event: str, key: str) -> None:
         with open(self.path, "a") as fh:
-            fh.write(json.dumps([event, key]) + "\n")
+            fh.write("\n" + json.dumps([event, key]))
 
 
 def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False, journal: Journal | None = None,
@@ -143,11 +148,13 @@ def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False, journ
     that cannot be unpickled, say) are raised as before. On a Dask cluster, Dask itself retries a
     task whose worker died on other workers.
 
-    Jobs that run in this process (``n_jobs=1``, or a thread pool) kill it when they kill their
-    worker. With a ``journal`` and each job's key in ``keys``, the jobs are journaled as they start
-    and end, and those the journal holds as running (a process that ran them died) run first, each
-    alone in a process of its own, so that one that kills its process is a :class:`WorkerDeath`
-    on the rerun. It stays in the journal, and so runs alone again on the next run.
+    Jobs that run in this process (``n_jobs=1`` on a local backend, or a thread pool) kill it when
+    they kill their worker. With a ``journal`` and each job's key in ``keys``, the jobs are
+    journaled as they start and end (an exception or interrupt ends them: the process survived),
+    and those the journal holds as running (a process that ran them died) run first, each alone in
+    a process of its own (so they must pickle), so that one that kills its process is a
+    :class:`WorkerDeath` on the rerun. Its key stays in the journal, and so its jobs run alone
+    again on the next run, until none of them dies; one that finishes in a worker process ends it too.
 
     Raises
     ------
@@ -155,15 +162,23 @@ def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False, journ
         When a job's worker died alone and a pool cannot run even a job that does nothing: the
         pool is failing (workers that cannot start, say), not the job, and recording jobs as dead
         would be wrong.
+    ValueError
+        If ``keys`` does not hold one key per job when a journal is given.
     """
     if journal is not None and len(keys) != len(jobs):
         raise ValueError(f"a journal needs one key per job: {len(keys)} keys for {len(jobs)} jobs")
-    here = journal is not None and _runs_here(n_jobs)
-    finished = _journaled(jobs, n_jobs, journal, keys) if here else _isolating(jobs, n_jobs)
-    if unordered:
-        yield from finished
-        return
-    waiting: dict[int, Any] = {}  # run unordered and put in order here: a break loses no finished result
+    if journal is None:
+        finished = _isolating(jobs, n_jobs)
+    elif _runs_here(n_jobs):
+        finished = _journaled(jobs, n_jobs, journal, keys)
+    else:
+        finished = _clearing(_isolating(jobs, n_jobs), journal, keys)
+    return finished if unordered else _in_order(finished)
+
+
+def _in_order(finished: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+    """``finished`` (unordered) in the jobs' order: a pool's break loses no result already finished."""
+    waiting: dict[int, Any] = {}
     position = 0
     for i, result in finished:
         waiting[i] = result
@@ -173,9 +188,13 @@ def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False, journ
 
 
 def _runs_here(n_jobs: int) -> bool:
-    """Whether joblib runs jobs in this process: one at a time (``n_jobs=1``), or on threads. Asked of
-    the backend, not found out by a job, which would skew the auto-batching of a backend in use."""
-    return effective_n_jobs(n_jobs) == 1 or getattr(get_active_backend()[0], "uses_threads", False)
+    """Whether joblib runs jobs in this process: on threads, or one at a time (a local process pool
+    with ``n_jobs=1``; a Dask cluster runs them on its workers whatever ``n_jobs``). Asked of the
+    active backend, not found out by a job, which would skew the auto-batching of a backend in use."""
+    backend = get_active_backend()[0]
+    pools = tuple(BACKENDS[name] for name in ("loky", "multiprocessing") if name in BACKENDS)
+    one_at_a_time = isinstance(backend, pools) and backend.effective_n_jobs(n_jobs) == 1
+    return getattr(backend, "uses_threads", False) or one_at_a_time
 
 
 def run_alone(job: Job) -> Any:
@@ -207,21 +226,48 @@ def _journaled(jobs: Sequence[Job], n_jobs: int, journal: Journal, keys: Sequenc
     """:func:`run_jobs` in this process, as the jobs finish: those the journal holds as running first, each alone."""
     running = journal.running()
     suspects = [i for i, key in enumerate(keys) if key in running]
-    for i in suspects:  # already started in the journal: ended if it no longer kills its process
+    died: set[str] = set()
+    for i in suspects:  # already started in the journal
         result = run_alone(jobs[i])
-        if not isinstance(result, WorkerDeath):
-            journal.end(keys[i])
+        if isinstance(result, WorkerDeath):
+            died.add(keys[i])
         yield i, result
+    for key in {keys[i] for i in suspects} - died:  # none of its jobs kills its process
+        journal.clear(key)
+
+    unended: Counter[str] = Counter()
 
     def drawn(indices: list[int]) -> Iterator[Job]:
         for i in indices:  # joblib draws a job when it runs it (or, in a thread pool, when it queues it)
             journal.start(keys[i])
+            unended[keys[i]] += 1
             yield _tagged(i, jobs[i])
 
-    for i, result in workers(n_jobs, unordered=True)(drawn([i for i in range(len(jobs)) if keys[i] not in running])):
-        journal.end(keys[i])
-        yield i, result
+    rest = [i for i in range(len(jobs)) if keys[i] not in running]
+    try:
+        for i, result in workers(n_jobs, unordered=True)(drawn(rest)):
+            journal.end(keys[i])
+            unended[keys[i]] -= 1
+            yield i, result
+    except BaseException:  # an error, an interrupt, the caller stopping: this process lives, so no job killed it
+        for key in unended.elements():
+            journal.end(key)
+        raise
     journal.compact()
+
+
+def _clearing(finished: Iterator[tuple[int, Any]], journal: Journal, keys: Sequence[str]
+              ) -> Iterator[tuple[int, Any]]:
+    """``finished``, run in worker processes, clearing from the journal the keys of jobs that finished there."""
+    running, cleared = journal.running(), False
+    for i, result in finished:
+        if keys[i] in running and not isinstance(result, WorkerDeath):
+            journal.clear(keys[i])
+            running.discard(keys[i])
+            cleared = True
+        yield i, result
+    if cleared:
+        journal.compact()
 
 
 def _isolating(jobs: Sequence[Job], n_jobs: int) -> Iterator[tuple[int, Any]]:

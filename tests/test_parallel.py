@@ -137,7 +137,9 @@ def test_a_job_that_killed_this_process_runs_alone_on_the_rerun_and_is_recorded(
     assert subprocess.run([sys.executable, str(script), str(journal.path)]).returncode == 1  # the job killed it
     assert journal.running() == {"d"}  # the job it was running when it died
 
-    results = dict(run_jobs([delayed(_square_or_die_at_3)(i) for i in range(6)], 1, journal=journal, keys="abcdef"))
+    got = list(run_jobs([delayed(_square_or_die_at_3)(i) for i in range(6)], 1, journal=journal, keys="abcdef"))
+    assert [i for i, _ in got] == list(range(6))  # the suspect ran first, and the order is kept
+    results = dict(got)
     assert {i: results[i] for i in (0, 1, 2, 4, 5)} == {i: i * i for i in (0, 1, 2, 4, 5)}
     assert isinstance(results[3], WorkerDeath) and results[3].reason == "exit codes {EXIT(1)}"
     assert journal.running() == {"d"}  # still a suspect: the next rerun runs it alone again, not in this process
@@ -155,21 +157,58 @@ def test_the_journal_counts_starts_and_ends_and_ignores_a_torn_line(tmp_path):
     journal.end("b")
     journal.end("b")  # an end without its start changes nothing
     with open(journal.path, "a") as fh:
-        fh.write('["end", "c')  # torn by a kill
-    assert journal.running() == {"a", "c"}
+        fh.write('\n["end", "c')  # torn by a kill
+    journal.start("d")  # not swallowed by the torn line
+    assert journal.running() == {"a", "c", "d"}
     journal.compact()
-    assert journal.path.read_text().count("start") == 2 and journal.running() == {"a", "c"}
+    assert journal.path.read_text().count("start") == 3 and journal.running() == {"a", "c", "d"}
     journal.end("a")
-    journal.end("c")
+    journal.clear("c")
+    journal.end("d")
     journal.compact()
     assert not journal.path.exists()
 
 
-def test_jobs_in_worker_processes_need_no_journal(tmp_path):
+def test_jobs_in_worker_processes_are_not_journaled_and_a_suspect_that_finishes_there_is_cleared(tmp_path):
     journal = Journal(tmp_path / "journal.jsonl")
-    journal.start("a")  # even a suspect runs in the pool: a death there is found out without it
-    assert dict(run_jobs([delayed(abs)(-2)], 2, journal=journal, keys=["a"])) == {0: 2}
-    assert journal.running() == {"a"} and journal.path.read_text().count("\n") == 1
+    assert dict(run_jobs([delayed(abs)(-1)], 2, journal=journal, keys=["a"])) == {0: 1}
+    assert not journal.path.exists()
+    journal.start("b")  # a suspect runs in the pool too: a death there is found out without the journal
+    assert dict(run_jobs([delayed(abs)(-2)], 2, journal=journal, keys=["b"])) == {0: 2}
+    assert not journal.path.exists()
+
+
+def test_a_dask_cluster_runs_jobs_at_n_jobs_1_and_journals_none(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    from joblib import parallel_config
+
+    journal = Journal(tmp_path / "journal.jsonl")
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None)
+    with cluster, distributed.Client(cluster), parallel_config(backend="dask"):  # one worker thread: still not here
+        written = []
+        for i, result in run_jobs([delayed(abs)(-i) for i in range(4)], 1, journal=journal, keys="abcd"):
+            written.append(journal.path.exists())
+    assert not any(written)
+
+
+def test_a_job_with_the_key_of_one_that_died_does_not_clear_it(tmp_path):
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.start("d")  # as a process that died in a job of dataset d left it
+    results = dict(run_jobs([delayed(_square_or_die)(i) for i in (3, 2)], 1, journal=journal, keys=["d", "d"]))
+    assert isinstance(results[0], WorkerDeath) and results[1] == 4 and journal.running() == {"d"}
+
+
+def _fail_at_2(i):
+    if i == 2:
+        raise KeyboardInterrupt
+    return i
+
+
+def test_an_interrupt_ends_the_jobs_started_this_process_lives(tmp_path):
+    journal = Journal(tmp_path / "journal.jsonl")
+    with pytest.raises(KeyboardInterrupt):
+        list(run_jobs([delayed(_fail_at_2)(i) for i in range(4)], 1, journal=journal, keys="abcd"))
+    assert journal.running() == set()
 
 
 def test_a_journal_needs_one_key_per_job(tmp_path):

@@ -285,8 +285,9 @@ class Study:
         journal : Journal, optional
             Where the configurations evaluated in this process (``n_jobs=1``) are journaled while
             they run (:class:`metahpo.parallel.Journal`). After one killed the process, a search
-            given the same journal evaluates it alone in a process of its own: a failed trial if
-            it kills that one too. ``tune(record_to=...)`` keeps one beside its record.
+            given the same journal evaluates it alone in a process of its own (so the objective
+            must pickle): a failed trial if it kills that one too. ``tune(record_to=...)`` keeps
+            one beside its record.
 
         Notes
         -----
