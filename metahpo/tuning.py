@@ -454,6 +454,17 @@ class _Search:
 
         return metafeatures.extract(self.dataset, random_state=self.seed)
 
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """The dataset's :meth:`~metahpo.datasets.Dataset.fingerprint`, hashed once for every family's
+        search: it names the journal of ``tune(record_to=...)``."""
+        return self.dataset.fingerprint()
+
+    @property
+    def recorded_id(self) -> str:
+        """The id under which ``tune(record_to=...)`` records the dataset's trials."""
+        return f"{self.dataset.name}-{self.fingerprint}"
+
     @property
     def kb_metric(self) -> str | None:
         """The metric the knowledge bases rank by: tune's when they store it, else the task's."""
@@ -510,7 +521,7 @@ class _Search:
         if prior is not None:
             configs, scores = check_prior(prior, space)
             study.add_prior(configs, scores)
-        resumed = study.add_trials(_recorded_trials(record_to, _recorded_id(dataset), len(self.folds), self.metric,
+        resumed = study.add_trials(_recorded_trials(record_to, self.recorded_id, len(self.folds), self.metric,
                                                    space)) if resume else []
         if n_trials is not None:
             n_trials = max(n_trials - len(resumed), 0)
@@ -527,10 +538,10 @@ class _Search:
             random_state=self.seed, keep_oof=self.ensemble is not None, hypergradient=self.kind == "gradient")
         if self.progress:
             self.progress.resumed(len(resumed))
-        recorder = None if record_to is None else _Recorder(record_to, dataset, mf, len(self.folds), space,
-                                                            self.metric)
+        recorder = None if record_to is None else _Recorder(record_to, self.recorded_id, dataset, mf,
+                                                            len(self.folds), space, self.metric)
         # a configuration that killed this process last time runs alone: a failed trial if it kills again
-        journal = None if record_to is None else Journal(Path(record_to) / f".running-{dataset.fingerprint()}.jsonl")
+        journal = None if record_to is None else Journal(Path(record_to) / f".running-{self.fingerprint}.jsonl")
         keeper = [_keep_best_oof(self.ensemble)] if self.ensemble is not None else []
         progress = [self.progress] if self.progress else []
         # the recorder before the user's callbacks: an interrupt or error in theirs loses no finished trial
@@ -560,14 +571,14 @@ def _keep_best_oof(k: int) -> Callback:
 class _Recorder:
     """Appends every finished trial to a user knowledge base, row by row."""
 
-    def __init__(self, path: str | Path, dataset: Dataset, mf: pd.Series | None, cv: int, space: SearchSpace,
-                 metric: str) -> None:
+    def __init__(self, path: str | Path, dataset_id: str, dataset: Dataset, mf: pd.Series | None, cv: int,
+                 space: SearchSpace, metric: str) -> None:
         from metahpo import metafeatures
 
         root = Path(path)
         kbm.append(root, kbm.KnowledgeBase.empty(space.family))  # creates the folders and manifest if absent
         self.family = space.family
-        self.dataset_id = _recorded_id(dataset)
+        self.dataset_id = dataset_id
         mf = metafeatures.extract(dataset) if mf is None else mf
         datasets = kbm.LiveWriter(root, "datasets")
         datasets.write({"dataset_id": self.dataset_id, "name": dataset.name, "source": dataset.source,
@@ -591,11 +602,6 @@ class _Recorder:
     def close(self) -> None:
         self.configs.close()
         self.runs.close()
-
-
-def _recorded_id(dataset: Dataset) -> str:
-    """The id under which ``tune(record_to=...)`` records a dataset's trials."""
-    return f"{dataset.name}-{dataset.fingerprint()}"
 
 
 def _recorded_trials(root: str | Path, dataset_id: str, cv: int, metric: str, space: SearchSpace) -> list[Trial]:
