@@ -273,7 +273,9 @@ def tune(
         search, for one, runs the trials the whole one would have with the same ``random_state``).
         Their scores come from the folds of the run that recorded them: the same ones for the same
         ``random_state``. Only trials that ``tune`` recorded, of metahpo's stored metrics.
-        Nothing recorded yet: a new search.
+        Nothing recorded yet: a new search. A record keeps no out-of-fold predictions: with
+        ``ensemble``, the resumed trials among each family's best ``ensemble`` are evaluated once
+        more on the same folds for theirs.
     callbacks : sequence of callable, optional
         ``callback(study, trial)`` after every trial.
     prior : DataFrame, optional
@@ -305,9 +307,6 @@ def tune(
         raise ConfigError(f"resume must be True or False, got {resume!r}")
     if resume and record_to is None:
         raise ConfigError("resume continues the search recorded in record_to: give record_to too")
-    if resume and ensemble is not None:
-        raise ConfigError("an ensemble is chosen on its trials' out-of-fold predictions, which a record does not "
-                          "keep: resume without ensemble, or start a new search")
     if len(families) > 1 and (prior is not None or record_to is not None):
         raise ConfigError(f"prior and record_to hold one family's configurations: name it "
                           f"(family={' or '.join(map(repr, FAMILIES))}), not family={family!r}")
@@ -549,12 +548,35 @@ class _Search:
         try:
             study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=self.n_jobs, callbacks=every,
                            prune=self.prune, journal=journal)
+            if self.ensemble is not None and resumed and not study.interrupted:
+                self._restore_oof(study, objective)
         finally:
             if self.progress:  # ends an overwritten line before the next family's setup line
                 self.progress.close()
             if recorder:
                 recorder.close()
         return study, recommendation
+
+
+    def _restore_oof(self, study: Study, objective: Callable[[Config], Evaluation]) -> None:
+        """Out-of-fold predictions for the resumed trials among the best ``ensemble``, which their
+        record does not keep: each is evaluated again on the same folds, the same models."""
+        best = sorted((t for t in study.trials if t.ok and t.source != "prior"), key=lambda t: t.score, reverse=True)
+        missing = [t for t in best[: self.ensemble] if "oof" not in t.user_attrs]
+        if missing:
+            self.say(f"{plural(len(missing), 'resumed trial')} among the best {self.ensemble} evaluated again for "
+                     f"the ensemble's out-of-fold predictions, which a record does not keep")
+        for trial in missing:
+            try:
+                evaluation = objective(dict(trial.config))
+            except KeyboardInterrupt:  # the search stands; the ensemble is chosen among the predictions it has
+                study.interrupted = True
+                return
+            except Exception as exc:  # it ran once: a crash now leaves it out of the ensemble, not the run
+                self.say(f"trial {trial.number} left out of the ensemble: {type(exc).__name__}: {exc}")
+                continue
+            if evaluation.oof is not None:
+                trial.user_attrs["oof"] = evaluation.oof
 
 
 def _keep_best_oof(k: int) -> Callback:

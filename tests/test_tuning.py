@@ -300,6 +300,27 @@ def test_a_killed_search_resumes_where_it_stopped_as_the_whole_search_would_have
     assert len(again.study.trials) == 5 and again.best_params == whole.best_params
 
 
+def test_a_resumed_search_builds_the_ensemble_the_whole_search_would_have(tiny_kb, wine, tmp_path, capsys):
+    kw = dict(n_trials=4, strategy="random", warm_start=1, cv=2, knowledge_base=tiny_kb, family="lightgbm",
+              random_state=1, ensemble=2)
+    whole = tune(wine, record_to=tmp_path / "whole", verbose=False, **kw)
+
+    def killed_after_three(study, trial):
+        if len(study.trials) == 3:
+            raise KeyboardInterrupt
+
+    tune(wine, record_to=tmp_path / "cut", resume=True, callbacks=[killed_after_three], verbose=False, **kw)
+    capsys.readouterr()
+    for n_trials in (4, 2):  # the rest of the search, then none: every trial resumed
+        resumed = tune(wine, record_to=tmp_path / "cut", resume=True, **{**kw, "n_trials": n_trials})
+        assert resumed.ensemble.members == whole.ensemble.members
+        assert resumed.ensemble.weights == whole.ensemble.weights
+        assert resumed.ensemble.oof_score == pytest.approx(whole.ensemble.oof_score)
+        np.testing.assert_allclose(resumed.model.predict_proba(wine.X), whole.model.predict_proba(wine.X), atol=1e-12)
+    assert "2 resumed trials among the best 2 evaluated again" in capsys.readouterr().err
+    assert len(KnowledgeBase.load(tmp_path / "cut").runs) == 4  # evaluated again, not recorded again
+
+
 def _evaluate_or_die_on_few_leaves(config, **kwargs):
     if config["num_leaves"] < 8:  # as the system kills a process that runs out of memory
         os._exit(1)
@@ -337,9 +358,8 @@ def test_a_configuration_that_killed_the_search_process_is_a_failed_trial_on_the
 @pytest.mark.parametrize("kwargs, message", [
     ({}, "resume continues the search recorded in record_to: give record_to too"),
     ({"record_to": "unused", "metric": "f1_macro"}, "resume reads the scores a knowledge base stores (roc_auc, "),
-    ({"record_to": "unused", "ensemble": 2}, "an ensemble is chosen on its trials' out-of-fold predictions, which"),
 ])
-def test_resume_needs_the_record_a_stored_metric_and_no_ensemble(wine, kwargs, message):
+def test_resume_needs_the_record_and_a_stored_metric(wine, kwargs, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         tune(wine, n_trials=1, family="lightgbm", resume=True, verbose=False, **kwargs)
 
