@@ -557,7 +557,6 @@ class _Search:
                 recorder.close()
         return study, recommendation
 
-
     def _restore_oof(self, study: Study, objective: Callable[[Config], Evaluation]) -> None:
         """Out-of-fold predictions for the resumed trials among the best ``ensemble``, which their
         record does not keep: each is evaluated again on the same folds, the same models."""
@@ -571,6 +570,8 @@ class _Search:
                 evaluation = objective(dict(trial.config))
             except KeyboardInterrupt:  # the search stands; the ensemble is chosen among the predictions it has
                 study.interrupted = True
+                if not any("oof" in t.user_attrs for t in study.trials):  # none: no ensemble to return
+                    raise
                 return
             except Exception as exc:  # it ran once: a crash now leaves it out of the ensemble, not the run
                 self.say(f"trial {trial.number} left out of the ensemble: {type(exc).__name__}: {exc}")

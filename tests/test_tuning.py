@@ -300,7 +300,8 @@ def test_a_killed_search_resumes_where_it_stopped_as_the_whole_search_would_have
     assert len(again.study.trials) == 5 and again.best_params == whole.best_params
 
 
-def test_a_resumed_search_builds_the_ensemble_the_whole_search_would_have(tiny_kb, wine, tmp_path, capsys):
+def test_a_resumed_search_builds_the_ensemble_the_whole_search_would_have(tiny_kb, wine, tmp_path, capsys,
+                                                                          monkeypatch):
     kw = dict(n_trials=4, strategy="random", warm_start=1, cv=2, knowledge_base=tiny_kb, family="lightgbm",
               random_state=1, ensemble=2)
     whole = tune(wine, record_to=tmp_path / "whole", verbose=False, **kw)
@@ -319,6 +320,13 @@ def test_a_resumed_search_builds_the_ensemble_the_whole_search_would_have(tiny_k
         np.testing.assert_allclose(resumed.model.predict_proba(wine.X), whole.model.predict_proba(wine.X), atol=1e-12)
     assert "2 resumed trials among the best 2 evaluated again" in capsys.readouterr().err
     assert len(KnowledgeBase.load(tmp_path / "cut").runs) == 4  # evaluated again, not recorded again
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tuning, "evaluate", interrupted)  # Ctrl-C before any prediction is back: no ensemble
+    with pytest.raises(KeyboardInterrupt):
+        tune(wine, record_to=tmp_path / "cut", resume=True, verbose=False, **kw)
 
 
 def _evaluate_or_die_on_few_leaves(config, **kwargs):
