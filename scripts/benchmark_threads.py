@@ -3,7 +3,7 @@ default (a thread per core), on a quiet machine and with every core kept busy.
 
 Why metahpo trains on one thread unless told otherwise (``holdout_fit``, every trial, the README's
 advice to pass ``n_jobs=1``): LightGBM's OpenMP threads wait for one another at every step of a
-boosting round, so when another process holds a core, a fit with a thread per core waits for the
+boosting round, so when another process holds a core, a fit with a thread per core can wait for the
 scheduler at each step. The busy machine is made here, not assumed: ``--burners`` processes spin
 on the CPU while the fits run (the default, one per core, is what a parallel build or a CI
 neighbour does). The fits take turns, so a change of the machine's own load touches them alike.
@@ -15,7 +15,7 @@ Rows are appended fit by fit to ``OUT/threads.csv``; a rerun skips the fits it h
 
 Usage::
 
-    python scripts/benchmark_threads.py [--rounds 100] [--repeats 5] [--burners 0,2] [--out docs/results/threads]
+    python scripts/benchmark_threads.py [--rounds 20] [--repeats 40] [--burners 0,2] [--out docs/results/threads]
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def run(path: Path, rounds: int, repeats: int, burner_counts: list[int]) -> None
                         wall, cpu = fit_seconds(X, y, rounds, threads)
                         append_rows(path, [{"data": name, "burners": burners, "threads": label, "repeat": repeat,
                                             "wall_s": wall, "cpu_s": cpu, "load_avg": os.getloadavg()[0]}], COLUMNS)
-                        print(f"{name}, {burners} burners, threads {threads}: {wall:.2f} s wall, {cpu:.2f} s CPU",
+                        print(f"{name}, {burners} burners, threads {label}: {wall:.2f} s wall, {cpu:.2f} s CPU",
                               flush=True)
 
 
@@ -106,8 +106,8 @@ def summarize(rows: pd.DataFrame) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=100)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=40)
     parser.add_argument("--burners", default=f"0,{os.cpu_count()}",
                         help="comma-separated numbers of spinning processes (default: none, then one per core)")
     parser.add_argument("--out", default="docs/results/threads")
