@@ -274,8 +274,9 @@ def tune(
         Their scores come from the folds of the run that recorded them: the same ones for the same
         ``random_state``. Only trials that ``tune`` recorded, of metahpo's stored metrics.
         Nothing recorded yet: a new search. A record keeps no out-of-fold predictions: with
-        ``ensemble``, the resumed trials among each family's best ``ensemble`` are evaluated once
-        more on the same folds for theirs.
+        ``ensemble``, the resumed trials among the best ``ensemble`` are evaluated once more, on
+        this run's folds, for theirs (interrupted before they are back, the model is the best
+        trial's alone).
     callbacks : sequence of callable, optional
         ``callback(study, trial)`` after every trial.
     prior : DataFrame, optional
@@ -367,6 +368,11 @@ def tune(
     growth = refit_growth(dataset.n_rows, search.folds, dataset.task)
     best_params = final_params(best, seed, spaces[best.family], growth)
     spec = None
+    if ensemble is not None and interrupted and any(
+            "oof" not in t.user_attrs for study in studies.values() for t in _best(study.trials, ensemble)):
+        say("interrupted before the resumed trials' out-of-fold predictions were back: the model is the best "
+            "trial's alone, not an ensemble")
+        ensemble = None
     if ensemble is None:
         model = make_estimator(best_params, dataset.task, space=spaces[best.family], random_state=seed)
     else:
@@ -549,7 +555,10 @@ class _Search:
             study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=self.n_jobs, callbacks=every,
                            prune=self.prune, journal=journal)
             if self.ensemble is not None and resumed and not study.interrupted:
+                if self.progress:  # its last line ended before the restore's
+                    self.progress.close()
                 self._restore_oof(study, objective)
+                keeper[0](study, None)  # the best k's predictions kept, as during the search
         finally:
             if self.progress:  # ends an overwritten line before the next family's setup line
                 self.progress.close()
@@ -559,25 +568,31 @@ class _Search:
 
     def _restore_oof(self, study: Study, objective: Callable[[Config], Evaluation]) -> None:
         """Out-of-fold predictions for the resumed trials among the best ``ensemble``, which their
-        record does not keep: each is evaluated again on the same folds, the same models."""
-        best = sorted((t for t in study.trials if t.ok and t.source != "prior"), key=lambda t: t.score, reverse=True)
-        missing = [t for t in best[: self.ensemble] if "oof" not in t.user_attrs]
+        record does not keep: each is evaluated again on this run's folds (the recorded ones for
+        the same ``random_state``)."""
+        missing = [t for t in _best(study.trials, self.ensemble) if "oof" not in t.user_attrs]
         if missing:
             self.say(f"{plural(len(missing), 'resumed trial')} among the best {self.ensemble} evaluated again for "
                      f"the ensemble's out-of-fold predictions, which a record does not keep")
         for trial in missing:
             try:
                 evaluation = objective(dict(trial.config))
-            except KeyboardInterrupt:  # the search stands; the ensemble is chosen among the predictions it has
+            except KeyboardInterrupt:  # tune() then returns the best trial alone
                 study.interrupted = True
-                if not any("oof" in t.user_attrs for t in study.trials):  # none: no ensemble to return
-                    raise
                 return
             except Exception as exc:  # it ran once: a crash now leaves it out of the ensemble, not the run
-                self.say(f"trial {trial.number} left out of the ensemble: {type(exc).__name__}: {exc}")
-                continue
-            if evaluation.oof is not None:
-                trial.user_attrs["oof"] = evaluation.oof
+                error = f"{type(exc).__name__}: {exc}"
+            else:
+                if evaluation.oof is not None:
+                    trial.user_attrs["oof"] = evaluation.oof
+                    continue
+                error = evaluation.error or evaluation.status
+            self.say(f"the resumed trial scoring {trial.score:.5f} left out of the ensemble: {error}")
+
+
+def _best(trials: Sequence[Trial], k: int) -> list[Trial]:
+    """The best ``k`` completed trials that ran (priors were never trained here), best first."""
+    return sorted((t for t in trials if t.ok and t.source != "prior"), key=lambda t: t.score, reverse=True)[:k]
 
 
 def _keep_best_oof(k: int) -> Callback:

@@ -99,7 +99,8 @@ def summarize(rows: pd.DataFrame) -> str:
         median_cpu_s=("cpu_s", "median"), fits=("wall_s", "size"),
         load_avg=("load_avg", "mean")).reset_index()
     one = table[table["threads"] == "1"].set_index(["data", "burners"])["mean_wall_s"]
-    table["mean_vs_one_thread"] = [row.mean_wall_s / one[(row.data, row.burners)] for row in table.itertuples()]
+    table["mean_vs_one_thread"] = [row.mean_wall_s / one.get((row.data, row.burners), float("nan"))
+                                   for row in table.itertuples()]
     return (f"LightGBM {lightgbm.__version__}, {os.cpu_count()} cores; threads 'default' is LightGBM's "
             f"(one per core)\n\n" + table.round(3).to_string(index=False))
 
