@@ -274,9 +274,9 @@ def tune(
         Their scores come from the folds of the run that recorded them: the same ones for the same
         ``random_state``. Only trials that ``tune`` recorded, of metahpo's stored metrics.
         Nothing recorded yet: a new search. A record keeps no out-of-fold predictions: with
-        ``ensemble``, the resumed trials among the best ``ensemble`` are evaluated once more, on
-        this run's folds, for theirs (interrupted before they are back, the model is the best
-        trial's alone).
+        ``ensemble``, the resumed trials among the best ``ensemble`` are evaluated once more
+        before the search, on this run's folds, for theirs (within ``timeout``; interrupted before
+        they are back, the model is the best trial's alone).
     callbacks : sequence of callable, optional
         ``callback(study, trial)`` after every trial.
     prior : DataFrame, optional
@@ -552,13 +552,14 @@ class _Search:
         # the recorder before the user's callbacks: an interrupt or error in theirs loses no finished trial
         every = [*keeper, *([recorder] if recorder else []), *(callbacks or ()), *progress]
         try:
-            study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=self.n_jobs, callbacks=every,
-                           prune=self.prune, journal=journal)
-            if self.ensemble is not None and resumed and not study.interrupted:
-                if self.progress:  # its last line ended before the restore's
-                    self.progress.close()
+            if self.ensemble is not None and resumed:  # before the search: within its timeout, and Ctrl-C stops both
+                restore_start = time.perf_counter()
                 self._restore_oof(study, objective)
-                keeper[0](study, None)  # the best k's predictions kept, as during the search
+                if timeout is not None:
+                    timeout -= time.perf_counter() - restore_start
+            if not study.interrupted and (timeout is None or timeout > 0):
+                study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=self.n_jobs,
+                               callbacks=every, prune=self.prune, journal=journal)
         finally:
             if self.progress:  # ends an overwritten line before the next family's setup line
                 self.progress.close()
@@ -569,7 +570,8 @@ class _Search:
     def _restore_oof(self, study: Study, objective: Callable[[Config], Evaluation]) -> None:
         """Out-of-fold predictions for the resumed trials among the best ``ensemble``, which their
         record does not keep: each is evaluated again on this run's folds (the recorded ones for
-        the same ``random_state``)."""
+        the same ``random_state``). Run before the search, it restores every resumed trial that can
+        end among the best (the search only adds trials) and its time counts toward the timeout."""
         missing = [t for t in _best(study.trials, self.ensemble) if "oof" not in t.user_attrs]
         if missing:
             self.say(f"{plural(len(missing), 'resumed trial')} among the best {self.ensemble} evaluated again for "

@@ -306,8 +306,7 @@ def test_a_resumed_search_builds_the_ensemble_the_whole_search_would_have(tiny_k
               random_state=1, ensemble=2)
     whole = tune(wine, record_to=tmp_path / "whole", verbose=False, **kw)
     ranked = sorted((t for t in whole.study.trials if t.ok), key=lambda t: t.score, reverse=True)
-    recorded_in_best = sum(t.number < 3 for t in ranked[:2])  # of the best two, those the cut search recorded
-    assert recorded_in_best >= 1  # so that the rest of the search evaluates one again
+    assert any(t.number < 3 for t in ranked[:2])  # the ensemble needs a trial the cut search recorded
 
     def killed_after_three(study, trial):
         if len(study.trials) == 3:
@@ -315,15 +314,19 @@ def test_a_resumed_search_builds_the_ensemble_the_whole_search_would_have(tiny_k
 
     tune(wine, record_to=tmp_path / "cut", resume=True, callbacks=[killed_after_three], verbose=False, **kw)
     capsys.readouterr()
-    for n_trials, again in ((4, recorded_in_best), (2, 2)):  # the rest of the search, then none: all resumed
+    for n_trials in (4, 2):  # the rest of the search, then none: all resumed
         resumed = tune(wine, record_to=tmp_path / "cut", resume=True, **{**kw, "n_trials": n_trials})
         err = capsys.readouterr().err
-        assert f"{again} resumed trial{'s' * (again > 1)} among the best 2 evaluated again" in err
+        assert "2 resumed trials among the best 2 evaluated again" in err  # before the search: any can stay best
         assert resumed.ensemble.members == whole.ensemble.members
         assert resumed.ensemble.weights == whole.ensemble.weights
         assert resumed.ensemble.oof_score == pytest.approx(whole.ensemble.oof_score)
         np.testing.assert_allclose(resumed.model.predict_proba(wine.X), whole.model.predict_proba(wine.X), atol=1e-12)
     assert len(KnowledgeBase.load(tmp_path / "cut").runs) == 4  # evaluated again, not recorded again
+    # the evaluations again count toward the timeout: here they spend it all, and no trial runs after them
+    timed = tune(wine, record_to=tmp_path / "cut", resume=True, verbose=False, **{**kw, "n_trials": None,
+                                                                                  "timeout": 1e-3})
+    assert len(timed.study.trials) == 4 and timed.ensemble.members == whole.ensemble.members
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
