@@ -17,6 +17,7 @@ Bad input raises :class:`~metahpo.exceptions.DataError` with a message naming th
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import math
 import re
@@ -361,6 +362,7 @@ def _clean_column(col: pd.Series, name: str, force_categorical: bool) -> pd.Seri
     A text column whose values are almost all numbers is taken to be a numeric column with
     garbage in it, and rejected with the offending value named.
     """
+    col = _numpy_backed(col)
     if force_categorical or isinstance(col.dtype, pd.CategoricalDtype):
         return col.astype("category")
     numeric = _as_float(col)
@@ -374,6 +376,27 @@ def _clean_column(col: pd.Series, name: str, force_categorical: bool) -> pd.Seri
             f"{values[bad].iloc[0]!r} ({int(bad.sum())} of {len(values)})"
         )
     return _as_text(col).astype("category")
+
+
+def _numpy_backed(col: pd.Series) -> pd.Series:
+    """``col`` held as the cleaning reads it: an Arrow-backed column (``dtype_backend="pyarrow"``)
+    in numpy's dtypes (dictionary-encoded as categorical), a pandas string column as text objects,
+    and a column of ``datetime.date`` or ``datetime.datetime`` objects (as SQL gives them) as dates."""
+    if isinstance(col.dtype, pd.ArrowDtype):
+        values = col.array.__arrow_array__().to_pandas(date_as_object=False)  # the Arrow protocol's own conversion
+        col = pd.Series(values.to_numpy() if not isinstance(values.dtype, pd.CategoricalDtype) else values.array,
+                        index=col.index, name=col.name)
+    if isinstance(col.dtype, pd.StringDtype):  # pd.NA and Arrow's NaN, which are not missing to it, become NaN
+        return col.astype(object).where(col.notna(), np.nan)
+    if col.dtype == object:
+        values = col.dropna()
+        if len(values) and all(isinstance(v, datetime.date) for v in values):
+            try:
+                utc = any(getattr(v, "tzinfo", None) is not None for v in values)
+                return pd.to_datetime(col, utc=utc)
+            except (ValueError, TypeError, OverflowError):
+                pass
+    return col
 
 
 def _as_float(col: pd.Series) -> pd.Series | None:
@@ -441,6 +464,7 @@ def conform(X: Any, like: pd.DataFrame) -> pd.DataFrame:
 
 def _conform_column(col: pd.Series, like: pd.Series, name: str) -> pd.Series:
     """One column of :func:`conform`."""
+    col = _numpy_backed(col)
     if isinstance(like.dtype, pd.CategoricalDtype):
         categories, values = like.cat.categories, col
         if pd.api.types.is_string_dtype(categories.dtype):
@@ -460,8 +484,17 @@ def _conform_column(col: pd.Series, like: pd.Series, name: str) -> pd.Series:
 
 
 def _clean_target(y: pd.Series, task: str | None) -> pd.Series:
+    y = _numpy_backed(y)
+    if y.dtype.kind in "Mm":
+        raise DataError(f"the target holds {'dates' if y.dtype.kind == 'M' else 'durations'}: give numbers (a "
+                        f"regression target) or classes")
     if y.dtype.kind in "OUS" or isinstance(y.dtype, pd.CategoricalDtype):
         y = y.astype(object).where(y.notna(), np.nan)
+        kinds = {"text" if isinstance(v, str) else "numbers" if isinstance(v, (int, float, np.number)) else
+                 type(v).__name__ for v in y.dropna()}
+        if len(kinds) > 1:
+            raise DataError(f"the target mixes {' and '.join(sorted(kinds))}: make its classes one kind "
+                            f"(e.g. all text: y.astype(str))")
         if task == "regression":
             parsed = pd.to_numeric(y, errors="coerce")
             if parsed[y.notna()].isna().any():

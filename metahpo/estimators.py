@@ -29,6 +29,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from metahpo.datasets import Dataset, check_columns, check_dense, conform, from_arrays, plain
+from metahpo.evaluation import check_seed
 from metahpo.families import get_family
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.families.lightgbm import parameter_names
@@ -261,6 +262,8 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         if not isinstance(self.random_state, _SEEDS):
             raise ConfigError(f"random_state must be an integer, a numpy RandomState or Generator, or None; got "
                               f"{plain(self.random_state)!r}")
+        if isinstance(self.random_state, (int, np.integer)):
+            check_seed(self.random_state)
         unknown = [k for k in self._lightgbm_kwargs if k not in parameter_names()]
         if unknown:
             raise ConfigError(f"unknown LightGBM parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
@@ -422,16 +425,13 @@ class _MetaModel(_TabularInput, BaseEstimator):
         -------
         self
         """
-        if not isinstance(self.random_state, (int, np.integer)):
-            raise ConfigError(f"random_state must be an integer, got {plain(self.random_state)!r}")
+        seed = check_seed(self.random_state)
         check_rounds(self.rounds)
         dataset, y = self._dataset(X, y)
         sample_weight = _check_sample_weight(sample_weight, len(y))
-        candidates = [{**params, "random_state": int(self.random_state)}
-                      for params in self._recommend(dataset, self.family)]
+        candidates = [{**params, "random_state": seed} for params in self._recommend(dataset, self.family)]
         self.family_: str = self.recommendation_.family
         if self.family_ == "lightgbm" and self.rounds == "holdout":
-            seed = int(self.random_state)
             self.params_: dict[str, Any] = self._held_out(candidates, default_params(seed), dataset, sample_weight,
                                                           seed)
         else:
@@ -468,8 +468,8 @@ class MetaClassifier(ClassifierMixin, _MetaModel):
         As :class:`MetaLGBMClassifier`'s.
     rounds : {"holdout", "recommended"}
         As :class:`MetaLGBMClassifier`'s, when the family trained is LightGBM (the family with rounds).
-    random_state : int
-        The model's seed, the landmarkers' and the hold-out's.
+    random_state : int or None
+        The model's seed, the landmarkers' and the hold-out's (None: 0).
 
     Attributes
     ----------

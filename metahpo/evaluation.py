@@ -145,6 +145,17 @@ def check_whole(value: Any, name: str, minimum: int = 0, what: str = "") -> int:
     return int(value)
 
 
+def check_seed(random_state: Any) -> int:
+    """A seed (``random_state``) as a Python int: None is 0, else a whole number below 2**32
+    (numpy's seeds), else a :class:`ConfigError`."""
+    if random_state is None:
+        return 0
+    seed = check_whole(random_state, "random_state", 0, " (a seed)")
+    if seed >= 2**32:
+        raise ConfigError(f"random_state must be below 2**32, got {seed}")
+    return seed
+
+
 def check_n_jobs(n_jobs: Any) -> int:
     """``n_jobs`` as the number of parallel jobs it means: a positive integer, or -1 for one per
     CPU, else a :class:`ConfigError`."""

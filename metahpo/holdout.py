@@ -24,7 +24,7 @@ from joblib import Parallel, delayed
 
 from metahpo.datasets import Dataset, subsample_rows
 from metahpo.evaluation import check_metric, check_n_jobs
-from metahpo.exceptions import DataError
+from metahpo.exceptions import ConfigError, DataError
 from metahpo.families.lightgbm import known_classes, parameter_names, patience
 from metahpo.spaces import LIGHTGBM
 
@@ -139,9 +139,12 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
 
     y = np.asarray(y)
     if task != "regression":
-        y = np.unique(y, return_inverse=True)[1]
+        classes, y = np.unique(y, return_inverse=True)
     rounds_names = parameter_names()["n_estimators"]
     given_rounds = [params[k] for k in params if k in rounds_names]
+    if any(params.get(k) == "dart" for k in parameter_names()["boosting_type"]):
+        raise ConfigError("boosting_type 'dart' cannot stop early, so a hold-out cannot find its rounds: give "
+                          "n_estimators with rounds='recommended'")
     rows = subsample_rows(y, task != "regression", HOLDOUT_MAX_ROWS, random_state)
     fit_rows, valid_rows, y_valid = holdout(y[rows], task, VALIDATION_FRACTION, random_state)
     fit_rows, valid_rows = rows[fit_rows], rows[valid_rows]
@@ -151,9 +154,13 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
         need = "" if task == "regression" else ", and a training part of two classes"
         raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping (at "
                         f"least {MIN_VALIDATION_ROWS} validation rows{need}); give n_estimators")
-    # classes numbered as the validation targets are: the training part's, 0 to K-1
-    y_fit = y[fit_rows] if task == "regression" else np.unique(y[fit_rows], return_inverse=True)[1]
     config = {k: v for k, v in params.items() if k not in rounds_names}
+    if task == "regression":
+        y_fit = y[fit_rows]
+    else:  # classes numbered as the validation targets are: the training part's, 0 to K-1
+        present, y_fit = np.unique(y[fit_rows], return_inverse=True)
+        if isinstance(weights := config.get("class_weight"), dict):  # keyed by the user's labels: by these numbers
+            config["class_weight"] = {i: weights[label] for i, label in enumerate(classes[present]) if label in weights}
     if not set(config) & parameter_names()["n_jobs"]:  # one thread, as metahpo trains: see make_estimator
         config["n_jobs"] = 1
     model = (lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier)(**config, n_estimators=MAX_ROUNDS)

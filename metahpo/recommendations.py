@@ -36,7 +36,7 @@ import pandas as pd
 
 from metahpo import cache
 from metahpo.datasets import Dataset, load, plain
-from metahpo.evaluation import check_metric, check_n_jobs, check_whole
+from metahpo.evaluation import check_metric, check_n_jobs, check_seed, check_whole
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import FAMILIES, get_family
 from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, HOLDOUT_MAX_ROWS, MAX_ROUNDS, SELECT_MIN_ROWS,
@@ -702,7 +702,7 @@ def recommend(
     metric: str | None = None,
     rounds: str | None = None,
     n_jobs: int = 1,
-    random_state: int = 0,
+    random_state: int | None = 0,
     verbose: bool = True,
 ) -> Recommendation:
     """Recommend configurations of a model family for a dataset, zero-shot.
@@ -751,8 +751,8 @@ def recommend(
     n_jobs : int
         With ``rounds="holdout"``, how many configurations' hold-outs train side by side (threads,
         each training on one; -1: one per CPU).
-    random_state : int
-        Seed of the meta-feature landmarkers and of the hold-out.
+    random_state : int or None
+        Seed of the meta-feature landmarkers and of the hold-out (None: 0).
     verbose : bool
         Write a line to standard error as each configuration's hold-out finishes (how many are
         done, elapsed time, ETA); nothing is written when no model is trained.
@@ -769,6 +769,7 @@ def recommend(
     from metahpo import metafeatures
 
     n = check_whole(n, "n", 1, " of configurations")
+    random_state = check_seed(random_state)
     if rounds is not None:
         check_rounds(rounds)
     check_n_jobs(n_jobs)

@@ -32,6 +32,7 @@ from metahpo.evaluation import (
     Folds,
     check_cv,
     check_metric,
+    check_seed,
     check_whole,
     encode_target,
     evaluate,
@@ -293,9 +294,7 @@ def tune(
     """
     start = time.perf_counter()
     n_trials = None if n_trials is None else check_whole(n_trials, "n_trials", 1, " of trials")
-    seed = 0 if random_state is None else check_whole(random_state, "random_state", 0, " (a seed)")
-    if seed >= 2**32:
-        raise ConfigError(f"random_state must be below 2**32, got {seed}")
+    seed = check_seed(random_state)
     ensemble = None if ensemble is None else check_whole(ensemble, "ensemble", 1, " of best trials to combine")
     kind = check_sampler(strategy)
     strategy = strategy if isinstance(strategy, BaseSampler) else kind

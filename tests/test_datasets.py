@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from metahpo.datasets import (
     SKLEARN_DATASETS,
     Dataset,
     check_dataset,
+    conform,
     from_arrays,
     infer_task,
     load,
@@ -400,6 +402,33 @@ def test_a_data_warning_is_one_line_on_the_command_line(tmp_path):
     assert done.stderr.splitlines() == [
         "metahpo: warning: every feature of 'flat' is constant: no model can tell its rows apart, so it can only "
         "predict the majority class, whatever the hyperparameters"]
+
+
+def test_arrow_backed_columns_load_as_their_numpy_twins_and_new_rows_conform():
+    """As ``read_parquet(..., dtype_backend="pyarrow")`` gives them: text stays categories (its
+    missing values missing), dates and durations become seconds, dictionary-encoded text categories."""
+    pa = pytest.importorskip("pyarrow")
+    frame = _frame().assign(when=pd.date_range("2021-01-01", periods=40, tz="UTC"),
+                            took=pd.to_timedelta(np.arange(40), unit="s"))
+    frame.loc[3, ["colour", "num"]] = None
+    arrow = frame.convert_dtypes(dtype_backend="pyarrow")
+    arrow["shop"] = pd.Series(["a", "b"] * 20).astype(pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string())))
+    plain = load(frame.assign(shop=["a", "b"] * 20), target="label")
+    loaded = load(arrow, target="label")
+    pd.testing.assert_frame_equal(loaded.X, plain.X, check_categorical=False)
+    assert loaded.X["colour"].isna().sum() == 1 and list(loaded.X["colour"].cat.categories) == ["blue", "green", "red"]
+    pd.testing.assert_frame_equal(conform(arrow.drop(columns="label"), loaded.X), plain.X, check_categorical=False)
+
+
+def test_date_objects_are_dates_and_a_target_of_dates_or_mixed_kinds_is_named():
+    days = [datetime.date(2020, 1, 1) + datetime.timedelta(days=i) for i in range(30)]
+    X = pd.DataFrame({"day": days, "a": np.arange(30.0)})
+    assert load(X, np.arange(30) % 2).X["day"].tolist() == load(X.assign(day=pd.to_datetime(days)),
+                                                                np.arange(30) % 2).X["day"].tolist()
+    with pytest.raises(DataError, match="the target holds dates: give numbers"):
+        load(X, pd.Series(pd.to_datetime(days)))
+    with pytest.raises(DataError, match="the target mixes numbers and text: make its classes one kind"):
+        load(X, pd.Series([1, "a"] * 15, dtype=object))
 
 
 def test_infer_task_text_series_with_pandas_string_dtype():

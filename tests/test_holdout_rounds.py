@@ -60,6 +60,18 @@ def test_holdout_rounds_weigh_rows_and_seed_the_split():
     assert weighted != holdout_rounds(params, frame, y, "binary")
 
 
+def test_class_weights_are_the_users_labels_in_the_holdout_and_dart_is_refused():
+    X, y = make_classification(300, 6, n_informative=3, n_classes=3, flip_y=0.1, random_state=4)
+    frame = pd.DataFrame(X)
+    params = {"learning_rate": 0.1, "num_leaves": 15, "verbosity": -1}
+    rounds = holdout_rounds({**params, "class_weight": {0: 20}}, frame, y, "multiclass")
+    assert rounds != holdout_rounds(params, frame, y, "multiclass")  # the weight does move the rounds
+    for labels in (y + 1, np.array(["a", "b", "c"])[y]):  # class 0 under another label: the same weight
+        assert holdout_rounds({**params, "class_weight": {labels[y == 0][0]: 20}}, frame, labels, "multiclass") == rounds
+    with pytest.raises(ConfigError, match="boosting_type 'dart' cannot stop early"):
+        holdout_rounds({**params, "boosting": "dart"}, frame, y, "multiclass")
+
+
 def test_holdout_on_data_too_small_to_hold_out_keeps_the_recommended_rounds():
     X = pd.DataFrame({"x": [0.0, 1.0, 2.0]})  # a training part of one class, or no validation row
     for y, task in [(np.array([0, 1, 1]), "binary"), (np.array([0.5, 1.0, 2.0]), "regression")]:

@@ -245,6 +245,8 @@ def test_custom_strategy_instance():
         ({"n": 2.5}, ConfigError, "n must be a whole number of configurations, at least 1; got 2.5"),
         ({"metric": "no_such_metric"}, ConfigError, "unknown metric"),
         ({"task": "regression"}, KnowledgeBaseError, "no regression dataset"),
+        ({"random_state": -1}, ConfigError, r"random_state must be a whole number \(a seed\), at least 0; got -1"),
+        ({"random_state": 2**33}, ConfigError, "random_state must be below 2"),
     ],
 )
 def test_bad_requests_are_clear_errors(kwargs, error, message):
