@@ -7,7 +7,7 @@ writes goes into one folder:
 
 * ``params/<dataset_id>.json``: the LightGBM parameters of the top recommendation (or of the
   tuned best), written as soon as the dataset finishes;
-* ``params/<dataset_id>.ensemble.json``, when tuned with an ensemble: its
+* ``ensembles/<dataset_id>.json``, when tuned with an ensemble: its
   :class:`~metahpo.ensemble.EnsembleSpec` (members' parameters, weights, out-of-fold scores), from
   which ``metahpo.ensemble.build(EnsembleSpec(**json.load(fh)), task)`` rebuilds the model;
 * ``results.jsonl``: one line per finished dataset, flushed at once, so a killed batch loses
@@ -35,6 +35,7 @@ import html
 import io
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -46,7 +47,7 @@ import numpy as np
 import pandas as pd
 from joblib import delayed
 
-from metahpo.build import Source, find_sources
+from metahpo.build import NAMED_SCHEMES, Source, find_sources
 from metahpo.ensemble import EnsembleSpec
 from metahpo.evaluation import check_cv
 from metahpo.exceptions import ConfigError, DataError
@@ -62,7 +63,7 @@ SETTINGS = "settings.json"
 JOURNAL = ".running.jsonl"
 LOCK = ".batch.lock"
 """Held by the batch writing to the folder, so that a second one is refused rather than run twice."""
-CSV, JSON, REPORT, PARAMS = "results.csv", "results.json", "report.html", "params"
+CSV, JSON, REPORT, PARAMS, ENSEMBLES = "results.csv", "results.json", "report.html", "params", "ensembles"
 
 TUNE_COLUMNS = ("cv_score", "n_trials")
 ENSEMBLE_COLUMNS = ("ensemble_members", "ensemble_weights", "ensemble_oof_score", "single_best_oof_score")
@@ -196,26 +197,29 @@ def run_batch(
     Returns
     -------
     pandas.DataFrame
-        The results table (as in ``results.csv``): one row per dataset of the folder, sorted by id;
-        its ``status`` ("ok" or "failed") and ``error`` columns say which failed and why.
+        The results table of the inputs' datasets (``results.csv`` holds every dataset of the
+        folder), sorted by id; its ``status`` ("ok" or "failed") and ``error`` columns say which
+        failed and why.
 
     Raises
     ------
     DataError
         If an input does not exist or the inputs hold no dataset.
     ConfigError
-        On a bad setting, or if ``out`` holds a batch run with other settings.
+        On a bad setting, or if ``out`` holds a batch run with other settings, or results of
+        other data under an input's dataset name.
     """
     ref = _reference(knowledge_base)
     if rounds is None:
         rounds = "holdout" if not tune_trials and family in ("lightgbm", AUTO_FAMILY) else "recommended"
     settings = Settings(n, tune_trials, ensemble, strategy, cv, max_rows, target, _identity(ref), family, rounds)
     settings.check()
-    sources = find_sources(inputs, target)
+    out = Path(out)
+    written = {_where(out / name) for name in (CSV, JSON, REPORT, RECORDS, SETTINGS)}
+    sources = [s for s in find_sources(inputs, target) if _where(s.spec) not in written]  # out inside an input
     if not sources:
         raise DataError(f"no dataset found in {', '.join(map(str, inputs))}")
     kb = next(iter(_knowledge(ref, family)[1].values()))  # also: a family without a knowledge base fails here
-    out = Path(out)
     _claim(out, settings)
     with contextlib.ExitStack() as held:
         try:
@@ -228,7 +232,13 @@ def run_batch(
 def _run_claimed(out: Path, sources: list[Source], ref: KnowledgeBaseRef, settings: Settings, n_jobs: int,
                  log: Callable[[str], None], kb: KnowledgeBase) -> pd.DataFrame:
     """:func:`run_batch` in its claimed, locked folder: the datasets not done yet, then the results."""
-    done = {i for i, r in read_records(out / RECORDS).items() if r["status"] == "ok"}
+    had = read_records(out / RECORDS)
+    clashes = [f"{s.dataset_id!r} was {had[s.dataset_id]['source']}, now {s.spec}" for s in sources
+               if s.dataset_id in had and had[s.dataset_id].get("path", _where(had[s.dataset_id]["source"])) != _where(s.spec)]
+    if clashes:
+        raise ConfigError(f"{out} holds results of other data under the same name ({'; '.join(clashes[:3])}"
+                          f"{'; ...' if len(clashes) > 3 else ''}): use another output folder")
+    done = {i for i, r in had.items() if r["status"] == "ok"}
     todo = [s for s in sources if s.dataset_id not in done]
     if len(todo) < len(sources):
         log(f"batch: {len(sources) - len(todo)} of {plural(len(sources), 'dataset')} already done, "
@@ -243,7 +253,14 @@ def _run_claimed(out: Path, sources: list[Source], ref: KnowledgeBaseRef, settin
     _atomic_write(out / CSV, table.to_csv(index=False).encode())
     _atomic_write(out / JSON, json.dumps([{c: r.get(c) for c in table.columns} for r in records], indent=2).encode())
     _atomic_write(out / REPORT, render_report(records, table, kb).encode())
-    return table
+    ours = {s.dataset_id for s in sources}  # the folder may hold earlier inputs' rows too
+    return table[table["dataset_id"].isin(ours)].reset_index(drop=True)
+
+
+def _where(spec: str | Path) -> str:
+    """Where a dataset comes from, the same whatever the working folder: a path made absolute, a
+    named dataset (``openml:31``) as it is."""
+    return str(spec) if str(spec).startswith(NAMED_SCHEMES) else os.path.abspath(spec)
 
 
 # ---------------------------------------------------------------------- one dataset (worker side)
@@ -302,7 +319,7 @@ def process(source: Source, knowledge_base: KnowledgeBaseRef, settings: Settings
         ``ensemble`` (the :class:`~metahpo.ensemble.EnsembleSpec` as a dict).
     """
     start = time.perf_counter()
-    record: dict[str, Any] = {"dataset_id": source.dataset_id, "source": source.spec}
+    record: dict[str, Any] = {"dataset_id": source.dataset_id, "source": source.spec, "path": _where(source.spec)}
     try:
         _analyse(source, _knowledge(knowledge_base, settings.family), settings, record)
         record.update(status="ok", error="")
@@ -426,8 +443,8 @@ def _save(out: Path, record: dict[str, Any], stream: TextIO) -> None:
     if record["status"] == "ok":
         _atomic_write(out / PARAMS / f"{record['dataset_id']}.json", json.dumps(record["params"], indent=2).encode())
         if "ensemble" in record:
-            _atomic_write(out / PARAMS / f"{record['dataset_id']}.ensemble.json",
-                          json.dumps(record["ensemble"], indent=2).encode())
+            (out / ENSEMBLES).mkdir(exist_ok=True)  # a folder of their own: no dataset's name can clash with them
+            _atomic_write(out / ENSEMBLES / f"{record['dataset_id']}.json", json.dumps(record["ensemble"], indent=2).encode())
     stream.write(json.dumps(record) + "\n")
     stream.flush()
 
@@ -550,7 +567,7 @@ def _summary(records: list[dict[str, Any]], table: pd.DataFrame) -> str:
     ok = int((table["status"] == "ok").sum())
     ensembled = sum("ensemble" in r for r in records)
     ensembles = (f" Ensembles for {plural(ensembled, 'dataset')}: members' parameters and weights in "
-                 f"{PARAMS}/&lt;dataset_id&gt;.ensemble.json, out-of-fold scores (ensemble, single best) in "
+                 f"{ENSEMBLES}/&lt;dataset_id&gt;.json, out-of-fold scores (ensemble, single best) in "
                  f"the results." if ensembled else "")
     return (f"<p>{plural(len(table), 'dataset')}: {ok} ok, {len(table) - ok} failed. Compute time {seconds:.1f} s; "
             f"wall-clock span {span:.1f} s; throughput {len(table) / span * 60:.1f} datasets/min.{ensembles}</p>"

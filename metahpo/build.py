@@ -24,6 +24,7 @@ import functools
 import hashlib
 import itertools
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,7 +37,7 @@ from joblib import delayed, parallel_config
 from metahpo import knowledge_base as kbm
 from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry, load_pmlb, read_manifest, stem
 from metahpo.evaluation import Evaluation, evaluate, make_folds
-from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
+from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseError
 from metahpo.families import ModelFamily, get_family
 from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
@@ -89,6 +90,10 @@ class Source:
 
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet", ".arff")
+NAMED_SCHEMES = ("openml:", "openml-task:", "sklearn:")
+"""Inputs that name a dataset rather than a path."""
+COLLECTION_TABLES = ("index.csv", "twins.csv")
+"""A PMLB collection folder's own tables, beside its dataset folders: not datasets."""
 
 
 SIZE_STEP = 1.5
@@ -119,7 +124,6 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
     its target and task), a PMLB collection folder (every dataset in it), a PMLB dataset folder, a
     folder of data files (CSV, TSV, Parquet, ARFF), a data file, a text file listing
     ``path[,target]`` lines (relative paths are relative to the list's folder), or ``openml:ID``."""
-    schemes = ("openml:", "openml-task:", "sklearn:")  # datasets named, not paths
     sources: list[Source] = []
     for item in inputs:
         path = Path(item)
@@ -127,23 +131,28 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
             path = path.parent
         if path.is_dir() and (path / MANIFEST).exists():
             sources += [Source(e.name, str(e.path), e.target, e.task, listed=True) for e in read_manifest(path)]
-        elif path.is_dir() and not (path / f"{path.name}.tsv.gz").exists():
+        elif path.is_dir() and not (path / f"{stem(path)}.tsv.gz").exists():
             pmlb = [Source(p.name, str(p)) for p in sorted(path.iterdir()) if (p / f"{p.name}.tsv.gz").exists()]
-            files = [Source(stem(str(p)), str(p), target) for p in sorted(path.iterdir())
-                     if p.is_file() and p.name.endswith(DATA_SUFFIXES)]
+            files = [Source(stem(p), str(p), target) for p in sorted(path.iterdir())
+                     if p.is_file() and p.name.lower().endswith(DATA_SUFFIXES)]
+            loose = [f for f in files if Path(f.spec).name not in COLLECTION_TABLES]
+            if pmlb and loose:
+                names = ", ".join(Path(f.spec).name for f in loose[:5]) + (", ..." if len(loose) > 5 else "")
+                warnings.warn(f"{item} holds PMLB dataset folders, so the data files beside them are left out (give "
+                              f"them as inputs of their own): {names}", DataWarning, stacklevel=2)
             sources += pmlb or files
         elif path.suffix == ".txt" and path.is_file():
             for line in path.read_text().splitlines():
                 if line.strip() and not line.startswith("#"):
                     spec, _, tgt = line.strip().partition(",")
-                    spec = spec if spec.startswith(schemes) else str(path.parent / spec)
-                    if spec.startswith(schemes) or Path(spec).exists():
+                    spec = spec if spec.startswith(NAMED_SCHEMES) else str(path.parent / spec)
+                    if spec.startswith(NAMED_SCHEMES) or Path(spec).exists():
                         sources += find_sources([spec], tgt or target)
                     else:  # fails when loaded and is recorded, as a manifest's missing file is
                         sources.append(Source(stem(spec), spec, tgt or target))
         elif path.exists():
             sources.append(Source(stem(item), str(path), target))
-        elif item.startswith(schemes):
+        elif item.startswith(NAMED_SCHEMES):
             sources.append(Source(item.replace(":", "-"), item, target))
         else:
             raise DataError(f"no such dataset, folder or list: {item!r}")

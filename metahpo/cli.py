@@ -290,7 +290,7 @@ def parallel_backend(scheduler: str | None) -> Iterator[None]:
 
     try:
         client = Client(scheduler)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: an address Dask cannot read (no port, unknown scheme)
         raise MetahpoError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     with client, joblib.parallel_config(backend="dask"):
         yield

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import math
+import os
 import re
 import warnings
 from dataclasses import dataclass, field, replace
@@ -556,9 +557,10 @@ def _parse_id(text: str, spec: str) -> int:
 
 def stem(path: str | Path) -> str:
     """A data file's name without its data suffixes: ``data/iris.csv.gz`` -> ``iris``."""
-    name = Path(path).name
+    name = Path(os.path.abspath(path)).name  # "." and ".." named as the folders they are
     for suffix in (".gz", ".csv", ".tsv", ".parquet", ".arff", ".txt"):
-        name = name.removesuffix(suffix)
+        if name.lower().endswith(suffix):  # DATA.CSV as data.csv
+            name = name[: -len(suffix)]
     return name
 
 
@@ -645,7 +647,7 @@ def load_pmlb(folder: Path | str, task: str | None = None, max_rows: int | None 
     the ``category`` dtype. ``max_rows`` caps the rows with a seeded, stratified subsample.
     """
     folder = Path(folder)
-    name = folder.name
+    name = stem(folder)
     data_file = folder / f"{name}.tsv.gz"
     if not data_file.exists():
         raise DataError(f"{folder} is not a PMLB dataset folder: {data_file.name} is missing")

@@ -156,6 +156,15 @@ def check_seed(random_state: Any) -> int:
     return seed
 
 
+def check_timeout(timeout: Any) -> float | None:
+    """A search's ``timeout`` in seconds: None, or a positive number, else a :class:`ConfigError`."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, (bool, np.bool_)) or not isinstance(timeout, (int, float, np.number)) or not timeout > 0:
+        raise ConfigError(f"timeout must be a positive number of seconds, got {plain(timeout)!r}")
+    return float(timeout)
+
+
 def check_n_jobs(n_jobs: Any) -> int:
     """``n_jobs`` as the number of parallel jobs it means: a positive integer, or -1 for one per
     CPU, else a :class:`ConfigError`."""

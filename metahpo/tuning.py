@@ -33,6 +33,7 @@ from metahpo.evaluation import (
     check_cv,
     check_metric,
     check_seed,
+    check_timeout,
     check_whole,
     encode_target,
     evaluate,
@@ -294,6 +295,7 @@ def tune(
     """
     start = time.perf_counter()
     n_trials = None if n_trials is None else check_whole(n_trials, "n_trials", 1, " of trials")
+    timeout = check_timeout(timeout)
     seed = check_seed(random_state)
     ensemble = None if ensemble is None else check_whole(ensemble, "ensemble", 1, " of best trials to combine")
     kind = check_sampler(strategy)

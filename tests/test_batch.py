@@ -22,7 +22,7 @@ from metahpo.build import Source, find_sources
 from metahpo.datasets import load
 from metahpo.ensemble import EnsembleSpec
 from metahpo.ensemble import build as build_ensemble
-from metahpo.exceptions import ConfigError
+from metahpo.exceptions import ConfigError, DataWarning
 from metahpo.parallel import Journal
 
 NAMES = ("breast_cancer", "diabetes", "iris")
@@ -200,6 +200,39 @@ def test_rerun_skips_finished_datasets_and_retries_failed_ones(first_run, data_d
         run_batch([str(data_dir)], out, knowledge_base=tiny_kb, n=5)
 
 
+def test_a_run_reports_its_own_inputs_and_refuses_other_data_under_a_name_done(first_run, data_dir, tiny_kb,
+                                                                               tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(first_run[0], out)
+    table = run_batch([str(data_dir / "iris.csv")], out, knowledge_base=tiny_kb, n=3, progress=lambda line: None)
+    assert list(table["dataset_id"]) == ["iris"]  # not the folder's failed row of another input: exit status 0
+    assert len(pd.read_csv(out / "results.csv")) == 4
+    (tmp_path / "other").mkdir()
+    shutil.copy(data_dir / "diabetes.csv", tmp_path / "other" / "iris.csv")
+    with pytest.raises(ConfigError, match=r"holds results of other data under the same name \('iris' was .*"
+                                          r"iris.csv, now .*other.iris.csv\): use another output folder"):
+        run_batch([str(tmp_path / "other")], out, knowledge_base=tiny_kb, n=3)
+
+
+def test_a_folder_scan_reads_any_case_of_suffix_and_says_what_pmlb_folders_leave_out(data_dir, tmp_path):
+    folder = tmp_path / "mixed"
+    (folder / "toy").mkdir(parents=True)
+    shutil.copy(data_dir / "iris.csv", folder / "IRIS.CSV")
+    assert find_sources([str(folder)]) == [Source("IRIS", str(folder / "IRIS.CSV"))]
+    pd.read_csv(data_dir / "iris.csv").to_csv(folder / "toy" / "toy.tsv.gz", sep="\t", index=False)
+    (folder / "index.csv").write_text("name\ntoy\n")  # a PMLB collection's own table: no warning for it
+    with pytest.warns(DataWarning, match=r"mixed holds PMLB dataset folders, so the data files beside them are left "
+                                         r"out \(give them as inputs of their own\): IRIS.CSV$"):
+        assert find_sources([str(folder)]) == [Source("toy", str(folder / "toy"))]
+
+
+def test_a_batch_writing_into_its_input_folder_leaves_its_own_results_out(data_dir, tiny_kb, tmp_path):
+    shutil.copy(data_dir / "iris.csv", tmp_path / "iris.csv")
+    for _ in range(2):
+        table = run_batch([str(tmp_path)], tmp_path, knowledge_base=tiny_kb, n=2, progress=lambda line: None)
+        assert list(table["dataset_id"]) == ["iris"] and list(table["status"]) == ["ok"]
+
+
 def test_a_torn_last_line_is_ignored_and_its_dataset_redone(first_run, data_dir, tiny_kb, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(first_run[0], out)
@@ -263,7 +296,7 @@ def test_tuning_adds_the_cv_score_the_trials_and_the_ensemble(data_dir, tiny_kb,
         assert json.loads(row.ensemble_weights) == weights and len(weights) == row.ensemble_members
         assert sum(weights) == pytest.approx(1, abs=0.01)
         assert type(saved[row.dataset_id]["n_trials"]) is int
-        spec = EnsembleSpec(**json.loads((out / "params" / f"{row.dataset_id}.ensemble.json").read_text()))
+        spec = EnsembleSpec(**json.loads((out / "ensembles" / f"{row.dataset_id}.json").read_text()))
         assert spec.weights == pytest.approx(weights, abs=5e-4) and sum(spec.weights) == pytest.approx(1)
         assert spec.oof_score == row.ensemble_oof_score and spec.metric == row.metric
         assert all(member["n_estimators"] >= 1 for member in spec.members)  # LightGBM parameters
@@ -273,7 +306,7 @@ def test_tuning_adds_the_cv_score_the_trials_and_the_ensemble(data_dir, tiny_kb,
     page = (out / "report.html").read_text()
     assert page.count('<img src="data:image/png;base64,') == 2  # the map and the tuning curves
     assert "<th>ensemble_oof_score</th>" in page and "<th>single_best_oof_score</th>" in page
-    assert "Ensembles for 2 datasets" in page and "ensemble.json" in page
+    assert "Ensembles for 2 datasets" in page and "ensembles/&lt;dataset_id&gt;.json" in page
 
 
 def test_the_tuning_plot_shows_the_scores_themselves_and_their_span():

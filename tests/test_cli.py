@@ -150,6 +150,13 @@ def test_a_bad_flag_is_one_line_and_status_2(argv, message, capsys):
     assert exit_info.value.code == 2 and message in err and err.count("\n") == 1
 
 
+def test_a_scheduler_address_dask_cannot_read_is_one_line_and_status_2(tmp_path, capsys):
+    pytest.importorskip("dask.distributed")
+    assert main(["batch", "sklearn:iris", "--out", str(tmp_path / "b"), "--scheduler", "localhost"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("metahpo: error: cannot reach the Dask scheduler at localhost: ") and err.count("\n") == 1
+
+
 def test_ensemble_without_tuning_is_refused_before_any_work(tmp_path, capsys):
     assert main(["batch", "sklearn:iris", "--out", str(tmp_path / "b"), "--ensemble", "3"]) == 2
     assert "--ensemble needs --tune N" in capsys.readouterr().err and not (tmp_path / "b").exists()

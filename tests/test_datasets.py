@@ -309,6 +309,13 @@ def test_pmlb_folder_regression_and_max_rows(tmp_path):
     assert small.n_rows == 10
 
 
+def test_the_current_folder_is_a_pmlb_folder_by_its_own_name(tmp_path, monkeypatch):
+    meta = PMLB_META.replace("task: classification", "task: regression")
+    monkeypatch.chdir(_pmlb_folder(tmp_path, name="reg", n_classes=3, meta=meta))
+    ds = load(".")
+    assert ds.name == "reg" and ds.task == "regression"
+
+
 def test_pmlb_folder_without_data_file_is_an_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataError, match="PMLB"):

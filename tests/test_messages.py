@@ -58,6 +58,7 @@ def _tune(**settings):
     (lambda: _optimize(n_trials=np.int64(-1)), "n_trials must be a whole number of trials, at least 0; got -1"),
     (lambda: _optimize(timeout=np.float64(-1.5)), "timeout must be a positive number of seconds, got -1.5"),
     (lambda: _optimize(n_trials=1, n_jobs=np.int64(0)), "n_jobs must be a positive integer or -1, got 0"),
+    (lambda: _tune(timeout=0), "timeout must be a positive number of seconds, got 0"),
     (lambda: _tune(ensemble=np.int64(0)), "ensemble must be a whole number of best trials to combine, at least 1; got 0"),
     (lambda: _tune(warm_start=np.int64(-1)), "warm_start must be a whole number of recommended configurations, at "
                                               "least 0; got -1"),

@@ -22,8 +22,7 @@ import numpy as np
 import pandas as pd
 from joblib import delayed
 
-from metahpo.datasets import plain
-from metahpo.evaluation import SCORED, Evaluation, check_n_jobs, check_whole
+from metahpo.evaluation import SCORED, Evaluation, check_n_jobs, check_timeout, check_whole
 from metahpo.exceptions import ConfigError, SamplerError
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import plural
@@ -328,7 +327,7 @@ class Study:
                 remaining -= len(batch)
         except KeyboardInterrupt:
             self.interrupted = True
-            logger.warning("interrupted; keeping the %s recorded", plural(len(self.trials), "trial"))
+            logger.info("interrupted; keeping the %s finished", plural(len(self.trials), "trial"))  # callers say it
 
     def _pruning_bar(self, k: int) -> _Bar | None:
         """The bar of the ``k``-th best completed trial, or None while fewer than ``k`` are complete."""
@@ -390,8 +389,7 @@ def _check_budget(objective: Any, sampler: Any, n_trials: Any, timeout: Any, n_j
         raise ConfigError("give a budget: n_trials, timeout (seconds), or both")
     if n_trials is not None:
         check_whole(n_trials, "n_trials", 0, " of trials")
-    if timeout is not None and not timeout > 0:
-        raise ConfigError(f"timeout must be a positive number of seconds, got {plain(timeout)!r}")
+    check_timeout(timeout)
     return check_n_jobs(n_jobs)
 
 
