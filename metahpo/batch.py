@@ -57,6 +57,7 @@ from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import duration, eta_line, plural, to_stderr
 from metahpo.recommendations import (AUTO_FAMILY, check_rounds, check_strategy, choose_family, get_recommender,
                                      with_holdout_rounds)
+from metahpo.spaces import config_id
 
 RECORDS = "results.jsonl"
 SETTINGS = "settings.json"
@@ -359,9 +360,11 @@ def _analyse(source: Source, knowledge: Knowledge, settings: Settings, record: d
                       random_state=0, verbose=False)
         if result.interrupted:  # a search cut short is not this dataset's result: stop, and a resume redoes it
             raise KeyboardInterrupt
-        record.update(family=result.family, metric=result.metric, cv_score=_finite(result.best_score),
-                      n_trials=len(result.trials),
-                      params=result.best_params, trace=_best_so_far(result.trials))
+        # the row describes the tuned best: the zero-shot pick's id and expectations are not its own
+        record.update(family=result.family, metric=result.metric,
+                      config_id=config_id(result.study.best_trial.config), expected_normalized=None,
+                      expected_value=None, cv_score=_finite(result.best_score),
+                      n_trials=len(result.trials), params=result.best_params, trace=_best_so_far(result.trials))
         if result.ensemble is not None:
             record.update(_ensemble_columns(result.ensemble))
 
@@ -452,6 +455,8 @@ def _save(out: Path, record: dict[str, Any], stream: TextIO) -> None:
 def _claim(out: Path, settings: Settings) -> None:
     """Create the batch folder, or check that the batch run it holds used the same settings."""
     wanted = asdict(settings)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} is a file: the output is a folder (of results, parameters and a report)")
     had = _read_settings(out)
     if had is not None:
         had = {"family": "lightgbm", "rounds": "recommended", **had}  # the defaults of runs from before these settings

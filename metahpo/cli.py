@@ -165,18 +165,19 @@ def _parser() -> argparse.ArgumentParser:
                    help="continue the search --record-to holds for this dataset: its trials count toward "
                         "--n-trials and are not re-run")
     p.add_argument("--prior", help="results you already have for this dataset: a table (CSV, Parquet) with a "
-                                   "column per parameter and a score column; they count as trials, not re-run")
+                                   "column per parameter and a score column; they guide the search and can be its "
+                                   "best, without being re-run or counted in --n-trials")
     p.add_argument("--ensemble", type=_whole(1), metavar="K",
-                   help="combine the best K trials into a voting / averaging ensemble")
+                   help="combine the best K trials (of each family searched) into a voting / averaging ensemble")
     p.add_argument("--out", help="write the result (best parameters, score, ensemble, every trial) to this JSON file")
     p.add_argument("--json", action="store_true", help="print the result (as --out writes it) as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--n-jobs", type=_jobs, default=1, help="trials evaluated in parallel (default 1)")
     p.set_defaults(handler=_cmd_tune)
 
-    kb = sub.add_parser("kb", help="build, inspect and import knowledge bases").add_subparsers(
-        title="kb commands", metavar="KB_COMMAND"
-    )
+    kb_parser = sub.add_parser("kb", help="build, inspect and import knowledge bases")
+    kb_parser.set_defaults(handler=lambda args: kb_parser.print_help() or 2)  # no KB_COMMAND: its own help
+    kb = kb_parser.add_subparsers(title="kb commands", metavar="KB_COMMAND")
     p = kb.add_parser("build", help="build or resume a knowledge base from datasets")
     p.add_argument("inputs", nargs="+", help="folders (of data files, with a manifest.csv, or of PMLB datasets), "
                    "data files, lists of files (.txt), openml:ID, sklearn:NAME")
@@ -435,8 +436,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         _print_json(result.to_dict())
         return status
     if args.quiet:  # else the progress lines end with the best trial
-        print(f"best {result.metric}: {result.best_score:.5f} after {plural(len(result.trials), 'trial')} "
-              f"in {result.elapsed:.1f} s")
+        print(f"best {result.metric}: {result.best_score:.5f} ({result.family}) after "
+              f"{plural(len(result.trials), 'trial')} in {result.elapsed:.1f} s")
     if result.ensemble is not None:
         spec = result.ensemble
         print(f"ensemble of {plural(len(spec.members), 'member')} ({spec.method}): {spec.metric} of the out-of-fold "

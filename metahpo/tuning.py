@@ -129,11 +129,11 @@ class TuneResult:
         ``ax`` (new ones if None), which it returns (needs matplotlib)."""
         plt = _pyplot()
         ax = ax or plt.subplots(figsize=(7, 4))[1]
-        trials = self.trials
+        trials = self.trials.reset_index(drop=True)  # in the order they ran: several families' one after the other
         ok = trials[trials["status"] == "ok"]
         for source, group in ok.groupby("source"):
-            ax.scatter(group["number"] + 1, group["score"], label=source, s=18)
-        ax.plot(ok["number"] + 1, ok["score"].cummax(), color="black", label="best so far")
+            ax.scatter(group.index + 1, group["score"], label=source, s=18)
+        ax.plot(ok.index + 1, ok["score"].cummax(), color="black", label="best so far")
         ax.set(xlabel="trial", ylabel=self.metric, title=f"metahpo tune: {self.dataset.name}")
         ax.legend(fontsize="small")
         return ax
@@ -309,6 +309,8 @@ def tune(
         raise ConfigError(f"resume must be True or False, got {resume!r}")
     if resume and record_to is None:
         raise ConfigError("resume continues the search recorded in record_to: give record_to too")
+    if record_to is not None and Path(record_to).exists() and not Path(record_to).is_dir():
+        raise ConfigError(f"record_to {str(record_to)!r} is a file: it names a knowledge-base folder")
     if len(families) > 1 and (prior is not None or record_to is not None):
         raise ConfigError(f"prior and record_to hold one family's configurations: name it "
                           f"(family={' or '.join(map(repr, FAMILIES))}), not family={family!r}")

@@ -23,7 +23,9 @@ from metahpo.datasets import load
 from metahpo.ensemble import EnsembleSpec
 from metahpo.ensemble import build as build_ensemble
 from metahpo.exceptions import ConfigError, DataWarning
+from metahpo.families import get_family
 from metahpo.parallel import Journal
+from metahpo.spaces import config_id, early_stopped
 
 NAMES = ("breast_cancer", "diabetes", "iris")
 BROKEN = "broken<&>"  # a single-class target, and a name that needs escaping in HTML
@@ -286,6 +288,11 @@ def test_tuning_adds_the_cv_score_the_trials_and_the_ensemble(data_dir, tiny_kb,
     for row in table.itertuples():
         assert json.loads((out / "params" / f"{row.dataset_id}.json").read_text()) == json.loads(row.params)
     assert all(len(r["trace"]) == 3 for r in _jsonl(out))
+    # the row describes the tuned best, not the zero-shot pick (whose expectations are not its own)
+    assert table["expected_normalized"].isna().all() and table["confidence"].notna().all()
+    for row in table.itertuples():
+        space = get_family(row.family).space_for(row.task)
+        assert row.config_id == config_id(early_stopped(space.config_of(json.loads(row.params))))
 
     # the ensemble: compact columns, and a file it is rebuilt from
     assert (table["ensemble_members"] >= 1).all()

@@ -157,6 +157,14 @@ def test_a_scheduler_address_dask_cannot_read_is_one_line_and_status_2(tmp_path,
     assert err.startswith("metahpo: error: cannot reach the Dask scheduler at localhost: ") and err.count("\n") == 1
 
 
+def test_kb_alone_prints_its_own_commands_and_batch_out_must_be_a_folder(tmp_path, capsys):
+    assert main(["kb"]) == 2
+    assert "KB_COMMAND" in capsys.readouterr().out
+    (tmp_path / "afile").write_text("")
+    assert main(["batch", "sklearn:iris", "--out", str(tmp_path / "afile")]) == 2
+    assert "afile is a file: the output is a folder" in capsys.readouterr().err
+
+
 def test_ensemble_without_tuning_is_refused_before_any_work(tmp_path, capsys):
     assert main(["batch", "sklearn:iris", "--out", str(tmp_path / "b"), "--ensemble", "3"]) == 2
     assert "--ensemble needs --tune N" in capsys.readouterr().err and not (tmp_path / "b").exists()

@@ -374,6 +374,7 @@ def test_a_configuration_that_killed_the_search_process_is_a_failed_trial_on_the
 @pytest.mark.parametrize("kwargs, message", [
     ({}, "resume continues the search recorded in record_to: give record_to too"),
     ({"record_to": "unused", "metric": "f1_macro"}, "resume reads the scores a knowledge base stores (roc_auc, "),
+    ({"record_to": __file__}, "is a file: it names a knowledge-base folder"),
 ])
 def test_resume_needs_the_record_and_a_stored_metric(wine, kwargs, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
@@ -388,12 +389,14 @@ def test_custom_metric_and_callbacks(tiny_kb, wine):
     assert seen == [0, 1]
 
 
-def test_plots(tiny_kb, wine):
+def test_plots(tiny_kb, tiny_linear_kb, wine):
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
-    result = tune(wine, n_trials=3, warm_start=1, cv=2, knowledge_base=tiny_kb)
+    result = tune_any_family(wine, n_trials=3, warm_start=1, cv=2, knowledge_base=[tiny_kb, tiny_linear_kb])
     ax = result.plot()
     assert ax.get_xlabel() == "trial" and len(ax.lines) == 1
+    x, best = ax.lines[0].get_data()  # every family's trials in the order they ran, not numbered anew per family
+    assert result.trials["family"].nunique() == 2 and list(x) == list(range(1, 4)) and np.all(np.diff(best) >= 0)
     ax = result.plot_learning_curve()
     labels = [line.get_label() for line in ax.lines]
     assert any(label.startswith("training") for label in labels) and any(l.startswith("validation") for l in labels)
