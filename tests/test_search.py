@@ -396,7 +396,7 @@ def test_keyboard_interrupt_keeps_the_trials(caplog):
         return objective(config)
 
     study = Study()
-    with caplog.at_level(logging.WARNING, logger="metahpo.search.study"):
+    with caplog.at_level(logging.INFO, logger="metahpo.search.study"):
         study.optimize(interrupted, RandomSampler(random_state=0), n_trials=10)
     assert len(study.trials) == 3 and "interrupted" in caplog.text
 
