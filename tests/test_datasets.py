@@ -550,6 +550,17 @@ def test_numeric_column_with_garbage_names_column_and_value():
     assert "oops" in msg
 
 
+def test_long_columns_are_read_from_a_sample_as_text_or_whole_as_numbers():
+    n = 5_000
+    numbers = [str(i / 7) for i in range(n)]
+    numbers[4_321] = "oops"  # one value of 5,000: a numeric column with garbage, however the sample falls
+    frame = pd.DataFrame({"weight": numbers, "shop": np.array(["a", "b", "1"])[np.arange(n) % 3],
+                          "y": np.arange(n) % 2})
+    assert "oops" in _raises("weight", load, frame, target="y")
+    loaded = load(frame.drop(columns="weight").assign(weight=[str(i / 7) for i in range(n)]), target="y")
+    assert isinstance(loaded.X["shop"].dtype, pd.CategoricalDtype) and loaded.X["weight"].dtype == float
+
+
 def test_numeric_column_with_garbage_in_csv(tmp_path):
     frame = pd.DataFrame({"height": np.arange(40.0), "y": np.arange(40) % 2}).astype(object)
     frame.loc[5, "height"] = "n/a!"
