@@ -234,8 +234,9 @@ def _run_claimed(out: Path, sources: list[Source], ref: KnowledgeBaseRef, settin
                  log: Callable[[str], None], kb: KnowledgeBase) -> pd.DataFrame:
     """:func:`run_batch` in its claimed, locked folder: the datasets not done yet, then the results."""
     had = read_records(out / RECORDS)
+    before = {i: r.get("path", _where(r["source"])) for i, r in had.items()}  # records before "path": their source
     clashes = [f"{s.dataset_id!r} was {had[s.dataset_id]['source']}, now {s.spec}" for s in sources
-               if s.dataset_id in had and had[s.dataset_id].get("path", _where(had[s.dataset_id]["source"])) != _where(s.spec)]
+               if before.get(s.dataset_id, _where(s.spec)) != _where(s.spec)]
     if clashes:
         raise ConfigError(f"{out} holds results of other data under the same name ({'; '.join(clashes[:3])}"
                           f"{'; ...' if len(clashes) > 3 else ''}): use another output folder")
@@ -447,7 +448,8 @@ def _save(out: Path, record: dict[str, Any], stream: TextIO) -> None:
         _atomic_write(out / PARAMS / f"{record['dataset_id']}.json", json.dumps(record["params"], indent=2).encode())
         if "ensemble" in record:
             (out / ENSEMBLES).mkdir(exist_ok=True)  # a folder of their own: no dataset's name can clash with them
-            _atomic_write(out / ENSEMBLES / f"{record['dataset_id']}.json", json.dumps(record["ensemble"], indent=2).encode())
+            spec = json.dumps(record["ensemble"], indent=2).encode()
+            _atomic_write(out / ENSEMBLES / f"{record['dataset_id']}.json", spec)
     stream.write(json.dumps(record) + "\n")
     stream.flush()
 

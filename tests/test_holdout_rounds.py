@@ -67,7 +67,8 @@ def test_class_weights_are_the_users_labels_in_the_holdout_and_dart_is_refused()
     rounds = holdout_rounds({**params, "class_weight": {0: 20}}, frame, y, "multiclass")
     assert rounds != holdout_rounds(params, frame, y, "multiclass")  # the weight does move the rounds
     for labels in (y + 1, np.array(["a", "b", "c"])[y]):  # class 0 under another label: the same weight
-        assert holdout_rounds({**params, "class_weight": {labels[y == 0][0]: 20}}, frame, labels, "multiclass") == rounds
+        weights = {labels[y == 0][0]: 20}
+        assert holdout_rounds({**params, "class_weight": weights}, frame, labels, "multiclass") == rounds
     with pytest.raises(ConfigError, match="boosting_type 'dart' cannot stop early"):
         holdout_rounds({**params, "boosting": "dart"}, frame, y, "multiclass")
 
