@@ -222,6 +222,8 @@ def _search(source: Source, prior: list[tuple[Config, float]], n_trials: int, se
     # in this process: a worker's nested joblib backend (Dask's, on a cluster) would run the trials elsewhere
     with parallel_config(backend="sequential"):
         study.optimize(objective, BayesSampler(random_state=seed), n_trials=n_trials)
+    if study.interrupted:  # the study keeps its trials on Ctrl-C; a build stops, and its re-run repeats the task whole
+        raise KeyboardInterrupt
     return [(e.config, kbm.run_row(source.dataset_id, e, cv)) for e in evaluations]
 
 

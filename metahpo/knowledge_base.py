@@ -351,6 +351,10 @@ class KnowledgeBase:
             dense += bool(applicable) and n_ran == applicable
         return dense
 
+    def pool_ids(self) -> list[str]:
+        """The configurations of the build's cross-evaluated pool (origin ``pool``)."""
+        return self.configurations.loc[self._origin_kinds() == "pool", "config_id"].drop_duplicates().tolist()
+
     def producers(self) -> pd.Series:
         """Which datasets produced each configuration, by config id: the ids after the colon of
         its ``origin`` (``"pool:ds1|ds2"``: the best explored on ``ds1`` and ``ds2``); empty for a

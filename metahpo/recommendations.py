@@ -540,7 +540,8 @@ class Recommender:
         if self.scores.empty:
             raise KnowledgeBaseError(f"the knowledge base has no successful {task} run for metric {self.metric}")
         coverage = self.scores.notna().mean()
-        self.pool = coverage[coverage >= min(POOL_COVERAGE, coverage.max())].index.tolist()
+        built = coverage.index.isin(kb.pool_ids())  # candidates however many datasets ran only their own runs
+        self.pool = coverage[(coverage >= min(POOL_COVERAGE, coverage.max())) | built].index.tolist()
         mf = kb.metafeatures(task).loc[self.scores.index]
         if mf.shape[1] == 0:
             raise KnowledgeBaseError("the knowledge base holds no meta-features")

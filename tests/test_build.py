@@ -1,5 +1,6 @@
 """Building a knowledge base: phases, density, resuming after a kill, broken datasets, Dask."""
 
+import itertools
 import json
 import os
 import subprocess
@@ -430,3 +431,16 @@ def test_the_pool_is_written_whole_in_one_atomic_part(tmp_path, data_files, monk
     monkeypatch.setattr(kbm, "_write_part", lambda folder, frame, *a, **k: written.append(len(frame)) or real(folder, frame, *a, **k))
     pool = builder.pool(KnowledgeBase.load(tmp_path / "kb"))
     assert written == [len(pool)] == [3]  # a kill before the rename leaves no pool, never part of one
+
+
+def test_ctrl_c_in_a_search_task_stops_the_build_rather_than_keep_a_part_of_it(monkeypatch):
+    calls, real = itertools.count(), build.evaluate
+
+    def interrupted_at_the_second(*args, **kwargs):
+        if next(calls) == 1:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build, "evaluate", interrupted_at_the_second)
+    with pytest.raises(KeyboardInterrupt):  # not one trial of three recorded as the task's whole result
+        build._search(Source("iris", "sklearn:iris"), [], n_trials=3, seed=0, max_rows=100, cv=2, family="lightgbm")

@@ -380,3 +380,20 @@ def test_the_portfolio_can_fit_its_first_pick_to_the_nearest_datasets_and_hedge_
     assert first[0] == "narrow" and "5 most similar" in first[1]
     assert second[0] == "broad"  # the rest of the list hedges over every dataset
     assert recommendations.Portfolio().rank(ctx, 1)[0][0] == "broad"  # the default hedges the first pick too
+
+
+def test_the_builds_pool_stays_the_candidates_beside_user_runs_on_more_datasets(tiny_kb):
+    """Datasets a user adds with runs of their own (ingested, imported) outnumber the build's:
+    the pool, run on fewer than half of them now, stays the recommender's candidates."""
+    binary = tiny_kb.datasets[tiny_kb.datasets["task"] == "binary"]
+    pool = set(tiny_kb.pool_ids()) & set(tiny_kb.runs.loc[tiny_kb.runs["dataset_id"].isin(binary["dataset_id"]),
+                                                          "config_id"])
+    theirs = tiny_kb.runs[~tiny_kb.runs["config_id"].isin(pool) & tiny_kb.runs["dataset_id"].isin(binary["dataset_id"])]
+    copies = [binary.assign(dataset_id=binary["dataset_id"] + f"_user{i}") for i in range(2)]
+    runs = [theirs.iloc[[0]].assign(dataset_id=d) for copy in copies for d in copy["dataset_id"]]  # one config on each
+    kb = KnowledgeBase(datasets=pd.concat([tiny_kb.datasets, *copies], ignore_index=True),
+                       configurations=tiny_kb.configurations, runs=pd.concat([tiny_kb.runs, *runs], ignore_index=True),
+                       family=tiny_kb.family, space_version=tiny_kb.space_version, provenance=tiny_kb.provenance)
+    recommender = Recommender(kb, "binary", "portfolio")
+    assert pool and pool <= set(recommender.pool)
+    assert len(recommender.recommend(kb.metafeatures("binary").iloc[0], n=len(pool)).configs) == len(pool)
