@@ -358,11 +358,13 @@ class Portfolio(BaseStrategy):
         w = (1 - self.shrinkage) * _kernel(ctx.neighbors, self.k) + self.shrinkage / len(data)
         first_w = w if self.first_k is None else _kernel(ctx.neighbors, self.first_k)
         reached = np.zeros(len(data))
+        mean = (m * w[:, None]).sum(axis=0)  # breaks ties of the gain, as when the best reached is 1 everywhere
         out: list[tuple[str, str]] = []
         for _ in range(min(n, len(ctx.pool))):
             gain = (np.maximum(m, reached[:, None]) * (first_w if not out else w)[:, None]).sum(axis=0)
             gain[[ctx.pool.index(c) for c, _ in out]] = -np.inf
-            j = int(np.argmax(gain))
+            tied = np.flatnonzero(gain == gain.max())
+            j = int(tied[np.argmax(mean[tied])])
             best_on = data[int(np.argmax(m[: self.k, j] * w[: self.k]))]
             if out or self.first_k is None:
                 reason = f"raises the weighted best-of-{len(out) + 1} over {len(data)} datasets to {gain[j]:.3f}"

@@ -397,3 +397,14 @@ def test_the_builds_pool_stays_the_candidates_beside_user_runs_on_more_datasets(
     recommender = Recommender(kb, "binary", "portfolio")
     assert pool and pool <= set(recommender.pool)
     assert len(recommender.recommend(kb.metafeatures("binary").iloc[0], n=len(pool)).configs) == len(pool)
+
+
+def test_the_portfolio_orders_configurations_of_equal_gain_by_their_weighted_mean():
+    """Once the first pick is the best on every dataset, every other adds nothing: they follow by
+    their weighted mean score, not by their ids."""
+    ids = [f"d{i}" for i in range(4)]
+    scores = pd.DataFrame({"best": 1.0, "a_poor": [0.0, 0.1, 0.0, 0.1], "b_good": [0.9, 0.8, 0.9, 0.8],
+                           "c_mid": 0.5}, index=ids)
+    ctx = recommendations.Context(scores, list(scores.columns), pd.Series([0.1, 0.2, 0.3, 0.4], index=ids), 1.0,
+                                  np.zeros(1))
+    assert [c for c, _ in recommendations.Portfolio().rank(ctx, 4)] == ["best", "b_good", "c_mid", "a_poor"]
