@@ -25,6 +25,7 @@ import hashlib
 import itertools
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -587,9 +588,10 @@ def ingest(
     data : Dataset
         The dataset the history was tuned on (its meta-features index the runs).
     history : DataFrame or optuna.study.Study
-        One row per trial: a column per LightGBM parameter (plain names, or Optuna's
+        One row per trial: a column per LightGBM parameter (its scikit-learn names or LightGBM's
+        aliases, ``feature_fraction`` for ``colsample_bytree``; plain, or Optuna's
         ``params_<name>``) and the score in ``score`` (or Optuna's ``value``). Parameters missing
-        from a row take LightGBM's defaults.
+        from a row (a blank cell) take LightGBM's defaults.
     metric : str
         What the score measures: one of the metrics the knowledge base stores for the task.
     greater_is_better : bool
@@ -600,9 +602,12 @@ def ingest(
     Returns
     -------
     dict
-        ``{"ingested": n, "skipped": m}``: rows without a score, with an invalid configuration, or
-        of a trial that did not finish (pruned or failed) are skipped. A score outside its metric's
-        range (a loss given as a positive score) is a :class:`DataError` naming the row.
+        ``{"ingested": n, "skipped": m}``, and when rows were skipped ``"skipped_why"`` (reason ->
+        rows): a trial that did not finish (pruned or failed), no score, a parameter that is not a
+        number, a configuration outside the space's ranges, or a LightGBM parameter the space does
+        not hold (``max_depth``, ``boosting_type="dart"``, ...: another model than any of its
+        configurations). No row to ingest, or a score outside its metric's range (a loss given as a
+        positive score), is a :class:`DataError`.
     """
     from metahpo import metafeatures
     from metahpo.evaluation import METRICS, Evaluation
@@ -616,38 +621,78 @@ def ingest(
     if "score" not in frame.columns:
         raise DataError(f"history has no 'score' (or Optuna 'value') column; columns are {list(frame.columns)}")
     space = get_space("lightgbm")
+    frame, outside = _space_columns(frame.reset_index(drop=True), space)
+    allowed = {**space.fixed, **_GBDT}  # what the space trains with: a row may say so
     if not set(space.names) & set(frame.columns):
         raise DataError(f"history has no column of a lightgbm parameter ({', '.join(space.names)}); "
                         f"columns are {list(frame.columns)}")
     if getattr(getattr(history, "direction", None), "name", "") == "MINIMIZE" and greater_is_better:
         raise DataError("the Optuna study minimized its value: pass greater_is_better=False (--minimize)")
-    finished = _finished(frame)
-    skipped = int((~finished).sum())
+    why: Counter[str] = Counter()
+    why["not a finished trial"] = int((~(finished := _finished(frame))).sum())
     base = early_stopped(space.default)
     kb = kbm.KnowledgeBase.empty()
     dataset_id = f"{data.name}-{data.fingerprint()}"
     kb.add_dataset(dataset_id, name=data.name, task=data.task, n_rows=data.n_rows, n_features=data.n_features,
                    metafeatures=metafeatures.extract(data), source=data.source)
     sign = 1.0 if greater_is_better else -1.0
-    for number, row in zip(np.flatnonzero(finished) + 1, frame[finished].to_dict("records")):
-        config = {**base, **{k: row[k] for k in space.names + ["n_estimators"] if k in row and pd.notna(row[k])}}
-        try:
-            space.validate(config)
-            score = float(row["score"])
-        except (ConfigError, TypeError, ValueError):
-            skipped += 1
+    numbers = {k: pd.to_numeric(frame[k], errors="coerce") for k in [*space.names, "n_estimators"] if k in frame}
+    for number, (i, row) in zip(np.flatnonzero(finished) + 1, frame[finished].iterrows()):
+        given = {k: values[i] for k, values in numbers.items() if pd.notna(row[k])}  # a blank cell: the default
+        other = [k for k in outside if pd.notna(row[k]) and (k not in allowed or row[k] != allowed[k])]
+        if other:  # another model than any configuration of the space: crediting its score to one would mislead
+            why[f"sets {', '.join(other)}, outside metahpo's space"] += 1
             continue
+        if any(pd.isna(v) for v in given.values()):
+            why["a parameter that is not a number"] += 1
+            continue
+        score = pd.to_numeric(pd.Series([row["score"]]), errors="coerce").iloc[0]
         if not np.isfinite(score):
-            skipped += 1
+            why["no score"] += 1
             continue
         try:
-            kb.add_evaluation(dataset_id, Evaluation(config, metric, scores={metric: sign * score}), cv=cv,
+            config = space.config_of({**base, **given})  # whole numbers as integers, as LightGBM takes them
+        except ConfigError:
+            why["a configuration outside the space's ranges"] += 1
+            continue
+        try:
+            kb.add_evaluation(dataset_id, Evaluation(config, metric, scores={metric: sign * float(score)}), cv=cv,
                               origin="history")
         except KnowledgeBaseError as exc:
             hint = "; are the scores losses (greater_is_better=False, --minimize)?" if greater_is_better else ""
             raise DataError(f"history row {number}: {exc}{hint}") from None
+    why = Counter({reason: n for reason, n in why.items() if n})
+    if kb.runs.empty:
+        raise DataError(f"no row of the history could be ingested ({plural(len(frame), 'row')}: "
+                        f"{'; '.join(f'{n} {reason}' for reason, n in why.items()) or 'none'})")
     kbm.append(out, kb)
-    return {"ingested": len(kb.runs), "skipped": skipped}
+    return {"ingested": len(kb.runs), "skipped": sum(why.values()), **({"skipped_why": dict(why)} if why else {})}
+
+
+_NEUTRAL = frozenset({"random_state", "n_jobs", "verbosity", "importance_type", "objective", "metric", "seed"})
+"""LightGBM settings a history may hold that do not make another model of a configuration."""
+_GBDT = {"boosting_type": "gbdt"}
+"""The boosting the space's configurations train with."""
+
+
+def _space_columns(frame: pd.DataFrame, space: SearchSpace) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` with LightGBM's aliases of the space's parameters (``feature_fraction``,
+    ``lambda_l1``, ...) renamed to its names, and the LightGBM parameters it holds outside the
+    space (a row setting one describes another model, unless to the space's fixed value)."""
+    from metahpo.families.lightgbm import parameter_names
+
+    names = parameter_names()
+    canonical = {alias: name for name in [*space.names, "n_estimators", *space.fixed, *_GBDT]
+                 for alias in names.get(name, {name})}
+    renamed = {c: canonical[c] for c in frame.columns if c in canonical}
+    seen: dict[str, str] = {}
+    for column, name in renamed.items():
+        if name in seen:
+            raise DataError(f"history columns {seen[name]!r} and {column!r} are the same LightGBM parameter")
+        seen[name] = column
+    frame = frame.rename(columns=renamed)
+    neutral = {alias for name in _NEUTRAL for alias in names.get(name, {name})}
+    return frame, [c for c in frame.columns if c in (set(names) - neutral) - {"n_estimators", *space.names}]
 
 
 def _finished(history: pd.DataFrame) -> pd.Series:

@@ -330,7 +330,8 @@ def test_ingest_a_csv_history_keeps_the_kb_sparse(tmp_path):
                             {"learning_rate": -1.0, "score": 0.5},                    # invalid: skipped
                             {"learning_rate": 0.1, "score": float("nan")}])           # no score: skipped
     counts = ingest(tmp_path / "mine", ds, history, metric="roc_auc")
-    assert counts == {"ingested": 2, "skipped": 2}
+    assert counts == {"ingested": 2, "skipped": 2,
+                      "skipped_why": {"a configuration outside the space's ranges": 1, "no score": 1}}
     kb = KnowledgeBase.load(tmp_path / "mine")
     assert kb.info()["n_datasets"] == 1 and kb.info()["metafeatures"] >= 30
     params = kb.params(kb.runs["config_id"])
@@ -360,7 +361,8 @@ def test_ingest_keeps_only_finished_trials_and_never_stores_what_could_not_be_lo
     ds = load("sklearn:breast_cancer").subsample(150)
     studied = pd.DataFrame({"learning_rate": [0.05, 0.1, 0.2], "score": [0.97, 0.90, 0.95],
                             "status": ["ok", "pruned", "ok"]})  # as Study.trials_dataframe() gives them
-    assert ingest(tmp_path / "mine", ds, studied, metric="roc_auc") == {"ingested": 2, "skipped": 1}
+    assert ingest(tmp_path / "mine", ds, studied, metric="roc_auc") == {
+        "ingested": 2, "skipped": 1, "skipped_why": {"not a finished trial": 1}}
     with pytest.raises(DataError, match=r"history row 2: roc_auc 1.7 is not in \[0, 1\]"):
         ingest(tmp_path / "mine", ds, pd.DataFrame({"learning_rate": [0.1, 0.2], "score": [0.9, 1.7]}),
                metric="roc_auc")
@@ -369,8 +371,28 @@ def test_ingest_keeps_only_finished_trials_and_never_stores_what_could_not_be_lo
     assert len(KnowledgeBase.load(tmp_path / "mine").runs) == 2  # still loads, with the first two alone
 
 
+def test_ingest_reads_lightgbms_names_and_skips_rows_of_other_models_or_bad_cells(tmp_path):
+    from metahpo.build import ingest
+
+    ds = load("sklearn:breast_cancer").subsample(150)
+    history = pd.DataFrame({"eta": [0.05, 0.05, 0.05, "oops", 0.05], "feature_fraction": [0.5, 0.7, 0.9, 0.9, 0.9],
+                            "num_leaves": [15, None, 63, 63, 63], "max_depth": [None, None, None, None, 4],
+                            "seed": [1, 2, 3, 4, 5], "score": [0.95, 0.96, 0.94, 0.93, 0.92]})
+    counts = ingest(tmp_path / "mine", ds, history, metric="roc_auc")
+    assert counts == {"ingested": 3, "skipped": 2, "skipped_why": {
+        "a parameter that is not a number": 1, "sets max_depth, outside metahpo's space": 1}}
+    params = KnowledgeBase.load(tmp_path / "mine").params(KnowledgeBase.load(tmp_path / "mine").runs["config_id"])
+    assert [(p["colsample_bytree"], p["num_leaves"]) for p in params] == [(0.5, 15), (0.7, 31), (0.9, 63)]
+    assert all(type(p["num_leaves"]) is int for p in params)  # a blank cell made the column floats
+    with pytest.raises(DataError, match=r"no row of the history could be ingested \(1 row: 1 sets max_depth"):
+        ingest(tmp_path / "none", ds, history.iloc[[4]], metric="roc_auc")
+    assert not (tmp_path / "none").exists()
+
+
 @pytest.mark.parametrize("history, metric, message", [
     (pd.DataFrame({"learning_rate": [0.1]}), "roc_auc", "no 'score'"),
+    (pd.DataFrame({"eta": [0.1], "learning_rate": [0.1], "score": [0.9]}), "roc_auc",
+     "history columns 'eta' and 'learning_rate' are the same LightGBM parameter"),
     (pd.DataFrame({"lr": [0.1], "score": [0.9]}), "roc_auc", "no column of a lightgbm parameter"),
     (pd.DataFrame({"score": [0.1]}), "r2", "not stored for binary"),
     ("not a frame", "roc_auc", "DataFrame"),
