@@ -698,8 +698,12 @@ def _concat_parts(parts: list[Path], name: str) -> pd.DataFrame:
 
 
 def _newest(rows: pd.DataFrame, name: str) -> pd.DataFrame:
-    """The newest (last) of the rows of each key of table ``name``."""
-    return rows.drop_duplicates(list(_TABLES[name][1]), keep="last").reset_index(drop=True)
+    """The newest of the rows of each key of table ``name``: a run's by its stored ``time``, then
+    (on a tie, or in the other tables) the last in the order the parts were read, oldest first.
+    Times stored in the rows hold where the files' modification times do not (a git checkout)."""
+    if "time" in rows.columns:
+        rows = rows.iloc[np.argsort(rows["time"].fillna("").astype(str).to_numpy(), kind="stable")]
+    return rows.drop_duplicates(list(_TABLES[name][1]), keep="last").sort_index().reset_index(drop=True)
 
 
 def _read_part(part: Path, name: str) -> pd.DataFrame | None:

@@ -461,3 +461,17 @@ def test_params_that_are_no_json_object_are_a_clear_error(tmp_path, params):
     with pytest.raises(KnowledgeBaseError, match=rf"{part.name}: params in row 2 is not a JSON object"):
         KnowledgeBase.load(root)
 
+
+
+def test_the_newest_run_of_a_key_wins_by_its_stored_time_not_by_its_files_age(tiny_kb, tmp_path):
+    """A git checkout or a copy without modification times can make the older part look newer."""
+    row = tiny_kb.runs.iloc[[0]]
+    later, earlier = row.assign(cv=3, time="2026-01-02T00:00:00"), row.assign(cv=2, time="2026-01-01T00:00:00")
+    for age, runs in ((1, later), (2, earlier)):  # the later run in the part that looks older
+        before = set((tmp_path / "kb").glob("*/part-*"))
+        append(tmp_path / "kb", KnowledgeBase(datasets=tiny_kb.datasets, runs=runs, family=tiny_kb.family,
+                                              configurations=tiny_kb.configurations,
+                                              space_version=tiny_kb.space_version))
+        for part in set((tmp_path / "kb").glob("*/part-*")) - before:
+            os.utime(part, ns=(age * 10**18, age * 10**18))
+    assert KnowledgeBase.load(tmp_path / "kb").runs["cv"].tolist() == [3]
