@@ -138,9 +138,10 @@ class RecommendedConfig:
 class Recommendation:
     """Ranked configurations of one model family for one dataset, with the evidence behind them.
 
-    Each configuration's ``params`` rebuild the model the knowledge base scored, with the family's
-    estimator (:func:`metahpo.families.get_family` ``(family).make_estimator``; for LightGBM,
-    ``lightgbm.LGBMClassifier(**params)``).
+    Each configuration's ``params`` are the knowledge base's configuration, with LightGBM's rounds
+    found on the data (or the neighbours' with ``rounds="recommended"``) and the settings the
+    knowledge base trained it with, for the family's estimator (:func:`metahpo.families.get_family`
+    ``(family).make_estimator``; for LightGBM, ``lightgbm.LGBMClassifier(**params)``).
 
     Attributes
     ----------
