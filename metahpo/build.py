@@ -290,10 +290,16 @@ class Builder:
                       "larger_versions": sum(s.max_rows is not None for s in sources),
                       "early_stopping": f"validation loss, patience max({MIN_PATIENCE}, {PATIENCE_LR:g} / learning_rate)"}
         if (self.out / "manifest.json").exists():
-            had = kbm.read_manifest(self.out)["family"]
-            if had != self.family.name:
-                raise ConfigError(f"{self.out} holds a {had} knowledge base; building the {self.family.name} "
-                                  f"family into it would mix the two: use another folder")
+            manifest = kbm.read_manifest(self.out)
+            if manifest["family"] != self.family.name:
+                raise ConfigError(f"{self.out} holds a {manifest['family']} knowledge base; building the "
+                                  f"{self.family.name} family into it would mix the two: use another folder")
+            before = manifest.get("provenance", {})
+            changed = [f"{k} {before[k]!r} (now {provenance[k]!r})" for k in ("cv", "max_rows")
+                       if k in before and before[k] != provenance[k]]
+            if changed:  # more trials or datasets add to a build; other folds or rows make runs that do not compare
+                raise ConfigError(f"{self.out} was built with {', '.join(changed)}: its runs would not compare with "
+                                  f"new ones; resume it with the settings it was built with, or use another folder")
         else:
             kbm.write_manifest(self.out, family, self.space.version, provenance)
 
@@ -427,6 +433,15 @@ class Builder:
         chosen = kb.configurations[self._pool_rows(kb)]
         if len(chosen):
             return kb.params(chosen["config_id"])
+        origins = kb.configurations.set_index("config_id")["origin"].astype(str)
+        explored = set(kb.runs.loc[kb.runs["config_id"].map(origins).astype(str).str.startswith(EXPLORE_ORIGINS),
+                                   "dataset_id"])
+        unexplored = [s.dataset_id for s in self._described(kb) if s.dataset_id not in explored]
+        if unexplored or not explored:  # chosen once and for good: not before every dataset's best is known
+            which = (f"{plural(len(unexplored), 'described dataset')} {'has' if len(unexplored) == 1 else 'have'} "
+                     f"none" if unexplored else "no dataset has any")
+            raise ConfigError(f"the pool is chosen once, from the explore phase's bests, but {which} yet: run the "
+                              f"explore phase first")
         best = kb.normalized().idxmax(axis=1).dropna()
         producers: dict[str, list[str]] = {}
         for dataset_id, cid in best.items():

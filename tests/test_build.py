@@ -466,3 +466,13 @@ def test_ctrl_c_in_a_search_task_stops_the_build_rather_than_keep_a_part_of_it(m
     monkeypatch.setattr(build, "evaluate", interrupted_at_the_second)
     with pytest.raises(KeyboardInterrupt):  # not one trial of three recorded as the task's whole result
         build._search(Source("iris", "sklearn:iris"), [], n_trials=3, seed=0, max_rows=100, cv=2, family="lightgbm")
+
+
+def test_a_build_resumes_only_with_its_folds_and_rows_and_chooses_its_pool_after_explore(tmp_path, data_files):
+    with pytest.raises(ConfigError, match="the pool is chosen once, from the explore phase's bests, but 3 described "
+                                          "datasets have none yet: run the explore phase first"):
+        _build(tmp_path / "kb", data_files).run(["describe", "cross"])
+    for changed, message in (({"cv": 3}, "cv 2 .now 3."), ({"max_rows": 100}, "max_rows 120 .now 100.")):
+        with pytest.raises(ConfigError, match=f"was built with {message}: its runs would not compare with new ones"):
+            _build(tmp_path / "kb", data_files, **changed)
+    _build(tmp_path / "kb", data_files, n_random=3)  # more trials add to a build
