@@ -437,11 +437,10 @@ class Builder:
         explored = set(kb.runs.loc[kb.runs["config_id"].map(origins).astype(str).str.startswith(EXPLORE_ORIGINS),
                                    "dataset_id"])
         unexplored = [s.dataset_id for s in self._described(kb) if s.dataset_id not in explored]
-        if unexplored or not explored:  # chosen once and for good: not before every dataset's best is known
-            which = (f"{plural(len(unexplored), 'described dataset')} {'has' if len(unexplored) == 1 else 'have'} "
-                     f"none" if unexplored else "no dataset has any")
-            raise ConfigError(f"the pool is chosen once, from the explore phase's bests, but {which} yet: run the "
-                              f"explore phase first")
+        if unexplored:  # chosen once and for good: not before every dataset's best is known
+            raise ConfigError(f"the pool is chosen once, from the explore phase's bests, but "
+                              f"{plural(len(unexplored), 'described dataset')} {'has' if len(unexplored) == 1 else 'have'}"
+                              f" none yet: run the explore phase first")
         best = kb.normalized().idxmax(axis=1).dropna()
         producers: dict[str, list[str]] = {}
         for dataset_id, cid in best.items():
