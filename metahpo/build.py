@@ -438,9 +438,10 @@ class Builder:
                                    "dataset_id"])
         unexplored = [s.dataset_id for s in self._described(kb) if s.dataset_id not in explored]
         if unexplored:  # chosen once and for good: not before every dataset's best is known
+            have = "has" if len(unexplored) == 1 else "have"
             raise ConfigError(f"the pool is chosen once, from the explore phase's bests, but "
-                              f"{plural(len(unexplored), 'described dataset')} {'has' if len(unexplored) == 1 else 'have'}"
-                              f" none yet: run the explore phase first")
+                              f"{plural(len(unexplored), 'described dataset')} {have} none yet: run the explore "
+                              f"phase first")
         best = kb.normalized().idxmax(axis=1).dropna()
         producers: dict[str, list[str]] = {}
         for dataset_id, cid in best.items():
