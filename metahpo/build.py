@@ -20,6 +20,7 @@ at any time and start it again: finished evaluations are read back and skipped.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import itertools
@@ -62,6 +63,9 @@ datasets, and is gone when there are none."""
 
 SEARCH_ORIGIN = "search-bayes"
 """The ``origin`` of the configurations the search phase produced (``search-bayes:DATASET``)."""
+
+BUILD_LOCK = ".build.lock"
+"""Held by the build running in a folder, so that a second one is refused rather than run twice."""
 
 EXPLORE_ORIGINS = ("explore-random", "explore-local")
 """The origins of the configurations the explore phase produced."""
@@ -304,9 +308,15 @@ class Builder:
             kbm.write_manifest(self.out, family, self.space.version, provenance)
 
     def run(self, phases: Iterable[str] = PHASES) -> kbm.KnowledgeBase:
-        """Run the phases in order and return the knowledge base, compacted on disk."""
-        for phase in phases:
-            getattr(self, phase)()
+        """Run the phases in order and return the knowledge base, compacted on disk. A second
+        build of the same folder is refused while this one runs (it would do the same work)."""
+        with contextlib.ExitStack() as held:
+            try:
+                held.enter_context(kbm._locked(self.out / BUILD_LOCK, wait=False))
+            except BlockingIOError:
+                raise ConfigError(f"another build is writing to {self.out}: wait for it to end") from None
+            for phase in phases:
+                getattr(self, phase)()
         kbm.compact(self.out)
         return kbm.KnowledgeBase.load(self.out)
 

@@ -454,6 +454,9 @@ def read_manifest(root: Path) -> dict[str, Any]:
     for key, kind in (("family", str), ("space_version", str), ("provenance", dict)):
         if key in manifest and not isinstance(manifest[key], kind):
             raise KnowledgeBaseError(f"corrupt manifest {path}: {key} is {json.dumps(manifest[key])[:60]}")
+    if type(manifest["schema_version"]) is not int:  # "1", 1.0 and true are not the version 1
+        raise KnowledgeBaseError(f"corrupt manifest {path}: schema_version is "
+                                 f"{json.dumps(manifest['schema_version'])[:60]}, not a whole number")
     if manifest["schema_version"] != SCHEMA_VERSION:
         raise KnowledgeBaseError(
             f"knowledge base {root} has schema version {manifest['schema_version']}, "
@@ -652,9 +655,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
 def _parts(folder: Path) -> list[Path]:
     """A table's part files, oldest first, so that on a repeated key the newest row wins.
 
-    Temporary files (``.tmp-*``, parts still being written) are not parts.
+    Temporary files (``.tmp-*``, parts still being written) and other files (``part-1.csv.gz.bak``)
+    are not parts.
     """
-    parts = [p for p in folder.glob("*.csv*") if not p.name.startswith(".")]
+    parts = [p for p in folder.glob("*.csv*") if not p.name.startswith(".") and p.name.endswith((".csv", ".csv.gz"))]
     return sorted(parts, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 

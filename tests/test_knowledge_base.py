@@ -168,6 +168,9 @@ def test_compact_folds_parts_into_one(tmp_path):
         (lambda r: (r / "manifest.json").write_text("{not json"), "corrupt manifest"),
         (lambda r: (r / "manifest.json").write_text(json.dumps({"schema_version": 99, "family": "lightgbm",
                                                                 "space_version": "x"})), "schema version 99"),
+        (lambda r: (r / "manifest.json").write_text(json.dumps({"schema_version": "1", "family": "lightgbm",
+                                                                "space_version": "x"})),
+         'schema_version is "1", not a whole number'),
         (lambda r: _truncate(next((r / "runs").glob("*.csv.gz"))), "corrupt knowledge-base file"),
         (lambda r: _rewrite(next((r / "runs").glob("*.csv.gz")), b"a,b\n1,2\n"), "lacks columns"),
     ],
@@ -178,6 +181,15 @@ def test_damaged_knowledge_base_names_the_problem(tmp_path, damage, message):
     damage(root)
     with pytest.raises(KnowledgeBaseError, match=message):
         KnowledgeBase.load(root)
+
+
+def test_files_beside_the_parts_are_not_read_as_parts(tmp_path):
+    root = tmp_path / "kb"
+    small_kb().save(root)
+    before = KnowledgeBase.load(root).info()
+    part = next((root / "runs").glob("*.csv.gz"))
+    (part.parent / f"{part.name}.bak").write_bytes(b"not a part")
+    assert KnowledgeBase.load(root).info() == before
 
 
 def test_missing_folder_is_a_clear_error(tmp_path):
