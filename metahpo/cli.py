@@ -556,8 +556,9 @@ def _cmd_kb_import_openml(args: argparse.Namespace) -> int:
     from metahpo import knowledge_base, openml_runs
 
     kb = openml_runs.import_runs(args.flow, metric=args.metric, limit=args.limit)
-    knowledge_base.append(args.out, kb)
-    _print_json(knowledge_base.KnowledgeBase.load(args.out).info())
+    knowledge_base.append(args.out, kb)  # the counts of the import are printed: a folder's manifest keeps its first
+    counts = (kb.provenance or {}).get("openml_import", {})
+    _print_json({"openml_import": counts, **knowledge_base.KnowledgeBase.load(args.out).info()})
     return 0
 
 

@@ -366,6 +366,16 @@ def test_imported_knowledge_base_round_trips_through_disk(tmp_path: Path) -> Non
     assert loaded.provenance["openml_import"]["999201"]["imported"] == 5
 
 
+def test_cli_import_prints_this_imports_counts_into_a_folder_that_has_some(tmp_path: Path, capsys) -> None:
+    from metahpo.cli import main
+
+    for flow in (999201, 999202):  # the second into a folder whose manifest holds the first's counts
+        assert main(["kb", "import-openml", "--flow", str(flow), "--out", str(tmp_path / "kb")]
+                    + (["--metric", "root_mean_squared_error"] if flow == 999202 else [])) == 0
+        printed = json.loads(capsys.readouterr().out)
+        assert list(printed["openml_import"]) == [str(flow)] and printed["openml_import"][str(flow)]["imported"] > 0
+
+
 def test_openml_data_reaches_no_knowledge_base():
     """Data flows one way: loading an OpenML dataset imports nothing of the knowledge base's layer."""
     code = "import sys, metahpo.openml_source; print(*sorted(m for m in sys.modules if m.startswith('metahpo')))"
