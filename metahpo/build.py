@@ -20,7 +20,6 @@ at any time and start it again: finished evaluations are read back and skipped.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import itertools
@@ -63,9 +62,6 @@ datasets, and is gone when there are none."""
 
 SEARCH_ORIGIN = "search-bayes"
 """The ``origin`` of the configurations the search phase produced (``search-bayes:DATASET``)."""
-
-BUILD_LOCK = ".build.lock"
-"""Held by the build running in a folder, so that a second one is refused rather than run twice."""
 
 EXPLORE_ORIGINS = ("explore-random", "explore-local")
 """The origins of the configurations the explore phase produced."""
@@ -134,6 +130,9 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
         path = Path(item)
         if path.is_file() and path.name == MANIFEST:  # the manifest itself stands for its folder
             path = path.parent
+        if target is not None and _names_its_targets(path):
+            warnings.warn(f"the target {target!r} is not {item}'s: a manifest names each dataset's target, and a PMLB "
+                          f"dataset's is its column 'target'", DataWarning, stacklevel=2)
         if path.is_dir() and (path / MANIFEST).exists():
             sources += [Source(e.name, str(e.path), e.target, e.task, listed=True) for e in read_manifest(path)]
         elif path.is_dir() and not (path / f"{stem(path)}.tsv.gz").exists():
@@ -166,6 +165,16 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
     if dup:
         raise DataError(f"two inputs have the same dataset name: {sorted(dup)}")
     return sources
+
+
+def _names_its_targets(path: Path) -> bool:
+    """Whether the datasets of a folder name their own targets: it holds a manifest, or it is (or
+    holds) PMLB dataset folders, whose target is their column ``target``."""
+    if not path.is_dir():
+        return False
+    if (path / MANIFEST).exists() or (path / f"{stem(path)}.tsv.gz").exists():
+        return True
+    return any((p / f"{p.name}.tsv.gz").exists() for p in path.iterdir())
 
 
 # ---------------------------------------------------------------------- worker side
@@ -308,15 +317,9 @@ class Builder:
             kbm.write_manifest(self.out, family, self.space.version, provenance)
 
     def run(self, phases: Iterable[str] = PHASES) -> kbm.KnowledgeBase:
-        """Run the phases in order and return the knowledge base, compacted on disk. A second
-        build of the same folder is refused while this one runs (it would do the same work)."""
-        with contextlib.ExitStack() as held:
-            try:
-                held.enter_context(kbm._locked(self.out / BUILD_LOCK, wait=False))
-            except BlockingIOError:
-                raise ConfigError(f"another build is writing to {self.out}: wait for it to end") from None
-            for phase in phases:
-                getattr(self, phase)()
+        """Run the phases in order and return the knowledge base, compacted on disk."""
+        for phase in phases:
+            getattr(self, phase)()
         kbm.compact(self.out)
         return kbm.KnowledgeBase.load(self.out)
 

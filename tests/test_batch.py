@@ -226,6 +226,8 @@ def test_a_folder_scan_reads_any_case_of_suffix_and_says_what_pmlb_folders_leave
     with pytest.warns(DataWarning, match=r"mixed holds PMLB dataset folders, so the data files beside them are left "
                                          r"out \(give them as inputs of their own\): IRIS.CSV$"):
         assert find_sources([str(folder)]) == [Source("toy", str(folder / "toy"))]
+    with pytest.warns(DataWarning, match=r"the target 'label' is not .*toy's: a manifest names each dataset's target"):
+        find_sources([str(folder / "toy")], target="label")
 
 
 def test_a_batch_writing_into_its_input_folder_leaves_its_own_results_out(data_dir, tiny_kb, tmp_path):

@@ -477,12 +477,3 @@ def test_a_build_resumes_only_with_its_folds_and_rows_and_chooses_its_pool_after
             _build(tmp_path / "kb", data_files, **changed)
     _build(tmp_path / "kb", data_files, n_random=3)  # more trials add to a build
 
-
-def test_a_second_build_of_a_folder_is_refused_while_the_first_runs(tmp_path, data_files):
-    from metahpo.knowledge_base import _locked
-
-    builder = _build(tmp_path / "kb", data_files)
-    with _locked(tmp_path / "kb" / build.BUILD_LOCK, wait=False):  # as the first build holds it
-        with pytest.raises(ConfigError, match="another build is writing to .*kb: wait for it to end"):
-            builder.run(["describe"])
-    assert builder.run(["describe"]).info()["n_datasets"] == 3
