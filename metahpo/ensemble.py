@@ -148,11 +148,12 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
                         "greedy", float(blended), float(best_alone), metric, [t.family for t in members])
 
 
-def build(spec: EnsembleSpec, task: str, *, random_state: int = 0, n_jobs: int = 1,
+def build(spec: EnsembleSpec, task: str, *, random_state: int | None = None, n_jobs: int = 1,
           space: SearchSpace | Sequence[SearchSpace] | None = None) -> Any:
     """An unfitted scikit-learn voting ensemble of ``spec``'s members (soft voting / averaging),
-    each its family's estimator, seeded with ``random_state``; ``space`` as for :func:`select`
-    (default: each family's own space for ``task``)."""
+    each its family's estimator, seeded with ``random_state``, else with the seed its parameters
+    hold (the tuned one: the model ``tune`` returned); ``space`` as for :func:`select` (default:
+    each family's own space for ``task``)."""
     from sklearn.ensemble import VotingClassifier, VotingRegressor
 
     spaces = {} if space is None else _spaces_of(set(spec.member_families), space, "members")

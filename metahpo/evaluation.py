@@ -203,11 +203,12 @@ def make_estimator(
     family: str | ModelFamily | None = None,
     space: SearchSpace | None = None,
     n_estimators: int | None = None,
-    random_state: int = 0,
+    random_state: int | None = None,
     n_jobs: int = 1,
 ) -> Any:
     """An unfitted estimator of ``family`` for ``config`` (a configuration, or the keyword arguments
-    metahpo hands out, see :meth:`SearchSpace.estimator_params <metahpo.spaces.SearchSpace.estimator_params>`).
+    metahpo hands out, see :meth:`SearchSpace.estimator_params <metahpo.spaces.SearchSpace.estimator_params>`),
+    seeded with ``random_state``, else with the seed ``config`` holds (else 0).
 
     The family is ``space``'s when only a space is given, else LightGBM; the space is the family's
     for ``task`` unless given. ``n_estimators`` overrides the configuration's own number of rounds

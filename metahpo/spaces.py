@@ -229,17 +229,20 @@ class SearchSpace:
         return n_rows >= self.min_leaves * config[self.leaf_rows]
 
     def estimator_params(self, config: Config, *, n_estimators: int | None = None,
-                         random_state: int = 0) -> dict[str, Any]:
+                         random_state: int | None = None) -> dict[str, Any]:
         """The estimator's keyword arguments that rebuild the model metahpo evaluated: the
         configuration, the fixed settings, the rounds and the seed.
 
         This is what metahpo hands out (``Recommendation``, ``TuneResult.best_params``, the
         command line's JSON, batch's ``params/*.json``, the Optuna warm start), so that
         ``lightgbm.LGBMClassifier(**params)`` is exactly the model metahpo scored. ``config`` may
-        be such keyword arguments already (see :meth:`config_of`). ``n_estimators`` overrides
+        be such keyword arguments already (see :meth:`config_of`), whose own seed is kept unless
+        ``random_state`` is given (a configuration without one: 0). ``n_estimators`` overrides
         the configuration's rounds; without either, the space's cap applies. A space without
         rounds takes no ``n_estimators``.
         """
+        if random_state is None:
+            random_state = config.get("random_state", 0)
         config = self.config_of(config)
         if self.max_rounds is None:
             if n_estimators is not None:

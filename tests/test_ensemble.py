@@ -10,7 +10,7 @@ from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.metrics import roc_auc_score
 
 from metahpo.datasets import load
-from metahpo.ensemble import GREEDY_ROUNDS, build, final_params, select
+from metahpo.ensemble import GREEDY_ROUNDS, EnsembleSpec, build, final_params, select
 from metahpo.exceptions import ConfigError
 from metahpo.search import Trial
 from metahpo.spaces import LIGHTGBM, Param
@@ -125,7 +125,7 @@ def test_build_takes_the_members_space():
 def test_tune_with_an_ensemble(tiny_kb, tmp_path):
     ds = load("sklearn:breast_cancer").subsample(300)
     result = tune(ds, family="lightgbm", n_trials=6, warm_start=2, cv=3, ensemble=3, knowledge_base=tiny_kb,
-                  random_state=0)
+                  random_state=3)
     assert isinstance(result.model, VotingClassifier)
     spec = result.ensemble
     assert 1 <= len(spec.members) <= 3 and sum(spec.weights) == pytest.approx(1.0)
@@ -133,7 +133,7 @@ def test_tune_with_an_ensemble(tiny_kb, tmp_path):
     kept = [t for t in result.study.trials if "oof" in t.user_attrs]
     assert len(kept) == 3  # memory: only the best k kept
     weight = {json.dumps(m, sort_keys=True): w for m, w in zip(spec.members, spec.weights)}
-    blend = sum(weight.get(json.dumps(final_params(t), sort_keys=True), 0.0) * t.user_attrs["oof"] for t in kept)
+    blend = sum(weight.get(json.dumps(final_params(t, 3), sort_keys=True), 0.0) * t.user_attrs["oof"] for t in kept)
     assert spec.oof_score == pytest.approx(roc_auc_score(ds.y.to_numpy(), blend[:, 1]))
     proba = result.predict_proba(ds.X)
     assert proba.shape == (ds.n_rows, 2) and np.allclose(proba.sum(axis=1), 1)
@@ -141,6 +141,10 @@ def test_tune_with_an_ensemble(tiny_kb, tmp_path):
     joblib.dump(result.model, path)
     assert np.allclose(joblib.load(path).predict_proba(ds.X), proba)
     assert result.model.get_params()["voting"] == "soft"
+    # what the JSON holds rebuilds the very model: each member with its tuned seed
+    exported = EnsembleSpec(**json.loads(json.dumps(result.to_dict()))["ensemble"])
+    rebuilt = build(exported, ds.task).fit(ds.X, ds.y)
+    np.testing.assert_array_equal(rebuilt.predict_proba(ds.X), proba)
 
 
 def test_tune_regression_ensemble(tiny_kb):

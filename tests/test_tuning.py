@@ -464,6 +464,12 @@ def test_optuna_warm_start_enqueues_recommendations(tiny_kb, wine):
     other = optuna.create_study(direction="maximize")  # ... and without them, no model is trained
     assert "found on this data" not in warm_start(other, wine, n=2, knowledge_base=tiny_kb,
                                                   include_n_estimators=False).explain()
+    # the pool holds LightGBM's defaults (reg_alpha=0), which an objective on metahpo's log scale refuses: left out
+    logged = optuna.create_study(direction="maximize")
+    enqueued = warm_start(logged, wine, n=6, knowledge_base=tiny_kb, include_n_estimators=False).configs
+    assert enqueued and all(c.params["reg_alpha"] >= 1e-4 for c in enqueued)
+    logged.optimize(lambda t: t.suggest_float("reg_alpha", 1e-4, 10, log=True), n_trials=len(enqueued))
+    assert all(t.state.name == "COMPLETE" for t in logged.trials)
 
 
 def test_public_api_and_parallel_trials(tiny_kb):

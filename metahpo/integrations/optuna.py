@@ -20,13 +20,14 @@ trains the models the knowledge base scored.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from metahpo.datasets import load
 from metahpo.exceptions import ConfigError
 from metahpo.knowledge_base import resolve
 from metahpo.recommendations import Recommendation, recommend, with_holdout_rounds
-from metahpo.spaces import get_space
+from metahpo.spaces import SearchSpace, get_space
 
 
 def warm_start(
@@ -65,7 +66,9 @@ def warm_start(
     Returns
     -------
     Recommendation
-        What was enqueued, in order.
+        What was enqueued, in order: the first ``n`` recommendations within the search ranges of
+        metahpo's space (LightGBM's defaults, which the knowledge base's pool holds, have
+        ``reg_alpha=0``, which a log-scale ``suggest_float`` refuses).
     """
     try:
         import optuna
@@ -74,11 +77,13 @@ def warm_start(
     if not isinstance(study, optuna.study.Study):
         raise ConfigError(f"study must be an optuna.study.Study, got {type(study).__name__}")
     dataset = load(data, y, target=target, task=task)
-    rec = recommend(dataset, n=n, knowledge_base=resolve(knowledge_base, "lightgbm"), strategy=strategy,
+    space = get_space("lightgbm")
+    rec = recommend(dataset, n=2 * n + 2, knowledge_base=resolve(knowledge_base, "lightgbm"), strategy=strategy,
                     rounds="recommended")
+    searchable = [c for c in rec.configs if _in_ranges(space, c.params)][:n]  # LightGBM's defaults are not
+    rec = replace(rec, configs=searchable)
     if include_n_estimators:
         rec = with_holdout_rounds(rec, dataset, check_default=False)
-    space = get_space("lightgbm")
     for config in rec.configs:
         searched = space.config_of(config.params)
         params = {k: v for k, v in searched.items() if include_n_estimators or k != "n_estimators"}
@@ -86,3 +91,8 @@ def warm_start(
         study.enqueue_trial(params, user_attrs={"metahpo_config_id": config.config_id, "metahpo_fixed": fixed},
                             skip_if_exists=True)
     return rec
+
+
+def _in_ranges(space: SearchSpace, params: dict[str, Any]) -> bool:
+    """Whether every searched parameter of ``params`` lies within ``space``'s search range."""
+    return all(p.low <= params[p.name] <= p.high for p in space.params if p.name in params and p.choices is None)
