@@ -85,8 +85,15 @@ class TrialProgress:
         self.done = 0
         self.skipped = 0  # trials of a resumed search: counted, not timed
         self.best = -math.inf
+        self._searched = 0.0  # seconds of the searches ended: with the one running, what paces the ETA
+        self._search_start: float | None = None
         self._overwrite = bool(getattr(self.stream, "isatty", lambda: False)())
         self._open = False  # a line being overwritten
+
+    def begin(self) -> None:
+        """A search starts: the ETA is paced by the searches' own time, not by the setups before
+        them (without a call, by the time since this object was made)."""
+        self._search_start = time.monotonic()
 
     def resumed(self, n: int) -> None:
         """Count ``n`` trials of a resumed search as done: the numbering goes on after them, and the
@@ -99,21 +106,28 @@ class TrialProgress:
         self.done += 1
         if study.best_trial is not None:  # prior and resumed results included: they count as evaluated
             self.best = max(self.best, study.best_score)
-        elapsed = time.monotonic() - self.start
+        now = time.monotonic()
+        elapsed = now - self.start
+        searched = self._searched + (now - self._search_start if self._search_start is not None else 0.0)
+        pace = searched if self._search_start is not None or self._searched else elapsed
         total = self.n_trials - self.skipped if self.n_trials is not None else math.inf
-        left = math.inf if self.timeout is None else self.timeout - elapsed
+        left = math.inf if self.timeout is None else self.timeout - pace
         of = f"/{self.n_trials}" if self.n_trials is not None else ""
         source = f"{trial.family:<8} {trial.source:<11}" if self.show_family else f"{trial.source:<11}"
         score = {"ok": f"{trial.score:.5f}", "pruned": "pruned"}.get(trial.status, "failed")
         best = "none yet" if self.best == -math.inf else f"{self.best:.5f}"
         line = (f"trial {self.skipped + self.done}{of}  {source} {score:>8}  best {self.metric} {best}  "
-                f"{duration(elapsed)} elapsed, ETA {duration(eta(self.done, total, elapsed, left))}")
+                f"{duration(elapsed)} elapsed, ETA {duration(eta(self.done, total, pace, left))}")
         end = "" if self._overwrite else "\n"
         print(f"\r{line:<100}" if self._overwrite else line, end=end, file=self.stream, flush=True)
         self._open = self._overwrite
 
     def close(self) -> None:
-        """End the overwritten line, if there is one (before other output, or at the end)."""
+        """End the overwritten line, if there is one (before other output, or at the end), and the
+        search begun, if one is (its time is kept for the pace)."""
+        if self._search_start is not None:
+            self._searched += time.monotonic() - self._search_start
+            self._search_start = None
         if self._open:
             print(file=self.stream, flush=True)
             self._open = False

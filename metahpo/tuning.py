@@ -561,6 +561,8 @@ class _Search:
                 if timeout is not None:
                     timeout -= time.perf_counter() - restore_start
             if not study.interrupted and (timeout is None or timeout > 0):
+                if self.progress:  # paced from here: not by the setup or the evaluations again before
+                    self.progress.begin()
                 study.optimize(objective, sampler, n_trials=n_trials, timeout=timeout, n_jobs=self.n_jobs,
                                callbacks=every, prune=self.prune, journal=journal)
         finally:

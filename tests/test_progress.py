@@ -35,6 +35,23 @@ def test_trial_lines_count_the_budget_and_skip_prior_results():
     assert "failed" in lines[1] and "best roc_auc 0.80000" in lines[1] and "ETA" in lines[1]
 
 
+def test_the_eta_is_paced_by_the_searches_not_by_the_setups_before_them(monkeypatch):
+    clock = iter([0.0, 10.0, 11.0, 12.0, 20.0, 21.0])  # made; a search begins after a 10 s setup; a trial; it ends;
+    monkeypatch.setattr("metahpo.progress.time.monotonic", lambda: next(clock))  # a second search begins; a trial
+    stream, study = io.StringIO(), Study(LIGHTGBM)
+    progress = TrialProgress(5, None, "roc_auc", stream)
+    for number in (0, 1):
+        progress.begin()
+        trial = Trial(number, LIGHTGBM.sample(1, number)[0], "bayes", score=0.8)
+        study.trials.append(trial)
+        progress(study, trial)
+        if number == 0:
+            progress.close()
+    first, second = stream.getvalue().splitlines()
+    assert first.endswith("11 s elapsed, ETA 4.0 s")  # 1 s of search for 1 trial, not 11
+    assert second.endswith("21 s elapsed, ETA 4.5 s")  # 2 + 1 s of searches for 2 trials, not 21
+
+
 def test_tune_is_silent_when_asked(capsys):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 4))
