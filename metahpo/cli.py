@@ -530,6 +530,9 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
 def _cmd_kb_info(args: argparse.Namespace) -> int:
     from metahpo.knowledge_base import resolve
 
+    if args.path is not None and args.zero_shot:
+        raise MetahpoError("--zero-shot reads the shipped knowledge base with its zero-shot part; a folder is read "
+                           "as it is: give one or the other")
     info = resolve(args.path, zero_shot=args.zero_shot).info()
     if args.json:
         _print_json(info)

@@ -160,6 +160,8 @@ def test_a_scheduler_address_dask_cannot_read_is_one_line_and_status_2(tmp_path,
 def test_kb_alone_prints_its_own_commands_and_batch_out_must_be_a_folder(tmp_path, capsys):
     assert main(["kb"]) == 2
     assert "KB_COMMAND" in capsys.readouterr().out
+    assert main(["kb", "info", str(tmp_path), "--zero-shot"]) == 2
+    assert "--zero-shot reads the shipped knowledge base" in capsys.readouterr().err
     (tmp_path / "afile").write_text("")
     assert main(["batch", "sklearn:iris", "--out", str(tmp_path / "afile")]) == 2
     assert "afile is a file: the output is a folder" in capsys.readouterr().err
