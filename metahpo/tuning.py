@@ -258,7 +258,9 @@ def tune(
         Build the final model as an ensemble: greedy selection with replacement over the best
         ``ensemble`` trials' out-of-fold predictions of each family (kept during the search for
         those trials only; classifiers are selected on log loss, see :mod:`metahpo.ensemble`),
-        refitted as a soft-voting / averaging scikit-learn ensemble.
+        refitted as a soft-voting / averaging scikit-learn ensemble. Trials run here alone: a
+        ``prior`` result, never trained here, has no such predictions and is not a member, even
+        where it is ``best_params``.
     knowledge_base : KnowledgeBase or path, or a sequence of them, optional
         Runs of one family, or knowledge bases of several (one per family): each warm-starts its
         family; every other family is warm-started by its shipped knowledge base, or from its
