@@ -241,8 +241,9 @@ class SearchSpace:
         the configuration's rounds; without either, the space's cap applies. A space without
         rounds takes no ``n_estimators``.
         """
-        if random_state is None:
-            random_state = config.get("random_state", 0)
+        if random_state is None:  # the seed the keyword arguments hold, if a whole number
+            held = config.get("random_state")
+            random_state = held if isinstance(held, (int, np.integer)) and not isinstance(held, bool) else 0
         config = self.config_of(config)
         if self.max_rounds is None:
             if n_estimators is not None:

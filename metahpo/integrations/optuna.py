@@ -80,7 +80,7 @@ def warm_start(
     space = get_space("lightgbm")
     rec = recommend(dataset, n=2 * n + 2, knowledge_base=resolve(knowledge_base, "lightgbm"), strategy=strategy,
                     rounds="recommended")
-    searchable = [c for c in rec.configs if _in_ranges(space, c.params)][:n]  # LightGBM's defaults are not
+    searchable = [c for c in rec.configs if _in_ranges(space, c.params)][:n]  # not LightGBM's defaults (reg_alpha=0)
     rec = replace(rec, configs=searchable)
     if include_n_estimators:
         rec = with_holdout_rounds(rec, dataset, check_default=False)
