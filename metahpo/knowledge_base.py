@@ -151,13 +151,20 @@ class KnowledgeBase:
     Parameters
     ----------
     datasets, configurations, runs : DataFrame
-        The three tables (docs/knowledge_base.md lists their columns).
+        The three tables (docs/knowledge_base.md lists their columns). Replacing one (as the
+        ``add_*`` methods do) counts a new :attr:`revision`, so that recommenders fitted on the
+        knowledge base are fitted anew; a table changed in place is not seen.
     family : str
         The model family whose configurations it holds.
     space_version : str
         The version of the family's search space the configurations were drawn in.
     provenance : dict, optional
         How it was made (the build's settings), as its manifest records it.
+
+    Attributes
+    ----------
+    revision : int
+        How many times a table was set: what fitted recommenders are checked against.
     """
 
     datasets: pd.DataFrame
@@ -166,6 +173,11 @@ class KnowledgeBase:
     family: str = "lightgbm"
     space_version: str = ""
     provenance: dict[str, Any] | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _TABLES:  # a table replaced (as the add_* methods replace them): a new revision
+            object.__setattr__(self, "revision", getattr(self, "revision", 0) + 1)
+        object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ construction
 

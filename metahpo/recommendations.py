@@ -919,11 +919,11 @@ def get_recommender(kb: KnowledgeBase, task: str, strategy: str | BaseStrategy =
     """A fitted :class:`Recommender`, reused while the knowledge base is unchanged."""
     if not isinstance(strategy, str):
         return Recommender(kb, task, strategy, metric)
-    size = (len(kb.datasets), len(kb.configurations), len(kb.runs))
-    cached_size, cache = _RECOMMENDERS.get(kb, (None, {}))
-    if cached_size != size:  # the knowledge base grew: every recommender fitted on it is stale
+    state = (len(kb.datasets), len(kb.configurations), len(kb.runs), kb.revision)
+    cached_state, cache = _RECOMMENDERS.get(kb, (None, {}))
+    if cached_state != state:  # the knowledge base changed: every recommender fitted on it is stale
         cache = {}
-        _RECOMMENDERS[kb] = (size, cache)
+        _RECOMMENDERS[kb] = (state, cache)
     key = (task, strategy, metric)
     if key not in cache:  # the task's recommenders differ only in their strategy: the rest is learned once
         sibling = next((r for (t, _, m), r in cache.items() if (t, m) == (task, metric)), None)

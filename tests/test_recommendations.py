@@ -324,7 +324,7 @@ def test_the_surrogate_is_fitted_once_per_knowledge_base(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("damage", ["child out of its tree", "feature out of range", "sizes cut", "array missing",
-                                    "value not finite", "text", "no feature count"])
+                                    "value not finite", "text", "no feature count", "compressed bytes"])
 def test_a_damaged_cache_entry_is_fitted_anew_not_trusted(tmp_path, monkeypatch, damage):
     """The compiled predict trusts its nodes: an entry that is not what metahpo wrote (a child index
     out of its tree crashed the process) is a miss, refitted and written again."""
@@ -336,7 +336,11 @@ def test_a_damaged_cache_entry_is_fitted_anew_not_trusted(tmp_path, monkeypatch,
     with np.load(entry) as data:
         arrays = dict(data)
     split = np.flatnonzero(arrays["left_child"] >= 0)[0]
-    if damage == "child out of its tree":
+    if damage == "compressed bytes":  # zlib's own error, not numpy's or zipfile's
+        raw = bytearray(entry.read_bytes())
+        raw[100:160] = bytes(b ^ 0x55 for b in raw[100:160])
+        entry.write_bytes(bytes(raw))
+    elif damage == "child out of its tree":
         arrays["left_child"][split] += 10**6
     elif damage == "feature out of range":
         arrays["feature"][split] = 10**4
@@ -350,7 +354,8 @@ def test_a_damaged_cache_entry_is_fitted_anew_not_trusted(tmp_path, monkeypatch,
         arrays["n_features"] = np.array([])
     else:
         arrays["value"][0] = np.nan
-    np.savez(entry, **arrays)
+    if damage != "compressed bytes":
+        np.savez(entry, **arrays)
     np.testing.assert_array_equal(Recommender(kb, "binary", "surrogate").prior_mean(_query(0.0))(points), fitted)
     with np.load(entry) as data:
         rewritten = dict(data)
@@ -408,3 +413,12 @@ def test_the_portfolio_orders_configurations_of_equal_gain_by_their_weighted_mea
     ctx = recommendations.Context(scores, list(scores.columns), pd.Series([0.1, 0.2, 0.3, 0.4], index=ids), 1.0,
                                   np.zeros(1))
     assert [c for c, _ in recommendations.Portfolio().rank(ctx, 4)] == ["best", "b_good", "c_mid", "a_poor"]
+
+
+def test_a_recommender_is_fitted_anew_once_its_knowledge_base_changes_at_the_same_size():
+    kb, _ = clustered_kb()
+    first = get_recommender(kb, "binary", "portfolio")
+    assert get_recommender(kb, "binary", "portfolio") is first
+    kb.runs = kb.runs.assign(score_roc_auc=1 - kb.runs["score_roc_auc"])  # the same rows, other scores
+    again = get_recommender(kb, "binary", "portfolio")
+    assert again is not first and not again.scores.equals(first.scores)
