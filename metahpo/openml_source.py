@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from xml.parsers.expat import ExpatError
 
 import arff  # liac-arff, openml's reader of the files it caches
 import numpy as np
@@ -231,7 +232,7 @@ def openml_errors(
     except OpenMLCacheException as exc:
         raise error(f"openml's cache cannot hold {what} ({_first_line(str(exc))}); give it a folder it can write "
                     f"(cache_dir=, or openml.config.set_root_cache_directory)") from None
-    except arff.ArffException as exc:
+    except (arff.ArffException, ExpatError) as exc:  # a cached ARFF or XML file cut short (openml writes in place)
         raise error(f"a cached file of {what} cannot be read ({_first_line(str(exc))}); remove it to fetch it "
                     f"again ({hint})") from None
 

@@ -175,6 +175,10 @@ def test_a_corrupt_cached_file_or_an_unusable_cache_is_a_clear_data_error(cache:
     (tmp_path / "a-file").write_text("")
     with pytest.raises(DataError, match="openml's cache cannot hold dataset 31 .*give it a folder it can write"):
         load_dataset(31, cache_dir=tmp_path / "a-file")
+    task_file = cache / "org/openml/www/tasks/59/task.xml"  # openml writes it in place: a kill can cut it
+    task_file.write_bytes(task_file.read_bytes()[: task_file.stat().st_size // 2])
+    with pytest.raises(DataError, match=r"^a cached file of task 59 cannot be read \(no element found"):
+        load_task(59, cache_dir=cache)
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, "31", True])
