@@ -465,6 +465,9 @@ def _landmarkers(sample: Dataset, random_state: int, columns: np.ndarray | None 
             return dict.fromkeys(landmarkers.LEARNERS, np.nan)
     else:
         target = sample.y.to_numpy(dtype=float)
+        magnitude = np.abs(target).max()
+        if 0 < magnitude < np.inf:  # by a power of two, which is exact: squares of 1e-170 or 1e170 stay finite,
+            target = np.ldexp(target, -np.frexp(magnitude)[1])  # and R² is unchanged where they already were
         n_folds = min(_CV_FOLDS, len(target))
     folds = landmarkers.folds(target, n_folds, random_state, stratified=sample.is_classification)
     return {

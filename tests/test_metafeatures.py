@@ -285,6 +285,15 @@ def test_tiny_data_with_only_singleton_classes_gives_nan_landmarks():
     assert np.isfinite(features.drop(features.filter(like="landmark_").index)).all()
 
 
+def test_regression_landmarks_do_not_depend_on_the_targets_scale():
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(200, 3))
+    y = X[:, 0] + rng.normal(size=200)
+    scores = [_extract_quietly(from_arrays(X, y * scale)).filter(like="landmark_") for scale in (1.0, 1e-170, 1e170)]
+    for scaled in scores[1:]:  # the squares of 1e-170 underflowed (R² 1), those of 1e170 overflowed (NaN)
+        pd.testing.assert_series_equal(scaled, scores[0])
+
+
 @pytest.mark.parametrize("n_rows", [2, 3, 10])
 def test_tiny_regression(n_rows):
     rng = np.random.default_rng(11)
