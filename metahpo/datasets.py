@@ -533,15 +533,15 @@ def _load_spec(
 ) -> Dataset:
     prefix, _, rest = spec.partition(":")
     if prefix == "sklearn" and rest:
-        return _load_sklearn(rest, task=task)
+        return _overridden(_load_sklearn(rest, task=task), name, categorical)
     if prefix in ("openml", "openml-task") and rest:
         from metahpo import openml_source
 
         loader = openml_source.load_task if prefix == "openml-task" else openml_source.load_dataset
-        return loader(_parse_id(rest, spec), target=target, task=task)
+        return _overridden(loader(_parse_id(rest, spec), target=target, task=task), name, categorical)
     path = Path(spec).expanduser()
     if path.is_dir():
-        return load_pmlb(path, task=task)
+        return _overridden(load_pmlb(path, task=task), name, categorical)
     if not path.exists():
         raise DataError(
             f"no such file or folder: {spec!r} (or use sklearn:NAME, openml:ID, openml-task:ID)"
@@ -559,6 +559,18 @@ def _load_spec(
         source=str(path),
         categorical=categorical,
     )
+
+
+def _overridden(dataset: Dataset, name: str | None, categorical: list[str] | None) -> Dataset:
+    """A dataset of a named source (scikit-learn, OpenML, a PMLB folder) under ``name`` and with the
+    ``categorical`` columns categorical, as a frame or file given them would be."""
+    if categorical:
+        wanted = [safe_name(c) for c in categorical]
+        unknown = sorted(set(wanted) - set(dataset.X.columns))
+        if unknown:
+            raise DataError(f"categorical columns not found: {unknown}")
+        dataset = replace(dataset, X=dataset.X.assign(**{c: dataset.X[c].astype("category") for c in wanted}))
+    return dataset if name is None else replace(dataset, name=name)
 
 
 def _parse_id(text: str, spec: str) -> int:

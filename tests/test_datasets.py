@@ -718,3 +718,10 @@ def test_names_lightgbm_refuses_are_made_safe_and_models_train():
     data = load(frame, target="label", categorical=["a[1]"])
     assert list(data.X.columns) == ["Jitter_RAP", "a_1_"] and data.categorical == ("a_1_",)
     lightgbm.LGBMClassifier(n_jobs=1, n_estimators=2, verbosity=-1).fit(data.X, data.y)  # raises on the original names
+
+
+def test_a_named_source_takes_the_name_and_categorical_columns_given():
+    iris = load("sklearn:iris", name="flowers", categorical=["petal length (cm)"])
+    assert iris.name == "flowers" and iris.categorical == ("petal_length_(cm)",)
+    with pytest.raises(DataError, match=r"categorical columns not found: \['petals'\]"):
+        load("sklearn:iris", categorical=["petals"])
