@@ -40,7 +40,7 @@ from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry,
 from metahpo.evaluation import Evaluation, evaluate, make_folds
 from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseError
 from metahpo.families import ModelFamily, get_family
-from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR
+from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR, parameter_names
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import eta_line, plural, to_stderr
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped, get_space
@@ -707,8 +707,6 @@ def _space_columns(frame: pd.DataFrame, space: SearchSpace) -> tuple[pd.DataFram
     """``frame`` with LightGBM's aliases of the space's parameters (``feature_fraction``,
     ``lambda_l1``, ...) renamed to its names, and the LightGBM parameters it holds outside the
     space (a row setting one describes another model, unless to the space's fixed value)."""
-    from metahpo.families.lightgbm import parameter_names
-
     names = parameter_names()
     canonical = {alias: name for name in [*space.names, "n_estimators", *space.fixed, *_GBDT]
                  for alias in names.get(name, {name})}

@@ -18,7 +18,7 @@ import argparse
 
 import pandas as pd
 
-from metahpo.knowledge_base import ORIGIN_SEP, KnowledgeBase, base_id
+from metahpo.knowledge_base import KnowledgeBase, base_id
 
 SUMMARIES = {
     "best": lambda scores: scores.max(axis=1),
@@ -30,10 +30,9 @@ SUMMARIES = {
 
 def pool_scores(kb: KnowledgeBase) -> pd.DataFrame:
     """Datasets x pool configurations: each one's CV score, masked on the datasets it came from."""
-    origins = kb.configurations.drop_duplicates("config_id").set_index("config_id")["origin"].astype(str)
-    pool = origins.index[origins.str.match(r"pool\b")]
+    pool, producers = kb.pool_ids(), kb.producers()
     scores = kb.matrix().reindex(columns=pool)  # a member without an ok run scores nowhere
-    produced = {c: {base_id(d) for d in origins[c].partition(":")[2].split(ORIGIN_SEP) if d} for c in pool}
+    produced = {c: {base_id(d) for d in producers[c]} for c in pool}
     own = pd.DataFrame({c: [base_id(d) in produced[c] for d in scores.index] for c in pool}, index=scores.index)
     return scores.mask(own)
 
