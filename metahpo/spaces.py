@@ -78,9 +78,16 @@ class Param:
             if self.log and not self.low > 0:
                 raise ConfigError(f"parameter {self.name!r} is searched on a log scale, so its range must be "
                                   f"positive; got low={self.low!r}")
+            if self.integer and math.ceil(self.low) > math.floor(self.high):
+                raise ConfigError(f"integer parameter {self.name!r} has no whole number in its range "
+                                  f"[{self.low!r}, {self.high!r}]")
             return
         if not isinstance(self.choices, tuple) or not self.choices:
             raise ConfigError(f"the choices of {self.name!r} must be a non-empty tuple, got {self.choices!r}")
+        odd = [c for c in self.choices if isinstance(c, bool) or not isinstance(c, (str, int, float, np.number))]
+        if odd:
+            raise ConfigError(f"the choices of {self.name!r} must be numbers or text; {', '.join(map(repr, odd))} "
+                              f"{'is' if len(odd) == 1 else 'are'} neither (write True/False as 1/0 or text)")
         if len(set(self.choices)) != len(self.choices):
             raise ConfigError(f"the choices of {self.name!r} repeat a value: {self.choices!r}")
         if not (math.isnan(self.low) and math.isnan(self.high)) or self.log or self.integer:

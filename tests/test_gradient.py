@@ -12,7 +12,7 @@ import pytest
 
 from metahpo.datasets import Dataset, from_arrays
 from metahpo.evaluation import Evaluation, evaluate, make_folds
-from metahpo.exceptions import ConfigError
+from metahpo.exceptions import ConfigError, SamplerError
 from metahpo.families import get_family
 from metahpo.families.linear import make_preprocessor
 from metahpo.families.linear_gradient import ridge_hypergradient
@@ -165,6 +165,28 @@ def test_gradient_sampler_respects_the_box_and_backtracks():
 def test_gradient_sampler_checks_its_arguments():
     with pytest.raises(ConfigError, match="max_step"):
         GradientSampler(max_step=0)
+
+
+def test_gradient_sampler_says_why_it_cannot_begin(caplog):
+    # an objective without a hypergradient is a mistake: said, not a search that stops after one trial
+    study = Study(TOY)
+    with pytest.raises(SamplerError, match="hypergradient=True"):
+        study.optimize(lambda c: Evaluation(c, "score", scores={"score": 1.0}), GradientSampler(), n_trials=5)
+    assert len(study.trials) == 1
+    # a start that fails ends the descent, said as such, with no random trials in its place
+    study = Study(TOY)
+    with caplog.at_level(logging.WARNING):
+        study.optimize(lambda c: Evaluation(c, "score", scores={}, status="failed", error="boom"), GradientSampler(),
+                       n_trials=5)
+    assert len(study.trials) == 1 and "start failed (boom)" in caplog.text
+
+
+def test_a_gradient_sampler_reused_on_another_study_descends_again():
+    sampler = GradientSampler()
+    for _ in range(2):
+        study = Study(TOY)
+        study.optimize(_parabola, sampler, n_trials=30)
+        assert math.log(study.best_config["alpha"]) == pytest.approx(2.0, abs=1e-3)
 
 
 # --------------------------------------------------------------------------- tune

@@ -131,7 +131,7 @@ def test_study_never_evaluates_a_duplicate(caplog):
         study.optimize(counting, RandomSampler(random_state=0), n_trials=10)
     assert sorted(calls) == [1, 2, 3]  # the space holds three configurations
     assert len(study.trials) == 3 and study.best_config == {"a": 3}
-    assert "already evaluated" in caplog.text
+    assert "space may be exhausted" in caplog.text
 
 
 def test_study_skips_duplicates_a_sampler_repeats():
@@ -754,3 +754,108 @@ def test_make_sampler():
         make_sampler("tpe", space=LIGHTGBM)
     with pytest.raises(ConfigError, match="num_leaves"):
         make_sampler("bayes", space=LIGHTGBM, warm_start_configs=[dict(recommendations(1)[0], num_leaves=0)])
+
+
+def test_a_kernel_prior_keeps_length_scales_from_collapsing_on_a_few_noisy_trials():
+    from metahpo.search.bayes import LENGTH_SCALE_PRIOR, _WarmGP
+
+    rng = np.random.default_rng(0)
+    X = np.clip(0.5 + rng.normal(0, 0.1, (6, LIGHTGBM.dim)), 0, 1)  # six trials near a good one,
+    y = 0.99 + rng.normal(0, 1e-3, len(X))  # their scores apart by cross-validation's noise alone
+    fits = {prior: _WarmGP(prior).fit(X, y) for prior in (False, True)}
+    scales = {prior: np.exp(np.mean(np.log(gp.kernel_.k1.k2.length_scale))) for prior, gp in fits.items()}
+    assert scales[False] < 0.05 and scales[True] > 0.5  # likelihood alone interpolates the noise
+
+    def neg_log_posterior(gp, theta):
+        mean, sd = LENGTH_SCALE_PRIOR
+        z = (theta[1:-1] - mean) / sd
+        return -fits[True].log_marginal_likelihood(theta) + 0.5 * z @ z
+
+    # the prior's fit is the better one by its own objective: maximum a posteriori, not likelihood
+    map_fit, ml_fit = fits[True].kernel_.theta, fits[False].kernel_.theta
+    assert neg_log_posterior(fits[True], map_fit) <= neg_log_posterior(fits[True], ml_fit) + 1e-6
+    # and still a search: better than random on the smooth objective
+    seeds = range(3)
+    assert np.mean([run(BayesSampler(kernel_prior=True, random_state=s), 30).best_score for s in seeds]) > -0.2
+
+
+# --------------------------------------------------------------------------- small spaces, reuse, bad input
+
+SMALL = SearchSpace(family="toy", version="toy-2", params=(Param("a", 1, 4, integer=True),
+                                                            Param("c", choices=("gbdt", "rf", "goss"))),
+                    fixed={}, default={}, max_rounds=None)
+"""Twelve configurations: a local sampler's steps land on ones already run."""
+
+
+@pytest.mark.parametrize("make", [LocalRandomSampler, BayesSampler])
+def test_a_sampler_circling_in_a_small_space_is_helped_by_uniform_draws(make):
+    study = Study(SMALL)
+    study.optimize(lambda c: evaluation(c, c["a"] + (c["c"] == "goss")), make(random_state=0), n_trials=12)
+    assert len(study.trials) == 12 and study.best_config == {"a": 4, "c": "goss"}
+
+
+def test_added_trials_are_copies_held_to_the_studys_rules():
+    earlier = Study(SMALL)
+    earlier.add_prior([{"a": 1, "c": "rf"}], [0.5])
+    kept = earlier.trials[0]
+    odd = [Trial(0, {"a": 2, "c": "rf"}, "random"), Trial(1, {"a": 3, "c": "rf"}, "random", score=0.9, status="failed")]
+    study = Study(SMALL)
+    copy, *added = study.add_trials([kept, *odd])
+    assert [(t.status, math.isnan(t.score)) for t in added] == [("failed", True), ("failed", True)]
+    assert study.best_score == 0.5
+    copy.user_attrs["note"], copy.scores["m"] = "mine", 1.0
+    assert kept.user_attrs == {} and kept.scores == {}
+
+
+def test_pruning_compares_only_trials_of_the_folds_this_study_runs():
+    def three_folds(config, prune_below=None):
+        if prune_below is not None and len(prune_below) != 3:
+            raise ConfigError("prune_below needs the folds and one bar per fold")
+        scores = [0.5 + 0.1 * config["a"]] * 3
+        return Evaluation(config=config, metric="m", scores={"m": scores[0]}, fold_scores={"m": scores})
+
+    study = Study(SMALL)
+    study.add_trials([Trial(0, {"a": 4, "c": "gbdt"}, "random", score=0.99, fold_scores=[0.99] * 5)])
+    study.optimize(three_folds, RandomSampler(random_state=0), n_trials=5, prune=1)
+    assert all(t.ok for t in study.trials)
+
+
+def test_a_sampler_reused_on_another_study_starts_afresh():
+    sampler = EvolutionSampler(random_state=0)
+    run_twice = [run(sampler, 10) for _ in range(2)]  # the second study is empty at its first ask
+    fresh = run(EvolutionSampler(random_state=0), 10)
+    assert [t.source for t in run_twice[1].trials[:4]] == [t.source for t in fresh.trials[:4]]
+    bayes = BayesSampler(random_state=0)
+    run(bayes, 25)
+    assert bayes.trust_region != TrustRegion()
+    run(bayes, 1)  # a new study: the trust region of the first is forgotten
+    assert bayes.trust_region == TrustRegion()
+
+
+def test_an_interrupt_is_forgotten_by_the_next_complete_run():
+    calls = itertools.count()
+
+    def once(config):
+        if next(calls) == 1:
+            raise KeyboardInterrupt
+        return objective(config)
+
+    study = Study()
+    study.optimize(once, RandomSampler(random_state=0), n_trials=5)
+    assert study.interrupted
+    study.optimize(once, RandomSampler(random_state=0), n_trials=2)
+    assert not study.interrupted and len(study.trials) == 3
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: Study("lightgbm"), "must be a SearchSpace.*get_space"),
+    (lambda: Study().add_prior(LIGHTGBM.default, [0.5]), "a list of configurations"),
+    (lambda: Study(SMALL).add_prior([{"a": 1, "c": "rf"}], [None]), "must be a number"),
+    (lambda: WarmStartSampler({"a": 1, "c": "rf"}, then=RandomSampler()), "a list of configurations"),
+    (lambda: Param("flag", choices=(True, False)), "numbers or text"),
+    (lambda: Param("weight", choices=(None, "balanced")), "None is neither"),
+    (lambda: Param("k", 0.5, 0.9, integer=True), "no whole number"),
+])
+def test_bad_definitions_are_named(call, match):
+    with pytest.raises(ConfigError, match=match):
+        call()

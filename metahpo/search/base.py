@@ -8,6 +8,7 @@ sampler wastes a proposal on a duplicate.
 
 from __future__ import annotations
 
+import weakref
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -52,10 +53,19 @@ class BaseSampler(ABC):
         self.reseed(random_state)
 
     def reseed(self, random_state: RandomState = None) -> None:
-        """Restart the sampler with a new seed, forgetting its internal state (for a new study)."""
+        """Restart the sampler with a new seed, forgetting its internal state (:meth:`Study.optimize`
+        forgets it by itself for a new study, and keeps the random stream going)."""
         self.random_state = random_state
         self._rng = np.random.default_rng(random_state)
+        self._study: weakref.ref[Study] | None = None
         self._reset()
+
+    def _serve(self, study: Study) -> None:
+        """Called by :meth:`Study.optimize`: a sampler that served another study forgets what it
+        learned there (its trust region, population or descent) and goes on with its random stream."""
+        if self._study is not None and self._study() is not study:  # another study, alive or not
+            self._reset()
+        self._study = weakref.ref(study)
 
     def _reset(self) -> None:
         """Clear internal state; samplers that keep some override this."""

@@ -9,6 +9,7 @@ keeps them as ``trial.user_attrs["loss"]`` and ``trial.user_attrs["gradient"]``.
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,8 @@ from metahpo.spaces import Config, SearchSpace
 
 if TYPE_CHECKING:
     from metahpo.search.study import Study, Trial
+
+logger = logging.getLogger(__name__)
 
 ARMIJO = 1e-4
 """A step is accepted when the loss falls by at least this share of the decrease its gradient promised."""
@@ -91,7 +94,16 @@ class GradientSampler(BaseSampler):
             anchor = _lowest_loss(study)
             if anchor is None:
                 start = space.validate(dict(self.start if self.start is not None else space.default))
-                return [] if study.has(start) else [Proposal(start, "gradient")]
+                tried = study.get(start)
+                if tried is None:
+                    return [Proposal(start, "gradient")]
+                if tried.ok:  # the objective gives no hypergradient: a descent cannot begin
+                    raise ConfigError("no trial carries a loss and hypergradient; the gradient search needs an "
+                                      "objective evaluate(..., hypergradient=True) of a family that has one "
+                                      "(e.g. 'linear')")
+                logger.warning("the gradient search's start failed (%s); no descent", tried.error or tried.status)
+                self._done = True
+                return []
             self._begin(anchor, space)
         while not self._done:
             if self._pending is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,13 +27,17 @@ from metahpo.evaluation import SCORED, Evaluation, check_n_jobs, check_timeout, 
 from metahpo.exceptions import ConfigError, SamplerError
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import plural
-from metahpo.search.base import BaseSampler, Proposal
+from metahpo.search.base import BaseSampler, Proposal, random_proposals
 from metahpo.spaces import LIGHTGBM, Config, SearchSpace, config_id
 
 logger = logging.getLogger(__name__)
 
 MAX_ASKS = 10
 """Times a batch is asked for again when the sampler proposes configurations already evaluated."""
+
+FALLBACK_DRAWS = 1000
+"""Uniform draws that fill a batch the sampler could not, after :data:`MAX_ASKS` asks, with new
+configurations (a small space of integers or choices, which a local sampler circles in)."""
 
 Objective = Callable[..., Evaluation]
 """``objective(config) -> Evaluation``; with ``optimize(prune=True)`` it also takes ``prune_below``."""
@@ -128,11 +133,15 @@ class Study:
     """
 
     def __init__(self, space: SearchSpace = LIGHTGBM) -> None:
+        if not isinstance(space, SearchSpace):
+            raise ConfigError(f"space must be a SearchSpace, got {type(space).__name__} {space!r}; "
+                              f"e.g. metahpo.spaces.get_space('lightgbm')")
         self.space = space
         self.trials: list[Trial] = []
         self._by_id: dict[str, Trial] = {}
         self._replays = 0  # asks for trials added from an earlier search, which a sampler may replay
         self._stop = False
+        self._folds: int | None = None  # how many folds the trials this study ran have: what pruning compares
         self.interrupted = False
 
     # ------------------------------------------------------------------ results
@@ -195,7 +204,9 @@ class Study:
         list of Trial
             The trials added (source ``"prior"``); a configuration the study already holds is skipped.
         """
-        configs, scores = list(configs), [float(s) for s in scores]
+        if isinstance(configs, dict) or isinstance(scores, (str, numbers.Number)):
+            raise ConfigError("add_prior takes a list of configurations (dicts) and a list of their scores")
+        configs, scores = list(configs), [_check_score(s) for s in scores]
         if len(configs) != len(scores):
             raise ConfigError(f"add_prior got {len(configs)} configurations but {len(scores)} scores")
         for config in configs:
@@ -218,13 +229,18 @@ class Study:
         Returns
         -------
         list of Trial
-            The trials added, as copies; a configuration the study already holds is skipped.
+            The trials added, as copies (their dicts and lists copied too); a configuration the
+            study already holds is skipped. A trial whose status and score disagree (ok without a
+            finite score) is added as failed, as the study records its own.
         """
         added = []
         for trial in trials:
             self.space.validate(trial.config)
             if not self.has(trial.config):
-                added.append(self._record(replace(trial, number=len(self.trials), config=dict(trial.config))))
+                copy = replace(trial, number=len(self.trials), config=dict(trial.config), scores=dict(trial.scores),
+                               fold_scores=list(trial.fold_scores), user_attrs=dict(trial.user_attrs))
+                _set_outcome(copy, trial.status, trial.score, trial.error)
+                added.append(self._record(copy))
                 self._replays += 1 + MAX_ASKS
         return added
 
@@ -293,9 +309,11 @@ class Study:
         A keyboard interrupt stops the search, keeps every trial recorded so far and sets
         :attr:`interrupted`. A sampler that raises, or proposes something other than
         configurations of the space, ends it with a :class:`~metahpo.SamplerError` that holds
-        the study (so ``tune``'s trials are not lost with it). The search
-        also stops early when the sampler proposes only configurations already evaluated, or
-        none (a gradient search that has converged). With ``n_jobs > 1``, a configuration whose
+        the study (so ``tune``'s trials are not lost with it). When the sampler proposes
+        only configurations already evaluated, :data:`FALLBACK_DRAWS` uniform draws fill the
+        batch; the search stops early when they find nothing new either (the space is
+        exhausted), or when the sampler proposes nothing (a gradient search that has converged).
+        A sampler that served another study forgets what it learned there. With ``n_jobs > 1``, a configuration whose
         evaluation kills its worker process (out of memory, say) is a failed trial, found out by
         running the trials its batch left unfinished again, each alone
         (:func:`metahpo.parallel.run_jobs`).
@@ -305,7 +323,8 @@ class Study:
             prune, "prune", 0, " (prune against the k-th best trial; True is 1)")
         deadline = math.inf if timeout is None else time.monotonic() + timeout
         remaining = math.inf if n_trials is None else n_trials
-        self._stop = False
+        self._stop, self.interrupted = False, False
+        sampler._serve(self)
         try:
             while remaining > 0 and time.monotonic() < deadline and not self._stop:
                 batch = self._ask(sampler, int(min(n_jobs, remaining)))
@@ -313,7 +332,8 @@ class Study:
                     if sampler.converged:
                         logger.info("the sampler's search has converged; stopping")
                     else:
-                        logger.warning("the sampler proposed only configurations already evaluated; stopping")
+                        logger.warning("neither the sampler nor %d uniform draws found a configuration not "
+                                       "evaluated yet (the space may be exhausted); stopping", FALLBACK_DRAWS)
                     return
                 first, bar = len(self.trials), self._pruning_bar(int(prune)) if prune else None
                 jobs = [delayed(_run)(objective, first + i, p, bar) for i, p in enumerate(batch)]
@@ -322,6 +342,8 @@ class Study:
                     if isinstance(trial, WorkerDeath):  # the configuration kills its worker: a failed trial
                         trial = _died(first + i, batch[i], trial)
                     self._record(trial)
+                    if trial.ok and trial.fold_scores and self._folds is None:
+                        self._folds = len(trial.fold_scores)
                     for callback in callbacks or ():
                         callback(self, trial)
                 remaining -= len(batch)
@@ -330,8 +352,11 @@ class Study:
             logger.info("interrupted; keeping the %s finished", plural(len(self.trials), "trial"))  # callers say it
 
     def _pruning_bar(self, k: int) -> _Bar | None:
-        """The bar of the ``k``-th best completed trial, or None while fewer than ``k`` are complete."""
-        complete = sorted((t for t in self.trials if t.ok and t.fold_scores), key=lambda t: t.score, reverse=True)
+        """The bar of the ``k``-th best completed trial with as many folds as the trials this study
+        ran, or None while fewer than ``k`` are complete (or before the first trial it ran completes:
+        trials added from elsewhere may come from other folds)."""
+        complete = sorted((t for t in self.trials if t.ok and len(t.fold_scores) == self._folds),
+                          key=lambda t: t.score, reverse=True)
         return _Bar.of(complete[k - 1].fold_scores) if len(complete) >= k else None
 
     def _ask(self, sampler: BaseSampler, n: int) -> list[Proposal]:
@@ -352,6 +377,11 @@ class Study:
                 self._replays -= 1
             else:
                 asks += 1
+        if len(batch) < n and not sampler.converged:  # the sampler circles in a small space: uniform draws
+            for proposal in random_proposals(self, self.space, sampler._rng, FALLBACK_DRAWS):
+                if len(batch) < n and config_id(proposal.config) not in ids:
+                    ids.add(config_id(proposal.config))
+                    batch.append(proposal)
         return batch
 
     def _proposals(self, sampler: BaseSampler, n: int) -> list[Proposal]:
@@ -449,6 +479,13 @@ def _died(number: int, proposal: Proposal, death: WorkerDeath) -> Trial:
     trial = Trial(number, dict(proposal.config), proposal.source, finished=datetime.now(timezone.utc))
     _set_outcome(trial, "failed", math.nan, str(death))
     return trial
+
+
+def _check_score(score: Any) -> float:
+    """A prior score as a float (NaN for a failed configuration), or a clear error."""
+    if isinstance(score, bool) or not isinstance(score, numbers.Real):
+        raise ConfigError(f"a prior score must be a number (NaN for a failed configuration), got {score!r}")
+    return float(score)
 
 
 def _set_outcome(trial: Trial, status: str, score: float, error: str) -> None:
