@@ -222,12 +222,8 @@ def gaps_between_trials(trials: list[Trial]) -> list[float]:
 
 
 STRATEGY_METHODS = {"metahpo": "bayes", "metahpo_pruned": "bayes", "metahpo_per_second": "bayes",
-                    "metahpo_map": "bayes", "metahpo_mle": "bayes", "metahpo_local": "local",
-                    "metahpo_evolution": "evolution", "metahpo_random": "random"}
+                    "metahpo_local": "local", "metahpo_evolution": "evolution", "metahpo_random": "random"}
 """The warm-started searches, and the strategy each runs after the recommendations."""
-BAYES_OPTIONS = {"metahpo_per_second": {"cost_exponent": 1}, "metahpo_map": {"kernel_prior": True},
-                 "metahpo_mle": {"kernel_prior": False}}
-"""The Bayesian searches with a sampler of their own: its options beside ``tune``'s default ``"bayes"``."""
 METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "autogluon_portfolio", *STRATEGY_METHODS,
            "metahpo_ensemble")
 KB_METHODS = (*STRATEGY_METHODS, "metahpo_ensemble")
@@ -293,7 +289,7 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
         trials = autogluon_trials(train_ds, folds, min(max(budgets), len(AUTOGLUON_GBM)))
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth, space=AUTOGLUON_SPACE)
     elif method in STRATEGY_METHODS:
-        strategy = (BayesSampler(**BAYES_OPTIONS[method], random_state=seed) if method in BAYES_OPTIONS
+        strategy = (BayesSampler(cost_exponent=1, random_state=seed) if method == "metahpo_per_second"
                     else STRATEGY_METHODS[method])
         run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=strategy, warm_start=5, cv=3,
                    prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest, verbose=False)

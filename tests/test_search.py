@@ -756,29 +756,6 @@ def test_make_sampler():
         make_sampler("bayes", space=LIGHTGBM, warm_start_configs=[dict(recommendations(1)[0], num_leaves=0)])
 
 
-def test_a_kernel_prior_keeps_length_scales_from_collapsing_on_a_few_noisy_trials():
-    from metahpo.search.bayes import LENGTH_SCALE_PRIOR, _WarmGP
-
-    rng = np.random.default_rng(0)
-    X = np.clip(0.5 + rng.normal(0, 0.1, (6, LIGHTGBM.dim)), 0, 1)  # six trials near a good one,
-    y = 0.99 + rng.normal(0, 1e-3, len(X))  # their scores apart by cross-validation's noise alone
-    fits = {prior: _WarmGP(prior).fit(X, y) for prior in (False, True)}
-    scales = {prior: np.exp(np.mean(np.log(gp.kernel_.k1.k2.length_scale))) for prior, gp in fits.items()}
-    assert scales[False] < 0.05 and scales[True] > 0.5  # likelihood alone interpolates the noise
-
-    def neg_log_posterior(gp, theta):
-        mean, sd = LENGTH_SCALE_PRIOR
-        z = (theta[1:-1] - mean) / sd
-        return -fits[True].log_marginal_likelihood(theta) + 0.5 * z @ z
-
-    # the prior's fit is the better one by its own objective: maximum a posteriori, not likelihood
-    map_fit, ml_fit = fits[True].kernel_.theta, fits[False].kernel_.theta
-    assert neg_log_posterior(fits[True], map_fit) <= neg_log_posterior(fits[True], ml_fit) + 1e-6
-    # and still a search: better than random on the smooth objective
-    seeds = range(3)
-    assert np.mean([run(BayesSampler(kernel_prior=True, random_state=s), 30).best_score for s in seeds]) > -0.2
-
-
 # --------------------------------------------------------------------------- small spaces, reuse, bad input
 
 SMALL = SearchSpace(family="toy", version="toy-2", params=(Param("a", 1, 4, integer=True),

@@ -51,17 +51,6 @@ fit (every point while there are fewer than ten); in between, only the GP's weig
 MIN_IMPROVEMENT = 1e-3
 """A trust-region step succeeds when the best new score beats the incumbent by this relative margin."""
 
-LENGTH_SCALE_PRIOR = (0.0, 1.0)
-"""Mean and standard deviation of the normal prior on each log length scale when the kernel is fitted
-by maximum a posteriori (``BayesSampler(kernel_prior=True)``): a median of 1 on the unit cube. Fitted
-by maximum likelihood on the 88 runs of a median knowledge-base dataset, length scales lie between 0.2
-and 2 (their upper bound), a standard deviation of about 1 in their logarithm; on the five to nine
-trials of a short search they fall to 0.005, the GP then interpolating noise."""
-
-MAP_NOISE_BOUNDS = (1e-6, 1.0)
-"""The white noise's bounds, as a share of the scores' variance, under the prior: the scores of a
-few good configurations may differ by little more than cross-validation's noise."""
-
 
 @dataclass
 class TrustRegion:
@@ -130,10 +119,6 @@ class BayesSampler(BaseSampler):
         cross-validated scores as good but test scores lower on real-world data: not the default
         (docs/benchmarks.md, "Expected improvement per second"). ``tune(data,
         strategy=BayesSampler(cost_exponent=1))`` searches with it.
-    kernel_prior : bool
-        Fit the score GP's kernel by maximum a posteriori, with a log-normal prior on each length
-        scale (:data:`LENGTH_SCALE_PRIOR`) and room for more noise (:data:`MAP_NOISE_BOUNDS`),
-        instead of by maximum likelihood.
     random_state : int, numpy.random.Generator or None
 
     Attributes
@@ -148,7 +133,6 @@ class BayesSampler(BaseSampler):
         prior_mean: PriorMean | None = None,
         n_candidates: int = 1024,
         cost_exponent: float = 0.0,
-        kernel_prior: bool = False,
         random_state: RandomState = None,
     ) -> None:
         if n_startup < 1:
@@ -161,14 +145,13 @@ class BayesSampler(BaseSampler):
             raise ConfigError(f"cost_exponent must be a finite number of at least 0, got {cost_exponent!r}")
         self.n_startup, self.prior_mean, self.n_candidates = int(n_startup), prior_mean, int(n_candidates)
         self.cost_exponent = float(cost_exponent)
-        self.kernel_prior = bool(kernel_prior)
         super().__init__(random_state)
 
     def _reset(self) -> None:
         self.trust_region = TrustRegion()
         self._fallback = LocalRandomSampler(random_state=self._rng)
         self._seen: tuple[int, float] | None = None  # (trials, best score) at the last ask
-        self._score_gp, self._cost_gp = _WarmGP(self.kernel_prior), _WarmGP()
+        self._score_gp, self._cost_gp = _WarmGP(), _WarmGP()
 
     def ask(self, study: Study, space: SearchSpace, n: int = 1) -> list[Proposal]:
         self._update_trust_region(study)
@@ -239,17 +222,15 @@ class BayesSampler(BaseSampler):
 
 class _WarmGP:
     """Fits a GP of :func:`default_kernel`, its hyperparameters warm-started from the last fit and
-    refitted only once the points grew by :data:`REFIT_GROWTH` (in between, only the weights); with
-    ``prior``, by maximum a posteriori (:func:`_lbfgs_map`)."""
+    refitted only once the points grew by :data:`REFIT_GROWTH` (in between, only the weights)."""
 
-    def __init__(self, prior: bool = False) -> None:
-        self.prior = prior
+    def __init__(self) -> None:
         self.theta: np.ndarray | None = None  # the last fitted kernel hyperparameters
         self.theta_n = 0  # how many points they were fitted on
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> GaussianProcessRegressor:
-        kernel = default_kernel(X.shape[1], MAP_NOISE_BOUNDS if self.prior else NOISE_BOUNDS)
-        optimizer: Callable | None = _lbfgs_map if self.prior else _lbfgs
+        kernel = default_kernel(X.shape[1])
+        optimizer: Callable | None = _lbfgs
         if self.theta is not None and len(self.theta) == len(kernel.theta):
             kernel = kernel.clone_with_theta(self.theta)  # warm start: few optimizer iterations
             if len(X) < REFIT_GROWTH * self.theta_n:  # few new points: keep the hyperparameters
@@ -263,14 +244,10 @@ class _WarmGP:
         return gp
 
 
-NOISE_BOUNDS = (1e-6, 1e-1)
-"""The white noise's bounds, as a share of the scores' variance, under maximum likelihood."""
-
-
-def default_kernel(dim: int, noise_bounds: tuple[float, float] = NOISE_BOUNDS) -> Kernel:
+def default_kernel(dim: int) -> Kernel:
     """Amplitude times Matern 5/2 with one length scale per dimension, plus white noise."""
     amplitude = ConstantKernel(1.0, (1e-2, 1e2))
-    return amplitude * Matern(np.full(dim, 0.5), (5e-3, 2.0), nu=2.5) + WhiteKernel(1e-3, noise_bounds)
+    return amplitude * Matern(np.full(dim, 0.5), (5e-3, 2.0), nu=2.5) + WhiteKernel(1e-3, (1e-6, 1e-1))
 
 
 def expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
@@ -291,20 +268,3 @@ def _lbfgs(objective: Callable, theta: np.ndarray, bounds: np.ndarray) -> tuple[
     options = {"maxiter": MAX_OPTIMIZER_ITERATIONS}
     result = minimize(objective, theta, method="L-BFGS-B", jac=True, bounds=bounds, options=options)
     return result.x, result.fun
-
-
-def _lbfgs_map(objective: Callable, theta: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, float]:
-    """:func:`_lbfgs` on the negative log posterior: the negative log marginal likelihood plus the
-    log-normal prior of :data:`LENGTH_SCALE_PRIOR` on the length scales (the log hyperparameters
-    between the amplitude and the noise, in :func:`default_kernel`'s order)."""
-    mean, sd = LENGTH_SCALE_PRIOR
-    scales = slice(1, len(theta) - 1)
-
-    def posterior(t: np.ndarray) -> tuple[float, np.ndarray]:
-        value, gradient = objective(t)
-        z = (t[scales] - mean) / sd
-        gradient = np.array(gradient, dtype=float)
-        gradient[scales] += z / sd
-        return value + 0.5 * float(z @ z), gradient
-
-    return _lbfgs(posterior, theta, bounds)
