@@ -90,6 +90,23 @@ class Source:
         return load(self.spec, target=self.target, task=self.task, name=self.dataset_id).subsample(max_rows)
 
 
+def fingerprint(spec: str) -> str | None:
+    """A hash of the bytes a source reads: its file, or every file of its folder with their names;
+    None for a dataset named rather than stored (``openml:``, ``sklearn:``) or a path that is gone.
+    A build records it when it describes a dataset, and refuses to resume over data that changed."""
+    path = Path(spec)
+    if not path.exists():
+        return None
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    digest = hashlib.sha1()
+    for file in files:
+        digest.update(file.relative_to(path).as_posix().encode() if path.is_dir() else b"")
+        with open(file, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return f"sha1:{digest.hexdigest()}"
+
+
 DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet", ".arff")
 NAMED_SCHEMES = ("openml:", "openml-task:", "sklearn:")
 """Inputs that name a dataset rather than a path."""
@@ -192,7 +209,7 @@ def _describe(source: Source, max_rows: int) -> dict:
 
     dataset = source.load(max_rows)
     row = {"dataset_id": source.dataset_id, "name": dataset.name, "source": source.spec, "task": dataset.task,
-           "n_rows": dataset.n_rows, "n_features": dataset.n_features}
+           "n_rows": dataset.n_rows, "n_features": dataset.n_features, "fingerprint": fingerprint(source.spec)}
     try:
         return {**row, **{f"mf_{k}": v for k, v in metafeatures.extract(dataset).items()}}
     except Exception as exc:  # the runs do not need meta-features; a later build fills them in
@@ -318,10 +335,27 @@ class Builder:
 
     def run(self, phases: Iterable[str] = PHASES) -> kbm.KnowledgeBase:
         """Run the phases in order and return the knowledge base, compacted on disk."""
+        self._check_unchanged()
         for phase in phases:
             getattr(self, phase)()
         kbm.compact(self.out)
         return kbm.KnowledgeBase.load(self.out)
+
+    def _check_unchanged(self) -> None:
+        """Refuse to resume over data that changed since the build described it: its runs and
+        meta-features would describe other data."""
+        table = kbm.KnowledgeBase.load(self.out).datasets
+        if "fingerprint" not in table:
+            return
+        stored = table.set_index("dataset_id")["fingerprint"].dropna().astype(str)
+        now = {spec: fingerprint(spec) for spec in {s.spec for s in self.sources if s.dataset_id in stored.index}}
+        changed = [s.dataset_id for s in self.sources
+                   if s.dataset_id in stored.index and now[s.spec] not in (None, stored[s.dataset_id])]
+        if changed:
+            raise ConfigError(f"the data of {plural(len(changed), 'dataset')} changed since {self.out} described "
+                              f"{'it' if len(changed) == 1 else 'them'} ({', '.join(changed[:5])}"
+                              f"{', ...' if len(changed) > 5 else ''}): its runs describe the old data; build into "
+                              f"another folder, or give the changed data another name")
 
     # -- phases
 

@@ -177,10 +177,11 @@ def test_a_failed_run_is_in_the_search_prior_as_failed(tmp_path, data_files, mon
     assert sum(np.isnan(list(priors["iris"].values()))) == 1 and len(priors["iris"]) == len(priors["diabetes"])
 
 
-def test_a_dataset_that_no_longer_loads_ends_the_search_with_a_line(tmp_path, data_files):
+def test_a_dataset_that_no_longer_loads_ends_the_search_with_a_line(tmp_path, data_files, monkeypatch):
     _build(tmp_path / "kb", data_files).run(["describe", "explore"])
     (data_files / "iris.csv").write_text("a,target\n1,x\n2,x\n3,x\n")  # a single class now
     build._dataset_and_folds.cache_clear()
+    monkeypatch.setattr(build, "fingerprint", lambda spec: None)  # as a named dataset would change: unseen
     lines = []
     kb = _build(tmp_path / "kb", data_files, n_search=2, log=lines.append).run(["search"])
     origin = kb.runs["config_id"].map(kb.configurations.set_index("config_id")["origin"])
@@ -477,3 +478,16 @@ def test_a_build_resumes_only_with_its_folds_and_rows_and_chooses_its_pool_after
             _build(tmp_path / "kb", data_files, **changed)
     _build(tmp_path / "kb", data_files, n_random=3)  # more trials add to a build
 
+
+
+def test_a_build_refuses_to_resume_over_data_that_changed(tmp_path, data_files):
+    _build(tmp_path / "kb", data_files).run(["describe"])
+    fingerprints = KnowledgeBase.load(tmp_path / "kb").datasets["fingerprint"]
+    assert fingerprints.str.startswith("sha1:").all() and fingerprints.nunique() == 3
+    _build(tmp_path / "kb", data_files).run(["describe"])  # the same data: resumed
+    path = data_files / "iris.csv"
+    frame = pd.read_csv(path)
+    frame.iloc[0, 0] += 1
+    frame.to_csv(path, index=False)
+    with pytest.raises(ConfigError, match="the data of 1 dataset changed since .* described it \\(iris\\)"):
+        _build(tmp_path / "kb", data_files).run(["describe"])
