@@ -36,6 +36,7 @@ from joblib import Parallel, delayed
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
+from results import normalized  # noqa: E402
 
 from metahpo.evaluation import encode_target, make_estimator, make_folds  # noqa: E402
 from metahpo.spaces import LIGHTGBM, early_stopped  # noqa: E402
@@ -157,8 +158,7 @@ def report(rows: pd.DataFrame) -> str:
         # the configuration each rule's CV scores pick, per dataset, and its test score
         picks = part.loc[part.groupby(["dataset", "rule"])["cv"].idxmax()]
         pick_test = picks.pivot(index="dataset", columns="rule", values="test")
-        lo, hi = pick_test.min(axis=1), pick_test.max(axis=1)
-        norm = pick_test.sub(lo, axis=0).div((hi - lo).where(hi > lo), axis=0).fillna(1.0)
+        norm = normalized(pick_test)
         lines += [f"\n{corpus}: {part['dataset'].nunique()} datasets, {len(part) // part['rule'].nunique()} models\n",
                   "| rule | mean test regret | W / T / L vs loss_p30 (per model) | picked config: mean normalized test | "
                   "folds keeping <= 5 rounds | rounds trained vs loss_p30 |", "|---|---|---|---|---|---|"]

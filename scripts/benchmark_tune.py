@@ -71,7 +71,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
-from results import append_rows  # noqa: E402
+from results import append_rows, normalized  # noqa: E402
 
 from metahpo.build import Source  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
@@ -345,8 +345,7 @@ def score_tables(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
     scored = runs[~runs["method"].str.endswith("_overhead")].copy()
     scored["entry"] = scored["method"] + np.where(scored["budget"] > 0, "@" + scored["budget"].astype(str), "")
     wide = scored.pivot_table(index="dataset_id", columns="entry", values="test_score")
-    lo, hi = wide.min(axis=1), wide.max(axis=1)
-    norm = wide.sub(lo, axis=0).div((hi - lo).replace(0, np.nan), axis=0).fillna(1.0)
+    norm = normalized(wide)
     times = scored.pivot_table(index="dataset_id", columns="entry", values="search_s")
     return wide, norm, wide.rank(axis=1, ascending=False), times
 
@@ -369,7 +368,11 @@ def summarize(runs: pd.DataFrame) -> str:
     wide, norm, ranks, times = score_tables(runs)
     tol = 1e-4
     per_task = runs.groupby("task")["dataset_id"].nunique()
-    lines = [f"{len(wide)} datasets ({', '.join(f'{n} {t}' for t, n in per_task.items())}).",
+    holes = wide.isna().sum()
+    lines = [f"{len(wide)} datasets ({', '.join(f'{n} {t}' for t, n in per_task.items())})." + (
+                 " Missing entries (a method that failed, or was not run): " + ", ".join(
+                     f"{name} on {n}" for name, n in holes[holes > 0].items()) + "; each statistic uses the datasets "
+                 "its entries have." if holes.any() else ""),
              "", "| method | mean normalized test score | median | mean rank | median wall s | metahpo@10 W / T / L |",
              "|---|---|---|---|---|---|"]
     for name in norm.mean().sort_values(ascending=False).index:

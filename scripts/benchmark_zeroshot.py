@@ -68,7 +68,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
 from benchmark_tune import AUTOGLUON_GBM  # noqa: E402
-from results import append_rows  # noqa: E402
+from results import append_rows, normalized  # noqa: E402
 
 from metahpo import metafeatures  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
@@ -263,7 +263,15 @@ def summarize(runs: pd.DataFrame) -> str:
     parts = [(f"{corpus}, {split}", part) for (corpus, split), part in wide.groupby(level=[0, 1])]
     parts += [(f"{corpus}, dev + final", part) for corpus, part in wide.groupby(level=0)
               if part.index.get_level_values(1).nunique() > 1]  # the fresh corpus has one split
-    return "\n\n".join(table(part, title, conf.reindex(part.index), tasks) for title, part in parts)
+    text = "\n\n".join(table(part, title, conf.reindex(part.index), tasks) for title, part in parts)
+    pairs = pd.MultiIndex.from_frame(runs[["dataset", "method"]])
+    failed = runs[(runs["status"] == "failed").to_numpy()
+                  & ~pairs.isin(pd.MultiIndex.from_frame(ok[["dataset", "method"]]))]
+    if len(failed):  # a dataset a compared method failed on is left out of the tables above: said
+        pairs = failed.drop_duplicates(["dataset", "method"])
+        text += "\n\nFailed, and not in the tables: " + "; ".join(
+            f"{m} on {', '.join(g['dataset'])}" for m, g in pairs.groupby("method")) + "."
+    return text
 
 
 def table(part: pd.DataFrame, title: str, conf: pd.Series, tasks: pd.Series) -> str:
@@ -274,8 +282,7 @@ def table(part: pd.DataFrame, title: str, conf: pd.Series, tasks: pd.Series) -> 
     # 0 = LightGBM's defaults, 1 = the best method; clipped at -1, since where the defaults are
     # (nearly) the best, any loss divided by a tiny gap would swamp the mean
     norm = both.sub(default, axis=0).div((best - default).where(best - default > TIE), axis=0).fillna(0.0).clip(-1, 1)
-    worst = both.min(axis=1)
-    spread = both.sub(worst, axis=0).div((best - worst).where(best - worst > TIE), axis=0).fillna(1.0)
+    spread = normalized(both, TIE)
     ranks = both.rank(axis=1, ascending=False)
     lines = [f"**{title}** ({len(both)} datasets; recommendation confidence >= 0.5 on "
              f"{(conf >= 0.5).mean():.0%})\n",
@@ -290,6 +297,12 @@ def table(part: pd.DataFrame, title: str, conf: pd.Series, tasks: pd.Series) -> 
             vs = (f"{(d >= -TIE).mean():.0%}", f"{(d > TIE).sum()} / {(d.abs() <= TIE).sum()} / {(d < -TIE).sum()}")
         lines.append(f"| {m} | {norm[m].mean():.3f} ({lo:.3f}, {hi:.3f}) | {spread[m].mean():.3f} | "
                      f"{ranks[m].mean():.2f} | {vs[0]} | {vs[1]} |")
+    defaults_best = best - default <= TIE
+    if defaults_best.any():  # where the first normalization scores every method 0, a loss is hidden: counted here
+        lost = both[defaults_best].lt(default[defaults_best] - TIE, axis=0).sum()
+        lines.append(f"\nThe defaults are the best on {int(defaults_best.sum())} datasets, where the first "
+                     f"normalization scores every method 0; losses to them there: " + ", ".join(
+                         f"{m} {int(lost[m])}" for m in methods if m != "lightgbm_default") + ".")
     for task, g in both.groupby(tasks.reindex(both.index.get_level_values(2)).to_numpy()):
         d = g["metahpo"] - g["lightgbm_default"]
         lines.append(f"\n{task}: vs defaults {(d > TIE).sum()} / {(d.abs() <= TIE).sum()} / {(d < -TIE).sum()}, "
@@ -348,7 +361,8 @@ def main() -> None:
         group_of = corpora.groups(corpus, [e.name for e in es])
         for e in es:
             split = corpora.split(group_of[e.name], corpus)
-            todo = methods - set(runs.loc[runs["dataset"] == e.name, "method"])
+            ran = runs[(runs["dataset"] == e.name) & (runs["status"] == "ok")]  # a failed method runs again
+            todo = methods - set(ran["method"])
             seeded = not args.only_seeded or (runs["dataset"] == e.name).any()
             wanted = split in args.splits.split(",") and e.task in args.tasks.split(",") and e.n_rows >= args.min_rows
             if wanted and todo and seeded:

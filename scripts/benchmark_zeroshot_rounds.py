@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpora  # noqa: E402
 from benchmark_tune import wtl_text  # noqa: E402
 from benchmark_zeroshot import leave_out, models  # noqa: E402
-from results import append_rows, run_and_report  # noqa: E402
+from results import append_rows, normalized, run_and_report  # noqa: E402
 
 from metahpo import metafeatures  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, make_estimator, predict_aligned, score_predictions  # noqa: E402
@@ -165,8 +165,7 @@ def summarize(runs: pd.DataFrame, rule: str) -> str:
     variants = sorted((c for c in wide.columns if c != "defaults"), key=lambda v: float(v) if v[0].isdigit() else 1e9)
     defaults = wide["defaults"] if "defaults" in wide else None  # the first exponent run fitted none
     scores = wide[variants]
-    lo, hi = scores.min(axis=1), scores.max(axis=1)
-    norm = scores.sub(lo, axis=0).div((hi - lo).where(hi - lo > TIE), axis=0).fillna(1.0)
+    norm = normalized(scores, TIE)
     rounds = ok.pivot_table(index=keys, columns="variant", values="rounds")
     lines = [f"{len(wide)} datasets; median training rows over the neighbours' "
              f"{ok.drop_duplicates('dataset')['ratio'].median():.1f}.", "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,34 @@ import pandas as pd
 
 def append_rows(path: Path, rows: list[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
     """Append ``rows`` to the CSV at ``path`` (in ``columns``' order if given), writing the header
-    first if the file is new or empty."""
+    first if the file is new or empty. A file whose header differs (rows of a script that has since
+    gained a column) is rewritten once with both sets of columns, its rows kept."""
     frame = pd.DataFrame(rows)
     if columns is not None:
         frame = frame.reindex(columns=list(columns))
-    frame.to_csv(path, mode="a", header=not path.exists() or path.stat().st_size == 0, index=False)
+    if not path.exists() or path.stat().st_size == 0:
+        frame.to_csv(path, index=False)
+        return
+    with open(path, newline="") as fh:
+        header = next(csv.reader(fh), [])
+    if header != list(frame.columns):
+        old = pd.read_csv(path)
+        merged = pd.concat([old, frame], ignore_index=True)
+        merged = merged.reindex(columns=[*header, *(c for c in frame.columns if c not in header)])
+        tmp = path.with_name(f".{path.name}.tmp")
+        merged.to_csv(tmp, index=False)
+        tmp.replace(path)
+        return
+    frame.to_csv(path, mode="a", header=False, index=False)
+
+
+def normalized(scores: pd.DataFrame, tie: float = 0.0) -> pd.DataFrame:
+    """Each row's scores from 0 (its worst entry) to 1 (its best); a row whose entries lie within
+    ``tie`` of each other is 1 throughout. A missing entry stays missing: a method that failed on a
+    dataset is not scored there (the statistics skip it), rather than counted as the best."""
+    lo, hi = scores.min(axis=1), scores.max(axis=1)
+    norm = scores.sub(lo, axis=0).div((hi - lo).where(hi - lo > tie), axis=0)
+    return norm.mask(norm.isna() & scores.notna(), 1.0)
 
 
 def run_and_report(out: Path, rows_file: str, report_file: str, run: Callable[[Path], None],
