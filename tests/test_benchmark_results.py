@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
@@ -26,6 +27,6 @@ def test_rows_of_a_script_that_gained_a_column_are_kept(tmp_path):
 def test_a_missing_entry_is_not_scored_as_the_best():
     scores = pd.DataFrame({"m1": [0.9, 0.5, 0.7], "m2": [0.8, np.nan, 0.7], "m3": [0.85, 0.6, 0.7005]})
     norm = normalized(scores, tie=1e-3)
-    assert norm.loc[0].tolist() == [1.0, 0.0, 0.5]
+    assert norm.loc[0].tolist() == pytest.approx([1.0, 0.0, 0.5])
     assert np.isnan(norm.loc[1, "m2"]) and norm.loc[1, ["m1", "m3"]].tolist() == [0.0, 1.0]
     assert norm.loc[2].tolist() == [1.0, 1.0, 1.0]  # within the tie: every entry the best
