@@ -38,8 +38,9 @@ The report goes to ``OUT/tune_benchmark.md`` and the plot to ``OUT/tune_benchmar
 (``corpora.py``) instead, and ``--max-trials metahpo=10,random=30,optuna_tpe=50`` caps each method's
 search at the budgets the comparison needs.
 
-Usage (the second and third commands draw other 40 datasets, none of them or their twins in an
-earlier sample)::
+Usage, sampling the knowledge base's PMLB datasets (the second and third commands draw other 40
+datasets, none of them or their twins or synthetic family in an earlier sample; each is run
+against the knowledge base without its group: its twins, its family and every larger version)::
 
     python scripts/benchmark_tune.py --kb knowledge_base --pmlb ../shared/datasets/pmlb \\
         --n-datasets 40 --out docs/results
@@ -86,7 +87,7 @@ from metahpo.evaluation import (  # noqa: E402
     predict_aligned,
     score_predictions,
 )
-from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
+from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
 from metahpo.recommendations import get_recommender  # noqa: E402
 from metahpo.search import BayesSampler, Trial  # noqa: E402
 from metahpo.spaces import LIGHTGBM, Param, SearchSpace  # noqa: E402
@@ -324,9 +325,12 @@ def rival_model(method: str, task: str):
 
 
 def sample_datasets(kb: KnowledgeBase, n: int, seed: int, exclude: Collection[str] = ()) -> pd.DataFrame:
-    """A seeded sample stratified by task (proportional, at least 5 per task), the same whatever
-    the order of the knowledge base's rows; datasets in ``exclude`` are never drawn."""
-    datasets = kb.datasets[~kb.datasets["dataset_id"].isin(exclude)].sort_values("dataset_id")
+    """A seeded sample of the knowledge base's PMLB datasets at their own size (not a larger version,
+    ``name@rows``), stratified by task (proportional, at least 5 per task), the same whatever the
+    order of the knowledge base's rows; datasets in ``exclude`` are never drawn."""
+    table = kb.datasets
+    pmlb = table["source"].astype(str).str.contains("pmlb") & (table["dataset_id"].map(base_id) == table["dataset_id"])
+    datasets = table[pmlb & ~table["dataset_id"].isin(exclude)].sort_values("dataset_id")
     per_task = datasets.groupby("task")
     shares = per_task.size() / len(datasets)
     picks = [g.sample(min(len(g), max(5, round(n * shares[t]))), random_state=seed) for t, g in per_task]
@@ -529,17 +533,18 @@ def run(args: argparse.Namespace) -> None:
         run_corpus(args, kb, methods, budgets, caps, done, path, renames)
         report(pd.read_csv(path), out)
         return
-    names = kb.datasets["dataset_id"].tolist()
-    group_of = corpora.groups("pmlb", names, Path(args.pmlb).parent)
+    ids = kb.datasets["dataset_id"]
+    bases = ids.map(base_id)
+    group_of = corpora.groups("pmlb", sorted(set(bases)), Path(args.pmlb).parent)  # twins and synthetic families
     exclude: set[str] = set()
-    twins_of = corpora.groups("pmlb", names, Path(args.pmlb).parent, families=False)
     for earlier in (int(s) for s in args.exclude_seed.split(",") if s.strip()):
-        exclude |= set().union(*(twins_of[d] for d in sample_datasets(kb, args.n_datasets, earlier, exclude)["dataset_id"]))
+        exclude |= set().union(*(group_of[d] for d in sample_datasets(kb, args.n_datasets, earlier, exclude)["dataset_id"]))
     todo = [(r, [m for m in methods if (r.dataset_id, m) not in done])
             for r in sample_datasets(kb, args.n_datasets, args.seed, exclude).itertuples()]
     # longest first, so that the slowest dataset does not start last and run alone
     todo = sorted(((r, missing) for r, missing in todo if missing), key=lambda job: -expected_cost(job[0], args.max_rows))
-    jobs = (delayed(run_dataset)(Source(r.dataset_id, r.source), kb, group_of[r.dataset_id], args.max_rows,
+    jobs = (delayed(run_dataset)(Source(r.dataset_id, r.source), kb, set(ids[bases.isin(group_of[r.dataset_id])]),
+                                 args.max_rows,
                                  args.seed + zlib.crc32(r.dataset_id.encode()) % 10_000, budgets, missing)
             for r, missing in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
