@@ -375,16 +375,19 @@ class KnowledgeBase:
         return origin.map(lambda o: frozenset(filter(None, o.partition(":")[2].split(ORIGIN_SEP))))
 
     def without(self, dataset_ids: Iterable[str]) -> KnowledgeBase:
-        """A copy that owes nothing to some datasets (for leave-one-out evaluation): without
-        their rows, their runs, and the configurations their searches produced (see
-        :meth:`producers`), with those configurations' runs on every other dataset."""
-        drop = set(dataset_ids)
+        """A copy that owes nothing to some datasets (for leave-one-out evaluation), each in every
+        version (``credit``, ``credit@10000``: see :func:`base_id`): without their rows, their runs,
+        and the configurations their searches produced (see :meth:`producers`), with those
+        configurations' runs on every other dataset."""
+        drop = {base_id(d) for d in dataset_ids}
         produced = self.producers()
-        leaked = set(produced.index[produced.map(lambda p: bool(p & drop))])
+        leaked = set(produced.index[produced.map(lambda p: any(base_id(d) in drop for d in p))])
+        dropped = self.datasets["dataset_id"].map(base_id).isin(drop)
+        run_dropped = self.runs["dataset_id"].map(base_id).isin(drop)
         return KnowledgeBase(
-            datasets=self.datasets[~self.datasets["dataset_id"].isin(drop)].reset_index(drop=True),
+            datasets=self.datasets[~dropped].reset_index(drop=True),
             configurations=self.configurations[~self.configurations["config_id"].isin(leaked)].reset_index(drop=True),
-            runs=self.runs[~self.runs["dataset_id"].isin(drop) & ~self.runs["config_id"].isin(leaked)].reset_index(drop=True),
+            runs=self.runs[~run_dropped & ~self.runs["config_id"].isin(leaked)].reset_index(drop=True),
             family=self.family,
             space_version=self.space_version,
             provenance=self.provenance,

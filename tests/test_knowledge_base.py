@@ -125,6 +125,13 @@ def test_without_removes_what_the_datasets_produced():
     rest = kb.without(["d0"])
     assert set(rest.configurations["config_id"]) == set(ids[2:])  # d0's bests are gone, with their runs
     assert set(rest.runs["config_id"]) == set(ids[2:]) and set(rest.runs["dataset_id"]) == {"d1", "d2"}
+    # every version of a dataset is the dataset: leaving out one leaves out what the others produced
+    kb.configurations["origin"] = ["pool:d0@500", "pool:d1", "pool", "explore-random:d2"]
+    rest = kb.without(["d0"])
+    assert set(rest.configurations["config_id"]) == set(ids[1:])
+    kb.datasets["dataset_id"] = ["d0@500", "d1", "d2"]
+    kb.runs["dataset_id"] = kb.runs["dataset_id"].replace("d0", "d0@500")
+    assert set(kb.without(["d0"]).datasets["dataset_id"]) == {"d1", "d2"}
 
 
 def test_params_of_an_unknown_configuration_is_a_clear_error():
