@@ -72,7 +72,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
-from results import append_rows, normalized  # noqa: E402
+from results import append_rows, commits_note, normalized, stamped  # noqa: E402
 
 from metahpo.build import Source  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
@@ -229,7 +229,8 @@ METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "autogl
            "metahpo_ensemble")
 KB_METHODS = (*STRATEGY_METHODS, "metahpo_ensemble")
 COLUMNS = ["dataset_id", "task", "method", "budget", "cv_score", "test_score", "search_s", "fit_s", "predict_s",
-           "setup_s", "per_trial_s", "n_members", "single_test_score", "single_fit_s", "single_predict_s", "cache_fill_s"]
+           "setup_s", "per_trial_s", "n_members", "single_test_score", "single_fit_s", "single_predict_s", "cache_fill_s",
+           "commit"]
 
 
 def run_dataset(source: Source, kb: KnowledgeBase, leave_out: set[str], max_rows: int, seed: int,
@@ -413,6 +414,7 @@ def summarize(runs: pd.DataFrame) -> str:
         lines.append(f"- Not in the wall times: fitting the leave-out knowledge base's surrogate into the cache before "
                      f"the searches, once per knowledge base (a user's first call pays it), median "
                      f"{overhead['cache_fill_s'].median():.1f} s.")
+    lines += [note] if (note := commits_note(runs)) else []
     ens = runs[runs["method"] == "metahpo_ensemble"].set_index("dataset_id")
     if len(ens):
         spread = (wide.max(axis=1) - wide.min(axis=1)).replace(0, np.nan)
@@ -548,7 +550,7 @@ def run(args: argparse.Namespace) -> None:
                                  args.seed + zlib.crc32(r.dataset_id.encode()) % 10_000, budgets, missing)
             for r, missing in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
-        append_rows(path, renamed(rows, renames), COLUMNS)
+        append_rows(path, stamped(renamed(rows, renames)), COLUMNS)
         print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id']}", file=sys.stderr, flush=True)
     report(pd.read_csv(path), out)
 
@@ -572,7 +574,7 @@ def run_corpus(args: argparse.Namespace, kb: KnowledgeBase, methods: list[str], 
                                  args.max_rows, args.seed + zlib.crc32(e.name.encode()) % 10_000, budgets, missing, caps)
             for e, missing in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
-        append_rows(path, renamed(rows, renames), COLUMNS)
+        append_rows(path, stamped(renamed(rows, renames)), COLUMNS)
         print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id']}", file=sys.stderr, flush=True)
 
 

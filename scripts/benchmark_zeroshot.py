@@ -68,7 +68,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
 from benchmark_tune import AUTOGLUON_GBM  # noqa: E402
-from results import append_rows, normalized  # noqa: E402
+from results import append_rows, commits_note, normalized, stamped  # noqa: E402
 
 from metahpo import metafeatures  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
@@ -271,7 +271,8 @@ def summarize(runs: pd.DataFrame) -> str:
         pairs = failed.drop_duplicates(["dataset", "method"])
         text += "\n\nFailed, and not in the tables: " + "; ".join(
             f"{m} on {', '.join(g['dataset'])}" for m, g in pairs.groupby("method")) + "."
-    return text
+    note = commits_note(runs)
+    return text + (f"\n\n{note}" if note else "")
 
 
 def table(part: pd.DataFrame, title: str, conf: pd.Series, tasks: pd.Series) -> str:
@@ -312,7 +313,7 @@ def table(part: pd.DataFrame, title: str, conf: pd.Series, tasks: pd.Series) -> 
     return "\n".join(lines)
 
 COLUMNS = ["dataset", "corpus", "split", "task", "n_rows", "metric", "method", "status", "error", "score", "fit_s",
-           "confidence", "nearest", "recommend_s"]
+           "confidence", "nearest", "recommend_s", "commit"]
 
 
 def main() -> None:
@@ -372,7 +373,7 @@ def main() -> None:
     jobs.sort(key=lambda j: -j[0])  # the dearest first
     print(f"{len(jobs)} datasets to run", file=sys.stderr, flush=True)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(j for _, j in jobs), 1):
-        append_rows(path, rows, COLUMNS)
+        append_rows(path, stamped(rows), COLUMNS)
         print(f"{i}/{len(jobs)} {rows[0]['dataset']}", file=sys.stderr, flush=True)
     runs = pd.read_csv(path)
     text = summarize(runs)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import functools
+import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,34 @@ def append_rows(path: Path, rows: list[dict[str, Any]], columns: Sequence[str] |
         tmp.replace(path)
         return
     frame.to_csv(path, mode="a", header=False, index=False)
+
+
+@functools.cache
+def code_version() -> str:
+    """The commit the scripts run from (``git describe --always --dirty``: ``-dirty`` when files
+    differ from it), or ``"unknown"`` outside a git checkout."""
+    try:
+        done = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=Path(__file__).parent,
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
+def stamped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows``, each with the ``commit`` the benchmark ran from (see :func:`code_version`)."""
+    return [{**row, "commit": code_version()} for row in rows]
+
+
+def commits_note(runs: pd.DataFrame) -> str:
+    """A line saying that the rows come from several commits (each with its count), or ``""``:
+    a resumed benchmark may mix rows of different code, which its reader should know."""
+    if "commit" not in runs:
+        return ""
+    counts = runs["commit"].fillna("not recorded").value_counts()
+    if len(counts) < 2:
+        return ""
+    return "- Rows from several commits: " + ", ".join(f"{c} ({n} rows)" for c, n in counts.items()) + "."
 
 
 def normalized(scores: pd.DataFrame, tie: float = 0.0) -> pd.DataFrame:
