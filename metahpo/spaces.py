@@ -107,6 +107,8 @@ class Param:
         return (value - self.low) / (self.high - self.low)
 
     def decode(self, u: float) -> Any:
+        """The value at ``u`` of the unit interval; an integer parameter's is rounded, so each end
+        of its range takes half a step of the interval (as the knowledge base's encodings assume)."""
         u = min(max(float(u), 0.0), 1.0)
         if self.choices is not None:
             return self.choices[min(int(u * len(self.choices)), len(self.choices) - 1)]
