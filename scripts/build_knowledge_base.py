@@ -2,7 +2,8 @@
 
 The shipped knowledge base is rebuilt with (see docs/knowledge_base.md)::
 
-    python scripts/build_knowledge_base.py ../shared/datasets/pmlb --out knowledge_base --n-jobs 2
+    python scripts/build_knowledge_base.py ../shared/datasets/realworld ../shared/datasets/pmlb \
+        --out knowledge_base --sizes 10000 --n-random 6 --n-local 2 --pool-size 64 --n-jobs 2
 """
 
 import sys
