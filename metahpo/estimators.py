@@ -177,6 +177,17 @@ class _TabularInput:
         return conform(X, self._features)
 
 
+def _drawn_seed(random_state: Any) -> int | None:
+    """``random_state`` as LightGBM's integer seed: a RandomState or Generator gives one integer, as
+    LightGBM draws one per fit, so that every fit of an estimator (and a rebuild from its
+    ``params_``) has the same seed."""
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(np.iinfo(np.int32).max))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(np.iinfo(np.int32).max))
+    return None if random_state is None else int(random_state)
+
+
 class _MetaLGBM(_TabularInput, BaseEstimator):
     """Shared machinery of the zero-shot LightGBM estimators."""
 
@@ -276,9 +287,10 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         dataset, y = self._dataset(X, y)
         sample_weight = _check_sample_weight(sample_weight, len(y))
         explicit = {k: getattr(self, k) for k in self._get_param_names() if k not in _METAHPO_PARAMS}
+        explicit["random_state"] = _drawn_seed(self.random_state)
         candidates = [_override({**params, **explicit}, given) for params in self._recommend(dataset, "lightgbm")]
         if self.rounds == "holdout":
-            seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
+            seed = explicit["random_state"] if explicit["random_state"] is not None else 0
             threads = -1 if self.n_jobs is None or self.n_jobs < 0 else max(1, int(self.n_jobs))  # LightGBM's meaning
             default = _override({**default_params(int(seed)), **explicit}, given)
             self.params_: dict[str, Any] = self._held_out(candidates, default, dataset, sample_weight, int(seed),
@@ -341,7 +353,8 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
         ``n_estimators`` given by hand needs ``rounds="recommended"``.
     random_state : int, numpy RandomState or Generator, or None
         LightGBM's seed, as LightGBM takes it; an integer also seeds the meta-features'
-        landmarkers (seed 0 otherwise).
+        landmarkers (seed 0 otherwise). A RandomState or Generator gives one integer seed, drawn
+        as LightGBM draws it, to the hold-outs and the model alike, and ``params_`` holds it.
     n_jobs : int, optional
         LightGBM threads: one by default; None (LightGBM's default) takes them all. The hold-outs
         of ``rounds="holdout"`` train that many at a time, each on one thread.

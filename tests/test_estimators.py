@@ -276,6 +276,18 @@ def test_rounds_from_a_holdout_rebuild_the_model(tiny_kb, task):
     assert np.abs(model.predict(X) - reference.predict(X)).max() <= 1e-12
 
 
+@pytest.mark.parametrize("make_state", [np.random.RandomState, np.random.default_rng])
+def test_a_random_state_object_gives_one_seed_that_params_holds(tiny_kb, make_state):
+    X, y = make_classification(300, 6, n_informative=4, random_state=0)
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, random_state=make_state(0)).fit(X, y)
+    seed = model.params_["random_state"]
+    assert isinstance(seed, int)  # not the state object, which draws anew at every fit
+    rebuilt = lgb.LGBMClassifier(**model.params_).fit(X, y)
+    assert np.array_equal(model.predict_proba(X), rebuilt.predict_proba(X))
+    again = MetaLGBMClassifier(knowledge_base=tiny_kb, random_state=make_state(0)).fit(X, y)
+    assert again.params_ == model.params_
+
+
 @pytest.mark.parametrize(("params", "message"), [
     ({"rounds": "cv"}, "rounds must be one of 'holdout', 'recommended'; got 'cv'$"),
     ({"num_boost_round": 50}, "rounds='holdout' .* finds n_estimators on the data; to give n_estimators, set "
