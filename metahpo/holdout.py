@@ -99,8 +99,8 @@ def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *
     as a recommendation's rounds are (:data:`ROUNDS_EXPONENT`), is the answer, between 10 and
     ``MAX_ROUNDS``. It trains on one thread unless ``params`` name another count (``n_jobs``).
     Data too small to hold out (fewer than :data:`MIN_VALIDATION_ROWS` validation
-    rows, or a training part of one class) keeps ``params``' own ``n_estimators``, and without one
-    is a :class:`~metahpo.exceptions.DataError`.
+    rows, or a training or validation part of one class: a class of one or two rows) keeps
+    ``params``' own ``n_estimators``, and without one is a :class:`~metahpo.exceptions.DataError`.
 
     Parameters
     ----------
@@ -134,10 +134,16 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
     """:func:`holdout_rounds`, and the validation loss at the best round: LightGBM's default metric
     for the task, on which it stops (or the first metric ``params`` name, negated if it grows as
     models improve), or with ``metric`` (a scikit-learn scorer name) that metric, negated, unless
-    it orders models as LightGBM's does; NaN for data too small to hold out."""
+    it orders models as LightGBM's default loss does and ``params`` set no objective or metric of
+    their own; NaN for data too small to hold out."""
     import lightgbm as lgb
 
+    text = [str(c) for c, dtype in X.dtypes.items() if dtype == object or pd.api.types.is_string_dtype(dtype)]
+    if text:
+        raise DataError(f"column{'s' if len(text) > 1 else ''} {', '.join(text[:5])} hold text, which LightGBM "
+                        f"does not take: pass the frame metahpo.load makes (text as categoricals)")
     y = np.asarray(y)
+    sample_weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
     if task != "regression":
         classes, y = np.unique(y, return_inverse=True)
     rounds_names = parameter_names()["n_estimators"]
@@ -148,10 +154,11 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
     rows = subsample_rows(y, task != "regression", HOLDOUT_MAX_ROWS, random_state)
     fit_rows, valid_rows, y_valid = holdout(y[rows], task, VALIDATION_FRACTION, random_state)
     fit_rows, valid_rows = rows[fit_rows], rows[valid_rows]
-    if len(valid_rows) < MIN_VALIDATION_ROWS or (task != "regression" and len(np.unique(y[fit_rows])) < 2):
+    one_class = task != "regression" and min(len(np.unique(y[fit_rows])), len(np.unique(y_valid))) < 2
+    if len(valid_rows) < MIN_VALIDATION_ROWS or one_class:  # a one-class validation loss falls for ever
         if given_rounds:
             return int(given_rounds[0]), float("nan")
-        need = "" if task == "regression" else ", and a training part of two classes"
+        need = "" if task == "regression" else ", and training and validation parts of two classes each"
         raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping (at "
                         f"least {MIN_VALIDATION_ROWS} validation rows{need}); give n_estimators")
     config = {k: v for k, v in params.items() if k not in rounds_names}
@@ -171,7 +178,8 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
               callbacks=[lgb.early_stopping(patience({"learning_rate": rate}), first_metric_only=True, verbose=False)])
     best = model.best_iteration_ or MAX_ROUNDS
     rounds = int(np.clip(round(best * rounds_growth(len(y) / len(fit_rows), task)), 10, MAX_ROUNDS))
-    if metric is not None and not orders_as_loss(metric, task):
+    own_loss = set(config) & (parameter_names()["objective"] | parameter_names()["metric"])  # not the task's loss
+    if metric is not None and (own_loss or not orders_as_loss(metric, task)):
         from sklearn.metrics import get_scorer
 
         weight = {} if sample_weight is None else {"sample_weight": sample_weight[valid_rows]}
@@ -239,7 +247,8 @@ class DefaultCheck:
     ----------
     differences : ndarray
         Per fold, the defaults' score minus the configuration's, on ``metric`` (greater is
-        better): positive where the defaults did better. Empty if either failed to train.
+        better): positive where the defaults did better. Only the folds where both scored (ROC AUC
+        needs both classes); empty if either failed to train.
     metric : str
         The metric compared (a scikit-learn scorer name).
     error : str or None
@@ -259,7 +268,8 @@ class DefaultCheck:
     @property
     def defaults_win(self) -> bool:
         """Whether the defaults score better by more than :data:`CHECK_Z` standard errors."""
-        return len(self.differences) > 1 and bool(self.differences.mean() > CHECK_Z * self.standard_error)
+        d = self.differences  # a margin of rounding alone (identical models) is no win
+        return len(d) > 1 and bool(d.mean() > max(CHECK_Z * self.standard_error, 1e-12))
 
     def describe(self) -> str:
         """The verdict in words."""
@@ -267,9 +277,20 @@ class DefaultCheck:
             return f"The check against LightGBM's defaults failed ({self.error}); the list is the knowledge base's."
         d = self.differences
         verdict = "the defaults come first" if self.defaults_win else "the list is the knowledge base's"
-        return (f"Checked against LightGBM's defaults by {len(d)}-fold cross-validation: their {self.metric} minus "
-                f"the top configuration's is {d.mean():+.4g} on average (standard error {self.standard_error:.2g}; "
-                f"more than {CHECK_Z:g} standard errors put the defaults first), so {verdict}.")
+        scored = "" if len(d) == CHECK_FOLDS else f" ({self.metric} scored on {len(d)} of them: a class too rare)"
+        return (f"Checked against LightGBM's defaults by {CHECK_FOLDS}-fold cross-validation{scored}: their "
+                f"{self.metric} minus the top configuration's is {d.mean():+.4g} on average (standard error "
+                f"{self.standard_error:.2g}; more than {CHECK_Z:g} standard errors put the defaults first), so {verdict}.")
+
+
+def _coded_weights(params: dict[str, Any], dataset: Dataset) -> dict[str, Any]:
+    """``params`` with a ``class_weight`` dict keyed by the user's labels keyed by the class codes
+    the folds train on (:func:`~metahpo.evaluation.encode_target`)."""
+    weights = params.get("class_weight")
+    if not isinstance(weights, dict) or not dataset.is_classification:
+        return params
+    return {**params, "class_weight": {code: weights[label] for code, label in enumerate(dataset.classes)
+                                       if label in weights}}
 
 
 def default_params(random_state: int = 0) -> dict[str, Any]:
@@ -293,11 +314,16 @@ def check_against_default(params: dict[str, Any], dataset: Dataset, *, metric: s
     model = lgb.LGBMRegressor if dataset.task == "regression" else lgb.LGBMClassifier
     metric = check_metric(metric, dataset.task)
     folds = make_folds(dataset, CHECK_FOLDS, random_state)
-    pair = (params, default_params(random_state) if default is None else default)
+    pair = [_coded_weights(p, dataset) for p in (params, default_params(random_state) if default is None else default)]
     runs = Parallel(n_jobs=min(2, check_n_jobs(n_jobs)), backend="threading")(
         delayed(evaluate_estimator)(model(**{**p, "n_jobs": 1}), dataset, folds=folds, metric=metric) for p in pair)
     failed = [r.error for r in runs if not r.ok]
     if failed:
         return DefaultCheck(differences=np.empty(0), metric=metric, error=failed[0])
     ours, theirs = (np.asarray(r.fold_scores[metric]) for r in runs)
-    return DefaultCheck(differences=theirs - ours, metric=metric)
+    differences = theirs - ours
+    scored = differences[np.isfinite(differences)]  # a fold without some class has no ROC AUC
+    if len(scored) < 2:
+        return DefaultCheck(differences=scored, metric=metric, error=f"{metric} scored on {len(scored)} of "
+                                                                     f"{CHECK_FOLDS} folds (a class too rare)")
+    return DefaultCheck(differences=scored, metric=metric)

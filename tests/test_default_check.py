@@ -109,3 +109,27 @@ def test_the_estimators_defaults_keep_the_users_own_settings(tiny_kb, wine, monk
     model = MetaLGBMClassifier(knowledge_base=tiny_kb, class_weight="balanced", lambda_l2=2.0).fit(wine.X, wine.y)
     assert model.params_["class_weight"] == "balanced" and model.params_["lambda_l2"] == 2.0
     assert "reg_lambda" not in model.params_ and model.params_["num_leaves"] == 31  # the defaults, overridden
+
+
+def test_the_check_reads_class_weights_keyed_by_the_users_labels():
+    data = load("sklearn:breast_cancer").subsample(300)
+    coded = check_against_default({**STUMPS, "min_child_samples": 20, "class_weight": {0: 1, 1: 5}}, data)
+    named = replace(data, y=data.y.map({0: "neg", 1: "pos"}))
+    by_name = check_against_default({**STUMPS, "min_child_samples": 20, "class_weight": {"neg": 1, "pos": 5}}, named)
+    assert coded.error is None and by_name.error is None
+    np.testing.assert_allclose(by_name.differences, coded.differences)
+
+
+def test_folds_a_metric_cannot_score_are_left_out_of_the_check():
+    import pandas as pd
+
+    from metahpo.datasets import from_arrays
+
+    y = np.zeros(150, dtype=int)
+    y[[5, 40, 90, 140]] = 1  # four positives: some folds have none, and no ROC AUC
+    rare = from_arrays(pd.DataFrame({"a": np.arange(150.0)}), y, task="binary")
+    kept = check_against_default(default_params(), rare)
+    assert kept.error is None and 2 <= len(kept.differences) < CHECK_FOLDS and np.isfinite(kept.differences).all()
+    check = DefaultCheck(np.array([0.03, 0.46, 0.29]), "roc_auc")  # two of five folds had no positive
+    assert "roc_auc scored on 3 of them" in check.describe() and check.defaults_win
+    assert not DefaultCheck(np.array([2e-17, 1e-17, 3e-17, 2e-17, 1e-17]), "roc_auc").defaults_win  # rounding

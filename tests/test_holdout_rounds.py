@@ -251,3 +251,36 @@ def test_large_data_is_ordered_by_the_recommendations_metric_where_it_orders_oth
     assert [c.config_id for c in ordered] == [kept[i].config_id for i in order]
     assert ordered.configs[0].reason.startswith(f"validation roc_auc {-by_auc[order[0]][1]:.5g} on the hold-out")
     assert "Ordered by validation roc_auc on the hold-out" in ordered.explain()
+
+
+def test_a_validation_part_of_one_class_keeps_the_given_rounds():
+    X, y = make_classification(500, 4, n_informative=3, n_redundant=0, random_state=0)
+    y = np.zeros(500, dtype=int)
+    y[[3, 77]] = 1  # two positives: the stratified split leaves the validation part none
+    rounds, loss = holdout_fit({"n_estimators": 131, "verbosity": -1}, pd.DataFrame(X), y, "binary")
+    assert rounds == 131 and np.isnan(loss)  # its log loss would fall for ever, towards the cap
+
+
+def test_a_users_objective_is_scored_on_the_recommendations_metric():
+    from sklearn.metrics import r2_score
+
+    X, y = make_regression(600, 5, noise=20.0, random_state=0)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(5)])
+    params = {"objective": "l1", "learning_rate": 0.1, "verbosity": -1, "n_jobs": 1}
+    rounds, loss = holdout_fit(params, frame, y, "regression", metric="r2")
+    train, valid, y_valid = holdout(y, "regression", holdout_module.VALIDATION_FRACTION, 0)
+    model = lgb.LGBMRegressor(**params, n_estimators=MAX_ROUNDS).fit(
+        frame.iloc[train], y[train], eval_set=[(frame.iloc[valid], y_valid)],
+        callbacks=[lgb.early_stopping(holdout_module.patience({"learning_rate": 0.1}), verbose=False)])
+    assert loss == pytest.approx(-r2_score(y_valid, model.predict(frame.iloc[valid])))  # not the l1 loss
+
+
+def test_holdout_rounds_take_array_like_weights_and_name_text_columns():
+    X, y = make_classification(200, 3, n_informative=2, n_redundant=0, random_state=0)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    params = {"learning_rate": 0.1, "verbosity": -1}
+    weights = [1.0] * 200
+    unweighted = holdout_rounds(params, frame, y, "binary")
+    assert holdout_rounds(params, frame, y, "binary", sample_weight=weights) == unweighted
+    with pytest.raises(DataError, match="column t hold text.*metahpo.load"):
+        holdout_rounds(params, frame.assign(t="x"), y, "binary")
