@@ -566,10 +566,21 @@ def _html_table(table: pd.DataFrame) -> str:
     return shown.to_html(index=False, na_rep="", float_format="{:.4g}".format)
 
 
+def _busy(starts: np.ndarray, ends: np.ndarray) -> float:
+    """Seconds covered by the intervals ``[starts[i], ends[i]]``: the wall-clock time some dataset
+    was running, over every run that resumed a folder, without the hours between them."""
+    total, reach = 0.0, -np.inf
+    for start, end in sorted(zip(starts, ends)):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return float(total)
+
+
 def _summary(records: list[dict[str, Any]], table: pd.DataFrame) -> str:
     seconds = table["seconds"].sum()
     finished = np.array([r["finished"] for r in records])
-    span = float(np.max(finished) - np.min(finished - table["seconds"].to_numpy()))
+    span = _busy(finished - table["seconds"].to_numpy(), finished)
     counts = pd.crosstab(table["task"].fillna("unknown"), table["status"], margins=True, margins_name="total")
     ok = int((table["status"] == "ok").sum())
     ensembled = sum("ensemble" in r for r in records)
@@ -577,7 +588,9 @@ def _summary(records: list[dict[str, Any]], table: pd.DataFrame) -> str:
                  f"{ENSEMBLES}/&lt;dataset_id&gt;.json, out-of-fold scores (ensemble, single best) in "
                  f"the results." if ensembled else "")
     return (f"<p>{plural(len(table), 'dataset')}: {ok} ok, {len(table) - ok} failed. Compute time {seconds:.1f} s; "
-            f"wall-clock span {span:.1f} s; throughput {len(table) / span * 60:.1f} datasets/min.{ensembles}</p>"
+            f"wall-clock time with a dataset running {span:.1f} s (the runs that resumed this folder, without "
+            f"the time between them)" + (f"; throughput {len(table) / span * 60:.1f} datasets/min" if span > 0 else "")
+            + f".{ensembles}</p>"
             + _html_table(counts.rename_axis(columns=None).reset_index()))
 
 

@@ -39,8 +39,8 @@ from metahpo.datasets import Dataset, load, plain
 from metahpo.evaluation import check_metric, check_n_jobs, check_seed, check_whole
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import FAMILIES, get_family
-from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, HOLDOUT_MAX_ROWS, MAX_ROUNDS, SELECT_MIN_ROWS,
-                             VALIDATION_FRACTION, check_against_default, checks_default, default_params,
+from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, HOLDOUT_MAX_ROWS, MAX_ROUNDS, MIN_VALIDATION_ROWS,
+                             SELECT_MIN_ROWS, VALIDATION_FRACTION, check_against_default, checks_default, default_params,
                              orders_as_loss, orders_by_holdout, rank_by_holdout, rounds_growth)
 from metahpo.knowledge_base import KnowledgeBase, KnowledgeSource, base_id, of_families, resolve
 from metahpo.progress import eta_line, to_stderr
@@ -203,7 +203,7 @@ class Recommendation:
 
     def explain(self) -> str:
         """Why each configuration was chosen, in words."""
-        near = ", ".join(f"{r.name} ({r.distance:.2f})" for r in self.neighbors.head(5).itertuples())
+        near = ", ".join(f"{r.Index} ({r.distance:.2f})" for r in self.neighbors.head(5).itertuples())
         lines = [
             f"Recommendations for {self.dataset!r} ({self.task}, metric {self.metric}): {self.family} configurations "
             f"by the {self.strategy} strategy.",
@@ -366,12 +366,13 @@ class Portfolio(BaseStrategy):
             gain[[ctx.pool.index(c) for c, _ in out]] = -np.inf
             tied = np.flatnonzero(gain == gain.max())
             j = int(tied[np.argmax(mean[tied])])
-            best_on = data[int(np.argmax(m[: self.k, j] * w[: self.k]))]
+            top = int(np.argmax(m[: self.k, j] * w[: self.k]))  # its largest weighted score among the similar
             if out or self.first_k is None:
                 reason = f"raises the weighted best-of-{len(out) + 1} over {len(data)} datasets to {gain[j]:.3f}"
             else:
                 reason = f"the best on the {min(self.first_k, len(data))} most similar datasets ({gain[j]:.3f})"
-            out.append((ctx.pool[j], f"{reason} (strongest among the similar on {best_on})"))
+            out.append((ctx.pool[j], f"{reason} (its largest weighted score among the similar: {m[top, j]:.3f} "
+                                     f"normalized on {data[top]})"))
             reached = np.maximum(reached, m[:, j])
         return out
 
@@ -826,9 +827,16 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
     held = [replace(configs[i], params={**configs[i].params, "n_estimators": rounds}) for i, rounds, _ in fits]
     which = ("every configuration" if first == len(configs) else "the top configuration" if first == 1
              else f"the first {first} configurations")
-    notes = [f"Rounds (n_estimators) of {which} found on this data: early stopping on a seeded "
-             f"{VALIDATION_FRACTION:.0%} hold-out of the rows (of at most {HOLDOUT_MAX_ROWS:,} of them), at most "
-             f"{MAX_ROUNDS:,} rounds (data too small to hold out keeps the knowledge base's)."]
+    kept = sum(np.isnan(loss) for _, _, loss in fits)  # too few rows (of some class) to hold out
+    how = (f"early stopping on a seeded {VALIDATION_FRACTION:.0%} hold-out of the rows (of at most "
+           f"{HOLDOUT_MAX_ROWS:,} of them), at most {MAX_ROUNDS:,} rounds")
+    if kept == len(fits):
+        notes = [f"Rounds (n_estimators) of {which} kept as the knowledge base's: {dataset.n_rows:,} rows are too "
+                 f"few for {how} (at least {MIN_VALIDATION_ROWS} validation rows"
+                 f"{'' if dataset.task == 'regression' else ', and two classes in each part'})."]
+    else:
+        notes = [f"Rounds (n_estimators) of {which} found on this data: {how}" + (
+            f"; {kept} of them kept the knowledge base's (too few rows of some class to hold out)." if kept else ".")]
     if first > 1 and ordered:
         by_loss = orders_as_loss(recommendation.metric, dataset.task)
         what = "validation loss" if by_loss else f"validation {recommendation.metric}"
@@ -882,8 +890,9 @@ class FamilyChoice:
         if not self.neighbors:
             return f"family {self.family}: the only one with a knowledge base"
         others = ", ".join(f"{f} {share:.0%}" for f, share in self.shares.items() if f != self.family)
-        return (f"family {self.family}: best on {self.shares[self.family]:.0%} of the {len(self.neighbors)} most "
-                f"similar datasets every family ran, by similarity ({others})")
+        return (f"family {self.family}: best on the {len(self.neighbors)} most similar datasets every family ran "
+                f"with {self.shares[self.family]:.0%} of their similarity weight ({others}; a tie counts for the first "
+                f"family named)")
 
 
 def choose_family(metafeatures: pd.Series, knowledge_bases: dict[str, KnowledgeBase], task: str,

@@ -492,9 +492,11 @@ class _Search:
         except KnowledgeBaseError as exc:  # nothing to compare the families on: equal shares
             self.say(f"the trials shared equally: {exc}")
             return [1.0 / len(families)] * len(families)
-        self.say(f"chose the {choice.describe()}")
         weights = np.maximum([choice.shares[f] for f in families], MIN_FAMILY_SHARE)
-        return (weights / weights.sum()).tolist()
+        weights = weights / weights.sum()
+        self.say(f"the trials shared {', '.join(f'{f} {w:.0%}' for f, w in zip(families, weights))}, by the "
+                 f"{choice.describe()}")
+        return weights.tolist()
 
     def knowledge_of(self, family: str) -> kbm.KnowledgeBase | None:
         """The knowledge base that warm-starts ``family`` (:func:`~metahpo.knowledge_base.of_families`);

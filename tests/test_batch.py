@@ -467,3 +467,10 @@ def test_command_line_without_any_dataset_exits_2(make_input, message, tmp_path,
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("metahpo: error:") and message in err and "\n" not in err
+
+
+def test_the_reports_wall_clock_time_leaves_out_the_time_between_resumed_runs():
+    from metahpo.batch import _busy
+
+    # two workers side by side for 3 s, then a run resumed an hour later for 1 s
+    assert _busy(np.array([0.0, 1.0, 3600.0]), np.array([2.0, 3.0, 3601.0])) == 4.0

@@ -116,6 +116,11 @@ def test_recommend_hands_out_rounds_found_on_the_data_by_default(tiny_kb, wine):
         assert now.params["n_estimators"] == holdout_rounds(was.params, wine.X, wine.y.to_numpy(), "multiclass")
     assert [c.params["n_estimators"] for c in found] != [c.params["n_estimators"] for c in kept]
     assert "found on this data" in found.explain() and "found on this data" not in kept.explain()
+    small = wine.subsample(60)  # 12 validation rows: every configuration keeps its rounds, and says so
+    few = recommend(small, n=3, knowledge_base=tiny_kb)
+    assert [c.params for c in few] == [c.params for c in recommend(small, n=3, knowledge_base=tiny_kb,
+                                                                   rounds="recommended")]
+    assert "kept as the knowledge base's: 60 rows are too few" in few.explain()
     top = MetaLGBMClassifier(knowledge_base=tiny_kb).fit(wine.X, wine.y)  # one concept, one answer
     assert top.params_["n_estimators"] == found.best["n_estimators"]
     reference = lgb.LGBMClassifier(**found.best, n_jobs=1).fit(wine.X, wine.y)
