@@ -40,8 +40,8 @@ from metahpo.evaluation import check_metric, check_n_jobs, check_seed, check_who
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import FAMILIES, get_family
 from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, HOLDOUT_MAX_ROWS, MAX_ROUNDS, MIN_VALIDATION_ROWS,
-                             SELECT_MIN_ROWS, VALIDATION_FRACTION, check_against_default, checks_default, default_params,
-                             orders_as_loss, orders_by_holdout, rank_by_holdout, rounds_growth)
+                             SELECT_MIN_ROWS, VALIDATION_FRACTION, check_against_default, checks_default,
+                             default_params, orders_as_loss, orders_by_holdout, rank_by_holdout, rounds_growth)
 from metahpo.knowledge_base import KnowledgeBase, KnowledgeSource, base_id, of_families, resolve
 from metahpo.progress import eta_line, to_stderr
 from metahpo.spaces import Config, SearchSpace
