@@ -548,7 +548,10 @@ def render_report(records: list[dict[str, Any]], table: pd.DataFrame, kb: Knowle
     sections = [
         "<h2>Summary</h2>", _summary(records, table),
         "<h2>Results</h2>", _html_table(table.drop(columns="params")),
-        "<h2>Where the datasets sit among the knowledge-base datasets</h2>", _plot_html(_map_figure, records, kb),
+        "<h2>Where the datasets sit among the knowledge-base datasets</h2>",
+        "<p>A map of every task's datasets on their meta-features, unweighted: a picture of where the data lie, "
+        "not the distance behind <i>confidence</i> and <i>nearest</i>, which is measured among one task's datasets "
+        "with learned weights per meta-feature.</p>", _plot_html(_map_figure, records, kb),
     ]
     if tuned:
         sections += ["<h2>Tuning</h2>", _plot_html(_tuning_figure, tuned)]

@@ -214,7 +214,8 @@ class Recommendation:
         for i, c in enumerate(self.configs, 1):
             value = "" if c.expected_value is None else f", {self.metric} {c.expected_value:.4g} on them"
             expected = ("not ranked by the knowledge base" if c.expected_normalized is None
-                        else f"normalized {c.expected_normalized:.3f} on similar datasets{value}")
+                        else f"normalized {c.expected_normalized:.3f} on similar datasets (weighted by similarity, "
+                             f"the {len(c.support) or 'nearest'} nearest that ran it){value}")
             lines.append(f"{i:>2}. {expected}: {c.reason}")
         return "\n".join(lines)
 
@@ -368,7 +369,8 @@ class Portfolio(BaseStrategy):
             j = int(tied[np.argmax(mean[tied])])
             top = int(np.argmax(m[: self.k, j] * w[: self.k]))  # its largest weighted score among the similar
             if out or self.first_k is None:
-                reason = f"raises the weighted best-of-{len(out) + 1} over {len(data)} datasets to {gain[j]:.3f}"
+                reason = (f"raises the weighted best-of-{len(out) + 1} over the {len(data)} knowledge-base datasets "
+                          f"(each size of one counted) to {gain[j]:.3f}")
             else:
                 reason = f"the best on the {min(self.first_k, len(data))} most similar datasets ({gain[j]:.3f})"
             out.append((ctx.pool[j], f"{reason} (its largest weighted score among the similar: {m[top, j]:.3f} "
