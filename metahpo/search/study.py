@@ -36,8 +36,8 @@ MAX_ASKS = 10
 """Times a batch is asked for again when the sampler proposes configurations already evaluated."""
 
 FALLBACK_DRAWS = 1000
-"""Uniform draws that fill a batch the sampler could not, after :data:`MAX_ASKS` asks, with new
-configurations (a small space of integers or choices, which a local sampler circles in)."""
+"""Uniform draws searched for new configurations when the sampler proposed none new in
+:data:`MAX_ASKS` asks (a small space of integers or choices, which a local sampler circles in)."""
 
 Objective = Callable[..., Evaluation]
 """``objective(config) -> Evaluation``; with ``optimize(prune=True)`` it also takes ``prune_below``."""
@@ -310,11 +310,11 @@ class Study:
         :attr:`interrupted`. A sampler that raises, or proposes something other than
         configurations of the space, ends it with a :class:`~metahpo.SamplerError` that holds
         the study (so ``tune``'s trials are not lost with it). When the sampler proposes
-        only configurations already evaluated, :data:`FALLBACK_DRAWS` uniform draws fill the
-        batch; the search stops early when they find nothing new either (the space is
-        exhausted), or when the sampler proposes nothing (a gradient search that has converged).
-        A sampler that served another study forgets what it learned there. With ``n_jobs > 1``, a configuration whose
-        evaluation kills its worker process (out of memory, say) is a failed trial, found out by
+        only configurations already evaluated, the batch is drawn uniformly
+        (:data:`FALLBACK_DRAWS` draws); the search stops early when they find nothing new either
+        (the space is exhausted), or when the sampler has converged (a gradient search). A
+        sampler that served another study forgets what it learned there. With ``n_jobs > 1``,
+        a configuration whose evaluation kills its worker process (out of memory, say) is a failed trial, found out by
         running the trials its batch left unfinished again, each alone
         (:func:`metahpo.parallel.run_jobs`).
         """
@@ -377,11 +377,8 @@ class Study:
                 self._replays -= 1
             else:
                 asks += 1
-        if len(batch) < n and not sampler.converged:  # the sampler circles in a small space: uniform draws
-            for proposal in random_proposals(self, self.space, sampler._rng, FALLBACK_DRAWS):
-                if len(batch) < n and config_id(proposal.config) not in ids:
-                    ids.add(config_id(proposal.config))
-                    batch.append(proposal)
+        if not batch and not sampler.converged:  # nothing new at all: it circles in a small space
+            batch = random_proposals(self, self.space, sampler._rng, FALLBACK_DRAWS)[:n]
         return batch
 
     def _proposals(self, sampler: BaseSampler, n: int) -> list[Proposal]:
