@@ -314,9 +314,9 @@ class Study:
         (:data:`FALLBACK_DRAWS` draws); the search stops early when they find nothing new either
         (the space is exhausted), or when the sampler has converged (a gradient search). A
         sampler that served another study forgets what it learned there. With ``n_jobs > 1``,
-        a configuration whose evaluation kills its worker process (out of memory, say) is a failed trial, found out by
-        running the trials its batch left unfinished again, each alone
-        (:func:`metahpo.parallel.run_jobs`).
+        a configuration whose evaluation kills its worker process (out of memory, say) is a
+        failed trial, found out by running the trials its batch left unfinished again, each
+        alone (:func:`metahpo.parallel.run_jobs`).
         """
         n_jobs = _check_budget(objective, sampler, n_trials, timeout, n_jobs)
         prune = int(prune) if isinstance(prune, (bool, np.bool_)) else check_whole(
