@@ -91,16 +91,18 @@ class Source:
 
 
 def fingerprint(spec: str) -> str | None:
-    """A hash of the bytes a source reads: its file, or every file of its folder with their names;
-    None for a dataset named rather than stored (``openml:``, ``sklearn:``) or a path that is gone.
-    A build records it when it describes a dataset, and refuses to resume over data that changed."""
+    """A hash of the bytes a source reads: its file, or the data files of its (PMLB) folder with
+    their names, not what else the folder holds (a build's output may sit in it); None for a dataset
+    named rather than stored (``openml:``, ``sklearn:``) or a path that is gone. A build records it
+    when it describes a dataset, and refuses to resume over data that changed."""
     path = Path(spec)
     if not path.exists():
         return None
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    files = (sorted(p for p in path.iterdir() if p.is_file() and p.name.lower().endswith(DATA_SUFFIXES))
+             if path.is_dir() else [path])
     digest = hashlib.sha1()
     for file in files:
-        digest.update(file.relative_to(path).as_posix().encode() if path.is_dir() else b"")
+        digest.update(file.name.encode() if path.is_dir() else b"")
         with open(file, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)

@@ -280,7 +280,8 @@ class DefaultCheck:
         scored = "" if len(d) == CHECK_FOLDS else f" ({self.metric} scored on {len(d)} of them: a class too rare)"
         return (f"Checked against LightGBM's defaults by {CHECK_FOLDS}-fold cross-validation{scored}: their "
                 f"{self.metric} minus the top configuration's is {d.mean():+.4g} on average (standard error "
-                f"{self.standard_error:.2g}; more than {CHECK_Z:g} standard errors put the defaults first), so {verdict}.")
+                f"{self.standard_error:.2g}; more than {CHECK_Z:g} standard errors put the defaults first), so "
+                f"{verdict}.")
 
 
 def _coded_weights(params: dict[str, Any], dataset: Dataset) -> dict[str, Any]:
