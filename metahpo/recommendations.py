@@ -849,7 +849,7 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
     listed = held + configs[first:]
     if check_default and checks_default(dataset.n_rows):
         start = time.perf_counter()
-        default = default_params(random_state) if default is None else default
+        default = default_params() if default is None else default  # seeded as the configurations are
         check = check_against_default(listed[0].params, dataset, metric=recommendation.metric, default=default,
                                       random_state=random_state, n_jobs=n_jobs)
         if progress is not None:

@@ -93,6 +93,8 @@ def test_recommend_the_estimators_and_batch_hand_out_the_checks_choice(tiny_kb, 
     monkeypatch.setattr(recommendations, "check_against_default", lambda *args, **kwargs: lost)
     rec = recommend(wine, n=3, knowledge_base=tiny_kb)
     assert rec.configs[0].config_id == DEFAULT_ID and rec.best == default_params()
+    seeded = recommend(wine, n=3, knowledge_base=tiny_kb, random_state=5)  # seeds the hold-outs, not the models:
+    assert {c.params["random_state"] for c in seeded.configs} == {0}  # the defaults seeded as the others are
     assert capsys.readouterr().err.splitlines()[-1].startswith(
         "top configuration against LightGBM's defaults on wine: done in")
     for rank in (0, 1):  # the estimators count in the same list
