@@ -438,6 +438,16 @@ def test_a_sampler_may_return_plain_pairs():
     study = run(Pairs(random_state=0), 3)
     assert [t.source for t in study.trials] == ["mine"] * 3
 
+    class Own(BaseSampler):  # its own __init__, without BaseSampler's: it proposes one configuration only
+        def __init__(self):
+            self.config = LIGHTGBM.default
+
+        def ask(self, study, space, n=1):
+            return [Proposal({k: v for k, v in self.config.items() if k in space.names}, "mine")]
+
+    study = run(Own(), 3)
+    assert [t.source for t in study.trials] == ["mine", "random", "random"]  # then uniform draws
+
 
 def test_callbacks_see_every_trial_and_can_stop():
     seen = []

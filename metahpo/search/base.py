@@ -63,7 +63,8 @@ class BaseSampler(ABC):
     def _serve(self, study: Study) -> None:
         """Called by :meth:`Study.optimize`: a sampler that served another study forgets what it
         learned there (its trust region, population or descent) and goes on with its random stream."""
-        if self._study is not None and self._study() is not study:  # another study, alive or not
+        served = getattr(self, "_study", None)  # a subclass need not call BaseSampler.__init__
+        if served is not None and served() is not study:  # another study, alive or not
             self._reset()
         self._study = weakref.ref(study)
 

@@ -378,7 +378,8 @@ class Study:
             else:
                 asks += 1
         if not batch and not sampler.converged:  # nothing new at all: it circles in a small space
-            batch = random_proposals(self, self.space, sampler._rng, FALLBACK_DRAWS)[:n]
+            rng = getattr(sampler, "_rng", None) or np.random.default_rng(len(self.trials))
+            batch = random_proposals(self, self.space, rng, FALLBACK_DRAWS)[:n]
         return batch
 
     def _proposals(self, sampler: BaseSampler, n: int) -> list[Proposal]:
