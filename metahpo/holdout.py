@@ -69,6 +69,16 @@ held out ordered by their validation score (:func:`rank_by_holdout`: LightGBM's 
 recommendation's metric where it orders otherwise, e.g. ROC AUC); on smaller data that order is
 noise and the knowledge base's stays. Fixed before it was measured (docs/results/rules_2026-12-05.md)."""
 
+def _coded_weights(params: dict[str, Any], labels: Sequence[Any]) -> dict[str, Any]:
+    """``params`` with a ``class_weight`` dict, keyed by the user's labels, keyed instead by the
+    codes LightGBM trains on: ``labels[i]``'s weight for code ``i`` (the labels a model's training
+    part holds, in code order)."""
+    weights = params.get("class_weight")
+    if not isinstance(weights, dict):
+        return params
+    return {**params, "class_weight": {code: weights[label] for code, label in enumerate(labels) if label in weights}}
+
+
 def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A seeded hold-out of ``fraction`` of the rows (stratified when every class has two rows and
     each part has room for every class): training rows, validation rows whose class the training
@@ -166,8 +176,7 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
         y_fit = y[fit_rows]
     else:  # classes numbered as the validation targets are: the training part's, 0 to K-1
         present, y_fit = np.unique(y[fit_rows], return_inverse=True)
-        if isinstance(weights := config.get("class_weight"), dict):  # keyed by the user's labels: by these numbers
-            config["class_weight"] = {i: weights[label] for i, label in enumerate(classes[present]) if label in weights}
+        config = _coded_weights(config, classes[present])
     if not set(config) & parameter_names()["n_jobs"]:  # one thread, as metahpo trains: see make_estimator
         config["n_jobs"] = 1
     model = (lgb.LGBMRegressor if task == "regression" else lgb.LGBMClassifier)(**config, n_estimators=MAX_ROUNDS)
@@ -284,16 +293,6 @@ class DefaultCheck:
                 f"{verdict}.")
 
 
-def _coded_weights(params: dict[str, Any], dataset: Dataset) -> dict[str, Any]:
-    """``params`` with a ``class_weight`` dict keyed by the user's labels keyed by the class codes
-    the folds train on (:func:`~metahpo.evaluation.encode_target`)."""
-    weights = params.get("class_weight")
-    if not isinstance(weights, dict) or not dataset.is_classification:
-        return params
-    return {**params, "class_weight": {code: weights[label] for code, label in enumerate(dataset.classes)
-                                       if label in weights}}
-
-
 def default_params(random_state: int = 0) -> dict[str, Any]:
     """LightGBM's defaults as metahpo hands out a configuration
     (:meth:`~metahpo.spaces.SearchSpace.estimator_params`)."""
@@ -315,7 +314,8 @@ def check_against_default(params: dict[str, Any], dataset: Dataset, *, metric: s
     model = lgb.LGBMRegressor if dataset.task == "regression" else lgb.LGBMClassifier
     metric = check_metric(metric, dataset.task)
     folds = make_folds(dataset, CHECK_FOLDS, random_state)
-    pair = [_coded_weights(p, dataset) for p in (params, default_params(random_state) if default is None else default)]
+    pair = [p if dataset.task == "regression" else _coded_weights(p, dataset.classes)
+            for p in (params, default_params(random_state) if default is None else default)]
     runs = Parallel(n_jobs=min(2, check_n_jobs(n_jobs)), backend="threading")(
         delayed(evaluate_estimator)(model(**{**p, "n_jobs": 1}), dataset, folds=folds, metric=metric) for p in pair)
     failed = [r.error for r in runs if not r.ok]
