@@ -134,16 +134,21 @@ class _TabularInput:
 
     def _held_out(self, candidates: list[dict[str, Any]], default: dict[str, Any], dataset: Dataset,
                   sample_weight: np.ndarray | None, seed: int, n_jobs: int = 1) -> dict[str, Any]:
-        """The parameters at ``rank`` of the list ``recommend`` hands out, ``candidates`` standing for
-        ``recommendation_``'s configurations and ``default`` for LightGBM's defaults
-        (:func:`~metahpo.recommendations.with_holdout_rounds`: rounds from a hold-out, ``n_jobs``
-        side by side, each training on one thread; on large data the list ordered by them, on
-        smaller data its top checked against the defaults)."""
-        listed = replace(self.recommendation_, configs=[replace(c, params=p) for c, p in
-                                                         zip(self.recommendation_.configs, candidates)])
-        held = with_holdout_rounds(listed, dataset, n=self.rank + 1, sample_weight=sample_weight, default=default,
-                                   random_state=seed, n_jobs=n_jobs)
-        return held.configs[self.rank].params
+        """The parameters at ``rank`` of the list ``recommend`` hands out, which becomes
+        ``recommendation_``: ``candidates`` standing for its configurations and ``default`` for
+        LightGBM's defaults (:func:`~metahpo.recommendations.with_holdout_rounds`: rounds from a
+        hold-out, ``n_jobs`` side by side, each training on one thread; on large data the list
+        ordered by them, on smaller data its top checked against the defaults, with notes saying so)."""
+        listed = self._listed(candidates)
+        self.recommendation_ = with_holdout_rounds(listed, dataset, n=self.rank + 1, sample_weight=sample_weight,
+                                                   default=default, random_state=seed, n_jobs=n_jobs)
+        return self.recommendation_.configs[self.rank].params
+
+    def _listed(self, candidates: list[dict[str, Any]]) -> Recommendation:
+        """``recommendation_`` with ``candidates`` (its configurations with the user's parameters) as
+        its configurations' parameters."""
+        return replace(self.recommendation_, configs=[replace(c, params=p) for c, p in
+                                                      zip(self.recommendation_.configs, candidates)])
 
     def _validate(self, X: Any, y: Any = None, reset: bool = False) -> tuple[Any, Any]:
         """scikit-learn's input checks; a DataFrame keeps its columns and their dtypes (dates
@@ -296,6 +301,7 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
             self.params_: dict[str, Any] = self._held_out(candidates, default, dataset, sample_weight, int(seed),
                                                           threads)
         else:
+            self.recommendation_ = self._listed(candidates)
             self.params_ = candidates[self.rank]
         eval_set, eval_X = fit_params.get("eval_set"), fit_params.get("eval_X")
         if eval_set is not None:
@@ -370,8 +376,11 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
     Attributes
     ----------
     recommendation_ : Recommendation
-        The recommendation ``fit`` asked for, in the knowledge base's order and with its rounds
-        (``params_`` says which configuration the hold-outs chose, and its rounds).
+        The list as ``metahpo.recommend`` hands it out for these data (with ``rounds="holdout"``:
+        rounds from the hold-outs, the order they give on large data, LightGBM's defaults first
+        where the check prefers them),
+        with your parameters in every configuration: ``recommendation_.configs[rank].params`` is
+        ``params_``, and ``recommendation_.explain()`` says why.
     params_ : dict
         The LightGBM parameters trained with: ``lightgbm.LGBMClassifier(**params_)`` is the model.
     model_ : lightgbm.LGBMClassifier
@@ -448,6 +457,7 @@ class _MetaModel(_TabularInput, BaseEstimator):
             self.params_: dict[str, Any] = self._held_out(candidates, default_params(seed), dataset, sample_weight,
                                                           seed)
         else:
+            self.recommendation_ = self._listed(candidates)
             self.params_ = candidates[self.rank]
         family = get_family(self.family_)
         self.model_ = family.make_estimator(self.params_, dataset.task)
@@ -489,6 +499,8 @@ class MetaClassifier(ClassifierMixin, _MetaModel):
     family_ : str
         The family trained.
     recommendation_ : Recommendation
+        The list as ``metahpo.recommend`` hands it out for these data and the family, with the
+        seed in every configuration: ``recommendation_.configs[rank].params`` is ``params_``.
     params_ : dict
         The family's parameters: ``get_family(family_).make_estimator(params_, task)`` is the model.
     model_

@@ -101,6 +101,8 @@ def test_recommend_the_estimators_and_batch_hand_out_the_checks_choice(tiny_kb, 
         model = MetaLGBMClassifier(knowledge_base=tiny_kb, rank=rank).fit(wine.X, wine.y)
         expected = {**rec.configs[rank].params, "n_jobs": 1}
         assert {k: model.params_[k] for k in expected} == expected
+        assert model.params_ == model.recommendation_.configs[rank].params  # the list it trained from, and why:
+        assert model.recommendation_.configs[0].config_id == DEFAULT_ID and model.recommendation_.notes == rec.notes
     run_batch(["sklearn:wine"], tmp_path / "out", knowledge_base=tiny_kb, progress=lambda line: None)
     assert json.loads((tmp_path / "out" / "params" / "sklearn-wine.json").read_text()) == rec.best
 

@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from metahpo.datasets import load
+from metahpo.recommendations import recommend
 from metahpo.estimators import MetaLGBMClassifier, MetaLGBMRegressor, MetaRegressor
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.holdout import MAX_ROUNDS, holdout_rounds
@@ -27,7 +28,7 @@ OVERRIDES = {"learning_rate": 0.21, "num_leaves": 9, "min_child_samples": 11, "c
 
 def test_overrides_cover_every_recommended_parameter(tiny_kb, breast_cancer):
     X, y = breast_cancer
-    recommended = MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X, y).recommendation_.best
+    recommended = recommend((X, y), n=1, knowledge_base=tiny_kb, rounds="recommended").best
     assert set(recommended) | {"n_jobs"} == set(OVERRIDES) == set(LIGHTGBM.names) | set(LIGHTGBM.fixed) | {
         "n_estimators", "random_state", "n_jobs"}
 
@@ -46,8 +47,9 @@ def small_multiclass():
 def test_classifier_trains_the_recommended_configuration(tiny_kb, breast_cancer):
     X, y = breast_cancer
     model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended").fit(X, y)
-    assert model.params_ == {**model.recommendation_.best, "n_jobs": 1, "class_weight": None,
-                             "importance_type": "split"}
+    best = recommend((X, y), n=1, knowledge_base=tiny_kb, rounds="recommended").best
+    assert model.params_ == model.recommendation_.best == {**best, "n_jobs": 1, "class_weight": None,
+                                                           "importance_type": "split"}
     reference = lgb.LGBMClassifier(**model.params_).fit(X, y)
     assert np.abs(model.predict_proba(X) - reference.predict_proba(X)).max() <= 1e-12
     assert list(model.classes_) == [0, 1] and model.n_classes_ == 2
