@@ -299,10 +299,11 @@ def check_dataset(dataset: Dataset, cv: int = 2) -> Dataset:
         raise DataError(f"dataset {dataset.name!r} has {plural(dataset.n_rows, 'row')}, fewer than the {cv} CV folds")
     if dataset.y.isna().any():
         raise DataError(f"the target of {dataset.name!r} has {plural(int(dataset.y.isna().sum()), 'missing value')}")
+    if dataset.y.nunique() < 2:
+        kind = "a single class" if dataset.is_classification else "a single value"
+        raise DataError(f"the target of {dataset.name!r} has {kind} ({plain(dataset.y.iloc[0])!r}): nothing to learn")
     if dataset.is_classification:
         n_classes = dataset.y.nunique()
-        if n_classes < 2:
-            raise DataError(f"the target of {dataset.name!r} has a single class ({plain(dataset.y.iloc[0])!r})")
         if dataset.task == "binary" and n_classes != 2:
             raise DataError(f"task 'binary' but the target has {n_classes} classes")
     else:

@@ -529,6 +529,12 @@ def test_single_class():
     assert "'a'" in msg
 
 
+def test_constant_regression_target():
+    msg = _raises("single value", load, np.arange(10.0).reshape(-1, 1), np.full(10, 2.5))
+    assert msg.endswith("(2.5): nothing to learn")
+    _raises(r"single value \(3.0\)", load, np.arange(10.0).reshape(-1, 1), np.full(10, 3), task="regression")
+
+
 def test_duplicate_column_names():
     frame = pd.DataFrame(np.arange(12).reshape(4, 3), columns=["a", "a", "y"])
     msg = _raises("duplicate", load, frame, target="y")
