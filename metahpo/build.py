@@ -43,7 +43,7 @@ from metahpo.families import ModelFamily, get_family
 from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR, parameter_names
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import eta_line, plural, to_stderr
-from metahpo.spaces import Config, SearchSpace, config_id, early_stopped, get_space
+from metahpo.spaces import LIGHTGBM, Config, SearchSpace, config_id, early_stopped
 
 CHUNK = 4
 """Evaluations per task: small, so that a kill loses little and the progress line moves."""
@@ -312,7 +312,7 @@ class Builder:
         self.out = Path(out)
         self.sources = sources
         self.family: ModelFamily = get_family(family)
-        self.space: SearchSpace = get_space(family)
+        self.space: SearchSpace = self.family.space
         self.n_random, self.n_local, self.n_search, self.pool_size = n_random, n_local, n_search, pool_size
         self.max_rows, self.cv, self.timeout, self.n_jobs = max_rows, cv, timeout, n_jobs
         self.log = log or to_stderr
@@ -684,7 +684,7 @@ def ingest(
     frame = frame.rename(columns=lambda c: c.removeprefix("params_")).rename(columns={"value": "score"})
     if "score" not in frame.columns:
         raise DataError(f"history has no 'score' (or Optuna 'value') column; columns are {list(frame.columns)}")
-    space = get_space("lightgbm")
+    space = LIGHTGBM
     frame, outside = _space_columns(frame.reset_index(drop=True), space)
     allowed = {**space.fixed, **_GBDT}  # what the space trains with: a row may say so
     if not set(space.names) & set(frame.columns):

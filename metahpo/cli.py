@@ -400,16 +400,16 @@ def _print_recommendation(rec: Any) -> None:
                      ["rank", *(c[0] for c in block)])
 
 
-def _read_prior(path: str, family: str) -> Any:
-    """The ``--prior`` table, checked against the family's parameters (errors name the file)."""
+def _read_prior(path: str, family: str, task: str) -> Any:
+    """The ``--prior`` table, checked against the family's parameters for ``task`` (errors name the file)."""
     from metahpo.datasets import read_table
-    from metahpo.spaces import get_space
+    from metahpo.families import get_family
     from metahpo.tuning import check_prior
 
     prior = read_table(Path(path))[0]
     if family != "auto":  # tune itself refuses a prior shared by several families
         try:
-            check_prior(prior, get_space(family))
+            check_prior(prior, get_family(family).space_for(task))
         except MetahpoError as exc:
             raise DataError(f"{path}: {exc}") from None
     return prior
@@ -423,8 +423,9 @@ def _cmd_tune(args: argparse.Namespace) -> int:
 
     _check_writable(args.out)
     strategy = None if args.strategy.lower() == "none" else args.strategy
-    prior = _read_prior(args.prior, args.family) if args.prior else None
-    result = tune(_load_data(args), n_trials=args.n_trials, timeout=args.timeout, strategy=strategy,
+    data = _load_data(args)
+    prior = _read_prior(args.prior, args.family, data.task) if args.prior else None
+    result = tune(data, n_trials=args.n_trials, timeout=args.timeout, strategy=strategy,
                   family=args.family, warm_start=args.warm_start if strategy else 0, cv=args.cv,
                   prune=args.prune, metric=args.metric, n_jobs=args.n_jobs, random_state=args.seed,
                   ensemble=args.ensemble, knowledge_base=args.kb, record_to=args.record_to, resume=args.resume,

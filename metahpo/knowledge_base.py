@@ -49,7 +49,7 @@ from metahpo import __version__
 from metahpo.evaluation import METRICS, Evaluation, default_metric
 from metahpo.exceptions import KnowledgeBaseError
 from metahpo.families import get_family
-from metahpo.spaces import Config, config_id, get_space
+from metahpo.spaces import Config, config_id
 
 try:
     import fcntl
@@ -189,7 +189,7 @@ class KnowledgeBase:
             configurations=pd.DataFrame(columns=list(CONFIG_COLUMNS)),
             runs=_coerce_runs(pd.DataFrame(columns=list(RUN_COLUMNS))),
             family=family,
-            space_version=get_space(family).version,
+            space_version=get_family(family).space.version,
             provenance={},
         )
 
@@ -247,8 +247,8 @@ class KnowledgeBase:
         self.datasets = _upsert(self.datasets, pd.DataFrame([row]), ["dataset_id"])
 
     def add_configuration(self, config: Config, origin: str = "") -> str:
-        """Add a configuration (validated against the space) and return its id."""
-        get_space(self.family).validate(config)
+        """Add a configuration (valid in the family's space of some task) and return its id."""
+        get_family(self.family).validate(config)
         cid = config_id(config)
         if cid not in set(self.configurations["config_id"]):
             row = pd.DataFrame([configuration_row(config, self.family, origin)])

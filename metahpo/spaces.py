@@ -330,12 +330,3 @@ LIGHTGBM = SearchSpace(
     leaf_rows="min_child_samples",
     min_leaves=4,  # num_leaves' lower bound
 )
-
-
-
-def get_space(family: str) -> SearchSpace:
-    """The search space of a model family (see :mod:`metahpo.families`), with a clear error for an
-    unknown one."""
-    from metahpo.families import get_family  # the families' registry builds on this module
-
-    return get_family(family).space

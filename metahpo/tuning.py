@@ -322,6 +322,7 @@ def tune(
         raise ConfigError(f"prune must be True or False, got {prune!r}")
     dataset = load(data, y, target=target, task=task)
     metric = check_metric(metric, dataset.task)
+    prior = None if prior is None else check_prior(prior, families[0].space_for(dataset.task))
     if resume and metric not in kbm.ALL_METRICS:
         raise ConfigError(f"resume reads the scores a knowledge base stores ({', '.join(kbm.ALL_METRICS)}), "
                           f"not {metric!r}")
@@ -505,11 +506,12 @@ class _Search:
             return None
         return kbm.of_families(self.kb, [family]).get(family)
 
-    def run(self, model_family: ModelFamily, n_trials: int | None, timeout: float | None, prior: pd.DataFrame | None,
-            record_to: str | Path | None, resume: bool, callbacks: Sequence[Callback] | None,
-            start: float) -> tuple[Study, Recommendation | None]:
+    def run(self, model_family: ModelFamily, n_trials: int | None, timeout: float | None,
+            prior: tuple[list[Config], list[float]] | None, record_to: str | Path | None, resume: bool,
+            callbacks: Sequence[Callback] | None, start: float) -> tuple[Study, Recommendation | None]:
         """Search ``model_family``'s space: the knowledge base's recommendations (or the family's
-        default) first, then the sampler; returns the study and the recommendation. With
+        default) first, then the sampler, ``prior`` (:func:`check_prior`'s configurations and
+        scores) added to the study; returns the study and the recommendation. With
         ``resume``, the trials ``record_to`` holds count toward ``n_trials``. The setup line gives
         the time since ``start``."""
         dataset, space = self.dataset, model_family.space_for(self.dataset.task)
@@ -531,8 +533,7 @@ class _Search:
                                warm_start_source="recommended" if recommendation is not None else "default")
         study = Study(space)
         if prior is not None:
-            configs, scores = check_prior(prior, space)
-            study.add_prior(configs, scores)
+            study.add_prior(*prior)
         resumed = study.add_trials(_recorded_trials(record_to, self.recorded_id, len(self.folds), self.metric,
                                                    space)) if resume else []
         if n_trials is not None:

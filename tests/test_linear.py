@@ -17,7 +17,7 @@ from metahpo.exceptions import ConfigError
 from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.families.linear import MAX_LEVELS
 from metahpo.search import GridSampler, Study
-from metahpo.spaces import LIGHTGBM, Param, config_id, get_space
+from metahpo.spaces import LIGHTGBM, Param, config_id
 from metahpo.tuning import tune
 
 LINEAR = get_family("linear")
@@ -43,7 +43,7 @@ def test_families_are_registered_and_looked_up():
     assert set(FAMILIES) == {"lightgbm", "linear"}
     assert isinstance(LINEAR, ModelFamily) and get_family(LINEAR) is LINEAR
     assert repr(LINEAR) == "<model family 'linear'>"
-    assert get_space("linear") is CLASSIFICATION and get_space("lightgbm") is LIGHTGBM
+    assert get_family("linear").space is CLASSIFICATION and get_family("lightgbm").space is LIGHTGBM
     assert get_family("lightgbm").space_for("regression") is LIGHTGBM
     with pytest.raises(ConfigError, match="unknown model family 'xgboost'; known: lightgbm, linear"):
         get_family("xgboost")
@@ -187,3 +187,20 @@ def test_tune_linear_takes_prior_results_and_builds_an_ensemble():
     assert result.trials["source"].iloc[0] == "prior"
     assert set(result.ensemble.families) == {"linear"} and sum(result.ensemble.weights) == pytest.approx(1.0)
     assert result.predict_proba(data.X).shape == (150, 2)
+
+
+def test_a_linear_regression_prior_and_configuration_are_read_in_the_regression_space(tmp_path, capsys):
+    from metahpo.cli import main
+    from metahpo.knowledge_base import KnowledgeBase
+
+    regression = LINEAR.space_for("regression")
+    prior = tmp_path / "prior.csv"
+    pd.DataFrame([{**regression.default, "score": 0.3}]).to_csv(prior, index=False)
+    assert main(["tune", "sklearn:diabetes", "--family", "linear", "--n-trials", "1", "--cv", "2", "--quiet",
+                 "--strategy", "random", "--prior", str(prior)]) == 0
+    assert "best r2" in capsys.readouterr().out
+    kb = KnowledgeBase.empty("linear")  # a knowledge base of the family holds every task's configurations
+    assert kb.add_configuration(dict(regression.default)) == config_id(regression.default)
+    assert kb.add_configuration(dict(CLASSIFICATION.default)) == config_id(CLASSIFICATION.default)
+    with pytest.raises(ConfigError, match="lacks l1_ratio"):
+        kb.add_configuration({"alpha": 1.0, "class_weight": "none", "expansion": "none"})

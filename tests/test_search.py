@@ -835,7 +835,7 @@ def test_an_interrupt_is_forgotten_by_the_next_complete_run():
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: Study("lightgbm"), "must be a SearchSpace.*get_space"),
+    (lambda: Study("lightgbm"), "must be a SearchSpace.*LIGHTGBM"),
     (lambda: Study().add_prior(LIGHTGBM.default, [0.5]), "a list of configurations"),
     (lambda: Study(SMALL).add_prior([{"a": 1, "c": "rf"}], [None]), "must be a number"),
     (lambda: WarmStartSampler({"a": 1, "c": "rf"}, then=RandomSampler()), "a list of configurations"),

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from metahpo.exceptions import ConfigError, MetahpoError
-from metahpo.spaces import LIGHTGBM, Param, SearchSpace, config_id, get_space
+from metahpo.families import get_family
+from metahpo.spaces import LIGHTGBM, Param, SearchSpace, config_id
 
 PARAMS = {p.name: p for p in LIGHTGBM.params}
 
@@ -36,16 +37,15 @@ def test_lightgbm_space_shape():
     assert LIGHTGBM.dim == len(LIGHTGBM.params) == len(LIGHTGBM.names) == 8
     assert LIGHTGBM.names[0] == "learning_rate"
     assert "n_estimators" not in LIGHTGBM.names
-    assert get_space("lightgbm") is LIGHTGBM
     for p in LIGHTGBM.params:
         assert p.low < p.high
         if p.log:
             assert p.low > 0
 
 
-def test_get_space_unknown_family():
+def test_an_unknown_family_is_named():
     with pytest.raises(ConfigError, match="xgboost") as info:
-        get_space("xgboost")
+        get_family("xgboost")
     assert "lightgbm" in str(info.value)
     assert isinstance(info.value, ValueError) and isinstance(info.value, MetahpoError)
 

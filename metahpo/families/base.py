@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from metahpo.datasets import TASKS
 from metahpo.exceptions import ConfigError
 from metahpo.spaces import Config, SearchSpace
 
@@ -49,6 +50,15 @@ class ModelFamily(ABC):
         """The space searched for ``task`` (``"binary"``, ``"multiclass"``, ``"regression"``);
         :attr:`space` unless some parameters apply to some tasks only."""
         return self.space
+
+    def validate(self, config: Config) -> Config:
+        """``config`` if it is a configuration of the space of some task (a knowledge base of
+        the family holds every task's), else the :class:`~metahpo.exceptions.ConfigError` of
+        :attr:`space`."""
+        for task in TASKS:
+            if self.space_for(task).contains(config):
+                return config
+        return self.space.validate(config)
 
     @abstractmethod
     def make_estimator(self, params: dict[str, Any], task: str, *, n_jobs: int = 1) -> Any:

@@ -27,7 +27,7 @@ from metahpo.datasets import load
 from metahpo.exceptions import ConfigError
 from metahpo.knowledge_base import resolve
 from metahpo.recommendations import Recommendation, recommend, with_holdout_rounds
-from metahpo.spaces import SearchSpace, get_space
+from metahpo.spaces import LIGHTGBM, SearchSpace
 
 
 def warm_start(
@@ -77,7 +77,7 @@ def warm_start(
     if not isinstance(study, optuna.study.Study):
         raise ConfigError(f"study must be an optuna.study.Study, got {type(study).__name__}")
     dataset = load(data, y, target=target, task=task)
-    space = get_space("lightgbm")
+    space = LIGHTGBM
     rec = recommend(dataset, n=2 * n + 2, knowledge_base=resolve(knowledge_base, "lightgbm"), strategy=strategy,
                     rounds="recommended")
     searchable = [c for c in rec.configs if _in_ranges(space, c.params)][:n]  # not LightGBM's defaults (reg_alpha=0)

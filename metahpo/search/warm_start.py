@@ -21,7 +21,9 @@ class WarmStartSampler(BaseSampler):
     Parameters
     ----------
     configs : iterable of dict
-        Configurations to try first, best first, e.g. ``[r.params for r in recommendation]``.
+        Configurations of the study's space to try first, best first, e.g.
+        ``[space.config_of(c.params) for c in recommendation.configs]`` (a recommendation's
+        ``params`` also hold its rounds, fixed settings and seed, which a configuration does not).
     then : BaseSampler
         The sampler that takes over once the recommendations are used up. Its seed is the warm
         start's (:meth:`reseed` reseeds both).
