@@ -55,8 +55,7 @@ from metahpo.families import FAMILIES, get_family
 from metahpo.knowledge_base import KnowledgeBase, _atomic_write, _locked, of_families, resolve
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import duration, eta_line, plural, to_stderr
-from metahpo.recommendations import (AUTO_FAMILY, check_rounds, check_strategy, choose_family, get_recommender,
-                                     with_holdout_rounds)
+from metahpo.recommendations import AUTO_FAMILY, check_rounds, check_strategy, knowledge_list, with_holdout_rounds
 from metahpo.spaces import config_id
 
 RECORDS = "results.jsonl"
@@ -323,7 +322,7 @@ def process(source: Source, knowledge_base: KnowledgeBaseRef, settings: Settings
     start = time.perf_counter()
     record: dict[str, Any] = {"dataset_id": source.dataset_id, "source": source.spec, "path": _where(source.spec)}
     try:
-        _analyse(source, _knowledge(knowledge_base, settings.family), settings, record)
+        _analyse(source, _knowledge(knowledge_base, settings.family)[0], settings, record)
         record.update(status="ok", error="")
     except Exception as exc:  # a broken dataset is recorded and the batch goes on
         record.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
@@ -331,21 +330,17 @@ def process(source: Source, knowledge_base: KnowledgeBaseRef, settings: Settings
     return record
 
 
-def _analyse(source: Source, knowledge: Knowledge, settings: Settings, record: dict[str, Any]) -> None:
-    """Fill ``record`` step by step, so a failure keeps what was learnt before it."""
+def _analyse(source: Source, given: KnowledgeBase | None, settings: Settings, record: dict[str, Any]) -> None:
+    """Fill ``record`` step by step, so a failure keeps what was learnt before it; ``given`` is the
+    user's knowledge base (None: the shipped ones)."""
     from metahpo import metafeatures
     from metahpo.tuning import tune
 
     dataset = source.load(ALL_ROWS if settings.max_rows is None else settings.max_rows)
     record.update(task=dataset.task, n_rows=dataset.n_rows, n_features=dataset.n_features)
     mf = metafeatures.extract(dataset)
-    given, knowledge_bases = knowledge
-    if len(knowledge_bases) > 1:
-        family = choose_family(mf, knowledge_bases, dataset.task).family
-    else:
-        family = next(iter(knowledge_bases))
-    kb = of_families(given, [family], zero_shot=True)[family]  # the shipped one with its zero-shot part
-    rec = get_recommender(kb, dataset.task, settings.strategy).recommend(mf, settings.n, dataset.name)
+    rec = knowledge_list(dataset, mf, given, family=settings.family, strategy=settings.strategy, n=settings.n)
+    family = rec.family
     if settings.rounds == "holdout":  # the top configuration's rounds, or on large data the list ordered, as recommend
         rec = with_holdout_rounds(rec, dataset, n=1)
     top = rec.configs[0]

@@ -786,18 +786,31 @@ def recommend(
             raise ConfigError(f"rounds='holdout' finds LightGBM's n_estimators; the {family} family has none")
     dataset = data if isinstance(data, Dataset) and task is None else load(data, y, target=target, task=task)
     mf = metafeatures.extract(dataset, random_state=random_state)
-    choice = None
-    if family == AUTO_FAMILY:
-        choice = choose_family(mf, of_families(knowledge_base, FAMILIES), dataset.task, metric)
-        kb = of_families(knowledge_base, [choice.family], zero_shot=True)[choice.family]
-    else:
-        kb = resolve(knowledge_base, family, zero_shot=True)
-    recommendation = get_recommender(kb, dataset.task, strategy, metric).recommend(mf, n, dataset.name)
-    if choice is not None:
-        recommendation.notes.insert(0, f"Chose the {choice.describe()}.")
+    recommendation = knowledge_list(dataset, mf, knowledge_base, family=family, strategy=strategy, metric=metric,
+                                    n=n)
     if rounds == "holdout" or (rounds is None and recommendation.family == "lightgbm"):
         recommendation = with_holdout_rounds(recommendation, dataset, random_state=random_state, n_jobs=n_jobs,
                                              progress=to_stderr if verbose else None)
+    return recommendation
+
+
+def knowledge_list(dataset: Dataset, metafeatures: pd.Series,
+                   knowledge_base: KnowledgeSource | Sequence[KnowledgeSource] | None, *, family: str | None = None,
+                   strategy: str | BaseStrategy = "auto", metric: str | None = None,
+                   n: int = N_RECOMMENDED) -> Recommendation:
+    """The knowledge base's ``n`` configurations for ``dataset`` (of meta-features ``metafeatures``)
+    as :func:`recommend` lists them before anything is trained: with ``family="auto"`` the family
+    :func:`choose_family` chooses, with a note saying why; the knowledge bases read with their
+    zero-shot parts."""
+    choice = None
+    if family == AUTO_FAMILY:
+        choice = choose_family(metafeatures, of_families(knowledge_base, FAMILIES), dataset.task, metric)
+        kb = of_families(knowledge_base, [choice.family], zero_shot=True)[choice.family]
+    else:
+        kb = resolve(knowledge_base, family, zero_shot=True)
+    recommendation = get_recommender(kb, dataset.task, strategy, metric).recommend(metafeatures, n, dataset.name)
+    if choice is not None:
+        recommendation.notes.insert(0, f"Chose the {choice.describe()}.")
     return recommendation
 
 
