@@ -210,12 +210,12 @@ def _describe(source: Source, max_rows: int) -> dict:
     from metahpo import metafeatures
 
     dataset = source.load(max_rows)
-    row = {"dataset_id": source.dataset_id, "name": dataset.name, "source": source.spec, "task": dataset.task,
-           "n_rows": dataset.n_rows, "n_features": dataset.n_features, "fingerprint": fingerprint(source.spec)}
     try:
-        return {**row, **{f"mf_{k}": v for k, v in metafeatures.extract(dataset).items()}}
+        mf, warning = metafeatures.extract(dataset), {}
     except Exception as exc:  # the runs do not need meta-features; a later build fills them in
-        return {**row, "warning": f"meta-features failed: {type(exc).__name__}: {exc}"[:300]}
+        mf, warning = {}, {"warning": f"meta-features failed: {type(exc).__name__}: {exc}"[:300]}
+    return {**kbm.dataset_row(source.dataset_id, dataset, mf, source=source.spec),
+            "fingerprint": fingerprint(source.spec), **warning}
 
 
 def _run(source: Source, configs: list[Config], max_rows: int, cv: int, family: str,

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from metahpo import __version__
+from metahpo.datasets import Dataset
 from metahpo.evaluation import METRICS, Evaluation, default_metric
 from metahpo.exceptions import KnowledgeBaseError
 from metahpo.families import get_family
@@ -421,7 +422,17 @@ class KnowledgeBase:
 # ---------------------------------------------------------------------- rows
 
 
+def dataset_row(dataset_id: str, dataset: Dataset, metafeatures: Mapping[str, float],
+                source: str | None = None) -> dict[str, Any]:
+    """One row of the datasets table: ``dataset``'s name, source (``source`` if given), task and
+    shape, and its meta-features."""
+    return {"dataset_id": dataset_id, "name": dataset.name, "source": dataset.source if source is None else source,
+            "task": dataset.task, "n_rows": dataset.n_rows, "n_features": dataset.n_features,
+            **{f"mf_{k}": v for k, v in metafeatures.items()}}
+
+
 def configuration_row(config: Config, family: str, origin: str = "") -> dict[str, Any]:
+    """One row of the configurations table."""
     return {"config_id": config_id(config), "family": family, "origin": origin,
             "params": json.dumps(config, sort_keys=True)}
 

@@ -631,9 +631,7 @@ class _Recorder:
         self.dataset_id = dataset_id
         mf = metafeatures.extract(dataset) if mf is None else mf
         datasets = kbm.LiveWriter(root, "datasets")
-        datasets.write({"dataset_id": self.dataset_id, "name": dataset.name, "source": dataset.source,
-                        "task": dataset.task, "n_rows": dataset.n_rows, "n_features": dataset.n_features,
-                        **{f"mf_{k}": v for k, v in mf.items()}})
+        datasets.write(kbm.dataset_row(self.dataset_id, dataset, mf))
         datasets.close()
         self.configs, self.runs = kbm.LiveWriter(root, "configurations"), kbm.LiveWriter(root, "runs")
         self.cv, self.metric = cv, metric
