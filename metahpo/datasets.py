@@ -188,6 +188,8 @@ def load(
         y, data = data[target], data.drop(columns=[target])
     elif target is not None:
         raise DataError("pass either y or target, not both")
+    elif isinstance(y, str):
+        raise DataError(f"y is the text {y!r}, not a target: to name the target column, pass target={y!r}")
     return from_arrays(data, y, task=task, name=name or "dataset", categorical=categorical)
 
 
@@ -239,7 +241,7 @@ def from_arrays(
     # one new frame of the cleaned columns: assigning them one by one is quadratic in their number
     frame = pd.DataFrame({col: _clean_column(values, col, force_categorical=col in categorical)
                           for col, values in frame.items()}, index=frame.index)
-    target = _clean_target(target, task)
+    target = _clean_target(target, task, declared=isinstance(getattr(y, "dtype", None), pd.CategoricalDtype))
     inferred = infer_task(target, name) if task is None else task
     if inferred != "regression":
         target = target.astype(object) if target.dtype.kind == "O" else target
@@ -275,16 +277,21 @@ def infer_task(y: pd.Series, name: str = "dataset") -> str:
     """
     values = y.dropna()
     n_unique = values.nunique()
-    if values.dtype.kind in "OUSb" or isinstance(values.dtype, pd.CategoricalDtype):
+    if values.dtype.kind in "OUSb" or isinstance(values.dtype, pd.CategoricalDtype) or not _quantity(values):
         return "binary" if n_unique <= 2 else "multiclass"
     integral = values.dtype.kind in "iu" or bool(np.all(np.mod(values.to_numpy(float), 1) == 0))
-    if integral and n_unique <= _MAX_CLASSES_INFERRED:
-        return "binary" if n_unique <= 2 else "multiclass"
     if integral and n_unique == values.max() - values.min() + 1:
         warnings.warn(f"the target of {name!r} holds {n_unique} distinct whole numbers, more than "
                       f"{_MAX_CLASSES_INFERRED}: taken for a quantity (regression); if they are classes, say so "
                       f"with task='multiclass' (--task multiclass)", DataWarning, stacklevel=3)
     return "regression"
+
+
+def _quantity(values: pd.Series) -> bool:
+    """Whether numbers (no missing ones) are a quantity rather than class codes: not all whole, or
+    more than :data:`_MAX_CLASSES_INFERRED` distinct values."""
+    integral = values.dtype.kind in "iu" or bool(np.all(np.mod(values.to_numpy(float), 1) == 0))
+    return not integral or values.nunique() > _MAX_CLASSES_INFERRED
 
 
 def check_dataset(dataset: Dataset, cv: int = 2) -> Dataset:
@@ -359,23 +366,32 @@ def check_columns(columns: pd.Index) -> None:
 
 def _clean_column(col: pd.Series, name: str, force_categorical: bool) -> pd.Series:
     """Numbers, booleans, dates and durations become floats (:func:`_as_float`); text and declared
-    categoricals become ``category``.
+    categoricals become ``category``, whose categories are numbers or text (any others, such as
+    ``pd.cut``'s intervals, dates or a mix of numbers and text, become their text).
 
-    A text column whose values are almost all numbers is taken to be a numeric column with
-    garbage in it, and rejected with the offending value named.
+    A text column of numbers with some text in it is taken to be a numeric column with garbage in
+    it, and rejected with the offending value named: text in at most 5% of its values, or in
+    fewer than half of them while the numbers take more than :data:`_MAX_CLASSES_INFERRED` values
+    (a category per number would say nothing of numbers not seen in training).
     """
     col = _numpy_backed(col)
     if force_categorical or isinstance(col.dtype, pd.CategoricalDtype):
-        return col.astype("category")
+        col = col.astype("category")
+        categories = col.cat.categories
+        if pd.api.types.is_numeric_dtype(categories.dtype) or pd.api.types.infer_dtype(categories) == "string":
+            return col
+        return _as_text(col).astype("category")  # as conform will read new rows: text
     numeric = _as_float(col)
     if numeric is not None:
         return numeric
     values = col.dropna()
     bad = values.iloc[:0] if _mostly_text(values) else pd.to_numeric(values, errors="coerce").isna()
-    if len(bad) >= 20 and bad.mean() <= 0.05:
+    if len(bad) >= 20 and (bad.mean() <= 0.05 or (bad.mean() < 0.5 and
+                                                  values[~bad].nunique() > _MAX_CLASSES_INFERRED)):
         raise DataError(
-            f"column {name!r} is numeric but holds non-numeric values such as "
-            f"{values[bad].iloc[0]!r} ({int(bad.sum())} of {len(values)})"
+            f"column {name!r} holds numbers but also text such as {values[bad].iloc[0]!r} ({int(bad.sum())} of "
+            f"{len(values)} values): make that text missing (e.g. pandas.read_csv's na_values), or pass the column "
+            f"as a pandas categorical if it holds categories"
         )
     return _as_text(col).astype("category")
 
@@ -433,6 +449,8 @@ def _as_text(col: pd.Series) -> pd.Series:
     """``col``'s values as the text :func:`load` makes categories of (whole floats without their
     ``.0``, as the integers they were before a missing value made them floats, in a column of
     mixed values too: ``1.0`` is ``"1"``); missing stays missing."""
+    if isinstance(col.dtype, pd.CategoricalDtype):  # its values, whatever its categories hold
+        col = col.astype(object)
     if col.dtype.kind == "f" and bool(np.all(np.mod(col.dropna(), 1) == 0)):
         col = col.astype("Int64")
     elif col.dtype == object:
@@ -457,6 +475,8 @@ def conform(X: Any, like: pd.DataFrame) -> pd.DataFrame:
     columns, a wrong number of them, or text in a numeric column are a :class:`DataError`.
     """
     columns = list(like.columns)
+    if hasattr(X, "__len__") and len(X) == 0:
+        raise DataError("X has no rows to predict")
     if isinstance(X, pd.DataFrame):
         frame = X.set_axis(safe_columns(X.columns), axis=1)
         missing = [c for c in columns if c not in frame.columns]
@@ -497,23 +517,27 @@ def _conform_column(col: pd.Series, like: pd.Series, name: str) -> pd.Series:
     return numeric
 
 
-def _clean_target(y: pd.Series, task: str | None) -> pd.Series:
+def _clean_target(y: pd.Series, task: str | None, declared: bool = False) -> pd.Series:
+    """The target checked, text of numbers that are a quantity read as numbers unless the task is
+    given or the target was ``declared`` a pandas categorical (classes, whatever they hold)."""
     y = _numpy_backed(y)
     if y.dtype.kind in "Mm":
         raise DataError(f"the target holds {'dates' if y.dtype.kind == 'M' else 'durations'}: give numbers (a "
                         f"regression target) or classes")
     if y.dtype.kind in "OUS" or isinstance(y.dtype, pd.CategoricalDtype):
+        declared = declared or isinstance(y.dtype, pd.CategoricalDtype)
         y = y.astype(object).where(y.notna(), np.nan)
         kinds = {"text" if isinstance(v, str) else "numbers" if isinstance(v, (int, float, np.number)) else
                  type(v).__name__ for v in y.dropna()}
         if len(kinds) > 1:
             raise DataError(f"the target mixes {' and '.join(sorted(kinds))}: make its classes one kind "
                             f"(e.g. all text: y.astype(str))")
-        if task == "regression":
-            parsed = pd.to_numeric(y, errors="coerce")
-            if parsed[y.notna()].isna().any():
-                raise DataError("task 'regression' but the target holds non-numeric values")
-            y = parsed
+        parsed = pd.to_numeric(y, errors="coerce")
+        numbers = bool(parsed[y.notna()].notna().all())
+        if task == "regression" and not numbers:
+            raise DataError("task 'regression' but the target holds non-numeric values")
+        if task == "regression" or (task is None and not declared and numbers and _quantity(parsed.dropna())):
+            y = parsed  # text of numbers that are a quantity is numbers, as in a feature: "3.7" is 3.7
     if y.dtype.kind == "f" and np.isinf(y.to_numpy()).any():
         raise DataError(f"the target has {plural(int(np.isinf(y.to_numpy()).sum()), 'infinite value')}")
     if y.isna().any():

@@ -17,6 +17,7 @@ knowledge base recommends (rounds included).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -104,7 +105,8 @@ class _TabularInput:
             raise
         except ValueError as exc:
             text = "could not convert" in str(exc) and not isinstance(X, pd.DataFrame)
-            raise DataError(f"{exc}{'; text needs a DataFrame (its text columns are categorical)' if text else ''}"
+            brief = re.sub(r"array=\[.*?\]\.?\s*", "", str(exc), flags=re.DOTALL)  # not the whole array again
+            raise DataError(f"{brief}{'; text needs a DataFrame (its text columns are categorical)' if text else ''}"
                             ) from exc
         task = "regression" if self._regression else "binary" if len(np.unique(y)) <= 2 else "multiclass"
         dataset = from_arrays(X, y, task=task, name=type(self).__name__)
@@ -179,6 +181,8 @@ class _TabularInput:
         """``X`` checked against the training features and made as they were
         (:func:`~metahpo.datasets.conform`)."""
         X, _ = self._validate(X)
+        if isinstance(X, pd.DataFrame) and not hasattr(self, "feature_names_in_"):
+            X = X.set_axis(self._features.columns, axis=1)  # fitted without names: by position, as scikit-learn
         return conform(X, self._features)
 
 

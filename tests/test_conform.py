@@ -114,6 +114,9 @@ def test_conform_names_what_does_not_fit():
             conform(row, like)
     with pytest.raises(DataError, match="column 'num' was numeric in training but holds text such as 'high'"):
         conform(X.assign(num="high"), like)
+    for empty in (X.iloc[:0], X.to_numpy()[:0]):
+        with pytest.raises(DataError, match="^X has no rows to predict$"):
+            conform(empty, like)
 
 
 def test_tune_predicts_by_column_name_on_data_as_given():

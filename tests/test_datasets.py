@@ -731,3 +731,45 @@ def test_a_named_source_takes_the_name_and_categorical_columns_given():
     assert iris.name == "flowers" and iris.categorical == ("petal_length_(cm)",)
     with pytest.raises(DataError, match=r"categorical columns not found: \['petals'\]"):
         load("sklearn:iris", categorical=["petals"])
+
+
+def test_categories_that_are_neither_numbers_nor_text_become_their_text_and_new_rows_read_alike():
+    from metahpo.datasets import conform
+
+    rng = np.random.default_rng(0)
+    codes, a = rng.integers(0, 4, 120), rng.normal(size=120)
+    frame = pd.DataFrame({"mixed": pd.Series(np.array([1, 2, "x", "y"], dtype=object)[codes]).astype("category"),
+                          "bins": pd.cut(a, 4), "days": pd.Categorical(pd.to_datetime(codes, unit="D")),
+                          "y": codes % 2})
+    data = load(frame, target="y")
+    for column in ("mixed", "bins", "days"):
+        assert pd.api.types.infer_dtype(data.X[column].cat.categories) == "string"
+    assert set(data.X["mixed"].cat.categories) == {"1", "2", "x", "y"}
+    pd.testing.assert_frame_equal(conform(frame.drop(columns="y"), data.X), data.X)  # no category lost as missing
+    numbers = load(frame.assign(mixed=pd.Categorical(codes)), target="y")
+    assert numbers.X["mixed"].cat.categories.dtype.kind == "i"  # numbers stay numbers
+
+
+def test_a_numeric_column_with_a_text_marker_in_many_rows_is_named():
+    values = pd.Series(np.round(np.linspace(10, 90, 200), 1), dtype=object)
+    values[::10] = "unknown"  # 10%: more than garbage, but the numbers are no categories either
+    msg = _raises("income", load, pd.DataFrame({"income": values, "y": np.arange(200) % 2}), target="y")
+    assert "'unknown' (20 of 200 values)" in msg and "na_values" in msg
+    rooms = pd.Series(np.array(["1", "2", "3", "4+"])[np.arange(200) % 4])  # few numbers and a text: categories
+    assert isinstance(load(pd.DataFrame({"rooms": rooms, "y": np.arange(200) % 2}), target="y").X["rooms"].dtype,
+                      pd.CategoricalDtype)
+
+
+def test_a_text_target_of_numbers_is_read_as_numbers():
+    x = np.linspace(-1, 1, 100).reshape(-1, 1)
+    quantity = np.round(np.linspace(0, 50, 100), 2)
+    data = load(x, quantity.astype(str))
+    assert data.task == "regression" and data.y.tolist() == quantity.tolist()
+    assert load(x, pd.Categorical(quantity.astype(str))).task == "multiclass"  # declared classes stay classes
+    codes = load(x, np.where(x[:, 0] > 0, "1", "0"))  # few whole numbers: classes, labels kept as given
+    assert codes.task == "binary" and set(codes.y) == {"0", "1"}
+
+
+def test_a_column_name_given_as_y_is_pointed_to_target():
+    frame = _frame()
+    assert _raises("not a target", load, frame, "label").endswith("pass target='label'")

@@ -312,3 +312,13 @@ def test_the_family_estimators_take_lightgbms_rounds_from_a_holdout_too(tiny_kb)
     assert kept.params_["n_estimators"] == kept.recommendation_.best["n_estimators"]
     with pytest.raises(ConfigError, match="rounds must be one of"):
         MetaRegressor(rounds=None).fit(frame, y)
+
+
+def test_an_estimator_fitted_on_an_array_predicts_a_frame_by_position(tiny_kb):
+    X, y = make_classification(120, 3, n_informative=2, n_redundant=0, random_state=0)
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended").fit(X, y)
+    with pytest.warns(UserWarning, match="fitted without feature names"):  # scikit-learn's rule
+        by_frame = model.predict_proba(pd.DataFrame(X, columns=["p", "q", "r"]))
+    np.testing.assert_array_equal(by_frame, model.predict_proba(X))
+    with pytest.raises(DataError, match=r"^Expected 2D array, got 1D array instead:\nReshape your data"):
+        MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X[:, 0], y)  # the message, without the array
