@@ -625,12 +625,28 @@ def read_table(path: Path) -> tuple[pd.DataFrame, str | None]:
         if ".arff" in suffixes:
             return _read_arff(path)
         sep = "\t" if ".tsv" in suffixes or ".txt" in suffixes else ","
+        header = pd.read_csv(path, sep=sep, nrows=1, header=None, dtype=str, keep_default_na=False).iloc[0]
         frame = pd.read_csv(path, sep=sep, na_values=["?"], keep_default_na=True)
     except (OSError, ValueError, ImportError, EOFError) as exc:
         raise DataError(f"cannot read {path}: {exc}") from exc
     if frame.shape[1] < 2 and sep == ",":
         raise DataError(f"{path.name} has a single column; is it separated by something other than commas?")
+    _check_header(header, path)
     return frame.apply(_dates_of_text), None
+
+
+def _check_header(header: pd.Series, path: Path) -> None:
+    """A :class:`DataError` for names a text file's header repeats (pandas would make ``a`` and
+    ``a.1`` of them), and a :class:`DataWarning` for a column without a name (an index written by
+    ``DataFrame.to_csv``?), which is then a feature."""
+    dup = header[header.duplicated()]
+    if len(dup):
+        raise DataError(f"{path.name}: duplicate column names in its header: {_preview(pd.unique(dup))}")
+    unnamed = [i + 1 for i, name in enumerate(header) if not name.strip()]
+    if unnamed:
+        warnings.warn(f"{path.name}: column {', '.join(map(str, unnamed))} has no name in its header (an index "
+                      f"written by DataFrame.to_csv? write with index=False); it is a feature", DataWarning,
+                      stacklevel=4)
 
 
 _ZONE = r"(?:Z|[+-]\d{2}:?\d{2})"

@@ -773,3 +773,16 @@ def test_a_text_target_of_numbers_is_read_as_numbers():
 def test_a_column_name_given_as_y_is_pointed_to_target():
     frame = _frame()
     assert _raises("not a target", load, frame, "label").endswith("pass target='label'")
+
+
+def test_a_text_files_repeated_or_missing_column_names_are_named(tmp_path):
+    from metahpo.exceptions import DataWarning
+
+    repeated = tmp_path / "repeated.csv"
+    repeated.write_text("a,a,y\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(6)))
+    assert _raises("duplicate", load, repeated, target="y") == ("repeated.csv: duplicate column names in its "
+                                                               "header: a")
+    indexed = tmp_path / "indexed.csv"
+    pd.DataFrame({"a": np.arange(20.0), "y": np.arange(20) % 2}).to_csv(indexed)  # with its index, unnamed
+    with pytest.warns(DataWarning, match=r"indexed.csv: column 1 has no name .*index=False"):
+        assert list(load(indexed, target="y").X.columns) == ["Unnamed__0", "a"]
