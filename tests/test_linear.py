@@ -204,3 +204,16 @@ def test_a_linear_regression_prior_and_configuration_are_read_in_the_regression_
     assert kb.add_configuration(dict(CLASSIFICATION.default)) == config_id(CLASSIFICATION.default)
     with pytest.raises(ConfigError, match="lacks l1_ratio"):
         kb.add_configuration({"alpha": 1.0, "class_weight": "none", "expansion": "none"})
+
+
+def test_a_column_without_values_trains_and_predicts_without_warnings():
+    data = load("sklearn:breast_cancer").subsample(120)
+    frame = data.X.iloc[:, :3].assign(empty=np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for expansion in ("none", "spline", "quantile"):
+            params = {**CLASSIFICATION.default, "expansion": expansion}
+            model = LINEAR.make_estimator(CLASSIFICATION.estimator_params(params), "binary")
+            with LINEAR.training():  # as every fold and final model trains
+                model.fit(frame, data.y)
+            assert model.predict_proba(frame).shape == (120, 2)

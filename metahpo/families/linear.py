@@ -213,8 +213,9 @@ def make_preprocessor(expansion: str, random_state: int = 0) -> Any:
     categorical = make_column_selector(dtype_include="category")
     return ColumnTransformer(
         [
-            ("numeric", make_pipeline(finite, SimpleImputer(strategy="median"), *expansions[expansion],
-                                      StandardScaler()), numeric),
+            # a column without a value (in a fold) stays, as zeros: no warning from the imputer, none at predict
+            ("numeric", make_pipeline(finite, SimpleImputer(strategy="median", keep_empty_features=True),
+                                      *expansions[expansion], StandardScaler()), numeric),
             ("missing", make_pipeline(finite, MissingIndicator(features="missing-only", error_on_new=False)), numeric),
             ("categorical", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=MIN_LEVEL_ROWS,
                                           max_categories=MAX_LEVELS, sparse_output=False), categorical),
