@@ -252,6 +252,8 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", help="file, PMLB folder, sklearn:NAME, openml:ID or openml-task:ID")
     p.add_argument("--target", help="target column (default for files: target)")
     p.add_argument("--task", choices=["binary", "multiclass", "regression"], help="override the inferred task")
+    p.add_argument("--categorical", type=lambda text: [c for c in text.split(",") if c], metavar="COL[,COL...]",
+                   help="columns to read as categories, numbers included (e.g. integer codes)")
 
 
 def _add_recommend_args(p: argparse.ArgumentParser) -> None:
@@ -300,7 +302,7 @@ def parallel_backend(scheduler: str | None) -> Iterator[None]:
 def _load_data(args: argparse.Namespace):
     from metahpo.datasets import load
 
-    return load(args.data, target=args.target, task=args.task)
+    return load(args.data, target=args.target, task=args.task, categorical=args.categorical)
 
 
 def _print_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:

@@ -34,6 +34,10 @@ def test_metafeatures_of_a_csv_with_target(tmp_path, capsys):
     path.write_text("a,b,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(30)))
     assert main(["metafeatures", str(path), "--target", "label", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["task"] == "binary"
+    assert main(["metafeatures", str(path), "--target", "label", "--json", "--categorical", "b"]) == 0
+    assert json.loads(capsys.readouterr().out)["metafeatures"]["share_categorical"] == 0.5  # integer codes as categories
+    assert main(["metafeatures", str(path), "--target", "label", "--categorical", "b,c"]) == 2
+    assert capsys.readouterr().err == "metahpo: error: categorical columns not found: ['c']\n"
 
 
 @pytest.mark.parametrize(
