@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import weakref
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -118,19 +119,24 @@ def best_points(study: Study, space: SearchSpace, k: int) -> np.ndarray:
     return X[np.argsort(-y, kind="stable")[:k]]
 
 
-def propose(study: Study, space: SearchSpace, points: np.ndarray, source: str, n: int) -> list[Proposal]:
-    """Decode ``points`` in order into at most ``n`` configurations new to the study and to each other."""
+def new_proposals(study: Study, configs: Iterable[Config], source: str, n: int) -> list[Proposal]:
+    """The first (at most) ``n`` of ``configs`` new to the study and to each other, as proposals
+    of ``source``; ``configs`` is read no further than the last one taken."""
     proposals: list[Proposal] = []
     seen: set[str] = set()
-    for u in points:
-        if len(proposals) == n:
-            break
-        config = space.decode(u)
+    for config in configs if n > 0 else ():
         cid = config_id(config)
         if cid not in seen and not study.has(config):
             seen.add(cid)
             proposals.append(Proposal(config, source))
+            if len(proposals) == n:
+                break
     return proposals
+
+
+def propose(study: Study, space: SearchSpace, points: np.ndarray, source: str, n: int) -> list[Proposal]:
+    """Decode ``points`` in order into at most ``n`` configurations new to the study and to each other."""
+    return new_proposals(study, (space.decode(u) for u in points), source, n)
 
 
 def random_proposals(study: Study, space: SearchSpace, rng: np.random.Generator, n: int) -> list[Proposal]:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from metahpo.exceptions import ConfigError
 from metahpo.progress import plural
-from metahpo.search.base import BaseSampler, Proposal, RandomState, random_proposals
-from metahpo.spaces import Config, SearchSpace, config_id
+from metahpo.search.base import BaseSampler, Proposal, RandomState, new_proposals, random_proposals
+from metahpo.spaces import Config, SearchSpace
 
 if TYPE_CHECKING:
     from metahpo.search.study import Study
@@ -87,15 +87,13 @@ class GridSampler(BaseSampler):
                 multiplier += 1
             self._walk = (multiplier, offset)
         multiplier, offset = self._walk
-        proposals: list[Proposal] = []
-        ids: set[str] = set()
-        while len(proposals) < n and self._position < size:
-            config = _grid_point(space, axes, (multiplier * self._position + offset) % size)
-            self._position += 1
-            cid = config_id(config)
-            if cid not in ids and not study.has(config):
-                ids.add(cid)
-                proposals.append(Proposal(config, "grid"))
+
+        def walk() -> Iterator[Config]:
+            while self._position < size:
+                self._position += 1
+                yield _grid_point(space, axes, (multiplier * (self._position - 1) + offset) % size)
+
+        proposals = new_proposals(study, walk(), "grid", n)
         if len(proposals) < n:
             proposals += random_proposals(study, space, self._rng, n - len(proposals))
         return proposals

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from metahpo.exceptions import ConfigError
-from metahpo.search.base import BaseSampler, Proposal
-from metahpo.spaces import Config, SearchSpace, config_id
+from metahpo.search.base import BaseSampler, Proposal, new_proposals
+from metahpo.spaces import Config, SearchSpace
 
 if TYPE_CHECKING:
     from metahpo.search.study import Study
@@ -51,15 +51,13 @@ class WarmStartSampler(BaseSampler):
         return self._next >= len(self.configs) and self.then.converged
 
     def ask(self, study: Study, space: SearchSpace, n: int = 1) -> list[Proposal]:
-        proposals: list[Proposal] = []
-        ids: set[str] = set()
-        while len(proposals) < n and self._next < len(self.configs):
-            config = space.validate(self.configs[self._next])
-            self._next += 1
-            cid = config_id(config)
-            if cid not in ids and not study.has(config):
-                ids.add(cid)
-                proposals.append(Proposal(dict(config), self.source))
+
+        def remaining() -> Iterator[Config]:
+            while self._next < len(self.configs):
+                self._next += 1
+                yield dict(space.validate(self.configs[self._next - 1]))
+
+        proposals = new_proposals(study, remaining(), self.source, n)
         if len(proposals) < n:
             proposals += self.then.ask(study, space, n - len(proposals))
         return proposals
