@@ -42,7 +42,7 @@ from metahpo.evaluation import (
 )
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import FAMILIES, ModelFamily, get_family
-from metahpo.holdout import rounds_growth
+from metahpo.holdout import holdout, rounds_growth
 from metahpo.parallel import Journal
 from metahpo.progress import TrialProgress, duration, plural, to_stderr
 from metahpo.recommendations import AUTO_FAMILY, Recommendation, choose_family, get_recommender
@@ -146,17 +146,15 @@ class TuneResult:
         classes), with LightGBM recording both losses each round; the chosen ``n_estimators`` is
         marked. Drawn on ``ax`` (new axes if None), which it returns. For boosted families only.
         """
-        from sklearn.model_selection import train_test_split
-
         if not get_family(self.family).stops_early:
             raise ConfigError(f"a learning curve is drawn over boosting rounds; the {self.family} family has none")
         plt = _pyplot()
         ds = self.dataset
-        # LightGBM does not encode evaluation labels, so classes enter as their codes
+        # LightGBM does not encode evaluation labels, so classes enter as the training part's codes
         y = np.searchsorted(ds.classes, ds.y.to_numpy()) if ds.is_classification else ds.y.to_numpy()
-        stratify = y if ds.is_classification and ds.y.value_counts().min() >= 2 else None
-        X_tr, X_va, y_tr, y_va = train_test_split(ds.X, y, test_size=validation_size,
-                                                  random_state=random_state, stratify=stratify)
+        tr, va, y_va = holdout(y, ds.task, validation_size, random_state)
+        y_tr = np.unique(y[tr], return_inverse=True)[1] if ds.is_classification else y[tr]
+        X_tr, X_va = ds.X.iloc[tr], ds.X.iloc[va]
         params = dict(self.best_params)
         rounds = max(params.pop("n_estimators") * 2, 50)
         model = make_estimator(params, ds.task, family=self.family, n_estimators=rounds, random_state=random_state)
