@@ -303,8 +303,9 @@ def check_against_default(params: dict[str, Any], dataset: Dataset, *, metric: s
                           default: dict[str, Any] | None = None, random_state: int = 0,
                           n_jobs: int = 1) -> DefaultCheck:
     """Cross-validate LightGBM ``params`` (with their ``n_estimators``) and LightGBM's defaults
-    (:func:`default_params`, or ``default`` with a user's own settings) on the same
-    :data:`CHECK_FOLDS` seeded folds of ``dataset``, each trained with its rounds as given and
+    (:func:`default_params`, seeded 0 as the knowledge base's configurations are, or ``default``
+    with a user's own settings) on the same :data:`CHECK_FOLDS` folds of ``dataset`` that
+    ``random_state`` seeds, each trained with its rounds as given and
     scored on ``metric`` (a scikit-learn scorer name; default: the task's); the two run side by
     side with ``n_jobs`` > 1, each on one thread. Sample weights are not used."""
     import lightgbm as lgb
@@ -315,7 +316,7 @@ def check_against_default(params: dict[str, Any], dataset: Dataset, *, metric: s
     metric = check_metric(metric, dataset.task)
     folds = make_folds(dataset, CHECK_FOLDS, random_state)
     pair = [p if dataset.task == "regression" else _coded_weights(p, dataset.classes)
-            for p in (params, default_params(random_state) if default is None else default)]
+            for p in (params, default_params() if default is None else default)]
     runs = Parallel(n_jobs=min(2, check_n_jobs(n_jobs)), backend="threading")(
         delayed(evaluate_estimator)(model(**{**p, "n_jobs": 1}), dataset, folds=folds, metric=metric) for p in pair)
     failed = [r.error for r in runs if not r.ok]
