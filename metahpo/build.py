@@ -37,7 +37,7 @@ from joblib import delayed, parallel_config
 
 from metahpo import knowledge_base as kbm
 from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry, load_pmlb, read_manifest, stem
-from metahpo.evaluation import Evaluation, evaluate, make_folds
+from metahpo.evaluation import METRICS, Evaluation, evaluate, make_folds
 from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseError
 from metahpo.families import ModelFamily, get_family
 from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR, parameter_names
@@ -674,7 +674,6 @@ def ingest(
         positive score), is a :class:`DataError`.
     """
     from metahpo import metafeatures
-    from metahpo.evaluation import METRICS, Evaluation
 
     if metric not in METRICS[data.task]:
         raise DataError(f"metric {metric!r} is not stored for {data.task}; use one of {', '.join(METRICS[data.task])}")

@@ -23,8 +23,6 @@ from typing import Any
 from metahpo import __version__
 from metahpo.exceptions import DataError, DataWarning, MetahpoError
 
-Handler = Callable[[argparse.Namespace], int]
-
 TABLE_WIDTH = 100
 """The widest a table printed to a terminal gets."""
 
@@ -119,7 +117,7 @@ def _format_warning(message: Warning | str, category: type[Warning], *args: Any,
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="metahpo",
-        description="Hyperparameter recommendations for LightGBM from a knowledge base of past tuning runs.",
+        description="Hyperparameter recommendations (LightGBM, linear models) from a knowledge base of past tuning runs.",
     )
     parser.add_argument("--version", action="version", version=f"metahpo {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -129,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(handler=_cmd_metafeatures)
 
-    p = sub.add_parser("recommend", help="recommend LightGBM configurations for a dataset, zero-shot")
+    p = sub.add_parser("recommend", help="recommend configurations (LightGBM by default) for a dataset, zero-shot")
     _add_data_args(p)
     _add_recommend_args(p)
     p.add_argument("--family", help="lightgbm, linear, or auto: the family that did best on similar datasets "

@@ -93,14 +93,17 @@ class Dataset:
 
     @property
     def n_rows(self) -> int:
+        """The number of rows."""
         return len(self.X)
 
     @property
     def n_features(self) -> int:
+        """The number of feature columns."""
         return self.X.shape[1]
 
     @property
     def is_classification(self) -> bool:
+        """Whether the task is binary or multiclass."""
         return self.task != "regression"
 
     @property

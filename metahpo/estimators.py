@@ -424,7 +424,8 @@ class _MetaModel(_TabularInput, BaseEstimator):
 
     def __init__(self, family: str = "auto",
                  knowledge_base: KnowledgeSource | Sequence[KnowledgeSource] | None = None, strategy: str = "auto",
-                 metric: str | None = None, rank: int = 0, rounds: str = "holdout", random_state: int = 0) -> None:
+                 metric: str | None = None, rank: int = 0, rounds: str = "holdout",
+                 random_state: int | None = 0) -> None:
         self.family = family
         self.knowledge_base = knowledge_base
         self.strategy = strategy
@@ -470,6 +471,7 @@ class _MetaModel(_TabularInput, BaseEstimator):
             self.model_.fit(dataset.X, y, **weights)
         if not self._regression:
             self.classes_ = self.model_.classes_
+            self.n_classes_ = len(self.classes_)
         return self
 
     def predict(self, X: Any) -> np.ndarray:
@@ -510,6 +512,7 @@ class MetaClassifier(ClassifierMixin, _MetaModel):
     model_
         The trained model (for LightGBM an ``LGBMClassifier``, for linear a scikit-learn pipeline).
     classes_ : ndarray
+    n_classes_ : int
     n_features_in_ : int
     feature_names_in_ : ndarray
         When ``X`` was a DataFrame.

@@ -91,7 +91,7 @@ class Evaluation:
     best_iteration : int
         Boosting rounds early stopping chose (median over folds), or the fixed number.
     fit_time : float
-        Seconds spent in LightGBM's fit and predict, summed over folds.
+        Seconds spent in the models' fit and predict, summed over folds.
     total_time : float
         Seconds for the whole evaluation; ``total_time - fit_time`` is metahpo's overhead.
     status : {"ok", "pruned", "failed", "timeout"}
@@ -124,6 +124,7 @@ class Evaluation:
 
     @property
     def ok(self) -> bool:
+        """Whether every fold trained and was scored."""
         return self.status == "ok"
 
     @property
@@ -133,6 +134,7 @@ class Evaluation:
 
     @property
     def score(self) -> float:
+        """The mean score on :attr:`metric` (NaN unless :attr:`scored`)."""
         return self.scores.get(self.metric, float("nan")) if self.scored else float("nan")
 
 
@@ -268,12 +270,16 @@ def evaluate(
         The model family (:func:`metahpo.families.get_family`): ``space``'s, else LightGBM.
     space : SearchSpace, optional
         The family's space for the task unless given (e.g. with other fixed settings).
+    random_state : int
+        The models' seed (the folds are ``folds``, or :func:`make_folds` seeded 0).
     early_stopping_rounds : int, optional
         For a family that stops early: its patience; default :func:`patience`, tied to the
         learning rate.
     timeout : float, optional
         Seconds after which training stops and the evaluation is recorded as ``"timeout"``
         (LightGBM stops within a round; other families at the end of the fold's fit).
+    n_jobs : int
+        Threads each model trains on (metahpo's own evaluations use 1).
     keep_oof : bool
         Keep out-of-fold predictions (for ensembles).
     hypergradient : bool

@@ -23,7 +23,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from metahpo.datasets import Dataset, subsample_rows
-from metahpo.evaluation import check_metric, check_n_jobs
+from metahpo.evaluation import check_metric, check_n_jobs, evaluate_estimator, make_folds
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.families.lightgbm import known_classes, parameter_names, patience
 from metahpo.spaces import LIGHTGBM
@@ -309,8 +309,6 @@ def check_against_default(params: dict[str, Any], dataset: Dataset, *, metric: s
     scored on ``metric`` (a scikit-learn scorer name; default: the task's); the two run side by
     side with ``n_jobs`` > 1, each on one thread. Sample weights are not used."""
     import lightgbm as lgb
-
-    from metahpo.evaluation import evaluate_estimator, make_folds
 
     model = lgb.LGBMRegressor if dataset.task == "regression" else lgb.LGBMClassifier
     metric = check_metric(metric, dataset.task)

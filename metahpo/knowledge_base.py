@@ -272,6 +272,7 @@ class KnowledgeBase:
 
     @property
     def metafeature_names(self) -> list[str]:
+        """The meta-features the datasets table holds (its ``mf_`` columns, without the prefix)."""
         return [c[3:] for c in self.datasets.columns if c.startswith("mf_")]
 
     def metafeatures(self, task: str | None = None) -> pd.DataFrame:

@@ -117,16 +117,16 @@ def import_runs(
 
     Raises
     ------
+    ConfigError
+        For an unknown metric or a ``limit`` below 1.
     KnowledgeBaseError
-        For an unknown metric, a knowledge base of another model family, a flow without runs or not
-        of LightGBM, or when OpenML cannot be reached.
+        For a knowledge base of another model family, a flow without runs or not of LightGBM, or
+        when OpenML cannot be reached.
     """
     if metric not in OPENML_METRICS:
-        raise KnowledgeBaseError(
-            f"cannot import OpenML metric {metric!r}; choose from {', '.join(OPENML_METRICS)}"
-        )
+        raise ConfigError(f"cannot import OpenML metric {metric!r}; choose from {', '.join(OPENML_METRICS)}")
     if limit < 1:
-        raise KnowledgeBaseError(f"limit must be at least 1, got {limit}")
+        raise ConfigError(f"limit must be at least 1, got {limit}")
     kb = KnowledgeBase.empty() if knowledge_base is None else knowledge_base
     if kb.family != LIGHTGBM.family:
         raise KnowledgeBaseError(

@@ -117,9 +117,12 @@ class TuneResult:
         return pd.concat([s.trials_dataframe().assign(family=name) for name, s in studies.items()], ignore_index=True)
 
     def predict(self, X: Any) -> np.ndarray:
+        """Predict with :attr:`model`, ``X`` made as the training features were
+        (:func:`~metahpo.datasets.conform`)."""
         return self.model.predict(conform(X, self.dataset.X))
 
     def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities from :attr:`model` (classification only), ``X`` made as in :meth:`predict`."""
         if self.dataset.task == "regression":
             raise AttributeError("predict_proba is for classification; this model is a regressor")
         return self.model.predict_proba(conform(X, self.dataset.X))

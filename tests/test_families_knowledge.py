@@ -193,6 +193,9 @@ def test_a_family_estimator_trains_the_family_chosen_as_its_params_rebuild_it(bo
     estimator = (MetaClassifier if dataset.is_classification else MetaRegressor)(random_state=3)
     estimator.fit(dataset.X, dataset.y)
     assert estimator.family_ == estimator.recommendation_.family and estimator.params_["random_state"] == 3
+    assert estimator.params_ == estimator.recommendation_.configs[0].params
+    if dataset.is_classification:  # as MetaLGBMClassifier (and LGBMClassifier) say it
+        assert estimator.n_classes_ == len(estimator.classes_) == 2
     rebuilt = get_family(estimator.family_).make_estimator(estimator.params_, dataset.task).fit(dataset.X, dataset.y)
     assert np.allclose(rebuilt.predict(dataset.X), estimator.predict(dataset.X))
     weights = np.where(np.arange(len(dataset.y)) % 2 == 0, 1.0, 0.0)

@@ -23,7 +23,7 @@ import requests
 import urllib3
 
 from metahpo import datasets
-from metahpo.exceptions import DataError, KnowledgeBaseError
+from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.metafeatures import METAFEATURES
 from metahpo.openml_runs import _our_name, import_runs
@@ -350,7 +350,7 @@ def test_import_refuses_flows_that_are_not_lightgbm_or_have_no_runs() -> None:
         import_runs(999203)
     with pytest.raises(KnowledgeBaseError, match=r"OpenML lists no runs of flow 999204 evaluated with area_under"):
         import_runs(999204)
-    with pytest.raises(KnowledgeBaseError, match=r"cannot import OpenML metric 'f_measure'; choose from area_under"):
+    with pytest.raises(ConfigError, match=r"cannot import OpenML metric 'f_measure'; choose from area_under"):
         import_runs(999201, metric="f_measure")
 
 
