@@ -10,7 +10,7 @@ ties and solver tolerance (``tests/test_landmarkers.py`` holds them to that):
 ========================  =================================================================
 ``stump``, ``tree``       ``DecisionTreeClassifier`` / ``DecisionTreeRegressor`` of a given
                           depth (Gini / squared error, thresholds midway between values)
-``nearest_neighbour``     ``StandardScaler`` then ``KNeighborsClassifier/Regressor(1)``
+``nearest_neighbor``     ``StandardScaler`` then ``KNeighborsClassifier/Regressor(1)``
 ``naive_bayes``           ``GaussianNB``
 ``binned_ridge``          ``KBinsDiscretizer(10, "onehot", "quantile")`` then ``Ridge(1.0)``
 ``linear``                ``StandardScaler`` then ``LogisticRegression()`` / ``Ridge(1.0)``
@@ -147,7 +147,7 @@ def _standardize(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, n
     return (x_train - mean) / scale, (x_test - mean) / scale
 
 
-def nearest_neighbour(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray) -> np.ndarray:
+def nearest_neighbor(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray) -> np.ndarray:
     """The target of the nearest training row in standardized Euclidean distance."""
     x_train, x_test = _standardize(x_train, x_test)
     distances = (x_test**2).sum(axis=1)[:, None] - 2 * x_test @ x_train.T + (x_train**2).sum(axis=1)
@@ -276,7 +276,7 @@ LEARNERS: dict[str, tuple[Learner, Learner]] = {
                        partial(tree, max_depth=1, classification=False)),
     "landmark_tree_depth3": (partial(tree, max_depth=3, classification=True),
                              partial(tree, max_depth=3, classification=False)),
-    "landmark_1nn": (nearest_neighbour, nearest_neighbour),
+    "landmark_1nn": (nearest_neighbor, nearest_neighbor),
     "landmark_naive_bayes": (naive_bayes, binned_ridge),
     "landmark_linear": (logistic, linear_regression),
 }

@@ -89,7 +89,7 @@ def check_rounds(rounds: Any) -> None:
 AUTO_FAMILY = "auto"
 """The ``family`` that asks metahpo to choose one."""
 
-FAMILY_NEIGHBOURS = 10
+FAMILY_NEIGHBORS = 10
 """Nearest datasets :func:`choose_family` compares the families on (as many as a configuration's
 expected score averages over; fixed before the families were compared on any dataset)."""
 
@@ -580,7 +580,7 @@ class Recommender:
         other.strategy = check_strategy(strategy).fit(other)
         return other
 
-    def neighbours(self, metafeatures: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    def neighbors(self, metafeatures: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Series]:
         """The dataset's point in the learned meta-feature space, its distance to every
         knowledge-base dataset (nearest first) and their similarity weights, summing to 1."""
         x = self.space.transform(metafeatures.to_frame().T)[0]
@@ -596,7 +596,7 @@ class Recommender:
         ``n_rows``), such as a large ``min_child_samples`` on small data, are left out
         (:meth:`SearchSpace.fits <metahpo.spaces.SearchSpace.fits>`).
         """
-        x, dist, weights = self.neighbours(metafeatures)
+        x, dist, weights = self.neighbors(metafeatures)
         confidence = float(np.mean(self.typical_nn >= dist.iloc[0]))
         notes = []
         rows = train_rows if train_rows is not None else metafeatures.get("n_rows")
@@ -911,7 +911,7 @@ class FamilyChoice:
 
 
 def choose_family(metafeatures: pd.Series, knowledge_bases: dict[str, KnowledgeBase], task: str,
-                  metric: str | None = None, k: int = FAMILY_NEIGHBOURS) -> FamilyChoice:
+                  metric: str | None = None, k: int = FAMILY_NEIGHBORS) -> FamilyChoice:
     """Choose among the families of ``knowledge_bases`` for a dataset with these meta-features.
 
     Compares, on each of the ``k`` nearest datasets that every family's knowledge base ran (in
@@ -927,7 +927,7 @@ def choose_family(metafeatures: pd.Series, knowledge_bases: dict[str, KnowledgeB
         raise KnowledgeBaseError(f"the {' and '.join(families)} knowledge bases share no {task} dataset to compare "
                                  "the families on")
     reference = get_recommender(knowledge_bases[families[0]], task, "auto", metric)
-    _, dist, weights = reference.neighbours(metafeatures)
+    _, dist, weights = reference.neighbors(metafeatures)
     near = dist.index[dist.index.isin(best.index)][:k]
     winner = best.loc[near].idxmax(axis=1)  # the first family on a tie
     w = weights[near] / weights[near].sum()

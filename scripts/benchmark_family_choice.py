@@ -15,7 +15,7 @@ searches produced) and chooses from the other datasets. Reported per corpus and 
 * the mean share the choice gives the linear family where linear won and where it lost (what
   ``tune(family="auto")`` would share its trials by).
 
-The neighbours compared (``FAMILY_NEIGHBOURS``) and the least share a family keeps in tune were
+The neighbours compared (``FAMILY_NEIGHBORS``) and the least share a family keeps in tune were
 fixed before any dataset was compared. Results go to ``OUT/family_choice.csv``, one row per dataset::
 
     python scripts/benchmark_family_choice.py --lightgbm-kb docs/results/knowledge_base_v2 \\
