@@ -55,7 +55,8 @@ from metahpo.families import FAMILIES, get_family
 from metahpo.knowledge_base import KnowledgeBase, _atomic_write, _locked, of_families, resolve
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import duration, eta_line, plural, to_stderr
-from metahpo.recommendations import AUTO_FAMILY, check_rounds, check_strategy, knowledge_list, with_holdout_rounds
+from metahpo.recommendations import (AUTO_FAMILY, N_RECOMMENDED, check_rounds, check_strategy, knowledge_list,
+                                     with_holdout_rounds)
 from metahpo.spaces import config_id
 
 RECORDS = "results.jsonl"
@@ -139,7 +140,7 @@ def run_batch(
     out: str | Path,
     *,
     target: str | None = None,
-    n: int = 10,
+    n: int = N_RECOMMENDED,
     tune_trials: int = 0,
     ensemble: int | None = None,
     n_jobs: int = 1,

@@ -588,7 +588,7 @@ class Recommender:
         weights = np.exp(-dist / max(np.median(self.typical_nn), 1e-9))
         return x, dist, weights / weights.sum()
 
-    def recommend(self, metafeatures: pd.Series, n: int = 10, name: str = "dataset",
+    def recommend(self, metafeatures: pd.Series, n: int = N_RECOMMENDED, name: str = "dataset",
                   train_rows: int | None = None) -> Recommendation:
         """Rank configurations for a dataset with these meta-features.
 
