@@ -3,6 +3,20 @@
 A knowledge base of past tuning runs, indexed by dataset meta-features, recommends starting
 configurations for a new dataset; a short local search refines them.
 
+Modules by stage, in the order data flows (a module imports from its own stage and earlier ones
+only; tests/test_architecture.py holds the list):
+
+* foundations: ``exceptions``, ``progress``, ``parallel``, ``cache``, ``spaces``, ``landmarkers``;
+* dataset: ``datasets``, ``openml_source``;
+* model families and their evaluation: ``families``, ``evaluation``;
+* meta-features: ``metafeatures``;
+* knowledge base: ``knowledge_base``, ``openml_runs``;
+* recommendations: ``recommendations``, ``holdout``;
+* search: the ``search`` package (samplers and the study);
+* model: ``estimators``, ``ensemble``;
+* workflows that run the stages before them: ``tuning`` (``tune``), ``build`` (``kb build``);
+* interfaces: ``batch``, ``cli``, ``integrations``.
+
 The public names are imported on first use, so ``import metahpo`` (and ``metahpo --help``) stays
 instant: numpy, pandas, scikit-learn and LightGBM load with the first call that needs them.
 """
