@@ -6,7 +6,8 @@ configurations for a new dataset; a short local search refines them.
 Modules by stage, in the order data flows (a module imports from its own stage and earlier ones
 only; tests/test_architecture.py holds the list):
 
-* foundations: ``exceptions``, ``progress``, ``parallel``, ``cache``, ``spaces``, ``landmarkers``;
+* foundations: ``exceptions``, ``progress``, ``parallel``, ``cache``, ``files``, ``spaces``,
+  ``landmarkers``;
 * dataset: ``datasets``, ``openml_source``;
 * model families and their evaluation: ``families``, ``evaluation``;
 * meta-features: ``metafeatures``;

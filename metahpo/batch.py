@@ -52,7 +52,8 @@ from metahpo.ensemble import EnsembleSpec
 from metahpo.evaluation import check_cv
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.families import FAMILIES, get_family
-from metahpo.knowledge_base import KnowledgeBase, _atomic_write, _locked, of_families, resolve
+from metahpo.files import atomic_write, locked
+from metahpo.knowledge_base import KnowledgeBase, of_families, resolve
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import duration, eta_line, plural, to_stderr
 from metahpo.recommendations import (AUTO_FAMILY, N_RECOMMENDED, check_rounds, check_strategy, knowledge_list,
@@ -224,7 +225,7 @@ def run_batch(
     _claim(out, settings)
     with contextlib.ExitStack() as held:
         try:
-            held.enter_context(_locked(out / LOCK, wait=False))
+            held.enter_context(locked(out / LOCK, wait=False))
         except BlockingIOError:
             raise ConfigError(f"another batch is writing to {out}: wait for it to end, or use another folder") from None
         return _run_claimed(out, sources, ref, settings, n_jobs, progress or to_stderr, kb)
@@ -252,9 +253,9 @@ def _run_claimed(out: Path, sources: list[Source], ref: KnowledgeBaseRef, settin
     records = sorted(read_records(out / RECORDS).values(), key=lambda r: r["dataset_id"])
     table = results_table(records)
     # each file replaced whole: a kill while writing leaves the last complete one, never a cut one
-    _atomic_write(out / CSV, table.to_csv(index=False).encode())
-    _atomic_write(out / JSON, json.dumps([{c: r.get(c) for c in table.columns} for r in records], indent=2).encode())
-    _atomic_write(out / REPORT, render_report(records, table, kb).encode())
+    atomic_write(out / CSV, table.to_csv(index=False).encode())
+    atomic_write(out / JSON, json.dumps([{c: r.get(c) for c in table.columns} for r in records], indent=2).encode())
+    atomic_write(out / REPORT, render_report(records, table, kb).encode())
     ours = {s.dataset_id for s in sources}  # the folder may hold earlier inputs' rows too
     return table[table["dataset_id"].isin(ours)].reset_index(drop=True)
 
@@ -441,11 +442,11 @@ def _save(out: Path, record: dict[str, Any], stream: TextIO) -> None:
     """Write the dataset's parameters files, then its line of ``results.jsonl`` (flushed)."""
     record["finished"] = time.time()
     if record["status"] == "ok":
-        _atomic_write(out / PARAMS / f"{record['dataset_id']}.json", json.dumps(record["params"], indent=2).encode())
+        atomic_write(out / PARAMS / f"{record['dataset_id']}.json", json.dumps(record["params"], indent=2).encode())
         if "ensemble" in record:
             (out / ENSEMBLES).mkdir(exist_ok=True)  # a folder of their own: no dataset's name can clash with them
             spec = json.dumps(record["ensemble"], indent=2).encode()
-            _atomic_write(out / ENSEMBLES / f"{record['dataset_id']}.json", spec)
+            atomic_write(out / ENSEMBLES / f"{record['dataset_id']}.json", spec)
     stream.write(json.dumps(record) + "\n")
     stream.flush()
 
@@ -460,7 +461,7 @@ def _claim(out: Path, settings: Settings) -> None:
         had = {"family": "lightgbm", "rounds": "recommended", **had}  # the defaults of runs from before these settings
     if had is None:
         out.mkdir(parents=True, exist_ok=True)
-        _atomic_write(out / SETTINGS, json.dumps(wanted, indent=2).encode())
+        atomic_write(out / SETTINGS, json.dumps(wanted, indent=2).encode())
     elif had != wanted:
         keys = dict.fromkeys([*wanted, *had])  # a key only one of them has differs too
         diff = ", ".join(f"{k} {had.get(k)!r} (now {wanted.get(k)!r})" for k in keys if had.get(k) != wanted.get(k))

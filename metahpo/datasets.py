@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from metahpo.exceptions import DataError, DataWarning
-from metahpo.progress import plural
+from metahpo.progress import plural, preview
 
 TASKS = ("binary", "multiclass", "regression")
 
@@ -187,7 +187,7 @@ def load(
             raise DataError("a DataFrame needs target='column name' (or pass y separately)")
         check_columns(data.columns)
         if target not in data.columns:
-            raise DataError(f"target column {target!r} not found; columns are {_preview(data.columns)}")
+            raise DataError(f"target column {target!r} not found; columns are {preview(data.columns)}")
         y, data = data[target], data.drop(columns=[target])
     elif target is not None:
         raise DataError("pass either y or target, not both")
@@ -364,7 +364,7 @@ def check_columns(columns: pd.Index) -> None:
     """A :class:`DataError` naming the columns that appear more than once."""
     dup = columns[columns.duplicated()]
     if len(dup):
-        raise DataError(f"duplicate column names: {_preview(pd.unique(dup))}")
+        raise DataError(f"duplicate column names: {preview(pd.unique(dup))}")
 
 
 def _clean_column(col: pd.Series, name: str, force_categorical: bool) -> pd.Series:
@@ -484,10 +484,10 @@ def conform(X: Any, like: pd.DataFrame) -> pd.DataFrame:
         frame = X.set_axis(safe_columns(X.columns), axis=1)
         missing = [c for c in columns if c not in frame.columns]
         if missing:
-            raise DataError(f"X lacks {plural(len(missing), 'column')} the model was trained on: {_preview(missing)}")
+            raise DataError(f"X lacks {plural(len(missing), 'column')} the model was trained on: {preview(missing)}")
         unknown = [c for c in frame.columns if c not in like.columns]
         if unknown:
-            raise DataError(f"X has {plural(len(unknown), 'column')} the model was not trained on: {_preview(unknown)}")
+            raise DataError(f"X has {plural(len(unknown), 'column')} the model was not trained on: {preview(unknown)}")
     else:
         if np.ndim(X) == 1 and len(columns) > 1:
             raise DataError(f"X is one-dimensional ({len(X)} values) but the model was trained on {len(columns)} "
@@ -548,11 +548,6 @@ def _clean_target(y: pd.Series, task: str | None, declared: bool = False) -> pd.
     return y
 
 
-def _preview(items: Any, n: int = 8) -> str:
-    items = [str(i) for i in items]
-    return ", ".join(items[:n]) + (f", ... ({len(items)} in all)" if len(items) > n else "")
-
-
 # --------------------------------------------------------------------------- sources
 
 
@@ -577,7 +572,7 @@ def _load_spec(
     frame, arff_target = read_table(path)
     target = target or arff_target or "target"
     if target not in frame.columns:
-        raise DataError(f"target column {target!r} not found in {path.name}; columns are {_preview(frame.columns)}")
+        raise DataError(f"target column {target!r} not found in {path.name}; columns are {preview(frame.columns)}")
     check_columns(frame.columns)
     return from_arrays(
         frame.drop(columns=[target]),
@@ -644,7 +639,7 @@ def _check_header(header: pd.Series, path: Path) -> None:
     ``DataFrame.to_csv``?), which is then a feature."""
     dup = header[header.duplicated()]
     if len(dup):
-        raise DataError(f"{path.name}: duplicate column names in its header: {_preview(pd.unique(dup))}")
+        raise DataError(f"{path.name}: duplicate column names in its header: {preview(pd.unique(dup))}")
     unnamed = [i + 1 for i, name in enumerate(header) if not name.strip()]
     if unnamed:
         warnings.warn(f"{path.name}: column {', '.join(map(str, unnamed))} has no name in its header (an index "
@@ -790,7 +785,7 @@ def load_entry(entry: ManifestEntry, max_rows: int | None = None) -> Dataset:
     """
     frame, _ = read_table(entry.path)
     if entry.target not in frame.columns:
-        raise DataError(f"{entry.path}: target column {entry.target!r} not found; columns are {_preview(frame.columns)}")
+        raise DataError(f"{entry.path}: target column {entry.target!r} not found; columns are {preview(frame.columns)}")
     frame = frame[frame[entry.target].notna()]
     dataset = from_arrays(frame.drop(columns=[entry.target]), frame[entry.target], task=entry.task,
                           name=entry.name, source=str(entry.path))

@@ -37,7 +37,7 @@ import tempfile
 import time
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -50,12 +50,9 @@ from metahpo.datasets import Dataset
 from metahpo.evaluation import METRICS, Evaluation, default_metric
 from metahpo.exceptions import KnowledgeBaseError
 from metahpo.families import get_family
+from metahpo.files import FILE_MODE, atomic_write, fcntl, locked
 from metahpo.spaces import Config, config_id
 
-try:
-    import fcntl
-except ImportError:  # Windows: no advisory locks, so compaction leaves every live part alone
-    fcntl = None
 
 SCHEMA_VERSION = 1
 _PACKAGE = Path(__file__).resolve().parent
@@ -87,9 +84,6 @@ _END = "end"
 """Last column of every row written: a row without it was torn by a kill and is dropped."""
 _ROW_END = re.compile(rb",1\r?\n")
 """How a complete row ends: its end marker. Only a file's last row can be torn."""
-
-_FILE_MODE = 0o644
-"""Parts are plain data anyone may read (temporary files start private)."""
 
 _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "datasets": (DATASET_COLUMNS, ("dataset_id",)),
@@ -505,7 +499,7 @@ def write_manifest(root: Path, family: str, space_version: str, provenance: Mapp
         "tables": {name: list(cols) for name, (cols, _) in _TABLES.items()},
         "provenance": dict(provenance),
     }
-    _atomic_write(root / "manifest.json", json.dumps(manifest, indent=2, default=str).encode())
+    atomic_write(root / "manifest.json", json.dumps(manifest, indent=2, default=str).encode())
 
 
 def append(path: str | os.PathLike, kb: KnowledgeBase) -> None:
@@ -537,7 +531,7 @@ def compact(path: str | os.PathLike) -> None:
     """
     root = Path(path)
     read_manifest(root)  # a clear error for a folder that holds no knowledge base
-    with _locked(root / _COMPACT_LOCK):
+    with locked(root / _COMPACT_LOCK):
         for name in _TABLES:
             _compact_table(root / name, name)
 
@@ -573,7 +567,8 @@ def _fold(folder: Path, name: str, parts: list[Path]) -> None:
 
 
 def _claim(part: Path) -> int | None:
-    """A descriptor holding the lock of live part ``part``, or None if a writer holds it (or it is gone)."""
+    """A descriptor holding the lock of live part ``part``, or None if a writer holds it (or it is
+    gone, or there are no OS locks, on Windows: compaction then leaves every live part alone)."""
     if fcntl is None:
         return None
     try:
@@ -586,20 +581,6 @@ def _claim(part: Path) -> int | None:
         os.close(fd)
         return None
     return fd
-
-
-@contextlib.contextmanager
-def _locked(path: Path, wait: bool = True) -> Iterator[None]:
-    """Hold an exclusive lock on file ``path`` (created if absent), waiting for it if need be, or
-    with ``wait=False`` raising :class:`BlockingIOError` if another process holds it. The lock
-    dies with its process, so a killed holder never leaves it behind."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, _FILE_MODE)
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        yield
-    finally:
-        os.close(fd)
 
 
 class LiveWriter:
@@ -660,7 +641,7 @@ def _write_part(folder: Path, frame: pd.DataFrame, columns: tuple[str, ...], com
     final = folder / f"part-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}{suffix}"
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
     os.close(fd)
-    os.chmod(tmp, _FILE_MODE)
+    os.chmod(tmp, FILE_MODE)
     try:
         out.to_csv(tmp, index=False, compression={"method": "gzip", "mtime": 0} if compress else None)
         if mtime_ns is not None:
@@ -669,14 +650,6 @@ def _write_part(folder: Path, frame: pd.DataFrame, columns: tuple[str, ...], com
     finally:
         Path(tmp).unlink(missing_ok=True)
     return final
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    os.chmod(tmp, _FILE_MODE)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
 
 
 def _parts(folder: Path) -> list[Path]:

@@ -33,8 +33,9 @@ from openml.exceptions import (
 )
 from openml.tasks import TaskType
 
-from metahpo.datasets import Dataset, _preview, from_arrays
+from metahpo.datasets import Dataset, from_arrays
 from metahpo.exceptions import DataError, MetahpoError
+from metahpo.progress import preview
 
 _TASK_KINDS: dict[TaskType, tuple[str, ...]] = {
     TaskType.SUPERVISED_CLASSIFICATION: ("binary", "multiclass"),
@@ -162,7 +163,7 @@ def _fetch_dataset(dataset_id: int, *, target: str | None, task: str | None, sou
     with openml_errors(what, DataError, hint, not_found=_UNKNOWN_DATASET):
         frame, _, categorical, names = oml_dataset.get_data()
     if target not in frame.columns:
-        raise DataError(f"{label} has no column {target!r}; columns are {_preview(frame.columns)}")
+        raise DataError(f"{label} has no column {target!r}; columns are {preview(frame.columns)}")
     if any(isinstance(dtype, pd.SparseDtype) for dtype in frame.dtypes):
         frame = frame.sparse.to_dense()
     if task is None and pd.api.types.is_numeric_dtype(frame[target]):

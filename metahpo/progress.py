@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from metahpo.search import Study, Trial
@@ -33,6 +33,12 @@ def duration(seconds: float) -> str:
 def plural(count: int, noun: str) -> str:
     """``"1 dataset"``, ``"2 datasets"``."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def preview(items: Any, n: int = 8) -> str:
+    """The first ``n`` of ``items`` for a message: ``"a, b, c, ... (12 in all)"``."""
+    items = [str(i) for i in items]
+    return ", ".join(items[:n]) + (f", ... ({len(items)} in all)" if len(items) > n else "")
 
 
 def to_stderr(line: str) -> None:
