@@ -47,9 +47,8 @@ from metahpo.parallel import Journal
 from metahpo.progress import TrialProgress, duration, plural, to_stderr
 from metahpo.recommendations import AUTO_FAMILY, Recommendation, choose_family, get_recommender
 from metahpo.search import BaseSampler, Study, Trial, check_sampler, make_sampler
+from metahpo.search.study import Callback
 from metahpo.spaces import Config, SearchSpace, early_stopped
-
-Callback = Callable[[Study, Trial], None]
 
 MIN_FAMILY_SHARE = 0.2
 """``tune(family="auto")`` gives every family at least this share of the trials before
@@ -340,27 +339,10 @@ def tune(
     search = _Search(dataset, make_folds(dataset, cv, random_state=seed), metric, seed, strategy, warm_start, ensemble,
                      (ensemble or 1) if prune and kind != "gradient" else 0, n_jobs,
                      list(kbm.given(knowledge_base).values()) if strategy is not None else [], say, progress)
-    studies, recommendation = {}, None
-    weights = search.family_weights([f.name for f in families])
-    setup_start = start  # the first family's setup counts the loading and the choice of shares before it
-    interrupted = False
-    for model_family, share, weight in zip(families, _shares(n_trials, weights), weights):
-        try:
-            study, recommended = search.run(model_family, share, timeout and timeout * weight, prior, record_to,
-                                            resume, callbacks, setup_start)
-        except KeyboardInterrupt:  # in a later family's setup: the families searched before stand
-            if not studies:
-                raise
-            interrupted = True
-            break
-        setup_start = time.perf_counter()
-        studies[model_family.name] = study
-        recommendation = recommendation or recommended
-        if study.interrupted:  # Ctrl-C ends the whole search, not one family's
-            break
+    studies, recommendation, interrupted = _search_families(search, families, n_trials, timeout, prior, record_to,
+                                                            resume, callbacks, start)
     trials = [t for study in studies.values() for t in study.trials]
     best = max((t for t in trials if t.ok), key=lambda t: t.score, default=None)
-    interrupted = interrupted or any(study.interrupted for study in studies.values())
     if best is None and interrupted:
         raise KeyboardInterrupt
     if best is None:
@@ -374,18 +356,16 @@ def tune(
         best = replace(best, best_iteration=rounds)
     growth = refit_growth(dataset.n_rows, search.folds, dataset.task)
     best_params = final_params(best, seed, spaces[best.family], growth)
-    spec = None
     if ensemble is not None and interrupted and any(
             "oof" not in t.user_attrs for study in studies.values() for t in _best(study.trials, ensemble)):
         say("interrupted before the resumed trials' out-of-fold predictions were back: the model is the best "
             "trial's alone, not an ensemble")
         ensemble = None
-    if ensemble is None:
-        model = make_estimator(best_params, dataset.task, space=spaces[best.family], random_state=seed)
-    else:
-        spec = ensemble_select(trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric,
-                               random_state=seed, space=list(spaces.values()), growth=growth)
-        model = ensemble_build(spec, dataset.task, random_state=seed, space=list(spaces.values()))
+    spec = None if ensemble is None else ensemble_select(
+        trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric, random_state=seed,
+        space=list(spaces.values()), growth=growth)
+    model = (make_estimator(best_params, dataset.task, space=spaces[best.family], random_state=seed) if spec is None
+             else ensemble_build(spec, dataset.task, random_state=seed, space=list(spaces.values())))
     fitted = True
     try:
         with contextlib.ExitStack() as training:  # as each family trains its models (members of several in an ensemble)
@@ -407,6 +387,32 @@ def tune(
         f"{f' ({resumed} resumed)' if resumed else ''}{cut} in {duration(time.perf_counter() - start)}")
     return TuneResult(best_params, best.score, metric, studies[best.family], model, recommendation, dataset,
                       time.perf_counter() - start, spec, best.family, studies, interrupted)
+
+
+def _search_families(search: _Search, families: list[ModelFamily], n_trials: int | None, timeout: float | None,
+                     prior: tuple[list[Config], list[float]] | None, record_to: str | Path | None, resume: bool,
+                     callbacks: Sequence[Callback] | None,
+                     start: float) -> tuple[dict[str, Study], Recommendation | None, bool]:
+    """Each family's study, its trials and time shared as :meth:`_Search.family_weights` says; the
+    first recommendation; whether Ctrl-C ended the search (the families searched before stand)."""
+    studies: dict[str, Study] = {}
+    recommendation = None
+    weights = search.family_weights([f.name for f in families])
+    setup_start = start  # the first family's setup counts the loading and the choice of shares before it
+    for model_family, share, weight in zip(families, _shares(n_trials, weights), weights):
+        try:
+            study, recommended = search.run(model_family, share, timeout and timeout * weight, prior, record_to,
+                                            resume, callbacks, setup_start)
+        except KeyboardInterrupt:  # in a later family's setup
+            if not studies:
+                raise
+            return studies, recommendation, True
+        setup_start = time.perf_counter()
+        studies[model_family.name] = study
+        recommendation = recommendation or recommended
+        if study.interrupted:  # Ctrl-C ends the whole search, not one family's
+            break
+    return studies, recommendation, any(study.interrupted for study in studies.values())
 
 
 def refit_growth(n_rows: int, folds: Folds, task: str) -> float:
