@@ -107,13 +107,19 @@ class TuneResult:
 
     @property
     def trials(self) -> pd.DataFrame:
-        """One row per trial: number, source (recommended / bayes / random / ...), score, fit time,
-        status, error, and the parameters; with several families, their trials one after the other
-        and a ``family`` column."""
+        """One row per trial: ``trial``, the number the progress lines and the summary give it (from
+        1, over every family in the order they ran; none for a ``prior`` result), the study's own
+        ``number`` (from 0 in each family), source (recommended / bayes / random / ...), score, fit
+        time, status, error, and the parameters; with several families, a ``family`` column."""
         studies = self.studies or {self.family: self.study}
         if len(studies) == 1:
-            return self.study.trials_dataframe()
-        return pd.concat([s.trials_dataframe().assign(family=name) for name, s in studies.items()], ignore_index=True)
+            frame = self.study.trials_dataframe()
+        else:
+            frame = pd.concat([s.trials_dataframe().assign(family=name) for name, s in studies.items()],
+                              ignore_index=True)
+        ran = frame["source"] != "prior"
+        frame.insert(0, "trial", pd.Series(ran.cumsum(), dtype="Int64").where(ran))
+        return frame
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict with :attr:`model`, ``X`` made as the training features were

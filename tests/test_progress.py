@@ -84,3 +84,6 @@ def test_tunes_summary_names_the_best_trial_as_its_progress_line_does(capsys):
     number = int(summary.split(" trial ")[1].split(",")[0])
     assert summary.startswith(f"best roc_auc {result.best_score:.5f} ({result.family} trial {number}, ")
     assert trials[number - 1][2] == result.family and float(trials[number - 1][4]) == round(result.best_score, 5)
+    row = result.trials.set_index("trial").loc[number]  # and as result.trials numbers it
+    assert row["family"] == result.family and row["score"] == result.best_score
+    assert result.trials["trial"].tolist() == [1, 2, 3, 4]
