@@ -74,6 +74,31 @@ COLUMNS = ("dataset_id", "source", "task", "n_rows", "n_features", "family", "me
            "params", "seconds", "status", "error")
 """Columns of the results table; the tuning and ensemble ones only when some dataset has them."""
 
+LEGEND = {
+    "dataset_id": "the dataset's name in this batch (its params/ and ensembles/ files are named for it)",
+    "source": "where it was read from",
+    "task, n_rows, n_features": "as loaded (n_rows after --max-rows)",
+    "family": "the model family of the configuration handed out",
+    "metric": "what the knowledge base ranks by for the task (ROC AUC, log loss, R²)",
+    "config_id": "the configuration's id in the knowledge base (lightgbm-defaults: LightGBM's defaults, "
+                 "which the check preferred; with --tune, the tuned best's)",
+    "expected_normalized": "where the configuration stood on similar knowledge-base datasets, 0 (worst of "
+                           "the knowledge base's configurations there) to 1 (best); not the metric",
+    "expected_value": "the metric the configuration scored on those similar datasets (a rough guide: "
+                      "datasets differ in difficulty); empty when the dataset lies far from all of them",
+    "confidence": "how close the dataset is to the knowledge base's, 0 to 1 (1: as close as they are to "
+                  "each other)",
+    "nearest": "the most similar knowledge-base dataset",
+    "cv_score": "with --tune: the tuned best's cross-validated metric (tune's best_score)",
+    "n_trials": "with --tune: the trials run",
+    "ensemble_members, ensemble_weights": "with --ensemble: the ensemble's configurations and their weights",
+    "ensemble_oof_score, single_best_oof_score": "with --ensemble: the metric of the ensemble's and of the "
+                                                 "best trial's out-of-fold predictions, all folds pooled",
+    "seconds": "the time the dataset took",
+    "status, error": "ok, or failed and why",
+}
+"""What each column of the results table means, as the report's legend says it."""
+
 OPTIONAL_COLUMNS = (*TUNE_COLUMNS, *ENSEMBLE_COLUMNS)
 INT_COLUMNS = ("n_rows", "n_features", "n_trials", "ensemble_members")
 JSON_COLUMNS = ("params", "ensemble_weights")
@@ -539,12 +564,19 @@ def results_table(records: list[dict[str, Any]]) -> pd.DataFrame:
 # ---------------------------------------------------------------------- report
 
 
+def _legend(table: pd.DataFrame) -> str:
+    """The :data:`LEGEND` of the columns ``table`` shows."""
+    shown = [(names, meaning) for names, meaning in LEGEND.items()
+             if any(name in table.columns for name in names.split(", "))]
+    return "<dl>" + "".join(f"<dt><b>{html.escape(n)}</b></dt><dd>{html.escape(m)}</dd>" for n, m in shown) + "</dl>"
+
+
 def render_report(records: list[dict[str, Any]], table: pd.DataFrame, kb: KnowledgeBase) -> str:
     """A self-contained HTML page: summary, results table, and inline PNG plots."""
     tuned = [r for r in records if r.get("trace")]
     sections = [
         "<h2>Summary</h2>", _summary(records, table),
-        "<h2>Results</h2>", _html_table(table.drop(columns="params")),
+        "<h2>Results</h2>", _html_table(table.drop(columns="params")), _legend(table),
         "<h2>Where the datasets sit among the knowledge-base datasets</h2>",
         "<p>A map of every task's datasets on their meta-features, unweighted: a picture of where the data lie, "
         "not the distance behind <i>confidence</i> and <i>nearest</i>, which is measured among one task's datasets "

@@ -384,7 +384,7 @@ def _print_recommendation(rec: Any) -> None:
 
     space = get_family(rec.family).space_for(rec.task)
     rounds = ["n_estimators"] if space.max_rounds else []
-    labels = ["normalized (0-1)", f"expected {rec.metric}", *space.names, *rounds]
+    labels = ["expected_normalized", f"expected_{rec.metric}", *space.names, *rounds]  # as to_frame names them
     columns = [[f"#{rank}", _number(c.expected_normalized), _number(c.expected_value),
                 *(_number(c.params[name]) for name in labels[2:])] for rank, c in enumerate(rec.configs, 1)]
     room = TABLE_WIDTH - max(map(len, ["rank", *labels]))

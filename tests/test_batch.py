@@ -183,10 +183,18 @@ def test_report_is_one_self_contained_page(first_run):
     headers = re.findall(r"<thead>(.*?)</thead>", page, re.DOTALL)
     assert len(headers) == 2 and all(h.count("<tr") == 1 for h in headers)  # the summary's and the results'
     assert "<th>task</th>" in headers[0] and "<th>total</th>" in headers[0]
+    legend = dict(re.findall(r"<dt><b>(.*?)</b></dt><dd>(.*?)</dd>", page))
+    assert "expected_normalized" in legend and "not the metric" in legend["expected_normalized"]
+    assert "cv_score" not in legend  # a legend of the columns shown: this batch tuned nothing
     images = re.findall(r'<img src="data:image/png;base64,([^"]+)"', page)
     assert len(images) == 1  # the meta-feature map; no tuning plot without tuning
     assert base64.b64decode(images[0]).startswith(b"\x89PNG")
     assert 'src="http' not in page and "<script" not in page and "<link" not in page
+
+
+def test_the_legend_explains_every_column():
+    explained = {name for names in batch.LEGEND for name in names.split(", ")}
+    assert explained == set(batch.COLUMNS) - {"params"}  # params are in params/<dataset>.json, not the page
 
 
 def test_rerun_skips_finished_datasets_and_retries_failed_ones(first_run, data_dir, tiny_kb, tmp_path):

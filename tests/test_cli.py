@@ -201,7 +201,7 @@ def test_recommend_table_fits_the_terminal(data, metric, capsys):
     out = capsys.readouterr().out
     table = out.split("\n\nRecommendations for")[0].splitlines()
     assert max(map(len, table)) <= TABLE_WIDTH
-    assert table[0].split()[:2] == ["rank", "#1"] and any(line.startswith(f"expected {metric}") for line in table)
+    assert table[0].split()[:2] == ["rank", "#1"] and any(line.startswith(f"expected_{metric} ") for line in table)
     assert "#12" in out  # the configurations that do not fit beside the first ones follow in a second block
 
 
