@@ -334,6 +334,7 @@ def _json_default(value: Any) -> Any:
 
 def _cmd_metafeatures(args: argparse.Namespace) -> int:
     from metahpo import metafeatures
+    from metahpo.progress import plural, preview
 
     dataset = _load_data(args)
     values = metafeatures.extract(dataset)
@@ -348,6 +349,14 @@ def _cmd_metafeatures(args: argparse.Namespace) -> int:
         print(f"{row.name:<28} {row.group:<12} {values[row.name]:>12.5g}  {lines[0]}")
         for line in lines[1:]:
             print(" " * width + line)
+    undefined = [name for name, value in values.items() if not math.isfinite(value)]
+    if undefined:
+        numeric = dataset.n_features - len(dataset.categorical)
+        why = ("these data have no numeric feature, which the statistical meta-features describe" if numeric == 0
+               else "correlations need two numeric features" if numeric == 1 else "")
+        note = (f"nan: {plural(len(undefined), 'meta-feature')} not defined for these data ({preview(undefined, 3)}): "
+                f"{why or 'see the descriptions'}.")
+        print("\n" + textwrap.fill(note, TABLE_WIDTH, subsequent_indent="    "))
     return 0
 
 

@@ -29,6 +29,16 @@ def test_metafeatures_table_and_json(capsys):
     assert data["task"] == "regression" and data["metafeatures"]["n_rows"] == 442
 
 
+def test_metafeatures_say_why_some_are_undefined(tmp_path, capsys):
+    path = tmp_path / "text.csv"
+    path.write_text("a,b,label\n" + "".join(f"{'xyz'[i % 3]},{'pq'[i % 2]},{i % 2}\n" for i in range(40)))
+    assert main(["metafeatures", str(path), "--target", "label"]) == 0
+    note = " ".join(capsys.readouterr().out.split("\n\n")[-1].split())
+    assert note == ("nan: 11 meta-features not defined for these data (skewness_q10, skewness_q50, skewness_q90, "
+                    "... (11 in all)): these data have no numeric feature, which the statistical meta-features "
+                    "describe.")
+
+
 def test_metafeatures_of_a_csv_with_target(tmp_path, capsys):
     path = tmp_path / "d.csv"
     path.write_text("a,b,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(30)))
