@@ -147,6 +147,13 @@ def check_whole(value: Any, name: str, minimum: int = 0, what: str = "") -> int:
     return int(value)
 
 
+def check_bool(value: Any, name: str) -> bool:
+    """``value`` as a Python bool (numpy's too), else a :class:`ConfigError` naming ``name``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{name} must be True or False, got {plain(value)!r}")
+    return bool(value)
+
+
 def check_seed(random_state: Any) -> int:
     """A seed (``random_state``) as a Python int: None is 0, else a whole number below 2**32
     (numpy's seeds), else a :class:`ConfigError`."""

@@ -30,6 +30,7 @@ from metahpo.evaluation import (
     SCORED,
     Evaluation,
     Folds,
+    check_bool,
     check_cv,
     check_metric,
     check_seed,
@@ -313,8 +314,7 @@ def tune(
         with_gradient = [name for name in FAMILIES if get_family(name).gradient_params]
         raise ConfigError(f"strategy 'gradient' needs a family with a hypergradient: "
                           f"family={' or '.join(map(repr, with_gradient))}, not {family!r}")
-    if not isinstance(resume, (bool, np.bool_)):
-        raise ConfigError(f"resume must be True or False, got {resume!r}")
+    resume = check_bool(resume, "resume")
     if resume and record_to is None:
         raise ConfigError("resume continues the search recorded in record_to: give record_to too")
     if record_to is not None and Path(record_to).exists() and not Path(record_to).is_dir():
@@ -324,8 +324,7 @@ def tune(
                           f"(family={' or '.join(map(repr, FAMILIES))}), not family={family!r}")
     warm_start = check_whole(warm_start, "warm_start", 0, " of recommended configurations")
     cv = check_cv(cv)
-    if not isinstance(prune, (bool, np.bool_)):
-        raise ConfigError(f"prune must be True or False, got {prune!r}")
+    prune = check_bool(prune, "prune")
     dataset = load(data, y, target=target, task=task)
     metric = check_metric(metric, dataset.task)
     prior = None if prior is None else check_prior(prior, families[0].space_for(dataset.task))

@@ -846,3 +846,17 @@ def test_an_interrupt_is_forgotten_by_the_next_complete_run():
 def test_bad_definitions_are_named(call, match):
     with pytest.raises(ConfigError, match=match):
         call()
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda v: BayesSampler(n_startup=v), "n_startup"),
+    (lambda v: BayesSampler(n_candidates=v), "n_candidates"),
+    (lambda v: LocalRandomSampler(n_best=v), "n_best"),
+    (lambda v: EvolutionSampler(mu=v), "mu"),
+    (lambda v: EvolutionSampler(lam=v), "lam"),
+    (lambda v: GridSampler(points_per_dim=v), "points_per_dim"),
+])
+def test_a_samplers_counts_are_whole_numbers_named_when_wrong(make, name):
+    for bad in (0, 2.5, "3", True):
+        with pytest.raises(ConfigError, match=f"^{name} must be a whole number"):
+            make(bad)

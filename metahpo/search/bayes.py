@@ -27,6 +27,7 @@ from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Kernel, Matern, WhiteKernel
 from threadpoolctl import ThreadpoolController
 
+from metahpo.evaluation import check_whole
 from metahpo.exceptions import ConfigError
 from metahpo.search.base import BaseSampler, Proposal, RandomState, observations, propose
 from metahpo.search.random import LocalRandomSampler
@@ -135,10 +136,8 @@ class BayesSampler(BaseSampler):
         cost_exponent: float = 0.0,
         random_state: RandomState = None,
     ) -> None:
-        if n_startup < 1:
-            raise ConfigError(f"n_startup must be at least 1, got {n_startup!r}")
-        if n_candidates < 10:
-            raise ConfigError(f"n_candidates must be at least 10, got {n_candidates!r}")
+        check_whole(n_startup, "n_startup", 1, " of trials")
+        check_whole(n_candidates, "n_candidates", 10, " of candidates")
         if prior_mean is not None and not callable(prior_mean):
             raise ConfigError("prior_mean must be a function of an array of unit-cube points")
         if not (isinstance(cost_exponent, numbers.Real) and 0 <= cost_exponent < np.inf):

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from metahpo.evaluation import check_whole
 from metahpo.exceptions import ConfigError
 from metahpo.search.base import BaseSampler, Proposal, RandomState, observations, propose, random_proposals
 from metahpo.spaces import SearchSpace
@@ -48,8 +49,8 @@ class EvolutionSampler(BaseSampler):
     """
 
     def __init__(self, mu: int = 4, lam: int = 8, sigma: float = 0.15, random_state: RandomState = None) -> None:
-        if mu < 1 or lam < 1:
-            raise ConfigError(f"mu and lam must be at least 1, got mu={mu!r}, lam={lam!r}")
+        check_whole(mu, "mu", 1, " of parents")
+        check_whole(lam, "lam", 1, " of offspring")
         if not SIGMA_BOUNDS[0] <= sigma <= SIGMA_BOUNDS[1]:
             raise ConfigError(f"sigma must lie in [{SIGMA_BOUNDS[0]:g}, {SIGMA_BOUNDS[1]:g}], got {sigma!r}")
         self.mu, self.lam, self.sigma = int(mu), int(lam), float(sigma)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from metahpo.evaluation import check_whole
 from metahpo.exceptions import ConfigError
 from metahpo.progress import plural
 from metahpo.search.base import BaseSampler, Proposal, RandomState, new_proposals, random_proposals
@@ -43,9 +44,7 @@ class GridSampler(BaseSampler):
         values: Mapping[str, Sequence[Any]] | None = None,
         random_state: RandomState = None,
     ) -> None:
-        if isinstance(points_per_dim, bool) or not isinstance(points_per_dim, int) or points_per_dim < 1:
-            raise ConfigError(f"points_per_dim must be a positive integer, got {points_per_dim!r}")
-        self.points_per_dim = points_per_dim
+        self.points_per_dim = check_whole(points_per_dim, "points_per_dim", 1, " of points")
         self.values = {name: list(v) for name, v in (values or {}).items()}
         for name, v in self.values.items():
             if not v:

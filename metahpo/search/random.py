@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from metahpo.evaluation import check_whole
 from metahpo.exceptions import ConfigError
 from metahpo.search.base import BaseSampler, Proposal, RandomState, best_points, propose, random_proposals
 from metahpo.spaces import Config, SearchSpace
@@ -53,8 +54,7 @@ class LocalRandomSampler(BaseSampler):
     ) -> None:
         if not scale > 0:
             raise ConfigError(f"scale must be positive, got {scale!r}")
-        if n_best < 1:
-            raise ConfigError(f"n_best must be at least 1, got {n_best!r}")
+        check_whole(n_best, "n_best", 1, " of best trials")
         self.scale, self.centers, self.n_best = float(scale), list(centers), int(n_best)
         super().__init__(random_state)
 
