@@ -25,7 +25,7 @@ from typing import Any
 
 from metahpo.datasets import load
 from metahpo.exceptions import ConfigError
-from metahpo.knowledge_base import resolve
+from metahpo.knowledge_base import KnowledgeSource, resolve
 from metahpo.recommendations import Recommendation, recommend, with_holdout_rounds
 from metahpo.spaces import LIGHTGBM, SearchSpace
 
@@ -38,7 +38,7 @@ def warm_start(
     n: int = 5,
     target: str | None = None,
     task: str | None = None,
-    knowledge_base: Any = None,
+    knowledge_base: KnowledgeSource | None = None,
     strategy: str = "auto",
     include_n_estimators: bool = True,
 ) -> Recommendation:
