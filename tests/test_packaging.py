@@ -1,5 +1,6 @@
 """The shipped knowledge base: valid, and carried by a built wheel to any working directory."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -45,8 +46,14 @@ def test_shipped_linear_knowledge_base_covers_every_task_on_the_same_datasets():
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+    """The wheel pip builds from a copy of what the package is built from: nothing the source tree's own
+    build/ holds from an earlier build, and nothing written into the source tree."""
+    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheel")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for folder in ("metahpo", "knowledge_base"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
                    check=True, capture_output=True)
     return next(out.glob("metahpo-*.whl"))
 
