@@ -482,3 +482,16 @@ def test_the_reports_wall_clock_time_leaves_out_the_time_between_resumed_runs():
 
     # two workers side by side for 3 s, then a run resumed an hour later for 1 s
     assert _busy(np.array([0.0, 1.0, 3600.0]), np.array([2.0, 3.0, 3601.0])) == 4.0
+
+
+def test_batch_recommends_with_the_strategy_it_is_given(tiny_kb, tmp_path):
+    from metahpo.recommendations import recommend
+
+    tops = {}
+    for strategy in ("nearest", "surrogate"):
+        table = run_batch(["sklearn:iris"], tmp_path / strategy, knowledge_base=tiny_kb, n=3, strategy=strategy,
+                          rounds="recommended", progress=lambda line: None)
+        tops[strategy] = table["config_id"].iloc[0]
+        assert tops[strategy] == recommend("sklearn:iris", n=3, knowledge_base=tiny_kb, strategy=strategy,
+                                           rounds="recommended").configs[0].config_id
+    assert tops["nearest"] != tops["surrogate"]  # so that the strategy is seen to matter

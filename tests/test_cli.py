@@ -252,3 +252,50 @@ def test_the_package_and_its_command_line_start_without_the_heavy_imports():
     assert out.strip() == "[]"
     version = subprocess.run([sys.executable, "-m", "metahpo", "--version"], capture_output=True, text=True)
     assert version.returncode == 0 and version.stdout.startswith("metahpo ")
+
+
+def test_task_is_read_from_the_command_line(tmp_path, capsys):
+    path = tmp_path / "codes.csv"
+    path.write_text("a,label\n" + "".join(f"{i},{i % 4}\n" for i in range(40)))  # four whole numbers: classes
+    assert main(["metafeatures", str(path), "--target", "label", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["task"] == "multiclass"
+    assert main(["metafeatures", str(path), "--target", "label", "--json", "--task", "regression"]) == 0
+    assert json.loads(capsys.readouterr().out)["task"] == "regression"
+
+
+def test_kb_ingest_reads_a_history_file_and_minimize_turns_losses_into_scores(tmp_path, capsys):
+    import pandas as pd
+
+    from metahpo.knowledge_base import KnowledgeBase
+
+    history = tmp_path / "trials.csv"
+    pd.DataFrame({"learning_rate": [0.05, 0.2], "num_leaves": [15, 31], "score": [0.31, 0.45]}).to_csv(
+        history, index=False)  # log losses, lower is better
+    assert main(["kb", "ingest", "sklearn:iris", "--history", str(history), "--metric", "neg_log_loss",
+                 "--minimize", "--out", str(tmp_path / "mine")]) == 0
+    assert json.loads(capsys.readouterr().out)["ingested"] == 2
+    assert sorted(KnowledgeBase.load(tmp_path / "mine").runs["score_neg_log_loss"]) == [-0.45, -0.31]
+    assert main(["kb", "ingest", "sklearn:iris", "--history", str(history), "--metric", "neg_log_loss",
+                 "--out", str(tmp_path / "other")]) == 2  # a positive neg_log_loss: a loss without --minimize
+    assert "neg_log_loss" in capsys.readouterr().err
+
+
+def test_tune_passes_its_budget_and_exits_130_when_interrupted(tmp_path, monkeypatch, capsys):
+    from metahpo import tuning
+
+    seen, real = {}, tuning.tune
+
+    def interrupted_after_the_first_trial(*args, **kwargs):
+        seen.update(kwargs)
+
+        def stop(study, trial):
+            raise KeyboardInterrupt
+        return real(*args, **{**kwargs, "callbacks": [stop]})
+
+    monkeypatch.setattr(tuning, "tune", interrupted_after_the_first_trial)
+    out = tmp_path / "result.json"
+    assert main(["tune", "sklearn:iris", "--family", "lightgbm", "--n-trials", "5", "--timeout", "600", "--cv", "2",
+                 "--quiet", "--out", str(out)]) == 130
+    assert seen["timeout"] == 600 and seen["n_trials"] == 5
+    result = json.loads(out.read_text())  # the best of the trials run is written all the same
+    assert len(result["trials"]) == 1 and result["interrupted"] is True

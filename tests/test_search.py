@@ -843,3 +843,10 @@ def test_a_samplers_counts_are_whole_numbers_named_when_wrong(make, name):
     for bad in (0, 2.5, "3", True):
         with pytest.raises(ConfigError, match=f"^{name} must be a whole number"):
             make(bad)
+
+
+def test_the_best_trial_is_the_earliest_among_ties():
+    study = Study()
+    configs = LIGHTGBM.sample(3, random_state=0)
+    study.add_prior(configs, [0.5, 0.7, 0.7])
+    assert study.best_trial is study.trials[1] and study.best_config == configs[1]

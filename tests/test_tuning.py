@@ -299,6 +299,9 @@ def test_a_killed_search_resumes_where_it_stopped_as_the_whole_search_would_have
     # the budget spent: nothing runs, and the best is rebuilt from what was recorded
     again = tune(wine, record_to=tmp_path / "cut", resume=True, verbose=False, **{**kw, "n_trials": 3})
     assert len(again.study.trials) == 5 and again.best_params == whole.best_params
+    # trials of other folds are another search's: none resumed
+    other = tune(wine, record_to=tmp_path / "cut", resume=True, verbose=False, **{**kw, "n_trials": 1, "cv": 3})
+    assert len(other.study.trials) == 1 and not other.study.trials[0].user_attrs.get("resumed")
 
 
 def test_a_resumed_search_builds_the_ensemble_the_whole_search_would_have(tiny_kb, wine, tmp_path, capsys,
@@ -501,3 +504,19 @@ def test_cli_tune_takes_a_family_and_the_gradient_strategy(tiny_kb, tmp_path, ca
     assert main(["tune", "sklearn:iris", "--kb", str(tmp_path / "kb"), "--family", "auto", "--n-trials", "2",
                  "--cv", "2", "--quiet"]) == 0
     assert "after 2 trials" in capsys.readouterr().out  # one of each family
+
+
+def test_a_timeout_is_shared_between_the_families_as_the_trials_are(tiny_kb, tiny_linear_kb, wine, monkeypatch):
+    from metahpo import tuning
+
+    given, real = {}, tuning._Search.run
+
+    def spy(self, model_family, n_trials, timeout, *args):
+        given[model_family.name] = (n_trials, timeout)
+        return real(self, model_family, n_trials, timeout, *args)
+
+    monkeypatch.setattr(tuning._Search, "run", spy)
+    tune_any_family(wine, n_trials=4, timeout=600, warm_start=1, cv=2, knowledge_base=[tiny_kb, tiny_linear_kb],
+                    verbose=False)
+    assert set(given) == {"lightgbm", "linear"} and sum(n for n, _ in given.values()) == 4
+    assert sum(t for _, t in given.values()) == pytest.approx(600) and all(0 < t < 600 for _, t in given.values())
