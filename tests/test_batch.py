@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import lightgbm
 import numpy as np
@@ -126,6 +127,7 @@ def test_a_dataset_that_kills_its_worker_is_a_failed_row_and_the_batch_goes_on(d
 KILLED_IN_PROCESS = '''
 import os, sys
 from dataclasses import dataclass
+from pathlib import Path
 from metahpo import batch
 from metahpo.build import Source, find_sources
 
@@ -147,7 +149,8 @@ def test_a_dataset_that_killed_the_batch_process_is_a_failed_row_on_the_rerun(da
     script.write_text(KILLED_IN_PROCESS)
     tiny_kb.save(kb)
     files = [str(data_dir / f"{name}.csv") for name in NAMES]  # breast_cancer, the largest, then diabetes and iris
-    assert subprocess.run([sys.executable, str(script), str(kb), str(out), *files]).returncode == 1  # at n_jobs=1
+    here = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}  # this checkout's metahpo, whatever is installed
+    assert subprocess.run([sys.executable, str(script), str(kb), str(out), *files], env=here).returncode == 1  # n_jobs=1
 
     sources = [_OutOfMemory("huge", files[0]), *find_sources(files[1:], None)]
     monkeypatch.setattr(batch, "find_sources", lambda inputs, target: sources)

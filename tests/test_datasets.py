@@ -191,7 +191,6 @@ def test_gzipped_csv_file(tmp_path):
 
 
 def test_parquet_file(tmp_path):
-    pytest.importorskip("pyarrow")
     path = tmp_path / "p.parquet"
     _frame().to_parquet(path)
     ds = load(path, target="label")
@@ -414,7 +413,7 @@ def test_a_data_warning_is_one_line_on_the_command_line(tmp_path):
 def test_arrow_backed_columns_load_as_their_numpy_twins_and_new_rows_conform():
     """As ``read_parquet(..., dtype_backend="pyarrow")`` gives them: text stays categories (its
     missing values missing), dates and durations become seconds, dictionary-encoded text categories."""
-    pa = pytest.importorskip("pyarrow")
+    import pyarrow as pa  # a dependency: Parquet files are read with it
     frame = _frame().assign(when=pd.date_range("2021-01-01", periods=40, tz="UTC"),
                             took=pd.to_timedelta(np.arange(40), unit="s"))
     frame.loc[3, ["colour", "num"]] = None

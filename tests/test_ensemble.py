@@ -162,7 +162,7 @@ def test_greedy_rounds_bound_the_weights():
     assert len(spec.members) == 2  # opposite biases cancel
 
 
-def test_tune_auto_mixes_families_in_one_ensemble(tiny_kb):
+def test_tune_auto_mixes_families_in_one_ensemble(tiny_kb, tmp_path):
     """family="auto": every family searched on the same folds, the trials shared, and greedy
     selection over the best out-of-fold predictions of each family."""
     from metahpo.families import get_family
@@ -195,7 +195,7 @@ def test_tune_auto_mixes_families_in_one_ensemble(tiny_kb):
     assert result.predict_proba(X).shape == (240, 2)
     with pytest.raises(ConfigError, match="^prior and record_to hold one family's configurations: name it "
                                           "\\(family='lightgbm' or 'linear'\\), not family='auto'$"):
-        tune(X, y, n_trials=2, record_to="/tmp/nowhere", verbose=False)  # "auto", the default
+        tune(X, y, n_trials=2, record_to=tmp_path / "mine", verbose=False)  # "auto", the default
     with pytest.raises(ConfigError, match="^strategy 'gradient' needs a family with a hypergradient: "
                                           "family='linear', not 'auto'$"):
         tune(X, y, n_trials=2, strategy="gradient", verbose=False)

@@ -14,6 +14,9 @@ from joblib.externals.loky.process_executor import TerminatedWorkerError
 from metahpo import parallel
 from metahpo.parallel import PARENT_CHECK_SECONDS, Journal, WorkerDeath, run_alone, run_jobs
 
+HERE = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+"""The environment of the scripts these tests run: this checkout's metahpo, whatever is installed."""
+
 ORPHANS = '''
 import os, sys, time
 from joblib import delayed
@@ -33,7 +36,7 @@ def test_workers_exit_promptly_when_their_parent_is_killed(tmp_path, order):
     script, pids = tmp_path / "orphans.py", tmp_path / "pids"
     script.write_text(ORPHANS)
     pids.mkdir()
-    parent = subprocess.Popen([sys.executable, str(script), str(pids), order], stderr=subprocess.DEVNULL)
+    parent = subprocess.Popen([sys.executable, str(script), str(pids), order], stderr=subprocess.DEVNULL, env=HERE)
     try:
         deadline = time.monotonic() + 60
         while len(list(pids.iterdir())) < 2 and time.monotonic() < deadline:
@@ -134,7 +137,7 @@ def _square_or_die_at_3(i):
 def test_a_job_that_killed_this_process_runs_alone_on_the_rerun_and_is_recorded(tmp_path):
     script, journal = tmp_path / "killed.py", Journal(tmp_path / "journal.jsonl")
     script.write_text(KILLED_IN_PROCESS)
-    assert subprocess.run([sys.executable, str(script), str(journal.path)]).returncode == 1  # the job killed it
+    assert subprocess.run([sys.executable, str(script), str(journal.path)], env=HERE).returncode == 1  # the job killed it
     assert journal.running() == {"d"}  # the job it was running when it died
 
     got = list(run_jobs([delayed(_square_or_die_at_3)(i) for i in range(6)], 1, journal=journal, keys="abcdef"))
