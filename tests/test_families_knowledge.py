@@ -9,11 +9,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import metahpo
 from metahpo import knowledge_base as kbm
+from metahpo import metafeatures
 from metahpo.datasets import load
 from metahpo.estimators import MetaClassifier, MetaRegressor
 from metahpo.evaluation import evaluate, make_folds
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families import get_family
+from metahpo.recommendations import choose_family
 
 
 @pytest.mark.parametrize("data", ["sklearn:diabetes", "sklearn:breast_cancer"])
@@ -90,8 +92,6 @@ def both_shipped(monkeypatch, tiny_kb, tiny_linear_kb):
 
 @pytest.mark.parametrize("data", ["sklearn:breast_cancer", "sklearn:diabetes"])
 def test_the_family_chosen_did_best_on_the_nearest_datasets_both_families_ran(both_shipped, data):
-    from metahpo import metafeatures
-    from metahpo.recommendations import choose_family
 
     dataset = load(data).subsample(150)
     choice = choose_family(metafeatures.extract(dataset), both_shipped, dataset.task)
@@ -107,8 +107,6 @@ def test_the_family_chosen_did_best_on_the_nearest_datasets_both_families_ran(bo
 
 
 def test_tune_shares_the_trials_by_the_families_choice_each_family_keeping_some(both_shipped):
-    from metahpo import metafeatures
-    from metahpo.recommendations import choose_family
     from metahpo.tuning import MIN_FAMILY_SHARE, _shares
 
     dataset = load("sklearn:breast_cancer").subsample(150)
@@ -151,7 +149,6 @@ def test_batch_recommends_and_tunes_the_family_asked_for(two_datasets, tiny_line
 
 
 def test_batch_with_the_family_auto_records_the_family_chosen_per_dataset(two_datasets, both_shipped, tmp_path):
-    from metahpo import metafeatures
     from metahpo.batch import run_batch
     from metahpo.recommendations import choose_family
 
@@ -235,7 +232,10 @@ def test_knowledge_bases_given_one_per_family_each_warm_start_their_own(tiny_kb,
                           knowledge_base=both, verbose=False)
     first = result.trials.groupby("family")["source"].first()
     assert first.to_dict() == {"lightgbm": "recommended", "linear": "recommended"}
-    assert metahpo.recommend(dataset, n=1, family="auto", knowledge_base=both).family in {"lightgbm", "linear"}
+    rec = metahpo.recommend(dataset, n=1, family="auto", knowledge_base=both, rounds="recommended")
+    choice = choose_family(metafeatures.extract(dataset), {"lightgbm": tiny_kb, "linear": tiny_linear_kb},
+                           dataset.task)
+    assert rec.family == choice.family and rec.notes[0] == f"Chose the {choice.describe()}."
 
 
 def test_each_familys_setup_line_times_its_own_setup(both_shipped, capsys, monkeypatch):

@@ -274,14 +274,22 @@ def test_real_dataset_finds_itself_in_the_knowledge_base(tiny_kb, name, task):
 
 
 def test_metric_choice_changes_the_target(tiny_kb):
-    rec = recommend("sklearn:breast_cancer", n=2, knowledge_base=tiny_kb, metric="accuracy")
-    assert rec.metric == "accuracy"
+    rec = recommend("sklearn:breast_cancer", n=2, knowledge_base=tiny_kb, metric="accuracy", rounds="recommended")
+    by_auc = recommend("sklearn:breast_cancer", n=2, knowledge_base=tiny_kb, rounds="recommended")
+    assert rec.metric == "accuracy" and by_auc.metric == "roc_auc"
+    accuracy = tiny_kb.runs.set_index(["dataset_id", "config_id"])["score_accuracy"]
+    top = rec.configs[0]  # its expected value is the accuracy it scored on the similar datasets
+    on_them = [accuracy[(d, top.config_id)] for d in rec.neighbors.index if (d, top.config_id) in accuracy.index]
+    assert min(on_them) <= top.expected_value <= max(on_them)
+    assert by_auc.configs[0].expected_value != top.expected_value
 
 
 def test_knowledge_base_given_as_a_path(tiny_kb, tmp_path):
     tiny_kb.save(tmp_path / "kb")
-    rec = recommend("sklearn:iris", n=1, knowledge_base=str(tmp_path / "kb"))
-    assert len(rec) == 1
+    rec = recommend("sklearn:iris", n=1, knowledge_base=str(tmp_path / "kb"), rounds="recommended")
+    assert rec.configs[0].config_id == recommend("sklearn:iris", n=1, knowledge_base=tiny_kb,
+                                                 rounds="recommended").configs[0].config_id
+    assert set(rec.neighbors.index) <= set(tiny_kb.datasets["dataset_id"])  # not the shipped knowledge base's
 
 
 def test_cli_recommend_table_json_and_out(tiny_kb, tmp_path, capsys):
