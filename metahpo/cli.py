@@ -137,6 +137,13 @@ def _parser() -> argparse.ArgumentParser:
                    "to this JSON file")
     p.set_defaults(handler=_cmd_recommend)
 
+    _add_tune_parser(sub)
+    _add_kb_parsers(sub)
+    _add_batch_parser(sub)
+    return parser
+
+
+def _add_tune_parser(sub: Any) -> None:
     p = sub.add_parser("tune", help="tune every model family (or the one named) on a dataset, warm-started from "
                                     "the knowledge bases")
     _add_data_args(p)
@@ -173,6 +180,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--n-jobs", type=_jobs, default=1, help="trials evaluated in parallel (default 1)")
     p.set_defaults(handler=_cmd_tune)
 
+
+def _add_kb_parsers(sub: Any) -> None:
     kb_parser = sub.add_parser("kb", help="build, inspect and import knowledge bases")
     kb_parser.set_defaults(handler=lambda args: kb_parser.print_help() or 2)  # no KB_COMMAND: its own help
     kb = kb_parser.add_subparsers(title="kb commands", metavar="KB_COMMAND")
@@ -225,6 +234,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="knowledge-base folder to append to (created if absent)")
     p.set_defaults(handler=_cmd_kb_ingest)
 
+
+def _add_batch_parser(sub: Any) -> None:
     p = sub.add_parser("batch", help="recommend (and optionally tune) configurations for many datasets")
     p.add_argument("inputs", nargs="+",
                    help="PMLB folders, folders of data files, data files, lists of files (.txt), openml:ID")
@@ -243,7 +254,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rows", type=_whole(2), help="row cap per dataset (default: every row)")
     _add_rounds_arg(p)
     p.set_defaults(handler=_cmd_batch)
-    return parser
 
 
 def _add_data_args(p: argparse.ArgumentParser) -> None:
