@@ -117,7 +117,8 @@ def _format_warning(message: Warning | str, category: type[Warning], *args: Any,
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="metahpo",
-        description="Hyperparameter recommendations (LightGBM, linear models) from a knowledge base of past tuning runs.",
+        description="Hyperparameter recommendations (LightGBM, linear models) from a knowledge base of past tuning "
+                    "runs.",
     )
     parser.add_argument("--version", action="version", version=f"metahpo {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
