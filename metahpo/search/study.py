@@ -135,7 +135,8 @@ class Study:
     def __init__(self, space: SearchSpace = LIGHTGBM) -> None:
         if not isinstance(space, SearchSpace):
             raise ConfigError(f"space must be a SearchSpace, got {type(space).__name__} {space!r}; e.g. "
-                              f"metahpo.spaces.LIGHTGBM, or metahpo.families.get_family('linear').space_for('regression')")
+                              f"metahpo.spaces.LIGHTGBM, or metahpo.families.get_family('linear')"
+                              f".space_for('regression')")
         self.space = space
         self.trials: list[Trial] = []
         self._by_id: dict[str, Trial] = {}
