@@ -213,24 +213,26 @@ def test_a_batch_folder_resumes_with_its_own_rounds_only(tiny_kb, tmp_path):
 
 
 def test_large_data_gets_the_list_ordered_by_its_holdouts(tiny_kb, wine, monkeypatch, tmp_path):
-    kept = recommend(wine, knowledge_base=tiny_kb, rounds="recommended")  # every configuration of the tiny pool
+    from metahpo import estimators
+
+    monkeypatch.setattr(estimators, "N_RECOMMENDED", 4)  # lists of four, wherever asked: fewer hold-outs to train
+    kept = recommend(wine, n=4, knowledge_base=tiny_kb, rounds="recommended")
     fits = [holdout_fit(c.params, wine.X, wine.y.to_numpy(), "multiclass") for c in kept]
-    assert recommend(wine, knowledge_base=tiny_kb).configs == [  # small data: the knowledge base's order
+    assert recommend(wine, n=4, knowledge_base=tiny_kb).configs == [  # small data: the knowledge base's order
         replace(c, params={**c.params, "n_estimators": rounds}) for c, (rounds, _) in zip(kept, fits)]
     monkeypatch.setattr(holdout_module, "SELECT_MIN_ROWS", 100)  # wine's 178 rows as if they were many
-    ordered = recommend(wine, knowledge_base=tiny_kb)
+    ordered = recommend(wine, n=4, knowledge_base=tiny_kb)
     order = sorted(range(len(kept)), key=lambda i: fits[i][1])
     assert [c.config_id for c in ordered] == [kept[i].config_id for i in order] != [c.config_id for c in kept]
     assert [c.params["n_estimators"] for c in ordered] == [fits[i][0] for i in order]
     assert ordered.configs[0].reason.startswith(f"validation loss {fits[order[0]][1]:.5g} on the hold-out")
     assert "Ordered by validation loss on the hold-out" in ordered.explain()
     assert with_holdout_rounds(kept, wine, n=1).configs == ordered.configs  # the order holds every one out, whatever n
-    for rank, n_jobs in ((0, 1), (1, None)):  # the estimators hold out the same list (two at a time on two
-        # threads too) and take the same place in its order
-        model = MetaLGBMClassifier(knowledge_base=tiny_kb, rank=rank, n_jobs=n_jobs).fit(wine.X, wine.y)
-        expected = ordered.configs[rank].params
-        assert {k: model.params_[k] for k in expected} == expected
-    run_batch(["sklearn:wine"], tmp_path / "out", knowledge_base=tiny_kb, progress=lambda line: None)  # and batch
+    # the estimators hold out the same list (two at a time on two threads here) and take the same place in its order
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, rank=1, n_jobs=2).fit(wine.X, wine.y)
+    expected = ordered.configs[1].params
+    assert {k: model.params_[k] for k in expected} == expected
+    run_batch(["sklearn:wine"], tmp_path / "out", knowledge_base=tiny_kb, n=4, progress=lambda line: None)  # batch
     assert json.loads((tmp_path / "out" / "params" / "sklearn-wine.json").read_text()) == ordered.best
 
 
