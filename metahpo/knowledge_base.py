@@ -202,6 +202,7 @@ class KnowledgeBase:
         # Runs first, datasets last: writers write a dataset and a configuration before the runs
         # that refer to them, so each table read later holds whatever the earlier ones refer to.
         tables = {name: _read_table(root, name) for name in reversed(_TABLES)}
+        _check_rows(root, manifest, tables)
         kb = cls(
             datasets=tables["datasets"],
             configurations=tables["configurations"],
@@ -398,7 +399,9 @@ class KnowledgeBase:
         """
         root = Path(path)
         old = {name: _parts(root / name) for name in _TABLES}
-        write_manifest(root, self.family, self.space_version, self.provenance or {})
+        write_manifest(root, self.family, self.space_version, self.provenance or {},
+                       rows={"datasets": len(self.datasets), "configurations": len(self.configurations),
+                             "runs": len(self.runs)})
         for name, frame in (("datasets", self.datasets), ("configurations", self.configurations), ("runs", self.runs)):
             _write_part(root / name, frame, _TABLES[name][0], compress=True)
         for files in old.values():
@@ -486,8 +489,10 @@ def read_manifest(root: Path) -> dict[str, Any]:
     return manifest
 
 
-def write_manifest(root: Path, family: str, space_version: str, provenance: Mapping[str, Any]) -> None:
-    """Create the folders and write ``manifest.json`` atomically."""
+def write_manifest(root: Path, family: str, space_version: str, provenance: Mapping[str, Any],
+                   rows: Mapping[str, int] | None = None) -> None:
+    """Create the folders and write ``manifest.json`` atomically, with ``rows``, each table's rows
+    when the folder was last whole (:meth:`KnowledgeBase.save`, :func:`compact`), if given."""
     for name in _TABLES:
         (root / name).mkdir(parents=True, exist_ok=True)
     manifest = {
@@ -498,8 +503,18 @@ def write_manifest(root: Path, family: str, space_version: str, provenance: Mapp
         "metahpo_version": __version__,
         "tables": {name: list(cols) for name, (cols, _) in _TABLES.items()},
         "provenance": dict(provenance),
+        **({} if rows is None else {"rows": {name: int(n) for name, n in rows.items()}}),
     }
     atomic_write(root / "manifest.json", json.dumps(manifest, indent=2, default=str).encode())
+
+
+def _check_rows(root: Path, manifest: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> None:
+    """A :class:`KnowledgeBaseError` if a table holds fewer rows than the manifest recorded: rows
+    are added or replaced, never removed, so fewer means a part file is missing."""
+    for name, recorded in (manifest.get("rows") or {}).items():
+        if name in tables and len(tables[name]) < recorded:
+            raise KnowledgeBaseError(f"knowledge base {root}: its {name} hold {len(tables[name])} rows, fewer than the "
+                                     f"{recorded} its manifest records: a part file of {root / name} is missing")
 
 
 def append(path: str | os.PathLike, kb: KnowledgeBase) -> None:
@@ -534,6 +549,9 @@ def compact(path: str | os.PathLike) -> None:
     with locked(root / _COMPACT_LOCK):
         for name in _TABLES:
             _compact_table(root / name, name)
+        manifest = read_manifest(root)  # whole now: its rows recorded, for a load to notice a part gone
+        rows = {name: len(_read_table(root, name)) for name in _TABLES}
+        write_manifest(root, manifest["family"], manifest["space_version"], manifest.get("provenance", {}), rows)
 
 
 def _compact_table(folder: Path, name: str) -> None:

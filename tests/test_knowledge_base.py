@@ -190,6 +190,27 @@ def test_damaged_knowledge_base_names_the_problem(tmp_path, damage, message):
         KnowledgeBase.load(root)
 
 
+def test_a_missing_part_is_noticed_once_the_folder_was_whole(tmp_path):
+    root = tmp_path / "kb"
+    kb = small_kb()
+    kb.save(root)  # whole: its rows recorded
+    assert json.loads((root / "manifest.json").read_text())["rows"] == {
+        "datasets": len(kb.datasets), "configurations": len(kb.configurations), "runs": len(kb.runs)}
+    append(root, small_kb(seed=1, prefix="e"))  # parts added after: more rows than recorded is fine
+    compact(root)  # folds them, and records the rows again
+    grown = KnowledgeBase.load(root)
+    assert json.loads((root / "manifest.json").read_text())["rows"]["runs"] == len(grown.runs) > len(kb.runs)
+    before = set((root / "runs").glob("*.csv.gz"))
+    append(root, small_kb(seed=2, prefix="f"))
+    (added,) = set((root / "runs").glob("*.csv.gz")) - before
+    added.unlink()  # a part added since is gone: what the manifest recorded is all there
+    assert len(KnowledgeBase.load(root).runs) == len(grown.runs)
+    next((root / "runs").glob("*.csv.gz")).unlink()  # a part of what it recorded is gone
+    with pytest.raises(KnowledgeBaseError, match=f"its runs hold 0 rows, fewer than the {len(grown.runs)} its "
+                                                 f"manifest records: a part file of .*runs is missing"):
+        KnowledgeBase.load(root)
+
+
 def test_files_beside_the_parts_are_not_read_as_parts(tmp_path):
     root = tmp_path / "kb"
     small_kb().save(root)
