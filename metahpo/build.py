@@ -332,6 +332,11 @@ class Builder:
             if changed:  # more trials or datasets add to a build; other folds or rows make runs that do not compare
                 raise ConfigError(f"{self.out} was built with {', '.join(changed)}: its runs would not compare with "
                                   f"new ones; resume it with the settings it was built with, or use another folder")
+            earlier = {k: v for k, v in before.items() if k != "earlier"}
+            if any(earlier.get(k) != v for k, v in provenance.items()):  # resumed with more: the settings say so
+                kbm.write_manifest(self.out, family, self.space.version,
+                                   {**provenance, "earlier": [*before.get("earlier", []), earlier]},
+                                   manifest.get("rows"))
         else:
             kbm.write_manifest(self.out, family, self.space.version, provenance)
 

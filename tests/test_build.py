@@ -476,7 +476,11 @@ def test_a_build_resumes_only_with_its_folds_and_rows_and_chooses_its_pool_after
     for changed, message in (({"cv": 3}, "cv 2 .now 3."), ({"max_rows": 100}, "max_rows 120 .now 100.")):
         with pytest.raises(ConfigError, match=f"was built with {message}: its runs would not compare with new ones"):
             _build(tmp_path / "kb", data_files, **changed)
-    _build(tmp_path / "kb", data_files, n_random=3)  # more trials add to a build
+    _build(tmp_path / "kb", data_files, n_random=3)  # more trials add to a build, and the manifest says so
+    provenance = json.loads((tmp_path / "kb" / "manifest.json").read_text())["provenance"]
+    assert provenance["n_random"] == 3 and [p["n_random"] for p in provenance["earlier"]] == [2]
+    _build(tmp_path / "kb", data_files, n_random=3)  # the same settings again: nothing to add
+    assert json.loads((tmp_path / "kb" / "manifest.json").read_text())["provenance"] == provenance
 
 
 
