@@ -382,9 +382,9 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
     recommendation_ : Recommendation
         The list as ``metahpo.recommend`` hands it out for these data (with ``rounds="holdout"``:
         rounds from the hold-outs, the order they give on large data, LightGBM's defaults first
-        where the check prefers them),
-        with your parameters in every configuration: ``recommendation_.configs[rank].params`` is
-        ``params_``, and ``recommendation_.explain()`` says why.
+        where the check prefers them), with your parameters in every configuration:
+        ``recommendation_.configs[rank].params`` is ``params_``, and ``recommendation_.explain()``
+        says why.
     params_ : dict
         The LightGBM parameters trained with: ``lightgbm.LGBMClassifier(**params_)`` is the model.
     model_ : lightgbm.LGBMClassifier
