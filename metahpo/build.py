@@ -473,6 +473,28 @@ class Builder:
         plan = {s: [c for c in pool if space.contains(c)] for s, space in self._spaces(kb).items()}
         self._evaluate("cross", plan, kb, origin="pool", block_major=True)
 
+    def reevaluate(self, earlier: kbm.KnowledgeBase) -> kbm.KnowledgeBase:
+        """Evaluate again, under the family's current space, every run ``earlier`` holds on this
+        build's sources, and return the knowledge base, compacted on disk.
+
+        For a change of the space's fixed settings (a new space version): ``earlier``'s scores are
+        of models that are no longer the ones handed out. Its datasets and configurations tables
+        are copied as they are (the same data, the same configurations), so the two knowledge
+        bases compare run by run; resumable like a build."""
+        if earlier.family != self.family.name:
+            raise ConfigError(f"{self.family.name} cannot re-evaluate a {earlier.family} knowledge base")
+        if kbm.KnowledgeBase.load(self.out).datasets.empty:
+            copied = kbm.KnowledgeBase.empty(self.family.name)
+            copied.datasets, copied.configurations = earlier.datasets, earlier.configurations
+            kbm.append(self.out, copied)  # one atomic part, so a rerun sees both tables or neither
+        self._check_unchanged()
+        kb = self._kb()
+        ran = earlier.runs.groupby("dataset_id")["config_id"].agg(lambda ids: list(dict.fromkeys(ids)))
+        plan = {s: kb.params(ran[s.dataset_id]) for s in self._described(kb) if s.dataset_id in ran.index}
+        self._evaluate("reevaluate", plan, kb, origin="reevaluate")
+        kbm.compact(self.out)
+        return kbm.KnowledgeBase.load(self.out)
+
     # -- pool
 
     def pool(self, kb: kbm.KnowledgeBase) -> list[Config]:

@@ -205,6 +205,9 @@ def _add_kb_parsers(sub: Any) -> None:
     p.add_argument("--timeout", type=_seconds, help="seconds after which an evaluation stops at the end of its "
                    "current fold, recorded as a timeout (default: none)")
     p.add_argument("--phases", default="describe,explore,search,cross", help="comma-separated phases to run")
+    p.add_argument("--reevaluate", metavar="KB", help="instead of the phases, evaluate again every run of the "
+                   "knowledge base KB on the inputs under the family's current space (after its fixed settings "
+                   "changed), with KB's datasets and configurations")
     _add_parallel_args(p)
     p.set_defaults(handler=_cmd_kb_build)
 
@@ -517,6 +520,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 def _cmd_kb_build(args: argparse.Namespace) -> int:
     from metahpo.build import PHASES, Builder, find_sources, sized
+    from metahpo.knowledge_base import KnowledgeBase
     from metahpo.progress import plural
 
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
@@ -537,7 +541,7 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
                       pool_size=args.pool_size, max_rows=args.max_rows, cv=args.cv, family=args.family,
                       timeout=args.timeout, n_jobs=args.n_jobs)
     with parallel_backend(args.scheduler):
-        kb = builder.run(phases)
+        kb = builder.reevaluate(KnowledgeBase.load(args.reevaluate)) if args.reevaluate else builder.run(phases)
     _print_json(kb.info())
     described = set(kb.datasets["dataset_id"])
     unusable = [s.dataset_id for s in sources if s.dataset_id not in described]

@@ -99,6 +99,31 @@ def test_rebuild_repeats_nothing(tmp_path, data_files):
     assert any("nothing to do" in line for line in lines)
 
 
+def test_reevaluate_runs_every_run_again_under_the_current_space(tmp_path, data_files, monkeypatch):
+    from dataclasses import replace
+
+    from metahpo.families import linear
+
+    earlier = _build(tmp_path / "v1", data_files, family="linear").run(["describe", "explore"])
+    changed = replace(linear.CLASSIFICATION, fixed={"tol": 0.5, "max_iter": 3}, version="linear-test")
+    monkeypatch.setattr(linear, "CLASSIFICATION", changed)
+    monkeypatch.setattr(linear.LinearFamily, "space", changed)
+    lines = []
+    kb = _build(tmp_path / "v2", data_files, family="linear", log=lines.append).reevaluate(earlier)
+    assert kb.space_version == "linear-test" and earlier.space_version == "linear-1"
+    pairs = ["dataset_id", "config_id"]
+    assert sorted(map(tuple, kb.runs[pairs].to_numpy())) == sorted(map(tuple, earlier.runs[pairs].to_numpy()))
+    pd.testing.assert_frame_equal(kb.configurations, earlier.configurations)
+    assert kb.datasets["dataset_id"].tolist() == earlier.datasets["dataset_id"].tolist()
+    # the classification runs are the capped solver's, the regression ones (no fixed settings) as before
+    scores = kb.matrix().compare(earlier.matrix())
+    assert set(scores.index) == {"iris", "breast_cancer"}
+    again = _build(tmp_path / "v2", data_files, family="linear", log=lines.append).reevaluate(earlier)
+    assert len(again.runs) == len(kb.runs) and lines[-1] == "reevaluate: nothing to do"
+    with pytest.raises(ConfigError, match="cannot re-evaluate a lightgbm"):
+        _build(tmp_path / "v3", data_files, family="linear").reevaluate(KnowledgeBase.empty("lightgbm"))
+
+
 def test_resume_after_a_kill_runs_only_what_is_missing(tmp_path, data_files):
     out = tmp_path / "kb"
     kb = _build(out, data_files).run()
