@@ -964,8 +964,16 @@ def _confidence_words(confidence: float) -> str:
             "average weigh as much as the neighbours'.")
 
 
+PAIRWISE_BLOCK = 1 << 22
+"""Numbers of differences :func:`_pairwise` holds at once (32 MB), so that the recommender's setup
+takes memory in proportion to the knowledge base's datasets squared, not times their meta-features."""
+
+
 def _pairwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.sqrt(np.maximum(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2), 0.0))
+    """Euclidean distances between the rows of ``a`` and the rows of ``b``, a block of ``a``'s rows at a time."""
+    step = max(1, PAIRWISE_BLOCK // max(1, b.size))
+    blocks = [np.sqrt(((a[i:i + step, None, :] - b[None, :, :]) ** 2).sum(axis=2)) for i in range(0, len(a), step)]
+    return np.vstack(blocks) if blocks else np.empty((0, len(b)))
 
 
 def _interleave(first: list[tuple[str, str]], second: list[tuple[str, str]], n: int) -> list[tuple[str, str]]:

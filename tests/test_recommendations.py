@@ -430,3 +430,20 @@ def test_a_recommender_is_fitted_anew_once_its_knowledge_base_changes_at_the_sam
     kb.runs = kb.runs.assign(score_roc_auc=1 - kb.runs["score_roc_auc"])  # the same rows, other scores
     again = get_recommender(kb, "binary", "portfolio")
     assert again is not first and not again.scores.equals(first.scores)
+
+
+def test_distances_are_computed_in_blocks_without_changing_a_bit(monkeypatch):
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(23, 7)), rng.normal(size=(11, 7))
+    whole = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
+    monkeypatch.setattr(recommendations, "PAIRWISE_BLOCK", 3 * b.size)  # blocks of three rows, the last of two
+    np.testing.assert_array_equal(recommendations._pairwise(a, b), whole)
+    assert recommendations._pairwise(a[:0], b).shape == (0, 11)
+    import tracemalloc
+
+    many = rng.normal(size=(400, 39))  # all differences at once: 50 MB
+    tracemalloc.start()
+    recommendations._pairwise(many, many)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 10 * 400 * 400 * 8  # a row at a time under the block set above, the 1.3 MB of distances
