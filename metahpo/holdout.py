@@ -12,11 +12,14 @@ smaller data the top configuration is cross-validated against LightGBM's default
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -215,12 +218,18 @@ def rank_by_holdout(params: Sequence[dict[str, Any]], X: pd.DataFrame, y: Any, t
     ``n_jobs`` at a time in threads, each on one (LightGBM's default takes every core, which fits
     side by side would fight over): ``(index, rounds, validation loss)`` in the order of ``params``,
     or, on data of at least :data:`SELECT_MIN_ROWS` rows, best validation loss first (ties keep
-    their order). ``progress(done, elapsed)`` is called as each finishes."""
+    their order). ``progress(done, elapsed)`` is called as each finishes. A configuration held out
+    before on the same data and settings is not trained again (:func:`remembered`)."""
     start, fits = time.perf_counter(), []
+    data = data_key(X, y, sample_weight)
+
+    def fit(p: dict[str, Any]) -> tuple[int, float]:
+        return remembered(("holdout", data, task, _params_key(p), random_state, metric),
+                          lambda: holdout_fit(p, X, y, task, sample_weight=sample_weight, random_state=random_state,
+                                              metric=metric))
+
     for rounds, loss in Parallel(n_jobs=check_n_jobs(n_jobs), backend="threading", return_as="generator")(
-            delayed(holdout_fit)({**p, "n_jobs": 1}, X, y, task, sample_weight=sample_weight, random_state=random_state,
-                                 metric=metric)
-            for p in params):  # LightGBM trains without holding the GIL
+            delayed(fit)({**p, "n_jobs": 1}) for p in params):  # LightGBM trains without holding the GIL
         fits.append((len(fits), rounds, loss))
         if progress is not None:
             progress(len(fits), time.perf_counter() - start)
@@ -307,14 +316,22 @@ def check_against_default(params: dict[str, Any], dataset: Dataset, *, metric: s
     with a user's own settings) on the same :data:`CHECK_FOLDS` folds of ``dataset`` that
     ``random_state`` seeds, each trained with its rounds as given and
     scored on ``metric`` (a scikit-learn scorer name; default: the task's); the two run side by
-    side with ``n_jobs`` > 1, each on one thread. Sample weights are not used."""
+    side with ``n_jobs`` > 1, each on one thread. Sample weights are not used. A check made before
+    on the same data and settings is not made again (:func:`remembered`)."""
+    metric = check_metric(metric, dataset.task)
+    default = default_params() if default is None else default
+    key = ("check", data_key(dataset.X, dataset.y.to_numpy()), dataset.task, _params_key(params),
+           _params_key(default), metric, random_state)
+    return remembered(key, lambda: _check(params, dataset, metric, default, random_state, n_jobs))
+
+
+def _check(params: dict[str, Any], dataset: Dataset, metric: str, default: dict[str, Any], random_state: int,
+           n_jobs: int) -> DefaultCheck:
     import lightgbm as lgb
 
     model = lgb.LGBMRegressor if dataset.task == "regression" else lgb.LGBMClassifier
-    metric = check_metric(metric, dataset.task)
     folds = make_folds(dataset, CHECK_FOLDS, random_state)
-    pair = [p if dataset.task == "regression" else _coded_weights(p, dataset.classes)
-            for p in (params, default_params() if default is None else default)]
+    pair = [p if dataset.task == "regression" else _coded_weights(p, dataset.classes) for p in (params, default)]
     runs = Parallel(n_jobs=min(2, check_n_jobs(n_jobs)), backend="threading")(
         delayed(evaluate_estimator)(model(**{**p, "n_jobs": 1}), dataset, folds=folds, metric=metric) for p in pair)
     failed = [r.error for r in runs if not r.ok]
@@ -327,3 +344,62 @@ def check_against_default(params: dict[str, Any], dataset: Dataset, *, metric: s
         return DefaultCheck(differences=scored, metric=metric, error=f"{metric} scored on {len(scored)} of "
                                                                      f"{CHECK_FOLDS} folds (a class too rare)")
     return DefaultCheck(differences=scored, metric=metric)
+
+
+# ---------------------------------------------------------------------- memory of what was trained
+
+MEMO_SIZE = 256
+"""Hold-outs and checks against the defaults kept in memory (:func:`remembered`), the least
+recently used forgotten first: recommending and fitting on the same data (``recommend``, then
+``MetaLGBMClassifier.fit``; a grid search over ``rank``, whose candidates share their folds) train
+each model once. Each is a few numbers."""
+
+_T = TypeVar("_T")
+_memo: OrderedDict[tuple, Any] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def remembered(key: tuple, compute: Callable[[], _T]) -> _T:
+    """What ``compute()`` returned for ``key`` before in this process, else its result, kept for
+    next time (at most :data:`MEMO_SIZE` results). ``key`` must name everything the result depends
+    on: the data (:func:`data_key`), the parameters, the seeds."""
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return _memo[key]
+    value = compute()  # outside the lock: threads compute side by side
+    with _memo_lock:
+        _memo[key] = value
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
+    return value
+
+
+def forget() -> None:
+    """Forget every remembered hold-out and check (:func:`remembered`)."""
+    with _memo_lock:
+        _memo.clear()
+
+
+def data_key(X: pd.DataFrame, y: Any, sample_weight: np.ndarray | None = None) -> str:
+    """A hash of what a model trained on ``(X, y)`` depends on: the values, the columns' names and
+    types (each categorical's categories in their order, which are LightGBM's codes), the targets and
+    the row weights."""
+    digest = hashlib.sha1(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    for name, dtype in X.dtypes.items():
+        categories = list(dtype.categories) if isinstance(dtype, pd.CategoricalDtype) else None
+        digest.update(repr((name, str(dtype), categories)).encode())
+    digest.update(pd.util.hash_array(np.asarray(y)).tobytes())
+    digest.update(repr(np.asarray(y).dtype).encode())
+    if sample_weight is not None:
+        digest.update(np.asarray(sample_weight, dtype=float).tobytes())
+    return digest.hexdigest()
+
+
+def _params_key(params: dict[str, Any]) -> str:
+    """LightGBM's parameters as the model takes them, its defaults filled in (a parameter given at
+    its default value is the same model), on one thread as hold-outs and checks train."""
+    import lightgbm as lgb
+
+    full = {**lgb.LGBMModel(**params).get_params(), "n_jobs": 1}
+    return repr(sorted(full.items(), key=lambda item: str(item[0])))

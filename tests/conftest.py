@@ -10,6 +10,7 @@ import os
 import pytest
 from sklearn.datasets import make_classification, make_friedman1, make_regression
 
+from metahpo import holdout
 from metahpo.build import Builder, Source
 from metahpo.datasets import load
 
@@ -18,6 +19,12 @@ from metahpo.datasets import load
 def _private_cache(tmp_path_factory):
     """Recommender caches go to a folder of the test session, not the user's."""
     os.environ["METAHPO_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(autouse=True)
+def _nothing_remembered():
+    """Every test trains what it asks for: no hold-out or check remembered from another test."""
+    holdout.forget()
 
 
 def _tiny_sources(folder):

@@ -139,6 +139,7 @@ def test_the_first_configurations_alone_can_take_rounds_from_the_data(tiny_kb, w
 
 def test_holdouts_side_by_side_find_the_same_rounds(tiny_kb, wine):
     one = recommend(wine, n=3, knowledge_base=tiny_kb, rounds="holdout")
+    holdout_module.forget()  # trained again, side by side
     assert recommend(wine, n=3, knowledge_base=tiny_kb, rounds="holdout", n_jobs=2).configs == one.configs
     for bad in (0, 1.5, True):
         with pytest.raises(ConfigError, match="n_jobs must be a positive integer or -1"):
@@ -292,3 +293,38 @@ def test_holdout_rounds_take_array_like_weights_and_name_text_columns():
     assert holdout_rounds(params, frame, y, "binary", sample_weight=weights) == unweighted
     with pytest.raises(DataError, match="column t hold text.*metahpo.load"):
         holdout_rounds(params, frame.assign(t="x"), y, "binary")
+
+
+def test_recommending_then_fitting_on_the_same_data_trains_each_model_once(tiny_kb, wine, monkeypatch):
+    trained = []
+    for name in ("holdout_fit", "_check"):
+        real = getattr(holdout_module, name)
+        monkeypatch.setattr(holdout_module, name, lambda *a, real=real, name=name, **kw: trained.append(name) or
+                            real(*a, **kw))
+    listed = recommend(wine, n=3, knowledge_base=tiny_kb, verbose=False)
+    assert trained == ["holdout_fit"] * 3 + ["_check"]
+    fitted = MetaLGBMClassifier(knowledge_base=tiny_kb, n_jobs=1).fit(wine.X, wine.y)  # its own default parameters
+    assert len(trained) == 4 and fitted.params_["n_estimators"] == listed.best["n_estimators"]
+    assert fitted.recommendation_.notes == listed.notes
+    MetaLGBMClassifier(knowledge_base=tiny_kb).fit(wine.X, wine.y, sample_weight=np.arange(len(wine.y)) % 3)
+    assert trained[4] == "holdout_fit"  # weighted rows: a hold-out of its own
+    del trained[:]
+    holdout_module.forget()
+    assert recommend(wine, n=3, knowledge_base=tiny_kb, verbose=False).configs == listed.configs
+    assert trained == ["holdout_fit"] * 3 + ["_check"]
+
+
+def test_what_is_remembered_is_named_by_all_a_model_depends_on(monkeypatch):
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": pd.Categorical(["x", "y", "x"], categories=["x", "y"])})
+    y = np.array([0, 1, 0])
+    key = holdout_module.data_key(X, y)
+    assert holdout_module.data_key(X.copy(), y.copy()) == key
+    others = [(X.assign(a=[1.0, 2.0, 4.0]), y, None), (X.rename(columns={"a": "c"}), y, None),
+              (X.assign(b=X["b"].cat.reorder_categories(["y", "x"])), y, None),  # other codes for LightGBM
+              (X.astype({"a": "float32"}), y, None), (X, np.array(["0", "1", "0"]), None), (X, y, np.ones(3))]
+    assert len({key, *(holdout_module.data_key(*other) for other in others)}) == len(others) + 1
+    monkeypatch.setattr(holdout_module, "MEMO_SIZE", 2)
+    computed = []
+    for k in ("a", "b", "a", "c", "b"):  # "b" is forgotten when "c" comes: "a" was used since
+        holdout_module.remembered((k,), lambda k=k: computed.append(k) or k)
+    assert computed == ["a", "b", "c", "b"]
