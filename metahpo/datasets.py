@@ -231,7 +231,7 @@ def from_arrays(
     categorical: list[str] | None = None,
 ) -> Dataset:
     """Make a :class:`Dataset` from features and target, cleaning and validating both."""
-    frame = X.copy() if isinstance(X, pd.DataFrame) else _array_to_frame(X)
+    frame = X.copy(deep=False) if isinstance(X, pd.DataFrame) else _array_to_frame(X)  # the values are not changed
     frame.columns = safe_columns(frame.columns)
     target = pd.Series(_one_dimensional(y))
     if len(target) != len(frame):

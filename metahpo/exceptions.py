@@ -2,7 +2,7 @@
 
 Every error a user can cause derives from :class:`MetahpoError`, so that the
 command line can print it as one line instead of a traceback; it prints a
-:class:`DataWarning` as one line too.
+:class:`DataWarning` and a :class:`KnowledgeBaseWarning` as one line too.
 """
 
 
@@ -39,3 +39,7 @@ class SamplerError(MetahpoError, RuntimeError):
 
 class KnowledgeBaseError(MetahpoError, ValueError):
     """A knowledge base is missing, corrupt, or does not fit the request."""
+
+
+class KnowledgeBaseWarning(UserWarning):
+    """A knowledge base can be read, but perhaps not as meant: the message says why, and what to do."""

@@ -311,10 +311,7 @@ class KnowledgeBase:
 
         A dataset on which every configuration scored the same gets 1 everywhere it was run.
         """
-        m = self.matrix(metric, task)
-        lo, hi = m.min(axis=1), m.max(axis=1)
-        norm = m.sub(lo, axis=0).div((hi - lo).replace(0.0, np.nan), axis=0)
-        return norm.mask(norm.isna() & m.notna(), 1.0)
+        return normalize(self.matrix(metric, task))
 
     def info(self) -> dict[str, Any]:
         """Counts: datasets (per task), configurations (per origin: the build phase or import that
@@ -410,11 +407,18 @@ class KnowledgeBase:
         return root
 
     def _check_references(self, root: Path) -> None:
-        unknown = set(self.runs["dataset_id"]) - set(self.datasets["dataset_id"])
-        unknown_c = set(self.runs["config_id"]) - set(self.configurations["config_id"])
+        unknown = set(self.runs["dataset_id"].unique()) - set(self.datasets["dataset_id"])  # unique(): hashed in C
+        unknown_c = set(self.runs["config_id"].unique()) - set(self.configurations["config_id"])
         if unknown or unknown_c:
             what = sorted(unknown)[:3] or sorted(unknown_c)[:3]
             raise KnowledgeBaseError(f"knowledge base {root}: runs refer to unknown datasets/configurations {what}")
+
+
+def normalize(matrix: pd.DataFrame) -> pd.DataFrame:
+    """A score matrix (:meth:`KnowledgeBase.matrix`) scaled per dataset as :meth:`KnowledgeBase.normalized` scales it."""
+    lo, hi = matrix.min(axis=1), matrix.max(axis=1)
+    norm = matrix.sub(lo, axis=0).div((hi - lo).replace(0.0, np.nan), axis=0)
+    return norm.mask(norm.isna() & matrix.notna(), 1.0)
 
 
 # ---------------------------------------------------------------------- rows

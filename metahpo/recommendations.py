@@ -25,6 +25,7 @@ import copy
 import json
 import math
 import time
+import warnings
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -37,12 +38,12 @@ import pandas as pd
 from metahpo import cache
 from metahpo.datasets import Dataset, load, plain
 from metahpo.evaluation import check_metric, check_n_jobs, check_seed, check_whole
-from metahpo.exceptions import ConfigError, KnowledgeBaseError
+from metahpo.exceptions import ConfigError, KnowledgeBaseError, KnowledgeBaseWarning
 from metahpo.families import FAMILIES, get_family
 from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, HOLDOUT_MAX_ROWS, MAX_ROUNDS, MIN_VALIDATION_ROWS,
                              SELECT_MIN_ROWS, VALIDATION_FRACTION, check_against_default, checks_default,
                              default_params, orders_as_loss, orders_by_holdout, rank_by_holdout, rounds_growth)
-from metahpo.knowledge_base import KnowledgeBase, KnowledgeSource, base_id, of_families, resolve
+from metahpo.knowledge_base import KnowledgeBase, KnowledgeSource, base_id, normalize, of_families, resolve
 from metahpo.progress import eta_line, to_stderr
 from metahpo.spaces import Config, SearchSpace
 
@@ -538,11 +539,16 @@ class Recommender:
 
     def _fit(self) -> None:
         kb, task = self.kb, self.task
+        if kb.space_version and kb.space_version != self.search_space.version:
+            warnings.warn(f"the knowledge base holds runs of the {kb.family} family's space {kb.space_version}, but "
+                          f"the family's space is now {self.search_space.version}: its scores are of models with "
+                          f"other fixed settings than the configurations it hands out; evaluate its runs again "
+                          f"(metahpo kb build --reevaluate)", KnowledgeBaseWarning)
         if not (kb.datasets["task"] == task).any():
             have = ", ".join(sorted(kb.datasets["task"].unique())) or "none"
             raise KnowledgeBaseError(f"the knowledge base has no {task} dataset (it has: {have})")
         self.raw_scores = kb.matrix(self.metric, task)
-        self.scores = kb.normalized(self.metric, task)
+        self.scores = normalize(self.raw_scores)
         if self.scores.empty:
             raise KnowledgeBaseError(f"the knowledge base has no successful {task} run for metric {self.metric}")
         coverage = self.scores.notna().mean()

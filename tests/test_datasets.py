@@ -785,3 +785,14 @@ def test_a_text_files_repeated_or_missing_column_names_are_named(tmp_path):
     pd.DataFrame({"a": np.arange(20.0), "y": np.arange(20) % 2}).to_csv(indexed)  # with its index, unnamed
     with pytest.warns(DataWarning, match=r"indexed.csv: column 1 has no name .*index=False"):
         assert list(load(indexed, target="y").X.columns) == ["Unnamed__0", "a"]
+
+
+def test_loading_a_frame_leaves_the_users_frame_as_it_was():
+    X = pd.DataFrame({"a b": [1.0, None, 3.0, 4.0], "t": ["x", "y", None, "x"], "n": ["1", "2", "3", "4"]},
+                     index=[5, 6, 7, 8])
+    y = pd.Series([0, 1, 0, 1], index=X.index)
+    before = X.copy()
+    ds = load(X, y)
+    ds.X.iloc[0, 0] = 99.0  # the dataset's values are its own, too
+    pd.testing.assert_frame_equal(X, before)
+    assert list(ds.X.columns) == ["a_b", "t", "n"] and ds.X["n"].dtype.kind == "f"

@@ -1,8 +1,12 @@
 """Zero-shot recommendations: strategies, evidence, confidence, errors, the command line."""
 
+import copy
 import json
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import lightgbm
 import numpy as np
@@ -13,7 +17,7 @@ from metahpo import holdout, metafeatures, recommendations
 from metahpo.cli import main
 from metahpo.datasets import load
 from metahpo.evaluation import Evaluation, make_estimator
-from metahpo.exceptions import ConfigError, KnowledgeBaseError
+from metahpo.exceptions import ConfigError, KnowledgeBaseError, KnowledgeBaseWarning
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.recommendations import (
     STRATEGIES,
@@ -447,3 +451,16 @@ def test_distances_are_computed_in_blocks_without_changing_a_bit(monkeypatch):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 10 * 400 * 400 * 8  # a row at a time under the block set above, the 1.3 MB of distances
+
+
+def test_a_knowledge_base_of_another_space_version_is_used_with_a_warning(tiny_kb, tmp_path):
+    stale = copy.copy(tiny_kb)
+    stale.space_version = "lightgbm-0"
+    stale.save(tmp_path / "stale")
+    done = subprocess.run([sys.executable, "-m", "metahpo", "recommend", "sklearn:iris", "--kb", str(tmp_path / "stale"),
+                           "--rounds", "recommended", "--quiet"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert done.returncode == 0 and done.stderr.startswith(
+        "metahpo: warning: the knowledge base holds runs of the lightgbm family's space lightgbm-0")
+    with pytest.warns(KnowledgeBaseWarning, match="space lightgbm-0, but the family's space is now lightgbm-1"):
+        recommend("sklearn:iris", knowledge_base=stale, rounds="recommended", n=2)
