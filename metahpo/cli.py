@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from metahpo import __version__
-from metahpo.exceptions import DataError, DataWarning, MetahpoError
+from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseWarning, MetahpoError
 
 TABLE_WIDTH = 100
 """The widest a table printed to a terminal gets."""
@@ -108,8 +108,8 @@ _python_format_warning = warnings.formatwarning
 
 
 def _format_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> str:
-    """A warning about the data as one line, like an error; any other as Python formats it."""
-    if issubclass(category, DataWarning):
+    """A warning about the data or a knowledge base as one line, like an error; any other as Python formats it."""
+    if issubclass(category, (DataWarning, KnowledgeBaseWarning)):
         return f"metahpo: warning: {message}\n"
     return _python_format_warning(message, category, *args, **kwargs)
 
@@ -150,13 +150,14 @@ def _add_tune_parser(sub: Any) -> None:
     _add_data_args(p)
     p.add_argument("--n-trials", type=_whole(1), default=20, help="trials to run (default 20)")
     p.add_argument("--timeout", type=_seconds, help="seconds after which no new trial starts")
-    p.add_argument("--strategy", default="bayes",
+    p.add_argument("--sampler",
                    help="bayes, random, local, grid, evolution, gradient (a family with a hypergradient: "
                         "linear), or none for a cold start (default bayes)")
+    p.add_argument("--strategy", help=argparse.SUPPRESS)  # the former name of --sampler, deprecated
     p.add_argument("--family", default="auto",
                    help="auto: every family, the trials shared by how often each did best on similar datasets "
                         "(default); or one family, lightgbm or linear (needed by --prior, --record-to and the "
-                        "gradient strategy)")
+                        "gradient sampler)")
     p.add_argument("--warm-start", type=_whole(0), default=5,
                    help="recommended configurations tried first (default 5)")
     p.add_argument("--cv", type=_whole(2), default=5, help="cross-validation folds (default 5)")
@@ -438,18 +439,32 @@ def _read_prior(path: str, family: str, task: str) -> Any:
     return prior
 
 
+def _tune_sampler(args: argparse.Namespace) -> str | None:
+    """The sampler ``--sampler`` names, or the deprecated ``--strategy`` (with a note on standard error)."""
+    sampler = args.sampler
+    if args.strategy is not None:
+        if sampler is not None:
+            raise ConfigError(f"give --sampler {sampler} or --strategy {args.strategy}, not both: --strategy is the "
+                              "former name of --sampler")
+        print("metahpo: warning: --strategy is renamed --sampler in metahpo tune (the same values); --strategy "
+              "will be removed", file=sys.stderr)
+        sampler = args.strategy
+    sampler = "bayes" if sampler is None else sampler
+    return None if sampler.lower() == "none" else sampler
+
+
 def _cmd_tune(args: argparse.Namespace) -> int:
+    sampler = _tune_sampler(args)
     if not args.quiet:  # before the imports and the data: the user sees at once that work began
         print(f"metahpo tune: loading {args.data}", file=sys.stderr, flush=True)
     from metahpo.progress import plural
     from metahpo.tuning import tune
 
     _check_writable(args.out)
-    strategy = None if args.strategy.lower() == "none" else args.strategy
     data = _load_data(args)
     prior = _read_prior(args.prior, args.family, data.task) if args.prior else None
-    result = tune(data, n_trials=args.n_trials, timeout=args.timeout, strategy=strategy,
-                  family=args.family, warm_start=args.warm_start if strategy else 0, cv=args.cv,
+    result = tune(data, n_trials=args.n_trials, timeout=args.timeout, sampler=sampler,
+                  family=args.family, warm_start=args.warm_start if sampler else 0, cv=args.cv,
                   prune=args.prune, metric=args.metric, n_jobs=args.n_jobs, random_state=args.seed,
                   ensemble=args.ensemble, knowledge_base=args.kb, record_to=args.record_to, resume=args.resume,
                   prior=prior, verbose=not args.quiet)

@@ -12,6 +12,7 @@ import contextlib
 import functools
 import json
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -54,6 +55,16 @@ from metahpo.spaces import Config, SearchSpace, early_stopped
 MIN_FAMILY_SHARE = 0.2
 """``tune(family="auto")`` gives every family at least this share of the trials before
 normalizing, however rarely it did best on similar datasets: the neighbours may be wrong."""
+
+
+class _Default(str):
+    """A default :func:`tune` tells apart from the same value given: ``sampler="bayes"`` given beside
+    the deprecated ``strategy`` is an error, the default beside it is not."""
+
+
+_DEFAULT_SAMPLER = _Default("bayes")
+_NOT_GIVEN = "deprecated"
+"""The default of the deprecated ``strategy`` (scikit-learn's convention): not given."""
 
 
 @dataclass
@@ -194,7 +205,7 @@ def tune(
     target: str | None = None,
     n_trials: int | None = 20,
     timeout: float | None = None,
-    strategy: str | BaseSampler | None = "bayes",
+    sampler: str | BaseSampler | None = _DEFAULT_SAMPLER,
     family: str = AUTO_FAMILY,
     warm_start: int = 5,
     cv: int = 5,
@@ -210,6 +221,7 @@ def tune(
     prior: pd.DataFrame | None = None,
     task: str | None = None,
     verbose: bool = True,
+    strategy: str | BaseSampler | None = _NOT_GIVEN,
 ) -> TuneResult:
     """Tune a model family on a dataset: recommendations first, then a short local search.
 
@@ -221,9 +233,9 @@ def tune(
         Trials to run (recommended ones included; ``prior`` results not). ``None`` with a ``timeout``.
     timeout : float, optional
         Seconds after which no new trial starts.
-    strategy : {"bayes", "random", "local", "grid", "evolution", "gradient"}, BaseSampler or None
-        The sampler after the warm start. ``None`` is the cold start: random search with no
-        warm start and no knowledge base, the baseline that shows what memory is worth. A
+    sampler : {"bayes", "random", "local", "grid", "evolution", "gradient"}, BaseSampler or None
+        The sampler after the warm start (default ``"bayes"``). ``None`` is the cold start: random
+        search with no warm start and no knowledge base, the baseline that shows what memory is worth. A
         sampler instance (:mod:`metahpo.search`, e.g. ``BayesSampler(cost_exponent=1)`` to price
         trials by their predicted seconds) is used as a copy, one per family, with its own seed;
         a :class:`~metahpo.search.BayesSampler` without a prior mean gets the knowledge base's
@@ -240,7 +252,7 @@ def tune(
         family did best on similar datasets (:func:`~metahpo.recommendations.choose_family`, each
         family at least :data:`MIN_FAMILY_SHARE` of them) when every family has a knowledge base,
         else equally. Or one family: ``"lightgbm"`` or ``"linear"``, which ``prior``,
-        ``record_to`` and ``strategy="gradient"`` need.
+        ``record_to`` and ``sampler="gradient"`` need.
     warm_start : int
         How many recommended configurations to evaluate first (0: none). For a family the
         knowledge base holds no runs of, the warm start is the family's default configuration.
@@ -251,7 +263,7 @@ def tune(
         the best trial's over the same folds (with ``ensemble=k``, the k-th best's;
         :meth:`~metahpo.search.Study.optimize`): a clearly worse configuration costs a fold, not
         ``cv``. Its trial is ``"pruned"``, never the best, and its estimated score still guides
-        the sampler. Not with ``strategy="gradient"``, whose steps need every fold. Off by
+        the sampler. Not with ``sampler="gradient"``, whose steps need every fold. Off by
         default: on held-out real-world data it cut the wall time of ten trials by a quarter but
         lost test score on most datasets, and on small data it saved little
         (docs/benchmarks.md, "The surrogate from the cache, and pruning").
@@ -297,6 +309,9 @@ def tune(
         Write progress to standard error: what is tuned, the setup's time, then a line per trial
         (its score, the best so far, elapsed time and an ETA), as Optuna logs its trials.
         ``False`` for silence.
+    strategy
+        Deprecated: the former name of ``sampler``, which does the same. Gives a ``FutureWarning``;
+        it will be removed.
 
     Returns
     -------
@@ -307,12 +322,13 @@ def tune(
     timeout = check_timeout(timeout)
     seed = check_seed(random_state)
     ensemble = None if ensemble is None else check_whole(ensemble, "ensemble", 1, " of best trials to combine")
-    kind = check_sampler(strategy)
-    strategy = strategy if isinstance(strategy, BaseSampler) else kind
+    sampler = _renamed_strategy(sampler, strategy)
+    kind = check_sampler(sampler)
+    sampler = sampler if isinstance(sampler, BaseSampler) else kind
     families = [get_family(name) for name in FAMILIES] if family == AUTO_FAMILY else [get_family(family)]
     if kind == "gradient" and not all(f.gradient_params for f in families):
         with_gradient = [name for name in FAMILIES if get_family(name).gradient_params]
-        raise ConfigError(f"strategy 'gradient' needs a family with a hypergradient: "
+        raise ConfigError(f"sampler 'gradient' needs a family with a hypergradient: "
                           f"family={' or '.join(map(repr, with_gradient))}, not {family!r}")
     resume = check_bool(resume, "resume")
     if resume and record_to is None:
@@ -341,9 +357,9 @@ def tune(
         say(f"the ensemble's out-of-fold check against the best trial scores {METRICS[dataset.task][0]}, "
             f"not {metric} (only metahpo's stored metrics score out-of-fold predictions)")
     progress = TrialProgress(n_trials, timeout, metric, show_family=len(families) > 1) if verbose else None
-    search = _Search(dataset, make_folds(dataset, cv, random_state=seed), metric, seed, strategy, warm_start, ensemble,
+    search = _Search(dataset, make_folds(dataset, cv, random_state=seed), metric, seed, sampler, warm_start, ensemble,
                      (ensemble or 1) if prune and kind != "gradient" else 0, n_jobs,
-                     list(kbm.given(knowledge_base).values()) if strategy is not None else [], say, progress)
+                     list(kbm.given(knowledge_base).values()) if sampler is not None else [], say, progress)
     studies, recommendation, interrupted = _search_families(search, families, n_trials, timeout, prior, record_to,
                                                             resume, callbacks, start)
     trials = [t for study in studies.values() for t in study.trials]
@@ -392,6 +408,19 @@ def tune(
         f"{f' ({resumed} resumed)' if resumed else ''}{cut} in {duration(time.perf_counter() - start)}")
     return TuneResult(best_params, best.score, metric, studies[best.family], model, recommendation, dataset,
                       time.perf_counter() - start, spec, best.family, studies, interrupted)
+
+
+def _renamed_strategy(sampler: str | BaseSampler | None,
+                      strategy: str | BaseSampler | None) -> str | BaseSampler | None:
+    """``sampler``, or the deprecated ``strategy`` in its place with a ``FutureWarning``; both given is an error."""
+    if isinstance(strategy, str) and strategy == _NOT_GIVEN:
+        return sampler
+    if sampler is not _DEFAULT_SAMPLER:
+        raise ConfigError(f"give sampler={sampler!r} or strategy={strategy!r}, not both: strategy is the former "
+                          "name of sampler")
+    warnings.warn("strategy is renamed sampler in tune: give sampler= (the same values); strategy will be removed",
+                  FutureWarning, stacklevel=3)
+    return strategy
 
 
 def _search_families(search: _Search, families: list[ModelFamily], n_trials: int | None, timeout: float | None,
@@ -451,7 +480,7 @@ class _Search:
     folds: Folds
     metric: str
     seed: int
-    strategy: str | BaseSampler | None
+    sampler: str | BaseSampler | None
     """A name of :data:`~metahpo.search.SAMPLERS`, a sampler, or None for the cold start."""
     warm_start: int
     ensemble: int | None
@@ -467,8 +496,8 @@ class _Search:
 
     @property
     def kind(self) -> str | None:
-        """The strategy's name (:func:`~metahpo.search.check_sampler`)."""
-        return check_sampler(self.strategy)
+        """The sampler's name (:func:`~metahpo.search.check_sampler`)."""
+        return check_sampler(self.sampler)
 
     @functools.cached_property
     def metafeatures(self) -> pd.Series:
@@ -497,7 +526,7 @@ class _Search:
         """Each family's share of the trials (and of the time): with knowledge bases of every
         family, the shares :func:`~metahpo.recommendations.choose_family` gives, at least
         :data:`MIN_FAMILY_SHARE` each; else equal."""
-        knowledge = kbm.of_families(self.kb, families) if self.strategy is not None and len(families) > 1 else {}
+        knowledge = kbm.of_families(self.kb, families) if self.sampler is not None and len(families) > 1 else {}
         if len(knowledge) < len(families):
             return [1.0 / len(families)] * len(families)
         try:
@@ -514,7 +543,7 @@ class _Search:
     def knowledge_of(self, family: str) -> kbm.KnowledgeBase | None:
         """The knowledge base that warm-starts ``family`` (:func:`~metahpo.knowledge_base.of_families`);
         None for a cold start or a family no knowledge base knows."""
-        if self.strategy is None:
+        if self.sampler is None:
             return None
         return kbm.of_families(self.kb, [family]).get(family)
 
@@ -539,8 +568,8 @@ class _Search:
         if recommendation is not None:
             warm = [early_stopped(space.config_of(c.params)) for c in recommendation.configs]
         else:  # no knowledge of this family: its default first
-            warm = [dict(space.default)] if self.strategy is not None and self.warm_start else []
-        sampler = make_sampler(self.strategy, space=space, warm_start_configs=warm, random_state=self.seed,
+            warm = [dict(space.default)] if self.sampler is not None and self.warm_start else []
+        sampler = make_sampler(self.sampler, space=space, warm_start_configs=warm, random_state=self.seed,
                                prior_mean=prior_mean,
                                warm_start_source="recommended" if recommendation is not None else "default")
         study = Study(space)

@@ -10,8 +10,8 @@ regression). The methods:
   alpha log-spaced over the family's range, on the same folds, behind the same preprocessing
   (fitted once on all rows: these estimators cross-validate inside); the alpha it chooses is then
   cross-validated by metahpo, so that its loss is measured as the others' are;
-* ``bayes``: metahpo's Bayesian sampler (``strategy="bayes"``), from the default;
-* ``gradient``: metahpo's hypergradient descent (``strategy="gradient"``), from the default,
+* ``bayes``: metahpo's Bayesian sampler (``sampler="bayes"``), from the default;
+* ``gradient``: metahpo's hypergradient descent (``sampler="gradient"``), from the default,
   until converged.
 
 For each method and dataset: the best loss reached, the model fits it took (one per fold and

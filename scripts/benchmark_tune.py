@@ -15,7 +15,7 @@ part after refitting its best configuration:
 * ``metahpo``: 5 recommendations, then Bayesian search with the KB surrogate as prior mean;
 * ``metahpo_pruned``: the same with ``prune=True``, a trial stopped after a fold once below the best;
 * ``metahpo_local``, ``metahpo_evolution``, ``metahpo_random``: the same 5 recommendations, then
-  another of ``tune``'s strategies (Gaussian perturbations of the best, an evolution strategy,
+  another of ``tune``'s samplers (Gaussian perturbations of the best, an evolution strategy,
   uniform random draws);
 * ``metahpo_per_second``: the same search with the Gaussian process choosing by expected
   improvement per second of predicted cost (``BayesSampler(cost_exponent=1)``);
@@ -222,12 +222,12 @@ def gaps_between_trials(trials: list[Trial]) -> list[float]:
     return [(b.started - a.finished).total_seconds() for a, b in zip(trials, trials[1:]) if a.finished and b.started]
 
 
-STRATEGY_METHODS = {"metahpo": "bayes", "metahpo_pruned": "bayes", "metahpo_per_second": "bayes",
+SAMPLER_METHODS = {"metahpo": "bayes", "metahpo_pruned": "bayes", "metahpo_per_second": "bayes",
                     "metahpo_local": "local", "metahpo_evolution": "evolution", "metahpo_random": "random"}
-"""The warm-started searches, and the strategy each runs after the recommendations."""
-METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "autogluon_portfolio", *STRATEGY_METHODS,
+"""The warm-started searches, and the sampler each runs after the recommendations."""
+METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "autogluon_portfolio", *SAMPLER_METHODS,
            "metahpo_ensemble")
-KB_METHODS = (*STRATEGY_METHODS, "metahpo_ensemble")
+KB_METHODS = (*SAMPLER_METHODS, "metahpo_ensemble")
 COLUMNS = ["dataset_id", "task", "method", "budget", "cv_score", "test_score", "search_s", "fit_s", "predict_s",
            "setup_s", "per_trial_s", "n_members", "single_test_score", "single_fit_s", "single_predict_s", "cache_fill_s",
            "commit"]
@@ -281,7 +281,7 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
         rows.append({"method": method, "budget": 0, "search_s": 0.0,
                      **fit_score(rival_model(method, dataset.task), dataset, train, test)})
     elif method == "random":
-        run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=None, cv=3, prune=False,
+        run = tune(train_ds, n_trials=max(budgets), family="lightgbm", sampler=None, cv=3, prune=False,
                    random_state=seed)
         rows += prefix_rows(run.study.trials, method, dataset, train, test, started, budgets, growth)
     elif method == "optuna_tpe":
@@ -290,10 +290,10 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
     elif method == "autogluon_portfolio":
         trials = autogluon_trials(train_ds, folds, min(max(budgets), len(AUTOGLUON_GBM)))
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth, space=AUTOGLUON_SPACE)
-    elif method in STRATEGY_METHODS:
-        strategy = (BayesSampler(cost_exponent=1, random_state=seed) if method == "metahpo_per_second"
-                    else STRATEGY_METHODS[method])
-        run = tune(train_ds, n_trials=max(budgets), family="lightgbm", strategy=strategy, warm_start=5, cv=3,
+    elif method in SAMPLER_METHODS:
+        sampler = (BayesSampler(cost_exponent=1, random_state=seed) if method == "metahpo_per_second"
+                   else SAMPLER_METHODS[method])
+        run = tune(train_ds, n_trials=max(budgets), family="lightgbm", sampler=sampler, warm_start=5, cv=3,
                    prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest, verbose=False)
         trials = run.study.trials
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth)
@@ -301,7 +301,7 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
                      "setup_s": (trials[0].started - started).total_seconds(),
                      "per_trial_s": float(np.median(gaps_between_trials(trials)))})
     elif method == "metahpo_ensemble":
-        run = tune(train_ds, n_trials=10, family="lightgbm", strategy="bayes", warm_start=5, cv=3,
+        run = tune(train_ds, n_trials=10, family="lightgbm", sampler="bayes", warm_start=5, cv=3,
                    random_state=seed, knowledge_base=rest, ensemble=5)
         single = fit_score(make_estimator(run.best_params, dataset.task), dataset, train, test)
         rows.append({"method": method, "budget": 10, "cv_score": run.ensemble.oof_score,

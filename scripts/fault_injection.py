@@ -213,7 +213,7 @@ def tune_recording(root: Path, seed: int, n_trials: int, conn, resume: bool = Fa
         if conn is not None:
             conn.send_bytes(config_id(trial.config).encode())
 
-    result = tune(dataset, family="lightgbm", strategy=None, n_trials=n_trials, cv=2, random_state=seed,
+    result = tune(dataset, family="lightgbm", sampler=None, n_trials=n_trials, cv=2, random_state=seed,
                   record_to=root, resume=resume, callbacks=[acknowledge], verbose=False)
     return [config_id(t.config) for t in result.study.trials]
 

@@ -216,7 +216,7 @@ def test_recommend_table_fits_the_terminal(data, metric, capsys):
 
 
 def test_tune_shows_progress_and_prints_json(tmp_path, capsys):
-    argv = ["tune", "sklearn:iris", "--family", "lightgbm", "--strategy", "none", "--n-trials", "3", "--cv", "2",
+    argv = ["tune", "sklearn:iris", "--family", "lightgbm", "--sampler", "none", "--n-trials", "3", "--cv", "2",
             "--json"]
     assert main(argv) == 0
     captured = capsys.readouterr()
@@ -240,6 +240,27 @@ def test_tune_shows_progress_and_prints_json(tmp_path, capsys):
     resumed = json.loads(capsys.readouterr().out)["trials"]
     recorded = [{k: v for k, v in t.items() if k != "fit_time"} for t in resumed[:3]]  # fit_time kept to 0.1 ms
     assert recorded == [{k: v for k, v in t.items() if k != "fit_time"} for t in first] and len(resumed) == 5
+
+
+def test_tune_takes_a_sampler_and_still_the_former_strategy_flag_with_a_warning(capsys):
+    argv = ["tune", "sklearn:iris", "--family", "lightgbm", "--warm-start", "0", "--n-trials", "2", "--cv", "2",
+            "--n-jobs", "1", "--json"]
+    assert main([*argv, "--sampler", "random"]) == 0
+    captured = capsys.readouterr()
+    new = json.loads(captured.out)
+    assert "--strategy" not in captured.err and [t["source"] for t in new["trials"]] == ["random", "random"]
+    assert main([*argv, "--strategy", "random"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("metahpo: warning: --strategy is renamed --sampler in metahpo tune")
+    old = json.loads(captured.out)
+    assert [t["score"] for t in old["trials"]] == [t["score"] for t in new["trials"]]
+    assert old["best_params"] == new["best_params"]
+    assert main([*argv, "--sampler", "random", "--strategy", "bayes"]) == 2
+    assert "give --sampler random or --strategy bayes, not both" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["tune", "--help"])
+    shown = capsys.readouterr().out
+    assert "--sampler" in shown and "--strategy" not in shown  # the former name works, unadvertised
 
 
 def test_the_package_and_its_command_line_start_without_the_heavy_imports():

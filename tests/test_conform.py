@@ -30,7 +30,7 @@ def _mixed(n: int = 300, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def _tuned(X: pd.DataFrame, y: np.ndarray) -> metahpo.TuneResult:
-    return metahpo.tune(X, y, n_trials=2, family="lightgbm", strategy=None, cv=2, random_state=0, verbose=False)
+    return metahpo.tune(X, y, n_trials=2, family="lightgbm", sampler=None, cv=2, random_state=0, verbose=False)
 
 
 def test_conform_makes_new_rows_as_load_made_the_training_rows():

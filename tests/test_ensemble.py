@@ -171,7 +171,7 @@ def test_tune_auto_mixes_families_in_one_ensemble(tiny_kb, tmp_path):
     X = rng.normal(size=(240, 4))
     # a linear signal LightGBM approximates in steps, and a threshold a linear model cannot bend to
     y = (X[:, 0] + X[:, 1] - X[:, 2] + 1.5 * (X[:, 3] > 0.5) + rng.normal(scale=0.8, size=240) > 0).astype(int)
-    result = tune(X, y, n_trials=8, strategy="random", family="auto", warm_start=1, cv=3, ensemble=3,
+    result = tune(X, y, n_trials=8, sampler="random", family="auto", warm_start=1, cv=3, ensemble=3,
                   knowledge_base=tiny_kb, random_state=0, verbose=False)
     assert set(result.studies) == {"lightgbm", "linear"}
     assert [len(s.trials) for s in result.studies.values()] == [4, 4]  # the trials shared equally
@@ -196,6 +196,6 @@ def test_tune_auto_mixes_families_in_one_ensemble(tiny_kb, tmp_path):
     with pytest.raises(ConfigError, match="^prior and record_to hold one family's configurations: name it "
                                           "\\(family='lightgbm' or 'linear'\\), not family='auto'$"):
         tune(X, y, n_trials=2, record_to=tmp_path / "mine", verbose=False)  # "auto", the default
-    with pytest.raises(ConfigError, match="^strategy 'gradient' needs a family with a hypergradient: "
+    with pytest.raises(ConfigError, match="^sampler 'gradient' needs a family with a hypergradient: "
                                           "family='linear', not 'auto'$"):
-        tune(X, y, n_trials=2, strategy="gradient", verbose=False)
+        tune(X, y, n_trials=2, sampler="gradient", verbose=False)

@@ -56,7 +56,7 @@ def test_a_family_without_a_shipped_knowledge_base_says_how_to_build_one(monkeyp
 
 def test_tune_warm_starts_each_family_from_its_own_knowledge_base(tiny_linear_kb):
     dataset = load("sklearn:breast_cancer").subsample(150)
-    result = metahpo.tune(dataset, n_trials=3, warm_start=2, strategy="random", cv=2, family="linear",
+    result = metahpo.tune(dataset, n_trials=3, warm_start=2, sampler="random", cv=2, family="linear",
                           knowledge_base=tiny_linear_kb, verbose=False)
     assert result.recommendation is not None and result.recommendation.family == "linear"
     assert list(result.trials["source"][:2]) == ["recommended", "recommended"]
@@ -113,7 +113,7 @@ def test_tune_shares_the_trials_by_the_families_choice_each_family_keeping_some(
     shares = choose_family(metafeatures.extract(dataset), both_shipped, dataset.task).shares
     weights = np.maximum([shares["lightgbm"], shares["linear"]], MIN_FAMILY_SHARE)
     expected = _shares(6, list(weights / weights.sum()))
-    result = metahpo.tune(dataset, n_trials=6, warm_start=1, strategy="random", cv=2, family="auto", verbose=False)
+    result = metahpo.tune(dataset, n_trials=6, warm_start=1, sampler="random", cv=2, family="auto", verbose=False)
     assert result.trials["family"].value_counts().reindex(["lightgbm", "linear"]).tolist() == expected
 
 
@@ -208,7 +208,7 @@ def test_tune_shares_equally_when_the_knowledge_bases_share_no_dataset(both_ship
         raise KnowledgeBaseError("the lightgbm and linear knowledge bases share no binary dataset")
 
     monkeypatch.setattr(tuning, "choose_family", no_common_dataset)
-    result = metahpo.tune(load("sklearn:breast_cancer").subsample(150), n_trials=4, warm_start=1, strategy="random",
+    result = metahpo.tune(load("sklearn:breast_cancer").subsample(150), n_trials=4, warm_start=1, sampler="random",
                           cv=2, family="auto")
     assert result.trials["family"].value_counts().to_dict() == {"lightgbm": 2, "linear": 2}
     assert "the trials shared equally: the lightgbm and linear knowledge bases share no" in capsys.readouterr().err
@@ -228,7 +228,7 @@ def test_knowledge_bases_given_one_per_family_each_warm_start_their_own(tiny_kb,
         kbm.given([tiny_kb, tiny_kb])
 
     dataset = load("sklearn:breast_cancer").subsample(150)
-    result = metahpo.tune(dataset, n_trials=4, warm_start=1, strategy="random", cv=2, family="auto",
+    result = metahpo.tune(dataset, n_trials=4, warm_start=1, sampler="random", cv=2, family="auto",
                           knowledge_base=both, verbose=False)
     first = result.trials.groupby("family")["source"].first()
     assert first.to_dict() == {"lightgbm": "recommended", "linear": "recommended"}
@@ -244,7 +244,7 @@ def test_each_familys_setup_line_times_its_own_setup(both_shipped, capsys, monke
 
     late, real = [0.0], time.perf_counter  # every trial moves the clock on an hour: time carried over would show
     monkeypatch.setattr(time, "perf_counter", lambda: real() + late[0])
-    metahpo.tune(load("sklearn:breast_cancer").subsample(150), n_trials=2, warm_start=1, strategy="random", cv=2,
+    metahpo.tune(load("sklearn:breast_cancer").subsample(150), n_trials=2, warm_start=1, sampler="random", cv=2,
                  family="auto", callbacks=[lambda study, trial: late.__setitem__(0, late[0] + 3600)])
     setups = re.findall(r"setup (.+?): random search of (\w+)", capsys.readouterr().err)
     assert sorted(family for _, family in setups) == ["lightgbm", "linear"]

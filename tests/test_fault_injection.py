@@ -36,7 +36,7 @@ def test_a_prior_score_that_is_no_number_is_one_line_naming_the_row(tmp_path, ca
     prior = tmp_path / "prior.csv"
     row = {n: LIGHTGBM.default[n] for n in LIGHTGBM.names}
     pd.DataFrame([{**row, "score": 0.9}, {**row, "learning_rate": 0.2, "score": "abc"}]).to_csv(prior, index=False)
-    status = main(["tune", str(data), "--family", "lightgbm", "--strategy", "none", "--n-trials", "1", "--cv", "2",
+    status = main(["tune", str(data), "--family", "lightgbm", "--sampler", "none", "--n-trials", "1", "--cv", "2",
                    "--quiet", "--prior", str(prior)])
     assert status == 2
     assert capsys.readouterr().err.splitlines() == [f"metahpo: error: {prior}: the prior's score in row 2 is 'abc', "

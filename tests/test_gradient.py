@@ -1,4 +1,4 @@
-"""Gradient-based tuning: hypergradients against finite differences, the sampler, tune(strategy="gradient")."""
+"""Gradient-based tuning: hypergradients against finite differences, the sampler, tune(sampler="gradient")."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def test_hypergradient_is_for_families_that_have_one():
                   "subsample": 1.0, "reg_alpha": 0.0, "reg_lambda": 0.0, "min_split_gain": 0.0},
                  data, cv=2, hypergradient=True)
     with pytest.raises(ConfigError, match="needs a family with a hypergradient"):
-        tune(data, n_trials=2, strategy="gradient", family="lightgbm", verbose=False)
+        tune(data, n_trials=2, sampler="gradient", family="lightgbm", verbose=False)
 
 
 # --------------------------------------------------------------------------- the sampler
@@ -194,7 +194,7 @@ def test_a_gradient_sampler_reused_on_another_study_descends_again():
 def test_tune_gradient_finds_the_grid_optimum_of_ridge():
     data = _data("regression", n=150)
     # no warm start: the gradient starts from the space's default, not from the shipped knowledge base
-    result = tune(data, n_trials=20, strategy="gradient", family="linear", cv=3, warm_start=0, verbose=False,
+    result = tune(data, n_trials=20, sampler="gradient", family="linear", cv=3, warm_start=0, verbose=False,
                   random_state=0)
     trials = result.study.trials
     assert trials[0].config == LINEAR.space_for("regression").default

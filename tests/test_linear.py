@@ -161,7 +161,7 @@ def test_tune_linear_returns_a_model_its_parameters_rebuild():
     data = _messy("binary", n=200)
     with warnings.catch_warnings():  # a capped solver, evaluated and handed out as it is, is no news
         warnings.simplefilter("error", ConvergenceWarning)
-        result = tune(data, n_trials=4, strategy="random", family="linear", cv=2, warm_start=2, verbose=False,
+        result = tune(data, n_trials=4, sampler="random", family="linear", cv=2, warm_start=2, verbose=False,
                       random_state=1)
     trials = result.trials
     # warm-started from the shipped linear knowledge base, then random draws
@@ -182,7 +182,7 @@ def test_tune_linear_returns_a_model_its_parameters_rebuild():
 def test_tune_linear_takes_prior_results_and_builds_an_ensemble():
     data = load("sklearn:breast_cancer").subsample(150)
     prior = pd.DataFrame([{**CLASSIFICATION.default, "alpha": 100.0}]).assign(score=[0.9])
-    result = tune(data, n_trials=4, strategy="bayes", family="linear", cv=2, ensemble=3, prior=prior,
+    result = tune(data, n_trials=4, sampler="bayes", family="linear", cv=2, ensemble=3, prior=prior,
                   verbose=False)
     assert result.trials["source"].iloc[0] == "prior"
     assert set(result.ensemble.families) == {"linear"} and sum(result.ensemble.weights) == pytest.approx(1.0)
@@ -197,7 +197,7 @@ def test_a_linear_regression_prior_and_configuration_are_read_in_the_regression_
     prior = tmp_path / "prior.csv"
     pd.DataFrame([{**regression.default, "score": 0.3}]).to_csv(prior, index=False)
     assert main(["tune", "sklearn:diabetes", "--family", "linear", "--n-trials", "1", "--cv", "2", "--quiet",
-                 "--strategy", "random", "--prior", str(prior)]) == 0
+                 "--sampler", "random", "--prior", str(prior)]) == 0
     assert "best r2" in capsys.readouterr().out
     kb = KnowledgeBase.empty("linear")  # a knowledge base of the family holds every task's configurations
     assert kb.add_configuration(dict(regression.default)) == config_id(regression.default)

@@ -31,7 +31,7 @@ def test_recommend_prints_within_100_columns(tiny_kb, tmp_path, capsys):
 
 
 def test_tune_prints_its_best_result_once(capsys):
-    argv = ["tune", "sklearn:iris", "--strategy", "none", "--n-trials", "2", "--cv", "2"]
+    argv = ["tune", "sklearn:iris", "--sampler", "none", "--n-trials", "2", "--cv", "2"]
     assert main(argv) == 0
     captured = capsys.readouterr()
     lines = (captured.out + captured.err).splitlines()

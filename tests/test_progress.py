@@ -55,7 +55,7 @@ def test_the_eta_is_paced_by_the_searches_not_by_the_setups_before_them(monkeypa
 def test_tune_is_silent_when_asked(capsys):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 4))
-    tune(X, (X[:, 0] > 0).astype(int), n_trials=2, strategy=None, cv=2, verbose=False)
+    tune(X, (X[:, 0] > 0).astype(int), n_trials=2, sampler=None, cv=2, verbose=False)
     assert capsys.readouterr().err == ""
 
 

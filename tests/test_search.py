@@ -743,7 +743,7 @@ def test_make_sampler():
     assert given.prior_mean is None and made.then.cost_exponent == 1
     assert [check_sampler(s) for s in (None, " Bayes", GridSampler(), WarmStartSampler([], RandomSampler()))] == [
         None, "bayes", "grid", "custom"]
-    with pytest.raises(ConfigError, match="unknown strategy 'tpe'.*bayes"):
+    with pytest.raises(ConfigError, match="unknown sampler 'tpe'.*bayes"):
         make_sampler("tpe", space=LIGHTGBM)
     with pytest.raises(ConfigError, match="num_leaves"):
         make_sampler("bayes", space=LIGHTGBM, warm_start_configs=[dict(recommendations(1)[0], num_leaves=0)])

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,7 @@ def test_warm_start_then_bayes_returns_a_ready_model(tiny_kb, wine):
 
 def test_the_refit_grows_regression_rounds_as_a_recommendation_does(capsys):
     diabetes = load("sklearn:diabetes")
-    result = tune(diabetes, n_trials=2, strategy=None, cv=3, random_state=0)
+    result = tune(diabetes, n_trials=2, sampler=None, cv=3, random_state=0)
     best = max(result.study.trials, key=lambda t: t.score)
     # the refit trains on 3/2 of a fold's rows: the rounds early stopping chose, times (3/2) ** 0.5
     rounds = result.best_params["n_estimators"]
@@ -69,7 +70,7 @@ def test_the_refit_grows_regression_rounds_as_a_recommendation_does(capsys):
 
     rebuilt = lightgbm.LGBMRegressor(**result.best_params, n_jobs=1).fit(diabetes.X, diabetes.y)
     np.testing.assert_allclose(rebuilt.predict(diabetes.X), result.predict(diabetes.X), rtol=0, atol=1e-9)
-    classified = tune(load("sklearn:breast_cancer").subsample(200), n_trials=1, strategy=None, cv=3)
+    classified = tune(load("sklearn:breast_cancer").subsample(200), n_trials=1, sampler=None, cv=3)
     assert classified.best_params["n_estimators"] == classified.study.trials[0].best_iteration  # no growth
 
 
@@ -80,35 +81,55 @@ def test_warm_start_fits_the_rows_each_trial_trains_on(tiny_kb, monkeypatch):
     recommend = Recommender.recommend
     monkeypatch.setattr(Recommender, "recommend", lambda self, *a, **kw: asked.append(kw) or recommend(self, *a, **kw))
     ds = load("sklearn:breast_cancer").subsample(90)
-    tune(ds, n_trials=1, warm_start=1, strategy="random", cv=3, knowledge_base=tiny_kb)
+    tune(ds, n_trials=1, warm_start=1, sampler="random", cv=3, knowledge_base=tiny_kb)
     assert asked == [{"train_rows": 60}]
 
 
 def test_cold_start_needs_no_knowledge_base(wine):
-    result = tune(wine, n_trials=3, strategy=None, cv=3, knowledge_base="/nonexistent", random_state=1)
+    result = tune(wine, n_trials=3, sampler=None, cv=3, knowledge_base="/nonexistent", random_state=1)
     assert result.recommendation is None
     assert set(result.trials["source"]) == {"random"}
 
 
-@pytest.mark.parametrize("strategy", ["random", "local", "grid", "evolution"])
-def test_every_strategy_runs(tiny_kb, strategy):
+@pytest.mark.parametrize("sampler", ["random", "local", "grid", "evolution"])
+def test_every_sampler_runs(tiny_kb, sampler):
     ds = load("sklearn:breast_cancer").subsample(200)
-    result = tune(ds, n_trials=3, warm_start=1, strategy=strategy, cv=2, knowledge_base=tiny_kb)
+    result = tune(ds, n_trials=3, warm_start=1, sampler=sampler, cv=2, knowledge_base=tiny_kb)
     assert len(result.trials) == 3 and result.trials["status"].eq("ok").all()
 
 
 def test_a_sampler_instance_is_searched_with_as_its_name_would_be(tiny_kb):
     ds = load("sklearn:breast_cancer").subsample(120)
     mine = BayesSampler(random_state=7)
-    by_instance = tune(ds, n_trials=6, warm_start=2, strategy=mine, cv=2, knowledge_base=tiny_kb, random_state=7,
+    by_instance = tune(ds, n_trials=6, warm_start=2, sampler=mine, cv=2, knowledge_base=tiny_kb, random_state=7,
                        verbose=False)
-    by_name = tune(ds, n_trials=6, warm_start=2, strategy="bayes", cv=2, knowledge_base=tiny_kb, random_state=7,
+    by_name = tune(ds, n_trials=6, warm_start=2, sampler="bayes", cv=2, knowledge_base=tiny_kb, random_state=7,
                    verbose=False)
     assert list(by_instance.trials["source"]) == ["recommended"] * 2 + ["local"] + ["bayes"] * 3
     assert [t.config for t in by_instance.study.trials] == [t.config for t in by_name.study.trials]  # the prior too
     assert mine.prior_mean is None and mine.trust_region.length == 0.4  # the user's sampler is left as it was
     with pytest.raises(ConfigError, match="a sampler"):
-        tune(ds, n_trials=1, strategy=3, knowledge_base=tiny_kb)
+        tune(ds, n_trials=1, sampler=3, knowledge_base=tiny_kb)
+
+
+def test_strategy_still_names_the_sampler_with_a_future_warning_and_the_same_trials(tiny_kb):
+    ds = load("sklearn:breast_cancer").subsample(120)
+    kw = dict(n_trials=3, warm_start=1, cv=2, n_jobs=1, knowledge_base=tiny_kb, random_state=3, verbose=False)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", "strategy", FutureWarning)  # the new name warns of nothing
+        new = tune(ds, sampler="random", **kw)
+    with pytest.warns(FutureWarning, match="strategy is renamed sampler in tune") as caught:
+        old = tune(ds, strategy="random", **kw)
+    assert next(w for w in caught if "renamed" in str(w.message)).filename == __file__  # the caller's line
+    assert list(new.trials["source"]) == ["recommended", "random", "random"]
+    assert [t.config for t in old.study.trials] == [t.config for t in new.study.trials]
+    assert old.best_score == new.best_score
+
+
+@pytest.mark.parametrize("sampler", ["bayes", None, "random"])
+def test_sampler_and_strategy_together_are_a_config_error_naming_both(wine, sampler):
+    with pytest.raises(ConfigError, match=re.escape(f"give sampler={sampler!r} or strategy='random', not both")):
+        tune(wine, n_trials=1, sampler=sampler, strategy="random")
 
 
 def test_a_used_sampler_given_to_tune_starts_again_from_its_seed():
@@ -117,7 +138,7 @@ def test_a_used_sampler_given_to_tune_starts_again_from_its_seed():
     ds = load("sklearn:breast_cancer").subsample(120)
     used = RandomSampler(random_state=7)
     used.ask(Study(), LIGHTGBM, 5)  # its state moved on
-    runs = [tune(ds, n_trials=3, warm_start=0, strategy=sampler, cv=2, verbose=False)
+    runs = [tune(ds, n_trials=3, warm_start=0, sampler=sampler, cv=2, verbose=False)
             for sampler in (used, RandomSampler(random_state=7))]
     assert [t.config for t in runs[0].study.trials] == [t.config for t in runs[1].study.trials]
 
@@ -134,7 +155,7 @@ def test_a_sampler_that_breaks_keeps_tunes_trials_in_its_error():
 
     ds = load("sklearn:breast_cancer").subsample(120)
     with pytest.raises(SamplerError, match="Breaks.ask raised RuntimeError: my bug; .* 2 trials") as caught:
-        tune(ds, n_trials=5, warm_start=0, strategy=Breaks(random_state=0), cv=2, verbose=False)
+        tune(ds, n_trials=5, warm_start=0, sampler=Breaks(random_state=0), cv=2, verbose=False)
     assert [t.status for t in caught.value.study.trials] == ["ok", "ok"]
 
 
@@ -155,7 +176,7 @@ def test_a_prior_result_that_wins_is_refitted_with_rounds_from_the_folds(wine):
 
     config = LIGHTGBM.sample(1, 3)[0]
     prior = pd.DataFrame([config]).assign(score=0.0)  # a log loss of 0: no trial can beat it
-    result = tune(wine, n_trials=1, strategy=None, cv=2, prior=prior, random_state=0)
+    result = tune(wine, n_trials=1, sampler=None, cv=2, prior=prior, random_state=0)
     assert result.trials["source"].iloc[0] == "prior" and result.best_score == 0.0
     rounds = evaluate(config, wine, folds=make_folds(wine, 2, random_state=0), random_state=0).best_iteration
     assert result.best_params["n_estimators"] == rounds != 100  # not LightGBM's default
@@ -168,18 +189,18 @@ def test_numpy_integers_are_taken_as_counts(tiny_kb, wine):
     assert result.ensemble is not None
 
 
-def test_bad_prior_and_strategy_are_clear_errors(tiny_kb, wine):
+def test_bad_prior_and_sampler_are_clear_errors(tiny_kb, wine):
     with pytest.raises(ConfigError, match="score"):
         tune(wine, n_trials=1, knowledge_base=tiny_kb, prior=pd.DataFrame({"learning_rate": [0.1]}))
-    with pytest.raises(ConfigError, match="unknown strategy 'magic'"):
-        tune(wine, n_trials=1, strategy="magic", knowledge_base=tiny_kb)
+    with pytest.raises(ConfigError, match="unknown sampler 'magic'"):
+        tune(wine, n_trials=1, sampler="magic", knowledge_base=tiny_kb)
     with pytest.raises(ConfigError, match="budget"):
-        tune(wine, n_trials=None, timeout=None, strategy=None)
+        tune(wine, n_trials=None, timeout=None, sampler=None)
     for n_trials in (0, 2.5):
         with pytest.raises(ConfigError, match=f"n_trials must be a whole number of trials, at least 1; got {n_trials}"):
-            tune(wine, n_trials=n_trials, strategy=None)
+            tune(wine, n_trials=n_trials, sampler=None)
     with pytest.raises(ConfigError, match="metric 'r2' does not score multiclass models"):
-        tune(wine, n_trials=1, strategy=None, metric="r2")
+        tune(wine, n_trials=1, sampler=None, metric="r2")
 
 
 def test_an_interrupt_ends_every_familys_search_and_the_result_says_so(wine, capsys, monkeypatch):
@@ -187,7 +208,7 @@ def test_an_interrupt_ends_every_familys_search_and_the_result_says_so(wine, cap
         if len(study.trials) == 2:
             raise KeyboardInterrupt
 
-    result = tune(wine, n_trials=6, family="auto", strategy=None, cv=2, callbacks=[interrupt_after_two])
+    result = tune(wine, n_trials=6, family="auto", sampler=None, cv=2, callbacks=[interrupt_after_two])
     assert result.interrupted and result.to_dict()["interrupted"] and len(result.trials) == 2
     assert list(result.studies) == ["lightgbm"]  # the linear family's search never began
     assert "after 2 trials, interrupted, in" in capsys.readouterr().err
@@ -197,7 +218,7 @@ def test_an_interrupt_ends_every_familys_search_and_the_result_says_so(wine, cap
 
     monkeypatch.setattr(study_module, "_run", interrupted_at_once)
     with pytest.raises(KeyboardInterrupt):  # no trial to return: the interrupt goes on up
-        tune(wine, n_trials=3, family="lightgbm", strategy=None, cv=2, verbose=False)
+        tune(wine, n_trials=3, family="lightgbm", sampler=None, cv=2, verbose=False)
 
 
 def test_an_interrupt_in_the_refit_or_a_callback_keeps_the_search_and_every_recorded_trial(wine, tmp_path, capsys,
@@ -208,7 +229,7 @@ def test_an_interrupt_in_the_refit_or_a_callback_keeps_the_search_and_every_reco
         if len(study.trials) == 2:
             raise KeyboardInterrupt
 
-    result = tune(wine, n_trials=4, strategy=None, cv=2, callbacks=[interrupt_at_two], record_to=tmp_path / "cb")
+    result = tune(wine, n_trials=4, sampler=None, cv=2, callbacks=[interrupt_at_two], record_to=tmp_path / "cb")
     assert result.interrupted and len(KnowledgeBase.load(tmp_path / "cb").runs) == 2  # recorded before the callback
 
     real = tuning.make_estimator
@@ -231,37 +252,37 @@ def test_an_interrupt_in_the_refit_or_a_callback_keeps_the_search_and_every_reco
 
     with monkeypatch.context() as patch:
         patch.setattr(tuning._Search, "run", second_setup_interrupted)
-        both = tune_any_family(wine, n_trials=4, family="auto", strategy=None, cv=2, verbose=False)
+        both = tune_any_family(wine, n_trials=4, family="auto", sampler=None, cv=2, verbose=False)
     assert both.interrupted and list(both.studies) == ["lightgbm"] and len(both.trials) == 2
 
     monkeypatch.setattr(tuning, "make_estimator", unfinished)
-    result = tune(wine, n_trials=3, strategy=None, cv=2, record_to=tmp_path / "refit")
+    result = tune(wine, n_trials=3, sampler=None, cv=2, record_to=tmp_path / "refit")
     assert result.interrupted and len(result.trials) == 3 and result.best_params["n_estimators"] >= 1
     assert "interrupted during the final refit: the model is not fitted" in capsys.readouterr().err
     assert len(KnowledgeBase.load(tmp_path / "refit").runs) == 3
 
 
 def test_pruning_is_off_by_default_and_can_be_switched_on(wine, capsys):
-    full = tune(wine, n_trials=6, strategy=None, cv=3, random_state=0, verbose=False)
-    pruned = tune(wine, n_trials=6, strategy=None, cv=3, prune=True, random_state=0)
+    full = tune(wine, n_trials=6, sampler=None, cv=3, random_state=0, verbose=False)
+    pruned = tune(wine, n_trials=6, sampler=None, cv=3, prune=True, random_state=0)
     statuses = pruned.trials["status"]
     assert (statuses == "pruned").any() and statuses.isin(["ok", "pruned"]).all()
     assert full.trials["status"].eq("ok").all()
     assert pruned.study.best_trial.ok and pruned.best_score == full.best_score  # the same best, fewer folds
     assert "pruned" in capsys.readouterr().err  # the progress line says so
     with pytest.raises(ConfigError, match="prune must be True or False"):
-        tune(wine, n_trials=1, strategy=None, prune="yes")
+        tune(wine, n_trials=1, sampler=None, prune="yes")
 
 
 def test_timeout_budget_stops_the_search(wine):
-    result = tune(wine, n_trials=None, timeout=1.0, strategy=None, cv=2, verbose=False)
+    result = tune(wine, n_trials=None, timeout=1.0, sampler=None, cv=2, verbose=False)
     started = pd.to_datetime(result.trials["started"])
     assert len(started) >= 1 and started.max() - started.min() < pd.Timedelta(seconds=1.0)  # none after the timeout
 
 
 def test_record_to_appends_every_trial(tiny_kb, wine, tmp_path):
     tune(wine, n_trials=3, warm_start=1, cv=2, knowledge_base=tiny_kb, record_to=tmp_path / "mine")
-    tune(wine, n_trials=2, strategy=None, cv=2, record_to=tmp_path / "mine", random_state=3)
+    tune(wine, n_trials=2, sampler=None, cv=2, record_to=tmp_path / "mine", random_state=3)
     kb = KnowledgeBase.load(tmp_path / "mine")
     assert kb.info()["n_datasets"] == 1  # the same data is the same dataset
     assert kb.info()["n_runs"] == 5 and len(kb.metafeature_names) >= 30
@@ -275,7 +296,7 @@ def test_record_to_appends_every_trial(tiny_kb, wine, tmp_path):
 
 def test_a_killed_search_resumes_where_it_stopped_as_the_whole_search_would_have_run(tiny_kb, wine, tmp_path,
                                                                                      capsys):
-    kw = dict(n_trials=5, strategy="random", warm_start=2, cv=2, knowledge_base=tiny_kb, family="lightgbm",
+    kw = dict(n_trials=5, sampler="random", warm_start=2, cv=2, knowledge_base=tiny_kb, family="lightgbm",
               random_state=1)
     whole = tune(wine, record_to=tmp_path / "whole", verbose=False, **kw)
 
@@ -306,7 +327,7 @@ def test_a_killed_search_resumes_where_it_stopped_as_the_whole_search_would_have
 
 def test_a_resumed_search_builds_the_ensemble_the_whole_search_would_have(tiny_kb, wine, tmp_path, capsys,
                                                                           monkeypatch):
-    kw = dict(n_trials=4, strategy="random", warm_start=1, cv=2, knowledge_base=tiny_kb, family="lightgbm",
+    kw = dict(n_trials=4, sampler="random", warm_start=1, cv=2, knowledge_base=tiny_kb, family="lightgbm",
               random_state=1, ensemble=2)
     whole = tune(wine, record_to=tmp_path / "whole", verbose=False, **kw)
     ranked = sorted((t for t in whole.study.trials if t.ok), key=lambda t: t.score, reverse=True)
@@ -356,7 +377,7 @@ from tests.test_tuning import _evaluate_or_die_on_few_leaves
 tuning.evaluate = _evaluate_or_die_on_few_leaves
 tuning.tune(load("sklearn:wine"), record_to=sys.argv[1], verbose=False, **KW)
 '''
-KILLING_SEARCH = dict(n_trials=4, strategy="random", warm_start=0, cv=2, family="lightgbm", random_state=1)
+KILLING_SEARCH = dict(n_trials=4, sampler="random", warm_start=0, cv=2, family="lightgbm", random_state=1)
 """A search whose second trial has 4 leaves."""
 
 
@@ -487,11 +508,11 @@ def test_public_api_and_parallel_trials(tiny_kb):
     assert isinstance(result, metahpo.TuneResult)
 
 
-def test_cli_tune_takes_a_family_and_the_gradient_strategy(tiny_kb, tmp_path, capsys):
+def test_cli_tune_takes_a_family_and_the_gradient_sampler(tiny_kb, tmp_path, capsys):
     tiny_kb.save(tmp_path / "kb")
     out = tmp_path / "result.json"
     code = main(["tune", "sklearn:breast_cancer", "--kb", str(tmp_path / "kb"), "--family", "linear",
-                 "--strategy", "gradient", "--warm-start", "2", "--n-trials", "6", "--cv", "2", "--out", str(out)])
+                 "--sampler", "gradient", "--warm-start", "2", "--n-trials", "6", "--cv", "2", "--out", str(out)])
     assert code == 0
     assert "of the linear family" in capsys.readouterr().err
     result = json.loads(out.read_text())

@@ -38,7 +38,7 @@ def test_recommendations_read_the_part_and_tune_does_not(tiny_kb, tmp_path):
     model = metahpo.MetaLGBMClassifier(rounds="recommended").fit(data.X, data.y)
     assert IN_PART in model.recommendation_.neighbors.index
     assert model.recommendation_.configs[0].config_id == rec.configs[0].config_id  # one answer, wherever asked
-    tuned = metahpo.tune(data, n_trials=1, warm_start=1, cv=2, strategy="random", verbose=False)
+    tuned = metahpo.tune(data, n_trials=1, warm_start=1, cv=2, sampler="random", verbose=False)
     assert IN_PART not in tuned.recommendation.neighbors.index
     table = run_batch(["sklearn:breast_cancer"], tmp_path, n=2, max_rows=150, progress=lambda line: None)
     assert table["nearest"].tolist() == [IN_PART]  # batch's recommendation reads the part too

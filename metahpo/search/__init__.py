@@ -41,8 +41,8 @@ SAMPLERS = tuple(_CLASSES)
 """The names :func:`make_sampler` knows (and None, the cold start)."""
 
 
-def check_sampler(strategy: str | BaseSampler | None) -> str | None:
-    """The name of a search strategy: one of :data:`SAMPLERS` (case and spaces aside), the name of a
+def check_sampler(sampler: str | BaseSampler | None) -> str | None:
+    """The name of a sampler: one of :data:`SAMPLERS` (case and spaces aside), the name of a
     sampler instance's class (``"bayes"`` for a :class:`BayesSampler`, ...; ``"custom"`` for
     another :class:`BaseSampler`), or None for the cold start.
 
@@ -51,13 +51,13 @@ def check_sampler(strategy: str | BaseSampler | None) -> str | None:
     ConfigError
         For anything else.
     """
-    if strategy is None:
+    if sampler is None:
         return None
-    if isinstance(strategy, BaseSampler):
-        return next((name for name, cls in _CLASSES.items() if isinstance(strategy, cls)), "custom")
-    key = strategy.strip().lower() if isinstance(strategy, str) else None
+    if isinstance(sampler, BaseSampler):
+        return next((name for name, cls in _CLASSES.items() if isinstance(sampler, cls)), "custom")
+    key = sampler.strip().lower() if isinstance(sampler, str) else None
     if key not in _CLASSES:
-        raise ConfigError(f"unknown strategy {strategy!r}; choose one of {', '.join(SAMPLERS)}, a sampler "
+        raise ConfigError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}, a sampler "
                           "(a metahpo.search.BaseSampler), or None for a cold start")
     return key
 
@@ -77,7 +77,7 @@ def make_sampler(
     Parameters
     ----------
     name : {"bayes", "random", "local", "grid", "evolution", "gradient"}, BaseSampler or None
-        The search strategy. None is the cold start: plain random search that ignores
+        The sampler. None is the cold start: plain random search that ignores
         ``warm_start_configs`` (the baseline that knows nothing of the knowledge base). A sampler
         instance is copied (the copy keeps its seed, not ``random_state``), so that the caller's
         object is never advanced.
