@@ -473,23 +473,34 @@ class Builder:
         plan = {s: [c for c in pool if space.contains(c)] for s, space in self._spaces(kb).items()}
         self._evaluate("cross", plan, kb, origin="pool", block_major=True)
 
-    def reevaluate(self, earlier: kbm.KnowledgeBase) -> kbm.KnowledgeBase:
-        """Evaluate again, under the family's current space, every run ``earlier`` holds on this
-        build's sources, and return the knowledge base, compacted on disk.
+    def reevaluate(self, earlier: str | Path) -> kbm.KnowledgeBase:
+        """Evaluate again, under the family's current space, every run of the knowledge base in
+        folder ``earlier`` on this build's sources, and return the new one, compacted on disk.
 
         For a change of the space's fixed settings (a new space version): ``earlier``'s scores are
         of models that are no longer the ones handed out. Its datasets and configurations tables
-        are copied as they are (the same data, the same configurations), so the two knowledge
-        bases compare run by run; resumable like a build."""
-        if earlier.family != self.family.name:
-            raise ConfigError(f"{self.family.name} cannot re-evaluate a {earlier.family} knowledge base")
+        are copied as they are (the same data, the same configurations), its runs evaluated on
+        the rows and folds it was built with, so the two knowledge bases compare run by run
+        (:func:`check_reevaluation`); resumable like a build, into its own folder only."""
+        old = check_reevaluation(earlier, self.out, self.family.name, self.max_rows, self.cv)
+        origin = str(Path(earlier).resolve())
+        manifest = kbm.read_manifest(self.out)
         if kbm.KnowledgeBase.load(self.out).datasets.empty:
             copied = kbm.KnowledgeBase.empty(self.family.name)
-            copied.datasets, copied.configurations = earlier.datasets, earlier.configurations
+            copied.datasets, copied.configurations = old.datasets, old.configurations
             kbm.append(self.out, copied)  # one atomic part, so a rerun sees both tables or neither
+            provenance = {**(old.provenance or {}), "builder": "metahpo.build reevaluate", "reevaluates": origin,
+                          "reevaluated_space_version": old.space_version}
+            kbm.write_manifest(self.out, self.family.name, self.space.version, provenance)
+        elif _reevaluated(manifest.get("provenance", {})) != origin:
+            raise ConfigError(f"{self.out} already holds a knowledge base; re-evaluate {earlier} into a new folder")
         self._check_unchanged()
         kb = self._kb()
-        ran = earlier.runs.groupby("dataset_id")["config_id"].agg(lambda ids: list(dict.fromkeys(ids)))
+        ran = old.runs.groupby("dataset_id")["config_id"].agg(lambda ids: list(dict.fromkeys(ids)))
+        absent = [s.dataset_id for s in self.sources if s.dataset_id not in ran.index]
+        if absent:
+            self.log(f"reevaluate: {plural(len(absent), 'input')} with no run in {earlier}, left out "
+                     f"({', '.join(absent[:5])}{', ...' if len(absent) > 5 else ''})")
         plan = {s: kb.params(ran[s.dataset_id]) for s in self._described(kb) if s.dataset_id in ran.index}
         self._evaluate("reevaluate", plan, kb, origin="reevaluate")
         kbm.compact(self.out)
@@ -597,6 +608,35 @@ class Builder:
             done += len(result) if isinstance(result, list) else 1
             self.log(f"{phase}: {eta_line(done, total, time.monotonic() - start)}")
             yield result
+
+
+def check_reevaluation(earlier: str | Path, out: str | Path, family: str, max_rows: int, cv: int
+                       ) -> kbm.KnowledgeBase:
+    """The knowledge base in ``earlier``, if :meth:`Builder.reevaluate` can evaluate its runs again
+    into ``out`` for ``family`` on ``max_rows`` rows and ``cv`` folds: another folder, the same
+    family, the rows and folds it was built with (its runs would not compare otherwise)."""
+    if Path(earlier).resolve() == Path(out).resolve():
+        raise ConfigError(f"a re-evaluation writes a new folder, not {out}, the knowledge base it evaluates again")
+    old = kbm.KnowledgeBase.load(earlier)
+    if old.family != family:
+        raise ConfigError(f"{earlier} holds a {old.family} knowledge base, not a {family} one")
+    built = old.provenance or {}
+    differ = [f"{flag} {built[key]!r} (not {now!r})" for key, flag, now in (("max_rows", "--max-rows", max_rows),
+                                                                          ("cv", "--cv", cv))
+              if key in built and built[key] != now]
+    if differ:
+        raise ConfigError(f"{earlier} was built with {', '.join(differ)}: evaluate its runs again with the same, "
+                          f"so that they compare")
+    return old
+
+
+def _reevaluated(provenance: dict[str, Any]) -> str | None:
+    """The folder a re-evaluation's provenance names, kept in its ``earlier`` settings if a resumed
+    run's settings replaced them."""
+    for entry in (provenance, *provenance.get("earlier", [])):
+        if "reevaluates" in entry:
+            return entry["reevaluates"]
+    return None
 
 
 def _thinned(space: SearchSpace, candidates: list[Config], size: int) -> list[Config]:

@@ -207,8 +207,8 @@ def _add_kb_parsers(sub: Any) -> None:
                    "current fold, recorded as a timeout (default: none)")
     p.add_argument("--phases", default="describe,explore,search,cross", help="comma-separated phases to run")
     p.add_argument("--reevaluate", metavar="KB", help="instead of the phases, evaluate again every run of the "
-                   "knowledge base KB on the inputs under the family's current space (after its fixed settings "
-                   "changed), with KB's datasets and configurations")
+                   "knowledge base KB on the inputs under its family's current space (after its fixed settings "
+                   "changed), with KB's datasets and configurations, into a new --out, with KB's --max-rows and --cv")
     _add_parallel_args(p)
     p.set_defaults(handler=_cmd_kb_build)
 
@@ -534,7 +534,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_kb_build(args: argparse.Namespace) -> int:
-    from metahpo.build import PHASES, Builder, find_sources, sized
+    from metahpo.build import PHASES, Builder, check_reevaluation, find_sources, sized
     from metahpo.knowledge_base import KnowledgeBase
     from metahpo.progress import plural
 
@@ -552,18 +552,22 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
         raise MetahpoError(f"--sizes takes whole numbers of rows above --max-rows ({args.max_rows}) separated by "
                            f"commas, got {args.sizes!r}")
     sources = sized(find_sources(args.inputs, args.target), args.max_rows, sizes)
+    family = args.family
+    if args.reevaluate:  # checked before the folder is made: the family is the knowledge base's
+        family = KnowledgeBase.load(args.reevaluate).family
+        check_reevaluation(args.reevaluate, args.out, family, args.max_rows, args.cv)
     builder = Builder(args.out, sources, n_random=args.n_random, n_local=args.n_local, n_search=args.n_search,
-                      pool_size=args.pool_size, max_rows=args.max_rows, cv=args.cv, family=args.family,
+                      pool_size=args.pool_size, max_rows=args.max_rows, cv=args.cv, family=family,
                       timeout=args.timeout, n_jobs=args.n_jobs)
     with parallel_backend(args.scheduler):
-        kb = builder.reevaluate(KnowledgeBase.load(args.reevaluate)) if args.reevaluate else builder.run(phases)
+        kb = builder.reevaluate(args.reevaluate) if args.reevaluate else builder.run(phases)
     _print_json(kb.info())
     described = set(kb.datasets["dataset_id"])
     unusable = [s.dataset_id for s in sources if s.dataset_id not in described]
     if unusable:
+        why = f"not in {args.reevaluate}" if args.reevaluate else "the describe lines say why"
         print(f"metahpo kb build: {plural(len(unusable), 'dataset')} of {len(sources)} could not be used "
-              f"({', '.join(unusable[:5])}{', ...' if len(unusable) > 5 else ''}; the describe lines say why)",
-              file=sys.stderr)
+              f"({', '.join(unusable[:5])}{', ...' if len(unusable) > 5 else ''}; {why})", file=sys.stderr)
     return 1 if unusable or not described else 0
 
 

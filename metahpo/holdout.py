@@ -224,7 +224,8 @@ def rank_by_holdout(params: Sequence[dict[str, Any]], X: pd.DataFrame, y: Any, t
     data = data_key(X, y, sample_weight)
 
     def fit(p: dict[str, Any]) -> tuple[int, float]:
-        return remembered(("holdout", data, task, _params_key(p), random_state, metric),
+        named = _params_key(p)
+        return remembered(None if named is None else ("holdout", data, task, named, random_state, metric),
                           lambda: holdout_fit(p, X, y, task, sample_weight=sample_weight, random_state=random_state,
                                               metric=metric))
 
@@ -320,8 +321,9 @@ def check_against_default(params: dict[str, Any], dataset: Dataset, *, metric: s
     on the same data and settings is not made again (:func:`remembered`)."""
     metric = check_metric(metric, dataset.task)
     default = default_params() if default is None else default
-    key = ("check", data_key(dataset.X, dataset.y.to_numpy()), dataset.task, _params_key(params),
-           _params_key(default), metric, random_state)
+    named = _params_key(params), _params_key(default)
+    key = None if None in named else ("check", data_key(dataset.X, dataset.y.to_numpy()), dataset.task, *named,
+                                      metric, random_state)
     return remembered(key, lambda: _check(params, dataset, metric, default, random_state, n_jobs))
 
 
@@ -340,6 +342,7 @@ def _check(params: dict[str, Any], dataset: Dataset, metric: str, default: dict[
     ours, theirs = (np.asarray(r.fold_scores[metric]) for r in runs)
     differences = theirs - ours
     scored = differences[np.isfinite(differences)]  # a fold without some class has no ROC AUC
+    scored.setflags(write=False)  # remembered (check_against_default): every caller shares it
     if len(scored) < 2:
         return DefaultCheck(differences=scored, metric=metric, error=f"{metric} scored on {len(scored)} of "
                                                                      f"{CHECK_FOLDS} folds (a class too rare)")
@@ -359,10 +362,13 @@ _memo: OrderedDict[tuple, Any] = OrderedDict()
 _memo_lock = threading.Lock()
 
 
-def remembered(key: tuple, compute: Callable[[], _T]) -> _T:
+def remembered(key: tuple | None, compute: Callable[[], _T]) -> _T:
     """What ``compute()`` returned for ``key`` before in this process, else its result, kept for
     next time (at most :data:`MEMO_SIZE` results). ``key`` must name everything the result depends
-    on: the data (:func:`data_key`), the parameters, the seeds."""
+    on: the data (:func:`data_key`), the parameters (:func:`_params_key`), the seeds; ``key`` None
+    (parameters that cannot be named by value) is computed every time."""
+    if key is None:
+        return compute()
     with _memo_lock:
         if key in _memo:
             _memo.move_to_end(key)
@@ -386,20 +392,36 @@ def data_key(X: pd.DataFrame, y: Any, sample_weight: np.ndarray | None = None) -
     types (each categorical's categories in their order, which are LightGBM's codes), the targets and
     the row weights."""
     digest = hashlib.sha1(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
-    for name, dtype in X.dtypes.items():
-        categories = list(dtype.categories) if isinstance(dtype, pd.CategoricalDtype) else None
+    for name, dtype in X.dtypes.items():  # an ordered categorical is numeric to LightGBM
+        categories = (list(dtype.categories), dtype.ordered) if isinstance(dtype, pd.CategoricalDtype) else None
         digest.update(repr((name, str(dtype), categories)).encode())
-    digest.update(pd.util.hash_array(np.asarray(y)).tobytes())
-    digest.update(repr(np.asarray(y).dtype).encode())
+    y = np.asarray(y)
+    digest.update(pd.util.hash_array(y).tobytes())
+    classes = pd.unique(y) if y.dtype.kind in "OUSb" else ()  # 10 and "10" hash alike but sort apart
+    digest.update(repr((y.dtype, [(type(c).__name__, c) for c in classes])).encode())
     if sample_weight is not None:
         digest.update(np.asarray(sample_weight, dtype=float).tobytes())
     return digest.hexdigest()
 
 
-def _params_key(params: dict[str, Any]) -> str:
+def _params_key(params: dict[str, Any]) -> str | None:
     """LightGBM's parameters as the model takes them, its defaults filled in (a parameter given at
-    its default value is the same model), on one thread as hold-outs and checks train."""
+    its default value is the same model), on one thread as hold-outs and checks train; None if a
+    value is not plain data (a callable objective, an array, an object), which a text cannot name."""
     import lightgbm as lgb
 
     full = {**lgb.LGBMModel(**params).get_params(), "n_jobs": 1}
+    if not all(map(_plain, full.values())):
+        return None
     return repr(sorted(full.items(), key=lambda item: str(item[0])))
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is named by its ``repr``: None, a number, a text, or lists and dicts of them."""
+    if value is None or isinstance(value, (bool, int, float, str, np.bool_, np.number)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(map(_plain, value))
+    if isinstance(value, dict):
+        return all(_plain(k) and _plain(v) for k, v in value.items())
+    return False

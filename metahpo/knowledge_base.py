@@ -415,7 +415,8 @@ class KnowledgeBase:
 
 
 def normalize(matrix: pd.DataFrame) -> pd.DataFrame:
-    """A score matrix (:meth:`KnowledgeBase.matrix`) scaled per dataset as :meth:`KnowledgeBase.normalized` scales it."""
+    """A score matrix (:meth:`KnowledgeBase.matrix`) scaled per dataset as
+    :meth:`KnowledgeBase.normalized` scales it."""
     lo, hi = matrix.min(axis=1), matrix.max(axis=1)
     norm = matrix.sub(lo, axis=0).div((hi - lo).replace(0.0, np.nan), axis=0)
     return norm.mask(norm.isna() & matrix.notna(), 1.0)

@@ -8,7 +8,6 @@ a one-line :class:`~metahpo.exceptions.KnowledgeBaseError` that says why.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import math
@@ -22,7 +21,6 @@ import pandas as pd
 
 from metahpo.evaluation import METRICS, Evaluation
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
-from metahpo.families.lightgbm import parameter_names
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.metafeatures import METAFEATURES
 from metahpo.openml_source import cache_root, openml_errors
@@ -38,20 +36,33 @@ OPENML_METRICS: dict[str, tuple[str, float]] = {
 }
 """OpenML evaluation measure -> (metahpo metric, sign that makes greater better)."""
 
-_OUR_NAMES = (*(p.name for p in LIGHTGBM.params), "n_estimators", "subsample_freq", "boosting_type")
-"""The LightGBM parameters an imported run is read by. ``subsample_freq`` and ``boosting_type``
-are not searched by metahpo but decide how a run is read: LightGBM bags only with a positive
-frequency, and only plain gradient boosting fits the space."""
+PARAMETER_ALIASES: dict[str, str] = {
+    **dict.fromkeys(("learning_rate", "eta", "shrinkage_rate"), "learning_rate"),
+    **dict.fromkeys(("num_leaves", "num_leaf", "max_leaves", "max_leaf"), "num_leaves"),
+    **dict.fromkeys(
+        ("min_child_samples", "min_data_in_leaf", "min_data_per_leaf"), "min_child_samples"
+    ),
+    **dict.fromkeys(("colsample_bytree", "feature_fraction", "sub_feature"), "colsample_bytree"),
+    **dict.fromkeys(("subsample", "bagging_fraction", "sub_row"), "subsample"),
+    **dict.fromkeys(("subsample_freq", "bagging_freq"), "subsample_freq"),
+    **dict.fromkeys(("reg_alpha", "lambda_l1", "l1_regularization"), "reg_alpha"),
+    **dict.fromkeys(("reg_lambda", "lambda_l2", "l2_regularization"), "reg_lambda"),
+    **dict.fromkeys(("min_split_gain", "min_gain_to_split"), "min_split_gain"),
+    **dict.fromkeys(
+        ("n_estimators", "num_iterations", "num_iteration", "num_trees", "num_tree", "num_rounds",
+         "num_round", "nrounds", "num_boost_round"),
+        "n_estimators",
+    ),
+    **dict.fromkeys(("boosting_type", "boosting"), "boosting_type"),
+}
+"""LightGBM parameter names and aliases (scikit-learn and native) -> metahpo's name.
 
-
-@functools.lru_cache(maxsize=1)
-def parameter_aliases() -> dict[str, str]:
-    """LightGBM's names and aliases (scikit-learn and native, LightGBM's own table:
-    :func:`~metahpo.families.lightgbm.parameter_names`) of the parameters an imported run is read
-    by, each mapped to metahpo's name."""
-    names = parameter_names()
-    return {alias: ours for ours in _OUR_NAMES for alias in names[ours]}
-
+``subsample_freq`` and ``boosting_type`` are not searched by metahpo but decide how a run is read:
+LightGBM bags only with a positive frequency, and only plain gradient boosting fits the space.
+Not LightGBM's whole alias table (:func:`~metahpo.families.lightgbm.parameter_names`): names
+are matched on their end, and that table's scikit-learn-style aliases (``max_iter``,
+``min_samples_leaf``, ``max_leaf_nodes``, ...) name other pipeline steps' parameters too.
+"""
 
 _SEARCH_SPACE_BOOSTING = ("gbdt", "gbrt")
 _INTEGER_PARAMS = frozenset({p.name for p in LIGHTGBM.params if p.integer} | {"n_estimators"})
@@ -311,7 +322,7 @@ def _our_name(full_name: str) -> str | None:
     """
     parts = full_name.split("_")
     for start in range(len(parts)):
-        name = parameter_aliases().get("_".join(parts[start:]))
+        name = PARAMETER_ALIASES.get("_".join(parts[start:]))
         if name is not None:
             return name
     return None

@@ -539,11 +539,7 @@ class Recommender:
 
     def _fit(self) -> None:
         kb, task = self.kb, self.task
-        if kb.space_version and kb.space_version != self.search_space.version:
-            warnings.warn(f"the knowledge base holds runs of the {kb.family} family's space {kb.space_version}, but "
-                          f"the family's space is now {self.search_space.version}: its scores are of models with "
-                          f"other fixed settings than the configurations it hands out; evaluate its runs again "
-                          f"(metahpo kb build --reevaluate)", KnowledgeBaseWarning)
+        check_space_version(kb)
         if not (kb.datasets["task"] == task).any():
             have = ", ".join(sorted(kb.datasets["task"].unique())) or "none"
             raise KnowledgeBaseError(f"the knowledge base has no {task} dataset (it has: {have})")
@@ -690,6 +686,17 @@ def _checked_params(kb: KnowledgeBase, config_ids: list[str], space: SearchSpace
             raise KnowledgeBaseError(f"configuration {cid} of the knowledge base is not a valid {space.family} "
                                      f"configuration: {exc}") from None
     return out
+
+
+def check_space_version(kb: KnowledgeBase) -> None:
+    """Warn (:class:`~metahpo.exceptions.KnowledgeBaseWarning`) if ``kb`` holds runs of another
+    version of its family's space than the current one: its scores are of other models."""
+    version = get_family(kb.family).space.version
+    if kb.space_version and kb.space_version != version:
+        warnings.warn(f"the knowledge base holds runs of the {kb.family} family's space {kb.space_version}, but the "
+                      f"family's space is now {version}: its scores are of models with other fixed settings than the "
+                      f"configurations it hands out; evaluate its runs again (metahpo kb build --reevaluate)",
+                      KnowledgeBaseWarning)
 
 
 def check_strategy(strategy: str | BaseStrategy) -> BaseStrategy:
@@ -928,6 +935,8 @@ def choose_family(metafeatures: pd.Series, knowledge_bases: dict[str, KnowledgeB
     families = list(knowledge_bases)
     if len(families) == 1:
         return FamilyChoice({families[0]: 1.0}, [])
+    for kb in knowledge_bases.values():
+        check_space_version(kb)
     best = pd.DataFrame({f: kb.matrix(metric, task).max(axis=1) for f, kb in knowledge_bases.items()}).dropna()
     if best.empty:
         raise KnowledgeBaseError(f"the {' and '.join(families)} knowledge bases share no {task} dataset to compare "

@@ -37,10 +37,10 @@ def main() -> None:
         start = time.perf_counter()
         result = metahpo.tune((X, y), n_trials=args.n_trials, family=family, n_jobs=1, verbose=False)
         seconds = {name: sum(t.fit_time for t in study.trials) for name, study in result.studies.items()}
+        per_family = ", ".join(f"{name} {len(result.studies[name].trials)} trials, {s:.1f} s"
+                               for name, s in seconds.items())
         print(f"  family={family:9s} {time.perf_counter() - start:8.1f} s, best CV {result.best_score:.5f} "
-              f"({result.family}); trials' seconds per family: "
-              + ", ".join(f"{name} {len(result.studies[name].trials)} trials, {s:.1f} s" for name, s in seconds.items()),
-              flush=True)
+              f"({result.family}); trials' seconds per family: {per_family}", flush=True)
         slowest = max((t for study in result.studies.values() for t in study.trials), key=lambda t: t.fit_time)
         print(f"    slowest trial: {slowest.fit_time:.1f} s, {slowest.config}", flush=True)
 

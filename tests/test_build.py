@@ -109,8 +109,9 @@ def test_reevaluate_runs_every_run_again_under_the_current_space(tmp_path, data_
     monkeypatch.setattr(linear, "CLASSIFICATION", changed)
     monkeypatch.setattr(linear.LinearFamily, "space", changed)
     lines = []
-    kb = _build(tmp_path / "v2", data_files, family="linear", log=lines.append).reevaluate(earlier)
+    kb = _build(tmp_path / "v2", data_files, family="linear", log=lines.append).reevaluate(tmp_path / "v1")
     assert kb.space_version == "linear-test" and earlier.space_version == "linear-1"
+    assert kb.provenance["reevaluates"] == str((tmp_path / "v1").resolve()) and kb.provenance["cv"] == SMALL["cv"]
     pairs = ["dataset_id", "config_id"]
     assert sorted(map(tuple, kb.runs[pairs].to_numpy())) == sorted(map(tuple, earlier.runs[pairs].to_numpy()))
     pd.testing.assert_frame_equal(kb.configurations, earlier.configurations)
@@ -118,10 +119,26 @@ def test_reevaluate_runs_every_run_again_under_the_current_space(tmp_path, data_
     # the classification runs are the capped solver's, the regression ones (no fixed settings) as before
     scores = kb.matrix().compare(earlier.matrix())
     assert set(scores.index) == {"iris", "breast_cancer"}
-    again = _build(tmp_path / "v2", data_files, family="linear", log=lines.append).reevaluate(earlier)
+    again = _build(tmp_path / "v2", data_files, family="linear", n_random=5, log=lines.append).reevaluate(
+        tmp_path / "v1")  # resumed with other build settings: still the same re-evaluation
     assert len(again.runs) == len(kb.runs) and lines[-1] == "reevaluate: nothing to do"
-    with pytest.raises(ConfigError, match="cannot re-evaluate a lightgbm"):
-        _build(tmp_path / "v3", data_files, family="linear").reevaluate(KnowledgeBase.empty("lightgbm"))
+    assert len(again.datasets) == len(kb.datasets) and len(again.configurations) == len(kb.configurations)
+
+
+def test_reevaluate_writes_a_new_folder_on_the_rows_and_folds_of_the_old(tmp_path, data_files, monkeypatch):
+    _build(tmp_path / "v1", data_files, family="linear").run(["describe", "explore"])
+    _build(tmp_path / "other", data_files, family="linear").run(["describe"])
+    for out, kw, match in [("v1", {}, "writes a new folder, not"), ("other", {}, "already holds a knowledge base"),
+                           ("v2", {"cv": 3}, r"was built with --cv 2 \(not 3\)"),
+                           ("v4", {"family": "lightgbm"}, "holds a linear knowledge base, not a lightgbm one")]:
+        with pytest.raises(ConfigError, match=match):
+            _build(tmp_path / out, data_files, **{"family": "linear", **kw}).reevaluate(tmp_path / "v1")
+    lines = []
+    monkeypatch.setattr(build, "_run", lambda s, configs, *a, **kw: [])  # nothing to learn from evaluating here
+    extra = data_files / "more.csv"
+    (data_files / "iris.csv").rename(extra)
+    _build(tmp_path / "v3", data_files, family="linear", log=lines.append).reevaluate(tmp_path / "v1")
+    assert "reevaluate: 1 input with no run in" in lines[0] and lines[0].endswith("left out (more)")
 
 
 def test_resume_after_a_kill_runs_only_what_is_missing(tmp_path, data_files):
@@ -520,3 +537,17 @@ def test_a_build_refuses_to_resume_over_data_that_changed(tmp_path, data_files):
     frame.to_csv(path, index=False)
     with pytest.raises(ConfigError, match="the data of 1 dataset changed since .* described it \\(iris\\)"):
         _build(tmp_path / "kb", data_files).run(["describe"])
+
+
+def test_kb_build_reevaluate_on_the_command_line_takes_the_knowledge_bases_family(tmp_path, data_files, capsys):
+    from metahpo.cli import main
+
+    _build(tmp_path / "v1", data_files, family="linear").run(["describe", "explore"])
+    before = (tmp_path / "v1" / "manifest.json").read_text()
+    args = ["kb", "build", *map(str, sorted(data_files.glob("*.csv"))), "--reevaluate", str(tmp_path / "v1"),
+            "--max-rows", "120", "--cv", "2", "--n-jobs", "1"]
+    assert main([*args, "--out", str(tmp_path / "v1")]) == 2
+    assert "a re-evaluation writes a new folder" in capsys.readouterr().err
+    assert (tmp_path / "v1" / "manifest.json").read_text() == before  # refused before anything was written
+    assert main([*args, "--out", str(tmp_path / "v2")]) == 0  # no --family: the knowledge base's, linear
+    assert KnowledgeBase.load(tmp_path / "v2").space_version == "linear-1"

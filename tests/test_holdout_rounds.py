@@ -318,10 +318,41 @@ def test_what_is_remembered_is_named_by_all_a_model_depends_on(monkeypatch):
     assert holdout_module.data_key(X.copy(), y.copy()) == key
     others = [(X.assign(a=[1.0, 2.0, 4.0]), y, None), (X.rename(columns={"a": "c"}), y, None),
               (X.assign(b=X["b"].cat.reorder_categories(["y", "x"])), y, None),  # other codes for LightGBM
-              (X.astype({"a": "float32"}), y, None), (X, np.array(["0", "1", "0"]), None), (X, y, np.ones(3))]
+              (X.astype({"a": "float32"}), y, None), (X, np.array(["0", "1", "0"]), None), (X, y, np.ones(3)),
+              (X.assign(b=X["b"].cat.as_ordered()), y, None),  # numeric to LightGBM
+              (X, np.array([10, 9, 10], dtype=object), None), (X, np.array(["10", "9", "10"], dtype=object), None)]
     assert len({key, *(holdout_module.data_key(*other) for other in others)}) == len(others) + 1
     monkeypatch.setattr(holdout_module, "MEMO_SIZE", 2)
     computed = []
     for k in ("a", "b", "a", "c", "b"):  # "b" is forgotten when "c" comes: "a" was used since
         holdout_module.remembered((k,), lambda k=k: computed.append(k) or k)
     assert computed == ["a", "b", "c", "b"]
+
+
+def test_a_check_or_holdout_is_trained_again_for_another_metric_seed_or_default(monkeypatch):
+    from metahpo.holdout import check_against_default, default_params, rank_by_holdout
+
+    ds = load("sklearn:breast_cancer").subsample(150)
+    params = {"n_estimators": 5, "num_leaves": 4, "verbosity": -1, "random_state": 0}
+    trained = []
+    for name in ("holdout_fit", "_check"):
+        real = getattr(holdout_module, name)
+        monkeypatch.setattr(holdout_module, name, lambda *a, real=real, name=name, **kw: trained.append(name) or
+                            real(*a, **kw))
+    for kw in ({}, {}, {"metric": "accuracy"}, {"random_state": 1}, {"default": {**default_params(), "num_leaves": 7}}):
+        check = check_against_default(params, ds, **kw)
+    assert trained == ["_check"] * 4  # the second call was remembered
+    with pytest.raises(ValueError, match="read-only"):
+        check.differences[0] = 1.0  # shared by every caller that asks again
+    del trained[:]
+    for kw in ({}, {}, {"metric": "accuracy"}, {"random_state": 1}):
+        rank_by_holdout([params], ds.X, ds.y.to_numpy(), ds.task, **kw)
+    assert trained == ["holdout_fit"] * 3
+    del trained[:]
+    shift = {"value": 0.0}
+    def objective(y_true, y_pred):  # noqa: E306 - an objective whose behaviour its repr does not show
+        return y_pred - y_true + shift["value"], np.ones_like(y_pred)
+    for _ in range(2):
+        rank_by_holdout([{**params, "objective": objective}], ds.X, ds.y.to_numpy(), "regression")
+        rank_by_holdout([{**params, "monotone_constraints": np.zeros(ds.n_features)}], ds.X, ds.y.to_numpy(), ds.task)
+    assert trained == ["holdout_fit"] * 4  # not named by value: trained every time

@@ -453,14 +453,19 @@ def test_distances_are_computed_in_blocks_without_changing_a_bit(monkeypatch):
     assert peak < 10 * 400 * 400 * 8  # a row at a time under the block set above, the 1.3 MB of distances
 
 
-def test_a_knowledge_base_of_another_space_version_is_used_with_a_warning(tiny_kb, tmp_path):
+def test_a_knowledge_base_of_another_space_version_is_used_with_a_warning(tiny_kb, tiny_linear_kb, tmp_path):
     stale = copy.copy(tiny_kb)
     stale.space_version = "lightgbm-0"
     stale.save(tmp_path / "stale")
-    done = subprocess.run([sys.executable, "-m", "metahpo", "recommend", "sklearn:iris", "--kb", str(tmp_path / "stale"),
-                           "--rounds", "recommended", "--quiet"], capture_output=True, text=True, timeout=120,
+    command = ["recommend", "sklearn:iris", "--kb", str(tmp_path / "stale"), "--rounds", "recommended", "--quiet"]
+    done = subprocess.run([sys.executable, "-m", "metahpo", *command], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
     assert done.returncode == 0 and done.stderr.startswith(
         "metahpo: warning: the knowledge base holds runs of the lightgbm family's space lightgbm-0")
     with pytest.warns(KnowledgeBaseWarning, match="space lightgbm-0, but the family's space is now lightgbm-1"):
         recommend("sklearn:iris", knowledge_base=stale, rounds="recommended", n=2)
+    stale_linear = copy.copy(tiny_linear_kb)
+    stale_linear.space_version = "linear-0"
+    iris = metafeatures.extract(load("sklearn:iris"))
+    with pytest.warns(KnowledgeBaseWarning, match="space linear-0"):  # it helped choose, whatever is chosen
+        recommendations.choose_family(iris, {"lightgbm": tiny_kb, "linear": stale_linear}, "multiclass")
