@@ -59,12 +59,13 @@ normalizing, however rarely it did best on similar datasets: the neighbours may 
 
 class _Default(str):
     """A default :func:`tune` tells apart from the same value given: ``sampler="bayes"`` given beside
-    the deprecated ``strategy`` is an error, the default beside it is not."""
+    the deprecated ``strategy`` is an error, the default beside it is not; ``strategy="deprecated"``
+    given is an unknown sampler, not the absent ``strategy``."""
 
 
 _DEFAULT_SAMPLER = _Default("bayes")
-_NOT_GIVEN = "deprecated"
-"""The default of the deprecated ``strategy`` (scikit-learn's convention): not given."""
+_NOT_GIVEN = _Default("deprecated")
+"""The default of the deprecated ``strategy`` (shown as scikit-learn shows one): not given."""
 
 
 @dataclass
@@ -413,7 +414,7 @@ def tune(
 def _renamed_strategy(sampler: str | BaseSampler | None,
                       strategy: str | BaseSampler | None) -> str | BaseSampler | None:
     """``sampler``, or the deprecated ``strategy`` in its place with a ``FutureWarning``; both given is an error."""
-    if isinstance(strategy, str) and strategy == _NOT_GIVEN:
+    if strategy is _NOT_GIVEN:
         return sampler
     if sampler is not _DEFAULT_SAMPLER:
         raise ConfigError(f"give sampler={sampler!r} or strategy={strategy!r}, not both: strategy is the former "
