@@ -486,12 +486,12 @@ class Builder:
         origin = str(Path(earlier).resolve())
         manifest = kbm.read_manifest(self.out)
         if kbm.KnowledgeBase.load(self.out).datasets.empty:
+            provenance = {**(old.provenance or {}), "builder": "metahpo.build reevaluate", "reevaluates": origin,
+                          "reevaluated_space_version": old.space_version}
+            kbm.write_manifest(self.out, self.family.name, self.space.version, provenance)  # first: a rerun knows
             copied = kbm.KnowledgeBase.empty(self.family.name)
             copied.datasets, copied.configurations = old.datasets, old.configurations
             kbm.append(self.out, copied)  # one atomic part, so a rerun sees both tables or neither
-            provenance = {**(old.provenance or {}), "builder": "metahpo.build reevaluate", "reevaluates": origin,
-                          "reevaluated_space_version": old.space_version}
-            kbm.write_manifest(self.out, self.family.name, self.space.version, provenance)
         elif _reevaluated(manifest.get("provenance", {})) != origin:
             raise ConfigError(f"{self.out} already holds a knowledge base; re-evaluate {earlier} into a new folder")
         self._check_unchanged()
