@@ -535,7 +535,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 def _cmd_kb_build(args: argparse.Namespace) -> int:
     from metahpo.build import PHASES, Builder, check_reevaluation, find_sources, sized
-    from metahpo.knowledge_base import KnowledgeBase
+    from metahpo.knowledge_base import read_manifest
     from metahpo.progress import plural
 
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
@@ -554,7 +554,7 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
     sources = sized(find_sources(args.inputs, args.target), args.max_rows, sizes)
     family = args.family
     if args.reevaluate:  # checked before the folder is made: the family is the knowledge base's
-        family = KnowledgeBase.load(args.reevaluate).family
+        family = read_manifest(Path(args.reevaluate))["family"]
         check_reevaluation(args.reevaluate, args.out, family, args.max_rows, args.cv)
     builder = Builder(args.out, sources, n_random=args.n_random, n_local=args.n_local, n_search=args.n_search,
                       pool_size=args.pool_size, max_rows=args.max_rows, cv=args.cv, family=family,
