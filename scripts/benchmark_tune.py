@@ -20,7 +20,11 @@ part after refitting its best configuration:
 * ``metahpo_per_second``: the same search with the Gaussian process choosing by expected
   improvement per second of predicted cost (``BayesSampler(cost_exponent=1)``);
 * ``metahpo_ensemble``: the same search at 10 trials, final model a greedy ensemble of the best 5,
-  compared on test data with the single best of that same search, fit and predict times included.
+  compared on test data with the single best of that same search, fit and predict times included;
+* ``metahpo_auto``: ``tune`` as users call it, ``family="auto"``: the trials shared between LightGBM
+  and the linear family (``--linear-kb``, also without the dataset's group), one family's search after
+  the other, the best trial of either refitted as ``TuneResult.best_params`` rebuild it. Scored at its
+  largest budget alone: its first N trials are LightGBM's, not what a search of N trials would run.
 
 Searches run once to the largest budget; the score at budget N refits the best of the first N
 trials, and its wall time runs from the search's start to the end of trial N. Before the searches
@@ -32,7 +36,8 @@ in memory by an earlier search is reused. Results stream into
 dataset already has, so a killed benchmark resumes; ``--redo metahpo,metahpo_ensemble`` drops
 those methods' rows and runs them again (say, after a change to metahpo), keeping the rivals'.
 The report goes to ``OUT/tune_benchmark.md`` and the plot to ``OUT/tune_benchmark.png``;
-``--pooled DIR,DIR,...`` runs nothing and reports the samples of those folders as one.
+``--pooled DIR,DIR,...`` runs nothing and reports the samples of those folders as one. ``--ours
+metahpo_auto`` makes the report's reference (``metahpo@10`` by default) another method's rows.
 
 ``--corpus realworld --split final`` samples one dataset per leave-out group of a corpus split
 (``corpora.py``) instead, and ``--max-trials metahpo=10,random=30,optuna_tpe=50`` caps each method's
@@ -78,6 +83,7 @@ from metahpo.build import Source  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
 from metahpo.ensemble import build as ensemble_build  # noqa: E402
 from metahpo.ensemble import final_params  # noqa: E402
+from metahpo.families import get_family  # noqa: E402
 from metahpo.evaluation import (  # noqa: E402
     default_metric,
     encode_target,
@@ -226,17 +232,19 @@ SAMPLER_METHODS = {"metahpo": "bayes", "metahpo_pruned": "bayes", "metahpo_per_s
                     "metahpo_local": "local", "metahpo_evolution": "evolution", "metahpo_random": "random"}
 """The warm-started searches, and the sampler each runs after the recommendations."""
 METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "autogluon_portfolio", *SAMPLER_METHODS,
-           "metahpo_ensemble")
-KB_METHODS = (*SAMPLER_METHODS, "metahpo_ensemble")
+           "metahpo_ensemble", "metahpo_auto")
+KB_METHODS = (*SAMPLER_METHODS, "metahpo_ensemble", "metahpo_auto")
 COLUMNS = ["dataset_id", "task", "method", "budget", "cv_score", "test_score", "search_s", "fit_s", "predict_s",
            "setup_s", "per_trial_s", "n_members", "single_test_score", "single_fit_s", "single_predict_s", "cache_fill_s",
-           "commit"]
+           "commit", "best_family", "trials_linear"]
 
 
 def run_dataset(source: Source, kb: KnowledgeBase, leave_out: set[str], max_rows: int, seed: int,
-                budgets: tuple[int, ...], methods: Sequence[str], caps: dict[str, int] | None = None) -> list[dict]:
+                budgets: tuple[int, ...], methods: Sequence[str], caps: dict[str, int] | None = None,
+                linear_kb: KnowledgeBase | None = None) -> list[dict]:
     """Every method of ``methods`` on one dataset; rows of :data:`COLUMNS`. ``caps`` limits a
-    method's trials (its budgets above the cap are not run)."""
+    method's trials (its budgets above the cap are not run); ``linear_kb`` is the linear family's
+    knowledge base, which ``metahpo_auto`` needs (both without ``leave_out``)."""
     warnings.filterwarnings("ignore")
     all_budgets = budgets
     dataset = source.load(max_rows)
@@ -245,10 +253,12 @@ def run_dataset(source: Source, kb: KnowledgeBase, leave_out: set[str], max_rows
     folds = make_folds(train_ds, 3, random_state=seed)
     rows = []
     cache_fill_s = fill_cache(kb.without(leave_out), train_ds.task) if any(m in KB_METHODS for m in methods) else None
+    if "metahpo_auto" in methods and linear_kb is not None:
+        cache_fill_s = (cache_fill_s or 0.0) + fill_cache(linear_kb.without(leave_out), train_ds.task)
     for method in methods:
         try:
-            # a knowledge base object of its own: what the last search fitted in memory is not reused
-            rest = kb.without(leave_out)
+            # knowledge base objects of its own: what the last search fitted in memory is not reused
+            rest = [kb.without(leave_out), *([linear_kb.without(leave_out)] if method == "metahpo_auto" else [])]
             rows += run_method(method, dataset, train, test, train_ds, folds, rest, seed, all_budgets, caps)
         except Exception as exc:  # recorded on stderr; the benchmark goes on, and a re-run retries it
             print(f"tune benchmark: {source.dataset_id} {method} failed: {type(exc).__name__}: {exc}"[:400],
@@ -270,8 +280,11 @@ def fill_cache(rest: KnowledgeBase, task: str) -> float:
 
 
 def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarray, train_ds: Dataset, folds,
-               rest: KnowledgeBase, seed: int, all_budgets: tuple[int, ...], caps: dict[str, int] | None) -> list[dict]:
-    """One method's rows on one dataset."""
+               kbs: list[KnowledgeBase], seed: int, all_budgets: tuple[int, ...],
+               caps: dict[str, int] | None) -> list[dict]:
+    """One method's rows on one dataset; ``kbs``: the LightGBM knowledge base without the dataset's
+    group, and for ``metahpo_auto`` the linear family's after it."""
+    rest = kbs[0]
     rows = []
     started = now()
     growth = refit_growth(train_ds.n_rows, folds, dataset.task)
@@ -300,6 +313,20 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
         rows.append({"method": f"{method}_overhead", "budget": max(budgets),
                      "setup_s": (trials[0].started - started).total_seconds(),
                      "per_trial_s": float(np.median(gaps_between_trials(trials)))})
+    elif method == "metahpo_auto":
+        if len(kbs) < 2:
+            raise ValueError("metahpo_auto needs the linear family's knowledge base (--linear-kb)")
+        run = tune(train_ds, n_trials=max(budgets), family="auto", sampler="bayes", warm_start=5, cv=3,
+                   random_state=seed, knowledge_base=kbs, verbose=False)
+        trials = [t for study in run.studies.values() for t in study.trials]
+        model = get_family(run.family).make_estimator(run.best_params, dataset.task)
+        linear = run.studies.get("linear")
+        rows.append({"method": method, "budget": max(budgets), "cv_score": run.best_score,
+                     "search_s": (max(t.finished for t in trials) - started).total_seconds(),
+                     "best_family": run.family, "trials_linear": len(linear.trials) if linear else 0,
+                     **fit_score(model, dataset, train, test)})
+        rows.append({"method": f"{method}_overhead", "budget": max(budgets),
+                     "setup_s": (min(t.started for t in trials) - started).total_seconds()})
     elif method == "metahpo_ensemble":
         run = tune(train_ds, n_trials=10, family="lightgbm", sampler="bayes", warm_start=5, cv=3,
                    random_state=seed, knowledge_base=rest, ensemble=5)
@@ -367,10 +394,11 @@ def mean_with_interval(values: pd.Series, n_resamples: int = 10_000, seed: int =
     return f"{x.mean():+.3f} (95% bootstrap interval {lo:+.3f} to {hi:+.3f})"
 
 
-def summarize(runs: pd.DataFrame) -> str:
+def summarize(runs: pd.DataFrame, ours: str = "metahpo") -> str:
     """The markdown report: every entry's normalized score, rank, wall time and W/T/L against
-    metahpo@10; metahpo's overhead; the ensemble against the single best of the same search."""
+    ``ours`` at 10 trials; its overhead; the ensemble against the single best of the same search."""
     wide, norm, ranks, times = score_tables(runs)
+    ref = f"{ours}@10"
     tol = 1e-4
     per_task = runs.groupby("task")["dataset_id"].nunique()
     holes = wide.isna().sum()
@@ -378,26 +406,26 @@ def summarize(runs: pd.DataFrame) -> str:
                  " Missing entries (a method that failed, or was not run): " + ", ".join(
                      f"{name} on {n}" for name, n in holes[holes > 0].items()) + "; each statistic uses the datasets "
                  "its entries have." if holes.any() else ""),
-             "", "| method | mean normalized test score | median | mean rank | median wall s | metahpo@10 W / T / L |",
+             "", f"| method | mean normalized test score | median | mean rank | median wall s | {ref} W / T / L |",
              "|---|---|---|---|---|---|"]
     for name in norm.mean().sort_values(ascending=False).index:
-        d = (wide["metahpo@10"] - wide[name]).dropna() if "metahpo@10" in wide else pd.Series(dtype=float)
-        wtl = "—" if d.empty or name == "metahpo@10" else wtl_text(d, tol)
+        d = (wide[ref] - wide[name]).dropna() if ref in wide else pd.Series(dtype=float)
+        wtl = "—" if d.empty or name == ref else wtl_text(d, tol)
         lines.append(f"| {name} | {norm[name].mean():.3f} | {norm[name].median():.3f} | {ranks[name].mean():.2f} | "
                      f"{times[name].median():.1f} | {wtl} |")
     lines.append("")
     for rival in ("optuna_tpe@30", "optuna_tpe@50"):
-        if {"metahpo@10", rival} <= set(times):
+        if {ref, rival} <= set(times):
             name = rival.replace("optuna_tpe", "Optuna TPE")
-            ratio = (times["metahpo@10"] / times[rival]).median()
-            fill = runs[runs["method"] == "metahpo_overhead"].set_index("dataset_id").get("cache_fill_s")
+            ratio = (times[ref] / times[rival]).median()
+            fill = runs[runs["method"] == f"{ours}_overhead"].set_index("dataset_id").get("cache_fill_s")
             first = "" if fill is None or fill.isna().all() else (
                 f" (a user's first call, the surrogate's one-time fit added: "
-                f"{((times['metahpo@10'] + fill.reindex(times.index)) / times[rival]).median():.2f})")
-            lines.append(f"- Wall time, metahpo@10 / {name}, median ratio over datasets: {ratio:.2f}{first}.")
-            lines.append(f"- metahpo@10 minus {name}, per dataset: normalized test score "
-                         f"{mean_with_interval(norm['metahpo@10'] - norm[rival])}; rank "
-                         f"{mean_with_interval(ranks['metahpo@10'] - ranks[rival])} (negative: metahpo ranks better).")
+                f"{((times[ref] + fill.reindex(times.index)) / times[rival]).median():.2f})")
+            lines.append(f"- Wall time, {ref} / {name}, median ratio over datasets: {ratio:.2f}{first}.")
+            lines.append(f"- {ref} minus {name}, per dataset: normalized test score "
+                         f"{mean_with_interval(norm[ref] - norm[rival])}; rank "
+                         f"{mean_with_interval(ranks[ref] - ranks[rival])} (negative: {ours} ranks better).")
     if {"metahpo@10", "metahpo_pruned@10"} <= set(times):
         both = times[["metahpo@10", "metahpo_pruned@10"]].dropna().index
         ratio = (times.loc[both, "metahpo_pruned@10"] / times.loc[both, "metahpo@10"]).median()
@@ -405,8 +433,9 @@ def summarize(runs: pd.DataFrame) -> str:
         lines.append(f"- Pruning, metahpo_pruned@10 against the same search unpruned (metahpo@10) on {len(both)} "
                      f"datasets: wall time median ratio {ratio:.2f}; test score W / T / L {wtl_text(d, tol)}; normalized "
                      f"test score {mean_with_interval(norm.loc[both, 'metahpo_pruned@10'] - norm.loc[both, 'metahpo@10'])}.")
-    overhead = runs[runs["method"] == "metahpo_overhead"]
-    lines += [] if overhead.empty else [f"- metahpo's own overhead: setup (meta-features and recommendations) median "
+    overhead = runs[runs["method"] == f"{ours}_overhead"]
+    per_trial = not overhead.empty and overhead["per_trial_s"].notna().any()  # metahpo_auto's searches are two
+    lines += [] if not per_trial else [f"- {ours}'s own overhead: setup (meta-features and recommendations) median "
               f"{overhead['setup_s'].median() * 1000:.0f} ms per search; between trials (sampler and bookkeeping) "
               f"median {overhead['per_trial_s'].median() * 1000:.0f} ms per trial "
               f"(max over datasets {overhead['per_trial_s'].max() * 1000:.0f} ms)."]
@@ -496,11 +525,16 @@ def main() -> None:
     parser.add_argument("--rename", default="",
                         help="record a method's rows under another name, e.g. metahpo=metahpo_v2 beside a --kb of "
                              "another knowledge base's rows in the same folder")
+    parser.add_argument("--linear-kb", default="knowledge_base/linear",
+                        help="the linear family's knowledge base, for metahpo_auto (default %(default)s)")
+    parser.add_argument("--ours", default="metahpo",
+                        help="the method the report compares the others with, at 10 trials (default %(default)s)")
     parser.add_argument("--pooled", default="",
                         help="run nothing: report the samples in these output folders (comma-separated) as one, in OUT")
     args = parser.parse_args()
     if args.pooled:
-        report(pd.concat([pd.read_csv(Path(d) / "tune_runs.csv") for d in args.pooled.split(",")]), Path(args.out))
+        report(pd.concat([pd.read_csv(Path(d) / "tune_runs.csv") for d in args.pooled.split(",")]), Path(args.out),
+               args.ours)
         return
     # a cache of the benchmark's own, empty at the start: each leave-out knowledge base's surrogate
     # is fitted cold, once (cache_fill_s), and the user's cache is neither read nor filled
@@ -530,10 +564,11 @@ def run(args: argparse.Namespace) -> None:
     recorded = set(zip(runs["dataset_id"], runs["method"]))  # a renamed method is done where its new name is
     done = {(d, m) for d, name in recorded for m in methods if renames.get(m, m) == name}
     kb = KnowledgeBase.load(args.kb)
+    linear_kb = KnowledgeBase.load(args.linear_kb) if "metahpo_auto" in methods else None
     caps = {m: int(n) for m, _, n in (item.partition("=") for item in args.max_trials.split(",") if item)}
     if args.corpus:
-        run_corpus(args, kb, methods, budgets, caps, done, path, renames)
-        report(pd.read_csv(path), out)
+        run_corpus(args, kb, methods, budgets, caps, done, path, renames, linear_kb)
+        report(pd.read_csv(path), out, args.ours)
         return
     ids = kb.datasets["dataset_id"]
     bases = ids.map(base_id)
@@ -547,16 +582,18 @@ def run(args: argparse.Namespace) -> None:
     todo = sorted(((r, missing) for r, missing in todo if missing), key=lambda job: -expected_cost(job[0], args.max_rows))
     jobs = (delayed(run_dataset)(Source(r.dataset_id, r.source), kb, set(ids[bases.isin(group_of[r.dataset_id])]),
                                  args.max_rows,
-                                 args.seed + zlib.crc32(r.dataset_id.encode()) % 10_000, budgets, missing)
+                                 args.seed + zlib.crc32(r.dataset_id.encode()) % 10_000, budgets, missing,
+                                 linear_kb=linear_kb)
             for r, missing in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
         append_rows(path, stamped(renamed(rows, renames)), COLUMNS)
         print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id']}", file=sys.stderr, flush=True)
-    report(pd.read_csv(path), out)
+    report(pd.read_csv(path), out, args.ours)
 
 
 def run_corpus(args: argparse.Namespace, kb: KnowledgeBase, methods: list[str], budgets: tuple[int, ...],
-               caps: dict[str, int], done: set[tuple[str, str]], path: Path, renames: dict[str, str]) -> None:
+               caps: dict[str, int], done: set[tuple[str, str]], path: Path, renames: dict[str, str],
+               linear_kb: KnowledgeBase | None = None) -> None:
     """The benchmark over a seeded sample of a corpus split, one dataset per leave-out group, each run
     against the knowledge base without its whole group (every size of it, and what it produced)."""
     from joblib import Parallel, delayed
@@ -571,7 +608,8 @@ def run_corpus(args: argparse.Namespace, kb: KnowledgeBase, methods: list[str], 
     todo = [(entries[n], [m for m in methods if (n, m) not in done]) for n in sample["name"]]
     todo = sorted((job for job in todo if job[1]), key=lambda job: -min(job[0].n_rows, args.max_rows))
     jobs = (delayed(run_dataset)(e.source, kb, set(ids[ids.str.partition("@")[0].isin(group_of[e.name])]),
-                                 args.max_rows, args.seed + zlib.crc32(e.name.encode()) % 10_000, budgets, missing, caps)
+                                 args.max_rows, args.seed + zlib.crc32(e.name.encode()) % 10_000, budgets, missing,
+                                 caps, linear_kb)
             for e, missing in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
         append_rows(path, stamped(renamed(rows, renames)), COLUMNS)
@@ -585,10 +623,11 @@ def renamed(rows: list[dict], renames: dict[str, str]) -> list[dict]:
     return [{**row, "method": names.get(row["method"], row["method"])} for row in rows]
 
 
-def report(runs: pd.DataFrame, out: Path) -> None:
-    """Write ``tune_benchmark.md`` and ``tune_benchmark.png`` to ``out`` and print the report."""
+def report(runs: pd.DataFrame, out: Path, ours: str = "metahpo") -> None:
+    """Write ``tune_benchmark.md`` and ``tune_benchmark.png`` to ``out`` and print the report, with
+    ``ours`` the method the others are compared with."""
     out.mkdir(parents=True, exist_ok=True)
-    text = summarize(runs)
+    text = summarize(runs, ours)
     (out / "tune_benchmark.md").write_text(text + "\n")
     plot(runs, out / "tune_benchmark.png")
     print(text)
