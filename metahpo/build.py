@@ -269,7 +269,8 @@ class Builder:
     Parameters
     ----------
     out : path
-        The knowledge-base folder; created if absent, resumed if present.
+        The knowledge-base folder; created if absent, resumed if present. Nothing is written, nor
+        the folder checked, before :meth:`run` or :meth:`reevaluate`.
     sources : list of Source
     family : str
         The model family whose search space is explored: each dataset's configurations come from the
@@ -316,16 +317,25 @@ class Builder:
         self.n_random, self.n_local, self.n_search, self.pool_size = n_random, n_local, n_search, pool_size
         self.max_rows, self.cv, self.timeout, self.n_jobs = max_rows, cv, timeout, n_jobs
         self.log = log or to_stderr
-        provenance = {"builder": "metahpo.build", "max_rows": max_rows, "cv": cv, "n_random": n_random,
-                      "n_local": n_local, "n_search": n_search, "pool_size": pool_size, "sources": len(sources),
-                      "timeout": timeout,
-                      "larger_versions": sum(s.max_rows is not None for s in sources),
+        self._opened = False
+
+    def _open(self) -> None:
+        """Before the first work: write the folder's manifest, or check that the build in it is this
+        family's, on the same folds and rows, and record this run's other settings beside the
+        earlier ones."""
+        if self._opened:
+            return
+        provenance = {"builder": "metahpo.build", "max_rows": self.max_rows, "cv": self.cv,
+                      "n_random": self.n_random, "n_local": self.n_local, "n_search": self.n_search,
+                      "pool_size": self.pool_size, "sources": len(self.sources), "timeout": self.timeout,
+                      "larger_versions": sum(s.max_rows is not None for s in self.sources),
                       "early_stopping": f"validation loss, patience max({MIN_PATIENCE}, {PATIENCE_LR:g} / learning_rate)"}
+        family = self.family.name
         if (self.out / "manifest.json").exists():
             manifest = kbm.read_manifest(self.out)
-            if manifest["family"] != self.family.name:
+            if manifest["family"] != family:
                 raise ConfigError(f"{self.out} holds a {manifest['family']} knowledge base; building the "
-                                  f"{self.family.name} family into it would mix the two: use another folder")
+                                  f"{family} family into it would mix the two: use another folder")
             before = manifest.get("provenance", {})
             changed = [f"{k} {before[k]!r} (now {provenance[k]!r})" for k in ("cv", "max_rows")
                        if k in before and before[k] != provenance[k]]
@@ -339,6 +349,7 @@ class Builder:
                                    manifest.get("rows"))
         else:
             kbm.write_manifest(self.out, family, self.space.version, provenance)
+        self._opened = True
 
     def run(self, phases: Iterable[str] = PHASES) -> kbm.KnowledgeBase:
         """Run the phases in order and return the knowledge base, compacted on disk."""
@@ -351,7 +362,7 @@ class Builder:
     def _check_unchanged(self) -> None:
         """Refuse to resume over data that changed since the build described it: its runs and
         meta-features would describe other data."""
-        table = kbm.KnowledgeBase.load(self.out).datasets
+        table = self._kb().datasets
         if "fingerprint" not in table:
             return
         stored = table.set_index("dataset_id")["fingerprint"].dropna().astype(str)
@@ -370,7 +381,7 @@ class Builder:
         """Record every dataset's row; datasets whose meta-features are missing or stale are redone."""
         from metahpo.metafeatures import METAFEATURES
 
-        table = kbm.KnowledgeBase.load(self.out).datasets
+        table = self._kb().datasets
         wanted = [f"mf_{n}" for n in METAFEATURES]
         if set(wanted) <= set(table.columns):
             done = set(table.loc[table[wanted].notna().any(axis=1), "dataset_id"])
@@ -484,8 +495,9 @@ class Builder:
         (:func:`check_reevaluation`); resumable like a build, into its own folder only."""
         old = check_reevaluation(earlier, self.out, self.family.name, self.max_rows, self.cv)
         origin = str(Path(earlier).resolve())
+        empty = self._kb().datasets.empty
         manifest = kbm.read_manifest(self.out)
-        if kbm.KnowledgeBase.load(self.out).datasets.empty:
+        if empty:
             provenance = {**(old.provenance or {}), "builder": "metahpo.build reevaluate", "reevaluates": origin,
                           "reevaluated_space_version": old.space_version}
             kbm.write_manifest(self.out, self.family.name, self.space.version, provenance)  # first: a rerun knows
@@ -554,6 +566,8 @@ class Builder:
         return kb.configurations["origin"].astype(str).str.match(r"pool\b")
 
     def _kb(self) -> kbm.KnowledgeBase:
+        """The knowledge base in the folder as written so far (the folder opened first)."""
+        self._open()
         return kbm.KnowledgeBase.load(self.out)
 
     def _described(self, kb: kbm.KnowledgeBase) -> list[Source]:

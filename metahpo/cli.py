@@ -534,7 +534,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_kb_build(args: argparse.Namespace) -> int:
-    from metahpo.build import PHASES, Builder, check_reevaluation, find_sources, sized
+    from metahpo.build import PHASES, Builder, find_sources, sized
     from metahpo.knowledge_base import read_manifest
     from metahpo.progress import plural
 
@@ -553,9 +553,8 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
                            f"commas, got {args.sizes!r}")
     sources = sized(find_sources(args.inputs, args.target), args.max_rows, sizes)
     family = args.family
-    if args.reevaluate:  # checked before the folder is made: the family is the knowledge base's
+    if args.reevaluate:  # the family is the knowledge base's (the rest is checked before the folder is made)
         family = read_manifest(Path(args.reevaluate))["family"]
-        check_reevaluation(args.reevaluate, args.out, family, args.max_rows, args.cv)
     builder = Builder(args.out, sources, n_random=args.n_random, n_local=args.n_local, n_search=args.n_search,
                       pool_size=args.pool_size, max_rows=args.max_rows, cv=args.cv, family=family,
                       timeout=args.timeout, n_jobs=args.n_jobs)

@@ -133,6 +133,8 @@ def test_reevaluate_writes_a_new_folder_on_the_rows_and_folds_of_the_old(tmp_pat
                            ("v4", {"family": "lightgbm"}, "holds a linear knowledge base, not a lightgbm one")]:
         with pytest.raises(ConfigError, match=match):
             _build(tmp_path / out, data_files, **{"family": "linear", **kw}).reevaluate(tmp_path / "v1")
+    assert not (tmp_path / "v2").exists() and not (tmp_path / "v4").exists()  # refused before writing anything
+    _build(tmp_path / "v4", data_files, family="linear").reevaluate(tmp_path / "v1")  # so v4 is still free
     lines = []
     monkeypatch.setattr(build, "_run", lambda s, configs, *a, **kw: [])  # nothing to learn from evaluating here
     extra = data_files / "more.csv"
@@ -325,9 +327,9 @@ def test_find_sources_rejects_unknown_input(tmp_path):
 
 
 def test_a_build_never_mixes_two_families_in_one_folder(tmp_path, data_files):
-    _build(tmp_path / "kb", data_files, family="lightgbm")
+    _build(tmp_path / "kb", data_files, family="lightgbm").run([])
     with pytest.raises(ConfigError, match="holds a lightgbm knowledge base; building the linear family into it"):
-        _build(tmp_path / "kb", data_files, family="linear")
+        _build(tmp_path / "kb", data_files, family="linear").run([])
 
 
 def test_a_manifest_names_files_only_inside_its_folders(tmp_path, data_files):
@@ -517,11 +519,11 @@ def test_a_build_resumes_only_with_its_folds_and_rows_and_chooses_its_pool_after
         _build(tmp_path / "kb", data_files).run(["describe", "cross"])
     for changed, message in (({"cv": 3}, "cv 2 .now 3."), ({"max_rows": 100}, "max_rows 120 .now 100.")):
         with pytest.raises(ConfigError, match=f"was built with {message}: its runs would not compare with new ones"):
-            _build(tmp_path / "kb", data_files, **changed)
-    _build(tmp_path / "kb", data_files, n_random=3)  # more trials add to a build, and the manifest says so
+            _build(tmp_path / "kb", data_files, **changed).run(["describe"])
+    _build(tmp_path / "kb", data_files, n_random=3).run([])  # more trials add to a build, and the manifest says so
     provenance = json.loads((tmp_path / "kb" / "manifest.json").read_text())["provenance"]
     assert provenance["n_random"] == 3 and [p["n_random"] for p in provenance["earlier"]] == [2]
-    _build(tmp_path / "kb", data_files, n_random=3)  # the same settings again: nothing to add
+    _build(tmp_path / "kb", data_files, n_random=3).run([])  # the same settings again: nothing to add
     assert json.loads((tmp_path / "kb" / "manifest.json").read_text())["provenance"] == provenance
 
 
