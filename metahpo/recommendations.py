@@ -90,6 +90,15 @@ def check_rounds(rounds: Any) -> None:
 AUTO_FAMILY = "auto"
 """The ``family`` that asks metahpo to choose one."""
 
+
+def check_family(family: Any) -> str:
+    """``family`` if it names a model family (:data:`~metahpo.families.FAMILIES`) or is
+    :data:`AUTO_FAMILY`; otherwise a :class:`ConfigError` that names the choices."""
+    if family == AUTO_FAMILY or (isinstance(family, str) and family in FAMILIES):
+        return family
+    raise ConfigError(f"unknown model family {family!r}; known: {', '.join(FAMILIES)}, or {AUTO_FAMILY!r} to search "
+                      f"or choose among them")
+
 FAMILY_NEIGHBORS = 10
 """Nearest datasets :func:`choose_family` compares the families on (as many as a configuration's
 expected score averages over; fixed before the families were compared on any dataset)."""
@@ -793,9 +802,9 @@ def recommend(
     if rounds is not None:
         check_rounds(rounds)
     check_n_jobs(n_jobs)
-    if family not in (None, AUTO_FAMILY):
-        get_family(family)  # an unknown family is named as such, not as one without a knowledge base
-        if rounds == "holdout" and family != "lightgbm":
+    if family is not None:
+        check_family(family)  # an unknown family is named as such, not as one without a knowledge base
+        if rounds == "holdout" and family not in ("lightgbm", AUTO_FAMILY):
             raise ConfigError(f"rounds='holdout' finds LightGBM's n_estimators; the {family} family has none")
     dataset = data if isinstance(data, Dataset) and task is None else load(data, y, target=target, task=task)
     mf = metafeatures.extract(dataset, random_state=random_state)

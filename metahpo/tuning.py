@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -47,7 +48,7 @@ from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.holdout import holdout, rounds_growth
 from metahpo.parallel import Journal
 from metahpo.progress import TrialProgress, duration, plural, to_stderr
-from metahpo.recommendations import AUTO_FAMILY, Recommendation, choose_family, get_recommender
+from metahpo.recommendations import AUTO_FAMILY, Recommendation, check_family, choose_family, get_recommender
 from metahpo.search import BaseSampler, Study, Trial, check_sampler, make_sampler
 from metahpo.search.study import Callback
 from metahpo.spaces import Config, SearchSpace, early_stopped
@@ -88,9 +89,11 @@ class TuneResult:
     model : estimator
         The best configuration refitted on all data, or with ``ensemble=k`` a scikit-learn voting
         ensemble of the selected configurations; not fitted if a keyboard interrupt stopped that
-        refit (``best_params`` rebuild it).
+        refit (``best_params`` rebuild it). It was fitted on ``dataset.X``, the frame
+        :func:`metahpo.load` makes (column names made safe, text as categories):
+        :meth:`predict` and :meth:`predict_proba` prepare new data the same way.
     recommendation : Recommendation or None
-        The warm start's recommendation, if there was one.
+        The warm start's recommendation of the best trial's family, if there was one.
     dataset : Dataset
     elapsed : float
         Seconds for the whole call.
@@ -99,7 +102,8 @@ class TuneResult:
     family : str
         The model family of the best trial (:func:`metahpo.families.get_family`).
     studies : dict
-        Each family's study, by name: one per family with ``family="auto"``, else the one.
+        Each family's study, by name: one per family with ``family="auto"`` (empty for a family
+        left no trial, no time, or stopped before), else the one.
     interrupted : bool
         Whether a keyboard interrupt ended the search early (the result holds the trials run) or
         stopped the final refit.
@@ -128,8 +132,10 @@ class TuneResult:
         if len(studies) == 1:
             frame = self.study.trials_dataframe()
         else:
-            frame = pd.concat([s.trials_dataframe().assign(family=name) for name, s in studies.items()],
-                              ignore_index=True)
+            frames = [s.trials_dataframe().assign(family=name) for name, s in studies.items()]
+            frame = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+            whole = {c for f in frames if len(f) for c in f.columns if pd.api.types.is_integer_dtype(f[c])}
+            frame = frame.astype({c: "Int64" for c in whole})  # not floats for the other family's missing values
         ran = frame["source"] != "prior"
         frame.insert(0, "trial", pd.Series(ran.cumsum(), dtype="Int64").where(ran))
         return frame
@@ -233,7 +239,8 @@ def tune(
     n_trials : int, optional
         Trials to run (recommended ones included; ``prior`` results not). ``None`` with a ``timeout``.
     timeout : float, optional
-        Seconds after which no new trial starts.
+        Seconds after the first trial's start (the setup before it not counted) after which no
+        new trial starts.
     sampler : {"bayes", "random", "local", "grid", "evolution", "gradient"}, BaseSampler or None
         The sampler after the warm start (default ``"bayes"``). ``None`` is the cold start: random
         search with no warm start and no knowledge base, the baseline that shows what memory is worth. A
@@ -251,9 +258,11 @@ def tune(
         the other on the same folds, the best trial of any family returned (with ``ensemble``,
         the ensemble may mix families). The trials (and the timeout) are shared by how often each
         family did best on similar datasets (:func:`~metahpo.recommendations.choose_family`, each
-        family at least :data:`MIN_FAMILY_SHARE` of them) when every family has a knowledge base,
-        else equally. Or one family: ``"lightgbm"`` or ``"linear"``, which ``prior``,
-        ``record_to`` and ``sampler="gradient"`` need.
+        share raised to at least :data:`MIN_FAMILY_SHARE` before the shares are normalized: a
+        sixth of them or more with two families) when every family has a knowledge base, else
+        equally; a family's time ends at its share of ``timeout``, the last family's at
+        ``timeout``. Or one family: ``"lightgbm"`` or ``"linear"``, which ``prior``, ``record_to``
+        and ``sampler="gradient"`` need.
     warm_start : int
         How many recommended configurations to evaluate first (0: none). For a family the
         knowledge base holds no runs of, the warm start is the family's default configuration.
@@ -302,7 +311,8 @@ def tune(
         before the search, on this run's folds, for theirs (within ``timeout``; interrupted before
         they are back, the model is the best trial's alone).
     callbacks : sequence of callable, optional
-        ``callback(study, trial)`` after every trial.
+        ``callback(study, trial)`` after every trial, ``study`` the trial's family's;
+        ``study.stop()`` ends the whole search.
     prior : DataFrame, optional
         Results the user already has for this dataset: one column per parameter and a ``score``
         column (same metric). They count as evaluated and are not re-run.
@@ -326,7 +336,14 @@ def tune(
     sampler = _renamed_strategy(sampler, strategy)
     kind = check_sampler(sampler)
     sampler = sampler if isinstance(sampler, BaseSampler) else kind
+    family = check_family(family)
     families = [get_family(name) for name in FAMILIES] if family == AUTO_FAMILY else [get_family(family)]
+    knowledge = kbm.given(knowledge_base) if sampler is not None else {}  # a cold start reads none
+    unused = sorted(set(knowledge) - {f.name for f in families})
+    if unused:
+        raise ConfigError(f"knowledge_base holds {' and '.join(unused)} runs, but tune searches the "
+                          f"{' and '.join(f.name for f in families)} family: give that family's knowledge base, "
+                          f"or family={unused[0]!r}")
     if kind == "gradient" and not all(f.gradient_params for f in families):
         with_gradient = [name for name in FAMILIES if get_family(name).gradient_params]
         raise ConfigError(f"sampler 'gradient' needs a family with a hypergradient: "
@@ -360,9 +377,9 @@ def tune(
     progress = TrialProgress(n_trials, timeout, metric, show_family=len(families) > 1) if verbose else None
     search = _Search(dataset, make_folds(dataset, cv, random_state=seed), metric, seed, sampler, warm_start, ensemble,
                      (ensemble or 1) if prune and kind != "gradient" else 0, n_jobs,
-                     list(kbm.given(knowledge_base).values()) if sampler is not None else [], say, progress)
-    studies, recommendation, interrupted = _search_families(search, families, n_trials, timeout, prior, record_to,
-                                                            resume, callbacks, start)
+                     list(knowledge.values()) if sampler is not None else [], say, progress)
+    studies, recommendations, interrupted = _search_families(search, families, n_trials, timeout, prior, record_to,
+                                                             resume, callbacks, start)
     trials = [t for study in studies.values() for t in study.trials]
     best = max((t for t in trials if t.ok), key=lambda t: t.score, default=None)
     if best is None and interrupted:
@@ -407,8 +424,8 @@ def tune(
     resumed = sum(bool(t.user_attrs.get("resumed")) for t in ran)
     say(f"best {metric} {best.score:.5f} ({which}) after {plural(len(ran), 'trial')}"
         f"{f' ({resumed} resumed)' if resumed else ''}{cut} in {duration(time.perf_counter() - start)}")
-    return TuneResult(best_params, best.score, metric, studies[best.family], model, recommendation, dataset,
-                      time.perf_counter() - start, spec, best.family, studies, interrupted)
+    return TuneResult(best_params, best.score, metric, studies[best.family], model, recommendations.get(best.family),
+                      dataset, time.perf_counter() - start, spec, best.family, studies, interrupted)
 
 
 def _renamed_strategy(sampler: str | BaseSampler | None,
@@ -427,27 +444,40 @@ def _renamed_strategy(sampler: str | BaseSampler | None,
 def _search_families(search: _Search, families: list[ModelFamily], n_trials: int | None, timeout: float | None,
                      prior: tuple[list[Config], list[float]] | None, record_to: str | Path | None, resume: bool,
                      callbacks: Sequence[Callback] | None,
-                     start: float) -> tuple[dict[str, Study], Recommendation | None, bool]:
-    """Each family's study, its trials and time shared as :meth:`_Search.family_weights` says; the
-    first recommendation; whether Ctrl-C ended the search (the families searched before stand)."""
+                     start: float) -> tuple[dict[str, Study], dict[str, Recommendation], bool]:
+    """Each family's study, its trials and time shared as :meth:`_Search.family_weights` says (no
+    trial starts more than ``timeout`` after the first, nor a family's after its share of it; the
+    last family has what is left); an empty study for a family left no trial or no time, or after
+    the search was stopped; each family's recommendation; whether Ctrl-C ended the search (the
+    families searched before stand)."""
     studies: dict[str, Study] = {}
-    recommendation = None
+    recommendations: dict[str, Recommendation] = {}
     weights = search.family_weights([f.name for f in families])
     setup_start = start  # the first family's setup counts the loading and the choice of shares before it
-    for model_family, share, weight in zip(families, _shares(n_trials, weights), weights):
+    ended = False  # by Ctrl-C or a callback's study.stop(): the families after it are not searched
+    for i, (model_family, share, weight) in enumerate(zip(families, _shares(n_trials, weights), weights)):
+        seconds = None if timeout is None else timeout if i == len(families) - 1 else timeout * weight
+        deadline = None if timeout is None or search.began is None else search.began + timeout
+        if ended or share == 0 or (deadline is not None and deadline <= time.perf_counter()):
+            if not ended:
+                search.say(f"{model_family.name}: {'no trial' if share == 0 else 'no time'} left for it")
+            studies[model_family.name] = Study(model_family.space_for(search.dataset.task))
+            continue
         try:
-            study, recommended = search.run(model_family, share, timeout and timeout * weight, prior, record_to,
-                                            resume, callbacks, setup_start)
+            study, recommended = search.run(model_family, share, seconds, deadline, prior, record_to, resume,
+                                            callbacks, setup_start)
         except KeyboardInterrupt:  # in a later family's setup
             if not studies:
                 raise
-            return studies, recommendation, True
+            studies[model_family.name] = Study(model_family.space_for(search.dataset.task))
+            studies[model_family.name].interrupted = ended = True
+            continue
         setup_start = time.perf_counter()
         studies[model_family.name] = study
-        recommendation = recommendation or recommended
-        if study.interrupted:  # Ctrl-C ends the whole search, not one family's
-            break
-    return studies, recommendation, any(study.interrupted for study in studies.values())
+        if recommended is not None:
+            recommendations[model_family.name] = recommended
+        ended = study.interrupted or study.stopped  # Ctrl-C or study.stop() ends the whole search
+    return studies, recommendations, any(study.interrupted for study in studies.values())
 
 
 def refit_growth(n_rows: int, folds: Folds, task: str) -> float:
@@ -494,6 +524,8 @@ class _Search:
     say: Callable[..., None]
     progress: TrialProgress | None
     """One line per trial, counted over every family's search; None for silence."""
+    began: float | None = None
+    """When the first family's first trial started (:func:`time.perf_counter`): ``timeout`` counts from then."""
 
     @property
     def kind(self) -> str | None:
@@ -548,14 +580,16 @@ class _Search:
             return None
         return kbm.of_families(self.kb, [family]).get(family)
 
-    def run(self, model_family: ModelFamily, n_trials: int | None, timeout: float | None,
+    def run(self, model_family: ModelFamily, n_trials: int | None, timeout: float | None, deadline: float | None,
             prior: tuple[list[Config], list[float]] | None, record_to: str | Path | None, resume: bool,
             callbacks: Sequence[Callback] | None, start: float) -> tuple[Study, Recommendation | None]:
         """Search ``model_family``'s space: the knowledge base's recommendations (or the family's
         default) first, then the sampler, ``prior`` (:func:`check_prior`'s configurations and
         scores) added to the study; returns the study and the recommendation. With
-        ``resume``, the trials ``record_to`` holds count toward ``n_trials``. The setup line gives
-        the time since ``start``."""
+        ``resume``, the trials ``record_to`` holds count toward ``n_trials``. No trial starts
+        ``timeout`` seconds after the search's first (resumed trials evaluated again included), nor
+        after ``deadline`` (a :func:`time.perf_counter` time). The setup line gives the time since
+        ``start``."""
         dataset, space = self.dataset, model_family.space_for(self.dataset.task)
         recommendation, prior_mean, mf = None, None, None
         if (kb := self.knowledge_of(model_family.name)) is not None:
@@ -580,7 +614,8 @@ class _Search:
                                                    space)) if resume else []
         if n_trials is not None:
             n_trials = max(n_trials - len(resumed), 0)
-        setup = [f"{len(warm)} {'recommended' if recommendation is not None else 'default'} first"] if warm else []
+        first = len(warm) if n_trials is None else min(len(warm), n_trials)
+        setup = [f"{first} {'recommended' if recommendation is not None else 'default'} first"] if first else []
         if resume:
             setup.append(f"{plural(len(resumed), 'recorded trial')} resumed")
         if prior_mean is not None:
@@ -602,11 +637,12 @@ class _Search:
         # the recorder before the user's callbacks: an interrupt or error in theirs loses no finished trial
         every = [*keeper, *([recorder] if recorder else []), *(callbacks or ()), *progress]
         try:
+            began = time.perf_counter()
+            self.began = self.began or began
             if self.ensemble is not None and resumed:  # before the search: within its timeout, and Ctrl-C stops both
-                restore_start = time.perf_counter()
                 self._restore_oof(study, objective)
-                if timeout is not None:
-                    timeout -= time.perf_counter() - restore_start
+            if timeout is not None:
+                timeout = min(began + timeout, deadline or math.inf) - time.perf_counter()
             if not study.interrupted and (timeout is None or timeout > 0):
                 if self.progress:  # paced from here: not by the setup or the evaluations again before
                     self.progress.begin()

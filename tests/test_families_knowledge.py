@@ -38,7 +38,8 @@ def test_recommend_hands_out_linear_configurations_that_rebuild_the_scored_model
 def test_a_family_and_a_knowledge_base_of_another_are_refused_in_one_line(tiny_kb):
     with pytest.raises(KnowledgeBaseError, match="^the knowledge base holds lightgbm runs, not linear ones$"):
         metahpo.recommend("sklearn:iris", family="linear", knowledge_base=tiny_kb)
-    with pytest.raises(ConfigError, match="^unknown model family 'trees'; known: lightgbm, linear$"):
+    with pytest.raises(ConfigError, match="^unknown model family 'trees'; known: lightgbm, linear, or 'auto' to "
+                                          "search or choose among them$"):
         metahpo.recommend("sklearn:iris", family="trees")
 
 

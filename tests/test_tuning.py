@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -210,7 +211,8 @@ def test_an_interrupt_ends_every_familys_search_and_the_result_says_so(wine, cap
 
     result = tune(wine, n_trials=6, family="auto", sampler=None, cv=2, callbacks=[interrupt_after_two])
     assert result.interrupted and result.to_dict()["interrupted"] and len(result.trials) == 2
-    assert list(result.studies) == ["lightgbm"]  # the linear family's search never began
+    assert [len(s.trials) for s in result.studies.values()] == [2, 0]  # the linear family's search never began
+    assert list(result.trials["family"]) == ["lightgbm"] * 2
     assert "after 2 trials, interrupted, in" in capsys.readouterr().err
 
     def interrupted_at_once(*args, **kwargs):
@@ -253,7 +255,7 @@ def test_an_interrupt_in_the_refit_or_a_callback_keeps_the_search_and_every_reco
     with monkeypatch.context() as patch:
         patch.setattr(tuning._Search, "run", second_setup_interrupted)
         both = tune_any_family(wine, n_trials=4, family="auto", sampler=None, cv=2, verbose=False)
-    assert both.interrupted and list(both.studies) == ["lightgbm"] and len(both.trials) == 2
+    assert both.interrupted and len(both.trials) == 2 and not both.studies["linear"].trials
 
     monkeypatch.setattr(tuning, "make_estimator", unfinished)
     result = tune(wine, n_trials=3, sampler=None, cv=2, record_to=tmp_path / "refit")
@@ -508,20 +510,24 @@ def test_public_api_and_parallel_trials(tiny_kb):
     assert isinstance(result, metahpo.TuneResult)
 
 
-def test_cli_tune_takes_a_family_and_the_gradient_sampler(tiny_kb, tmp_path, capsys):
+def test_cli_tune_takes_a_family_and_the_gradient_sampler(tiny_kb, tiny_linear_kb, tmp_path, capsys):
     tiny_kb.save(tmp_path / "kb")
+    tiny_linear_kb.save(tmp_path / "linear")
     out = tmp_path / "result.json"
-    code = main(["tune", "sklearn:breast_cancer", "--kb", str(tmp_path / "kb"), "--family", "linear",
+    assert main(["tune", "sklearn:breast_cancer", "--kb", str(tmp_path / "kb"), "--family", "linear",
+                 "--n-trials", "1"]) == 2  # a knowledge base of a family not searched is not silently set aside
+    assert ("knowledge_base holds lightgbm runs, but tune searches the linear family: give that family's knowledge "
+            "base, or family='lightgbm'") in capsys.readouterr().err
+    code = main(["tune", "sklearn:breast_cancer", "--kb", str(tmp_path / "linear"), "--family", "linear",
                  "--sampler", "gradient", "--warm-start", "2", "--n-trials", "6", "--cv", "2", "--out", str(out)])
     assert code == 0
     assert "of the linear family" in capsys.readouterr().err
     result = json.loads(out.read_text())
-    # --kb is LightGBM's, so the linear search starts from the shipped linear knowledge base
     assert result["family"] == "linear"
     sources = [t["source"] for t in result["trials"]]  # the gradient may converge before the budget
     assert sources[:2] == ["recommended"] * 2 and set(sources[2:]) == {"gradient"} and len(sources) <= 6
     assert main(["tune", "sklearn:iris", "--family", "forest", "--n-trials", "1"]) == 2
-    assert "unknown model family 'forest'" in capsys.readouterr().err
+    assert "unknown model family 'forest'; known: lightgbm, linear, or 'auto'" in capsys.readouterr().err
     assert main(["tune", "sklearn:iris", "--kb", str(tmp_path / "kb"), "--family", "auto", "--n-trials", "2",
                  "--cv", "2", "--quiet"]) == 0
     assert "after 2 trials" in capsys.readouterr().out  # one of each family
@@ -532,12 +538,44 @@ def test_a_timeout_is_shared_between_the_families_as_the_trials_are(tiny_kb, tin
 
     given, real = {}, tuning._Search.run
 
-    def spy(self, model_family, n_trials, timeout, *args):
-        given[model_family.name] = (n_trials, timeout)
-        return real(self, model_family, n_trials, timeout, *args)
+    def spy(self, model_family, n_trials, timeout, deadline, *args):
+        given[model_family.name] = (n_trials, timeout, deadline, self.began)
+        return real(self, model_family, n_trials, timeout, deadline, *args)
 
     monkeypatch.setattr(tuning._Search, "run", spy)
-    tune_any_family(wine, n_trials=4, timeout=600, warm_start=1, cv=2, knowledge_base=[tiny_kb, tiny_linear_kb],
-                    verbose=False)
-    assert set(given) == {"lightgbm", "linear"} and sum(n for n, _ in given.values()) == 4
-    assert sum(t for _, t in given.values()) == pytest.approx(600) and all(0 < t < 600 for _, t in given.values())
+    result = tune_any_family(wine, n_trials=4, timeout=600, warm_start=1, cv=2,
+                             knowledge_base=[tiny_kb, tiny_linear_kb], verbose=False)
+    (n_first, share, none, unset), (n_last, whole, deadline, began) = given["lightgbm"], given["linear"]
+    assert n_first + n_last == 4 and 0 < share < 600 and whole == 600 and none is None is unset
+    assert deadline == began + 600  # the last family has what is left of the whole, from the first trial on
+    first = min(result.trials["started"])
+    assert result.studies["lightgbm"].trials[0].started == first
+
+
+def test_no_trial_starts_after_the_timeout_whatever_the_families_setup_costs(tiny_kb, tiny_linear_kb, wine,
+                                                                            monkeypatch):
+    from metahpo import tuning
+
+    run = tuning._Search.run
+
+    def slow_setup(self, model_family, *args):
+        time.sleep(1.0)  # each family's setup (recommendations, a surrogate) before its first trial
+        return run(self, model_family, *args)
+
+    monkeypatch.setattr(tuning._Search, "run", slow_setup)
+    result = tune_any_family(wine, n_trials=None, timeout=1.5, warm_start=1, cv=2,
+                             knowledge_base=[tiny_kb, tiny_linear_kb], verbose=False)
+    started = result.trials["started"]
+    assert (started.max() - started.min()).total_seconds() < 1.5  # not the 1.5 s plus the second setup
+    assert len(result.studies["lightgbm"].trials) >= 1  # the first family's setup does not count
+
+
+def test_a_callbacks_stop_ends_the_whole_search_and_the_winners_recommendation_is_kept(tiny_kb, tiny_linear_kb,
+                                                                                      wine):
+    stopped = tune_any_family(wine, n_trials=6, warm_start=1, cv=2, knowledge_base=[tiny_kb, tiny_linear_kb],
+                              callbacks=[lambda study, trial: study.stop()], verbose=False)
+    assert [len(s.trials) for s in stopped.studies.values()] == [1, 0]
+    result = tune_any_family(wine, n_trials=4, warm_start=2, cv=2, knowledge_base=[tiny_kb, tiny_linear_kb],
+                             verbose=False)
+    assert result.recommendation.family == result.family
+    assert result.trials.dtypes[["num_leaves", "min_child_samples"]].eq("Int64").all()  # not floats beside linear

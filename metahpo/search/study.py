@@ -249,6 +249,11 @@ class Study:
         """Stop :meth:`optimize` after the current batch (e.g. from a callback)."""
         self._stop = True
 
+    @property
+    def stopped(self) -> bool:
+        """Whether :meth:`stop` ended the last :meth:`optimize`."""
+        return self._stop
+
     def _record(self, trial: Trial) -> Trial:
         trial.family = self.space.family
         self.trials.append(trial)
