@@ -149,7 +149,8 @@ def _add_tune_parser(sub: Any) -> None:
                                     "the knowledge bases")
     _add_data_args(p)
     p.add_argument("--n-trials", type=_whole(1), default=20, help="trials to run (default 20)")
-    p.add_argument("--timeout", type=_seconds, help="seconds after which no new trial starts")
+    p.add_argument("--timeout", type=_seconds,
+                   help="seconds after the first trial's start after which no new trial starts")
     p.add_argument("--sampler",
                    help="bayes, random, local, grid, evolution, gradient (a family with a hypergradient: "
                         "linear), or none for a cold start (default bayes)")
