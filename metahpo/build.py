@@ -495,17 +495,16 @@ class Builder:
         (:func:`check_reevaluation`); resumable like a build, into its own folder only."""
         old = check_reevaluation(earlier, self.out, self.family.name, self.max_rows, self.cv)
         origin = str(Path(earlier).resolve())
-        empty = self._kb().datasets.empty
-        manifest = kbm.read_manifest(self.out)
-        if empty:
+        if (self.out / "manifest.json").exists() and not kbm.KnowledgeBase.load(self.out).datasets.empty and (
+                _reevaluated(kbm.read_manifest(self.out).get("provenance", {})) != origin):  # before _open writes
+            raise ConfigError(f"{self.out} already holds a knowledge base; re-evaluate {earlier} into a new folder")
+        if self._kb().datasets.empty:
             provenance = {**(old.provenance or {}), "builder": "metahpo.build reevaluate", "reevaluates": origin,
                           "reevaluated_space_version": old.space_version}
             kbm.write_manifest(self.out, self.family.name, self.space.version, provenance)  # first: a rerun knows
             copied = kbm.KnowledgeBase.empty(self.family.name)
             copied.datasets, copied.configurations = old.datasets, old.configurations
             kbm.append(self.out, copied)  # one atomic part, so a rerun sees both tables or neither
-        elif _reevaluated(manifest.get("provenance", {})) != origin:
-            raise ConfigError(f"{self.out} already holds a knowledge base; re-evaluate {earlier} into a new folder")
         self._check_unchanged()
         kb = self._kb()
         ran = old.runs.groupby("dataset_id")["config_id"].agg(lambda ids: list(dict.fromkeys(ids)))
@@ -529,6 +528,7 @@ class Builder:
         (:meth:`KnowledgeBase.without <metahpo.knowledge_base.KnowledgeBase.without>`).
         Stable across restarts: once chosen, the pool is read back from the configurations table.
         """
+        self._open()
         chosen = kb.configurations[self._pool_rows(kb)]
         if len(chosen):
             return kb.params(chosen["config_id"])

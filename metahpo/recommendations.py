@@ -39,7 +39,7 @@ from metahpo import cache
 from metahpo.datasets import Dataset, load, plain
 from metahpo.evaluation import check_metric, check_n_jobs, check_seed, check_whole
 from metahpo.exceptions import ConfigError, KnowledgeBaseError, KnowledgeBaseWarning
-from metahpo.families import FAMILIES, get_family
+from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, HOLDOUT_MAX_ROWS, MAX_ROUNDS, MIN_VALIDATION_ROWS,
                              SELECT_MIN_ROWS, VALIDATION_FRACTION, check_against_default, checks_default,
                              default_params, orders_as_loss, orders_by_holdout, rank_by_holdout, rounds_growth)
@@ -92,8 +92,10 @@ AUTO_FAMILY = "auto"
 
 
 def check_family(family: Any) -> str:
-    """``family`` if it names a model family (:data:`~metahpo.families.FAMILIES`) or is
-    :data:`AUTO_FAMILY`; otherwise a :class:`ConfigError` that names the choices."""
+    """The name of ``family``: a model family's (:data:`~metahpo.families.FAMILIES`, by name or
+    the family itself) or :data:`AUTO_FAMILY`; otherwise a :class:`ConfigError` that names the choices."""
+    if isinstance(family, ModelFamily):
+        return family.name
     if family == AUTO_FAMILY or (isinstance(family, str) and family in FAMILIES):
         return family
     raise ConfigError(f"unknown model family {family!r}; known: {', '.join(FAMILIES)}, or {AUTO_FAMILY!r} to search "

@@ -133,7 +133,8 @@ class TuneResult:
             frame = self.study.trials_dataframe()
         else:
             frames = [s.trials_dataframe().assign(family=name) for name, s in studies.items()]
-            frame = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+            columns = list(dict.fromkeys(c for f in frames for c in f.columns))  # every family's, whether it ran or not
+            frame = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True).reindex(columns=columns)
             whole = {c for f in frames if len(f) for c in f.columns if pd.api.types.is_integer_dtype(f[c])}
             frame = frame.astype({c: "Int64" for c in whole})  # not floats for the other family's missing values
         ran = frame["source"] != "prior"
@@ -292,8 +293,9 @@ def tune(
         where it is ``best_params``.
     knowledge_base : KnowledgeBase or path, or a sequence of them, optional
         Runs of one family, or knowledge bases of several (one per family): each warm-starts its
-        family; every other family is warm-started by its shipped knowledge base, or from its
-        default where none ships.
+        family (one of a family not searched is not read; if none is of a searched family, a
+        :class:`ConfigError`); every other family is warm-started by its shipped knowledge base,
+        or from its default where none ships.
     record_to : path, optional
         A knowledge-base folder every trial is appended to as it finishes (created if absent).
         With ``n_jobs=1`` it also journals the trial running, so that a configuration that kills
@@ -339,11 +341,10 @@ def tune(
     family = check_family(family)
     families = [get_family(name) for name in FAMILIES] if family == AUTO_FAMILY else [get_family(family)]
     knowledge = kbm.given(knowledge_base) if sampler is not None else {}  # a cold start reads none
-    unused = sorted(set(knowledge) - {f.name for f in families})
-    if unused:
-        raise ConfigError(f"knowledge_base holds {' and '.join(unused)} runs, but tune searches the "
-                          f"{' and '.join(f.name for f in families)} family: give that family's knowledge base, "
-                          f"or family={unused[0]!r}")
+    if knowledge and not set(knowledge) & {f.name for f in families}:  # as recommend refuses it
+        wanted = " or ".join(f.name for f in families)
+        raise ConfigError(f"the knowledge base holds {' and '.join(knowledge)} runs, not {wanted} ones: give the "
+                          f"{wanted} family's, or tune the {' or '.join(knowledge)} family")
     if kind == "gradient" and not all(f.gradient_params for f in families):
         with_gradient = [name for name in FAMILIES if get_family(name).gradient_params]
         raise ConfigError(f"sampler 'gradient' needs a family with a hypergradient: "

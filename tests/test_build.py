@@ -134,6 +134,10 @@ def test_reevaluate_writes_a_new_folder_on_the_rows_and_folds_of_the_old(tmp_pat
         with pytest.raises(ConfigError, match=match):
             _build(tmp_path / out, data_files, **{"family": "linear", **kw}).reevaluate(tmp_path / "v1")
     assert not (tmp_path / "v2").exists() and not (tmp_path / "v4").exists()  # refused before writing anything
+    before = (tmp_path / "other" / "manifest.json").read_text()
+    with pytest.raises(ConfigError, match="already holds a knowledge base"):
+        _build(tmp_path / "other", data_files, family="linear", n_random=5).reevaluate(tmp_path / "v1")
+    assert (tmp_path / "other" / "manifest.json").read_text() == before  # not taken for a resumed build
     _build(tmp_path / "v4", data_files, family="linear").reevaluate(tmp_path / "v1")  # so v4 is still free
     lines = []
     monkeypatch.setattr(build, "_run", lambda s, configs, *a, **kw: [])  # nothing to learn from evaluating here

@@ -24,6 +24,7 @@ from metahpo.search import study as study_module
 from metahpo.datasets import load
 from metahpo.evaluation import evaluate
 from metahpo.exceptions import ConfigError
+from metahpo.families import get_family
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.search import BayesSampler
 from metahpo.spaces import LIGHTGBM, config_id, early_stopped
@@ -516,8 +517,8 @@ def test_cli_tune_takes_a_family_and_the_gradient_sampler(tiny_kb, tiny_linear_k
     out = tmp_path / "result.json"
     assert main(["tune", "sklearn:breast_cancer", "--kb", str(tmp_path / "kb"), "--family", "linear",
                  "--n-trials", "1"]) == 2  # a knowledge base of a family not searched is not silently set aside
-    assert ("knowledge_base holds lightgbm runs, but tune searches the linear family: give that family's knowledge "
-            "base, or family='lightgbm'") in capsys.readouterr().err
+    assert ("the knowledge base holds lightgbm runs, not linear ones: give the linear family's, or tune the lightgbm "
+            "family") in capsys.readouterr().err
     code = main(["tune", "sklearn:breast_cancer", "--kb", str(tmp_path / "linear"), "--family", "linear",
                  "--sampler", "gradient", "--warm-start", "2", "--n-trials", "6", "--cv", "2", "--out", str(out)])
     assert code == 0
@@ -579,3 +580,10 @@ def test_a_callbacks_stop_ends_the_whole_search_and_the_winners_recommendation_i
                              verbose=False)
     assert result.recommendation.family == result.family
     assert result.trials.dtypes[["num_leaves", "min_child_samples"]].eq("Int64").all()  # not floats beside linear
+    one = tune_any_family(wine, n_trials=1, warm_start=1, cv=2, knowledge_base=[tiny_kb, tiny_linear_kb],
+                          verbose=False)  # a family left no trial: its columns are there all the same
+    assert {"alpha", "l1_ratio", "num_leaves"} <= set(one.trials.columns)
+    assert sorted(len(study.trials) for study in one.studies.values()) == [0, 1]
+    both = tune_any_family(wine, n_trials=1, family=get_family("lightgbm"), warm_start=1, cv=2,
+                           knowledge_base=[tiny_kb, tiny_linear_kb], verbose=False)  # the other one is not read
+    assert both.family == "lightgbm" and both.recommendation.family == "lightgbm"
