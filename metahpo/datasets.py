@@ -316,6 +316,12 @@ def check_dataset(dataset: Dataset, cv: int = 2) -> Dataset:
         n_classes = dataset.y.nunique()
         if dataset.task == "binary" and n_classes != 2:
             raise DataError(f"task 'binary' but the target has {n_classes} classes")
+        if dataset.y.dtype.kind == "f" and np.any(np.mod(dataset.y.to_numpy(float), 1) != 0):
+            shown = ", ".join(f"{v:g}" for v in sorted(dataset.y.unique())[:4])
+            raise DataError(f"task {dataset.task!r} but the classes of {dataset.name!r} are numbers not all whole "
+                            f"({shown}{', ...' if n_classes > 4 else ''}): LightGBM's and scikit-learn's classifiers "
+                            f"take them for a quantity; give the classes as text (y.astype(str)) or whole-number "
+                            f"codes, or task='regression'")
     else:
         values = pd.to_numeric(dataset.y, errors="coerce")
         if values.isna().any():

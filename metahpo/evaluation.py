@@ -190,7 +190,8 @@ def check_cv(cv: Any) -> int:
 
 
 def make_folds(dataset: Dataset, cv: int = 5, random_state: int = 0) -> Folds:
-    """Fixed (stratified, for classification) shuffled K-fold splits of ``dataset``."""
+    """Fixed (stratified, for classification) shuffled K-fold splits of ``dataset``: stratified on
+    the class codes, so that labels of any kind (floats such as 0.5, say) are classes."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
     cv = check_cv(cv)
@@ -200,7 +201,7 @@ def make_folds(dataset: Dataset, cv: int = 5, random_state: int = 0) -> Folds:
         splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
         if min_count < cv:  # stratification is impossible; plain shuffled folds keep every row used
             splitter = KFold(n_splits=cv, shuffle=True, random_state=random_state)
-        return [(tr, va) for tr, va in splitter.split(dataset.X, dataset.y)]
+        return [(tr, va) for tr, va in splitter.split(dataset.X, encode_target(dataset)[0])]
     splitter = KFold(n_splits=cv, shuffle=True, random_state=random_state)
     return list(splitter.split(dataset.X))
 

@@ -247,10 +247,15 @@ def run_dataset(source: Source, kb: KnowledgeBase, leave_out: set[str], max_rows
     knowledge base, which ``metahpo_auto`` needs (both without ``leave_out``)."""
     warnings.filterwarnings("ignore")
     all_budgets = budgets
-    dataset = source.load(max_rows)
-    train, test = split(dataset, seed)
-    train_ds = dataset.take(train)
-    folds = make_folds(train_ds, 3, random_state=seed)
+    try:
+        dataset = source.load(max_rows)
+        train, test = split(dataset, seed)
+        train_ds = dataset.take(train)
+        folds = make_folds(train_ds, 3, random_state=seed)
+    except Exception as exc:  # recorded on stderr: the benchmark goes on, and a re-run retries it
+        print(f"tune benchmark: {source.dataset_id} failed before any method: {type(exc).__name__}: {exc}"[:400],
+              file=sys.stderr, flush=True)
+        return []
     rows = []
     cache_fill_s = fill_cache(kb.without(leave_out), train_ds.task) if any(m in KB_METHODS for m in methods) else None
     linear_fill_s = (fill_cache(linear_kb.without(leave_out), train_ds.task)
@@ -586,8 +591,10 @@ def run(args: argparse.Namespace) -> None:
                                  linear_kb=linear_kb)
             for r, missing in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
-        append_rows(path, stamped(renamed(rows, renames)), COLUMNS)
-        print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id']}", file=sys.stderr, flush=True)
+        if rows:
+            append_rows(path, stamped(renamed(rows, renames)), COLUMNS)
+        print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id'] if rows else '(a dataset failed)'}",
+              file=sys.stderr, flush=True)
     report(pd.read_csv(path), out, args.ours)
 
 
@@ -612,8 +619,10 @@ def run_corpus(args: argparse.Namespace, kb: KnowledgeBase, methods: list[str], 
                                  caps, linear_kb)
             for e, missing in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):
-        append_rows(path, stamped(renamed(rows, renames)), COLUMNS)
-        print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id']}", file=sys.stderr, flush=True)
+        if rows:
+            append_rows(path, stamped(renamed(rows, renames)), COLUMNS)
+        print(f"tune benchmark: {i}/{len(todo)} {rows[0]['dataset_id'] if rows else '(a dataset failed)'}",
+              file=sys.stderr, flush=True)
 
 
 def renamed(rows: list[dict], renames: dict[str, str]) -> list[dict]:

@@ -396,7 +396,7 @@ def test_a_regression_target_of_a_scale_below_the_knowledge_bases_is_a_warning()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load(X, y * 0.05)  # within the knowledge base's range
-        load(X, (y > 0).astype(int) * 1e-3 + 1, task="binary")  # classes have no scale
+        load(X, (y > 0) * 1.0 + 1, task="binary")  # classes (whole numbers as floats) have no scale
 
 
 def test_a_data_warning_is_one_line_on_the_command_line(tmp_path):

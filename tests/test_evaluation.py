@@ -20,7 +20,7 @@ from metahpo.evaluation import (
     make_folds,
 )
 from metahpo.exceptions import ConfigError, DataError
-from metahpo.spaces import LIGHTGBM
+from metahpo.spaces import LIGHTGBM, early_stopped
 
 # early stopping picks the number of rounds (no n_estimators)
 EARLY = {k: v for k, v in LIGHTGBM.default.items() if k != "n_estimators"}
@@ -339,6 +339,20 @@ def test_make_folds_deterministic_and_seeded(iris):
     c = make_folds(iris, cv=3, random_state=2)
     assert all(np.array_equal(x[1], y[1]) for x, y in zip(a, b))
     assert not all(np.array_equal(x[1], y[1]) for x, y in zip(a, c))
+
+
+def test_folds_are_stratified_on_class_codes_whatever_the_labels(iris):
+    """The folds of text labels are those of their integer codes; labels that are numbers not all
+    whole (0.5, 1.5), which scikit-learn's and LightGBM's classifiers take for a quantity, are
+    refused with the remedy before any work."""
+    named = from_arrays(iris.X, np.array(["setosa", "versicolor", "virginica"])[iris.y.to_numpy()])
+    folds, expected = make_folds(named, cv=3, random_state=4), make_folds(iris, cv=3, random_state=4)
+    assert all(np.array_equal(a, b) for pair in zip(folds, expected) for a, b in zip(*pair))
+    with pytest.raises(DataError, match=r"task 'multiclass' but the classes of 'dataset' are numbers not all whole "
+                                        r"\(0.5, 1.5, 2.5\): .* give the classes as text \(y.astype\(str\)\)"):
+        from_arrays(iris.X, iris.y.to_numpy() + 0.5, task="multiclass")
+    assert evaluate(early_stopped(LIGHTGBM.default), from_arrays(iris.X, iris.y.to_numpy() + 1.0, task="multiclass"),
+                    cv=3).ok  # whole numbers as floats are classes
 
 
 def test_make_folds_regression():
