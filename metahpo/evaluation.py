@@ -191,7 +191,7 @@ def check_cv(cv: Any) -> int:
 
 def make_folds(dataset: Dataset, cv: int = 5, random_state: int = 0) -> Folds:
     """Fixed (stratified, for classification) shuffled K-fold splits of ``dataset``: stratified on
-    the class codes, so that labels of any kind (floats such as 0.5, say) are classes."""
+    the class codes, so the folds do not depend on how the classes are written."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
     cv = check_cv(cv)

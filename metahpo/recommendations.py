@@ -805,7 +805,7 @@ def recommend(
         check_rounds(rounds)
     check_n_jobs(n_jobs)
     if family is not None:
-        check_family(family)  # an unknown family is named as such, not as one without a knowledge base
+        family = check_family(family)  # an unknown family is named as such, not as one without a knowledge base
         if rounds == "holdout" and family not in ("lightgbm", AUTO_FAMILY):
             raise ConfigError(f"rounds='holdout' finds LightGBM's n_estimators; the {family} family has none")
     dataset = data if isinstance(data, Dataset) and task is None else load(data, y, target=target, task=task)

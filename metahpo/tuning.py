@@ -378,7 +378,7 @@ def tune(
     progress = TrialProgress(n_trials, timeout, metric, show_family=len(families) > 1) if verbose else None
     search = _Search(dataset, make_folds(dataset, cv, random_state=seed), metric, seed, sampler, warm_start, ensemble,
                      (ensemble or 1) if prune and kind != "gradient" else 0, n_jobs,
-                     list(knowledge.values()) if sampler is not None else [], say, progress)
+                     list(knowledge.values()), say, progress)
     studies, recommendations, interrupted = _search_families(search, families, n_trials, timeout, prior, record_to,
                                                              resume, callbacks, start)
     trials = [t for study in studies.values() for t in study.trials]
