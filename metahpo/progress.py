@@ -93,13 +93,16 @@ class TrialProgress:
         self.best = -math.inf
         self._searched = 0.0  # seconds of the searches ended: with the one running, what paces the ETA
         self._search_start: float | None = None
+        self._first: float | None = None  # when the first search began: a timeout counts from then
         self._overwrite = bool(getattr(self.stream, "isatty", lambda: False)())
         self._open = False  # a line being overwritten
 
     def begin(self) -> None:
         """A search starts: the ETA is paced by the searches' own time, not by the setups before
-        them (without a call, by the time since this object was made)."""
+        them (without a call, by the time since this object was made); a ``timeout`` counts from
+        the first search's start, the setups of the later ones included, as :func:`metahpo.tune`'s does."""
         self._search_start = time.monotonic()
+        self._first = self._search_start if self._first is None else self._first
 
     def resumed(self, n: int) -> None:
         """Count ``n`` trials of a resumed search as done: the numbering goes on after them, and the
@@ -117,7 +120,7 @@ class TrialProgress:
         searched = self._searched + (now - self._search_start if self._search_start is not None else 0.0)
         pace = searched if self._search_start is not None or self._searched else elapsed
         total = self.n_trials - self.skipped if self.n_trials is not None else math.inf
-        left = math.inf if self.timeout is None else self.timeout - pace
+        left = math.inf if self.timeout is None else self.timeout - (now - self._first if self._first else elapsed)
         of = f"/{self.n_trials}" if self.n_trials is not None else ""
         source = f"{trial.family:<8} {trial.source:<11}" if self.show_family else f"{trial.source:<11}"
         score = {"ok": f"{trial.score:.5f}", "pruned": "pruned"}.get(trial.status, "failed")

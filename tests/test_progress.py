@@ -52,6 +52,22 @@ def test_the_eta_is_paced_by_the_searches_not_by_the_setups_before_them(monkeypa
     assert second.endswith("21 s elapsed, ETA 4.5 s")  # 2 + 1 s of searches for 2 trials, not 21
 
 
+def test_a_timeout_left_counts_the_later_searches_setups(monkeypatch):
+    clock = iter([0.0, 10.0, 11.0, 12.0, 20.0, 21.0])  # as above, with a 30 s timeout from the first search's start
+    monkeypatch.setattr("metahpo.progress.time.monotonic", lambda: next(clock))
+    stream, study = io.StringIO(), Study(LIGHTGBM)
+    progress = TrialProgress(None, 30, "roc_auc", stream)
+    for number in (0, 1):
+        progress.begin()
+        trial = Trial(number, LIGHTGBM.sample(1, number)[0], "bayes", score=0.8)
+        study.trials.append(trial)
+        progress(study, trial)
+        if number == 0:
+            progress.close()
+    first, second = stream.getvalue().splitlines()
+    assert first.endswith("ETA 29 s") and second.endswith("ETA 19 s")  # 30 - 1, then 30 - 11: not 30 - 2 s of search
+
+
 def test_tune_is_silent_when_asked(capsys):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 4))
