@@ -282,8 +282,7 @@ def infer_task(y: pd.Series, name: str = "dataset") -> str:
     n_unique = values.nunique()
     if values.dtype.kind in "OUSb" or isinstance(values.dtype, pd.CategoricalDtype) or not _quantity(values):
         return "binary" if n_unique <= 2 else "multiclass"
-    integral = values.dtype.kind in "iu" or bool(np.all(np.mod(values.to_numpy(float), 1) == 0))
-    if integral and n_unique == values.max() - values.min() + 1:
+    if _whole(values) and n_unique == values.max() - values.min() + 1:
         warnings.warn(f"the target of {name!r} holds {n_unique} distinct whole numbers, more than "
                       f"{_MAX_CLASSES_INFERRED}: taken for a quantity (regression); if they are classes, say so "
                       f"with task='multiclass' (--task multiclass)", DataWarning, stacklevel=3)
@@ -293,8 +292,12 @@ def infer_task(y: pd.Series, name: str = "dataset") -> str:
 def _quantity(values: pd.Series) -> bool:
     """Whether numbers (no missing ones) are a quantity rather than class codes: not all whole, or
     more than :data:`_MAX_CLASSES_INFERRED` distinct values."""
-    integral = values.dtype.kind in "iu" or bool(np.all(np.mod(values.to_numpy(float), 1) == 0))
-    return not integral or values.nunique() > _MAX_CLASSES_INFERRED
+    return not _whole(values) or values.nunique() > _MAX_CLASSES_INFERRED
+
+
+def _whole(values: pd.Series) -> bool:
+    """Whether numbers (no missing ones) are all whole."""
+    return values.dtype.kind in "iu" or bool(np.all(np.mod(values.to_numpy(float), 1) == 0))
 
 
 def check_dataset(dataset: Dataset, cv: int = 2) -> Dataset:
@@ -316,7 +319,7 @@ def check_dataset(dataset: Dataset, cv: int = 2) -> Dataset:
         n_classes = dataset.y.nunique()
         if dataset.task == "binary" and n_classes != 2:
             raise DataError(f"task 'binary' but the target has {n_classes} classes")
-        if dataset.y.dtype.kind == "f" and np.any(np.mod(dataset.y.to_numpy(float), 1) != 0):
+        if dataset.y.dtype.kind == "f" and not _whole(dataset.y):
             shown = ", ".join(f"{v:g}" for v in sorted(dataset.y.unique())[:4])
             raise DataError(f"task {dataset.task!r} but the classes of {dataset.name!r} are numbers not all whole "
                             f"({shown}{', ...' if n_classes > 4 else ''}): LightGBM's and scikit-learn's classifiers "

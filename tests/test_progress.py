@@ -35,11 +35,14 @@ def test_trial_lines_count_the_budget_and_skip_prior_results():
     assert "failed" in lines[1] and "best roc_auc 0.80000" in lines[1] and "ETA" in lines[1]
 
 
-def test_the_eta_is_paced_by_the_searches_not_by_the_setups_before_them(monkeypatch):
-    clock = iter([0.0, 10.0, 11.0, 12.0, 20.0, 21.0])  # made; a search begins after a 10 s setup; a trial; it ends;
-    monkeypatch.setattr("metahpo.progress.time.monotonic", lambda: next(clock))  # a second search begins; a trial
+def _two_searches(monkeypatch, n_trials: int | None, timeout: float | None) -> list[str]:
+    """The progress lines of two searches of one trial each: made at 0 s; the first search begins
+    after a 10 s setup, its trial ends at 11 s and the search at 12 s; the second begins at 20 s and
+    its trial ends at 21 s."""
+    clock = iter([0.0, 10.0, 11.0, 12.0, 20.0, 21.0])
+    monkeypatch.setattr("metahpo.progress.time.monotonic", lambda: next(clock))
     stream, study = io.StringIO(), Study(LIGHTGBM)
-    progress = TrialProgress(5, None, "roc_auc", stream)
+    progress = TrialProgress(n_trials, timeout, "roc_auc", stream)
     for number in (0, 1):
         progress.begin()
         trial = Trial(number, LIGHTGBM.sample(1, number)[0], "bayes", score=0.8)
@@ -47,24 +50,17 @@ def test_the_eta_is_paced_by_the_searches_not_by_the_setups_before_them(monkeypa
         progress(study, trial)
         if number == 0:
             progress.close()
-    first, second = stream.getvalue().splitlines()
+    return stream.getvalue().splitlines()
+
+
+def test_the_eta_is_paced_by_the_searches_not_by_the_setups_before_them(monkeypatch):
+    first, second = _two_searches(monkeypatch, 5, None)
     assert first.endswith("11 s elapsed, ETA 4.0 s")  # 1 s of search for 1 trial, not 11
     assert second.endswith("21 s elapsed, ETA 4.5 s")  # 2 + 1 s of searches for 2 trials, not 21
 
 
 def test_a_timeout_left_counts_the_later_searches_setups(monkeypatch):
-    clock = iter([0.0, 10.0, 11.0, 12.0, 20.0, 21.0])  # as above, with a 30 s timeout from the first search's start
-    monkeypatch.setattr("metahpo.progress.time.monotonic", lambda: next(clock))
-    stream, study = io.StringIO(), Study(LIGHTGBM)
-    progress = TrialProgress(None, 30, "roc_auc", stream)
-    for number in (0, 1):
-        progress.begin()
-        trial = Trial(number, LIGHTGBM.sample(1, number)[0], "bayes", score=0.8)
-        study.trials.append(trial)
-        progress(study, trial)
-        if number == 0:
-            progress.close()
-    first, second = stream.getvalue().splitlines()
+    first, second = _two_searches(monkeypatch, None, 30)  # a 30 s timeout from the first search's start
     assert first.endswith("ETA 29 s") and second.endswith("ETA 19 s")  # 30 - 1, then 30 - 11: not 30 - 2 s of search
 
 
