@@ -5,8 +5,8 @@
   ``twins.csv``);
 * ``fresh``, ``reserve``, ``reserve2`` and ``reserve3``: ``../fresh``, ``../reserve``, ``../reserve2``
   and ``../reserve3``, built by ``fresh_corpus.py`` (the real-world corpus's layout): real datasets no
-  decision has seen, each in the split named as its corpus, for re-measuring claims (``fresh``,
-  ``reserve`` and ``reserve2`` have each been read; ``reserve3`` is unread so far).
+  decision has seen, each in the split named as its corpus, for re-measuring claims (all four have
+  been read, ``reserve3`` last, on 6 December 2026: none is left to confirm a change).
 
 A dataset's *group* is what a leave-one-out evaluation removes with it: its ``twins.csv`` twins and,
 in PMLB, its synthetic family (``*_fri_c*``, ``GAMETES_*``, ``*_BNG_*``), closed transitively.
