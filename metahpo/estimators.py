@@ -33,7 +33,7 @@ from metahpo.datasets import Dataset, check_columns, check_dense, conform, from_
 from metahpo.evaluation import check_seed
 from metahpo.families import get_family
 from metahpo.exceptions import ConfigError, DataError
-from metahpo.families.lightgbm import parameter_names
+from metahpo.families.lightgbm import canonical_names, parameter_names
 from metahpo.holdout import default_params, orders_by_holdout
 from metahpo.knowledge_base import KnowledgeSource
 from metahpo.progress import plural
@@ -46,9 +46,24 @@ _SEEDS = (int, np.integer, np.random.RandomState, np.random.Generator, type(None
 """What ``random_state`` may be: what LightGBM takes."""
 
 
+def _by_canonical_name(given: dict[str, Any]) -> dict[str, Any]:
+    """LightGBM parameters ``given`` each under its scikit-learn name
+    (:func:`~metahpo.families.lightgbm.canonical_names`): ``eta=0.05`` as ``learning_rate=0.05``,
+    which LightGBM trains at (its default ``learning_rate`` would outrank ``eta``). Two names of one
+    parameter are a :class:`~metahpo.exceptions.ConfigError`."""
+    names = canonical_names()
+    seen: dict[str, str] = {}
+    for key in given:
+        if names[key] in seen:
+            raise ConfigError(f"{seen[names[key]]} and {key} are the same LightGBM parameter ({names[key]}); "
+                              f"give one of them")
+        seen[names[key]] = key
+    return {names[key]: value for key, value in given.items()}
+
+
 def _override(params: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """``params`` with ``overrides``, each replacing its parameter under whichever of LightGBM's
-    names ``params`` holds it (``lambda_l2=1`` replaces ``reg_lambda``)."""
+    names ``params`` holds it (``reg_lambda=1`` replaces ``lambda_l2``)."""
     replaced = set().union(*(parameter_names()[name] for name in overrides))
     return {**{k: v for k, v in params.items() if k not in replaced}, **overrides}
 
@@ -115,12 +130,13 @@ class _TabularInput:
         self._features = dataset.X.iloc[:0]  # the training columns and dtypes, for conform
         return dataset, y
 
-    def _recommend(self, dataset: Dataset, family: str | None) -> list[dict[str, Any]]:
+    def _recommend(self, dataset: Dataset, family: str | None, random_state: Any) -> list[dict[str, Any]]:
         """Ask the knowledge base (``recommendation_``) and return the parameters of its configurations
-        up to ``rank``, or on data :meth:`_held_out` orders, of as many as ``recommend`` lists."""
+        up to ``rank``, or on data :meth:`_held_out` orders, of as many as ``recommend`` lists; an
+        integer ``random_state`` seeds the meta-features' landmarkers (else 0)."""
         if isinstance(self.rank, (bool, np.bool_)) or not isinstance(self.rank, (int, np.integer)) or self.rank < 0:
             raise ConfigError(f"rank must be a non-negative integer, got {plain(self.rank)!r}")
-        landmark_seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else 0
+        landmark_seed = random_state if isinstance(random_state, (int, np.integer)) else 0
         n = self.rank + 1
         if self.rounds == "holdout" and orders_by_holdout(dataset.n_rows):
             n = max(n, N_RECOMMENDED)
@@ -279,28 +295,32 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         """
         import lightgbm as lgb
 
-        if not isinstance(self.random_state, _SEEDS):
-            raise ConfigError(f"random_state must be an integer, a numpy RandomState or Generator, or None; got "
-                              f"{plain(self.random_state)!r}")
-        if isinstance(self.random_state, (int, np.integer)):
-            check_seed(self.random_state)
         unknown = [k for k in self._lightgbm_kwargs if k not in parameter_names()]
         if unknown:
             raise ConfigError(f"unknown LightGBM parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
                               f"neither an argument of lightgbm.LGBMModel nor a LightGBM parameter or alias")
+        given = _by_canonical_name({k: getattr(self, k) for k in self._lightgbm_kwargs})
+        # the estimator's own LightGBM arguments (random_state, n_jobs, ...), each given under an alias in its place
+        explicit = {k: given.pop(k) if k in given else getattr(self, k)
+                    for k in self._get_param_names() if k not in _METAHPO_PARAMS}
+        random_state, n_jobs = explicit["random_state"], explicit["n_jobs"]
+        if not isinstance(random_state, _SEEDS):
+            raise ConfigError(f"random_state must be an integer, a numpy RandomState or Generator, or None; got "
+                              f"{plain(random_state)!r}")
+        if isinstance(random_state, (int, np.integer)):
+            check_seed(random_state)
         check_rounds(self.rounds)
-        given = {k: getattr(self, k) for k in self._lightgbm_kwargs}
-        if self.rounds == "holdout" and set(given) & parameter_names()["n_estimators"]:
+        if self.rounds == "holdout" and "n_estimators" in given:
             raise ConfigError("rounds='holdout' (the default) finds n_estimators on the data; to give n_estimators, "
                               "set rounds='recommended'")
         dataset, y = self._dataset(X, y)
         sample_weight = _check_sample_weight(sample_weight, len(y))
-        explicit = {k: getattr(self, k) for k in self._get_param_names() if k not in _METAHPO_PARAMS}
-        explicit["random_state"] = _drawn_seed(self.random_state)
-        candidates = [_override({**params, **explicit}, given) for params in self._recommend(dataset, "lightgbm")]
+        explicit["random_state"] = _drawn_seed(random_state)
+        candidates = [_override({**params, **explicit}, given)
+                      for params in self._recommend(dataset, "lightgbm", random_state)]
         if self.rounds == "holdout":
             seed = explicit["random_state"] if explicit["random_state"] is not None else 0
-            threads = -1 if self.n_jobs is None or self.n_jobs < 0 else max(1, int(self.n_jobs))  # LightGBM's meaning
+            threads = -1 if n_jobs is None or n_jobs < 0 else max(1, int(n_jobs))  # LightGBM's meaning
             default = _override({**default_params(int(seed)), **explicit}, given)
             self.params_: dict[str, Any] = self._held_out(candidates, default, dataset, sample_weight, int(seed),
                                                           threads)
@@ -332,7 +352,10 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
     for ``lightgbm.LGBMClassifier``.
 
     Every LightGBM parameter given replaces the recommended value of that parameter alone,
-    whichever of LightGBM's aliases names it; the rest stay as recommended.
+    whichever of LightGBM's aliases names it; the rest stay as recommended. It is trained, and
+    ``params_`` holds it, under its scikit-learn name (``eta=0.05`` as ``learning_rate=0.05``):
+    ``LGBMClassifier`` passes its own arguments, defaults included, and LightGBM prefers some of
+    them to an alias.
 
     Parameters
     ----------
@@ -364,17 +387,20 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
     random_state : int, numpy RandomState or Generator, or None
         LightGBM's seed, as LightGBM takes it; an integer also seeds the meta-features'
         landmarkers (seed 0 otherwise). A RandomState or Generator gives one integer seed, drawn
-        as LightGBM draws it, to the hold-outs and the model alike, and ``params_`` holds it.
+        as LightGBM draws it, to the hold-outs and the model alike, and ``params_`` holds it. A
+        LightGBM alias given (``seed``) takes its place.
     n_jobs : int, optional
         LightGBM threads: one by default; None (LightGBM's default) takes them all. The hold-outs
-        of ``rounds="holdout"`` train that many at a time, each on one thread.
+        of ``rounds="holdout"`` train that many at a time, each on one thread. A LightGBM alias
+        (``num_threads``) given takes its place.
     class_weight : dict, "balanced" or None
         As LightGBM's.
     importance_type : {"split", "gain"}
         What ``feature_importances_`` counts.
     **kwargs
         Any other LightGBM parameter (``n_estimators``, ``learning_rate``, ``num_leaves``,
-        ``objective``, ...). A name LightGBM does not accept is a
+        ``objective``, ...), or any of its LightGBM aliases (``eta``, ``num_leaf``, ``lambda_l2``,
+        ...). A name LightGBM does not accept, or two names of one parameter, is a
         :class:`~metahpo.exceptions.ConfigError` at ``fit``.
 
     Attributes
@@ -386,7 +412,9 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
         ``recommendation_.configs[rank].params`` is ``params_``, and ``recommendation_.explain()``
         says why.
     params_ : dict
-        The LightGBM parameters trained with: ``lightgbm.LGBMClassifier(**params_)`` is the model.
+        The LightGBM parameters trained with, each under its scikit-learn name (an alias given,
+        ``eta``, as ``learning_rate``; a parameter the estimators take no argument for under
+        LightGBM's main name): ``lightgbm.LGBMClassifier(**params_)`` is the model.
     model_ : lightgbm.LGBMClassifier
         The trained model, which ``predict`` and ``predict_proba`` use.
     classes_ : ndarray
@@ -456,7 +484,7 @@ class _MetaModel(_TabularInput, BaseEstimator):
         check_rounds(self.rounds)
         dataset, y = self._dataset(X, y)
         sample_weight = _check_sample_weight(sample_weight, len(y))
-        candidates = [{**params, "random_state": seed} for params in self._recommend(dataset, self.family)]
+        candidates = [{**params, "random_state": seed} for params in self._recommend(dataset, self.family, seed)]
         self.family_: str = self.recommendation_.family
         if self.family_ == "lightgbm" and self.rounds == "holdout":
             self.params_: dict[str, Any] = self._held_out(candidates, default_params(seed), dataset, sample_weight,

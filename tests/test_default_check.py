@@ -112,8 +112,8 @@ def test_the_estimators_defaults_keep_the_users_own_settings(tiny_kb, wine, monk
     monkeypatch.setattr(recommendations, "check_against_default",
                         lambda *args, **kwargs: DefaultCheck(np.full(CHECK_FOLDS, 0.1), "neg_log_loss"))
     model = MetaLGBMClassifier(knowledge_base=tiny_kb, class_weight="balanced", lambda_l2=2.0).fit(wine.X, wine.y)
-    assert model.params_["class_weight"] == "balanced" and model.params_["lambda_l2"] == 2.0
-    assert "reg_lambda" not in model.params_ and model.params_["num_leaves"] == 31  # the defaults, overridden
+    assert model.params_["class_weight"] == "balanced" and model.params_["reg_lambda"] == 2.0  # lambda_l2's name
+    assert "lambda_l2" not in model.params_ and model.params_["num_leaves"] == 31  # the defaults, overridden
 
 
 def test_the_check_reads_class_weights_keyed_by_the_users_labels():

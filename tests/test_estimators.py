@@ -1,5 +1,7 @@
 """The zero-shot estimators are ordinary scikit-learn estimators and drop-in LightGBM replacements."""
 
+import re
+
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
@@ -24,6 +26,27 @@ from metahpo.spaces import LIGHTGBM
 OVERRIDES = {"learning_rate": 0.21, "num_leaves": 9, "min_child_samples": 11, "colsample_bytree": 0.7,
              "subsample": 0.8, "reg_alpha": 0.03, "reg_lambda": 0.4, "min_split_gain": 0.002,
              "subsample_freq": 2, "verbosity": -1, "n_estimators": 23, "random_state": 5, "n_jobs": 1}
+
+
+# LightGBM aliases of arguments of LGBMModel, which passes those arguments' defaults whatever else it
+# is given: each alias, its argument (the name params_ holds it by), the name the model string reports
+# it by, and a value no recommendation holds.
+ALIASES = [("eta", "learning_rate", "learning_rate", 0.05), ("num_leaf", "num_leaves", "num_leaves", 8),
+           ("min_data_in_leaf", "min_child_samples", "min_data_in_leaf", 9),
+           ("min_sum_hessian_in_leaf", "min_child_weight", "min_sum_hessian_in_leaf", 0.02),
+           ("bagging_fraction", "subsample", "bagging_fraction", 0.7),
+           ("bagging_freq", "subsample_freq", "bagging_freq", 3),
+           ("feature_fraction", "colsample_bytree", "feature_fraction", 0.6),
+           ("lambda_l1", "reg_alpha", "lambda_l1", 0.2), ("lambda", "reg_lambda", "lambda_l2", 0.3),
+           ("min_gain_to_split", "min_split_gain", "min_gain_to_split", 0.01),
+           ("bin_construct_sample_cnt", "subsample_for_bin", "bin_construct_sample_cnt", 5000),
+           ("num_boost_round", "n_estimators", "num_iterations", 37), ("seed", "random_state", "seed", 4),
+           ("num_threads", "n_jobs", "num_threads", 1)]
+
+
+def _trained(model):
+    """The parameters LightGBM trained ``model`` with, as its model string reports them."""
+    return dict(re.findall(r"^\[(\w+): (.*)\]$", model.booster_.model_to_string(), flags=re.MULTILINE))
 
 
 def test_overrides_cover_every_recommended_parameter(tiny_kb, breast_cancer):
@@ -64,14 +87,42 @@ def test_a_lightgbm_parameter_replaces_only_its_recommended_value(tiny_kb, small
     model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended", num_leaves=5, lambda_l2=3.0,
                                max_bin=63).fit(X, y)
     assert model.num_leaves == 5 and model.params_["num_leaves"] == 5 and model.params_["max_bin"] == 63
-    # lambda_l2 is LightGBM's alias of reg_lambda: the recommended reg_lambda gives way to it
-    assert "reg_lambda" not in model.params_ and model.params_["lambda_l2"] == 3.0
-    kept = {k: v for k, v in recommended.items() if k not in ("num_leaves", "reg_lambda")}
-    assert {k: model.params_[k] for k in kept} == kept
+    # lambda_l2 is LightGBM's alias of reg_lambda: it replaces the recommended reg_lambda, under that name
+    assert model.params_ == {**recommended, "num_leaves": 5, "reg_lambda": 3.0, "max_bin": 63}
+    assert _trained(model)["lambda_l2"] == "3"
     reference = lgb.LGBMClassifier(**model.params_).fit(X, y)
     assert np.abs(model.predict_proba(X) - reference.predict_proba(X)).max() <= 1e-12
-    with_reg_lambda = lgb.LGBMClassifier(**{**recommended, "num_leaves": 5, "max_bin": 63, "reg_lambda": 3.0})
-    assert np.abs(model.predict_proba(X) - with_reg_lambda.fit(X, y).predict_proba(X)).max() <= 1e-12
+
+
+def test_an_alias_trains_with_its_value_under_the_scikit_learn_name(tiny_kb, small_multiclass):
+    X, y = small_multiclass
+    aliases = {alias: value for alias, _, _, value in ALIASES}
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended", **aliases).fit(X, y)
+    trained = _trained(model)
+    assert {name: float(trained[name]) for _, _, name, _ in ALIASES} == {name: v for _, _, name, v in ALIASES}
+    named = {name: value for _, name, _, value in ALIASES}
+    assert {k: model.params_[k] for k in named} == named and not set(model.params_) & set(aliases)
+    assert model.recommendation_.best == model.params_ and model.n_estimators_ == 37
+    reference = lgb.LGBMClassifier(**model.params_).fit(X, y)  # what the user rebuilds from params_
+    assert np.array_equal(model.predict_proba(X), reference.predict_proba(X))
+
+
+def test_aliases_are_their_scikit_learn_names_with_rounds_from_a_holdout(tiny_kb, small_multiclass):
+    X, y = small_multiclass
+    by_alias = MetaLGBMClassifier(knowledge_base=tiny_kb, eta=0.05, max_leaf_nodes=8, seed=3, nthread=1).fit(X, y)
+    by_name = MetaLGBMClassifier(knowledge_base=tiny_kb, learning_rate=0.05, num_leaves=8, random_state=3).fit(X, y)
+    assert by_alias.params_ == by_name.params_  # the same hold-out: its rounds, at that rate, seeded alike
+    assert by_alias.recommendation_.metafeatures.equals(by_name.recommendation_.metafeatures)  # landmarkers too
+    assert (_trained(by_alias)["learning_rate"], _trained(by_alias)["num_leaves"]) == ("0.05", "8")
+    assert np.array_equal(by_alias.predict_proba(X), by_name.predict_proba(X))
+    assert np.array_equal(by_alias.predict_proba(X), lgb.LGBMClassifier(**by_alias.params_).fit(X, y).predict_proba(X))
+
+
+def test_two_names_of_one_parameter_are_a_config_error(breast_cancer):
+    X, y = breast_cancer
+    with pytest.raises(ConfigError, match=r"^eta and learning_rate are the same LightGBM parameter \(learning_rate\); "
+                                          r"give one of them$"):
+        MetaLGBMClassifier(eta=0.1, learning_rate=0.2).fit(X, y)
 
 
 @pytest.mark.parametrize("weighting", ["none", "class_weight", "sample_weight"])
@@ -194,6 +245,7 @@ def test_rank_picks_a_lower_recommendation(tiny_kb, breast_cancer):
     ({"rank": np.int64(-1)}, "rank must be a non-negative integer, got -1$"),
     ({"rank": True}, "rank must be a non-negative integer, got True$"),
     ({"random_state": np.float64(1.5)}, "random_state must be an integer, .* or None; got 1.5$"),
+    ({"seed": np.float64(1.5)}, "random_state must be an integer, .* or None; got 1.5$"),  # its alias
 ])
 def test_bad_settings_are_named_without_numpy_reprs(params, message, breast_cancer):
     X, y = breast_cancer

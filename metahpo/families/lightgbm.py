@@ -50,6 +50,25 @@ def parameter_names() -> dict[str, frozenset[str]]:
     return names
 
 
+@functools.cache
+def canonical_names() -> dict[str, str]:
+    """Each name :func:`parameter_names` holds, mapped to the one name its parameter has in
+    LightGBM's scikit-learn estimators: their argument where they have one (``eta`` is
+    ``learning_rate``, ``lambda_l2`` is ``reg_lambda``, ``seed`` is ``random_state``), else
+    LightGBM's main name (``max_bins`` is ``max_bin``). Only under that name is a value sure to be
+    trained with: the estimators pass every argument, defaults included, and LightGBM prefers
+    some of them to an alias (``LGBMClassifier(eta=0.05)`` trains at ``learning_rate`` 0.1)."""
+    import lightgbm as lgb
+    from lightgbm.basic import _ConfigAliases
+
+    arguments = [name for name in inspect.signature(lgb.LGBMModel.__init__).parameters
+                 if name not in ("self", "kwargs")]
+    canonical = {name: name for name in arguments}
+    for main, aliases in _ConfigAliases._get_all_param_aliases().items():
+        canonical.update(dict.fromkeys(aliases, next((name for name in arguments if name in aliases), main)))
+    return canonical
+
+
 def known_classes(y_train: np.ndarray, y_valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which validation rows have a class the training part holds, and their classes numbered as
     LightGBM numbers the training part's (0 to K-1): LightGBM encodes the training labels it sees
