@@ -18,6 +18,7 @@ Bad input raises :class:`~metahpo.exceptions.DataError` with a message naming th
 from __future__ import annotations
 
 import datetime
+import difflib
 import hashlib
 import math
 import os
@@ -173,6 +174,8 @@ def load(
     if isinstance(data, Dataset):
         if y is not None or target is not None:
             raise DataError("a Dataset already holds its target; do not pass y or target")
+        if categorical is not None:
+            raise DataError("a Dataset's columns are made already: pass categorical= to the load that made it")
         return check_dataset(data if task is None else replace(data, task=task))
     if isinstance(data, tuple) and len(data) == 2 and y is None:
         data, y = data
@@ -186,8 +189,7 @@ def load(
         if target is None:
             raise DataError("a DataFrame needs target='column name' (or pass y separately)")
         check_columns(data.columns)
-        if target not in data.columns:
-            raise DataError(f"target column {target!r} not found; columns are {preview(data.columns)}")
+        check_target(target, data.columns)
         y, data = data[target], data.drop(columns=[target])
     elif target is not None:
         raise DataError("pass either y or target, not both")
@@ -233,7 +235,7 @@ def from_arrays(
     """Make a :class:`Dataset` from features and target, cleaning and validating both."""
     frame = X.copy(deep=False) if isinstance(X, pd.DataFrame) else _array_to_frame(X)  # the values are not changed
     frame.columns = safe_columns(frame.columns)
-    target = pd.Series(_one_dimensional(y))
+    target = _one_dimensional(y)
     if len(target) != len(frame):
         raise DataError(f"X has {len(frame)} rows but y has {len(target)}")
     frame = frame.reset_index(drop=True)
@@ -244,8 +246,10 @@ def from_arrays(
     # one new frame of the cleaned columns: assigning them one by one is quadratic in their number
     frame = pd.DataFrame({col: _clean_column(values, col, force_categorical=col in categorical)
                           for col, values in frame.items()}, index=frame.index)
-    target = _clean_target(target, task, declared=isinstance(getattr(y, "dtype", None), pd.CategoricalDtype))
-    inferred = infer_task(target, name) if task is None else task
+    declared = isinstance(target.dtype, pd.CategoricalDtype)  # a pandas categorical is classes, whatever it holds
+    cleaned = _clean_target(target, task)
+    inferred = infer_task(target if declared else cleaned, name) if task is None else task
+    target = cleaned
     if inferred != "regression":
         target = target.astype(object) if target.dtype.kind == "O" else target
     else:
@@ -323,8 +327,8 @@ def check_dataset(dataset: Dataset, cv: int = 2) -> Dataset:
             shown = ", ".join(f"{v:g}" for v in sorted(dataset.y.unique())[:4])
             raise DataError(f"task {dataset.task!r} but the classes of {dataset.name!r} are numbers not all whole "
                             f"({shown}{', ...' if n_classes > 4 else ''}): LightGBM's and scikit-learn's classifiers "
-                            f"take them for a quantity; give the classes as text (y.astype(str)) or whole-number "
-                            f"codes, or task='regression'")
+                            f"take them for a quantity; give the classes as text (y.astype(str)) with "
+                            f"task={dataset.task!r}, or whole-number codes, or task='regression'")
     else:
         values = pd.to_numeric(dataset.y, errors="coerce")
         if values.isna().any():
@@ -342,14 +346,19 @@ def plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _one_dimensional(y: Any) -> np.ndarray:
-    """The target's values as a one-dimensional array (a single column or row is one target)."""
+def _one_dimensional(y: Any) -> pd.Series:
+    """The target as one series (a single column or row is one target), a pandas categorical kept
+    categorical (its values are classes, whatever they hold), anything else as numpy holds it."""
+    if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
+        y = y.iloc[:, 0]
+    if isinstance(getattr(y, "dtype", None), pd.CategoricalDtype) and np.ndim(y) == 1:
+        return pd.Series(pd.Categorical(y))
     values = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
     if values.ndim == 2 and 1 in values.shape:
         values = values.ravel()
     if values.ndim != 1:
         raise DataError(f"y must be one target (one-dimensional), got shape {values.shape}")
-    return values
+    return pd.Series(values)
 
 
 def check_dense(X: Any) -> None:
@@ -374,6 +383,23 @@ def check_columns(columns: pd.Index) -> None:
     dup = columns[columns.duplicated()]
     if len(dup):
         raise DataError(f"duplicate column names: {preview(pd.unique(dup))}")
+
+
+def check_target(target: Any, columns: pd.Index, where: str = "") -> None:
+    """A one-line :class:`DataError` if ``target`` is not one of ``columns`` (of the file ``where``):
+    it suggests the columns meant (the same but for case, else close spellings) and names the first
+    and the last columns (a file's target is often its last)."""
+    if target in columns:
+        return
+    near = [c for c in columns if str(c).casefold() == str(target).casefold()]
+    if not near:
+        folded = {str(c).casefold(): c for c in reversed(columns)}  # a spelling shared by several: the first
+        near = [folded[m] for m in difflib.get_close_matches(str(target).casefold(), list(folded), n=3)]
+    names = [repr(c) for c in near]
+    meant = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
+    hint = f" (did you mean {meant}?)" if near else ""
+    raise DataError(f"target column {target!r} not found{f' in {where}' if where else ''}{hint}; columns are "
+                    f"{preview(columns, 5, last=3)}")
 
 
 def _clean_column(col: pd.Series, name: str, force_categorical: bool) -> pd.Series:
@@ -529,26 +555,32 @@ def _conform_column(col: pd.Series, like: pd.Series, name: str) -> pd.Series:
     return numeric
 
 
-def _clean_target(y: pd.Series, task: str | None, declared: bool = False) -> pd.Series:
-    """The target checked, text of numbers that are a quantity read as numbers unless the task is
-    given or the target was ``declared`` a pandas categorical (classes, whatever they hold)."""
+def _clean_target(y: pd.Series, task: str | None) -> pd.Series:
+    """The target checked, its values held as numbers or as text: numbers as numbers (a pandas
+    categorical's too: its classes, as a classifier takes them and predicts them back), and text of
+    numbers that are a quantity read as numbers unless the task is given or the target is a pandas
+    categorical (classes, whatever they hold). Other values (``pd.cut``'s intervals, dates) are an error."""
     y = _numpy_backed(y)
     if y.dtype.kind in "Mm":
         raise DataError(f"the target holds {'dates' if y.dtype.kind == 'M' else 'durations'}: give numbers (a "
                         f"regression target) or classes")
     if y.dtype.kind in "OUS" or isinstance(y.dtype, pd.CategoricalDtype):
-        declared = declared or isinstance(y.dtype, pd.CategoricalDtype)
+        declared = isinstance(y.dtype, pd.CategoricalDtype)
         y = y.astype(object).where(y.notna(), np.nan)
-        kinds = {"text" if isinstance(v, str) else "numbers" if isinstance(v, (int, float, np.number)) else
+        kinds = {"text" if isinstance(v, str) else "numbers" if isinstance(v, (int, float, np.number, np.bool_)) else
                  type(v).__name__ for v in y.dropna()}
         if len(kinds) > 1:
             raise DataError(f"the target mixes {' and '.join(sorted(kinds))}: make its classes one kind "
                             f"(e.g. all text: y.astype(str))")
+        if not kinds <= {"text", "numbers"}:
+            raise DataError(f"the target holds {kinds.pop()} values; LightGBM's and scikit-learn's classifiers take "
+                            f"classes as numbers or text: give them as text (y.astype(str))")
         parsed = pd.to_numeric(y, errors="coerce")
         numbers = bool(parsed[y.notna()].notna().all())
         if task == "regression" and not numbers:
             raise DataError("task 'regression' but the target holds non-numeric values")
-        if task == "regression" or (task is None and not declared and numbers and _quantity(parsed.dropna())):
+        if kinds == {"numbers"} or task == "regression" or (task is None and not declared and numbers
+                                                             and _quantity(parsed.dropna())):
             y = parsed  # text of numbers that are a quantity is numbers, as in a feature: "3.7" is 3.7
     if y.dtype.kind == "f" and np.isinf(y.to_numpy()).any():
         raise DataError(f"the target has {plural(int(np.isinf(y.to_numpy()).sum()), 'infinite value')}")
@@ -580,8 +612,7 @@ def _load_spec(
         )
     frame, arff_target = read_table(path)
     target = target or arff_target or "target"
-    if target not in frame.columns:
-        raise DataError(f"target column {target!r} not found in {path.name}; columns are {preview(frame.columns)}")
+    check_target(target, frame.columns, path.name)
     check_columns(frame.columns)
     return from_arrays(
         frame.drop(columns=[target]),
@@ -727,8 +758,7 @@ def load_pmlb(folder: Path | str, task: str | None = None, max_rows: int | None 
     meta = meta_file.read_text() if meta_file.exists() else ""
     categorical = [m["name"].strip("'\"") for m in _FEATURE_RE.finditer(meta) if m["type"] == "categorical"]
     frame, _ = read_table(data_file)
-    if "target" not in frame.columns:
-        raise DataError(f"{data_file} has no 'target' column")
+    check_target("target", frame.columns, str(data_file))
     meta_task = _TASK_RE.search(meta)
     if task is None and meta_task and meta_task.group(1) == "regression":
         task = "regression"
@@ -793,8 +823,7 @@ def load_entry(entry: ManifestEntry, max_rows: int | None = None) -> Dataset:
     ``max_rows`` caps the rows with a seeded, stratified subsample.
     """
     frame, _ = read_table(entry.path)
-    if entry.target not in frame.columns:
-        raise DataError(f"{entry.path}: target column {entry.target!r} not found; columns are {preview(frame.columns)}")
+    check_target(entry.target, frame.columns, str(entry.path))
     frame = frame[frame[entry.target].notna()]
     dataset = from_arrays(frame.drop(columns=[entry.target]), frame[entry.target], task=entry.task,
                           name=entry.name, source=str(entry.path))

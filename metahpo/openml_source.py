@@ -33,9 +33,8 @@ from openml.exceptions import (
 )
 from openml.tasks import TaskType
 
-from metahpo.datasets import Dataset, from_arrays
+from metahpo.datasets import Dataset, check_target, from_arrays
 from metahpo.exceptions import DataError, MetahpoError
-from metahpo.progress import preview
 
 _TASK_KINDS: dict[TaskType, tuple[str, ...]] = {
     TaskType.SUPERVISED_CLASSIFICATION: ("binary", "multiclass"),
@@ -157,13 +156,13 @@ def _fetch_dataset(dataset_id: int, *, target: str | None, task: str | None, sou
     label = f"OpenML dataset {dataset_id} ({oml_dataset.name})"
     target = target or oml_dataset.default_target_attribute
     if not target:
-        raise DataError(f"{label} has no default target; pass target='column name'")
+        raise DataError(f"{label} has no default target; name its column: target='name' (--target NAME)")
     if "," in target:
-        raise DataError(f"{label} has several targets ({target}); pass one with target='column name'")
+        raise DataError(f"{label} has several targets ({target}); name one: target='name' (--target NAME)")
     with openml_errors(what, DataError, hint, not_found=_UNKNOWN_DATASET):
         frame, _, categorical, names = oml_dataset.get_data()
     if target not in frame.columns:
-        raise DataError(f"{label} has no column {target!r}; columns are {preview(frame.columns)}")
+        check_target(target, frame.columns, label)
     if any(isinstance(dtype, pd.SparseDtype) for dtype in frame.dtypes):
         frame = frame.sparse.to_dense()
     if task is None and pd.api.types.is_numeric_dtype(frame[target]):

@@ -35,10 +35,13 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def preview(items: Any, n: int = 8) -> str:
-    """The first ``n`` of ``items`` for a message: ``"a, b, c, ... (12 in all)"``."""
+def preview(items: Any, n: int = 8, last: int = 0) -> str:
+    """The first ``n`` of ``items`` for a message, and the ``last`` few: ``"a, b, c, ... (12 in all)"``,
+    ``"a, b, ..., y, z (12 in all)"``."""
     items = [str(i) for i in items]
-    return ", ".join(items[:n]) + (f", ... ({len(items)} in all)" if len(items) > n else "")
+    if len(items) <= n + last + (last > 0):  # with an end shown, "..." stands for two items at least
+        return ", ".join(items)
+    return ", ".join([*items[:n], "...", *items[len(items) - last:]]) + f" ({len(items)} in all)"
 
 
 def to_stderr(line: str) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from metahpo.datasets import (
+    MANIFEST,
     SKLEARN_DATASETS,
     Dataset,
     check_dataset,
@@ -20,7 +21,9 @@ from metahpo.datasets import (
     from_arrays,
     infer_task,
     load,
+    load_entry,
     load_pmlb,
+    read_manifest,
     read_table,
 )
 from metahpo.exceptions import DataError, DataWarning, MetahpoError
@@ -442,6 +445,78 @@ def test_infer_task_text_series_with_pandas_string_dtype():
     assert infer_task(pd.Series(["x", "y"] * 3, dtype="category")) == "binary"
 
 
+def _categorical_target(values, n: int = 120, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """Features and a pandas categorical target drawn from ``values``, its class told by feature ``x``."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, len(values), n)
+    X = pd.DataFrame({"x": codes + rng.normal(scale=0.1, size=n), "noise": rng.normal(size=n)})
+    return X, pd.Series(np.asarray(values)[codes]).astype("category")
+
+
+@pytest.mark.parametrize("values, task, kind", [
+    ([1.0, 2.0, 3.0], "multiclass", "f"),  # whole floats: inferred as a quantity if not categorical
+    (list(range(50)), "multiclass", "i"),  # more than 30 whole numbers: the same, with a warning
+    ([10, 20], "binary", "i"),
+    (["b", "a", "c"], "multiclass", "O"),
+    ([False, True], "binary", "b"),
+])
+def test_a_categorical_target_is_classes_whatever_it_holds_and_holds_them_as_given(values, task, kind):
+    X, y = _categorical_target(values, n=400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no suggestion of task='multiclass': it is
+        ds = load(X, y)
+    assert ds.task == task and ds.y.dtype.kind == kind  # numbers as numbers, as a classifier predicts them back
+    assert ds.y.tolist() == y.tolist() and ds.classes.tolist() == sorted(set(y))
+    pd.testing.assert_series_equal(load(X.assign(label=y), target="label").y, ds.y)  # a frame's column alike
+    pd.testing.assert_series_equal(load(X, y.to_frame()).y, ds.y)  # as a one-column frame, or a Categorical
+    pd.testing.assert_series_equal(load(X, pd.Categorical(y)).y, ds.y)
+
+
+def test_a_parquet_files_categorical_target_is_classes(tmp_path):
+    X, y = _categorical_target([1.0, 2.0, 3.0])
+    X.assign(target=y).to_parquet(tmp_path / "c.parquet")
+    ds = load(tmp_path / "c.parquet")
+    assert ds.task == "multiclass" and ds.y.tolist() == y.tolist()
+    pd.DataFrame({"file": ["c.parquet"], "target": ["target"]}).to_csv(tmp_path / MANIFEST, index=False)
+    assert load_entry(read_manifest(tmp_path)[0]).task == "multiclass"
+
+
+def test_a_categorical_target_of_numbers_not_all_whole_names_the_remedy_which_works():
+    X, y = _categorical_target([0.5, 1.5, 2.5])
+    msg = _raises(r"numbers not all whole \(0.5, 1.5, 2.5\)", load, X, y)
+    assert "give the classes as text (y.astype(str)) with task='multiclass'" in msg  # text of such numbers alone
+    ds = load(X, y.astype(str), task="multiclass")  # would be a quantity: classifiers cannot take them as numbers
+    assert ds.task == "multiclass" and ds.classes.tolist() == ["0.5", "1.5", "2.5"]
+
+
+def test_task_regression_takes_a_categorical_target_of_numbers_for_those_numbers():
+    X, y = _categorical_target([0.5, 1.5, 2.5])
+    ds = load(X, y, task="regression")
+    assert ds.y.dtype == float and ds.y.tolist() == y.astype(float).tolist()
+    _raises("task 'regression' but the target holds non-numeric values", load, X, y.cat.rename_categories(list("abc")),
+            task="regression")
+
+
+def test_an_object_target_of_numbers_holds_numbers_and_one_of_other_objects_is_named():
+    X, y = _categorical_target([1, 2, 3])
+    ds = load(X, y.astype(object))
+    assert ds.task == "multiclass" and ds.y.dtype.kind == "i"  # as classifiers take them ("unknown" as objects)
+    binned = pd.Series(pd.cut(X["noise"], 3))
+    _raises(r"the target holds Interval values; .* give them as text \(y.astype\(str\)\)", load, X, binned)
+
+
+def test_tune_on_a_categorical_target_predicts_its_categories_as_on_the_same_target_not_categorical():
+    from metahpo import tune
+
+    X, y = _categorical_target([1.0, 2.0, 3.0])
+    options = dict(n_trials=2, family="lightgbm", sampler=None, cv=2, random_state=0, verbose=False)
+    predicted = tune(X, y, **options).predict(X)
+    assert set(predicted) <= {1.0, 2.0, 3.0} and (predicted == y.to_numpy(float)).mean() > 0.9
+    np.testing.assert_array_equal(predicted, tune(X, y.astype(float), task="multiclass", **options).predict(X))
+    with pytest.raises(DataError, match="numbers not all whole"):
+        tune(X, y.cat.rename_categories([0.5, 1.5, 2.5]), **options)
+
+
 def test_task_override_on_inferred_classes():
     frame = _numeric_frame()
     assert load(frame, target="target").task == "multiclass"
@@ -505,6 +580,43 @@ def test_missing_target_column_in_file_is_named(tmp_path):
     _numeric_frame().to_csv(path, index=False)
     msg = _raises("not found", load, path, target="klass")
     assert "klass" in msg
+
+
+def _wide_file(tmp_path, name: str = "wide.csv"):
+    """A file of 30 features and, last, its ``target``: the shape of ``load_breast_cancer``."""
+    frame = pd.DataFrame({f"feature {i}": np.arange(6.0) + i for i in range(30)}).assign(target=[0, 1] * 3)
+    frame.to_csv(tmp_path / name, index=False)
+    return tmp_path / name
+
+
+@pytest.mark.parametrize("typed, meant", [("Target", "'target'"), ("targte", "'target'"),
+                                          ("feature_7", "'feature 7', 'feature 27' or 'feature 17'")])
+def test_a_mistyped_target_is_answered_with_the_column_meant_on_one_line(tmp_path, typed, meant):
+    msg = _raises("not found", load, _wide_file(tmp_path), target=typed)
+    assert msg.startswith(f"target column '{typed}' not found in wide.csv (did you mean {meant}?); columns are ")
+    assert msg.endswith("feature 28, feature 29, target (31 in all)") and "\n" not in msg  # the last column too
+
+
+def test_a_target_like_no_column_suggests_none_and_shows_the_first_and_last_columns(tmp_path):
+    assert _raises("not found", load, _wide_file(tmp_path), target="label") == (
+        "target column 'label' not found in wide.csv; columns are feature 0, feature 1, feature 2, feature 3, "
+        "feature 4, ..., feature 28, feature 29, target (31 in all)")
+
+
+def test_a_case_only_mismatch_is_suggested_before_close_spellings():
+    frame = pd.DataFrame({"Label": [0, 1] * 3, "label_": [0, 1] * 3, "x": np.arange(6.0)})
+    assert "(did you mean 'Label'?); columns are Label, label_, x" in _raises("not found", load, frame, target="LABEL")
+
+
+def test_a_mistyped_target_in_a_manifest_or_a_pmlb_folder_is_answered_alike(tmp_path):
+    path = _wide_file(tmp_path)
+    (tmp_path / MANIFEST).write_text("file,target\nwide.csv,Target\n")
+    _raises(r"target column 'Target' not found in .*wide.csv \(did you mean 'target'\?\)",
+            load_entry, read_manifest(tmp_path)[0])
+    folder = tmp_path / "toy"
+    folder.mkdir()
+    pd.read_csv(path).rename(columns={"target": "Target"}).to_csv(folder / "toy.tsv.gz", sep="\t", index=False)
+    _raises(r"target column 'target' not found in .*toy.tsv.gz \(did you mean 'Target'\?\)", load, folder)
 
 
 def test_frame_without_target_is_an_error():

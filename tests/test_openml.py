@@ -136,13 +136,14 @@ def test_specs_load_through_the_configured_openml_cache(cache: Path, monkeypatch
 
 
 def test_unknown_target_names_the_columns(cache: Path) -> None:
-    message = r"OpenML dataset 61 \(iris\) has no column 'species'; columns are sepallength"
+    message = r"target column 'species' not found in OpenML dataset 61 \(iris\); columns are sepallength"
     with pytest.raises(DataError, match=message):
         load_dataset(61, target="species", cache_dir=cache)
 
 
 def test_dataset_without_default_target(cache: Path, server: RecordedServer) -> None:
-    message = r"dataset 999003 \(metahpo-test-nodefault\) has no default target; pass target="
+    message = (r"dataset 999003 \(metahpo-test-nodefault\) has no default target; name its column: target='name' "
+               r"\(--target NAME\)")
     with pytest.raises(DataError, match=message):
         load_dataset(999003, cache_dir=cache)
     assert server.endpoints == []  # refused before fetching any data
