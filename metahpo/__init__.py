@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _PUBLIC = {
+    "CallbackError": "metahpo.exceptions",
     "ConfigError": "metahpo.exceptions",
     "DataError": "metahpo.exceptions",
     "DataWarning": "metahpo.exceptions",
@@ -50,6 +51,7 @@ _PUBLIC = {
 }
 
 __all__ = [
+    "CallbackError",
     "ConfigError",
     "DataError",
     "DataWarning",
@@ -73,7 +75,8 @@ __all__ = [
 if TYPE_CHECKING:
     from metahpo.datasets import Dataset, load
     from metahpo.estimators import MetaClassifier, MetaLGBMClassifier, MetaLGBMRegressor, MetaRegressor
-    from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseError, MetahpoError, SamplerError
+    from metahpo.exceptions import (CallbackError, ConfigError, DataError, DataWarning, KnowledgeBaseError,
+                                    MetahpoError, SamplerError)
     from metahpo.knowledge_base import KnowledgeBase
     from metahpo.recommendations import Recommendation, recommend
     from metahpo.tuning import TuneResult, tune

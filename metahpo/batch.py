@@ -247,12 +247,15 @@ def run_batch(
     if not sources:
         raise DataError(f"no dataset found in {', '.join(map(str, inputs))}")
     kb = next(iter(_knowledge(ref, family)[1].values()))  # also: a family without a knowledge base fails here
-    _claim(out, settings)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} is a file: the output is a folder (of results, parameters and a report)")
+    out.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as held:
         try:
             held.enter_context(locked(out / LOCK, wait=False))
         except BlockingIOError:
             raise ConfigError(f"another batch is writing to {out}: wait for it to end, or use another folder") from None
+        _claim(out, settings)  # under the lock: two batches started at once cannot both write their settings
         return _run_claimed(out, sources, ref, settings, n_jobs, progress or to_stderr, kb)
 
 
@@ -260,9 +263,8 @@ def _run_claimed(out: Path, sources: list[Source], ref: KnowledgeBaseRef, settin
                  log: Callable[[str], None], kb: KnowledgeBase) -> pd.DataFrame:
     """:func:`run_batch` in its claimed, locked folder: the datasets not done yet, then the results."""
     had = read_records(out / RECORDS)
-    before = {i: r.get("path", _where(r["source"])) for i, r in had.items()}  # records before "path": their source
-    clashes = [f"{s.dataset_id!r} was {had[s.dataset_id]['source']}, now {s.spec}" for s in sources
-               if before.get(s.dataset_id, _where(s.spec)) != _where(s.spec)]
+    clashes = [f"{s.dataset_id!r} was {_described(had[s.dataset_id])}, now {_described(_given(s))}" for s in sources
+               if s.dataset_id in had and not _same_data(had[s.dataset_id], _given(s))]
     if clashes:
         raise ConfigError(f"{out} holds results of other data under the same name ({'; '.join(clashes[:3])}"
                           f"{'; ...' if len(clashes) > 3 else ''}): use another output folder")
@@ -283,6 +285,24 @@ def _run_claimed(out: Path, sources: list[Source], ref: KnowledgeBaseRef, settin
     atomic_write(out / REPORT, render_report(records, table, kb).encode())
     ours = {s.dataset_id for s in sources}  # the folder may hold earlier inputs' rows too
     return table[table["dataset_id"].isin(ours)].reset_index(drop=True)
+
+
+def _given(source: Source) -> dict[str, Any]:
+    """What a record keeps of how its dataset was given: where it is, its target and task as named."""
+    return {"source": source.spec, "path": _where(source.spec), "target": source.target, "given_task": source.task}
+
+
+def _same_data(record: dict[str, Any], given: dict[str, Any]) -> bool:
+    """Whether ``record`` is of the data ``given`` names: the same place (a record from before "path"
+    was kept: its source), and the same target and task as given (where the record keeps them)."""
+    return record.get("path", _where(record["source"])) == given["path"] and all(
+        record[key] == given[key] for key in ("target", "given_task") if key in record)
+
+
+def _described(given: dict[str, Any]) -> str:
+    """A record's data in words: its source, and its target and task where they were named."""
+    named = [f"{key.removeprefix('given_')} {given[key]}" for key in ("target", "given_task") if given.get(key)]
+    return given["source"] + (f" ({', '.join(named)})" if named else "")
 
 
 def _where(spec: str | Path) -> str:
@@ -347,7 +367,8 @@ def process(source: Source, knowledge_base: KnowledgeBaseRef, settings: Settings
         ``ensemble`` (the :class:`~metahpo.ensemble.EnsembleSpec` as a dict).
     """
     start = time.perf_counter()
-    record: dict[str, Any] = {"dataset_id": source.dataset_id, "source": source.spec, "path": _where(source.spec)}
+    record: dict[str, Any] = {"dataset_id": source.dataset_id, "source": source.spec, "path": _where(source.spec),
+                              "target": source.target, "given_task": source.task}
     try:
         _analyse(source, _knowledge(knowledge_base, settings.family)[0], settings, record)
         record.update(status="ok", error="")
@@ -477,15 +498,12 @@ def _save(out: Path, record: dict[str, Any], stream: TextIO) -> None:
 
 
 def _claim(out: Path, settings: Settings) -> None:
-    """Create the batch folder, or check that the batch run it holds used the same settings."""
+    """Write the settings into the batch folder, or check that the batch run it holds used the same."""
     wanted = asdict(settings)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"{out} is a file: the output is a folder (of results, parameters and a report)")
     had = _read_settings(out)
     if had is not None:
         had = {"family": "lightgbm", "rounds": "recommended", **had}  # the defaults of runs from before these settings
     if had is None:
-        out.mkdir(parents=True, exist_ok=True)
         atomic_write(out / SETTINGS, json.dumps(wanted, indent=2).encode())
     elif had != wanted:
         keys = dict.fromkeys([*wanted, *had])  # a key only one of them has differs too

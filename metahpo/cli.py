@@ -456,6 +456,11 @@ def _tune_sampler(args: argparse.Namespace) -> str | None:
 
 def _cmd_tune(args: argparse.Namespace) -> int:
     sampler = _tune_sampler(args)
+    if args.resume and args.record_to is None:  # tune's own checks, in the flags' words
+        raise ConfigError("--resume continues the search --record-to holds: give --record-to too")
+    if args.family == "auto" and (args.prior or args.record_to):
+        raise ConfigError("--prior and --record-to hold one family's configurations: name it, --family lightgbm or "
+                          "--family linear")
     if not args.quiet:  # before the imports and the data: the user sees at once that work began
         print(f"metahpo tune: loading {args.data}", file=sys.stderr, flush=True)
     from metahpo.progress import plural

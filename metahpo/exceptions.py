@@ -37,6 +37,22 @@ class SamplerError(MetahpoError, RuntimeError):
         self.study = study
 
 
+class CallbackError(MetahpoError, RuntimeError):
+    """A callback raised after a trial, which ends the search (the callback's exception is its
+    ``__cause__``).
+
+    Attributes
+    ----------
+    study : Study or None
+        The study the callback was called from, with every trial recorded, the one it was called
+        with included.
+    """
+
+    def __init__(self, message: str, study: object = None) -> None:
+        super().__init__(message)
+        self.study = study
+
+
 class KnowledgeBaseError(MetahpoError, ValueError):
     """A knowledge base is missing, corrupt, or does not fit the request."""
 

@@ -727,6 +727,7 @@ def recommend(
     target: str | None = None,
     n: int = N_RECOMMENDED,
     task: str | None = None,
+    categorical: list[str] | None = None,
     family: str | None = None,
     knowledge_base: KnowledgeSource | Sequence[KnowledgeSource] | None = None,
     strategy: str | BaseStrategy = "auto",
@@ -749,6 +750,8 @@ def recommend(
         How many configurations.
     task : str, optional
         Override the inferred task.
+    categorical : list of str, optional
+        Columns to make categorical, as :func:`metahpo.load` takes them.
     family : {"lightgbm", "linear", "auto"}, optional
         The model family: the knowledge base's (default LightGBM, whose knowledge base ships).
         ``"auto"`` chooses the family that did best on the most similar datasets
@@ -808,7 +811,8 @@ def recommend(
         family = check_family(family)  # an unknown family is named as such, not as one without a knowledge base
         if rounds == "holdout" and family not in ("lightgbm", AUTO_FAMILY):
             raise ConfigError(f"rounds='holdout' finds LightGBM's n_estimators; the {family} family has none")
-    dataset = data if isinstance(data, Dataset) and task is None else load(data, y, target=target, task=task)
+    dataset = (data if isinstance(data, Dataset) and task is None and categorical is None
+               else load(data, y, target=target, task=task, categorical=categorical))
     mf = metafeatures.extract(dataset, random_state=random_state)
     recommendation = knowledge_list(dataset, mf, knowledge_base, family=family, strategy=strategy, metric=metric,
                                     n=n)

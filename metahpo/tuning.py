@@ -12,6 +12,7 @@ import contextlib
 import functools
 import json
 import math
+import os
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from metahpo import knowledge_base as kbm
-from metahpo.datasets import Dataset, conform, load
+from metahpo.datasets import Dataset, conform, load, read_table
 from metahpo.ensemble import EnsembleSpec, final_params
 from metahpo.ensemble import build as ensemble_build
 from metahpo.ensemble import select as ensemble_select
@@ -226,8 +227,9 @@ def tune(
     record_to: str | Path | None = None,
     resume: bool = False,
     callbacks: Sequence[Callback] | None = None,
-    prior: pd.DataFrame | None = None,
+    prior: pd.DataFrame | str | os.PathLike | None = None,
     task: str | None = None,
+    categorical: list[str] | None = None,
     verbose: bool = True,
     strategy: str | BaseSampler | None = _NOT_GIVEN,
 ) -> TuneResult:
@@ -235,7 +237,7 @@ def tune(
 
     Parameters
     ----------
-    data, y, target, task
+    data, y, target, task, categorical
         The dataset, as :func:`metahpo.load` takes it.
     n_trials : int, optional
         Trials to run (recommended ones included; ``prior`` results not). ``None`` with a ``timeout``.
@@ -314,10 +316,13 @@ def tune(
         they are back, the model is the best trial's alone).
     callbacks : sequence of callable, optional
         ``callback(study, trial)`` after every trial, ``study`` the trial's family's;
-        ``study.stop()`` ends the whole search.
-    prior : DataFrame, optional
+        ``study.stop()`` ends the whole search. One that raises ends it with a
+        :class:`~metahpo.CallbackError` holding that study (with ``record_to``, every finished
+        trial is recorded before the callbacks run).
+    prior : DataFrame or path, optional
         Results the user already has for this dataset: one column per parameter and a ``score``
-        column (same metric). They count as evaluated and are not re-run.
+        column (same metric), as a table or a CSV, TSV or Parquet file. They count as evaluated
+        and are not re-run.
     verbose : bool
         Write progress to standard error: what is tuned, the setup's time, then a line per trial
         (its score, the best so far, elapsed time and an ETA), as Optuna logs its trials.
@@ -360,7 +365,7 @@ def tune(
     warm_start = check_whole(warm_start, "warm_start", 0, " of recommended configurations")
     cv = check_cv(cv)
     prune = check_bool(prune, "prune")
-    dataset = load(data, y, target=target, task=task)
+    dataset = load(data, y, target=target, task=task, categorical=categorical)
     metric = check_metric(metric, dataset.task)
     prior = None if prior is None else check_prior(prior, families[0].space_for(dataset.task))
     if resume and metric not in kbm.ALL_METRICS:
@@ -391,9 +396,17 @@ def tune(
     spaces = {name: study.space for name, study in studies.items()}
     if best.source == "prior" and not best.best_iteration and get_family(best.family).stops_early:
         # a result the user brought was never trained here: its rounds come from the folds, as a trial's do
-        rounds = evaluate(best.config, dataset, folds=search.folds, metric=metric, family=best.family,
-                          space=spaces[best.family], random_state=seed).best_iteration
-        best = replace(best, best_iteration=rounds)
+        try:
+            rounds = evaluate(best.config, dataset, folds=search.folds, metric=metric, family=best.family,
+                              space=spaces[best.family], random_state=seed).best_iteration
+        except KeyboardInterrupt:  # the best trial run here stands in
+            best = max((t for t in trials if t.ok and t.source != "prior"), key=lambda t: t.score, default=None)
+            if best is None:
+                raise
+            interrupted = True
+            say("interrupted while the best prior result's rounds were found: the best trial run here is returned")
+        else:
+            best = replace(best, best_iteration=rounds)
     growth = refit_growth(dataset.n_rows, search.folds, dataset.task)
     best_params = final_params(best, seed, spaces[best.family], growth)
     if ensemble is not None and interrupted and any(
@@ -401,9 +414,14 @@ def tune(
         say("interrupted before the resumed trials' out-of-fold predictions were back: the model is the best "
             "trial's alone, not an ensemble")
         ensemble = None
-    spec = None if ensemble is None else ensemble_select(
-        trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric, random_state=seed,
-        space=list(spaces.values()), growth=growth)
+    spec = None
+    if ensemble is not None:
+        try:
+            spec = ensemble_select(trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric,
+                                   random_state=seed, space=list(spaces.values()), growth=growth)
+        except KeyboardInterrupt:
+            interrupted = True
+            say("interrupted while the ensemble was chosen: the model is the best trial's alone")
     model = (make_estimator(best_params, dataset.task, space=spaces[best.family], random_state=seed) if spec is None
              else ensemble_build(spec, dataset.task, random_state=seed, space=list(spaces.values())))
     fitted = True
@@ -611,14 +629,18 @@ class _Search:
         study = Study(space)
         if prior is not None:
             study.add_prior(*prior)
-        resumed = study.add_trials(_recorded_trials(record_to, self.recorded_id, len(self.folds), self.metric,
-                                                   space)) if resume else []
+        recorded, other_folds = (_recorded_trials(record_to, self.recorded_id, len(self.folds), self.metric, space)
+                                 if resume else ([], {}))
+        resumed = study.add_trials(recorded)
         if n_trials is not None:
             n_trials = max(n_trials - len(resumed), 0)
         first = len(warm) if n_trials is None else min(len(warm), n_trials)
         setup = [f"{first} {'recommended' if recommendation is not None else 'default'} first"] if first else []
         if resume:
             setup.append(f"{plural(len(resumed), 'recorded trial')} resumed")
+        for folds, n in other_folds.items():  # another search's: a record keeps a trial's score on its own folds
+            setup.append(f"{plural(n, 'trial')} recorded with {folds} folds not resumed (this search has "
+                         f"{len(self.folds)})")
         if prior_mean is not None:
             setup.append("the knowledge base's surrogate as the prior")
         self.say(f"setup {duration(time.perf_counter() - start)}: {self.kind or 'cold-start random'} search of "
@@ -731,17 +753,21 @@ class _Recorder:
         self.runs.close()
 
 
-def _recorded_trials(root: str | Path, dataset_id: str, cv: int, metric: str, space: SearchSpace) -> list[Trial]:
+def _recorded_trials(root: str | Path, dataset_id: str, cv: int, metric: str,
+                     space: SearchSpace) -> tuple[list[Trial], dict[int, int]]:
     """The trials ``tune(record_to=root)`` recorded of dataset ``dataset_id`` with ``cv`` folds and
     configurations of ``space``, in the order they finished, scored by ``metric`` (a pruned trial by
     its mean over the folds it completed) and marked ``user_attrs["resumed"]``; none if ``root``
-    holds no knowledge base yet."""
+    holds no knowledge base yet. Also how many it recorded of the dataset with other numbers of
+    folds, by number (another search's, not resumed)."""
     if not (Path(root) / "manifest.json").exists():
-        return []
+        return [], {}
     kb = kbm.KnowledgeBase.load(root)
     origins = kb.configurations.set_index("config_id")["origin"].astype(str)
-    runs = kb.runs[kb.runs["dataset_id"].eq(dataset_id) & kb.runs["cv"].eq(cv)]
-    runs = runs[runs["config_id"].map(origins).str.startswith("tune-", na=False)].sort_values("time", kind="stable")
+    tuned = kb.runs[kb.runs["dataset_id"].eq(dataset_id) & kb.runs["config_id"].isin(
+        origins.index[origins.str.startswith("tune-")])]
+    runs = tuned[tuned["cv"].eq(cv)].sort_values("time", kind="stable")
+    other_folds = {int(k): int(n) for k, n in tuned.loc[tuned["cv"].ne(cv), "cv"].value_counts().sort_index().items()}
     trials = []
     for run, config in zip(runs.to_dict("records"), kb.params(runs["config_id"])):
         if not space.contains(config):  # recorded by another version's space
@@ -756,11 +782,12 @@ def _recorded_trials(root: str | Path, dataset_id: str, cv: int, metric: str, sp
         trials.append(Trial(0, config, source, score=score if status in SCORED else np.nan, status=status,
                             fit_time=float(run["fit_time"]), best_iteration=rounds, error=error, scores=scores,
                             fold_scores=folds, user_attrs={"resumed": True}, family=space.family))
-    return trials
+    return trials, other_folds
 
 
-def check_prior(prior: pd.DataFrame, space: SearchSpace) -> tuple[list[Config], list[float]]:
-    """The configurations and scores of results a user already has, checked against ``space``.
+def check_prior(prior: pd.DataFrame | str | os.PathLike, space: SearchSpace) -> tuple[list[Config], list[float]]:
+    """The configurations and scores of results a user already has (a table, or a CSV, TSV or
+    Parquet file's path), checked against ``space``.
 
     Raises
     ------
@@ -768,7 +795,11 @@ def check_prior(prior: pd.DataFrame, space: SearchSpace) -> tuple[list[Config], 
         If ``prior`` is not a table with one column per parameter of ``space`` and a numeric
         ``score`` column (NaN, a failed run, is allowed).
     """
-    if not isinstance(prior, pd.DataFrame) or "score" not in prior.columns:
+    if isinstance(prior, (str, os.PathLike)):
+        prior = read_table(Path(prior))[0]
+    if not isinstance(prior, pd.DataFrame):
+        raise ConfigError(f"the prior must be a DataFrame or a table file's path, got {type(prior).__name__}")
+    if "score" not in prior.columns:
         raise ConfigError("the prior needs one column per parameter and a 'score' column")
     missing = [n for n in space.names if n not in prior.columns]
     if missing:

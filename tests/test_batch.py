@@ -226,6 +226,11 @@ def test_a_run_reports_its_own_inputs_and_refuses_other_data_under_a_name_done(f
     with pytest.raises(ConfigError, match=r"holds results of other data under the same name \('iris' was .*"
                                           r"iris.csv, now .*other.iris.csv\): use another output folder"):
         run_batch([str(tmp_path / "other")], out, knowledge_base=tiny_kb, n=3)
+    feature = pd.read_csv(data_dir / "iris.csv", nrows=0).columns[0]  # the same file, another target
+    (tmp_path / "list.txt").write_text(f"{data_dir / 'iris.csv'},{feature}\n")
+    clash = rf"\('iris' was .*iris.csv, now .*iris.csv \(target {re.escape(feature)}\)\)"
+    with pytest.raises(ConfigError, match=clash):
+        run_batch([str(tmp_path / "list.txt")], out, knowledge_base=tiny_kb, n=3)
 
 
 def test_a_folder_scan_reads_any_case_of_suffix_and_says_what_pmlb_folders_leave_out(data_dir, tmp_path):

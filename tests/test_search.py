@@ -466,6 +466,20 @@ def test_callbacks_see_every_trial_and_can_stop():
     assert len(study.trials) == 6
 
 
+def test_a_callback_that_raises_ends_the_search_with_the_study_in_its_error():
+    from metahpo import CallbackError
+
+    def broken(study, trial):
+        if trial.number == 1:
+            raise KeyError("mine")
+
+    study = Study()
+    with pytest.raises(CallbackError, match=r"broken raised KeyError: 'mine' after trial 1; the study keeps the "
+                                            r"2 trials recorded \(CallbackError.study\)") as caught:
+        study.optimize(objective, RandomSampler(random_state=0), n_trials=5, callbacks=[broken])
+    assert caught.value.study is study and len(study.trials) == 2 and isinstance(caught.value.__cause__, KeyError)
+
+
 def test_trials_dataframe():
     study = Study()
     study.add_prior([dict(LIGHTGBM.default)], [0.3])  # has n_estimators and values outside the search range

@@ -23,7 +23,7 @@ from metahpo.cli import main
 from metahpo.search import study as study_module
 from metahpo.datasets import load
 from metahpo.evaluation import evaluate
-from metahpo.exceptions import ConfigError
+from metahpo.exceptions import ConfigError, DataError
 from metahpo.families import get_family
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.search import BayesSampler
@@ -184,6 +184,28 @@ def test_a_prior_result_that_wins_is_refitted_with_rounds_from_the_folds(wine):
     assert result.best_params["n_estimators"] == rounds != 100  # not LightGBM's default
 
 
+def test_a_prior_is_read_from_a_file_and_a_ctrl_c_while_its_rounds_are_found_returns_the_best_trial(
+        wine, tmp_path, capsys, monkeypatch):
+    from metahpo import tuning
+
+    config = LIGHTGBM.sample(1, 3)[0]
+    pd.DataFrame([config]).assign(score=0.0).to_csv(tmp_path / "prior.csv", index=False)
+    real = tuning.evaluate
+
+    def ctrl_c_on_the_prior(candidate, *args, **kwargs):
+        if candidate == config:
+            raise KeyboardInterrupt
+        return real(candidate, *args, **kwargs)
+
+    monkeypatch.setattr(tuning, "evaluate", ctrl_c_on_the_prior)
+    result = tune(wine, n_trials=2, sampler=None, cv=2, prior=tmp_path / "prior.csv", random_state=0)
+    assert list(result.trials["source"]) == ["prior", "random", "random"]  # read from the file
+    assert result.interrupted and result.best_score == max(t.score for t in result.study.trials[1:])
+    assert "interrupted while the best prior result's rounds were found" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="the prior must be a DataFrame or a table file's path, got list"):
+        tune(wine, n_trials=1, sampler=None, prior=[config])
+
+
 def test_numpy_integers_are_taken_as_counts(tiny_kb, wine):
     result = tune(wine, n_trials=np.int64(2), warm_start=np.int64(1), ensemble=np.int64(2), cv=np.int64(2),
                   n_jobs=np.int64(1), knowledge_base=tiny_kb, verbose=False)
@@ -258,11 +280,32 @@ def test_an_interrupt_in_the_refit_or_a_callback_keeps_the_search_and_every_reco
         both = tune_any_family(wine, n_trials=4, family="auto", sampler=None, cv=2, verbose=False)
     assert both.interrupted and len(both.trials) == 2 and not both.studies["linear"].trials
 
+    with monkeypatch.context() as patch:  # Ctrl-C while the ensemble is chosen: the best trial alone
+        patch.setattr(tuning, "ensemble_select", ctrl_c)
+        alone = tune(wine, n_trials=3, sampler=None, cv=2, ensemble=2)
+    assert alone.interrupted and alone.ensemble is None and len(alone.trials) == 3
+    assert "interrupted while the ensemble was chosen: the model is the best trial's alone" in capsys.readouterr().err
+
     monkeypatch.setattr(tuning, "make_estimator", unfinished)
     result = tune(wine, n_trials=3, sampler=None, cv=2, record_to=tmp_path / "refit")
     assert result.interrupted and len(result.trials) == 3 and result.best_params["n_estimators"] >= 1
     assert "interrupted during the final refit: the model is not fitted" in capsys.readouterr().err
     assert len(KnowledgeBase.load(tmp_path / "refit").runs) == 3
+
+
+def test_recommend_and_tune_make_the_columns_named_categorical_as_load_does(tiny_kb):
+    from metahpo import recommend
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"code": rng.integers(0, 4, 200), "x": rng.normal(size=200)})
+    frame["label"] = (frame["code"] % 2 == 0) ^ (frame["x"] > 1)
+    result = tune(frame, target="label", categorical=["code"], n_trials=1, sampler=None, cv=2, family="lightgbm",
+                  verbose=False)
+    assert isinstance(result.dataset.X["code"].dtype, pd.CategoricalDtype)
+    with pytest.raises(DataError, match="categorical columns not found"):
+        recommend(frame, target="label", categorical=["nope"], knowledge_base=tiny_kb, verbose=False)
+    with pytest.raises(DataError, match="pass categorical= to the load that made it"):
+        recommend(load(frame, target="label"), categorical=["code"], knowledge_base=tiny_kb, verbose=False)
 
 
 def test_pruning_is_off_by_default_and_can_be_switched_on(wine, capsys):
@@ -324,8 +367,31 @@ def test_a_killed_search_resumes_where_it_stopped_as_the_whole_search_would_have
     again = tune(wine, record_to=tmp_path / "cut", resume=True, verbose=False, **{**kw, "n_trials": 3})
     assert len(again.study.trials) == 5 and again.best_params == whole.best_params
     # trials of other folds are another search's: none resumed
-    other = tune(wine, record_to=tmp_path / "cut", resume=True, verbose=False, **{**kw, "n_trials": 1, "cv": 3})
+    capsys.readouterr()
+    other = tune(wine, record_to=tmp_path / "cut", resume=True, **{**kw, "n_trials": 1, "cv": 3})
     assert len(other.study.trials) == 1 and not other.study.trials[0].user_attrs.get("resumed")
+    assert "0 recorded trials resumed, 5 trials recorded with 2 folds not resumed (this search has 3)" in (
+        capsys.readouterr().err)
+
+
+def test_a_record_left_before_its_first_trial_resumes_as_a_new_search(wine, tmp_path, capsys):
+    KnowledgeBase.empty("lightgbm").save(tmp_path / "cut")  # a run killed before its first trial finished
+    result = tune(wine, n_trials=2, sampler=None, cv=2, record_to=tmp_path / "cut", resume=True)
+    assert len(result.trials) == 2 and "0 recorded trials resumed" in capsys.readouterr().err
+    assert len(KnowledgeBase.load(tmp_path / "cut").runs) == 2
+
+
+def test_a_callback_that_raises_ends_the_search_with_its_trials_kept(wine, tmp_path):
+    from metahpo import CallbackError
+
+    def broken(study, trial):
+        if len(study.trials) == 2:
+            raise ValueError("my bug")
+
+    with pytest.raises(CallbackError, match="the callback .*broken raised ValueError: my bug after trial 1") as caught:
+        tune(wine, n_trials=4, sampler=None, cv=2, callbacks=[broken], record_to=tmp_path / "cb", verbose=False)
+    assert len(caught.value.study.trials) == 2 and isinstance(caught.value.__cause__, ValueError)
+    assert len(KnowledgeBase.load(tmp_path / "cb").runs) == 2  # recorded before the user's callbacks ran
 
 
 def test_a_resumed_search_builds_the_ensemble_the_whole_search_would_have(tiny_kb, wine, tmp_path, capsys,
@@ -444,6 +510,16 @@ def test_cli_tune_writes_the_result(tiny_kb, tmp_path, capsys):
     assert result["ensemble"] is None
 
 
+@pytest.mark.parametrize("flags, message", [
+    (["--resume"], "--resume continues the search --record-to holds: give --record-to too"),
+    (["--record-to", "kb"], "--prior and --record-to hold one family's configurations: name it, --family lightgbm "
+                            "or --family linear"),
+])
+def test_cli_tune_names_its_flags_in_its_errors(flags, message, capsys):
+    assert main(["tune", "sklearn:iris", "--n-trials", "1", "--quiet", *flags]) == 2
+    assert capsys.readouterr().err == f"metahpo: error: {message}\n"
+
+
 def test_cli_tune_takes_prior_results_and_builds_an_ensemble(tiny_kb, tmp_path, capsys):
     tiny_kb.save(tmp_path / "kb")
     prior = pd.DataFrame(LIGHTGBM.sample(2, random_state=1)).assign(score=[-0.5, -0.4])
@@ -463,7 +539,8 @@ def test_cli_tune_takes_prior_results_and_builds_an_ensemble(tiny_kb, tmp_path, 
 
 
 def test_cli_tune_names_a_missing_prior_file(tmp_path, capsys):
-    code = main(["tune", "sklearn:iris", "--n-trials", "1", "--prior", str(tmp_path / "nowhere.csv")])
+    code = main(["tune", "sklearn:iris", "--n-trials", "1", "--family", "lightgbm",
+                 "--prior", str(tmp_path / "nowhere.csv")])
     assert code == 2 and "nowhere.csv" in capsys.readouterr().err
 
 

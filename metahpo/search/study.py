@@ -24,7 +24,7 @@ import pandas as pd
 from joblib import delayed
 
 from metahpo.evaluation import SCORED, Evaluation, check_n_jobs, check_timeout, check_whole
-from metahpo.exceptions import ConfigError, SamplerError
+from metahpo.exceptions import CallbackError, ConfigError, SamplerError
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import plural
 from metahpo.search.base import BaseSampler, Proposal, random_proposals
@@ -293,7 +293,8 @@ class Study:
             the GIL).
         callbacks : sequence of callable, optional
             Each is called as ``callback(study, trial)`` after every trial; one may call
-            :meth:`stop`.
+            :meth:`stop`. One that raises ends the search with a :class:`~metahpo.CallbackError`
+            that holds the study (its exception as the cause).
         prune : int
             With ``k > 0``: stop a trial after a fold once its mean score so far is below the
             ``k``-th best completed trial's over the same folds (``k = 1``, or ``True``: the
@@ -350,12 +351,23 @@ class Study:
                     self._record(trial)
                     if trial.ok and trial.fold_scores and self._folds is None:
                         self._folds = len(trial.fold_scores)
-                    for callback in callbacks or ():
-                        callback(self, trial)
+                    self._call_back(callbacks, trial)
                 remaining -= len(batch)
         except KeyboardInterrupt:
             self.interrupted = True
             logger.info("interrupted; keeping the %s finished", plural(len(self.trials), "trial"))  # callers say it
+
+    def _call_back(self, callbacks: Sequence[Callback] | None, trial: Trial) -> None:
+        """Each callback on ``trial``; one that raises ends the search with a :class:`~metahpo.CallbackError`
+        holding the study."""
+        for callback in callbacks or ():
+            try:
+                callback(self, trial)
+            except Exception as exc:
+                name = getattr(callback, "__qualname__", type(callback).__name__)
+                raise CallbackError(f"the callback {name} raised {type(exc).__name__}: {exc} after trial "
+                                    f"{trial.number}; the study keeps the {plural(len(self.trials), 'trial')} "
+                                    f"recorded (CallbackError.study)", self) from exc
 
     def _pruning_bar(self, k: int) -> _Bar | None:
         """The bar of the ``k``-th best completed trial with as many folds as the trials this study
