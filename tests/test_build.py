@@ -107,10 +107,11 @@ def test_reevaluate_runs_every_run_again_under_the_current_space(tmp_path, data_
     earlier = _build(tmp_path / "v1", data_files, family="linear").run(["describe", "explore"])
     changed = replace(linear.CLASSIFICATION, fixed={"tol": 0.5, "max_iter": 3}, version="linear-test")
     monkeypatch.setattr(linear, "CLASSIFICATION", changed)
+    monkeypatch.setattr(linear, "BINARY", replace(changed, fixed={"tol": 0.5, "max_iter": 2}))
     monkeypatch.setattr(linear.LinearFamily, "space", changed)
     lines = []
     kb = _build(tmp_path / "v2", data_files, family="linear", log=lines.append).reevaluate(tmp_path / "v1")
-    assert kb.space_version == "linear-test" and earlier.space_version == "linear-1"
+    assert kb.space_version == "linear-test" and earlier.space_version == "linear-3"
     assert kb.provenance["reevaluates"] == str((tmp_path / "v1").resolve()) and kb.provenance["cv"] == SMALL["cv"]
     pairs = ["dataset_id", "config_id"]
     assert sorted(map(tuple, kb.runs[pairs].to_numpy())) == sorted(map(tuple, earlier.runs[pairs].to_numpy()))
@@ -556,4 +557,4 @@ def test_kb_build_reevaluate_on_the_command_line_takes_the_knowledge_bases_famil
     assert "a re-evaluation writes a new folder" in capsys.readouterr().err
     assert (tmp_path / "v1" / "manifest.json").read_text() == before  # refused before anything was written
     assert main([*args, "--out", str(tmp_path / "v2")]) == 0  # no --family: the knowledge base's, linear
-    assert KnowledgeBase.load(tmp_path / "v2").space_version == "linear-1"
+    assert KnowledgeBase.load(tmp_path / "v2").space_version == "linear-3"

@@ -21,7 +21,7 @@ from metahpo.spaces import LIGHTGBM, Param, config_id
 from metahpo.tuning import tune
 
 LINEAR = get_family("linear")
-CLASSIFICATION = LINEAR.space_for("binary")
+CLASSIFICATION = LINEAR.space  # the family's full space: multiclass (binary is solved to a looser tolerance)
 
 
 def _messy(task: str = "binary", n: int = 300, seed: int = 0) -> Dataset:
@@ -52,7 +52,10 @@ def test_families_are_registered_and_looked_up():
 def test_the_spaces_per_task():
     assert CLASSIFICATION.names == ["alpha", "l1_ratio", "expansion", "class_weight"]
     assert LINEAR.space_for("regression").names == ["alpha", "expansion"]  # ridge: L2 alone, no classes
-    assert CLASSIFICATION.max_rounds is None and CLASSIFICATION.version == "linear-1"
+    assert CLASSIFICATION.max_rounds is None and CLASSIFICATION.version == "linear-3"
+    binary = LINEAR.space_for("binary")  # the same space, solved to a looser tolerance
+    assert binary.names == CLASSIFICATION.names and binary.fixed == {"tol": 1e-3, "max_iter": 1000}
+    assert LINEAR.space_for("multiclass") is CLASSIFICATION
     params = CLASSIFICATION.estimator_params(CLASSIFICATION.default, random_state=3)
     assert params == {"tol": 1e-6, "max_iter": 1000, "alpha": 1.0, "l1_ratio": 0.0, "expansion": "none",
                       "class_weight": "none", "random_state": 3}
@@ -167,8 +170,8 @@ def test_tune_linear_returns_a_model_its_parameters_rebuild():
     # warm-started from the shipped linear knowledge base, then random draws
     assert list(trials["source"]) == ["recommended"] * 2 + ["random"] * 2 and "expansion" in trials.columns
     assert result.recommendation is not None and result.recommendation.family == "linear"
-    assert [t.config for t in result.study.trials[:2]] == [CLASSIFICATION.config_of(c.params)
-                                                            for c in result.recommendation.configs]
+    assert [t.config for t in result.study.trials[:2]] == [LINEAR.space_for("binary").config_of(c.params)
+                                                                         for c in result.recommendation.configs]
     rebuilt = get_family(result.family).make_estimator(result.best_params, data.task).fit(data.X, data.y)
     np.testing.assert_allclose(rebuilt.predict_proba(data.X), result.predict_proba(data.X), rtol=0, atol=1e-12)
     with pytest.raises(ConfigError, match="linear family has none"):
