@@ -610,6 +610,8 @@ class _Search:
         after ``deadline`` (a :func:`time.perf_counter` time). The setup line gives the time since
         ``start``."""
         dataset, space = self.dataset, model_family.space_for(self.dataset.task)
+        if record_to is not None:
+            _check_record_space(record_to, space)
         recommendation, prior_mean, mf = None, None, None
         if (kb := self.knowledge_of(model_family.name)) is not None:
             mf, kb_metric = self.metafeatures, self.kb_metric
@@ -753,6 +755,21 @@ class _Recorder:
         self.runs.close()
 
 
+def _check_record_space(root: str | Path, space: SearchSpace) -> None:
+    """Refuse to resume or extend a record of another version of ``space``: its runs scored models
+    metahpo no longer hands out (a solver's tolerance changed, say), which no check of the
+    parameters can tell apart."""
+    if not (Path(root) / "manifest.json").exists():
+        return
+    manifest = kbm.read_manifest(Path(root))
+    version = manifest.get("space_version")
+    if manifest.get("family") == space.family and version and version != space.version:
+        raise KnowledgeBaseError(
+            f"record_to {str(root)!r} holds runs of the {space.family} family's space {version}, not {space.version}: "
+            f"their scores are of models metahpo no longer hands out; record to another folder, or evaluate it "
+            f"again first (metahpo kb build ... --reevaluate {root} --out NEW)")
+
+
 def _recorded_trials(root: str | Path, dataset_id: str, cv: int, metric: str,
                      space: SearchSpace) -> tuple[list[Trial], dict[int, int]]:
     """The trials ``tune(record_to=root)`` recorded of dataset ``dataset_id`` with ``cv`` folds and
@@ -770,7 +787,7 @@ def _recorded_trials(root: str | Path, dataset_id: str, cv: int, metric: str,
     other_folds = {int(k): int(n) for k, n in tuned.loc[tuned["cv"].ne(cv), "cv"].value_counts().sort_index().items()}
     trials = []
     for run, config in zip(runs.to_dict("records"), kb.params(runs["config_id"])):
-        if not space.contains(config):  # recorded by another version's space
+        if not space.contains(config):  # another task's space (the record's version is checked before)
             continue
         scores = {m: float(run[f"score_{m}"]) for m in kbm.ALL_METRICS if np.isfinite(run[f"score_{m}"])}
         score = scores.get(metric, np.nan)
@@ -794,6 +811,8 @@ def check_prior(prior: pd.DataFrame | str | os.PathLike, space: SearchSpace) -> 
     ConfigError
         If ``prior`` is not a table with one column per parameter of ``space`` and a numeric
         ``score`` column (NaN, a failed run, is allowed).
+    DataError
+        If ``prior`` names a file that cannot be read.
     """
     if isinstance(prior, (str, os.PathLike)):
         prior = read_table(Path(prior))[0]

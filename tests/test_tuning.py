@@ -381,6 +381,19 @@ def test_a_record_left_before_its_first_trial_resumes_as_a_new_search(wine, tmp_
     assert len(KnowledgeBase.load(tmp_path / "cut").runs) == 2
 
 
+def test_a_record_of_another_space_version_is_neither_resumed_nor_extended(wine, tmp_path):
+    from metahpo.exceptions import KnowledgeBaseError
+
+    old = KnowledgeBase.empty("linear")
+    old.space_version = "linear-1"  # binary fits were solved to another tolerance then: the same parameters
+    old.save(tmp_path / "old")
+    data = load("sklearn:breast_cancer").subsample(150)
+    for resume in (True, False):
+        with pytest.raises(KnowledgeBaseError, match="holds runs of the linear family's space linear-1, not linear-3"):
+            tune(data, n_trials=1, family="linear", sampler=None, cv=2, record_to=tmp_path / "old", resume=resume,
+                 verbose=False)
+
+
 def test_a_callback_that_raises_ends_the_search_with_its_trials_kept(wine, tmp_path):
     from metahpo import CallbackError
 
