@@ -367,8 +367,7 @@ def process(source: Source, knowledge_base: KnowledgeBaseRef, settings: Settings
         ``ensemble`` (the :class:`~metahpo.ensemble.EnsembleSpec` as a dict).
     """
     start = time.perf_counter()
-    record: dict[str, Any] = {"dataset_id": source.dataset_id, "source": source.spec, "path": _where(source.spec),
-                              "target": source.target, "given_task": source.task}
+    record: dict[str, Any] = {"dataset_id": source.dataset_id, **_given(source)}
     try:
         _analyse(source, _knowledge(knowledge_base, settings.family)[0], settings, record)
         record.update(status="ok", error="")

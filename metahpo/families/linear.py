@@ -26,6 +26,7 @@ The parameters metahpo hands out rebuild the evaluated model with
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import time
 import warnings
@@ -54,13 +55,6 @@ QUANTILES = 100
 _ALPHA = Param("alpha", 1e-4, 1e4, log=True, valid_low=1e-12, valid_high=1e12)
 _EXPANSION = Param("expansion", choices=("none", "spline", "quantile"))
 
-_CLASSIFICATION_PARAMS = (
-    _ALPHA,
-    Param("l1_ratio", choices=(0.0, 0.5, 1.0)),
-    _EXPANSION,
-    Param("class_weight", choices=("none", "balanced")),
-)
-_CLASSIFICATION_DEFAULT = {"alpha": 1.0, "l1_ratio": 0.0, "expansion": "none", "class_weight": "none"}
 VERSION = "linear-3"
 """The family's space version: ``linear-1`` solved every classification to ``tol=1e-6``; ``linear-3``
 stops binary fits at ``tol=1e-3`` (docs/results/rules_2026-12-06.md)."""
@@ -68,21 +62,19 @@ stops binary fits at ``tol=1e-3`` (docs/results/rules_2026-12-06.md)."""
 CLASSIFICATION = SearchSpace(
     family="linear",
     version=VERSION,
-    params=_CLASSIFICATION_PARAMS,
+    params=(
+        _ALPHA,
+        Param("l1_ratio", choices=(0.0, 0.5, 1.0)),
+        _EXPANSION,
+        Param("class_weight", choices=("none", "balanced")),
+    ),
     fixed={"tol": 1e-6, "max_iter": 1000},
-    default=_CLASSIFICATION_DEFAULT,
+    default={"alpha": 1.0, "l1_ratio": 0.0, "expansion": "none", "class_weight": "none"},
     max_rounds=None,
 )
 """Multinomial logistic regression's space (the family's full space): ``alpha`` is ``1 / C``."""
 
-BINARY = SearchSpace(
-    family="linear",
-    version=VERSION,
-    params=_CLASSIFICATION_PARAMS,
-    fixed={"tol": 1e-3, "max_iter": 1000},
-    default=_CLASSIFICATION_DEFAULT,
-    max_rounds=None,
-)
+BINARY = dataclasses.replace(CLASSIFICATION, fixed={"tol": 1e-3, "max_iter": 1000})
 """Binary logistic regression's space: :data:`CLASSIFICATION`'s, solved to ``tol=1e-3``, where the
 saga solver's elastic-net fits stop after a fraction of their passes with the same scores (on the
 binary datasets of the linear knowledge base, each one's best ROC AUC within 0.002 on 101 of 103,
