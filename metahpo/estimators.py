@@ -17,8 +17,10 @@ knowledge base recommends (rounds included).
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -30,7 +32,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from metahpo.datasets import Dataset, check_columns, check_dense, conform, from_arrays, plain
-from metahpo.evaluation import check_seed
+from metahpo.evaluation import check_metric, check_seed
 from metahpo.families import get_family
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.families.lightgbm import canonical_names, parameter_names
@@ -59,6 +61,45 @@ def _by_canonical_name(given: dict[str, Any]) -> dict[str, Any]:
                               f"give one of them")
         seen[names[key]] = key
     return {names[key]: value for key, value in given.items()}
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    """Whether an argument holds its default: the same object, or an equal one of its type (a numpy
+    integer counting as an integer: ``np.arange`` makes grids of them)."""
+    same_kind = type(value) is type(default) or (isinstance(value, np.integer) and type(default) is int)
+    return value is default or (same_kind and bool(value == default))
+
+
+def _check_class_weight(class_weight: Any, y: np.ndarray) -> None:
+    """A :class:`~metahpo.exceptions.ConfigError` unless ``class_weight`` is None, "balanced" or a
+    dict of classes of ``y`` (LightGBM's KeyError otherwise, after the hold-outs have ignored it)."""
+    if class_weight is None or (isinstance(class_weight, str) and class_weight == "balanced"):
+        return
+    if not isinstance(class_weight, dict):
+        raise ConfigError(f"class_weight must be a dict of classes to weights, 'balanced' or None; got "
+                          f"{plain(class_weight)!r}")
+    classes = np.unique(y)
+    unknown = [label for label in class_weight if label not in set(classes.tolist())]
+    if unknown:
+        raise ConfigError(f"class_weight names {', '.join(map(repr, map(plain, unknown)))}, "
+                          f"{'not a class' if len(unknown) == 1 else 'not classes'} of y "
+                          f"(its classes: {', '.join(map(repr, map(plain, classes[:10])))}"
+                          f"{', ...' if len(classes) > 10 else ''})")
+
+
+def _unfitted_if_it_raises(fit: Callable[..., Any]) -> Callable[..., Any]:
+    """``fit``, after which an estimator whose fit raised is unfitted, rather than holding the new
+    data's input checks beside the last fit's model."""
+    @functools.wraps(fit)
+    def fitting(self: BaseEstimator, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            given = self.get_params(deep=False)  # a LightGBM argument ending in "_" is no fitted state
+            for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("__") and n not in given]:
+                delattr(self, name)
+            raise
+    return fitting
 
 
 def _override(params: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -197,8 +238,9 @@ class _TabularInput:
         """``X`` checked against the training features and made as they were
         (:func:`~metahpo.datasets.conform`)."""
         X, _ = self._validate(X)
-        if isinstance(X, pd.DataFrame) and not hasattr(self, "feature_names_in_"):
-            X = X.set_axis(self._features.columns, axis=1)  # fitted without names: by position, as scikit-learn
+        if isinstance(X, pd.DataFrame) and not (hasattr(self, "feature_names_in_")
+                                                and all(isinstance(c, str) for c in X.columns)):
+            X = X.set_axis(self._features.columns, axis=1)  # fitted without names, or given none: by position
         return conform(X, self._features)
 
 
@@ -272,6 +314,7 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         """ndarray of shape (n_features,): the importances ``importance_type`` names."""
         return self.booster_.feature_importance(importance_type=self.importance_type)
 
+    @_unfitted_if_it_raises
     def fit(self, X: Any, y: Any, sample_weight: Any = None, **fit_params: Any) -> _MetaLGBM:
         """Recommend a configuration for ``(X, y)`` and train LightGBM with it.
 
@@ -299,11 +342,16 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         if unknown:
             raise ConfigError(f"unknown LightGBM parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
                               f"neither an argument of lightgbm.LGBMModel nor a LightGBM parameter or alias")
-        given = _by_canonical_name({k: getattr(self, k) for k in self._lightgbm_kwargs})
-        # the estimator's own LightGBM arguments (random_state, n_jobs, ...), each given under an alias in its place
-        explicit = {k: given.pop(k) if k in given else getattr(self, k)
-                    for k in self._get_param_names() if k not in _METAHPO_PARAMS}
+        # the estimator's own LightGBM arguments (random_state, n_jobs, ...): one set away from its default and
+        # also given under an alias (random_state=1, seed=2) is two names of one parameter; an alias alone replaces it
+        own = {k: getattr(self, k) for k in self._get_param_names() if k not in _METAHPO_PARAMS}
+        defaults = inspect.signature(type(self).__init__).parameters
+        given = _by_canonical_name({**{k: v for k, v in own.items() if not _is_default(v, defaults[k].default)},
+                                    **{k: getattr(self, k) for k in self._lightgbm_kwargs}})
+        explicit = {k: given.pop(k, v) for k, v in own.items()}
         random_state, n_jobs = explicit["random_state"], explicit["n_jobs"]
+        if n_jobs is not None and (isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, (int, np.integer))):
+            raise ConfigError(f"n_jobs must be an integer (threads; -1: all) or None; got {plain(n_jobs)!r}")
         if not isinstance(random_state, _SEEDS):
             raise ConfigError(f"random_state must be an integer, a numpy RandomState or Generator, or None; got "
                               f"{plain(random_state)!r}")
@@ -314,7 +362,22 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
             raise ConfigError("rounds='holdout' (the default) finds n_estimators on the data; to give n_estimators, "
                               "set rounds='recommended'")
         dataset, y = self._dataset(X, y)
+        try:
+            check_metric(self.metric, dataset.task)
+        except ConfigError as exc:  # LGBMClassifier(metric="auc") is LightGBM's evaluation metric
+            if not str(exc).startswith("unknown metric"):
+                raise
+            raise ConfigError(f"{exc} (metric is what the recommendation optimizes; LightGBM's evaluation metric is "
+                              f"the keyword argument metrics, or fit's eval_metric)") from None
         sample_weight = _check_sample_weight(sample_weight, len(y))
+        if not self._regression:
+            _check_class_weight(explicit["class_weight"], y)
+        eval_set, eval_X = fit_params.get("eval_set"), fit_params.get("eval_X")  # checked before any training
+        if eval_set is not None:
+            pairs = [eval_set] if isinstance(eval_set, tuple) else eval_set
+            fit_params["eval_set"] = [(self._frame(X_eval), y_eval) for X_eval, y_eval in pairs]
+        if eval_X is not None:
+            fit_params["eval_X"] = tuple(map(self._frame, eval_X)) if isinstance(eval_X, tuple) else self._frame(eval_X)
         explicit["random_state"] = _drawn_seed(random_state)
         candidates = [_override({**params, **explicit}, given)
                       for params in self._recommend(dataset, "lightgbm", random_state)]
@@ -327,12 +390,6 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         else:
             self.recommendation_ = self._listed(candidates)
             self.params_ = candidates[self.rank]
-        eval_set, eval_X = fit_params.get("eval_set"), fit_params.get("eval_X")
-        if eval_set is not None:
-            pairs = [eval_set] if isinstance(eval_set, tuple) else eval_set
-            fit_params["eval_set"] = [(self._frame(X_eval), y_eval) for X_eval, y_eval in pairs]
-        if eval_X is not None:
-            fit_params["eval_X"] = tuple(map(self._frame, eval_X)) if isinstance(eval_X, tuple) else self._frame(eval_X)
         self.model_ = (lgb.LGBMRegressor if self._regression else lgb.LGBMClassifier)(**self.params_)
         self.model_.fit(dataset.X, y, sample_weight=sample_weight, **fit_params)
         if not self._regression:
@@ -388,11 +445,13 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
         LightGBM's seed, as LightGBM takes it; an integer also seeds the meta-features'
         landmarkers (seed 0 otherwise). A RandomState or Generator gives one integer seed, drawn
         as LightGBM draws it, to the hold-outs and the model alike, and ``params_`` holds it. A
-        LightGBM alias given (``seed``) takes its place.
+        LightGBM alias given (``seed``) takes the place of the default; beside a ``random_state``
+        of your own it is a ConfigError (two names of one parameter).
     n_jobs : int, optional
         LightGBM threads: one by default; None (LightGBM's default) takes them all. The hold-outs
         of ``rounds="holdout"`` train that many at a time, each on one thread. A LightGBM alias
-        (``num_threads``) given takes its place.
+        (``num_threads``) given takes the place of the default; beside an ``n_jobs`` of your own it
+        is a ConfigError.
     class_weight : dict, "balanced" or None
         As LightGBM's.
     importance_type : {"split", "gain"}
@@ -406,9 +465,11 @@ class MetaLGBMClassifier(ClassifierMixin, _MetaLGBM):
     Attributes
     ----------
     recommendation_ : Recommendation
-        The list as ``metahpo.recommend`` hands it out for these data (with ``rounds="holdout"``:
-        rounds from the hold-outs, the order they give on large data, LightGBM's defaults first
-        where the check prefers them), with your parameters in every configuration:
+        The list ``metahpo.recommend`` hands out for these data, up to ``rank`` (with
+        ``rounds="holdout"``: rounds from the hold-outs; on data of at least
+        :data:`~metahpo.holdout.SELECT_MIN_ROWS` rows all ten, in the order the hold-outs give;
+        below that LightGBM's defaults first where the check prefers them), with your parameters
+        in every configuration:
         ``recommendation_.configs[rank].params`` is ``params_``, and ``recommendation_.explain()``
         says why.
     params_ : dict
@@ -462,6 +523,7 @@ class _MetaModel(_TabularInput, BaseEstimator):
         self.rounds = rounds
         self.random_state = random_state
 
+    @_unfitted_if_it_raises
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _MetaModel:
         """Choose the family (with ``family="auto"``), recommend its configuration for ``(X, y)``
         and train the family's model with it.
@@ -533,8 +595,9 @@ class MetaClassifier(ClassifierMixin, _MetaModel):
     family_ : str
         The family trained.
     recommendation_ : Recommendation
-        The list as ``metahpo.recommend`` hands it out for these data and the family, with the
-        seed in every configuration: ``recommendation_.configs[rank].params`` is ``params_``.
+        The list ``metahpo.recommend`` hands out for these data and the family, up to ``rank``
+        (as :class:`MetaLGBMClassifier`'s), with the seed in every configuration:
+        ``recommendation_.configs[rank].params`` is ``params_``.
     params_ : dict
         The family's parameters: ``get_family(family_).make_estimator(params_, task)`` is the model.
     model_

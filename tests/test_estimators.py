@@ -118,11 +118,16 @@ def test_aliases_are_their_scikit_learn_names_with_rounds_from_a_holdout(tiny_kb
     assert np.array_equal(by_alias.predict_proba(X), lgb.LGBMClassifier(**by_alias.params_).fit(X, y).predict_proba(X))
 
 
-def test_two_names_of_one_parameter_are_a_config_error(breast_cancer):
+def test_two_names_of_one_parameter_are_a_config_error(breast_cancer, tiny_kb):
     X, y = breast_cancer
+    # an argument at its default (numpy's integer too, as grids of np.arange give it) gives way to its alias
+    aliased = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended", random_state=np.int64(0), seed=3)
+    assert aliased.fit(X[:100], y[:100]).params_["random_state"] == 3
     with pytest.raises(ConfigError, match=r"^eta and learning_rate are the same LightGBM parameter \(learning_rate\); "
                                           r"give one of them$"):
         MetaLGBMClassifier(eta=0.1, learning_rate=0.2).fit(X, y)
+    with pytest.raises(ConfigError, match=r"^random_state and seed are the same LightGBM parameter"):
+        MetaLGBMClassifier(random_state=1, seed=2).fit(X, y)  # an argument of the estimator's own, set, and its alias
 
 
 @pytest.mark.parametrize("weighting", ["none", "class_weight", "sample_weight"])
@@ -374,3 +379,57 @@ def test_an_estimator_fitted_on_an_array_predicts_a_frame_by_position(tiny_kb):
     np.testing.assert_array_equal(by_frame, model.predict_proba(X))
     with pytest.raises(DataError, match=r"^Expected 2D array, got 1D array instead:\nReshape your data"):
         MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X[:, 0], y)  # the message, without the array
+    named = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended")
+    named.fit(pd.DataFrame(X, columns=["p", "q", "r"]), y)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):  # pd.DataFrame(array): by position too
+        np.testing.assert_array_equal(named.predict_proba(pd.DataFrame(X)), by_frame)
+
+
+def test_a_fit_that_raises_leaves_the_estimator_unfitted_not_half_refitted(tiny_kb):
+    from sklearn.exceptions import NotFittedError
+
+    X, y = make_classification(120, 3, n_informative=2, n_redundant=0, random_state=0)
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended").fit(X, y)
+    with pytest.raises(DataError, match="sample_weight has shape"):
+        model.fit(pd.DataFrame(X[:60], columns=["p", "q", "r"]), y[:60], sample_weight=np.ones(3))
+    assert not [name for name in vars(model) if name.endswith("_")]  # no new columns beside the old model
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+    mistyped = MetaLGBMClassifier(num_leaves_=31)  # a LightGBM argument ending in "_" is no fitted state
+    with pytest.raises(ConfigError, match="unknown LightGBM parameter num_leaves_"):
+        mistyped.fit(X, y)
+    assert mistyped.get_params()["num_leaves_"] == 31
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"n_jobs": "a"}, r"^n_jobs must be an integer \(threads; -1: all\) or None; got 'a'$"),
+    ({"n_jobs": 1.5}, r"^n_jobs must be an integer .* got 1.5$"),
+    ({"class_weight": {5: 2.0}}, r"^class_weight names 5, not a class of y \(its classes: 0, 1\)$"),
+    ({"class_weight": {5: 2.0, 7: 1.0}}, r"^class_weight names 5, 7, not classes of y"),
+    ({"class_weight": "even"}, r"^class_weight must be a dict of classes to weights, 'balanced' or None; got"),
+    ({"metric": "auc"}, r"^unknown metric 'auc'; .*LightGBM's evaluation metric is the keyword argument metrics"),
+    ({"metric": "r2"}, r"^metric 'r2' .*[^)]$"),  # a metric of another task: no word of LightGBM's metrics
+])
+def test_bad_arguments_are_named_before_any_training(tiny_kb, monkeypatch, params, message):
+    X, y = make_classification(120, 3, n_informative=2, n_redundant=0, random_state=0)
+    monkeypatch.setattr("metahpo.estimators.recommend", lambda *a, **k: pytest.fail("recommended before the check"))
+    with pytest.raises(ConfigError, match=message):
+        MetaLGBMClassifier(knowledge_base=tiny_kb, **params).fit(X, y)
+
+
+@pytest.mark.parametrize("given", ["eval_set", "eval_X"])
+def test_an_eval_set_is_checked_before_any_training(tiny_kb, monkeypatch, given):
+    X, y = make_classification(120, 3, n_informative=2, n_redundant=0, random_state=0)
+    frame = pd.DataFrame(X, columns=["p", "q", "r"])
+    monkeypatch.setattr("metahpo.estimators.recommend", lambda *a, **k: pytest.fail("recommended before the check"))
+    part = frame[["p", "q"]]  # a column short
+    wrong = {"eval_set": [(part, y)]} if given == "eval_set" else {"eval_X": part, "eval_y": y}
+    with pytest.raises(ValueError, match="feature names"):  # scikit-learn's check of the columns
+        MetaLGBMClassifier(knowledge_base=tiny_kb).fit(frame, y, **wrong)
+
+
+def test_class_weights_of_text_labels_are_classes(tiny_kb):
+    X, y = make_classification(120, 3, n_informative=2, n_redundant=0, random_state=0)
+    labels = np.array(["no", "yes"])[y]
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended", class_weight={"yes": 3.0}).fit(X, labels)
+    assert model.params_["class_weight"] == {"yes": 3.0}
