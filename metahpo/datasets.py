@@ -116,7 +116,10 @@ class Dataset:
 
     def fingerprint(self) -> str:
         """A short hash of the data (features and target), the same for the same data."""
-        hashed = pd.util.hash_pandas_object(self.X.assign(_target=self.y), index=False).to_numpy()
+        target = "_target"
+        while target in self.X.columns:  # a feature of that name is hashed too, not replaced by the target
+            target = f"_{target}"
+        hashed = pd.util.hash_pandas_object(self.X.assign(**{target: self.y}), index=False).to_numpy()
         return hashlib.sha1(hashed.tobytes()).hexdigest()[:10]
 
     def take(self, rows: np.ndarray) -> Dataset:
@@ -407,10 +410,11 @@ def _clean_column(col: pd.Series, name: str, force_categorical: bool) -> pd.Seri
     categoricals become ``category``, whose categories are numbers or text (any others, such as
     ``pd.cut``'s intervals, dates or a mix of numbers and text, become their text).
 
-    A text column of numbers with some text in it is taken to be a numeric column with garbage in
-    it, and rejected with the offending value named: text in at most 5% of its values, or in
-    fewer than half of them while the numbers take more than :data:`_MAX_CLASSES_INFERRED` values
-    (a category per number would say nothing of numbers not seen in training).
+    A text column of numbers (or of dates) with some text in it is taken to be a numeric (date)
+    column with garbage in it, and rejected with the offending value named: text in at most 5% of
+    its values, or in fewer than half of them while the numbers take more than
+    :data:`_MAX_CLASSES_INFERRED` values (a category per number would say nothing of numbers not
+    seen in training).
     """
     col = _numpy_backed(col)
     if force_categorical or isinstance(col.dtype, pd.CategoricalDtype):
@@ -423,15 +427,27 @@ def _clean_column(col: pd.Series, name: str, force_categorical: bool) -> pd.Seri
     if numeric is not None:
         return numeric
     values = col.dropna()
-    bad = values.iloc[:0] if _mostly_text(values) else pd.to_numeric(values, errors="coerce").isna()
-    if len(bad) >= 20 and (bad.mean() <= 0.05 or (bad.mean() < 0.5 and
-                                                  values[~bad].nunique() > _MAX_CLASSES_INFERRED)):
+    kind, bad = "dates", _not_dates(values)
+    if bad is None:
+        kind = "numbers"
+        bad = values.iloc[:0] if _mostly_text(values) else pd.to_numeric(values, errors="coerce").isna()
+    if len(bad) >= 20 and bad.any() and (bad.mean() <= 0.05 or (bad.mean() < 0.5 and
+                                                                values[~bad].nunique() > _MAX_CLASSES_INFERRED)):
         raise DataError(
-            f"column {name!r} holds numbers but also text such as {values[bad].iloc[0]!r} ({int(bad.sum())} of "
+            f"column {name!r} holds {kind} but also text such as {values[bad].iloc[0]!r} ({int(bad.sum())} of "
             f"{len(values)} values): make that text missing (e.g. pandas.read_csv's na_values), or pass the column "
             f"as a pandas categorical if it holds categories"
         )
     return _as_text(col).astype("category")
+
+
+def _not_dates(values: pd.Series) -> pd.Series | None:
+    """Which of ``values`` (none missing) are not dates, in a column whose first value is one (a
+    date object, or ISO 8601 text as a CSV file holds it); None in any other column."""
+    first = values.iloc[0] if len(values) else None
+    if not isinstance(first, datetime.date) and not (isinstance(first, str) and re.fullmatch(_ISO_DATE, first)):
+        return None
+    return pd.to_datetime(values, errors="coerce", format="ISO8601", utc=True).isna()
 
 
 def _numpy_backed(col: pd.Series) -> pd.Series:
@@ -541,13 +557,15 @@ def _conform_column(col: pd.Series, like: pd.Series, name: str) -> pd.Series:
         categories, values = like.cat.categories, col
         if pd.api.types.is_string_dtype(categories.dtype):
             values = _as_text(col)
-        elif pd.api.types.is_numeric_dtype(categories.dtype):  # codes given as text ("2" for 2) are the codes
+        elif pd.api.types.is_numeric_dtype(categories.dtype):  # by value: 2.0 and "2" are 2, 1 and 1.0 are True
             values = pd.to_numeric(col.astype(object), errors="coerce")
-        seen = values.where(values.isin(categories))
-        if seen.isna().all() and col.notna().any():
+            if pd.api.types.is_bool_dtype(categories.dtype):
+                categories, values = categories.astype(float), values.astype(float)
+        codes = pd.Index(categories).get_indexer(values)
+        if (codes < 0).all() and col.notna().any():
             warnings.warn(f"no value of column {name!r} is a category seen in training (such as "
                           f"{col.dropna().iloc[0]!r}): all are taken as missing", DataWarning, stacklevel=3)
-        return seen.astype(like.dtype)
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=like.dtype), index=col.index, name=col.name)
     numeric = _as_float(_dates_of_text(col))  # dates as text, as read_csv gives them, are dates (seconds)
     if numeric is None:
         text = col[pd.to_numeric(col, errors="coerce").isna() & col.notna()]
@@ -604,6 +622,9 @@ def _load_spec(
         loader = openml_source.load_task if prefix == "openml-task" else openml_source.load_dataset
         return _overridden(loader(_parse_id(rest, spec), target=target, task=task), name, categorical)
     path = Path(spec).expanduser()
+    if target == "":  # not the column 'target', which a file's target defaults to
+        raise DataError("the target column's name is empty; name a column, or leave the target out for the column "
+                        "'target'")
     if path.is_dir():
         return _overridden(load_pmlb(path, task=task), name, categorical)
     if not path.exists():
@@ -657,6 +678,9 @@ def read_table(path: Path) -> tuple[pd.DataFrame, str | None]:
     Returns the frame and, for ARFF files, the name of the last attribute (the customary target).
     """
     suffixes = [s.lower() for s in path.suffixes]
+    if suffixes[-1:] in ([".xlsx"], [".xls"], [".xlsm"], [".ods"], [".feather"], [".pkl"], [".pickle"], [".json"]):
+        raise DataError(f"cannot read {path.name}: metahpo reads CSV/TSV (gzipped too), Parquet and ARFF files; save "
+                        f"the table as one of them (pandas: df.to_parquet), or pass a DataFrame")
     try:
         if ".parquet" in suffixes:
             return pd.read_parquet(path), None

@@ -710,6 +710,10 @@ def test_unreadable_file(tmp_path):
     path = tmp_path / "broken.parquet"
     path.write_text("this is not parquet")
     _raises("cannot read", load, path)
+    _raises(r"^the target column's name is empty; name a column", load, path, target="")  # not the column 'target'
+    sheet = tmp_path / "table.xlsx"
+    sheet.write_bytes(b"PK\x03\x04 a zipped workbook")
+    _raises(r"^cannot read table.xlsx: metahpo reads CSV/TSV \(gzipped too\), Parquet and ARFF files", load, sheet)
 
 
 def test_single_column_csv_hints_at_separator(tmp_path):
@@ -869,6 +873,43 @@ def test_a_numeric_column_with_a_text_marker_in_many_rows_is_named():
     rooms = pd.Series(np.array(["1", "2", "3", "4+"])[np.arange(200) % 4])  # few numbers and a text: categories
     assert isinstance(load(pd.DataFrame({"rooms": rooms, "y": np.arange(200) % 2}), target="y").X["rooms"].dtype,
                       pd.CategoricalDtype)
+
+
+def test_a_date_column_with_a_text_marker_is_named_not_made_categories(tmp_path):
+    dates = pd.Series(pd.date_range("2020-01-01", periods=200), dtype=object)
+    dates[5] = "unknown"  # Timestamps and one text
+    msg = _raises("d", load, pd.DataFrame({"d": dates, "y": np.arange(200) % 2}), target="y")
+    assert msg.startswith("column 'd' holds dates but also text such as 'unknown' (1 of 200 values)")
+    text = pd.Series(pd.date_range("2020-01-01", periods=200).astype(str))
+    text[7] = "2020-02-30"  # ISO 8601 text, as a CSV file holds dates, and a day no month has
+    pd.DataFrame({"d": text, "y": np.arange(200) % 2}).to_csv(tmp_path / "dates.csv", index=False)
+    assert "holds dates but also text such as '2020-02-30'" in _raises("d", load, tmp_path / "dates.csv", target="y")
+    marked = pd.Series(np.array(["2020-01-01", "n/a"])[np.arange(200) % 2])  # half of them: categories
+    assert isinstance(load(pd.DataFrame({"d": marked, "y": np.arange(200) // 100}), target="y").X["d"].dtype,
+                      pd.CategoricalDtype)
+
+
+def test_conform_takes_a_category_by_value_whatever_type_holds_it():
+    y = np.arange(60) % 2
+    given = pd.DataFrame({"flag": pd.Categorical([True, False] * 30), "a": np.arange(60)})
+    flags = load(given, y).X
+    pd.testing.assert_frame_equal(conform(given, flags), flags)  # its own training frame
+    assert conform(given.astype({"flag": bool}), flags)["flag"].tolist() == [True, False] * 30
+    assert conform(pd.DataFrame({"flag": [1, 0, 1.0], "a": [1, 2, 3]}), flags)["flag"].tolist() == [True, False, True]
+    big = [2**53, 2**53 + 1, 2**53 + 2]  # codes beyond a float's precision (ids, hashes) match exactly
+    ids = load(pd.DataFrame({"c": pd.Categorical(big * 20), "a": np.arange(60)}), y).X
+    assert conform(pd.DataFrame({"c": big[::-1], "a": [1, 2, 3]}), ids)["c"].tolist() == big[::-1]
+    codes = load(pd.DataFrame({"code": pd.Categorical([1, 2, 3] * 20), "a": np.arange(60)}), y).X
+    given = pd.DataFrame({"code": pd.Series([True, 2.0, "3", 7], dtype=object), "a": [1, 2, 3, 4]})
+    assert conform(given, codes)["code"].astype(object).tolist()[:3] == [1, 2, 3]  # 7: not a category, missing
+    assert pd.isna(conform(given, codes)["code"].iloc[3])
+
+
+def test_a_feature_named_like_the_hashed_target_still_counts_in_the_fingerprint():
+    y = np.arange(100) % 2
+    one, other = (load(pd.DataFrame({"x": np.arange(100.0), "_target": values}), y)
+                  for values in (y, np.linspace(0, 1, 100)))
+    assert one.fingerprint() != other.fingerprint()
 
 
 def test_a_text_target_of_numbers_is_read_as_numbers():
