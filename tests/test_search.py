@@ -480,6 +480,23 @@ def test_a_callback_that_raises_ends_the_search_with_the_study_in_its_error():
     assert caught.value.study is study and len(study.trials) == 2 and isinstance(caught.value.__cause__, KeyError)
 
 
+def test_a_callback_that_raises_in_a_parallel_batch_keeps_the_batch_and_is_not_called_again():
+    from metahpo import CallbackError
+
+    calls, recorded = [], []
+
+    def broken(study, trial):
+        calls.append(trial.number)
+        raise KeyError("mine")
+
+    study = Study()
+    with pytest.raises(CallbackError, match=r"the study keeps the 2 trials recorded"):
+        study.optimize(objective, RandomSampler(random_state=0), n_trials=4, n_jobs=2,
+                       callbacks=[broken, lambda study, trial: recorded.append(trial.number)])
+    assert len(study.trials) == 2 and len(calls) == 1  # both trials of the batch, the broken callback once
+    assert sorted(recorded) == [0, 1]  # the others see every trial (tune's recorder among them)
+
+
 def test_trials_dataframe():
     study = Study()
     study.add_prior([dict(LIGHTGBM.default)], [0.3])  # has n_estimators and values outside the search range

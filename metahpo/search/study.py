@@ -294,7 +294,8 @@ class Study:
         callbacks : sequence of callable, optional
             Each is called as ``callback(study, trial)`` after every trial; one may call
             :meth:`stop`. One that raises ends the search with a :class:`~metahpo.CallbackError`
-            that holds the study (its exception as the cause).
+            that holds the study (its exception as the cause), once the trials of its batch are
+            recorded and given to the other callbacks.
         prune : int
             With ``k > 0``: stop a trial after a fold once its mean score so far is below the
             ``k``-th best completed trial's over the same folds (``k = 1``, or ``True``: the
@@ -345,29 +346,37 @@ class Study:
                 first, bar = len(self.trials), self._pruning_bar(int(prune)) if prune else None
                 jobs = [delayed(_run)(objective, first + i, p, bar) for i, p in enumerate(batch)]
                 keys = [config_id(p.config) for p in batch]
+                raised: tuple[Callback, Trial, Exception] | None = None
                 for i, trial in run_jobs(jobs, n_jobs, journal=journal, keys=keys):
                     if isinstance(trial, WorkerDeath):  # the configuration kills its worker: a failed trial
                         trial = _died(first + i, batch[i], trial)
                     self._record(trial)
                     if trial.ok and trial.fold_scores and self._folds is None:
                         self._folds = len(trial.fold_scores)
-                    self._call_back(callbacks, trial)
+                    failure = self._call_back([c for c in callbacks or () if not raised or c is not raised[0]], trial)
+                    raised = raised or failure  # the batch's other trials are recorded, and called back
+                if raised:
+                    callback, trial, exc = raised
+                    name = getattr(callback, "__qualname__", type(callback).__name__)
+                    raise CallbackError(f"the callback {name} raised {type(exc).__name__}: {exc} after trial "
+                                        f"{trial.number}; the study keeps the {plural(len(self.trials), 'trial')} "
+                                        f"recorded (CallbackError.study)", self) from exc
                 remaining -= len(batch)
         except KeyboardInterrupt:
             self.interrupted = True
             logger.info("interrupted; keeping the %s finished", plural(len(self.trials), "trial"))  # callers say it
 
-    def _call_back(self, callbacks: Sequence[Callback] | None, trial: Trial) -> None:
-        """Each callback on ``trial``; one that raises ends the search with a :class:`~metahpo.CallbackError`
-        holding the study."""
-        for callback in callbacks or ():
+    def _call_back(self, callbacks: Sequence[Callback], trial: Trial) -> tuple[Callback, Trial, Exception] | None:
+        """Each callback on ``trial``, and the first that raises: it, the trial and its exception. The
+        others are called all the same (``tune``'s recorder among them), and the search ends with a
+        :class:`~metahpo.CallbackError` once the batch is recorded, without calling that one again."""
+        raised = None
+        for callback in callbacks:
             try:
                 callback(self, trial)
             except Exception as exc:
-                name = getattr(callback, "__qualname__", type(callback).__name__)
-                raise CallbackError(f"the callback {name} raised {type(exc).__name__}: {exc} after trial "
-                                    f"{trial.number}; the study keeps the {plural(len(self.trials), 'trial')} "
-                                    f"recorded (CallbackError.study)", self) from exc
+                raised = raised or (callback, trial, exc)
+        return raised
 
     def _pruning_bar(self, k: int) -> _Bar | None:
         """The bar of the ``k``-th best completed trial with as many folds as the trials this study
