@@ -13,6 +13,7 @@ offline, unknown id, or an error of the server.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -149,6 +150,30 @@ def load_task(
 
 def _fetch_dataset(dataset_id: int, *, target: str | None, task: str | None, source: str) -> Dataset:
     """Load dataset ``dataset_id`` through the openml package, with its current cache directory."""
+    with _without_parquet_warning():
+        return _fetched_dataset(dataset_id, target=target, task=task, source=source)
+
+
+class _ParquetWarning(logging.Filter):
+    """openml's warning that it could not download a dataset's parquet file. It then reads the
+    dataset's ARFF file (the one it cached, offline), and what it cannot read either is a
+    :class:`DataError` of ours, so the warning only alarms a user whose data loads."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Could not download file from")
+
+
+@contextmanager
+def _without_parquet_warning() -> Iterator[None]:
+    logger, quiet = logging.getLogger("openml.datasets.functions"), _ParquetWarning()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
+def _fetched_dataset(dataset_id: int, *, target: str | None, task: str | None, source: str) -> Dataset:
     what = f"dataset {dataset_id}"
     hint = _cache_hint("datasets", dataset_id)
     with openml_errors(what, DataError, hint, not_found=_UNKNOWN_DATASET):
