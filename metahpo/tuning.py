@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from metahpo import knowledge_base as kbm
-from metahpo.datasets import Dataset, conform, load, read_table
+from metahpo.datasets import Dataset, conform, load, plain, read_table
 from metahpo.ensemble import EnsembleSpec, final_params
 from metahpo.ensemble import build as ensemble_build
 from metahpo.ensemble import select as ensemble_select
@@ -44,7 +44,7 @@ from metahpo.evaluation import (
     make_estimator,
     make_folds,
 )
-from metahpo.exceptions import ConfigError, KnowledgeBaseError
+from metahpo.exceptions import ConfigError, DataWarning, KnowledgeBaseError
 from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.holdout import holdout, rounds_growth
 from metahpo.parallel import Journal
@@ -377,6 +377,12 @@ def tune(
     say(f"tune {dataset.name}: {plural(dataset.n_rows, 'row')} x {plural(dataset.n_features, 'feature')}, "
         f"{dataset.task}, {metric} by {cv}-fold cross-validation, {budget} of the {names} "
         f"{'families' if len(families) > 1 else 'family'}")
+    counts = dataset.y.value_counts() if dataset.is_classification else pd.Series([cv])
+    if counts.min() < cv:  # make_folds cannot stratify
+        warnings.warn(f"class {plain(counts.idxmin())!r} has {plural(int(counts.min()), 'row')}, fewer than the {cv} "
+                      f"folds: the folds are shuffled, not stratified, and a fold whose validation part lacks a class "
+                      f"may go unscored by {metric} (a trial's score is the mean over the others); give fewer folds "
+                      f"(cv) or more rows of that class", DataWarning, stacklevel=2)
     if ensemble is not None and metric not in METRICS[dataset.task]:
         say(f"the ensemble's out-of-fold check against the best trial scores {METRICS[dataset.task][0]}, "
             f"not {metric} (only metahpo's stored metrics score out-of-fold predictions)")

@@ -76,6 +76,15 @@ def test_the_refit_grows_regression_rounds_as_a_recommendation_does(capsys):
     assert classified.best_params["n_estimators"] == classified.study.trials[0].best_iteration  # no growth
 
 
+def test_a_class_rarer_than_the_folds_is_said():
+    from metahpo.exceptions import DataWarning
+
+    X, y = pd.DataFrame({"a": np.random.default_rng(5).normal(size=60)}), (np.arange(60) < 2).astype(int)
+    with pytest.warns(DataWarning, match=r"^class 1 has 2 rows, fewer than the 3 folds: the folds are shuffled, not "
+                                         r"stratified, and a fold whose validation part lacks a class may go unscored"):
+        tune(X, y, n_trials=1, sampler=None, cv=3, family="lightgbm", verbose=False)
+
+
 def test_warm_start_fits_the_rows_each_trial_trains_on(tiny_kb, monkeypatch):
     from metahpo.recommendations import Recommender
 
