@@ -167,11 +167,13 @@ def now() -> datetime:
 
 
 def prefix_rows(trials: list[Trial], method: str, dataset: Dataset, train, test, started: datetime,
-                budgets: tuple[int, ...], growth: float, space: SearchSpace = LIGHTGBM) -> list[dict]:
+                budgets: tuple[int, ...], growth: float, space: SearchSpace = LIGHTGBM,
+                random_state: int = 0) -> list[dict]:
     """Test score of the best of the first N trials, for every budget N, refitted as ``tune``
-    refits (its rounds times ``growth``, :func:`~metahpo.tuning.refit_growth`), and the wall time
-    from the search's start to the end of trial N (setup and the optimizer's own work included).
-    ``space`` is the trials' configurations' space."""
+    refits (its rounds times ``growth``, :func:`~metahpo.tuning.refit_growth`; seeded with
+    ``random_state``, the seed the trials trained with: ``tune``'s, so that the last budget's refit
+    is the model ``tune`` returns), and the wall time from the search's start to the end of trial N
+    (setup and the optimizer's own work included). ``space`` is the trials' configurations' space."""
     rows = []
     for n in budgets:
         first = trials[:n]
@@ -179,7 +181,7 @@ def prefix_rows(trials: list[Trial], method: str, dataset: Dataset, train, test,
         if len(first) < n or not ok:
             continue
         best = max(ok, key=lambda t: t.score)
-        model = make_estimator(final_params(best, space=space, growth=growth), dataset.task, space=space)
+        model = make_estimator(final_params(best, random_state, space=space, growth=growth), dataset.task, space=space)
         rows.append({"method": method, "budget": n, "cv_score": best.score,
                      "search_s": (first[-1].finished - started).total_seconds(),
                      **fit_score(model, dataset, train, test)})
@@ -301,7 +303,7 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
     elif method == "random":
         run = tune(train_ds, n_trials=max(budgets), family="lightgbm", sampler=None, cv=3, prune=False,
                    random_state=seed)
-        rows += prefix_rows(run.study.trials, method, dataset, train, test, started, budgets, growth)
+        rows += prefix_rows(run.study.trials, method, dataset, train, test, started, budgets, growth, random_state=seed)
     elif method == "optuna_tpe":
         trials = optuna_trials(train_ds, folds, max(budgets), seed)
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth)
@@ -314,7 +316,7 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
         run = tune(train_ds, n_trials=max(budgets), family="lightgbm", sampler=sampler, warm_start=5, cv=3,
                    prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest, verbose=False)
         trials = run.study.trials
-        rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth)
+        rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth, random_state=seed)
         rows.append({"method": f"{method}_overhead", "budget": max(budgets),
                      "setup_s": (trials[0].started - started).total_seconds(),
                      "per_trial_s": float(np.median(gaps_between_trials(trials)))})
