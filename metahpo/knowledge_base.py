@@ -341,7 +341,7 @@ class KnowledgeBase:
 
     def _origin_kinds(self) -> pd.Series:
         """Each configuration's origin without the datasets that produced it, ``(none)`` if unrecorded."""
-        return self.configurations["origin"].fillna("").astype(str).map(lambda o: o.partition(":")[0] or "(none)")
+        return _text(self.configurations["origin"]).map(lambda o: o.partition(":")[0] or "(none)")
 
     def _dense(self, pairs: pd.DataFrame) -> int:
         """How many configurations of ``pairs`` (successful dataset, configuration pairs) ran on
@@ -365,7 +365,7 @@ class KnowledgeBase:
         """Which datasets produced each configuration, by config id: the ids after the colon of
         its ``origin`` (``"pool:ds1|ds2"``: the best explored on ``ds1`` and ``ds2``); empty for a
         configuration no dataset produced (the library's defaults, an import)."""
-        origin = self.configurations.set_index("config_id")["origin"].fillna("").astype(str)
+        origin = _text(self.configurations.set_index("config_id")["origin"])
         return origin.map(lambda o: frozenset(filter(None, o.partition(":")[2].split(ORIGIN_SEP))))
 
     def without(self, dataset_ids: Iterable[str]) -> KnowledgeBase:
@@ -459,6 +459,12 @@ def run_row(dataset_id: str, evaluation: Evaluation, cv: int) -> dict[str, Any]:
         folds = evaluation.fold_scores.get(m)
         row[f"folds_{m}"] = json.dumps([round(v, 6) for v in folds]) if folds else ""
     return row
+
+
+def _text(col: pd.Series) -> pd.Series:
+    """``col`` as text, a missing value as "" (a column with no value at all is read as floats, which
+    pandas will not fill with text)."""
+    return col.astype(object).where(col.notna(), "").astype(str)
 
 
 # ---------------------------------------------------------------------- files
@@ -729,7 +735,7 @@ def _newest(rows: pd.DataFrame, name: str) -> pd.DataFrame:
     (on a tie, or in the other tables) the last in the order the parts were read, oldest first.
     Times stored in the rows hold where the files' modification times do not (a git checkout)."""
     if "time" in rows.columns:
-        rows = rows.iloc[np.argsort(rows["time"].fillna("").astype(str).to_numpy(), kind="stable")]
+        rows = rows.iloc[np.argsort(_text(rows["time"]).to_numpy(), kind="stable")]
     return rows.drop_duplicates(list(_TABLES[name][1]), keep="last").sort_index().reset_index(drop=True)
 
 
@@ -818,7 +824,7 @@ def _coerce_runs(runs: pd.DataFrame) -> pd.DataFrame:
         runs[f"score_{m}"] = pd.to_numeric(runs[f"score_{m}"], errors="coerce").astype(float)
     for c in ("best_iteration", "fit_time", "total_time", "cv"):
         runs[c] = pd.to_numeric(runs[c], errors="coerce").astype(float)
-    runs["error"] = runs["error"].fillna("").astype(str)
+    runs["error"] = _text(runs["error"])
     return runs
 
 
