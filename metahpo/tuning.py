@@ -377,8 +377,8 @@ def tune(
     say(f"tune {dataset.name}: {plural(dataset.n_rows, 'row')} x {plural(dataset.n_features, 'feature')}, "
         f"{dataset.task}, {metric} by {cv}-fold cross-validation, {budget} of the {names} "
         f"{'families' if len(families) > 1 else 'family'}")
-    counts = dataset.y.value_counts() if dataset.is_classification else pd.Series([cv])
-    if counts.min() < cv:  # make_folds cannot stratify
+    counts = dataset.y.value_counts()
+    if dataset.is_classification and counts.min() < cv:  # make_folds cannot stratify
         warnings.warn(f"class {plain(counts.idxmin())!r} has {plural(int(counts.min()), 'row')}, fewer than the {cv} "
                       f"folds: the folds are shuffled, not stratified, and a fold whose validation part lacks a class "
                       f"may go unscored by {metric} (a trial's score is the mean over the others); give fewer folds "
