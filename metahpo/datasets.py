@@ -417,6 +417,9 @@ def _clean_column(col: pd.Series, name: str, force_categorical: bool) -> pd.Seri
     seen in training).
     """
     col = _numpy_backed(col)
+    if col.dtype.kind == "c":
+        raise DataError(f"column {name!r} holds complex numbers, which no model here takes: give their real and "
+                        f"imaginary parts as two columns (np.real, np.imag)")
     if force_categorical or isinstance(col.dtype, pd.CategoricalDtype):
         col = col.astype("category")
         categories = col.cat.categories
@@ -453,7 +456,10 @@ def _not_dates(values: pd.Series) -> pd.Series | None:
 def _numpy_backed(col: pd.Series) -> pd.Series:
     """``col`` held as the cleaning reads it: an Arrow-backed column (``dtype_backend="pyarrow"``)
     in numpy's dtypes (dictionary-encoded as categorical), a pandas string column as text objects,
-    and a column of ``datetime.date`` or ``datetime.datetime`` objects (as SQL gives them) as dates."""
+    a column of ``datetime.date`` or ``datetime.datetime`` objects (as SQL gives them) as dates, and
+    periods (``pd.Period``) as the dates they start on."""
+    if isinstance(col.dtype, pd.PeriodDtype):
+        return col.dt.to_timestamp()
     if isinstance(col.dtype, pd.ArrowDtype):
         values = col.array.__arrow_array__().to_pandas(date_as_object=False)  # the Arrow protocol's own conversion
         col = pd.Series(values.array, index=col.index, name=col.name)

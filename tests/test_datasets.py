@@ -875,6 +875,16 @@ def test_a_numeric_column_with_a_text_marker_in_many_rows_is_named():
                       pd.CategoricalDtype)
 
 
+def test_periods_are_the_dates_they_start_on_and_complex_numbers_are_named():
+    months = pd.Series(pd.period_range("2020-01", periods=60, freq="M"))
+    data = load(pd.DataFrame({"month": months, "a": np.arange(60)}), np.arange(60) % 2)
+    starts = (months.dt.to_timestamp() - pd.Timestamp(0)) / pd.Timedelta(seconds=1)
+    assert data.X["month"].tolist() == starts.tolist()  # seconds, as dates are, not period ordinals
+    assert conform(pd.DataFrame({"month": months[:3], "a": [1, 2, 3]}), data.X)["month"].tolist() == starts[:3].tolist()
+    _raises(r"^column 'z' holds complex numbers", load, pd.DataFrame({"z": np.arange(60) * (1 + 1j)}),
+            np.arange(60) % 2)
+
+
 def test_a_date_column_with_a_text_marker_is_named_not_made_categories(tmp_path):
     dates = pd.Series(pd.date_range("2020-01-01", periods=200), dtype=object)
     dates[5] = "unknown"  # Timestamps and one text
