@@ -6,9 +6,8 @@
 * ``fresh``, ``reserve``, ``reserve2``, ``reserve3``, ``reserve4`` and ``reserve5``: ``../fresh``,
   ``../reserve``, ``../reserve2``, ``../reserve3``, ``../reserve4`` and ``../reserve5``, built by
   ``fresh_corpus.py`` (the real-world corpus's layout): real datasets no decision has seen, each in the
-  split named as its corpus, for re-measuring claims (the first four have been read, ``reserve3`` on 6
-  December 2026; ``reserve4`` is being read on 6 December 2026; ``reserve5`` is kept unread for
-  confirming the next change once).
+  split named as its corpus, for re-measuring claims (the first five have been read, ``reserve3`` and
+  ``reserve4`` on 6 December 2026; ``reserve5`` is kept unread for confirming the next change once).
 
 A dataset's *group* is what a leave-one-out evaluation removes with it: its ``twins.csv`` twins and,
 in PMLB, its synthetic family (``*_fri_c*``, ``GAMETES_*``, ``*_BNG_*``), closed transitively.

@@ -22,7 +22,7 @@ December 2026, for a report of every target, so ``--third-reserve`` builds a fou
 :data:`THIRD_RESERVE` (20 datasets, ``../reserve3``, the corpus ``reserve3``), which shares no source
 with any corpus before it. It was read on 6 December 2026 too, so ``--fourth-reserve`` builds a fifth
 set, :data:`FOURTH_RESERVE` (20 datasets, ``../reserve4``, the corpus ``reserve4``), which shares no source
-with any corpus before it either. The fourth reserve is being read on 6 December 2026, so ``--fifth-reserve``
+with any corpus before it either. The fourth reserve was read on 6 December 2026 too, so ``--fifth-reserve``
 builds a sixth set, :data:`FIFTH_RESERVE` (15 datasets, ``../reserve5``, the corpus ``reserve5``), which shares
 no source with any corpus before it and is kept unread for confirming the next change once.
 
