@@ -450,7 +450,9 @@ def _not_dates(values: pd.Series) -> pd.Series | None:
     first = values.iloc[0] if len(values) else None
     if not isinstance(first, datetime.date) and not (isinstance(first, str) and re.fullmatch(_ISO_DATE, first)):
         return None
-    return pd.to_datetime(values, errors="coerce", format="ISO8601", utc=True).isna()
+    text = values.map(lambda v: isinstance(v, str))  # as text, only ISO 8601 (pandas reads "today" as a date)
+    iso = values[text].astype(str).str.fullmatch(_ISO_DATE).reindex(values.index, fill_value=True)
+    return pd.to_datetime(values, errors="coerce", format="ISO8601", utc=True).isna() | ~iso
 
 
 def _numpy_backed(col: pd.Series) -> pd.Series:

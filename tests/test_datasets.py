@@ -890,6 +890,9 @@ def test_a_date_column_with_a_text_marker_is_named_not_made_categories(tmp_path)
     dates[5] = "unknown"  # Timestamps and one text
     msg = _raises("d", load, pd.DataFrame({"d": dates, "y": np.arange(200) % 2}), target="y")
     assert msg.startswith("column 'd' holds dates but also text such as 'unknown' (1 of 200 values)")
+    dates[5] = "today"  # which pandas reads as a date
+    today = _raises("d", load, pd.DataFrame({"d": dates, "y": np.arange(200) % 2}), target="y")
+    assert "holds dates but also text such as 'today'" in today
     text = pd.Series(pd.date_range("2020-01-01", periods=200).astype(str))
     text[7] = "2020-02-30"  # ISO 8601 text, as a CSV file holds dates, and a day no month has
     pd.DataFrame({"d": text, "y": np.arange(200) % 2}).to_csv(tmp_path / "dates.csv", index=False)
