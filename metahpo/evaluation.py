@@ -189,6 +189,15 @@ def check_cv(cv: Any) -> int:
     return check_whole(cv, "cv", 2, " of cross-validation folds")
 
 
+def too_rare_to_stratify(dataset: Dataset, cv: int) -> dict[Any, int]:
+    """The classes of ``dataset`` with fewer rows than ``cv`` folds, by their counts, rarest first:
+    with any, :func:`make_folds` cannot stratify (none for regression)."""
+    if not dataset.is_classification:
+        return {}
+    counts = dataset.y.value_counts().sort_values(kind="stable")
+    return {plain(label): int(n) for label, n in counts[counts < cv].items()}
+
+
 def make_folds(dataset: Dataset, cv: int = 5, random_state: int = 0) -> Folds:
     """Fixed (stratified, for classification) shuffled K-fold splits of ``dataset``: stratified on
     the class codes, so the folds do not depend on how the classes are written."""
@@ -197,9 +206,8 @@ def make_folds(dataset: Dataset, cv: int = 5, random_state: int = 0) -> Folds:
     cv = check_cv(cv)
     check_dataset(dataset, cv=cv)
     if dataset.is_classification:
-        min_count = int(dataset.y.value_counts().min())
         splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
-        if min_count < cv:  # stratification is impossible; plain shuffled folds keep every row used
+        if too_rare_to_stratify(dataset, cv):  # stratification is impossible; plain shuffled folds use every row
             splitter = KFold(n_splits=cv, shuffle=True, random_state=random_state)
         return [(tr, va) for tr, va in splitter.split(dataset.X, encode_target(dataset)[0])]
     splitter = KFold(n_splits=cv, shuffle=True, random_state=random_state)

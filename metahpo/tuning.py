@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from metahpo import knowledge_base as kbm
-from metahpo.datasets import Dataset, conform, load, plain, read_table
+from metahpo.datasets import Dataset, conform, load, read_table
 from metahpo.ensemble import EnsembleSpec, final_params
 from metahpo.ensemble import build as ensemble_build
 from metahpo.ensemble import select as ensemble_select
@@ -43,6 +43,7 @@ from metahpo.evaluation import (
     evaluate,
     make_estimator,
     make_folds,
+    too_rare_to_stratify,
 )
 from metahpo.exceptions import ConfigError, DataWarning, KnowledgeBaseError
 from metahpo.families import FAMILIES, ModelFamily, get_family
@@ -377,9 +378,9 @@ def tune(
     say(f"tune {dataset.name}: {plural(dataset.n_rows, 'row')} x {plural(dataset.n_features, 'feature')}, "
         f"{dataset.task}, {metric} by {cv}-fold cross-validation, {budget} of the {names} "
         f"{'families' if len(families) > 1 else 'family'}")
-    counts = dataset.y.value_counts()
-    if dataset.is_classification and counts.min() < cv:  # make_folds cannot stratify
-        warnings.warn(f"class {plain(counts.idxmin())!r} has {plural(int(counts.min()), 'row')}, fewer than the {cv} "
+    if rare := too_rare_to_stratify(dataset, cv):
+        label, count = next(iter(rare.items()))
+        warnings.warn(f"class {label!r} has {plural(count, 'row')}, fewer than the {cv} "
                       f"folds: the folds are shuffled, not stratified, and a fold whose validation part lacks a class "
                       f"may go unscored by {metric} (a trial's score is the mean over the others); give fewer folds "
                       f"(cv) or more rows of that class", DataWarning, stacklevel=2)
