@@ -362,13 +362,8 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
             raise ConfigError("rounds='holdout' (the default) finds n_estimators on the data; to give n_estimators, "
                               "set rounds='recommended'")
         dataset, y = self._dataset(X, y)
-        try:
-            check_metric(self.metric, dataset.task)
-        except ConfigError as exc:  # LGBMClassifier(metric="auc") is LightGBM's evaluation metric
-            if not str(exc).startswith("unknown metric"):
-                raise
-            raise ConfigError(f"{exc} (metric is what the recommendation optimizes; LightGBM's evaluation metric is "
-                              f"the keyword argument metrics, or fit's eval_metric)") from None
+        check_metric(self.metric, dataset.task, unknown_hint=" (metric is what the recommendation optimizes; "
+                     "LightGBM's evaluation metric is the keyword argument metrics, or fit's eval_metric)")
         sample_weight = _check_sample_weight(sample_weight, len(y))
         if not self._regression:
             _check_class_weight(explicit["class_weight"], y)

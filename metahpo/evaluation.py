@@ -55,9 +55,10 @@ _BINARY_SCORERS = {"f1", "precision", "recall", "jaccard", "roc_auc", "positive_
 """The scikit-learn scorers of two classes only (their multiclass forms: ``f1_macro``, ``roc_auc_ovr``, ...)."""
 
 
-def check_metric(metric: str | None, task: str) -> str:
+def check_metric(metric: str | None, task: str, unknown_hint: str = "") -> str:
     """Return ``metric`` (or the task's default) if it is a scikit-learn scorer for ``task``'s kind
-    (regression or classification), else raise ConfigError."""
+    (regression or classification), else raise ConfigError; ``unknown_hint`` ends the message for
+    a name that is no scikit-learn scorer."""
     if metric is None:
         return default_metric(task)
     if metric in METRICS[task]:
@@ -65,7 +66,8 @@ def check_metric(metric: str | None, task: str) -> str:
     from sklearn.metrics import get_scorer_names
 
     if metric not in get_scorer_names():
-        raise ConfigError(f"unknown metric {metric!r}; use a scikit-learn scorer name, e.g. {', '.join(METRICS[task])}")
+        raise ConfigError(f"unknown metric {metric!r}; use a scikit-learn scorer name, e.g. "
+                          f"{', '.join(METRICS[task])}{unknown_hint}")
     if metric.startswith(_REGRESSION_SCORERS) != (task == "regression") or (
             task == "multiclass" and metric in _BINARY_SCORERS):
         examples = [*METRICS[task], *(["f1_macro", "roc_auc_ovr"] if task == "multiclass" else [])]
@@ -386,8 +388,6 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
     """The fold loop shared by :func:`evaluate` and :func:`evaluate_estimator`; ``fold_gradient``
     (the fitted model, train, valid, y, n_classes) gives a fold's loss and hypergradient, and
     ``prune_below`` the bars of :func:`evaluate`."""
-    from sklearn.metrics import get_scorer
-
     metric = result.metric
     start = time.perf_counter()
     y, n_classes = encode_target(dataset)
@@ -406,8 +406,7 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
             for name, value in score_predictions(dataset.task, y[valid], pred, n_classes).items():
                 fold_scores[name].append(value)
             for name in extra:
-                scorer = get_scorer(name)
-                fold_scores[name].append(float(scorer(model, dataset.X.iloc[valid], y[valid])))
+                fold_scores[name].append(_scorer_score(name, model, dataset.X.iloc[valid], y[valid], n_classes))
             if oof is not None:
                 oof[valid] = pred
             if fold_gradient is not None:
@@ -443,6 +442,42 @@ def encode_target(dataset: Dataset) -> tuple[np.ndarray, int]:
 def _empty_oof(n_rows: int, n_classes: int) -> np.ndarray:
     shape = (n_rows,) if n_classes == 0 else (n_rows, n_classes)
     return np.full(shape, np.nan, dtype=np.float32)
+
+
+def _scorer_score(name: str, model: Any, X: Any, y: np.ndarray, n_classes: int) -> float:
+    """A scikit-learn scorer's score of a fold's model on its validation part: the model seen with
+    all ``n_classes`` classes (:func:`predict_aligned`) if its training part lacked one, and NaN
+    where the scorer cannot score a validation part lacking some class (a multiclass ROC AUC
+    with a class of one row), as :func:`score_predictions` has no ROC AUC of one class."""
+    from sklearn.metrics import get_scorer
+
+    scorer = get_scorer(name)
+    if n_classes == 0:
+        return float(scorer(model, X, y))
+    seen = model if len(getattr(model, "classes_", ())) == n_classes else _all_classes(model, n_classes)
+    try:
+        return float(scorer(seen, X, y))
+    except ValueError:
+        if len(np.unique(y)) == n_classes:
+            raise
+        return float("nan")
+
+
+def _all_classes(model: Any, n_classes: int) -> Any:
+    """A fitted classifier as scikit-learn's scorers see it with every class of the data: its
+    probabilities aligned to them (:func:`predict_aligned`), its prediction the likeliest."""
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    class AllClasses(ClassifierMixin, BaseEstimator):
+        classes_ = np.arange(n_classes)
+
+        def predict_proba(self, X: Any) -> np.ndarray:
+            return predict_aligned(model, X, n_classes)
+
+        def predict(self, X: Any) -> np.ndarray:
+            return self.predict_proba(X).argmax(axis=1)
+
+    return AllClasses()
 
 
 def predict_aligned(model: Any, X: Any, n_classes: int) -> np.ndarray:

@@ -512,3 +512,16 @@ def test_each_fold_trains_with_the_settings_for_its_own_rows(few_rows_with_a_cat
     folds = [(np.arange(50, 200), np.arange(50)), (np.arange(100), np.arange(100, 200))]
     assert evaluate(FIXED, dataset, folds=folds).ok
     assert [p["min_data_per_group"] for p in made] == [30, 20]  # a fifth of each fold's training rows
+
+
+def test_a_scorer_scores_folds_lacking_a_class_where_it_can_and_no_others():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(120, 3)))
+    dataset = from_arrays(X, np.r_[np.zeros(60), np.ones(59), [2]].astype(int), task="multiclass")
+    result = evaluate(FIXED, dataset, cv=3, metric="roc_auc_ovr")  # one row of class 2: two folds never see it
+    assert result.ok
+    scores = np.array(result.fold_scores["roc_auc_ovr"])
+    assert np.isnan(scores).sum() == 2 and 0 <= np.nanmax(scores) <= 1  # only a part with all three has an AUC
+    assert result.score == np.nanmax(scores)
+    f1 = evaluate(FIXED, dataset, cv=3, metric="f1_macro").fold_scores["f1_macro"]
+    assert np.isfinite(f1).all()  # a model trained without class 2 still predicts among all three
