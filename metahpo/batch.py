@@ -294,9 +294,17 @@ def _given(source: Source) -> dict[str, Any]:
 
 def _same_data(record: dict[str, Any], given: dict[str, Any]) -> bool:
     """Whether ``record`` is of the data ``given`` names: the same place (a record from before "path"
-    was kept: its source), and the same target and task as given (where the record keeps them)."""
-    return record.get("path", _where(record["source"])) == given["path"] and all(
-        record[key] == given[key] for key in ("target", "given_task") if key in record)
+    was kept: its source), and the same target and task as given (where the record keeps them; a
+    file's target unnamed is its column ``target``, as named)."""
+    where = record.get("path", _where(record["source"]))
+    return where == given["path"] and ("target" not in record or _target(where, record["target"]) == _target(
+        given["path"], given["target"])) and record.get("given_task", given["given_task"]) == given["given_task"]
+
+
+def _target(where: str, target: str | None) -> str | None:
+    """The target column a source's data is read with: its own, else ``target`` for data of a file
+    (a named dataset's unnamed target is its own default, None)."""
+    return target if target is not None or where.startswith(NAMED_SCHEMES) else "target"
 
 
 def _described(given: dict[str, Any]) -> str:

@@ -226,6 +226,10 @@ def test_a_run_reports_its_own_inputs_and_refuses_other_data_under_a_name_done(f
     with pytest.raises(ConfigError, match=r"holds results of other data under the same name \('iris' was .*"
                                           r"iris.csv, now .*other.iris.csv\): use another output folder"):
         run_batch([str(tmp_path / "other")], out, knowledge_base=tiny_kb, n=3)
+    (tmp_path / "named.txt").write_text(f"{data_dir / 'iris.csv'},target\n")  # the target it was read with, named
+    lines = []
+    run_batch([str(tmp_path / "named.txt")], out, knowledge_base=tiny_kb, n=3, progress=lines.append)
+    assert lines == ["batch: 1 of 1 dataset already done, 0 to run"]
     feature = pd.read_csv(data_dir / "iris.csv", nrows=0).columns[0]  # the same file, another target
     (tmp_path / "list.txt").write_text(f"{data_dir / 'iris.csv'},{feature}\n")
     clash = rf"\('iris' was .*iris.csv, now .*iris.csv \(target {re.escape(feature)}\)\)"
