@@ -452,7 +452,7 @@ def run_row(dataset_id: str, evaluation: Evaluation, cv: int) -> dict[str, Any]:
         "total_time": round(evaluation.total_time, 4),
         "cv": cv,
         "metahpo_version": __version__,
-        "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),  # UTC: rows of machines in any zone compare
     }
     for m in ALL_METRICS:
         row[f"score_{m}"] = evaluation.scores.get(m, np.nan)
@@ -667,7 +667,7 @@ def _write_part(folder: Path, frame: pd.DataFrame, columns: tuple[str, ...], com
     extra = [c for c in frame.columns if c not in columns]
     out = frame.reindex(columns=[*columns, *extra]).assign(**{_END: 1})
     suffix = ".csv.gz" if compress else ".csv"
-    final = folder / f"part-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}{suffix}"
+    final = folder / f"part-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:8]}{suffix}"
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
     os.close(fd)
     os.chmod(tmp, FILE_MODE)

@@ -4,7 +4,9 @@ import gzip
 import json
 import os
 import re
+import time
 from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -515,3 +517,15 @@ def test_the_newest_run_of_a_key_wins_by_its_stored_time_not_by_its_files_age(ti
         for part in set((tmp_path / "kb").glob("*/part-*")) - before:
             os.utime(part, ns=(age * 10**18, age * 10**18))
     assert KnowledgeBase.load(tmp_path / "kb").runs["cv"].tolist() == [3]
+
+
+def test_a_run_is_stamped_in_utc_so_that_runs_of_any_time_zone_order_rightly(monkeypatch):
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: a local time would sort a day ahead
+    time.tzset()
+    try:
+        stamp = run_row("d0", _evaluation(dict(LIGHTGBM.default), 0.5), cv=2)["time"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    assert abs((datetime.now(timezone.utc) - when).total_seconds()) < 600
