@@ -28,7 +28,11 @@ TABLE_WIDTH = 100
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, exit status 2, pointing at ``--help``."""
+    """An argument parser whose errors are one line, exit status 2, pointing at ``--help``, and which
+    takes no abbreviation of an option (``--n 5`` for ``recommend``'s ``-n`` would be ``--n-jobs 5``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{"allow_abbrev": False, **kwargs})
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

@@ -155,6 +155,8 @@ def test_kb_build_resumes_from_the_command_line(tmp_path, capsys):
         (["tune", "sklearn:iris", "--timeout", "-3"], "argument --timeout: must be a positive number of seconds"),
         (["batch", "x", "--out", "o", "--cv", "1"], "argument --cv: must be at least 2"),
         (["recommend", "sklearn:iris", "-n", "many"], "argument -n: expected a whole number, got 'many'"),
+        (["recommend", "sklearn:iris", "--n", "3"], "unrecognized arguments: --n 3"),  # not --n-jobs 3
+        (["tune", "sklearn:iris", "--n-trial", "3"], "unrecognized arguments: --n-trial 3"),
     ],
 )
 def test_a_bad_flag_is_one_line_and_status_2(argv, message, capsys):
