@@ -24,6 +24,7 @@ import math
 import os
 import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -243,9 +244,7 @@ def from_arrays(
         raise DataError(f"X has {len(frame)} rows but y has {len(target)}")
     frame = frame.reset_index(drop=True)
     categorical = {safe_name(c) for c in categorical or ()}
-    unknown = categorical - set(frame.columns)
-    if unknown:
-        raise DataError(f"categorical columns not found: {sorted(unknown)}")
+    check_categorical(categorical, frame.columns)
     # one new frame of the cleaned columns: assigning them one by one is quadratic in their number
     frame = pd.DataFrame({col: _clean_column(values, col, force_categorical=col in categorical)
                           for col, values in frame.items()}, index=frame.index)
@@ -386,6 +385,15 @@ def check_columns(columns: pd.Index) -> None:
     dup = columns[columns.duplicated()]
     if len(dup):
         raise DataError(f"duplicate column names: {preview(pd.unique(dup))}")
+
+
+def check_categorical(names: Iterable[str], columns: pd.Index) -> None:
+    """A one-line :class:`DataError` naming those of ``names`` (the columns to read as
+    categories) that are not ``columns``, and the columns there are."""
+    unknown = sorted(set(names) - set(columns))
+    if unknown:
+        raise DataError(f"categorical column{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} not "
+                        f"found; columns are {preview(columns, 5, last=3)}")
 
 
 def check_target(target: Any, columns: pd.Index, where: str = "") -> None:
@@ -658,9 +666,7 @@ def _overridden(dataset: Dataset, name: str | None, categorical: list[str] | Non
     ``categorical`` columns categorical, as a frame or file given them would be."""
     if categorical:
         wanted = [safe_name(c) for c in categorical]
-        unknown = sorted(set(wanted) - set(dataset.X.columns))
-        if unknown:
-            raise DataError(f"categorical columns not found: {unknown}")
+        check_categorical(wanted, dataset.X.columns)
         dataset = replace(dataset, X=dataset.X.assign(**{c: dataset.X[c].astype("category") for c in wanted}))
     return dataset if name is None else replace(dataset, name=name)
 

@@ -47,7 +47,7 @@ def test_metafeatures_of_a_csv_with_target(tmp_path, capsys):
     assert main(["metafeatures", str(path), "--target", "label", "--json", "--categorical", "b"]) == 0
     assert json.loads(capsys.readouterr().out)["metafeatures"]["share_categorical"] == 0.5  # integer codes as categories
     assert main(["metafeatures", str(path), "--target", "label", "--categorical", "b,c"]) == 2
-    assert capsys.readouterr().err == "metahpo: error: categorical columns not found: ['c']\n"
+    assert capsys.readouterr().err == "metahpo: error: categorical column 'c' not found; columns are a, b\n"
 
 
 @pytest.mark.parametrize(

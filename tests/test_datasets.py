@@ -844,8 +844,10 @@ def test_names_lightgbm_refuses_are_made_safe_and_models_train():
 def test_a_named_source_takes_the_name_and_categorical_columns_given():
     iris = load("sklearn:iris", name="flowers", categorical=["petal length (cm)"])
     assert iris.name == "flowers" and iris.categorical == ("petal_length_(cm)",)
-    with pytest.raises(DataError, match=r"categorical columns not found: \['petals'\]"):
+    with pytest.raises(DataError, match=r"^categorical column 'petals' not found; columns are sepal_length_\(cm\), "):
         load("sklearn:iris", categorical=["petals"])
+    with pytest.raises(DataError, match=r"^categorical columns 'a', 'b' not found; "):
+        from_arrays(np.zeros((3, 1)), [0, 1, 0], categorical=["b", "a"])
 
 
 def test_categories_that_are_neither_numbers_nor_text_become_their_text_and_new_rows_read_alike():

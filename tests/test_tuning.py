@@ -311,7 +311,7 @@ def test_recommend_and_tune_make_the_columns_named_categorical_as_load_does(tiny
     result = tune(frame, target="label", categorical=["code"], n_trials=1, sampler=None, cv=2, family="lightgbm",
                   verbose=False)
     assert isinstance(result.dataset.X["code"].dtype, pd.CategoricalDtype)
-    with pytest.raises(DataError, match="categorical columns not found"):
+    with pytest.raises(DataError, match="categorical column 'nope' not found"):
         recommend(frame, target="label", categorical=["nope"], knowledge_base=tiny_kb, verbose=False)
     with pytest.raises(DataError, match="pass categorical= to the load that made it"):
         recommend(load(frame, target="label"), categorical=["code"], knowledge_base=tiny_kb, verbose=False)
