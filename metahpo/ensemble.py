@@ -73,8 +73,7 @@ class EnsembleSpec:
 
 def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = None, *,
            method: str = "greedy", metric: str | None = None, random_state: int = 0,
-           space: SearchSpace | Sequence[SearchSpace] = LIGHTGBM, growth: float = 1.0,
-           n_rows: int | None = None) -> EnsembleSpec:
+           space: SearchSpace | Sequence[SearchSpace] = LIGHTGBM, growth: float = 1.0) -> EnsembleSpec:
     """Choose members and weights from the ok trials of a search.
 
     Parameters
@@ -100,8 +99,6 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
         The space of each family the trials belong to (``trial.family``).
     growth : float
         The members' rounds are the trials' times this (:func:`final_params`).
-    n_rows : int, optional
-        The rows the members are refitted on (:func:`final_params`).
     """
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ConfigError(f"the ensemble size must be a positive integer, got {k!r}")
@@ -112,7 +109,7 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
         raise ConfigError("no successful trial to build an ensemble from")
     if method == "vote":
         top = ok[:k]
-        return EnsembleSpec([final_params(t, random_state, spaces[t.family], growth, n_rows) for t in top],
+        return EnsembleSpec([final_params(t, random_state, spaces[t.family], growth) for t in top],
                             [1.0 / len(top)] * len(top),
                             "vote", float("nan"), float("nan"), metric, [t.family for t in top])
     if method != "greedy":
@@ -147,9 +144,8 @@ def select(trials: Sequence[Trial], k: int, task: str, y: np.ndarray | None = No
     if blended < best_alone:  # the metric disagrees with log loss: keep the best trial alone
         used, weights, blended = np.array([0]), np.ones(1), best_alone
     members = [candidates[i] for i in used]
-    params = [final_params(t, random_state, spaces[t.family], growth, n_rows) for t in members]
-    return EnsembleSpec(params, weights.tolist(), "greedy", float(blended), float(best_alone), metric,
-                        [t.family for t in members])
+    return EnsembleSpec([final_params(t, random_state, spaces[t.family], growth) for t in members], weights.tolist(),
+                        "greedy", float(blended), float(best_alone), metric, [t.family for t in members])
 
 
 def build(spec: EnsembleSpec, task: str, *, random_state: int | None = None, n_jobs: int = 1,
@@ -180,17 +176,15 @@ def _spaces_of(families: set[str], space: SearchSpace | Sequence[SearchSpace], w
 
 
 def final_params(trial: Trial, random_state: int = 0, space: SearchSpace = LIGHTGBM,
-                 growth: float = 1.0, n_rows: int | None = None) -> dict[str, Any]:
-    """A trial's configuration as the family's parameters for a refit on ``n_rows`` rows (the
-    settings that depend on them, if given), with the rounds early stopping chose in a family
-    with rounds, times ``growth`` (at least one round) for a refit on more rows than a fold
-    trained on (:func:`metahpo.tuning.refit_growth`; see
+                 growth: float = 1.0) -> dict[str, Any]:
+    """A trial's configuration as the family's parameters for a refit, with the rounds early
+    stopping chose in a family with rounds, times ``growth`` (at least one round) for a refit on
+    more rows than a fold trained on (:func:`metahpo.tuning.refit_growth`; see
     :meth:`SearchSpace.estimator_params <metahpo.spaces.SearchSpace.estimator_params>`)."""
     if space.max_rounds is None:
-        return space.estimator_params(trial.config, random_state=random_state, n_rows=n_rows)
+        return space.estimator_params(trial.config, random_state=random_state)
     if trial.best_iteration:
         rounds = max(1, round(trial.best_iteration * growth))
     else:  # a trial of fixed rounds (or of none recorded) keeps them
         rounds = int(trial.config.get("n_estimators", 100))
-    return space.estimator_params(early_stopped(trial.config), n_estimators=rounds, random_state=random_state,
-                                  n_rows=n_rows)
+    return space.estimator_params(early_stopped(trial.config), n_estimators=rounds, random_state=random_state)

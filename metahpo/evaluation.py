@@ -224,7 +224,6 @@ def make_estimator(
     space: SearchSpace | None = None,
     n_estimators: int | None = None,
     random_state: int | None = None,
-    n_rows: int | None = None,
     n_jobs: int = 1,
 ) -> Any:
     """An unfitted estimator of ``family`` for ``config`` (a configuration, or the keyword arguments
@@ -234,12 +233,10 @@ def make_estimator(
     The family is ``space``'s when only a space is given, else LightGBM; the space is the family's
     for ``task`` unless given. ``n_estimators`` overrides the configuration's own number of rounds
     in a family with rounds; without either, the space's cap applies (and early stopping is
-    expected to cut it). ``n_rows``, the rows the estimator will train on, sets what depends on
-    them (:meth:`SearchSpace.rows_settings <metahpo.spaces.SearchSpace.rows_settings>`); without
-    it, what ``config`` holds.
+    expected to cut it).
     """
     family, space = family_and_space(family, space, task)
-    params = space.estimator_params(config, n_estimators=n_estimators, random_state=random_state, n_rows=n_rows)
+    params = space.estimator_params(config, n_estimators=n_estimators, random_state=random_state)
     return family.make_estimator(params, task, n_jobs=n_jobs)
 
 
@@ -333,7 +330,7 @@ def evaluate(
 
     def fit_fold(train: np.ndarray, valid: np.ndarray, y: np.ndarray, start: float) -> Any:
         model = make_estimator(config, dataset.task, family=family, space=space, random_state=random_state,
-                               n_rows=len(train), n_jobs=n_jobs)
+                               n_jobs=n_jobs)
         deadline = math.inf if timeout is None else start + timeout
         family.fit(model, dataset.X.iloc[train], y[train], dataset.X.iloc[valid], y[valid], config=config,
                    deadline=deadline, early_stopping_rounds=early_stopping_rounds)

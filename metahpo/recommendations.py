@@ -623,12 +623,11 @@ class Recommender:
         by_distance = self.scores.reindex(dist.index)  # nearest dataset first
         raw = self.raw_scores.reindex(dist.index) if confidence >= LOW_CONFIDENCE else None
         iterations = self.iterations.reindex(index=dist.index)
-        known = rows is not None and np.isfinite(rows)
         growth = np.ones(len(dist))  # how many times more rows the models will train on than the neighbours'
-        if known:
+        if rows is not None and np.isfinite(rows):
             growth = np.maximum(1.0, float(rows) / self.train_rows.reindex(dist.index).to_numpy())
-        configs = [self._config(cid, reason, by_distance, raw, iterations, weights.to_numpy(), growth,
-                                int(rows) if known else None) for cid, reason in ranked[:n]]
+        configs = [self._config(cid, reason, by_distance, raw, iterations, weights.to_numpy(), growth)
+                   for cid, reason in ranked[:n]]
         neighbors = pd.DataFrame({"name": self.names.reindex(dist.index).to_numpy(), "distance": dist.to_numpy()},
                                  index=pd.Index(dist.index, name="dataset_id")).head(10)
         return Recommendation(configs, neighbors, metafeatures, confidence, self.strategy.name,
@@ -656,17 +655,14 @@ class Recommender:
         return fitting
 
     def _config(self, cid: str, reason: str, by_distance: pd.DataFrame, raw: pd.DataFrame | None,
-                iterations: pd.DataFrame, weights: np.ndarray, growth: np.ndarray,
-                rows: int | None) -> RecommendedConfig:
+                iterations: pd.DataFrame, weights: np.ndarray, growth: np.ndarray) -> RecommendedConfig:
         """The configuration with its expected scores: the similarity-weighted means of its
         normalized scores and of its metric (``raw``, None when the neighbours say too little) on
         the nearest datasets that ran it (rows of ``by_distance``, nearest first, with
         ``weights``); without its own ``n_estimators``, the median rounds early stopping chose there,
         each scaled by :func:`~metahpo.holdout.rounds_growth` of ``growth`` (data that many times larger than the
         neighbour's needs more rounds at the same learning rate), at least the learning budget
-        :data:`ROUNDS_FLOOR` allows and at most :data:`~metahpo.holdout.MAX_ROUNDS`. Its parameters
-        are set for ``rows`` training rows, if known
-        (:meth:`~metahpo.spaces.SearchSpace.rows_settings`)."""
+        :data:`ROUNDS_FLOOR` allows and at most :data:`~metahpo.holdout.MAX_ROUNDS`."""
         params = dict(self.params[cid])
         column = by_distance[cid].to_numpy() if cid in by_distance else np.full(len(by_distance), np.nan)
         near = np.flatnonzero(~np.isnan(column))[:10]
@@ -684,7 +680,7 @@ class Recommender:
             rounds = float(np.median(its)) if len(its) else 100.0
             floor = budget_rounds(ROUNDS_FLOOR[self.task], float(params.get("learning_rate", 0.1)))
             params["n_estimators"] = int(np.clip(max(rounds, floor), 10, MAX_ROUNDS))
-        return RecommendedConfig(self.search_space.estimator_params(params, n_rows=rows), cid, expected, value,
+        return RecommendedConfig(self.search_space.estimator_params(params), cid, expected, value,
                                  by_distance.index[near].tolist(), reason)
 
 

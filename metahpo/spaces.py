@@ -32,10 +32,6 @@ from metahpo.progress import plural
 
 Config = dict[str, Any]
 
-GROUP_ROWS_SHARE = 5
-"""Below ``GROUP_ROWS_SHARE`` times its default, a space's :attr:`SearchSpace.group_rows` is set to
-that share of the training rows (:meth:`SearchSpace.rows_settings`)."""
-
 
 @dataclass(frozen=True)
 class Param:
@@ -162,9 +158,6 @@ class SearchSpace:
         The parameter setting the fewest training rows a leaf holds, if the family has one.
     min_leaves : int
         The smallest trees the space searches; see :meth:`fits`.
-    group_rows : tuple of (str, int), optional
-        The family's setting for the fewest training rows on each side of a categorical split, and
-        its library default, if it has one; see :meth:`rows_settings`.
     """
 
     family: str
@@ -175,7 +168,6 @@ class SearchSpace:
     max_rounds: int | None = 1000
     leaf_rows: str | None = None
     min_leaves: int = 2
-    group_rows: tuple[str, int] | None = None
 
     @property
     def names(self) -> list[str]:
@@ -245,67 +237,40 @@ class SearchSpace:
             return True
         return n_rows >= self.min_leaves * config[self.leaf_rows]
 
-    def rows_settings(self, n_rows: int) -> dict[str, int]:
-        """The settings that depend on the number of training rows: :attr:`group_rows` lowered to a
-        fifth of the rows where that is below its library default, else none.
-
-        LightGBM keeps ``min_data_per_group`` (100) rows on each side of a categorical split, so
-        on a few hundred rows it all but ignores categorical columns (ROC AUC 0.61 where 20 gives
-        0.93 on 300 rows of one dataset); from five times the default up (500 rows for LightGBM)
-        the library's setting stays, and with it every model the knowledge base holds.
-        """
-        if self.group_rows is None:
-            return {}
-        name, default = self.group_rows
-        return {name: max(1, int(n_rows) // GROUP_ROWS_SHARE)} if n_rows < GROUP_ROWS_SHARE * default else {}
-
     def estimator_params(self, config: Config, *, n_estimators: int | None = None,
-                         random_state: int | None = None, n_rows: int | None = None) -> dict[str, Any]:
+                         random_state: int | None = None) -> dict[str, Any]:
         """The estimator's keyword arguments that rebuild the model metahpo evaluated: the
-        configuration, the fixed settings, the rounds, the seed and the settings that depend on
-        the training rows (:meth:`rows_settings`).
+        configuration, the fixed settings, the rounds and the seed.
 
         This is what metahpo hands out (``Recommendation``, ``TuneResult.best_params``, the
         command line's JSON, batch's ``params/*.json``, the Optuna warm start), so that
         ``lightgbm.LGBMClassifier(**params)`` is exactly the model metahpo scored. ``config`` may
         be such keyword arguments already (see :meth:`config_of`), whose own seed is kept unless
-        ``random_state`` is given (a configuration without one: 0), and whose settings for the
-        training rows are kept unless ``n_rows``, the rows the model trains on, is given.
-        ``n_estimators`` overrides the configuration's rounds; without either, the space's cap
-        applies. A space without rounds takes no ``n_estimators``.
+        ``random_state`` is given (a configuration without one: 0). ``n_estimators`` overrides
+        the configuration's rounds; without either, the space's cap applies. A space without
+        rounds takes no ``n_estimators``.
         """
         if random_state is None:  # the seed the keyword arguments hold, if a whole number
             held = config.get("random_state")
             random_state = held if isinstance(held, (int, np.integer)) and not isinstance(held, bool) else 0
-        rows = self.rows_settings(n_rows) if n_rows is not None else self._held_rows_settings(config)
         config = self.config_of(config)
         if self.max_rounds is None:
             if n_estimators is not None:
                 raise ConfigError(f"the {self.family} family has no rounds; got n_estimators={n_estimators!r}")
-            return {**self.fixed, **rows, **config, "random_state": int(random_state)}
+            return {**self.fixed, **config, "random_state": int(random_state)}
         rounds = n_estimators or config.get("n_estimators") or self.max_rounds
-        return {**self.fixed, **rows, **config, "n_estimators": int(rounds), "random_state": int(random_state)}
-
-    def _held_rows_settings(self, params: dict[str, Any]) -> dict[str, int]:
-        """The settings for the training rows that keyword arguments hold, checked."""
-        if self.group_rows is None or not isinstance(params, dict) or self.group_rows[0] not in params:
-            return {}
-        name = self.group_rows[0]
-        Param(name, 1, 100_000, integer=True).check(params[name])
-        return {name: int(params[name])}
+        return {**self.fixed, **config, "n_estimators": int(rounds), "random_state": int(random_state)}
 
     def config_of(self, params: dict[str, Any]) -> Config:
         """The configuration inside estimator keyword arguments: the fixed settings and the seed
-        dropped, and those for the training rows (:meth:`rows_settings`), the rest validated
-        (:meth:`validate`). A fixed setting with another value is an error, since the model would
-        not be the one the knowledge base knows."""
+        dropped, the rest validated (:meth:`validate`). A fixed setting with another value is an
+        error, since the model would not be the one the knowledge base knows."""
         if not isinstance(params, dict):
             raise ConfigError(f"a configuration must be a dict, got {type(params).__name__}")
         for key, value in self.fixed.items():
             if key in params and params[key] != value:
                 raise ConfigError(f"{key} is fixed at {value!r} in the {self.family} space, got {params[key]!r}")
-        derived = {"random_state", *self.fixed, *([self.group_rows[0]] if self.group_rows else [])}
-        config = self.validate({k: v for k, v in params.items() if k not in derived})
+        config = self.validate({k: v for k, v in params.items() if k not in self.fixed and k != "random_state"})
         integer = {p.name for p in self.params if p.integer} | {"n_estimators"}
         choices = {p.name: p.choices for p in self.params if p.choices is not None}
         return {k: int(v) if k in integer else _choice(v, choices[k]) if k in choices else v
@@ -364,5 +329,4 @@ LIGHTGBM = SearchSpace(
     max_rounds=1000,
     leaf_rows="min_child_samples",
     min_leaves=4,  # num_leaves' lower bound
-    group_rows=("min_data_per_group", 100),
 )

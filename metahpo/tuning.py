@@ -415,7 +415,7 @@ def tune(
         else:
             best = replace(best, best_iteration=rounds)
     growth = refit_growth(dataset.n_rows, search.folds, dataset.task)
-    best_params = final_params(best, seed, spaces[best.family], growth, dataset.n_rows)
+    best_params = final_params(best, seed, spaces[best.family], growth)
     if ensemble is not None and interrupted and any(
             "oof" not in t.user_attrs for study in studies.values() for t in _best(study.trials, ensemble)):
         say("interrupted before the resumed trials' out-of-fold predictions were back: the model is the best "
@@ -425,8 +425,7 @@ def tune(
     if ensemble is not None:
         try:
             spec = ensemble_select(trials, ensemble, dataset.task, encode_target(dataset)[0], metric=metric,
-                                   random_state=seed, space=list(spaces.values()), growth=growth,
-                                   n_rows=dataset.n_rows)
+                                   random_state=seed, space=list(spaces.values()), growth=growth)
         except KeyboardInterrupt:
             interrupted = True
             say("interrupted while the ensemble was chosen: the model is the best trial's alone")

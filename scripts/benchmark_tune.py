@@ -170,9 +170,9 @@ def prefix_rows(trials: list[Trial], method: str, dataset: Dataset, train, test,
                 budgets: tuple[int, ...], growth: float, space: SearchSpace = LIGHTGBM,
                 random_state: int = 0) -> list[dict]:
     """Test score of the best of the first N trials, for every budget N, refitted as ``tune``
-    refits (for the training rows, its rounds times ``growth``, :func:`~metahpo.tuning.refit_growth`;
-    seeded with ``random_state``, the seed the trials trained with: ``tune``'s, so that the last
-    budget's refit is the model ``tune`` returns), and the wall time from the search's start to the end of trial N
+    refits (its rounds times ``growth``, :func:`~metahpo.tuning.refit_growth`; seeded with
+    ``random_state``, the seed the trials trained with: ``tune``'s, so that the last budget's refit
+    is the model ``tune`` returns), and the wall time from the search's start to the end of trial N
     (setup and the optimizer's own work included). ``space`` is the trials' configurations' space."""
     rows = []
     for n in budgets:
@@ -181,8 +181,7 @@ def prefix_rows(trials: list[Trial], method: str, dataset: Dataset, train, test,
         if len(first) < n or not ok:
             continue
         best = max(ok, key=lambda t: t.score)
-        params = final_params(best, random_state, space=space, growth=growth, n_rows=len(train))
-        model = make_estimator(params, dataset.task, space=space)
+        model = make_estimator(final_params(best, random_state, space=space, growth=growth), dataset.task, space=space)
         rows.append({"method": method, "budget": n, "cv_score": best.score,
                      "search_s": (first[-1].finished - started).total_seconds(),
                      **fit_score(model, dataset, train, test)})

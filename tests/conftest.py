@@ -7,8 +7,6 @@ beside the suite), the threads wait on each other at every step, and a 0.24-seco
 
 import os
 
-import numpy as np
-import pandas as pd
 import pytest
 from sklearn.datasets import make_classification, make_friedman1, make_regression
 
@@ -67,15 +65,3 @@ def tiny_linear_kb(tmp_path_factory):
     builder = Builder(folder / "kb", sources, family="linear", n_random=2, n_local=1, pool_size=3,
                       max_rows=150, cv=2, n_jobs=1, log=lambda line: None)
     return builder.run()
-
-
-@pytest.fixture(scope="session")
-def few_rows_with_a_category():
-    """200 rows whose class five cities decide (a tenth flipped), beside a column of noise: too few for
-    LightGBM's ``min_data_per_group`` of 100 rows on each side of a categorical split, which leaves the
-    city unused (ROC AUC 0.49 on new rows), and few enough for metahpo to lower it
-    (:meth:`~metahpo.spaces.SearchSpace.rows_settings`: 40 rows, ROC AUC 0.89)."""
-    rng = np.random.default_rng(0)
-    city, noise = rng.integers(0, 5, 200), rng.normal(size=200)
-    y = np.isin(city, [0, 2, 3]) ^ (rng.random(200) < 0.1)
-    return pd.DataFrame({"city": pd.Categorical([f"c{i}" for i in city]), "noise": noise}), y.astype(int)

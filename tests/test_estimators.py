@@ -433,17 +433,3 @@ def test_class_weights_of_text_labels_are_classes(tiny_kb):
     labels = np.array(["no", "yes"])[y]
     model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended", class_weight={"yes": 3.0}).fit(X, labels)
     assert model.params_["class_weight"] == {"yes": 3.0}
-
-
-def test_on_a_few_hundred_rows_params_set_the_categorical_groups_unless_the_user_does(tiny_kb,
-                                                                                     few_rows_with_a_category):
-    X, y = few_rows_with_a_category
-    model = MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X, y)
-    assert model.params_["min_data_per_group"] == 40  # a fifth of the rows: LightGBM's 100 would need 200 in a node
-    listed = recommend(X, y, knowledge_base=tiny_kb, verbose=False).configs
-    assert all(c.params["min_data_per_group"] == 40 for c in listed
-               if c.config_id != "lightgbm-defaults")  # the defaults stay LightGBM's own
-    rebuilt = lgb.LGBMClassifier(**model.params_).fit(X, y)  # params_ hold n_jobs=1
-    assert np.array_equal(model.predict_proba(X), rebuilt.predict_proba(X))
-    own = MetaLGBMClassifier(knowledge_base=tiny_kb, min_data_per_group=7).fit(X, y)
-    assert own.params_["min_data_per_group"] == 7

@@ -497,23 +497,6 @@ def test_a_binary_target_with_a_single_positive_evaluates():
     assert result.oof.shape == (60, 2) and np.allclose(result.oof.sum(axis=1), 1.0)
 
 
-def test_each_fold_trains_with_the_settings_for_its_own_rows(few_rows_with_a_category, monkeypatch):
-    from metahpo.families.lightgbm import LightGBMFamily
-
-    made, make = [], LightGBMFamily.make_estimator
-
-    def recorded(self, params, task, n_jobs=1):
-        made.append(params)
-        return make(self, params, task, n_jobs=n_jobs)
-
-    monkeypatch.setattr(LightGBMFamily, "make_estimator", recorded)
-    X, y = few_rows_with_a_category
-    dataset = from_arrays(X, y)
-    folds = [(np.arange(50, 200), np.arange(50)), (np.arange(100), np.arange(100, 200))]
-    assert evaluate(FIXED, dataset, folds=folds).ok
-    assert [p["min_data_per_group"] for p in made] == [30, 20]  # a fifth of each fold's training rows
-
-
 def test_a_scorer_scores_folds_lacking_a_class_where_it_can_and_no_others():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(120, 3)))

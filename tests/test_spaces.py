@@ -58,25 +58,6 @@ def test_estimator_params_add_fixed_settings():
         LIGHTGBM.estimator_params(_config(num_leaves=1))
 
 
-def test_on_few_rows_a_categorical_split_needs_a_fifth_of_them_on_each_side():
-    assert LIGHTGBM.group_rows == ("min_data_per_group", 100)  # LightGBM's default, kept from 500 rows up
-    assert LIGHTGBM.rows_settings(300) == {"min_data_per_group": 60}
-    assert LIGHTGBM.rows_settings(499) == {"min_data_per_group": 99}
-    assert LIGHTGBM.rows_settings(4) == {"min_data_per_group": 1}
-    assert LIGHTGBM.rows_settings(500) == {} and LIGHTGBM.rows_settings(100_000) == {}
-    assert get_family("linear").space_for("binary").rows_settings(10) == {}  # a family without such a setting
-    params = LIGHTGBM.estimator_params(_config(), n_rows=300)
-    assert params["min_data_per_group"] == 60
-    assert "min_data_per_group" not in LIGHTGBM.estimator_params(_config(), n_rows=800)
-    # handed out, the setting is part of the model: kept when the parameters are rebuilt, set anew for other rows
-    assert LIGHTGBM.config_of(params) == {**_config(), "n_estimators": LIGHTGBM.max_rounds}
-    assert LIGHTGBM.estimator_params(params) == params
-    assert LIGHTGBM.estimator_params(params, n_rows=200)["min_data_per_group"] == 40
-    assert "min_data_per_group" not in LIGHTGBM.estimator_params(params, n_rows=5000)
-    with pytest.raises(ConfigError, match="min_data_per_group=0 is outside"):
-        LIGHTGBM.estimator_params({**params, "min_data_per_group": 0})
-
-
 def test_a_configuration_fits_rows_enough_for_the_smallest_tree():
     assert LIGHTGBM.min_leaves == PARAMS["num_leaves"].low
     assert LIGHTGBM.fits(_config(min_child_samples=25), 100)

@@ -687,21 +687,3 @@ def test_a_callbacks_stop_ends_the_whole_search_and_the_winners_recommendation_i
     both = tune_any_family(wine, n_trials=1, family=get_family("lightgbm"), warm_start=1, cv=2,
                            knowledge_base=[tiny_kb, tiny_linear_kb], verbose=False)  # the other one is not read
     assert both.family == "lightgbm" and both.recommendation.family == "lightgbm"
-
-
-def test_on_a_few_hundred_rows_best_params_set_categorical_groups_that_use_the_column_and_rebuild_the_model(
-        few_rows_with_a_category):
-    import lightgbm as lgb
-
-    X, y = few_rows_with_a_category
-    result = tune(X, y, n_trials=2, sampler=None, cv=3, knowledge_base="/nonexistent", random_state=0, verbose=False)
-    assert result.best_params["min_data_per_group"] == 40  # a fifth of the 200 rows refitted on
-    rebuilt = lgb.LGBMClassifier(**result.best_params, n_jobs=1).fit(X, y)
-    np.testing.assert_array_equal(rebuilt.predict_proba(X), result.model.predict_proba(X))
-    city = list(X.columns).index("city")
-    assert rebuilt.booster_.feature_importance()[city] > 0
-    blind = lgb.LGBMClassifier(**{**result.best_params, "min_data_per_group": 100}, n_jobs=1).fit(X, y)
-    assert blind.booster_.feature_importance()[city] == 0  # LightGBM's own setting never splits the cities
-    big = tune(pd.concat([X] * 3, ignore_index=True), np.tile(y, 3), n_trials=1, sampler=None, cv=3,
-               knowledge_base="/nonexistent", random_state=0, verbose=False)
-    assert "min_data_per_group" not in big.best_params  # from 500 rows up, LightGBM's own 100
