@@ -586,6 +586,9 @@ def test_optuna_warm_start_enqueues_recommendations(tiny_kb, wine):
     assert study.trials[0].user_attrs["metahpo_config_id"] == rec.configs[0].config_id
     fixed = study.trials[0].user_attrs["metahpo_fixed"]
     assert fixed["subsample_freq"] == 1 and {**fixed, **rec.configs[0].params} == rec.configs[0].params
+    assert study.user_attrs["metahpo_fixed"] == fixed  # for the trials Optuna samples too
+    with pytest.raises(ConfigError, match=r"^n must be a whole number of configurations to enqueue, .* got 1.5$"):
+        warm_start(study, wine, n=1.5, knowledge_base=tiny_kb)
     assert "found on this data" in rec.explain()  # the rounds enqueued are the hold-out's, with no check against
     assert "Checked against LightGBM's defaults" not in rec.explain()  # the defaults, which the space cannot hold ...
     other = optuna.create_study(direction="maximize")  # ... and without them, no model is trained

@@ -13,9 +13,11 @@ same name (LightGBM's scikit-learn names: ``learning_rate``, ``num_leaves``, ...
 
 The settings metahpo fixes for every configuration it evaluated (``subsample_freq=1``, without
 which LightGBM ignores ``subsample``; the seed; the verbosity) are not searched, so Optuna does not
-suggest them: each enqueued trial carries them as ``trial.user_attrs["metahpo_fixed"]``, and an
-objective that builds ``LGBMClassifier(**trial.user_attrs.get("metahpo_fixed", {}), **trial.params)``
-trains the models the knowledge base scored.
+suggest them. The study carries them as ``study.user_attrs["metahpo_fixed"]`` (each enqueued trial
+too, as ``trial.user_attrs["metahpo_fixed"]``), and an objective that builds
+``LGBMClassifier(**trial.study.user_attrs["metahpo_fixed"], **trial.params)`` trains the models the
+knowledge base scored for the enqueued trials, and for the trials Optuna samples the models of the
+same space (a sampled ``subsample`` is then a bagging fraction, as metahpo's).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import replace
 from typing import Any
 
 from metahpo.datasets import load
+from metahpo.evaluation import check_whole
 from metahpo.exceptions import ConfigError
 from metahpo.knowledge_base import KnowledgeSource, resolve
 from metahpo.recommendations import Recommendation, recommend, with_holdout_rounds
@@ -52,7 +55,7 @@ def warm_start(
     data, y, target, task
         The dataset, as :func:`metahpo.load` takes it.
     n : int
-        How many configurations to enqueue.
+        How many configurations to enqueue, at least 1.
     knowledge_base, strategy
         As for :func:`metahpo.recommend`, except that the shipped knowledge base warm-starts the
         study without its zero-shot part, as it does :func:`metahpo.tune`'s search.
@@ -76,6 +79,7 @@ def warm_start(
         raise ConfigError("the Optuna integration needs Optuna: pip install 'metahpo[optuna]'") from None
     if not isinstance(study, optuna.study.Study):
         raise ConfigError(f"study must be an optuna.study.Study, got {type(study).__name__}")
+    n = check_whole(n, "n", 1, " of configurations to enqueue")
     dataset = load(data, y, target=target, task=task)
     space = LIGHTGBM
     rec = recommend(dataset, n=2 * n + 2, knowledge_base=resolve(knowledge_base, "lightgbm"), strategy=strategy,
@@ -90,6 +94,7 @@ def warm_start(
         fixed = {k: v for k, v in config.params.items() if k not in searched}
         study.enqueue_trial(params, user_attrs={"metahpo_config_id": config.config_id, "metahpo_fixed": fixed},
                             skip_if_exists=True)
+        study.set_user_attr("metahpo_fixed", fixed)  # the same for every configuration: the space's and the seed
     return rec
 
 
