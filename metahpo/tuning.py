@@ -53,7 +53,7 @@ from metahpo.progress import TrialProgress, duration, plural, to_stderr
 from metahpo.recommendations import AUTO_FAMILY, Recommendation, check_family, choose_family, get_recommender
 from metahpo.search import BaseSampler, Study, Trial, check_sampler, make_sampler
 from metahpo.search.study import Callback
-from metahpo.spaces import Config, SearchSpace, early_stopped
+from metahpo.spaces import Config, SearchSpace, config_id, early_stopped
 
 MIN_FAMILY_SHARE = 0.2
 """``tune(family="auto")`` gives every family at least this share of the trials before
@@ -306,12 +306,14 @@ def tune(
         run again: a failed trial if it kills that too, and the search goes on.
     resume : bool
         Continue the search ``record_to`` holds for this dataset (one that was killed, or one
-        to extend): its trials recorded with the same number of folds count toward ``n_trials``,
-        keep their scores and rounds, guide the sampler and are not re-run (a resumed random
-        search, for one, runs the trials the whole one would have with the same ``random_state``).
-        Their scores come from the folds of the run that recorded them: the same ones for the same
-        ``random_state``. Only trials that ``tune`` recorded, of metahpo's stored metrics.
-        Nothing recorded yet: a new search. A record keeps no out-of-fold predictions: with
+        to extend; the same data under any name, a frame then and a file now): its trials count
+        toward ``n_trials``, keep their scores and rounds, guide the sampler and are not re-run (a
+        resumed random search, for one, runs the trials the whole one would have with the same
+        ``random_state``). Their scores come from the folds of the run that recorded them: the
+        same ones for the same ``random_state``. Only trials that ``tune`` recorded with a score
+        on ``metric`` (one of metahpo's stored metrics; the others run again). Nothing recorded
+        yet: a new search. A record of the dataset with another ``cv``, resumed or extended, is a
+        :class:`ConfigError`: it keeps one run per configuration. A record keeps no out-of-fold predictions: with
         ``ensemble``, the resumed trials among the best ``ensemble`` are evaluated once more
         before the search, on this run's folds, for theirs (within ``timeout``; interrupted before
         they are back, the model is the best trial's alone).
@@ -571,10 +573,17 @@ class _Search:
         search: it names the journal of ``tune(record_to=...)``."""
         return self.dataset.fingerprint()
 
-    @property
-    def recorded_id(self) -> str:
-        """The id under which ``tune(record_to=...)`` records the dataset's trials."""
-        return f"{self.dataset.name}-{self.fingerprint}"
+    def recorded_id(self, record_to: str | Path) -> str:
+        """The id under which ``tune(record_to=...)`` records the dataset's trials: the one the record
+        already holds these data under (given another way, a file then, a frame now, they may have had
+        another name), else ``NAME-FINGERPRINT``."""
+        suffix = f"-{self.fingerprint}"
+        if (Path(record_to) / "manifest.json").exists():
+            ids = kbm.KnowledgeBase.load(record_to).datasets["dataset_id"].astype(str)
+            held = sorted(i for i in ids if i.endswith(suffix))
+            if held:
+                return held[0]
+        return f"{self.dataset.name}{suffix}"
 
     @property
     def kb_metric(self) -> str | None:
@@ -638,18 +647,21 @@ class _Search:
         study = Study(space)
         if prior is not None:
             study.add_prior(*prior)
-        recorded, other_folds = (_recorded_trials(record_to, self.recorded_id, len(self.folds), self.metric, space)
-                                 if resume else ([], {}))
-        resumed = study.add_trials(recorded)
+        recorded_id = None if record_to is None else self.recorded_id(record_to)
+        recorded, unscored = [], 0
+        if record_to is not None:
+            recorded, unscored = _recorded_trials(record_to, recorded_id, len(self.folds), self.metric, space)
+        resumed = study.add_trials(recorded) if resume else []
         if n_trials is not None:
             n_trials = max(n_trials - len(resumed), 0)
-        first = len(warm) if n_trials is None else min(len(warm), n_trials)
+        held = {config_id(early_stopped(t.config)) for t in resumed}  # the sampler skips what the study holds
+        pending = sum(config_id(c) not in held for c in warm)
+        first = pending if n_trials is None else min(pending, n_trials)
         setup = [f"{first} {'recommended' if recommendation is not None else 'default'} first"] if first else []
         if resume:
             setup.append(f"{plural(len(resumed), 'recorded trial')} resumed")
-        for folds, n in other_folds.items():  # another search's: a record keeps a trial's score on its own folds
-            setup.append(f"{plural(n, 'trial')} recorded with {folds} folds not resumed (this search has "
-                         f"{len(self.folds)})")
+            if unscored:
+                setup.append(f"{plural(unscored, 'recorded trial')} without a {self.metric} score not resumed")
         if prior_mean is not None:
             setup.append("the knowledge base's surrogate as the prior")
         self.say(f"setup {duration(time.perf_counter() - start)}: {self.kind or 'cold-start random'} search of "
@@ -660,7 +672,7 @@ class _Search:
             random_state=self.seed, keep_oof=self.ensemble is not None, hypergradient=self.kind == "gradient")
         if self.progress:
             self.progress.resumed(len(resumed))
-        recorder = None if record_to is None else _Recorder(record_to, self.recorded_id, dataset, mf,
+        recorder = None if record_to is None else _Recorder(record_to, recorded_id, dataset, mf,
                                                             len(self.folds), space, self.metric)
         # a configuration that killed this process last time runs alone: a failed trial if it kills again
         journal = None if record_to is None else Journal(Path(record_to) / f".running-{self.fingerprint}.jsonl")
@@ -763,12 +775,15 @@ class _Recorder:
 
 
 def _check_record_space(root: str | Path, space: SearchSpace) -> None:
-    """Refuse to resume or extend a record of another version of ``space``: its runs scored models
-    metahpo no longer hands out (a solver's tolerance changed, say), which no check of the
-    parameters can tell apart."""
+    """Refuse to resume or extend a record of another family, or of another version of ``space``:
+    its runs scored models metahpo no longer hands out (a solver's tolerance changed, say), which no
+    check of the parameters can tell apart."""
     if not (Path(root) / "manifest.json").exists():
         return
     manifest = kbm.read_manifest(Path(root))
+    if manifest.get("family") != space.family:
+        raise KnowledgeBaseError(f"record_to {str(root)!r} holds runs of the {manifest.get('family')} family: record "
+                                 f"the {space.family} family's trials to another folder")
     version = manifest.get("space_version")
     if manifest.get("family") == space.family and version and version != space.version:
         raise KnowledgeBaseError(
@@ -778,35 +793,44 @@ def _check_record_space(root: str | Path, space: SearchSpace) -> None:
 
 
 def _recorded_trials(root: str | Path, dataset_id: str, cv: int, metric: str,
-                     space: SearchSpace) -> tuple[list[Trial], dict[int, int]]:
+                     space: SearchSpace) -> tuple[list[Trial], int]:
     """The trials ``tune(record_to=root)`` recorded of dataset ``dataset_id`` with ``cv`` folds and
     configurations of ``space``, in the order they finished, scored by ``metric`` (a pruned trial by
     its mean over the folds it completed) and marked ``user_attrs["resumed"]``; none if ``root``
-    holds no knowledge base yet. Also how many it recorded of the dataset with other numbers of
-    folds, by number (another search's, not resumed)."""
+    holds no knowledge base yet. Also how many scored trials were left out for want of a ``metric``
+    score (a search on another metric recorded them). A record of the dataset with another number
+    of folds is a :class:`ConfigError`: it keeps one run per configuration, which this search's
+    would replace."""
     if not (Path(root) / "manifest.json").exists():
-        return [], {}
+        return [], 0
     kb = kbm.KnowledgeBase.load(root)
     origins = kb.configurations.set_index("config_id")["origin"].astype(str)
     tuned = kb.runs[kb.runs["dataset_id"].eq(dataset_id) & kb.runs["config_id"].isin(
         origins.index[origins.str.startswith("tune-")])]
-    runs = tuned[tuned["cv"].eq(cv)].sort_values("time", kind="stable")
-    other_folds = {int(k): int(n) for k, n in tuned.loc[tuned["cv"].ne(cv), "cv"].value_counts().sort_index().items()}
-    trials = []
+    other = tuned.loc[tuned["cv"].ne(cv), "cv"].value_counts().sort_index()
+    if len(other):
+        held = " and ".join(f"{plural(int(n), 'trial')} with {int(k)} folds" for k, n in other.items())
+        raise ConfigError(f"record_to {str(root)!r} holds {held} of these data, and this search has cv={cv}: a "
+                          f"record keeps one run per configuration, which this search's would replace; record to "
+                          f"another folder, or search with cv={int(other.index[0])}")
+    runs = tuned.sort_values("time", kind="stable")
+    trials, unscored = [], 0
     for run, config in zip(runs.to_dict("records"), kb.params(runs["config_id"])):
         if not space.contains(config):  # another task's space (the record's version is checked before)
             continue
         scores = {m: float(run[f"score_{m}"]) for m in kbm.ALL_METRICS if np.isfinite(run[f"score_{m}"])}
         score = scores.get(metric, np.nan)
-        status = run["status"] if run["status"] not in SCORED or np.isfinite(score) else "failed"
+        if run["status"] in SCORED and not np.isfinite(score):  # scored, but on other metrics: not this search's
+            unscored += 1
+            continue
         source = origins[run["config_id"]].removeprefix("tune-").partition(":")[0]
         error = run["error"] if isinstance(run["error"], str) else ""
         rounds = int(run["best_iteration"]) if pd.notna(run["best_iteration"]) else 0
         folds = json.loads(text) if isinstance(text := run[f"folds_{metric}"], str) and text else []
-        trials.append(Trial(0, config, source, score=score if status in SCORED else np.nan, status=status,
-                            fit_time=float(run["fit_time"]), best_iteration=rounds, error=error, scores=scores,
-                            fold_scores=folds, user_attrs={"resumed": True}, family=space.family))
-    return trials, other_folds
+        trials.append(Trial(0, config, source, score=score if run["status"] in SCORED else np.nan,
+                            status=run["status"], fit_time=float(run["fit_time"]), best_iteration=rounds, error=error,
+                            scores=scores, fold_scores=folds, user_attrs={"resumed": True}, family=space.family))
+    return trials, unscored
 
 
 def check_prior(prior: pd.DataFrame | str | os.PathLike, space: SearchSpace) -> tuple[list[Config], list[float]]:

@@ -369,18 +369,31 @@ def test_a_killed_search_resumes_where_it_stopped_as_the_whole_search_would_have
     assert resumed.study.trials[0].fold_scores == pytest.approx(whole.study.trials[0].fold_scores, abs=1e-6)  # pruning
     assert resumed.best_params == whole.best_params and len(KnowledgeBase.load(tmp_path / "cut").runs) == 5
     err = capsys.readouterr().err
-    assert "2 recommended first, 3 recorded trials resumed" in err
+    assert ", 3 recorded trials resumed" in err and "recommended first" not in err  # both among the resumed
     assert "trial 4/5" in err and "trial 5/5" in err and "trial 1/5" not in err
     assert " after 5 trials (3 resumed) in " in err.splitlines()[-1]
     # the budget spent: nothing runs, and the best is rebuilt from what was recorded
     again = tune(wine, record_to=tmp_path / "cut", resume=True, verbose=False, **{**kw, "n_trials": 3})
     assert len(again.study.trials) == 5 and again.best_params == whole.best_params
-    # trials of other folds are another search's: none resumed
-    capsys.readouterr()
-    other = tune(wine, record_to=tmp_path / "cut", resume=True, **{**kw, "n_trials": 1, "cv": 3})
-    assert len(other.study.trials) == 1 and not other.study.trials[0].user_attrs.get("resumed")
-    assert "0 recorded trials resumed, 5 trials recorded with 2 folds not resumed (this search has 3)" in (
-        capsys.readouterr().err)
+    # trials of other folds are another search's, whose runs this one's would replace: refused, resumed or not
+    for resume in (True, False):
+        with pytest.raises(ConfigError, match=r"holds 5 trials with 2 folds of these data, and this search has cv=3"):
+            tune(wine, record_to=tmp_path / "cut", resume=resume, **{**kw, "n_trials": 1, "cv": 3})
+    assert len(KnowledgeBase.load(tmp_path / "cut").runs) == 5
+    # the same data given another way (a frame, a file) resume under the name the record holds them by
+    path = tmp_path / "wine.csv"
+    wine.X.assign(target=wine.y).to_csv(path, index=False)
+    from_file = tune(str(path), record_to=tmp_path / "cut", resume=True, verbose=False, **{**kw, "n_trials": 5})
+    assert sum(bool(t.user_attrs.get("resumed")) for t in from_file.study.trials) == 5
+
+
+def test_a_search_on_a_metric_the_record_lacks_runs_its_trials_again(tmp_path, capsys):
+    cancer = load("sklearn:breast_cancer").subsample(150)
+    kw = dict(n_trials=2, sampler=None, cv=2, record_to=tmp_path / "rec", random_state=0)
+    tune(cancer, **kw, verbose=False)  # roc_auc: binary records hold no balanced accuracy
+    result = tune(cancer, **kw, resume=True, metric="balanced_accuracy")
+    assert "2 recorded trials without a balanced_accuracy score not resumed" in capsys.readouterr().err
+    assert result.trials["status"].eq("ok").all() and result.trials["score"].notna().all()  # run, not "failed"
 
 
 def test_a_record_left_before_its_first_trial_resumes_as_a_new_search(wine, tmp_path, capsys):
@@ -401,6 +414,8 @@ def test_a_record_of_another_space_version_is_neither_resumed_nor_extended(wine,
         with pytest.raises(KnowledgeBaseError, match="holds runs of the linear family's space linear-1, not linear-3"):
             tune(data, n_trials=1, family="linear", sampler=None, cv=2, record_to=tmp_path / "old", resume=resume,
                  verbose=False)
+    with pytest.raises(KnowledgeBaseError, match="holds runs of the linear family: record the lightgbm family's"):
+        tune(data, n_trials=1, family="lightgbm", sampler=None, cv=2, record_to=tmp_path / "old", verbose=False)
 
 
 def test_a_callback_that_raises_ends_the_search_with_its_trials_kept(wine, tmp_path):
