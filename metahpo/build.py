@@ -20,6 +20,7 @@ at any time and start it again: finished evaluations are read back and skipped.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import itertools
@@ -736,11 +737,15 @@ def ingest(
         One row per trial: a column per LightGBM parameter (its scikit-learn names or LightGBM's
         aliases, ``feature_fraction`` for ``colsample_bytree``; plain, or Optuna's
         ``params_<name>``) and the score in ``score`` (or Optuna's ``value``). Parameters missing
-        from a row (a blank cell) take LightGBM's defaults.
+        from a row (a blank cell) take LightGBM's defaults. Other columns are ignored, but one
+        close to a parameter's name (``num_leavs``) is a :class:`DataError`.
     metric : str
-        What the score measures: one of the metrics the knowledge base stores for the task.
+        What the score measures: one of the metrics the knowledge base stores for the task. A
+        configuration ``out`` holds keeps its origin, and its run of the dataset its scores on
+        other metrics.
     greater_is_better : bool
-        False for a loss (e.g. an Optuna study that minimized log loss): scores are negated.
+        False for a loss (e.g. an Optuna study that minimized log loss): scores are negated. Only
+        for a ``neg_`` metric.
     cv : int
         Folds the scores came from, if known.
 
@@ -758,14 +763,18 @@ def ingest(
 
     if metric not in METRICS[data.task]:
         raise DataError(f"metric {metric!r} is not stored for {data.task}; use one of {', '.join(METRICS[data.task])}")
+    if not greater_is_better and not metric.startswith("neg_"):
+        raise DataError(f"{metric} grows as models improve, so its scores are no loss to negate: ingest them as "
+                        f"they are (greater_is_better=True, without --minimize)")
     frame = history.trials_dataframe() if hasattr(history, "trials_dataframe") else history
     if not isinstance(frame, pd.DataFrame):
         raise DataError("history must be a DataFrame of parameters and scores, or an Optuna study")
-    frame = frame.rename(columns=lambda c: c.removeprefix("params_")).rename(columns={"value": "score"})
+    frame = _history_columns(frame)
     if "score" not in frame.columns:
         raise DataError(f"history has no 'score' (or Optuna 'value') column; columns are {list(frame.columns)}")
     space = LIGHTGBM
     frame, outside = _space_columns(frame.reset_index(drop=True), space)
+    _check_no_misspelled_parameter(frame, space)
     allowed = {**space.fixed, **_GBDT}  # what the space trains with: a row may say so
     if not set(space.names) & set(frame.columns):
         raise DataError(f"history has no column of a lightgbm parameter ({', '.join(space.names)}); "
@@ -809,7 +818,7 @@ def ingest(
     if kb.runs.empty:
         raise DataError(f"no row of the history could be ingested ({plural(len(frame), 'row')}: "
                         f"{'; '.join(f'{n} {reason}' for reason, n in why.items()) or 'none'})")
-    kbm.append(out, kb)
+    kbm.append(out, _beside(kb, out))
     return {"ingested": len(kb.runs), "skipped": sum(why.values()), **({"skipped_why": dict(why)} if why else {})}
 
 
@@ -817,6 +826,59 @@ _NEUTRAL = frozenset({"random_state", "n_jobs", "verbosity", "importance_type", 
 """LightGBM settings a history may hold that do not make another model of a configuration."""
 _GBDT = {"boosting_type": "gbdt"}
 """The boosting the space's configurations train with."""
+
+
+_BOOKKEEPING = frozenset({"number", "state", "status", "datetime_start", "datetime_complete", "duration", "source",
+                          "error", "started", "finished", "config_id", "family"})
+"""Columns of a history that are no parameter: Optuna's ``trials_dataframe()`` and metahpo's
+``Study.trials_dataframe()`` bookkeeping (their ``user_attrs_*`` and ``system_attrs_*`` too)."""
+
+
+def _history_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with Optuna's names read as plain ones (``params_NAME`` as ``NAME``, ``value`` as
+    ``score``); two columns that become one name are a :class:`DataError` naming both."""
+    names = {c: "score" if c == "value" else str(c).removeprefix("params_") for c in frame.columns}
+    seen: dict[str, str] = {}
+    for column, name in names.items():
+        if name in seen:
+            raise DataError(f"history columns {seen[name]!r} and {column!r} both give {name!r}: drop one")
+        seen[name] = column
+    return frame.rename(columns=names)
+
+
+def _check_no_misspelled_parameter(frame: pd.DataFrame, space: SearchSpace) -> None:
+    """A :class:`DataError` for a history column that is no LightGBM parameter but close to one of
+    ``space`` or one of its names (``num_leavs``): read as a note it would be ignored, and its rows
+    scored as LightGBM's default."""
+    names = parameter_names()
+    ours = sorted({a for name in [*space.names, "n_estimators", *space.fixed] for a in names.get(name, {name})})
+    for column in map(str, frame.columns):
+        if column in names or column in _BOOKKEEPING or column == "score" or column.startswith(
+                ("user_attrs_", "system_attrs_")):
+            continue
+        near = difflib.get_close_matches(column, ours, n=1, cutoff=0.8)
+        if near:
+            raise DataError(f"history column {column!r} is no LightGBM parameter (did you mean {near[0]!r}?): rename "
+                            f"it, or drop it if it is no parameter")
+
+
+def _beside(kb: kbm.KnowledgeBase, out: str | Path) -> kbm.KnowledgeBase:
+    """``kb``'s rows to append to the knowledge base at ``out``: its configurations the folder does
+    not hold yet (a configuration there keeps the origin it has), and its runs with the scores on
+    other metrics that the folder's runs of the same dataset and configuration hold (an ingest on
+    another metric adds to them, where the newer row would replace them)."""
+    if not (Path(out) / "manifest.json").exists():
+        return kb
+    held = kbm.KnowledgeBase.load(out)
+    configurations = kb.configurations[~kb.configurations["config_id"].isin(held.configurations["config_id"])]
+    keys = ["dataset_id", "config_id"]
+    before = held.runs.set_index(keys)
+    runs = kb.runs.set_index(keys)
+    earlier = before.reindex(runs.index)
+    scored = [c for c in runs.columns if c.startswith(("score_", "folds_"))]
+    blank = runs[scored].isna() | runs[scored].eq("")
+    runs[scored] = runs[scored].mask(blank, earlier[scored])
+    return replace(kb, configurations=configurations.reset_index(drop=True), runs=runs.reset_index())
 
 
 def _space_columns(frame: pd.DataFrame, space: SearchSpace) -> tuple[pd.DataFrame, list[str]]:

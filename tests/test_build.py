@@ -439,7 +439,37 @@ def test_ingest_reads_lightgbms_names_and_skips_rows_of_other_models_or_bad_cell
     assert not (tmp_path / "none").exists()
 
 
+def test_ingest_adds_scores_on_another_metric_and_keeps_a_configurations_origin(tmp_path):
+    from metahpo import knowledge_base as kbm
+    from metahpo.build import ingest
+    from metahpo.evaluation import Evaluation
+    from metahpo.spaces import LIGHTGBM, early_stopped
+
+    ds = load("sklearn:breast_cancer").subsample(150)
+    pooled = early_stopped(LIGHTGBM.default)
+    built = KnowledgeBase.empty()
+    built.add_dataset("elsewhere", name="elsewhere", task="binary", n_rows=1, n_features=1, metafeatures={})
+    built.add_evaluation("elsewhere", Evaluation(pooled, "roc_auc", scores={"roc_auc": 0.8}), cv=3, origin="pool")
+    kbm.append(tmp_path / "kb", built)
+    history = pd.DataFrame({"learning_rate": [0.1, 0.05], "score": [0.97, 0.95]})  # the first is the pooled one
+    ingest(tmp_path / "kb", ds, history, metric="roc_auc")
+    ingest(tmp_path / "kb", ds, history.assign(score=[0.91, 0.90]), metric="accuracy")
+    kb = KnowledgeBase.load(tmp_path / "kb")
+    origin = kb.configurations.set_index("config_id")["origin"]
+    assert origin[config_id(pooled)] == "pool" and kb.pool_ids() == [config_id(pooled)]
+    mine = kb.runs[kb.runs["dataset_id"] != "elsewhere"].sort_values("score_roc_auc")
+    assert mine[["score_roc_auc", "score_accuracy"]].to_numpy().tolist() == [[0.95, 0.90], [0.97, 0.91]]
+    with pytest.raises(DataError, match="roc_auc grows as models improve, so its scores are no loss to negate"):
+        ingest(tmp_path / "kb", ds, history, metric="roc_auc", greater_is_better=False)
+
+
 @pytest.mark.parametrize("history, metric, message", [
+    (pd.DataFrame({"learning_rate": [0.1], "num_leavs": [200], "score": [0.9]}), "roc_auc",
+     r"history column 'num_leavs' is no LightGBM parameter \(did you mean 'num_leaves'\?\)"),
+    (pd.DataFrame({"learning_rate": [0.1], "params_learning_rate": [0.2], "score": [0.9]}), "roc_auc",
+     "history columns 'learning_rate' and 'params_learning_rate' both give 'learning_rate'"),
+    (pd.DataFrame({"learning_rate": [0.1], "value": [0.8], "score": [0.9]}), "roc_auc",
+     "history columns 'value' and 'score' both give 'score'"),
     (pd.DataFrame({"learning_rate": [0.1]}), "roc_auc", "no 'score'"),
     (pd.DataFrame({"eta": [0.1], "learning_rate": [0.1], "score": [0.9]}), "roc_auc",
      "history columns 'eta' and 'learning_rate' are the same LightGBM parameter"),
