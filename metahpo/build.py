@@ -125,14 +125,19 @@ def sized(sources: Iterable[Source], max_rows: int, sizes: Iterable[int]) -> lis
     """``sources`` (capped at ``max_rows``) plus, for each dataset with enough rows, versions capped
     at each of ``sizes`` (ids ``NAME@ROWS``), so the knowledge base sees how the best configuration
     moves with the size of the data. A version is kept when it has at least :data:`SIZE_STEP` times
-    the rows of the next smaller one (a dataset of 12,000 rows gets 2,000 and 12,000, not 10,000 too)."""
+    the rows of the next smaller one (a dataset of 12,000 rows gets 2,000 and 12,000, not 10,000 too).
+    A source that cannot be loaded gets no larger version; the build records why when it describes it."""
     out = []
     for source in sources:
         out.append(source)
         n_rows = None
         have = max_rows
         for size in sorted(s for s in sizes if s > max_rows):
-            n_rows = n_rows if n_rows is not None else source.load(10**12).n_rows
+            if n_rows is None:
+                try:
+                    n_rows = source.load(10**12).n_rows
+                except Exception:  # the describe phase loads it again, and records why it fails
+                    break
             cap = min(size, n_rows)
             if cap >= SIZE_STEP * have:
                 out.append(replace(source, dataset_id=f"{source.dataset_id}{kbm.VERSION_SEP}{cap}", max_rows=cap))

@@ -521,6 +521,10 @@ def test_larger_versions_of_a_dataset_are_built_beside_the_capped_one(tmp_path, 
     assert [(s.dataset_id, s.max_rows) for s in sources] == [("big", None), ("big@200", 200), ("big@569", 569),
                                                             ("iris", None)]
     assert sources[2].load(100).n_rows == 569 and sources[0].load(100).n_rows == 100
+    broken = tmp_path / "broken.csv"
+    broken.write_text("a,b\n1,2\n")  # no target column: the describe phase records why, the build goes on
+    assert [s.dataset_id for s in sized(find_sources([str(broken), str(big)]), 100, [200])] == [
+        "broken", "big", "big@200"]
 
 
 def test_the_pool_is_written_whole_in_one_atomic_part(tmp_path, data_files, monkeypatch):
