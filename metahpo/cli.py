@@ -548,11 +548,13 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
     from metahpo.knowledge_base import read_manifest
     from metahpo.progress import plural
 
-    phases = [p.strip() for p in args.phases.split(",") if p.strip()]
-    unknown = sorted(set(phases) - set(PHASES))
-    if unknown:
-        what = "is not a phase" if len(unknown) == 1 else "are not phases"
-        raise MetahpoError(f"--phases {args.phases}: {', '.join(unknown)} {what}; phases are {', '.join(PHASES)}")
+    named = {p.strip() for p in args.phases.split(",") if p.strip()}
+    unknown = sorted(named - set(PHASES))
+    if unknown or not named:
+        what = ("names no phase" if not named else
+                f"{', '.join(unknown)} {'is not a phase' if len(unknown) == 1 else 'are not phases'}")
+        raise MetahpoError(f"--phases {args.phases}: {what}; phases are {', '.join(PHASES)}")
+    phases = [p for p in PHASES if p in named]  # each needs the ones before it: they run in this order
     try:
         sizes = [int(v) for v in args.sizes.split(",") if v.strip()]
         larger = all(size > args.max_rows for size in sizes)
@@ -574,7 +576,8 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
     described = set(kb.datasets["dataset_id"])
     unusable = [s.dataset_id for s in sources if s.dataset_id not in described]
     if unusable:
-        why = f"not in {args.reevaluate}" if args.reevaluate else "the describe lines say why"
+        why = (f"not in {args.reevaluate}" if args.reevaluate else "the describe lines say why" if "describe" in phases
+               else "not described yet: run the describe phase")
         print(f"metahpo kb build: {plural(len(unusable), 'dataset')} of {len(sources)} could not be used "
               f"({', '.join(unusable[:5])}{', ...' if len(unusable) > 5 else ''}; {why})", file=sys.stderr)
     return 1 if unusable or not described else 0

@@ -143,6 +143,11 @@ def test_kb_build_resumes_from_the_command_line(tmp_path, capsys):
     captured = capsys.readouterr()
     assert json.loads(captured.out)["n_runs"] == first["n_runs"] and "nothing to do" in captured.err
     assert main([*argv[:-2], "--phases", "describe,magic"]) == 2
+    assert main([*argv[:-2], "--phases", ","]) == 2 and "--phases ,: names no phase" in capsys.readouterr().err
+    fresh = [*argv[:argv.index("--out") + 1], str(tmp_path / "fresh"), *argv[argv.index("--out") + 2:]]
+    assert main([*fresh, "--phases", "explore"]) == 1  # nothing described: said so, not "could not be used"
+    assert "2 datasets of 2 could not be used (iris, diabetes; not described yet: run the describe phase)" in (
+        capsys.readouterr().err)
 
 
 @pytest.mark.parametrize(
