@@ -41,7 +41,7 @@ from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry,
 from metahpo.evaluation import METRICS, Evaluation, evaluate, make_folds
 from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseError
 from metahpo.families import ModelFamily, get_family
-from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR, parameter_names
+from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR, constructor_defaults, parameter_names
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import eta_line, plural, to_stderr
 from metahpo.spaces import LIGHTGBM, Config, SearchSpace, config_id, early_stopped
@@ -760,8 +760,10 @@ def ingest(
         ``{"ingested": n, "skipped": m}``, and when rows were skipped ``"skipped_why"`` (reason ->
         rows): a trial that did not finish (pruned or failed), no score, a parameter that is not a
         number, a configuration outside the space's ranges, or a LightGBM parameter the space does
-        not hold (``max_depth``, ``boosting_type="dart"``, ...: another model than any of its
-        configurations). No row to ingest, or a score outside its metric's range (a loss given as a
+        not hold set away from LightGBM's default (``max_depth=4``, ``boosting_type="dart"``, ...:
+        another model than any of its configurations; a history logged with ``get_params()``
+        holds them at their defaults, and ``subsample_freq=0``, no bagging, reads as
+        ``subsample=1``). No row to ingest, or a score outside its metric's range (a loss given as a
         positive score), is a :class:`DataError`.
     """
     from metahpo import metafeatures
@@ -780,7 +782,7 @@ def ingest(
     space = LIGHTGBM
     frame, outside = _space_columns(frame.reset_index(drop=True), space)
     _check_no_misspelled_parameter(frame, space)
-    allowed = {**space.fixed, **_GBDT}  # what the space trains with: a row may say so
+    allowed = {**constructor_defaults(), **space.fixed, **_GBDT}  # what the space trains with: a row may say so
     if not set(space.names) & set(frame.columns):
         raise DataError(f"history has no column of a lightgbm parameter ({', '.join(space.names)}); "
                         f"columns are {list(frame.columns)}")
@@ -797,7 +799,11 @@ def ingest(
     numbers = {k: pd.to_numeric(frame[k], errors="coerce") for k in [*space.names, "n_estimators"] if k in frame}
     for number, (i, row) in zip(np.flatnonzero(finished) + 1, frame[finished].iterrows()):
         given = {k: values[i] for k, values in numbers.items() if pd.notna(row[k])}  # a blank cell: the default
-        other = [k for k in outside if pd.notna(row[k]) and (k not in allowed or row[k] != allowed[k])]
+        unbagged = "subsample_freq" in row and _same_number(row["subsample_freq"], 0)  # LightGBM's default
+        if unbagged:  # LightGBM bags only at a positive frequency: the model of subsample 1
+            given["subsample"] = 1.0
+        other = [k for k in outside if pd.notna(row[k]) and not (unbagged and k == "subsample_freq")
+                 and (k not in allowed or not _same_number(row[k], allowed[k]))]
         if other:  # another model than any configuration of the space: crediting its score to one would mislead
             why[f"sets {', '.join(other)}, outside metahpo's space"] += 1
             continue
@@ -825,6 +831,13 @@ def ingest(
                         f"{'; '.join(f'{n} {reason}' for reason, n in why.items()) or 'none'})")
     kbm.append(out, _beside(kb, out))
     return {"ingested": len(kb.runs), "skipped": sum(why.values()), **({"skipped_why": dict(why)} if why else {})}
+
+
+def _same_number(value: Any, setting: Any) -> bool:
+    """Whether a history's cell (text or number, from a CSV or a frame) is ``setting``."""
+    if isinstance(setting, str) or isinstance(value, str) and not pd.notna(pd.to_numeric(value, errors="coerce")):
+        return str(value) == str(setting)
+    return float(pd.to_numeric(value)) == float(setting)
 
 
 _NEUTRAL = frozenset({"random_state", "n_jobs", "verbosity", "importance_type", "objective", "metric", "seed"})

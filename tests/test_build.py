@@ -439,6 +439,24 @@ def test_ingest_reads_lightgbms_names_and_skips_rows_of_other_models_or_bad_cell
     assert not (tmp_path / "none").exists()
 
 
+def test_ingest_takes_a_history_logged_with_lightgbms_get_params(tmp_path):
+    import lightgbm as lgb
+
+    from metahpo.build import ingest
+
+    ds = load("sklearn:breast_cancer").subsample(150)
+    logged = [lgb.LGBMClassifier(learning_rate=0.05, num_leaves=15).get_params(),  # every default, subsample_freq 0
+              lgb.LGBMClassifier(subsample=0.7).get_params(),                     # bagging off: subsample unused
+              lgb.LGBMClassifier(max_depth=4).get_params()]                       # another model than the space's
+    path = tmp_path / "history.csv"
+    pd.DataFrame([{**p, "score": score} for p, score in zip(logged, [0.97, 0.95, 0.96])]).to_csv(path, index=False)
+    counts = ingest(tmp_path / "kb", ds, pd.read_csv(path), metric="roc_auc")
+    assert counts == {"ingested": 2, "skipped": 1, "skipped_why": {"sets max_depth, outside metahpo's space": 1}}
+    kb = KnowledgeBase.load(tmp_path / "kb")
+    params = sorted(kb.params(kb.runs["config_id"]), key=lambda p: p["learning_rate"])
+    assert [(p["learning_rate"], p["num_leaves"], p["subsample"]) for p in params] == [(0.05, 15, 1.0), (0.1, 31, 1.0)]
+
+
 def test_ingest_adds_scores_on_another_metric_and_keeps_a_configurations_origin(tmp_path):
     from metahpo import knowledge_base as kbm
     from metahpo.build import ingest

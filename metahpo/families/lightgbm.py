@@ -51,6 +51,16 @@ def parameter_names() -> dict[str, frozenset[str]]:
 
 
 @functools.cache
+def constructor_defaults() -> dict[str, Any]:
+    """LightGBM's scikit-learn estimators' own defaults, by argument (``max_depth`` -1, ...; those
+    that are None left out): a setting at its default is what a configuration trains with."""
+    import lightgbm as lgb
+
+    return {name: p.default for name, p in inspect.signature(lgb.LGBMModel.__init__).parameters.items()
+            if name not in ("self", "kwargs") and p.default is not None}
+
+
+@functools.cache
 def canonical_names() -> dict[str, str]:
     """Each name :func:`parameter_names` holds, mapped to the one name its parameter has in
     LightGBM's scikit-learn estimators: their argument where they have one (``eta`` is
