@@ -230,7 +230,7 @@ def _add_kb_parsers(sub: Any) -> None:
     p.set_defaults(handler=_cmd_kb_compact)
 
     p = kb.add_parser("import-openml", help="import OpenML runs of a LightGBM flow into a knowledge base")
-    p.add_argument("--flow", type=int, required=True, help="OpenML flow id")
+    p.add_argument("--flow", type=_whole(1), required=True, help="OpenML flow id")
     p.add_argument("--metric", default="area_under_roc_curve", help="OpenML evaluation measure")
     p.add_argument("--limit", type=_whole(1), default=1000, help="runs to import at most")
     p.add_argument("--out", required=True, help="knowledge-base folder to append to (created if absent)")
@@ -614,6 +614,7 @@ def _cmd_kb_compact(args: argparse.Namespace) -> int:
 def _cmd_kb_import_openml(args: argparse.Namespace) -> int:
     from metahpo import knowledge_base, openml_runs
 
+    _check_appendable(args.out)  # before the download
     kb = openml_runs.import_runs(args.flow, metric=args.metric, limit=args.limit)
     knowledge_base.append(args.out, kb)  # the counts of the import are printed: a folder's manifest keeps its first
     counts = (kb.provenance or {}).get("openml_import", {})
@@ -621,11 +622,24 @@ def _cmd_kb_import_openml(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_appendable(out: str) -> None:
+    """Refuse, before any work, an ``--out`` that cannot take LightGBM runs: a file, or a knowledge
+    base of another family."""
+    from metahpo.knowledge_base import read_manifest
+
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise MetahpoError(f"--out {out} is a file: it names a knowledge-base folder (created if absent)")
+    if (path / "manifest.json").exists() and (family := read_manifest(path)["family"]) != "lightgbm":
+        raise MetahpoError(f"--out {out} holds a {family} knowledge base: LightGBM runs go to another folder")
+
+
 def _cmd_kb_ingest(args: argparse.Namespace) -> int:
     from metahpo import knowledge_base
     from metahpo.build import ingest
     from metahpo.datasets import read_table
 
+    _check_appendable(args.out)
     history = read_table(Path(args.history))[0]
     counts = ingest(args.out, _load_data(args), history, metric=args.metric, greater_is_better=not args.minimize)
     _print_json({**counts, **knowledge_base.KnowledgeBase.load(args.out).info()})

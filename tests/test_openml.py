@@ -384,6 +384,12 @@ def test_cli_import_prints_this_imports_counts_into_a_folder_that_has_some(tmp_p
                     + (["--metric", "root_mean_squared_error"] if flow == 999202 else [])) == 0
         printed = json.loads(capsys.readouterr().out)
         assert list(printed["openml_import"]) == [str(flow)] and printed["openml_import"][str(flow)]["imported"] > 0
+    (tmp_path / "file").write_text("")
+    KnowledgeBase.empty("linear").save(tmp_path / "linear")
+    for out, message in (("file", "is a file: it names a knowledge-base folder"),
+                         ("linear", "holds a linear knowledge base: LightGBM runs go to another folder")):
+        assert main(["kb", "import-openml", "--flow", "1", "--out", str(tmp_path / out)]) == 2  # before any download
+        assert message in capsys.readouterr().err
 
 
 def test_openml_data_reaches_no_knowledge_base():
