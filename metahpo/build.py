@@ -293,7 +293,8 @@ class Builder:
         Cross-validation folds.
     timeout : float, optional
         Seconds after which an evaluation stops at the end of its current fold and is recorded
-        as ``"timeout"``.
+        as ``"timeout"``; a rerun with a larger timeout (or none) than the build before it
+        evaluates such a run of the explore and cross phases again, and the newer run replaces it.
     n_jobs : int
         Parallel tasks through joblib (the active joblib backend, e.g. Dask's, is used).
     log : callable
@@ -324,6 +325,7 @@ class Builder:
         self.max_rows, self.cv, self.timeout, self.n_jobs = max_rows, cv, timeout, n_jobs
         self.log = log or to_stderr
         self._opened = False
+        self._longer = False  # whether this build gives an evaluation more time than the one before it did
 
     def _open(self) -> None:
         """Before the first work: write the folder's manifest, or check that the build in it is this
@@ -343,6 +345,8 @@ class Builder:
                 raise ConfigError(f"{self.out} holds a {manifest['family']} knowledge base; building the "
                                   f"{family} family into it would mix the two: use another folder")
             before = manifest.get("provenance", {})
+            earlier_timeout = before.get("timeout")
+            self._longer = earlier_timeout is not None and (self.timeout is None or self.timeout > earlier_timeout)
             changed = [f"{k} {before[k]!r} (now {provenance[k]!r})" for k in ("cv", "max_rows")
                        if k in before and before[k] != provenance[k]]
             if changed:  # more trials or datasets add to a build; other folds or rows make runs that do not compare
@@ -587,7 +591,8 @@ class Builder:
 
     def _evaluate(self, phase: str, plan: dict[Source, list[Config]], kb: kbm.KnowledgeBase,
                   origin: str, block_major: bool = False) -> None:
-        done = set(zip(kb.runs["dataset_id"], kb.runs["config_id"]))
+        ran = kb.runs[kb.runs["status"].ne("timeout")] if self._longer else kb.runs  # given more time: tried again
+        done = set(zip(ran["dataset_id"], ran["config_id"]))
         known = set(kb.configurations["config_id"])
         spaces = [self.family.space_for(task) for task in ("binary", "multiclass", "regression")]
         defaults = {config_id(c) for space in spaces for c in (space.default, early_stopped(space.default))}

@@ -80,12 +80,15 @@ def test_a_family_whose_space_depends_on_the_task_explores_each_datasets_own(tmp
     assert kb.info()["dense_configurations"] >= len(pool)  # each ran on every dataset of its task space
 
 
-def test_an_evaluation_past_the_timeout_is_recorded_as_such_and_not_retried(tmp_path, data_files):
+def test_an_evaluation_past_the_timeout_is_recorded_as_such_and_retried_only_with_more_time(tmp_path, data_files):
     kb = _build(tmp_path / "kb", data_files, timeout=0.0, family="linear").run(["describe", "explore"])
     assert set(kb.runs["status"]) == {"timeout"} and kb.runs["error"].str.startswith("stopped after 0 s").all()
     lines = []
     _build(tmp_path / "kb", data_files, timeout=0.0, family="linear", log=lines.append).run(["explore"])
     assert len(KnowledgeBase.load(tmp_path / "kb").runs) == len(kb.runs) and "explore: nothing to do" in lines
+    again = _build(tmp_path / "kb", data_files, family="linear").run(["explore"])  # no timeout: tried again
+    keys = ["dataset_id", "config_id"]
+    assert again.runs.set_index(keys).loc[kb.runs.set_index(keys).index, "status"].eq("ok").all()
 
 
 def test_rebuild_repeats_nothing(tmp_path, data_files):

@@ -145,6 +145,9 @@ def test_kb_build_resumes_from_the_command_line(tmp_path, capsys):
     assert main([*argv[:-2], "--phases", "describe,magic"]) == 2
     assert main([*argv[:-2], "--phases", ","]) == 2 and "--phases ,: names no phase" in capsys.readouterr().err
     fresh = [*argv[:argv.index("--out") + 1], str(tmp_path / "fresh"), *argv[argv.index("--out") + 2:]]
+    assert main([*fresh, "--timeout", "0.000001"]) == 1  # every run stopped: said so, with a failing status
+    assert "metahpo kb build: no run succeeded (" in capsys.readouterr().err
+    fresh[fresh.index("--out") + 1] = str(tmp_path / "fresher")
     assert main([*fresh, "--phases", "explore"]) == 1  # nothing described: said so, not "could not be used"
     assert "2 datasets of 2 could not be used (iris, diabetes; not described yet: run the describe phase)" in (
         capsys.readouterr().err)
