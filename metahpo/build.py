@@ -26,7 +26,7 @@ import hashlib
 import itertools
 import time
 import warnings
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -762,7 +762,9 @@ def ingest(
     Returns
     -------
     dict
-        ``{"ingested": n, "skipped": m}``, and when rows were skipped ``"skipped_why"`` (reason ->
+        ``{"ingested": n, "skipped": m}`` (``n`` configurations: rows of one configuration are one
+        run of their mean score, and ``"averaged"`` counts the rows so folded into an earlier one,
+        as import-openml averages repeated runs), and when rows were skipped ``"skipped_why"`` (reason ->
         rows): a trial that did not finish (pruned or failed), no score, a parameter that is not a
         number, a configuration outside the space's ranges, or a LightGBM parameter the space does
         not hold set away from LightGBM's default (``max_depth=4``, ``boosting_type="dart"``, ...:
@@ -801,6 +803,7 @@ def ingest(
     kb.add_dataset(dataset_id, name=data.name, task=data.task, n_rows=data.n_rows, n_features=data.n_features,
                    metafeatures=metafeatures.extract(data), source=data.source)
     sign = 1.0 if greater_is_better else -1.0
+    tried: defaultdict[str, list[float]] = defaultdict(list)  # the scores of each configuration, row by row
     numbers = {k: pd.to_numeric(frame[k], errors="coerce") for k in [*space.names, "n_estimators"] if k in frame}
     for number, (i, row) in zip(np.flatnonzero(finished) + 1, frame[finished].iterrows()):
         given = {k: values[i] for k, values in numbers.items() if pd.notna(row[k])}  # a blank cell: the default
@@ -824,6 +827,7 @@ def ingest(
         except ConfigError:
             why["a configuration outside the space's ranges"] += 1
             continue
+        tried[config_id(config)].append(sign * float(score))
         try:
             kb.add_evaluation(dataset_id, Evaluation(config, metric, scores={metric: sign * float(score)}), cv=cv,
                               origin="history")
@@ -834,8 +838,12 @@ def ingest(
     if kb.runs.empty:
         raise DataError(f"no row of the history could be ingested ({plural(len(frame), 'row')}: "
                         f"{'; '.join(f'{n} {reason}' for reason, n in why.items()) or 'none'})")
+    repeats = sum(len(scores) - 1 for scores in tried.values())  # a configuration tried again: their mean
+    if repeats:
+        kb.runs[f"score_{metric}"] = kb.runs["config_id"].map(lambda cid: float(np.mean(tried[cid])))
     kbm.append(out, _beside(kb, out))
-    return {"ingested": len(kb.runs), "skipped": sum(why.values()), **({"skipped_why": dict(why)} if why else {})}
+    return {"ingested": len(kb.runs), "skipped": sum(why.values()), **({"averaged": repeats} if repeats else {}),
+            **({"skipped_why": dict(why)} if why else {})}
 
 
 def _same_number(value: Any, setting: Any) -> bool:

@@ -442,6 +442,16 @@ def test_ingest_reads_lightgbms_names_and_skips_rows_of_other_models_or_bad_cell
     assert not (tmp_path / "none").exists()
 
 
+def test_ingest_averages_the_scores_of_a_configuration_tried_more_than_once(tmp_path):
+    from metahpo.build import ingest
+
+    ds = load("sklearn:breast_cancer").subsample(150)
+    history = pd.DataFrame({"learning_rate": [0.05, 0.1, 0.05], "score": [0.95, 0.90, 0.97]})
+    assert ingest(tmp_path / "kb", ds, history, metric="roc_auc") == {"ingested": 2, "skipped": 0, "averaged": 1}
+    runs = KnowledgeBase.load(tmp_path / "kb").runs
+    assert sorted(runs["score_roc_auc"]) == pytest.approx([0.90, 0.96])
+
+
 def test_ingest_takes_a_history_logged_with_lightgbms_get_params(tmp_path):
     import lightgbm as lgb
 
