@@ -90,10 +90,9 @@ def run_dataset(entry: corpora.Entry, split: str, sizes: list[int], max_rows: in
                 done: set[tuple[str, int, str]]) -> list[dict]:
     warnings.filterwarnings("ignore")
     base = {"dataset": entry.name, "corpus": entry.corpus, "split": split, "task": entry.task}
-    try:
-        data = entry.source.load(max_rows)
-    except Exception as exc:  # a broken dataset is recorded and the run goes on
-        return [{**base, "method": "load", "status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300]}]
+    data, failure = corpora.load_or_failure(entry, max_rows, base)
+    if data is None:
+        return failure
     if not data.categorical:
         return [{**base, "method": "load", "status": "skipped", "error": "no categorical column"}]
     y, n_classes = encode_target(data)

@@ -206,10 +206,9 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
 
     warnings.filterwarnings("ignore")
     base = {"dataset": entry.name, "corpus": entry.corpus, "split": split, "task": entry.task}
-    try:
-        data = entry.source.load(max_rows)
-    except Exception as exc:  # a broken dataset is recorded and the run goes on
-        return [{**base, "method": "load", "status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300]}]
+    data, failure = corpora.load_or_failure(entry, max_rows, base)
+    if data is None:
+        return failure
     y, n_classes = encode_target(data)
     strat = y if data.is_classification and np.bincount(y).min() >= 2 else None
     tr, te = train_test_split(np.arange(data.n_rows), test_size=0.25, random_state=seed, stratify=strat)

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from metahpo.build import Source
-from metahpo.datasets import read_manifest
+from metahpo.datasets import Dataset, read_manifest
 
 BESIDE = Path(__file__).resolve().parents[1].parent
 """The folder the project sits in: ``shared`` is there, and the fresh and reserve corpora."""
@@ -49,6 +49,16 @@ class Entry:
     task: str
     n_rows: int
     source: Source
+
+
+def load_or_failure(entry: Entry, max_rows: int, row: dict) -> tuple[Dataset | None, list[dict]]:
+    """``entry``'s data (at most ``max_rows`` rows) and no row, or None and the benchmark row (``row``
+    with method ``load``) that records why it could not be loaded: a broken dataset is recorded and
+    the run goes on."""
+    try:
+        return entry.source.load(max_rows), []
+    except Exception as exc:
+        return None, [{**row, "method": "load", "status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300]}]
 
 
 def folder(corpus: str, root: Path = SHARED) -> Path:
