@@ -213,7 +213,8 @@ def _add_kb_parsers(sub: Any) -> None:
     p.add_argument("--phases", default="describe,explore,search,cross", help="comma-separated phases to run")
     p.add_argument("--reevaluate", metavar="KB", help="instead of the phases, evaluate again every run of the "
                    "knowledge base KB on the inputs under its family's current space (after its fixed settings "
-                   "changed), with KB's datasets and configurations, into a new --out, with KB's --max-rows and --cv")
+                   "changed), with KB's datasets and configurations, into a new --out; give the --max-rows and --cv KB "
+                   "was built with")
     _add_parallel_args(p)
     p.set_defaults(handler=_cmd_kb_build)
 
@@ -455,7 +456,15 @@ def _tune_sampler(args: argparse.Namespace) -> str | None:
               "will be removed", file=sys.stderr)
         sampler = args.strategy
     sampler = "bayes" if sampler is None else sampler
-    return None if sampler.lower() == "none" else sampler
+    if sampler.strip().lower() == "none":
+        return None
+    from metahpo.search import SAMPLERS, check_sampler
+
+    try:
+        return check_sampler(sampler)
+    except ConfigError:  # the library's message speaks Python (None, a BaseSampler); this one the command line
+        raise ConfigError(f"unknown sampler {sampler!r}; choose {', '.join(SAMPLERS)}, or none for a cold "
+                          "start") from None
 
 
 def _cmd_tune(args: argparse.Namespace) -> int:

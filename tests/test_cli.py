@@ -330,3 +330,11 @@ def test_tune_passes_its_budget_and_exits_130_when_interrupted(tmp_path, monkeyp
     assert seen["timeout"] == 600 and seen["n_trials"] == 5
     result = json.loads(out.read_text())  # the best of the trials run is written all the same
     assert len(result["trials"]) == 1 and result["interrupted"] is True
+
+
+def test_an_unknown_sampler_is_named_in_the_command_lines_words(capsys):
+    from metahpo.search import SAMPLERS
+
+    assert main(["tune", "sklearn:iris", "--sampler", "nope"]) == 2
+    assert capsys.readouterr().err == (f"metahpo: error: unknown sampler 'nope'; choose {', '.join(SAMPLERS)}, or none "
+                                       f"for a cold start\n")
