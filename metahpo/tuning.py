@@ -313,10 +313,10 @@ def tune(
         same ones for the same ``random_state``. Only trials that ``tune`` recorded with a score
         on ``metric`` (one of metahpo's stored metrics; the others run again). Nothing recorded
         yet: a new search. A record of the dataset with another ``cv``, resumed or extended, is a
-        :class:`ConfigError`: it keeps one run per configuration. A record keeps no out-of-fold predictions: with
-        ``ensemble``, the resumed trials among the best ``ensemble`` are evaluated once more
-        before the search, on this run's folds, for theirs (within ``timeout``; interrupted before
-        they are back, the model is the best trial's alone).
+        :class:`ConfigError`: it keeps one run per configuration. A record keeps no out-of-fold
+        predictions: with ``ensemble``, the resumed trials among the best ``ensemble`` are
+        evaluated once more before the search, on this run's folds, for theirs (within
+        ``timeout``; interrupted before they are back, the model is the best trial's alone).
     callbacks : sequence of callable, optional
         ``callback(study, trial)`` after every trial, ``study`` the trial's family's;
         ``study.stop()`` ends the whole search. One that raises ends it with a
@@ -785,7 +785,7 @@ def _check_record_space(root: str | Path, space: SearchSpace) -> None:
         raise KnowledgeBaseError(f"record_to {str(root)!r} holds runs of the {manifest.get('family')} family: record "
                                  f"the {space.family} family's trials to another folder")
     version = manifest.get("space_version")
-    if manifest.get("family") == space.family and version and version != space.version:
+    if version and version != space.version:
         raise KnowledgeBaseError(
             f"record_to {str(root)!r} holds runs of the {space.family} family's space {version}, not {space.version}: "
             f"their scores are of models metahpo no longer hands out; record to another folder, or evaluate it "
