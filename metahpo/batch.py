@@ -303,8 +303,9 @@ def _same_data(record: dict[str, Any], given: dict[str, Any]) -> bool:
 
 def _target(where: str, target: str | None) -> str | None:
     """The target column a source's data is read with: its own, else ``target`` for data of a file
-    (a named dataset's unnamed target is its own default, None)."""
-    return target if target is not None or where.startswith(NAMED_SCHEMES) else "target"
+    (a named dataset's or an ARFF file's unnamed target is its own default, None)."""
+    own_default = where.startswith(NAMED_SCHEMES) or ".arff" in Path(where).suffixes
+    return target if target is not None or own_default else "target"
 
 
 def _described(given: dict[str, Any]) -> str:

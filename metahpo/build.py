@@ -841,7 +841,7 @@ def ingest(
     repeats = sum(len(scores) - 1 for scores in tried.values())  # a configuration tried again: their mean
     if repeats:
         kb.runs[f"score_{metric}"] = kb.runs["config_id"].map(lambda cid: float(np.mean(tried[cid])))
-    kbm.append(out, _beside(kb, out))
+    kbm.append(out, _beside(kb, out, metric))
     return {"ingested": len(kb.runs), "skipped": sum(why.values()), **({"averaged": repeats} if repeats else {}),
             **({"skipped_why": dict(why)} if why else {})}
 
@@ -868,6 +868,9 @@ _BOOKKEEPING = frozenset({"number", "state", "status", "datetime_start", "dateti
 def _history_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with Optuna's names read as plain ones (``params_NAME`` as ``NAME``, ``value`` as
     ``score``); two columns that become one name are a :class:`DataError` naming both."""
+    twice = frame.columns[frame.columns.duplicated()]
+    if len(twice):
+        raise DataError(f"history has two columns named {twice[0]!r}: drop one")
     names = {c: "score" if c == "value" else str(c).removeprefix("params_") for c in frame.columns}
     seen: dict[str, str] = {}
     for column, name in names.items():
@@ -879,36 +882,35 @@ def _history_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _check_no_misspelled_parameter(frame: pd.DataFrame, space: SearchSpace) -> None:
     """A :class:`DataError` for a history column that is no LightGBM parameter but close to one of
-    ``space`` or one of its names (``num_leavs``): read as a note it would be ignored, and its rows
-    scored as LightGBM's default."""
+    ``space``'s (``num_leavs``): read as a note it would be ignored, and its rows scored as
+    LightGBM's default."""
     names = parameter_names()
-    ours = sorted({a for name in [*space.names, "n_estimators", *space.fixed] for a in names.get(name, {name})})
     for column in map(str, frame.columns):
         if column in names or column in _BOOKKEEPING or column == "score" or column.startswith(
                 ("user_attrs_", "system_attrs_")):
             continue
-        near = difflib.get_close_matches(column, ours, n=1, cutoff=0.8)
+        near = difflib.get_close_matches(column, [*space.names, "n_estimators", *space.fixed], n=1, cutoff=0.85)
         if near:
             raise DataError(f"history column {column!r} is no LightGBM parameter (did you mean {near[0]!r}?): rename "
                             f"it, or drop it if it is no parameter")
 
 
-def _beside(kb: kbm.KnowledgeBase, out: str | Path) -> kbm.KnowledgeBase:
+def _beside(kb: kbm.KnowledgeBase, out: str | Path, metric: str) -> kbm.KnowledgeBase:
     """``kb``'s rows to append to the knowledge base at ``out``: its configurations the folder does
-    not hold yet (a configuration there keeps the origin it has), and its runs with the scores on
-    other metrics that the folder's runs of the same dataset and configuration hold (an ingest on
-    another metric adds to them, where the newer row would replace them)."""
+    not hold yet (a configuration there keeps the origin it has), and its runs (scored on
+    ``metric``) with the scores on other metrics that the folder's runs of the same dataset,
+    configuration and folds hold (an ingest on another metric adds to them, where the newer row
+    would replace them)."""
     if not (Path(out) / "manifest.json").exists():
         return kb
     held = kbm.KnowledgeBase.load(out)
     configurations = kb.configurations[~kb.configurations["config_id"].isin(held.configurations["config_id"])]
     keys = ["dataset_id", "config_id"]
-    before = held.runs.set_index(keys)
     runs = kb.runs.set_index(keys)
-    earlier = before.reindex(runs.index)
-    scored = [c for c in runs.columns if c.startswith(("score_", "folds_"))]
-    blank = runs[scored].isna() | runs[scored].eq("")
-    runs[scored] = runs[scored].mask(blank, earlier[scored])
+    earlier = held.runs.set_index(keys).reindex(runs.index)
+    others = [c for c in runs.columns if c.startswith(("score_", "folds_")) and c.partition("_")[2] != metric]
+    fill = (runs[others].isna() | runs[others].eq("")) & earlier["cv"].eq(runs["cv"]).to_numpy()[:, None]
+    runs[others] = runs[others].mask(fill, earlier[others])
     return replace(kb, configurations=configurations.reset_index(drop=True), runs=runs.reset_index())
 
 

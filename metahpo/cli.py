@@ -589,10 +589,9 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
                else "not described yet: run the describe phase")
         print(f"metahpo kb build: {plural(len(unusable), 'dataset')} of {len(sources)} could not be used "
               f"({', '.join(unusable[:5])}{', ...' if len(unusable) > 5 else ''}; {why})", file=sys.stderr)
-    if described and not kb.runs["status"].eq("ok").any():
-        counts = kb.runs["status"].value_counts()
-        print(f"metahpo kb build: no run succeeded ({', '.join(f'{n} {status}' for status, n in counts.items())}"
-              f"{'; none ran' if counts.empty else ''}): the runs' errors say why", file=sys.stderr)
+    if len(kb.runs) and not kb.runs["status"].eq("ok").any():
+        counts = ", ".join(f"{n} {status}" for status, n in kb.runs["status"].value_counts().items())
+        print(f"metahpo kb build: no run succeeded ({counts}): the runs' errors say why", file=sys.stderr)
         return 1
     return 1 if unusable or not described else 0
 

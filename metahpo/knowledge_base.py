@@ -26,6 +26,7 @@ dataset x configuration score matrix with NaN where nothing was run.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
 import io
 import json
@@ -735,8 +736,21 @@ def _newest(rows: pd.DataFrame, name: str) -> pd.DataFrame:
     (on a tie, or in the other tables) the last in the order the parts were read, oldest first.
     Times stored in the rows hold where the files' modification times do not (a git checkout)."""
     if "time" in rows.columns:
-        rows = rows.iloc[np.argsort(_text(rows["time"]).to_numpy(), kind="stable")]
+        rows = rows.iloc[np.argsort(utc_times(rows["time"]).to_numpy(), kind="stable")]
     return rows.drop_duplicates(list(_TABLES[name][1]), keep="last").sort_index().reset_index(drop=True)
+
+
+def utc_times(times: pd.Series) -> pd.Series:
+    """Stored run times as UTC text, which sorts as time does: a time stamped in UTC (``...Z``) as it
+    is, one of the local time older versions stamped read as this machine's local time (the one
+    most likely to have written it), a missing one as ""."""
+    times = _text(times)
+    local = times.str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+    if not local.any():
+        return times
+    offset = pd.Timedelta(seconds=datetime.datetime.now().astimezone().utcoffset().total_seconds())
+    stamped = pd.to_datetime(times[local], format="%Y-%m-%dT%H:%M:%S") - offset
+    return times.mask(local, stamped.dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def _read_part(part: Path, name: str) -> pd.DataFrame | None:

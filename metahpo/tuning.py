@@ -805,15 +805,15 @@ def _recorded_trials(root: str | Path, dataset_id: str, cv: int, metric: str,
         return [], 0
     kb = kbm.KnowledgeBase.load(root)
     origins = kb.configurations.set_index("config_id")["origin"].astype(str)
-    tuned = kb.runs[kb.runs["dataset_id"].eq(dataset_id) & kb.runs["config_id"].isin(
-        origins.index[origins.str.startswith("tune-")])]
+    tuned = kb.runs[kb.runs["dataset_id"].eq(dataset_id) & kb.runs["cv"].gt(0) & kb.runs["config_id"].isin(
+        origins.index[origins.str.startswith("tune-")])]  # cv 0: a score of folds unknown (an ingested history)
     other = tuned.loc[tuned["cv"].ne(cv), "cv"].value_counts().sort_index()
     if len(other):
         held = " and ".join(f"{plural(int(n), 'trial')} with {int(k)} folds" for k, n in other.items())
         raise ConfigError(f"record_to {str(root)!r} holds {held} of these data, and this search has cv={cv}: a "
                           f"record keeps one run per configuration, which this search's would replace; record to "
                           f"another folder, or search with cv={int(other.index[0])}")
-    runs = tuned.sort_values("time", kind="stable")
+    runs = tuned.sort_values("time", kind="stable", key=kbm.utc_times)
     trials, unscored = [], 0
     for run, config in zip(runs.to_dict("records"), kb.params(runs["config_id"])):
         if not space.contains(config):  # another task's space (the record's version is checked before)
@@ -826,7 +826,7 @@ def _recorded_trials(root: str | Path, dataset_id: str, cv: int, metric: str,
         source = origins[run["config_id"]].removeprefix("tune-").partition(":")[0]
         error = run["error"] if isinstance(run["error"], str) else ""
         rounds = int(run["best_iteration"]) if pd.notna(run["best_iteration"]) else 0
-        folds = json.loads(text) if isinstance(text := run[f"folds_{metric}"], str) and text else []
+        folds = json.loads(text) if isinstance(text := run.get(f"folds_{metric}"), str) and text else []
         trials.append(Trial(0, config, source, score=score if run["status"] in SCORED else np.nan,
                             status=run["status"], fit_time=float(run["fit_time"]), best_iteration=rounds, error=error,
                             scores=scores, fold_scores=folds, user_attrs={"resumed": True}, family=space.family))

@@ -508,3 +508,11 @@ def test_batch_recommends_with_the_strategy_it_is_given(tiny_kb, tmp_path):
         assert tops[strategy] == recommend("sklearn:iris", n=3, knowledge_base=tiny_kb, strategy=strategy,
                                            rounds="recommended").configs[0].config_id
     assert tops["nearest"] != tops["surrogate"]  # so that the strategy is seen to matter
+
+
+def test_an_unnamed_target_is_the_one_the_data_are_read_with():
+    from metahpo.batch import _target
+
+    assert _target("/data/a.csv", None) == _target("/data/a.csv", "target") == "target"  # a file's: its column target
+    assert _target("/data/a.arff", None) is None and _target("/data/a.arff.gz", None) is None  # an ARFF's own
+    assert _target("openml:31", None) is None and _target("/data/a.csv", "label") == "label"

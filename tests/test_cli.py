@@ -151,6 +151,7 @@ def test_kb_build_resumes_from_the_command_line(tmp_path, capsys):
     assert main([*fresh, "--phases", "explore"]) == 1  # nothing described: said so, not "could not be used"
     assert "2 datasets of 2 could not be used (iris, diabetes; not described yet: run the describe phase)" in (
         capsys.readouterr().err)
+    assert main([*fresh, "--phases", "describe"]) == 0 and "no run" not in capsys.readouterr().err  # none to make
 
 
 @pytest.mark.parametrize(

@@ -529,3 +529,16 @@ def test_a_run_is_stamped_in_utc_so_that_runs_of_any_time_zone_order_rightly(mon
         time.tzset()
     when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     assert abs((datetime.now(timezone.utc) - when).total_seconds()) < 600
+
+
+def test_a_local_time_of_an_older_version_is_read_as_this_machines_and_orders_with_utc_ones(monkeypatch):
+    from metahpo.knowledge_base import utc_times
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # UTC+9: the older local stamp reads 9 hours ahead as text
+    time.tzset()
+    try:
+        stamps = utc_times(pd.Series(["2026-12-07T10:58:07", "2026-12-07T01:58:11Z", None]))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert stamps.tolist() == ["2026-12-07T01:58:07Z", "2026-12-07T01:58:11Z", ""]

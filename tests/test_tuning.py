@@ -396,6 +396,30 @@ def test_a_search_on_a_metric_the_record_lacks_runs_its_trials_again(tmp_path, c
     assert result.trials["status"].eq("ok").all() and result.trials["score"].notna().all()  # run, not "failed"
 
 
+def test_a_record_of_failed_trials_on_a_metric_it_does_not_store_is_read_again(tmp_path):
+    rng = np.random.default_rng(0)
+    y = np.r_[np.zeros(59), np.ones(59), [2, 3]].astype(int)  # a class of one row in each validation part
+    kw = dict(n_trials=2, cv=2, sampler="random", record_to=tmp_path / "rec", random_state=0, metric="roc_auc_ovr",
+              verbose=False)
+    for _ in range(2):  # no fold has every class: no trial has a score, and the record of that is read again
+        with pytest.raises(ConfigError, match="every trial failed"):
+            tune(rng.normal(size=(120, 3)), y, **kw)
+
+
+def test_an_ingested_history_leaves_a_tune_record_resumable(tmp_path):
+    from metahpo.build import ingest
+
+    cancer = load("sklearn:breast_cancer").subsample(150)
+    kw = dict(n_trials=2, sampler=None, cv=2, record_to=tmp_path / "rec", random_state=0, verbose=False)
+    first = tune(cancer, **kw)
+    ingest(tmp_path / "rec", cancer, first.trials[LIGHTGBM.names].assign(score=0.5), metric="roc_auc")  # the same
+    runs = KnowledgeBase.load(tmp_path / "rec").runs
+    assert len(runs) == 2 and runs["score_roc_auc"].eq(0.5).all()
+    assert runs["folds_roc_auc"].fillna("").eq("").all() and runs["cv"].eq(0).all()  # no folds of the trials mixed in
+    again = tune(cancer, **kw, resume=True)  # the ingested scores are of unknown folds: not resumed as trials
+    assert not any(t.user_attrs.get("resumed") for t in again.study.trials)
+
+
 def test_a_record_left_before_its_first_trial_resumes_as_a_new_search(wine, tmp_path, capsys):
     KnowledgeBase.empty("lightgbm").save(tmp_path / "cut")  # a run killed before its first trial finished
     result = tune(wine, n_trials=2, sampler=None, cv=2, record_to=tmp_path / "cut", resume=True)
@@ -601,7 +625,7 @@ def test_optuna_warm_start_enqueues_recommendations(tiny_kb, wine):
     assert study.trials[0].user_attrs["metahpo_config_id"] == rec.configs[0].config_id
     fixed = study.trials[0].user_attrs["metahpo_fixed"]
     assert fixed["subsample_freq"] == 1 and {**fixed, **rec.configs[0].params} == rec.configs[0].params
-    assert study.user_attrs["metahpo_fixed"] == fixed  # for the trials Optuna samples too
+    assert study.user_attrs["metahpo_fixed"] == fixed == {"subsample_freq": 1, "verbosity": -1, "random_state": 0}
     with pytest.raises(ConfigError, match=r"^n must be a whole number of configurations to enqueue, .* got 1.5$"):
         warm_start(study, wine, n=1.5, knowledge_base=tiny_kb)
     assert "found on this data" in rec.explain()  # the rounds enqueued are the hold-out's, with no check against

@@ -88,13 +88,14 @@ def warm_start(
     rec = replace(rec, configs=searchable)
     if include_n_estimators:
         rec = with_holdout_rounds(rec, dataset, check_default=False)
+    study.set_user_attr("metahpo_fixed", {k: v for k, v in space.estimator_params(space.default).items()
+                                          if k not in space.names and k != "n_estimators"})  # the space's, the seed
     for config in rec.configs:
         searched = space.config_of(config.params)
         params = {k: v for k, v in searched.items() if include_n_estimators or k != "n_estimators"}
         fixed = {k: v for k, v in config.params.items() if k not in searched}
         study.enqueue_trial(params, user_attrs={"metahpo_config_id": config.config_id, "metahpo_fixed": fixed},
                             skip_if_exists=True)
-        study.set_user_attr("metahpo_fixed", fixed)  # the same for every configuration: the space's and the seed
     return rec
 
 
