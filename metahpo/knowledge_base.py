@@ -742,15 +742,16 @@ def _newest(rows: pd.DataFrame, name: str) -> pd.DataFrame:
 
 def utc_times(times: pd.Series) -> pd.Series:
     """Stored run times as UTC text, which sorts as time does: a time stamped in UTC (``...Z``) as it
-    is, one of the local time older versions stamped read as this machine's local time (the one
-    most likely to have written it), a missing one as ""."""
+    is, one of the local time older versions stamped (``2026-12-07T10:58:07``) read as this
+    machine's local time (the one most likely to have written it) where both kinds are mixed, a
+    missing one as ""."""
     times = _text(times)
-    local = times.str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
-    if not local.any():
+    local = ~times.str.endswith("Z") & times.ne("")
+    if not local.any() or local.all():  # one kind of stamp: their text sorts as their times do
         return times
     offset = pd.Timedelta(seconds=datetime.datetime.now().astimezone().utcoffset().total_seconds())
-    stamped = pd.to_datetime(times[local], format="%Y-%m-%dT%H:%M:%S") - offset
-    return times.mask(local, stamped.dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    stamped = pd.to_datetime(times[local], format="%Y-%m-%dT%H:%M:%S", errors="coerce") - offset
+    return times.mask(local, stamped.dt.strftime("%Y-%m-%dT%H:%M:%SZ").fillna(times[local]))  # no time: as it is
 
 
 def _read_part(part: Path, name: str) -> pd.DataFrame | None:

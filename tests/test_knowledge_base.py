@@ -537,8 +537,8 @@ def test_a_local_time_of_an_older_version_is_read_as_this_machines_and_orders_wi
     monkeypatch.setenv("TZ", "Asia/Tokyo")  # UTC+9: the older local stamp reads 9 hours ahead as text
     time.tzset()
     try:
-        stamps = utc_times(pd.Series(["2026-12-07T10:58:07", "2026-12-07T01:58:11Z", None]))
+        stamps = utc_times(pd.Series(["2026-12-07T10:58:07", "2026-12-07T01:58:11Z", None, "soon"]))
     finally:
         monkeypatch.undo()
         time.tzset()
-    assert stamps.tolist() == ["2026-12-07T01:58:07Z", "2026-12-07T01:58:11Z", ""]
+    assert stamps.tolist() == ["2026-12-07T01:58:07Z", "2026-12-07T01:58:11Z", "", "soon"]
