@@ -286,7 +286,8 @@ class Builder:
     n_search : int
         Search phase: Bayesian-optimization trials per dataset after its explore phase (0: none).
     pool_size : int
-        Configurations in the cross-evaluated pool, for each of the family's task spaces.
+        Configurations in the cross-evaluated pool, for each of the family's task spaces: the
+        space's default (as shipped and early-stopped) always among them, so at least those.
     max_rows : int
         Cap on rows per dataset (seeded, stratified subsample).
     cv : int

@@ -201,7 +201,8 @@ def _add_kb_parsers(sub: Any) -> None:
     p.add_argument("--n-local", type=_whole(0), default=4, help="local perturbations of the best (default 4)")
     p.add_argument("--n-search", type=_whole(0), default=0, help="Bayesian-optimization trials per dataset after "
                    "its explore phase, from its own results (default 0: none)")
-    p.add_argument("--pool-size", type=_whole(1), default=100, help="cross-evaluated configurations (default 100)")
+    p.add_argument("--pool-size", type=_whole(1), default=100,
+                   help="cross-evaluated configurations per task space, its two defaults among them (default 100)")
     p.add_argument("--max-rows", type=_whole(2), default=2000, help="row cap per dataset (default 2000)")
     p.add_argument("--sizes", default="", help="larger row caps, comma-separated: each dataset with enough "
                    "rows is also built at these sizes, as NAME@ROWS (e.g. 10000,50000)")
