@@ -573,17 +573,14 @@ class _Search:
         search: it names the journal of ``tune(record_to=...)``."""
         return self.dataset.fingerprint()
 
-    def recorded_id(self, record_to: str | Path) -> str:
-        """The id under which ``tune(record_to=...)`` records the dataset's trials: the one the record
-        already holds these data under (given another way, a file then, a frame now, they may have had
-        another name), else ``NAME-FINGERPRINT``."""
+    def recorded_id(self, record: kbm.KnowledgeBase | None) -> str:
+        """The id under which ``tune(record_to=...)`` records the dataset's trials: the one the
+        record (None: none yet) already holds these data under (given another way, a file then, a
+        frame now, they may have had another name), else ``NAME-FINGERPRINT``."""
         suffix = f"-{self.fingerprint}"
-        if (Path(record_to) / "manifest.json").exists():
-            ids = kbm.KnowledgeBase.load(record_to).datasets["dataset_id"].astype(str)
-            held = sorted(i for i in ids if i.endswith(suffix))
-            if held:
-                return held[0]
-        return f"{self.dataset.name}{suffix}"
+        held = [] if record is None else sorted(i for i in record.datasets["dataset_id"].astype(str)
+                                                if i.endswith(suffix))
+        return held[0] if held else f"{self.dataset.name}{suffix}"
 
     @property
     def kb_metric(self) -> str | None:
@@ -647,10 +644,12 @@ class _Search:
         study = Study(space)
         if prior is not None:
             study.add_prior(*prior)
-        recorded_id = None if record_to is None else self.recorded_id(record_to)
+        recording = record_to is not None and (Path(record_to) / "manifest.json").exists()
+        record = kbm.KnowledgeBase.load(record_to) if recording else None  # read once, for the id and the trials
+        recorded_id = None if record_to is None else self.recorded_id(record)
         recorded, unscored = [], 0
-        if record_to is not None:
-            recorded, unscored = _recorded_trials(record_to, recorded_id, len(self.folds), self.metric, space)
+        if record is not None:
+            recorded, unscored = _recorded_trials(record, record_to, recorded_id, len(self.folds), self.metric, space)
         resumed = study.add_trials(recorded) if resume else []
         if n_trials is not None:
             n_trials = max(n_trials - len(resumed), 0)
@@ -792,18 +791,15 @@ def _check_record_space(root: str | Path, space: SearchSpace) -> None:
             f"again first (metahpo kb build ... --reevaluate {root} --out NEW)")
 
 
-def _recorded_trials(root: str | Path, dataset_id: str, cv: int, metric: str,
+def _recorded_trials(kb: kbm.KnowledgeBase, root: str | Path, dataset_id: str, cv: int, metric: str,
                      space: SearchSpace) -> tuple[list[Trial], int]:
-    """The trials ``tune(record_to=root)`` recorded of dataset ``dataset_id`` with ``cv`` folds and
-    configurations of ``space``, in the order they finished, scored by ``metric`` (a pruned trial by
-    its mean over the folds it completed) and marked ``user_attrs["resumed"]``; none if ``root``
-    holds no knowledge base yet. Also how many scored trials were left out for want of a ``metric``
+    """The trials ``tune(record_to=root)`` recorded in ``kb`` (the record, loaded) of dataset
+    ``dataset_id`` with ``cv`` folds and configurations of ``space``, in the order they finished,
+    scored by ``metric`` (a pruned trial by its mean over the folds it completed) and marked
+    ``user_attrs["resumed"]``. Also how many scored trials were left out for want of a ``metric``
     score (a search on another metric recorded them). A record of the dataset with another number
     of folds is a :class:`ConfigError`: it keeps one run per configuration, which this search's
     would replace."""
-    if not (Path(root) / "manifest.json").exists():
-        return [], 0
-    kb = kbm.KnowledgeBase.load(root)
     origins = kb.configurations.set_index("config_id")["origin"].astype(str)
     tuned = kb.runs[kb.runs["dataset_id"].eq(dataset_id) & kb.runs["cv"].gt(0) & kb.runs["config_id"].isin(
         origins.index[origins.str.startswith("tune-")])]  # cv 0: a score of folds unknown (an ingested history)
