@@ -359,6 +359,7 @@ class Builder:
                                    {**provenance, "earlier": [*before.get("earlier", []), earlier]},
                                    manifest.get("rows"))
         else:
+            kbm.check_unmanifested(self.out)
             kbm.write_manifest(self.out, family, self.space.version, provenance)
         self._opened = True
 

@@ -637,13 +637,14 @@ def _cmd_kb_import_openml(args: argparse.Namespace) -> int:
 
 
 def _check_appendable(out: str) -> None:
-    """Refuse, before any work, an ``--out`` that cannot take LightGBM runs: a file, or a knowledge
-    base of another family."""
-    from metahpo.knowledge_base import read_manifest
+    """Refuse, before any work, an ``--out`` that cannot take LightGBM runs: a file, a knowledge
+    base of another family, or parts without a manifest."""
+    from metahpo.knowledge_base import check_unmanifested, read_manifest
 
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise MetahpoError(f"--out {out} is a file: it names a knowledge-base folder (created if absent)")
+    check_unmanifested(path)
     if (path / "manifest.json").exists() and (family := read_manifest(path)["family"]) != "lightgbm":
         raise MetahpoError(f"--out {out} holds a {family} knowledge base: LightGBM runs go to another folder")
 

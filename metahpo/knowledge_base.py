@@ -52,6 +52,7 @@ from metahpo.evaluation import METRICS, Evaluation, default_metric
 from metahpo.exceptions import KnowledgeBaseError
 from metahpo.families import get_family
 from metahpo.files import FILE_MODE, atomic_write, fcntl, locked
+from metahpo.progress import plural
 from metahpo.spaces import Config, config_id
 
 
@@ -529,13 +530,28 @@ def _check_rows(root: Path, manifest: Mapping[str, Any], tables: Mapping[str, pd
                                      f"{recorded} its manifest records: a part file of {root / name} is missing")
 
 
+def check_unmanifested(root: str | os.PathLike) -> None:
+    """A :class:`KnowledgeBaseError` if folder ``root`` holds a table's part files but no
+    ``manifest.json``: parts of an unknown family, space and build, which a new manifest would adopt."""
+    root = Path(root)
+    if (root / "manifest.json").exists():
+        return
+    parts = [p for name in _TABLES if (root / name).is_dir() for p in _parts(root / name)]
+    if parts:
+        raise KnowledgeBaseError(f"{root} holds {plural(len(parts), 'knowledge-base part')} ({parts[0].parent.name}/"
+                                 f"{parts[0].name}{', ...' if len(parts) > 1 else ''}) but no manifest.json: restore "
+                                 f"the manifest, or use another folder")
+
+
 def append(path: str | os.PathLike, kb: KnowledgeBase) -> None:
     """Append the rows of ``kb`` to the knowledge base at ``path`` (created if absent) as new parts.
 
-    Earlier parts are never touched, so concurrent appends from several processes are safe.
+    Earlier parts are never touched, so concurrent appends from several processes are safe. A
+    folder of parts without a manifest is refused (:func:`check_unmanifested`).
     """
     root = Path(path)
     if not (root / "manifest.json").exists():
+        check_unmanifested(root)
         write_manifest(root, kb.family, kb.space_version, kb.provenance or {})
     elif (family := read_manifest(root)["family"]) != kb.family:
         raise KnowledgeBaseError(f"cannot append {kb.family} runs to the {family} knowledge base at {root}")

@@ -776,8 +776,9 @@ class _Recorder:
 def _check_record_space(root: str | Path, space: SearchSpace) -> None:
     """Refuse to resume or extend a record of another family, or of another version of ``space``:
     its runs scored models metahpo no longer hands out (a solver's tolerance changed, say), which no
-    check of the parameters can tell apart."""
+    check of the parameters can tell apart; or a folder of parts whose manifest is lost."""
     if not (Path(root) / "manifest.json").exists():
+        kbm.check_unmanifested(root)  # parts that a new manifest would adopt unchecked
         return
     manifest = kbm.read_manifest(Path(root))
     if manifest.get("family") != space.family:

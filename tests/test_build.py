@@ -15,7 +15,7 @@ import pytest
 from metahpo import build
 from metahpo.build import Builder, Source, find_sources
 from metahpo.datasets import load
-from metahpo.exceptions import ConfigError, DataError
+from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.spaces import config_id
 
@@ -610,6 +610,9 @@ def test_a_build_refuses_to_resume_over_data_that_changed(tmp_path, data_files):
     frame.iloc[0, 0] += 1
     frame.to_csv(path, index=False)
     with pytest.raises(ConfigError, match="the data of 1 dataset changed since .* described it \\(iris\\)"):
+        _build(tmp_path / "kb", data_files).run(["describe"])
+    (tmp_path / "kb" / "manifest.json").unlink()  # its settings, family and fingerprints' checks gone with it
+    with pytest.raises(KnowledgeBaseError, match="but no manifest.json"):
         _build(tmp_path / "kb", data_files).run(["describe"])
 
 

@@ -92,6 +92,16 @@ def test_append_never_rewrites_earlier_parts(tmp_path):
     assert KnowledgeBase.load(root).info()["n_datasets"] == 6
 
 
+def test_parts_whose_manifest_is_lost_are_not_adopted(tmp_path):
+    root = tmp_path / "kb"
+    append(root, small_kb(prefix="a"))
+    (root / "manifest.json").unlink()  # of which family, space and build are its parts now?
+    with pytest.raises(KnowledgeBaseError, match=r"holds 3 knowledge-base parts \(.*\) but no manifest.json"):
+        append(root, small_kb(prefix="b"))
+    assert not (root / "manifest.json").exists() and len(list(root.rglob("*.csv.gz"))) == 3
+    append(tmp_path / "empty", small_kb(prefix="b"))  # folders without parts are a new knowledge base's
+
+
 def _append_worker(args):
     root, prefix = args
     append(root, small_kb(prefix=prefix, seed=len(prefix)))

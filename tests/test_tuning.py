@@ -440,6 +440,9 @@ def test_a_record_of_another_space_version_is_neither_resumed_nor_extended(wine,
                  verbose=False)
     with pytest.raises(KnowledgeBaseError, match="holds runs of the linear family: record the lightgbm family's"):
         tune(data, n_trials=1, family="lightgbm", sampler=None, cv=2, record_to=tmp_path / "old", verbose=False)
+    (tmp_path / "old" / "manifest.json").unlink()
+    with pytest.raises(KnowledgeBaseError, match="but no manifest.json: restore the manifest, or use another folder"):
+        tune(data, n_trials=1, family="lightgbm", sampler=None, cv=2, record_to=tmp_path / "old", verbose=False)
 
 
 def test_a_callback_that_raises_ends_the_search_with_its_trials_kept(wine, tmp_path):
