@@ -166,6 +166,21 @@ def test_landmarkers_of_wide_data_see_its_most_informative_columns(monkeypatch):
         wide.drop(list(wide.filter(like="landmark_").index)))
 
 
+def test_landmarkers_of_wide_noise_score_as_chance(monkeypatch):
+    rng = np.random.default_rng(4)
+    X = _noise_frame(rng, 200, 400)
+    monkeypatch.setattr(metafeatures, "_LANDMARK_FEATURES", 20)  # chosen on all rows, the 20 of 400 leaked the target
+    features = _extract_quietly(from_arrays(X, rng.integers(0, 2, 200)))
+    assert features.filter(like="landmark_").between(0.35, 0.62).all(), features.filter(like="landmark_")
+
+
+def test_a_target_almost_always_zero_is_imbalanced():
+    y = np.zeros(1000)
+    y[:6] = np.arange(1, 7)  # 6 of 1,000 not zero: the 1st and 99th percentiles are both 0
+    features = _extract_quietly(from_arrays(_noise_frame(np.random.default_rng(5), 1000, 3), y))
+    assert features["target_imbalance"] < 0.01 and features["target_entropy"] > 0
+
+
 def test_correlated_features_are_detected():
     rng = np.random.default_rng(2)
     base = rng.normal(size=1000)
