@@ -171,9 +171,12 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
     if len(valid_rows) < MIN_VALIDATION_ROWS or one_class:  # a one-class validation loss falls for ever
         if given_rounds:
             return int(given_rounds[0]), float("nan")
-        need = "" if task == "regression" else ", and training and validation parts of two classes each"
-        raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping (at "
-                        f"least {MIN_VALIDATION_ROWS} validation rows{need}); give n_estimators")
+        if len(valid_rows) < MIN_VALIDATION_ROWS:
+            need = "" if task == "regression" else ", and training and validation parts of two classes each"
+            raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping "
+                            f"(at least {MIN_VALIDATION_ROWS} validation rows{need}); give n_estimators")
+        raise DataError(f"a class is too rare to hold out {VALIDATION_FRACTION:.0%} of the rows for early stopping "
+                        f"(the training and validation parts need two classes each); give n_estimators")
     config = {k: v for k, v in params.items() if k not in rounds_names}
     if task == "regression":
         y_fit = y[fit_rows]

@@ -298,8 +298,10 @@ class KnowledgeBase:
         tasks = runs["dataset_id"].map(self.datasets.set_index("dataset_id")["task"])
         if task is not None:
             runs, tasks = runs[tasks == task], tasks[tasks == task]
-        if metric is not None and metric not in ALL_METRICS:
-            raise KnowledgeBaseError(f"the knowledge base stores no metric {metric!r}; it has {', '.join(ALL_METRICS)}")
+        stored = ALL_METRICS if task is None else METRICS[task]
+        if metric is not None and metric not in stored:
+            raise KnowledgeBaseError(f"the knowledge base stores no {'' if task is None else task + ' '}metric "
+                                     f"{metric!r}; it has {', '.join(stored)}")
         score = pd.Series(np.nan, index=runs.index)
         for t in tasks.dropna().unique():
             rows = tasks == t

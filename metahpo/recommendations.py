@@ -873,10 +873,13 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
     kept = sum(np.isnan(loss) for _, _, loss in fits)  # too few rows (of some class) to hold out
     how = (f"early stopping on a seeded {VALIDATION_FRACTION:.0%} hold-out of the rows (of at most "
            f"{HOLDOUT_MAX_ROWS:,} of them), at most {MAX_ROUNDS:,} rounds")
-    if kept == len(fits):
+    if kept == len(fits) and math.ceil(VALIDATION_FRACTION * dataset.n_rows) < MIN_VALIDATION_ROWS:
         notes = [f"Rounds (n_estimators) of {which} kept as the knowledge base's: {dataset.n_rows:,} rows are too "
                  f"few for {how} (at least {MIN_VALIDATION_ROWS} validation rows"
                  f"{'' if dataset.task == 'regression' else ', and two classes in each part'})."]
+    elif kept == len(fits):
+        notes = [f"Rounds (n_estimators) of {which} kept as the knowledge base's: a class is too rare for {how} "
+                 f"(two classes in each part)."]
     else:
         notes = [f"Rounds (n_estimators) of {which} found on this data: {how}" + (
             f"; {kept} of them kept the knowledge base's (too few rows of some class to hold out)." if kept else ".")]

@@ -81,6 +81,16 @@ def test_holdout_on_data_too_small_to_hold_out_keeps_the_recommended_rounds():
             holdout_rounds({"verbosity": -1}, X, y, task)
 
 
+def test_a_class_too_rare_to_hold_out_is_named_as_the_reason(tiny_kb):
+    X = pd.DataFrame({"x": np.arange(500.0)})
+    y = np.zeros(500, dtype=int)
+    y[0] = 1  # 100 validation rows, but a part with one class
+    with pytest.raises(DataError, match="a class is too rare to hold out 20% of the rows"):
+        holdout_rounds({"verbosity": -1}, X, y, "binary")
+    note = recommend((X, y), n=1, knowledge_base=tiny_kb).notes
+    assert any("kept as the knowledge base's: a class is too rare" in line for line in note), note
+
+
 def test_a_holdout_too_small_for_every_class_is_drawn_unstratified():
     y = np.array([0, 1, 2] * 3 + [0])  # every class twice or more, but 2 validation rows for 3 classes
     train, valid, _ = holdout(y, "multiclass", 0.2, seed=0)

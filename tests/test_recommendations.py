@@ -249,6 +249,8 @@ def test_custom_strategy_instance():
         ({"n": 2.5}, ConfigError, "n must be a whole number of configurations, at least 1; got 2.5"),
         ({"metric": "no_such_metric"}, ConfigError, "unknown metric"),
         ({"task": "regression"}, KnowledgeBaseError, "no regression dataset"),
+        ({"metric": "balanced_accuracy"}, KnowledgeBaseError,  # a multiclass metric, not one of binary runs
+         "stores no binary metric 'balanced_accuracy'; it has roc_auc, neg_log_loss, accuracy$"),
         ({"random_state": -1}, ConfigError, r"random_state must be a whole number \(a seed\), at least 0; got -1"),
         ({"random_state": 2**33}, ConfigError, "random_state must be below 2"),
     ],
