@@ -160,6 +160,20 @@ def test_parameters_handed_out_rebuild_the_evaluated_model():
     assert isinstance(ridge, Ridge) and ridge.alpha == 3.0
 
 
+def test_a_training_fold_of_one_class_is_a_model_certain_of_it():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x1": rng.normal(size=200), "x2": rng.normal(size=200)})
+    y = np.zeros(200, dtype=int)
+    y[[0, 1]] = 1  # fewer positives than folds: the folds are not stratified
+    data = load(X, y)
+    folds = make_folds(data, 5, random_state=39)
+    assert any(len(np.unique(y[train])) == 1 for train, _ in folds)
+    config = {"alpha": 1.0, "l1_ratio": 0.0, "expansion": "none", "class_weight": "none"}
+    result = evaluate(config, data, folds=folds, family="linear", hypergradient=True)
+    assert result.status == "ok" and np.isfinite(result.score) and np.isfinite(result.gradient["alpha"])
+    assert LINEAR.make_estimator({**config, "random_state": None}, "binary")[-1].random_state == 0
+
+
 def test_tune_linear_returns_a_model_its_parameters_rebuild():
     data = _messy("binary", n=200)
     with warnings.catch_warnings():  # a capped solver, evaluated and handed out as it is, is no news

@@ -124,7 +124,7 @@ class LinearFamily(ModelFamily):
                               f"{', '.join([*space.names, *space.fixed, 'random_state'])}")
         config = space.validate({k: v for k, v in params.items() if k in space.names})
         solver_settings = {k: params.get(k, v) for k, v in space.fixed.items()}  # the space's, unless given
-        seed = int(params.get("random_state", 0))
+        seed = 0 if params.get("random_state") is None else int(params["random_state"])
         if task == "regression":
             model = Ridge(alpha=config["alpha"], solver="cholesky")
         else:
@@ -139,6 +139,11 @@ class LinearFamily(ModelFamily):
             config: Config, deadline: float, early_stopping_rounds: int | None = None) -> None:
         if early_stopping_rounds is not None:
             raise ConfigError("the linear family does not stop early; early_stopping_rounds is for boosted families")
+        from sklearn.base import is_classifier
+        from sklearn.dummy import DummyClassifier
+
+        if is_classifier(model) and len(np.unique(y_train)) == 1:  # a rare class, the folds unstratified:
+            model.set_params(model=DummyClassifier(strategy="prior"))  # certain of the one, as LightGBM's model is
         with self.training():
             model.fit(X_train, y_train)
         if time.perf_counter() > deadline:
@@ -167,6 +172,10 @@ class LinearFamily(ModelFamily):
         from metahpo.families.linear_gradient import logistic_hypergradient, ridge_hypergradient
 
         features, fitted = model[:-1], model[-1]  # the settings are read off the fitted model
+        if len(fitted.classes_ if n_classes else ()) == 1:  # certain of its one class: alpha plays no part
+            from metahpo.families.linear_gradient import EPS
+
+            return float(np.mean(np.where(y_valid == fitted.classes_[0], 0.0, -np.log(EPS)))), {"alpha": 0.0}
         Z, Z_valid = features.transform(X_train), features.transform(X_valid)
         if n_classes == 0:
             loss, grad = ridge_hypergradient(Z, y_train, Z_valid, y_valid, fitted.alpha)
