@@ -828,17 +828,24 @@ def knowledge_list(dataset: Dataset, metafeatures: pd.Series,
                    n: int = N_RECOMMENDED) -> Recommendation:
     """The knowledge base's ``n`` configurations for ``dataset`` (of meta-features ``metafeatures``)
     as :func:`recommend` lists them before anything is trained: with ``family="auto"`` the family
-    :func:`choose_family` chooses, with a note saying why; the knowledge bases read with their
+    :func:`choose_family` chooses, with a note saying why (the first family with a knowledge base, as
+    on a tie, when they share no dataset to compare them on); the knowledge bases read with their
     zero-shot parts."""
-    choice = None
+    note = None
     if family == AUTO_FAMILY:
-        choice = choose_family(metafeatures, of_families(knowledge_base, FAMILIES), dataset.task, metric)
-        kb = of_families(knowledge_base, [choice.family], zero_shot=True)[choice.family]
+        knowledge = of_families(knowledge_base, FAMILIES)
+        try:
+            choice = choose_family(metafeatures, knowledge, dataset.task, metric)
+            family, note = choice.family, f"Chose the {choice.describe()}."
+        except KnowledgeBaseError as exc:  # a user's knowledge base of one family, say
+            family = next(iter(knowledge))
+            note = f"Chose the family {family}, the first with a knowledge base: {exc}."
+        kb = of_families(knowledge_base, [family], zero_shot=True)[family]
     else:
         kb = resolve(knowledge_base, family, zero_shot=True)
     recommendation = get_recommender(kb, dataset.task, strategy, metric).recommend(metafeatures, n, dataset.name)
-    if choice is not None:
-        recommendation.notes.insert(0, f"Chose the {choice.describe()}.")
+    if note is not None:
+        recommendation.notes.insert(0, note)
     return recommendation
 
 

@@ -215,6 +215,22 @@ def test_tune_shares_equally_when_the_knowledge_bases_share_no_dataset(both_ship
     assert "the trials shared equally: the lightgbm and linear knowledge bases share no" in capsys.readouterr().err
 
 
+def test_recommend_takes_the_first_family_when_the_knowledge_bases_share_no_dataset(both_shipped, monkeypatch):
+    from metahpo import recommendations
+
+    def no_common_dataset(*args, **kwargs):
+        raise KnowledgeBaseError("the lightgbm and linear knowledge bases share no binary dataset to compare the "
+                                 "families on")
+
+    monkeypatch.setattr(recommendations, "choose_family", no_common_dataset)  # a user's of one family, say
+    dataset = load("sklearn:breast_cancer").subsample(150)
+    rec = metahpo.recommend(dataset, n=2, family="auto")
+    assert rec.family == "lightgbm" and rec.notes[0] == ("Chose the family lightgbm, the first with a knowledge base: "
+                                                         "the lightgbm and linear knowledge bases share no binary "
+                                                         "dataset to compare the families on.")
+    assert metahpo.MetaClassifier().fit(dataset.X, dataset.y).family_ == "lightgbm"
+
+
 def test_knowledge_bases_given_one_per_family_each_warm_start_their_own(tiny_kb, tiny_linear_kb, monkeypatch):
     def nothing_ships(family="lightgbm", zero_shot=False):
         raise KnowledgeBaseError(f"no {family} knowledge base ships")
