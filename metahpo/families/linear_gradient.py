@@ -21,6 +21,7 @@ penalty against the *sum* of the training losses (Ridge's ``alpha``, LogisticReg
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import lstsq
 from scipy.special import expit, softmax
 
 EPS = 1e-15
@@ -106,7 +107,10 @@ def logistic_hypergradient(X: np.ndarray, y: np.ndarray, X_valid: np.ndarray, y_
     penalized, free = penalized.ravel(), free.ravel()
     mixed = np.where(penalized, (1 - l1_ratio) * theta.ravel() + l1_ratio * np.sign(theta.ravel()), 0.0)
     hessian[np.diag_indices_from(hessian)] += alpha * (1 - l1_ratio) * penalized
-    step = np.linalg.lstsq(hessian[np.ix_(free, free)], mixed[free], rcond=None)[0]  # H^-1 d g / d alpha
+    # H^-1 d g / d alpha by QR with column pivoting: ten or more times faster than an SVD on wide data
+    # (a spline expansion), and any solution will do where H is singular (multinomial intercepts move
+    # together), along which the validation gradient is 0
+    step = lstsq(hessian[np.ix_(free, free)], mixed[free], lapack_driver="gelsy", check_finite=False)[0]
     return loss, float(-alpha * valid_grad[free] @ step)
 
 
