@@ -91,11 +91,12 @@ class Source:
         return load(self.spec, target=self.target, task=self.task, name=self.dataset_id).subsample(max_rows)
 
 
-def fingerprint(spec: str) -> str | None:
+def fingerprint(spec: str, target: str | None = None) -> str | None:
     """A hash of the bytes a source reads: its file, or the data files of its (PMLB) folder with
-    their names, not what else the folder holds (a build's output may sit in it); None for a dataset
-    named rather than stored (``openml:``, ``sklearn:``) or a path that is gone. A build records it
-    when it describes a dataset, and refuses to resume over data that changed."""
+    their names, not what else the folder holds (a build's output may sit in it), followed by
+    ``|target=`` and the target it names (empty for the default); None for a dataset named rather
+    than stored (``openml:``, ``sklearn:``) or a path that is gone. A build records it when it
+    describes a dataset, and refuses to resume over data, or a target, that changed."""
     path = Path(spec)
     if not path.exists():
         return None
@@ -107,7 +108,11 @@ def fingerprint(spec: str) -> str | None:
         with open(file, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
-    return f"sha1:{digest.hexdigest()}"
+    return f"sha1:{digest.hexdigest()}{TARGET_MARK}{target or ''}"
+
+
+TARGET_MARK = "|target="
+"""Between a fingerprint's hash and its target (fingerprints recorded before 7 December 2026 have none)."""
 
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet", ".arff")
@@ -221,7 +226,7 @@ def _describe(source: Source, max_rows: int) -> dict:
     except Exception as exc:  # the runs do not need meta-features; a later build fills them in
         mf, warning = {}, {"warning": f"meta-features failed: {type(exc).__name__}: {exc}"[:300]}
     return {**kbm.dataset_row(source.dataset_id, dataset, mf, source=source.spec),
-            "fingerprint": fingerprint(source.spec), **warning}
+            "fingerprint": fingerprint(source.spec, source.target), **warning}
 
 
 def _run(source: Source, configs: list[Config], max_rows: int, cv: int, family: str,
@@ -229,10 +234,15 @@ def _run(source: Source, configs: list[Config], max_rows: int, cv: int, family: 
     """Evaluate configurations on one dataset; a dataset that fails to load fails every run."""
     try:
         dataset, folds = _dataset_and_folds(source, max_rows, cv)
-    except Exception as exc:  # recorded, so a broken dataset does not stop the build
-        return _failed_runs(source, configs, f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # recorded, so a broken dataset does not stop the build; a rerun tries again
+        return _failed_runs(source, configs, f"{NOT_LOADED}{type(exc).__name__}: {exc}")
     return [kbm.run_row(source.dataset_id, evaluate(c, dataset, folds=folds, family=family, timeout=timeout), cv)
             for c in configs]
+
+
+NOT_LOADED = "not loaded: "
+"""How the error of a run begins whose dataset could not be loaded: not a result of the configuration,
+so a rerun of the build runs it again."""
 
 
 def _failed_runs(source: Source, configs: list[Config], error: str) -> list[dict]:
@@ -276,7 +286,9 @@ class Builder:
     ----------
     out : path
         The knowledge-base folder; created if absent, resumed if present. Nothing is written, nor
-        the folder checked, before :meth:`run` or :meth:`reevaluate`.
+        the folder checked, before :meth:`run` or :meth:`reevaluate`. A resume refuses sources whose
+        data, target or task changed since they were described; it runs again the runs whose dataset
+        could not be loaded.
     sources : list of Source
     family : str
         The model family whose search space is explored: each dataset's configurations come from the
@@ -353,6 +365,12 @@ class Builder:
             if changed:  # more trials or datasets add to a build; other folds or rows make runs that do not compare
                 raise ConfigError(f"{self.out} was built with {', '.join(changed)}: its runs would not compare with "
                                   f"new ones; resume it with the settings it was built with, or use another folder")
+            if self._pool_rows(kbm.KnowledgeBase.load(self.out)).any():  # chosen once: these no longer act
+                for key in (k for k in ("pool_size", "n_search") if k in before and before[k] != provenance[k]):
+                    option = "--" + key.replace("_", "-")
+                    self.log(f"{option} {provenance[key]} changes nothing: the pool of {self.out} is chosen (with "
+                             f"{option} {before[key]}), so it stays as it is")
+                    provenance[key] = before[key]
             earlier = {k: v for k, v in before.items() if k != "earlier"}
             if any(earlier.get(k) != v for k, v in provenance.items()):  # resumed with more: the settings say so
                 kbm.write_manifest(self.out, family, self.space.version,
@@ -374,18 +392,25 @@ class Builder:
     def _check_unchanged(self) -> None:
         """Refuse to resume over data that changed since the build described it: its runs and
         meta-features would describe other data."""
-        table = self._kb().datasets
-        if "fingerprint" not in table:
-            return
-        stored = table.set_index("dataset_id")["fingerprint"].dropna().astype(str)
-        now = {spec: fingerprint(spec) for spec in {s.spec for s in self.sources if s.dataset_id in stored.index}}
-        changed = [s.dataset_id for s in self.sources
-                   if s.dataset_id in stored.index and now[s.spec] not in (None, stored[s.dataset_id])]
-        if changed:
-            raise ConfigError(f"the data of {plural(len(changed), 'dataset')} changed since {self.out} described "
-                              f"{'it' if len(changed) == 1 else 'them'} ({', '.join(changed[:5])}"
-                              f"{', ...' if len(changed) > 5 else ''}): its runs describe the old data; build into "
-                              f"another folder, or give the changed data another name")
+        table = self._kb().datasets.set_index("dataset_id")
+        tasks = table["task"].astype(str)
+        retasked = [f"{s.dataset_id} ({tasks[s.dataset_id]}, now {s.task})" for s in self.sources
+                    if s.task is not None and s.dataset_id in tasks.index and s.task != tasks[s.dataset_id]]
+        stored = table["fingerprint"].dropna().astype(str) if "fingerprint" in table else pd.Series(dtype=str)
+        changed, retargeted = [], []
+        for s in (s for s in self.sources if s.dataset_id in stored.index):
+            data, mark, target = stored[s.dataset_id].partition(TARGET_MARK)
+            now = fingerprint(s.spec, s.target)
+            if now is not None and now.partition(TARGET_MARK)[0] != data:
+                changed.append(s.dataset_id)
+            elif mark and target != (s.target or ""):
+                retargeted.append(f"{s.dataset_id} ({target or 'the default'}, now {s.target or 'the default'})")
+        for what, ids in (("data", changed), ("target", retargeted), ("task", retasked)):
+            if ids:
+                raise ConfigError(f"the {what} of {plural(len(ids), 'dataset')} changed since {self.out} described "
+                                  f"{'it' if len(ids) == 1 else 'them'}: {', '.join(ids[:5])}"
+                                  f"{', ...' if len(ids) > 5 else ''}; its runs describe the old {what}: build into "
+                                  f"another folder, or give the changed data another name")
 
     # -- phases
 
@@ -593,7 +618,9 @@ class Builder:
 
     def _evaluate(self, phase: str, plan: dict[Source, list[Config]], kb: kbm.KnowledgeBase,
                   origin: str, block_major: bool = False) -> None:
-        ran = kb.runs[kb.runs["status"].ne("timeout")] if self._longer else kb.runs  # given more time: tried again
+        ran = kb.runs[~kb.runs["error"].fillna("").astype(str).str.startswith(NOT_LOADED)]  # the data back: tried
+        if self._longer:  # given more time: tried again
+            ran = ran[ran["status"].ne("timeout")]
         done = set(zip(ran["dataset_id"], ran["config_id"]))
         known = set(kb.configurations["config_id"])
         spaces = [self.family.space_for(task) for task in ("binary", "multiclass", "regression")]

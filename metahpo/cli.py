@@ -594,7 +594,14 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
         counts = ", ".join(f"{n} {status}" for status, n in kb.runs["status"].value_counts().items())
         print(f"metahpo kb build: no run succeeded ({counts}): the runs' errors say why", file=sys.stderr)
         return 1
-    return 1 if unusable or not described else 0
+    ran = kb.runs.groupby("dataset_id")["status"].agg(lambda status: status.eq("ok").any())
+    fruitless = [s.dataset_id for s in sources if not ran.get(s.dataset_id, True)]
+    if fruitless:
+        error = kb.runs.loc[kb.runs["dataset_id"].eq(fruitless[0]), "error"].dropna().astype(str)
+        print(f"metahpo kb build: {plural(len(fruitless), 'dataset')} of {len(sources)} ran no configuration "
+              f"successfully ({', '.join(fruitless[:5])}{', ...' if len(fruitless) > 5 else ''}; {fruitless[0]}: "
+              f"{error.iloc[-1][:200] if len(error) else 'no error recorded'})", file=sys.stderr)
+    return 1 if unusable or fruitless or not described else 0
 
 
 def _cmd_kb_info(args: argparse.Namespace) -> int:

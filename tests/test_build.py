@@ -233,7 +233,7 @@ def test_a_dataset_that_no_longer_loads_ends_the_search_with_a_line(tmp_path, da
     _build(tmp_path / "kb", data_files).run(["describe", "explore"])
     (data_files / "iris.csv").write_text("a,target\n1,x\n2,x\n3,x\n")  # a single class now
     build._dataset_and_folds.cache_clear()
-    monkeypatch.setattr(build, "fingerprint", lambda spec: None)  # as a named dataset would change: unseen
+    monkeypatch.setattr(build, "fingerprint", lambda spec, target=None: None)  # as a named dataset would change: unseen
     lines = []
     kb = _build(tmp_path / "kb", data_files, n_search=2, log=lines.append).run(["search"])
     origin = kb.runs["config_id"].map(kb.configurations.set_index("config_id")["origin"])
@@ -609,11 +609,39 @@ def test_a_build_refuses_to_resume_over_data_that_changed(tmp_path, data_files):
     frame = pd.read_csv(path)
     frame.iloc[0, 0] += 1
     frame.to_csv(path, index=False)
-    with pytest.raises(ConfigError, match="the data of 1 dataset changed since .* described it \\(iris\\)"):
+    with pytest.raises(ConfigError, match="the data of 1 dataset changed since .* described it: iris; its runs"):
         _build(tmp_path / "kb", data_files).run(["describe"])
     (tmp_path / "kb" / "manifest.json").unlink()  # its settings, family and fingerprints' checks gone with it
     with pytest.raises(KnowledgeBaseError, match="but no manifest.json"):
         _build(tmp_path / "kb", data_files).run(["describe"])
+
+
+def test_a_build_refuses_to_resume_a_dataset_whose_manifest_names_another_target_or_task(tmp_path, data_files):
+    manifest = data_files / "manifest.csv"
+    pd.DataFrame({"file": ["diabetes.csv"], "target": ["target"]}).to_csv(manifest, index=False)
+    Builder(tmp_path / "kb", find_sources([str(data_files)]), **SMALL).run(["describe"])
+    assert KnowledgeBase.load(tmp_path / "kb").datasets["fingerprint"].str.endswith("|target=target").all()
+    for change, message in (({"target": ["bmi"]}, "the target of 1 dataset changed .*: diabetes \\(target, now bmi\\)"),
+                            ({"target": ["target"], "task": ["binary"]},
+                             "the task of 1 dataset changed .*: diabetes \\(regression, now binary\\)")):
+        pd.DataFrame({"file": ["diabetes.csv"], **change}).to_csv(manifest, index=False)
+        with pytest.raises(ConfigError, match=message):
+            Builder(tmp_path / "kb", find_sources([str(data_files)]), **SMALL).run(["describe"])
+
+
+def test_runs_on_data_that_could_not_be_loaded_are_run_again(tmp_path, data_files):
+    sources = find_sources([str(p) for p in sorted(data_files.glob("*.csv"))])
+    Builder(tmp_path / "kb", sources, **SMALL).run(["describe"])
+    moved = data_files / "iris.csv"
+    moved.rename(tmp_path / "iris.csv")  # gone for a while
+    kb = Builder(tmp_path / "kb", sources, **SMALL).run(["explore"])
+    failed = kb.runs[kb.runs["dataset_id"].eq("iris")]
+    assert len(failed) and failed["error"].str.startswith("not loaded: DataError: no such file").all()
+    (tmp_path / "iris.csv").rename(moved)
+    kb = Builder(tmp_path / "kb", sources, **SMALL).run(["explore"])
+    again = kb.runs[kb.runs["dataset_id"].eq("iris")]
+    assert set(failed["config_id"]) < set(again["config_id"])  # and the perturbations of its best, which it now has
+    assert again["status"].eq("ok").all()  # the newer run of each replaced the failure
 
 
 def test_kb_build_reevaluate_on_the_command_line_takes_the_knowledge_bases_family(tmp_path, data_files, capsys):

@@ -128,7 +128,7 @@ def test_kb_info_of_the_shipped_knowledge_base(capsys):
     assert core >= 200 and json.loads(capsys.readouterr().out)["n_datasets"] > core
 
 
-def test_kb_build_resumes_from_the_command_line(tmp_path, capsys):
+def test_kb_build_resumes_from_the_command_line(tmp_path, capsys, monkeypatch):
     from metahpo.datasets import load
 
     for name in ("iris", "diabetes"):
@@ -152,6 +152,23 @@ def test_kb_build_resumes_from_the_command_line(tmp_path, capsys):
     assert "2 datasets of 2 could not be used (iris, diabetes; not described yet: run the describe phase)" in (
         capsys.readouterr().err)
     assert main([*fresh, "--phases", "describe"]) == 0 and "no run" not in capsys.readouterr().err  # none to make
+    from metahpo import build
+
+    def unreadable_iris(source, max_rows, cv):  # a file gone for a while, say (the build runs in this process)
+        if source.dataset_id == "iris":
+            raise OSError("disk gone")
+        return loads(source, max_rows, cv)
+
+    loads = build._dataset_and_folds
+    monkeypatch.setattr(build, "_dataset_and_folds", unreadable_iris)
+    assert main([*fresh, "--phases", "explore"]) == 1
+    assert ("1 dataset of 2 ran no configuration successfully (iris; iris: not loaded: OSError: disk gone)"
+            in capsys.readouterr().err)
+    monkeypatch.setattr(build, "_dataset_and_folds", loads)
+    assert main([*fresh, "--phases", "explore"]) == 0  # back: its runs run again
+    assert main([*argv, "--pool-size", "3"]) == 0  # the pool of the first build is chosen
+    assert "--pool-size 3 changes nothing: the pool of" in capsys.readouterr().err
+    assert json.loads((tmp_path / "kb" / "manifest.json").read_text())["provenance"]["pool_size"] == 2
 
 
 @pytest.mark.parametrize(
