@@ -30,11 +30,15 @@ class SamplerError(MetahpoError, RuntimeError):
     ----------
     study : Study or None
         The study it was proposing for, with every trial recorded before the failure.
+    studies : dict
+        From :func:`metahpo.tune`: every family's study searched so far, by name, the failing
+        one's included (empty otherwise).
     """
 
     def __init__(self, message: str, study: object = None) -> None:
         super().__init__(message)
         self.study = study
+        self.studies: dict[str, object] = {}
 
 
 class CallbackError(MetahpoError, RuntimeError):
@@ -46,11 +50,15 @@ class CallbackError(MetahpoError, RuntimeError):
     study : Study or None
         The study the callback was called from, with every trial recorded, the one it was called
         with included.
+    studies : dict
+        From :func:`metahpo.tune`: every family's study searched so far, by name, the failing
+        one's included (empty otherwise).
     """
 
     def __init__(self, message: str, study: object = None) -> None:
         super().__init__(message)
         self.study = study
+        self.studies: dict[str, object] = {}
 
 
 class KnowledgeBaseError(MetahpoError, ValueError):

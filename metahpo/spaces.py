@@ -107,8 +107,9 @@ class Param:
         return (value - self.low) / (self.high - self.low)
 
     def decode(self, u: float) -> Any:
-        """The value at ``u`` of the unit interval; an integer parameter's is rounded, so each end
-        of its range takes half a step of the interval (as the knowledge base's encodings assume)."""
+        """The value at ``u`` of the unit interval, within [low, high] whatever the rounding; an integer
+        parameter's is rounded, so each end of its range takes half a step of the interval (as the
+        knowledge base's encodings assume)."""
         u = min(max(float(u), 0.0), 1.0)
         if self.choices is not None:
             return self.choices[min(int(u * len(self.choices)), len(self.choices) - 1)]
@@ -118,7 +119,7 @@ class Param:
             value = self.low + u * (self.high - self.low)
         if self.integer:
             return int(min(max(round(value), self.low), self.high))
-        return float(value)
+        return float(min(max(value, self.low), self.high))  # exp(log(high)) may overshoot high
 
     def check(self, value: Any) -> None:
         if self.choices is not None:

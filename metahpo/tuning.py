@@ -45,14 +45,14 @@ from metahpo.evaluation import (
     make_folds,
     too_rare_to_stratify,
 )
-from metahpo.exceptions import ConfigError, DataWarning, KnowledgeBaseError
+from metahpo.exceptions import CallbackError, ConfigError, DataWarning, KnowledgeBaseError, SamplerError
 from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.holdout import holdout, rounds_growth
 from metahpo.parallel import Journal
 from metahpo.progress import TrialProgress, duration, plural, to_stderr
 from metahpo.recommendations import AUTO_FAMILY, Recommendation, check_family, choose_family, get_recommender
-from metahpo.search import BaseSampler, Study, Trial, check_sampler, make_sampler
-from metahpo.search.study import Callback
+from metahpo.search import BaseSampler, BayesSampler, GridSampler, Study, Trial, check_sampler, make_sampler
+from metahpo.search.study import Callback, check_callbacks
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped
 
 MIN_FAMILY_SHARE = 0.2
@@ -249,7 +249,8 @@ def tune(
         The sampler after the warm start (default ``"bayes"``). ``None`` is the cold start: random
         search with no warm start and no knowledge base, the baseline that shows what memory is worth. A
         sampler instance (:mod:`metahpo.search`, e.g. ``BayesSampler(cost_exponent=1)`` to price
-        trials by their predicted seconds) is used as a copy, one per family, with its own seed;
+        trials by their predicted seconds) is used as a copy, one per family (so it must support
+        :func:`copy.deepcopy`), with its own seed, or ``random_state`` if it has none;
         a :class:`~metahpo.search.BayesSampler` without a prior mean gets the knowledge base's
         surrogate, as ``"bayes"`` does.
         ``"gradient"`` (families with a hypergradient, e.g. ``"linear"``) descends the
@@ -317,11 +318,11 @@ def tune(
         predictions: with ``ensemble``, the resumed trials among the best ``ensemble`` are
         evaluated once more before the search, on this run's folds, for theirs (within
         ``timeout``; interrupted before they are back, the model is the best trial's alone).
-    callbacks : sequence of callable, optional
+    callbacks : list of callable, optional
         ``callback(study, trial)`` after every trial, ``study`` the trial's family's;
         ``study.stop()`` ends the whole search. One that raises ends it with a
-        :class:`~metahpo.CallbackError` holding that study (with ``record_to``, every finished
-        trial is recorded before the callbacks run).
+        :class:`~metahpo.CallbackError` holding that study, and every family's (see Raises; with
+        ``record_to``, every finished trial is recorded before the callbacks run).
     prior : DataFrame or path, optional
         Results the user already has for this dataset: one column per parameter and a ``score``
         column (same metric), as a table or a CSV, TSV or Parquet file. They count as evaluated
@@ -337,6 +338,13 @@ def tune(
     Returns
     -------
     TuneResult
+
+    Raises
+    ------
+    SamplerError, CallbackError
+        When the sampler or a callback fails (see ``sampler`` and ``callbacks``): ``.study`` is the
+        failing family's study, ``.studies`` every family's searched so far, by name (the failing
+        one's included), each with the trials run.
     """
     start = time.perf_counter()
     n_trials = None if n_trials is None else check_whole(n_trials, "n_trials", 1, " of trials")
@@ -357,6 +365,7 @@ def tune(
         with_gradient = [name for name in FAMILIES if get_family(name).gradient_params]
         raise ConfigError(f"sampler 'gradient' needs a family with a hypergradient: "
                           f"family={' or '.join(map(repr, with_gradient))}, not {family!r}")
+    check_callbacks(callbacks)
     resume = check_bool(resume, "resume")
     if resume and record_to is None:
         raise ConfigError("resume continues the search recorded in record_to: give record_to too")
@@ -371,6 +380,8 @@ def tune(
     dataset = load(data, y, target=target, task=task, categorical=categorical)
     metric = check_metric(metric, dataset.task)
     prior = None if prior is None else check_prior(prior, families[0].space_for(dataset.task))
+    if isinstance(sampler, GridSampler):
+        _check_grid(sampler, families, dataset.task)
     if resume and metric not in kbm.ALL_METRICS:
         raise ConfigError(f"resume reads the scores a knowledge base stores ({', '.join(kbm.ALL_METRICS)}), "
                           f"not {metric!r}")
@@ -469,6 +480,25 @@ def _renamed_strategy(sampler: str | BaseSampler | None,
     return strategy
 
 
+def _check_grid(sampler: GridSampler, families: list[ModelFamily], task: str) -> None:
+    """Refuse, before any trial, a grid whose values do not fit the space of every family searched."""
+    misfits = {}
+    for model_family in families:
+        try:
+            sampler.axes(model_family.space_for(task))
+        except ConfigError as exc:
+            misfits[model_family.name] = exc
+    if not misfits:
+        return
+    name, exc = next(iter(misfits.items()))
+    if len(families) == 1:
+        raise exc
+    fitting = [f.name for f in families if f.name not in misfits]
+    hint = f"give family={' or '.join(map(repr, fitting))}" if fitting else "give values of one family's space"
+    raise ConfigError(f"the GridSampler's values do not fit the {name} family's space, which family='auto' "
+                      f"searches too: {exc}; {hint}")
+
+
 def _search_families(search: _Search, families: list[ModelFamily], n_trials: int | None, timeout: float | None,
                      prior: tuple[list[Config], list[float]] | None, record_to: str | Path | None, resume: bool,
                      callbacks: Sequence[Callback] | None,
@@ -494,6 +524,9 @@ def _search_families(search: _Search, families: list[ModelFamily], n_trials: int
         try:
             study, recommended = search.run(model_family, share, seconds, deadline, prior, record_to, resume,
                                             callbacks, setup_start)
+        except (SamplerError, CallbackError) as exc:  # the families searched before keep their trials
+            exc.studies = {**studies, model_family.name: exc.study}
+            raise
         except KeyboardInterrupt:  # in a later family's setup
             if not studies:
                 raise
@@ -559,6 +592,12 @@ class _Search:
     def kind(self) -> str | None:
         """The sampler's name (:func:`~metahpo.search.check_sampler`)."""
         return check_sampler(self.sampler)
+
+    @property
+    def given_prior_mean(self) -> bool:
+        """Whether the sampler is a :class:`~metahpo.search.BayesSampler` given with its own prior mean,
+        which the knowledge base's surrogate does not replace."""
+        return isinstance(self.sampler, BayesSampler) and self.sampler.prior_mean is not None
 
     @functools.cached_property
     def metafeatures(self) -> pd.Series:
@@ -632,7 +671,7 @@ class _Search:
                 train_rows = min(len(train) for train, _ in self.folds)  # what each trial's models learn from
                 recommendation = get_recommender(kb, dataset.task, "auto", kb_metric).recommend(
                     mf, self.warm_start, dataset.name, train_rows=train_rows)
-            if self.kind == "bayes":
+            if self.kind == "bayes" and not self.given_prior_mean:
                 prior_mean = get_recommender(kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
         if recommendation is not None:
             warm = [early_stopped(space.config_of(c.params)) for c in recommendation.configs]
@@ -661,7 +700,9 @@ class _Search:
             setup.append(f"{plural(len(resumed), 'recorded trial')} resumed")
             if unscored:
                 setup.append(f"{plural(unscored, 'recorded trial')} without a {self.metric} score not resumed")
-        if prior_mean is not None:
+        if self.given_prior_mean:
+            setup.append("the given prior mean")
+        elif prior_mean is not None:
             setup.append("the knowledge base's surrogate as the prior")
         self.say(f"setup {duration(time.perf_counter() - start)}: {self.kind or 'cold-start random'} search of "
                  f"{model_family.name}" + (f", {', '.join(setup)}" if setup else ""))

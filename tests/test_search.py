@@ -16,6 +16,7 @@ import pytest
 
 from metahpo.evaluation import Evaluation
 from metahpo.exceptions import ConfigError, SamplerError
+from metahpo.parallel import _in_order
 from metahpo.search import (
     SAMPLERS,
     BaseSampler,
@@ -205,12 +206,14 @@ def test_objective_exceptions_are_failed_trials_and_the_run_goes_on():
         u = LIGHTGBM.encode(config)
         if u[0] < 0.3:
             raise RuntimeError("boom")
-        if u[0] < 0.5:
+        if u[0] < 0.45:
             return 0.5  # not an Evaluation
-        if u[0] < 0.6:
+        if u[0] < 0.55:
             return evaluation(config, math.nan, status="timeout")
-        if u[0] < 0.7:
+        if u[0] < 0.65:
             return evaluation(config, math.nan)  # ok status but no score
+        if u[0] < 0.75:
+            return Evaluation(config=config, metric="m", scores={"m": None})  # ok status, a score not a number
         return objective(config)
 
     study = run(RandomSampler(random_state=0), 40, fn=flaky)
@@ -221,10 +224,11 @@ def test_objective_exceptions_are_failed_trials_and_the_run_goes_on():
     assert any(e == "RuntimeError: boom" for e in errors)
     assert any("must return an Evaluation, got float" in e for e in errors)
     assert any("no finite score" in e for e in errors)
+    assert any("must score 'm' with a number, got None" in e for e in errors)
     for t in study.trials:
         assert t.ok == math.isfinite(t.score)
         assert t.started is not None and t.finished >= t.started
-    assert study.best_trial.ok and LIGHTGBM.encode(study.best_config)[0] >= 0.7
+    assert study.best_trial.ok and LIGHTGBM.encode(study.best_config)[0] >= 0.75
 
 
 def test_trial_fields_come_from_the_evaluation():
@@ -400,6 +404,27 @@ def test_keyboard_interrupt_keeps_the_trials(caplog):
     assert len(study.trials) == 3 and "interrupted" in caplog.text
 
 
+def test_keyboard_interrupt_in_parallel_keeps_the_trials_finished_after_one_still_running(monkeypatch):
+    """Jobs 1 and 2 of a batch of 3 finished while job 0 still ran: Ctrl-C keeps them, in order."""
+
+    def interrupted_run_jobs(jobs, n_jobs, unordered=False, **kwargs):
+        def finished():
+            for i in (2, 1):
+                function, args, kw = jobs[i]
+                yield i, function(*args, **kw)
+            raise KeyboardInterrupt
+
+        return finished() if unordered else _in_order(finished())
+
+    monkeypatch.setattr("metahpo.search.study.run_jobs", interrupted_run_jobs)
+    seen, study = [], Study()
+    study.optimize(objective, RandomSampler(random_state=0), n_trials=3, n_jobs=3,
+                   callbacks=[lambda s, t: seen.append(t.number)])
+    assert study.interrupted and [t.number for t in study.trials] == seen == [0, 1]
+    batch = Study()._ask(RandomSampler(random_state=0), 3)
+    assert [t.config for t in study.trials] == [batch[1].config, batch[2].config]
+
+
 class _Failing(BaseSampler):
     """Proposes random configurations, then ``returns`` on the ``after``-th ask."""
 
@@ -448,6 +473,26 @@ def test_a_sampler_may_return_plain_pairs():
     assert [t.source for t in study.trials] == ["mine", "random", "random"]  # then uniform draws
 
 
+def test_a_sampler_that_proposes_nothing_is_warned_of_once(caplog):
+    class Done(BaseSampler):
+        def ask(self, study, space, n=1):
+            return []
+
+    with caplog.at_level(logging.WARNING, logger="metahpo.search.study"):
+        study = run(WarmStartSampler(recommendations(1), Done(random_state=0)), 4)
+    assert [t.source for t in study.trials] == ["recommended"] + ["random"] * 3
+    warned = [r.getMessage() for r in caplog.records if "proposed no configuration" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].startswith("Done proposed") and "`converged`" in warned[0]
+
+
+def test_a_failing_sampler_behind_a_warm_start_is_named():
+    study = Study()
+    with pytest.raises(SamplerError, match=r"^_Failing.ask raised ZeroDivisionError"):
+        study.optimize(objective, WarmStartSampler(recommendations(1), _Failing(ZeroDivisionError("boom"), 0)),
+                       n_trials=3)
+    assert len(study.trials) == 1
+
+
 def test_callbacks_see_every_trial_and_can_stop():
     seen = []
 
@@ -464,6 +509,17 @@ def test_callbacks_see_every_trial_and_can_stop():
     assert all(t.user_attrs == {"seen": True} for t in study.trials[2:])
     study.optimize(objective, RandomSampler(random_state=1), n_trials=1)  # stop() lasts one call
     assert len(study.trials) == 6
+
+
+@pytest.mark.parametrize("callbacks, match", [
+    (print, r"must be a list of callables, got <built-in function print>; give \[print\]"),
+    ([print, "log"], "must be callables, callback\\(study, trial\\); got 'log'"),
+])
+def test_callbacks_not_a_list_of_callables_are_refused_before_any_trial(callbacks, match):
+    study = Study()
+    with pytest.raises(ConfigError, match=match):
+        study.optimize(objective, RandomSampler(random_state=0), n_trials=2, callbacks=callbacks)
+    assert study.trials == []
 
 
 def test_a_callback_that_raises_ends_the_search_with_the_study_in_its_error():
@@ -778,6 +834,33 @@ def test_make_sampler():
         make_sampler("tpe", space=LIGHTGBM)
     with pytest.raises(ConfigError, match="num_leaves"):
         make_sampler("bayes", space=LIGHTGBM, warm_start_configs=[dict(recommendations(1)[0], num_leaves=0)])
+
+
+def test_make_sampler_copies_an_instance_seeded_from_random_state_when_it_has_none():
+    class NoInit(BaseSampler):  # BaseSampler.__init__ not called: no random_state attribute
+        def __init__(self):
+            pass
+
+        def ask(self, study, space, n=1):
+            return []
+
+    assert make_sampler(NoInit(), space=LIGHTGBM, random_state=3).random_state == 3
+    unseeded = BayesSampler(cost_exponent=1)
+    made = [make_sampler(unseeded, space=LIGHTGBM, random_state=3) for _ in range(2)]
+    assert [m.random_state for m in made] == [3, 3] and unseeded.random_state is None
+    assert [m._rng.random() for m in made][0] == np.random.default_rng(3).random()
+
+
+def test_make_sampler_refuses_an_instance_that_cannot_be_copied():
+    import threading
+
+    class Locked(RandomSampler):
+        def __init__(self):
+            super().__init__(0)
+            self.lock = threading.Lock()
+
+    with pytest.raises(ConfigError, match="Locked cannot be copied .*TypeError.*one per family.*deepcopy"):
+        make_sampler(Locked(), space=LIGHTGBM)
 
 
 # --------------------------------------------------------------------------- small spaces, reuse, bad input

@@ -131,6 +131,19 @@ def test_decode_clips_outside_unit_cube_and_encode_clips_outside_range():
     assert isinstance(q.decode(0.37), int)
 
 
+def test_decode_stays_within_the_range_at_its_ends():
+    p = Param("alpha", 1e-3, 10.0, log=True)  # exp(log(10)) is 10.00000000000001
+    assert p.decode(1.0) == 10.0 and 1e-3 <= p.decode(0.0) < 1.000001e-3
+    p.check(p.decode(1.0))
+    for family in ("lightgbm", "linear"):  # the shipped spaces: their ends still encode to 0 and 1
+        for task in ("binary", "regression"):
+            space = get_family(family).space_for(task)
+            for u in (0.0, 1.0):
+                config = space.validate(space.decode(np.full(space.dim, u)))
+                ranged = [i for i, q in enumerate(space.params) if not q.categorical]
+                np.testing.assert_allclose(space.encode(config)[ranged], u, atol=1e-12)
+
+
 def test_decode_wrong_dimension_or_a_point_not_finite():
     with pytest.raises(ConfigError, match="dimension"):
         LIGHTGBM.decode(np.zeros(3))

@@ -222,6 +222,81 @@ def test_numpy_integers_are_taken_as_counts(tiny_kb, wine):
     assert result.ensemble is not None
 
 
+def test_a_sampler_that_breaks_in_a_later_family_keeps_every_familys_trials_in_its_error(tiny_kb, tiny_linear_kb):
+    from metahpo.exceptions import SamplerError
+    from metahpo.search import RandomSampler
+
+    class BreaksOnLinear(RandomSampler):
+        def ask(self, study, space, n=1):
+            if space.family == "linear":
+                raise RuntimeError("my bug")
+            return super().ask(study, space, n)
+
+    ds = load("sklearn:breast_cancer").subsample(120)
+    with pytest.raises(SamplerError, match=r"^BreaksOnLinear.ask raised RuntimeError: my bug") as caught:
+        tune_any_family(ds, n_trials=4, warm_start=1, sampler=BreaksOnLinear(random_state=0), cv=2,
+                        knowledge_base=[tiny_kb, tiny_linear_kb], verbose=False)
+    studies = caught.value.studies
+    assert list(studies) == ["lightgbm", "linear"] and studies["linear"] is caught.value.study
+    assert studies["lightgbm"].trials and [t.source for t in studies["linear"].trials] == ["recommended"]
+
+
+def test_a_grid_of_another_familys_parameters_is_refused_before_any_trial(wine, monkeypatch):
+    from metahpo.search import GridSampler
+
+    monkeypatch.setattr(tuning, "evaluate", None)  # no trial may run
+    grid = GridSampler(values={"num_leaves": [4, 8]})
+    with pytest.raises(ConfigError, match=r"do not fit the linear family's space, which family='auto' searches too: "
+                                          r"grid values for 1 unknown parameter \(num_leaves\).*; give "
+                                          r"family='lightgbm'"):
+        tune_any_family(wine, n_trials=4, sampler=grid, cv=2, verbose=False)
+    with pytest.raises(ConfigError, match=r"^grid values for 1 unknown parameter \(num_leaves\)"):
+        tune_any_family(wine, n_trials=4, family="linear", sampler=grid, cv=2, verbose=False)
+
+
+def test_sampler_instances_without_a_seed_or_init_are_seeded_by_random_state_and_one_not_copyable_refused(wine):
+    import threading
+
+    from metahpo.search import RandomSampler
+
+    ds = load("sklearn:breast_cancer").subsample(120)
+    kw = dict(n_trials=2, warm_start=0, cv=2, random_state=4, verbose=False)
+    runs = [[t.config for t in tune(ds, sampler=RandomSampler(), **kw).study.trials] for _ in range(2)]
+    assert runs[0] == runs[1] == [t.config for t in tune(ds, sampler=RandomSampler(random_state=4), **kw).study.trials]
+
+    class NoInit(RandomSampler):  # BaseSampler.__init__ not called
+        def __init__(self):
+            pass
+
+    assert [t.config for t in tune(ds, sampler=NoInit(), **kw).study.trials] == runs[0]
+
+    class Locked(RandomSampler):
+        lock = threading.Lock()
+
+        def __init__(self):
+            super().__init__(0)
+            self.lock = Locked.lock
+
+    with pytest.raises(ConfigError, match="the sampler Locked cannot be copied"):
+        tune(ds, sampler=Locked(), **kw)
+
+
+def test_a_bayes_sampler_with_its_own_prior_mean_is_not_given_the_surrogate(tiny_kb, monkeypatch, capsys):
+    kinds = []
+
+    def recommender(kb, task, kind, metric):
+        kinds.append(kind)
+        return get_recommender(kb, task, kind, metric)
+
+    get_recommender = tuning.get_recommender
+    monkeypatch.setattr(tuning, "get_recommender", recommender)
+    ds = load("sklearn:breast_cancer").subsample(120)
+    mine = BayesSampler(prior_mean=lambda U: -np.sum((U - 0.5) ** 2, axis=1), random_state=0)
+    tune(ds, n_trials=1, warm_start=1, sampler=mine, cv=2, knowledge_base=tiny_kb)
+    assert kinds == ["auto"] and "bayes search of lightgbm, 1 recommended first, the given prior mean" in \
+        capsys.readouterr().err
+
+
 def test_bad_prior_and_sampler_are_clear_errors(tiny_kb, wine):
     with pytest.raises(ConfigError, match="score"):
         tune(wine, n_trials=1, knowledge_base=tiny_kb, prior=pd.DataFrame({"learning_rate": [0.1]}))
@@ -234,6 +309,8 @@ def test_bad_prior_and_sampler_are_clear_errors(tiny_kb, wine):
             tune(wine, n_trials=n_trials, sampler=None)
     with pytest.raises(ConfigError, match="metric 'r2' does not score multiclass models"):
         tune(wine, n_trials=1, sampler=None, metric="r2")
+    with pytest.raises(ConfigError, match=r"callbacks must be a list of callables, got .*; give \[print\]"):
+        tune(wine, n_trials=1, sampler=None, callbacks=print)
 
 
 def test_an_interrupt_ends_every_familys_search_and_the_result_says_so(wine, capsys, monkeypatch):
@@ -455,6 +532,7 @@ def test_a_callback_that_raises_ends_the_search_with_its_trials_kept(wine, tmp_p
     with pytest.raises(CallbackError, match="the callback .*broken raised ValueError: my bug after trial 1") as caught:
         tune(wine, n_trials=4, sampler=None, cv=2, callbacks=[broken], record_to=tmp_path / "cb", verbose=False)
     assert len(caught.value.study.trials) == 2 and isinstance(caught.value.__cause__, ValueError)
+    assert caught.value.studies == {"lightgbm": caught.value.study}
     assert len(KnowledgeBase.load(tmp_path / "cb").runs) == 2  # recorded before the user's callbacks ran
 
 

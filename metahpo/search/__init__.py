@@ -79,8 +79,9 @@ def make_sampler(
     name : {"bayes", "random", "local", "grid", "evolution", "gradient"}, BaseSampler or None
         The sampler. None is the cold start: plain random search that ignores
         ``warm_start_configs`` (the baseline that knows nothing of the knowledge base). A sampler
-        instance is copied (the copy keeps its seed, not ``random_state``), so that the caller's
-        object is never advanced.
+        instance is copied, so that the caller's object is never advanced (it must support
+        :func:`copy.deepcopy`); the copy keeps the instance's seed, or takes ``random_state`` if it
+        has none.
     space : SearchSpace
         The space searched; ``warm_start_configs`` are validated against it.
     warm_start_configs : iterable of dict
@@ -88,7 +89,7 @@ def make_sampler(
         The ``"local"`` sampler also searches around them until the study has an ok trial; the
         ``"gradient"`` sampler descends from the one with the lowest loss.
     random_state : int, numpy.random.Generator or None
-        The seed of a sampler made by name.
+        The seed of a sampler made by name, or of a copy of an instance without one.
     prior_mean : callable, optional
         For ``"bayes"``, or a :class:`BayesSampler` given without one: the knowledge base's
         surrogate as the GP's prior mean (see :class:`BayesSampler`); other samplers ignore it.
@@ -99,14 +100,26 @@ def make_sampler(
     Returns
     -------
     BaseSampler
+
+    Raises
+    ------
+    ConfigError
+        For an unknown name, or a sampler instance that cannot be copied.
     """
     key = check_sampler(name)
     if key is None:
         return RandomSampler(random_state=random_state)
     configs = [space.validate(dict(c)) for c in warm_start_configs]
     if isinstance(name, BaseSampler):
-        sampler = copy.deepcopy(name)
-        sampler.reseed(sampler.random_state)  # a fresh start from its own seed, however far the user's went
+        try:
+            sampler = copy.deepcopy(name)
+        except Exception as exc:
+            raise ConfigError(f"the sampler {type(name).__name__} cannot be copied ({type(exc).__name__}: {exc}); "
+                              f"tune searches with a copy of a sampler given (one per family), so it must "
+                              f"support copy.deepcopy") from exc
+        # a fresh start from its own seed, however far the user's went; from random_state if it has none
+        seed = getattr(sampler, "random_state", None)  # a subclass need not call BaseSampler.__init__
+        sampler.reseed(random_state if seed is None else seed)
         if isinstance(sampler, BayesSampler) and sampler.prior_mean is None:
             sampler.prior_mean = prior_mean
     elif key == "bayes":

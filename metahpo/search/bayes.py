@@ -119,7 +119,8 @@ class BayesSampler(BaseSampler):
         trials, 1 shortened ten-trial searches by a median 6.5% (13% on real-world data),
         cross-validated scores as good but test scores lower on real-world data: not the default
         (docs/benchmarks.md, "Expected improvement per second"). ``tune(data,
-        sampler=BayesSampler(cost_exponent=1))`` searches with it.
+        sampler=BayesSampler(cost_exponent=1))`` searches with it. The proposals then depend on
+        the seconds measured, so a seeded search does not repeat exactly.
     random_state : int, numpy.random.Generator or None
 
     Attributes

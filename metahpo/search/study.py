@@ -28,6 +28,7 @@ from metahpo.exceptions import CallbackError, ConfigError, SamplerError
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import plural
 from metahpo.search.base import BaseSampler, Proposal, random_proposals
+from metahpo.search.warm_start import WarmStartSampler
 from metahpo.spaces import LIGHTGBM, Config, SearchSpace, config_id
 
 logger = logging.getLogger(__name__)
@@ -144,6 +145,7 @@ class Study:
         self._stop = False
         self._folds: int | None = None  # how many folds the trials this study ran have: what pruning compares
         self.interrupted = False
+        self._warned_empty = False  # that the sampler proposed nothing, and random draws stand in
 
     # ------------------------------------------------------------------ results
 
@@ -279,7 +281,8 @@ class Study:
         ----------
         objective : callable
             ``objective(config) -> Evaluation``, e.g. a partial of :func:`metahpo.evaluation.evaluate`.
-            An exception it raises is recorded as a failed trial and the search goes on.
+            An exception it raises, or an evaluation whose score is not a number, is recorded as a
+            failed trial and the search goes on.
         sampler : BaseSampler
         n_trials : int, optional
             Trials to run in this call (failed ones count).
@@ -291,7 +294,7 @@ class Study:
             The active :func:`joblib.parallel_config` chooses the backend: the default runs
             processes; ``backend="threading"`` avoids copying the data to them (LightGBM releases
             the GIL).
-        callbacks : sequence of callable, optional
+        callbacks : list of callable, optional
             Each is called as ``callback(study, trial)`` after every trial; one may call
             :meth:`stop`. One that raises ends the search with a :class:`~metahpo.CallbackError`
             that holds the study (its exception as the cause), once the trials of its batch are
@@ -314,19 +317,21 @@ class Study:
 
         Notes
         -----
-        A keyboard interrupt stops the search, keeps every trial recorded so far and sets
-        :attr:`interrupted`. A sampler that raises, or proposes something other than
+        A keyboard interrupt stops the search, keeps every trial that finished (with ``n_jobs > 1``,
+        those that finished while an earlier one of their batch still ran too, numbered in order)
+        and sets :attr:`interrupted`. A sampler that raises, or proposes something other than
         configurations of the space, ends it with a :class:`~metahpo.SamplerError` that holds
         the study (so ``tune``'s trials are not lost with it). When the sampler proposes
-        only configurations already evaluated, the batch is drawn uniformly
-        (:data:`FALLBACK_DRAWS` draws); the search stops early when they find nothing new either
-        (the space is exhausted), or when the sampler has converged (a gradient search). A
-        sampler that served another study forgets what it learned there. With ``n_jobs > 1``,
+        only configurations already evaluated, or none (which it warns of, once), the batch is
+        drawn uniformly (:data:`FALLBACK_DRAWS` draws); the search stops early when they find
+        nothing new either (the space is exhausted), or when the sampler has converged (a
+        gradient search). A sampler that served another study forgets what it learned there. With ``n_jobs > 1``,
         a configuration whose evaluation kills its worker process (out of memory, say) is a
         failed trial, found out by running the trials its batch left unfinished again, each
         alone (:func:`metahpo.parallel.run_jobs`).
         """
         n_jobs = _check_budget(objective, sampler, n_trials, timeout, n_jobs)
+        check_callbacks(callbacks)
         prune = int(prune) if isinstance(prune, (bool, np.bool_)) else check_whole(
             prune, "prune", 0, " (prune against the k-th best trial; True is 1)")
         deadline = math.inf if timeout is None else time.monotonic() + timeout
@@ -347,14 +352,20 @@ class Study:
                 jobs = [delayed(_run)(objective, first + i, p, bar) for i, p in enumerate(batch)]
                 keys = [config_id(p.config) for p in batch]
                 raised: tuple[Callback, Trial, Exception] | None = None
-                for i, trial in run_jobs(jobs, n_jobs, journal=journal, keys=keys):
-                    if isinstance(trial, WorkerDeath):  # the configuration kills its worker: a failed trial
-                        trial = _died(first + i, batch[i], trial)
-                    self._record(trial)
-                    if trial.ok and trial.fold_scores and self._folds is None:
-                        self._folds = len(trial.fold_scores)
-                    failure = self._call_back([c for c in callbacks or () if not raised or c is not raised[0]], trial)
-                    raised = raised or failure  # the batch's other trials are recorded, and called back
+                finished: dict[int, Trial] = {}  # by job: those that finished before an earlier one
+                done = 0
+                try:
+                    for i, result in run_jobs(jobs, n_jobs, unordered=True, journal=journal, keys=keys):
+                        # a configuration that kills its worker is a failed trial
+                        finished[i] = _died(first + i, batch[i], result) if isinstance(result, WorkerDeath) else result
+                        while done in finished:  # recorded in the jobs' order, as a seeded search replays them
+                            raised = self._finish(finished.pop(done), callbacks, raised)
+                            done += 1
+                except KeyboardInterrupt:  # every finished trial is kept, in order, numbered as recorded
+                    for i in sorted(finished):
+                        finished[i].number = len(self.trials)
+                        raised = self._finish(finished[i], callbacks, raised)
+                    raise
                 if raised:
                     callback, trial, exc = raised
                     name = getattr(callback, "__qualname__", type(callback).__name__)
@@ -365,6 +376,16 @@ class Study:
         except KeyboardInterrupt:
             self.interrupted = True
             logger.info("interrupted; keeping the %s finished", plural(len(self.trials), "trial"))  # callers say it
+
+    def _finish(self, trial: Trial, callbacks: Sequence[Callback] | None,
+                raised: tuple[Callback, Trial, Exception] | None) -> tuple[Callback, Trial, Exception] | None:
+        """Record ``trial`` and call back on it, but for a callback that raised before (``raised``);
+        return the first callback that raised, as :meth:`_call_back` does."""
+        self._record(trial)
+        if trial.ok and trial.fold_scores and self._folds is None:
+            self._folds = len(trial.fold_scores)
+        failure = self._call_back([c for c in callbacks or () if not raised or c is not raised[0]], trial)
+        return raised or failure  # the batch's other trials are recorded, and called back
 
     def _call_back(self, callbacks: Sequence[Callback], trial: Trial) -> tuple[Callback, Trial, Exception] | None:
         """Each callback on ``trial``, and the first that raises: it, the trial and its exception. The
@@ -390,10 +411,12 @@ class Study:
         """``n`` configurations new to the study (fewer if the sampler keeps proposing duplicates)."""
         batch: list[Proposal] = []
         ids: set[str] = set()
-        asks = 0
+        asks, proposed = 0, False
         while asks < MAX_ASKS:
             before = len(batch)
-            for proposal in self._proposals(sampler, n - len(batch)):
+            proposals = self._proposals(sampler, n - len(batch))
+            proposed = proposed or bool(proposals)
+            for proposal in proposals:
                 cid = config_id(proposal.config)
                 if len(batch) < n and cid not in ids and cid not in self._by_id:
                     ids.add(cid)
@@ -407,13 +430,18 @@ class Study:
         if not batch and not sampler.converged:  # nothing new at all: it circles in a small space
             rng = getattr(sampler, "_rng", None) or np.random.default_rng(len(self.trials))
             batch = random_proposals(self, self.space, rng, FALLBACK_DRAWS)[:n]
+            if batch and not proposed and not self._warned_empty:
+                self._warned_empty = True
+                logger.warning("%s proposed no configuration: uniform random draws stand in for it (in a small "
+                               "space it may have found all it can; a sampler that has finished its search should "
+                               "say so by overriding `converged`)", _sampler_name(sampler))
         return batch
 
     def _proposals(self, sampler: BaseSampler, n: int) -> list[Proposal]:
         """What ``sampler.ask`` returns, checked: a list of proposals of configurations of the space."""
 
         def failed(what: str) -> SamplerError:
-            return SamplerError(f"{type(sampler).__name__}{what}; the study keeps the "
+            return SamplerError(f"{_sampler_name(sampler)}{what}; the study keeps the "
                                 f"{plural(len(self.trials), 'trial')} recorded before (SamplerError.study)", self)
 
         try:
@@ -432,6 +460,32 @@ class Study:
                 raise failed(f" proposed a configuration outside the space: {exc}") from exc
             checked.append(Proposal(*proposal))
         return checked
+
+
+def _sampler_name(sampler: BaseSampler) -> str:
+    """The class name of ``sampler``, or of the sampler a warm start hands over to once its configurations
+    are used up (as ``tune`` wraps the user's)."""
+    while isinstance(sampler, WarmStartSampler) and sampler.used_up:
+        sampler = sampler.then
+    return type(sampler).__name__
+
+
+def check_callbacks(callbacks: Any) -> None:
+    """Check, before any trial runs, that ``callbacks`` is None or a list (or tuple) of callables.
+
+    Raises
+    ------
+    ConfigError
+        For anything else, a single callable not in a list included.
+    """
+    if callbacks is None:
+        return
+    if not isinstance(callbacks, (list, tuple)):
+        raise ConfigError(f"callbacks must be a list of callables, got {callbacks!r}"
+                          + (f"; give [{getattr(callbacks, '__name__', 'callback')}]" if callable(callbacks) else ""))
+    odd = [c for c in callbacks if not callable(c)]
+    if odd:
+        raise ConfigError(f"callbacks must be callables, callback(study, trial); got {odd[0]!r}")
 
 
 def _check_budget(objective: Any, sampler: Any, n_trials: Any, timeout: Any, n_jobs: Any) -> int:
@@ -481,6 +535,9 @@ def _run(objective: Objective, number: int, proposal: Proposal, bar: _Bar | None
                                                                                   prune_below=bar.below)
         if not isinstance(evaluation, Evaluation):
             raise TypeError(f"the objective must return an Evaluation, got {type(evaluation).__name__}")
+        if isinstance(evaluation.score, bool) or not isinstance(evaluation.score, numbers.Real):
+            raise TypeError(f"the objective's Evaluation must score {evaluation.metric!r} with a number, "
+                            f"got {evaluation.score!r}")
     except Exception as exc:  # a crashing configuration is a failed trial, not the end of the search
         _set_outcome(trial, "failed", math.nan, f"{type(exc).__name__}: {exc}")
     else:

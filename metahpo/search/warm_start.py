@@ -47,15 +47,21 @@ class WarmStartSampler(BaseSampler):
         self.then.reseed(self.random_state)
 
     @property
+    def used_up(self) -> bool:
+        """Whether every configuration was proposed: ``then`` proposes from here on."""
+        return self._next >= len(self.configs)
+
+    @property
     def converged(self) -> bool:
-        return self._next >= len(self.configs) and self.then.converged
+        return self.used_up and self.then.converged
 
     def ask(self, study: Study, space: SearchSpace, n: int = 1) -> list[Proposal]:
 
         def remaining() -> Iterator[Config]:
             while self._next < len(self.configs):
+                config = dict(space.validate(self.configs[self._next]))  # not used up if not valid
                 self._next += 1
-                yield dict(space.validate(self.configs[self._next - 1]))
+                yield config
 
         proposals = new_proposals(study, remaining(), self.source, n)
         if len(proposals) < n:
