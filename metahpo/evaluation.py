@@ -105,7 +105,8 @@ class Evaluation:
         Out-of-fold predictions (probabilities for classification), if they were asked for.
     loss : float
         With ``hypergradient=True``: the mean over folds of the validation loss the family's
-        model minimizes (log loss, or squared error for regression); NaN otherwise.
+        model minimizes (log loss; for regression, squared error over the training part's target
+        variance); NaN otherwise.
     gradient : dict or None
         With ``hypergradient=True``: the mean over folds of the derivative of that loss with
         respect to the log of each of the family's ``gradient_params``.

@@ -725,6 +725,8 @@ class _Search:
             self.began = self.began or began
             if self.ensemble is not None and resumed:  # before the search: within its timeout, and Ctrl-C stops both
                 self._restore_oof(study, objective)
+            if self.kind == "gradient" and (resumed or prior is not None):
+                self._restore_gradient(study, objective)
             if timeout is not None:
                 timeout = min(began + timeout, deadline or math.inf) - time.perf_counter()
             if not study.interrupted and (timeout is None or timeout > 0):
@@ -762,6 +764,28 @@ class _Search:
                     continue
                 error = evaluation.error or evaluation.status
             self.say(f"the resumed trial scoring {trial.score:.5f} left out of the ensemble: {error}")
+
+
+    def _restore_gradient(self, study: Study, objective: Callable[[Config], Evaluation]) -> None:
+        """The loss and hypergradient of the best resumed or prior trial, which neither a record nor a
+        prior keeps, so that the gradient search can descend from it (without, it started from the
+        space's default, or refused to when that was among them); evaluated again before the search,
+        its time counting toward the timeout."""
+        best = max((t for t in study.trials if t.ok), key=lambda t: t.score, default=None)
+        if best is None or "gradient" in best.user_attrs:
+            return
+        self.say(f"the best {'prior' if best.source == 'prior' else 'resumed'} trial evaluated again for the "
+                 f"hypergradient a descent from it needs")
+        try:
+            evaluation = objective(dict(best.config))
+        except KeyboardInterrupt:  # tune() then returns the best trial
+            study.interrupted = True
+            return
+        except Exception as exc:  # the descent starts where it would have
+            self.say(f"the gradient search does not start from it: {type(exc).__name__}: {exc}")
+            return
+        if evaluation.gradient:
+            best.user_attrs["loss"], best.user_attrs["gradient"] = evaluation.loss, dict(evaluation.gradient)
 
 
 def _best(trials: Sequence[Trial], k: int) -> list[Trial]:

@@ -59,9 +59,11 @@ def test_ridge_hypergradient_matches_finite_differences(expansion, alpha):
     config = {"alpha": alpha, "expansion": expansion}
     result = evaluate(config, data, folds=make_folds(data, 3), family="linear", hypergradient=True)
     assert result.ok, result.error
-    # the loss is the validation mean squared error the scores report, fold by fold
+    # the loss is the validation mean squared error the scores report, fold by fold, in the variances of
+    # the folds' training targets
     rmse = -np.array(result.fold_scores["neg_root_mean_squared_error"])
-    assert result.loss == pytest.approx(np.mean(rmse**2), rel=1e-9)
+    variances = [np.var(data.y.to_numpy()[train]) for train, _ in make_folds(data, 3)]
+    assert result.loss == pytest.approx(np.mean(rmse**2 / variances), rel=1e-9)
     expected = _central_difference(config, data, None)
     assert result.gradient["alpha"] == pytest.approx(expected, rel=1e-4)
 
@@ -206,7 +208,21 @@ def test_tune_gradient_finds_the_grid_optimum_of_ridge():
     features = [make_preprocessor("none").fit(data.X.iloc[train]) for train, _ in folds]
     matrices = [(f.transform(data.X.iloc[train]), y[train], f.transform(data.X.iloc[valid]), y[valid])
                 for f, (train, valid) in zip(features, folds)]
-    grid = [np.mean([ridge_hypergradient(*m, alpha)[0] for m in matrices]) for alpha in np.geomspace(1e-3, 1e4, 400)]
+    grid = [np.mean([ridge_hypergradient(*m, alpha)[0] / np.var(m[1]) for m in matrices])  # in the target's variances
+            for alpha in np.geomspace(1e-3, 1e4, 400)]
     best_loss = min(t.user_attrs["loss"] for t in trials)
     assert best_loss <= min(grid) * (1 + 1e-6)
     assert result.family == "linear" and result.to_dict()["family"] == "linear"
+    small = tune(from_arrays(data.X, data.y / 1000), n_trials=20, sampler="gradient", family="linear", cv=3,
+                 warm_start=0, verbose=False, random_state=0)  # the same descent whatever the target's scale
+    assert [t.config["alpha"] for t in small.study.trials] == pytest.approx([t.config["alpha"] for t in trials])
+
+
+def test_tune_gradient_descends_from_the_best_prior_trial():
+    data = _data("regression", n=150)
+    default = LINEAR.space_for("regression").default
+    prior = pd.DataFrame([{**default, "score": 0.4}, {**default, "alpha": 30.0, "score": 0.5}])
+    result = tune(data, n_trials=4, sampler="gradient", family="linear", cv=3, warm_start=0, verbose=False, prior=prior)
+    trials = result.study.trials
+    assert [t.source for t in trials] == ["prior", "prior", *["gradient"] * (len(trials) - 2)] and len(trials) > 2
+    assert "gradient" in trials[1].user_attrs and "gradient" not in trials[0].user_attrs  # evaluated again

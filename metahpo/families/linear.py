@@ -162,8 +162,10 @@ class LinearFamily(ModelFamily):
 
     def hypergradient(self, model: Any, X_train: Any, y_train: np.ndarray, X_valid: Any, y_valid: np.ndarray, *,
                       config: Config, n_classes: int) -> tuple[float, dict[str, float]]:
-        """The fold's validation loss (log loss, or squared error for regression) and its derivative
-        with respect to ``log(alpha)``, the other parameters held where they are."""
+        """The fold's validation loss (log loss; for regression, the mean squared error over the
+        training part's target variance, so that a descent's tolerance does not depend on the
+        target's scale) and its derivative with respect to ``log(alpha)``, the other parameters held
+        where they are."""
         with _one_blas_thread():
             return self._hypergradient(model, X_train, y_train, X_valid, y_valid, n_classes)
 
@@ -179,7 +181,8 @@ class LinearFamily(ModelFamily):
         Z, Z_valid = features.transform(X_train), features.transform(X_valid)
         if n_classes == 0:
             loss, grad = ridge_hypergradient(Z, y_train, Z_valid, y_valid, fitted.alpha)
-            return loss, {"alpha": grad}
+            scale = float(np.var(y_train)) or 1.0
+            return loss / scale, {"alpha": grad / scale}
         classes = fitted.classes_  # the codes this fold's training part holds
         weights = None
         if fitted.class_weight is not None:
