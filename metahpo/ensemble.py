@@ -183,8 +183,8 @@ def final_params(trial: Trial, random_state: int = 0, space: SearchSpace = LIGHT
     :meth:`SearchSpace.estimator_params <metahpo.spaces.SearchSpace.estimator_params>`)."""
     if space.max_rounds is None:
         return space.estimator_params(trial.config, random_state=random_state)
-    if trial.best_iteration:
+    if trial.best_iteration and "n_estimators" not in trial.config:
         rounds = max(1, round(trial.best_iteration * growth))
-    else:  # a trial of fixed rounds (or of none recorded) keeps them
+    else:  # a trial of fixed rounds (or of none recorded) keeps them, the model it scored
         rounds = int(trial.config.get("n_estimators", 100))
     return space.estimator_params(early_stopped(trial.config), n_estimators=rounds, random_state=random_state)

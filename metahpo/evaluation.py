@@ -68,8 +68,8 @@ def check_metric(metric: str | None, task: str, unknown_hint: str = "") -> str:
     if metric not in get_scorer_names():
         raise ConfigError(f"unknown metric {metric!r}; use a scikit-learn scorer name, e.g. "
                           f"{', '.join(METRICS[task])}{unknown_hint}")
-    if metric.startswith(_REGRESSION_SCORERS) != (task == "regression") or (
-            task == "multiclass" and metric in _BINARY_SCORERS):
+    if metric.startswith(_REGRESSION_SCORERS) != (task == "regression") or metric.endswith("_samples") or (
+            task == "multiclass" and metric in _BINARY_SCORERS):  # _samples: multilabel only
         examples = [*METRICS[task], *(["f1_macro", "roc_auc_ovr"] if task == "multiclass" else [])]
         raise ConfigError(f"metric {metric!r} does not score {task} models; use one that does, "
                           f"e.g. {', '.join(examples)}")
@@ -284,13 +284,15 @@ def evaluate(
     cv : int
         Number of folds when ``folds`` is not given.
     metric : str, optional
-        The primary metric (a scikit-learn scorer name); default by task.
+        The primary metric (a scikit-learn scorer name); default by task. A scorer of one class
+        (``f1``, ``precision``, ``recall``) scores the second of the classes in sorted order (1 of
+        0 and 1, ``"yes"`` of ``"no"`` and ``"yes"``), the class ROC AUC and LightGBM take as positive.
     family : str or ModelFamily, optional
         The model family (:func:`metahpo.families.get_family`): ``space``'s, else LightGBM.
     space : SearchSpace, optional
         The family's space for the task unless given (e.g. with other fixed settings).
     random_state : int
-        The models' seed (the folds are ``folds``, or :func:`make_folds` seeded 0).
+        The models' seed, and the folds' (:func:`make_folds`) unless ``folds`` are given.
     early_stopping_rounds : int, optional
         For a family that stops early: its patience; default :func:`patience`, tied to the
         learning rate.

@@ -336,6 +336,10 @@ def _check(params: dict[str, Any], dataset: Dataset, metric: str, default: dict[
 
     model = lgb.LGBMRegressor if dataset.task == "regression" else lgb.LGBMClassifier
     folds = make_folds(dataset, CHECK_FOLDS, random_state)
+    if any(isinstance(p.get("class_weight"), dict) for p in (params, default)) and any(
+            dataset.y.iloc[train].nunique() < len(dataset.classes) for train, _ in folds):  # LightGBM: KeyError
+        return DefaultCheck(differences=np.empty(0), metric=metric, error="a class_weight dict, and a class too rare "
+                                                                          "for every fold's training part to hold it")
     pair = [p if dataset.task == "regression" else _coded_weights(p, dataset.classes) for p in (params, default)]
     runs = Parallel(n_jobs=min(2, check_n_jobs(n_jobs)), backend="threading")(
         delayed(evaluate_estimator)(model(**{**p, "n_jobs": 1}), dataset, folds=folds, metric=metric) for p in pair)

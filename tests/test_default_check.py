@@ -125,6 +125,18 @@ def test_the_check_reads_class_weights_keyed_by_the_users_labels():
     np.testing.assert_allclose(by_name.differences, coded.differences)
 
 
+def test_class_weights_with_a_class_too_rare_for_every_fold_are_said():
+    import pandas as pd
+
+    from metahpo.datasets import from_arrays
+
+    y = np.full(150, 2)
+    y[40] = 5  # one row of 5: a fold's training part lacks it, where LightGBM's class_weight raised KeyError
+    rare = from_arrays(pd.DataFrame({"a": np.arange(150.0)}), y, task="binary")
+    check = check_against_default({**STUMPS, "class_weight": {2: 1, 5: 10}}, rare)
+    assert check.error == "a class_weight dict, and a class too rare for every fold's training part to hold it"
+
+
 def test_folds_a_metric_cannot_score_are_left_out_of_the_check():
     import pandas as pd
 

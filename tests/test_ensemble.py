@@ -25,6 +25,13 @@ def _trial(number, score, oof=None, seed=0):
     return trial
 
 
+def test_a_trial_of_fixed_rounds_is_refitted_with_them_whatever_the_growth():
+    grown = _trial(1, 0.8)
+    fixed = Trial(2, {**grown.config, "n_estimators": 200}, "random", score=0.8, best_iteration=200)
+    assert final_params(grown, growth=1.5)["n_estimators"] == round(41 * 1.5)  # early stopping's rounds grow
+    assert final_params(fixed, growth=1.5)["n_estimators"] == 200  # the model it scored
+
+
 def test_greedy_selection_combines_complementary_members():
     rng = np.random.default_rng(0)
     y = rng.normal(size=400)

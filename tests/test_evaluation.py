@@ -118,6 +118,8 @@ def test_a_metric_of_the_other_kind_of_task_is_a_config_error():
     with pytest.raises(ConfigError, match="metric 'f1' does not score multiclass models.*f1_macro, roc_auc_ovr"):
         check_metric("f1", "multiclass")
     assert check_metric("roc_auc_ovr", "multiclass") == "roc_auc_ovr"
+    with pytest.raises(ConfigError, match="metric 'f1_samples' does not score binary models"):  # multilabel only
+        check_metric("f1_samples", "binary")
 
 
 def test_evaluate_and_optimize_check_their_counts(iris):
