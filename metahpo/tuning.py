@@ -505,15 +505,18 @@ def _search_families(search: _Search, families: list[ModelFamily], n_trials: int
                      start: float) -> tuple[dict[str, Study], dict[str, Recommendation], bool]:
     """Each family's study, its trials and time shared as :meth:`_Search.family_weights` says (no
     trial starts more than ``timeout`` after the first, nor a family's after its share of it; the
-    last family has what is left); an empty study for a family left no trial or no time, or after
-    the search was stopped; each family's recommendation; whether Ctrl-C ended the search (the
+    last family has what is left, and the trials a family did not run, its time up or its search
+    done, go to the next); an empty study for a family left no trial or no time, or after the
+    search was stopped; each family's recommendation; whether Ctrl-C ended the search (the
     families searched before stand)."""
     studies: dict[str, Study] = {}
     recommendations: dict[str, Recommendation] = {}
     weights = search.family_weights([f.name for f in families])
     setup_start = start  # the first family's setup counts the loading and the choice of shares before it
     ended = False  # by Ctrl-C or a callback's study.stop(): the families after it are not searched
+    unused = 0  # trials of the families before that they did not run
     for i, (model_family, share, weight) in enumerate(zip(families, _shares(n_trials, weights), weights)):
+        share = None if share is None else share + unused
         seconds = None if timeout is None else timeout if i == len(families) - 1 else timeout * weight
         deadline = None if timeout is None or search.began is None else search.began + timeout
         if ended or share == 0 or (deadline is not None and deadline <= time.perf_counter()):
@@ -534,6 +537,7 @@ def _search_families(search: _Search, families: list[ModelFamily], n_trials: int
             studies[model_family.name].interrupted = ended = True
             continue
         setup_start = time.perf_counter()
+        unused = 0 if share is None else max(share - sum(t.source != "prior" for t in study.trials), 0)
         studies[model_family.name] = study
         if recommended is not None:
             recommendations[model_family.name] = recommended

@@ -118,6 +118,23 @@ def test_tune_shares_the_trials_by_the_families_choice_each_family_keeping_some(
     assert result.trials["family"].value_counts().reindex(["lightgbm", "linear"]).tolist() == expected
 
 
+def test_trials_a_family_did_not_run_go_to_the_next():
+    from metahpo.search import RandomSampler
+
+    class DoneWithLightGBM(RandomSampler):  # converged at once on LightGBM's space, a random search elsewhere
+        def ask(self, study, space, n=1):
+            self.lightgbm = "num_leaves" in space.names
+            return [] if self.lightgbm else super().ask(study, space, n)
+
+        @property
+        def converged(self):
+            return getattr(self, "lightgbm", False)
+
+    result = metahpo.tune(load("sklearn:breast_cancer").subsample(150), n_trials=6, warm_start=1,
+                          sampler=DoneWithLightGBM(), cv=2, family="auto", verbose=False)
+    assert result.trials["family"].value_counts().to_dict() == {"lightgbm": 1, "linear": 5}
+
+
 @pytest.mark.parametrize("n_trials, weights, expected", [
     (10, [0.5, 0.5], [5, 5]), (3, [0.5, 0.5], [2, 1]), (1, [0.5, 0.5], [1, 0]),
     (10, [0.8, 0.2], [7, 3]), (10, [1.0, 0.0], [9, 1]), (None, [0.3, 0.7], [None, None]),
