@@ -77,7 +77,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
-from results import append_rows, commits_note, normalized, stamped  # noqa: E402
+from results import append_rows, commits_note, from_defaults, stamped  # noqa: E402
 
 from metahpo.build import Source  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
@@ -378,15 +378,34 @@ def expected_cost(dataset, max_rows: int) -> float:
     return min(dataset.n_rows, max_rows) * dataset.n_features * trees_per_round
 
 
+RIVAL_ENTRIES = ("lightgbm_default", "random@10", "random@30", "optuna_tpe@30", "optuna_tpe@50")
+"""The issue's rivals of ten trials of metahpo: LightGBM's defaults, random search at 10 and 30
+trials, TPE at 30 and 50."""
+
+
+def compared(entries: Collection[str]) -> list[str]:
+    """The entries the normalized score's 1 and the ranks are taken among: the issue's rivals and
+    every metahpo variant at 10 trials (the searches' shorter and longer prefixes are not methods)."""
+    return [e for e in entries if e in RIVAL_ENTRIES or (e.startswith("metahpo") and e.endswith("@10"))]
+
+
 def score_tables(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Per dataset (rows) and method@budget (columns): test score, normalized test score
-    (0 = worst entry on the dataset, 1 = best), rank (1 = best) and wall time."""
+    """Per dataset (rows) and method@budget (columns): test score; normalized test score, 0 =
+    LightGBM's defaults and 1 = the best of the :func:`compared` entries (clipped to [-1, 1], as the
+    zero-shot benchmark's); rank among the compared entries (1 = best; NaN for the others); wall
+    time. Before 7 December 2026 the score ran from the worst to the best of every entry, budget-1
+    prefixes included, and ranks were among them all: that inflated ten trials' lead."""
     scored = runs[~runs["method"].str.endswith("_overhead")].copy()
     scored["entry"] = scored["method"] + np.where(scored["budget"] > 0, "@" + scored["budget"].astype(str), "")
     wide = scored.pivot_table(index="dataset_id", columns="entry", values="test_score")
-    norm = normalized(wide)
+    if "lightgbm_default" not in wide:
+        raise SystemExit("no lightgbm_default rows: the normalized score is 0 at LightGBM's defaults; run them, or "
+                         "copy their rows in from another run of the same datasets")
+    methods = compared(wide.columns)
+    norm = from_defaults(wide, wide["lightgbm_default"], wide[methods].max(axis=1))
+    ranks = wide[methods].rank(axis=1, ascending=False).reindex(columns=wide.columns)
     times = scored.pivot_table(index="dataset_id", columns="entry", values="search_s")
-    return wide, norm, wide.rank(axis=1, ascending=False), times
+    return wide, norm, ranks, times
 
 
 def wtl_text(diff: pd.Series, tol: float) -> str:
@@ -413,13 +432,24 @@ def summarize(runs: pd.DataFrame, ours: str = "metahpo") -> str:
                  " Missing entries (a method that failed, or was not run): " + ", ".join(
                      f"{name} on {n}" for name, n in holes[holes > 0].items()) + "; each statistic uses the datasets "
                  "its entries have." if holes.any() else ""),
-             "", f"| method | mean normalized test score | median | mean rank | median wall s | {ref} W / T / L |",
+             "", "Normalized test score: 0 = LightGBM's defaults, 1 = the best of the compared methods (the issue's "
+             "rivals and metahpo at 10 trials), clipped to [-1, 1]; ranks among those methods (— for a search's "
+             "other prefixes).", "",
+             f"| method | mean normalized test score | median | mean rank | median wall s | {ref} W / T / L |",
              "|---|---|---|---|---|---|"]
     for name in norm.mean().sort_values(ascending=False).index:
         d = (wide[ref] - wide[name]).dropna() if ref in wide else pd.Series(dtype=float)
         wtl = "—" if d.empty or name == ref else wtl_text(d, tol)
-        lines.append(f"| {name} | {norm[name].mean():.3f} | {norm[name].median():.3f} | {ranks[name].mean():.2f} | "
+        rank = "—" if ranks[name].isna().all() else f"{ranks[name].mean():.2f}"
+        lines.append(f"| {name} | {norm[name].mean():.3f} | {norm[name].median():.3f} | {rank} | "
                      f"{times[name].median():.1f} | {wtl} |")
+    methods = compared(wide.columns)
+    defaults_best = wide[methods].max(axis=1) <= wide["lightgbm_default"]
+    if defaults_best.any():  # every method scores 0 there: a loss to the defaults is hidden, so counted
+        lost = wide[defaults_best][methods].lt(wide.loc[defaults_best, "lightgbm_default"] - tol, axis=0).sum()
+        lines += ["", f"The defaults are the best on {int(defaults_best.sum())} datasets, where every method scores 0; "
+                      f"losses to them there: " + ", ".join(f"{m} {int(lost[m])}" for m in methods
+                                                            if m != "lightgbm_default") + "."]
     lines.append("")
     for rival in ("optuna_tpe@30", "optuna_tpe@50"):
         if {ref, rival} <= set(times):
@@ -453,8 +483,9 @@ def summarize(runs: pd.DataFrame, ours: str = "metahpo") -> str:
     lines += [note] if (note := commits_note(runs)) else []
     ens = runs[runs["method"] == "metahpo_ensemble"].set_index("dataset_id")
     if len(ens):
-        spread = (wide.max(axis=1) - wide.min(axis=1)).replace(0, np.nan)
-        gain = ((ens["test_score"] - ens["single_test_score"]) / spread.reindex(ens.index)).fillna(0.0)
+        pair = from_defaults(ens[["test_score", "single_test_score"]], wide["lightgbm_default"].reindex(ens.index),
+                             wide[compared(wide.columns)].max(axis=1).reindex(ens.index))
+        gain = pair["test_score"] - pair["single_test_score"]
         diff = ens["test_score"] - ens["single_test_score"]
         lines.append(f"- Ensemble (greedy selection over the best 5 of 10 trials) against the single best of the same "
                      f"search, on test data: at least as good on {(diff >= -tol).mean():.0%} of {len(ens)} datasets "
@@ -474,7 +505,8 @@ def plot(runs: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullLocator
 
-    wide, norm, ranks, _ = score_tables(runs)
+    wide, norm, _, _ = score_tables(runs)
+    ranks = wide.rank(axis=1, ascending=False)  # among every entry, for the curves over budgets
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     searches = runs[runs["method"].isin(["metahpo", "optuna_tpe", "random", "autogluon_portfolio"])]
     for method, group in searches.groupby("method"):
@@ -492,8 +524,8 @@ def plot(runs: pd.DataFrame, path: Path) -> None:
         axes[0].scatter([10], [norm["metahpo_ensemble@10"].mean()], marker="*", s=150, color="black",
                         label="metahpo ensemble@10", zorder=3)
         axes[1].scatter([10], [ranks["metahpo_ensemble@10"].mean()], marker="*", s=150, color="black", zorder=3)
-    axes[0].set(ylabel="mean normalized test score (1 = best)")
-    axes[1].set(ylabel="mean rank (1 = best)")
+    axes[0].set(ylabel="mean normalized test score (0 = defaults, 1 = best)")
+    axes[1].set(ylabel="mean rank among every entry (1 = best)")
     axes[2].set(yscale="log", ylabel="median wall time, s")
     ticks = sorted(searches["budget"].unique())
     for ax in axes:

@@ -68,7 +68,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
 from benchmark_tune import AUTOGLUON_GBM  # noqa: E402
-from results import append_rows, commits_note, normalized, stamped  # noqa: E402
+from results import append_rows, commits_note, from_defaults, normalized, stamped  # noqa: E402
 
 from metahpo import metafeatures  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
@@ -279,9 +279,7 @@ def table(part: pd.DataFrame, title: str, conf: pd.Series, tasks: pd.Series) -> 
     both = part[methods].dropna()
     default = both["lightgbm_default"]
     best = both.max(axis=1)
-    # 0 = LightGBM's defaults, 1 = the best method; clipped at -1, since where the defaults are
-    # (nearly) the best, any loss divided by a tiny gap would swamp the mean
-    norm = both.sub(default, axis=0).div((best - default).where(best - default > TIE), axis=0).fillna(0.0).clip(-1, 1)
+    norm = from_defaults(both, default, best, TIE)
     spread = normalized(both, TIE)
     ranks = both.rank(axis=1, ascending=False)
     lines = [f"**{title}** ({len(both)} datasets; recommendation confidence >= 0.5 on "

@@ -3,7 +3,7 @@ against a reference, on the cross-validated score the searches maximize and on t
 
 For every folder (a set of datasets) and every method: wins / ties / losses against the reference
 on CV score and on test score (ties within ``--tol``), and the mean difference of normalized test
-scores (the benchmark's normalization among the entries of that folder); then the same pooled over
+scores (the benchmark's normalization: 0 = LightGBM's defaults, 1 = the best compared method); then the same pooled over
 the folders.
 
 Usage::

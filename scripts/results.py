@@ -72,6 +72,16 @@ def normalized(scores: pd.DataFrame, tie: float = 0.0) -> pd.DataFrame:
     return norm.mask(norm.isna() & scores.notna(), 1.0)
 
 
+def from_defaults(scores: pd.DataFrame, default: pd.Series, best: pd.Series, tie: float = 0.0) -> pd.DataFrame:
+    """Each row's scores from 0 (``default``, LightGBM's defaults' score) to 1 (``best``, the best
+    compared method's), clipped to [-1, 1]: where the defaults are nearly the best, a loss divided by
+    a tiny gap would swamp the mean. A row whose best is within ``tie`` of the defaults is 0
+    throughout (the reports count the losses there apart); a missing entry stays missing."""
+    gap = (best - default).where(best - default > tie)
+    norm = scores.sub(default, axis=0).div(gap, axis=0)
+    return norm.mask(gap.isna().to_numpy()[:, None] & scores.notna().to_numpy(), 0.0).clip(-1, 1)
+
+
 def run_and_report(out: Path, rows_file: str, report_file: str, run: Callable[[Path], None],
                    summarize: Callable[[pd.DataFrame], str], *, report_only: bool = False) -> None:
     """Run the benchmark into ``OUT/rows_file`` (unless ``report_only``), then write the report
