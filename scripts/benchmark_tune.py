@@ -619,8 +619,8 @@ def run(args: argparse.Namespace) -> None:
             for r in sample_datasets(kb, args.n_datasets, args.seed, exclude).itertuples()]
     # longest first, so that the slowest dataset does not start last and run alone
     todo = sorted(((r, missing) for r, missing in todo if missing), key=lambda job: -expected_cost(job[0], args.max_rows))
-    jobs = (delayed(run_dataset)(Source(r.dataset_id, r.source), kb, set(ids[bases.isin(group_of[r.dataset_id])]),
-                                 args.max_rows,
+    removed = {r.dataset_id: set(ids[bases.isin(corpora.removed_with(group_of[r.dataset_id]))]) for r, _ in todo}
+    jobs = (delayed(run_dataset)(Source(r.dataset_id, r.source), kb, removed[r.dataset_id], args.max_rows,
                                  args.seed + zlib.crc32(r.dataset_id.encode()) % 10_000, budgets, missing,
                                  linear_kb=linear_kb)
             for r, missing in todo)
@@ -648,8 +648,10 @@ def run_corpus(args: argparse.Namespace, kb: KnowledgeBase, methods: list[str], 
     ids = kb.datasets["dataset_id"]
     todo = [(entries[n], [m for m in methods if (n, m) not in done]) for n in sample["name"]]
     todo = sorted((job for job in todo if job[1]), key=lambda job: -min(job[0].n_rows, args.max_rows))
-    jobs = (delayed(run_dataset)(e.source, kb, set(ids[ids.str.partition("@")[0].isin(group_of[e.name])]),
-                                 args.max_rows, args.seed + zlib.crc32(e.name.encode()) % 10_000, budgets, missing,
+    bases = ids.str.partition("@")[0]
+    removed = {e.name: set(ids[bases.isin(corpora.removed_with(group_of[e.name]))]) for e, _ in todo}
+    jobs = (delayed(run_dataset)(e.source, kb, removed[e.name], args.max_rows,
+                                 args.seed + zlib.crc32(e.name.encode()) % 10_000, budgets, missing,
                                  caps, linear_kb)
             for e, missing in todo)
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs), 1):

@@ -91,8 +91,9 @@ when it is the ``eval_metric``."""
 
 
 def leave_out(kb: KnowledgeBase, group: frozenset[str]) -> KnowledgeBase:
+    """``kb`` without ``group`` and its twins in either corpus (every size of each)."""
     ids = kb.datasets["dataset_id"]
-    return kb.without(ids[ids.map(base_id).isin(group)])
+    return kb.without(ids[ids.map(base_id).isin(corpora.removed_with(group))])
 
 
 def models(task: str, recommended: dict | None, threads: int) -> dict:
@@ -151,17 +152,18 @@ def autogluon_stopping(n_train: int, rate: float = 0.3, offset: int = 20, max_of
 
 
 def fit(name: str, model, X, y, task: str, seed: int, rounds: str = "recommended",
-        recommendation: Recommendation | None = None, train: Dataset | None = None) -> None:
-    """Fit ``model`` as its method trains: LGBM-TD and AutoGluon (and ``metahpo_stopped``) on a
+        recommendation: Recommendation | None = None, train: Dataset | None = None):
+    """``model`` fitted as its method trains: LGBM-TD and AutoGluon (and ``metahpo_stopped``) on a
     hold-out with their own early stopping, every other on the whole training part; with
     ``rounds="holdout"``, metahpo's configuration and rounds are the top of ``recommendation``
     as ``recommend(rounds="holdout")`` and the estimators hand it out on ``train`` (the training
     part): rounds from a hold-out, the list ordered by them on large data, its top checked against
-    LightGBM's defaults on smaller data."""
+    LightGBM's defaults on smaller data, and the model is a new one built from that alone."""
     import lightgbm as lgb
 
-    if name == "metahpo" and rounds == "holdout":
-        model.set_params(**with_holdout_rounds(recommendation, train, n=1, random_state=seed).best)
+    if name == "metahpo" and rounds == "holdout":  # built from what is handed out, and only that (--set's
+        best = with_holdout_rounds(recommendation, train, n=1, random_state=seed).best  # overrides are in it
+        model = type(model)(**{**best, "n_jobs": model.n_jobs})  # unless LightGBM's defaults won the check)
     if name == "lgbm_td":
         tr, va, y_va = holdout(y, task, 0.2, seed)
         stop = lgb.early_stopping(300, verbose=False)
@@ -169,9 +171,8 @@ def fit(name: str, model, X, y, task: str, seed: int, rounds: str = "recommended
         tr, va, y_va = holdout(y, task, autogluon_holdout_frac(len(y)), seed)
         stop = autogluon_stopping(len(tr))
     else:
-        model.fit(X, y)
-        return
-    model.fit(X.iloc[tr], y[tr], eval_X=(X.iloc[va],), eval_y=(y_va,), callbacks=[stop])
+        return model.fit(X, y)
+    return model.fit(X.iloc[tr], y[tr], eval_X=(X.iloc[va],), eval_y=(y_va,), callbacks=[stop])
 
 
 def _value(text: str) -> int | float | str:
@@ -232,7 +233,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
             continue
         start = time.perf_counter()
         try:
-            fit(name, model, train.X, y[tr], data.task, seed, rounds, listed, train)
+            model = fit(name, model, train.X, y[tr], data.task, seed, rounds, listed, train)
             pred = predict_aligned(model, data.X.iloc[te], n_classes)
             score = score_predictions(data.task, y[te], pred, n_classes)[metric]
             row = {"status": "ok", "score": score, "fit_s": time.perf_counter() - start}
@@ -372,6 +373,8 @@ def main() -> None:
     for i, rows in enumerate(Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(j for _, j in jobs), 1):
         append_rows(path, stamped(rows), COLUMNS)
         print(f"{i}/{len(jobs)} {rows[0]['dataset']}", file=sys.stderr, flush=True)
+    if not path.exists():
+        raise SystemExit(f"no rows in {out}: no dataset of {args.corpora} matches --splits, --tasks and --min-rows")
     runs = pd.read_csv(path)
     text = summarize(runs)
     (out / "zeroshot.md").write_text(text + "\n")

@@ -54,8 +54,10 @@ def summary(table: pd.DataFrame) -> str:
     for (corpus, split, task), g in sorted(parts, key=lambda p: (p[0][0], p[0][1], p[0][2] == "all", p[0][2])):
         diff = g["score_new"] - g["score_baseline"]
 
-        def share(score: str, rival: str) -> str:
-            return f"{np.mean(g[score] >= g[rival] - TIE):.0%}"
+        def share(score: str, rival: str) -> str:  # over the datasets the rival has a score on
+            both = g[[score, rival]].dropna()
+            missing = len(g) - len(both)
+            return f"{np.mean(both[score] >= both[rival] - TIE):.0%}" + (f" ({missing} without)" if missing else "")
 
         lines.append(f"| {corpus}, {split} | {task} | {len(g)} | {wtl_text(diff, TIE)} | "
                      f"{diff.mean():+.4f} | {share('score_baseline', 'lightgbm_default')} / "

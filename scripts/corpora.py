@@ -10,7 +10,8 @@
   ``reserve4`` on 6 December 2026; ``reserve5`` is kept unread for confirming the next change once).
 
 A dataset's *group* is what a leave-one-out evaluation removes with it: its ``twins.csv`` twins and,
-in PMLB, its synthetic family (``*_fri_c*``, ``GAMETES_*``, ``*_BNG_*``), closed transitively.
+in PMLB, its synthetic family (``*_fri_c*``, ``GAMETES_*``, ``*_BNG_*``), closed transitively, and
+the same rows under another name in either corpus (:data:`CROSS_TWINS`).
 
 :func:`split` assigns every group, by a salted hash of its key, to ``dev`` (about 75%: every
 decision, every setting, every stopping rule is chosen there) or ``final`` (about 25%: untouched
@@ -36,6 +37,13 @@ SHARED = BESIDE / "shared" / "datasets"
 UNSEEN = ("fresh", "reserve", "reserve2", "reserve3", "reserve4", "reserve5")
 """Corpora of real datasets no decision has seen, each a split of its own (``fresh_corpus.py``)."""
 FAMILIES = (r"_fri_c\d", r"^GAMETES_", r"_BNG_")
+CROSS_TWINS = (frozenset({"sick", "allbp", "allrep", "dis", "allhyper", "allhypo"}),
+               frozenset({"solar", "flare", "solar_flare_2"}))
+"""Datasets that hold the same rows under other names, across the two corpora or left apart by PMLB's
+``twins.csv`` (found by matching their rows on 7 December 2026: real-world ``sick`` is PMLB's thyroid
+data, ``allhyper`` and ``allhypo`` its rows less one or two; real-world ``solar`` is PMLB's flare data).
+A leave-one-out removes them with any of them (:func:`removed_with`); the splits keep each corpus's own
+groups, so that no final dataset becomes dev or the other way round."""
 FINAL_SHARE = 0.25
 SALT = "metahpo-final-v1"
 
@@ -110,6 +118,11 @@ def groups(corpus: str, names: list[str], root: Path = SHARED, families: bool = 
     for n in names:
         by_root.setdefault(find(n), set()).add(n)
     return {n: frozenset(by_root[find(n)]) for n in names}
+
+
+def removed_with(group: frozenset[str]) -> frozenset[str]:
+    """What a leave-one-out removes with ``group``: it and the :data:`CROSS_TWINS` of its members."""
+    return group.union(*(twins for twins in CROSS_TWINS if twins & group))
 
 
 def split(group: frozenset[str], corpus: str = "") -> str:

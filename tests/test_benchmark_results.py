@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from benchmark_tune import score_tables  # noqa: E402
+from corpora import removed_with  # noqa: E402
 from results import append_rows, commits_note, from_defaults, normalized, stamped  # noqa: E402
 
 
@@ -60,3 +61,9 @@ def test_rows_say_the_commit_they_ran_from_and_a_mix_is_noted():
     runs = pd.DataFrame({"a": [1, 2, 3], "commit": ["abc", "abc", None]})
     assert commits_note(runs) == "- Rows from several commits: abc (2 rows), not recorded (1 rows)."
     assert commits_note(runs.iloc[:2]) == commits_note(runs.drop(columns="commit")) == ""
+
+
+def test_a_leave_out_removes_the_same_rows_under_another_name_in_either_corpus():
+    assert removed_with(frozenset({"allbp", "allrep", "dis"})) >= {"sick", "allhyper", "allhypo"}
+    assert removed_with(frozenset({"solar"})) == {"solar", "flare", "solar_flare_2"}
+    assert removed_with(frozenset({"iris"})) == {"iris"}
