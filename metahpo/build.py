@@ -870,7 +870,7 @@ def ingest(
     repeats = sum(len(scores) - 1 for scores in tried.values())  # a configuration tried again: their mean
     if repeats:
         kb.runs[f"score_{metric}"] = kb.runs["config_id"].map(lambda cid: float(np.mean(tried[cid])))
-    kbm.append(out, _beside(kb, out, metric))
+    kbm.append_keeping_scores(out, kb, metric)
     return {"ingested": len(kb.runs), "skipped": sum(why.values()), **({"averaged": repeats} if repeats else {}),
             **({"skipped_why": dict(why)} if why else {})}
 
@@ -922,25 +922,6 @@ def _check_no_misspelled_parameter(frame: pd.DataFrame, space: SearchSpace) -> N
         if near:
             raise DataError(f"history column {column!r} is no LightGBM parameter (did you mean {near[0]!r}?): rename "
                             f"it, or drop it if it is no parameter")
-
-
-def _beside(kb: kbm.KnowledgeBase, out: str | Path, metric: str) -> kbm.KnowledgeBase:
-    """``kb``'s rows to append to the knowledge base at ``out``: its configurations the folder does
-    not hold yet (a configuration there keeps the origin it has), and its runs (scored on
-    ``metric``) with the scores on other metrics that the folder's runs of the same dataset,
-    configuration and folds hold (an ingest on another metric adds to them, where the newer row
-    would replace them)."""
-    if not (Path(out) / "manifest.json").exists():
-        return kb
-    held = kbm.KnowledgeBase.load(out)
-    configurations = kb.configurations[~kb.configurations["config_id"].isin(held.configurations["config_id"])]
-    keys = ["dataset_id", "config_id"]
-    runs = kb.runs.set_index(keys)
-    earlier = held.runs.set_index(keys).reindex(runs.index)
-    others = [c for c in runs.columns if c.startswith(("score_", "folds_")) and c.partition("_")[2] != metric]
-    fill = (runs[others].isna() | runs[others].eq("")) & earlier["cv"].eq(runs["cv"]).to_numpy()[:, None]
-    runs[others] = runs[others].mask(fill, earlier[others])
-    return replace(kb, configurations=configurations.reset_index(drop=True), runs=runs.reset_index())
 
 
 def _space_columns(frame: pd.DataFrame, space: SearchSpace) -> tuple[pd.DataFrame, list[str]]:

@@ -637,7 +637,9 @@ def _cmd_kb_import_openml(args: argparse.Namespace) -> int:
 
     _check_appendable(args.out)  # before the download
     kb = openml_runs.import_runs(args.flow, metric=args.metric, limit=args.limit)
-    knowledge_base.append(args.out, kb)  # the counts of the import are printed: a folder's manifest keeps its first
+    # runs the folder holds keep their scores on other metrics; the counts of the import are printed, as a
+    # folder's manifest keeps its first
+    knowledge_base.append_keeping_scores(args.out, kb, openml_runs.OPENML_METRICS[args.metric][0])
     counts = (kb.provenance or {}).get("openml_import", {})
     _print_json({"openml_import": counts, **knowledge_base.KnowledgeBase.load(args.out).info()})
     return 0

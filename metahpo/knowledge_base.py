@@ -39,7 +39,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -560,6 +560,26 @@ def append(path: str | os.PathLike, kb: KnowledgeBase) -> None:
     for name, frame in (("datasets", kb.datasets), ("configurations", kb.configurations), ("runs", kb.runs)):
         if len(frame):
             _write_part(root / name, frame, _TABLES[name][0], compress=True)
+
+
+def append_keeping_scores(path: str | os.PathLike, kb: KnowledgeBase, metric: str) -> None:
+    """Append ``kb``, whose runs are scored on ``metric``, to the knowledge base at ``path`` as
+    :func:`append` does, keeping what the folder holds: a configuration there keeps its origin, and
+    a run of the same dataset, configuration and folds keeps its scores on other metrics (an ingest
+    or import on another metric adds to them, where the newer row, which loading keeps, would lose
+    them)."""
+    root = Path(path)
+    if (root / "manifest.json").exists():
+        held = KnowledgeBase.load(root)
+        configurations = kb.configurations[~kb.configurations["config_id"].isin(held.configurations["config_id"])]
+        keys = ["dataset_id", "config_id"]
+        runs = kb.runs.set_index(keys)
+        earlier = held.runs.set_index(keys).reindex(runs.index)
+        others = [c for c in runs.columns if c.startswith(("score_", "folds_")) and c.partition("_")[2] != metric]
+        fill = (runs[others].isna() | runs[others].eq("")) & earlier["cv"].eq(runs["cv"]).to_numpy()[:, None]
+        runs[others] = runs[others].mask(fill, earlier[others])
+        kb = replace(kb, configurations=configurations.reset_index(drop=True), runs=runs.reset_index())
+    append(root, kb)
 
 
 def compact(path: str | os.PathLike) -> None:

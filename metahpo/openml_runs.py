@@ -8,10 +8,12 @@ a one-line :class:`~metahpo.exceptions.KnowledgeBaseError` that says why.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +23,8 @@ import pandas as pd
 
 from metahpo.evaluation import METRICS, Evaluation
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
-from metahpo.knowledge_base import KnowledgeBase
+from metahpo.families.lightgbm import canonical_names
+from metahpo.knowledge_base import ALL_METRICS, KnowledgeBase
 from metahpo.metafeatures import METAFEATURES
 from metahpo.openml_source import cache_root, openml_errors
 from metahpo.spaces import LIGHTGBM, Config, config_id
@@ -36,33 +39,17 @@ OPENML_METRICS: dict[str, tuple[str, float]] = {
 }
 """OpenML evaluation measure -> (metahpo metric, sign that makes greater better)."""
 
-PARAMETER_ALIASES: dict[str, str] = {
-    **dict.fromkeys(("learning_rate", "eta", "shrinkage_rate"), "learning_rate"),
-    **dict.fromkeys(("num_leaves", "num_leaf", "max_leaves", "max_leaf"), "num_leaves"),
-    **dict.fromkeys(
-        ("min_child_samples", "min_data_in_leaf", "min_data_per_leaf"), "min_child_samples"
-    ),
-    **dict.fromkeys(("colsample_bytree", "feature_fraction", "sub_feature"), "colsample_bytree"),
-    **dict.fromkeys(("subsample", "bagging_fraction", "sub_row"), "subsample"),
-    **dict.fromkeys(("subsample_freq", "bagging_freq"), "subsample_freq"),
-    **dict.fromkeys(("reg_alpha", "lambda_l1", "l1_regularization"), "reg_alpha"),
-    **dict.fromkeys(("reg_lambda", "lambda_l2", "l2_regularization"), "reg_lambda"),
-    **dict.fromkeys(("min_split_gain", "min_gain_to_split"), "min_split_gain"),
-    **dict.fromkeys(
-        ("n_estimators", "num_iterations", "num_iteration", "num_trees", "num_tree", "num_rounds",
-         "num_round", "nrounds", "num_boost_round"),
-        "n_estimators",
-    ),
-    **dict.fromkeys(("boosting_type", "boosting"), "boosting_type"),
-}
-"""LightGBM parameter names and aliases (scikit-learn and native) -> metahpo's name.
-
-``subsample_freq`` and ``boosting_type`` are not searched by metahpo but decide how a run is read:
-LightGBM bags only with a positive frequency, and only plain gradient boosting fits the space.
-Not LightGBM's whole alias table (:func:`~metahpo.families.lightgbm.parameter_names`): names
-are matched on their end, and that table's scikit-learn-style aliases (``max_iter``,
-``min_samples_leaf``, ``max_leaf_nodes``, ...) name other pipeline steps' parameters too.
-"""
+_READ = frozenset({*LIGHTGBM.names, "n_estimators", "subsample_freq", "boosting_type"})
+"""The LightGBM parameters a run's configuration is read from. ``subsample_freq`` and
+``boosting_type`` are not searched by metahpo but decide how a run is read: LightGBM bags only with
+a positive frequency, and only plain gradient boosting fits the space."""
+_COMPONENT = re.compile(r"(?P<flow>.+)\(\d+\)_(?P<name>.+)")
+"""An OpenML parameter's full name: its component flow, the flow's version, the parameter's name."""
+_SEARCH = re.compile(r"SearchCV", re.IGNORECASE)
+"""Flow names of hyperparameter searches: scikit-learn's ``GridSearchCV``, ``RandomizedSearchCV``,
+``Halving*SearchCV``, scikit-optimize's ``BayesSearchCV``."""
+_SEARCH_PARAMETERS = frozenset({"param_distributions", "param_grid", "search_spaces"})
+"""Parameters that give a search's space, whatever its flow's name."""
 
 _SEARCH_SPACE_BOOSTING = ("gbdt", "gbrt")
 _INTEGER_PARAMS = frozenset({p.name for p in LIGHTGBM.params if p.integer} | {"n_estimators"})
@@ -70,7 +57,11 @@ _LIST_CHUNK = 100
 """Dataset ids per listing request (a longer URL may exceed the server's limit)."""
 
 _CV_FOLDS = 10
-"""Folds recorded for imported runs: OpenML's standard estimation procedure is 10-fold CV."""
+"""Folds recorded for imported runs: only runs of OpenML tasks estimated by 10-fold CV are imported."""
+_TEN_FOLD_CV = "10-fold Crossvalidation"
+"""OpenML's name of that estimation procedure."""
+_SKIPS = ("invalid_config", "dataset_unavailable", "task_unavailable", "not_10_fold_cv", "other_target",
+          "metric_not_for_task", "no_score")
 
 
 def import_runs(
@@ -83,17 +74,22 @@ def import_runs(
 ) -> KnowledgeBase:
     """Import the OpenML runs of a LightGBM flow into a knowledge base.
 
-    Each run's setup is read as a metahpo LightGBM configuration: parameters are matched by name or
-    LightGBM alias (``eta``, ``feature_fraction``, ``lambda_l1``, ...) at the end of their OpenML
-    name, values are parsed as JSON, and parameters the setup does not list take
+    Each run's setup is read as a metahpo LightGBM configuration: of the parameters of the flow's
+    LightGBM component (``lightgbm.sklearn.LGBMClassifier(1)_eta``, ``mlr.classif.lightgbm(1)_...``),
+    those of the search space are matched by name or LightGBM alias (``eta``, ``feature_fraction``,
+    ``min_data``, ...), values are parsed as JSON, and parameters the setup does not list take
     ``LIGHTGBM.default``. A run bagged with frequency 0 (LightGBM's default) ran without bagging and
-    is recorded with ``subsample=1``. Parameters outside the search space (``max_depth``, ...) are
-    ignored. Several runs of one configuration on one dataset are averaged.
+    is recorded with ``subsample=1``. Other parameters (``max_depth``, other steps', ...) are
+    ignored. Several runs of one configuration on one dataset are averaged. A run the knowledge base
+    holds of the same dataset, configuration and cross-validation keeps its scores on other metrics.
 
-    Skipped, and counted by reason: runs whose configuration is invalid (values out of range, not
-    plain gradient boosting, two values for one parameter, no parameters listed), runs on datasets
-    OpenML does not list (or lists without their size), runs whose metric metahpo does not use for
-    the dataset's task (e.g. ROC AUC on a multiclass dataset), and runs without a score.
+    Only runs of tasks OpenML estimates by 10-fold cross-validation on the dataset's default target
+    are imported (the dataset's listed qualities describe that target). Skipped, and counted by
+    reason: runs whose configuration is invalid (values out of range, not plain gradient boosting,
+    two values for one parameter, no parameters listed), runs on datasets OpenML does not list (or
+    lists without their size), runs of tasks it does not list, of other estimation procedures or of
+    other targets, runs whose metric metahpo does not use for the dataset's task (e.g. ROC AUC on a
+    multiclass dataset), and runs without a score.
 
     Parameters
     ----------
@@ -121,7 +117,9 @@ def import_runs(
     Raises
     ------
     ConfigError
-        For an unknown metric or a ``limit`` below 1.
+        For an unknown metric, a ``limit`` below 1, or a flow that searches LightGBM's
+        hyperparameters (``RandomizedSearchCV``, ...): its setups list the search's starting
+        values, not the configurations its runs were scored with.
     KnowledgeBaseError
         For a knowledge base of another model family, a flow without runs or not of LightGBM, or
         when OpenML cannot be reached.
@@ -139,38 +137,44 @@ def import_runs(
     with cache_root(cache_dir):
         runs = _list_runs(flow_id, metric, limit)
         datasets = _list_datasets(sorted(int(d) for d in runs["data_id"].unique()))
+        tasks = _list_tasks(sorted(int(t) for t in runs["task_id"].unique()))
+        targets = _default_targets(sorted({did for did, procedure, _ in tasks.values()
+                                           if did in datasets and procedure == _TEN_FOLD_CV}))
 
-    skipped = dict.fromkeys(("invalid_config", "dataset_unavailable", "metric_not_for_task", "no_score"), 0)
+    skipped = dict.fromkeys(_SKIPS, 0)
     configs: dict[str, Config] = {}
     scores: dict[tuple[int, str], list[float]] = {}
-    for data_id, value, parameters in zip(runs["data_id"], runs["value"], runs["parameters"]):
+    for data_id, task_id, value, parameters in zip(runs["data_id"], runs["task_id"], runs["value"],
+                                                   runs["parameters"]):
         dataset = datasets.get(int(data_id))
-        if dataset is None:
-            skipped["dataset_unavailable"] += 1
-            continue
-        if ours not in METRICS[dataset["task"]]:
-            skipped["metric_not_for_task"] += 1
-            continue
-        if pd.isna(value):
-            skipped["no_score"] += 1
-            continue
-        try:
-            config = _config_from_parameters(parameters)
-        except ConfigError as exc:
-            logger.debug("skipping a run of flow %s on dataset %s: %s", flow_id, data_id, exc)
-            skipped["invalid_config"] += 1
+        skip = "dataset_unavailable" if dataset is None else _task_skip(tasks.get(int(task_id)), targets)
+        if skip is None and ours not in METRICS[dataset["task"]]:
+            skip = "metric_not_for_task"
+        if skip is None and pd.isna(value):
+            skip = "no_score"
+        if skip is None:
+            try:
+                config = _config_from_parameters(parameters)
+            except ConfigError as exc:
+                logger.debug("skipping a run of flow %s on dataset %s: %s", flow_id, data_id, exc)
+                skip = "invalid_config"
+        if skip is not None:
+            skipped[skip] += 1
             continue
         cid = config_id(config)
         configs[cid] = config
         scores.setdefault((int(data_id), cid), []).append(sign * float(value))
 
+    earlier = _other_metrics(kb, ours)
     for data_id in sorted({data_id for data_id, _ in scores}):
         kb.add_dataset(f"openml-{data_id}", **datasets[data_id])
     for (data_id, cid), values in scores.items():
+        held_scores, held_folds = earlier.get((f"openml-{data_id}", cid), ({}, {}))
         evaluation = Evaluation(
             config=configs[cid],
             metric=ours,
-            scores={ours: float(np.mean(values))},
+            scores={**held_scores, ours: float(np.mean(values))},
+            fold_scores=held_folds,
             best_iteration=configs[cid]["n_estimators"],
             status="ok",
         )
@@ -194,6 +198,31 @@ def import_runs(
     return kb
 
 
+def _task_skip(task: tuple[int, str, str] | None, targets: Mapping[int, str]) -> str | None:
+    """Why a run of ``task`` (dataset, estimation procedure, target) is skipped, or None."""
+    if task is None:
+        return "task_unavailable"
+    data_id, procedure, target = task
+    if procedure != _TEN_FOLD_CV:
+        return "not_10_fold_cv"
+    return None if targets.get(data_id) == target else "other_target"
+
+
+def _other_metrics(kb: KnowledgeBase, metric: str) -> dict[tuple[str, str], tuple[dict, dict]]:
+    """(dataset, configuration) -> the scores and fold scores on metrics other than ``metric`` that
+    ``kb``'s run of them by 10-fold cross-validation holds: importing another metric adds to them."""
+    runs = kb.runs[kb.runs["cv"].eq(_CV_FOLDS) & kb.runs["dataset_id"].str.startswith("openml-")]
+    held = {}
+    for row in runs.to_dict("records"):
+        others = [m for m in ALL_METRICS if m != metric and pd.notna(row[f"score_{m}"])]
+        if others:
+            held[row["dataset_id"], row["config_id"]] = (
+                {m: float(row[f"score_{m}"]) for m in others},
+                {m: json.loads(row[f"folds_{m}"]) for m in others if row[f"folds_{m}"]},
+            )
+    return held
+
+
 def _list_runs(flow_id: int, metric: str, limit: int) -> pd.DataFrame:
     """The evaluations of ``flow_id`` with their setups' parameters (a dict per run)."""
     no_cache = "run listings are not cached, so importing needs a connection"
@@ -207,7 +236,37 @@ def _list_runs(flow_id: int, metric: str, limit: int) -> pd.DataFrame:
     flow_name = str(runs["flow_name"].iloc[0])
     if "lightgbm" not in flow_name.lower() and "lgbm" not in flow_name.lower():
         raise KnowledgeBaseError(f"flow {flow_id} ({flow_name}) is not a LightGBM flow")
+    searched = {match["name"] for parameters in runs["parameters"] if isinstance(parameters, Mapping)
+                for match in map(_COMPONENT.fullmatch, parameters) if match} & _SEARCH_PARAMETERS
+    if _SEARCH.search(flow_name) or searched:
+        raise ConfigError(
+            f"flow {flow_id} ({flow_name}) searches LightGBM's hyperparameters: its setups list the search's starting "
+            f"values, not the configuration each run was scored with; import a flow that fits fixed parameters"
+        )
     return runs
+
+
+def _list_tasks(task_ids: list[int]) -> dict[int, tuple[int, str, str]]:
+    """Task id -> (dataset id, estimation procedure, target) of the tasks OpenML lists."""
+    with openml_errors("the tasks of the runs", KnowledgeBaseError, "task listings are not cached"):
+        listings = [
+            openml.tasks.list_tasks(task_id=task_ids[start : start + _LIST_CHUNK], status="all",
+                                    output_format="dataframe")
+            for start in range(0, len(task_ids), _LIST_CHUNK)
+        ]
+    return {
+        int(task["tid"]): (int(task["did"]), str(task.get("estimation_procedure")), str(task.get("target_feature")))
+        for listing in listings for task in listing.to_dict("records")
+    }
+
+
+def _default_targets(dataset_ids: list[int]) -> dict[int, str]:
+    """Dataset id -> default target attribute (from the dataset's description, which openml caches)."""
+    targets = {}
+    for data_id in dataset_ids:
+        with openml_errors(f"dataset {data_id}", KnowledgeBaseError, "descriptions are cached once fetched"):
+            targets[data_id] = str(openml.datasets.get_dataset(data_id).default_target_attribute)
+    return targets
 
 
 def _list_datasets(dataset_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -314,18 +373,26 @@ def _config_from_parameters(parameters: Any) -> Config:
 
 
 def _our_name(full_name: str) -> str | None:
-    """metahpo's name for an OpenML parameter: the longest ``_``-separated suffix that is a known name.
+    """metahpo's name for an OpenML parameter of a LightGBM component, matched by its exact name or
+    LightGBM alias; None for other parameters and other components' parameters.
 
-    ``lightgbm.sklearn.LGBMClassifier(1)_min_child_samples``, ``lgbmclassifier__learning_rate`` and
-    ``mlr.classif.lightgbm(1)_feature_fraction`` give ``min_child_samples``, ``learning_rate`` and
-    ``colsample_bytree``.
+    ``lightgbm.sklearn.LGBMClassifier(1)_min_child_samples`` and ``mlr.classif.lightgbm(1)_feature_fraction``
+    give ``min_child_samples`` and ``colsample_bytree``; ``sklearn...QuantileTransformer(1)_subsample``
+    and ``mlr.classif.lightgbm(1)_pos_bagging_fraction`` give None.
     """
-    parts = full_name.split("_")
-    for start in range(len(parts)):
-        name = PARAMETER_ALIASES.get("_".join(parts[start:]))
-        if name is not None:
-            return name
-    return None
+    match = _COMPONENT.fullmatch(full_name)
+    if match is None:
+        return None
+    component = match["flow"].split("(")[0].lower()  # a pipeline's name holds its steps' in parentheses
+    if "lightgbm" not in component and "lgbm" not in component:
+        return None
+    return _our_names().get(match["name"])
+
+
+@functools.cache
+def _our_names() -> dict[str, str]:
+    """LightGBM's names and aliases of the parameters in :data:`_READ` -> metahpo's name."""
+    return {alias: name for alias, name in canonical_names().items() if name in _READ}
 
 
 def _parse_value(text: Any) -> Any:

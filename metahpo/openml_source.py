@@ -65,8 +65,8 @@ def load_dataset(
     target : str, optional
         The target column (default: the dataset's default target attribute).
     task : {"binary", "multiclass", "regression"}, optional
-        Override the task. Otherwise a numeric target makes a regression task, as on OpenML, and a
-        nominal one a classification task.
+        Override the task. Otherwise, as on OpenML, a target it marks nominal makes a classification
+        task (binary or multiclass from its classes), any other a regression task.
     cache_dir : str or path, optional
         The openml package's root cache directory (default: its configured one). Files cached there
         are used without a connection.
@@ -75,15 +75,16 @@ def load_dataset(
     -------
     Dataset
         Named as on OpenML, with source ``openml:ID``. Nominal attributes are categorical; the row id
-        and ignored attributes of the dataset are left out.
+        and ignored attributes of the dataset are left out (an ignored attribute may be the target).
 
     Raises
     ------
     DataError
-        If OpenML cannot be reached and the dataset is not cached, the id is unknown, the dataset has
-        no default target and none is given, or the target is not a column.
+        If OpenML cannot be reached and the dataset is not cached, the id is unknown, a cached file is
+        damaged, the dataset has no default target and none is given, the target is not a column,
+        or the dataset is stored as sparse ARFF the openml package cannot read.
     """
-    _check_id(dataset_id, "dataset")
+    dataset_id = _check_id(dataset_id, "dataset")
     with cache_root(cache_dir):
         return _fetch_dataset(dataset_id, target=target, task=task, source=f"openml:{dataset_id}")
 
@@ -104,7 +105,8 @@ def load_task(
     target : str, optional
         Accepted only if it is the task's own target.
     task : {"binary", "multiclass", "regression"}, optional
-        Must fit the task type (default: regression for a regression task, else from the classes).
+        Must fit the task type (default: regression for a regression task, else binary or multiclass
+        from the number of classes, whatever the target's type).
     cache_dir : str or path, optional
         The openml package's root cache directory (default: its configured one).
 
@@ -118,7 +120,7 @@ def load_task(
     DataError
         If the task cannot be fetched, is of another type, or ``target`` / ``task`` contradict it.
     """
-    _check_id(task_id, "task")
+    task_id = _check_id(task_id, "task")
     with cache_root(cache_dir):
         what = f"task {task_id}"
         with openml_errors(what, DataError, _cache_hint("tasks", task_id), not_found=_UNKNOWN_TASK):
@@ -141,17 +143,21 @@ def load_task(
             )
         if task is not None and task not in kinds:
             raise DataError(f"OpenML {what} is a {oml_task.task_type} task; task={task!r} does not fit it")
-        if task is None and kinds == ("regression",):
-            task = "regression"
         return _fetch_dataset(
-            oml_task.dataset_id, target=oml_task.target_name, task=task, source=f"openml-task:{task_id}"
+            oml_task.dataset_id, target=oml_task.target_name, task=task, source=f"openml-task:{task_id}",
+            classes=kinds != ("regression",),
         )
 
 
-def _fetch_dataset(dataset_id: int, *, target: str | None, task: str | None, source: str) -> Dataset:
-    """Load dataset ``dataset_id`` through the openml package, with its current cache directory."""
+def _fetch_dataset(
+    dataset_id: int, *, target: str | None, task: str | None, source: str, classes: bool | None = None
+) -> Dataset:
+    """Load dataset ``dataset_id`` through the openml package, with its current cache directory.
+
+    ``classes`` says whether the target holds classes (default: whether OpenML marks it nominal).
+    """
     with _without_parquet_warning():
-        return _fetched_dataset(dataset_id, target=target, task=task, source=source)
+        return _fetched_dataset(dataset_id, target=target, task=task, source=source, classes=classes)
 
 
 class _ParquetWarning(logging.Filter):
@@ -173,7 +179,9 @@ def _without_parquet_warning() -> Iterator[None]:
         logger.removeFilter(quiet)
 
 
-def _fetched_dataset(dataset_id: int, *, target: str | None, task: str | None, source: str) -> Dataset:
+def _fetched_dataset(
+    dataset_id: int, *, target: str | None, task: str | None, source: str, classes: bool | None
+) -> Dataset:
     what = f"dataset {dataset_id}"
     hint = _cache_hint("datasets", dataset_id)
     with openml_errors(what, DataError, hint, not_found=_UNKNOWN_DATASET):
@@ -184,13 +192,33 @@ def _fetched_dataset(dataset_id: int, *, target: str | None, task: str | None, s
         raise DataError(f"{label} has no default target; name its column: target='name' (--target NAME)")
     if "," in target:
         raise DataError(f"{label} has several targets ({target}); name one: target='name' (--target NAME)")
+    sparse = str(oml_dataset.format).lower() == "sparse_arff"
     with openml_errors(what, DataError, hint, not_found=_UNKNOWN_DATASET):
-        frame, _, categorical, names = oml_dataset.get_data()
+        try:
+            # with the ignored attributes, dropped below: the target asked for may be one of them
+            frame, _, categorical, names = oml_dataset.get_data(include_ignore_attribute=True)
+        except (TypeError, ValueError) as exc:
+            if not sparse:
+                raise
+            raise DataError(f"{label} is stored as sparse ARFF with nominal or text attributes, which openml "
+                            f"{openml.__version__} cannot read with pandas {pd.__version__} "
+                            f"({_first_line(str(exc))})") from None
+    ignored = oml_dataset.ignore_attribute or []
+    keep = [name == target or name not in ([ignored] if isinstance(ignored, str) else ignored) for name in names]
+    frame = frame.loc[:, keep]
+    categorical, names = [c for c, k in zip(categorical, keep) if k], [n for n, k in zip(names, keep) if k]
     if target not in frame.columns:
         check_target(target, frame.columns, label)
     if any(isinstance(dtype, pd.SparseDtype) for dtype in frame.dtypes):
         frame = frame.sparse.to_dense()
-    if task is None and pd.api.types.is_numeric_dtype(frame[target]):
+    nominal = categorical[names.index(target)]
+    if sparse and nominal:  # sparse ARFF holds a nominal value as its number in the attribute's list
+        with openml_errors(what, DataError, hint, not_found=_UNKNOWN_DATASET):
+            labels = oml_dataset.retrieve_class_labels(target) or []
+        frame[target] = frame[target].map(dict(enumerate(labels)))
+    if task is None and (nominal if classes is None else classes):
+        task = "binary" if frame[target].nunique() <= 2 else "multiclass"
+    elif task is None:
         task = "regression"
     return from_arrays(
         frame.drop(columns=[target]),
@@ -223,10 +251,12 @@ def cache_root(cache_dir: str | os.PathLike | None) -> Iterator[None]:
         openml.config.set_root_cache_directory(previous)
 
 
-def _check_id(object_id: object, kind: str) -> None:
-    """A :class:`DataError` unless ``object_id`` is a positive whole number."""
+def _check_id(object_id: object, kind: str) -> int:
+    """``object_id`` as an ``int`` (which openml requires, not numpy's); a :class:`DataError` unless it is a
+    positive whole number."""
     if isinstance(object_id, bool) or not isinstance(object_id, (int, np.integer)) or object_id < 1:
         raise DataError(f"the OpenML {kind} id must be a positive whole number, got {object_id!r}")
+    return int(object_id)
 
 
 def _cache_hint(kind: str, object_id: int) -> str:
@@ -260,6 +290,12 @@ def openml_errors(
     except (arff.ArffException, ExpatError) as exc:  # a cached ARFF or XML file cut short (openml writes in place)
         raise error(f"a cached file of {what} cannot be read ({_first_line(str(exc))}); remove it to fetch it "
                     f"again ({hint})") from None
+    except Exception as exc:
+        if type(exc) is not Exception or not str(exc).startswith("File: "):
+            raise
+        # openml's wrapping of pandas' failure to read a cached parquet file (a download cut short)
+        raise error(f"a cached file of {what} cannot be read ({str(exc).removeprefix('File: ')}: "
+                    f"{_first_line(str(exc.__cause__))}); remove it to fetch it again ({hint})") from None
 
 
 def _first_line(text: str) -> str:

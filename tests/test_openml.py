@@ -18,7 +18,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import openml
+import pandas as pd
 import pytest
 import requests
 import urllib3
@@ -27,7 +29,7 @@ from metahpo import datasets
 from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.metafeatures import METAFEATURES
-from metahpo.openml_runs import _our_name, import_runs
+from metahpo.openml_runs import _config_from_parameters, _our_name, import_runs
 from metahpo.openml_source import load_dataset, load_task
 from metahpo.spaces import LIGHTGBM
 
@@ -80,6 +82,28 @@ def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RecordedServer:
     return recorded
 
 
+TEN_FOLD = "10-fold Crossvalidation"
+
+
+@pytest.fixture(autouse=True)
+def tasks(monkeypatch: pytest.MonkeyPatch) -> dict[int, tuple[int, str, str]]:
+    """OpenML's task listing (task id -> dataset id, estimation procedure, target), which a test may change.
+
+    Mocked: the real listing also fetches the estimation procedures, and its shape matters less than its columns.
+    """
+    listed = {31: (31, TEN_FOLD, "class"), 168757: (31, TEN_FOLD, "class"), 37: (37, TEN_FOLD, "class"),
+              29: (29, TEN_FOLD, "class"), 59: (61, TEN_FOLD, "class"), 4857: (531, TEN_FOLD, "MEDV"),
+              4883: (560, TEN_FOLD, "class")}
+
+    def list_tasks(task_id: list[int], output_format: str, **kwargs: object) -> pd.DataFrame:
+        assert output_format == "dataframe" and kwargs == {"status": "all"}
+        return pd.DataFrame([{"tid": tid, "did": listed[tid][0], "estimation_procedure": listed[tid][1],
+                              "target_feature": listed[tid][2]} for tid in task_id if tid in listed])
+
+    monkeypatch.setattr(openml.tasks, "list_tasks", list_tasks)
+    return listed
+
+
 @pytest.fixture
 def cache(tmp_path: Path) -> Path:
     """A writable copy of the recorded cache (openml adds pickles next to the files it reads)."""
@@ -124,6 +148,24 @@ def test_numeric_target_makes_a_regression_task_unless_told_otherwise(cache: Pat
     assert load_dataset(999002, task="multiclass", cache_dir=cache).task == "multiclass"
 
 
+def test_an_ignored_attribute_can_be_the_target(cache: Path) -> None:
+    ds = load_dataset(999001, target="A14", cache_dir=cache)  # ignored as a feature, not as the target asked for
+    assert ds.task == "regression" and "A14" not in ds.X.columns and "class" in ds.X.columns
+
+
+def test_a_sparse_dataset_with_a_nominal_target_is_classes_or_a_clear_error(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(DataError, match=r"dataset 999004 \(metahpo-test-sparse\) is stored as sparse ARFF with "
+                       r"nominal or text attributes, which openml .* cannot read with pandas"):
+        load_dataset(999004, cache_dir=cache)  # pandas 3 refuses openml 0.15's pd.factorize(list)
+    factorize = pd.factorize  # as pandas 2 did: the nominal values come back as their numbers
+    monkeypatch.setattr(pd, "factorize", lambda values, *a, **kw: factorize(np.asarray(values, dtype=object), *a, **kw))
+    ds = load_dataset(999004, cache_dir=cache)
+    assert ds.task == "binary"
+    assert ds.y.tolist() == ["neg", "pos", "pos", "neg", "pos", "pos", "neg", "pos", "pos", "neg", "pos", "pos"]
+
+
 def test_other_target_column(cache: Path) -> None:
     ds = load_dataset(999002, target="x1", cache_dir=cache)
     assert ds.task == "regression"
@@ -155,12 +197,12 @@ def test_dataset_without_default_target(cache: Path, server: RecordedServer) -> 
 def test_offline_without_cached_files_is_a_clear_data_error(cache: Path, server: RecordedServer) -> None:
     before = _root_cache()
     with pytest.raises(DataError) as info:
-        load_dataset(31, cache_dir=cache)
+        load_dataset(32, cache_dir=cache)
     message = str(info.value)
-    assert message.startswith("cannot reach OpenML to fetch dataset 31 (offline?); ConnectionError")
-    assert f"cached files are used when present at {cache / 'org/openml/www/datasets/31'}" in message
+    assert message.startswith("cannot reach OpenML to fetch dataset 32 (offline?); ConnectionError")
+    assert f"cached files are used when present at {cache / 'org/openml/www/datasets/32'}" in message
     assert info.value.__cause__ is None and info.value.__suppress_context__  # no traceback from inside openml
-    assert server.endpoints == ["data/31"]
+    assert server.endpoints == ["data/32"]
     assert _root_cache() == before
 
 
@@ -193,6 +235,19 @@ def test_ids_are_positive_whole_numbers(bad: object) -> None:
         load_task(bad)
 
 
+def test_numpy_integer_ids(cache: Path) -> None:
+    assert load_dataset(np.int64(61), cache_dir=cache).n_rows == 150
+    assert load_task(np.int32(59), cache_dir=cache).n_rows == 150
+
+
+def test_a_damaged_cached_parquet_file_is_a_clear_data_error(cache: Path) -> None:
+    (cache / "org/openml/www/datasets/61/dataset_61.pq").write_bytes(b"PAR1" + bytes(50))  # a download cut short
+    with pytest.raises(DataError, match=r"^a cached file of dataset 61 cannot be read \(.*dataset_61\.pq: .*\); "
+                       r"remove it to fetch it again") as info:
+        load_dataset(61, cache_dir=cache)
+    assert info.value.__suppress_context__
+
+
 def test_unknown_dataset(cache: Path) -> None:
     with pytest.raises(DataError, match=r"^OpenML has no dataset 999999$"):
         load_dataset(999999, cache_dir=cache)
@@ -206,6 +261,11 @@ def test_load_classification_task(cache: Path) -> None:
     assert (ds.name, ds.source, ds.task) == ("iris", "openml-task:59", "multiclass")
     assert (ds.n_rows, ds.n_features) == (150, 4)
     assert load_task(59, target="class", cache_dir=cache).n_rows == 150
+
+
+def test_a_classification_task_on_a_numeric_target_is_classes(cache: Path) -> None:
+    ds = load_task(999105, cache_dir=cache)  # dataset 999002, whose NUMERIC count is regressed as a dataset
+    assert (ds.task, ds.n_features, sorted(ds.y.unique())) == ("multiclass", 3, list(range(8)))
 
 
 def test_load_regression_task(cache: Path) -> None:
@@ -284,13 +344,15 @@ def test_import_runs_of_a_scikit_learn_lightgbm_pipeline(server: RecordedServer)
         "imported": 5,
         "knowledge_base_runs": 4,
         # num_leaves=1 and boosting 'dart'; a dataset OpenML no longer lists; ROC AUC on multiclass iris
-        "skipped": {"invalid_config": 2, "dataset_unavailable": 1, "metric_not_for_task": 1, "no_score": 0},
+        "skipped": {"invalid_config": 2, "dataset_unavailable": 1, "task_unavailable": 0, "not_10_fold_cv": 0,
+                    "other_target": 0, "metric_not_for_task": 1, "no_score": 0},
     }
     assert server.endpoints == [
         "evaluation/list/function/area_under_roc_curve/limit/1000/offset/0/flow/999201",
         "user/list/user_id/1",
         "setup/list/setup/601,602,603,604/limit/1000/offset/0",
         "data/list/status/all/limit/10000/offset/0/data_id/29,31,37,61,999999",
+        "data/29", "data/31", "data/37", "data/61",  # descriptions, for the default targets
     ]
 
 
@@ -336,18 +398,84 @@ def test_import_regression_runs_maps_aliases_and_negates_errors() -> None:
     ("full_name", "ours"),
     [
         ("lightgbm.sklearn.LGBMClassifier(1)_min_child_samples", "min_child_samples"),
-        ("sklearn.pipeline.Pipeline(lgbmclassifier=LGBMClassifier)(lgbmclassifier)_learning_rate", "learning_rate"),
-        ("lgbmclassifier__learning_rate", "learning_rate"),
         ("mlr.classif.lightgbm(1)_feature_fraction", "colsample_bytree"),
         ("mlr.classif.lightgbm(1)_lambda_l2", "reg_lambda"),
+        ("mlr.classif.lightgbm(1)_min_data", "min_child_samples"),  # LightGBM's native aliases
+        ("mlr.classif.lightgbm(1)_bagging", "subsample"),
+        ("mlr.classif.lightgbm(1)_boost", "boosting_type"),
+        ("mlr.classif.lightgbm(1)_pos_bagging_fraction", None),  # another parameter, not bagging_fraction
+        ("mlr.classif.lightgbm(1)_neg_bagging_fraction", None),
         ("lightgbm.sklearn.LGBMRegressor(1)_subsample_for_bin", None),
         ("lightgbm.sklearn.LGBMRegressor(1)_min_child_weight", None),
+        ("sklearn.preprocessing._data.QuantileTransformer(1)_subsample", None),  # another step's
         ("sklearn.impute.IterativeImputer(1)_max_iter", None),  # another step's, though LightGBM takes the name
         ("sklearn.tree.DecisionTreeClassifier(1)_min_samples_leaf", None),
+        ("sklearn.pipeline.Pipeline(lgbmclassifier=lightgbm.sklearn.LGBMClassifier)(1)_verbose", None),
+        ("lgbmclassifier__learning_rate", None),  # not an OpenML name
     ],
 )
-def test_parameter_names_match_on_their_suffix(full_name: str, ours: str | None) -> None:
+def test_parameter_names_match_lightgbm_components_exactly(full_name: str, ours: str | None) -> None:
     assert _our_name(full_name) == ours
+
+
+def test_parameters_of_other_steps_and_native_aliases() -> None:
+    lgbm = "lightgbm.sklearn.LGBMClassifier(1)_"
+    config = _config_from_parameters({
+        "sklearn.preprocessing._data.QuantileTransformer(1)_subsample": "10000",  # not LightGBM's subsample
+        lgbm + "subsample": "0.7", lgbm + "subsample_freq": "1", lgbm + "learning_rate": "0.05",
+    })
+    assert (config["subsample"], config["learning_rate"]) == (0.7, 0.05)
+    mlr = "mlr.classif.lightgbm(1)_"
+    config = _config_from_parameters({mlr + "min_data": "50", mlr + "bagging": "0.7", mlr + "bagging_freq": "1",
+                                      mlr + "pos_bagging_fraction": "1"})
+    assert (config["min_child_samples"], config["subsample"]) == (50, 0.7)
+    with pytest.raises(ConfigError, match="boosting type 'dart' is outside the search space"):
+        _config_from_parameters({mlr + "boost": '"dart"', mlr + "learning_rate": "0.05"})
+
+
+def test_import_refuses_a_hyperparameter_search_flow(monkeypatch: pytest.MonkeyPatch) -> None:
+    lgbm = "lightgbm.sklearn.LGBMClassifier(1)_"
+    search = "sklearn.model_selection._search.RandomizedSearchCV(1)_"
+    parameters = {search + "param_distributions": '{"num_leaves": [15, 63]}', lgbm + "num_leaves": "31"}
+    for flow_name in ("sklearn.model_selection._search.RandomizedSearchCV(estimator=lightgbm.sklearn.LGBMClassifier)",
+                      "my.tuner(estimator=lightgbm.sklearn.LGBMClassifier)"):  # known by its name, or its parameters
+        runs = pd.DataFrame({"run_id": [1], "task_id": [31], "flow_name": [flow_name], "data_id": [31],
+                             "value": [0.8], "parameters": [parameters]})
+        monkeypatch.setattr(openml.evaluations, "list_evaluations_setups", lambda **kwargs: runs)
+        with pytest.raises(ConfigError, match=r"flow 5 \(.*\) searches LightGBM's hyperparameters: its setups list "
+                           r"the search's starting values"):
+            import_runs(5)
+
+
+def test_only_runs_of_ten_fold_cv_tasks_on_the_default_target_are_imported(tasks: dict) -> None:
+    tasks[168757] = (31, "33% Holdout set", "class")
+    tasks[37] = (37, TEN_FOLD, "plas")  # another target of diabetes
+    del tasks[29]
+    kb = import_runs(999201)
+    assert _runs(kb, "roc_auc") == pytest.approx({("openml-31", _key(TUNED)): 0.79,  # not averaged with 0.81
+                                                  ("openml-31", _key(LIGHTGBM.default)): 0.77})
+    assert kb.provenance["openml_import"]["999201"]["skipped"] == {
+        "invalid_config": 0, "dataset_unavailable": 1, "task_unavailable": 2, "not_10_fold_cv": 1,
+        "other_target": 2, "metric_not_for_task": 1, "no_score": 0,
+    }
+
+
+def test_importing_another_metric_keeps_the_first_ones_scores() -> None:
+    kb = import_runs(999201, metric="predictive_accuracy", knowledge_base=import_runs(999201))
+    assert _runs(kb, "roc_auc") == pytest.approx({
+        ("openml-31", _key(TUNED)): 0.80, ("openml-31", _key(LIGHTGBM.default)): 0.77,
+        ("openml-37", _key(TUNED)): 0.83, ("openml-29", _key(LIGHTGBM.default)): 0.90,
+        ("openml-61", _key(TUNED)): math.nan,  # accuracy only: ROC AUC is not used for multiclass iris
+    }, nan_ok=True)
+    assert _runs(kb, "accuracy")[("openml-31", _key(TUNED))] == pytest.approx(0.70)
+
+
+def test_cli_imports_of_two_metrics_into_one_folder_keep_both(tmp_path: Path, capsys) -> None:
+    from metahpo.cli import main
+
+    for metric in ("area_under_roc_curve", "predictive_accuracy"):
+        assert main(["kb", "import-openml", "--flow", "999201", "--metric", metric, "--out", str(tmp_path)]) == 0
+    assert _runs(KnowledgeBase.load(tmp_path), "roc_auc")[("openml-31", _key(TUNED))] == pytest.approx(0.80)
 
 
 def test_import_refuses_flows_that_are_not_lightgbm_or_have_no_runs() -> None:
