@@ -91,12 +91,12 @@ class Source:
         return load(self.spec, target=self.target, task=self.task, name=self.dataset_id).subsample(max_rows)
 
 
-def fingerprint(spec: str, target: str | None = None) -> str | None:
+def fingerprint(spec: str) -> str | None:
     """A hash of the bytes a source reads: its file, or the data files of its (PMLB) folder with
-    their names, not what else the folder holds (a build's output may sit in it), followed by
-    ``|target=`` and the target it names (empty for the default); None for a dataset named rather
-    than stored (``openml:``, ``sklearn:``) or a path that is gone. A build records it when it
-    describes a dataset, and refuses to resume over data, or a target, that changed."""
+    their names, not what else the folder holds (a build's output may sit in it); None for a dataset
+    named rather than stored (``openml:``, ``sklearn:``) or a path that is gone. A build records it,
+    with the target (:func:`described_as`), when it describes a dataset, and refuses to resume over
+    data that changed."""
     path = Path(spec)
     if not path.exists():
         return None
@@ -108,11 +108,25 @@ def fingerprint(spec: str, target: str | None = None) -> str | None:
         with open(file, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
-    return f"sha1:{digest.hexdigest()}{TARGET_MARK}{target or ''}"
+    return f"sha1:{digest.hexdigest()}"
 
 
 TARGET_MARK = "|target="
-"""Between a fingerprint's hash and its target (fingerprints recorded before 7 December 2026 have none)."""
+"""Between the data's fingerprint (empty for a named dataset) and the target in what a build records of
+a source (:func:`described_as`; recorded before 7 December 2026: the fingerprint alone)."""
+
+
+def described_as(source: Source) -> str:
+    """What a build records of ``source`` when it describes it: its data's :func:`fingerprint` and
+    the target it names, a data file's default named ``target`` as it reads (a PMLB folder's is
+    always ``target``; an ARFF file's and a named dataset's default are their own, empty)."""
+    if Path(source.spec).is_dir():
+        target = "target"
+    elif source.target is not None:
+        target = source.target
+    else:
+        target = "" if source.spec.startswith(NAMED_SCHEMES) or source.spec.lower().endswith(".arff") else "target"
+    return f"{fingerprint(source.spec) or ''}{TARGET_MARK}{target}"
 
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet", ".arff")
@@ -226,7 +240,7 @@ def _describe(source: Source, max_rows: int) -> dict:
     except Exception as exc:  # the runs do not need meta-features; a later build fills them in
         mf, warning = {}, {"warning": f"meta-features failed: {type(exc).__name__}: {exc}"[:300]}
     return {**kbm.dataset_row(source.dataset_id, dataset, mf, source=source.spec),
-            "fingerprint": fingerprint(source.spec, source.target), **warning}
+            "fingerprint": described_as(source), **warning}
 
 
 def _run(source: Source, configs: list[Config], max_rows: int, cv: int, family: str,
@@ -400,11 +414,11 @@ class Builder:
         changed, retargeted = [], []
         for s in (s for s in self.sources if s.dataset_id in stored.index):
             data, mark, target = stored[s.dataset_id].partition(TARGET_MARK)
-            now = fingerprint(s.spec, s.target)
-            if now is not None and now.partition(TARGET_MARK)[0] != data:
+            now, _, now_target = described_as(s).partition(TARGET_MARK)
+            if data and now and now != data:
                 changed.append(s.dataset_id)
-            elif mark and target != (s.target or ""):
-                retargeted.append(f"{s.dataset_id} ({target or 'the default'}, now {s.target or 'the default'})")
+            elif mark and target != now_target:
+                retargeted.append(f"{s.dataset_id} ({target or 'the default'}, now {now_target or 'the default'})")
         for what, ids in (("data", changed), ("target", retargeted), ("task", retasked)):
             if ids:
                 raise ConfigError(f"the {what} of {plural(len(ids), 'dataset')} changed since {self.out} described "

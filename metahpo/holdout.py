@@ -171,7 +171,7 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
     if len(valid_rows) < MIN_VALIDATION_ROWS or one_class:  # a one-class validation loss falls for ever
         if given_rounds:
             return int(given_rounds[0]), float("nan")
-        if len(valid_rows) < MIN_VALIDATION_ROWS:
+        if math.ceil(VALIDATION_FRACTION * len(rows)) < MIN_VALIDATION_ROWS:  # not the rows of a class left out
             need = "" if task == "regression" else ", and training and validation parts of two classes each"
             raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping "
                             f"(at least {MIN_VALIDATION_ROWS} validation rows{need}); give n_estimators")
@@ -336,10 +336,11 @@ def _check(params: dict[str, Any], dataset: Dataset, metric: str, default: dict[
 
     model = lgb.LGBMRegressor if dataset.task == "regression" else lgb.LGBMClassifier
     folds = make_folds(dataset, CHECK_FOLDS, random_state)
-    if any(isinstance(p.get("class_weight"), dict) for p in (params, default)) and any(
-            dataset.y.iloc[train].nunique() < len(dataset.classes) for train, _ in folds):  # LightGBM: KeyError
-        return DefaultCheck(differences=np.empty(0), metric=metric, error="a class_weight dict, and a class too rare "
-                                                                          "for every fold's training part to hold it")
+    weighted = {label for p in (params, default) if isinstance(p.get("class_weight"), dict) for label in
+                p["class_weight"]}
+    if any(not weighted <= set(dataset.y.iloc[train]) for train, _ in folds):  # LightGBM: a KeyError
+        error = "a class_weight dict names a class too rare for every fold's training part to hold it"
+        return DefaultCheck(differences=np.empty(0), metric=metric, error=error)
     pair = [p if dataset.task == "regression" else _coded_weights(p, dataset.classes) for p in (params, default)]
     runs = Parallel(n_jobs=min(2, check_n_jobs(n_jobs)), backend="threading")(
         delayed(evaluate_estimator)(model(**{**p, "n_jobs": 1}), dataset, folds=folds, metric=metric) for p in pair)

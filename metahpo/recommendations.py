@@ -828,9 +828,9 @@ def knowledge_list(dataset: Dataset, metafeatures: pd.Series,
                    n: int = N_RECOMMENDED) -> Recommendation:
     """The knowledge base's ``n`` configurations for ``dataset`` (of meta-features ``metafeatures``)
     as :func:`recommend` lists them before anything is trained: with ``family="auto"`` the family
-    :func:`choose_family` chooses, with a note saying why (the first family with a knowledge base, as
-    on a tie, when they share no dataset to compare them on); the knowledge bases read with their
-    zero-shot parts."""
+    :func:`choose_family` chooses, with a note saying why (the first family whose knowledge base
+    holds data of the task, as on a tie, when they share no dataset to compare them on); the
+    knowledge bases read with their zero-shot parts."""
     note = None
     if family == AUTO_FAMILY:
         knowledge = of_families(knowledge_base, FAMILIES)
@@ -838,8 +838,9 @@ def knowledge_list(dataset: Dataset, metafeatures: pd.Series,
             choice = choose_family(metafeatures, knowledge, dataset.task, metric)
             family, note = choice.family, f"Chose the {choice.describe()}."
         except KnowledgeBaseError as exc:  # a user's knowledge base of one family, say
-            family = next(iter(knowledge))
-            note = f"Chose the family {family}, the first with a knowledge base: {exc}."
+            family = next((f for f, kb in knowledge.items() if kb.datasets["task"].eq(dataset.task).any()),
+                          next(iter(knowledge)))
+            note = f"Chose the family {family}, the first with a knowledge base of {dataset.task} data: {exc}."
         kb = of_families(knowledge_base, [family], zero_shot=True)[family]
     else:
         kb = resolve(knowledge_base, family, zero_shot=True)

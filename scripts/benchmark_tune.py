@@ -77,7 +77,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
-from results import append_rows, commits_note, from_defaults, stamped  # noqa: E402
+from results import append_rows, commits_note, from_defaults, normalized, stamped  # noqa: E402
 
 from metahpo.build import Source  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
@@ -392,17 +392,16 @@ def compared(entries: Collection[str]) -> list[str]:
 def score_tables(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per dataset (rows) and method@budget (columns): test score; normalized test score, 0 =
     LightGBM's defaults and 1 = the best of the :func:`compared` entries (clipped to [-1, 1], as the
-    zero-shot benchmark's); rank among the compared entries (1 = best; NaN for the others); wall
+    zero-shot benchmark's; without the defaults' rows, 0 = the worst entry); rank among the compared
+    entries (1 = best; NaN for the others); wall
     time. Before 7 December 2026 the score ran from the worst to the best of every entry, budget-1
     prefixes included, and ranks were among them all: that inflated ten trials' lead."""
     scored = runs[~runs["method"].str.endswith("_overhead")].copy()
     scored["entry"] = scored["method"] + np.where(scored["budget"] > 0, "@" + scored["budget"].astype(str), "")
     wide = scored.pivot_table(index="dataset_id", columns="entry", values="test_score")
-    if "lightgbm_default" not in wide:
-        raise SystemExit("no lightgbm_default rows: the normalized score is 0 at LightGBM's defaults; run them, or "
-                         "copy their rows in from another run of the same datasets")
     methods = compared(wide.columns)
-    norm = from_defaults(wide, wide["lightgbm_default"], wide[methods].max(axis=1))
+    norm = (from_defaults(wide, wide["lightgbm_default"], wide[methods].max(axis=1)) if "lightgbm_default" in wide
+            else normalized(wide))  # without the defaults (a comparison of metahpo's variants): worst to best
     ranks = wide[methods].rank(axis=1, ascending=False).reindex(columns=wide.columns)
     times = scored.pivot_table(index="dataset_id", columns="entry", values="search_s")
     return wide, norm, ranks, times
@@ -432,9 +431,10 @@ def summarize(runs: pd.DataFrame, ours: str = "metahpo") -> str:
                  " Missing entries (a method that failed, or was not run): " + ", ".join(
                      f"{name} on {n}" for name, n in holes[holes > 0].items()) + "; each statistic uses the datasets "
                  "its entries have." if holes.any() else ""),
-             "", "Normalized test score: 0 = LightGBM's defaults, 1 = the best of the compared methods (the issue's "
-             "rivals and metahpo at 10 trials), clipped to [-1, 1]; ranks among those methods (— for a search's "
-             "other prefixes).", "",
+             "", ("Normalized test score: 0 = LightGBM's defaults, 1 = the best of the compared methods (the issue's "
+                  "rivals and metahpo at 10 trials), clipped to [-1, 1]" if "lightgbm_default" in wide else
+                  "Normalized test score (no lightgbm_default rows): 0 = the worst entry, 1 = the best")
+             + "; ranks among the compared methods (— for a search's other prefixes).", "",
              f"| method | mean normalized test score | median | mean rank | median wall s | {ref} W / T / L |",
              "|---|---|---|---|---|---|"]
     for name in norm.mean().sort_values(ascending=False).index:
@@ -444,8 +444,8 @@ def summarize(runs: pd.DataFrame, ours: str = "metahpo") -> str:
         lines.append(f"| {name} | {norm[name].mean():.3f} | {norm[name].median():.3f} | {rank} | "
                      f"{times[name].median():.1f} | {wtl} |")
     methods = compared(wide.columns)
-    defaults_best = wide[methods].max(axis=1) <= wide["lightgbm_default"]
-    if defaults_best.any():  # every method scores 0 there: a loss to the defaults is hidden, so counted
+    defaults_best = wide[methods].max(axis=1) <= wide["lightgbm_default"] if "lightgbm_default" in wide else []
+    if any(defaults_best):  # every method scores 0 there: a loss to the defaults is hidden, so counted
         lost = wide[defaults_best][methods].lt(wide.loc[defaults_best, "lightgbm_default"] - tol, axis=0).sum()
         lines += ["", f"The defaults are the best on {int(defaults_best.sum())} datasets, where every method scores 0; "
                       f"losses to them there: " + ", ".join(f"{m} {int(lost[m])}" for m in methods
@@ -483,7 +483,8 @@ def summarize(runs: pd.DataFrame, ours: str = "metahpo") -> str:
     lines += [note] if (note := commits_note(runs)) else []
     ens = runs[runs["method"] == "metahpo_ensemble"].set_index("dataset_id")
     if len(ens):
-        pair = from_defaults(ens[["test_score", "single_test_score"]], wide["lightgbm_default"].reindex(ens.index),
+        floor = wide["lightgbm_default"] if "lightgbm_default" in wide else wide.min(axis=1)
+        pair = from_defaults(ens[["test_score", "single_test_score"]], floor.reindex(ens.index),
                              wide[compared(wide.columns)].max(axis=1).reindex(ens.index))
         gain = pair["test_score"] - pair["single_test_score"]
         diff = ens["test_score"] - ens["single_test_score"]

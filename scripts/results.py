@@ -79,7 +79,8 @@ def from_defaults(scores: pd.DataFrame, default: pd.Series, best: pd.Series, tie
     throughout (the reports count the losses there apart); a missing entry stays missing."""
     gap = (best - default).where(best - default > tie)
     norm = scores.sub(default, axis=0).div(gap, axis=0)
-    return norm.mask(gap.isna().to_numpy()[:, None] & scores.notna().to_numpy(), 0.0).clip(-1, 1)
+    level = (gap.isna() & default.notna()).to_numpy()[:, None]  # without the defaults' score: missing
+    return norm.mask(level & scores.notna().to_numpy(), 0.0).clip(-1, 1)
 
 
 def run_and_report(out: Path, rows_file: str, report_file: str, run: Callable[[Path], None],

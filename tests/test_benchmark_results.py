@@ -41,6 +41,8 @@ def test_normalized_from_the_defaults_to_the_best_compared_method():
     assert norm.loc[0].tolist() == pytest.approx([1.0, 0.5])
     assert norm.loc[1, "a"] == 0.0 and np.isnan(norm.loc[1, "b"])  # no gap to the defaults: 0; missing stays
     assert norm.loc[2].tolist() == [0.0, 0.0] and norm.loc[3].tolist() == [0.0, 0.0]  # the defaults the best
+    unscored = from_defaults(scores, pd.Series([np.nan] * 4), scores.max(axis=1))
+    assert unscored.isna().all().all()  # without the defaults' score, no score: not 0
 
 
 def test_the_tune_benchmark_scores_ten_trials_among_the_issues_methods_not_every_prefix():

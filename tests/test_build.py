@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from metahpo import build
-from metahpo.build import Builder, Source, find_sources
+from metahpo.build import Builder, Source, described_as, find_sources
 from metahpo.datasets import load
 from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
 from metahpo.knowledge_base import KnowledgeBase
@@ -233,7 +233,7 @@ def test_a_dataset_that_no_longer_loads_ends_the_search_with_a_line(tmp_path, da
     _build(tmp_path / "kb", data_files).run(["describe", "explore"])
     (data_files / "iris.csv").write_text("a,target\n1,x\n2,x\n3,x\n")  # a single class now
     build._dataset_and_folds.cache_clear()
-    monkeypatch.setattr(build, "fingerprint", lambda spec, target=None: None)  # as a named dataset would change: unseen
+    monkeypatch.setattr(build, "fingerprint", lambda spec: None)  # as a named dataset would change: unseen
     lines = []
     kb = _build(tmp_path / "kb", data_files, n_search=2, log=lines.append).run(["search"])
     origin = kb.runs["config_id"].map(kb.configurations.set_index("config_id")["origin"])
@@ -621,6 +621,11 @@ def test_a_build_refuses_to_resume_a_dataset_whose_manifest_names_another_target
     pd.DataFrame({"file": ["diabetes.csv"], "target": ["target"]}).to_csv(manifest, index=False)
     Builder(tmp_path / "kb", find_sources([str(data_files)]), **SMALL).run(["describe"])
     assert KnowledgeBase.load(tmp_path / "kb").datasets["fingerprint"].str.endswith("|target=target").all()
+    files = [str(data_files / "iris.csv")]
+    Builder(tmp_path / "kb2", find_sources(files), **SMALL).run(["describe"])
+    Builder(tmp_path / "kb2", find_sources(files, target="target"), **SMALL).run(["describe"])  # the default, named
+    assert (described_as(Source("x", "openml:31", "class")), described_as(Source("x", "openml:31"))) == (
+        "|target=class", "|target=")  # a named dataset: no data to hash, its target checked all the same
     for change, message in (({"target": ["bmi"]}, "the target of 1 dataset changed .*: diabetes \\(target, now bmi\\)"),
                             ({"target": ["target"], "task": ["binary"]},
                              "the task of 1 dataset changed .*: diabetes \\(regression, now binary\\)")):

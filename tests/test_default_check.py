@@ -134,7 +134,9 @@ def test_class_weights_with_a_class_too_rare_for_every_fold_are_said():
     y[40] = 5  # one row of 5: a fold's training part lacks it, where LightGBM's class_weight raised KeyError
     rare = from_arrays(pd.DataFrame({"a": np.arange(150.0)}), y, task="binary")
     check = check_against_default({**STUMPS, "class_weight": {2: 1, 5: 10}}, rare)
-    assert check.error == "a class_weight dict, and a class too rare for every fold's training part to hold it"
+    assert check.error == "a class_weight dict names a class too rare for every fold's training part to hold it"
+    named = check_against_default({**STUMPS, "class_weight": {2: 3}}, rare)  # every fold holds class 2: it runs
+    assert named.error == "roc_auc scored on 1 of 5 folds (a class too rare)"
 
 
 def test_folds_a_metric_cannot_score_are_left_out_of_the_check():

@@ -242,9 +242,9 @@ def test_recommend_takes_the_first_family_when_the_knowledge_bases_share_no_data
     monkeypatch.setattr(recommendations, "choose_family", no_common_dataset)  # a user's of one family, say
     dataset = load("sklearn:breast_cancer").subsample(150)
     rec = metahpo.recommend(dataset, n=2, family="auto")
-    assert rec.family == "lightgbm" and rec.notes[0] == ("Chose the family lightgbm, the first with a knowledge base: "
-                                                         "the lightgbm and linear knowledge bases share no binary "
-                                                         "dataset to compare the families on.")
+    assert rec.family == "lightgbm" and rec.notes[0] == (
+        "Chose the family lightgbm, the first with a knowledge base of binary data: the lightgbm and linear knowledge "
+        "bases share no binary dataset to compare the families on.")
     assert metahpo.MetaClassifier().fit(dataset.X, dataset.y).family_ == "lightgbm"
 
 

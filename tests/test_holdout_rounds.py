@@ -89,6 +89,10 @@ def test_a_class_too_rare_to_hold_out_is_named_as_the_reason(tiny_kb):
         holdout_rounds({"verbosity": -1}, X, y, "binary")
     note = recommend((X, y), n=1, knowledge_base=tiny_kb).notes
     assert any("kept as the knowledge base's: a class is too rare" in line for line in note), note
+    y = np.array([0] * 50 + [1] * 49 + [2])  # 20 validation rows, 19 once the class training lacks is left out
+    seed = next(seed for seed in range(50) if len(holdout(y, "multiclass", 0.2, seed)[1]) == 19)
+    with pytest.raises(DataError, match="a class is too rare"):
+        holdout_rounds({"verbosity": -1}, X.iloc[:100], y, "multiclass", random_state=seed)
 
 
 def test_a_holdout_too_small_for_every_class_is_drawn_unstratified():
