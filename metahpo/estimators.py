@@ -109,8 +109,9 @@ def _override(params: dict[str, Any], overrides: dict[str, Any]) -> dict[str, An
     return {**{k: v for k, v in params.items() if k not in replaced}, **overrides}
 
 
-def _check_sample_weight(sample_weight: Any, n_rows: int) -> np.ndarray | None:
-    """``sample_weight`` as floats: one finite, non-negative weight per row, not all zero."""
+def _check_sample_weight(sample_weight: Any, n_rows: int, classes: np.ndarray | None = None) -> np.ndarray | None:
+    """``sample_weight`` as floats: one finite, non-negative weight per row, not all zero, and for
+    a classifier (``classes``, each row's) positive on two classes at least."""
     if sample_weight is None:
         return None
     try:
@@ -123,6 +124,10 @@ def _check_sample_weight(sample_weight: Any, n_rows: int) -> np.ndarray | None:
         raise DataError("sample_weight must be finite and non-negative")
     if not weights.any():
         raise DataError("sample_weight is zero for every row; at least one weight must be positive")
+    weighted = np.unique(np.asarray(classes)[weights > 0]) if classes is not None else ()
+    if len(weighted) == 1:
+        raise DataError(f"sample_weight is zero for every row of every class but {plain(weighted[0])!r}: a classifier "
+                        f"needs two classes of positive weight")
     return weights
 
 
@@ -244,6 +249,18 @@ class _TabularInput:
         return conform(X, self._features)
 
 
+def _with_categories(X: Any, columns: Any) -> pd.DataFrame:
+    """``X`` with ``columns`` (LightGBM's ``categorical_feature``: names or indices) as pandas
+    categoricals, which metahpo and LightGBM both read as categorical features."""
+    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+    columns = [columns] if isinstance(columns, (str, int, np.integer)) else list(columns)
+    names = [frame.columns[c] if isinstance(c, (int, np.integer)) and c not in frame.columns else c for c in columns]
+    unknown = [c for c in names if c not in frame.columns]
+    if unknown:
+        raise DataError(f"categorical_feature names {', '.join(map(repr, unknown))}, not a column of X")
+    return frame.astype({c: "category" for c in names})
+
+
 def _drawn_seed(random_state: Any) -> int | None:
     """``random_state`` as LightGBM's integer seed: a RandomState or Generator gives one integer, as
     LightGBM draws one per fit, so that every fit of an estimator (and a rebuild from its
@@ -330,7 +347,8 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         **fit_params
             LightGBM's other ``fit`` arguments (``eval_X`` and ``eval_y``, ``callbacks``,
             ``init_score``, ...); the features of ``eval_X`` (and of the older ``eval_set``) are
-            prepared as ``X`` is.
+            prepared as ``X`` is. ``categorical_feature`` (names or indices) makes those columns
+            categorical before anything is trained, the recommendation and its hold-outs included.
 
         Returns
         -------
@@ -361,10 +379,12 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         if self.rounds == "holdout" and "n_estimators" in given:
             raise ConfigError("rounds='holdout' (the default) finds n_estimators on the data; to give n_estimators, "
                               "set rounds='recommended'")
-        dataset, y = self._dataset(X, y)
+        categorical = fit_params.pop("categorical_feature", "auto")
+        dataset, y = self._dataset(X if isinstance(categorical, str) and categorical == "auto"
+                                   else _with_categories(X, categorical), y)
         check_metric(self.metric, dataset.task, unknown_hint=" (metric is what the recommendation optimizes; "
                      "LightGBM's evaluation metric is the keyword argument metrics, or fit's eval_metric)")
-        sample_weight = _check_sample_weight(sample_weight, len(y))
+        sample_weight = _check_sample_weight(sample_weight, len(y), None if self._regression else y)
         if not self._regression:
             _check_class_weight(explicit["class_weight"], y)
         eval_set, eval_X = fit_params.get("eval_set"), fit_params.get("eval_X")  # checked before any training
@@ -540,7 +560,7 @@ class _MetaModel(_TabularInput, BaseEstimator):
         seed = check_seed(self.random_state)
         check_rounds(self.rounds)
         dataset, y = self._dataset(X, y)
-        sample_weight = _check_sample_weight(sample_weight, len(y))
+        sample_weight = _check_sample_weight(sample_weight, len(y), None if self._regression else y)
         candidates = [{**params, "random_state": seed} for params in self._recommend(dataset, self.family, seed)]
         self.family_: str = self.recommendation_.family
         if self.family_ == "lightgbm" and self.rounds == "holdout":

@@ -230,9 +230,24 @@ def test_sample_weight_is_checked(tiny_kb, breast_cancer):
     X, y = breast_cancer
     model = MetaLGBMClassifier(knowledge_base=tiny_kb)
     for weights, message in [(np.ones(len(y) - 1), "shape"), (-np.ones(len(y)), "non-negative"),
-                             (np.zeros(len(y)), "zero for every row"), (["a"] * len(y), "must be numbers")]:
+                             (np.zeros(len(y)), "zero for every row"), (["a"] * len(y), "must be numbers"),
+                             (np.asarray(y == 1, dtype=float), "every class but 1: a classifier needs two classes")]:
         with pytest.raises(DataError, match=message):
             model.fit(X, y, sample_weight=weights)
+
+
+def test_categorical_feature_makes_columns_categorical_for_everything_trained(tiny_kb):
+    rng = np.random.default_rng(0)
+    code = rng.integers(0, 8, 400)
+    X = pd.DataFrame({"my code": code, "x": rng.normal(size=400)})
+    y = (np.isin(code, [1, 4, 6]) ^ (rng.random(400) < 0.1)).astype(int)
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, min_data_per_group=10)
+    named = clone(model).fit(X, y, categorical_feature=["my code"])
+    by_dtype = clone(model).fit(X.astype({"my code": "category"}), y)
+    assert named.categorical_ == ["my_code"] and named.params_ == by_dtype.params_  # the hold-out saw it too
+    np.testing.assert_array_equal(named.predict_proba(X), by_dtype.predict_proba(X.astype({"my code": "category"})))
+    with pytest.raises(DataError, match="categorical_feature names 'code', not a column of X"):
+        MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X, y, categorical_feature=["code"])
 
 
 def test_rank_picks_a_lower_recommendation(tiny_kb, breast_cancer):
