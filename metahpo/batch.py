@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 from joblib import delayed
 
-from metahpo.build import NAMED_SCHEMES, Source, find_sources
+from metahpo.build import NAMED_SCHEMES, Source, find_sources, fingerprint
 from metahpo.ensemble import EnsembleSpec
 from metahpo.evaluation import check_cv
 from metahpo.exceptions import ConfigError, DataError
@@ -56,8 +56,8 @@ from metahpo.files import atomic_write, locked
 from metahpo.knowledge_base import KnowledgeBase, of_families, resolve
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import duration, eta_line, plural, to_stderr
-from metahpo.recommendations import (AUTO_FAMILY, N_RECOMMENDED, check_rounds, check_strategy, knowledge_list,
-                                     with_holdout_rounds)
+from metahpo.recommendations import (AUTO_FAMILY, N_RECOMMENDED, WARM_START, check_rounds, check_strategy,
+                                     knowledge_list, with_holdout_rounds)
 from metahpo.spaces import config_id
 
 RECORDS = "results.jsonl"
@@ -131,6 +131,8 @@ class Settings:
     knowledge_base: str
     family: str = "lightgbm"
     rounds: str = "recommended"
+    warm_start: int = WARM_START
+    """Recommended configurations a tuned search starts with (until 7 December 2026: ``min(n, tune_trials)``)."""
 
     def __post_init__(self) -> None:
         # numpy integers (a loop over an array) become ints: settings.json and messages show 3, not np.int64(3)
@@ -193,8 +195,9 @@ def run_batch(
     n : int
         Configurations recommended per dataset.
     tune_trials : int
-        With more than 0, a short :func:`metahpo.tune` per dataset, warm-started by the
-        recommendations (its own, made with the ``"auto"`` strategy); its best parameters are kept.
+        With more than 0, a short :func:`metahpo.tune` per dataset, warm-started as ``tune`` is
+        (:data:`~metahpo.recommendations.WARM_START` recommendations of its own, made with the
+        ``"auto"`` strategy, whatever ``n``); its best parameters are kept.
     ensemble : int, optional
         Passed to :func:`metahpo.tune`; needs ``tune_trials > 0``.
     n_jobs : int
@@ -263,8 +266,10 @@ def _run_claimed(out: Path, sources: list[Source], ref: KnowledgeBaseRef, settin
                  log: Callable[[str], None], kb: KnowledgeBase) -> pd.DataFrame:
     """:func:`run_batch` in its claimed, locked folder: the datasets not done yet, then the results."""
     had = read_records(out / RECORDS)
-    clashes = [f"{s.dataset_id!r} was {_described(had[s.dataset_id])}, now {_described(_given(s))}" for s in sources
-               if s.dataset_id in had and not _same_data(had[s.dataset_id], _given(s))]
+    given = {s.dataset_id: _given(s) for s in sources if s.dataset_id in had}
+    clashes = [f"{i!r} was {_described(had[i])}, now {_described(now)}"
+               + (" (the same file, its data changed)" if _described(had[i]) == _described(now) else "")
+               for i, now in given.items() if not _same_data(had[i], now)]
     if clashes:
         raise ConfigError(f"{out} holds results of other data under the same name ({'; '.join(clashes[:3])}"
                           f"{'; ...' if len(clashes) > 3 else ''}): use another output folder")
@@ -274,22 +279,32 @@ def _run_claimed(out: Path, sources: list[Source], ref: KnowledgeBaseRef, settin
         log(f"batch: {len(sources) - len(todo)} of {plural(len(sources), 'dataset')} already done, "
             f"{len(todo)} to run")
     (out / PARAMS).mkdir(exist_ok=True)
-    with open(out / RECORDS, "a") as stream:
-        for record in _run(todo, ref, settings, n_jobs, log, Journal(out / JOURNAL)):
-            _save(out, record, stream)
-    records = sorted(read_records(out / RECORDS).values(), key=lambda r: r["dataset_id"])
-    table = results_table(records)
-    # each file replaced whole: a kill while writing leaves the last complete one, never a cut one
-    atomic_write(out / CSV, table.to_csv(index=False).encode())
-    atomic_write(out / JSON, json.dumps([{c: r.get(c) for c in table.columns} for r in records], indent=2).encode())
-    atomic_write(out / REPORT, render_report(records, table, kb).encode())
+    try:
+        with open(out / RECORDS, "a") as stream:
+            for record in _run(todo, ref, settings, n_jobs, log, Journal(out / JOURNAL)):
+                _save(out, record, stream)
+    finally:  # Ctrl-C included: the tables hold every dataset finished
+        table = _write_tables(out, kb)
     ours = {s.dataset_id for s in sources}  # the folder may hold earlier inputs' rows too
     return table[table["dataset_id"].isin(ours)].reset_index(drop=True)
 
 
+def _write_tables(out: Path, kb: Any) -> pd.DataFrame:
+    """Write ``results.csv``, ``results.json`` and ``report.html`` of every record in ``out``, each
+    replaced whole (a kill while writing leaves the last complete one, never a cut one); return the table."""
+    records = sorted(read_records(out / RECORDS).values(), key=lambda r: r["dataset_id"])
+    table = results_table(records)
+    atomic_write(out / CSV, table.to_csv(index=False).encode())
+    atomic_write(out / JSON, json.dumps([{c: r.get(c) for c in table.columns} for r in records], indent=2).encode())
+    atomic_write(out / REPORT, render_report(records, table, kb).encode())
+    return table
+
+
 def _given(source: Source) -> dict[str, Any]:
-    """What a record keeps of how its dataset was given: where it is, its target and task as named."""
-    return {"source": source.spec, "path": _where(source.spec), "target": source.target, "given_task": source.task}
+    """What a record keeps of how its dataset was given: where it is, its target and task as named,
+    and its data's :func:`~metahpo.build.fingerprint` (None for a named dataset)."""
+    return {"source": source.spec, "path": _where(source.spec), "target": source.target, "given_task": source.task,
+            "fingerprint": fingerprint(source.spec)}
 
 
 def _same_data(record: dict[str, Any], given: dict[str, Any]) -> bool:
@@ -298,7 +313,8 @@ def _same_data(record: dict[str, Any], given: dict[str, Any]) -> bool:
     file's target unnamed is its column ``target``, as named)."""
     where = record.get("path", _where(record["source"]))
     return where == given["path"] and ("target" not in record or _target(where, record["target"]) == _target(
-        given["path"], given["target"])) and record.get("given_task", given["given_task"]) == given["given_task"]
+        given["path"], given["target"])) and record.get("given_task", given["given_task"]) == given["given_task"] and (
+        record.get("fingerprint") in (None, given["fingerprint"]) or given["fingerprint"] is None)
 
 
 def _target(where: str, target: str | None) -> str | None:
@@ -406,7 +422,7 @@ def _analyse(source: Source, given: KnowledgeBase | None, settings: Settings, re
                   nearest=str(rec.neighbors.index[0]), params=top.params,
                   metafeatures={k: _finite(v) for k, v in mf.items()})
     if settings.tune_trials:
-        result = tune(dataset, n_trials=settings.tune_trials, warm_start=min(settings.n, settings.tune_trials),
+        result = tune(dataset, n_trials=settings.tune_trials, warm_start=settings.warm_start,
                       ensemble=settings.ensemble, family=settings.family,
                       knowledge_base=given, cv=settings.cv,
                       random_state=0, verbose=False)
@@ -450,20 +466,24 @@ def _run(sources: list[Source], kb: KnowledgeBaseRef, settings: Settings, n_jobs
     with a progress line whose ETA is paced by the datasets' expected work (:func:`expected_work`).
     Those a killed run was running in its own process (``journal``) run first, each alone."""
     work = dict(zip((s.dataset_id for s in sources), expected_work(_sizes(sources))))
-    start, failed, done_work = time.monotonic(), 0, 0.0
+    start, failed, done_work, total_work = time.monotonic(), 0, 0.0, sum(work.values())
     ordered = sorted(sources, key=lambda s: -work[s.dataset_id])
     jobs = [delayed(process)(s, kb, settings) for s in ordered]
     keys = [s.dataset_id for s in ordered]
     for done, (i, record) in enumerate(run_jobs(jobs, n_jobs, unordered=True, journal=journal, keys=keys), 1):
         if isinstance(record, WorkerDeath):  # the dataset kills its worker (too big for memory, say): failed
             record = {"dataset_id": ordered[i].dataset_id, "source": ordered[i].spec, "status": "failed",
-                      "error": f"WorkerDeath: {record}", "seconds": math.nan}
-        failed += record["status"] != "ok"
-        done_work += work[record["dataset_id"]]
-        line = eta_line(done, len(sources), time.monotonic() - start, work=(done_work, sum(work.values())))
-        log(f"batch: {record['dataset_id']} {record['status']} in {duration(record['seconds'])}; "
+                      "error": f"WorkerDeath: {record}", "seconds": None}
+        ok = record["status"] == "ok"
+        failed += not ok
+        if ok:  # the pace is that of the work done: a dataset failed at once took none of the time
+            done_work += work[record["dataset_id"]]
+        else:
+            total_work -= work[record["dataset_id"]]
+        yield record  # saved before it is announced: a Ctrl-C between loses no dataset said to be done
+        line = eta_line(done, len(sources), time.monotonic() - start, work=(done_work, total_work))
+        log(f"batch: {record['dataset_id']} {record['status']} in {duration(record['seconds'] or math.nan)}; "
             f"{line} ({failed} failed)")
-        yield record
 
 
 WORK_EXPONENT = 0.8
@@ -509,15 +529,26 @@ def _claim(out: Path, settings: Settings) -> None:
     """Write the settings into the batch folder, or check that the batch run it holds used the same."""
     wanted = asdict(settings)
     had = _read_settings(out)
-    if had is not None:
-        had = {"family": "lightgbm", "rounds": "recommended", **had}  # the defaults of runs from before these settings
+    if had is not None:  # the defaults of runs from before these settings
+        had = {"family": "lightgbm", "rounds": "recommended",
+               "warm_start": min(had.get("n", N_RECOMMENDED), had.get("tune_trials") or 0), **had}
     if had is None:
         atomic_write(out / SETTINGS, json.dumps(wanted, indent=2).encode())
-    elif had != wanted:
+    elif _acting(had) != _acting(wanted):
+        had, wanted = _acting(had), _acting(wanted)
         keys = dict.fromkeys([*wanted, *had])  # a key only one of them has differs too
         diff = ", ".join(f"{k} {had.get(k)!r} (now {wanted.get(k)!r})" for k in keys if had.get(k) != wanted.get(k))
         raise ConfigError(f"{out} holds a batch run with other settings: {diff}; resume it with the settings "
                           f"it was run with, or use another output folder")
+
+
+def _acting(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings as they act on the results: a data file's target unnamed is its column ``target``, and
+    without tuning, the folds, ensemble and warm start of a search play no part."""
+    acting = {**settings, "target": settings.get("target") or "target"}
+    if not settings.get("tune_trials"):
+        acting.update(cv=None, ensemble=None, warm_start=None)
+    return acting
 
 
 def _read_settings(out: Path) -> dict[str, Any] | None:

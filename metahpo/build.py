@@ -184,6 +184,12 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
             files = [Source(stem(p), str(p), target) for p in sorted(path.iterdir())
                      if p.is_file() and p.name.lower().endswith(DATA_SUFFIXES)]
             loose = [f for f in files if Path(f.spec).name not in COLLECTION_TABLES]
+            nested = [p.name for p in sorted(path.iterdir()) if p.is_dir() and not (p / f"{p.name}.tsv.gz").exists()
+                      and any(f.name.lower().endswith(DATA_SUFFIXES) for f in p.iterdir() if f.is_file())]
+            if nested:  # a folder's own files are its datasets, not its subfolders'
+                warnings.warn(f"{item}'s subfolders are not read (give them as inputs of their own): "
+                              f"{', '.join(nested[:5])}{', ...' if len(nested) > 5 else ''}", DataWarning,
+                              stacklevel=2)
             if pmlb and loose:
                 names = ", ".join(Path(f.spec).name for f in loose[:5]) + (", ..." if len(loose) > 5 else "")
                 warnings.warn(f"{item} holds PMLB dataset folders, so the data files beside them are left out (give "
@@ -205,9 +211,12 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
         else:
             raise DataError(f"no such dataset, folder or list: {item!r}")
     ids = [s.dataset_id for s in sources]
-    dup = {i for i in ids if ids.count(i) > 1}
+    dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
-        raise DataError(f"two inputs have the same dataset name: {sorted(dup)}")
+        clash = [s.spec for s in sources if s.dataset_id == dup[0]]
+        raise DataError(f"{plural(len(clash), 'input')} would be the dataset {dup[0]!r} ({', '.join(clash)})"
+                        f"{f' and {len(dup) - 1} more names clash' if len(dup) > 1 else ''}: give one of them, or "
+                        f"list them in a manifest.csv with a name column")
     return sources
 
 

@@ -7,6 +7,7 @@ a trial line overwrites the previous one, elsewhere (a log file, a notebook) eac
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
@@ -46,8 +47,12 @@ def preview(items: Any, n: int = 8, last: int = 0) -> str:
 
 def to_stderr(line: str) -> None:
     """Write one progress line to standard error at once (the default destination of every
-    progress line)."""
-    print(line, file=sys.stderr, flush=True)
+    progress line). Once no one reads them (``2>&1 | head`` ended), the lines are dropped and the
+    work goes on."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())  # Python's exit flush finds no pipe either
 
 
 def eta(done: float, total: float, elapsed: float, deadline: float = math.inf) -> float:

@@ -75,6 +75,11 @@ def budget_rounds(budget: float, learning_rate: float) -> int:
 N_RECOMMENDED = 10
 """How many configurations a recommendation lists by default, all held out and ordered on large data."""
 
+WARM_START = 5
+"""How many recommended configurations ``tune`` evaluates first by default, before its sampler: five
+beat three, seven and ten on cross-validated score at ten trials (docs/benchmarks.md, "Another
+warm-start size")."""
+
 ROUNDS = ("holdout", "recommended")
 """Where a LightGBM configuration's rounds come from: a hold-out of the data
 (:func:`~metahpo.holdout.holdout_rounds`), or the knowledge base (the neighbours' rounds,

@@ -50,7 +50,8 @@ from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.holdout import holdout, rounds_growth
 from metahpo.parallel import Journal
 from metahpo.progress import TrialProgress, duration, plural, to_stderr
-from metahpo.recommendations import AUTO_FAMILY, Recommendation, check_family, choose_family, get_recommender
+from metahpo.recommendations import (AUTO_FAMILY, WARM_START, Recommendation, check_family, choose_family,
+                                     get_recommender)
 from metahpo.search import BaseSampler, BayesSampler, GridSampler, Study, Trial, check_sampler, make_sampler
 from metahpo.search.study import Callback, check_callbacks
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped
@@ -217,7 +218,7 @@ def tune(
     timeout: float | None = None,
     sampler: str | BaseSampler | None = _DEFAULT_SAMPLER,
     family: str = AUTO_FAMILY,
-    warm_start: int = 5,
+    warm_start: int = WARM_START,
     cv: int = 5,
     prune: bool = False,
     metric: str | None = None,

@@ -299,6 +299,40 @@ def test_an_interrupted_search_stops_the_batch_and_is_not_recorded(data_dir, tin
     assert not (tmp_path / "out" / "results.jsonl").exists() or not _jsonl(tmp_path / "out")  # a resume redoes it
 
 
+def test_a_tuned_batch_warm_starts_as_tune_does_whatever_n(data_dir, tiny_kb, tmp_path, monkeypatch):
+    from metahpo import tuning
+    from metahpo.recommendations import WARM_START
+
+    seen = {}
+    real = tuning.tune
+    monkeypatch.setattr(tuning, "tune", lambda *args, **kwargs: seen.update(kwargs) or real(*args, **kwargs))
+    run_batch([str(data_dir / "iris.csv")], tmp_path / "out", knowledge_base=tiny_kb, n=10, tune_trials=2, cv=2,
+              progress=lambda line: None)
+    assert seen["warm_start"] == WARM_START  # n=10 and --tune 10 left no trial to the search
+
+
+def test_ctrl_c_leaves_tables_of_every_dataset_finished(data_dir, tiny_kb, tmp_path):
+    def interrupt_once_one_is_done(line):
+        if " ok in " in line:  # said once saved: the tables hold it
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([str(data_dir)], tmp_path / "out", knowledge_base=tiny_kb, n=2, progress=interrupt_once_one_is_done)
+    table = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert len(table) == len(_jsonl(tmp_path / "out")) >= 1 and set(table["status"]) <= {"ok", "failed"}
+
+
+def test_a_resume_over_a_file_whose_data_changed_is_refused(data_dir, tiny_kb, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(data_dir / "iris.csv", data / "iris.csv")
+    run_batch([str(data)], tmp_path / "out", knowledge_base=tiny_kb, n=2, progress=lambda line: None)
+    frame = pd.read_csv(data / "iris.csv")
+    frame.iloc[:5].to_csv(data / "iris.csv", index=False)
+    with pytest.raises(ConfigError, match="'iris' was .*iris.csv, now .*iris.csv .the same file, its data changed."):
+        run_batch([str(data)], tmp_path / "out", knowledge_base=tiny_kb, n=2)
+
+
 def test_tuning_adds_the_cv_score_the_trials_and_the_ensemble(data_dir, tiny_kb, tmp_path):
     out = tmp_path / "out"
     inputs = [str(data_dir / "iris.csv"), str(data_dir / "diabetes.csv")]
@@ -361,8 +395,11 @@ def test_the_tuning_plot_shows_the_scores_themselves_and_their_span():
 def test_a_resume_needs_the_same_knowledge_base_and_target(first_run, data_dir, tiny_kb, tmp_path, monkeypatch):
     out = tmp_path / "out"
     shutil.copytree(first_run[0], out)
-    with pytest.raises(ConfigError, match="other settings: target None .now 'label'.; resume it with"):
+    with pytest.raises(ConfigError, match="other settings: target 'target' .now 'label'.; resume it with"):
         run_batch([str(data_dir)], out, knowledge_base=tiny_kb, n=3, target="label")
+    lines = []  # the default target named, and folds without tuning, act as before: resumed
+    run_batch([str(data_dir)], out, knowledge_base=tiny_kb, n=3, target="target", cv=3, progress=lines.append)
+    assert lines[0] == "batch: 3 of 4 datasets already done, 1 to run"  # the failed one runs again
     kb_dir = tiny_kb.save(tmp_path / "kb")
     with pytest.raises(ConfigError, match=f"knowledge_base 'in-memory' .now '{re.escape(str(kb_dir))}'."):
         run_batch([str(data_dir)], out, knowledge_base=kb_dir, n=3)

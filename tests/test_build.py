@@ -3,6 +3,7 @@
 import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
@@ -15,7 +16,7 @@ import pytest
 from metahpo import build
 from metahpo.build import Builder, Source, described_as, find_sources
 from metahpo.datasets import load
-from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
+from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseError
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.spaces import config_id
 
@@ -519,6 +520,15 @@ def test_ingest_bad_history(tmp_path, history, metric, message):
 
 def test_find_sources_takes_a_folder_of_files(data_files):
     assert [s.dataset_id for s in find_sources([str(data_files)])] == ["breast_cancer", "diabetes", "iris"]
+    (data_files / "more").mkdir()
+    shutil.copy(data_files / "iris.csv", data_files / "more" / "flowers.csv")
+    with pytest.warns(DataWarning, match="subfolders are not read .give them as inputs of their own.: more"):
+        assert len(find_sources([str(data_files)])) == 3
+    shutil.rmtree(data_files / "more")
+    shutil.copy(data_files / "iris.csv", data_files / "iris.tsv")
+    with pytest.raises(DataError, match=r"2 inputs would be the dataset 'iris' \(.*iris.csv, .*iris.tsv\): give one "
+                                        r"of them, or list them in a manifest.csv with a name column"):
+        find_sources([str(data_files)])
 
 
 def test_a_folder_with_a_manifest_lists_its_datasets_with_text_and_missing_values(tmp_path):

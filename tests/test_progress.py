@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from metahpo.progress import TrialProgress, duration, eta, eta_line, plural
+from metahpo.progress import TrialProgress, duration, eta, eta_line, plural, to_stderr
 from metahpo.search import Study, Trial
 from metahpo.spaces import LIGHTGBM
 from metahpo.tuning import tune
@@ -99,3 +99,20 @@ def test_tunes_summary_names_the_best_trial_as_its_progress_line_does(capsys):
     row = result.trials.set_index("trial").loc[number]  # and as result.trials numbers it
     assert row["family"] == result.family and row["score"] == result.best_score
     assert result.trials["trial"].tolist() == [1, 2, 3, 4]
+
+
+def test_progress_lines_no_one_reads_are_dropped_and_the_work_goes_on(monkeypatch, tmp_path):
+    class GoneReader(io.StringIO):  # `metahpo batch ... 2>&1 | head`, head done
+        def __init__(self, fd):
+            super().__init__()
+            self.fd = fd
+
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self):
+            return self.fd
+
+    with open(tmp_path / "stderr", "w") as stand_in:
+        monkeypatch.setattr("sys.stderr", GoneReader(stand_in.fileno()))
+        to_stderr("batch: iris ok in 1.0 s")  # no BrokenPipeError
