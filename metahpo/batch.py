@@ -482,7 +482,8 @@ def _run(sources: list[Source], kb: KnowledgeBaseRef, settings: Settings, n_jobs
             total_work -= work[record["dataset_id"]]
         yield record  # saved before it is announced: a Ctrl-C between loses no dataset said to be done
         line = eta_line(done, len(sources), time.monotonic() - start, work=(done_work, total_work))
-        log(f"batch: {record['dataset_id']} {record['status']} in {duration(record['seconds'] or math.nan)}; "
+        seconds = math.nan if record["seconds"] is None else record["seconds"]  # a worker's death: not timed
+        log(f"batch: {record['dataset_id']} {record['status']} in {duration(seconds)}; "
             f"{line} ({failed} failed)")
 
 

@@ -79,6 +79,7 @@ def test_every_dataset_gets_a_row_and_a_broken_one_does_not_stop_the_batch(first
     assert rows.loc[list(NAMES), ["config_id", "expected_normalized", "confidence", "nearest"]].notna().all().all()
     assert rows.loc[list(NAMES), "expected_normalized"].between(0, 1).all() and "expected_value" in rows
     assert (rows["seconds"] > 0).all()
+    assert any(re.match(rf"batch: {BROKEN} failed in \d+\.\d s; ", line) for line in lines)  # timed, even at once
 
     assert sorted(p.stem for p in (out / "params").glob("*.json")) == list(NAMES)
     for name in NAMES:
