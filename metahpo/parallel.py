@@ -134,8 +134,8 @@ class Journal:
 
 def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False, journal: Journal | None = None,
              keys: Sequence[str] = ()) -> Iterator[tuple[int, Any]]:
-    """Run ``jobs`` on :func:`workers`, yielding ``(index, result)`` in the jobs' order, or as they
-    finish with ``unordered``.
+    """Run ``jobs`` on :func:`workers`, yielding ``(index, result)`` in the jobs' order (on Ctrl-C,
+    the results already finished first, with gaps), or as they finish with ``unordered``.
 
     When a worker process dies, joblib stops the pool and every job it held. Those not finished are
     then run again one at a time, each alone (:func:`run_alone`): one whose worker dies alone too
@@ -177,14 +177,20 @@ def run_jobs(jobs: Sequence[Job], n_jobs: int, *, unordered: bool = False, journ
 
 
 def _in_order(finished: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
-    """``finished`` (unordered) in the jobs' order: a pool's break loses no result already finished."""
+    """``finished`` (unordered) in the jobs' order: a pool's break loses no result already finished,
+    nor does Ctrl-C, after which the results that finished while an earlier job still ran follow,
+    in order, before the interrupt is raised."""
     waiting: dict[int, Any] = {}
     position = 0
-    for i, result in finished:
-        waiting[i] = result
-        while position in waiting:
-            yield position, waiting.pop(position)
-            position += 1
+    try:
+        for i, result in finished:
+            waiting[i] = result
+            while position in waiting:
+                yield position, waiting.pop(position)
+                position += 1
+    except KeyboardInterrupt:
+        yield from sorted(waiting.items())
+        raise
 
 
 def _runs_here(n_jobs: int) -> bool:

@@ -352,20 +352,12 @@ class Study:
                 jobs = [delayed(_run)(objective, first + i, p, bar) for i, p in enumerate(batch)]
                 keys = [config_id(p.config) for p in batch]
                 raised: tuple[Callback, Trial, Exception] | None = None
-                finished: dict[int, Trial] = {}  # by job: those that finished before an earlier one
-                done = 0
-                try:
-                    for i, result in run_jobs(jobs, n_jobs, unordered=True, journal=journal, keys=keys):
-                        # a configuration that kills its worker is a failed trial
-                        finished[i] = _died(first + i, batch[i], result) if isinstance(result, WorkerDeath) else result
-                        while done in finished:  # recorded in the jobs' order, as a seeded search replays them
-                            raised = self._finish(finished.pop(done), callbacks, raised)
-                            done += 1
-                except KeyboardInterrupt:  # every finished trial is kept, in order, numbered as recorded
-                    for i in sorted(finished):
-                        finished[i].number = len(self.trials)
-                        raised = self._finish(finished[i], callbacks, raised)
-                    raise
+                # in the jobs' order, as a seeded search replays them; after Ctrl-C, those that finished while an
+                # earlier one still ran follow (run_jobs), and every trial is numbered as recorded
+                for i, trial in run_jobs(jobs, n_jobs, journal=journal, keys=keys):
+                    if isinstance(trial, WorkerDeath):  # the configuration kills its worker: a failed trial
+                        trial = _died(first + i, batch[i], trial)
+                    raised = self._finish(trial, callbacks, raised)
                 if raised:
                     callback, trial, exc = raised
                     name = getattr(callback, "__qualname__", type(callback).__name__)
@@ -381,6 +373,7 @@ class Study:
                 raised: tuple[Callback, Trial, Exception] | None) -> tuple[Callback, Trial, Exception] | None:
         """Record ``trial`` and call back on it, but for a callback that raised before (``raised``);
         return the first callback that raised, as :meth:`_call_back` does."""
+        trial.number = len(self.trials)  # as run, but for those after a gap that Ctrl-C left in a batch
         self._record(trial)
         if trial.ok and trial.fold_scores and self._folds is None:
             self._folds = len(trial.fold_scores)
