@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 from joblib import delayed
 
-from metahpo.build import NAMED_SCHEMES, Source, find_sources, fingerprint
+from metahpo.build import NAMED_SCHEMES, Source, find_sources, fingerprint, read_target
 from metahpo.ensemble import EnsembleSpec
 from metahpo.evaluation import check_cv
 from metahpo.exceptions import ConfigError, DataError
@@ -309,19 +309,15 @@ def _given(source: Source) -> dict[str, Any]:
 
 def _same_data(record: dict[str, Any], given: dict[str, Any]) -> bool:
     """Whether ``record`` is of the data ``given`` names: the same place (a record from before "path"
-    was kept: its source), and the same target and task as given (where the record keeps them; a
-    file's target unnamed is its column ``target``, as named)."""
+    was kept: its source), the same target and task as given (where the record keeps them; read as
+    :func:`~metahpo.build.read_target` reads them), and the same bytes (where both have a fingerprint)."""
     where = record.get("path", _where(record["source"]))
-    return where == given["path"] and ("target" not in record or _target(where, record["target"]) == _target(
-        given["path"], given["target"])) and record.get("given_task", given["given_task"]) == given["given_task"] and (
-        record.get("fingerprint") in (None, given["fingerprint"]) or given["fingerprint"] is None)
-
-
-def _target(where: str, target: str | None) -> str | None:
-    """The target column a source's data is read with: its own, else ``target`` for data of a file
-    (a named dataset's or an ARFF file's unnamed target is its own default, None)."""
-    own_default = where.startswith(NAMED_SCHEMES) or ".arff" in Path(where).suffixes
-    return target if target is not None or own_default else "target"
+    same_target = "target" not in record or (read_target(where, record["target"])
+                                             == read_target(given["path"], given["target"]))
+    same_task = record.get("given_task", given["given_task"]) == given["given_task"]
+    same_bytes = None in (record.get("fingerprint"), given["fingerprint"]) or (
+        record["fingerprint"] == given["fingerprint"])
+    return where == given["path"] and same_target and same_task and same_bytes
 
 
 def _described(given: dict[str, Any]) -> str:

@@ -116,16 +116,21 @@ TARGET_MARK = "|target="
 a source (:func:`described_as`; recorded before 7 December 2026: the fingerprint alone)."""
 
 
+def read_target(spec: str, target: str | None) -> str | None:
+    """The target column a source's data is read with: a PMLB folder's ``target`` whatever is named,
+    else the one named, else ``target`` for a data file; None for the unnamed target of a named
+    dataset or an ARFF file, which is its own default."""
+    if Path(spec).is_dir():
+        return "target"
+    if target is not None:
+        return target
+    return None if spec.startswith(NAMED_SCHEMES) or ".arff" in Path(spec).suffixes else "target"
+
+
 def described_as(source: Source) -> str:
     """What a build records of ``source`` when it describes it: its data's :func:`fingerprint` and
-    the target it names, a data file's default named ``target`` as it reads (a PMLB folder's is
-    always ``target``; an ARFF file's and a named dataset's default are their own, empty)."""
-    if Path(source.spec).is_dir():
-        target = "target"
-    elif source.target is not None:
-        target = source.target
-    else:
-        target = "" if source.spec.startswith(NAMED_SCHEMES) or source.spec.lower().endswith(".arff") else "target"
+    the target it is read with (:func:`read_target`; empty for a default of its own)."""
+    target = read_target(source.spec, source.target) or ""
     return f"{fingerprint(source.spec) or ''}{TARGET_MARK}{target}"
 
 

@@ -549,8 +549,8 @@ def test_batch_recommends_with_the_strategy_it_is_given(tiny_kb, tmp_path):
 
 
 def test_an_unnamed_target_is_the_one_the_data_are_read_with():
-    from metahpo.batch import _target
+    from metahpo.build import read_target
 
-    assert _target("/data/a.csv", None) == _target("/data/a.csv", "target") == "target"  # a file's: its column target
-    assert _target("/data/a.arff", None) is None and _target("/data/a.arff.gz", None) is None  # an ARFF's own
-    assert _target("openml:31", None) is None and _target("/data/a.csv", "label") == "label"
+    assert read_target("/data/a.csv", None) == read_target("/data/a.csv", "target") == "target"  # its column target
+    assert read_target("/data/a.arff", None) is None and read_target("/data/a.arff.gz", None) is None  # an ARFF's own
+    assert read_target("openml:31", None) is None and read_target("/data/a.csv", "label") == "label"
