@@ -23,7 +23,7 @@ import pandas as pd
 
 from metahpo.evaluation import METRICS, Evaluation
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
-from metahpo.families.lightgbm import canonical_names
+from metahpo.families.lightgbm import canonical_names, library_defaults, parameter_names
 from metahpo.knowledge_base import ALL_METRICS, KnowledgeBase
 from metahpo.metafeatures import METAFEATURES
 from metahpo.openml_source import cache_root, openml_errors
@@ -60,8 +60,24 @@ _CV_FOLDS = 10
 """Folds recorded for imported runs: only runs of OpenML tasks estimated by 10-fold CV are imported."""
 _TEN_FOLD_CV = "10-fold Crossvalidation"
 """OpenML's name of that estimation procedure."""
-_SKIPS = ("invalid_config", "dataset_unavailable", "task_unavailable", "not_10_fold_cv", "other_target",
-          "metric_not_for_task", "no_score")
+_NO_EFFECT = ("num_threads", "verbosity", "seed", "bagging_seed", "feature_fraction_seed", "extra_seed", "drop_seed",
+              "data_random_seed", "objective_seed", "deterministic", "force_col_wise", "force_row_wise",
+              "histogram_pool_size", "device_type", "gpu_platform_id", "gpu_device_id", "gpu_use_dp", "num_gpu",
+              "tree_learner", "num_machines", "local_listen_port", "time_out", "machine_list_filename", "machines",
+              "metric", "num_class", "is_enable_sparse", "precise_float_parser", "saved_feature_importance_type",
+              "importance_type")
+"""LightGBM parameters (main names) that do not change the model a run trained: threads, seeds
+(a configuration keeps none), messages, devices, the metric (without early stopping), the number
+of classes (the data's)."""
+_TASK_OBJECTIVES = {
+    "binary": ("binary",),
+    "multiclass": ("multiclass", "softmax"),
+    "regression": ("regression", "regression_l2", "l2", "mean_squared_error", "mse", "l2_root",
+                   "root_mean_squared_error", "rmse"),
+}
+"""The objectives metahpo trains each task with, under LightGBM's names for them."""
+_SKIPS = ("invalid_config", "outside_space", "dataset_unavailable", "task_unavailable", "not_10_fold_cv",
+          "other_target", "metric_not_for_task", "no_score")
 
 
 def import_runs(
@@ -79,16 +95,20 @@ def import_runs(
     those of the search space are matched by name or LightGBM alias (``eta``, ``feature_fraction``,
     ``min_data``, ...), values are parsed as JSON, and parameters the setup does not list take
     ``LIGHTGBM.default``. A run bagged with frequency 0 (LightGBM's default) ran without bagging and
-    is recorded with ``subsample=1``. Other parameters (``max_depth``, other steps', ...) are
-    ignored. Several runs of one configuration on one dataset are averaged. A run the knowledge base
-    holds of the same dataset, configuration and cross-validation keeps its scores on other metrics.
+    is recorded with ``subsample=1``. A run that sets another parameter of the LightGBM component
+    to other than LightGBM's default (``max_depth=6``, ``pos_bagging_fraction=0.5``,
+    ``class_weight="balanced"``, an objective not the task's, ...) is skipped: no configuration of
+    the space rebuilds the model it scored. Settings that do not change the model (threads, seeds,
+    verbosity) and other steps' parameters are ignored. Several runs of one configuration on one
+    dataset are averaged. A run the knowledge base holds of the same dataset, configuration and
+    cross-validation keeps its scores on other metrics.
 
     Only runs of tasks OpenML estimates by 10-fold cross-validation on the dataset's default target
     are imported (the dataset's listed qualities describe that target). Skipped, and counted by
     reason: runs whose configuration is invalid (values out of range, not plain gradient boosting,
-    two values for one parameter, no parameters listed), runs on datasets OpenML does not list (or
-    lists without their size), runs of tasks it does not list, of other estimation procedures or of
-    other targets, runs whose metric metahpo does not use for the dataset's task (e.g. ROC AUC on a
+    two values for one parameter, no parameters listed), runs with a setting outside the space (as
+    above), runs on datasets OpenML does not list (or lists without their size), runs of tasks it
+    does not list, of other estimation procedures or of other targets, runs whose metric metahpo does not use for the dataset's task (e.g. ROC AUC on a
     multiclass dataset), and runs without a score.
 
     Parameters
@@ -158,6 +178,9 @@ def import_runs(
             except ConfigError as exc:
                 logger.debug("skipping a run of flow %s on dataset %s: %s", flow_id, data_id, exc)
                 skip = "invalid_config"
+        if skip is None and (setting := _outside_space(parameters, dataset["task"])) is not None:
+            logger.debug("skipping a run of flow %s on dataset %s: it sets %s", flow_id, data_id, setting)
+            skip = "outside_space"
         if skip is not None:
             skipped[skip] += 1
             continue
@@ -372,6 +395,51 @@ def _config_from_parameters(parameters: Any) -> Config:
     return {name: int(v) if name in _INTEGER_PARAMS else float(v) for name, v in config.items()}
 
 
+def _outside_space(parameters: Mapping[str, Any], task: str) -> str | None:
+    """The first setting (``name=value``) of a setup's LightGBM component that the space does not
+    hold and that changes the model trained: a parameter at other than LightGBM's default (by
+    :func:`~metahpo.families.lightgbm.library_defaults`; an estimator argument without a listed
+    default, such as ``class_weight``, at other than null), or an objective not ``task``'s. None
+    when the configuration read rebuilds the run's model."""
+    no_effect = set().union(*(parameter_names()[name] for name in _NO_EFFECT))
+    defaults = library_defaults()
+    for full_name, text in parameters.items():
+        match = _COMPONENT.fullmatch(full_name)
+        name = None if match is None else match["name"]
+        if (name is None or not _of_lightgbm(match["flow"]) or name not in parameter_names() or name in no_effect
+                or _our_name(full_name) is not None):
+            continue
+        value = _parse_value(text)
+        if name in parameter_names()["objective"]:
+            same = value is None or value in _TASK_OBJECTIVES[task]
+        else:
+            same = _same_setting(value, defaults.get(name))
+        if not same:
+            return f"{name}={text}"
+    return None
+
+
+def _same_setting(value: Any, default: str | None) -> bool:
+    """Whether a setup's value (parsed) is LightGBM's default as a model lists it (None: null)."""
+    if value is None or default is None:
+        return value is None
+    if isinstance(value, (bool, int, float)) or default.lstrip("-").replace(".", "", 1).isdigit():
+        try:
+            return math.isclose(float(value), float(default), rel_tol=1e-9, abs_tol=1e-12)
+        except (TypeError, ValueError):
+            return False
+    if isinstance(value, (list, tuple)):
+        value = ",".join(map(str, value))
+    return str(value).strip().lower() == default.lower()
+
+
+def _of_lightgbm(flow: str) -> bool:
+    """Whether a parameter's component flow is LightGBM's (a pipeline's name holds its steps' in
+    parentheses: only the component's own name counts)."""
+    component = flow.split("(")[0].lower()
+    return "lightgbm" in component or "lgbm" in component
+
+
 def _our_name(full_name: str) -> str | None:
     """metahpo's name for an OpenML parameter of a LightGBM component, matched by its exact name or
     LightGBM alias; None for other parameters and other components' parameters.
@@ -381,10 +449,7 @@ def _our_name(full_name: str) -> str | None:
     and ``mlr.classif.lightgbm(1)_pos_bagging_fraction`` give None.
     """
     match = _COMPONENT.fullmatch(full_name)
-    if match is None:
-        return None
-    component = match["flow"].split("(")[0].lower()  # a pipeline's name holds its steps' in parentheses
-    if "lightgbm" not in component and "lgbm" not in component:
+    if match is None or not _of_lightgbm(match["flow"]):
         return None
     return _our_names().get(match["name"])
 

@@ -29,7 +29,7 @@ from metahpo import datasets
 from metahpo.exceptions import ConfigError, DataError, KnowledgeBaseError
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.metafeatures import METAFEATURES
-from metahpo.openml_runs import _config_from_parameters, _our_name, import_runs
+from metahpo.openml_runs import _config_from_parameters, _our_name, _outside_space, import_runs
 from metahpo.openml_source import load_dataset, load_task
 from metahpo.spaces import LIGHTGBM
 
@@ -344,8 +344,8 @@ def test_import_runs_of_a_scikit_learn_lightgbm_pipeline(server: RecordedServer)
         "imported": 5,
         "knowledge_base_runs": 4,
         # num_leaves=1 and boosting 'dart'; a dataset OpenML no longer lists; ROC AUC on multiclass iris
-        "skipped": {"invalid_config": 2, "dataset_unavailable": 1, "task_unavailable": 0, "not_10_fold_cv": 0,
-                    "other_target": 0, "metric_not_for_task": 1, "no_score": 0},
+        "skipped": {"invalid_config": 2, "outside_space": 0, "dataset_unavailable": 1, "task_unavailable": 0,
+                    "not_10_fold_cv": 0, "other_target": 0, "metric_not_for_task": 1, "no_score": 0},
     }
     assert server.endpoints == [
         "evaluation/list/function/area_under_roc_curve/limit/1000/offset/0/flow/999201",
@@ -433,6 +433,53 @@ def test_parameters_of_other_steps_and_native_aliases() -> None:
         _config_from_parameters({mlr + "boost": '"dart"', mlr + "learning_rate": "0.05"})
 
 
+@pytest.mark.parametrize(
+    ("settings", "task", "outside"),
+    [
+        ({"max_depth": "-1", "subsample_for_bin": "200000", "min_child_weight": "0.001"}, "binary", None),  # defaults
+        ({"max_depth": "6"}, "binary", "max_depth=6"),
+        ({"min_child_weight": "1e-05"}, "binary", "min_child_weight=1e-05"),
+        ({"class_weight": "null", "objective": "null"}, "binary", None),
+        ({"class_weight": '"balanced"'}, "binary", 'class_weight="balanced"'),
+        ({"n_jobs": "4", "random_state": "3", "verbose": "-1", "importance_type": '"gain"'}, "binary", None),
+        ({"objective": '"regression"', "monotone_constraints": "[]"}, "regression", None),
+        ({"objective": '"huber"'}, "regression", 'objective="huber"'),
+        ({"objective": '"multiclassova"'}, "multiclass", 'objective="multiclassova"'),
+        ({"is_unbalance": "false", "pos_bagging_fraction": "1"}, "binary", None),
+        ({"is_unbalance": "true"}, "binary", "is_unbalance=true"),
+        ({"pos_bagging_fraction": "0.5"}, "binary", "pos_bagging_fraction=0.5"),
+        ({"data_sample_strategy": '"goss"'}, "binary", 'data_sample_strategy="goss"'),
+        ({"early_stopping_round": "50"}, "binary", "early_stopping_round=50"),
+    ],
+)
+def test_settings_outside_the_space_are_found_unless_at_lightgbms_defaults(settings: dict, task: str,
+                                                                           outside: str | None) -> None:
+    lgbm = "lightgbm.sklearn.LGBMClassifier(1)_"
+    parameters = {lgbm + name: text for name, text in settings.items()}
+    parameters["sklearn.impute._base.IterativeImputer(1)_max_iter"] = "3"  # another step's: never LightGBM's
+    parameters[lgbm + "num_leaves"] = "63"  # in the space: read, not compared
+    assert _outside_space(parameters, task) == outside
+
+
+def test_import_skips_runs_whose_model_no_configuration_rebuilds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from metahpo import openml_runs
+
+    lgbm = "lightgbm.sklearn.LGBMClassifier(1)_"
+    setups = [{lgbm + "num_leaves": "63", lgbm + "max_depth": "-1"},  # LightGBM's default depth: imported
+              {lgbm + "num_leaves": "63", lgbm + "max_depth": "5"},  # a model the space cannot rebuild
+              {lgbm + "num_leaves": "15", lgbm + "scale_pos_weight": "3.0"}]
+    runs = pd.DataFrame({"run_id": [1, 2, 3], "task_id": [31] * 3, "data_id": [31] * 3, "value": [0.8, 0.9, 0.7],
+                         "flow_name": ["lightgbm.sklearn.LGBMClassifier"] * 3, "parameters": setups})
+    monkeypatch.setattr(openml_runs, "_list_runs", lambda *args: runs)
+    listed = {"name": "credit-g", "did": 31, "NumberOfInstances": 1000, "NumberOfFeatures": 21, "NumberOfClasses": 2}
+    monkeypatch.setattr(openml_runs, "_list_datasets", lambda ids: {31: openml_runs._dataset_row(listed)})
+    monkeypatch.setattr(openml_runs, "_list_tasks", lambda ids: {31: (31, TEN_FOLD, "class")})
+    monkeypatch.setattr(openml_runs, "_default_targets", lambda ids: {31: "class"})
+    kb = import_runs(5)
+    assert _runs(kb, "roc_auc") == pytest.approx({("openml-31", _key({**LIGHTGBM.default, "num_leaves": 63})): 0.8})
+    assert kb.provenance["openml_import"]["5"]["skipped"]["outside_space"] == 2
+
+
 def test_import_refuses_a_hyperparameter_search_flow(monkeypatch: pytest.MonkeyPatch) -> None:
     lgbm = "lightgbm.sklearn.LGBMClassifier(1)_"
     search = "sklearn.model_selection._search.RandomizedSearchCV(1)_"
@@ -455,7 +502,7 @@ def test_only_runs_of_ten_fold_cv_tasks_on_the_default_target_are_imported(tasks
     assert _runs(kb, "roc_auc") == pytest.approx({("openml-31", _key(TUNED)): 0.79,  # not averaged with 0.81
                                                   ("openml-31", _key(LIGHTGBM.default)): 0.77})
     assert kb.provenance["openml_import"]["999201"]["skipped"] == {
-        "invalid_config": 0, "dataset_unavailable": 1, "task_unavailable": 2, "not_10_fold_cv": 1,
+        "invalid_config": 0, "outside_space": 0, "dataset_unavailable": 1, "task_unavailable": 2, "not_10_fold_cv": 1,
         "other_target": 2, "metric_not_for_task": 1, "no_score": 0,
     }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import re
 import time
 from typing import Any
 
@@ -58,6 +59,22 @@ def constructor_defaults() -> dict[str, Any]:
 
     return {name: p.default for name, p in inspect.signature(lgb.LGBMModel.__init__).parameters.items()
             if name not in ("self", "kwargs") and p.default is not None}
+
+
+@functools.cache
+def library_defaults() -> dict[str, str]:
+    """LightGBM's default of each of its parameters, under every name of it (its aliases), as the
+    text a trained model lists it with (``max_depth`` "-1", ``is_unbalance`` "0",
+    ``monotone_constraints`` ""): read from LightGBM's own record of the settings a one-round model
+    on four rows trained with. Arguments of the scikit-learn estimators alone (``class_weight``,
+    ``importance_type``) are not listed."""
+    import lightgbm as lgb
+
+    rows = np.arange(8.0).reshape(4, 2)
+    model = lgb.train({"verbose": -1}, lgb.Dataset(rows, label=rows[:, 0]), num_boost_round=1).model_to_string()
+    listed = model[model.index("parameters:"):model.index("end of parameters")]
+    defaults = dict(re.findall(r"^\[(\w+): (.*)\]$", listed, flags=re.MULTILINE))
+    return {alias: text for name, text in defaults.items() for alias in parameter_names().get(name, (name,))}
 
 
 @functools.cache
