@@ -12,8 +12,10 @@ import contextlib
 import json
 import math
 import os
+import signal
 import sys
 import textwrap
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor
@@ -22,9 +24,13 @@ from typing import Any
 
 from metahpo import __version__
 from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseWarning, MetahpoError
+from metahpo.progress import plural, preview, silence, to_stderr
 
 TABLE_WIDTH = 100
 """The widest a table printed to a terminal gets."""
+
+DEFAULT_TRIALS = 20
+"""``tune``'s trials without ``--n-trials`` or ``--timeout``."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,32 +86,61 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         warnings.formatwarning = _format_warning
-        return args.handler(args)
+        with _terminations_as_ctrl_c():
+            return args.handler(args)
     except MetahpoError as exc:
-        print(f"metahpo: error: {exc}", file=sys.stderr)
+        to_stderr(f"metahpo: error: {exc}")
         return 2
     except KeyboardInterrupt:
-        print("metahpo: interrupted", file=sys.stderr)
+        to_stderr("metahpo: interrupted")
         return 130
     except BrokenExecutor as exc:  # workers that keep dying (parallel.run_jobs records a job that kills one)
         from joblib.externals.loky.process_executor import TerminatedWorkerError
 
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if isinstance(exc, TerminatedWorkerError):
-            print(f"metahpo: error: worker processes keep dying ({why}); fewer --n-jobs or --max-rows need less "
-                  f"memory; batch and kb build keep what finished, and the same command resumes", file=sys.stderr)
+            to_stderr(f"metahpo: error: worker processes keep dying ({why}); fewer --n-jobs or --max-rows need less "
+                      f"memory; batch and kb build keep what finished, and the same command resumes")
         else:  # not a death: a job or result the pool could not pass between processes
-            print(f"metahpo: error: the worker pool failed ({why})", file=sys.stderr)
+            to_stderr(f"metahpo: error: the worker pool failed ({why})")
         return 1
     except BrokenPipeError:  # the reader (e.g. head) went away: not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        silence(sys.stdout)
         return 0
     except OSError as exc:  # a path that cannot be written or read, a scheduler that cannot be reached, ...
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"metahpo: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        to_stderr(f"metahpo: error: {exc.strerror or exc}{where}")
         return 2
     finally:
         warnings.formatwarning = _python_format_warning
+
+
+TERMINATIONS = ("SIGTERM", "SIGHUP")
+"""The signals a command takes as Ctrl-C (a ``kill``, a closed terminal; Windows has no SIGHUP)."""
+
+
+@contextlib.contextmanager
+def _terminations_as_ctrl_c() -> Iterator[None]:
+    """Within, the :data:`TERMINATIONS` raise :class:`KeyboardInterrupt` as Ctrl-C does, so that a
+    command keeps what it found; the former handlers are restored after. A signal ignored (``nohup``)
+    stays ignored, and outside the main thread, where no handler can be set, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    taken = [number for number in (getattr(signal, name) for name in TERMINATIONS if hasattr(signal, name))
+             if signal.getsignal(number) is signal.SIG_DFL]
+    for number in taken:
+        signal.signal(number, _interrupt)
+    try:
+        yield
+    finally:
+        for number in taken:
+            signal.signal(number, signal.SIG_DFL)
+
+
+def _interrupt(number: int, frame: Any) -> None:
+    """A signal handler: raise :class:`KeyboardInterrupt`, as Ctrl-C does."""
+    raise KeyboardInterrupt
 
 
 _python_format_warning = warnings.formatwarning
@@ -123,6 +158,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="metahpo",
         description="Hyperparameter recommendations (LightGBM, linear models) from a knowledge base of past tuning "
                     "runs.",
+        epilog="SIGTERM and SIGHUP stop a command as Ctrl-C does (exit status 130).",
     )
     parser.add_argument("--version", action="version", version=f"metahpo {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -150,9 +186,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_tune_parser(sub: Any) -> None:
     p = sub.add_parser("tune", help="tune every model family (or the one named) on a dataset, warm-started from "
-                                    "the knowledge bases")
+                                    "the knowledge bases",
+                       epilog="Ctrl-C, SIGTERM or SIGHUP (a kill, a closed terminal) ends the search: the best of the "
+                              "trials run is printed and written to --out, and the exit status is 130.")
     _add_data_args(p)
-    p.add_argument("--n-trials", type=_whole(1), default=20, help="trials to run (default 20)")
+    p.add_argument("--n-trials", type=_whole(1),
+                   help=f"trials to run (default {DEFAULT_TRIALS}; with --timeout, as many as it leaves time for)")
     p.add_argument("--timeout", type=_seconds,
                    help="seconds after the first trial's start after which no new trial starts")
     p.add_argument("--sampler",
@@ -272,8 +311,13 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", help="file, PMLB folder, sklearn:NAME, openml:ID or openml-task:ID")
     p.add_argument("--target", help="target column (default for files: target)")
     p.add_argument("--task", choices=["binary", "multiclass", "regression"], help="override the inferred task")
-    p.add_argument("--categorical", type=lambda text: [c for c in text.split(",") if c], metavar="COL[,COL...]",
+    p.add_argument("--categorical", type=_names, metavar="COL[,COL...]",
                    help="columns to read as categories, numbers included (e.g. integer codes)")
+
+
+def _names(text: str) -> list[str]:
+    """An argparse type: comma-separated names, each stripped of the spaces around it (``"a, b"``)."""
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def _add_recommend_args(p: argparse.ArgumentParser) -> None:
@@ -356,7 +400,6 @@ def _json_default(value: Any) -> Any:
 
 def _cmd_metafeatures(args: argparse.Namespace) -> int:
     from metahpo import metafeatures
-    from metahpo.progress import plural, preview
 
     dataset = _load_data(args)
     values = metafeatures.extract(dataset)
@@ -395,17 +438,14 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     _check_writable(args.out)
     rec = recommend(_load_data(args), n=args.n, family=args.family, knowledge_base=args.kb, strategy=args.strategy,
                     metric=args.metric, rounds=args.rounds, n_jobs=args.n_jobs, verbose=not args.quiet)
-    if args.out:
-        _write_json(args.out, rec.best)
-    if args.json:
-        _print_json(rec.to_dict())
-        return 0
-    _print_recommendation(rec)
-    print()
-    for line in rec.explain().splitlines():  # within the tables' width, continuations indented
-        print(textwrap.fill(line, TABLE_WIDTH, subsequent_indent="    "))
-    if args.out:
-        print(f"\nTop configuration written to {args.out}")
+    with _written_after(args.out, rec.best, "Top configuration"):
+        if args.json:
+            _print_json(rec.to_dict())
+            return 0
+        _print_recommendation(rec)
+        print()
+        for line in rec.explain().splitlines():  # within the tables' width, continuations indented
+            print(textwrap.fill(line, TABLE_WIDTH, subsequent_indent="    "))
     return 0
 
 
@@ -453,8 +493,8 @@ def _tune_sampler(args: argparse.Namespace) -> str | None:
         if sampler is not None:
             raise ConfigError(f"give --sampler {sampler} or --strategy {args.strategy}, not both: --strategy is the "
                               "former name of --sampler")
-        print("metahpo: warning: --strategy is renamed --sampler in metahpo tune (the same values); --strategy "
-              "will be removed", file=sys.stderr)
+        to_stderr("metahpo: warning: --strategy is renamed --sampler in metahpo tune (the same values); --strategy "
+                  "will be removed")
         sampler = args.strategy
     sampler = "bayes" if sampler is None else sampler
     if sampler.strip().lower() == "none":
@@ -476,36 +516,30 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         raise ConfigError("--prior and --record-to hold one family's configurations: name it, --family lightgbm or "
                           "--family linear")
     if not args.quiet:  # before the imports and the data: the user sees at once that work began
-        print(f"metahpo tune: loading {args.data}", file=sys.stderr, flush=True)
-    from metahpo.progress import plural
+        to_stderr(f"metahpo tune: loading {args.data}")
     from metahpo.tuning import tune
 
     _check_writable(args.out)
     data = _load_data(args)
     prior = _read_prior(args.prior, args.family, data.task) if args.prior else None
-    result = tune(data, n_trials=args.n_trials, timeout=args.timeout, sampler=sampler,
+    n_trials = DEFAULT_TRIALS if args.n_trials is None and args.timeout is None else args.n_trials
+    result = tune(data, n_trials=n_trials, timeout=args.timeout, sampler=sampler,
                   family=args.family, warm_start=args.warm_start if sampler else 0, cv=args.cv,
                   prune=args.prune, metric=args.metric, n_jobs=args.n_jobs, random_state=args.seed,
                   ensemble=args.ensemble, knowledge_base=args.kb, record_to=args.record_to, resume=args.resume,
                   prior=prior, verbose=not args.quiet)
-    status = 130 if result.interrupted else 0  # the best of the trials run is written, and the caller told
-    if args.out:
-        _write_json(args.out, result.to_dict())
-    if args.json:
-        _print_json(result.to_dict())
-        return status
-    if args.quiet:  # else the progress lines end with the best trial
-        print(f"best {result.metric}: {result.best_score:.5f} ({result.family}) after "
-              f"{plural(len(result.trials), 'trial')} in {result.elapsed:.1f} s")
-    if result.ensemble is not None:
+    if args.quiet and not args.json:  # else the progress lines end with the best trial
+        to_stderr(f"best {result.metric}: {result.best_score:.5f} ({result.family}) after "
+                  f"{plural(len(result.trials), 'trial')} in {result.elapsed:.1f} s")
+    if result.ensemble is not None and not args.json:
         spec = result.ensemble
-        print(f"ensemble of {plural(len(spec.members), 'member')} ({spec.method}): {spec.metric} of the out-of-fold "
-              f"predictions, all folds pooled, {spec.oof_score:.5f} against {spec.single_best_oof_score:.5f} for "
-              f"the best trial alone (whose score above is its folds' mean)")
-    _print_json(result.best_params)
-    if args.out:
-        print(f"Result written to {args.out}")
-    return status
+        to_stderr(f"ensemble of {plural(len(spec.members), 'member')} ({spec.method}): {spec.metric} of the "
+                  f"out-of-fold predictions, all folds pooled, {spec.oof_score:.5f} against "
+                  f"{spec.single_best_oof_score:.5f} for the best trial alone (whose score above is its folds' mean)")
+    document = result.to_dict()
+    with _written_after(args.out, document, "Result"):  # standard output: the JSON alone
+        _print_json(document if args.json else result.best_params)
+    return 130 if result.interrupted else 0  # the best of the trials run is printed and written, the caller told
 
 
 def _check_writable(path: str | None) -> None:
@@ -519,20 +553,33 @@ def _check_writable(path: str | None) -> None:
         raise MetahpoError(f"cannot write {path}: {why}")
 
 
-def _write_json(path: str, obj: Any) -> None:
-    """Write ``obj`` as JSON to ``path`` whole or not at all (a kill leaves the old file)."""
-    target = Path(path)
-    part = target.with_name(f".{target.name}.part")
+@contextlib.contextmanager
+def _written_after(path: str | None, obj: Any, what: str) -> Iterator[None]:
+    """Write ``obj`` as JSON to ``path`` (``--out``; None: nowhere) after the block, which prints the
+    result, and say so on standard error: a write that fails leaves the result on standard output,
+    and a reader of standard output gone (``| head``) leaves the file."""
     try:
-        part.write_text(json.dumps(obj, indent=2, default=_json_default))
-        part.replace(target)
+        yield
+    finally:
+        if path is not None:
+            _write_json(path, obj)
+            to_stderr(f"{what} written to {path}")
+
+
+def _write_json(path: str, obj: Any) -> None:
+    """Write ``obj`` as JSON to ``path`` whole or not at all, through a temporary file of its own
+    (a kill, or another process writing ``path``, leaves the old file or a whole new one)."""
+    from metahpo.files import atomic_write
+
+    text = json.dumps(obj, indent=2, default=_json_default)
+    try:
+        atomic_write(Path(path), text.encode())
     except OSError as exc:
-        raise MetahpoError(f"cannot write {path}: {exc.strerror}") from None
+        raise MetahpoError(f"cannot write {path}: {exc.strerror}; the result is printed on standard output") from None
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     from metahpo import batch
-    from metahpo.progress import plural
 
     if args.ensemble is not None and not args.tune:
         raise MetahpoError("--ensemble needs --tune N: an ensemble is made of tuned trials")
@@ -556,7 +603,6 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 def _cmd_kb_build(args: argparse.Namespace) -> int:
     from metahpo.build import PHASES, Builder, find_sources, sized
     from metahpo.knowledge_base import read_manifest
-    from metahpo.progress import plural
 
     named = {p.strip() for p in args.phases.split(",") if p.strip()}
     unknown = sorted(named - set(PHASES))
@@ -588,19 +634,19 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
     if unusable:
         why = (f"not in {args.reevaluate}" if args.reevaluate else "the describe lines say why" if "describe" in phases
                else "not described yet: run the describe phase")
-        print(f"metahpo kb build: {plural(len(unusable), 'dataset')} of {len(sources)} could not be used "
-              f"({', '.join(unusable[:5])}{', ...' if len(unusable) > 5 else ''}; {why})", file=sys.stderr)
+        to_stderr(f"metahpo kb build: {plural(len(unusable), 'dataset')} of {len(sources)} could not be used "
+                  f"({', '.join(unusable[:5])}{', ...' if len(unusable) > 5 else ''}; {why})")
     if len(kb.runs) and not kb.runs["status"].eq("ok").any():
         counts = ", ".join(f"{n} {status}" for status, n in kb.runs["status"].value_counts().items())
-        print(f"metahpo kb build: no run succeeded ({counts}): the runs' errors say why", file=sys.stderr)
+        to_stderr(f"metahpo kb build: no run succeeded ({counts}): the runs' errors say why")
         return 1
     ran = kb.runs.groupby("dataset_id")["status"].agg(lambda status: status.eq("ok").any())
     fruitless = [s.dataset_id for s in sources if not ran.get(s.dataset_id, True)]
     if fruitless:
         error = kb.runs.loc[kb.runs["dataset_id"].eq(fruitless[0]), "error"].dropna().astype(str)
-        print(f"metahpo kb build: {plural(len(fruitless), 'dataset')} of {len(sources)} ran no configuration "
-              f"successfully ({', '.join(fruitless[:5])}{', ...' if len(fruitless) > 5 else ''}; {fruitless[0]}: "
-              f"{error.iloc[-1][:200] if len(error) else 'no error recorded'})", file=sys.stderr)
+        to_stderr(f"metahpo kb build: {plural(len(fruitless), 'dataset')} of {len(sources)} ran no configuration "
+                  f"successfully ({', '.join(fruitless[:5])}{', ...' if len(fruitless) > 5 else ''}; {fruitless[0]}: "
+                  f"{error.iloc[-1][:200] if len(error) else 'no error recorded'})")
     return 1 if unusable or fruitless or not described else 0
 
 

@@ -2,12 +2,14 @@
 
 One vocabulary for ``kb build``, ``batch`` and ``tune``. Lines go to standard error; on a terminal
 a trial line overwrites the previous one, elsewhere (a log file, a notebook) each is its own line.
+Once no one reads them (``2>&1 | head`` ended), the lines are dropped and the work goes on.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import shutil
 import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
@@ -45,14 +47,27 @@ def preview(items: Any, n: int = 8, last: int = 0) -> str:
     return ", ".join([*items[:n], "...", *items[len(items) - last:]]) + f" ({len(items)} in all)"
 
 
-def to_stderr(line: str) -> None:
-    """Write one progress line to standard error at once (the default destination of every
-    progress line). Once no one reads them (``2>&1 | head`` ended), the lines are dropped and the
-    work goes on."""
+def silence(stream: TextIO) -> None:
+    """Send what ``stream`` has yet to write, and every later write, to the null device: its reader
+    is gone (a broken pipe), and Python's flush at exit then finds no pipe either."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+
+
+def _write(text: str, stream: TextIO) -> None:
+    """Write ``text`` to ``stream`` at once; once no one reads it (a broken pipe), drop it and every
+    later write to ``stream``."""
     try:
-        print(line, file=sys.stderr, flush=True)
+        stream.write(text)
+        stream.flush()
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())  # Python's exit flush finds no pipe either
+        silence(stream)
+
+
+def to_stderr(line: str) -> None:
+    """Write one line to standard error at once (the default destination of every progress line)."""
+    _write(f"{line}\n", sys.stderr)
 
 
 def eta(done: float, total: float, elapsed: float, deadline: float = math.inf) -> float:
@@ -67,6 +82,20 @@ def eta_line(done: int, total: int, elapsed: float, work: tuple[float, float] | 
     by it rather than by the counts, for tasks of unequal size."""
     left = eta(*work, elapsed) if work is not None else eta(done, total, elapsed)
     return f"{done}/{total} done, {duration(elapsed)} elapsed, ETA {duration(left)}"
+
+
+ERASE_LINE = "\x1b[K"
+"""What a terminal reads as: erase the rest of the line (what a longer line overwritten left)."""
+
+
+def _columns(terminal: TextIO) -> int:
+    """The width of ``terminal`` (if it cannot tell, as :func:`shutil.get_terminal_size` finds it):
+    a line as wide wraps, and a carriage return goes back to the start of its last part only."""
+    try:
+        columns = os.get_terminal_size(terminal.fileno()).columns
+    except OSError:  # io.UnsupportedOperation included: no file descriptor
+        columns = 0
+    return columns or shutil.get_terminal_size().columns
 
 
 class TrialProgress:
@@ -135,8 +164,7 @@ class TrialProgress:
         best = "none yet" if self.best == -math.inf else f"{self.best:.5f}"
         line = (f"trial {self.skipped + self.done}{of}  {source} {score:>8}  best {self.metric} {best}  "
                 f"{duration(elapsed)} elapsed, ETA {duration(eta(self.done, total, pace, left))}")
-        end = "" if self._overwrite else "\n"
-        print(f"\r{line:<100}" if self._overwrite else line, end=end, file=self.stream, flush=True)
+        _write(f"\r{line[:_columns(self.stream) - 1]}{ERASE_LINE}" if self._overwrite else f"{line}\n", self.stream)
         self._open = self._overwrite
 
     def close(self) -> None:
@@ -146,5 +174,5 @@ class TrialProgress:
             self._searched += time.monotonic() - self._search_start
             self._search_start = None
         if self._open:
-            print(file=self.stream, flush=True)
+            _write("\n", self.stream)
             self._open = False

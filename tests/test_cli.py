@@ -1,7 +1,12 @@
 """The command line: meta-features, knowledge-base commands, one-line errors."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 
 from metahpo import metafeatures
@@ -356,3 +361,127 @@ def test_an_unknown_sampler_is_named_in_the_command_lines_words(capsys):
     assert main(["tune", "sklearn:iris", "--sampler", "nope"]) == 2
     assert capsys.readouterr().err == (f"metahpo: error: unknown sampler 'nope'; choose {', '.join(SAMPLERS)}, or none "
                                        f"for a cold start\n")
+
+
+def test_categorical_columns_may_be_listed_with_spaces(tmp_path, capsys):
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,label\n" + "".join(f"{i % 4},{i % 3},{i % 2}\n" for i in range(30)))
+    assert main(["metafeatures", str(path), "--target", "label", "--json", "--categorical", "a, b "]) == 0
+    assert json.loads(capsys.readouterr().out)["metafeatures"]["share_categorical"] == 1.0
+
+
+def test_a_timeout_alone_is_the_budget_of_tune(monkeypatch):
+    from metahpo import tuning
+
+    budgets = []
+
+    def no_trial(*args, **kwargs):
+        budgets.append((kwargs["n_trials"], kwargs["timeout"]))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tuning, "tune", no_trial)
+    for budget in (["--timeout", "30"], [], ["--timeout", "30", "--n-trials", "5"]):
+        assert main(["tune", "sklearn:iris", "--quiet", *budget]) == 130
+    assert budgets == [(None, 30.0), (20, None), (5, 30.0)]  # as many trials as 30 s leave time for, as tune() runs
+
+
+TUNE = [sys.executable, "-m", "metahpo", "tune", "sklearn:iris", "--family", "lightgbm", "--sampler", "none", "--cv",
+        "2"]
+"""A quick tune from the shell, to which a budget is added."""
+
+
+def test_tune_prints_only_its_json_on_standard_output(tmp_path, capsys):
+    out = tmp_path / "result.json"
+    argv = [*TUNE[3:], "--n-trials", "2", "--ensemble", "2", "--out", str(out)]
+    for quiet in ([], ["--quiet"]):
+        assert main([*argv, *quiet]) == 0
+        captured = capsys.readouterr()
+        assert json.loads(captured.out) == json.loads(out.read_text())["best_params"]
+        assert "\nensemble of " in captured.err and captured.err.endswith(f"\nResult written to {out}\n")
+    assert captured.err.startswith("best neg_log_loss: ")  # with --quiet, the summary the progress lines end with
+
+
+def test_out_is_written_through_a_temporary_file_of_its_own(tmp_path):
+    from metahpo.cli import _write_json
+
+    out, other = tmp_path / "r.json", tmp_path / ".r.json.part"
+    other.write_text("{")  # what another process writing r.json has written so far
+    _write_json(str(out), {"score": np.float64(0.5)})
+    with pytest.raises(TypeError):
+        _write_json(str(out), {"score": object()})
+    assert json.loads(out.read_text()) == {"score": 0.5} and other.read_text() == "{"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, out.name]  # no temporary file left
+
+
+def test_a_result_that_cannot_be_written_is_printed_all_the_same(tmp_path, monkeypatch, capsys):
+    from metahpo import tuning
+
+    real, folder = tuning.tune, tmp_path / "gone"
+
+    def then_the_folder_goes(*args, **kwargs):
+        result = real(*args, **kwargs)
+        folder.rmdir()
+        return result
+
+    folder.mkdir()
+    monkeypatch.setattr(tuning, "tune", then_the_folder_goes)
+    assert main([*TUNE[3:], "--n-trials", "2", "--quiet", "--out", str(folder / "r.json")]) == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["n_estimators"] >= 1
+    assert captured.err.endswith(f"metahpo: error: cannot write {folder / 'r.json'}: No such file or directory; the "
+                                 f"result is printed on standard output\n")
+
+
+def test_an_error_no_one_reads_is_still_status_2(monkeypatch):
+    read, write = os.pipe()
+    os.close(read)  # `metahpo ... 2>&1 | head`, head done
+    with open(write, "w") as gone:
+        monkeypatch.setattr("sys.stderr", gone)
+        assert main(["metafeatures", "sklearn:nothing"]) == 2  # no BrokenPipeError
+
+
+def test_tune_goes_on_when_no_one_reads_its_progress(tmp_path):
+    out = tmp_path / "result.json"
+    run = subprocess.Popen([*TUNE, "--n-trials", "3", "--out", str(out)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    run.stderr.close()  # `2>&1 | head`, head done before the first line
+    printed = run.stdout.read()
+    assert run.wait(timeout=120) == 0
+    result = json.loads(out.read_text())
+    assert len(result["trials"]) == 3 and json.loads(printed) == result["best_params"]
+
+
+def test_sigterm_ends_tune_as_ctrl_c_does_keeping_the_best_so_far(tmp_path):
+    out = tmp_path / "result.json"
+    run = subprocess.Popen([*TUNE, "--n-trials", "1000", "--out", str(out)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        next(line for line in run.stderr if line.startswith("trial "))  # a line each: standard error is no terminal
+        run.send_signal(signal.SIGTERM)
+        printed, _ = run.communicate(timeout=60)
+    finally:
+        run.kill()  # once it ended, nothing
+    assert run.returncode == 130
+    result = json.loads(out.read_text())
+    assert result["interrupted"] is True and 1 <= len(result["trials"]) < 1000
+    assert json.loads(printed) == result["best_params"]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on Windows")
+def test_a_hangup_stops_a_command_as_ctrl_c_does_unless_ignored(monkeypatch, capsys):
+    from metahpo import cli
+
+    def hung_up(args):
+        assert signal.getsignal(signal.SIGHUP) is not signal.SIG_DFL  # else the hangup below ends pytest
+        signal.raise_signal(signal.SIGHUP)
+
+    monkeypatch.setattr(cli, "_cmd_metafeatures", hung_up)
+    assert main(["metafeatures", "sklearn:iris"]) == 130
+    assert capsys.readouterr().err == "metahpo: interrupted\n"
+    assert signal.getsignal(signal.SIGHUP) is signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored
+    monkeypatch.setattr(cli, "_cmd_metafeatures", lambda args: signal.getsignal(signal.SIGHUP) is signal.SIG_IGN)
+    ignored = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as nohup runs a command
+    try:
+        assert main(["metafeatures", "sklearn:iris"]) is True  # the hangup stays ignored
+    finally:
+        signal.signal(signal.SIGHUP, ignored)

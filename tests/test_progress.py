@@ -2,10 +2,12 @@
 
 import io
 import math
+import os
 
 import numpy as np
+import pytest
 
-from metahpo.progress import TrialProgress, duration, eta, eta_line, plural, to_stderr
+from metahpo.progress import ERASE_LINE, TrialProgress, duration, eta, eta_line, plural, to_stderr
 from metahpo.search import Study, Trial
 from metahpo.spaces import LIGHTGBM
 from metahpo.tuning import tune
@@ -116,3 +118,40 @@ def test_progress_lines_no_one_reads_are_dropped_and_the_work_goes_on(monkeypatc
     with open(tmp_path / "stderr", "w") as stand_in:
         monkeypatch.setattr("sys.stderr", GoneReader(stand_in.fileno()))
         to_stderr("batch: iris ok in 1.0 s")  # no BrokenPipeError
+
+
+def _two_trials(progress: TrialProgress) -> None:
+    """Report two trials of one search to ``progress``."""
+    study = Study(LIGHTGBM)
+    for number in (0, 1):
+        trial = Trial(number, LIGHTGBM.sample(1, number)[0], "bayes", score=0.8)
+        study.trials.append(trial)
+        progress(study, trial)
+
+
+def test_trial_lines_no_one_reads_are_dropped_and_the_search_goes_on():
+    read, write = os.pipe()
+    os.close(read)  # `metahpo tune ... 2>&1 | head`, head done
+    with open(write, "w") as gone:
+        progress = TrialProgress(2, None, "roc_auc", gone)
+        _two_trials(progress)  # no BrokenPipeError
+        progress.close()
+        assert os.path.samestat(os.fstat(gone.fileno()), os.stat(os.devnull))  # the exit flush finds no pipe
+    assert progress.done == 2
+
+
+def test_a_terminals_trial_line_fits_its_width_and_overwrites_the_one_before():
+    pty = pytest.importorskip("pty")
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 60, 0, 0))  # 60 columns: trial lines are wider
+    with open(slave, "w") as terminal:
+        _two_trials(TrialProgress(5, None, "roc_auc", terminal))
+        shown = os.read(master, 4096).decode()
+    os.close(master)
+    first, second = shown.split("\r")[1:]
+    assert first.startswith("trial 1/5  bayes") and second.startswith("trial 2/5  bayes")
+    assert first.endswith(ERASE_LINE) and len(first) == len(second) == 59 + len(ERASE_LINE)  # no wrap: 59, not 100
