@@ -1,32 +1,49 @@
 """What a recommender learns from a knowledge base, kept between processes as plain arrays.
 
 Entries are ``.npz`` files (read with ``allow_pickle=False``: plain data, never code) named by a
-hash of everything they were computed from, the knowledge base's content included, so a changed
-knowledge base can never be served a stale entry: it simply has another name. The folder is
-``$METAHPO_CACHE_DIR``, else ``$XDG_CACHE_HOME/metahpo``, else ``~/.cache/metahpo``; when it cannot
-be written the entry is recomputed each time, which is slower but not wrong.
+hash of everything they were computed from, the knowledge base's content and metahpo's version
+included, so a changed knowledge base or an upgraded metahpo can never be served a stale entry: it
+simply has another name. Callers must pass :func:`content_key` every other setting the entry depends
+on (estimator settings, seeds, other libraries' versions): one left out serves entries computed with
+another value. An entry that cannot be read is a miss, and is removed.
+
+The folder is ``$METAHPO_CACHE_DIR``, else ``$XDG_CACHE_HOME/metahpo``, else ``~/.cache/metahpo``;
+when it cannot be written the entry is recomputed each time, which is slower but not wrong. Users
+may share it: entries are as readable as the umask allows, and the least recently used go once the
+entries hold more than :data:`MAX_BYTES` in all.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
-import tempfile
 import time
-import zipfile
-import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from metahpo import __version__
+from metahpo.files import atomic_file
+
 if TYPE_CHECKING:
     from metahpo.knowledge_base import KnowledgeBase
 
+logger = logging.getLogger(__name__)
+
 VERSION = 1
-"""Bumped when the layout of an entry changes."""
+"""Bumped when the layout of an entry changes, or what goes into one does between two releases (a release
+changes every key by itself)."""
+
+STALE_SECONDS = 3600
+"""Age after which a partial entry, left by a process killed while writing it, is removed."""
+
+MAX_BYTES = 256 * 2**20
+"""Size of the entries kept, in all (some 65 surrogates of the shipped knowledge base, 3.8 MiB each): beyond
+it the least recently used are removed, save the newest, whatever its size."""
 
 
 def cache_dir() -> Path:
@@ -38,8 +55,9 @@ def cache_dir() -> Path:
 
 
 def content_key(kb: KnowledgeBase, *parts: object) -> str:
-    """A name for what is computed from ``kb`` and ``parts`` (reprs of settings and versions)."""
-    digest = hashlib.sha256(f"v{VERSION}|{parts!r}".encode())
+    """A name for what metahpo computes from ``kb`` and ``parts``: reprs of every setting and library
+    version the result depends on (metahpo's own version is added here)."""
+    digest = hashlib.sha256(f"v{VERSION}|metahpo {__version__}|{parts!r}".encode())
     for table in (kb.datasets, kb.configurations, kb.runs):
         digest.update(repr(list(table.columns)).encode())
         digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
@@ -47,35 +65,64 @@ def content_key(kb: KnowledgeBase, *parts: object) -> str:
 
 
 def load(key: str) -> dict[str, np.ndarray] | None:
-    """The arrays stored under ``key``, or None if there are none (or they cannot be read)."""
+    """The arrays stored under ``key``, or None if there are none or they cannot be read (then they
+    are removed). Reading an entry marks it as used, for :func:`save`'s pruning."""
     path = cache_dir() / f"{key}.npz"
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {name: data[name] for name in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error):  # zlib: a damaged compressed member
+            arrays = {name: data[name] for name in data.files}
+    except (FileNotFoundError, NotADirectoryError):  # no entry, or no folder to hold one
         return None
-
-
-STALE_SECONDS = 3600
-"""Age after which a partial entry, left by a process killed while writing it, is removed."""
+    except Exception as exc:  # a damaged entry is a miss, whatever it makes zipfile, zlib or numpy raise
+        logger.debug("cache entry %s cannot be read (%s: %s); removed", path, type(exc).__name__, exc)
+        _remove(path)
+        return None
+    with contextlib.suppress(OSError):  # another user's entry, or removed meanwhile
+        os.utime(path)
+    return arrays
 
 
 def save(key: str, arrays: dict[str, np.ndarray]) -> None:
-    """Store ``arrays`` under ``key`` atomically; a folder that cannot be written is skipped.
-    Partial entries older than :data:`STALE_SECONDS` are removed on the way."""
+    """Store ``arrays`` under ``key`` atomically; a folder that cannot be written is skipped. Partial
+    entries older than :data:`STALE_SECONDS`, and entries beyond :data:`MAX_BYTES`, are removed on the way."""
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+        with atomic_file(folder / f"{key}.npz", durable=False) as fh:  # a cut entry is a miss: no need to sync
+            np.savez_compressed(fh, **arrays)
     except OSError:
         return
-    for partial in folder.glob(".tmp-*.npz"):
+    _remove_stale_partials(folder)
+    _prune(folder)
+
+
+def _remove_stale_partials(folder: Path) -> None:
+    now = time.time()
+    for path, stat in _files(folder, ".tmp-*"):
+        if now - stat.st_mtime > STALE_SECONDS:
+            _remove(path)
+
+
+def _prune(folder: Path) -> None:
+    """Remove the least recently used complete entries beyond :data:`MAX_BYTES` (never a partial one,
+    which another process may be writing)."""
+    newest_first = sorted(_files(folder, "[!.]*.npz"), key=lambda found: found[1].st_mtime, reverse=True)
+    total = 0
+    for rank, (path, stat) in enumerate(newest_first):
+        total += stat.st_size
+        if rank and total > MAX_BYTES:
+            _remove(path)
+
+
+def _files(folder: Path, pattern: str) -> list[tuple[Path, os.stat_result]]:
+    """The files of ``folder`` matching ``pattern``, with their status."""
+    found = []
+    for path in folder.glob(pattern):
         with contextlib.suppress(OSError):  # another process may remove it first
-            if time.time() - partial.stat().st_mtime > STALE_SECONDS:
-                partial.unlink()
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-        os.replace(tmp, folder / f"{key}.npz")
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
+            found.append((path, path.stat()))
+    return found
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):  # another process may remove it first
+        path.unlink()

@@ -51,7 +51,7 @@ from metahpo.datasets import Dataset
 from metahpo.evaluation import METRICS, Evaluation, default_metric
 from metahpo.exceptions import KnowledgeBaseError
 from metahpo.families import get_family
-from metahpo.files import FILE_MODE, atomic_write, fcntl, locked
+from metahpo.files import atomic_write, fcntl, file_mode, locked
 from metahpo.progress import plural
 from metahpo.spaces import Config, config_id
 
@@ -709,7 +709,7 @@ def _write_part(folder: Path, frame: pd.DataFrame, columns: tuple[str, ...], com
     final = folder / f"part-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:8]}{suffix}"
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
     os.close(fd)
-    os.chmod(tmp, FILE_MODE)
+    os.chmod(tmp, file_mode())
     try:
         out.to_csv(tmp, index=False, compression={"method": "gzip", "mtime": 0} if compress else None)
         if mtime_ns is not None:

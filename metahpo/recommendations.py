@@ -405,6 +405,10 @@ def _kernel(neighbors: pd.Series, k: int) -> np.ndarray:
     return local / local.sum()
 
 
+_TREE_SETTINGS = {"min_samples_leaf": 5, "max_features": 0.5}
+"""The surrogate's ExtraTrees settings besides its size and seed (part of its cache entry's key)."""
+
+
 class Surrogate(BaseStrategy):
     """Extremely randomized trees of normalized score on (meta-features, configuration), ranking
     the pool. Extra trees fit several times faster than a random forest on knowledge-base sized
@@ -425,7 +429,7 @@ class Surrogate(BaseStrategy):
         configs = scores.columns.tolist()
         self.config_x_ = pd.DataFrame([space.encode(c) for c in recommender.kb.params(configs)], index=configs)
         key = cache.content_key(recommender.kb, "surrogate", recommender.task, recommender.metric,
-                                self.n_estimators, self.random_state, sklearn.__version__)
+                                self.n_estimators, self.random_state, _TREE_SETTINGS, sklearn.__version__)
         arrays = cache.load(key)
         n_features = np.shape(recommender.points)[1] + space.dim
         if arrays is None or not _well_formed(arrays, self.n_estimators, n_features):  # damaged: fitted anew
@@ -440,8 +444,8 @@ class Surrogate(BaseStrategy):
         stacked = scores.stack().dropna().rename("y").reset_index()
         mf = pd.DataFrame(recommender.points, index=recommender.ids)
         X = np.hstack([mf.loc[stacked["dataset_id"]].to_numpy(), self.config_x_.loc[stacked["config_id"]].to_numpy()])
-        model = ExtraTreesRegressor(self.n_estimators, min_samples_leaf=5, max_features=0.5,
-                                    n_jobs=1, random_state=self.random_state).fit(X, stacked["y"])
+        model = ExtraTreesRegressor(self.n_estimators, **_TREE_SETTINGS, n_jobs=1,
+                                    random_state=self.random_state).fit(X, stacked["y"])
         return [estimator.tree_ for estimator in model.estimators_]
 
     def predictor(self, metafeatures: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
