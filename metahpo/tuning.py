@@ -680,8 +680,6 @@ class _Search:
                 prior_mean = get_recommender(kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
         if recommendation is not None:
             warm = [early_stopped(space.config_of(c.params)) for c in recommendation.configs]
-            if self.warm_start >= 2:  # the family's defaults, as users run them, in the last recommendation's place
-                warm = warm[:self.warm_start - 1] + [dict(space.default)]
         else:  # no knowledge of this family: its default first
             warm = [dict(space.default)] if self.sampler is not None and self.warm_start else []
         sampler = make_sampler(self.sampler, space=space, warm_start_configs=warm, random_state=self.seed,
