@@ -71,9 +71,9 @@ def load(key: str) -> dict[str, np.ndarray] | None:
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
-    except (FileNotFoundError, NotADirectoryError):  # no entry, or no folder to hold one
+    except (OSError, MemoryError):  # no entry, another user's we may not read, no memory now: a miss, kept
         return None
-    except Exception as exc:  # a damaged entry is a miss, whatever it makes zipfile, zlib or numpy raise
+    except Exception as exc:  # a damaged entry, whatever it makes zipfile, zlib or numpy raise: a miss, removed
         logger.debug("cache entry %s cannot be read (%s: %s); removed", path, type(exc).__name__, exc)
         _remove(path)
         return None

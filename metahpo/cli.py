@@ -129,13 +129,28 @@ def _terminations_as_ctrl_c() -> Iterator[None]:
         return
     taken = [number for number in (getattr(signal, name) for name in TERMINATIONS if hasattr(signal, name))
              if signal.getsignal(number) is signal.SIG_DFL]
-    for number in taken:
-        signal.signal(number, _interrupt)
+    try:
+        with _held(taken):
+            for number in taken:
+                signal.signal(number, _interrupt)
+        yield
+    finally:
+        with _held(taken):  # a signal now arrives once the defaults are back, not halfway through
+            for number in taken:
+                signal.signal(number, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def _held(signals: list[int]) -> Iterator[None]:
+    """Within, ``signals`` wait (where the platform can hold them), to be delivered after."""
+    if not signals or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
     try:
         yield
     finally:
-        for number in taken:
-            signal.signal(number, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
 
 
 def _interrupt(number: int, frame: Any) -> None:
@@ -560,22 +575,32 @@ def _written_after(path: str | None, obj: Any, what: str) -> Iterator[None]:
     and a reader of standard output gone (``| head``) leaves the file."""
     try:
         yield
-    finally:
+    except BaseException:  # the reader gone, an interrupt: still written, and that error is the one raised
         if path is not None:
-            _write_json(path, obj)
-            to_stderr(f"{what} written to {path}")
+            try:
+                _write_json(path, obj)
+            except MetahpoError as exc:
+                to_stderr(f"metahpo: error: {exc}")
+            else:
+                to_stderr(f"{what} written to {path}")
+        raise
+    if path is not None:
+        _write_json(path, obj, printed=True)
+        to_stderr(f"{what} written to {path}")
 
 
-def _write_json(path: str, obj: Any) -> None:
+def _write_json(path: str, obj: Any, printed: bool = False) -> None:
     """Write ``obj`` as JSON to ``path`` whole or not at all, through a temporary file of its own
-    (a kill, or another process writing ``path``, leaves the old file or a whole new one)."""
+    (a kill, or another process writing ``path``, leaves the old file or a whole new one); the error
+    says whether the result was ``printed`` on standard output."""
     from metahpo.files import atomic_write
 
     text = json.dumps(obj, indent=2, default=_json_default)
     try:
         atomic_write(Path(path), text.encode())
     except OSError as exc:
-        raise MetahpoError(f"cannot write {path}: {exc.strerror}; the result is printed on standard output") from None
+        where = "; the result is printed on standard output" if printed else ""
+        raise MetahpoError(f"cannot write {path}: {exc.strerror}{where}") from None
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:

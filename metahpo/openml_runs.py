@@ -69,6 +69,13 @@ _NO_EFFECT = ("num_threads", "verbosity", "seed", "bagging_seed", "feature_fract
 """LightGBM parameters (main names) that do not change the model a run trained: threads, seeds
 (a configuration keeps none), messages, devices, the metric (without early stopping), the number
 of classes (the data's)."""
+_OTHER_OBJECTIVES = ("alpha", "fair_c", "poisson_max_delta_step", "tweedie_variance_power",
+                     "lambdarank_truncation_level", "lambdarank_norm", "label_gain",
+                     "lambdarank_position_bias_regularization", "eval_at", "multi_error_top_k", "auc_mu_weights")
+"""LightGBM parameters (main names) of objectives and metrics metahpo never trains with (Huber, quantile,
+fair, Poisson, Tweedie, ranking): the model of a task's own objective does not read them."""
+_TASK_ONLY = {"is_unbalance": "binary", "scale_pos_weight": "binary", "sigmoid": "binary", "reg_sqrt": "regression"}
+"""LightGBM parameters (main names) only one task's objective reads."""
 _TASK_OBJECTIVES = {
     "binary": ("binary",),
     "multiclass": ("multiclass", "softmax"),
@@ -178,7 +185,7 @@ def import_runs(
             except ConfigError as exc:
                 logger.debug("skipping a run of flow %s on dataset %s: %s", flow_id, data_id, exc)
                 skip = "invalid_config"
-        if skip is None and (setting := _outside_space(parameters, dataset["task"])) is not None:
+        if skip is None and (setting := _outside_space(parameters, dataset["task"], dataset["n_rows"])) is not None:
             logger.debug("skipping a run of flow %s on dataset %s: it sets %s", flow_id, data_id, setting)
             skip = "outside_space"
         if skip is not None:
@@ -395,23 +402,29 @@ def _config_from_parameters(parameters: Any) -> Config:
     return {name: int(v) if name in _INTEGER_PARAMS else float(v) for name, v in config.items()}
 
 
-def _outside_space(parameters: Mapping[str, Any], task: str) -> str | None:
+def _outside_space(parameters: Mapping[str, Any], task: str, n_rows: int) -> str | None:
     """The first setting (``name=value``) of a setup's LightGBM component that the space does not
-    hold and that changes the model trained: a parameter at other than LightGBM's default (by
+    hold and that changes the model trained on ``n_rows`` rows of a ``task``: a parameter the task's
+    objective reads at other than LightGBM's default (by
     :func:`~metahpo.families.lightgbm.library_defaults`; an estimator argument without a listed
-    default, such as ``class_weight``, at other than null), or an objective not ``task``'s. None
-    when the configuration read rebuilds the run's model."""
-    no_effect = set().union(*(parameter_names()[name] for name in _NO_EFFECT))
+    default, such as ``class_weight``, at other than null; a bin sample of all the rows or more is
+    the default's), or an objective not ``task``'s. None when the configuration read rebuilds the
+    run's model."""
+    names = parameter_names()
+    ignored = set().union(*(names[name] for name in (*_NO_EFFECT, *_OTHER_OBJECTIVES)),
+                          *(names[name] for name, only in _TASK_ONLY.items() if only != task))
     defaults = library_defaults()
     for full_name, text in parameters.items():
         match = _COMPONENT.fullmatch(full_name)
         name = None if match is None else match["name"]
-        if (name is None or not _of_lightgbm(match["flow"]) or name not in parameter_names() or name in no_effect
+        if (name is None or not _of_lightgbm(match["flow"]) or name not in names or name in ignored
                 or _our_name(full_name) is not None):
             continue
         value = _parse_value(text)
-        if name in parameter_names()["objective"]:
+        if name in names["objective"]:
             same = value is None or value in _TASK_OBJECTIVES[task]
+        elif name in names["bin_construct_sample_cnt"] and isinstance(value, (int, float)) and value >= n_rows:
+            same = True  # LightGBM bins from all the rows either way
         else:
             same = _same_setting(value, defaults.get(name))
         if not same:
@@ -423,6 +436,10 @@ def _same_setting(value: Any, default: str | None) -> bool:
     """Whether a setup's value (parsed) is LightGBM's default as a model lists it (None: null)."""
     if value is None or default is None:
         return value is None
+    if isinstance(value, str) and value.strip().lower() in _BOOLEAN_TEXT:  # R's TRUE, Python's False
+        value = _BOOLEAN_TEXT[value.strip().lower()]
+    if isinstance(value, (list, tuple)) and not any(value):  # no constraint on any feature
+        value = ""
     if isinstance(value, (bool, int, float)) or default.lstrip("-").replace(".", "", 1).isdigit():
         try:
             return math.isclose(float(value), float(default), rel_tol=1e-9, abs_tol=1e-12)
@@ -431,6 +448,10 @@ def _same_setting(value: Any, default: str | None) -> bool:
     if isinstance(value, (list, tuple)):
         value = ",".join(map(str, value))
     return str(value).strip().lower() == default.lower()
+
+
+_BOOLEAN_TEXT = {"true": 1, "false": 0, "yes": 1, "no": 0}
+"""Booleans as setups written outside JSON hold them (R's ``TRUE``, Python's ``False``)."""
 
 
 def _of_lightgbm(flow: str) -> bool:

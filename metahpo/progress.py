@@ -56,12 +56,12 @@ def silence(stream: TextIO) -> None:
 
 
 def _write(text: str, stream: TextIO) -> None:
-    """Write ``text`` to ``stream`` at once; once no one reads it (a broken pipe), drop it and every
-    later write to ``stream``."""
+    """Write ``text`` to ``stream`` at once; once no one reads it (a broken pipe, a closed terminal's
+    input/output error, Windows' invalid argument), drop it and every later write to ``stream``."""
     try:
         stream.write(text)
         stream.flush()
-    except BrokenPipeError:
+    except OSError:
         silence(stream)
 
 
@@ -85,7 +85,8 @@ def eta_line(done: int, total: int, elapsed: float, work: tuple[float, float] | 
 
 
 ERASE_LINE = "\x1b[K"
-"""What a terminal reads as: erase the rest of the line (what a longer line overwritten left)."""
+"""What a terminal reads as: erase the rest of the line (what a longer line overwritten left). Windows'
+console shows it as text unless told otherwise: there lines are padded to the width instead."""
 
 
 def _columns(terminal: TextIO) -> int:
@@ -96,6 +97,12 @@ def _columns(terminal: TextIO) -> int:
     except OSError:  # io.UnsupportedOperation included: no file descriptor
         columns = 0
     return columns or shutil.get_terminal_size().columns
+
+
+def _overwriting(line: str, columns: int) -> str:
+    """``line`` written over the terminal's current one: no wider than it, what a longer one left erased."""
+    line = line[:columns - 1]
+    return f"\r{line:<{columns - 1}}" if os.name == "nt" else f"\r{line}{ERASE_LINE}"
 
 
 class TrialProgress:
@@ -164,7 +171,7 @@ class TrialProgress:
         best = "none yet" if self.best == -math.inf else f"{self.best:.5f}"
         line = (f"trial {self.skipped + self.done}{of}  {source} {score:>8}  best {self.metric} {best}  "
                 f"{duration(elapsed)} elapsed, ETA {duration(eta(self.done, total, pace, left))}")
-        _write(f"\r{line[:_columns(self.stream) - 1]}{ERASE_LINE}" if self._overwrite else f"{line}\n", self.stream)
+        _write(_overwriting(line, _columns(self.stream)) if self._overwrite else f"{line}\n", self.stream)
         self._open = self._overwrite
 
     def close(self) -> None:

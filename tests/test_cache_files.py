@@ -132,3 +132,14 @@ def test_atomic_write_respects_the_umask(tmp_path, umask, mask):
     umask(mask)
     files.atomic_write(tmp_path / "out.json", b"{}")
     assert (tmp_path / "out.json").stat().st_mode & 0o777 == 0o644 & ~mask
+
+
+def test_an_entry_that_cannot_be_read_now_is_a_miss_and_kept(folder, monkeypatch):
+    cache.save("k", ARRAYS)
+
+    def refused(*args, **kwargs):  # another user's entry under umask 077, or no memory at the moment
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(np, "load", refused)
+    assert cache.load("k") is None
+    assert (folder / "k.npz").exists()  # not damaged: another process may read it

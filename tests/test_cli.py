@@ -468,6 +468,21 @@ def test_sigterm_ends_tune_as_ctrl_c_does_keeping_the_best_so_far(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on Windows")
+def test_an_error_while_printing_is_the_one_raised_and_the_result_still_written(tmp_path, capsys):
+    from metahpo.cli import _written_after
+
+    out = tmp_path / "result.json"
+    with pytest.raises(BrokenPipeError):  # the reader of standard output gone: not a write error of ours
+        with _written_after(str(out), {"a": 1}, "Result"):
+            raise BrokenPipeError
+    assert json.loads(out.read_text()) == {"a": 1} and "Result written to" in capsys.readouterr().err
+    with pytest.raises(KeyboardInterrupt):  # a folder that cannot be written is said, the interrupt raised
+        with _written_after(str(tmp_path / "gone" / "result.json"), {"a": 1}, "Result"):
+            raise KeyboardInterrupt
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "printed on standard output" not in err
+
+
 def test_a_hangup_stops_a_command_as_ctrl_c_does_unless_ignored(monkeypatch, capsys):
     from metahpo import cli
 
@@ -476,9 +491,14 @@ def test_a_hangup_stops_a_command_as_ctrl_c_does_unless_ignored(monkeypatch, cap
         signal.raise_signal(signal.SIGHUP)
 
     monkeypatch.setattr(cli, "_cmd_metafeatures", hung_up)
-    assert main(["metafeatures", "sklearn:iris"]) == 130
-    assert capsys.readouterr().err == "metahpo: interrupted\n"
-    assert signal.getsignal(signal.SIGHUP) is signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored
+    before = {number: signal.signal(number, signal.SIG_DFL) for number in (signal.SIGHUP, signal.SIGTERM)}
+    try:  # at their defaults, as a terminal runs a command (pytest itself may run under nohup)
+        assert main(["metafeatures", "sklearn:iris"]) == 130
+        assert capsys.readouterr().err == "metahpo: interrupted\n"
+        assert signal.getsignal(signal.SIGHUP) is signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
     monkeypatch.setattr(cli, "_cmd_metafeatures", lambda args: signal.getsignal(signal.SIGHUP) is signal.SIG_IGN)
     ignored = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as nohup runs a command
     try:

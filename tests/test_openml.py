@@ -450,6 +450,13 @@ def test_parameters_of_other_steps_and_native_aliases() -> None:
         ({"pos_bagging_fraction": "0.5"}, "binary", "pos_bagging_fraction=0.5"),
         ({"data_sample_strategy": '"goss"'}, "binary", 'data_sample_strategy="goss"'),
         ({"early_stopping_round": "50"}, "binary", "early_stopping_round=50"),
+        ({"is_unbalance": "FALSE", "boost_from_average": "TRUE"}, "binary", None),  # R's booleans
+        ({"scale_pos_weight": "2", "alpha": "0.5"}, "regression", None),  # read by other objectives only
+        ({"scale_pos_weight": "2"}, "binary", "scale_pos_weight=2"),
+        ({"monotone_constraints": "[0, 0, 0]"}, "binary", None),  # no constraint
+        ({"monotone_constraints": "[0, 1, 0]"}, "binary", "monotone_constraints=[0, 1, 0]"),
+        ({"subsample_for_bin": "500"}, "binary", "subsample_for_bin=500"),  # fewer than the 1,000 rows
+        ({"subsample_for_bin": "50000"}, "binary", None),  # more: every row, as the default
     ],
 )
 def test_settings_outside_the_space_are_found_unless_at_lightgbms_defaults(settings: dict, task: str,
@@ -458,7 +465,7 @@ def test_settings_outside_the_space_are_found_unless_at_lightgbms_defaults(setti
     parameters = {lgbm + name: text for name, text in settings.items()}
     parameters["sklearn.impute._base.IterativeImputer(1)_max_iter"] = "3"  # another step's: never LightGBM's
     parameters[lgbm + "num_leaves"] = "63"  # in the space: read, not compared
-    assert _outside_space(parameters, task) == outside
+    assert _outside_space(parameters, task, 1000) == outside
 
 
 def test_import_skips_runs_whose_model_no_configuration_rebuilds(monkeypatch: pytest.MonkeyPatch) -> None:

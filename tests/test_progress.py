@@ -3,10 +3,12 @@
 import io
 import math
 import os
+import sys
 
 import numpy as np
 import pytest
 
+from metahpo import progress
 from metahpo.progress import ERASE_LINE, TrialProgress, duration, eta, eta_line, plural, to_stderr
 from metahpo.search import Study, Trial
 from metahpo.spaces import LIGHTGBM
@@ -138,6 +140,18 @@ def test_trial_lines_no_one_reads_are_dropped_and_the_search_goes_on():
         progress.close()
         assert os.path.samestat(os.fstat(gone.fileno()), os.stat(os.devnull))  # the exit flush finds no pipe
     assert progress.done == 2
+
+
+def test_a_closed_terminal_is_a_reader_gone_too(monkeypatch):
+    class Closed(io.StringIO):  # what writing to a terminal whose window closed raises
+        def write(self, text):
+            raise OSError(5, "Input/output error")
+
+    silenced = []
+    monkeypatch.setattr(progress, "silence", silenced.append)
+    monkeypatch.setattr(sys, "stderr", Closed())
+    to_stderr("a line")  # no OSError: the line is dropped, and the stream silenced
+    assert silenced == [sys.stderr]
 
 
 def test_a_terminals_trial_line_fits_its_width_and_overwrites_the_one_before():
