@@ -1,5 +1,7 @@
 """What the command line prints speaks its language: flags and plain values, within 100 columns."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -38,7 +40,8 @@ def test_tune_prints_its_best_result_once(capsys):
     assert [line for line in lines if line.startswith("best ")] == [captured.err.splitlines()[-1]]  # the progress's
     assert main([*argv, "--quiet"]) == 0
     captured = capsys.readouterr()
-    assert captured.err == "" and captured.out.startswith("best neg_log_loss: ")  # the only summary then
+    assert captured.err.startswith("best neg_log_loss: ") and captured.err.count("\n") == 1  # the only summary then
+    assert set(json.loads(captured.out)) >= {"learning_rate", "n_estimators"}  # standard output: the JSON alone
 
 
 def _optimize(**budget):

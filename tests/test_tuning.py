@@ -670,8 +670,10 @@ def test_cli_tune_takes_prior_results_and_builds_an_ensemble(tiny_kb, tmp_path, 
     code = main(["tune", "sklearn:iris", "--kb", str(tmp_path / "kb"), "--family", "lightgbm", "--n-trials", "3", "--cv", "2",
                  "--prior", str(tmp_path / "prior.csv"), "--ensemble", "3", "--out", str(out)])
     assert code == 0
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr()
     result = json.loads(out.read_text())
+    assert json.loads(printed.out) == result["best_params"]  # standard output: the JSON alone
+    printed = printed.err
     assert [t["source"] for t in result["trials"]][:2] == ["prior", "prior"] and len(result["trials"]) == 5
     spec = result["ensemble"]
     assert 1 <= len(spec["members"]) <= 3 and sum(spec["weights"]) == pytest.approx(1.0)
@@ -753,7 +755,7 @@ def test_cli_tune_takes_a_family_and_the_gradient_sampler(tiny_kb, tiny_linear_k
     assert "unknown model family 'forest'; known: lightgbm, linear, or 'auto'" in capsys.readouterr().err
     assert main(["tune", "sklearn:iris", "--kb", str(tmp_path / "kb"), "--family", "auto", "--n-trials", "2",
                  "--cv", "2", "--quiet"]) == 0
-    assert "after 2 trials" in capsys.readouterr().out  # one of each family
+    assert "after 2 trials" in capsys.readouterr().err  # one of each family
 
 
 def test_a_timeout_is_shared_between_the_families_as_the_trials_are(tiny_kb, tiny_linear_kb, wine, monkeypatch):
