@@ -5,7 +5,7 @@ hash of everything they were computed from, the knowledge base's content and met
 included, so a changed knowledge base or an upgraded metahpo can never be served a stale entry: it
 simply has another name. Callers must pass :func:`content_key` every other setting the entry depends
 on (estimator settings, seeds, other libraries' versions): one left out serves entries computed with
-another value. An entry that cannot be read is a miss, and is removed.
+another value. An entry that cannot be read is a miss; a damaged one is removed.
 
 The folder is ``$METAHPO_CACHE_DIR``, else ``$XDG_CACHE_HOME/metahpo``, else ``~/.cache/metahpo``;
 when it cannot be written the entry is recomputed each time, which is slower but not wrong. Users
@@ -65,8 +65,8 @@ def content_key(kb: KnowledgeBase, *parts: object) -> str:
 
 
 def load(key: str) -> dict[str, np.ndarray] | None:
-    """The arrays stored under ``key``, or None if there are none or they cannot be read (then they
-    are removed). Reading an entry marks it as used, for :func:`save`'s pruning."""
+    """The arrays stored under ``key``, or None if there are none or they cannot be read (a damaged
+    entry is removed). Reading an entry marks it as used, for :func:`save`'s pruning."""
     path = cache_dir() / f"{key}.npz"
     try:
         with np.load(path, allow_pickle=False) as data:

@@ -7,6 +7,7 @@ Once no one reads them (``2>&1 | head`` ended), the lines are dropped and the wo
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
@@ -62,7 +63,8 @@ def _write(text: str, stream: TextIO) -> None:
         stream.write(text)
         stream.flush()
     except OSError:
-        silence(stream)
+        with contextlib.suppress(OSError, ValueError):  # a stream of no file (io.StringIO) has nothing to silence
+            silence(stream)
 
 
 def to_stderr(line: str) -> None:
