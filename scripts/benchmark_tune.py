@@ -68,6 +68,7 @@ import time
 import warnings
 import zlib
 from collections.abc import Collection, Sequence
+from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -183,9 +184,16 @@ def prefix_rows(trials: list[Trial], method: str, dataset: Dataset, train, test,
         best = max(ok, key=lambda t: t.score)
         model = make_estimator(final_params(best, random_state, space=space, growth=growth), dataset.task, space=space)
         rows.append({"method": method, "budget": n, "cv_score": best.score,
-                     "search_s": (first[-1].finished - started).total_seconds(),
+                     "search_s": (first[-1].finished - started).total_seconds(), **trial_record(first),
                      **fit_score(model, dataset, train, test)})
     return rows
+
+
+def trial_record(trials: Sequence[Trial]) -> dict[str, Any]:
+    """What a row keeps of its trials, so that two runs' rows can be told apart trial by trial:
+    how many did not end ``ok``, and each one's CV score in order (its status where it has none)."""
+    return {"failed_trials": sum(not t.ok for t in trials),
+            "trial_scores": " ".join(f"{t.score:.6f}" if t.ok else t.status for t in trials)}
 
 
 def run_trial(config: dict, source: str, train_ds: Dataset, folds, recorded: list[Trial],
@@ -238,7 +246,7 @@ METHODS = ("lightgbm_default", "flaml_zeroshot", "random", "optuna_tpe", "autogl
 KB_METHODS = (*SAMPLER_METHODS, "metahpo_ensemble", "metahpo_auto")
 COLUMNS = ["dataset_id", "task", "method", "budget", "cv_score", "test_score", "search_s", "fit_s", "predict_s",
            "setup_s", "per_trial_s", "n_members", "single_test_score", "single_fit_s", "single_predict_s", "cache_fill_s",
-           "commit", "best_family", "trials_linear"]
+           "commit", "best_family", "trials_linear", "failed_trials", "trial_scores"]
 
 
 def run_dataset(source: Source, kb: KnowledgeBase, leave_out: set[str], max_rows: int, seed: int,
@@ -329,7 +337,7 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
         model = get_family(run.family).make_estimator(run.best_params, dataset.task)
         linear = run.studies.get("linear")
         rows.append({"method": method, "budget": max(budgets), "cv_score": run.best_score,
-                     "search_s": (max(t.finished for t in trials) - started).total_seconds(),
+                     "search_s": (max(t.finished for t in trials) - started).total_seconds(), **trial_record(trials),
                      "best_family": run.family, "trials_linear": len(linear.trials) if linear else 0,
                      **fit_score(model, dataset, train, test)})
         rows.append({"method": f"{method}_overhead", "budget": max(budgets),
