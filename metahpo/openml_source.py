@@ -82,7 +82,7 @@ def load_dataset(
     DataError
         If OpenML cannot be reached and the dataset is not cached, the id is unknown, a cached file is
         damaged, the dataset has no default target and none is given, the target is not a column,
-        or the dataset is stored as sparse ARFF the openml package cannot read.
+        or the dataset is stored as sparse ARFF with a text attribute.
     """
     dataset_id = _check_id(dataset_id, "dataset")
     with cache_root(cache_dir):
@@ -193,16 +193,17 @@ def _fetched_dataset(
     if "," in target:
         raise DataError(f"{label} has several targets ({target}); name one: target='name' (--target NAME)")
     sparse = str(oml_dataset.format).lower() == "sparse_arff"
+    coded = sparse  # openml reads a sparse ARFF's nominal values as their numbers in the attribute's list
     with openml_errors(what, DataError, hint, not_found=_UNKNOWN_DATASET):
         try:
             # with the ignored attributes, dropped below: the target asked for may be one of them
             frame, _, categorical, names = oml_dataset.get_data(include_ignore_attribute=True)
-        except (TypeError, ValueError) as exc:
-            if not sparse:
+        except (TypeError, ValueError):
+            if not sparse or oml_dataset.data_file is None:
                 raise
-            raise DataError(f"{label} is stored as sparse ARFF with nominal or text attributes, which openml "
-                            f"{openml.__version__} cannot read with pandas {pd.__version__} "
-                            f"({_first_line(str(exc))})") from None
+            # openml 0.15 cannot read nominal attributes of sparse ARFF under pandas 3: read the file it cached
+            frame, categorical, names = _sparse_arff(oml_dataset.data_file, label, oml_dataset.row_id_attribute)
+            coded = False
     ignored = oml_dataset.ignore_attribute or []
     keep = [name == target or name not in ([ignored] if isinstance(ignored, str) else ignored) for name in names]
     frame = frame.loc[:, keep]
@@ -212,7 +213,7 @@ def _fetched_dataset(
     if any(isinstance(dtype, pd.SparseDtype) for dtype in frame.dtypes):
         frame = frame.sparse.to_dense()
     nominal = categorical[names.index(target)]
-    if sparse and nominal:  # sparse ARFF holds a nominal value as its number in the attribute's list
+    if coded and nominal:
         with openml_errors(what, DataError, hint, not_found=_UNKNOWN_DATASET):
             labels = oml_dataset.retrieve_class_labels(target) or []
         frame[target] = frame[target].map(dict(enumerate(labels)))
@@ -228,6 +229,35 @@ def _fetched_dataset(
         source=source,
         categorical=[name for name, is_nominal in zip(names, categorical) if is_nominal and name != target],
     )
+
+
+def _sparse_arff(
+    path: str | os.PathLike, label: str, row_id: str | None
+) -> tuple[pd.DataFrame, list[bool], list[str]]:
+    """The data of a sparse ARFF file as :meth:`openml.OpenMLDataset.get_data` gives it (the frame
+    without the row-id attribute, which attributes are nominal, their names), nominal values as
+    their labels. An attribute a row leaves out is 0 (for a nominal one, its first label); ``?`` is
+    missing."""
+    with open(path, encoding="utf-8") as fh:
+        data = arff.load(fh, encode_nominal=True, return_type=arff.LOD)
+    names = [name for name, _ in data["attributes"]]
+    kinds = [kind for _, kind in data["attributes"]]
+    if "STRING" in kinds:
+        raise DataError(f"{label} is stored as sparse ARFF with a text attribute "
+                        f"({names[kinds.index('STRING')]}), which metahpo cannot read")
+    values = np.zeros((len(data["data"]), len(names)))
+    for i, row in enumerate(data["data"]):
+        for j, value in row.items():
+            values[i, j] = np.nan if value is None else value
+    columns = {}
+    for j, (name, kind) in enumerate(zip(names, kinds)):
+        if isinstance(kind, list):
+            codes = np.where(np.isnan(values[:, j]), -1, values[:, j]).astype(int)
+            columns[name] = pd.Categorical.from_codes(codes, categories=kind)
+        else:
+            columns[name] = values[:, j]
+    frame = pd.DataFrame(columns).drop(columns=[row_id] if row_id in names else [])
+    return frame, [isinstance(kind, list) for name, kind in zip(names, kinds) if name != row_id], list(frame.columns)
 
 
 # --------------------------------------------------------------------------- openml plumbing

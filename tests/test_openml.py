@@ -153,17 +153,37 @@ def test_an_ignored_attribute_can_be_the_target(cache: Path) -> None:
     assert ds.task == "regression" and "A14" not in ds.X.columns and "class" in ds.X.columns
 
 
-def test_a_sparse_dataset_with_a_nominal_target_is_classes_or_a_clear_error(
+SPARSE_CLASSES = ["neg", "pos", "pos", "neg", "pos", "pos", "neg", "pos", "pos", "neg", "pos", "pos"]
+
+
+def test_a_sparse_dataset_with_nominal_attributes_reads_as_labels(cache: Path) -> None:
+    ds = load_dataset(999004, cache_dir=cache)  # pandas 3 refuses openml 0.15's pd.factorize(list): read by metahpo
+    assert ds.task == "binary" and ds.y.tolist() == SPARSE_CLASSES  # a left-out class is the first label
+    assert list(ds.X.columns) == ["f1", "color", "f2"]  # without the row-id attribute
+    assert ds.categorical == ("color",)
+    # left out: the first label; "?": missing
+    assert ds.X["color"].astype(object).where(ds.X["color"].notna(), None).tolist() == [
+        "red", "green", None, "blue", "red", "green", "blue", "green", "red", "red", "blue", "green"]
+    assert ds.X["f2"].tolist()[:10] == [0, 1, 2, 3, 0, 1, 2, 3, 0, 1] and np.isnan(ds.X["f2"].iloc[10])
+    assert np.allclose(ds.X["f1"], np.arange(5, 17) / 10)
+
+
+def test_a_sparse_dataset_reads_the_same_through_openml_under_pandas_2(
     cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(DataError, match=r"dataset 999004 \(metahpo-test-sparse\) is stored as sparse ARFF with "
-                       r"nominal or text attributes, which openml .* cannot read with pandas"):
-        load_dataset(999004, cache_dir=cache)  # pandas 3 refuses openml 0.15's pd.factorize(list)
-    factorize = pd.factorize  # as pandas 2 did: the nominal values come back as their numbers
+    ours = load_dataset(999004, cache_dir=cache)
+    factorize = pd.factorize  # as pandas 2 did: openml reads the nominal values as their numbers
     monkeypatch.setattr(pd, "factorize", lambda values, *a, **kw: factorize(np.asarray(values, dtype=object), *a, **kw))
-    ds = load_dataset(999004, cache_dir=cache)
-    assert ds.task == "binary"
-    assert ds.y.tolist() == ["neg", "pos", "pos", "neg", "pos", "pos", "neg", "pos", "pos", "neg", "pos", "pos"]
+    theirs = load_dataset(999004, cache_dir=cache)
+    assert theirs.task == "binary" and theirs.y.tolist() == SPARSE_CLASSES
+    assert list(theirs.X.columns) == list(ours.X.columns)
+    assert np.allclose(theirs.X["f2"], ours.X["f2"], equal_nan=True)
+
+
+def test_a_sparse_dataset_with_a_text_attribute_is_a_clear_error(cache: Path) -> None:
+    with pytest.raises(DataError, match=r"dataset 999005 \(metahpo-test-sparse-text\) is stored as sparse ARFF "
+                       r"with a text attribute \(note\), which metahpo cannot read"):
+        load_dataset(999005, cache_dir=cache)
 
 
 def test_other_target_column(cache: Path) -> None:
