@@ -552,8 +552,11 @@ def _cmd_tune(args: argparse.Namespace) -> int:
                   f"out-of-fold predictions, all folds pooled, {spec.oof_score:.5f} against "
                   f"{spec.single_best_oof_score:.5f} for the best trial alone (whose score above is its folds' mean)")
     document = result.to_dict()
-    with _written_after(args.out, document, "Result"):  # standard output: the JSON alone
-        _print_json(document if args.json else result.best_params)
+    try:
+        with _written_after(args.out, document, "Result"):  # standard output: the JSON alone
+            _print_json(document if args.json else result.best_params)
+    except BrokenPipeError:  # the reader went away (as in main), but the status still says the search was cut short
+        silence(sys.stdout)
     return 130 if result.interrupted else 0  # the best of the trials run is printed and written, the caller told
 
 

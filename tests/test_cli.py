@@ -355,6 +355,29 @@ def test_tune_passes_its_budget_and_exits_130_when_interrupted(tmp_path, monkeyp
     assert len(result["trials"]) == 1 and result["interrupted"] is True
 
 
+def test_an_interrupted_tune_exits_130_when_the_reader_of_its_output_is_gone(tmp_path, monkeypatch, capfd):
+    from metahpo import cli, tuning
+
+    real = tuning.tune
+
+    def interrupted_after_the_first_trial(*args, **kwargs):
+        def stop(study, trial):
+            raise KeyboardInterrupt
+        return real(*args, **{**kwargs, "callbacks": [stop]})
+
+    def reader_gone(obj):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(tuning, "tune", interrupted_after_the_first_trial)
+    monkeypatch.setattr(cli, "_print_json", reader_gone)
+    monkeypatch.setattr(cli, "silence", lambda stream: None)  # capfd's stdout is not a pipe to silence
+    out = tmp_path / "result.json"
+    assert main(["tune", "sklearn:iris", "--family", "lightgbm", "--n-trials", "5", "--cv", "2", "--quiet",
+                 "--out", str(out)]) == 130
+    assert json.loads(out.read_text())["interrupted"] is True
+    assert f"Result written to {out}" in capfd.readouterr().err
+
+
 def test_an_unknown_sampler_is_named_in_the_command_lines_words(capsys):
     from metahpo.search import SAMPLERS
 
