@@ -335,7 +335,7 @@ class Builder:
     timeout : float, optional
         Seconds after which an evaluation stops at the end of its current fold and is recorded
         as ``"timeout"``; a rerun with a larger timeout (or none) than the build before it
-        evaluates such a run of the explore and cross phases again, and the newer run replaces it.
+        evaluates such a run again (of any phase), and the newer run replaces it.
     n_jobs : int
         Parallel tasks through joblib (the active joblib backend, e.g. Dask's, is used).
     log : callable
@@ -488,6 +488,8 @@ class Builder:
         if self.n_search and self._pool_rows(self._kb()).any():
             self.log("search: the pool is chosen; nothing to do")
             return
+        if self._longer:
+            self._search_again()
         previous: list[tuple[str, int]] = []
         for round_ in itertools.count(1):
             tasks = self._search_tasks(kb := self._kb())
@@ -514,6 +516,19 @@ class Builder:
                 for _, row in results:
                     writer.write(row)
                 writer.close()
+
+    def _search_again(self) -> None:
+        """Evaluate again, given more time than the build before, the search trials that ran out of
+        it, each on the dataset whose search produced it (the newer run replaces the older, as in
+        explore and cross). The trials each search chose after them stay as they were."""
+        kb = self._kb()
+        origins = kb.configurations.set_index("config_id")["origin"].astype(str)
+        runs = kb.runs[kb.runs["status"].eq("timeout")]
+        runs = runs[runs["config_id"].map(origins).eq(runs["dataset_id"].map(f"{SEARCH_ORIGIN}:{{}}".format))]
+        timed_out = runs.groupby("dataset_id")["config_id"].agg(list)
+        plan = {s: kb.params(timed_out[s.dataset_id]) for s in self._described(kb) if s.dataset_id in timed_out.index}
+        if plan:
+            self._evaluate("search, trials out of time before", plan, kb, origin=SEARCH_ORIGIN)
 
     def _search_tasks(self, kb: kbm.KnowledgeBase) -> list[tuple[Source, list[tuple[Config, float]], int, int]]:
         """The next search task of every dataset with trials still to run: the source, its own

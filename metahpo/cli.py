@@ -264,7 +264,8 @@ def _add_kb_parsers(sub: Any) -> None:
     p.add_argument("--family", default="lightgbm", help="the model family whose runs it holds: lightgbm or linear "
                    "(default lightgbm)")
     p.add_argument("--timeout", type=_seconds, help="seconds after which an evaluation stops at the end of its "
-                   "current fold, recorded as a timeout (default: none)")
+                   "current fold, recorded as a timeout (default: none); a rerun with more time evaluates those "
+                   "runs again")
     p.add_argument("--phases", default="describe,explore,search,cross", help="comma-separated phases to run")
     p.add_argument("--reevaluate", metavar="KB", help="instead of the phases, evaluate again every run of the "
                    "knowledge base KB on the inputs under its family's current space (after its fixed settings "

@@ -92,6 +92,20 @@ def test_an_evaluation_past_the_timeout_is_recorded_as_such_and_retried_only_wit
     assert again.runs.set_index(keys).loc[kb.runs.set_index(keys).index, "status"].eq("ok").all()
 
 
+def test_a_search_trial_past_the_timeout_is_evaluated_again_with_more_time(tmp_path, data_files):
+    _build(tmp_path / "kb", data_files, family="linear").run(["describe", "explore"])
+    kb = _build(tmp_path / "kb", data_files, family="linear", n_search=2, timeout=0.0).run(["search"])
+    origin = kb.configurations.set_index("config_id")["origin"]
+    searched = kb.runs[kb.runs["config_id"].map(origin).str.startswith(build.SEARCH_ORIGIN)]
+    assert len(searched) == 3 * 2 and set(searched["status"]) == {"timeout"}
+    lines = []
+    again = _build(tmp_path / "kb", data_files, family="linear", n_search=2, log=lines.append).run(["search"])
+    keys = ["dataset_id", "config_id"]
+    assert again.runs.set_index(keys).loc[searched.set_index(keys).index, "status"].eq("ok").all()
+    assert len(again.runs) == len(kb.runs)  # the same trials, newer runs in place of the older; no new one
+    assert any(line.startswith("search, trials out of time before:") for line in lines)
+
+
 def test_rebuild_repeats_nothing(tmp_path, data_files):
     _build(tmp_path / "kb", data_files).run()
     before = KnowledgeBase.load(tmp_path / "kb").runs[["dataset_id", "config_id", "time"]]
