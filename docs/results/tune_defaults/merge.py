@@ -1,17 +1,26 @@
-"""Merge the two runs of the rule of 7 December 2026, 05:30 UTC (docs/results/rules_2026-12-07.md):
-``old/SET`` (metahpo without LightGBM's defaults among tune's warm start) and ``new/SET`` (with them,
-renamed ``metahpo_defaults``) into ``merged/SET``, the rivals' rows as copied from the earlier folder
-once, on the earlier folder's datasets (the reserve's run drew a 15th, which no rival ran on). Checks the rule's control first: LightGBM's defaults score the same (within 1e-9) in the old
-run, the new one and the earlier folder, on every dataset; exits 1 naming the datasets where not.
+"""Merge the two runs of a rule of 7 December 2026 (docs/results/rules_2026-12-07.md) on LightGBM's
+defaults in tune's warm start: ``RUNS/old/SET`` (metahpo as it was) and ``RUNS/new/SET`` (with the
+candidate, its rows renamed NAME) into ``RUNS/merged/SET``, the rivals' rows as copied from the
+earlier folder once, on the earlier folder's datasets (the reserve's run drew a 15th, which no rival
+ran on).
+
+Checks the rules' controls first. LightGBM's defaults score the same (within 1e-9) in the old run,
+the new one and the earlier folder, on every dataset, else it exits 1 naming the datasets. With
+``--first-five`` (the rule of 08:00, whose rows keep their trials), metahpo's first five trials' CV
+scores must be the same in both runs: a dataset where they differ is left out and named with its
+trials, and more than three such datasets make the run void (exit 1).
 
 Usage, from the repository's root::
 
-    python docs/results/tune_defaults/merge.py
+    python docs/results/tune_defaults/merge.py              # the rule of 05:30: RUNS = this folder
     python scripts/compare_tune.py --reference metahpo --methods metahpo_defaults docs/results/tune_defaults/merged/*
+    python docs/results/tune_defaults/merge.py --runs docs/results/tune_defaults/rerun --name metahpo_defaults6 \\
+        --first-five                                       # the rule of 08:00
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -22,32 +31,56 @@ EARLIER = {"pmlb_dev": "tune_auto/pmlb_dev", "realworld_dev": "tune_auto/realwor
            "reserve": "tune_unseen/reserve", "reserve2": "tune_unseen/reserve2", "reserve3": "tune_reserve3",
            "reserve4": "tune_reserve4"}
 """Each dev set's earlier folder (under docs/results), whose rivals' rows both runs started from."""
+MAX_DIFFERING = 3
+"""Datasets whose first five trials may differ between the runs (left out) before the run is void."""
 
 
-def merged(name: str) -> pd.DataFrame:
-    old = pd.read_csv(HERE / "old" / name / "tune_runs.csv")
-    new = pd.read_csv(HERE / "new" / name / "tune_runs.csv")
+def merged(runs: Path, name: str, renamed: str, first_five: bool) -> tuple[pd.DataFrame, list[str]]:
+    """The set's merged rows, and the datasets left out because their first five trials differ."""
+    old = pd.read_csv(runs / "old" / name / "tune_runs.csv")
+    new = pd.read_csv(runs / "new" / name / "tune_runs.csv")
     earlier = pd.read_csv(HERE.parent / EARLIER[name] / "tune_runs.csv")
     kept = set(earlier["dataset_id"])  # the rule's datasets: those the copied rivals ran on
     old, new = old[old["dataset_id"].isin(kept)], new[new["dataset_id"].isin(kept)]
-    defaults = {label: runs[runs["method"] == "lightgbm_default"].set_index("dataset_id")["test_score"]
-                for label, runs in (("old", old), ("new", new), ("earlier", earlier))}
+    defaults = {label: frame[frame["method"] == "lightgbm_default"].set_index("dataset_id")["test_score"]
+                for label, frame in (("old", old), ("new", new), ("earlier", earlier))}
     table = pd.DataFrame(defaults)
     broken = table.index[~((table.sub(table["earlier"], axis=0).abs() <= 1e-9).all(axis=1))]
     if len(broken):
         sys.exit(f"{name}: LightGBM's defaults scored otherwise in {', '.join(broken)}: the run is void")
+    differing = []
+    if first_five:
+        trials = {label: frame[(frame["method"] == "metahpo") & (frame["budget"] == 5)].set_index("dataset_id")
+                  ["trial_scores"] for label, frame in (("old", old), ("new", new))}
+        for dataset in trials["old"].index.intersection(trials["new"].index):
+            if trials["old"][dataset] != trials["new"][dataset]:
+                differing.append(dataset)
+                print(f"{name}: {dataset}'s first five trials differ, left out\n  old {trials['old'][dataset]}\n"
+                      f"  new {trials['new'][dataset]}")
     ours = new[new["method"].str.startswith("metahpo")].assign(
-        method=lambda frame: frame["method"].str.replace("metahpo", "metahpo_defaults", n=1, regex=False))
-    return pd.concat([old, ours], ignore_index=True)
+        method=lambda frame: frame["method"].str.replace("metahpo", renamed, n=1, regex=False))
+    rows = pd.concat([old, ours], ignore_index=True)
+    return rows[~rows["dataset_id"].isin(differing)], differing
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=Path, default=HERE, help="the folder holding old/ and new/")
+    parser.add_argument("--name", default="metahpo_defaults", help="the new run's metahpo rows renamed so")
+    parser.add_argument("--first-five", action="store_true", help="check that the first five trials are the same")
+    args = parser.parse_args()
+    left_out = []
     for name in EARLIER:
-        out = HERE / "merged" / name
+        out = args.runs / "merged" / name
         out.mkdir(parents=True, exist_ok=True)
-        runs = merged(name)
-        runs.to_csv(out / "tune_runs.csv", index=False)
-        print(f"{name}: {runs['dataset_id'].nunique()} datasets, control holds")
+        rows, differing = merged(args.runs, name, args.name, args.first_five)
+        left_out += differing
+        rows.to_csv(out / "tune_runs.csv", index=False)
+        print(f"{name}: {rows['dataset_id'].nunique()} datasets, control holds")
+    if len(left_out) > MAX_DIFFERING:
+        sys.exit(f"the first five trials differ on {len(left_out)} datasets, more than {MAX_DIFFERING}: "
+                 "the run is void")
+    print(f"left out, their first five trials differing: {', '.join(left_out) or 'none'}")
 
 
 if __name__ == "__main__":
