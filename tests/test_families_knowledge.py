@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import sklearn
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -217,6 +218,9 @@ def test_a_family_estimator_trains_the_family_chosen_as_its_params_rebuild_it(bo
     weighted = clone(estimator).set_params(family="linear").fit(dataset.X, dataset.y, sample_weight=weights)
     assert weighted.family_ == "linear" and not np.allclose(
         weighted.predict(dataset.X), clone(weighted).fit(dataset.X, dataset.y).predict(dataset.X))
+    with sklearn.config_context(enable_metadata_routing=True):  # a user's setting: the weights still reach the model
+        routed = clone(weighted).fit(dataset.X, dataset.y, sample_weight=weights)
+    np.testing.assert_array_equal(routed.predict(dataset.X), weighted.predict(dataset.X))
 
 
 def test_tune_shares_equally_when_the_knowledge_bases_share_no_dataset(both_shipped, monkeypatch, capsys):

@@ -151,11 +151,13 @@ class LinearFamily(ModelFamily):
 
     @contextlib.contextmanager
     def training(self) -> Iterator[None]:
-        """One BLAS thread, and quiet about a capped solver (its model is the one evaluated, and
-        the one handed out) and about small data's few quantiles."""
+        """One BLAS thread, quiet about a capped solver (its model is the one evaluated, and the
+        one handed out) and about small data's few quantiles, and scikit-learn's metadata routing
+        off: a user who turned it on would have the pipeline refuse :attr:`sample_weight_arg`."""
+        from sklearn import config_context
         from sklearn.exceptions import ConvergenceWarning
 
-        with warnings.catch_warnings(), _one_blas_thread():
+        with warnings.catch_warnings(), _one_blas_thread(), config_context(enable_metadata_routing=False):
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.filterwarnings("ignore", message="n_quantiles", category=UserWarning)
             yield
