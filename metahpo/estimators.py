@@ -87,19 +87,29 @@ def _check_class_weight(class_weight: Any, y: np.ndarray) -> None:
                           f"{', ...' if len(classes) > 10 else ''})")
 
 
-def _unfitted_if_it_raises(fit: Callable[..., Any]) -> Callable[..., Any]:
-    """``fit``, after which an estimator whose fit raised is unfitted, rather than holding the new
-    data's input checks beside the last fit's model."""
+def _as_before_if_it_raises(fit: Callable[..., Any]) -> Callable[..., Any]:
+    """``fit``, after which an estimator whose fit raised (bad input, Ctrl-C) is as it was before
+    the call: the last fit's model kept whole, or unfitted, never half refitted."""
     @functools.wraps(fit)
     def fitting(self: BaseEstimator, *args: Any, **kwargs: Any) -> Any:
+        before = _fitted_state(self)
         try:
             return fit(self, *args, **kwargs)
         except BaseException:
-            given = self.get_params(deep=False)  # a LightGBM argument ending in "_" is no fitted state
-            for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("__") and n not in given]:
+            for name in _fitted_state(self):
                 delattr(self, name)
+            for name, value in before.items():
+                setattr(self, name, value)
             raise
     return fitting
+
+
+def _fitted_state(estimator: BaseEstimator) -> dict[str, Any]:
+    """What a fit sets: the attributes ending in "_" (a LightGBM argument so named is a parameter,
+    not fitted state) and the training features kept for :func:`~metahpo.datasets.conform`."""
+    given = estimator.get_params(deep=False)
+    return {name: value for name, value in vars(estimator).items()
+            if name == "_features" or (name.endswith("_") and not name.startswith("__") and name not in given)}
 
 
 def _override(params: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -242,7 +252,14 @@ class _TabularInput:
     def _frame(self, X: Any) -> pd.DataFrame:
         """``X`` checked against the training features and made as they were
         (:func:`~metahpo.datasets.conform`)."""
-        X, _ = self._validate(X)
+        try:
+            X, _ = self._validate(X)
+        except ValueError as exc:
+            if isinstance(X, pd.DataFrame) or "could not convert" not in str(exc) or not self.categorical_:
+                raise
+            raise DataError(f"{exc}; the model was trained on a DataFrame whose columns "
+                            f"{', '.join(map(repr, self.categorical_[:5]))} are categorical: predict on a DataFrame "
+                            f"too") from exc
         if isinstance(X, pd.DataFrame) and not (hasattr(self, "feature_names_in_")
                                                 and all(isinstance(c, str) for c in X.columns)):
             X = X.set_axis(self._features.columns, axis=1)  # fitted without names, or given none: by position
@@ -331,7 +348,7 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         """ndarray of shape (n_features,): the importances ``importance_type`` names."""
         return self.booster_.feature_importance(importance_type=self.importance_type)
 
-    @_unfitted_if_it_raises
+    @_as_before_if_it_raises
     def fit(self, X: Any, y: Any, sample_weight: Any = None, **fit_params: Any) -> _MetaLGBM:
         """Recommend a configuration for ``(X, y)`` and train LightGBM with it.
 
@@ -385,6 +402,9 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         check_metric(self.metric, dataset.task, unknown_hint=" (metric is what the recommendation optimizes; "
                      "LightGBM's evaluation metric is the keyword argument metrics, or fit's eval_metric)")
         sample_weight = _check_sample_weight(sample_weight, len(y), None if self._regression else y)
+        if self._regression and explicit["class_weight"] is not None:
+            raise ConfigError(f"class_weight weighs classes; a regressor has none (got "
+                              f"{plain(explicit['class_weight'])!r}): give sample_weight to fit")
         if not self._regression:
             _check_class_weight(explicit["class_weight"], y)
         eval_set, eval_X = fit_params.get("eval_set"), fit_params.get("eval_X")  # checked before any training
@@ -538,7 +558,7 @@ class _MetaModel(_TabularInput, BaseEstimator):
         self.rounds = rounds
         self.random_state = random_state
 
-    @_unfitted_if_it_raises
+    @_as_before_if_it_raises
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _MetaModel:
         """Choose the family (with ``family="auto"``), recommend its configuration for ``(X, y)``
         and train the family's model with it.

@@ -400,20 +400,23 @@ def test_an_estimator_fitted_on_an_array_predicts_a_frame_by_position(tiny_kb):
         np.testing.assert_array_equal(named.predict_proba(pd.DataFrame(X)), by_frame)
 
 
-def test_a_fit_that_raises_leaves_the_estimator_unfitted_not_half_refitted(tiny_kb):
+def test_a_fit_that_raises_leaves_the_estimator_as_it_was_not_half_refitted(tiny_kb):
     from sklearn.exceptions import NotFittedError
 
     X, y = make_classification(120, 3, n_informative=2, n_redundant=0, random_state=0)
     model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended").fit(X, y)
-    with pytest.raises(DataError, match="sample_weight has shape"):
+    before, proba = dict(vars(model)), model.predict_proba(X)
+    with pytest.raises(DataError, match="sample_weight has shape"):  # new columns, then a bad argument
         model.fit(pd.DataFrame(X[:60], columns=["p", "q", "r"]), y[:60], sample_weight=np.ones(3))
-    assert not [name for name in vars(model) if name.endswith("_")]  # no new columns beside the old model
+    assert vars(model).keys() == before.keys() and all(vars(model)[k] is v for k, v in before.items())
+    np.testing.assert_array_equal(model.predict_proba(X), proba)  # the last fit's model, whole
+    assert not hasattr(model, "feature_names_in_")
+    unfitted = MetaLGBMClassifier(knowledge_base=tiny_kb)
+    with pytest.raises(DataError, match="sample_weight has shape"):
+        unfitted.fit(X, y, sample_weight=np.ones(3))
+    assert not [name for name in vars(unfitted) if name.endswith("_")]  # unfitted as before, no input checks kept
     with pytest.raises(NotFittedError):
-        model.predict(X)
-    mistyped = MetaLGBMClassifier(num_leaves_=31)  # a LightGBM argument ending in "_" is no fitted state
-    with pytest.raises(ConfigError, match="unknown LightGBM parameter num_leaves_"):
-        mistyped.fit(X, y)
-    assert mistyped.get_params()["num_leaves_"] == 31
+        unfitted.predict(X)
 
 
 @pytest.mark.parametrize(("params", "message"), [
@@ -430,6 +433,24 @@ def test_bad_arguments_are_named_before_any_training(tiny_kb, monkeypatch, param
     monkeypatch.setattr("metahpo.estimators.recommend", lambda *a, **k: pytest.fail("recommended before the check"))
     with pytest.raises(ConfigError, match=message):
         MetaLGBMClassifier(knowledge_base=tiny_kb, **params).fit(X, y)
+
+
+def test_text_columns_given_as_an_array_at_predict_are_told_to_come_as_a_dataframe(tiny_kb):
+    X, y = make_classification(120, 2, n_informative=2, n_redundant=0, random_state=0)
+    frame = pd.DataFrame(X, columns=["p", "q"]).assign(colour=np.where(y == 1, "red", "blue"))
+    model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended").fit(frame, y)
+    with pytest.raises(DataError, match=r"^could not convert string to float: '(red|blue)'; the model was trained on "
+                       r"a DataFrame whose columns 'colour' are categorical: predict on a DataFrame too$"):
+        model.predict(frame.to_numpy())
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", "bal", {1.0: 2.0}])
+def test_a_regressor_given_class_weight_is_told_it_has_no_classes(tiny_kb, monkeypatch, class_weight):
+    X, y = make_regression(120, 3, random_state=0)
+    monkeypatch.setattr("metahpo.estimators.recommend", lambda *a, **k: pytest.fail("recommended before the check"))
+    with pytest.raises(ConfigError, match=r"^class_weight weighs classes; a regressor has none \(got .*\): give "
+                       r"sample_weight to fit$"):
+        MetaLGBMRegressor(knowledge_base=tiny_kb, class_weight=class_weight).fit(X, y)
 
 
 @pytest.mark.parametrize("given", ["eval_set", "eval_X"])
