@@ -934,11 +934,31 @@ def given(knowledge_base: KnowledgeSource | Iterable[KnowledgeSource] | None) ->
         knowledge_base = [knowledge_base]
     found: dict[str, KnowledgeBase] = {}
     for item in knowledge_base:
-        kb = item if isinstance(item, KnowledgeBase) else KnowledgeBase.load(item)
+        kb = item if isinstance(item, KnowledgeBase) else _loaded(Path(item).resolve(), _files_stamp(Path(item)))
         if kb.family in found:
             raise KnowledgeBaseError(f"two {kb.family} knowledge bases given: pass at most one per family")
         found[kb.family] = kb
     return found
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(folder: Path, stamp: tuple) -> KnowledgeBase:
+    """:meth:`KnowledgeBase.load`, read again only when a file of the folder changed (``stamp``): an
+    estimator fitted again, or cloned for each fold of a cross-validation, names the same folder each
+    time, and its one object keeps the recommenders fitted on it."""
+    return KnowledgeBase.load(folder)
+
+
+def _files_stamp(folder: Path) -> tuple:
+    """The name, size and modification time of the manifest and of every part of the tables: what a
+    write to the knowledge base in ``folder`` changes. One never seen before if a file could not be
+    read (the folder being compacted, or no knowledge base: then the load says why)."""
+    try:
+        parts = [entry for table in _TABLES if (folder / table).is_dir() for entry in (folder / table).iterdir()]
+        files = sorted([folder / "manifest.json", *parts])
+        return tuple((str(f.relative_to(folder)), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    except OSError:
+        return (uuid.uuid4().hex,)
 
 
 def resolve(knowledge_base: KnowledgeSource | Iterable[KnowledgeSource] | None,

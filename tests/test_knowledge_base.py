@@ -92,6 +92,20 @@ def test_append_never_rewrites_earlier_parts(tmp_path):
     assert KnowledgeBase.load(root).info()["n_datasets"] == 6
 
 
+def test_a_folder_given_again_is_read_again_only_once_it_changed(tmp_path):
+    from metahpo.knowledge_base import given
+
+    root = tmp_path / "kb"
+    append(root, small_kb(prefix="a"))
+    first = given(str(root))["lightgbm"]
+    assert given(root)["lightgbm"] is first  # the same folder unchanged: one object, its recommenders kept
+    append(root, small_kb(prefix="b"))  # a new part
+    grown = given(root)["lightgbm"]
+    assert grown is not first and grown.info()["n_datasets"] == 6
+    compact(root)  # the same rows in other files
+    assert given(root)["lightgbm"] is not grown
+
+
 def test_parts_whose_manifest_is_lost_are_not_adopted(tmp_path):
     root = tmp_path / "kb"
     append(root, small_kb(prefix="a"))
