@@ -11,10 +11,12 @@ writes goes into one folder:
   :class:`~metahpo.ensemble.EnsembleSpec` (members' parameters, weights, out-of-fold scores), from
   which ``metahpo.ensemble.build(EnsembleSpec(**json.load(fh)), task)`` rebuilds the model;
 * ``results.jsonl``: one line per finished dataset, flushed at once, so a killed batch loses
-  nothing finished; a re-run skips the datasets done with status ok and retries the failed ones;
+  nothing finished; a re-run skips the datasets done with status ok and retries the failed ones (with
+  their data and target as given now);
 * ``results.csv`` and ``results.json``: one row per dataset, rewritten from ``results.jsonl``;
 * ``report.html``: a self-contained summary page with inline plots;
-* ``settings.json``: the settings of the run; the folder is only resumed with the same ones;
+* ``settings.json``: the settings of the run; once a dataset is done (status ok), the folder is only
+  resumed with the same ones (a folder without one takes a run's new settings);
 * ``.running.jsonl``: a :class:`~metahpo.parallel.Journal` of the datasets running in the batch's
   own process (``n_jobs=1`` on a local backend), so that one that kills the process (too big for
   memory, say) runs alone in a process of its own on the re-run, recorded as failed if it kills that
@@ -23,7 +25,8 @@ writes goes into one folder:
 A dataset that cannot be used (unreadable, a single class, ...) is recorded as failed, with its
 error, and the batch goes on. The largest datasets (by their files' size) start first, so that none
 is left to run alone at the end, and the ETA is paced by their expected work (a power of their
-size) rather than by their count.
+size, of the rows kept under ``max_rows``) rather than by their count. Warnings raised while a dataset
+is processed are shown by the batch's own process, whatever runs it, each prefixed with the dataset's id.
 """
 
 from __future__ import annotations
@@ -37,7 +40,10 @@ import json
 import math
 import os
 import sys
+import threading
 import time
+import warnings
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -53,6 +59,7 @@ from metahpo.evaluation import check_cv
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.families import FAMILIES, get_family
 from metahpo.files import atomic_write, locked
+from metahpo.holdout import orders_by_holdout
 from metahpo.knowledge_base import KnowledgeBase, of_families, resolve
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import duration, eta_line, plural, to_stderr
@@ -189,11 +196,14 @@ def run_batch(
         ``path[,target]`` lines, ``openml:ID`` (see :func:`metahpo.build.find_sources`).
     out : str or Path
         Output folder; created if absent, resumed if it holds a batch run with the same settings
-        (every argument below but ``n_jobs`` and ``progress``; the knowledge base by its folder).
+        (every argument below but ``n_jobs`` and ``progress``, those that act on its results; the
+        knowledge base by its folder), or one without a dataset done.
     target : str, optional
         Target column of data files (default: ``target``).
     n : int
-        Configurations recommended per dataset.
+        With ``rounds="holdout"``, on data of at least :data:`~metahpo.holdout.SELECT_MIN_ROWS` rows: how
+        many recommended configurations are held out to choose the one handed out. Elsewhere it is the
+        top recommendation, whatever ``n``.
     tune_trials : int
         With more than 0, a short :func:`metahpo.tune` per dataset, warm-started as ``tune`` is
         (:data:`~metahpo.recommendations.WARM_START` recommendations of its own, made with the
@@ -206,7 +216,7 @@ def run_batch(
     knowledge_base : KnowledgeBase or path, optional
         Default: the shipped one.
     strategy : {"auto", "nearest", "portfolio", "surrogate"}
-        Recommendation strategy.
+        Recommendation strategy (of no effect with tuning, whose warm start is ``tune``'s own).
     cv : int
         Cross-validation folds of the tuning.
     max_rows : int, optional
@@ -221,8 +231,8 @@ def run_batch(
         for LightGBM), or the knowledge base (the default with tuning, whose search finds its own,
         and for other families).
     progress : callable, optional
-        Receives one line, with counts and an ETA (paced by the datasets' expected work, see
-        :func:`expected_work`), per finished dataset (default: stderr).
+        Receives a line saying how many datasets will run, then one, with counts and an ETA (paced
+        by the datasets' expected work, see :func:`expected_work`), per finished dataset (default: stderr).
 
     Returns
     -------
@@ -266,18 +276,18 @@ def _run_claimed(out: Path, sources: list[Source], ref: KnowledgeBaseRef, settin
                  log: Callable[[str], None], kb: KnowledgeBase) -> pd.DataFrame:
     """:func:`run_batch` in its claimed, locked folder: the datasets not done yet, then the results."""
     had = read_records(out / RECORDS)
-    given = {s.dataset_id: _given(s) for s in sources if s.dataset_id in had}
+    done = {i for i, r in had.items() if r["status"] == "ok"}
+    given = {s.dataset_id: _given(s) for s in sources if s.dataset_id in done}  # a failed one runs again, on any data
     clashes = [f"{i!r} was {_described(had[i])}, now {_described(now)}"
                + (" (the same file, its data changed)" if _described(had[i]) == _described(now) else "")
                for i, now in given.items() if not _same_data(had[i], now)]
     if clashes:
         raise ConfigError(f"{out} holds results of other data under the same name ({'; '.join(clashes[:3])}"
                           f"{'; ...' if len(clashes) > 3 else ''}): use another output folder")
-    done = {i for i, r in had.items() if r["status"] == "ok"}
     todo = [s for s in sources if s.dataset_id not in done]
-    if len(todo) < len(sources):
-        log(f"batch: {len(sources) - len(todo)} of {plural(len(sources), 'dataset')} already done, "
-            f"{len(todo)} to run")
+    skipped = len(sources) - len(todo)
+    log(f"batch: {skipped} of {plural(len(sources), 'dataset')} already done, {len(todo)} to run" if skipped
+        else f"batch: {plural(len(todo), 'dataset')} to run")  # before the first (largest) dataset ends
     (out / PARAMS).mkdir(exist_ok=True)
     try:
         with open(out / RECORDS, "a") as stream:
@@ -384,18 +394,60 @@ def process(source: Source, knowledge_base: KnowledgeBaseRef, settings: Settings
     -------
     dict
         The results columns known so far (``status`` and ``error`` always), plus ``metafeatures``
-        (name -> value), when tuned ``trace`` (best score after each trial), and with an ensemble
-        ``ensemble`` (the :class:`~metahpo.ensemble.EnsembleSpec` as a dict).
+        (name -> value), when tuned ``trace`` (best score after each trial), with an ensemble
+        ``ensemble`` (the :class:`~metahpo.ensemble.EnsembleSpec` as a dict), and ``warnings``: the
+        (category, message) of each warning shown while it ran, for the batch's process to show.
     """
     start = time.perf_counter()
     record: dict[str, Any] = {"dataset_id": source.dataset_id, **_given(source)}
-    try:
-        _analyse(source, _knowledge(knowledge_base, settings.family)[0], settings, record)
-        record.update(status="ok", error="")
-    except Exception as exc:  # a broken dataset is recorded and the batch goes on
-        record.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
-    record["seconds"] = time.perf_counter() - start
+    with _COLLECTOR.collect() as caught:
+        try:
+            _analyse(source, _knowledge(knowledge_base, settings.family)[0], settings, record)
+            record.update(status="ok", error="")
+        except Exception as exc:  # a broken dataset is recorded and the batch goes on
+            record.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+    record.update(seconds=time.perf_counter() - start, warnings=caught)
     return record
+
+
+class _Collector:
+    """What :func:`warnings.showwarning` is while datasets are processed: the warnings of a thread in
+    :meth:`collect` go to its list, the others to the display it replaced (put back once none is in it).
+    Per thread, unlike :class:`warnings.catch_warnings`, whose global state datasets processed side by
+    side in threads (a Dask worker's) would undo for one another."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.shown = warnings.showwarning
+        self.collecting = 0
+
+    def __call__(self, message: Warning | str, category: type[Warning], *args: Any) -> None:
+        caught = getattr(self.local, "caught", None)
+        if caught is None:
+            self.shown(message, category, *args)
+        else:
+            caught.append((category, str(message)))
+
+    @contextlib.contextmanager
+    def collect(self) -> Iterator[list[tuple[type[Warning], str]]]:
+        """Collect the (category, message) of the warnings this thread shows in the block, instead of showing them."""
+        with self.lock:
+            if warnings.showwarning is not self:
+                self.shown, warnings.showwarning = warnings.showwarning, self
+            self.collecting += 1
+        self.local.caught = caught = []
+        try:
+            yield caught
+        finally:
+            self.local.caught = None
+            with self.lock:
+                self.collecting -= 1
+                if not self.collecting and warnings.showwarning is self:
+                    warnings.showwarning = self.shown
+
+
+_COLLECTOR = _Collector()
 
 
 def _analyse(source: Source, given: KnowledgeBase | None, settings: Settings, record: dict[str, Any]) -> None:
@@ -459,10 +511,12 @@ def _finite(value: Any) -> float | None:
 def _run(sources: list[Source], kb: KnowledgeBaseRef, settings: Settings, n_jobs: int,
          log: Callable[[str], None], journal: Journal) -> Iterator[dict[str, Any]]:
     """Process the datasets through joblib, the largest first, yielding records as they finish,
-    with a progress line whose ETA is paced by the datasets' expected work (:func:`expected_work`).
-    Those a killed run was running in its own process (``journal``) run first, each alone."""
-    work = dict(zip((s.dataset_id for s in sources), expected_work(_sizes(sources))))
+    with a progress line whose ETA is paced by the datasets' expected work (:func:`expected_work`),
+    and the warnings each raised, prefixed with its id. Those a killed run was running in its own
+    process (``journal``) run first, each alone."""
+    work = dict(zip((s.dataset_id for s in sources), expected_work(_sizes(sources, settings.max_rows))))
     start, failed, done_work, total_work = time.monotonic(), 0, 0.0, sum(work.values())
+    ok_seconds = failed_seconds = 0.0
     ordered = sorted(sources, key=lambda s: -work[s.dataset_id])
     jobs = [delayed(process)(s, kb, settings) for s in ordered]
     keys = [s.dataset_id for s in ordered]
@@ -470,17 +524,24 @@ def _run(sources: list[Source], kb: KnowledgeBaseRef, settings: Settings, n_jobs
         if isinstance(record, WorkerDeath):  # the dataset kills its worker (too big for memory, say): failed
             record = {"dataset_id": ordered[i].dataset_id, "source": ordered[i].spec, "status": "failed",
                       "error": f"WorkerDeath: {record}", "seconds": None}
+        for category, message in record.pop("warnings", ()):  # shown here: in metahpo's format, whatever ran it
+            warnings.warn(f"{record['dataset_id']}: {message}", category)
         ok = record["status"] == "ok"
         failed += not ok
-        if ok:  # the pace is that of the work done: a dataset failed at once took none of the time
+        seconds = record["seconds"]  # None: a worker's death, not timed
+        if ok:
             done_work += work[record["dataset_id"]]
-        else:
+            ok_seconds += seconds
+        else:  # its work is not done, but its time was spent
             total_work -= work[record["dataset_id"]]
+            failed_seconds += seconds or 0.0
         yield record  # saved before it is announced: a Ctrl-C between loses no dataset said to be done
-        line = eta_line(done, len(sources), time.monotonic() - start, work=(done_work, total_work))
-        seconds = math.nan if record["seconds"] is None else record["seconds"]  # a worker's death: not timed
-        log(f"batch: {record['dataset_id']} {record['status']} in {duration(seconds)}; "
-            f"{line} ({failed} failed)")
+        # the failed datasets' time counts as the work the ok ones did in as long: one failed at once adds
+        # none, one failed after an hour the work of an hour rather than an hour of none (an ETA twice too long)
+        spent = done_work * failed_seconds / ok_seconds if ok_seconds else 0.0
+        line = eta_line(done, len(sources), time.monotonic() - start, work=(done_work + spent, total_work + spent))
+        took = duration(math.nan if seconds is None else seconds)
+        log(f"batch: {record['dataset_id']} {record['status']} in {took}; {line} ({failed} failed)")
 
 
 WORK_EXPONENT = 0.8
@@ -496,17 +557,50 @@ def expected_work(sizes: list[float]) -> list[float]:
     return [float(size) ** WORK_EXPONENT for size in sizes]
 
 
-def _sizes(sources: list[Source]) -> list[float]:
-    """Each source's bytes on disk (a folder's files summed), a rough measure of the work it is;
-    sources without a local file (``openml:``, ``sklearn:``) count as the median of the others."""
+def _sizes(sources: list[Source], max_rows: int | None = None) -> list[float]:
+    """Each source's bytes on disk (a folder's files summed), a rough measure of the work it is; with a
+    cap on rows (``max_rows``, or the source's own), the share of them its rows kept take (the rows
+    estimated by :func:`_rows`); sources without a local file (``openml:``, ``sklearn:``) count as the
+    median of the others."""
     sizes = []
     for source in sources:
         path = Path(source.spec)
         files = [f for f in path.rglob("*") if f.is_file()] if path.is_dir() else [path] if path.is_file() else []
-        sizes.append(float(sum(f.stat().st_size for f in files)) if files else math.nan)
+        size = float(sum(f.stat().st_size for f in files)) if files else math.nan
+        cap = source.max_rows or max_rows
+        if files and cap is not None:  # a PMLB folder's rows are its data file's
+            rows = _rows(path / f"{path.name}.tsv.gz" if path.is_dir() else path)
+            size *= min(1.0, cap / rows) if rows > 0 else 1.0
+        sizes.append(size)
     known = [v for v in sizes if not math.isnan(v)]
     fill = float(np.median(known)) if known else 1.0
     return [fill if math.isnan(v) else max(v, 1.0) for v in sizes]
+
+
+HEAD_BYTES = 1 << 16
+"""The bytes of a text file :func:`_rows` reads to estimate its rows."""
+
+
+def _rows(path: Path) -> float:
+    """A data file's rows, cheaply: a Parquet file's from its metadata, a text file's estimated from the
+    line breaks in its first :data:`HEAD_BYTES` (of a gzipped one, in what they decompress to); NaN if
+    it cannot be read (its loading says why)."""
+    try:
+        if ".parquet" in (s.lower() for s in path.suffixes):
+            import pyarrow.parquet as pq
+
+            return float(pq.ParquetFile(path).metadata.num_rows)
+        with open(path, "rb") as fh:
+            head = fh.read(HEAD_BYTES)
+        if path.name.lower().endswith(".gz"):
+            inflate = zlib.decompressobj(wbits=31)  # a gzip stream, cut short
+            text = inflate.decompress(head, 64 * HEAD_BYTES)
+            read = len(head) - len(inflate.unconsumed_tail)
+        else:
+            text, read = head, len(head)
+        return text.count(b"\n") / max(read, 1) * path.stat().st_size
+    except (OSError, ValueError, ImportError, zlib.error):
+        return math.nan
 
 
 def _save(out: Path, record: dict[str, Any], stream: TextIO) -> None:
@@ -523,9 +617,11 @@ def _save(out: Path, record: dict[str, Any], stream: TextIO) -> None:
 
 
 def _claim(out: Path, settings: Settings) -> None:
-    """Write the settings into the batch folder, or check that the batch run it holds used the same."""
+    """Write the settings into the batch folder, or check that the batch run it holds used the same; they
+    bind once a dataset is done (a failed one runs again, so a folder without one takes the new settings)."""
     wanted = asdict(settings)
-    had = _read_settings(out)
+    done = any(r["status"] == "ok" for r in read_records(out / RECORDS).values())
+    had = _read_settings(out) if done else None
     if had is not None:  # the defaults of runs from before these settings
         had = {"family": "lightgbm", "rounds": "recommended",
                "warm_start": min(had.get("n", N_RECOMMENDED), had.get("tune_trials") or 0), **had}
@@ -540,24 +636,32 @@ def _claim(out: Path, settings: Settings) -> None:
 
 
 def _acting(settings: dict[str, Any]) -> dict[str, Any]:
-    """Settings as they act on the results: a data file's target unnamed is its column ``target``, and
-    without tuning, the folds, ensemble and warm start of a search play no part."""
+    """Settings as they act on the results: a data file's target unnamed is its column ``target``;
+    without tuning, the folds, ensemble and warm start of a search play no part; with it, the strategy
+    plays none (the row keeps the tuned best and the recommendation's confidence and nearest dataset,
+    which it does not change); and ``n`` acts only where hold-outs order the list (:func:`_analyse`),
+    since the top of a strategy's list is the same however long it is."""
     acting = {**settings, "target": settings.get("target") or "target"}
-    if not settings.get("tune_trials"):
+    if settings.get("tune_trials"):
+        acting.update(strategy=None)
+    else:
         acting.update(cv=None, ensemble=None, warm_start=None)
+    max_rows = settings.get("max_rows")
+    if settings.get("rounds") != "holdout" or (max_rows is not None and not orders_by_holdout(max_rows)):
+        acting.update(n=None)  # tuning's rounds are always "recommended"
     return acting
 
 
 def _read_settings(out: Path) -> dict[str, Any] | None:
-    """The settings of the batch run in ``out``; None if there is none yet.
+    """The settings of the batch run in ``out``, which holds a dataset done; None if it has none.
 
-    An invalid ``settings.json`` beside no result was torn by a kill during its first write (by a
-    version that did not write it atomically) and counts as none.
+    (One without a dataset done is not read: its settings, torn by a kill during their first write by a
+    version that did not write them atomically, say, are written anew.)
 
     Raises
     ------
     ConfigError
-        If ``settings.json`` is invalid and results were written.
+        If ``settings.json`` is invalid.
     """
     path = out / SETTINGS
     if not path.exists():
@@ -566,13 +670,10 @@ def _read_settings(out: Path) -> dict[str, Any] | None:
         had = json.loads(path.read_bytes())
     except ValueError:  # not JSON, or not UTF-8
         had = None
-    if isinstance(had, dict):
-        return had
-    records = out / RECORDS
-    if records.exists() and records.stat().st_size:
+    if not isinstance(had, dict):
         raise ConfigError(f"{path} is empty or corrupt, so the batch run in {out} cannot be resumed; "
                           f"use another output folder")
-    return None
+    return had
 
 
 def read_records(path: Path) -> dict[str, dict[str, Any]]:
@@ -667,7 +768,8 @@ def _summary(records: list[dict[str, Any]], table: pd.DataFrame) -> str:
     seconds = table["seconds"].sum()
     finished = np.array([r["finished"] for r in records])
     span = _busy(finished - table["seconds"].to_numpy(), finished)
-    counts = pd.crosstab(table["task"].fillna("unknown"), table["status"], margins=True, margins_name="total")
+    tasks = table["task"].astype(object).fillna("unknown")  # floats, all NaN, when every dataset failed unread
+    counts = pd.crosstab(tasks, table["status"], margins=True, margins_name="total")
     ok = int((table["status"] == "ok").sum())
     ensembled = sum("ensemble" in r for r in records)
     ensembles = (f" Ensembles for {plural(ensembled, 'dataset')}: members' parameters and weights in "

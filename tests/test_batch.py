@@ -8,8 +8,10 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import lightgbm
 import numpy as np
@@ -97,10 +99,11 @@ def test_every_dataset_gets_a_row_and_a_broken_one_does_not_stop_the_batch(first
     assert saved[-1]["params"] == json.loads(rows.loc["iris", "params"])
     assert all(type(r[c]) is int for r in saved[:1] + saved[2:] for c in ("n_rows", "n_features"))
 
-    assert len(lines) == 4 and all("ETA" in line for line in lines)
+    assert lines[0] == "batch: 4 datasets to run"  # at once: the first (largest) dataset may take hours
+    assert len(lines) == 5 and all("ETA" in line for line in lines[1:])
     assert lines[-1].endswith("(1 failed)") and "; 4/4 done, " in lines[-1] and "ETA" in lines[-1]
     by_size = sorted([*NAMES, BROKEN], key=lambda name: -(data_dir / f"{name}.csv").stat().st_size)
-    assert [line.split()[1] for line in lines] == by_size  # the largest first (one job at a time here)
+    assert [line.split()[1] for line in lines[1:]] == by_size  # the largest first (one job at a time here)
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,8 @@ def test_a_dataset_that_killed_the_batch_process_is_a_failed_row_on_the_rerun(da
     table = run_batch(["three datasets"], out, knowledge_base=kb, n=3, n_jobs=1, progress=lines.append)
     assert dict(zip(table["dataset_id"], table["status"])) == {"diabetes": "ok", "huge": "failed", "iris": "ok"}
     assert table.set_index("dataset_id").loc["huge", "error"].startswith("WorkerDeath: its worker process died")
-    assert lines[0].startswith("batch: huge failed in ?; ")  # run first, alone, not in the batch's own process
+    assert lines[0] == "batch: 3 datasets to run"
+    assert lines[1].startswith("batch: huge failed in ?; ")  # run first, alone, not in the batch's own process
     assert Journal(out / batch.JOURNAL).running() == {"huge"}  # and so again when a rerun retries it
 
 
@@ -174,6 +178,38 @@ def test_sizes_are_bytes_on_disk_and_the_median_where_there_is_no_file(data_dir)
 def test_expected_work_grows_slower_than_the_bytes():
     small, large = batch.expected_work([1e3, 1e6])  # a thousand times the bytes: about 250 times the work
     assert large / small == pytest.approx(1000**batch.WORK_EXPONENT) and 100 < large / small < 1000
+
+
+def test_sizes_under_a_row_cap_are_those_of_the_rows_kept(tmp_path):
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(20_000, 3)), columns=["a", "b", "target"])
+    (tmp_path / "pmlb").mkdir()
+    frame.to_csv(tmp_path / "plain.csv", index=False)
+    frame.to_csv(tmp_path / "packed.csv.gz", index=False)
+    frame.to_csv(tmp_path / "pmlb" / "pmlb.tsv.gz", sep="\t", index=False)
+    frame.to_parquet(tmp_path / "columns.parquet")
+    sources = [Source(p.name, str(p)) for p in sorted(tmp_path.iterdir())] + [Source("iris", "sklearn:iris")]
+    full = batch._sizes(sources)
+    assert batch._sizes(sources, max_rows=2_000) == pytest.approx([size / 10 for size in full], rel=0.1)
+    assert batch._sizes(sources, max_rows=50_000) == full  # fewer rows than the cap: every one kept
+
+
+def test_the_eta_counts_the_time_of_a_dataset_that_failed_slowly_as_work(tiny_kb, tmp_path, monkeypatch):
+    clock = [0.0]
+
+    def process(source, knowledge_base, settings):  # each dataset takes 10 s; the first fails at its end
+        clock[0] += 10
+        return {"dataset_id": source.dataset_id, "source": source.spec, "params": {}, "seconds": 10.0,
+                "status": "failed" if source.dataset_id == "a_slow" else "ok", "error": ""}
+
+    monkeypatch.setattr(batch, "process", process)
+    monkeypatch.setattr(batch, "time", SimpleNamespace(monotonic=lambda: clock[0], time=time.time))
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("a_slow", "b", "c"):  # of one size: run in this order
+        (data / f"{name}.csv").write_text("a,target\n1,0\n2,1\n")
+    lines = []
+    run_batch([str(data)], tmp_path / "out", knowledge_base=tiny_kb, rounds="recommended", progress=lines.append)
+    assert lines[2] == "batch: b ok in 10 s; 2/3 done, 20 s elapsed, ETA 10 s (1 failed)"  # c: 10 s, not 20
 
 
 def test_report_is_one_self_contained_page(first_run):
@@ -334,6 +370,30 @@ def test_a_resume_over_a_file_whose_data_changed_is_refused(data_dir, tiny_kb, t
         run_batch([str(data)], tmp_path / "out", knowledge_base=tiny_kb, n=2)
 
 
+@pytest.mark.filterwarnings("error:'str' is not supported as a fill value")  # pandas 4: an error (the report)
+def test_a_failed_dataset_runs_again_on_its_new_data_and_settings_bind_once_one_is_done(data_dir, tiny_kb,
+                                                                                         tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    iris = pd.read_csv(data_dir / "iris.csv")
+    iris.drop(columns="target").to_csv(data / "notarget.csv", index=False)
+
+    def run(out, **settings):
+        return run_batch([str(data)], tmp_path / out, knowledge_base=tiny_kb, n=2, rounds="recommended",
+                         progress=lambda line: None, **settings)
+
+    assert list(run("out")["status"]) == ["failed"]
+    iris.to_csv(data / "notarget.csv", index=False)  # the column added: the same file, its data changed
+    assert list(run("out")["status"]) == ["ok"]
+    assert [r["status"] for r in _jsonl(tmp_path / "out")] == ["failed", "ok"]
+
+    assert list(run("mistyped", target="label")["status"]) == ["failed"]  # no column label: no dataset done
+    assert list(run("mistyped")["status"]) == ["ok"]  # so the folder takes the settings corrected
+    assert json.loads((tmp_path / "mistyped" / "settings.json").read_text())["target"] is None
+    with pytest.raises(ConfigError, match="other settings: target 'target' .now 'label'."):  # now they bind
+        run("mistyped", target="label")
+
+
 def test_tuning_adds_the_cv_score_the_trials_and_the_ensemble(data_dir, tiny_kb, tmp_path):
     out = tmp_path / "out"
     inputs = [str(data_dir / "iris.csv"), str(data_dir / "diabetes.csv")]
@@ -417,6 +477,25 @@ def test_a_resume_needs_the_same_knowledge_base_and_target(first_run, data_dir, 
         run_batch([str(data_dir / "iris.csv")], one, knowledge_base=other, n=2)
 
 
+def test_n_and_the_strategy_are_no_change_where_they_cannot_change_a_result(data_dir, tiny_kb, tmp_path):
+    def run(out, **settings):
+        lines = []
+        table = run_batch([str(data_dir / "iris.csv")], tmp_path / out, knowledge_base=tiny_kb,
+                          progress=lines.append, **settings)
+        return table.drop(columns="seconds"), lines
+
+    resumed = ["batch: 1 of 1 dataset already done, 0 to run"]
+    one, _ = run("one", n=1, rounds="recommended")
+    pd.testing.assert_frame_equal(run("ten", n=10, rounds="recommended")[0], one)  # the top of any length of list
+    assert run("one", n=10, rounds="recommended")[1] == resumed
+    with pytest.raises(ConfigError, match="other settings: strategy 'auto' .now 'nearest'."):
+        run("one", n=1, rounds="recommended", strategy="nearest")
+    run("held", n=1, max_rows=100)  # hold-outs order the list on data of 10,000 rows or more only
+    assert run("held", n=10, max_rows=100)[1] == resumed
+    run("tuned", n=1, tune_trials=2, cv=2)  # the row is the tuned best, the search warm-started as tune's
+    assert run("tuned", n=10, tune_trials=2, cv=2, strategy="nearest")[1] == resumed
+
+
 def test_one_dataset_and_numpy_settings_read_plainly(data_dir, tiny_kb, tmp_path):
     out = tmp_path / "out"
     settings = {"knowledge_base": tiny_kb, "n": np.int64(2), "max_rows": np.int64(100)}
@@ -426,8 +505,8 @@ def test_one_dataset_and_numpy_settings_read_plainly(data_dir, tiny_kb, tmp_path
     assert saved["n"] == 2 and saved["max_rows"] == 100
     assert "1 dataset: 1 ok, 0 failed" in (out / "report.html").read_text()
     with pytest.raises(ConfigError) as caught:
-        run_batch([str(data_dir / "iris.csv")], out, knowledge_base=tiny_kb, n=np.int64(3), max_rows=100)
-    assert "n 2 (now 3)" in str(caught.value) and "np." not in str(caught.value)
+        run_batch([str(data_dir / "iris.csv")], out, knowledge_base=tiny_kb, n=2, max_rows=np.int64(50))
+    assert "max_rows 100 (now 50)" in str(caught.value) and "np." not in str(caught.value)
 
 
 @pytest.mark.parametrize("cv", [1, np.int64(1), 2.5])
@@ -514,6 +593,32 @@ def test_command_line_with_a_list_of_files(data_dir, tiny_kb, tmp_path, monkeypa
     table = pd.read_csv(out / "results.csv")
     assert list(table["dataset_id"]) == ["iris", "labelled"] and list(table["n_rows"]) == [100, 100]
     assert list(table["task"]) == ["multiclass", "regression"]
+
+
+def test_the_command_line_exits_1_for_a_failed_dataset_when_no_one_reads_its_summary(tiny_kb, tmp_path,
+                                                                                      monkeypatch):
+    def reader_gone(*args, **kwargs):  # `metahpo batch ... | head -1`, head gone
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(cli, "print", reader_gone, raising=False)
+    monkeypatch.setattr(cli, "silence", lambda stream: None)  # pytest's stdout is not a pipe to silence
+    (tmp_path / "broken.csv").write_text("a,target\n1,1\n2,1\n3,1\n")  # a single class
+    argv = ["batch", str(tmp_path / "broken.csv"), "--out", str(tmp_path / "out"), "--rounds", "recommended",
+            "--kb", str(tiny_kb.save(tmp_path / "kb"))]
+    assert cli.main(argv) == 1
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_warnings_of_a_dataset_name_it_and_are_shown_by_the_batch_whatever_runs_it(n_jobs, data_dir, tiny_kb,
+                                                                                   tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    pd.read_csv(data_dir / "iris.csv").to_csv(data / "indexed.csv")  # its index: a column without a name
+    shutil.copy(data_dir / "diabetes.csv", data / "plain.csv")
+    with pytest.warns(DataWarning, match=r"^indexed: indexed.csv: column 1 has no name in its header") as caught:
+        run_batch([str(data)], tmp_path / "out", knowledge_base=tiny_kb, n_jobs=n_jobs, rounds="recommended",
+                  progress=lambda line: None)
+    assert [w.filename for w in caught if issubclass(w.category, DataWarning)] == [batch.__file__]  # shown here
 
 
 @pytest.mark.parametrize("make_input, message", [
