@@ -577,6 +577,9 @@ def main() -> None:
                         help="the linear family's knowledge base, for metahpo_auto (default %(default)s)")
     parser.add_argument("--ours", default="metahpo",
                         help="the method the report compares the others with, at 10 trials (default %(default)s)")
+    parser.add_argument("--only", default="",
+                        help="with --corpus: run these datasets of the sample alone (comma-separated names), e.g. "
+                             "those a change can touch")
     parser.add_argument("--pooled", default="",
                         help="run nothing: report the samples in these output folders (comma-separated) as one, in OUT")
     args = parser.parse_args()
@@ -655,7 +658,11 @@ def run_corpus(args: argparse.Namespace, kb: KnowledgeBase, methods: list[str], 
     entries = {e.name: e for e in corpora.entries(args.corpus)}
     group_of = corpora.groups(args.corpus, list(entries))
     ids = kb.datasets["dataset_id"]
-    todo = [(entries[n], [m for m in methods if (n, m) not in done]) for n in sample["name"]]
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    unknown = only - set(sample["name"])
+    if unknown:
+        raise SystemExit(f"--only names datasets outside the sample: {', '.join(sorted(unknown))}")
+    todo = [(entries[n], [m for m in methods if (n, m) not in done]) for n in sample["name"] if not only or n in only]
     todo = sorted((job for job in todo if job[1]), key=lambda job: -min(job[0].n_rows, args.max_rows))
     bases = ids.str.partition("@")[0]
     removed = {e.name: set(ids[bases.isin(corpora.removed_with(group_of[e.name]))]) for e, _ in todo}
