@@ -50,8 +50,8 @@ from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.holdout import holdout, rounds_growth
 from metahpo.parallel import Journal
 from metahpo.progress import TrialProgress, duration, plural, to_stderr
-from metahpo.recommendations import (AUTO_FAMILY, WARM_START, Recommendation, check_family, choose_family,
-                                     get_recommender)
+from metahpo.recommendations import (AUTO_FAMILY, WARM_START, Recommendation, RecommendedConfig, Recommender,
+                                     check_family, choose_family, get_recommender)
 from metahpo.search import BaseSampler, BayesSampler, GridSampler, Study, Trial, check_sampler, make_sampler
 from metahpo.search.study import Callback, check_callbacks
 from metahpo.spaces import Config, SearchSpace, config_id, early_stopped
@@ -674,13 +674,12 @@ class _Search:
             mf, kb_metric = self.metafeatures, self.kb_metric
             if self.warm_start:
                 train_rows = min(len(train) for train, _ in self.folds)  # what each trial's models learn from
-                recommendation = get_recommender(kb, dataset.task, "auto", kb_metric).recommend(
-                    mf, self.warm_start, dataset.name, train_rows=train_rows)
+                recommendation, warm = _distinct_recommendations(
+                    get_recommender(kb, dataset.task, "auto", kb_metric), mf, self.warm_start, dataset.name,
+                    train_rows, space)
             if self.kind == "bayes" and not self.given_prior_mean:
                 prior_mean = get_recommender(kb, dataset.task, "surrogate", kb_metric).prior_mean(mf)
-        if recommendation is not None:
-            warm = [early_stopped(space.config_of(c.params)) for c in recommendation.configs]
-        else:  # no knowledge of this family: its default first
+        if recommendation is None:  # no knowledge of this family: its default first
             warm = [dict(space.default)] if self.sampler is not None and self.warm_start else []
         sampler = make_sampler(self.sampler, space=space, warm_start_configs=warm, random_state=self.seed,
                                prior_mean=prior_mean,
@@ -841,6 +840,24 @@ class _Recorder:
     def close(self) -> None:
         self.configs.close()
         self.runs.close()
+
+
+def _distinct_recommendations(recommender: Recommender, metafeatures: pd.Series, k: int, name: str, train_rows: int,
+                              space: SearchSpace) -> tuple[Recommendation, list[Config]]:
+    """The first ``k`` recommendations that are distinct configurations of the search (early
+    stopped: two that differ only in their rounds, as LightGBM's defaults as shipped and early
+    stopped, are one), asking for more while some are alike; the recommendation holds those alone."""
+    n = k
+    while True:
+        recommendation = recommender.recommend(metafeatures, n, name, train_rows=train_rows)
+        kept: dict[str, tuple[RecommendedConfig, Config]] = {}
+        for rc in recommendation.configs:
+            kept.setdefault(config_id(config := early_stopped(space.config_of(rc.params))), (rc, config))
+        if len(kept) >= k or len(recommendation.configs) < n:  # k distinct, or the knowledge base has no more
+            chosen = list(kept.values())[:k]
+            return (replace(recommendation, configs=[rc for rc, _ in chosen]),
+                    [config for _, config in chosen])
+        n += k - len(kept)
 
 
 def _check_record_space(root: str | Path, space: SearchSpace) -> None:

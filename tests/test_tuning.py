@@ -96,6 +96,30 @@ def test_warm_start_fits_the_rows_each_trial_trains_on(tiny_kb, monkeypatch):
     assert asked == [{"train_rows": 60}]
 
 
+def test_the_warm_start_tries_as_many_distinct_recommendations_as_asked(tiny_kb, monkeypatch, capsys):
+    from dataclasses import replace
+
+    from metahpo.recommendations import Recommender
+
+    recommend = Recommender.recommend
+
+    def second_alike(self, metafeatures, n, *args, **kwargs):  # as LightGBM's defaults as shipped and early stopped
+        rec = recommend(self, metafeatures, n, *args, **kwargs)
+        first = rec.configs[0]
+        twin = replace(first, params={**first.params, "n_estimators": first.params.get("n_estimators", 100) + 7})
+        return replace(rec, configs=[first, twin, *rec.configs[1:]][:n])
+
+    monkeypatch.setattr(Recommender, "recommend", second_alike)
+    ds = load("sklearn:breast_cancer").subsample(90)
+    result = tune(ds, n_trials=3, warm_start=3, sampler="random", cv=2, knowledge_base=tiny_kb)
+    trials = result.study.trials
+    assert [t.source for t in trials] == ["recommended"] * 3
+    assert len({config_id(early_stopped(t.config)) for t in trials}) == 3
+    assert [early_stopped(LIGHTGBM.config_of(c.params)) for c in result.recommendation.configs] == [
+        early_stopped(t.config) for t in trials]
+    assert "3 recommended first" in capsys.readouterr().err
+
+
 def test_cold_start_needs_no_knowledge_base(wine):
     result = tune(wine, n_trials=3, sampler=None, cv=3, knowledge_base="/nonexistent", random_state=1)
     assert result.recommendation is None
