@@ -26,7 +26,8 @@ A dataset that cannot be used (unreadable, a single class, ...) is recorded as f
 error, and the batch goes on. The largest datasets (by their files' size) start first, so that none
 is left to run alone at the end, and the ETA is paced by their expected work (a power of their
 size, of the rows kept under ``max_rows``) rather than by their count. Warnings raised while a dataset
-is processed are shown by the batch's own process, whatever runs it, each prefixed with the dataset's id.
+is processed are shown by the batch's own process, each prefixed with the dataset's id, whether it ran
+there or in a worker process (in a Dask worker's threads, they are shown as they come).
 """
 
 from __future__ import annotations
@@ -400,54 +401,37 @@ def process(source: Source, knowledge_base: KnowledgeBaseRef, settings: Settings
     """
     start = time.perf_counter()
     record: dict[str, Any] = {"dataset_id": source.dataset_id, **_given(source)}
-    with _COLLECTOR.collect() as caught:
+    with _collected() as caught:
         try:
             _analyse(source, _knowledge(knowledge_base, settings.family)[0], settings, record)
             record.update(status="ok", error="")
         except Exception as exc:  # a broken dataset is recorded and the batch goes on
             record.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
-    record.update(seconds=time.perf_counter() - start, warnings=caught)
+    record.update(seconds=time.perf_counter() - start, warnings=[(w.category, str(w.message)) for w in caught])
     return record
 
 
-class _Collector:
-    """What :func:`warnings.showwarning` is while datasets are processed: the warnings of a thread in
-    :meth:`collect` go to its list, the others to the display it replaced (put back once none is in it).
-    Per thread, unlike :class:`warnings.catch_warnings`, whose global state datasets processed side by
-    side in threads (a Dask worker's) would undo for one another."""
+@contextlib.contextmanager
+def _collected() -> Iterator[list[warnings.WarningMessage]]:
+    """The warnings shown in the block, collected instead, where a dataset is processed in a
+    process's main thread (the batch's own, a worker process's): :class:`warnings.catch_warnings`
+    is process-wide, so in other threads (a Dask worker's, side by side) they are shown as they come."""
+    if threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        yield caught
 
-    def __init__(self) -> None:
-        self.local = threading.local()
-        self.lock = threading.Lock()
-        self.shown = warnings.showwarning
-        self.collecting = 0
 
-    def __call__(self, message: Warning | str, category: type[Warning], *args: Any) -> None:
-        caught = getattr(self.local, "caught", None)
-        if caught is None:
-            self.shown(message, category, *args)
-        else:
-            caught.append((category, str(message)))
-
-    @contextlib.contextmanager
-    def collect(self) -> Iterator[list[tuple[type[Warning], str]]]:
-        """Collect the (category, message) of the warnings this thread shows in the block, instead of showing them."""
-        with self.lock:
-            if warnings.showwarning is not self:
-                self.shown, warnings.showwarning = warnings.showwarning, self
-            self.collecting += 1
-        self.local.caught = caught = []
+def _shown(record: dict[str, Any]) -> None:
+    """Show the warnings a dataset's processing collected, each prefixed with its id; one that the
+    filters here make an error fails the dataset, as it would have had it been processed here."""
+    for category, message in record.pop("warnings", ()):
         try:
-            yield caught
-        finally:
-            self.local.caught = None
-            with self.lock:
-                self.collecting -= 1
-                if not self.collecting and warnings.showwarning is self:
-                    warnings.showwarning = self.shown
-
-
-_COLLECTOR = _Collector()
+            warnings.warn(f"{record['dataset_id']}: {message}", category)
+        except Warning as exc:
+            record.update(status="failed", error=f"{type(exc).__name__}: {message}"[:500])
+            return
 
 
 def _analyse(source: Source, given: KnowledgeBase | None, settings: Settings, record: dict[str, Any]) -> None:
@@ -524,8 +508,7 @@ def _run(sources: list[Source], kb: KnowledgeBaseRef, settings: Settings, n_jobs
         if isinstance(record, WorkerDeath):  # the dataset kills its worker (too big for memory, say): failed
             record = {"dataset_id": ordered[i].dataset_id, "source": ordered[i].spec, "status": "failed",
                       "error": f"WorkerDeath: {record}", "seconds": None}
-        for category, message in record.pop("warnings", ()):  # shown here: in metahpo's format, whatever ran it
-            warnings.warn(f"{record['dataset_id']}: {message}", category)
+        _shown(record)  # here, in metahpo's format, whatever ran it
         ok = record["status"] == "ok"
         failed += not ok
         seconds = record["seconds"]  # None: a worker's death, not timed
@@ -583,21 +566,24 @@ HEAD_BYTES = 1 << 16
 
 def _rows(path: Path) -> float:
     """A data file's rows, cheaply: a Parquet file's from its metadata, a text file's estimated from the
-    line breaks in its first :data:`HEAD_BYTES` (of a gzipped one, in what they decompress to); NaN if
-    it cannot be read (its loading says why)."""
+    line breaks in its first :data:`HEAD_BYTES` (of a gzipped one, in what they decompress to, member
+    after member); NaN if it is compressed otherwise or cannot be read (its loading says why)."""
+    suffixes = [s.lower() for s in path.suffixes]
     try:
-        if ".parquet" in (s.lower() for s in path.suffixes):
+        if ".parquet" in suffixes:
             import pyarrow.parquet as pq
 
             return float(pq.ParquetFile(path).metadata.num_rows)
+        if suffixes[-1:] in ([".bz2"], [".zip"], [".xz"], [".zst"], [".tar"]):
+            return math.nan
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
-        if path.name.lower().endswith(".gz"):
-            inflate = zlib.decompressobj(wbits=31)  # a gzip stream, cut short
-            text = inflate.decompress(head, 64 * HEAD_BYTES)
-            read = len(head) - len(inflate.unconsumed_tail)
-        else:
-            text, read = head, len(head)
+        text, rest = (b"", head) if suffixes[-1:] == [".gz"] else (head, b"")
+        while rest and len(text) < 64 * HEAD_BYTES:  # a gzip stream cut short, of one member or several
+            inflate = zlib.decompressobj(wbits=31)
+            text += inflate.decompress(rest, 64 * HEAD_BYTES - len(text))
+            rest = inflate.unused_data
+        read = len(head) - len(rest)
         return text.count(b"\n") / max(read, 1) * path.stat().st_size
     except (OSError, ValueError, ImportError, zlib.error):
         return math.nan

@@ -2,6 +2,7 @@
 report, lists, Dask, CLI."""
 
 import base64
+import gzip
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,7 +22,7 @@ import pytest
 
 from metahpo import batch, cli
 from metahpo import knowledge_base as kbm
-from metahpo.batch import run_batch
+from metahpo.batch import read_records, run_batch
 from metahpo.build import Source, find_sources
 from metahpo.datasets import load
 from metahpo.ensemble import EnsembleSpec
@@ -187,10 +189,16 @@ def test_sizes_under_a_row_cap_are_those_of_the_rows_kept(tmp_path):
     frame.to_csv(tmp_path / "packed.csv.gz", index=False)
     frame.to_csv(tmp_path / "pmlb" / "pmlb.tsv.gz", sep="\t", index=False)
     frame.to_parquet(tmp_path / "columns.parquet")
+    text = frame.to_csv(index=False).encode()
+    blocks = [text[i:i + 50_000] for i in range(0, len(text), 50_000)]  # gzip members, as bgzip writes them
+    (tmp_path / "members.csv.gz").write_bytes(b"".join(gzip.compress(block) for block in blocks))
     sources = [Source(p.name, str(p)) for p in sorted(tmp_path.iterdir())] + [Source("iris", "sklearn:iris")]
     full = batch._sizes(sources)
     assert batch._sizes(sources, max_rows=2_000) == pytest.approx([size / 10 for size in full], rel=0.1)
     assert batch._sizes(sources, max_rows=50_000) == full  # fewer rows than the cap: every one kept
+    frame.to_csv(tmp_path / "other.csv.bz2", index=False)  # compressed otherwise: rows unknown, the size as it is
+    assert batch._sizes([Source("other", str(tmp_path / "other.csv.bz2"))], max_rows=2_000) == [
+        (tmp_path / "other.csv.bz2").stat().st_size]
 
 
 def test_the_eta_counts_the_time_of_a_dataset_that_failed_slowly_as_work(tiny_kb, tmp_path, monkeypatch):
@@ -619,6 +627,22 @@ def test_warnings_of_a_dataset_name_it_and_are_shown_by_the_batch_whatever_runs_
         run_batch([str(data)], tmp_path / "out", knowledge_base=tiny_kb, n_jobs=n_jobs, rounds="recommended",
                   progress=lambda line: None)
     assert [w.filename for w in caught if issubclass(w.category, DataWarning)] == [batch.__file__]  # shown here
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_warning_the_filters_make_an_error_fails_its_dataset_and_the_batch_goes_on(n_jobs, data_dir, tiny_kb,
+                                                                                    tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    pd.read_csv(data_dir / "iris.csv").to_csv(data / "indexed.csv")  # its index: a column without a name
+    shutil.copy(data_dir / "diabetes.csv", data / "plain.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        table = run_batch([str(data)], tmp_path / "out", knowledge_base=tiny_kb, n_jobs=n_jobs, rounds="recommended",
+                          progress=lambda line: None).set_index("dataset_id")
+    assert table["status"].to_dict() == {"indexed": "failed", "plain": "ok"}
+    assert table.loc["indexed", "error"].startswith("DataWarning: indexed.csv: column 1 has no name in its header")
+    assert sorted(read_records(tmp_path / "out" / batch.RECORDS)) == ["indexed", "plain"]  # both saved
 
 
 @pytest.mark.parametrize("make_input, message", [
