@@ -193,30 +193,22 @@ def _fetched_dataset(
     if "," in target:
         raise DataError(f"{label} has several targets ({target}); name one: target='name' (--target NAME)")
     sparse = str(oml_dataset.format).lower() == "sparse_arff"
-    coded = sparse  # openml reads a sparse ARFF's nominal values as their numbers in the attribute's list
     with openml_errors(what, DataError, hint, not_found=_UNKNOWN_DATASET):
         try:
             # with the ignored attributes, dropped below: the target asked for may be one of them
             frame, _, categorical, names = oml_dataset.get_data(include_ignore_attribute=True)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError):  # openml 0.15 under pandas 3 cannot read a sparse one's nominal attributes
             if not sparse or oml_dataset.data_file is None:
                 raise
-            # openml 0.15 cannot read nominal attributes of sparse ARFF under pandas 3: read the file it cached
+        if sparse:  # openml reads nominal values as their numbers (under pandas 2), or not at all: read the file
             frame, categorical, names = _sparse_arff(oml_dataset.data_file, label, oml_dataset.row_id_attribute)
-            coded = False
     ignored = oml_dataset.ignore_attribute or []
     keep = [name == target or name not in ([ignored] if isinstance(ignored, str) else ignored) for name in names]
     frame = frame.loc[:, keep]
     categorical, names = [c for c, k in zip(categorical, keep) if k], [n for n, k in zip(names, keep) if k]
     if target not in frame.columns:
         check_target(target, frame.columns, label)
-    if any(isinstance(dtype, pd.SparseDtype) for dtype in frame.dtypes):
-        frame = frame.sparse.to_dense()
     nominal = categorical[names.index(target)]
-    if coded and nominal:
-        with openml_errors(what, DataError, hint, not_found=_UNKNOWN_DATASET):
-            labels = oml_dataset.retrieve_class_labels(target) or []
-        frame[target] = frame[target].map(dict(enumerate(labels)))
     if task is None and (nominal if classes is None else classes):
         task = "binary" if frame[target].nunique() <= 2 else "multiclass"
     elif task is None:
@@ -252,6 +244,10 @@ def _sparse_arff(
     columns = {}
     for j, (name, kind) in enumerate(zip(names, kinds)):
         if isinstance(kind, list):
+            if not kind or len(set(kind)) < len(kind):
+                listed = "no value" if not kind else "a value twice"
+                raise DataError(f"{label}'s nominal attribute {name} lists {listed} ({', '.join(map(repr, kind))}): "
+                                f"its file cannot be read")
             codes = np.where(np.isnan(values[:, j]), -1, values[:, j]).astype(int)
             columns[name] = pd.Categorical.from_codes(codes, categories=kind)
         else:

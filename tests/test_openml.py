@@ -174,10 +174,20 @@ def test_a_sparse_dataset_reads_the_same_through_openml_under_pandas_2(
     ours = load_dataset(999004, cache_dir=cache)
     factorize = pd.factorize  # as pandas 2 did: openml reads the nominal values as their numbers
     monkeypatch.setattr(pd, "factorize", lambda values, *a, **kw: factorize(np.asarray(values, dtype=object), *a, **kw))
-    theirs = load_dataset(999004, cache_dir=cache)
-    assert theirs.task == "binary" and theirs.y.tolist() == SPARSE_CLASSES
-    assert list(theirs.X.columns) == list(ours.X.columns)
-    assert np.allclose(theirs.X["f2"], ours.X["f2"], equal_nan=True)
+    theirs = load_dataset(999004, cache_dir=cache)  # openml reads it, then metahpo again: the same labels
+    pd.testing.assert_frame_equal(theirs.X, ours.X)
+    pd.testing.assert_series_equal(theirs.y, ours.y)
+    assert theirs.categorical == ours.categorical and theirs.task == ours.task
+
+
+@pytest.mark.parametrize(("labels", "why"), [("{}", "lists no value"), ("{p,p}", "lists a value twice")])
+def test_a_sparse_nominal_attribute_that_cannot_be_read_is_a_clear_error(cache: Path, labels: str, why: str) -> None:
+    arff_file = next(cache.rglob("999004/dataset.arff"))
+    text = arff_file.read_text().replace("@ATTRIBUTE color {red,green,blue}", f"@ATTRIBUTE color {labels}")
+    arff_file.write_text("\n".join(line for line in text.splitlines() if " 2 " not in line) + "\n")  # no color given
+    with pytest.raises(DataError, match=rf"^OpenML dataset 999004 \(metahpo-test-sparse\)'s nominal attribute color "
+                       rf"{why} .*: its file cannot be read$"):
+        load_dataset(999004, cache_dir=cache)
 
 
 def test_a_sparse_dataset_with_a_text_attribute_is_a_clear_error(cache: Path) -> None:
