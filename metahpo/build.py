@@ -485,11 +485,11 @@ class Builder:
         its own results only (its explore runs and earlier search trials, never another dataset's
         configurations), so a leave-one-out evaluation that drops a dataset drops all it informed.
         Once ``cross`` has chosen the pool, the pool is fixed and the search has nothing to add."""
+        if self._longer:  # before the pool check: those runs' scores count once it is chosen too
+            self._search_again()
         if self.n_search and self._pool_rows(self._kb()).any():
             self.log("search: the pool is chosen; nothing to do")
             return
-        if self._longer:
-            self._search_again()
         previous: list[tuple[str, int]] = []
         for round_ in itertools.count(1):
             tasks = self._search_tasks(kb := self._kb())

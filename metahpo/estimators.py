@@ -257,9 +257,9 @@ class _TabularInput:
         except ValueError as exc:
             if isinstance(X, pd.DataFrame) or "could not convert" not in str(exc) or not self.categorical_:
                 raise
-            raise DataError(f"{exc}; the model was trained on a DataFrame whose columns "
-                            f"{', '.join(map(repr, self.categorical_[:5]))} are categorical: predict on a DataFrame "
-                            f"too") from exc
+            named = ", ".join(map(repr, self.categorical_[:5])) + (", ..." if len(self.categorical_) > 5 else "")
+            raise DataError(f"{exc}; the model was trained on a DataFrame whose columns {named} are categorical: "
+                            f"predict on a DataFrame too") from exc
         if isinstance(X, pd.DataFrame) and not (hasattr(self, "feature_names_in_")
                                                 and all(isinstance(c, str) for c in X.columns)):
             X = X.set_axis(self._features.columns, axis=1)  # fitted without names, or given none: by position
@@ -536,8 +536,8 @@ class MetaLGBMRegressor(RegressorMixin, _MetaLGBM):
     ``lightgbm.LGBMRegressor``.
 
     Parameters and attributes are those of :class:`MetaLGBMClassifier`, without ``classes_`` and
-    ``n_classes_``; ``class_weight`` goes to LightGBM as it does from ``LGBMRegressor``, which
-    takes it too.
+    ``n_classes_``; ``class_weight`` (which ``LGBMRegressor`` takes too, and reads the target's
+    values as classes) must be None: weigh rows with ``fit``'s ``sample_weight``.
     """
 
     _regression = True

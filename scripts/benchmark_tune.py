@@ -583,6 +583,8 @@ def main() -> None:
     parser.add_argument("--pooled", default="",
                         help="run nothing: report the samples in these output folders (comma-separated) as one, in OUT")
     args = parser.parse_args()
+    if args.only and not args.corpus:
+        parser.error("--only names datasets of a corpus sample: give --corpus")
     if args.pooled:
         report(pd.concat([pd.read_csv(Path(d) / "tune_runs.csv") for d in args.pooled.split(",")]), Path(args.out),
                args.ours)

@@ -94,12 +94,12 @@ def test_an_evaluation_past_the_timeout_is_recorded_as_such_and_retried_only_wit
 
 def test_a_search_trial_past_the_timeout_is_evaluated_again_with_more_time(tmp_path, data_files):
     _build(tmp_path / "kb", data_files, family="linear").run(["describe", "explore"])
-    kb = _build(tmp_path / "kb", data_files, family="linear", n_search=2, timeout=0.0).run(["search"])
+    kb = _build(tmp_path / "kb", data_files, family="linear", n_search=2, timeout=0.0).run(["search", "cross"])
     origin = kb.configurations.set_index("config_id")["origin"]
     searched = kb.runs[kb.runs["config_id"].map(origin).str.startswith(build.SEARCH_ORIGIN)]
     assert len(searched) == 3 * 2 and set(searched["status"]) == {"timeout"}
-    lines = []
-    again = _build(tmp_path / "kb", data_files, family="linear", n_search=2, log=lines.append).run(["search"])
+    lines = []  # the pool is chosen: the search adds no trial, but evaluates those again
+    again = _build(tmp_path / "kb", data_files, family="linear", n_search=2, log=lines.append).run(["search", "cross"])
     keys = ["dataset_id", "config_id"]
     assert again.runs.set_index(keys).loc[searched.set_index(keys).index, "status"].eq("ok").all()
     assert len(again.runs) == len(kb.runs)  # the same trials, newer runs in place of the older; no new one
