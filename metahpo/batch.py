@@ -582,7 +582,7 @@ def _rows(path: Path) -> float:
         while rest and len(text) < 64 * HEAD_BYTES:  # a gzip stream cut short, of one member or several
             inflate = zlib.decompressobj(wbits=31)
             text += inflate.decompress(rest, 64 * HEAD_BYTES - len(text))
-            rest = inflate.unused_data
+            rest = inflate.unused_data or inflate.unconsumed_tail  # the next member, or what the limit left
         read = len(head) - len(rest)
         return text.count(b"\n") / max(read, 1) * path.stat().st_size
     except (OSError, ValueError, ImportError, zlib.error):

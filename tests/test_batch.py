@@ -196,6 +196,9 @@ def test_sizes_under_a_row_cap_are_those_of_the_rows_kept(tmp_path):
     full = batch._sizes(sources)
     assert batch._sizes(sources, max_rows=2_000) == pytest.approx([size / 10 for size in full], rel=0.1)
     assert batch._sizes(sources, max_rows=50_000) == full  # fewer rows than the cap: every one kept
+    alike = tmp_path / "alike.csv.gz"  # so compressible that its first 64 KiB inflate past the reading's limit
+    alike.write_bytes(gzip.compress(b"a,target\n" + b"1,2\n" * 2_000_000))
+    assert batch._rows(alike) == pytest.approx(2_000_000, rel=0.05)
     frame.to_csv(tmp_path / "other.csv.bz2", index=False)  # compressed otherwise: rows unknown, the size as it is
     assert batch._sizes([Source("other", str(tmp_path / "other.csv.bz2"))], max_rows=2_000) == [
         (tmp_path / "other.csv.bz2").stat().st_size]
