@@ -619,13 +619,21 @@ def test_the_command_line_exits_1_for_a_failed_dataset_when_no_one_reads_its_sum
     assert cli.main(argv) == 1
 
 
-@pytest.mark.parametrize("n_jobs", [1, 2])
-def test_warnings_of_a_dataset_name_it_and_are_shown_by_the_batch_whatever_runs_it(n_jobs, data_dir, tiny_kb,
-                                                                                   tmp_path):
+@pytest.fixture
+def warning_data(data_dir, tmp_path):
+    """A folder of two datasets, ``indexed`` (written with its index, a column without a name: a
+    DataWarning when it is read) and ``plain``."""
     data = tmp_path / "data"
     data.mkdir()
-    pd.read_csv(data_dir / "iris.csv").to_csv(data / "indexed.csv")  # its index: a column without a name
+    pd.read_csv(data_dir / "iris.csv").to_csv(data / "indexed.csv")
     shutil.copy(data_dir / "diabetes.csv", data / "plain.csv")
+    return data
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_warnings_of_a_dataset_name_it_and_are_shown_by_the_batch_whatever_runs_it(n_jobs, warning_data, tiny_kb,
+                                                                                   tmp_path):
+    data = warning_data
     with pytest.warns(DataWarning, match=r"^indexed: indexed.csv: column 1 has no name in its header") as caught:
         run_batch([str(data)], tmp_path / "out", knowledge_base=tiny_kb, n_jobs=n_jobs, rounds="recommended",
                   progress=lambda line: None)
@@ -633,12 +641,9 @@ def test_warnings_of_a_dataset_name_it_and_are_shown_by_the_batch_whatever_runs_
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
-def test_a_warning_the_filters_make_an_error_fails_its_dataset_and_the_batch_goes_on(n_jobs, data_dir, tiny_kb,
+def test_a_warning_the_filters_make_an_error_fails_its_dataset_and_the_batch_goes_on(n_jobs, warning_data, tiny_kb,
                                                                                     tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    pd.read_csv(data_dir / "iris.csv").to_csv(data / "indexed.csv")  # its index: a column without a name
-    shutil.copy(data_dir / "diabetes.csv", data / "plain.csv")
+    data = warning_data
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)
         table = run_batch([str(data)], tmp_path / "out", knowledge_base=tiny_kb, n_jobs=n_jobs, rounds="recommended",
