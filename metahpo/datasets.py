@@ -521,10 +521,8 @@ def _as_text(col: pd.Series) -> pd.Series:
     mixed values too: ``1.0`` is ``"1"``); missing stays missing."""
     if isinstance(col.dtype, pd.CategoricalDtype):  # its values, whatever its categories hold
         col = col.astype(object)
-    if col.dtype.kind == "f" and bool(np.all(np.mod(col.dropna(), 1) == 0)):
-        col = col.astype("Int64")
-    elif col.dtype == object:
-        col = col.map(_whole_as_integer, na_action="ignore")
+    if col.dtype.kind == "f" or col.dtype == object:  # value by value: 2.0 is "2" whatever the rows beside it
+        col = col.astype(object).map(_whole_as_integer, na_action="ignore")
     return col.astype(str).where(col.notna())
 
 
@@ -578,6 +576,8 @@ def _conform_column(col: pd.Series, like: pd.Series, name: str) -> pd.Series:
             if pd.api.types.is_bool_dtype(categories.dtype):
                 categories, values = categories.astype(float), values.astype(float)
         codes = pd.Index(categories).get_indexer(values)
+        if pd.api.types.is_string_dtype(categories.dtype):
+            codes = _matched_by_value(codes, values, categories)
         if (codes < 0).all() and col.notna().any():
             warnings.warn(f"no value of column {name!r} is a category seen in training (such as "
                           f"{col.dropna().iloc[0]!r}): all are taken as missing", DataWarning, stacklevel=3)
@@ -587,6 +587,20 @@ def _conform_column(col: pd.Series, like: pd.Series, name: str) -> pd.Series:
         text = col[pd.to_numeric(col, errors="coerce").isna() & col.notna()]
         raise DataError(f"column {name!r} was numeric in training but holds text such as {text.iloc[0]!r}")
     return numeric
+
+
+def _matched_by_value(codes: np.ndarray, values: pd.Series, categories: pd.Index) -> np.ndarray:
+    """``codes`` with the values that match no category as text matched as numbers: a category of
+    numbers written otherwise in training (the text ``"2.0"`` of a column that also held words, the
+    number 2 now)."""
+    unmatched = np.flatnonzero((codes < 0) & values.notna().to_numpy())
+    numbers = pd.to_numeric(pd.Series(categories), errors="coerce").dropna()
+    if not len(unmatched) or numbers.empty or not numbers.is_unique:
+        return codes
+    found = pd.Index(numbers.to_numpy()).get_indexer(pd.to_numeric(values.iloc[unmatched], errors="coerce"))
+    codes = codes.copy()
+    codes[unmatched[found >= 0]] = numbers.index.to_numpy()[found[found >= 0]]
+    return codes
 
 
 def _clean_target(y: pd.Series, task: str | None) -> pd.Series:

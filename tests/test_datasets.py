@@ -920,6 +920,18 @@ def test_conform_takes_a_category_by_value_whatever_type_holds_it():
     assert pd.isna(conform(given, codes)["code"].iloc[3])
 
 
+def test_a_text_category_of_a_number_is_the_same_whatever_rows_come_with_it_and_however_written():
+    y = np.arange(40) % 2
+    mixed = load(pd.DataFrame({"m": pd.Series([2.0, 1.5, "a", "b"] * 10, dtype=object), "a": np.arange(40)}), y).X
+    assert list(mixed["m"].cat.categories) == ["1.5", "2", "a", "b"]
+    alone = conform(pd.DataFrame({"m": [2.0], "a": [1]}), mixed)["m"].tolist()
+    beside = conform(pd.DataFrame({"m": [2.0, 1.5], "a": [1, 2]}), mixed)["m"].tolist()
+    assert alone == ["2"] and beside == ["2", "1.5"]  # 2.0 is "2" beside a 1.5 too
+    codes = load(pd.DataFrame({"zone": ["2.0", "1.5", "a", "b"] * 10, "a": np.arange(40)}), y).X  # "2.0" as text
+    new = conform(pd.DataFrame({"zone": [2.0, 3.0, 1.5, "a"], "a": [1, 2, 3, 4]}), codes)["zone"]  # 2.0 a number
+    assert new.astype(object).where(new.notna(), None).tolist() == ["2.0", None, "1.5", "a"]
+
+
 def test_a_feature_named_like_the_hashed_target_still_counts_in_the_fingerprint():
     y = np.arange(100) % 2
     one, other = (load(pd.DataFrame({"x": np.arange(100.0), "_target": values}), y)
