@@ -637,6 +637,9 @@ class Recommender:
             growth = np.maximum(1.0, float(rows) / self.train_rows.reindex(dist.index).to_numpy())
         configs = [self._config(cid, reason, by_distance, raw, iterations, weights.to_numpy(), growth)
                    for cid, reason in ranked[:n]]
+        if len(configs) < n:
+            notes.append(f"{len(configs)} of the {n} configurations asked for: the {self.strategy.name} strategy "
+                         f"ranks no more of the knowledge base's {len(pool)} for this dataset.")
         neighbors = pd.DataFrame({"name": self.names.reindex(dist.index).to_numpy(), "distance": dist.to_numpy()},
                                  index=pd.Index(dist.index, name="dataset_id")).head(10)
         return Recommendation(configs, neighbors, metafeatures, confidence, self.strategy.name,

@@ -181,6 +181,8 @@ def test_configurations_that_cannot_grow_trees_on_the_rows_are_left_out(strategy
     small = rec.recommend(_query(0.0), n=3, train_rows=199)
     assert config_id(a) not in [r.config_id for r in small.configs] and len(small) == 2
     assert any("1 of 3 configurations were left out" in note and "199 training rows" in note for note in small.notes)
+    assert f"2 of the 3 configurations asked for: the {strategy} strategy ranks no more of the knowledge base's 2 " \
+           "for this dataset." in small.notes
     query = _query(0.0)
     query["n_rows"] = 100.0  # without train_rows, the dataset's rows count
     by_n_rows = rec.recommend(query, n=3)
