@@ -257,6 +257,8 @@ def from_arrays(
     else:
         target = target.astype(float)
     dataset = check_dataset(Dataset(frame, target, inferred, name=name, source=source))
+    if dataset.is_classification:
+        _warn_of_alike_classes(target, name)
     if not (frame.nunique(dropna=False) > 1).any():  # missing or not is a split too
         warnings.warn(f"every feature of {name!r} is constant: no model can tell its rows apart, so it can only "
                       f"predict the {'majority class' if dataset.is_classification else 'mean'}, whatever the "
@@ -268,6 +270,19 @@ def from_arrays(
                       f"larger scale; here they may stop every split (a constant model). Divide the target by its "
                       f"standard deviation first, and multiply the predictions back", DataWarning, stacklevel=2)
     return dataset
+
+
+def _warn_of_alike_classes(y: pd.Series, name: str) -> None:
+    """A :class:`~metahpo.exceptions.DataWarning` naming classes whose text differs only in case or
+    surrounding spaces ("yes" and "Yes "): most often one class typed two ways."""
+    labels = pd.Series(pd.unique(y.dropna()))
+    text = labels[labels.map(lambda label: isinstance(label, str))]
+    groups = text.groupby(text.map(lambda label: label.strip().casefold())).agg(list) if len(text) else []
+    alike = [", ".join(map(repr, group)) for group in groups if len(group) > 1]
+    if alike:
+        warnings.warn(f"the target of {name!r} holds classes that differ only in case or spaces ({'; '.join(alike[:3])}"
+                      f"{'; ...' if len(alike) > 3 else ''}): each is a class of its own; if they are one, make their "
+                      f"text the same", DataWarning, stacklevel=3)
 
 
 SMALL_TARGET_SCALE = 0.03

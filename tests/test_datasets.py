@@ -402,6 +402,19 @@ def test_a_regression_target_of_a_scale_below_the_knowledge_bases_is_a_warning()
         load(X, (y > 0) * 1.0 + 1, task="binary")  # classes (whole numbers as floats) have no scale
 
 
+def test_classes_that_differ_only_in_case_or_spaces_are_a_warning_and_stay_apart():
+    x = np.arange(40).reshape(-1, 1)
+    with pytest.warns(DataWarning, match=r"^the target of 'survey' holds classes that differ only in case or spaces "
+                                         r"\('no', ' no'; 'yes', 'Yes '\): each is a class "
+                                         r"of its own; if they are one, make their text the same$"):
+        data = load(x, ["yes", "Yes ", "no", " no"] * 10, name="survey")
+    assert data.task == "multiclass" and data.y.nunique() == 4  # the data as given
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load(x, ["yes", "no"] * 20)
+        load(x, [1, 0] * 20)
+
+
 def test_a_data_warning_is_one_line_on_the_command_line(tmp_path):
     path = tmp_path / "flat.csv"
     pd.DataFrame({"a": 1.0, "target": np.arange(40) % 2}).to_csv(path, index=False)
