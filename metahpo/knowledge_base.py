@@ -954,8 +954,7 @@ def _files_stamp(folder: Path) -> tuple:
     write to the knowledge base in ``folder`` changes. One never seen before if a file could not be
     read (the folder being compacted, or no knowledge base: then the load says why)."""
     try:
-        parts = [entry for table in _TABLES if (folder / table).is_dir() for entry in (folder / table).iterdir()]
-        files = sorted([folder / "manifest.json", *parts])
+        files = sorted([folder / "manifest.json", *(part for table in _TABLES for part in _parts(folder / table))])
         return tuple((str(f.relative_to(folder)), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
     except OSError:
         return (uuid.uuid4().hex,)
