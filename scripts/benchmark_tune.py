@@ -68,9 +68,9 @@ import time
 import warnings
 import zlib
 from collections.abc import Collection, Sequence
-from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
