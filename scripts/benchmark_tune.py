@@ -12,9 +12,10 @@ part after refitting its best configuration:
   random: ``n_startup_trials`` is left at Optuna's default, as users run it);
 * ``autogluon_portfolio``: AutoGluon's zero-shot LightGBM portfolio (its 16 GBM configurations of
   ``hyperparameter_portfolio_zeroshot_2023``, learned with TabRepo), tried in its order;
-* ``metahpo``: 5 recommendations, then Bayesian search with the KB surrogate as prior mean;
+* ``metahpo``: tune's warm start of recommendations (``WARM_START``, 5), then Bayesian search with the
+  KB surrogate as prior mean;
 * ``metahpo_pruned``: the same with ``prune=True``, a trial stopped after a fold once below the best;
-* ``metahpo_local``, ``metahpo_evolution``, ``metahpo_random``: the same 5 recommendations, then
+* ``metahpo_local``, ``metahpo_evolution``, ``metahpo_random``: the same recommendations, then
   another of ``tune``'s samplers (Gaussian perturbations of the best, an evolution strategy,
   uniform random draws);
 * ``metahpo_per_second``: the same search with the Gaussian process choosing by expected
@@ -95,7 +96,7 @@ from metahpo.evaluation import (  # noqa: E402
     score_predictions,
 )
 from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
-from metahpo.recommendations import get_recommender  # noqa: E402
+from metahpo.recommendations import WARM_START, get_recommender  # noqa: E402
 from metahpo.search import BayesSampler, Trial  # noqa: E402
 from metahpo.spaces import LIGHTGBM, Param, SearchSpace  # noqa: E402
 from metahpo.tuning import refit_growth, tune  # noqa: E402
@@ -321,8 +322,8 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
     elif method in SAMPLER_METHODS:
         sampler = (BayesSampler(cost_exponent=1, random_state=seed) if method == "metahpo_per_second"
                    else SAMPLER_METHODS[method])
-        run = tune(train_ds, n_trials=max(budgets), family="lightgbm", sampler=sampler, warm_start=5, cv=3,
-                   prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest, verbose=False)
+        run = tune(train_ds, n_trials=max(budgets), family="lightgbm", sampler=sampler, warm_start=WARM_START,
+                   cv=3, prune=method == "metahpo_pruned", random_state=seed, knowledge_base=rest, verbose=False)
         trials = run.study.trials
         rows += prefix_rows(trials, method, dataset, train, test, started, budgets, growth, random_state=seed)
         rows.append({"method": f"{method}_overhead", "budget": max(budgets),
@@ -331,7 +332,7 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
     elif method == "metahpo_auto":
         if len(kbs) < 2:
             raise ValueError("metahpo_auto needs the linear family's knowledge base (--linear-kb)")
-        run = tune(train_ds, n_trials=max(budgets), family="auto", sampler="bayes", warm_start=5, cv=3,
+        run = tune(train_ds, n_trials=max(budgets), family="auto", sampler="bayes", warm_start=WARM_START, cv=3,
                    random_state=seed, knowledge_base=kbs, verbose=False)
         trials = [t for study in run.studies.values() for t in study.trials]
         model = get_family(run.family).make_estimator(run.best_params, dataset.task)
@@ -343,7 +344,7 @@ def run_method(method: str, dataset: Dataset, train: np.ndarray, test: np.ndarra
         rows.append({"method": f"{method}_overhead", "budget": max(budgets),
                      "setup_s": (min(t.started for t in trials) - started).total_seconds()})
     elif method == "metahpo_ensemble":
-        run = tune(train_ds, n_trials=10, family="lightgbm", sampler="bayes", warm_start=5, cv=3,
+        run = tune(train_ds, n_trials=10, family="lightgbm", sampler="bayes", warm_start=WARM_START, cv=3,
                    random_state=seed, knowledge_base=rest, ensemble=5)
         single = fit_score(make_estimator(run.best_params, dataset.task), dataset, train, test)
         rows.append({"method": method, "budget": 10, "cv_score": run.ensemble.oof_score,
