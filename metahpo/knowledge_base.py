@@ -176,6 +176,12 @@ class KnowledgeBase:
             object.__setattr__(self, "revision", getattr(self, "revision", 0) + 1)
         object.__setattr__(self, name, value)
 
+    def __sklearn_clone__(self) -> KnowledgeBase:
+        """The knowledge base itself, not a deep copy: scikit-learn's ``clone`` of an estimator given
+        it (one per fold of a cross-validation, per candidate of a grid search) shares it as the
+        estimator did, so the recommenders fitted on it are fitted once. Estimators only read it."""
+        return self
+
     # ------------------------------------------------------------------ construction
 
     @classmethod

@@ -469,3 +469,25 @@ def test_class_weights_of_text_labels_are_classes(tiny_kb):
     labels = np.array(["no", "yes"])[y]
     model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended", class_weight={"yes": 3.0}).fit(X, labels)
     assert model.params_["class_weight"] == {"yes": 3.0}
+
+
+def test_clones_share_a_knowledge_base_object_and_the_recommender_fitted_on_it(monkeypatch):
+    import copy
+
+    import metahpo.recommendations as recommendations
+    from metahpo.knowledge_base import load_shipped
+
+    kb = copy.deepcopy(load_shipped())  # an object of this test's own, no recommender fitted on it yet
+    fitted = []
+
+    class Counted(recommendations.Recommender):
+        def __init__(self, *args, **kwargs):
+            fitted.append(args[1])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(recommendations, "Recommender", Counted)
+    model = MetaLGBMClassifier(knowledge_base=[kb], rounds="recommended")
+    assert clone(model).knowledge_base[0] is kb  # not a deep copy, whose recommenders would be fitted anew
+    X, y = make_classification(120, 5, random_state=0)
+    cross_val_score(model, X, y, cv=3)
+    assert fitted == ["binary"]  # one recommender for the three folds' clones
