@@ -6,7 +6,7 @@ ran on).
 
 Checks the rules' controls first. LightGBM's defaults score the same (within 1e-9) in the old run,
 the new one and the earlier folder, on every dataset, else it exits 1 naming the datasets. With
-``--first N`` (the rules of 08:00, N = 5, and of 10:40, N = 3, whose rows keep their trials),
+``--first N`` (the rules of 08:00, N = 5, and of 10:23, N = 3, whose rows keep their trials),
 metahpo's first N trials' CV scores must be the same in both runs: a dataset where they differ is
 left out and named with its trials, and more than three such datasets make the run void (exit 1).
 
@@ -17,7 +17,7 @@ Usage, from the repository's root::
     python docs/results/tune_defaults/merge.py --runs docs/results/tune_defaults/rerun --name metahpo_defaults6 \\
         --first 5                                          # the rule of 08:00
     python docs/results/tune_defaults/merge.py --runs docs/results/tune_warm3 --name metahpo_warm3 \
-        --first 3                                          # the rule of 10:40 (Session 42)
+        --first 3                                          # the rule of 10:23 (Session 42)
 """
 
 from __future__ import annotations
