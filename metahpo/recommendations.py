@@ -333,7 +333,8 @@ class BaseStrategy(ABC):
 
 
 class NearestDatasets(BaseStrategy):
-    """The best configurations of the nearest datasets, taken in turn (auto-sklearn's warm start)."""
+    """The best configurations of the nearest datasets, taken in turn (auto-sklearn's warm start):
+    the ``k`` nearest first, then, when they ran fewer than a list asks for, the next ``k``."""
 
     name = "nearest"
 
@@ -342,14 +343,18 @@ class NearestDatasets(BaseStrategy):
 
     def rank(self, ctx: Context, n: int) -> list[tuple[str, str]]:
         chosen: dict[str, str] = {}
-        ordered = {d: ctx.scores.loc[d, ctx.pool].dropna().sort_values(ascending=False).index.tolist()
-                   for d in ctx.neighbors.index[: self.k]}
-        depth = 0
-        while len(chosen) < n and any(depth < len(v) for v in ordered.values()):
-            for d, configs in ordered.items():
-                if depth < len(configs) and configs[depth] not in chosen and len(chosen) < n:
-                    chosen[configs[depth]] = f"#{depth + 1} on the similar dataset {d} (distance {ctx.neighbors[d]:.2f})"
-            depth += 1
+        for start in range(0, len(ctx.neighbors), self.k):
+            ordered = {d: ctx.scores.loc[d, ctx.pool].dropna().sort_values(ascending=False).index.tolist()
+                       for d in ctx.neighbors.index[start: start + self.k]}
+            depth = 0
+            while len(chosen) < n and any(depth < len(v) for v in ordered.values()):
+                for d, configs in ordered.items():
+                    if depth < len(configs) and configs[depth] not in chosen and len(chosen) < n:
+                        chosen[configs[depth]] = (f"#{depth + 1} on the similar dataset {d} "
+                                                  f"(distance {ctx.neighbors[d]:.2f})")
+                depth += 1
+            if len(chosen) == n:
+                break
         return list(chosen.items())
 
 

@@ -172,6 +172,19 @@ def test_far_away_dataset_has_low_confidence_and_leans_on_the_global_portfolio()
     assert any("on average" in c.reason for c in r.configs)
 
 
+def test_the_nearest_strategy_fills_a_long_list_from_farther_datasets():
+    from metahpo.recommendations import Context, NearestDatasets
+
+    scores = pd.DataFrame({"a": [0.9, 0.8, 0.1], "b": [0.5, np.nan, 0.2], "c": [np.nan, np.nan, 1.0]},
+                          index=["near1", "near2", "far"])
+    neighbors = pd.Series([0.1, 0.2, 5.0], index=scores.index)
+    ctx = Context(scores, ["a", "b", "c"], neighbors, 1.0, np.zeros(1))
+    ranked = NearestDatasets(k=2).rank(ctx, n=3)
+    assert [c for c, _ in ranked] == ["a", "b", "c"]  # the two nearest ran a and b alone; c from the next
+    assert ranked[2][1] == "#1 on the similar dataset far (distance 5.00)"
+    assert [c for c, _ in NearestDatasets(k=2).rank(ctx, n=2)] == ["a", "b"]  # farther ones only to fill
+
+
 @pytest.mark.parametrize("strategy", sorted(STRATEGIES))
 def test_configurations_that_cannot_grow_trees_on_the_rows_are_left_out(strategy):
     kb, (a, _, _) = clustered_kb(min_child_samples=(50, 5, 5))
