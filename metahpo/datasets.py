@@ -267,8 +267,9 @@ def from_arrays(
     if 0 < scale < SMALL_TARGET_SCALE:
         warnings.warn(f"the target of {name!r} has a standard deviation of {scale:.2g}: LightGBM's min_split_gain and "
                       f"reg_alpha are in the target's units, and the knowledge base's values were found on targets of "
-                      f"larger scale; here they may stop every split (a constant model). Divide the target by its "
-                      f"standard deviation first, and multiply the predictions back", DataWarning, stacklevel=2)
+                      f"larger scale; here they may stop every split (a constant model; the linear family's penalty "
+                      f"scales with the target, unaffected). Divide the target by its standard deviation first, and "
+                      f"multiply the predictions back", DataWarning, stacklevel=2)
     return dataset
 
 

@@ -394,7 +394,8 @@ def test_a_regression_target_of_a_scale_below_the_knowledge_bases_is_a_warning()
     X = np.random.default_rng(0).normal(size=(60, 3))
     y = X[:, 0] + np.random.default_rng(1).normal(size=60)
     with pytest.warns(DataWarning, match=r"'small' has a standard deviation of 0.0014: .*min_split_gain and "
-                                         r"reg_alpha are in the target's units.*Divide the target"):
+                                         r"reg_alpha are in the target's units.*linear family's penalty "
+                                         r"scales with the target, unaffected\). Divide the target"):
         load(X, y * 1e-3, name="small")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
