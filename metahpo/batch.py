@@ -27,7 +27,7 @@ error, and the batch goes on. The largest datasets (by their files' size) start 
 is left to run alone at the end, and the ETA is paced by their expected work (a power of their
 size, of the rows kept under ``max_rows``) rather than by their count. Warnings raised while a dataset
 is processed are shown by the batch's own process, each prefixed with the dataset's id, whether it ran
-there or in a worker process (in a Dask worker's threads, they are shown as they come).
+there, in a worker process or in a thread (a Dask worker's).
 """
 
 from __future__ import annotations
@@ -413,14 +413,47 @@ def process(source: Source, knowledge_base: KnowledgeBaseRef, settings: Settings
 
 @contextlib.contextmanager
 def _collected() -> Iterator[list[warnings.WarningMessage]]:
-    """The warnings shown in the block, collected instead, where a dataset is processed in a
-    process's main thread (the batch's own, a worker process's): :class:`warnings.catch_warnings`
-    is process-wide, so in other threads (a Dask worker's, side by side) they are shown as they come."""
-    if threading.current_thread() is not threading.main_thread():
-        yield []
+    """The warnings shown in the block, collected instead. In a process's main thread (the batch's
+    own, a worker process's) by :class:`warnings.catch_warnings`; it is process-wide, so in other
+    threads (a Dask worker's, a thread pool's, side by side) by :func:`_thread_hook`, which takes
+    the warnings of the threads collecting and shows the others as before."""
+    if threading.current_thread() is threading.main_thread():
+        with warnings.catch_warnings(record=True) as caught:
+            yield caught
         return
-    with warnings.catch_warnings(record=True) as caught:
+    caught: list[warnings.WarningMessage] = []
+    _thread_hook()
+    _COLLECTING.caught = caught
+    try:
         yield caught
+    finally:
+        _COLLECTING.caught = None
+
+
+_COLLECTING = threading.local()
+"""``caught``: the list a thread's :func:`_collected` block collects its warnings into (None outside one)."""
+_HOOK_LOCK = threading.Lock()
+
+
+def _thread_hook() -> None:
+    """Make :func:`warnings.showwarning` hand a warning to the thread's :func:`_collected` list, if the
+    thread is collecting, and show it as the hook it replaces did otherwise. Installed once per
+    process, and again if something (a ``catch_warnings`` ending) put another hook back."""
+    with _HOOK_LOCK:
+        shown = warnings.showwarning
+        if getattr(shown, "collects_threads", False):
+            return
+
+        def showwarning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                        file: TextIO | None = None, line: str | None = None) -> None:
+            caught = getattr(_COLLECTING, "caught", None)
+            if caught is None:
+                shown(message, category, filename, lineno, file, line)
+            else:
+                caught.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
+
+        showwarning.collects_threads = True  # type: ignore[attr-defined]
+        warnings.showwarning = showwarning
 
 
 def _shown(record: dict[str, Any]) -> None:

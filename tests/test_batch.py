@@ -640,6 +640,41 @@ def test_warnings_of_a_dataset_name_it_and_are_shown_by_the_batch_whatever_runs_
     assert [w.filename for w in caught if issubclass(w.category, DataWarning)] == [batch.__file__]  # shown here
 
 
+def test_warnings_of_datasets_run_on_threads_name_them_too(warning_data, tiny_kb, tmp_path):
+    import joblib
+
+    with pytest.warns(DataWarning, match=r"^indexed: indexed.csv: column 1 has no name in its header") as caught, \
+            joblib.parallel_backend("threading", n_jobs=2):  # as on a Dask worker's threads
+        run_batch([str(warning_data)], tmp_path / "out", knowledge_base=tiny_kb, n_jobs=2, rounds="recommended",
+                  progress=lambda line: None)
+    assert [w.filename for w in caught if issubclass(w.category, DataWarning)] == [batch.__file__]  # named, once
+
+
+def test_threads_collect_their_own_warnings_and_the_others_are_shown():
+    import threading
+
+    barrier, got = threading.Barrier(2), {}
+
+    def collecting(name):
+        with batch._collected() as caught:
+            barrier.wait()  # both collecting at once
+            warnings.warn(f"from {name}", UserWarning)
+            barrier.wait()
+        got[name] = [str(w.message) for w in caught]
+
+    with pytest.warns(UserWarning, match="from elsewhere") as shown:
+        threads = [threading.Thread(target=collecting, args=(name,)) for name in ("a", "b")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elsewhere = threading.Thread(target=warnings.warn, args=("from elsewhere", UserWarning))
+        elsewhere.start()
+        elsewhere.join()
+    assert got == {"a": ["from a"], "b": ["from b"]}
+    assert [str(w.message) for w in shown] == ["from elsewhere"]
+
+
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_a_warning_the_filters_make_an_error_fails_its_dataset_and_the_batch_goes_on(n_jobs, warning_data, tiny_kb,
                                                                                     tmp_path):
