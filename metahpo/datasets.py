@@ -727,7 +727,7 @@ def read_table(path: Path) -> tuple[pd.DataFrame, str | None]:
                         f"the table as one of them (pandas: df.to_parquet), or pass a DataFrame")
     try:
         if ".parquet" in suffixes:
-            return pd.read_parquet(path), None
+            return _read_parquet(path), None
         if ".arff" in suffixes:
             return _read_arff(path)
         sep = "\t" if ".tsv" in suffixes or ".txt" in suffixes else ","
@@ -739,6 +739,18 @@ def read_table(path: Path) -> tuple[pd.DataFrame, str | None]:
         raise DataError(f"{path.name} has a single column; is it separated by something other than commas?")
     _check_header(header, path)
     return frame.apply(_dates_of_text), None
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet file as pandas wrote it: pyarrow writes a categorical of numbers as plain numbers
+    and reads them back so, though the file's pandas metadata names the column categorical."""
+    import pyarrow.parquet as pq
+
+    frame = pd.read_parquet(path)
+    metadata = pq.read_schema(path).pandas_metadata or {}
+    categorical = [c["name"] for c in metadata.get("columns", ()) if c.get("pandas_type") == "categorical"
+                   and c.get("name") in frame.columns and not isinstance(frame[c["name"]].dtype, pd.CategoricalDtype)]
+    return frame.assign(**{name: frame[name].astype("category") for name in categorical}) if categorical else frame
 
 
 def _check_header(header: pd.Series, path: Path) -> None:

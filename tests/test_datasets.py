@@ -486,6 +486,14 @@ def test_a_categorical_target_is_classes_whatever_it_holds_and_holds_them_as_giv
     pd.testing.assert_series_equal(load(X, pd.Categorical(y)).y, ds.y)
 
 
+def test_a_parquet_files_categorical_of_integers_stays_categorical(tmp_path):
+    frame = pd.DataFrame({"code": pd.Categorical([3, 1, 2, 1] * 10), "x": np.arange(40.0), "y": [0, 1] * 20})
+    frame.to_parquet(tmp_path / "codes.parquet")  # pyarrow writes the codes' column as plain integers
+    ds = load(tmp_path / "codes.parquet", target="y")
+    assert isinstance(ds.X["code"].dtype, pd.CategoricalDtype) and ds.X["code"].tolist() == [3, 1, 2, 1] * 10
+    assert pd.api.types.is_float_dtype(ds.X["x"])
+
+
 def test_a_parquet_files_categorical_target_is_classes(tmp_path):
     X, y = _categorical_target([1.0, 2.0, 3.0])
     X.assign(target=y).to_parquet(tmp_path / "c.parquet")
