@@ -36,6 +36,7 @@ from metahpo.evaluation import (
     check_bool,
     check_cv,
     check_metric,
+    check_n_jobs,
     check_seed,
     check_timeout,
     check_whole,
@@ -326,8 +327,9 @@ def tune(
         ``record_to``, every finished trial is recorded before the callbacks run).
     prior : DataFrame or path, optional
         Results the user already has for this dataset: one column per parameter and a ``score``
-        column (same metric), as a table or a CSV, TSV or Parquet file. They count as evaluated
-        and are not re-run.
+        column (same metric), as a table or a CSV, TSV or Parquet file; an ``n_estimators`` column
+        gives the rounds of a result trained with fixed rounds (missing where early stopping chose
+        them). They count as evaluated and are not re-run.
     verbose : bool
         Write progress to standard error: what is tuned, the setup's time, then a line per trial
         (its score, the best so far, elapsed time and an ETA), as Optuna logs its trials.
@@ -350,6 +352,9 @@ def tune(
     start = time.perf_counter()
     n_trials = None if n_trials is None else check_whole(n_trials, "n_trials", 1, " of trials")
     timeout = check_timeout(timeout)
+    if n_trials is None and timeout is None:
+        raise ConfigError("give a budget: n_trials, timeout (seconds), or both")
+    check_n_jobs(n_jobs)
     seed = check_seed(random_state)
     ensemble = None if ensemble is None else check_whole(ensemble, "ensemble", 1, " of best trials to combine")
     sampler = _renamed_strategy(sampler, strategy)
@@ -696,8 +701,7 @@ class _Search:
         resumed = study.add_trials(recorded) if resume else []
         if n_trials is not None:
             n_trials = max(n_trials - len(resumed), 0)
-        held = {config_id(early_stopped(t.config)) for t in resumed}  # the sampler skips what the study holds
-        pending = sum(config_id(c) not in held for c in warm)
+        pending = sum(not study.has(c) for c in warm)  # the sampler skips what the study holds (prior, resumed)
         first = pending if n_trials is None else min(pending, n_trials)
         setup = [f"{first} {'recommended' if recommendation is not None else 'default'} first"] if first else []
         if resume:
@@ -924,8 +928,9 @@ def check_prior(prior: pd.DataFrame | str | os.PathLike, space: SearchSpace) -> 
     Raises
     ------
     ConfigError
-        If ``prior`` is not a table with one column per parameter of ``space`` and a numeric
-        ``score`` column (NaN, a failed run, is allowed).
+        If ``prior`` is not a table with one column per parameter of ``space`` (``n_estimators``
+        too, optionally, where ``space`` has rounds) and a numeric ``score`` column (NaN, a failed
+        run, is allowed), or if it holds a configuration twice.
     DataError
         If ``prior`` names a file that cannot be read.
     """
@@ -944,7 +949,16 @@ def check_prior(prior: pd.DataFrame | str | os.PathLike, space: SearchSpace) -> 
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ConfigError(f"the prior's score in row {row + 1} is {prior['score'].iloc[row]!r}, not a number")
-    configs = [space.config_of({n: row[n] for n in space.names}) for _, row in prior.iterrows()]
+    rounds = space.max_rounds is not None and "n_estimators" in prior.columns  # a result of fixed rounds
+    configs = [space.config_of({n: row[n] for n in space.names}
+                               | ({"n_estimators": row["n_estimators"]} if rounds and pd.notna(row["n_estimators"])
+                                  else {}))
+               for _, row in prior.iterrows()]
+    ids = pd.Series([config_id(c) for c in configs])
+    if ids.duplicated().any():
+        row = int(np.flatnonzero(ids.duplicated().to_numpy())[0])
+        first = int(np.flatnonzero((ids == ids[row]).to_numpy())[0])
+        raise ConfigError(f"the prior's rows {first + 1} and {row + 1} hold the same configuration: give each once")
     return configs, scores.astype(float).tolist()
 
 

@@ -217,6 +217,32 @@ def test_a_prior_result_that_wins_is_refitted_with_rounds_from_the_folds(wine):
     assert result.best_params["n_estimators"] == rounds != 100  # not LightGBM's default
 
 
+def test_a_prior_result_of_fixed_rounds_keeps_them_and_a_repeated_configuration_is_an_error(wine):
+    config = LIGHTGBM.sample(1, 3)[0]
+    prior = pd.DataFrame([config, config]).assign(n_estimators=[37, np.nan], score=[0.0, -1.0])
+    result = tune(wine, n_trials=1, sampler=None, cv=2, prior=prior, random_state=0)
+    assert result.best_score == 0.0 and result.best_params["n_estimators"] == 37  # the rounds it was scored with
+    assert len(result.trials) == 3  # the early-stopped one is another configuration
+    with pytest.raises(ConfigError, match="the prior's rows 1 and 2 hold the same configuration: give each once"):
+        tune(wine, n_trials=1, sampler=None, prior=pd.DataFrame([config, config]).assign(score=[0.0, -1.0]))
+
+
+def test_the_setup_line_counts_the_recommendations_a_prior_already_holds(tiny_kb, wine, capsys):
+    first = tune(wine, n_trials=2, warm_start=2, cv=2, knowledge_base=tiny_kb, random_state=0, verbose=False)
+    prior = first.trials[first.study.space.names].assign(score=first.trials["score"])
+    result = tune(wine, n_trials=3, warm_start=3, cv=2, knowledge_base=tiny_kb, random_state=0, prior=prior)
+    assert "1 recommended first" in capsys.readouterr().err
+    assert list(result.trials["source"]) == ["prior", "prior", "recommended", "bayes", "bayes"]
+
+
+def test_a_budget_and_n_jobs_are_checked_before_the_data_is_read(tmp_path):
+    missing = tmp_path / "missing.csv"
+    with pytest.raises(ConfigError, match="give a budget"):
+        tune(missing, n_trials=None)
+    with pytest.raises(ConfigError, match="n_jobs must be a positive integer or -1, got 0"):
+        tune(missing, n_trials=1, n_jobs=0)
+
+
 def test_a_prior_is_read_from_a_file_and_a_ctrl_c_while_its_rounds_are_found_returns_the_best_trial(
         wine, tmp_path, capsys, monkeypatch):
     from metahpo import tuning
