@@ -411,7 +411,8 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
                 oof[valid] = pred
             if fold_gradient is not None:
                 gradients.append(fold_gradient(model, train, valid, y, n_classes))
-            if prune_below is not None and k < len(folds) - 1 and np.mean(fold_scores[metric]) < prune_below[k]:
+            scored = [score for score in fold_scores[metric] if not np.isnan(score)]  # as the trial's mean
+            if prune_below is not None and k < len(folds) - 1 and scored and np.mean(scored) < prune_below[k]:
                 result.status = "pruned"
                 break
     except FitTimeout:

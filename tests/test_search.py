@@ -289,6 +289,16 @@ def test_a_trial_within_a_standard_error_of_the_best_after_a_fold_is_not_pruned(
     assert [t.status for t in study.trials] == ["ok", "ok", "pruned"]
 
 
+def test_the_pruning_bar_leaves_out_an_unscored_fold_as_a_trials_score_does():
+    from metahpo.search.study import _Bar
+
+    bar = _Bar.of([0.95, float("nan"), 0.93, 0.94, 0.96])  # ROC AUC of a fold without the rare class: NaN
+    assert bar.means == pytest.approx([0.95, 0.95, 0.94, 0.94, 0.945])
+    assert np.isfinite(bar.below).all() and bar.below[0] < 0.95
+    late = _Bar.of([float("nan"), 0.9, 0.8])
+    assert np.isnan(late.means[0]) and late.means[1:] == pytest.approx([0.9, 0.85])  # nothing pruned before a score
+
+
 def test_pruning_against_the_kth_best_keeps_k_trials_complete():
     study = Study()
     study.optimize(fold_objective, RandomSampler(random_state=1), n_trials=15, prune=3)

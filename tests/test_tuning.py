@@ -23,7 +23,7 @@ from metahpo.cli import main
 from metahpo.search import study as study_module
 from metahpo.datasets import load
 from metahpo.evaluation import evaluate
-from metahpo.exceptions import ConfigError, DataError
+from metahpo.exceptions import ConfigError, DataError, DataWarning
 from metahpo.families import get_family
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.search import BayesSampler
@@ -233,6 +233,18 @@ def test_the_setup_line_counts_the_recommendations_a_prior_already_holds(tiny_kb
     result = tune(wine, n_trials=3, warm_start=3, cv=2, knowledge_base=tiny_kb, random_state=0, prior=prior)
     assert "1 recommended first" in capsys.readouterr().err
     assert list(result.trials["source"]) == ["prior", "prior", "recommended", "bayes", "bayes"]
+
+
+def test_trials_are_pruned_when_a_fold_of_the_best_goes_unscored():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(300, 4)), columns=list("abcd"))
+    y = np.zeros(300, dtype=int)
+    y[np.argsort(-X["a"].to_numpy())[:4]] = 1  # four positives: some of the five folds validate on none
+    with pytest.warns(DataWarning, match="fewer than the 5 folds"):
+        result = tune(X, y, cv=5, n_trials=8, sampler="random", warm_start=1, prune=True, metric="roc_auc",
+                      random_state=0, verbose=False)
+    assert np.isnan(result.study.best_trial.fold_scores).any()  # the bar's folds: not every one scored
+    assert (result.trials["status"] == "pruned").any()  # the bar was all NaN before, and pruned nothing
 
 
 def test_a_budget_and_n_jobs_are_checked_before_the_data_is_read(tmp_path):

@@ -498,16 +498,22 @@ def _check_budget(objective: Any, sampler: Any, n_trials: Any, timeout: Any, n_j
 @dataclass(frozen=True)
 class _Bar:
     """What a trial is pruned against: a complete trial's mean score after each fold, and the
-    margin below it (that trial's fold-to-fold standard deviation over the root of the folds done)."""
+    margin below it (that trial's fold-to-fold standard deviation over the root of the folds done).
+    A fold left unscored (NaN: a class missing from it, for ROC AUC) is left out, as a trial's
+    score leaves it out; before any fold is scored the bar is NaN, which prunes nothing."""
 
     means: list[float]
     margins: list[float]
 
     @classmethod
     def of(cls, fold_scores: list[float]) -> _Bar:
-        done = np.arange(1, len(fold_scores) + 1)
-        spread = float(np.std(fold_scores, ddof=1)) if len(fold_scores) > 1 else 0.0
-        return cls((np.cumsum(fold_scores) / done).tolist(), (spread / np.sqrt(done)).tolist())
+        scores = np.asarray(fold_scores, dtype=float)
+        scored = ~np.isnan(scores)
+        done = np.cumsum(scored)
+        spread = float(np.std(scores[scored], ddof=1)) if scored.sum() > 1 else 0.0
+        with np.errstate(invalid="ignore"):  # 0 / 0 before the first scored fold: NaN
+            means = np.cumsum(np.where(scored, scores, 0.0)) / done
+        return cls(means.tolist(), (spread / np.sqrt(np.maximum(done, 1))).tolist())
 
     @property
     def below(self) -> list[float]:
