@@ -416,6 +416,8 @@ def tune(
     best = max((t for t in trials if t.ok), key=lambda t: t.score, default=None)
     if best is None and interrupted:
         raise KeyboardInterrupt
+    if not trials:
+        raise ConfigError(f"no trial ran: the timeout of {timeout:g} s ran out before the first; give more time")
     if best is None:
         errors = "; ".join(sorted({t.error for t in trials if t.error}))[:300]
         raise ConfigError(f"every trial failed ({len(trials)} trials): {errors}")

@@ -605,6 +605,8 @@ def test_warm_start_reseeds_its_successor():
     first = [t.config for t in run(sampler, 5).trials]
     sampler.reseed(5)
     assert [t.config for t in run(sampler, 5).trials] == first
+    again = run(sampler, 5).trials  # a new study without a reseed: the random stream goes on, as documented
+    assert [t.config for t in again[:2]] == first[:2] and [t.config for t in again[2:]] != first[2:]
 
 
 # --------------------------------------------------------------------------- random and local

@@ -366,6 +366,8 @@ def test_bad_prior_and_sampler_are_clear_errors(tiny_kb, wine):
         tune(wine, n_trials=1, sampler="magic", knowledge_base=tiny_kb)
     with pytest.raises(ConfigError, match="budget"):
         tune(wine, n_trials=None, timeout=None, sampler=None)
+    with pytest.raises(ConfigError, match="no trial ran: the timeout of 1e-09 s ran out before the first; give more"):
+        tune(wine, n_trials=None, timeout=1e-9, sampler=None)
     for n_trials in (0, 2.5):
         with pytest.raises(ConfigError, match=f"n_trials must be a whole number of trials, at least 1; got {n_trials}"):
             tune(wine, n_trials=n_trials, sampler=None)

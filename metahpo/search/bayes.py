@@ -1,13 +1,14 @@
 """Bayesian optimization: a Gaussian process on the unit cube, expected improvement in a trust region.
 
-The surrogate is scikit-learn's :class:`~sklearn.gaussian_process.GaussianProcessRegressor` with
-a Matern 5/2 kernel with one length scale per parameter (ARD) plus white noise, on the encodings of
-the study's ok trials. Optionally it starts from a prior mean, the knowledge base's learned
-surrogate: the GP then models what the prior gets wrong. Expected improvement is maximized over
-random candidates in a trust region around the incumbent (TuRBO, Eriksson et al. 2019), plus a few
-global candidates so that the search never stops exploring. With ``cost_exponent > 0`` it is divided
-by the predicted cost of a candidate (a second GP on the log seconds the completed trials took),
-expected improvement per second (Snoek et al. 2012).
+The surrogate is scikit-learn's :class:`~sklearn.gaussian_process.GaussianProcessRegressor` with a
+Matern 5/2 kernel with one length scale per parameter (ARD) plus white noise, on the encodings of
+the study's scored trials (complete, or pruned with their estimated score). Optionally it starts
+from a prior mean, the knowledge base's learned surrogate: the GP then models what the prior gets
+wrong. Expected improvement is maximized over random candidates in a trust region around the
+incumbent (TuRBO, Eriksson et al. 2019), plus a few global candidates so that the search never stops
+exploring. With ``cost_exponent > 0`` it is divided by the predicted cost of a candidate (a second
+GP on the log seconds the completed trials took), expected improvement per second (Snoek et al.
+2012).
 """
 
 from __future__ import annotations
@@ -95,10 +96,11 @@ class TrustRegion:
 class BayesSampler(BaseSampler):
     """Gaussian-process Bayesian optimization with a trust region (source ``"bayes"``).
 
-    Until the study has ``n_startup`` ok trials it proposes Gaussian perturbations of the best
-    configurations (:class:`LocalRandomSampler`; uniformly random before any ok trial). Failed
-    trials are left out of the GP. The trust region takes a step at every ask that follows new
-    trials, a success when the best new score beats the incumbent by :data:`MIN_IMPROVEMENT`.
+    Until the study has ``n_startup`` scored trials (complete or pruned) it proposes Gaussian
+    perturbations of the best configurations (:class:`LocalRandomSampler`; uniformly random before
+    any scored trial). Failed trials are left out of the GP. The trust region takes a step at every
+    ask that follows new trials, a success when the best new score beats the incumbent by
+    :data:`MIN_IMPROVEMENT`.
 
     Parameters
     ----------

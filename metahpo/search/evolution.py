@@ -24,13 +24,13 @@ SIGMA_FACTOR = 0.85
 class EvolutionSampler(BaseSampler):
     """A (mu + lambda) evolution strategy (source ``"evolution"``).
 
-    Every trial of the study, whoever proposed it, is in the population: the parents of a
-    generation are the ``mu`` best ok trials so far. Each of the ``lam`` offspring takes every
-    coordinate from one of two random parents (uniform crossover), adds Gaussian noise of standard
-    deviation :attr:`step_size`, and is clipped to the cube. An offspring succeeds when it beats
-    the worst parent; after each generation the step size grows if more than 1/5 of its evaluated
-    offspring succeeded and shrinks if fewer did. Before any ok trial, a generation is uniformly
-    random.
+    Every trial of the study, whoever proposed it, is in the population: the parents of a generation
+    are the ``mu`` best scored trials so far (pruned ones by their estimated score). Each of the
+    ``lam`` offspring takes every coordinate from one of two random parents (uniform crossover),
+    adds Gaussian noise of standard deviation :attr:`step_size`, and is clipped to the cube. An
+    offspring succeeds when it beats the worst parent; after each generation the step size grows if
+    more than 1/5 of its evaluated offspring succeeded and shrinks if fewer did. Before any scored
+    trial, a generation is uniformly random.
 
     Parameters
     ----------

@@ -31,8 +31,9 @@ class RandomSampler(BaseSampler):
 class LocalRandomSampler(BaseSampler):
     """Gaussian perturbations, in the unit cube, of the best configurations so far (source ``"local"``).
 
-    Each proposal perturbs one of the ``n_best`` best ok trials, chosen at random; before any ok
-    trial it perturbs one of ``centers``, and without centers it samples uniformly.
+    Each proposal perturbs one of the ``n_best`` best scored trials (pruned ones by their estimated
+    score), chosen at random; before any scored trial it perturbs one of ``centers``, and without
+    centers it samples uniformly.
 
     Parameters
     ----------

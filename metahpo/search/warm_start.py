@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from metahpo.exceptions import ConfigError
-from metahpo.search.base import BaseSampler, Proposal, new_proposals
+from metahpo.search.base import BaseSampler, Proposal, RandomState, new_proposals
 from metahpo.spaces import Config, SearchSpace
 
 if TYPE_CHECKING:
@@ -42,9 +42,13 @@ class WarmStartSampler(BaseSampler):
         self.then, self.source = then, source
         super().__init__(then.random_state)
 
-    def _reset(self) -> None:
+    def reseed(self, random_state: RandomState = None) -> None:
+        self.then.reseed(random_state)
+        super().reseed(random_state)
+
+    def _reset(self) -> None:  # for a new study: ``then`` forgets its state too, and its random stream goes on
         self._next = 0
-        self.then.reseed(self.random_state)
+        self.then._reset()
 
     @property
     def used_up(self) -> bool:
