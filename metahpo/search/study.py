@@ -225,9 +225,11 @@ class Study:
     def add_trials(self, trials: Iterable[Trial]) -> list[Trial]:
         """Record finished trials of an earlier search of this space (a resumed one's), renumbered
         in order after the study's own, so that they count as evaluated and are never re-run. A
-        seeded sampler replays the earlier search, proposing its trials again before new ones: each
-        trial added buys the asks that search may have spent on it (``1 + MAX_ASKS``) for asks
-        that bring nothing new, beyond :data:`MAX_ASKS`.
+        seeded sampler whose proposals do not follow the scores (random search) replays the earlier
+        search, proposing its trials again before new ones; the others go on from the trials as
+        they are, not as the earlier search would have. Each trial added buys the asks that search
+        may have spent on it (``1 + MAX_ASKS``) for asks that bring nothing new, beyond
+        :data:`MAX_ASKS`.
 
         Returns
         -------
