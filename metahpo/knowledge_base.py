@@ -812,9 +812,9 @@ def _read_part(part: Path, name: str) -> pd.DataFrame | None:
         if not complete:
             return None
         data = complete
-    try:
-        frame = pd.read_csv(io.BytesIO(data), compression=None if live else "gzip",
-                            dtype={"dataset_id": str, "config_id": str, "error": str, "params": str})
+    try:  # an empty field is missing, as pandas writes it; a dataset named "NA" or "null" is a name
+        frame = pd.read_csv(io.BytesIO(data), compression=None if live else "gzip", keep_default_na=False,
+                            na_values=[""], dtype={"dataset_id": str, "config_id": str, "error": str, "params": str})
     except (OSError, EOFError, ValueError, UnicodeDecodeError, zlib.error, pd.errors.ParserError) as exc:
         raise KnowledgeBaseError(f"corrupt knowledge-base file {part}: {exc}") from None
     columns = _TABLES[name][0]

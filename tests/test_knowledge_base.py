@@ -92,6 +92,18 @@ def test_append_never_rewrites_earlier_parts(tmp_path):
     assert KnowledgeBase.load(root).info()["n_datasets"] == 6
 
 
+def test_datasets_named_as_pandas_spells_missing_keep_their_names(tmp_path):
+    kb = small_kb(n_datasets=1, prefix="NA")  # "NA0"
+    for name in ("NA", "null", "nan", "None"):
+        kb.add_dataset(name, name=name, task="binary", n_rows=100, n_features=5, metafeatures={"n_rows": 100.0})
+        kb.add_evaluation(name, _evaluation(LIGHTGBM.sample(1, 0)[0], 0.5), cv=2)
+    append(tmp_path / "kb", kb)
+    compact(tmp_path / "kb")  # written back from what was read
+    back = KnowledgeBase.load(tmp_path / "kb")
+    assert sorted(back.datasets["dataset_id"]) == sorted(back.datasets["name"]) == ["NA", "NA0", "None", "nan", "null"]
+    assert set(back.runs["dataset_id"]) == {"NA", "NA0", "None", "nan", "null"}
+
+
 def test_a_folder_given_again_is_read_again_only_once_it_changed(tmp_path):
     from metahpo.knowledge_base import given
 
