@@ -414,6 +414,11 @@ def _outside_space(parameters: Mapping[str, Any], task: str, n_rows: int) -> str
     ignored = set().union(*(names[name] for name in (*_NO_EFFECT, *_OTHER_OBJECTIVES)),
                           *(names[name] for name, only in _TASK_ONLY.items() if only != task))
     defaults = library_defaults()
+    read = {_our_name(full_name): (_parse_value(text), text) for full_name, text in parameters.items()
+            if _our_name(full_name) in ("subsample", "subsample_freq")}
+    freq, subsample = read.get("subsample_freq", (0, "0")), read.get("subsample", (1.0, "1"))[0]
+    if freq[0] not in (0, 1) and isinstance(subsample, (int, float)) and subsample < 1:
+        return f"subsample_freq={freq[1]}"  # bagging every few rounds: the space bags every round
     for full_name, text in parameters.items():
         match = _COMPONENT.fullmatch(full_name)
         name = None if match is None else match["name"]

@@ -487,6 +487,9 @@ def test_parameters_of_other_steps_and_native_aliases() -> None:
         ({"monotone_constraints": "[0, 1, 0]"}, "binary", "monotone_constraints=[0, 1, 0]"),
         ({"subsample_for_bin": "500"}, "binary", "subsample_for_bin=500"),  # fewer than the 1,000 rows
         ({"subsample_for_bin": "50000"}, "binary", None),  # more: every row, as the default
+        ({"subsample": "0.5", "subsample_freq": "5"}, "binary", "subsample_freq=5"),  # bagging every fifth round
+        ({"subsample": "1.0", "subsample_freq": "5"}, "binary", None),  # no bagging at all, as the space's 1.0
+        ({"bagging_fraction": "0.5", "bagging_freq": "1"}, "binary", None),  # every round, as the space bags
     ],
 )
 def test_settings_outside_the_space_are_found_unless_at_lightgbms_defaults(settings: dict, task: str,
