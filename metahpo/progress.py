@@ -171,9 +171,15 @@ class TrialProgress:
         source = f"{trial.family:<8} {trial.source:<11}" if self.show_family else f"{trial.source:<11}"
         score = {"ok": f"{trial.score:.5f}", "pruned": "pruned"}.get(trial.status, "failed")
         best = "none yet" if self.best == -math.inf else f"{self.best:.5f}"
-        line = (f"trial {self.skipped + self.done}{of}  {source} {score:>8}  best {self.metric} {best}  "
-                f"{duration(elapsed)} elapsed, ETA {duration(eta(self.done, total, pace, left))}")
-        _write(_overwriting(line, _columns(self.stream)) if self._overwrite else f"{line}\n", self.stream)
+        number, times = f"trial {self.skipped + self.done}{of}", duration(eta(self.done, total, pace, left))
+        line = f"{number}  {source} {score:>8}  best {self.metric} {best}  {duration(elapsed)} elapsed, ETA {times}"
+        if self._overwrite:
+            columns = _columns(self.stream)
+            if len(line) >= columns:  # a narrow terminal: the source and the names go, not the ETA
+                line = f"{number} {score} best {best} {duration(elapsed)}, ETA {times}"
+            _write(_overwriting(line, columns), self.stream)
+        else:
+            _write(f"{line}\n", self.stream)
         self._open = self._overwrite
 
     def close(self) -> None:
