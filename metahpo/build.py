@@ -38,12 +38,12 @@ from joblib import delayed, parallel_config
 
 from metahpo import knowledge_base as kbm
 from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry, load_pmlb, read_manifest, stem
-from metahpo.evaluation import METRICS, Evaluation, evaluate, make_folds
+from metahpo.evaluation import METRICS, Evaluation, evaluate, make_folds, timeout_given
 from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseError
 from metahpo.families import ModelFamily, get_family
 from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR, constructor_defaults, parameter_names
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
-from metahpo.progress import eta_line, plural, to_stderr
+from metahpo.progress import eta_line, plural, preview, to_stderr
 from metahpo.spaces import LIGHTGBM, Config, SearchSpace, config_id, early_stopped
 
 CHUNK = 4
@@ -115,6 +115,10 @@ TARGET_MARK = "|target="
 """Between the data's fingerprint (empty for a named dataset) and the target in what a build records of
 a source (:func:`described_as`; recorded before 7 December 2026: the fingerprint alone)."""
 
+TASK_MARK = "|task="
+"""After the target in what a build records of a source: the task as given, empty if inferred (recorded
+since 7 December 2026, Session 42; before, a dataset's task is checked only against a task given on resuming)."""
+
 
 def read_target(spec: str, target: str | None) -> str | None:
     """The target column a source's data is read with: a PMLB folder's ``target`` whatever is named,
@@ -128,10 +132,32 @@ def read_target(spec: str, target: str | None) -> str | None:
 
 
 def described_as(source: Source) -> str:
-    """What a build records of ``source`` when it describes it: its data's :func:`fingerprint` and
-    the target it is read with (:func:`read_target`; empty for a default of its own)."""
+    """What a build records of ``source`` when it describes it: its data's :func:`fingerprint`, the
+    target it is read with (:func:`read_target`; empty for a default of its own) and its task as given
+    (empty if inferred)."""
     target = read_target(source.spec, source.target) or ""
-    return f"{fingerprint(source.spec) or ''}{TARGET_MARK}{target}"
+    return f"{fingerprint(source.spec) or ''}{TARGET_MARK}{target}{TASK_MARK}{source.task or ''}"
+
+
+def _recorded(record: str) -> tuple[str, str | None, str | None]:
+    """The fingerprint, target and task as given of what :func:`described_as` recorded; None for a
+    part that a record of an older build does not hold."""
+    data, mark, rest = record.partition(TARGET_MARK)
+    if not mark:
+        return data, None, None
+    target, mark, task = rest.rpartition(TASK_MARK)
+    return (data, target, task) if mark else (data, rest, None)
+
+
+def _inferred_task(source: Source, max_rows: int) -> str | None:
+    """The task of ``source``, given none, as its data is read; None if it does not load (its runs
+    then record why, and a later build checks again)."""
+    try:
+        with warnings.catch_warnings():  # the data's warnings are the describe phase's to give
+            warnings.simplefilter("ignore")
+            return source.load(max_rows).task
+    except Exception:
+        return None
 
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet", ".arff")
@@ -150,7 +176,15 @@ def sized(sources: Iterable[Source], max_rows: int, sizes: Iterable[int]) -> lis
     at each of ``sizes`` (ids ``NAME@ROWS``), so the knowledge base sees how the best configuration
     moves with the size of the data. A version is kept when it has at least :data:`SIZE_STEP` times
     the rows of the next smaller one (a dataset of 12,000 rows gets 2,000 and 12,000, not 10,000 too).
-    A source that cannot be loaded gets no larger version; the build records why when it describes it."""
+    A source that cannot be loaded gets no larger version; the build records why when it describes it.
+    A dataset id holding ``@`` (a version's mark) is a :class:`DataError`: it would pass for a version."""
+    sources = list(sources)
+    marked = [s for s in sources if kbm.VERSION_SEP in s.dataset_id]
+    if marked:
+        names = preview(f"{s.dataset_id} ({s.spec})" for s in marked)
+        raise DataError(f"a dataset's name may not hold {kbm.VERSION_SEP!r}, the mark of a larger version of a dataset "
+                        f"(NAME{kbm.VERSION_SEP}ROWS, see --sizes): {names}; rename the file, or name the dataset "
+                        f"otherwise in a manifest.csv")
     out = []
     for source in sources:
         out.append(source)
@@ -334,8 +368,8 @@ class Builder:
         Cross-validation folds.
     timeout : float, optional
         Seconds after which an evaluation stops at the end of its current fold and is recorded
-        as ``"timeout"``; a rerun with a larger timeout (or none) than the build before it
-        evaluates such a run again (of any phase), and the newer run replaces it.
+        as ``"timeout"``; a rerun with a larger timeout (or none) than such a run was given
+        evaluates it again (of any phase), and the newer run replaces it.
     n_jobs : int
         Parallel tasks through joblib (the active joblib backend, e.g. Dask's, is used).
     log : callable
@@ -366,7 +400,6 @@ class Builder:
         self.max_rows, self.cv, self.timeout, self.n_jobs = max_rows, cv, timeout, n_jobs
         self.log = log or to_stderr
         self._opened = False
-        self._longer = False  # whether this build gives an evaluation more time than the one before it did
 
     def _open(self) -> None:
         """Before the first work: write the folder's manifest, or check that the build in it is this
@@ -386,8 +419,6 @@ class Builder:
                 raise ConfigError(f"{self.out} holds a {manifest['family']} knowledge base; building the "
                                   f"{family} family into it would mix the two: use another folder")
             before = manifest.get("provenance", {})
-            earlier_timeout = before.get("timeout")
-            self._longer = earlier_timeout is not None and (self.timeout is None or self.timeout > earlier_timeout)
             changed = [f"{k} {before[k]!r} (now {provenance[k]!r})" for k in ("cv", "max_rows")
                        if k in before and before[k] != provenance[k]]
             if changed:  # more trials or datasets add to a build; other folds or rows make runs that do not compare
@@ -419,7 +450,8 @@ class Builder:
 
     def _check_unchanged(self) -> None:
         """Refuse to resume over data that changed since the build described it: its runs and
-        meta-features would describe other data."""
+        meta-features would describe other data. A dataset keeps its task: one given then, and no
+        longer, is inferred again, and must be the same."""
         table = self._kb().datasets.set_index("dataset_id")
         tasks = table["task"].astype(str)
         retasked = [f"{s.dataset_id} ({tasks[s.dataset_id]}, now {s.task})" for s in self.sources
@@ -427,12 +459,16 @@ class Builder:
         stored = table["fingerprint"].dropna().astype(str) if "fingerprint" in table else pd.Series(dtype=str)
         changed, retargeted = [], []
         for s in (s for s in self.sources if s.dataset_id in stored.index):
-            data, mark, target = stored[s.dataset_id].partition(TARGET_MARK)
-            now, _, now_target = described_as(s).partition(TARGET_MARK)
+            data, target, task = _recorded(stored[s.dataset_id])
+            now, now_target, _ = _recorded(described_as(s))
             if data and now and now != data:
                 changed.append(s.dataset_id)
-            elif mark and target != now_target:
+            elif target is not None and target != now_target:
                 retargeted.append(f"{s.dataset_id} ({target or 'the default'}, now {now_target or 'the default'})")
+            elif task and s.task is None and (inferred := _inferred_task(s, self.max_rows)) not in (
+                    None, tasks[s.dataset_id]):
+                retasked.append(f"{s.dataset_id} ({tasks[s.dataset_id]} as given, now {inferred} as inferred "
+                                f"from its data: give its task again)")
         for what, ids in (("data", changed), ("target", retargeted), ("task", retasked)):
             if ids:
                 raise ConfigError(f"the {what} of {plural(len(ids), 'dataset')} changed since {self.out} described "
@@ -485,8 +521,7 @@ class Builder:
         its own results only (its explore runs and earlier search trials, never another dataset's
         configurations), so a leave-one-out evaluation that drops a dataset drops all it informed.
         Once ``cross`` has chosen the pool, the pool is fixed and the search has nothing to add."""
-        if self._longer:  # before the pool check: those runs' scores count once it is chosen too
-            self._search_again()
+        self._search_again()  # before the pool check: those runs' scores count once it is chosen too
         if self.n_search and self._pool_rows(self._kb()).any():
             self.log("search: the pool is chosen; nothing to do")
             return
@@ -518,12 +553,12 @@ class Builder:
                 writer.close()
 
     def _search_again(self) -> None:
-        """Evaluate again, given more time than the build before, the search trials that ran out of
-        it, each on the dataset whose search produced it (the newer run replaces the older, as in
-        explore and cross). The trials each search chose after them stay as they were."""
+        """Evaluate again, given more time than they had, the search trials that ran out of it, each on
+        the dataset whose search produced it (the newer run replaces the older, as in explore and
+        cross). The trials each search chose after them stay as they were."""
         kb = self._kb()
         origins = kb.configurations.set_index("config_id")["origin"].astype(str)
-        runs = kb.runs[kb.runs["status"].eq("timeout")]
+        runs = kb.runs[self._out_of_time(kb.runs)]
         runs = runs[runs["config_id"].map(origins).eq(runs["dataset_id"].map(f"{SEARCH_ORIGIN}:{{}}".format))]
         timed_out = runs.groupby("dataset_id")["config_id"].agg(list)
         plan = {s: kb.params(timed_out[s.dataset_id]) for s in self._described(kb) if s.dataset_id in timed_out.index}
@@ -575,16 +610,21 @@ class Builder:
         (:func:`check_reevaluation`); resumable like a build, into its own folder only."""
         old = check_reevaluation(earlier, self.out, self.family.name, self.max_rows, self.cv)
         origin = str(Path(earlier).resolve())
-        if (self.out / "manifest.json").exists() and not kbm.KnowledgeBase.load(self.out).datasets.empty and (
-                _reevaluated(kbm.read_manifest(self.out).get("provenance", {})) != origin):  # before _open writes
+        made = (self.out / "manifest.json").exists()
+        if made and (family := kbm.read_manifest(self.out)["family"]) != self.family.name:
+            raise ConfigError(f"{self.out} holds a {family} knowledge base; re-evaluate {earlier} into a new folder")
+        if made and not kbm.KnowledgeBase.load(self.out).datasets.empty and (
+                _reevaluated(kbm.read_manifest(self.out).get("provenance", {})) != origin):
             raise ConfigError(f"{self.out} already holds a knowledge base; re-evaluate {earlier} into a new folder")
-        if self._kb().datasets.empty:
+        kbm.check_unmanifested(self.out)
+        if not made or kbm.KnowledgeBase.load(self.out).datasets.empty:
             provenance = {**(old.provenance or {}), "builder": "metahpo.build reevaluate", "reevaluates": origin,
                           "reevaluated_space_version": old.space_version}
             kbm.write_manifest(self.out, self.family.name, self.space.version, provenance)  # first: a rerun knows
             copied = kbm.KnowledgeBase.empty(self.family.name)
             copied.datasets, copied.configurations = old.datasets, old.configurations
             kbm.append(self.out, copied)  # one atomic part, so a rerun sees both tables or neither
+        self._opened = True  # the manifest holds the earlier build's settings: this builder's go not over them
         self._check_unchanged()
         kb = self._kb()
         ran = old.runs.groupby("dataset_id")["config_id"].agg(lambda ids: list(dict.fromkeys(ids)))
@@ -662,8 +702,7 @@ class Builder:
     def _evaluate(self, phase: str, plan: dict[Source, list[Config]], kb: kbm.KnowledgeBase,
                   origin: str, block_major: bool = False) -> None:
         ran = kb.runs[~kb.runs["error"].fillna("").astype(str).str.startswith(NOT_LOADED)]  # the data back: tried
-        if self._longer:  # given more time: tried again
-            ran = ran[ran["status"].ne("timeout")]
+        ran = ran[~self._out_of_time(ran)]  # given more time: tried again
         done = set(zip(ran["dataset_id"], ran["config_id"]))
         known = set(kb.configurations["config_id"])
         spaces = [self.family.space_for(task) for task in ("binary", "multiclass", "regression")]
@@ -685,6 +724,14 @@ class Builder:
             for row in rows:
                 writer.write(row)
             writer.close()  # between tasks the part is closed, so `metahpo kb compact` can fold it
+
+    def _out_of_time(self, runs: pd.DataFrame) -> pd.Series:
+        """Which of ``runs`` stopped at a timeout shorter than this build's (or it has none): the
+        time each was given is in its error (:func:`~metahpo.evaluation.timeout_given`)."""
+        timed_out = runs["status"].eq("timeout")
+        if self.timeout is None:
+            return timed_out
+        return timed_out & runs["error"].map(timeout_given).lt(float(f"{self.timeout:g}"))  # rounded as the error is
 
     def _parallel(self, phase: str, jobs: list, total: int, sources: list[Source],
                   instead: Callable[[int, str], Any]) -> Iterator:

@@ -264,8 +264,8 @@ def _add_kb_parsers(sub: Any) -> None:
     p.add_argument("--family", default="lightgbm", help="the model family whose runs it holds: lightgbm or linear "
                    "(default lightgbm)")
     p.add_argument("--timeout", type=_seconds, help="seconds after which an evaluation stops at the end of its "
-                   "current fold, recorded as a timeout (default: none); a rerun with more time evaluates those "
-                   "runs again")
+                   "current fold, recorded as a timeout (default: none); a rerun with more time than they had "
+                   "evaluates those runs again")
     p.add_argument("--phases", default="describe,explore,search,cross", help="comma-separated phases to run")
     p.add_argument("--reevaluate", metavar="KB", help="instead of the phases, evaluate again every run of the "
                    "knowledge base KB on the inputs under its family's current space (after its fixed settings "
@@ -656,6 +656,8 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
         raise MetahpoError(f"--sizes takes whole numbers of rows above --max-rows ({args.max_rows}) separated by "
                            f"commas, got {args.sizes!r}")
     sources = sized(find_sources(args.inputs, args.target), args.max_rows, sizes)
+    if not sources:  # before the folder is made
+        raise DataError(f"no dataset found in {', '.join(args.inputs)}")
     family = args.family
     if args.reevaluate:  # the family is the knowledge base's (the rest is checked before the folder is made)
         family = read_manifest(Path(args.reevaluate))["family"]
@@ -664,7 +666,10 @@ def _cmd_kb_build(args: argparse.Namespace) -> int:
                       timeout=args.timeout, n_jobs=args.n_jobs)
     with parallel_backend(args.scheduler):
         kb = builder.reevaluate(args.reevaluate) if args.reevaluate else builder.run(phases)
-    _print_json(kb.info())
+    try:
+        _print_json(kb.info())
+    except BrokenPipeError:  # the reader went away (as in main), but the summary and the status still tell
+        silence(sys.stdout)
     described = set(kb.datasets["dataset_id"])
     unusable = [s.dataset_id for s in sources if s.dataset_id not in described]
     if unusable:

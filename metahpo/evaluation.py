@@ -14,6 +14,7 @@ recommender need only the metrics' names, and ``metahpo recommend`` runs without
 from __future__ import annotations
 
 import math
+import re
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -347,8 +348,21 @@ def evaluate(
     result = _cross_validate(fit_fold, dataset, folds, Evaluation(config=dict(config), metric=metric), keep_oof,
                              fold_gradient if hypergradient else None, prune_below)
     if result.status == "timeout":
-        result.error = f"stopped after {timeout:g} s"
+        result.error = TIMEOUT_ERROR.format(timeout)
     return result
+
+
+TIMEOUT_ERROR = "stopped after {:g} s"
+"""The error of a run stopped at its timeout; :func:`timeout_given` reads the seconds back."""
+
+
+def timeout_given(error: Any) -> float:
+    """The seconds a run's error (:data:`TIMEOUT_ERROR`) says it was given; NaN for any other error."""
+    match = re.fullmatch(re.escape(TIMEOUT_ERROR).replace(re.escape("{:g}"), r"(\S+)"), str(error))
+    try:
+        return float(match[1]) if match else math.nan
+    except ValueError:
+        return math.nan
 
 
 def evaluate_estimator(

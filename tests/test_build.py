@@ -17,8 +17,8 @@ from metahpo import build
 from metahpo.build import Builder, Source, described_as, find_sources
 from metahpo.datasets import load
 from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseError
-from metahpo.knowledge_base import KnowledgeBase
-from metahpo.spaces import config_id
+from metahpo.knowledge_base import KnowledgeBase, write_manifest
+from metahpo.spaces import LIGHTGBM, config_id
 
 SMALL = dict(n_random=2, n_local=1, pool_size=3, max_rows=120, cv=2, log=lambda line: None)
 
@@ -90,6 +90,20 @@ def test_an_evaluation_past_the_timeout_is_recorded_as_such_and_retried_only_wit
     again = _build(tmp_path / "kb", data_files, family="linear").run(["explore"])  # no timeout: tried again
     keys = ["dataset_id", "config_id"]
     assert again.runs.set_index(keys).loc[kb.runs.set_index(keys).index, "status"].eq("ok").all()
+
+
+def test_a_timed_out_run_is_retried_given_more_time_than_it_had_whatever_ran_in_between(tmp_path, data_files):
+    kb = _build(tmp_path / "kb", data_files, timeout=0.0, family="linear").run(["describe", "explore"])
+    assert set(kb.runs["status"]) == {"timeout"}
+    _build(tmp_path / "kb", data_files, family="linear").run(["describe"])  # no timeout, but no run evaluated
+    _build(tmp_path / "kb", data_files, timeout=100.0, family="linear").run([])  # a longer one, no run either
+    again = _build(tmp_path / "kb", data_files, timeout=50.0, family="linear").run(["explore"])  # more than 0 s
+    keys = ["dataset_id", "config_id"]
+    assert again.runs.set_index(keys).loc[kb.runs.set_index(keys).index, "status"].eq("ok").all()
+    runs = pd.DataFrame({"status": ["timeout", "timeout", "ok"], "error": ["stopped after 1.23457 s", "", None]})
+    assert _build(tmp_path / "x", data_files, timeout=1.2345678)._out_of_time(runs).tolist() == [
+        False, False, False]  # the time given, as its error rounds it: not more; none said: not known to be more
+    assert _build(tmp_path / "x", data_files)._out_of_time(runs).tolist() == [True, True, False]
 
 
 def test_a_search_trial_past_the_timeout_is_evaluated_again_with_more_time(tmp_path, data_files):
@@ -644,18 +658,57 @@ def test_a_build_refuses_to_resume_a_dataset_whose_manifest_names_another_target
     manifest = data_files / "manifest.csv"
     pd.DataFrame({"file": ["diabetes.csv"], "target": ["target"]}).to_csv(manifest, index=False)
     Builder(tmp_path / "kb", find_sources([str(data_files)]), **SMALL).run(["describe"])
-    assert KnowledgeBase.load(tmp_path / "kb").datasets["fingerprint"].str.endswith("|target=target").all()
+    assert KnowledgeBase.load(tmp_path / "kb").datasets["fingerprint"].str.endswith("|target=target|task=").all()
     files = [str(data_files / "iris.csv")]
     Builder(tmp_path / "kb2", find_sources(files), **SMALL).run(["describe"])
     Builder(tmp_path / "kb2", find_sources(files, target="target"), **SMALL).run(["describe"])  # the default, named
     assert (described_as(Source("x", "openml:31", "class")), described_as(Source("x", "openml:31"))) == (
-        "|target=class", "|target=")  # a named dataset: no data to hash, its target checked all the same
+        "|target=class|task=", "|target=|task=")  # a named dataset: no data to hash, its target checked all the same
     for change, message in (({"target": ["bmi"]}, "the target of 1 dataset changed .*: diabetes \\(target, now bmi\\)"),
                             ({"target": ["target"], "task": ["binary"]},
                              "the task of 1 dataset changed .*: diabetes \\(regression, now binary\\)")):
         pd.DataFrame({"file": ["diabetes.csv"], **change}).to_csv(manifest, index=False)
         with pytest.raises(ConfigError, match=message):
             Builder(tmp_path / "kb", find_sources([str(data_files)]), **SMALL).run(["describe"])
+
+
+def test_a_dataset_whose_task_is_no_longer_given_keeps_the_one_it_was_given(tmp_path, data_files):
+    manifest = data_files / "manifest.csv"
+    given = {"file": ["iris.csv", "diabetes.csv"], "target": ["target"] * 2}
+    pd.DataFrame({**given, "task": ["regression"] * 2}).to_csv(manifest, index=False)  # iris's classes as numbers
+    Builder(tmp_path / "kb", find_sources([str(data_files)]), **SMALL).run(["describe"])
+    pd.DataFrame(given).to_csv(manifest, index=False)  # the task column dropped: iris is inferred multiclass
+    with pytest.raises(ConfigError, match=r"the task of 1 dataset changed .*: iris \(regression as given, now "
+                                          r"multiclass as inferred from its data: give its task again\); its runs"):
+        Builder(tmp_path / "kb", find_sources([str(data_files)]), **SMALL).run(["describe", "explore"])
+    assert KnowledgeBase.load(tmp_path / "kb").runs.empty  # refused before any run of the other task
+    pd.DataFrame({**given, "task": ["regression", None]}).to_csv(manifest, index=False)  # diabetes: regression too
+    Builder(tmp_path / "kb", find_sources([str(data_files)]), **SMALL).run(["describe"])
+    assert KnowledgeBase.load(tmp_path / "kb").datasets["fingerprint"].str.endswith("|task=regression").all()
+    assert (build._recorded("sha1:x|target=y"), build._recorded("sha1:x")) == (  # an older build's records
+        ("sha1:x", "y", None), ("sha1:x", None, None))
+
+
+def test_a_dataset_name_holding_the_mark_of_a_larger_version_is_refused(tmp_path, data_files):
+    from metahpo.build import sized
+
+    shutil.copy(data_files / "iris.csv", data_files / "iris@600.csv")
+    with pytest.raises(DataError, match=r"a dataset's name may not hold '@', the mark of a larger version of a dataset "
+                                        r"\(NAME@ROWS, see --sizes\): iris@600 \(.*iris@600.csv\); rename the file"):
+        sized(find_sources([str(data_files)]), 100, [])
+
+
+def test_a_resumed_reevaluation_keeps_its_settings_and_logs_none_of_a_builds(tmp_path, data_files):
+    _build(tmp_path / "v1", data_files, family="linear").run()
+    first = _build(tmp_path / "v2", data_files, family="linear").reevaluate(tmp_path / "v1")
+    lines = []  # resumed by a builder of other settings (the defaults: 8 random, a pool of 100)
+    again = Builder(tmp_path / "v2", find_sources([str(p) for p in sorted(data_files.glob("*.csv"))]), family="linear",
+                    max_rows=SMALL["max_rows"], cv=SMALL["cv"], log=lines.append).reevaluate(tmp_path / "v1")
+    assert first.provenance["builder"] == "metahpo.build reevaluate" and again.provenance == first.provenance
+    assert lines == ["reevaluate: nothing to do"]
+    write_manifest(tmp_path / "lgbm", "lightgbm", LIGHTGBM.version, {})  # an empty knowledge base of another family
+    with pytest.raises(ConfigError, match="holds a lightgbm knowledge base; re-evaluate .* into a new folder"):
+        _build(tmp_path / "lgbm", data_files, family="linear").reevaluate(tmp_path / "v1")
 
 
 def test_runs_on_data_that_could_not_be_loaded_are_run_again(tmp_path, data_files):

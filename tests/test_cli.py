@@ -238,6 +238,35 @@ def test_kb_build_of_broken_inputs_only_exits_1(tmp_path, capsys):
     assert "1 dataset of 1 could not be used (broken" in capsys.readouterr().err
 
 
+def test_kb_build_of_no_dataset_or_a_name_with_a_versions_mark_is_one_line_and_status_2(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "kb"
+    assert main(["kb", "build", str(tmp_path / "empty"), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"metahpo: error: no dataset found in {tmp_path / 'empty'}\n"
+    (tmp_path / "at").mkdir()
+    for name in ("credit", "credit@600"):  # its 600 rows and the 600-row version of credit: one id
+        (tmp_path / "at" / f"{name}.csv").write_text("a,target\n" + "".join(f"{i},{i % 2}\n" for i in range(700)))
+    assert main(["kb", "build", str(tmp_path / "at"), "--out", str(out), "--sizes", "600", "--max-rows", "300"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("metahpo: error: a dataset's name may not hold '@'") and "credit@600 (" in err
+    assert err.count("\n") == 1 and not out.exists()  # refused before the folder is made
+
+
+def test_kb_build_keeps_its_summary_and_status_when_no_one_reads_its_output(tmp_path, monkeypatch, capsys):
+    from metahpo import cli
+
+    def reader_gone(obj):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(cli, "_print_json", reader_gone)  # `metahpo kb build ... | head`, head done
+    monkeypatch.setattr(cli, "silence", lambda stream: None)  # capsys's stdout is not a pipe to silence
+    (tmp_path / "broken.csv").write_text("a,target\n1,1\n2,1\n")
+    argv = ["kb", "build", str(tmp_path / "broken.csv"), "--out", str(tmp_path / "kb"), "--n-random", "1",
+            "--n-local", "0", "--pool-size", "1", "--cv", "2"]
+    assert main(argv) == 1
+    assert "1 dataset of 1 could not be used (broken" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("data, metric", [("breast_cancer", "roc_auc"), ("diabetes", "r2")])  # diabetes: wide cells
 def test_recommend_table_fits_the_terminal(data, metric, capsys):
     assert main(["recommend", f"sklearn:{data}", "-n", "12"]) == 0  # the shipped knowledge base
