@@ -466,7 +466,16 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
         print()
         for line in rec.explain().splitlines():  # within the tables' width, continuations indented
             print(textwrap.fill(line, TABLE_WIDTH, subsequent_indent="    "))
+    _say_family(rec.family, rec.task)
     return 0
+
+
+def _say_family(family: str, task: str) -> None:
+    """Say on standard error how to rebuild a configuration of another family than LightGBM's, handed
+    out as parameters alone: ``LGBMClassifier(**params)`` would take some of them (``alpha``) for its own."""
+    if family != "lightgbm":
+        to_stderr(f"these are the {family} family's parameters, not LightGBM's: "
+                  f"metahpo.families.get_family({family!r}).make_estimator(params, {task!r}) rebuilds the model")
 
 
 def _print_recommendation(rec: Any) -> None:
@@ -562,6 +571,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
             _print_json(document if args.json else result.best_params)
     except BrokenPipeError:  # the reader went away (as in main), but the status still says the search was cut short
         silence(sys.stdout)
+    if not args.json:
+        _say_family(result.family, result.dataset.task)
     return 130 if result.interrupted else 0  # the best of the trials run is printed and written, the caller told
 
 

@@ -69,8 +69,10 @@ def test_the_command_line_recommends_a_family_and_prints_its_parameters(tiny_lin
 
     tiny_linear_kb.save(tmp_path / "kb")
     assert main(["recommend", "sklearn:breast_cancer", "--family", "linear", "--kb", str(tmp_path / "kb"), "-n", "2"]) == 0
-    table = capsys.readouterr().out.split("\n\n")[0].splitlines()
+    shown = capsys.readouterr()
+    table = shown.out.split("\n\n")[0].splitlines()
     assert [line.split()[0] for line in table[3:]] == ["alpha", "l1_ratio", "expansion", "class_weight"]
+    assert "get_family('linear').make_estimator(params, 'binary') rebuilds the model" in shown.err
     assert table[5].split()[1] in {"none", "spline", "quantile"}  # a choice printed as its text
 
 
