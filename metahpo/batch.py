@@ -27,7 +27,8 @@ error, and the batch goes on. The largest datasets (by their files' size) start 
 is left to run alone at the end, and the ETA is paced by their expected work (a power of their
 size, of the rows kept under ``max_rows``) rather than by their count. Warnings raised while a dataset
 is processed are shown by the batch's own process, each prefixed with the dataset's id, whether it ran
-there, in a worker process or in a thread (a Dask worker's).
+there, in a worker process or in a thread (a Dask worker's; there under Python's process-wide filters,
+see ``_collected``).
 """
 
 from __future__ import annotations
@@ -416,7 +417,10 @@ def _collected() -> Iterator[list[warnings.WarningMessage]]:
     """The warnings shown in the block, collected instead. In a process's main thread (the batch's
     own, a worker process's) by :class:`warnings.catch_warnings`; it is process-wide, so in other
     threads (a Dask worker's, a thread pool's, side by side) by :func:`_thread_hook`, which takes
-    the warnings of the threads collecting and shows the others as before."""
+    the warnings of the threads collecting and shows the others as before. Python's filters stay
+    process-wide there: a warning another thread ignores for a while (as meta-feature extraction
+    does) is lost, and one shown before from the same place and with the same text is not shown
+    again, as Python does outside a batch."""
     if threading.current_thread() is threading.main_thread():
         with warnings.catch_warnings(record=True) as caught:
             yield caught
@@ -537,6 +541,7 @@ def _run(sources: list[Source], kb: KnowledgeBaseRef, settings: Settings, n_jobs
     ordered = sorted(sources, key=lambda s: -work[s.dataset_id])
     jobs = [delayed(process)(s, kb, settings) for s in ordered]
     keys = [s.dataset_id for s in ordered]
+    _thread_hook()  # before any thread of a pool runs, so that no catch_warnings of theirs restores what it replaced
     for done, (i, record) in enumerate(run_jobs(jobs, n_jobs, unordered=True, journal=journal, keys=keys), 1):
         if isinstance(record, WorkerDeath):  # the dataset kills its worker (too big for memory, say): failed
             record = {"dataset_id": ordered[i].dataset_id, "source": ordered[i].spec, "status": "failed",

@@ -619,7 +619,7 @@ class Builder:
         kbm.check_unmanifested(self.out)
         if not made or kbm.KnowledgeBase.load(self.out).datasets.empty:
             provenance = {**(old.provenance or {}), "builder": "metahpo.build reevaluate", "reevaluates": origin,
-                          "reevaluated_space_version": old.space_version}
+                          "reevaluated_space_version": old.space_version, "timeout": self.timeout}
             kbm.write_manifest(self.out, self.family.name, self.space.version, provenance)  # first: a rerun knows
             copied = kbm.KnowledgeBase.empty(self.family.name)
             copied.datasets, copied.configurations = old.datasets, old.configurations

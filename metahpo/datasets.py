@@ -747,6 +747,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     frame = pd.read_parquet(path)
+    if not path.is_file():  # a folder of parts (Dask's, Spark's) as pandas reads it
+        return frame
     metadata = pq.read_schema(path).pandas_metadata or {}
     categorical = [c["name"] for c in metadata.get("columns", ()) if c.get("pandas_type") == "categorical"
                    and c.get("name") in frame.columns and not isinstance(frame[c["name"]].dtype, pd.CategoricalDtype)]

@@ -175,8 +175,9 @@ class TrialProgress:
         line = f"{number}  {source} {score:>8}  best {self.metric} {best}  {duration(elapsed)} elapsed, ETA {times}"
         if self._overwrite:
             columns = _columns(self.stream)
-            if len(line) >= columns:  # a narrow terminal: the source and the names go, not the ETA
-                line = f"{number} {score} best {best} {duration(elapsed)}, ETA {times}"
+            shorter = (f"{number} {score} best {best} {duration(elapsed)}, ETA {times}",  # a narrow terminal: the
+                       f"{number} {score} best {best} ETA {times}", f"{number} ETA {times}")  # ETA goes last
+            line = next((short for short in (line, *shorter) if len(short) < columns), shorter[-1])
             _write(_overwriting(line, columns), self.stream)
         else:
             _write(f"{line}\n", self.stream)

@@ -417,13 +417,16 @@ def tune(
     if best is None and interrupted:
         raise KeyboardInterrupt
     if not trials:
-        raise ConfigError(f"no trial ran: the timeout of {timeout:g} s ran out before the first; give more time")
+        why = (f"the timeout of {timeout:g} s ran out before the first; give more time" if timeout is not None
+               else "the sampler proposed none")
+        raise ConfigError(f"no trial ran: {why}")
     if best is None:
         errors = "; ".join(sorted({t.error for t in trials if t.error}))[:300]
         raise ConfigError(f"every trial failed ({len(trials)} trials): {errors}")
     spaces = {name: study.space for name, study in studies.items()}
-    if best.source == "prior" and not best.best_iteration and get_family(best.family).stops_early:
-        # a result the user brought was never trained here: its rounds come from the folds, as a trial's do
+    if (best.source == "prior" and not best.best_iteration and get_family(best.family).stops_early
+            and "n_estimators" not in best.config):
+        # a result the user brought, early stopped, was never trained here: its rounds come from the folds
         try:
             rounds = evaluate(best.config, dataset, folds=search.folds, metric=metric, family=best.family,
                               space=spaces[best.family], random_state=seed).best_iteration
@@ -464,7 +467,7 @@ def tune(
     ran = [t for t in trials if t.source != "prior"]  # numbered as the progress lines number them
     which = next((f"{best.family} trial {i}, {best.source}" for i, t in enumerate(ran, 1) if t is best),
                  f"a prior {best.family} result")
-    if fitted and ensemble is None and best.best_iteration and "n_estimators" in best_params:
+    if fitted and ensemble is None and best.best_iteration and "n_estimators" in best_params.keys() - best.config:
         grown = f": the folds' median {best.best_iteration} times {growth:.2f}" if growth != 1 else ""
         say(f"refitted on all {plural(dataset.n_rows, 'row')} with {best_params['n_estimators']} rounds{grown}")
     cut = ", interrupted," if interrupted else ""

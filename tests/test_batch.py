@@ -650,6 +650,21 @@ def test_warnings_of_datasets_run_on_threads_name_them_too(warning_data, tiny_kb
     assert [w.filename for w in caught if issubclass(w.category, DataWarning)] == [batch.__file__]  # named, once
 
 
+def test_the_thread_hook_is_in_place_before_any_dataset_runs(warning_data, tiny_kb, tmp_path, monkeypatch):
+    seen, run_jobs = [], batch.run_jobs
+
+    def spied(*args, **kwargs):  # a thread's catch_warnings begun before it would put the hook's forerunner back
+        seen.append(getattr(warnings.showwarning, "collects_threads", False))
+        return run_jobs(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "run_jobs", spied)
+    with warnings.catch_warnings():  # restores the hook's forerunner at its end
+        warnings.simplefilter("ignore", DataWarning)  # the indexed file's
+        run_batch([str(warning_data)], tmp_path / "out", knowledge_base=tiny_kb, rounds="recommended",
+                  progress=lambda line: None)
+    assert seen == [True]
+
+
 def test_threads_collect_their_own_warnings_and_the_others_are_shown():
     import threading
 

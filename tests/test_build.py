@@ -706,6 +706,8 @@ def test_a_resumed_reevaluation_keeps_its_settings_and_logs_none_of_a_builds(tmp
                     max_rows=SMALL["max_rows"], cv=SMALL["cv"], log=lines.append).reevaluate(tmp_path / "v1")
     assert first.provenance["builder"] == "metahpo.build reevaluate" and again.provenance == first.provenance
     assert lines == ["reevaluate: nothing to do"]
+    timed = _build(tmp_path / "v3", data_files, family="linear", timeout=0.0).reevaluate(tmp_path / "v1")
+    assert timed.provenance["timeout"] == 0.0 and set(timed.runs["status"]) == {"timeout"}  # the runs' own, not v1's
     write_manifest(tmp_path / "lgbm", "lightgbm", LIGHTGBM.version, {})  # an empty knowledge base of another family
     with pytest.raises(ConfigError, match="holds a lightgbm knowledge base; re-evaluate .* into a new folder"):
         _build(tmp_path / "lgbm", data_files, family="linear").reevaluate(tmp_path / "v1")

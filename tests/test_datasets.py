@@ -492,6 +492,8 @@ def test_a_parquet_files_categorical_of_integers_stays_categorical(tmp_path):
     ds = load(tmp_path / "codes.parquet", target="y")
     assert isinstance(ds.X["code"].dtype, pd.CategoricalDtype) and ds.X["code"].tolist() == [3, 1, 2, 1] * 10
     assert pd.api.types.is_float_dtype(ds.X["x"])
+    frame.to_parquet(tmp_path / "parts.parquet", partition_cols=["y"])  # a folder of parts (a prior's, say)
+    assert len(read_table(tmp_path / "parts.parquet")[0]) == 40  # read as pandas reads it
 
 
 def test_a_parquet_files_categorical_target_is_classes(tmp_path):

@@ -174,3 +174,17 @@ def test_a_terminals_trial_line_fits_its_width_and_overwrites_the_one_before():
     assert first.startswith("trial 1/5 ") and second.startswith("trial 2/5 ")  # the source left out, ...
     assert "ETA" in first and "ETA" in second  # ... not the ETA
     assert first.endswith(ERASE_LINE) and max(len(first), len(second)) <= 59 + len(ERASE_LINE)  # no wrap
+
+
+@pytest.mark.parametrize("columns", [200, 60, 40, 25])
+def test_a_narrower_terminal_drops_more_of_a_trial_line_before_its_eta(columns, monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(progress, "_columns", lambda stream: columns)
+    terminal = Terminal()
+    _two_trials(TrialProgress(5, None, "roc_auc", terminal, show_family=True))
+    line = terminal.getvalue().split("\r")[-1].removesuffix(ERASE_LINE)
+    assert line.startswith("trial 2/5") and "ETA" in line and len(line) < columns
+    assert ("bayes" in line) == (columns == 200) and ("best" in line) == (columns >= 60)

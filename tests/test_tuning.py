@@ -217,11 +217,14 @@ def test_a_prior_result_that_wins_is_refitted_with_rounds_from_the_folds(wine):
     assert result.best_params["n_estimators"] == rounds != 100  # not LightGBM's default
 
 
-def test_a_prior_result_of_fixed_rounds_keeps_them_and_a_repeated_configuration_is_an_error(wine):
+def test_a_prior_result_of_fixed_rounds_keeps_them_and_a_repeated_configuration_is_an_error(wine, capsys):
     config = LIGHTGBM.sample(1, 3)[0]
     prior = pd.DataFrame([config, config]).assign(n_estimators=[37, np.nan], score=[0.0, -1.0])
-    result = tune(wine, n_trials=1, sampler=None, cv=2, prior=prior, random_state=0)
+    evaluated = []
+    result = tune(wine, n_trials=1, sampler=None, cv=2, prior=prior, random_state=0,
+                  callbacks=[lambda study, trial: evaluated.append(trial.config)])
     assert result.best_score == 0.0 and result.best_params["n_estimators"] == 37  # the rounds it was scored with
+    assert "refitted" not in capsys.readouterr().err and len(evaluated) == 1  # no rounds to find: not run again
     assert len(result.trials) == 3  # the early-stopped one is another configuration
     with pytest.raises(ConfigError, match="the prior's rows 1 and 2 hold the same configuration: give each once"):
         tune(wine, n_trials=1, sampler=None, prior=pd.DataFrame([config, config]).assign(score=[0.0, -1.0]))
@@ -368,6 +371,17 @@ def test_bad_prior_and_sampler_are_clear_errors(tiny_kb, wine):
         tune(wine, n_trials=None, timeout=None, sampler=None)
     with pytest.raises(ConfigError, match="no trial ran: the timeout of 1e-09 s ran out before the first; give more"):
         tune(wine, n_trials=None, timeout=1e-9, sampler=None)
+
+    from metahpo.search import BaseSampler
+
+    class Done(BaseSampler):  # nothing to propose from the start
+        converged = True
+
+        def ask(self, study, space, n=1):
+            return []
+
+    with pytest.raises(ConfigError, match="no trial ran: the sampler proposed none"):
+        tune(wine, n_trials=2, warm_start=0, sampler=Done(), family="lightgbm")
     for n_trials in (0, 2.5):
         with pytest.raises(ConfigError, match=f"n_trials must be a whole number of trials, at least 1; got {n_trials}"):
             tune(wine, n_trials=n_trials, sampler=None)
