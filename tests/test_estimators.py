@@ -327,8 +327,8 @@ def _expected_failed_checks(estimator):
 
 
 @parametrize_with_checks([MetaLGBMClassifier(), MetaLGBMRegressor()], expected_failed_checks=_expected_failed_checks)
-def test_scikit_learn_estimator_checks(estimator, check, tiny_kb):
-    estimator.set_params(knowledge_base=tiny_kb)  # instances are made at collection, the KB later
+def test_scikit_learn_estimator_checks(estimator, check, checked_kb):
+    estimator.set_params(knowledge_base=checked_kb)  # instances are made at collection, the KB later
     check(estimator)
 
 

@@ -200,8 +200,8 @@ def _expected_failed_checks(estimator):
 
 @parametrize_with_checks([MetaClassifier(family="linear"), MetaRegressor(family="linear")],
                          expected_failed_checks=_expected_failed_checks)
-def test_the_family_estimators_pass_scikit_learns_checks(estimator, check, tiny_linear_kb):
-    estimator.set_params(knowledge_base=tiny_linear_kb)  # instances are made at collection, the KB later
+def test_the_family_estimators_pass_scikit_learns_checks(estimator, check, checked_linear_kb):
+    estimator.set_params(knowledge_base=checked_linear_kb)  # instances are made at collection, the KB later
     check(estimator)
 
 
