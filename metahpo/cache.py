@@ -8,7 +8,7 @@ on (estimator settings, seeds, other libraries' versions): one left out serves e
 another value. An entry that cannot be read is a miss; a damaged one is removed.
 
 The folder is ``$METAHPO_CACHE_DIR``, else ``$XDG_CACHE_HOME/metahpo``, else ``~/.cache/metahpo``;
-when it cannot be written the entry is recomputed each time, which is slower but not wrong. Users
+when it cannot be written (or there is no home folder) the entry is recomputed each time, which is slower but not wrong. Users
 may share it: entries are as readable as the umask allows, and the least recently used go once the
 entries hold more than :data:`MAX_BYTES` in all.
 """
@@ -46,11 +46,15 @@ MAX_BYTES = 256 * 2**20
 it the least recently used are removed, save the newest, whatever its size."""
 
 
-def cache_dir() -> Path:
-    """The folder entries live in."""
+def cache_dir() -> Path | None:
+    """The folder entries live in; None when none can be named (no variable set and no home folder,
+    as for a user without an entry in the password database): then nothing is cached."""
     if os.environ.get("METAHPO_CACHE_DIR"):
         return Path(os.environ["METAHPO_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except (RuntimeError, KeyError):  # Path.home() without $HOME nor a passwd entry
+        return None
     return Path(base) / "metahpo"
 
 
@@ -67,7 +71,10 @@ def content_key(kb: KnowledgeBase, *parts: object) -> str:
 def load(key: str) -> dict[str, np.ndarray] | None:
     """The arrays stored under ``key``, or None if there are none or they cannot be read (a damaged
     entry is removed). Reading an entry marks it as used, for :func:`save`'s pruning."""
-    path = cache_dir() / f"{key}.npz"
+    folder = cache_dir()
+    if folder is None:
+        return None
+    path = folder / f"{key}.npz"
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
@@ -86,6 +93,8 @@ def save(key: str, arrays: dict[str, np.ndarray]) -> None:
     """Store ``arrays`` under ``key`` atomically; a folder that cannot be written is skipped. Partial
     entries older than :data:`STALE_SECONDS`, and entries beyond :data:`MAX_BYTES`, are removed on the way."""
     folder = cache_dir()
+    if folder is None:
+        return
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with atomic_file(folder / f"{key}.npz", durable=False) as fh:  # a cut entry is a miss: no need to sync

@@ -143,3 +143,17 @@ def test_an_entry_that_cannot_be_read_now_is_a_miss_and_kept(folder, monkeypatch
     monkeypatch.setattr(np, "load", refused)
     assert cache.load("k") is None
     assert (folder / "k.npz").exists()  # not damaged: another process may read it
+
+
+def test_without_a_home_folder_nothing_is_cached_and_nothing_raises(monkeypatch):
+    from pathlib import Path
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")  # no $HOME and no passwd entry
+
+    for name in ("METAHPO_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert cache.cache_dir() is None
+    cache.save("k" * 32, ARRAYS)
+    assert cache.load("k" * 32) is None
