@@ -17,7 +17,8 @@ meta-features come in four groups:
     1-nearest-neighbour, naive Bayes and a linear model.
 
 Everything except the ``simple`` group is computed on a seeded row subsample (stratified for
-classification), so extraction takes a few seconds at most on large data and is deterministic
+classification), so extraction takes a few seconds at most on long data (its time grows with the
+columns: 17 s for 1,000 rows of 20,000 features, 23 s for 5,000 of 10,000) and is deterministic
 for a fixed ``random_state``. Meta-features that do not apply are NaN; the only one is
 ``n_classes`` for regression, where target-distribution meta-features use a histogram of the
 target instead of class frequencies. Infinite values are never returned.

@@ -10,7 +10,8 @@ The pipeline handles what LightGBM handles natively:
 * categorical columns (pandas categoricals, which :func:`metahpo.load` makes of text): one-hot,
   missing values as a level of their own, at most :data:`MAX_LEVELS` columns per column, levels
   seen in fewer than :data:`MIN_LEVEL_ROWS` training rows grouped into one "infrequent" column,
-  levels never seen ignored.
+  levels never seen in training (a missing value included) put in that column where there is one,
+  else ignored (all zeros).
 
 The model is scikit-learn's :class:`~sklearn.linear_model.LogisticRegression` (binary, or
 multinomial for more classes) or :class:`~sklearn.linear_model.Ridge`. The searched
