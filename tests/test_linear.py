@@ -237,3 +237,37 @@ def test_a_column_without_values_trains_and_predicts_without_warnings():
             with LINEAR.training():  # as every fold and final model trains
                 model.fit(frame, data.y)
             assert model.predict_proba(frame).shape == (120, 2)
+
+
+def test_threads_training_side_by_side_leave_the_process_settings_as_they_found_them():
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    def state():
+        return len(warnings.filters), [pool["num_threads"] for pool in threadpool_info()
+                                       if pool["user_api"] == "blas"]
+
+    before, inside = state(), []
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with LINEAR.training():
+            a_in.set()
+            b_in.wait()
+        a_out.set()
+
+    def second():
+        a_in.wait()
+        with LINEAR.training():
+            b_in.set()
+            a_out.wait()  # the first leaves while this one is in: the order that restored the wrong settings
+            inside.append(state()[1])
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert inside == [[1] * len(before[1])]  # one BLAS thread still, for the one still training
+    assert state() == before

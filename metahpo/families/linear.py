@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -156,11 +157,8 @@ class LinearFamily(ModelFamily):
         one handed out) and about small data's few quantiles, and scikit-learn's metadata routing
         off: a user who turned it on would have the pipeline refuse :attr:`sample_weight_arg`."""
         from sklearn import config_context
-        from sklearn.exceptions import ConvergenceWarning
 
-        with warnings.catch_warnings(), _one_blas_thread(), config_context(enable_metadata_routing=False):
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.filterwarnings("ignore", message="n_quantiles", category=UserWarning)
+        with _process_settings(), config_context(enable_metadata_routing=False):  # scikit-learn's: per thread
             yield
 
     def hypergradient(self, model: Any, X_train: Any, y_train: np.ndarray, X_valid: Any, y_valid: np.ndarray, *,
@@ -169,7 +167,7 @@ class LinearFamily(ModelFamily):
         training part's target variance, so that a descent's tolerance does not depend on the
         target's scale) and its derivative with respect to ``log(alpha)``, the other parameters held
         where they are."""
-        with _one_blas_thread():
+        with _process_settings():
             return self._hypergradient(model, X_train, y_train, X_valid, y_valid, n_classes)
 
     def _hypergradient(self, model: Any, X_train: Any, y_train: np.ndarray, X_valid: Any, y_valid: np.ndarray,
@@ -209,10 +207,37 @@ def _blas() -> Any:
     return ThreadpoolController()
 
 
-def _one_blas_thread() -> Any:
-    """A context in which BLAS runs one thread: a linear model on tabular data is algebra so small
-    that more threads only contend (ten times slower on a busy two-core machine)."""
-    return _blas().limit(limits=1, user_api="blas")
+_SETTINGS_LOCK = threading.Lock()
+_settings: list[contextlib.ExitStack] = []  # the settings entered, while a thread is in them
+_inside = 0  # threads in them
+
+
+@contextlib.contextmanager
+def _process_settings() -> Iterator[None]:
+    """One BLAS thread (a linear model on tabular data is algebra so small that more threads only
+    contend: ten times slower on a busy two-core machine), and warnings of a capped solver and of
+    small data's few quantiles ignored. Both are the process's, not a thread's: threads training
+    side by side (joblib's threading backend, a Dask worker's) share them, set by the first to enter
+    and restored by the last to leave; each of its own would restore what another had set."""
+    global _inside
+    from sklearn.exceptions import ConvergenceWarning
+
+    with _SETTINGS_LOCK:
+        if not _inside:
+            stack = contextlib.ExitStack()
+            stack.enter_context(warnings.catch_warnings())
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.filterwarnings("ignore", message="n_quantiles", category=UserWarning)
+            stack.enter_context(_blas().limit(limits=1, user_api="blas"))
+            _settings.append(stack)
+        _inside += 1
+    try:
+        yield
+    finally:
+        with _SETTINGS_LOCK:
+            _inside -= 1
+            if not _inside:
+                _settings.pop().close()
 
 
 def make_preprocessor(expansion: str, random_state: int = 0) -> Any:
