@@ -226,3 +226,20 @@ def test_tune_gradient_descends_from_the_best_prior_trial():
     trials = result.study.trials
     assert [t.source for t in trials] == ["prior", "prior", *["gradient"] * (len(trials) - 2)] and len(trials) > 2
     assert "gradient" in trials[1].user_attrs and "gradient" not in trials[0].user_attrs  # evaluated again
+
+
+def test_a_binary_folds_hypergradient_is_that_of_the_converged_fit():
+    from metahpo.datasets import load
+    from metahpo.families.linear import BINARY, CONVERGED_TOL
+
+    data = load("sklearn:breast_cancer").subsample(300)
+    folds = make_folds(data, 3, 0)
+
+    def config(alpha):  # the elastic net's saga stops far from the minimizer at the binary space's tol of 1e-3
+        return {"alpha": alpha, "l1_ratio": 0.5, "expansion": "spline", "class_weight": "none"}
+
+    gradient = evaluate(config(1.0), data, family="linear", folds=folds, hypergradient=True).gradient["alpha"]
+    tight = dataclasses.replace(BINARY, fixed={"tol": CONVERGED_TOL, "max_iter": 1000})
+    loss = {step: -evaluate(config(np.exp(step)), data, metric="neg_log_loss", family="linear", folds=folds,
+                            space=tight).score for step in (-0.05, 0.05)}
+    assert gradient == pytest.approx((loss[0.05] - loss[-0.05]) / 0.1, rel=0.1)  # it was 28 times as large
