@@ -450,7 +450,7 @@ def _clean_column(col: pd.Series, name: str, force_categorical: bool) -> pd.Seri
         if pd.api.types.is_numeric_dtype(categories.dtype) or pd.api.types.infer_dtype(categories) == "string":
             return col
         return _as_text(col).astype("category")  # as conform will read new rows: text
-    numeric = _as_float(col)
+    numeric = _as_float(_dates_of_text(col))  # dates as text (pd.read_csv's) are dates, as a CSV file's path reads
     if numeric is not None:
         return numeric
     values = col.dropna()

@@ -928,6 +928,14 @@ def test_a_date_column_with_a_text_marker_is_named_not_made_categories(tmp_path)
                       pd.CategoricalDtype)
 
 
+def test_dates_as_text_in_a_frame_are_dates_as_in_the_file_it_was_read_from(tmp_path):
+    when = pd.Timestamp("2021-03-01") + pd.to_timedelta(np.arange(0, 300 * 3600, 3600), unit="s")
+    pd.DataFrame({"when": when, "y": np.arange(300) % 2}).to_csv(tmp_path / "d.csv", index=False)
+    from_path, from_frame = load(tmp_path / "d.csv", target="y"), load(pd.read_csv(tmp_path / "d.csv"), target="y")
+    pd.testing.assert_frame_equal(from_frame.X, from_path.X)  # seconds, not a category per date
+    assert pd.api.types.is_float_dtype(from_frame.X["when"])
+
+
 def test_conform_takes_a_category_by_value_whatever_type_holds_it():
     y = np.arange(60) % 2
     given = pd.DataFrame({"flag": pd.Categorical([True, False] * 30), "a": np.arange(60)})
