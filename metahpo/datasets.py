@@ -43,9 +43,11 @@ _MAX_CLASSES_INFERRED = 30
 """An integer-valued target with more distinct values than this is inferred as regression."""
 
 
-def subsample_rows(y: np.ndarray, stratify: bool, n_rows: int, random_state: int = 0) -> np.ndarray:
+def subsample_rows(y: np.ndarray, stratify: bool, n_rows: int, random_state: int = 0,
+                   min_per_class: int = 1) -> np.ndarray:
     """Sorted positions of at most ``n_rows`` rows, drawn without replacement: stratified by the
-    labels ``y`` if ``stratify``, each class keeping at least one row where ``n_rows`` allows it."""
+    labels ``y`` if ``stratify``, each class keeping at least ``min_per_class`` rows (all it has, if
+    fewer) where ``n_rows`` allows it."""
     if len(y) <= n_rows:
         return np.arange(len(y))
     rng = np.random.default_rng(random_state)
@@ -53,9 +55,10 @@ def subsample_rows(y: np.ndarray, stratify: bool, n_rows: int, random_state: int
         return np.sort(rng.choice(len(y), size=n_rows, replace=False))
     codes = pd.factorize(y)[0]
     counts = np.bincount(codes)
-    quota = np.maximum(1, np.floor(counts * n_rows / len(y))).astype(int)
-    while quota.sum() > n_rows and quota.max() > 1:  # rare classes took their one row each
-        quota[np.argmax(quota)] -= 1
+    least = np.minimum(counts, min_per_class)
+    quota = np.maximum(least, np.floor(counts * n_rows / len(y))).astype(int)
+    while quota.sum() > n_rows and (quota > least).any():  # rare classes took their least rows each
+        quota[np.argmax(np.where(quota > least, quota, -1))] -= 1
     order = rng.permutation(len(y))
     rank = pd.Series(codes[order]).groupby(codes[order]).cumcount().to_numpy()
     keep = order[rank < quota[codes[order]]]

@@ -164,7 +164,8 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
     if any(params.get(k) == "dart" for k in parameter_names()["boosting_type"]):
         raise ConfigError("boosting_type 'dart' cannot stop early, so a hold-out cannot find its rounds: give "
                           "n_estimators with rounds='recommended'")
-    rows = subsample_rows(y, task != "regression", HOLDOUT_MAX_ROWS, random_state)
+    rows = subsample_rows(y, task != "regression", HOLDOUT_MAX_ROWS, random_state,
+                          min_per_class=math.ceil(2 / VALIDATION_FRACTION))  # a rare class in both parts
     fit_rows, valid_rows, y_valid = holdout(y[rows], task, VALIDATION_FRACTION, random_state)
     fit_rows, valid_rows = rows[fit_rows], rows[valid_rows]
     one_class = task != "regression" and min(len(np.unique(y[fit_rows])), len(np.unique(y_valid))) < 2

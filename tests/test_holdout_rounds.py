@@ -49,6 +49,17 @@ def test_large_data_is_held_out_on_a_subsample_whose_rounds_grow_to_all_rows(mon
     assert np.unique(labels[subsample_rows(labels, True, 200)], return_counts=True)[1].tolist() == [180, 18, 2]
 
 
+def test_a_rare_class_keeps_enough_rows_in_the_subsample_to_be_held_out(monkeypatch):
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(rng.normal(size=(5000, 3)), columns=list("abc"))
+    y = np.zeros(5000, dtype=int)
+    y[np.argsort(-X["a"].to_numpy())[:9]] = 1  # 9 positives: a stratified 500 rows held one, then none out
+    monkeypatch.setattr(holdout_module, "HOLDOUT_MAX_ROWS", 500)
+    assert holdout_rounds({"learning_rate": 0.1, "num_leaves": 4, "verbosity": -1}, X, y, "binary") >= 1  # it
+    # raised "a class is too rare to hold out 20% of the rows"
+    assert y[subsample_rows(y, True, 500, min_per_class=10)].sum() == 9  # all it has, fewer than 10
+
+
 def test_holdout_rounds_weigh_rows_and_seed_the_split():
     X, y = make_classification(400, 6, n_informative=3, flip_y=0.2, random_state=3)
     frame = pd.DataFrame(X)
