@@ -7,7 +7,7 @@ Modules by stage, in the order data flows (a module imports from its own stage a
 only; tests/test_architecture.py holds the list):
 
 * foundations: ``exceptions``, ``progress``, ``parallel``, ``cache``, ``files``, ``spaces``,
-  ``landmarkers``;
+  ``landmarkers``, ``threads``;
 * dataset: ``datasets``, ``openml_source``;
 * model families and their evaluation: ``families``, ``evaluation``;
 * meta-features: ``metafeatures``;

@@ -26,14 +26,12 @@ target instead of class frequencies. Infinite values are never returned.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from metahpo import landmarkers
 from metahpo.datasets import Dataset
+from metahpo.threads import single_threaded
 
 METAFEATURES: dict[str, tuple[str, str]] = {
     # simple: whole dataset
@@ -171,9 +169,7 @@ def extract(dataset: Dataset, *, random_state: int = 0) -> pd.Series:
         regression) or cannot be computed (e.g. correlations with fewer than two numeric
         features); no value is infinite.
     """
-    # One BLAS/OpenMP thread: the matrices are small, and more threads only contend.
-    with warnings.catch_warnings(), np.errstate(all="ignore"), threadpool_limits(limits=1):
-        warnings.simplefilter("ignore")
+    with single_threaded((Warning, "")), np.errstate(all="ignore"):  # one native thread, every warning ignored
         stats_sample = dataset.subsample(_STAT_ROWS, random_state=random_state)
         values = {
             **_simple(dataset),

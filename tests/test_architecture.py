@@ -6,7 +6,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "metahpo"
 
 STAGES = [
-    ("foundations", {"metahpo", "exceptions", "progress", "parallel", "cache", "files", "landmarkers",
+    ("foundations", {"metahpo", "exceptions", "progress", "parallel", "cache", "files", "landmarkers", "threads",
                      "families.linear_gradient", "spaces"}),
     ("dataset", {"datasets", "openml_source"}),
     ("model families and their evaluation", {"families", "families.base", "families.lightgbm", "families.linear",

@@ -239,10 +239,13 @@ def test_a_column_without_values_trains_and_predicts_without_warnings():
             assert model.predict_proba(frame).shape == (120, 2)
 
 
-def test_threads_training_side_by_side_leave_the_process_settings_as_they_found_them():
+@pytest.mark.parametrize("other", ["linear", "metafeatures"])
+def test_threads_training_side_by_side_leave_the_process_settings_as_they_found_them(other):
     import threading
 
     from threadpoolctl import threadpool_info
+
+    from metahpo import metafeatures
 
     def state():
         return len(warnings.filters), [pool["num_threads"] for pool in threadpool_info()
@@ -259,10 +262,23 @@ def test_threads_training_side_by_side_leave_the_process_settings_as_they_found_
 
     def second():
         a_in.wait()
-        with LINEAR.training():
+        if other == "linear":
+            with LINEAR.training():
+                b_in.set()
+                a_out.wait()  # the first leaves while this one is in: the order that restored the wrong settings
+                inside.append(state()[1])
+            return
+        simple = metafeatures._simple
+
+        def waiting(dataset):  # inside the extraction's settings
             b_in.set()
-            a_out.wait()  # the first leaves while this one is in: the order that restored the wrong settings
+            a_out.wait()
             inside.append(state()[1])
+            return simple(dataset)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(metafeatures, "_simple", waiting)
+            metafeatures.extract(load("sklearn:iris"))
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
     for thread in threads:

@@ -28,10 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
-import threading
 import time
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,6 +38,7 @@ from metahpo.exceptions import ConfigError
 from metahpo.families.base import FitTimeout, ModelFamily
 from metahpo.progress import plural
 from metahpo.spaces import Config, Param, SearchSpace
+from metahpo.threads import single_threaded
 
 MAX_LEVELS = 20
 """One-hot columns per categorical column at most (the rarest levels share the last one)."""
@@ -156,12 +154,12 @@ class LinearFamily(ModelFamily):
 
     @contextlib.contextmanager
     def training(self) -> Iterator[None]:
-        """One BLAS thread, quiet about a capped solver (its model is the one evaluated, and the
-        one handed out) and about small data's few quantiles, and scikit-learn's metadata routing
-        off: a user who turned it on would have the pipeline refuse :attr:`sample_weight_arg`."""
+        """One native thread and a capped solver's and few quantiles' warnings ignored (process-wide,
+        :func:`~metahpo.threads.single_threaded`), and scikit-learn's metadata routing off: a user
+        who turned it on would have the pipeline refuse :attr:`sample_weight_arg`."""
         from sklearn import config_context
 
-        with _process_settings(), config_context(enable_metadata_routing=False):  # scikit-learn's: per thread
+        with single_threaded(*_quiet()), config_context(enable_metadata_routing=False):  # scikit-learn's: per thread
             yield
 
     def hypergradient(self, model: Any, X_train: Any, y_train: np.ndarray, X_valid: Any, y_valid: np.ndarray, *,
@@ -170,7 +168,7 @@ class LinearFamily(ModelFamily):
         training part's target variance, so that a descent's tolerance does not depend on the
         target's scale) and its derivative with respect to ``log(alpha)``, the other parameters held
         where they are."""
-        with _process_settings():
+        with single_threaded(*_quiet()):
             return self._hypergradient(model, X_train, y_train, X_valid, y_valid, n_classes)
 
     def _hypergradient(self, model: Any, X_train: Any, y_train: np.ndarray, X_valid: Any, y_valid: np.ndarray,
@@ -190,9 +188,7 @@ class LinearFamily(ModelFamily):
         if fitted.tol > CONVERGED_TOL:  # the formula holds at the minimizer; binary fits stop short of it
             from sklearn.base import clone
 
-            with warnings.catch_warnings():  # the capped solver's warning, as in training
-                warnings.simplefilter("ignore")
-                fitted = clone(fitted).set_params(tol=CONVERGED_TOL).fit(Z, y_train)
+            fitted = clone(fitted).set_params(tol=CONVERGED_TOL).fit(Z, y_train)  # a capped solver: quiet
         classes = fitted.classes_  # the codes this fold's training part holds
         weights = None
         if fitted.class_weight is not None:
@@ -208,45 +204,12 @@ class LinearFamily(ModelFamily):
         return loss, {"alpha": grad}
 
 
-@functools.cache
-def _blas() -> Any:
-    """The process's thread pools, inspected once (inspecting them takes milliseconds)."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
-_SETTINGS_LOCK = threading.Lock()
-_settings: list[contextlib.ExitStack] = []  # the settings entered, while a thread is in them
-_inside = 0  # threads in them
-
-
-@contextlib.contextmanager
-def _process_settings() -> Iterator[None]:
-    """One BLAS thread (a linear model on tabular data is algebra so small that more threads only
-    contend: ten times slower on a busy two-core machine), and warnings of a capped solver and of
-    small data's few quantiles ignored. Both are the process's, not a thread's: threads training
-    side by side (joblib's threading backend, a Dask worker's) share them, set by the first to enter
-    and restored by the last to leave; each of its own would restore what another had set."""
-    global _inside
+def _quiet() -> tuple[tuple[type[Warning], str], ...]:
+    """The warnings training ignores: a capped solver's (its model is the one evaluated, and the one
+    handed out) and small data's few quantiles'."""
     from sklearn.exceptions import ConvergenceWarning
 
-    with _SETTINGS_LOCK:
-        if not _inside:
-            stack = contextlib.ExitStack()
-            stack.enter_context(warnings.catch_warnings())
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.filterwarnings("ignore", message="n_quantiles", category=UserWarning)
-            stack.enter_context(_blas().limit(limits=1, user_api="blas"))
-            _settings.append(stack)
-        _inside += 1
-    try:
-        yield
-    finally:
-        with _SETTINGS_LOCK:
-            _inside -= 1
-            if not _inside:
-                _settings.pop().close()
+    return (ConvergenceWarning, ""), (UserWarning, "n_quantiles")
 
 
 def make_preprocessor(expansion: str, random_state: int = 0) -> Any:

@@ -13,9 +13,7 @@ GP on the log seconds the completed trials took), expected improvement per secon
 
 from __future__ import annotations
 
-import functools
 import numbers
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -26,13 +24,13 @@ from scipy.special import ndtr
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Kernel, Matern, WhiteKernel
-from threadpoolctl import ThreadpoolController
 
 from metahpo.evaluation import check_whole
 from metahpo.exceptions import ConfigError
 from metahpo.search.base import BaseSampler, Proposal, RandomState, observations, propose
 from metahpo.search.random import LocalRandomSampler
 from metahpo.spaces import SearchSpace
+from metahpo.threads import single_threaded
 
 if TYPE_CHECKING:
     from metahpo.search.study import Study
@@ -160,7 +158,7 @@ class BayesSampler(BaseSampler):
         X, y = observations(study, space)
         if len(y) < self.n_startup:
             return self._fallback.ask(study, space, n)
-        with _blas().limit(limits=1, user_api="blas"):  # threads only slow down algebra this small
+        with single_threaded((ConvergenceWarning, "")):  # the GP's optimizer capped: its best is kept
             return self._ask_gp(study, space, X, y, n)
 
     def _ask_gp(self, study: Study, space: SearchSpace, X: np.ndarray, y: np.ndarray, n: int) -> list[Proposal]:
@@ -238,9 +236,7 @@ class _WarmGP:
             if len(X) < REFIT_GROWTH * self.theta_n:  # few new points: keep the hyperparameters
                 optimizer = None
         gp = GaussianProcessRegressor(kernel, alpha=1e-8, optimizer=optimizer, normalize_y=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            gp.fit(X, y)
+        gp.fit(X, y)  # in single_threaded: a capped optimizer is quiet
         if optimizer is not None:
             self.theta, self.theta_n = gp.kernel_.theta, len(X)
         return gp
@@ -257,12 +253,6 @@ def expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.n
     std = np.maximum(std, 1e-12)
     z = (mean - best) / std
     return (mean - best) * ndtr(z) + std * np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi)
-
-
-@functools.cache
-def _blas() -> ThreadpoolController:
-    """The process's thread pools, inspected once (inspecting them takes milliseconds)."""
-    return ThreadpoolController()
 
 
 def _lbfgs(objective: Callable, theta: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, float]:
