@@ -8,9 +8,9 @@ on (estimator settings, seeds, other libraries' versions): one left out serves e
 another value. An entry that cannot be read is a miss; a damaged one is removed.
 
 The folder is ``$METAHPO_CACHE_DIR``, else ``$XDG_CACHE_HOME/metahpo``, else ``~/.cache/metahpo``;
-when it cannot be written (or there is no home folder) the entry is recomputed each time, which is slower but not wrong. Users
-may share it: entries are as readable as the umask allows, and the least recently used go once the
-entries hold more than :data:`MAX_BYTES` in all.
+when it cannot be written (or there is no home folder) the entry is recomputed each time, which is
+slower but not wrong. Users may share it: entries are as readable as the umask allows, and the least
+recently used go once the entries hold more than :data:`MAX_BYTES` in all.
 """
 
 from __future__ import annotations
