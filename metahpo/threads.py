@@ -12,7 +12,7 @@ adds the filters it needs, and the last one out puts back what the first found.
 from __future__ import annotations
 
 import contextlib
-import functools
+import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -23,12 +23,17 @@ _entered: list[contextlib.ExitStack] = []  # what the first thread in set, while
 _inside = 0  # threads in
 
 
-@functools.cache
+_inspected: list[tuple[int, Any]] = []  # (modules imported then, the pools found)
+
+
 def _pools() -> Any:
-    """The process's native thread pools, inspected once (inspecting them takes milliseconds)."""
+    """The process's native thread pools, inspected again only once a module was imported since (one
+    may load a pool, as scikit-learn and LightGBM load OpenMP's; an inspection takes some 20 ms)."""
     from threadpoolctl import ThreadpoolController
 
-    return ThreadpoolController()
+    if not _inspected or _inspected[-1][0] != len(sys.modules):
+        _inspected[:] = [(len(sys.modules), ThreadpoolController())]
+    return _inspected[-1][1]
 
 
 @contextlib.contextmanager

@@ -29,3 +29,12 @@ def test_nested_blocks_keep_the_settings_until_the_outer_one_ends():
             warnings.warn("inner", UserWarning)  # kept until the last block ends
         assert not caught
     assert warnings.filters == before
+
+
+def test_the_pools_are_inspected_again_once_a_module_was_imported(monkeypatch):
+    import sys
+
+    first = threads._pools()
+    assert threads._pools() is first  # nothing imported since: no new inspection (some 20 ms)
+    monkeypatch.setitem(sys.modules, "a_module_that_loads_a_pool", object())
+    assert threads._pools() is not first
