@@ -340,9 +340,13 @@ def evaluate(
                    deadline=deadline, early_stopping_rounds=early_stopping_rounds)
         return model
 
-    def fold_gradient(model: Any, train: np.ndarray, valid: np.ndarray, y: np.ndarray, n_classes: int) -> Any:
-        return family.hypergradient(model, dataset.X.iloc[train], y[train], dataset.X.iloc[valid], y[valid],
-                                    config=config, n_classes=n_classes)
+    def fold_gradient(model: Any, train: np.ndarray, valid: np.ndarray, y: np.ndarray, n_classes: int,
+                      start: float) -> Any:
+        gradient = family.hypergradient(model, dataset.X.iloc[train], y[train], dataset.X.iloc[valid], y[valid],
+                                        config=config, n_classes=n_classes)
+        if timeout is not None and time.perf_counter() > start + timeout:  # a binary fold refits to get it
+            raise FitTimeout
+        return gradient
 
     folds = folds if folds is not None else make_folds(dataset, cv, random_state)
     result = _cross_validate(fit_fold, dataset, folds, Evaluation(config=dict(config), metric=metric), keep_oof,
@@ -393,14 +397,14 @@ def evaluate_estimator(
     return _cross_validate(fit_fold, dataset, folds, Evaluation(config=config, metric=metric), keep_oof)
 
 
-FoldGradient = Callable[[Any, np.ndarray, np.ndarray, np.ndarray, int], tuple[float, dict[str, float]]]
+FoldGradient = Callable[[Any, np.ndarray, np.ndarray, np.ndarray, int, float], tuple[float, dict[str, float]]]
 
 
 def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation, keep_oof: bool,
                     fold_gradient: FoldGradient | None = None,
                     prune_below: Sequence[float] | None = None) -> Evaluation:
     """The fold loop shared by :func:`evaluate` and :func:`evaluate_estimator`; ``fold_gradient``
-    (the fitted model, train, valid, y, n_classes) gives a fold's loss and hypergradient, and
+    (the fitted model, train, valid, y, n_classes, the start) gives a fold's loss and hypergradient, and
     ``prune_below`` the bars of :func:`evaluate`."""
     metric = result.metric
     start = time.perf_counter()
@@ -424,7 +428,7 @@ def _cross_validate(fit_fold, dataset: Dataset, folds: Folds, result: Evaluation
             if oof is not None:
                 oof[valid] = pred
             if fold_gradient is not None:
-                gradients.append(fold_gradient(model, train, valid, y, n_classes))
+                gradients.append(fold_gradient(model, train, valid, y, n_classes, start))
             scored = [score for score in fold_scores[metric] if not np.isnan(score)]  # as the trial's mean
             if prune_below is not None and k < len(folds) - 1 and scored and np.mean(scored) < prune_below[k]:
                 result.status = "pruned"

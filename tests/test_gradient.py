@@ -243,3 +243,24 @@ def test_a_binary_folds_hypergradient_is_that_of_the_converged_fit():
     loss = {step: -evaluate(config(np.exp(step)), data, metric="neg_log_loss", family="linear", folds=folds,
                             space=tight).score for step in (-0.05, 0.05)}
     assert gradient == pytest.approx((loss[0.05] - loss[-0.05]) / 0.1, rel=0.1)  # it was 28 times as large
+
+
+def test_a_hypergradient_past_the_timeout_times_the_trial_out(monkeypatch):
+    import time
+
+    data = _data("binary")
+    config = {"alpha": 1.0, "l1_ratio": 0.0, "expansion": "none", "class_weight": "none"}
+    family = get_family("linear")
+    clock = time.perf_counter
+    late = [0.0]
+    monkeypatch.setattr(time, "perf_counter", lambda: clock() + late[0])
+
+    def slow(*args, **kwargs):  # a binary fold's refit to the minimizer, on large data: an hour
+        late[0] += 3600.0
+        return 0.5, {"alpha": 0.0}
+
+    monkeypatch.setattr(type(family), "hypergradient", slow)
+    last_fold = make_folds(data, 3)[-1:]  # past the deadline checks of every fit
+    result = evaluate(config, data, folds=last_fold, family="linear", hypergradient=True, timeout=600)
+    assert result.status == "timeout"
+    assert evaluate(config, data, folds=last_fold, family="linear", hypergradient=True).ok
