@@ -47,7 +47,7 @@ def subsample_rows(y: np.ndarray, stratify: bool, n_rows: int, random_state: int
                    min_per_class: int = 1) -> np.ndarray:
     """Sorted positions of at most ``n_rows`` rows, drawn without replacement: stratified by the
     labels ``y`` if ``stratify``, each class keeping at least ``min_per_class`` rows (all it has, if
-    fewer) where ``n_rows`` allows it."""
+    fewer) where ``n_rows`` allows it, and at least one row while ``n_rows`` holds one of each class."""
     if len(y) <= n_rows:
         return np.arange(len(y))
     rng = np.random.default_rng(random_state)
@@ -55,7 +55,7 @@ def subsample_rows(y: np.ndarray, stratify: bool, n_rows: int, random_state: int
         return np.sort(rng.choice(len(y), size=n_rows, replace=False))
     codes = pd.factorize(y)[0]
     counts = np.bincount(codes)
-    least = np.minimum(counts, min_per_class)
+    least = np.minimum(counts, max(1, min(min_per_class, n_rows // len(counts))))  # all that n_rows can hold
     quota = np.maximum(least, np.floor(counts * n_rows / len(y))).astype(int)
     while quota.sum() > n_rows and (quota > least).any():  # rare classes took their least rows each
         quota[np.argmax(np.where(quota > least, quota, -1))] -= 1

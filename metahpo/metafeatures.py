@@ -169,7 +169,9 @@ def extract(dataset: Dataset, *, random_state: int = 0) -> pd.Series:
         regression) or cannot be computed (e.g. correlations with fewer than two numeric
         features); no value is infinite.
     """
-    with single_threaded((Warning, "")), np.errstate(all="ignore"):  # one native thread, every warning ignored
+    # One native thread; NumPy's warnings of empty and all-missing slices ignored (the values are NaN
+    # then, and say so), and only those: with threads side by side the filter is the process's.
+    with single_threaded((RuntimeWarning, "")), np.errstate(all="ignore"):
         stats_sample = dataset.subsample(_STAT_ROWS, random_state=random_state)
         values = {
             **_simple(dataset),

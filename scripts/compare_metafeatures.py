@@ -5,7 +5,8 @@ from the same data and subsample as its build, and writes both, one row per data
 of their differences per meta-feature. With ``--update`` it then stores the recomputed values of the
 datasets that changed in the knowledge base, as a new part of its datasets table (the newest row of a
 dataset is the one loaded), so that the knowledge base and the datasets it is asked about are
-described by the same code. Rows are written as each dataset ends: a killed run resumes::
+described by the same code. Rows are written as each dataset ends: a killed run resumes, and describes
+again the datasets that failed (say, that could not be loaded)::
 
     python scripts/compare_metafeatures.py --kb knowledge_base \\
         ../shared/datasets/realworld ../shared/datasets/pmlb --out docs/results/metafeature_fixes/kb --update
@@ -18,6 +19,7 @@ were named ``numpy_`` where they are now ``new_``).
 from __future__ import annotations
 
 import argparse
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,9 +36,21 @@ GROUPS = sorted({group for group, _ in metafeatures.METAFEATURES.values()})
 
 
 def _recomputed(source: Source, max_rows: int, names: list[str]) -> dict:
-    dataset = source.load(max_rows)
-    new = metafeatures.extract(dataset)
-    return {"dataset_id": source.dataset_id, "task": dataset.task, **{f"new_{name}": new[name] for name in names}}
+    """The dataset's recomputed meta-features, or the error that kept them from being computed."""
+    try:
+        dataset = source.load(max_rows)
+        with warnings.catch_warnings(record=True) as shown:
+            warnings.simplefilter("always")
+            new = metafeatures.extract(dataset)
+    except Exception as exc:  # recorded, and the other datasets go on
+        return {"dataset_id": source.dataset_id, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return {"dataset_id": source.dataset_id, "task": dataset.task, **{f"new_{name}": new[name] for name in names},
+            "warnings": "; ".join(sorted({f"{w.category.__name__}: {w.message}" for w in shown}))[:300] or None}
+
+
+def _latest(rows: pd.DataFrame) -> pd.DataFrame:
+    """The last row written of each dataset (a failure described again on a resumed run), by id."""
+    return rows.drop_duplicates("dataset_id", keep="last").set_index("dataset_id")
 
 
 def main() -> None:
@@ -55,7 +69,9 @@ def main() -> None:
     sources = {s.dataset_id: s for s in find_sources(args.inputs)}
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "metafeatures.csv"
-    done = set(pd.read_csv(path)["dataset_id"]) if path.exists() else set()
+    done = set(_latest(pd.read_csv(path)).query("error.isna()").index) if path.exists() else set()  # failures again
+    columns = ["dataset_id", "task", "error", "warnings",
+               *(f"{kind}_{name}" for name in names for kind in ("stored", "new"))]
     todo = []
     for dataset_id in stored.index.difference(sorted(done)):
         base, _, rows = dataset_id.partition(kbm.VERSION_SEP)
@@ -64,9 +80,17 @@ def main() -> None:
     for row in Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs):
         for name in names:
             row[f"stored_{name}"] = stored.at[row["dataset_id"], f"mf_{name}"]
-        append_rows(path, [row])
+        append_rows(path, [row], columns)
         print(row["dataset_id"], flush=True)
-    table = pd.read_csv(path).set_index("dataset_id")
+    table = _latest(pd.read_csv(path))
+    failed = table["error"].dropna()
+    if len(failed):
+        print(f"{len(failed)} datasets could not be described again, and keep their stored values:")
+        print(failed.to_string())
+        table = table[table["error"].isna()]
+    if table["warnings"].notna().any():
+        print("warnings of meta-feature extraction:")
+        print(table["warnings"].dropna().to_string())
     new = table[[f"new_{name}" for name in names]].set_axis(names, axis=1)
     old = table[[f"stored_{name}" for name in names]].set_axis(names, axis=1)
     same = np.isclose(new, old, rtol=1e-9, atol=1e-12) | (new.isna() & old.isna())
@@ -78,12 +102,16 @@ def main() -> None:
     changed = table.index[(~same).any(axis=1)]
     print(summary[summary["changed"] > 0].round(4).to_string())
     print(f"{len(changed)} of {len(table)} datasets changed")
-    if args.update and len(changed):
-        kb = kbm.KnowledgeBase.load(args.kb)
-        rows = kb.datasets.set_index("dataset_id").loc[changed]
-        rows[[f"mf_{name}" for name in names]] = new.loc[changed].to_numpy()
-        kbm.append(args.kb, replace(kbm.KnowledgeBase.empty(kb.family), datasets=rows.reset_index()))
-        print(f"stored the recomputed meta-features of {len(changed)} datasets in {args.kb}")
+    if args.update:
+        kb = kbm.KnowledgeBase.load(args.kb)  # as it is now: a rerun after an update stores nothing again
+        stored_now = kb.datasets.set_index("dataset_id")
+        now = stored_now.loc[new.index, [f"mf_{name}" for name in names]].set_axis(names, axis=1)
+        stale = new.index[(~(np.isclose(new, now, rtol=1e-9, atol=1e-12) | (new.isna() & now.isna()))).any(axis=1)]
+        if len(stale):
+            rows = stored_now.loc[stale]
+            rows[[f"mf_{name}" for name in names]] = new.loc[stale].to_numpy()
+            kbm.append(args.kb, replace(kbm.KnowledgeBase.empty(kb.family), datasets=rows.reset_index()))
+        print(f"stored the recomputed meta-features of {len(stale)} datasets in {args.kb}")
 
 
 if __name__ == "__main__":

@@ -60,6 +60,12 @@ def test_a_rare_class_keeps_enough_rows_in_the_subsample_to_be_held_out(monkeypa
     assert y[subsample_rows(y, True, 500, min_per_class=10)].sum() == 9  # all it has, fewer than 10
 
 
+def test_every_class_keeps_a_row_when_their_least_rows_do_not_fit():
+    y = np.repeat(np.arange(500), 20)  # 500 classes x 10 rows do not fit in 2,000: each keeps what fits
+    kept = np.unique(y[subsample_rows(y, True, 2000, min_per_class=10)], return_counts=True)[1]
+    assert len(kept) == 500 and kept.sum() == 2000 and kept.min() == 4  # 6 classes had lost every row
+
+
 def test_holdout_rounds_weigh_rows_and_seed_the_split():
     X, y = make_classification(400, 6, n_informative=3, flip_y=0.2, random_state=3)
     frame = pd.DataFrame(X)

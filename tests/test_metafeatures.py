@@ -10,6 +10,7 @@ import pytest
 
 from metahpo import datasets, metafeatures
 from metahpo.datasets import Dataset, from_arrays
+from metahpo.exceptions import DataWarning
 from metahpo.metafeatures import METAFEATURES, describe, extract
 
 GROUPS = {"simple", "statistical", "information", "landmarker"}
@@ -336,3 +337,25 @@ def test_infinite_and_huge_feature_values_give_finite_statistics():
     features = _extract_quietly(from_arrays(X, rng.integers(0, 2, 200)))
     assert features["share_missing_cells"] == pytest.approx(1 / 600)
     assert np.isfinite(features).all()
+
+
+def test_extraction_leaves_other_threads_warnings_shown(monkeypatch):
+    import threading
+
+    inside, warned = threading.Event(), threading.Event()
+    simple = metafeatures._simple
+
+    def waiting(dataset):  # extraction holds its filters while another thread warns
+        inside.set()
+        warned.wait(10)
+        return simple(dataset)
+
+    monkeypatch.setattr(metafeatures, "_simple", waiting)
+    rng = np.random.default_rng(19)
+    extracting = threading.Thread(target=extract, args=(from_arrays(_noise_frame(rng, 50, 2), np.arange(50) % 2),))
+    with pytest.warns(DataWarning, match="from another thread"):
+        extracting.start()
+        inside.wait(10)
+        warnings.warn("from another thread", DataWarning)
+        warned.set()
+        extracting.join()
