@@ -418,9 +418,10 @@ def _collected() -> Iterator[list[warnings.WarningMessage]]:
     own, a worker process's) by :class:`warnings.catch_warnings`; it is process-wide, so in other
     threads (a Dask worker's, a thread pool's, side by side) by :func:`_thread_hook`, which takes
     the warnings of the threads collecting and shows the others as before. Python's filters stay
-    process-wide there: a warning raised while another thread ignores warnings (as meta-feature
-    extraction does), or shown again by the batch meanwhile, is lost, and one shown before from the
-    same place and with the same text is not shown again, as Python does outside a batch."""
+    process-wide there: a warning raised while another thread ignores its kind (as meta-feature
+    extraction ignores NumPy's RuntimeWarnings), or shown again by the batch meanwhile, is lost, and
+    one shown before from the same place and with the same text is not shown again, as Python does
+    outside a batch."""
     if threading.current_thread() is threading.main_thread():
         with warnings.catch_warnings(record=True) as caught:
             yield caught

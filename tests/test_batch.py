@@ -645,7 +645,7 @@ def test_warnings_of_datasets_run_on_threads_name_them_too(warning_data, tiny_kb
 
     with pytest.warns(DataWarning, match=r"^indexed: indexed.csv: column 1 has no name in its header") as caught, \
             joblib.parallel_backend("threading", n_jobs=2):  # as on a Dask worker's threads
-        # one dataset: another's meta-features, extracted meanwhile, would ignore every warning of the process
+        # one dataset: a warning shown again by the batch while another thread ignores its kind is lost (_collected)
         run_batch([str(warning_data / "indexed.csv")], tmp_path / "out", knowledge_base=tiny_kb, n_jobs=2,
                   rounds="recommended", progress=lambda line: None)
     assert [w.filename for w in caught if issubclass(w.category, DataWarning)] == [batch.__file__]  # named, once
