@@ -72,10 +72,16 @@ def main() -> None:
     done = set(_latest(pd.read_csv(path)).query("error.isna()").index) if path.exists() else set()  # failures again
     columns = ["dataset_id", "task", "error", "warnings",
                *(f"{kind}_{name}" for name in names for kind in ("stored", "new"))]
-    todo = []
+    todo, unfound = [], []
     for dataset_id in stored.index.difference(sorted(done)):
         base, _, rows = dataset_id.partition(kbm.VERSION_SEP)
-        todo.append(replace(sources[base], dataset_id=dataset_id, max_rows=int(rows) if rows else None))
+        if base in sources:
+            todo.append(replace(sources[base], dataset_id=dataset_id, max_rows=int(rows) if rows else None))
+        else:
+            unfound.append(dataset_id)
+    if unfound:
+        print(f"{len(unfound)} datasets of {args.kb} are in none of the inputs, and are not compared: "
+              f"{', '.join(unfound[:10])}{', ...' if len(unfound) > 10 else ''}")
     jobs = (delayed(_recomputed)(source, args.max_rows, names) for source in todo)
     for row in Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs):
         for name in names:
