@@ -85,6 +85,24 @@ def test_logistic_hypergradient_matches_finite_differences(task, class_weight, a
     assert result.gradient["alpha"] == pytest.approx(expected, rel=1e-4)
 
 
+def test_logistic_hypergradient_of_wide_data_matches_finite_differences(monkeypatch):
+    """More coefficients than rows: the step is solved in the rows' space (Woodbury)."""
+    from metahpo.families import linear_gradient
+
+    solved, in_row_space = [], linear_gradient._binomial_step_in_row_space
+    monkeypatch.setattr(linear_gradient, "_binomial_step_in_row_space",
+                        lambda A, *args: solved.append(A.shape) or in_row_space(A, *args))
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.normal(size=(60, 90)), columns=[f"x{i}" for i in range(90)])
+    data = from_arrays(X, np.where(X["x0"] + X["x1"] + rng.normal(size=60) > 0, "yes", "no"), task="binary")
+    config = {"alpha": 10.0, "l1_ratio": 0.0, "expansion": "none", "class_weight": "none"}
+    result = evaluate(config, data, folds=make_folds(data, 3), family="linear", space=TIGHT, hypergradient=True)
+    assert solved == [(40, 91)] * 3  # 40 training rows, 90 coefficients and the intercept
+    expected = _central_difference(config, data, TIGHT, h=1e-4)
+    assert abs(expected) > 1e-4
+    assert result.gradient["alpha"] == pytest.approx(expected, rel=1e-3)
+
+
 def test_elastic_net_hypergradient_on_the_active_set():
     """With an L1 part, coefficients at zero stay there; the derivative is taken on the others."""
     data = _data("binary", n=80)

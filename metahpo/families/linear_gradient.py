@@ -15,7 +15,8 @@ penalty against the *sum* of the training losses (Ridge's ``alpha``, LogisticReg
   coefficients that are not zero, and the derivative is taken there (those at zero stay there).
   The unpenalized intercepts make a multinomial Hessian singular along adding one constant to all
   of them, a direction that changes no probability: a least-squares solve takes the derivative
-  orthogonal to it.
+  orthogonal to it. A binomial model with more free coefficients than rows solves in the rows'
+  space instead (Woodbury: an ``(n + 1)``-square system, not a ``(p + 1)``-square one).
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ def logistic_hypergradient(X: np.ndarray, y: np.ndarray, X_valid: np.ndarray, y_
     weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     if len(theta) == 1:  # binomial: one vector, the probability of class 1
         p = expit(A @ theta[0])
-        hessian = A.T @ (A * (weights * p * (1 - p))[:, None])
+        curvature = weights * p * (1 - p)
+        hessian = None  # formed below unless solved in the rows' space
         p_valid = expit(A_valid @ theta[0])
         proba = np.column_stack([1 - p_valid, p_valid])
         residual = (p_valid - (y_valid == 1))[:, None]  # d loss_i / d logit
@@ -106,12 +108,30 @@ def logistic_hypergradient(X: np.ndarray, y: np.ndarray, X_valid: np.ndarray, y_
     free = ~penalized | (theta != 0) if l1_ratio > 0 else np.ones_like(theta, dtype=bool)
     penalized, free = penalized.ravel(), free.ravel()
     mixed = np.where(penalized, (1 - l1_ratio) * theta.ravel() + l1_ratio * np.sign(theta.ravel()), 0.0)
-    hessian[np.diag_indices_from(hessian)] += alpha * (1 - l1_ratio) * penalized
-    # H^-1 d g / d alpha by QR with column pivoting: ten or more times faster than an SVD on wide data
-    # (a spline expansion), and any solution will do where H is singular (multinomial intercepts move
-    # together), along which the validation gradient is 0
-    step = lstsq(hessian[np.ix_(free, free)], mixed[free], lapack_driver="gelsy", check_finite=False)[0]
+    ridge = alpha * (1 - l1_ratio)
+    if len(theta) == 1 and ridge > 0 and np.count_nonzero(free) > len(y) + 1:  # wide: n + 1 unknowns, not p + 1
+        step = _binomial_step_in_row_space(A[:, free], curvature, ridge, mixed[free])
+    else:
+        if hessian is None:
+            hessian = A.T @ (A * curvature[:, None])
+        hessian[np.diag_indices_from(hessian)] += ridge * penalized
+        # H^-1 d g / d alpha by QR with column pivoting: ten or more times faster than an SVD on wide data
+        # (a spline expansion), and any solution will do where H is singular (multinomial intercepts move
+        # together), along which the validation gradient is 0
+        step = lstsq(hessian[np.ix_(free, free)], mixed[free], lapack_driver="gelsy", check_finite=False)[0]
     return loss, float(-alpha * valid_grad[free] @ step)
+
+
+def _binomial_step_in_row_space(A: np.ndarray, curvature: np.ndarray, ridge: float, mixed: np.ndarray) -> np.ndarray:
+    """``H^-1 mixed`` for the binomial Hessian ``H = A' diag(curvature) A + ridge * (I - e e')`` (``e``
+    the intercept, ``A``'s last column, unpenalized), by the Woodbury identity: ``H`` is ``ridge * I``
+    plus a rank ``n + 1`` term ``U C U'`` with ``U = [A' diag(curvature)^1/2, e]`` and ``C = diag(1, ..., 1,
+    -ridge)``, so only an ``(n + 1)``-square system is solved where the parameters are many more."""
+    U = np.hstack([A.T * np.sqrt(curvature), np.eye(A.shape[1], 1, -(A.shape[1] - 1))])
+    inner = U.T @ U / ridge
+    inner[np.diag_indices_from(inner)] += np.append(np.ones(len(curvature)), -1.0 / ridge)
+    correction = lstsq(inner, U.T @ mixed / ridge, lapack_driver="gelsy", check_finite=False)[0]
+    return (mixed - U @ correction) / ridge
 
 
 def _with_ones(X: np.ndarray) -> np.ndarray:
