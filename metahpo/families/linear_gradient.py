@@ -87,8 +87,7 @@ def logistic_hypergradient(X: np.ndarray, y: np.ndarray, X_valid: np.ndarray, y_
     weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     if len(theta) == 1:  # binomial: one vector, the probability of class 1
         p = expit(A @ theta[0])
-        curvature = weights * p * (1 - p)
-        hessian = None  # formed below unless solved in the rows' space
+        curvature = weights * p * (1 - p)  # the Hessian is A' diag(curvature) A, formed below unless not needed
         p_valid = expit(A_valid @ theta[0])
         proba = np.column_stack([1 - p_valid, p_valid])
         residual = (p_valid - (y_valid == 1))[:, None]  # d loss_i / d logit
@@ -112,7 +111,7 @@ def logistic_hypergradient(X: np.ndarray, y: np.ndarray, X_valid: np.ndarray, y_
     if len(theta) == 1 and ridge > 0 and np.count_nonzero(free) > len(y) + 1:  # wide: n + 1 unknowns, not p + 1
         step = _binomial_step_in_row_space(A[:, free], curvature, ridge, mixed[free])
     else:
-        if hessian is None:
+        if len(theta) == 1:
             hessian = A.T @ (A * curvature[:, None])
         hessian[np.diag_indices_from(hessian)] += ridge * penalized
         # H^-1 d g / d alpha by QR with column pivoting: ten or more times faster than an SVD on wide data

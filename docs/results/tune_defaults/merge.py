@@ -18,6 +18,8 @@ Usage, from the repository's root::
         --first 5                                          # the rule of 08:00
     python docs/results/tune_defaults/merge.py --runs docs/results/tune_warm3 --name metahpo_warm3 \
         --first 3                                          # the rule of 10:23 (Session 42)
+    python docs/results/tune_defaults/merge.py --runs docs/results/metafeature_fixes/seed1 --name metahpo_seed1 \
+        --first 5 --sets pmlb_dev,realworld_dev,fresh,reserve    # the diagnostic of 14:31 (Session 43)
 """
 
 from __future__ import annotations
@@ -70,9 +72,10 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, default=HERE, help="the folder holding old/ and new/")
     parser.add_argument("--name", default="metahpo_defaults", help="the new run's metahpo rows renamed so")
     parser.add_argument("--first", type=int, default=0, help="check that the first N trials are the same")
+    parser.add_argument("--sets", default=",".join(EARLIER), help="the sets to merge, comma-separated (all)")
     args = parser.parse_args()
     left_out = []
-    for name in EARLIER:
+    for name in args.sets.split(","):
         out = args.runs / "merged" / name
         out.mkdir(parents=True, exist_ok=True)
         rows, differing = merged(args.runs, name, args.name, args.first)
