@@ -4,12 +4,15 @@ against a reference, on the cross-validated score the searches maximize and on t
 For every folder (a set of datasets) and every method: wins / ties / losses against the reference
 on CV score and on test score (ties within ``--tol``), and the mean difference of normalized test
 scores (the benchmark's normalization: 0 = LightGBM's defaults, 1 = the best compared method); then the same pooled over
-the folders.
+the folders. A method or the reference may name replicate runs joined by ``+`` (the same search with other seeds, say):
+its score on a dataset is their mean, on the datasets where all of them ran.
 
 Usage::
 
     python scripts/compare_tune.py --reference metahpo --methods metahpo_local,metahpo_evolution \\
         --budget 10 docs/results/tune_strategy/pmlb_dev docs/results/tune_strategy/realworld_dev
+    python scripts/compare_tune.py --reference metahpo+metahpo_s1 --methods metahpo_mf+metahpo_mf_s1 \\
+        docs/results/metafeature_seeds/merged/*
 """
 
 from __future__ import annotations
@@ -24,23 +27,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchmark_tune import score_tables  # noqa: E402
 
 
+def replicates(table: pd.DataFrame, name: str, suffix: str = "") -> pd.Series:
+    """Per dataset, the mean of the ``+``-joined runs ``name`` (each a column ``run + suffix``); NaN
+    where one of them is missing."""
+    return table[[run + suffix for run in name.split("+")]].mean(axis=1, skipna=False)
+
+
 def compare(runs: pd.DataFrame, reference: str, methods: list[str], budget: int, tol: float) -> pd.DataFrame:
     """One row per method: CV and test W / T / L against ``reference`` and the normalized difference."""
-    entry = {m: f"{m}@{budget}" for m in [reference, *methods]}
     scored = runs[runs["budget"] == budget]
     cv = scored.pivot_table(index="dataset_id", columns="method", values="cv_score")
     _, norm, _, _ = score_tables(runs)
     test = scored.pivot_table(index="dataset_id", columns="method", values="test_score")
+    at = f"@{budget}"
     rows = []
     for m in methods:
-        both = cv[[reference, m]].dropna().index
-        d_cv, d_test = cv.loc[both, m] - cv.loc[both, reference], test.loc[both, m] - test.loc[both, reference]
+        d_cv = (replicates(cv, m) - replicates(cv, reference)).dropna()
+        both = d_cv.index
+        d_test = replicates(test, m).loc[both] - replicates(test, reference).loc[both]
+        d_norm = replicates(norm, m, at).loc[both] - replicates(norm, reference, at).loc[both]
         rows.append({"method": m, "datasets": len(both),
                      "cv_w": int((d_cv > tol).sum()), "cv_t": int((d_cv.abs() <= tol).sum()),
                      "cv_l": int((d_cv < -tol).sum()),
                      "test_w": int((d_test > tol).sum()), "test_t": int((d_test.abs() <= tol).sum()),
                      "test_l": int((d_test < -tol).sum()),
-                     "norm_diff_sum": float((norm.loc[both, entry[m]] - norm.loc[both, entry[reference]]).sum())})
+                     "norm_diff_sum": float(d_norm.sum())})
     return pd.DataFrame(rows)
 
 
