@@ -85,22 +85,49 @@ def test_logistic_hypergradient_matches_finite_differences(task, class_weight, a
     assert result.gradient["alpha"] == pytest.approx(expected, rel=1e-4)
 
 
-def test_logistic_hypergradient_of_wide_data_matches_finite_differences(monkeypatch):
+# 40 training rows, 90 coefficients and an intercept per vector (the last class's intercept held)
+@pytest.mark.parametrize("n_classes, solved_shape", [(2, (91, 40 + 1)), (3, (3 * 91 - 1, 3 * 40 + 3))])
+def test_logistic_hypergradient_of_wide_data_matches_finite_differences(monkeypatch, n_classes, solved_shape):
     """More coefficients than rows: the step is solved in the rows' space (Woodbury)."""
     from metahpo.families import linear_gradient
 
-    solved, in_row_space = [], linear_gradient._binomial_step_in_row_space
-    monkeypatch.setattr(linear_gradient, "_binomial_step_in_row_space",
-                        lambda A, *args: solved.append(A.shape) or in_row_space(A, *args))
+    solved, in_row_space = [], linear_gradient._step_in_row_space
+
+    def spy(A, factors, ridge, mixed, free):
+        n, m, r = factors.shape
+        solved.append((int(free.sum()), n * r + m))  # the free parameters, the system's size
+        return in_row_space(A, factors, ridge, mixed, free)
+
+    monkeypatch.setattr(linear_gradient, "_step_in_row_space", spy)
     rng = np.random.default_rng(3)
     X = pd.DataFrame(rng.normal(size=(60, 90)), columns=[f"x{i}" for i in range(90)])
-    data = from_arrays(X, np.where(X["x0"] + X["x1"] + rng.normal(size=60) > 0, "yes", "no"), task="binary")
+    signal = X["x0"] + X["x1"] + rng.normal(size=60)
+    y = np.where(signal > 0, "yes", "no") if n_classes == 2 else np.digitize(signal, [-0.7, 0.7])
+    data = from_arrays(X, y, task="binary" if n_classes == 2 else "multiclass")
     config = {"alpha": 10.0, "l1_ratio": 0.0, "expansion": "none", "class_weight": "none"}
     result = evaluate(config, data, folds=make_folds(data, 3), family="linear", space=TIGHT, hypergradient=True)
-    assert solved == [(40, 91)] * 3  # 40 training rows, 90 coefficients and the intercept
+    assert solved == [solved_shape] * 3
     expected = _central_difference(config, data, TIGHT, h=1e-4)
     assert abs(expected) > 1e-4
     assert result.gradient["alpha"] == pytest.approx(expected, rel=1e-3)
+
+
+@pytest.mark.parametrize("n_classes", [1, 4])
+def test_the_step_in_the_rows_space_is_the_dense_solve(n_classes):
+    """Woodbury's solve equals the formed Hessian's, on an elastic net's active set, wide and narrow."""
+    from metahpo.families import linear_gradient
+
+    rng = np.random.default_rng(0)
+    for n, p in [(30, 80), (80, 30)]:
+        A = np.hstack([rng.normal(size=(n, p)), np.ones((n, 1))])
+        factors = rng.normal(size=(n, n_classes, n_classes))
+        free = rng.random(n_classes * (p + 1)) < 0.7
+        free[p::p + 1] = True  # the intercepts
+        mixed = np.where(np.arange(n_classes * (p + 1)) % (p + 1) == p, 0.0, rng.normal(size=n_classes * (p + 1)))
+        hessian = linear_gradient._hessian(A, factors) + 0.3 * np.diag(mixed != 0)
+        dense = np.linalg.solve(hessian[np.ix_(free, free)], mixed[free])
+        woodbury = linear_gradient._step_in_row_space(A, factors, 0.3, mixed, free)
+        np.testing.assert_allclose(woodbury, dense, rtol=1e-9, atol=1e-12)
 
 
 def test_elastic_net_hypergradient_on_the_active_set():

@@ -14,9 +14,11 @@ penalty against the *sum* of the training losses (Ridge's ``alpha``, LogisticReg
   inverse Hessian times the mixed derivative). With an L1 part the penalty is smooth on the
   coefficients that are not zero, and the derivative is taken there (those at zero stay there).
   The unpenalized intercepts make a multinomial Hessian singular along adding one constant to all
-  of them, a direction that changes no probability: a least-squares solve takes the derivative
-  orthogonal to it. A binomial model with more free coefficients than rows solves in the rows'
-  space instead (Woodbury: an ``(n + 1)``-square system, not a ``(p + 1)``-square one).
+  of them, a direction that changes no probability: the last class's intercept is held where it is,
+  which removes that direction and no other. A model with more free coefficients than its rows'
+  part of the Hessian has ranks solves in the rows' space instead (Woodbury: an ``(n r + m)``-square
+  system for ``n`` rows, ``m`` parameter vectors and ``r`` factors of a row's class curvature,
+  not a ``m (p + 1)``-square one).
 """
 
 from __future__ import annotations
@@ -87,13 +89,17 @@ def logistic_hypergradient(X: np.ndarray, y: np.ndarray, X_valid: np.ndarray, y_
     weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     if len(theta) == 1:  # binomial: one vector, the probability of class 1
         p = expit(A @ theta[0])
-        curvature = weights * p * (1 - p)  # the Hessian is A' diag(curvature) A, formed below unless not needed
+        factors = np.sqrt(weights * p * (1 - p))[:, None, None]  # a row's Hessian: its curvature times a a'
         p_valid = expit(A_valid @ theta[0])
         proba = np.column_stack([1 - p_valid, p_valid])
         residual = (p_valid - (y_valid == 1))[:, None]  # d loss_i / d logit
     else:  # multinomial: one vector per class
         P = softmax(A @ theta.T, axis=1)
-        hessian = _multinomial_hessian(A, P, weights)
+        # a row's Hessian: (diag(P_i) - P_i P_i') kron a a', and diag(P_i) - P_i P_i' = F F' with
+        # F = diag(sqrt(P_i)) - P_i sqrt(P_i)'
+        root = np.sqrt(P)
+        factors = root[:, :, None] * np.eye(P.shape[1]) - P[:, :, None] * root[:, None, :]
+        factors *= np.sqrt(weights)[:, None, None]
         proba = softmax(A_valid @ theta.T, axis=1)
         residual = proba - np.eye(len(theta))[np.maximum(y_valid, 0)]
     known = y_valid >= 0
@@ -105,47 +111,57 @@ def logistic_hypergradient(X: np.ndarray, y: np.ndarray, X_valid: np.ndarray, y_
     penalized = np.ones_like(theta, dtype=bool)
     penalized[:, -1] = False  # the intercepts
     free = ~penalized | (theta != 0) if l1_ratio > 0 else np.ones_like(theta, dtype=bool)
+    if len(theta) > 1:
+        free[-1, -1] = False  # the last intercept held: the intercepts' common shift changes no probability
     penalized, free = penalized.ravel(), free.ravel()
     mixed = np.where(penalized, (1 - l1_ratio) * theta.ravel() + l1_ratio * np.sign(theta.ravel()), 0.0)
     ridge = alpha * (1 - l1_ratio)
-    if len(theta) == 1 and ridge > 0 and np.count_nonzero(free) > len(y) + 1:  # wide: n + 1 unknowns, not p + 1
-        step = _binomial_step_in_row_space(A[:, free], curvature, ridge, mixed[free])
+    if ridge > 0 and np.count_nonzero(free) > factors.shape[0] * factors.shape[2] + len(theta):
+        step = _step_in_row_space(A, factors, ridge, mixed, free)
     else:
-        if len(theta) == 1:
-            hessian = A.T @ (A * curvature[:, None])
+        hessian = _hessian(A, factors)
         hessian[np.diag_indices_from(hessian)] += ridge * penalized
         # H^-1 d g / d alpha by QR with column pivoting: ten or more times faster than an SVD on wide data
-        # (a spline expansion), and any solution will do where H is singular (multinomial intercepts move
-        # together), along which the validation gradient is 0
+        # (a spline expansion)
         step = lstsq(hessian[np.ix_(free, free)], mixed[free], lapack_driver="gelsy", check_finite=False)[0]
     return loss, float(-alpha * valid_grad[free] @ step)
 
 
-def _binomial_step_in_row_space(A: np.ndarray, curvature: np.ndarray, ridge: float, mixed: np.ndarray) -> np.ndarray:
-    """``H^-1 mixed`` for the binomial Hessian ``H = A' diag(curvature) A + ridge * (I - e e')`` (``e``
-    the intercept, ``A``'s last column, unpenalized), by the Woodbury identity: ``H`` is ``ridge * I``
-    plus a rank ``n + 1`` term ``U C U'`` with ``U = [A' diag(curvature)^1/2, e]`` and ``C = diag(1, ..., 1,
-    -ridge)``, so only an ``(n + 1)``-square system is solved where the parameters are many more."""
-    U = np.hstack([A.T * np.sqrt(curvature), np.eye(A.shape[1], 1, -(A.shape[1] - 1))])
-    inner = U.T @ U / ridge
-    inner[np.diag_indices_from(inner)] += np.append(np.ones(len(curvature)), -1.0 / ridge)
-    correction = lstsq(inner, U.T @ mixed / ridge, lapack_driver="gelsy", check_finite=False)[0]
-    return (mixed - U @ correction) / ridge
+def _rows_part(A: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """``U`` with ``U U'`` the rows' part of the Hessian, ``sum_i (F_i F_i') kron (a_i a_i')`` in the
+    class-major parameters: a column ``F_i[:, j] kron a_i`` per row ``i`` and factor ``j``."""
+    n, m, r = factors.shape
+    return np.einsum("ikj,if->kfij", factors, A).reshape(m * A.shape[1], n * r)
+
+
+def _hessian(A: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """The rows' part of the Hessian, formed: block ``(k, l)`` is ``A' diag(c_kl) A`` with ``c_i = F_i F_i'``."""
+    curvature = np.einsum("ikj,ilj->ikl", factors, factors)
+    m, d = curvature.shape[1], A.shape[1]
+    hessian = np.empty((m * d, m * d))
+    for k in range(m):
+        for l in range(k, m):
+            block = A.T @ (A * curvature[:, k, l, None])
+            hessian[k * d:(k + 1) * d, l * d:(l + 1) * d] = block
+            hessian[l * d:(l + 1) * d, k * d:(k + 1) * d] = block.T
+    return hessian
+
+
+def _step_in_row_space(A: np.ndarray, factors: np.ndarray, ridge: float, mixed: np.ndarray,
+                       free: np.ndarray) -> np.ndarray:
+    """``H^-1 mixed`` on the free parameters, for ``H = U U' + ridge * (I - E E')`` (:func:`_rows_part`;
+    ``E`` picks the intercepts, ``A``'s last column, unpenalized), by the Woodbury identity: ``H`` is
+    ``ridge * I`` plus ``V C V'`` with ``V = [U, E]`` and ``C = diag(1, ..., 1, -ridge, ...)``, so only an
+    ``(n r + m)``-square system is solved where the parameters are many more."""
+    m, d = factors.shape[1], A.shape[1]
+    intercepts = np.zeros((m * d, m))
+    intercepts[np.arange(m) * d + d - 1, np.arange(m)] = 1.0
+    V = np.hstack([_rows_part(A, factors), intercepts])[free]
+    inner = V.T @ V / ridge
+    inner[np.diag_indices_from(inner)] += np.append(np.ones(V.shape[1] - m), np.full(m, -1.0 / ridge))
+    correction = lstsq(inner, V.T @ mixed[free] / ridge, lapack_driver="gelsy", check_finite=False)[0]
+    return (mixed[free] - V @ correction) / ridge
 
 
 def _with_ones(X: np.ndarray) -> np.ndarray:
     return np.hstack([X, np.ones((len(X), 1))])
-
-
-def _multinomial_hessian(A: np.ndarray, P: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Hessian of ``sum_i w_i * cross-entropy_i`` in the class-major parameters:
-    block ``(k, l)`` is ``A' diag(w * (P_k [k == l] - P_k P_l)) A``."""
-    n_classes, d = P.shape[1], A.shape[1]
-    hessian = np.empty((n_classes * d, n_classes * d))
-    for k in range(n_classes):
-        for l in range(k, n_classes):
-            curvature = weights * (P[:, k] * (k == l) - P[:, k] * P[:, l])
-            block = A.T @ (A * curvature[:, None])
-            hessian[k * d:(k + 1) * d, l * d:(l + 1) * d] = block
-            hessian[l * d:(l + 1) * d, k * d:(k + 1) * d] = block.T
-    return hessian
