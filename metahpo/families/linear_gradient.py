@@ -15,10 +15,9 @@ penalty against the *sum* of the training losses (Ridge's ``alpha``, LogisticReg
   coefficients that are not zero, and the derivative is taken there (those at zero stay there).
   The unpenalized intercepts make a multinomial Hessian singular along adding one constant to all
   of them, a direction that changes no probability: the last class's intercept is held where it is,
-  which removes that direction and no other. A model with more free coefficients than its rows'
-  part of the Hessian has ranks solves in the rows' space instead (Woodbury: an ``(n r + m)``-square
-  system for ``n`` rows, ``m`` parameter vectors and ``r`` factors of a row's class curvature,
-  not a ``m (p + 1)``-square one).
+  which removes that direction and no other. A model with more free parameters than ``n m + m``
+  (``n`` rows, ``m`` parameter vectors) solves in the rows' space instead (Woodbury: an
+  ``(n m + m)``-square system, not one in every free parameter).
 """
 
 from __future__ import annotations
@@ -88,18 +87,12 @@ def logistic_hypergradient(X: np.ndarray, y: np.ndarray, X_valid: np.ndarray, y_
     theta = np.hstack([coef, intercept[:, None]])  # (m, p + 1), the intercept last
     weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     if len(theta) == 1:  # binomial: one vector, the probability of class 1
-        p = expit(A @ theta[0])
-        factors = np.sqrt(weights * p * (1 - p))[:, None, None]  # a row's Hessian: its curvature times a a'
+        P = expit(A @ theta[:1].T)
         p_valid = expit(A_valid @ theta[0])
         proba = np.column_stack([1 - p_valid, p_valid])
         residual = (p_valid - (y_valid == 1))[:, None]  # d loss_i / d logit
     else:  # multinomial: one vector per class
         P = softmax(A @ theta.T, axis=1)
-        # a row's Hessian: (diag(P_i) - P_i P_i') kron a a', and diag(P_i) - P_i P_i' = F F' with
-        # F = diag(sqrt(P_i)) - P_i sqrt(P_i)'
-        root = np.sqrt(P)
-        factors = root[:, :, None] * np.eye(P.shape[1]) - P[:, :, None] * root[:, None, :]
-        factors *= np.sqrt(weights)[:, None, None]
         proba = softmax(A_valid @ theta.T, axis=1)
         residual = proba - np.eye(len(theta))[np.maximum(y_valid, 0)]
     known = y_valid >= 0
@@ -116,10 +109,10 @@ def logistic_hypergradient(X: np.ndarray, y: np.ndarray, X_valid: np.ndarray, y_
     penalized, free = penalized.ravel(), free.ravel()
     mixed = np.where(penalized, (1 - l1_ratio) * theta.ravel() + l1_ratio * np.sign(theta.ravel()), 0.0)
     ridge = alpha * (1 - l1_ratio)
-    if ridge > 0 and np.count_nonzero(free) > factors.shape[0] * factors.shape[2] + len(theta):
-        step = _step_in_row_space(A, factors, ridge, mixed, free)
+    if ridge > 0 and np.count_nonzero(free) > len(y) * len(theta) + len(theta):  # the columns of V below
+        step = _step_in_row_space(A, _factors(P, weights), ridge, mixed, free)
     else:
-        hessian = _hessian(A, factors)
+        hessian = _hessian(A, P, weights)
         hessian[np.diag_indices_from(hessian)] += ridge * penalized
         # H^-1 d g / d alpha by QR with column pivoting: ten or more times faster than an SVD on wide data
         # (a spline expansion)
@@ -127,21 +120,32 @@ def logistic_hypergradient(X: np.ndarray, y: np.ndarray, X_valid: np.ndarray, y_
     return loss, float(-alpha * valid_grad[free] @ step)
 
 
-def _rows_part(A: np.ndarray, factors: np.ndarray) -> np.ndarray:
-    """``U`` with ``U U'`` the rows' part of the Hessian, ``sum_i (F_i F_i') kron (a_i a_i')`` in the
-    class-major parameters: a column ``F_i[:, j] kron a_i`` per row ``i`` and factor ``j``."""
-    n, m, r = factors.shape
-    return np.einsum("ikj,if->kfij", factors, A).reshape(m * A.shape[1], n * r)
+def _curvature(P: np.ndarray, weights: np.ndarray, k: int, l: int) -> np.ndarray:
+    """Each row's second derivative of its weighted loss in its logits ``k`` and ``l``; ``P`` holds the
+    probabilities the parameter vectors give (a binomial model's one column: class 1's)."""
+    if P.shape[1] == 1:
+        return weights * P[:, 0] * (1 - P[:, 0])
+    return weights * (P[:, k] * (k == l) - P[:, k] * P[:, l])
 
 
-def _hessian(A: np.ndarray, factors: np.ndarray) -> np.ndarray:
-    """The rows' part of the Hessian, formed: block ``(k, l)`` is ``A' diag(c_kl) A`` with ``c_i = F_i F_i'``."""
-    curvature = np.einsum("ikj,ilj->ikl", factors, factors)
-    m, d = curvature.shape[1], A.shape[1]
+def _factors(P: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``F`` of shape (n, m, m) with ``F_i F_i'`` row ``i``'s curvature in its logits (:func:`_curvature`):
+    ``w (diag(p) - p p') = w (diag(sqrt p) - p sqrt(p)') (diag(sqrt p) - sqrt(p) p')``, since the
+    probabilities sum to 1; a binomial model's is the square root of ``w p (1 - p)``."""
+    if P.shape[1] == 1:
+        return np.sqrt(_curvature(P, weights, 0, 0))[:, None, None]
+    root = np.sqrt(P)
+    return np.sqrt(weights)[:, None, None] * (root[:, :, None] * np.eye(P.shape[1]) - P[:, :, None] * root[:, None, :])
+
+
+def _hessian(A: np.ndarray, P: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The Hessian of the weighted training loss in the class-major parameters, penalty aside:
+    block ``(k, l)`` is ``A' diag(curvature_kl) A`` (:func:`_curvature`)."""
+    m, d = P.shape[1], A.shape[1]
     hessian = np.empty((m * d, m * d))
     for k in range(m):
         for l in range(k, m):
-            block = A.T @ (A * curvature[:, k, l, None])
+            block = A.T @ (A * _curvature(P, weights, k, l)[:, None])
             hessian[k * d:(k + 1) * d, l * d:(l + 1) * d] = block
             hessian[l * d:(l + 1) * d, k * d:(k + 1) * d] = block.T
     return hessian
@@ -149,16 +153,22 @@ def _hessian(A: np.ndarray, factors: np.ndarray) -> np.ndarray:
 
 def _step_in_row_space(A: np.ndarray, factors: np.ndarray, ridge: float, mixed: np.ndarray,
                        free: np.ndarray) -> np.ndarray:
-    """``H^-1 mixed`` on the free parameters, for ``H = U U' + ridge * (I - E E')`` (:func:`_rows_part`;
-    ``E`` picks the intercepts, ``A``'s last column, unpenalized), by the Woodbury identity: ``H`` is
-    ``ridge * I`` plus ``V C V'`` with ``V = [U, E]`` and ``C = diag(1, ..., 1, -ridge, ...)``, so only an
-    ``(n r + m)``-square system is solved where the parameters are many more."""
-    m, d = factors.shape[1], A.shape[1]
+    """``H^-1 mixed`` on the free parameters, for ``H = U U' + ridge * (I - E E')``: ``U U'`` the
+    Hessian of :func:`_hessian`, with a column ``F_i[:, j] kron a_i`` per row ``i`` and factor ``j``
+    (:func:`_factors`), and ``E`` picking the intercepts (``A``'s last column, unpenalized). By the
+    Woodbury identity, ``H`` is ``ridge * I`` plus ``V C V'`` with ``V = [U, s E]`` and ``C = diag(1, ...,
+    1, -ridge / s^2, ...)``, so only an ``(n r + m)``-square system is solved where the parameters are
+    many more. The intercepts' columns are scaled by ``s = max(ridge, 1)``: unscaled, their part of the
+    system shrinks as ``1 / ridge^2`` and a large ``ridge`` lost it to rounding."""
+    n, m, r = factors.shape
+    d = A.shape[1]
+    scale = max(ridge, 1.0)
     intercepts = np.zeros((m * d, m))
-    intercepts[np.arange(m) * d + d - 1, np.arange(m)] = 1.0
-    V = np.hstack([_rows_part(A, factors), intercepts])[free]
+    intercepts[np.arange(m) * d + d - 1, np.arange(m)] = scale
+    rows = np.einsum("ikj,if->kfij", factors, A).reshape(m * d, n * r)[free]
+    V = np.hstack([rows, intercepts[free]])
     inner = V.T @ V / ridge
-    inner[np.diag_indices_from(inner)] += np.append(np.ones(V.shape[1] - m), np.full(m, -1.0 / ridge))
+    inner[np.diag_indices_from(inner)] += np.append(np.ones(n * r), np.full(m, -scale**2 / ridge))
     correction = lstsq(inner, V.T @ mixed[free] / ridge, lapack_driver="gelsy", check_finite=False)[0]
     return (mixed[free] - V @ correction) / ridge
 
