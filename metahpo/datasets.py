@@ -130,14 +130,16 @@ class Dataset:
         """The dataset restricted to ``rows`` (positions), re-indexed from 0."""
         return replace(self, X=self.X.iloc[rows].reset_index(drop=True), y=self.y.iloc[rows].reset_index(drop=True))
 
-    def subsample(self, n_rows: int, random_state: int = 0) -> Dataset:
+    def subsample(self, n_rows: int, random_state: int = 0, min_per_class: int = 1) -> Dataset:
         """Return at most ``n_rows`` rows, drawn without replacement (stratified for classification).
 
-        Every class keeps at least one row where ``n_rows`` allows it.
+        Every class keeps at least ``min_per_class`` rows (all it has, if fewer) where ``n_rows``
+        allows it.
         """
         if self.n_rows <= n_rows:
             return self
-        return self.take(subsample_rows(self.y.to_numpy(), self.is_classification, n_rows, random_state))
+        return self.take(subsample_rows(self.y.to_numpy(), self.is_classification, n_rows, random_state,
+                                        min_per_class))
 
     def __repr__(self) -> str:
         return (

@@ -1,4 +1,4 @@
-"""The landmark learners of the meta-features, in NumPy alone.
+"""The landmark learners of the meta-features, in NumPy, without scikit-learn.
 
 A landmarker is a fast, simple learner whose cross-validated score says something about a dataset
 (how far one split gets, whether neighbours agree, whether the signal is linear). These are the
@@ -148,10 +148,29 @@ def _standardize(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, n
 
 
 def nearest_neighbor(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray) -> np.ndarray:
-    """The target of the nearest training row in standardized Euclidean distance."""
+    """The target of the nearest training row in standardized Euclidean distance, the first of
+    equally near ones.
+
+    Distances come from ``|a|² - 2ab + |b|²``, whose rounding depends on the BLAS (its build, its
+    threads), so that which of two equally near rows (a row repeated in the data) came out nearest
+    varied between machines. Here a repeated training row counts once, as its first occurrence, and
+    the distinct rows within that rounding of the nearest are measured again exactly, from their
+    differences, ties going to the first.
+    """
     x_train, x_test = _standardize(x_train, x_test)
-    distances = (x_test**2).sum(axis=1)[:, None] - 2 * x_test @ x_train.T + (x_train**2).sum(axis=1)
-    return y_train[distances.argmin(axis=1)]
+    rows_as_bytes = np.ascontiguousarray(x_train + 0.0).view(np.dtype((np.void, 8 * x_train.shape[1]))).ravel()
+    first = np.sort(np.unique(rows_as_bytes, return_index=True)[1])  # + 0.0: -0.0 is 0.0
+    x_train = x_train[first]
+    squares_test, squares_train = (x_test**2).sum(axis=1), (x_train**2).sum(axis=1)
+    distances = squares_test[:, None] - 2 * x_test @ x_train.T + squares_train
+    slack = 1e-12 * x_train.shape[1] * (squares_test + squares_train.max())  # far above the rounding
+    rows, columns = np.nonzero(distances <= (distances.min(axis=1) + 2 * slack)[:, None])
+    chunks = max(1, len(rows) * x_train.shape[1] // 2**22)  # pairs of equally distant rows: memory bounded
+    exact = np.concatenate([((x_test[r] - x_train[c]) ** 2).sum(axis=1)
+                            for r, c in zip(np.array_split(rows, chunks), np.array_split(columns, chunks))])
+    order = np.lexsort((columns, exact, rows))  # the kept rows are in their first occurrences' order
+    nearest = order[np.unique(rows[order], return_index=True)[1]]
+    return y_train[first[columns[nearest]]]
 
 
 def naive_bayes(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray) -> np.ndarray:
@@ -270,6 +289,10 @@ def _lbfgs(fun: Callable[[np.ndarray], tuple[float, np.ndarray]], start: np.ndar
         point, loss, gradient = candidate, new_loss, new_gradient
     return point
 
+
+THRESHOLDED = frozenset({tree, binned_ridge})
+"""The learners that take values closer than an absolute threshold as one (a tree's 1e-7, a quantile
+bin's 1e-8): their columns should be at a typical magnitude near 1, not divided by an outlier."""
 
 LEARNERS: dict[str, tuple[Learner, Learner]] = {
     "landmark_stump": (partial(tree, max_depth=1, classification=True),

@@ -137,6 +137,10 @@ _LANDMARK_FEATURES = 250
 the target on the fold's training part (chosen on all rows, they would leak the target: on pure noise
 of 1,000 columns, naive Bayes scored 0.71 balanced accuracy)."""
 
+_MIN_CLASS_ROWS = 10
+"""Rows every class keeps in the subsamples (all it has, if fewer): with one row, a rare class's
+recall in the landmarkers' balanced accuracy is that row's luck, and its stratified folds cannot hold it."""
+
 _CV_FOLDS = 3
 _N_BINS = 10
 """Quantile bins per numeric feature (and per regression target) for entropies and MI."""
@@ -172,12 +176,12 @@ def extract(dataset: Dataset, *, random_state: int = 0) -> pd.Series:
     # One native thread; NumPy's warnings of empty and all-missing slices ignored (the values are NaN
     # then, and say so), and only those: with threads side by side the filter is the process's.
     with single_threaded((RuntimeWarning, "")), np.errstate(all="ignore"):
-        stats_sample = dataset.subsample(_STAT_ROWS, random_state=random_state)
+        stats_sample = dataset.subsample(_STAT_ROWS, random_state, _MIN_CLASS_ROWS)
         values = {
             **_simple(dataset),
             **_statistical(stats_sample, random_state),
             **_information(dataset, stats_sample),
-            **_landmarkers(dataset.subsample(_LANDMARK_ROWS, random_state=random_state), random_state),
+            **_landmarkers(dataset.subsample(_LANDMARK_ROWS, random_state, _MIN_CLASS_ROWS), random_state),
         }
     result = pd.Series([values[name] for name in METAFEATURES], index=list(METAFEATURES), dtype=float)
     result.name = dataset.name
@@ -213,9 +217,24 @@ def _numeric_matrix(dataset: Dataset) -> np.ndarray:
 
 
 def _codes_matrix(dataset: Dataset) -> np.ndarray:
-    """Categorical features as integer codes (rows x categorical features), -1 where missing."""
-    codes = [dataset.X[c].cat.codes.to_numpy(dtype=np.int64) for c in dataset.categorical]
-    return np.column_stack(codes) if codes else np.empty((dataset.n_rows, 0), dtype=np.int64)
+    """Categorical features as integer codes (rows x categorical features), -1 where missing: each
+    value's rank among the values present, in sorted order (categories mixing numbers and text sorted
+    as text). The codes are the same whatever order, or superset, of categories a column declares, so
+    that a DataFrame and a file of the same data are described alike."""
+    codes = np.full((dataset.n_rows, len(dataset.categorical)), -1, dtype=np.int64)
+    for j, name in enumerate(dataset.categorical):
+        column = dataset.X[name]
+        declared = column.cat.codes.to_numpy(dtype=np.int64)
+        present = np.unique(declared[declared >= 0])
+        values = column.cat.categories[present]
+        try:
+            order = values.argsort()
+        except TypeError:  # numbers and text together
+            order = values.astype(str).argsort()
+        rank = np.zeros(len(column.cat.categories), dtype=np.int64)
+        rank[present[order]] = np.arange(len(present))
+        codes[declared >= 0, j] = rank[declared[declared >= 0]]
+    return codes
 
 
 def _level_counts(codes: np.ndarray) -> list[np.ndarray]:
@@ -446,20 +465,23 @@ def _landmarkers(sample: Dataset, random_state: int) -> dict[str, float]:
     ``_LANDMARK_FEATURES`` columns, on those each fold's training part finds the most informative).
 
     Missing values are imputed with column medians (0 for an all-missing column), categorical
-    features enter as their integer codes, and every column is divided by its largest
-    magnitude. Scores are balanced accuracy for classification and R² clipped to [-1, 1] for
-    regression, from pooled out-of-fold predictions. Classification folds are stratified, with
-    fewer than three folds when no class has three members; when every class is a singleton
-    (no fold split can be learned from) the scores are NaN.
+    features enter as their codes (:func:`_codes_matrix`), and every column is divided by its
+    largest magnitude, so that no learner squares a huge value; the learners that take values
+    closer than an absolute threshold as one (:data:`~metahpo.landmarkers.THRESHOLDED`) get each
+    column at its typical magnitude instead (:func:`_at_typical_magnitude`). Scores are balanced
+    accuracy for classification and R² clipped to [-1, 1] for regression, from pooled out-of-fold
+    predictions. Classification folds are stratified, with fewer than three folds when no class has
+    three members; when every class is a singleton (no fold split can be learned from) the scores
+    are NaN.
     """
     codes = _codes_matrix(sample).astype(float)
     codes[codes < 0] = np.nan
     features = np.hstack([_numeric_matrix(sample), codes])
     medians = np.nan_to_num(np.nanmedian(features, axis=0), nan=0.0)
     features = np.where(np.isnan(features), medians, features)
-    # Scale to at most 1 in magnitude, so that standardizing huge values cannot overflow.
     magnitude = np.abs(features).max(axis=0)
     features = features / np.where(magnitude > 0, magnitude, 1.0)
+    typical = _at_typical_magnitude(features)
     if sample.is_classification:
         target = pd.factorize(sample.y, sort=True)[0]
         n_folds = min(_CV_FOLDS, int(np.bincount(target).max()))
@@ -477,11 +499,30 @@ def _landmarkers(sample: Dataset, random_state: int) -> dict[str, float]:
         folds = [(train, test, np.sort(np.argsort(-_entropies(binned[train], classes[train])[1],
                                                   kind="stable")[:_LANDMARK_FEATURES]))
                  for train, test in folds]
-    return {
-        name: _cross_validated_score(learners[0 if sample.is_classification else 1], features, target, folds,
-                                     sample.is_classification)
-        for name, learners in landmarkers.LEARNERS.items()
-    }
+    scores = {}
+    for name, learners in landmarkers.LEARNERS.items():
+        learner = learners[0 if sample.is_classification else 1]
+        thresholded = getattr(learner, "func", learner) in landmarkers.THRESHOLDED
+        scores[name] = _cross_validated_score(learner, typical if thresholded else features, target, folds,
+                                              sample.is_classification)
+    return scores
+
+
+def _at_typical_magnitude(features: np.ndarray) -> np.ndarray:
+    """``features`` with each column multiplied by the power of two that brings its typical magnitude
+    (the median of its nonzero magnitudes) into [0.5, 1), and clipped to ±2^60.
+
+    Trees take values closer than 1e-7 as one, as scikit-learn's do, and quantile bins those closer
+    than 1e-8: in columns divided by their largest magnitude, one value of 1e9 among values near 1
+    made the column one value to them. Powers of two are exact, and clipping keeps the order of all
+    but values 2^60 times the typical one (whose squares would overflow).
+    """
+    magnitude = np.sort(np.abs(features), axis=0)
+    zeros = np.count_nonzero(magnitude == 0, axis=0)
+    middle = np.minimum(zeros + (len(features) - zeros) // 2, max(len(features) - 1, 0))
+    typical = magnitude[middle, np.arange(features.shape[1])] if len(features) else np.ones(features.shape[1])
+    exponent = np.frexp(np.where(typical > 0, typical, 1.0))[1]
+    return np.clip(np.ldexp(features, -exponent), -(2.0**60), 2.0**60)
 
 
 def _cross_validated_score(

@@ -1008,3 +1008,11 @@ def test_loading_a_frame_leaves_the_users_frame_as_it_was():
     ds.X.iloc[0, 0] = 99.0  # the dataset's values are its own, too
     pd.testing.assert_frame_equal(X, before)
     assert list(ds.X.columns) == ["a_b", "t", "n"] and ds.X["n"].dtype.kind == "f"
+
+
+def test_subsample_keeps_every_class_when_their_least_rows_do_not_fit():
+    y = np.repeat(np.arange(500), 20)  # 500 classes x 10 rows would not fit in 2,000: each keeps what fits
+    ds = from_arrays(np.arange(10_000.0).reshape(-1, 1), y, task="multiclass")
+    small = ds.subsample(2000, random_state=0, min_per_class=10)
+    assert small.n_rows == 2000
+    assert small.y.value_counts().min() == 4

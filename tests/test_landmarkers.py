@@ -33,7 +33,7 @@ def _data(name):
     else:
         x, y = {"iris": load_iris, "breast_cancer": load_breast_cancer, "diabetes": load_diabetes}[name](
             return_X_y=True)
-    return x / np.abs(x).max(axis=0), y  # scaled as the meta-features scale them
+    return x / np.abs(x).max(axis=0), y  # scaled as the meta-features scale them for all but the trees' thresholds
 
 
 @pytest.mark.parametrize("name", ["iris", "breast_cancer", "multiclass", "diabetes"])
@@ -79,3 +79,20 @@ def test_describing_a_dataset_imports_no_scikit_learn():
             "metafeatures.extract(Dataset(x, (x['a'] > 0).astype(int), 'binary'));"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_nearest_row_is_found_exactly_and_ties_go_to_the_first(seed):
+    rng = np.random.default_rng(seed)
+    x_train = rng.normal(size=(30, 5)) * 50 + 100
+    x_train[10] = x_train[3] * (1 + 1e-12)  # within the rounding of |a|² - 2ab + |b|², which chose it for row 3
+    x_train[20] = x_train[3]  # as near as row 3: the first wins
+    got = landmarkers.nearest_neighbor(x_train, np.arange(30), x_train[[3, 10, 20]])
+    assert np.array_equal(got, [3, 10, 3])
+
+
+def test_repeated_rows_count_once_as_their_first():
+    x_train = np.ones((1000, 300))  # every row alike: a million pairs of equally near rows, measured once
+    x_train[500:, 0] = 2.0
+    got = landmarkers.nearest_neighbor(x_train, np.arange(1000), np.vstack([x_train[700], x_train[0]]))
+    assert np.array_equal(got, [500, 0])

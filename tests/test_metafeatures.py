@@ -339,6 +339,65 @@ def test_infinite_and_huge_feature_values_give_finite_statistics():
     assert np.isfinite(features).all()
 
 
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_thresholded_landmarkers_ignore_an_outlier(task):
+    rng = np.random.default_rng(14)
+    X = pd.DataFrame(rng.uniform(size=(600, 3)), columns=["a", "b", "c"])
+    y = (X["a"] > 0.5).astype(int) if task == "binary" else X["a"] + 0.1 * rng.normal(size=600)
+    thresholded = ["landmark_stump", "landmark_tree_depth3"]
+    if task == "regression":
+        thresholded.append("landmark_naive_bayes")  # its quantile bins
+    clean = _extract_quietly(from_arrays(X, y, task=task))[thresholded]
+    X.loc[0, "a"] = 1e9  # divided by the largest magnitude, the other values of "a" were one value to them (0.5)
+    np.testing.assert_allclose(_extract_quietly(from_arrays(X, y, task=task))[thresholded], clean, atol=0.01)
+    assert (clean > 0.6).all()
+
+
+def test_naive_bayes_is_not_drowned_by_a_heavy_tailed_column():
+    rng = np.random.default_rng(17)
+    X = pd.DataFrame({"tail": rng.lognormal(sigma=6, size=600), "signal": rng.normal(size=600)})
+    y = (X["signal"] > 0).astype(int)  # the largest variance smooths every column's: at the typical magnitude
+    assert _extract_quietly(from_arrays(X, y))["landmark_naive_bayes"] > 0.55  # the tail's is huge (0.50)
+
+
+def test_meta_features_do_not_depend_on_the_order_or_superset_of_categories():
+    rng = np.random.default_rng(15)
+    levels = [f"v{i:02d}" for i in range(12)]
+    values = pd.Series(rng.permutation(np.repeat(levels, 50)))  # equal counts: the bins keep 9 levels, by order
+    y = values.isin(["v01", "v02", "v05", "v07"]).astype(int)
+    number = rng.normal(size=600)
+    as_read = pd.DataFrame({"c": values.astype("category"), "n": number})  # a file's column: sorted categories
+    declared = pd.DataFrame({"c": pd.Categorical(values, categories=["zz", *rng.permutation(levels)]), "n": number})
+    described = [_extract_quietly(from_arrays(X, y)) for X in (as_read, declared)]
+    pd.testing.assert_series_equal(described[1], described[0])
+
+
+def test_categories_of_numbers_and_text_together_are_described():
+    rng = np.random.default_rng(18)
+    mixed = pd.Categorical(rng.choice(np.array([1, 2, "x", "y"], dtype=object), 300))  # as a Dataset may hold them
+    X = pd.DataFrame({"mixed": mixed, "n": rng.normal(size=300)})
+    features = _extract_quietly(Dataset(X, pd.Series((X["n"] > 0).astype(int)), "binary"))
+    assert np.isfinite(features.filter(like="landmark_")).all()
+
+
+def test_a_rare_class_keeps_ten_rows_in_the_subsamples(monkeypatch):
+    rng = np.random.default_rng(16)
+    dataset = from_arrays(_noise_frame(rng, 6000, 2), np.array(["common"] * 5990 + ["rare"] * 10))
+    seen = []
+
+    def recorded(group):
+        def compute(*args):
+            seen.append(args[-1 if group == "information" else 0])
+            return {name: 0.0 for name, (of, _) in METAFEATURES.items() if of == group}
+        return compute
+
+    for group in ("statistical", "information", "landmarker"):
+        monkeypatch.setattr(metafeatures, f"_{'landmarkers' if group == 'landmarker' else group}", recorded(group))
+    extract(dataset)
+    # in proportion the rare class would keep 8 and 3 rows; one fold of three would not hold it
+    assert [(sample.n_rows, int((sample.y == "rare").sum())) for sample in seen] == [(5000, 10), (5000, 10), (2000, 10)]
+
+
 def test_extraction_leaves_other_threads_warnings_shown(monkeypatch):
     import threading
 
