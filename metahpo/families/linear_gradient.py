@@ -109,7 +109,7 @@ def logistic_hypergradient(X: np.ndarray, y: np.ndarray, X_valid: np.ndarray, y_
     penalized, free = penalized.ravel(), free.ravel()
     mixed = np.where(penalized, (1 - l1_ratio) * theta.ravel() + l1_ratio * np.sign(theta.ravel()), 0.0)
     ridge = alpha * (1 - l1_ratio)
-    if ridge > 0 and np.count_nonzero(free) > len(y) * len(theta) + len(theta):  # the columns of V below
+    if ridge > 0 and np.count_nonzero(free) > len(y) * len(theta) + len(theta):  # the rows'-space system's size
         step = _step_in_row_space(A, _factors(P, weights), ridge, mixed, free)
     else:
         hessian = _hessian(A, P, weights)
