@@ -3,11 +3,11 @@
 * ``pmlb``: ``../shared/datasets/pmlb`` (one folder per dataset, ``twins.csv``);
 * ``realworld``: ``../shared/datasets/realworld`` (parquet files listed by ``manifest.csv``,
   ``twins.csv``);
-* ``fresh``, ``reserve``, ``reserve2``, ``reserve3``, ``reserve4`` and ``reserve5``: ``../fresh``,
-  ``../reserve``, ``../reserve2``, ``../reserve3``, ``../reserve4`` and ``../reserve5``, built by
-  ``fresh_corpus.py`` (the real-world corpus's layout): real datasets no decision has seen, each in the
-  split named as its corpus, for re-measuring claims (the first five have been read, ``reserve3`` and
-  ``reserve4`` on 6 December 2026; ``reserve5`` is kept unread for confirming the next change once).
+* ``fresh``, ``reserve``, ``reserve2`` ... ``reserve6``: ``../fresh``, ``../reserve``, ``../reserve2`` ...
+  ``../reserve6``, built by ``fresh_corpus.py`` (the real-world corpus's layout): real datasets no
+  decision has seen, each in the split named as its corpus, for re-measuring claims (the first six have
+  been read, ``reserve3`` and ``reserve4`` on 6 December 2026, ``reserve5`` on 7 December; ``reserve6``
+  is kept unread for confirming the next change once).
 
 A dataset's *group* is what a leave-one-out evaluation removes with it: its ``twins.csv`` twins and,
 in PMLB, its synthetic family (``*_fri_c*``, ``GAMETES_*``, ``*_BNG_*``), closed transitively, and
@@ -34,7 +34,7 @@ from metahpo.datasets import Dataset, read_manifest
 BESIDE = Path(__file__).resolve().parents[1].parent
 """The folder the project sits in: ``shared`` is there, and the fresh and reserve corpora."""
 SHARED = BESIDE / "shared" / "datasets"
-UNSEEN = ("fresh", "reserve", "reserve2", "reserve3", "reserve4", "reserve5")
+UNSEEN = ("fresh", "reserve", "reserve2", "reserve3", "reserve4", "reserve5", "reserve6")
 """Corpora of real datasets no decision has seen, each a split of its own (``fresh_corpus.py``)."""
 FAMILIES = (r"_fri_c\d", r"^GAMETES_", r"_BNG_")
 CROSS_TWINS = (frozenset({"sick", "allbp", "allrep", "dis", "allhyper", "allhypo"}),
@@ -75,8 +75,7 @@ def folder(corpus: str, root: Path = SHARED) -> Path:
 
 
 def entries(corpus: str, root: Path = SHARED) -> list[Entry]:
-    """Every dataset of ``corpus`` ("pmlb", "realworld", "fresh", "reserve", "reserve2", "reserve3", "reserve4"
-    or "reserve5")."""
+    """Every dataset of ``corpus`` ("pmlb", "realworld", or one of :data:`UNSEEN`)."""
     if corpus == "pmlb":
         index = pd.read_csv(root / "pmlb" / "index.csv")
         tasks = {r.name: ("regression" if r.task == "regression" else "binary" if r.n_classes == 2 else "multiclass")
