@@ -1,0 +1,65 @@
+"""Diagnostic (Session 44, no decision): the configurations that tune's ten trials and Optuna's TPE
+with thirty end with, on the multiclass datasets of the tune dev sets (pmlb_dev and realworld_dev),
+each search as ``scripts/benchmark_tune.py`` runs it (the same split, folds, seed and leave-group-out
+knowledge base). Writes ``best.csv`` beside this file: per dataset and search, the best trial's CV
+log loss, its rounds and parameters. Run from the repository's root::
+
+    python docs/results/multiclass_gap/diagnose.py
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+import zlib
+from pathlib import Path
+
+import pandas as pd
+from joblib import Parallel, delayed
+
+sys.path.insert(0, "scripts")
+import benchmark_tune as bt  # noqa: E402
+import corpora  # noqa: E402
+
+from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
+from metahpo.tuning import tune  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SETS = {"pmlb": ("tune_auto/pmlb_dev", 2000), "realworld": ("tune_auto/realworld_dev", 5000)}
+
+
+def best_configs(corpus: str, name: str, max_rows: int) -> list[dict]:
+    warnings.filterwarnings("ignore")
+    kb = KnowledgeBase.load("knowledge_base")
+    entries = {e.name: e for e in corpora.entries(corpus)}
+    group_of = corpora.groups(corpus, list(entries))
+    ids = kb.datasets["dataset_id"]
+    removed = set(ids[ids.str.partition("@")[0].isin(corpora.removed_with(group_of[name]))])
+    seed = zlib.crc32(name.encode()) % 10_000
+    dataset = entries[name].source.load(max_rows)
+    train, _ = bt.split(dataset, seed)
+    train_ds = dataset.take(train)
+    folds = bt.make_folds(train_ds, 3, random_state=seed)
+    ours = tune(train_ds, n_trials=10, family="lightgbm", sampler="bayes", warm_start=bt.WARM_START, cv=3,
+                prune=False, random_state=seed, knowledge_base=kb.without(removed), verbose=False).study.trials
+    rows = []
+    for search, trials in (("metahpo@10", ours), ("optuna_tpe@30", bt.optuna_trials(train_ds, folds, 30, seed))):
+        best = max((t for t in trials if t.ok), key=lambda t: t.score)
+        rows.append({"dataset": name, "n_rows": train_ds.n_rows, "classes": train_ds.y.nunique(), "search": search,
+                     "cv_score": best.score, "trial": best.number, "rounds": best.best_iteration,
+                     **{k: v for k, v in best.config.items() if k in bt.LIGHTGBM.names}})
+    return rows
+
+
+def main() -> None:
+    jobs = [delayed(best_configs)(corpus, name, max_rows) for corpus, (folder, max_rows) in SETS.items()
+            for name in sorted(pd.read_csv(f"docs/results/{folder}/tune_runs.csv").query("task == 'multiclass'")
+                               ["dataset_id"].unique())]
+    rows = [row for rows in Parallel(n_jobs=2)(jobs) for row in rows]
+    table = pd.DataFrame(rows)
+    table.to_csv(HERE / "best.csv", index=False)
+    print(table.round(4).to_string())
+
+
+if __name__ == "__main__":
+    main()
