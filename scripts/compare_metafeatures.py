@@ -48,6 +48,11 @@ def _recomputed(source: Source, max_rows: int, names: list[str]) -> dict:
             "warnings": "; ".join(sorted({f"{w.category.__name__}: {w.message}" for w in shown}))[:300] or None}
 
 
+def _same(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
+    """Where two tables of meta-features agree: to rounding, or both missing."""
+    return np.isclose(new, old, rtol=1e-9, atol=1e-12) | (new.isna() & old.isna())
+
+
 def _latest(rows: pd.DataFrame) -> pd.DataFrame:
     """The last row written of each dataset (a failure described again on a resumed run), by id."""
     return rows.drop_duplicates("dataset_id", keep="last").set_index("dataset_id")
@@ -99,7 +104,7 @@ def main() -> None:
         print(table["warnings"].dropna().to_string())
     new = table[[f"new_{name}" for name in names]].set_axis(names, axis=1)
     old = table[[f"stored_{name}" for name in names]].set_axis(names, axis=1)
-    same = np.isclose(new, old, rtol=1e-9, atol=1e-12) | (new.isna() & old.isna())
+    same = _same(new, old)
     difference = (new - old).abs().where(~same, 0.0)
     summary = pd.DataFrame({"changed": (~same).sum(), "median": difference.median(),
                             "p90": difference.quantile(0.9), "max": difference.max(),
@@ -112,7 +117,7 @@ def main() -> None:
         kb = kbm.KnowledgeBase.load(args.kb)  # as it is now: a rerun after an update stores nothing again
         stored_now = kb.datasets.set_index("dataset_id")
         now = stored_now.loc[new.index, [f"mf_{name}" for name in names]].set_axis(names, axis=1)
-        stale = new.index[(~(np.isclose(new, now, rtol=1e-9, atol=1e-12) | (new.isna() & now.isna()))).any(axis=1)]
+        stale = new.index[(~_same(new, now)).any(axis=1)]
         if len(stale):
             rows = stored_now.loc[stale]
             rows[[f"mf_{name}" for name in names]] = new.loc[stale].to_numpy()

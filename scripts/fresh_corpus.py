@@ -407,7 +407,7 @@ RESERVES = {
     "fifth-reserve": ("reserve5", FIFTH_RESERVE, FIFTH_RESERVE_TWINS),
     "sixth-reserve": ("reserve6", SIXTH_RESERVE, SIXTH_RESERVE_TWINS),
 }
-"""Each reserve by its option: its corpus name (and default folder ``../`` it), datasets and twins."""
+"""Each reserve by its option: its corpus name (its default folder is ``../`` and that name), datasets and twins."""
 
 
 def main() -> None:
