@@ -62,11 +62,15 @@ def main() -> None:
     parser.add_argument("--methods", required=True, help="comma-separated")
     parser.add_argument("--budget", type=int, default=10)
     parser.add_argument("--tol", type=float, default=1e-4, help="differences within this are ties")
+    parser.add_argument("--task", choices=("binary", "multiclass", "regression"),
+                        help="only the datasets of this task (each normalized as among all)")
     args = parser.parse_args()
     methods = [m.strip() for m in args.methods.split(",")]
     tables = []
     for folder in args.folders:
         runs = pd.read_csv(Path(folder) / "tune_runs.csv")
+        if args.task:
+            runs = runs[runs["task"] == args.task]
         table = compare(runs, args.reference, methods, args.budget, args.tol).assign(set=Path(folder).name)
         tables.append(table)
     every = pd.concat(tables)

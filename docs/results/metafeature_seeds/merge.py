@@ -43,12 +43,15 @@ def first_trials(run: pd.DataFrame) -> pd.Series:
     return ten["trial_scores"].str.split().str[:FIRST]
 
 
-def merge_set(name: str) -> pd.DataFrame:
-    """The set's merged rows, its controls checked (``SystemExit`` if the set is void)."""
+def merge_set(name: str, folders: dict[str, str] = RUNS,
+              pairs: tuple[tuple[str, str], ...] = SEEDS) -> pd.DataFrame:
+    """The set's merged rows, its controls checked (``SystemExit`` if the set is void): ``folders``
+    maps each run's name to its folder under docs/results (the first run's rivals are kept), and
+    each of ``pairs`` names two runs whose first trials must agree."""
     earlier = pd.read_csv(RESULTS / EARLIER[name] / "tune_runs.csv")
     kept = set(earlier["dataset_id"])  # the rule's datasets: those the copied rivals ran on
     runs = {}
-    for label, folder in RUNS.items():
+    for label, folder in folders.items():
         frame = pd.read_csv(RESULTS / folder / name / "tune_runs.csv")
         runs[label] = frame[frame["dataset_id"].isin(kept)]
     defaults = pd.DataFrame({label: frame[frame["method"] == "lightgbm_default"].set_index("dataset_id")["test_score"]
@@ -57,7 +60,7 @@ def merge_set(name: str) -> pd.DataFrame:
     if len(broken):
         sys.exit(f"{name}: LightGBM's defaults scored otherwise in {', '.join(broken)}: the set is void")
     differing = set()
-    for seed0, seed1 in SEEDS:
+    for seed0, seed1 in pairs:
         a, b = first_trials(runs[seed0]), first_trials(runs[seed1])
         for dataset in a.index.intersection(b.index):
             if a[dataset] != b[dataset]:
@@ -68,17 +71,19 @@ def merge_set(name: str) -> pd.DataFrame:
     ours = [frame[frame["method"].str.startswith("metahpo")].assign(
                 method=lambda frame, label=label: frame["method"].str.replace("metahpo", label, n=1, regex=False))
             for label, frame in runs.items()]
-    rivals = runs["metahpo"][~runs["metahpo"]["method"].str.startswith("metahpo")]
+    first = runs[next(iter(folders))]
+    rivals = first[~first["method"].str.startswith("metahpo")]
     rows = pd.concat([rivals, *ours], ignore_index=True)
     return rows[~rows["dataset_id"].isin(differing)]
 
 
-def main() -> None:
-    for name in EARLIER:
-        rows = merge_set(name)
-        out = HERE / "merged" / name
-        out.mkdir(parents=True, exist_ok=True)
-        rows.to_csv(out / "tune_runs.csv", index=False)
+def main(folders: dict[str, str] = RUNS, pairs: tuple[tuple[str, str], ...] = SEEDS, out: Path = HERE / "merged",
+         sets: tuple[str, ...] = tuple(EARLIER)) -> None:
+    """Write each set's merged rows to ``out/SET/tune_runs.csv`` (see :func:`merge_set`)."""
+    for name in sets:
+        rows = merge_set(name, folders, pairs)
+        (out / name).mkdir(parents=True, exist_ok=True)
+        rows.to_csv(out / name / "tune_runs.csv", index=False)
         print(f"{name}: {rows['dataset_id'].nunique()} datasets, controls hold")
 
 
