@@ -5,7 +5,7 @@ For every folder (a set of datasets) and every method: wins / ties / losses agai
 on CV score and on test score (ties within ``--tol``), and the mean difference of normalized test
 scores (the benchmark's normalization: 0 = LightGBM's defaults, 1 = the best compared method); then the same pooled over
 the folders. A method or the reference may name replicate runs joined by ``+`` (the same search with other seeds, say):
-its score on a dataset is their mean, on the datasets where all of them ran.
+its score on a dataset is their mean, on the datasets where all of them ran. ``--task`` keeps one task's datasets.
 
 Usage::
 
@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=10)
     parser.add_argument("--tol", type=float, default=1e-4, help="differences within this are ties")
     parser.add_argument("--task", choices=("binary", "multiclass", "regression"),
-                        help="only the datasets of this task (each normalized as among all)")
+                        help="only the datasets of this task")
     args = parser.parse_args()
     methods = [m.strip() for m in args.methods.split(",")]
     tables = []
@@ -71,6 +71,8 @@ def main() -> None:
         runs = pd.read_csv(Path(folder) / "tune_runs.csv")
         if args.task:
             runs = runs[runs["task"] == args.task]
+            if runs.empty:
+                continue
         table = compare(runs, args.reference, methods, args.budget, args.tol).assign(set=Path(folder).name)
         tables.append(table)
     every = pd.concat(tables)

@@ -77,10 +77,10 @@ def merge_set(name: str, folders: dict[str, str] = RUNS,
     return rows[~rows["dataset_id"].isin(differing)]
 
 
-def main(folders: dict[str, str] = RUNS, pairs: tuple[tuple[str, str], ...] = SEEDS, out: Path = HERE / "merged",
-         sets: tuple[str, ...] = tuple(EARLIER)) -> None:
+def main(folders: dict[str, str] = RUNS, pairs: tuple[tuple[str, str], ...] = SEEDS,
+         out: Path = HERE / "merged") -> None:
     """Write each set's merged rows to ``out/SET/tune_runs.csv`` (see :func:`merge_set`)."""
-    for name in sets:
+    for name in EARLIER:
         rows = merge_set(name, folders, pairs)
         (out / name).mkdir(parents=True, exist_ok=True)
         rows.to_csv(out / name / "tune_runs.csv", index=False)
