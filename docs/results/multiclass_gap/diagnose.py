@@ -1,5 +1,6 @@
 """Diagnostic (Session 44, no decision): the configurations that tune's ten trials and Optuna's TPE
-with thirty end with, on the multiclass datasets of the tune dev sets (pmlb_dev and realworld_dev),
+with thirty end with, on the multiclass datasets of the tune dev sets (pmlb_dev and realworld_dev;
+since Session 45 also the five sets read before, fresh and reserve to reserve4: all 25),
 each search as ``scripts/benchmark_tune.py`` runs it (the same split, folds, seed and leave-group-out
 knowledge base). Writes ``best.csv`` beside this file: per dataset and search, the best trial's CV
 log loss, its rounds and parameters. Run from the repository's root::
@@ -25,7 +26,10 @@ from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
 from metahpo.tuning import tune  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-SETS = {"pmlb": ("tune_auto/pmlb_dev", 2000), "realworld": ("tune_auto/realworld_dev", 5000)}
+SETS = {"pmlb": ("tune_auto/pmlb_dev", 2000), "realworld": ("tune_auto/realworld_dev", 5000),
+        "fresh": ("tune_unseen/fresh", 5000), "reserve": ("tune_unseen/reserve", 5000),
+        "reserve2": ("tune_unseen/reserve2", 5000), "reserve3": ("tune_reserve3", 5000),
+        "reserve4": ("tune_reserve4", 5000)}
 
 
 def best_configs(corpus: str, name: str, max_rows: int) -> list[dict]:
