@@ -22,6 +22,7 @@ sys.path.insert(0, "scripts")
 import benchmark_tune as bt  # noqa: E402
 import corpora  # noqa: E402
 
+from metahpo.datasets import Dataset  # noqa: E402
 from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
 from metahpo.tuning import tune  # noqa: E402
 
@@ -32,7 +33,9 @@ SETS = {"pmlb": ("tune_auto/pmlb_dev", 2000), "realworld": ("tune_auto/realworld
         "reserve4": ("tune_reserve4", 5000)}
 
 
-def best_configs(corpus: str, name: str, max_rows: int) -> list[dict]:
+def prepared(corpus: str, name: str, max_rows: int) -> tuple[Dataset, KnowledgeBase, int]:
+    """The dataset's training part, the knowledge base without its group, and its seed, as
+    ``scripts/benchmark_tune.py`` has them."""
     warnings.filterwarnings("ignore")
     kb = KnowledgeBase.load("knowledge_base")
     entries = {e.name: e for e in corpora.entries(corpus)}
@@ -42,10 +45,14 @@ def best_configs(corpus: str, name: str, max_rows: int) -> list[dict]:
     seed = zlib.crc32(name.encode()) % 10_000
     dataset = entries[name].source.load(max_rows)
     train, _ = bt.split(dataset, seed)
-    train_ds = dataset.take(train)
+    return dataset.take(train), kb.without(removed), seed
+
+
+def best_configs(corpus: str, name: str, max_rows: int) -> list[dict]:
+    train_ds, kb, seed = prepared(corpus, name, max_rows)
     folds = bt.make_folds(train_ds, 3, random_state=seed)
     ours = tune(train_ds, n_trials=10, family="lightgbm", sampler="bayes", warm_start=bt.WARM_START, cv=3,
-                prune=False, random_state=seed, knowledge_base=kb.without(removed), verbose=False).study.trials
+                prune=False, random_state=seed, knowledge_base=kb, verbose=False).study.trials
     rows = []
     for search, trials in (("metahpo@10", ours), ("optuna_tpe@30", bt.optuna_trials(train_ds, folds, 30, seed))):
         best = max((t for t in trials if t.ok), key=lambda t: t.score)

@@ -11,39 +11,28 @@ file, parameters rounded to four decimals. Run from the repository's root::
 from __future__ import annotations
 
 import sys
-import warnings
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-sys.path.insert(0, "scripts")
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = ["scripts", str(HERE)]
 import benchmark_tune as bt  # noqa: E402
-import corpora  # noqa: E402
+from diagnose import prepared  # noqa: E402
 
-from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
 from metahpo.search import BayesSampler  # noqa: E402
 from metahpo.tuning import tune  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
 SETS = {"pmlb": ("tune_auto/pmlb_dev", 2000), "realworld": ("tune_auto/realworld_dev", 5000)}
 
 
 def trials(corpus: str, name: str, max_rows: int, variant: str) -> list[dict]:
-    warnings.filterwarnings("ignore")
-    kb = KnowledgeBase.load("knowledge_base")
-    entries = {e.name: e for e in corpora.entries(corpus)}
-    group_of = corpora.groups(corpus, list(entries))
-    ids = kb.datasets["dataset_id"]
-    removed = set(ids[ids.str.partition("@")[0].isin(corpora.removed_with(group_of[name]))])
-    seed = zlib.crc32(name.encode()) % 10_000
-    dataset = entries[name].source.load(max_rows)
-    train, _ = bt.split(dataset, seed)
+    train_ds, kb, seed = prepared(corpus, name, max_rows)
     sampler = BayesSampler(prior_mean=lambda X: np.zeros(len(X))) if variant == "noprior" else "bayes"
-    study = tune(dataset.take(train), n_trials=10, family="lightgbm", sampler=sampler, warm_start=bt.WARM_START, cv=3,
-                 prune=False, random_state=seed, knowledge_base=kb.without(removed), verbose=False).study
+    study = tune(train_ds, n_trials=10, family="lightgbm", sampler=sampler, warm_start=bt.WARM_START, cv=3,
+                 prune=False, random_state=seed, knowledge_base=kb, verbose=False).study
     return [{"dataset": name, "trial": t.number, "source": t.source, "score": t.score, "rounds": t.best_iteration,
              **{k: round(v, 4) if isinstance(v, float) else v for k, v in t.config.items() if k in bt.LIGHTGBM.names}}
             for t in study.trials]
