@@ -1,8 +1,9 @@
-"""Probe (Session 45, no decision): every trial of tune's ten on the nine multiclass dev datasets of
-diagnose.py (the same split, folds, seed and leave-group-out knowledge base), with the knowledge
-base's surrogate as the Gaussian process's prior mean (``base``, as tune runs) or without
-(``noprior``: a zero prior mean given). Writes ``trials.csv`` or ``trials_noprior.csv`` beside this
-file, parameters rounded to four decimals. Run from the repository's root::
+"""Probe (Session 45, no decision): every trial of tune's ten on the nine multiclass datasets of
+pmlb_dev and realworld_dev, each search as diagnose.py runs it (the same split, folds, seed and
+leave-group-out knowledge base), with the knowledge base's surrogate as the Gaussian process's prior
+mean (``base``, as tune runs) or without (``noprior``: a zero prior mean given). Writes
+``trials.csv`` or ``trials_noprior.csv`` beside this file, parameters rounded to four decimals.
+Run from the repository's root::
 
     python docs/results/multiclass_gap/trials.py base
     python docs/results/multiclass_gap/trials.py noprior
