@@ -20,7 +20,8 @@ import importlib.util
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("metafeature_seeds_merge", HERE.parent / "metafeature_seeds" / "merge.py")
+_spec = importlib.util.spec_from_file_location("metafeature_seeds_merge",
+                                               HERE.parent / "metafeature_seeds" / "merge.py")
 _seeds = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_seeds)
 
