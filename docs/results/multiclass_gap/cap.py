@@ -11,30 +11,26 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
-import warnings
-import zlib
 from pathlib import Path
 
 import pandas as pd
 from joblib import Parallel, delayed
 
-sys.path.insert(0, "scripts")
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = ["scripts", str(HERE)]
 import benchmark_tune as bt  # noqa: E402
 import corpora  # noqa: E402
+from diagnose import loaded  # noqa: E402
 
 from metahpo.evaluation import evaluate  # noqa: E402
 from metahpo.spaces import LIGHTGBM  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
 MAX_ROWS = {"pmlb": 2000, "realworld": 5000}
 CAPS = (1000, 3000)
 
 
 def again(corpus: str, name: str, configs: list[tuple[int, dict]]) -> list[dict]:
-    warnings.filterwarnings("ignore")
-    seed = zlib.crc32(name.encode()) % 10_000
-    dataset = {e.name: e for e in corpora.entries(corpus)}[name].source.load(MAX_ROWS[corpus])
-    train, _ = bt.split(dataset, seed)
+    dataset, train, _, seed = loaded(corpus, name, MAX_ROWS[corpus])
     train_ds = dataset.take(train)
     folds = bt.make_folds(train_ds, 3, random_state=seed)
     rows = []

@@ -15,6 +15,7 @@ import warnings
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
@@ -33,19 +34,30 @@ SETS = {"pmlb": ("tune_auto/pmlb_dev", 2000), "realworld": ("tune_auto/realworld
         "reserve4": ("tune_reserve4", 5000)}
 
 
-def prepared(corpus: str, name: str, max_rows: int) -> tuple[Dataset, KnowledgeBase, int]:
-    """The dataset's training part, the knowledge base without its group, and its seed, as
-    ``scripts/benchmark_tune.py`` has them."""
+def loaded(corpus: str, name: str, max_rows: int) -> tuple[Dataset, np.ndarray, np.ndarray, int]:
+    """The dataset, its training and test rows, and its seed, as ``scripts/benchmark_tune.py`` has them."""
     warnings.filterwarnings("ignore")
+    seed = zlib.crc32(name.encode()) % 10_000
+    dataset = {e.name: e for e in corpora.entries(corpus)}[name].source.load(max_rows)
+    train, test = bt.split(dataset, seed)
+    return dataset, train, test, seed
+
+
+def split_prepared(corpus: str, name: str, max_rows: int
+                   ) -> tuple[Dataset, np.ndarray, np.ndarray, KnowledgeBase, int]:
+    """:func:`loaded`'s dataset, rows and seed, with the knowledge base without the dataset's group."""
+    dataset, train, test, seed = loaded(corpus, name, max_rows)
     kb = KnowledgeBase.load("knowledge_base")
-    entries = {e.name: e for e in corpora.entries(corpus)}
-    group_of = corpora.groups(corpus, list(entries))
+    group_of = corpora.groups(corpus, [e.name for e in corpora.entries(corpus)])
     ids = kb.datasets["dataset_id"]
     removed = set(ids[ids.str.partition("@")[0].isin(corpora.removed_with(group_of[name]))])
-    seed = zlib.crc32(name.encode()) % 10_000
-    dataset = entries[name].source.load(max_rows)
-    train, _ = bt.split(dataset, seed)
-    return dataset.take(train), kb.without(removed), seed
+    return dataset, train, test, kb.without(removed), seed
+
+
+def prepared(corpus: str, name: str, max_rows: int) -> tuple[Dataset, KnowledgeBase, int]:
+    """The dataset's training part, the knowledge base without its group, and its seed."""
+    dataset, train, _, kb, seed = split_prepared(corpus, name, max_rows)
+    return dataset.take(train), kb, seed
 
 
 def best_configs(corpus: str, name: str, max_rows: int) -> list[dict]:
