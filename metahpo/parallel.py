@@ -221,10 +221,13 @@ def run_alone(job: Job) -> Any:
 
 def _in_own_process(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     executor = ProcessPoolExecutor(max_workers=1, initializer=_exit_with_parent, initargs=(os.getpid(),))
+    finished = False
     try:
-        return executor.submit(function, *args, **kwargs).result()
-    finally:
-        executor.shutdown(wait=True)
+        result = executor.submit(function, *args, **kwargs).result()
+        finished = True
+    finally:  # interrupted (Ctrl-C, or SIGTERM taken as it, sent to this process alone): the job is ended, not awaited
+        executor.shutdown(wait=True, kill_workers=not finished)
+    return result
 
 
 def _journaled(jobs: Sequence[Job], n_jobs: int, journal: Journal, keys: Sequence[str]

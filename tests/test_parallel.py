@@ -222,3 +222,39 @@ def test_a_journal_needs_one_key_per_job(tmp_path):
 def test_run_alone_returns_the_result_or_the_death():
     assert run_alone(delayed(_square_or_die)(2)) == 4
     assert isinstance(run_alone(delayed(_square_or_die)(3)), WorkerDeath)
+
+
+def _report_and_sleep(path):
+    Path(path).write_text(str(os.getpid()))
+    time.sleep(60)
+
+
+class _Stop(Exception):
+    """What the test's signal handler raises in the main thread, as SIGTERM taken as Ctrl-C does."""
+
+
+def test_an_interrupted_job_run_alone_is_ended_not_awaited(tmp_path):
+    import signal
+    import threading
+
+    def stop(signum, frame):
+        raise _Stop
+
+    previous = signal.signal(signal.SIGUSR1, stop)
+    pid_file = tmp_path / "pid"
+    threading.Thread(target=lambda: (_wait_for(pid_file), os.kill(os.getpid(), signal.SIGUSR1)), daemon=True).start()
+    began = time.monotonic()
+    try:
+        with pytest.raises(_Stop):
+            run_alone(delayed(_report_and_sleep)(str(pid_file)))
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    assert time.monotonic() - began < 30  # not the job's 60 s
+    with pytest.raises(ProcessLookupError):  # the worker is gone (reaped)
+        os.kill(int(pid_file.read_text()), 0)
+
+
+def _wait_for(path, seconds=30):
+    deadline = time.monotonic() + seconds
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
