@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 
 from metahpo.datasets import Dataset, check_dataset, plain
-from metahpo.exceptions import ConfigError
+from metahpo.exceptions import ConfigError, DataError
 from metahpo.families import FitTimeout, ModelFamily, get_family
+from metahpo.progress import plural, preview
 from metahpo.spaces import Config, SearchSpace
 
 METRICS: dict[str, tuple[str, ...]] = {
@@ -204,18 +205,35 @@ def too_rare_to_stratify(dataset: Dataset, cv: int) -> dict[Any, int]:
 
 def make_folds(dataset: Dataset, cv: int = 5, random_state: int = 0) -> Folds:
     """Fixed (stratified, for classification) shuffled K-fold splits of ``dataset``: stratified on
-    the class codes, so the folds do not depend on how the classes are written."""
+    the class codes, so the folds do not depend on how the classes are written. With a class of
+    fewer rows than ``cv`` the folds are shuffled alone, and a fold whose validation part holds
+    none of its training part's classes is a :class:`DataError`."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
     cv = check_cv(cv)
     check_dataset(dataset, cv=cv)
     if dataset.is_classification:
-        splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
-        if too_rare_to_stratify(dataset, cv):  # stratification is impossible; plain shuffled folds use every row
-            splitter = KFold(n_splits=cv, shuffle=True, random_state=random_state)
-        return [(tr, va) for tr, va in splitter.split(dataset.X, encode_target(dataset)[0])]
+        codes = encode_target(dataset)[0]
+        if not (rare := too_rare_to_stratify(dataset, cv)):
+            return list(StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state).split(dataset.X, codes))
+        folds = list(KFold(n_splits=cv, shuffle=True, random_state=random_state).split(dataset.X))  # every row used
+        _check_learnable(folds, codes, dataset.name, rare)
+        return folds
     splitter = KFold(n_splits=cv, shuffle=True, random_state=random_state)
     return list(splitter.split(dataset.X))
+
+
+def _check_learnable(folds: Folds, codes: np.ndarray, name: str, rare: dict[Any, int]) -> None:
+    """Raise :class:`DataError` if a fold of shuffled (unstratified) ``folds`` validates on none of
+    the classes its training part holds: nothing a model could predict there, nor stop early on (a
+    training part of one class is learned and scored, as a model of it predicts)."""
+    for k, (train, valid) in enumerate(folds, start=1):
+        if np.isin(codes[valid], codes[train]).any():
+            continue
+        counts = preview(f"class {label!r} with {plural(n, 'row')}" for label, n in rare.items())
+        raise DataError(f"{len(folds)}-fold cross-validation of {name!r} validates fold {k} on none of the classes "
+                        f"its training part holds: the folds are shuffled, not stratified, since classes have fewer "
+                        f"rows than folds ({counts}); give fewer folds (cv) or more rows of those classes")
 
 
 def make_estimator(

@@ -372,6 +372,21 @@ def test_make_folds_falls_back_when_a_class_is_rarer_than_folds():
     assert sorted(np.concatenate([v for _, v in folds])) == list(range(40))
 
 
+@pytest.mark.parametrize("y, cv, seed", [
+    (np.array([0, 0, 0, 0, 1] * 2), 5, 0),  # fold 2 validates on both rows of class 1 and trains on class 0
+    (np.array(["a"] * 8 + ["b"] * 8 + ["c"] * 2), 9, 3),  # a fold validates on both rows of class c alone
+])
+def test_make_folds_refuses_a_fold_validated_on_classes_it_never_trains_on(y, cv, seed):
+    """Shuffled folds (a class rarer than the folds) of which one validates on none of the classes
+    its training part holds are refused with the remedy, rather than left to fail every trial."""
+    ds = from_arrays(np.arange(float(len(y))).reshape(-1, 1), y)
+    with pytest.raises(DataError, match=rf"^{cv}-fold cross-validation of 'dataset' validates fold \d+ on none of the "
+                                        rf"classes its training part holds: .* give fewer folds \(cv\)"):
+        make_folds(ds, cv=cv, random_state=seed)
+    folds = make_folds(ds, cv=2, random_state=seed)  # fewer folds: stratified
+    assert all(set(y[train]) == set(y) for train, _ in folds)
+
+
 def test_make_folds_checks_the_dataset():
     ds = from_arrays(np.arange(3.0).reshape(-1, 1), np.array([0, 1, 0]))
     with pytest.raises(DataError, match="fewer than"):

@@ -85,6 +85,16 @@ def test_a_class_rarer_than_the_folds_is_said():
         tune(X, y, n_trials=1, sampler=None, cv=3, family="lightgbm", verbose=False)
 
 
+def test_a_fold_validated_on_classes_it_never_trains_on_is_an_error_before_any_trial():
+    from metahpo.exceptions import DataWarning
+
+    X, y = pd.DataFrame({"a": np.random.default_rng(0).normal(size=10)}), np.array([0, 0, 0, 0, 1] * 2)
+    with pytest.warns(DataWarning, match="fewer than the 5 folds"), \
+            pytest.raises(DataError, match=r"validates fold 2 on none of the classes its training part holds: .* give "
+                                          r"fewer folds"):
+        tune(X, y, n_trials=2, cv=5, family="lightgbm", random_state=0, verbose=False)
+
+
 def test_warm_start_fits_the_rows_each_trial_trains_on(tiny_kb, monkeypatch):
     from metahpo.recommendations import Recommender
 
