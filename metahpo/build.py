@@ -39,7 +39,7 @@ from joblib import delayed, parallel_config
 from metahpo import knowledge_base as kbm
 from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry, load_pmlb, read_manifest, stem
 from metahpo.evaluation import METRICS, Evaluation, evaluate, make_folds, timeout_given
-from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseError
+from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseError, warn
 from metahpo.families import ModelFamily, get_family
 from metahpo.families.lightgbm import MIN_PATIENCE, PATIENCE_LR, constructor_defaults, parameter_names
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
@@ -94,20 +94,22 @@ class Source:
 def fingerprint(spec: str) -> str | None:
     """A hash of the bytes a source reads: its file, or the data files of its (PMLB) folder with
     their names, not what else the folder holds (a build's output may sit in it); None for a dataset
-    named rather than stored (``openml:``, ``sklearn:``) or a path that is gone. A build records it,
-    with the target (:func:`described_as`), when it describes a dataset, and refuses to resume over
-    data that changed."""
+    named rather than stored (``openml:``, ``sklearn:``) or a path that is gone or cannot be read
+    (its load says why, where the dataset's failure is recorded). A build records it, with the
+    target (:func:`described_as`), when it describes a dataset, and refuses to resume over data that
+    changed."""
     path = Path(spec)
-    if not path.exists():
-        return None
-    files = (sorted(p for p in path.iterdir() if p.is_file() and p.name.lower().endswith(DATA_SUFFIXES))
-             if path.is_dir() else [path])
     digest = hashlib.sha1()
-    for file in files:
-        digest.update(file.name.encode() if path.is_dir() else b"")
-        with open(file, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+    try:
+        files = (sorted(p for p in path.iterdir() if p.is_file() and p.name.lower().endswith(DATA_SUFFIXES))
+                 if path.is_dir() else [path])
+        for file in files:
+            digest.update(file.name.encode() if path.is_dir() else b"")
+            with open(file, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+    except OSError:  # gone, or not ours to read
+        return None
     return f"sha1:{digest.hexdigest()}"
 
 
@@ -214,8 +216,8 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
         if path.is_file() and path.name == MANIFEST:  # the manifest itself stands for its folder
             path = path.parent
         if target is not None and _names_its_targets(path):
-            warnings.warn(f"the target {target!r} is not {item}'s: a manifest names each dataset's target, and a PMLB "
-                          f"dataset's is its column 'target'", DataWarning, stacklevel=2)
+            warn(f"the target {target!r} is not {item}'s: a manifest names each dataset's target, and a PMLB "
+                 f"dataset's is its column 'target'", DataWarning)
         if path.is_dir() and (path / MANIFEST).exists():
             sources += [Source(e.name, str(e.path), e.target, e.task, listed=True) for e in read_manifest(path)]
         elif path.is_dir() and not (path / f"{stem(path)}.tsv.gz").exists():
@@ -226,18 +228,17 @@ def find_sources(inputs: Iterable[str], target: str | None = None) -> list[Sourc
             nested = [p.name for p in sorted(path.iterdir()) if p.is_dir() and not (p / f"{p.name}.tsv.gz").exists()
                       and any(f.name.lower().endswith(DATA_SUFFIXES) for f in p.iterdir() if f.is_file())]
             if nested:  # a folder's own files are its datasets, not its subfolders'
-                warnings.warn(f"{item}'s subfolders are not read (give them as inputs of their own): "
-                              f"{', '.join(nested[:5])}{', ...' if len(nested) > 5 else ''}", DataWarning,
-                              stacklevel=2)
+                warn(f"{item}'s subfolders are not read (give them as inputs of their own): "
+                     f"{', '.join(nested[:5])}{', ...' if len(nested) > 5 else ''}", DataWarning)
             if pmlb and loose:
                 names = ", ".join(Path(f.spec).name for f in loose[:5]) + (", ..." if len(loose) > 5 else "")
-                warnings.warn(f"{item} holds PMLB dataset folders, so the data files beside them are left out (give "
-                              f"them as inputs of their own): {names}", DataWarning, stacklevel=2)
+                warn(f"{item} holds PMLB dataset folders, so the data files beside them are left out (give "
+                     f"them as inputs of their own): {names}", DataWarning)
             sources += pmlb or files
         elif path.suffix == ".txt" and path.is_file():
             for line in path.read_text().splitlines():
                 if line.strip() and not line.startswith("#"):
-                    spec, _, tgt = line.strip().partition(",")
+                    spec, tgt = (part.strip() for part in line.partition(",")[::2])
                     spec = spec if spec.startswith(NAMED_SCHEMES) else str(path.parent / spec)
                     if spec.startswith(NAMED_SCHEMES) or Path(spec).exists():
                         sources += find_sources([spec], tgt or target)

@@ -23,7 +23,7 @@ import hashlib
 import math
 import os
 import re
-import warnings
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metahpo.exceptions import DataError, DataWarning
+from metahpo.exceptions import DataError, DataWarning, warn
 from metahpo.progress import plural, preview
 
 TASKS = ("binary", "multiclass", "regression")
@@ -265,16 +265,16 @@ def from_arrays(
     if dataset.is_classification:
         _warn_of_alike_classes(target, name)
     if not (frame.nunique(dropna=False) > 1).any():  # missing or not is a split too
-        warnings.warn(f"every feature of {name!r} is constant: no model can tell its rows apart, so it can only "
-                      f"predict the {'majority class' if dataset.is_classification else 'mean'}, whatever the "
-                      f"hyperparameters", DataWarning, stacklevel=2)
+        warn(f"every feature of {name!r} is constant: no model can tell its rows apart, so it can only "
+             f"predict the {'majority class' if dataset.is_classification else 'mean'}, whatever the "
+             f"hyperparameters", DataWarning)
     scale = 0.0 if dataset.is_classification else float(np.std(target.to_numpy(dtype=float)))
     if 0 < scale < SMALL_TARGET_SCALE:
-        warnings.warn(f"the target of {name!r} has a standard deviation of {scale:.2g}: LightGBM's min_split_gain and "
-                      f"reg_alpha are in the target's units, and the knowledge base's values were found on targets of "
-                      f"larger scale; here they may stop every split (a constant model; the linear family's penalty "
-                      f"scales with the target, unaffected). Divide the target by its standard deviation first, and "
-                      f"multiply the predictions back", DataWarning, stacklevel=2)
+        warn(f"the target of {name!r} has a standard deviation of {scale:.2g}: LightGBM's min_split_gain and "
+             f"reg_alpha are in the target's units, and the knowledge base's values were found on targets of "
+             f"larger scale; here they may stop every split (a constant model; the linear family's penalty "
+             f"scales with the target, unaffected). Divide the target by its standard deviation first, and "
+             f"multiply the predictions back", DataWarning)
     return dataset
 
 
@@ -286,9 +286,9 @@ def _warn_of_alike_classes(y: pd.Series, name: str) -> None:
     groups = text.groupby(text.map(lambda label: label.strip().casefold())).agg(list) if len(text) else []
     alike = [", ".join(map(repr, group)) for group in groups if len(group) > 1]
     if alike:
-        warnings.warn(f"the target of {name!r} holds classes that differ only in case or spaces ({'; '.join(alike[:3])}"
-                      f"{'; ...' if len(alike) > 3 else ''}): each is a class of its own; if they are one, make their "
-                      f"text the same", DataWarning, stacklevel=3)
+        warn(f"the target of {name!r} holds classes that differ only in case or spaces ({'; '.join(alike[:3])}"
+             f"{'; ...' if len(alike) > 3 else ''}): each is a class of its own; if they are one, make their "
+             f"text the same", DataWarning)
 
 
 SMALL_TARGET_SCALE = 0.03
@@ -310,9 +310,9 @@ def infer_task(y: pd.Series, name: str = "dataset") -> str:
     if values.dtype.kind in "OUSb" or isinstance(values.dtype, pd.CategoricalDtype) or not _quantity(values):
         return "binary" if n_unique <= 2 else "multiclass"
     if _whole(values) and n_unique == values.max() - values.min() + 1:
-        warnings.warn(f"the target of {name!r} holds {n_unique} distinct whole numbers, more than "
-                      f"{_MAX_CLASSES_INFERRED}: taken for a quantity (regression); if they are classes, say so "
-                      f"with task='multiclass' (--task multiclass)", DataWarning, stacklevel=3)
+        warn(f"the target of {name!r} holds {n_unique} distinct whole numbers, more than "
+             f"{_MAX_CLASSES_INFERRED}: taken for a quantity (regression); if they are classes, say so "
+             f"with task='multiclass' (--task multiclass)", DataWarning)
     return "regression"
 
 
@@ -335,6 +335,8 @@ def check_dataset(dataset: Dataset, cv: int = 2) -> Dataset:
         raise DataError(f"dataset {dataset.name!r} is empty (no rows)")
     if dataset.n_features == 0:
         raise DataError(f"dataset {dataset.name!r} has no feature columns")
+    if dataset.n_rows < 2:  # whatever the folds (load checks before any are asked for)
+        raise DataError(f"dataset {dataset.name!r} has 1 row: nothing can be learned and scored from it")
     if dataset.n_rows < cv:
         raise DataError(f"dataset {dataset.name!r} has {plural(dataset.n_rows, 'row')}, fewer than the {cv} CV folds")
     if dataset.y.isna().any():
@@ -600,8 +602,8 @@ def _conform_column(col: pd.Series, like: pd.Series, name: str) -> pd.Series:
         if pd.api.types.is_string_dtype(categories.dtype):
             codes = _matched_by_value(codes, values, categories)
         if (codes < 0).all() and col.notna().any():
-            warnings.warn(f"no value of column {name!r} is a category seen in training (such as "
-                          f"{col.dropna().iloc[0]!r}): all are taken as missing", DataWarning, stacklevel=3)
+            warn(f"no value of column {name!r} is a category seen in training (such as "
+                 f"{col.dropna().iloc[0]!r}): all are taken as missing", DataWarning)
         return pd.Series(pd.Categorical.from_codes(codes, dtype=like.dtype), index=col.index, name=col.name)
     numeric = _as_float(_dates_of_text(col))  # dates as text, as read_csv gives them, are dates (seconds)
     if numeric is None:
@@ -665,6 +667,9 @@ def _load_spec(
     spec: str, *, target: str | None, task: str | None, name: str | None, categorical: list[str] | None
 ) -> Dataset:
     prefix, _, rest = spec.partition(":")
+    path = Path(spec).expanduser()
+    if target not in (None, "target") and ((prefix == "sklearn" and rest) or path.is_dir()):
+        raise DataError(f"{spec} holds its target as its column 'target': another ({target!r}) cannot be named for it")
     if prefix == "sklearn" and rest:
         return _overridden(_load_sklearn(rest, task=task), name, categorical)
     if prefix in ("openml", "openml-task") and rest:
@@ -672,7 +677,6 @@ def _load_spec(
 
         loader = openml_source.load_task if prefix == "openml-task" else openml_source.load_dataset
         return _overridden(loader(_parse_id(rest, spec), target=target, task=task), name, categorical)
-    path = Path(spec).expanduser()
     if target == "":  # not the column 'target', which a file's target defaults to
         raise DataError("the target column's name is empty; name a column, or leave the target out for the column "
                         "'target'")
@@ -738,7 +742,7 @@ def read_table(path: Path) -> tuple[pd.DataFrame, str | None]:
         sep = "\t" if ".tsv" in suffixes or ".txt" in suffixes else ","
         header = pd.read_csv(path, sep=sep, nrows=1, header=None, dtype=str, keep_default_na=False).iloc[0]
         frame = pd.read_csv(path, sep=sep, na_values=["?"], keep_default_na=True)
-    except (OSError, ValueError, ImportError, EOFError) as exc:
+    except (OSError, ValueError, ImportError, EOFError, zlib.error) as exc:  # zlib's: a corrupt gzip stream
         raise DataError(f"cannot read {path}: {exc}") from exc
     if frame.shape[1] < 2 and sep == ",":
         raise DataError(f"{path.name} has a single column; is it separated by something other than commas?")
@@ -764,14 +768,15 @@ def _check_header(header: pd.Series, path: Path) -> None:
     """A :class:`DataError` for names a text file's header repeats (pandas would make ``a`` and
     ``a.1`` of them), and a :class:`DataWarning` for a column without a name (an index written by
     ``DataFrame.to_csv``?), which is then a feature."""
-    dup = header[header.duplicated()]
+    named = header[header.str.strip() != ""]
+    dup = named[named.duplicated()]
     if len(dup):
         raise DataError(f"{path.name}: duplicate column names in its header: {preview(pd.unique(dup))}")
     unnamed = [i + 1 for i, name in enumerate(header) if not name.strip()]
     if unnamed:
-        warnings.warn(f"{path.name}: column {', '.join(map(str, unnamed))} has no name in its header (an index "
-                      f"written by DataFrame.to_csv? write with index=False); it is a feature", DataWarning,
-                      stacklevel=4)
+        which = f"columns {', '.join(map(str, unnamed))} have" if len(unnamed) > 1 else f"column {unnamed[0]} has"
+        warn(f"{path.name}: {which} no name in its header (an index written by DataFrame.to_csv? write with "
+             f"index=False); {'they are features' if len(unnamed) > 1 else 'it is a feature'}", DataWarning)
 
 
 _ZONE = r"(?:Z|[+-]\d{2}:?\d{2})"
@@ -905,13 +910,17 @@ def read_manifest(folder: Path | str) -> list[ManifestEntry]:
 
 
 def load_entry(entry: ManifestEntry, max_rows: int | None = None) -> Dataset:
-    """Load a dataset a manifest lists; rows whose target is missing are not examples and are dropped.
+    """Load a dataset a manifest lists; rows whose target is missing are not examples and are left
+    out, with a :class:`DataWarning` that counts them (the file given alone is refused instead).
 
     ``max_rows`` caps the rows with a seeded, stratified subsample.
     """
     frame, _ = read_table(entry.path)
     check_target(entry.target, frame.columns, str(entry.path))
-    frame = frame[frame[entry.target].notna()]
+    if n_missing := int(frame[entry.target].isna().sum()):
+        warn(f"{entry.path.name}: {plural(n_missing, 'row')} of {len(frame)} without a target ({entry.target!r}) "
+             f"left out, as a manifest's datasets are read", DataWarning)
+        frame = frame[frame[entry.target].notna()]
     dataset = from_arrays(frame.drop(columns=[entry.target]), frame[entry.target], task=entry.task,
                           name=entry.name, source=str(entry.path))
     return dataset if max_rows is None else dataset.subsample(max_rows)

@@ -2,8 +2,15 @@
 
 Every error a user can cause derives from :class:`MetahpoError`, so that the
 command line can print it as one line instead of a traceback; it prints a
-:class:`DataWarning` and a :class:`KnowledgeBaseWarning` as one line too.
+:class:`DataWarning` and a :class:`KnowledgeBaseWarning` as one line too. :func:`warn` issues a
+warning at the user's line.
 """
+
+import os
+import sys
+import warnings
+
+_PACKAGE = os.path.join(os.path.dirname(__file__), "")  # with its separator: not a sibling named alike
 
 
 class MetahpoError(Exception):
@@ -67,3 +74,13 @@ class KnowledgeBaseError(MetahpoError, ValueError):
 
 class KnowledgeBaseWarning(UserWarning):
     """A knowledge base can be read, but perhaps not as meant: the message says why, and what to do."""
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """Issue a warning attributed to the first frame outside metahpo (as pandas'
+    ``find_stack_level`` does), so that it names the user's line, and filters on the user's module
+    match it, whichever path of metahpo's own calls raised it."""
+    frame, level = sys._getframe(), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

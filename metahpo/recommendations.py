@@ -25,7 +25,6 @@ import copy
 import json
 import math
 import time
-import warnings
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -38,7 +37,7 @@ import pandas as pd
 from metahpo import cache
 from metahpo.datasets import Dataset, load, plain
 from metahpo.evaluation import check_metric, check_n_jobs, check_seed, check_whole
-from metahpo.exceptions import ConfigError, KnowledgeBaseError, KnowledgeBaseWarning
+from metahpo.exceptions import ConfigError, KnowledgeBaseError, KnowledgeBaseWarning, warn
 from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, HOLDOUT_MAX_ROWS, MAX_ROUNDS, MIN_VALIDATION_ROWS,
                              SELECT_MIN_ROWS, VALIDATION_FRACTION, check_against_default, checks_default,
@@ -721,10 +720,10 @@ def check_space_version(kb: KnowledgeBase) -> None:
     version of its family's space than the current one: its scores are of other models."""
     version = get_family(kb.family).space.version
     if kb.space_version and kb.space_version != version:
-        warnings.warn(f"the knowledge base holds runs of the {kb.family} family's space {kb.space_version}, but the "
-                      f"family's space is now {version}: its scores are of models with other fixed settings than the "
-                      f"configurations it hands out; evaluate its runs again (metahpo kb build --reevaluate)",
-                      KnowledgeBaseWarning)
+        warn(f"the knowledge base holds runs of the {kb.family} family's space {kb.space_version}, but the "
+             f"family's space is now {version}: its scores are of models with other fixed settings than the "
+             f"configurations it hands out; evaluate its runs again (metahpo kb build --reevaluate)",
+             KnowledgeBaseWarning)
 
 
 def check_strategy(strategy: str | BaseStrategy) -> BaseStrategy:

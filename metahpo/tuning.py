@@ -14,7 +14,6 @@ import json
 import math
 import os
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -46,7 +45,7 @@ from metahpo.evaluation import (
     make_folds,
     too_rare_to_stratify,
 )
-from metahpo.exceptions import CallbackError, ConfigError, DataWarning, KnowledgeBaseError, SamplerError
+from metahpo.exceptions import CallbackError, ConfigError, DataWarning, KnowledgeBaseError, SamplerError, warn
 from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.holdout import holdout, rounds_growth
 from metahpo.parallel import Journal
@@ -399,10 +398,10 @@ def tune(
         f"{'families' if len(families) > 1 else 'family'}")
     if rare := too_rare_to_stratify(dataset, cv):
         label, count = next(iter(rare.items()))
-        warnings.warn(f"class {label!r} has {plural(count, 'row')}, fewer than the {cv} "
-                      f"folds: the folds are shuffled, not stratified, and a fold whose validation part lacks a class "
-                      f"may go unscored by {metric} (a trial's score is the mean over the others); give fewer folds "
-                      f"(cv) or more rows of that class", DataWarning, stacklevel=2)
+        warn(f"class {label!r} has {plural(count, 'row')}, fewer than the {cv} "
+             f"folds: the folds are shuffled, not stratified, and a fold whose validation part lacks a class "
+             f"may go unscored by {metric} (a trial's score is the mean over the others); give fewer folds "
+             f"(cv) or more rows of that class", DataWarning)
     if ensemble is not None and metric not in METRICS[dataset.task]:
         say(f"the ensemble's out-of-fold check against the best trial scores {METRICS[dataset.task][0]}, "
             f"not {metric} (only metahpo's stored metrics score out-of-fold predictions)")
@@ -486,8 +485,8 @@ def _renamed_strategy(sampler: str | BaseSampler | None,
     if sampler is not _DEFAULT_SAMPLER:
         raise ConfigError(f"give sampler={sampler!r} or strategy={strategy!r}, not both: strategy is the former "
                           "name of sampler")
-    warnings.warn("strategy is renamed sampler in tune: give sampler= (the same values); strategy will be removed",
-                  FutureWarning, stacklevel=3)
+    warn("strategy is renamed sampler in tune: give sampler= (the same values); strategy will be removed",
+         FutureWarning)
     return strategy
 
 

@@ -108,6 +108,22 @@ def test_every_dataset_gets_a_row_and_a_broken_one_does_not_stop_the_batch(first
     assert [line.split()[1] for line in lines[1:]] == by_size  # the largest first (one job at a time here)
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="a file that opens but cannot be read: Linux's")
+def test_a_file_that_cannot_be_read_is_a_failed_row_and_the_batch_goes_on(data_dir, tiny_kb, tmp_path):
+    """A file the batch cannot read (here one that opens but fails every read, as a file of another
+    user fails its open) is recorded as failed, first run or rerun, rather than ending the batch."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(data_dir / "iris.csv", folder)
+    (folder / "secret.csv").symlink_to("/proc/self/mem")
+    for _ in range(2):  # the rerun reads what the first run finished again
+        table = run_batch([str(folder)], tmp_path / "out", knowledge_base=tiny_kb, n=1, progress=lambda line: None)
+        rows = table.set_index("dataset_id")
+        assert dict(rows["status"]) == {"iris": "ok", "secret": "failed"}
+        assert rows.loc["secret", "error"].startswith("DataError: cannot read") and "Input/output error" in rows.loc[
+            "secret", "error"]
+
+
 @dataclass(frozen=True)
 class _OutOfMemory(Source):
     """A dataset whose loading kills the process it runs in, as the system kills a worker that runs

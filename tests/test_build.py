@@ -383,6 +383,9 @@ def test_find_sources_reads_a_list_file(tmp_path, data_files):
     assert [s.dataset_id for s in find_sources([str(listing)])] == ["iris", "diabetes"]
     listing.write_text(f"{data_files / 'iris.csv'}\nmissing.csv\n")  # loaded, failed and recorded later
     assert [s.dataset_id for s in find_sources([str(listing)])] == ["iris", "missing"]
+    listing.write_text(f" {data_files / 'iris.csv'} , target \n")  # spaces around a path or target are not theirs
+    assert [(s.dataset_id, s.spec, s.target) for s in find_sources([str(listing)])] == [
+        ("iris", str(data_files / "iris.csv"), "target")]
 
 
 def test_build_runs_on_a_local_dask_cluster(tmp_path, data_files):
@@ -573,7 +576,9 @@ def test_a_folder_with_a_manifest_lists_its_datasets_with_text_and_missing_value
     pd.DataFrame({"file": ["shop.parquet"], "name": ["shop"], "target": ["label"], "task": ["binary"]}).to_csv(
         folder / "manifest.csv", index=False)
     (source,) = find_sources([str(folder)])
-    data = source.load(1000)
+    with pytest.warns(DataWarning, match=r"^shop.parquet: 6 rows of 300 without a target \('label'\) left out, as a "
+                                         r"manifest's datasets are read$"):
+        data = source.load(1000)
     assert source.dataset_id == "shop" and data.task == "binary" and data.n_rows == 300 - 6
     assert data.categorical == ("colour",) and data.X["size"].isna().any()
     (folder / "manifest.csv").write_text("file,name\nshop.parquet,shop\n")

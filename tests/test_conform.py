@@ -79,6 +79,19 @@ def test_integer_category_codes_given_as_text_are_the_codes():
         assert conform(X.assign(code="zz"), like)["code"].isna().all()
 
 
+def test_warnings_name_the_users_line_whichever_path_of_metahpo_gives_them():
+    """A DataWarning points at the caller's line, so filters on the caller's module match it: from
+    conform called directly, from tune's result predicting, and from the data tune reads."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=120), "code": pd.Categorical(rng.integers(0, 4, 120))})
+    result = metahpo.tune(X, np.arange(120) % 2, n_trials=1, sampler=None, cv=3, verbose=False)
+    with pytest.warns(metahpo.exceptions.DataWarning) as caught:
+        conform(X.assign(code="zz"), result.dataset.X)
+        result.predict_proba(X.assign(code="zz"))
+        metahpo.tune(X.assign(a=1.0, code="c"), np.arange(120) % 2, n_trials=1, sampler=None, cv=3, verbose=False)
+    assert [w.filename for w in caught] == [__file__] * 3, [(w.filename, str(w.message)[:40]) for w in caught]
+
+
 def test_the_estimators_take_infinity_and_pd_na_in_arrays_as_tune_does(tiny_kb, tiny_linear_kb):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 3))

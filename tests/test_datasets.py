@@ -193,6 +193,18 @@ def test_gzipped_csv_file(tmp_path):
     np.testing.assert_allclose(ds.X["a"].to_numpy(), _numeric_frame()["a"].to_numpy())
 
 
+def test_a_corrupt_gzip_file_is_a_data_error(tmp_path):
+    path = tmp_path / "corrupt.csv.gz"
+    path.write_bytes(gzip.compress(b"a,target\n1,0\n")[:10] + b"\x00garbage" * 20)  # a gzip header, then noise
+    _raises(r"^cannot read .*corrupt.csv.gz: ", load, path)
+
+
+def test_a_target_cannot_be_named_for_a_dataset_that_holds_its_own(tmp_path):
+    _raises(r"^sklearn:iris holds its target as its column 'target': another \('species'\) cannot be named", load,
+            "sklearn:iris", target="species")
+    assert load("sklearn:iris", target="target").n_rows == 150  # its own, named
+
+
 def test_parquet_file(tmp_path):
     path = tmp_path / "p.parquet"
     _frame().to_parquet(path)
@@ -587,6 +599,13 @@ def test_empty_frame():
     _raises("empty", load, pd.DataFrame({"a": pd.Series([], dtype=float), "y": pd.Series([], dtype=float)}),
             target="y")
     _raises("empty", load, np.empty((0, 3)), np.empty(0))
+
+
+def test_one_row_is_refused_whatever_the_folds_asked_later():
+    from metahpo import tune
+
+    _raises("has 1 row: nothing can be learned", load, pd.DataFrame({"a": [1.0], "y": [0]}), target="y")
+    _raises("has 1 row: nothing can be learned", tune, pd.DataFrame({"a": [1.0]}), [0], cv=3, n_trials=1)
 
 
 def test_no_feature_columns():
@@ -997,6 +1016,11 @@ def test_a_text_files_repeated_or_missing_column_names_are_named(tmp_path):
     pd.DataFrame({"a": np.arange(20.0), "y": np.arange(20) % 2}).to_csv(indexed)  # with its index, unnamed
     with pytest.warns(DataWarning, match=r"indexed.csv: column 1 has no name .*index=False"):
         assert list(load(indexed, target="y").X.columns) == ["Unnamed__0", "a"]
+    two_level = tmp_path / "two_level.csv"  # two unnamed header cells: not a repeated name
+    pd.DataFrame({"a": np.arange(20.0), "y": np.arange(20) % 2},
+                 index=pd.MultiIndex.from_arrays([np.arange(20) // 2, np.arange(20)])).to_csv(two_level)
+    with pytest.warns(DataWarning, match=r"two_level.csv: columns 1, 2 have no name .* they are features"):
+        assert list(load(two_level, target="y").X.columns) == ["Unnamed__0", "Unnamed__1", "a"]
 
 
 def test_loading_a_frame_leaves_the_users_frame_as_it_was():
