@@ -217,13 +217,13 @@ def make_folds(dataset: Dataset, cv: int = 5, random_state: int = 0) -> Folds:
         if not (rare := too_rare_to_stratify(dataset, cv)):
             return list(StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state).split(dataset.X, codes))
         folds = list(KFold(n_splits=cv, shuffle=True, random_state=random_state).split(dataset.X))  # every row used
-        _check_learnable(folds, codes, dataset.name, rare)
+        _check_validation_classes(folds, codes, dataset.name, rare)
         return folds
     splitter = KFold(n_splits=cv, shuffle=True, random_state=random_state)
     return list(splitter.split(dataset.X))
 
 
-def _check_learnable(folds: Folds, codes: np.ndarray, name: str, rare: dict[Any, int]) -> None:
+def _check_validation_classes(folds: Folds, codes: np.ndarray, name: str, rare: dict[Any, int]) -> None:
     """Raise :class:`DataError` if a fold of shuffled (unstratified) ``folds`` validates on none of
     the classes its training part holds: nothing a model could predict there, nor stop early on (a
     training part of one class is learned and scored, as a model of it predicts)."""
