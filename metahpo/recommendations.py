@@ -794,10 +794,10 @@ def recommend(
         0.797 normalized and the PMLB dev share at least as good as the defaults from 72% to 77%).
         The hold-out cost a median 1.3 times the knowledge base's rounds' fit on PMLB data; on
         real-world data of 10,000 rows or more, training and ordering ten configurations cost 10 to
-        19 times one hold-out. The top configuration was at least as good as LightGBM's defaults
-        on 81% (PMLB) and 84% (real-world) of the final datasets with the hold-out's rounds, 76%
-        and 74% with the knowledge base's, and ordering raised real-world dev from 83% to 89%
-        (docs/benchmarks.md, "Rounds from a hold-out" and what follows).
+        19 times one hold-out. As handed out (the hold-out's rounds, the list ordered on large data,
+        the top checked against the defaults on smaller data), the top configuration was at least
+        as good as LightGBM's defaults on 81% (PMLB) and 95% (real-world) of the final datasets;
+        with the knowledge base's rounds, 76% and 74% (docs/benchmarks.md, "Issue #14's targets").
     n_jobs : int
         With ``rounds="holdout"``, how many configurations' hold-outs train side by side (threads,
         each training on one; -1: one per CPU).
