@@ -226,7 +226,9 @@ def test_all_missing_and_constant_columns():
 
 def test_only_constant_features():
     X = pd.DataFrame({"a": np.ones(50), "b": np.full(50, np.nan)})
-    features = _extract_quietly(from_arrays(X, np.arange(50) % 2))
+    with pytest.warns(DataWarning, match="every feature of 'dataset' is constant"):
+        dataset = from_arrays(X, np.arange(50) % 2)
+    features = _extract_quietly(dataset)
     assert features["share_constant_features"] == 1.0
     assert features["mutual_info_max"] == 0.0
     assert features[["skewness_q50", "abs_correlation_max", "pca_share_95"]].isna().all()

@@ -567,7 +567,8 @@ def test_a_record_of_failed_trials_on_a_metric_it_does_not_store_is_read_again(t
     kw = dict(n_trials=2, cv=2, sampler="random", record_to=tmp_path / "rec", random_state=0, metric="roc_auc_ovr",
               verbose=False)
     for _ in range(2):  # no fold has every class: no trial has a score, and the record of that is read again
-        with pytest.raises(ConfigError, match="every trial failed"):
+        with pytest.raises(ConfigError, match="every trial failed"), \
+                pytest.warns(DataWarning, match="class 2 has 1 row"):
             tune(rng.normal(size=(120, 3)), y, **kw)
 
 
