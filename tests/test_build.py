@@ -629,8 +629,9 @@ def test_ctrl_c_in_a_search_task_stops_the_build_rather_than_keep_a_part_of_it(m
 
 
 def test_a_build_resumes_only_with_its_folds_and_rows_and_chooses_its_pool_after_explore(tmp_path, data_files):
-    with pytest.raises(ConfigError, match="the pool is chosen once, from the explore phase's bests, but 3 described "
-                                          "datasets have none yet: run the explore phase first"):
+    with pytest.raises(ConfigError, match=r"the pool is chosen once, from the explore phase's bests, but 3 described "
+                                          r"datasets \(.*\) have no explore run that ended yet .*: run the explore "
+                                          r"phase first"):
         _build(tmp_path / "kb", data_files).run(["describe", "cross"])
     for changed, message in (({"cv": 3}, "cv 2 .now 3."), ({"max_rows": 100}, "max_rows 120 .now 100.")):
         with pytest.raises(ConfigError, match=f"was built with {message}: its runs would not compare with new ones"):
@@ -726,11 +727,15 @@ def test_runs_on_data_that_could_not_be_loaded_are_run_again(tmp_path, data_file
     kb = Builder(tmp_path / "kb", sources, **SMALL).run(["explore"])
     failed = kb.runs[kb.runs["dataset_id"].eq("iris")]
     assert len(failed) and failed["error"].str.startswith("not loaded: DataError: no such file").all()
+    with pytest.raises(ConfigError, match=r"1 described dataset \(iris\) has no explore run that ended yet"):
+        Builder(tmp_path / "kb", sources, **SMALL).run(["cross"])  # a pool chosen now would lack its best for good
     (tmp_path / "iris.csv").rename(moved)
     kb = Builder(tmp_path / "kb", sources, **SMALL).run(["explore"])
     again = kb.runs[kb.runs["dataset_id"].eq("iris")]
     assert set(failed["config_id"]) < set(again["config_id"])  # and the perturbations of its best, which it now has
     assert again["status"].eq("ok").all()  # the newer run of each replaced the failure
+    kb = Builder(tmp_path / "kb", sources, **SMALL).run(["cross"])
+    assert kb.runs.loc[kb.runs["dataset_id"].eq("iris"), "status"].eq("ok").all()
 
 
 def test_kb_build_reevaluate_on_the_command_line_takes_the_knowledge_bases_family(tmp_path, data_files, capsys):
