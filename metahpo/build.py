@@ -665,6 +665,9 @@ class Builder:
                               f"explore run that ended yet (none run, or only runs whose data could not be loaded or "
                               f"that ran out of time): run the explore phase first, or again once the data loads or "
                               f"with more time (--timeout)")
+        if absent := sorted(set(kb.datasets["dataset_id"]) - explored - {s.dataset_id for s in self.sources}):
+            self.log(f"cross: the pool is chosen without {plural(len(absent), 'dataset')} described earlier, with no "
+                     f"explore run that ended and not among this build's inputs: {preview(absent)}")
         best = kb.normalized().idxmax(axis=1).dropna()
         producers: dict[str, list[str]] = {}
         for dataset_id, cid in best.items():

@@ -729,6 +729,12 @@ def test_runs_on_data_that_could_not_be_loaded_are_run_again(tmp_path, data_file
     assert len(failed) and failed["error"].str.startswith("not loaded: DataError: no such file").all()
     with pytest.raises(ConfigError, match=r"1 described dataset \(iris\) has no explore run that ended yet"):
         Builder(tmp_path / "kb", sources, **SMALL).run(["cross"])  # a pool chosen now would lack its best for good
+    lines = []  # given without it, the build says what the pool is chosen without (in a copy: the pool is for good)
+    shutil.copytree(tmp_path / "kb", tmp_path / "without")
+    Builder(tmp_path / "without", [s for s in sources if s.dataset_id != "iris"], **{**SMALL, "log": lines.append}).run(
+        ["cross"])
+    assert ("cross: the pool is chosen without 1 dataset described earlier, with no explore run that ended and not "
+            "among this build's inputs: iris") in lines
     (tmp_path / "iris.csv").rename(moved)
     kb = Builder(tmp_path / "kb", sources, **SMALL).run(["explore"])
     again = kb.runs[kb.runs["dataset_id"].eq("iris")]
