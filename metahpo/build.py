@@ -655,19 +655,18 @@ class Builder:
             return kb.params(chosen["config_id"])
         origins = kb.configurations.set_index("config_id")["origin"].astype(str)
         runs = kb.runs[kb.runs["config_id"].map(origins).astype(str).str.startswith(EXPLORE_ORIGINS)]
-        settled = ~runs["error"].fillna("").astype(str).str.startswith(NOT_LOADED) & runs["status"].ne("timeout")
-        explored = set(runs.loc[settled, "dataset_id"])  # a run a rerun would try again decides nothing yet
+        loaded = ~runs["error"].fillna("").astype(str).str.startswith(NOT_LOADED)
+        explored = set(runs.loc[loaded, "dataset_id"])  # a run on data that could not be loaded decides nothing yet
         unexplored = [s.dataset_id for s in self._described(kb) if s.dataset_id not in explored]
         if unexplored:  # chosen once and for good: not before every dataset's best is known
             have = "has" if len(unexplored) == 1 else "have"
             raise ConfigError(f"the pool is chosen once, from the explore phase's bests, but "
                               f"{plural(len(unexplored), 'described dataset')} ({preview(unexplored)}) {have} no "
-                              f"explore run that ended yet (none run, or only runs whose data could not be loaded or "
-                              f"that ran out of time): run the explore phase first, or again once the data loads or "
-                              f"with more time (--timeout)")
+                              f"explore run on its data yet (none run, or only runs whose data could not be loaded): "
+                              f"run the explore phase first, or again once the data loads")
         if absent := sorted(set(kb.datasets["dataset_id"]) - explored - {s.dataset_id for s in self.sources}):
             self.log(f"cross: the pool is chosen without {plural(len(absent), 'dataset')} described earlier, with no "
-                     f"explore run that ended and not among this build's inputs: {preview(absent)}")
+                     f"explore run on its data and not among this build's inputs: {preview(absent)}")
         best = kb.normalized().idxmax(axis=1).dropna()
         producers: dict[str, list[str]] = {}
         for dataset_id, cid in best.items():

@@ -630,7 +630,7 @@ def test_ctrl_c_in_a_search_task_stops_the_build_rather_than_keep_a_part_of_it(m
 
 def test_a_build_resumes_only_with_its_folds_and_rows_and_chooses_its_pool_after_explore(tmp_path, data_files):
     with pytest.raises(ConfigError, match=r"the pool is chosen once, from the explore phase's bests, but 3 described "
-                                          r"datasets \(.*\) have no explore run that ended yet .*: run the explore "
+                                          r"datasets \(.*\) have no explore run on its data yet .*: run the explore "
                                           r"phase first"):
         _build(tmp_path / "kb", data_files).run(["describe", "cross"])
     for changed, message in (({"cv": 3}, "cv 2 .now 3."), ({"max_rows": 100}, "max_rows 120 .now 100.")):
@@ -727,13 +727,13 @@ def test_runs_on_data_that_could_not_be_loaded_are_run_again(tmp_path, data_file
     kb = Builder(tmp_path / "kb", sources, **SMALL).run(["explore"])
     failed = kb.runs[kb.runs["dataset_id"].eq("iris")]
     assert len(failed) and failed["error"].str.startswith("not loaded: DataError: no such file").all()
-    with pytest.raises(ConfigError, match=r"1 described dataset \(iris\) has no explore run that ended yet"):
+    with pytest.raises(ConfigError, match=r"1 described dataset \(iris\) has no explore run on its data yet"):
         Builder(tmp_path / "kb", sources, **SMALL).run(["cross"])  # a pool chosen now would lack its best for good
     lines = []  # given without it, the build says what the pool is chosen without (in a copy: the pool is for good)
     shutil.copytree(tmp_path / "kb", tmp_path / "without")
     Builder(tmp_path / "without", [s for s in sources if s.dataset_id != "iris"], **{**SMALL, "log": lines.append}).run(
         ["cross"])
-    assert ("cross: the pool is chosen without 1 dataset described earlier, with no explore run that ended and not "
+    assert ("cross: the pool is chosen without 1 dataset described earlier, with no explore run on its data and not "
             "among this build's inputs: iris") in lines
     (tmp_path / "iris.csv").rename(moved)
     kb = Builder(tmp_path / "kb", sources, **SMALL).run(["explore"])
