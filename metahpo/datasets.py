@@ -185,7 +185,8 @@ def load(
             raise DataError("a Dataset already holds its target; do not pass y or target")
         if categorical is not None:
             raise DataError("a Dataset's columns are made already: pass categorical= to the load that made it")
-        return check_dataset(data if task is None else replace(data, task=task))
+        given = {k: v for k, v in (("task", task), ("name", name)) if v is not None}
+        return check_dataset(replace(data, **given) if given else data)
     if isinstance(data, tuple) and len(data) == 2 and y is None:
         data, y = data
     if isinstance(data, (str, Path)):

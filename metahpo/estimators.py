@@ -218,6 +218,19 @@ class _TabularInput:
                                                    default=default, random_state=seed, n_jobs=n_jobs)
         return self.recommendation_.configs[self.rank].params
 
+    def _at_rank(self, candidates: list[dict[str, Any]]) -> dict[str, Any]:
+        """The parameters at ``rank`` of ``candidates`` as the knowledge base lists them (its rounds),
+        which become ``recommendation_``'s."""
+        self.recommendation_ = self._listed(candidates)
+        return candidates[self.rank]
+
+    def _with_classes(self) -> Any:
+        """The estimator, with a classifier's ``classes_`` and ``n_classes_`` from its trained model."""
+        if not self._regression:
+            self.classes_ = self.model_.classes_
+            self.n_classes_ = len(self.classes_)
+        return self
+
     def _listed(self, candidates: list[dict[str, Any]]) -> Recommendation:
         """``recommendation_`` with ``candidates`` (its configurations with the user's parameters) as
         its configurations' parameters."""
@@ -423,14 +436,10 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
             self.params_: dict[str, Any] = self._held_out(candidates, default, dataset, sample_weight, int(seed),
                                                           threads)
         else:
-            self.recommendation_ = self._listed(candidates)
-            self.params_ = candidates[self.rank]
+            self.params_ = self._at_rank(candidates)
         self.model_ = (lgb.LGBMRegressor if self._regression else lgb.LGBMClassifier)(**self.params_)
         self.model_.fit(dataset.X, y, sample_weight=sample_weight, **fit_params)
-        if not self._regression:
-            self.classes_ = self.model_.classes_
-            self.n_classes_ = len(self.classes_)
-        return self
+        return self._with_classes()
 
     def predict(self, X: Any, **predict_params: Any) -> np.ndarray:
         """Predict with the trained LightGBM model; ``predict_params`` are LightGBM's
@@ -587,17 +596,13 @@ class _MetaModel(_TabularInput, BaseEstimator):
             self.params_: dict[str, Any] = self._held_out(candidates, default_params(seed), dataset, sample_weight,
                                                           seed)
         else:
-            self.recommendation_ = self._listed(candidates)
-            self.params_ = candidates[self.rank]
+            self.params_ = self._at_rank(candidates)
         family = get_family(self.family_)
         self.model_ = family.make_estimator(self.params_, dataset.task)
         weights = {} if sample_weight is None else {family.sample_weight_arg: sample_weight}
         with family.training():
             self.model_.fit(dataset.X, y, **weights)
-        if not self._regression:
-            self.classes_ = self.model_.classes_
-            self.n_classes_ = len(self.classes_)
-        return self
+        return self._with_classes()
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict with the trained model."""
@@ -653,7 +658,8 @@ class MetaClassifier(ClassifierMixin, _MetaModel):
 class MetaRegressor(RegressorMixin, _MetaModel):
     """A regressor of the family that suits the data, configured zero-shot from the knowledge bases.
 
-    Parameters and attributes are those of :class:`MetaClassifier`, without ``classes_``.
+    Parameters and attributes are those of :class:`MetaClassifier`, without ``classes_`` and
+    ``n_classes_``.
     """
 
     _regression = True

@@ -30,13 +30,14 @@ class ConfigError(MetahpoError, ValueError):
     budget, a metric, a seed, a sampler, ...) that cannot be used."""
 
 
-class SamplerError(MetahpoError, RuntimeError):
-    """A sampler failed, or proposed something that is not a configuration of the space.
+class _SearchFailure(MetahpoError, RuntimeError):
+    """A search ended by a failure of its own machinery, not of a trial: what
+    :class:`SamplerError` and :class:`CallbackError` share.
 
     Attributes
     ----------
     study : Study or None
-        The study it was proposing for, with every trial recorded before the failure.
+        The failing search's study, with every trial recorded (see each subclass).
     studies : dict
         From :func:`metahpo.tune`: every family's study searched so far, by name, the failing
         one's included (empty otherwise).
@@ -48,24 +49,15 @@ class SamplerError(MetahpoError, RuntimeError):
         self.studies: dict[str, object] = {}
 
 
-class CallbackError(MetahpoError, RuntimeError):
+class SamplerError(_SearchFailure):
+    """A sampler failed, or proposed something that is not a configuration of the space; its
+    ``study`` is the one it was proposing for, with every trial recorded before the failure."""
+
+
+class CallbackError(_SearchFailure):
     """A callback raised after a trial, which ends the search (the callback's exception is its
-    ``__cause__``).
-
-    Attributes
-    ----------
-    study : Study or None
-        The study the callback was called from, with every trial recorded, the one it was called
-        with included.
-    studies : dict
-        From :func:`metahpo.tune`: every family's study searched so far, by name, the failing
-        one's included (empty otherwise).
-    """
-
-    def __init__(self, message: str, study: object = None) -> None:
-        super().__init__(message)
-        self.study = study
-        self.studies: dict[str, object] = {}
+    ``__cause__``); its ``study`` is the one the callback was called from, with every trial
+    recorded, the one it was called with included."""
 
 
 class KnowledgeBaseError(MetahpoError, ValueError):

@@ -430,11 +430,10 @@ def _bin_codes(codes: np.ndarray) -> np.ndarray:
     return bins
 
 
-def _entropy(counts: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Plug-in entropy (nats) of frequency counts along ``axis``."""
-    total = counts.sum(axis=axis, keepdims=True)
-    p = counts / total
-    return -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0), axis=axis)
+def _entropy(counts: np.ndarray) -> np.ndarray:
+    """Plug-in entropy (nats) of frequency counts along the last axis."""
+    p = counts / counts.sum(axis=-1, keepdims=True)
+    return -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0), axis=-1)
 
 
 def _entropies(features: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -88,7 +88,7 @@ class TuneResult:
         Its mean cross-validated score (``metric``, greater is better).
     metric : str
     study : Study
-        Every trial.
+        Every trial of the best trial's family (every family's: ``studies``, ``trials``).
     model : estimator
         The best configuration refitted on all data, or with ``ensemble=k`` a scikit-learn voting
         ensemble of the selected configurations; not fitted if a keyboard interrupt stopped that

@@ -136,6 +136,7 @@ def test_dataset_passthrough_and_task_override():
     assert not again.is_classification
     assert again.n_rows == ds.n_rows
     assert ds.task == "multiclass"  # the original is untouched
+    assert load(ds, name="renamed").name == "renamed" and ds.name == "dataset"  # a name given is taken, not dropped
 
 
 def test_dataset_with_y_or_target_is_an_error():
