@@ -326,7 +326,8 @@ class KnowledgeBase:
     def info(self) -> dict[str, Any]:
         """Counts: datasets (per task), configurations (per origin: the build phase or import that
         produced them, a pool member counted as ``pool`` whichever phase found it; ``(none)`` where
-        none is recorded), runs, failures, the hours the recorded runs took (the sum of their
+        none is recorded), runs, failures (failed or out of time; a pruned trial of a ``tune`` record is
+        none), the hours the recorded runs took (the sum of their
         ``total_time``, one CPU each), the density of the dataset x configuration matrix, and how
         many configurations ran successfully on every dataset of the tasks whose space they belong
         to (every dataset, for a family with one space)."""
@@ -341,7 +342,7 @@ class KnowledgeBase:
             "configurations_by_origin": {o: int(n) for o, n in
                                          self._origin_kinds().value_counts().sort_index().items()},
             "n_runs": len(self.runs),
-            "n_failed": int((self.runs["status"] != "ok").sum()),
+            "n_failed": int((~self.runs["status"].isin(["ok", "pruned"])).sum()),  # a pruned trial ran as asked
             "cpu_hours": round(float(pd.to_numeric(self.runs["total_time"], errors="coerce").sum()) / 3600, 2),
             "density": float(len(pairs) / (n_d * n_c)) if n_d and n_c else 0.0,
             "dense_configurations": self._dense(pairs),

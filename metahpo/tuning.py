@@ -703,13 +703,15 @@ class _Search:
         if record is not None:
             recorded, unscored = _recorded_trials(record, record_to, recorded_id, len(self.folds), self.metric, space)
         resumed = study.add_trials(recorded) if resume else []
+        as_prior = len(recorded) - len(resumed) if resume else 0  # run by the earlier search, given as prior now
         if n_trials is not None:
-            n_trials = max(n_trials - len(resumed), 0)
+            n_trials = max(n_trials - len(resumed) - as_prior, 0)
         pending = sum(not study.has(c) for c in warm)  # the sampler skips what the study holds (prior, resumed)
         first = pending if n_trials is None else min(pending, n_trials)
         setup = [f"{first} {'recommended' if recommendation is not None else 'default'} first"] if first else []
         if resume:
-            setup.append(f"{plural(len(resumed), 'recorded trial')} resumed")
+            setup.append(f"{plural(len(resumed), 'recorded trial')} resumed"
+                         + (f" ({as_prior} more given as prior results too)" if as_prior else ""))
             if unscored:
                 setup.append(f"{plural(unscored, 'recorded trial')} without a {self.metric} score not resumed")
         if self.given_prior_mean:
@@ -840,9 +842,11 @@ class _Recorder:
         produced_here = trial.source != "recommended"  # a recommendation was produced elsewhere
         origin = f"tune-{trial.source}" + (f":{self.dataset_id}" if produced_here else "")
         self.configs.write(kbm.configuration_row(trial.config, self.family, origin))
+        took = (trial.finished - trial.started).total_seconds() if trial.started and trial.finished else trial.fit_time
         evaluation = Evaluation(trial.config, metric=self.metric, scores=trial.scores, status=trial.status,
                                 fold_scores={self.metric: trial.fold_scores} if trial.fold_scores else {},
-                                error=trial.error, best_iteration=trial.best_iteration, fit_time=trial.fit_time)
+                                error=trial.error, best_iteration=trial.best_iteration, fit_time=trial.fit_time,
+                                total_time=took)
         self.runs.write(kbm.run_row(self.dataset_id, evaluation, self.cv))
 
     def close(self) -> None:

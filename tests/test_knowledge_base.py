@@ -83,6 +83,12 @@ def test_sparse_knowledge_base_works():
     assert kb.matrix().notna().sum().sum() == 2
 
 
+def test_failures_count_runs_failed_or_out_of_time_and_not_a_pruned_trial():
+    kb = small_kb(n_datasets=1, n_configs=4)
+    kb.runs = kb.runs.assign(status=["ok", "pruned", "failed", "timeout"])  # a tune record's, pruning on
+    assert kb.info()["n_failed"] == 2
+
+
 def test_append_never_rewrites_earlier_parts(tmp_path):
     root = tmp_path / "kb"
     append(root, small_kb(prefix="a"))

@@ -506,6 +506,7 @@ def test_record_to_appends_every_trial(tiny_kb, wine, tmp_path):
     kb = KnowledgeBase.load(tmp_path / "mine")
     assert kb.info()["n_datasets"] == 1  # the same data is the same dataset
     assert kb.info()["n_runs"] == 5 and len(kb.metafeature_names) >= 30
+    assert (kb.runs["total_time"] >= kb.runs["fit_time"]).all() and kb.runs["fit_time"].gt(0).all()  # its CPU-hours
     origins = set(kb.configurations["origin"])
     assert "tune-recommended" in origins  # produced elsewhere; what the search drew was produced on this dataset
     assert {o.partition(":")[0] for o in origins} >= {"tune-recommended", "tune-random"}
@@ -550,6 +551,16 @@ def test_a_killed_search_resumes_where_it_stopped_as_the_whole_search_would_have
     wine.X.assign(target=wine.y).to_csv(path, index=False)
     from_file = tune(str(path), record_to=tmp_path / "cut", resume=True, verbose=False, **{**kw, "n_trials": 5})
     assert sum(bool(t.user_attrs.get("resumed")) for t in from_file.study.trials) == 5
+
+
+def test_recorded_trials_given_as_prior_results_too_count_toward_the_budget_once(wine, tmp_path, capsys):
+    kw = dict(n_trials=4, sampler="random", cv=2, family="lightgbm", random_state=1, record_to=tmp_path / "rec")
+    whole = tune(wine, verbose=False, **kw)
+    prior = whole.trials[LIGHTGBM.names].iloc[:2].assign(score=whole.trials["score"].iloc[:2])
+    resumed = tune(wine, resume=True, prior=prior, **kw)  # the budget spent: no trial runs
+    assert ", 2 recorded trials resumed (2 more given as prior results too)" in capsys.readouterr().err
+    assert len(resumed.study.trials) == 4 and len(KnowledgeBase.load(tmp_path / "rec").runs) == 4
+    assert resumed.best_score == pytest.approx(whole.best_score)
 
 
 def test_a_search_on_a_metric_the_record_lacks_runs_its_trials_again(tmp_path, capsys):
