@@ -32,7 +32,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from metahpo.datasets import Dataset, check_columns, check_dense, conform, from_arrays, plain
-from metahpo.evaluation import check_metric, check_seed
+from metahpo.evaluation import check_metric, check_seed, check_whole
 from metahpo.families import get_family
 from metahpo.exceptions import ConfigError, DataError
 from metahpo.families.lightgbm import canonical_names, parameter_names
@@ -190,8 +190,7 @@ class _TabularInput:
         """Ask the knowledge base (``recommendation_``) and return the parameters of its configurations
         up to ``rank``, or on data :meth:`_held_out` orders, of as many as ``recommend`` lists; an
         integer ``random_state`` seeds the meta-features' landmarkers (else 0)."""
-        if isinstance(self.rank, (bool, np.bool_)) or not isinstance(self.rank, (int, np.integer)) or self.rank < 0:
-            raise ConfigError(f"rank must be a non-negative integer, got {plain(self.rank)!r}")
+        check_whole(self.rank, "rank", 0, " (0: the top recommendation)")
         landmark_seed = random_state if isinstance(random_state, (int, np.integer)) else 0
         n = self.rank + 1
         if self.rounds == "holdout" and orders_by_holdout(dataset.n_rows):

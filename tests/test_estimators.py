@@ -262,8 +262,8 @@ def test_rank_picks_a_lower_recommendation(tiny_kb, breast_cancer):
 
 
 @pytest.mark.parametrize(("params", "message"), [
-    ({"rank": np.int64(-1)}, "rank must be a non-negative integer, got -1$"),
-    ({"rank": True}, "rank must be a non-negative integer, got True$"),
+    ({"rank": np.int64(-1)}, r"rank must be a whole number \(0: the top recommendation\), at least 0; got -1$"),
+    ({"rank": True}, r"rank must be a whole number \(0: the top recommendation\), at least 0; got True$"),
     ({"random_state": np.float64(1.5)}, "random_state must be an integer, .* or None; got 1.5$"),
     ({"seed": np.float64(1.5)}, "random_state must be an integer, .* or None; got 1.5$"),  # its alias
 ])
