@@ -600,16 +600,17 @@ def compact(path: str | os.PathLike) -> None:
     holds the folder's ``.compact.lock``. A kill at any point loses nothing and duplicates nothing:
     the new part is in place before its members are removed, oldest first, and loading keeps one
     row per key. A table with fewer rows than the manifest records (a part file gone) is a
-    :class:`KnowledgeBaseError`, as on loading, and nothing is folded.
+    :class:`KnowledgeBaseError`, as on loading, and the manifest keeps the count it recorded.
     """
     root = Path(path)
     read_manifest(root)  # a clear error for a folder that holds no knowledge base
     with locked(root / _COMPACT_LOCK):
-        _check_rows(root, read_manifest(root), {name: _read_table(root, name) for name in _TABLES})  # not forgotten
         for name in _TABLES:
             _compact_table(root / name, name)
         manifest = read_manifest(root)  # whole now: its rows recorded, for a load to notice a part gone
-        rows = {name: len(_read_table(root, name)) for name in _TABLES}
+        tables = {name: _read_table(root, name) for name in _TABLES}
+        _check_rows(root, manifest, tables)  # a part gone is refused as on loading, not recorded as the whole
+        rows = {name: len(table) for name, table in tables.items()}
         write_manifest(root, manifest["family"], manifest["space_version"], manifest.get("provenance", {}), rows)
 
 
