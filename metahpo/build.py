@@ -37,7 +37,8 @@ import pandas as pd
 from joblib import delayed, parallel_config
 
 from metahpo import knowledge_base as kbm
-from metahpo.datasets import MANIFEST, Dataset, ManifestEntry, load, load_entry, load_pmlb, read_manifest, stem
+from metahpo.datasets import (MANIFEST, Dataset, ManifestEntry, check_columns, load, load_entry, load_pmlb, read_manifest,
+                              stem)
 from metahpo.evaluation import METRICS, Evaluation, evaluate, make_folds, timeout_given
 from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseError, warn
 from metahpo.families import ModelFamily, get_family
@@ -993,9 +994,7 @@ _BOOKKEEPING = frozenset({"number", "state", "status", "datetime_start", "dateti
 def _history_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with Optuna's names read as plain ones (``params_NAME`` as ``NAME``, ``value`` as
     ``score``); two columns that become one name are a :class:`DataError` naming both."""
-    twice = frame.columns[frame.columns.duplicated()]
-    if len(twice):
-        raise DataError(f"history has two columns named {twice[0]!r}: drop one")
+    check_columns(frame.columns, "history: ")
     names = {c: "score" if c == "value" else str(c).removeprefix("params_") for c in frame.columns}
     seen: dict[str, str] = {}
     for column, name in names.items():

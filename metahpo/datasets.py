@@ -404,11 +404,12 @@ def _array_to_frame(X: Any) -> pd.DataFrame:
     return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
 
 
-def check_columns(columns: pd.Index) -> None:
-    """A :class:`DataError` naming the columns that appear more than once."""
+def check_columns(columns: pd.Index, where: str = "") -> None:
+    """A :class:`DataError` naming the columns that appear more than once (its message starts
+    with ``where``, such as ``"data.csv's header: "``)."""
     dup = columns[columns.duplicated()]
     if len(dup):
-        raise DataError(f"duplicate column names: {preview(pd.unique(dup))}")
+        raise DataError(f"{where}duplicate column names: {preview(pd.unique(dup))}")
 
 
 def check_categorical(names: Iterable[str], columns: pd.Index) -> None:
@@ -769,10 +770,7 @@ def _check_header(header: pd.Series, path: Path) -> None:
     """A :class:`DataError` for names a text file's header repeats (pandas would make ``a`` and
     ``a.1`` of them), and a :class:`DataWarning` for a column without a name (an index written by
     ``DataFrame.to_csv``?), which is then a feature."""
-    named = header[header.str.strip() != ""]
-    dup = named[named.duplicated()]
-    if len(dup):
-        raise DataError(f"{path.name}: duplicate column names in its header: {preview(pd.unique(dup))}")
+    check_columns(pd.Index(header[header.str.strip() != ""]), f"{path.name}'s header: ")
     unnamed = [i + 1 for i, name in enumerate(header) if not name.strip()]
     if unnamed:
         which = f"columns {', '.join(map(str, unnamed))} have" if len(unnamed) > 1 else f"column {unnamed[0]} has"

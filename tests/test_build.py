@@ -528,7 +528,7 @@ def test_ingest_adds_scores_on_another_metric_and_keeps_a_configurations_origin(
 
 @pytest.mark.parametrize("history, metric, message", [
     (pd.DataFrame([[15, 16, 0.9]], columns=["num_leaves", "num_leaves", "score"]), "roc_auc",
-     "history has two columns named 'num_leaves'"),
+     "history: duplicate column names: num_leaves"),
     (pd.DataFrame({"learning_rate": [0.1], "num_leavs": [200], "score": [0.9]}), "roc_auc",
      r"history column 'num_leavs' is no LightGBM parameter \(did you mean 'num_leaves'\?\)"),
     (pd.DataFrame({"learning_rate": [0.1], "params_learning_rate": [0.2], "score": [0.9]}), "roc_auc",

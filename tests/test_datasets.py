@@ -1011,8 +1011,7 @@ def test_a_text_files_repeated_or_missing_column_names_are_named(tmp_path):
 
     repeated = tmp_path / "repeated.csv"
     repeated.write_text("a,a,y\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(6)))
-    assert _raises("duplicate", load, repeated, target="y") == ("repeated.csv: duplicate column names in its "
-                                                               "header: a")
+    assert _raises("duplicate", load, repeated, target="y") == "repeated.csv's header: duplicate column names: a"
     indexed = tmp_path / "indexed.csv"
     pd.DataFrame({"a": np.arange(20.0), "y": np.arange(20) % 2}).to_csv(indexed)  # with its index, unnamed
     with pytest.warns(DataWarning, match=r"indexed.csv: column 1 has no name .*index=False"):
