@@ -156,15 +156,19 @@ class TuneResult:
         return self.model.predict_proba(conform(X, self.dataset.X))
 
     def plot(self, ax: Any = None) -> Any:
-        """Score of each trial and the best so far, against the trial number, on matplotlib axes
-        ``ax`` (new ones if None), which it returns (needs matplotlib)."""
+        """Score of each trial and the best so far, against the trial number of :attr:`trials`, on
+        matplotlib axes ``ax`` (new ones if None), which it returns (needs matplotlib). The best
+        ``prior`` result, which has no trial number, is a dotted line the best so far starts from."""
         plt = _pyplot()
         ax = ax or plt.subplots(figsize=(7, 4))[1]
-        trials = self.trials.reset_index(drop=True)  # in the order they ran: several families' one after the other
-        ok = trials[trials["status"] == "ok"]
-        for source, group in ok.groupby("source"):
-            ax.scatter(group.index + 1, group["score"], label=source, s=18)
-        ax.plot(ok.index + 1, ok["score"].cummax(), color="black", label="best so far")
+        ok = self.trials[self.trials["status"] == "ok"]  # in the order they ran: several families' one after the other
+        best = ok["score"].cummax()
+        ran = ok["trial"].notna()
+        for source, group in ok[ran].groupby("source"):
+            ax.scatter(group["trial"].astype(int), group["score"], label=source, s=18)
+        ax.plot(ok.loc[ran, "trial"].astype(int), best[ran], color="black", label="best so far")
+        if not ran.all():
+            ax.axhline(ok.loc[~ran, "score"].max(), color="grey", linestyle=":", label="best prior result")
         ax.set(xlabel="trial", ylabel=self.metric, title=f"metahpo tune: {self.dataset.name}")
         ax.legend(fontsize="small")
         return ax

@@ -733,6 +733,11 @@ def test_plots(tiny_kb, tiny_linear_kb, wine):
     assert ax.get_xlabel() == "trial" and len(ax.lines) == 1
     x, best = ax.lines[0].get_data()  # every family's trials in the order they ran, not numbered anew per family
     assert result.trials["family"].nunique() == 2 and list(x) == list(range(1, 4)) and np.all(np.diff(best) >= 0)
+    prior = result.trials.query("status == 'ok' and family == 'lightgbm'")[LIGHTGBM.names + ["score"]].head(1)
+    resumed = tune(wine, n_trials=2, family="lightgbm", sampler=None, cv=2, prior=prior, random_state=0)
+    ax = resumed.plot()  # numbered as the trials are, the prior result a line of its own
+    x, best = ax.lines[0].get_data()
+    assert list(x) == [1, 2] and best[0] >= prior["score"].iloc[0] and ax.lines[1].get_label() == "best prior result"
     ax = result.plot_learning_curve()
     labels = [line.get_label() for line in ax.lines]
     assert any(label.startswith("training") for label in labels) and any(l.startswith("validation") for l in labels)
