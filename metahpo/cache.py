@@ -20,17 +20,14 @@ import hashlib
 import logging
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from metahpo import __version__
 from metahpo.files import atomic_file
-
-if TYPE_CHECKING:
-    from metahpo.knowledge_base import KnowledgeBase
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +55,11 @@ def cache_dir() -> Path | None:
     return Path(base) / "metahpo"
 
 
-def content_key(kb: KnowledgeBase, *parts: object) -> str:
-    """A name for what metahpo computes from ``kb`` and ``parts``: reprs of every setting and library
-    version the result depends on (metahpo's own version is added here)."""
+def content_key(tables: Iterable[pd.DataFrame], *parts: object) -> str:
+    """A name for what metahpo computes from ``tables`` (a knowledge base's) and ``parts``: reprs of
+    every setting and library version the result depends on (metahpo's own version is added here)."""
     digest = hashlib.sha256(f"v{VERSION}|metahpo {__version__}|{parts!r}".encode())
-    for table in (kb.datasets, kb.configurations, kb.runs):
+    for table in tables:
         digest.update(repr(list(table.columns)).encode())
         digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
     return digest.hexdigest()[:32]

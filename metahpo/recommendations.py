@@ -432,8 +432,10 @@ class Surrogate(BaseStrategy):
         space = recommender.search_space
         configs = scores.columns.tolist()
         self.config_x_ = pd.DataFrame([space.encode(c) for c in recommender.kb.params(configs)], index=configs)
-        key = cache.content_key(recommender.kb, "surrogate", recommender.task, recommender.metric,
-                                self.n_estimators, self.random_state, _TREE_SETTINGS, sklearn.__version__)
+        kb = recommender.kb
+        key = cache.content_key((kb.datasets, kb.configurations, kb.runs), "surrogate", recommender.task,
+                                recommender.metric, self.n_estimators, self.random_state, _TREE_SETTINGS,
+                                sklearn.__version__)
         arrays = cache.load(key)
         n_features = np.shape(recommender.points)[1] + space.dim
         if arrays is None or not _well_formed(arrays, self.n_estimators, n_features):  # damaged: fitted anew

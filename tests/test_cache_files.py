@@ -5,7 +5,6 @@ import logging
 import os
 import random
 import time
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -37,11 +36,11 @@ def _entry_bytes() -> bytearray:
 
 
 def test_an_upgraded_metahpo_is_not_served_the_entries_of_the_old_one(monkeypatch):
-    kb = SimpleNamespace(**{name: pd.DataFrame({"x": [1, 2]}) for name in ("datasets", "configurations", "runs")})
-    key = cache.content_key(kb, "surrogate", 100)
-    assert cache.content_key(kb, "surrogate", 100) == key
+    tables = [pd.DataFrame({"x": [1, 2]})] * 3
+    key = cache.content_key(tables, "surrogate", 100)
+    assert cache.content_key(tables, "surrogate", 100) == key
     monkeypatch.setattr(cache, "__version__", "99.0")
-    assert cache.content_key(kb, "surrogate", 100) != key
+    assert cache.content_key(tables, "surrogate", 100) != key
 
 
 def test_an_entry_zipfile_cannot_decompress_is_a_logged_miss_and_removed(folder, caplog):
