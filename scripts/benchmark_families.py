@@ -71,7 +71,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
 from benchmark_tune import fit_score, now, split, wtl_text  # noqa: E402
-from benchmark_zeroshot import bootstrap, leave_out  # noqa: E402
+from benchmark_zeroshot import bootstrap  # noqa: E402
 from results import append_rows, run_and_report  # noqa: E402
 
 from metahpo import tuning  # noqa: E402
@@ -166,7 +166,7 @@ def run_one(entry: corpora.Entry, split_name: str, group: frozenset[str], kbs: l
     try:
         dataset = entry.source.load(max_rows)
         train, test = split(dataset, seed)
-        rest = [leave_out(kb, group) for kb in kbs]
+        rest = [corpora.leave_out(kb, group) for kb in kbs]
         warm_up(dataset.take(train), rest, seed)
         rows: list[dict[str, Any]] = []
         for name in searches:

@@ -5,8 +5,9 @@ On every dataset both knowledge bases ran (the same rows and folds: builds with 
 ``--max-rows`` and ``--cv``), the *winner* is the family whose best run has the higher
 cross-validated score (the task's default metric). For each dataset,
 :func:`metahpo.recommendations.choose_family` is given both knowledge bases without the dataset's
-leave-out group (its twins and synthetic family: their rows, runs and the configurations their
-searches produced) and chooses from the other datasets. Reported per corpus and split:
+leave-out group at every size (its twins and synthetic family, and the same rows or generator under
+other names, ``corpora.removed_with``, which until Session 47 it kept: their rows, runs and the
+configurations their searches produced) and chooses from the other datasets. Reported per corpus and split:
 
 * how often the choice is the winner, against always choosing LightGBM;
 * the regret: the best score of the winner minus that of the family chosen, on the dataset's joint
@@ -35,18 +36,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpora  # noqa: E402
 
 from metahpo.exceptions import KnowledgeBaseError  # noqa: E402
-from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
+from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
 from metahpo.recommendations import choose_family  # noqa: E402
 
 
 def compare(lightgbm: KnowledgeBase, linear: KnowledgeBase, min_linear_runs: int) -> pd.DataFrame:
     """One row per dataset both knowledge bases ran (the linear family at least ``min_linear_runs``
     times): each family's best, the winner, the choice."""
-    corpus_of, group_of, split_of = {}, {}, {}
+    corpus_of, split_of = {}, {}
     for corpus in ("pmlb", "realworld"):
         names = [e.name for e in corpora.entries(corpus)]
         for name, group in corpora.groups(corpus, names).items():
-            corpus_of[name], group_of[name], split_of[name] = corpus, group, corpora.split(group)
+            corpus_of[name], split_of[name] = corpus, corpora.split(group)
+    ids = [*lightgbm.datasets["dataset_id"], *linear.datasets["dataset_id"]]
+    removed = corpora.leave_out_ids(dict.fromkeys(ids))  # every size of its group and of all removed with it
     rows = []
     for task in ("binary", "multiclass", "regression"):
         raw = {"lightgbm": lightgbm.matrix(task=task), "linear": linear.matrix(task=task)}
@@ -55,10 +58,9 @@ def compare(lightgbm: KnowledgeBase, linear: KnowledgeBase, min_linear_runs: int
         low = pd.concat([m.min(axis=1) for m in raw.values()], axis=1).min(axis=1)
         mf = lightgbm.metafeatures(task)
         for dataset_id in best.index:
-            if dataset_id not in group_of:
+            if dataset_id not in corpus_of:
                 continue
-            drop = [d for kb in (lightgbm, linear) for d in kb.datasets["dataset_id"] if base_id(d) in group_of[dataset_id]]
-            knowledge = {"lightgbm": lightgbm.without(drop), "linear": linear.without(drop)}
+            knowledge = {"lightgbm": lightgbm.without(removed[dataset_id]), "linear": linear.without(removed[dataset_id])}
             try:
                 choice = choose_family(mf.loc[dataset_id], knowledge, task)
             except KnowledgeBaseError:  # no other dataset of the task that both ran: nothing to choose by

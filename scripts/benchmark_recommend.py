@@ -1,10 +1,11 @@
 """Leave-one-dataset-out benchmark of zero-shot recommendations against the rivals.
 
-For every knowledge-base dataset, the recommender is rebuilt without it and its near-duplicate
-twins (``twins.csv``, plus the synthetic ``*_fri_c*``, ``GAMETES_*`` and ``*_BNG_*`` families as whole
-groups, see ``corpora.py``),
-asked for 10 configurations from the dataset's stored meta-features, and the recommendations are
-scored from the dense dataset x configuration matrix (no refits): top-1, best-of-3, best-of-10
+For every knowledge-base dataset, the recommender is rebuilt without its leave-out group at every
+size (``corpora.leave_out_ids``: its twins in either corpus's ``twins.csv``, the synthetic
+``*_fri_c*``, ``GAMETES_*`` and ``*_BNG_*`` families as whole groups, and the same rows or generator
+under other names; until Session 47, 7 December 2026, PMLB's ``twins.csv`` alone, so 38 of the 368
+left-out datasets kept a twin, a larger version of themselves or a real-world twin), asked for 10
+configurations from the dataset's stored meta-features, and the recommendations are scored from the dense dataset x configuration matrix (no refits): top-1, best-of-3, best-of-10
 normalized score (0 = the worst configuration the KB ran on the dataset, 1 = the best) and the rank
 of the top-1 among the pool. Rivals on the same datasets, in the same run:
 
@@ -23,7 +24,7 @@ without the dataset's group), LightGBM's defaults and FLAML's zero-shot, scored 
 
 Usage::
 
-    python scripts/benchmark_recommend.py --kb knowledge_base --pmlb ../shared/datasets/pmlb \\
+    python scripts/benchmark_recommend.py --kb knowledge_base \\
         --flaml --confirm 30 --latency --out docs/results
 """
 
@@ -47,7 +48,7 @@ from results import append_rows  # noqa: E402
 
 from metahpo.build import Source  # noqa: E402
 from metahpo.evaluation import METRICS, evaluate_estimator, make_folds  # noqa: E402
-from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
+from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
 from metahpo.recommendations import STRATEGIES, Recommender  # noqa: E402
 from metahpo.spaces import LIGHTGBM, config_id  # noqa: E402
 
@@ -67,7 +68,7 @@ def expected_best_of(values: np.ndarray, k: int) -> float:
     return float((weights * v).sum())
 
 
-def loo_one(kb: KnowledgeBase, dataset_id: str, leave_out: set[str], truth: pd.Series,
+def loo_one(kb: KnowledgeBase, dataset_id: str, leave_out: list[str], truth: pd.Series,
             strategies: list[str]) -> list[dict]:
     """Recommendations for one left-out dataset, scored from its row of the normalized matrix."""
     task = kb.datasets.set_index("dataset_id").loc[dataset_id, "task"]
@@ -98,7 +99,7 @@ GRID = [("nearest", None, None)] + [("portfolio", k, shrink) for k in (10, 25, 5
 """Strategy settings compared by ``--select``: (strategy, neighbours k, shrinkage)."""
 
 
-def loo_grid(kb: KnowledgeBase, dataset_id: str, leave_out: set[str], truth: pd.Series) -> list[dict]:
+def loo_grid(kb: KnowledgeBase, dataset_id: str, leave_out: list[str], truth: pd.Series) -> list[dict]:
     """Each setting of :data:`GRID` for one left-out dataset, from one recommender fitted without
     its group (its runs and the configurations it produced)."""
     task = kb.datasets.set_index("dataset_id").loc[dataset_id, "task"]
@@ -119,12 +120,12 @@ def loo_grid(kb: KnowledgeBase, dataset_id: str, leave_out: set[str], truth: pd.
     return rows
 
 
-def select(kb: KnowledgeBase, group_of: dict[str, set[str]], split_of: dict[str, str], n_jobs: int,
+def select(kb: KnowledgeBase, removed: dict[str, list[str]], split_of: dict[str, str], n_jobs: int,
            out: Path) -> str:
     """Choose the strategy setting on the ``dev`` datasets alone, then report it on ``final``: the best
     mean top-1 on dev, and among settings within :data:`TIE` of it, the best mean best-of-10."""
     norm = kb.normalized()
-    per = Parallel(n_jobs=n_jobs)(delayed(loo_grid)(kb, d, group_of[d], norm.loc[d]) for d in norm.index)
+    per = Parallel(n_jobs=n_jobs)(delayed(loo_grid)(kb, d, removed[d], norm.loc[d]) for d in norm.index)
     grid = pd.DataFrame([r for rows in per for r in rows])
     grid["split"] = grid["dataset_id"].map(split_of)
     grid.to_csv(out / "recommend_select.csv", index=False)
@@ -229,7 +230,7 @@ def summarize(results: pd.DataFrame, ours: str) -> str:
     return "\n".join(lines)
 
 
-def confirm(kb: KnowledgeBase, group_of: dict[str, set[str]], n: int, max_rows: int, seed: int = 0) -> pd.DataFrame:
+def confirm(kb: KnowledgeBase, removed: dict[str, list[str]], n: int, max_rows: int, seed: int = 0) -> pd.DataFrame:
     """Real refits on a held-out 25% split for ``n`` datasets (a seeded sample), scored alike."""
     import lightgbm
     from sklearn.model_selection import train_test_split
@@ -250,7 +251,7 @@ def confirm(kb: KnowledgeBase, group_of: dict[str, set[str]], n: int, max_rows: 
         train, test = train_test_split(np.arange(dataset.n_rows), test_size=0.25, random_state=seed, stratify=stratify)
         models = {
             "metahpo_top1": (MetaLGBMRegressor if regression else MetaLGBMClassifier)(
-                knowledge_base=kb.without(group_of[r.dataset_id])),
+                knowledge_base=kb.without(removed[r.dataset_id])),
             "lightgbm_default": (lightgbm.LGBMRegressor if regression else lightgbm.LGBMClassifier)(verbosity=-1),
         }
         if flaml_default is not None:
@@ -321,7 +322,6 @@ def synthetic_kb(n_datasets: int, n_configs: int, names: list[str], seed: int = 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kb", default="knowledge_base")
-    parser.add_argument("--pmlb", default="../shared/datasets/pmlb", help="for twins.csv")
     parser.add_argument("--strategies", default=",".join(STRATEGIES))
     parser.add_argument("--ours", default="portfolio", help="the strategy the W/T/L columns are for")
     parser.add_argument("--flaml", action="store_true")
@@ -341,15 +341,16 @@ def main() -> None:
     provenance = kb.provenance or {}
     norm = kb.normalized()
     ids = norm.index.tolist()
-    group_of = corpora.groups("pmlb", ids, Path(args.pmlb).parent)
+    removed = corpora.leave_out_ids(ids)  # its group, every size, in either corpus, and all removed with it
     if args.select:
-        text = select(kb, group_of, {d: corpora.split(group_of[d]) for d in ids}, args.n_jobs, out)
+        group_of = corpora.shared_groups()
+        text = select(kb, removed, {d: corpora.split(group_of[base_id(d)]) for d in ids}, args.n_jobs, out)
         (out / "recommend_select.md").write_text(text + "\n")
         print(text)
         return
     strategies = args.strategies.split(",")
     start = time.perf_counter()
-    per = Parallel(n_jobs=args.n_jobs)(delayed(loo_one)(kb, d, group_of[d], norm.loc[d], strategies) for d in ids)
+    per = Parallel(n_jobs=args.n_jobs)(delayed(loo_one)(kb, d, removed[d], norm.loc[d], strategies) for d in ids)
     loo_s = time.perf_counter() - start
     results = pd.DataFrame([row for rows in per for row in rows] + rivals_from_matrix(kb, norm))
     if args.flaml:
@@ -363,7 +364,7 @@ def main() -> None:
         report.append(f"\n{method}: median recommender fit {sub['fit_s'].median():.3f} s, "
                       f"median recommend {sub['recommend_s'].median() * 1000:.1f} ms (after meta-features)")
     if args.confirm:
-        conf = confirm(kb, group_of, args.confirm, int(provenance.get("max_rows", 2000)))
+        conf = confirm(kb, removed, args.confirm, int(provenance.get("max_rows", 2000)))
         conf.to_csv(out / "recommend_confirm.csv", index=False)
         wide = conf.pivot_table(index="dataset_id", columns="method", values="test_score")
         report.append(f"\nHeld-out refits on {len(wide)} datasets (test score, task's default metric):")

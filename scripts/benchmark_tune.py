@@ -44,16 +44,17 @@ metahpo_auto`` makes the report's reference (``metahpo@10`` by default) another 
 (``corpora.py``) instead, and ``--max-trials metahpo=10,random=30,optuna_tpe=50`` caps each method's
 search at the budgets the comparison needs.
 
-Usage, sampling the knowledge base's PMLB datasets (the second and third commands draw other 40
-datasets, none of them or their twins or synthetic family in an earlier sample; each is run
-against the knowledge base without its group: its twins, its family and every larger version)::
+Usage, sampling the knowledge base's PMLB datasets of the dev split (the second and third commands
+draw other 40 datasets, none of them or their twins or synthetic family in an earlier sample; each is
+run against the knowledge base without its group: its twins, its family, what ``corpora.removed_with``
+adds, and every larger version). The folders docs/results, seed1 and seed2 were drawn before Session 47
+from both splits (``--split any``; 9, 7 and 7 final datasets), with groups of PMLB's own::
 
-    python scripts/benchmark_tune.py --kb knowledge_base --pmlb ../shared/datasets/pmlb \\
-        --n-datasets 40 --out docs/results
-    python scripts/benchmark_tune.py --kb knowledge_base --pmlb ../shared/datasets/pmlb \\
-        --n-datasets 40 --seed 1 --exclude-seed 0 --out docs/results/seed1
-    python scripts/benchmark_tune.py --kb knowledge_base --pmlb ../shared/datasets/pmlb \\
-        --n-datasets 40 --seed 2 --exclude-seed 0,1 --out docs/results/seed2
+    python scripts/benchmark_tune.py --kb knowledge_base --n-datasets 40 --out docs/results
+    python scripts/benchmark_tune.py --kb knowledge_base --n-datasets 40 --seed 1 --exclude-seed 0 \\
+        --out docs/results/seed1
+    python scripts/benchmark_tune.py --kb knowledge_base --n-datasets 40 --seed 2 --exclude-seed 0,1 \\
+        --out docs/results/seed2
     python scripts/benchmark_tune.py --pooled docs/results,docs/results/seed1,docs/results/seed2 \\
         --out docs/results/pooled
 """
@@ -368,13 +369,17 @@ def rival_model(method: str, task: str):
     return (models.LGBMRegressor if task == "regression" else models.LGBMClassifier)(verbosity=-1, n_jobs=1)
 
 
-def sample_datasets(kb: KnowledgeBase, n: int, seed: int, exclude: Collection[str] = ()) -> pd.DataFrame:
-    """A seeded sample of the knowledge base's PMLB datasets at their own size (not a larger version,
-    ``name@rows``), stratified by task (proportional, at least 5 per task), the same whatever the
-    order of the knowledge base's rows; datasets in ``exclude`` are never drawn."""
+def sample_datasets(kb: KnowledgeBase, n: int, seed: int, exclude: Collection[str] = (),
+                    split: str = "dev") -> pd.DataFrame:
+    """A seeded sample of the knowledge base's PMLB datasets of ``split`` (``corpora.split``; "any":
+    both) at their own size (not a larger version, ``name@rows``), stratified by task (proportional,
+    at least 5 per task), the same whatever the order of the knowledge base's rows; datasets in
+    ``exclude`` are never drawn."""
     table = kb.datasets
     pmlb = table["source"].astype(str).str.contains("pmlb") & (table["dataset_id"].map(base_id) == table["dataset_id"])
-    datasets = table[pmlb & ~table["dataset_id"].isin(exclude)].sort_values("dataset_id")
+    group_of = corpora.shared_groups()
+    of_split = table["dataset_id"].map(lambda d: split == "any" or corpora.split(group_of[d]) == split)
+    datasets = table[pmlb & of_split & ~table["dataset_id"].isin(exclude)].sort_values("dataset_id")
     per_task = datasets.groupby("task")
     shares = per_task.size() / len(datasets)
     picks = [g.sample(min(len(g), max(5, round(n * shares[t]))), random_state=seed) for t, g in per_task]
@@ -551,7 +556,6 @@ def plot(runs: pd.DataFrame, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kb", default="knowledge_base")
-    parser.add_argument("--pmlb", default="../shared/datasets/pmlb")
     parser.add_argument("--n-datasets", type=int, default=40)
     parser.add_argument("--max-rows", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
@@ -568,7 +572,9 @@ def main() -> None:
     parser.add_argument("--corpus", default="",
                         help="sample from a corpus of corpora.py (pmlb, realworld) instead of the knowledge base: "
                              "one dataset per leave-out group, of the split --split")
-    parser.add_argument("--split", default="dev", help="with --corpus: dev or final")
+    parser.add_argument("--split", default="dev", choices=("dev", "final", "any"),
+                        help="the split sampled (corpora.py); any: both, as this benchmark drew from the knowledge "
+                             "base's PMLB datasets until Session 47 (7 December 2026)")
     parser.add_argument("--max-trials", default="",
                         help="per-method trial caps, e.g. metahpo=10,random=30,optuna_tpe=50 (default: the largest budget)")
     parser.add_argument("--rename", default="",
@@ -624,17 +630,15 @@ def run(args: argparse.Namespace) -> None:
         run_corpus(args, kb, methods, budgets, caps, done, path, renames, linear_kb)
         report(pd.read_csv(path), out, args.ours)
         return
-    ids = kb.datasets["dataset_id"]
-    bases = ids.map(base_id)
-    group_of = corpora.groups("pmlb", sorted(set(bases)), Path(args.pmlb).parent)  # twins and synthetic families
+    removed = corpora.leave_out_ids(kb.datasets["dataset_id"])  # every size of its group and of all removed with it
     exclude: set[str] = set()
     for earlier in (int(s) for s in args.exclude_seed.split(",") if s.strip()):
-        exclude |= set().union(*(group_of[d] for d in sample_datasets(kb, args.n_datasets, earlier, exclude)["dataset_id"]))
+        sample = sample_datasets(kb, args.n_datasets, earlier, exclude, args.split)["dataset_id"]
+        exclude |= set().union(*(removed[d] for d in sample))
     todo = [(r, [m for m in methods if (r.dataset_id, m) not in done])
-            for r in sample_datasets(kb, args.n_datasets, args.seed, exclude).itertuples()]
+            for r in sample_datasets(kb, args.n_datasets, args.seed, exclude, args.split).itertuples()]
     # longest first, so that the slowest dataset does not start last and run alone
     todo = sorted(((r, missing) for r, missing in todo if missing), key=lambda job: -expected_cost(job[0], args.max_rows))
-    removed = {r.dataset_id: set(ids[bases.isin(corpora.removed_with(group_of[r.dataset_id]))]) for r, _ in todo}
     jobs = (delayed(run_dataset)(Source(r.dataset_id, r.source), kb, removed[r.dataset_id], args.max_rows,
                                  args.seed + zlib.crc32(r.dataset_id.encode()) % 10_000, budgets, missing,
                                  linear_kb=linear_kb)
@@ -660,15 +664,14 @@ def run_corpus(args: argparse.Namespace, kb: KnowledgeBase, methods: list[str], 
         lambda g: g.sample(min(len(g), max(3, round(args.n_datasets * len(g) / len(table)))), random_state=args.seed))
     entries = {e.name: e for e in corpora.entries(args.corpus)}
     group_of = corpora.groups(args.corpus, list(entries))
-    ids = kb.datasets["dataset_id"]
     only = {name.strip() for name in args.only.split(",") if name.strip()}
     unknown = only - set(sample["name"])
     if unknown:
         raise SystemExit(f"--only names datasets outside the sample: {', '.join(sorted(unknown))}")
     todo = [(entries[n], [m for m in methods if (n, m) not in done]) for n in sample["name"] if not only or n in only]
     todo = sorted((job for job in todo if job[1]), key=lambda job: -min(job[0].n_rows, args.max_rows))
-    bases = ids.str.partition("@")[0]
-    removed = {e.name: set(ids[bases.isin(corpora.removed_with(group_of[e.name]))]) for e, _ in todo}
+    ids = kb.datasets["dataset_id"]
+    removed = {e.name: set(ids[ids.map(base_id).isin(corpora.removed_with(group_of[e.name]))]) for e, _ in todo}
     jobs = (delayed(run_dataset)(e.source, kb, removed[e.name], args.max_rows,
                                  args.seed + zlib.crc32(e.name.encode()) % 10_000, budgets, missing,
                                  caps, linear_kb)

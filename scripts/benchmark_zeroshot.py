@@ -73,7 +73,7 @@ from results import append_rows, commits_note, from_defaults, normalized, stampe
 from metahpo import metafeatures  # noqa: E402
 from metahpo.datasets import Dataset  # noqa: E402
 from metahpo.evaluation import METRICS, encode_target, predict_aligned, score_predictions  # noqa: E402
-from metahpo.knowledge_base import KnowledgeBase, base_id  # noqa: E402
+from metahpo.knowledge_base import KnowledgeBase  # noqa: E402
 from metahpo.holdout import holdout, orders_by_holdout  # noqa: E402
 from metahpo.recommendations import (N_RECOMMENDED, ROUNDS, STRATEGIES, BaseStrategy,  # noqa: E402
                                      Recommendation, Recommender, check_strategy, with_holdout_rounds)
@@ -88,12 +88,6 @@ LGBM_TD = {
 STOPPING_METRIC = {"binary": "auc", "multiclass": "multi_logloss", "regression": "l2"}
 """LightGBM's metric for the task's test metric (ROC AUC, log loss, R²), which AutoGluon stops on
 when it is the ``eval_metric``."""
-
-
-def leave_out(kb: KnowledgeBase, group: frozenset[str]) -> KnowledgeBase:
-    """``kb`` without ``group`` and its twins in either corpus (every size of each)."""
-    ids = kb.datasets["dataset_id"]
-    return kb.without(ids[ids.map(base_id).isin(corpora.removed_with(group))])
 
 
 def models(task: str, recommended: dict | None, threads: int) -> dict:
@@ -219,7 +213,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
         start = time.perf_counter()
         try:
             n = N_RECOMMENDED if rounds == "holdout" and orders_by_holdout(len(tr)) else 1  # as recommend orders
-            rec = Recommender(leave_out(kb, group), data.task, strategy_of(strategy)).recommend(
+            rec = Recommender(corpora.leave_out(kb, group), data.task, strategy_of(strategy)).recommend(
                 metafeatures.extract(train, random_state=seed), n=n, name=entry.name, train_rows=len(tr))
             listed = replace(rec, configs=[replace(c, params={**c.params, **(overrides or {})}) for c in rec.configs])
             recommended = listed.best

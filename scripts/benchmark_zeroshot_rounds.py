@@ -54,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora  # noqa: E402
 from benchmark_tune import wtl_text  # noqa: E402
-from benchmark_zeroshot import leave_out, models  # noqa: E402
+from benchmark_zeroshot import models  # noqa: E402
 from results import append_rows, normalized, run_and_report  # noqa: E402
 
 from metahpo import metafeatures  # noqa: E402
@@ -97,7 +97,7 @@ def run_one(entry: corpora.Entry, split: str, group: frozenset[str], kb: Knowled
         y, n_classes = encode_target(data)
         strat = y if data.is_classification and np.bincount(y).min() >= 2 else None
         tr, te = train_test_split(np.arange(data.n_rows), test_size=0.25, random_state=0, stratify=strat)
-        rest, train = leave_out(kb, group), data.take(tr)
+        rest, train = corpora.leave_out(kb, group), data.take(tr)
         if rule == "holdout":  # as the estimators hand it out (benchmark_zeroshot.py --rounds holdout)
             n = N_RECOMMENDED if orders_by_holdout(len(tr)) else 1
             rec = Recommender(rest, data.task).recommend(metafeatures.extract(train, random_state=0), n=n,

@@ -53,18 +53,6 @@ def merged(kbs: list[KnowledgeBase]) -> KnowledgeBase:
         family=first.family, space_version=first.space_version, provenance=first.provenance)
 
 
-def leave_out_groups(kb: KnowledgeBase) -> dict[str, set[str]]:
-    """Each dataset id's leave-out group, as dataset ids of ``kb`` (every size of every member)."""
-    ids = kb.datasets["dataset_id"]
-    bases = ids.map(base_id)
-    corpus_of = kb.datasets["source"].astype(str).map(lambda s: "realworld" if "/realworld/" in s else "pmlb")
-    group_of: dict[str, frozenset[str]] = {}
-    for corpus in ("pmlb", "realworld"):
-        names = sorted(set(bases[corpus_of == corpus]))
-        group_of |= corpora.groups(corpus, names)
-    return {d: set(ids[bases.isin(group_of[base_id(d)])]) for d in ids}
-
-
 def simulate_one(kbs: dict[str, KnowledgeBase], dataset_id: str, leave_out: set[str], n: int, split: str,
                  truth: pd.Series) -> list[dict]:
     """The first ``n`` recommendations of each knowledge base for one left-out dataset, scored by ``truth``."""
@@ -130,8 +118,10 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "warm_start.csv"
     done = set(pd.read_csv(path)["dataset_id"]) if path.exists() else set()
-    groups = leave_out_groups(loaded[0])
-    split_of = {d: corpora.split(frozenset(map(base_id, g))) for d, g in groups.items()}
+    ids = loaded[0].datasets["dataset_id"]
+    groups = corpora.leave_out_ids(ids)  # every size of its group and of all removed with it
+    group_of = corpora.shared_groups()
+    split_of = {d: corpora.split(group_of[base_id(d)]) for d in ids}
     todo = [d for d in loaded[0].datasets["dataset_id"] if d not in done]
     truth = pool_matrix(union)  # every pool's score on every dataset
     jobs = (delayed(simulate_one)(kbs, d, groups[d], args.n, split_of[d], truth.loc[d]) for d in todo)
