@@ -184,7 +184,7 @@ def check_n_jobs(n_jobs: Any) -> int:
     CPU, else a :class:`ConfigError`."""
     from joblib import effective_n_jobs
 
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or not (n_jobs >= 1 or n_jobs == -1):
         raise ConfigError(f"n_jobs must be a positive integer or -1, got {plain(n_jobs)!r}")
     return effective_n_jobs(int(n_jobs))
 

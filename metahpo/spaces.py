@@ -75,6 +75,9 @@ class Param:
             if not self.low < self.high:  # NaN (no range given) fails this too
                 raise ConfigError(f"parameter {self.name!r} needs a range low < high or choices, "
                                   f"got low={self.low!r}, high={self.high!r}")
+            if math.isinf(self.low) or math.isinf(self.high):
+                raise ConfigError(f"parameter {self.name!r} needs a finite range, got low={self.low!r}, "
+                                  f"high={self.high!r}")
             if self.log and not self.low > 0:
                 raise ConfigError(f"parameter {self.name!r} is searched on a log scale, so its range must be "
                                   f"positive; got low={self.low!r}")
@@ -117,8 +120,8 @@ class Param:
             value = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
         else:
             value = self.low + u * (self.high - self.low)
-        if self.integer:
-            return int(min(max(round(value), self.low), self.high))
+        if self.integer:  # the whole numbers of [low, high], whatever its ends
+            return int(min(max(round(value), math.ceil(self.low)), math.floor(self.high)))
         return float(min(max(value, self.low), self.high))  # exp(log(high)) may overshoot high
 
     def check(self, value: Any) -> None:

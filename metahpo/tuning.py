@@ -45,7 +45,8 @@ from metahpo.evaluation import (
     make_folds,
     too_rare_to_stratify,
 )
-from metahpo.exceptions import CallbackError, ConfigError, DataWarning, KnowledgeBaseError, SamplerError, warn
+from metahpo.exceptions import (CallbackError, ConfigError, DataError, DataWarning, KnowledgeBaseError, SamplerError,
+                                warn)
 from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.holdout import holdout, rounds_growth
 from metahpo.parallel import Journal
@@ -388,7 +389,7 @@ def tune(
     prune = check_bool(prune, "prune")
     dataset = load(data, y, target=target, task=task, categorical=categorical)
     metric = check_metric(metric, dataset.task)
-    prior = None if prior is None else check_prior(prior, families[0].space_for(dataset.task))
+    prior = None if prior is None else check_prior(prior, families[0].space_for(dataset.task), metric)
     if isinstance(sampler, GridSampler):
         _check_grid(sampler, families, dataset.task)
     if resume and metric not in kbm.ALL_METRICS:
@@ -933,9 +934,10 @@ def _recorded_trials(kb: kbm.KnowledgeBase, root: str | Path, dataset_id: str, c
     return trials, unscored
 
 
-def check_prior(prior: pd.DataFrame | str | os.PathLike, space: SearchSpace) -> tuple[list[Config], list[float]]:
+def check_prior(prior: pd.DataFrame | str | os.PathLike, space: SearchSpace,
+                metric: str | None = None) -> tuple[list[Config], list[float]]:
     """The configurations and scores of results a user already has (a table, or a CSV, TSV or
-    Parquet file's path), checked against ``space``.
+    Parquet file's path), checked against ``space`` and, if given, the scores against ``metric``.
 
     Raises
     ------
@@ -944,7 +946,8 @@ def check_prior(prior: pd.DataFrame | str | os.PathLike, space: SearchSpace) -> 
         too, optionally, where ``space`` has rounds) and a numeric ``score`` column (NaN, a failed
         run, is allowed), or if it holds a configuration twice.
     DataError
-        If ``prior`` names a file that cannot be read.
+        If ``prior`` names a file that cannot be read, or gives a ``neg_`` metric a positive score (a
+        loss, as other tools report it, where the metric's scores are negated losses).
     """
     if isinstance(prior, (str, os.PathLike)):
         prior = read_table(Path(prior))[0]
@@ -959,8 +962,12 @@ def check_prior(prior: pd.DataFrame | str | os.PathLike, space: SearchSpace) -> 
     scores = pd.to_numeric(prior["score"], errors="coerce")
     bad = (scores.isna() & prior["score"].notna()) | np.isinf(scores)  # NaN records a failure
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
+        row = _first_row(bad)
         raise ConfigError(f"the prior's score in row {row + 1} is {prior['score'].iloc[row]!r}, not a number")
+    if metric is not None and metric.startswith("neg_") and (scores > 0).any():
+        row = _first_row(scores > 0)
+        raise DataError(f"the prior's score in row {row + 1} is {scores.iloc[row]:g}, but {metric} scores are negated "
+                        f"losses (greater is better, at most 0): give -loss ({-scores.iloc[row]:g})")
     rounds = space.max_rounds is not None and "n_estimators" in prior.columns  # a result of fixed rounds
     configs = [space.config_of({n: row[n] for n in space.names}
                                | ({"n_estimators": row["n_estimators"]} if rounds and pd.notna(row["n_estimators"])
@@ -968,10 +975,15 @@ def check_prior(prior: pd.DataFrame | str | os.PathLike, space: SearchSpace) -> 
                for _, row in prior.iterrows()]
     ids = pd.Series([config_id(c) for c in configs])
     if ids.duplicated().any():
-        row = int(np.flatnonzero(ids.duplicated().to_numpy())[0])
-        first = int(np.flatnonzero((ids == ids[row]).to_numpy())[0])
+        row = _first_row(ids.duplicated())
+        first = _first_row(ids == ids[row])
         raise ConfigError(f"the prior's rows {first + 1} and {row + 1} hold the same configuration: give each once")
     return configs, scores.astype(float).tolist()
+
+
+def _first_row(mask: pd.Series) -> int:
+    """The position of the first True of ``mask``."""
+    return int(np.flatnonzero(mask.to_numpy())[0])
 
 
 def _pyplot() -> Any:

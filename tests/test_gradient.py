@@ -220,6 +220,32 @@ def test_gradient_sampler_checks_its_arguments():
         GradientSampler(max_step=0)
 
 
+def _valley(config: dict) -> Evaluation:
+    """A loss with its minimum at alpha = e^0.5, short of the first step from alpha = 1; a score that
+    prefers alpha = 1 (as ROC AUC and log loss can disagree)."""
+    x = math.log(config["alpha"])
+    loss, gradient = (x - 0.5) ** 2, {"alpha": 2 * (x - 0.5)}
+    return Evaluation(config, "score", scores={"score": -abs(x)}, loss=loss, gradient=gradient)
+
+
+def test_a_resumed_descent_accepts_the_step_the_whole_one_accepted():
+    whole = Study(TOY)
+    whole.optimize(_valley, GradientSampler(), n_trials=8)
+    log_alphas = [math.log(t.config["alpha"]) for t in whole.trials]
+    assert log_alphas == pytest.approx([0.0, math.log(10), math.log(10) / 2, math.log(10) / 4, 0.5])  # 2 halvings
+    # resumed from its first four trials, as tune resumes: a record keeps no loss or gradient, and the best-scored
+    # trial (the start) is evaluated again for them
+    resumed = Study(TOY)
+    resumed.add_trials(dataclasses.replace(t, user_attrs=t.user_attrs if t is whole.best_trial else {})
+                       for t in whole.trials[:4])
+    sampler = GradientSampler()
+    resumed.optimize(_valley, sampler, n_trials=8)
+    steps = [math.log(t.config["alpha"]) for t in resumed.trials[4:]]
+    # each recorded step is retraced just short of it (its loss unknown), the third accepted: the next is the minimum
+    assert steps == pytest.approx([*log_alphas[1:4], 0.5], rel=0.02) and steps[:3] != log_alphas[1:4]
+    assert sampler.converged
+
+
 def test_gradient_sampler_says_why_it_cannot_begin(caplog):
     # an objective without a hypergradient is a mistake: said, not a search that stops after one trial
     study = Study(TOY)
@@ -279,6 +305,19 @@ def test_tune_gradient_descends_from_the_best_prior_trial():
     trials = result.study.trials
     assert [t.source for t in trials] == ["prior", "prior", *["gradient"] * (len(trials) - 2)] and len(trials) > 2
     assert "gradient" in trials[1].user_attrs and "gradient" not in trials[0].user_attrs  # evaluated again
+
+
+def test_tune_resumed_from_a_descent_accepts_the_step_the_whole_one_accepted(tmp_path):
+    from metahpo.datasets import load
+
+    data = load("sklearn:breast_cancer").subsample(120)
+    kw = dict(sampler="gradient", family="linear", cv=2, warm_start=0, random_state=0, verbose=False)
+    whole = [math.log(t.config["alpha"]) for t in tune(data, n_trials=5, **kw).study.trials]
+    tune(data, n_trials=4, record_to=tmp_path, **kw)  # from the default: two steps halved, the third accepted
+    resumed = tune(data, n_trials=8, record_to=tmp_path, resume=True, **kw).study.trials
+    # the default scores best (first among ties), so the descent begins there again; its recorded steps hold no
+    # loss, so each is retraced just short of it: the third accepted, as in the whole search, the next taken from it
+    assert [math.log(t.config["alpha"]) for t in resumed[4:]] == pytest.approx(whole[1:], rel=0.02)
 
 
 def test_a_binary_folds_hypergradient_is_that_of_the_converged_fit():

@@ -345,6 +345,7 @@ def test_budgets():
         ({"n_trials": 2.5}, "n_trials"),
         ({"timeout": 0}, "timeout"),
         ({"n_trials": 3, "n_jobs": 0}, "n_jobs"),
+        ({"n_trials": 3, "n_jobs": -3}, "^n_jobs must be a positive integer or -1, got -3$"),
     ],
 )
 def test_optimize_rejects_bad_arguments(kwargs, match):
@@ -388,6 +389,7 @@ def test_a_configuration_that_kills_its_worker_is_a_failed_trial_and_the_search_
     assert [t.number for t in study.trials] == list(range(8)) and 0 < len(killers) < 3
     assert all(t.status == "failed" and t.error.startswith("its worker process died, also when run alone")
                and math.isnan(t.score) for t in killers)
+    assert all(t.started < t.finished for t in killers)  # from its batch's dispatch to its death
     assert all(t.ok for t in study.trials if t not in killers)
     serial = run(RandomSampler(random_state=0), 8)  # the same configurations as without the deaths
     assert [t.config for t in study.trials] == [t.config for t in serial.trials]
@@ -955,6 +957,43 @@ def test_an_interrupt_is_forgotten_by_the_next_complete_run():
 def test_bad_definitions_are_named(call, match):
     with pytest.raises(ConfigError, match=match):
         call()
+
+
+def test_an_integer_parameter_with_fractional_ends_is_searched_within_them():
+    space = SearchSpace(family="toy", version="toy-3", params=(Param("k", 2.5, 6.5, integer=True), Param("x", 0, 1)),
+                        fixed={}, default={}, max_rounds=None)
+    study = Study(space)
+    study.optimize(lambda c: evaluation(c, c["x"] - c["k"]), GridSampler(random_state=0), n_trials=9)
+    assert sorted({t.config["k"] for t in study.trials}) == [3, 4, 6] and len(study.trials) == 9  # 2.5, 4.5, 6.5
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: EvolutionSampler(sigma="0.1"), r"^sigma must be a finite number in \[0.001, 0.5\], got '0.1'$"),
+    (lambda: LocalRandomSampler(scale=math.inf), r"^scale must be a finite number in \(0, inf\), got inf$"),
+    (lambda: LocalRandomSampler(centers=5), r"^centers must be a list of configurations \(dicts\), got 5$"),
+    (lambda: GradientSampler(max_step="0.2"), r"^max_step must be a finite number in \(0, 1\], got '0.2'$"),
+    (lambda: GradientSampler(start="default"), r"^start must be a configuration \(a dict\) or None, got str$"),
+    (lambda: BayesSampler(cost_exponent=np.nan), r"^cost_exponent must be a finite number in \[0, inf\), got nan$"),
+    (lambda: GridSampler(values={"num_leaves": 5}), "^the grid of num_leaves must be a list of values, got 5$"),
+    (lambda: GridSampler(values={"num_leaves": "4"}), "^the grid of num_leaves must be a list of values, got '4'$"),
+    (lambda: GridSampler(values=[("num_leaves", [4])]), "^values must map parameter names to lists of values"),
+    (lambda: RandomSampler(random_state=-1), r"^random_state must be a whole number \(a seed\), at least 0; got -1$"),
+    (lambda: RandomSampler(random_state=1.5), "^random_state must be a whole number"),
+    (lambda: RandomSampler().reseed("0"), "^random_state must be a whole number"),
+    (lambda: WarmStartSampler(None, RandomSampler()), r"^configs must be a list of configurations \(dicts\), got None"),
+    (lambda: make_sampler("bayes", space="lightgbm"), "^space must be a SearchSpace, got str 'lightgbm'; e.g. "),
+    (lambda: make_sampler("bayes", space=LIGHTGBM, warm_start_configs=None), "^warm_start_configs must be a list"),
+])
+def test_a_samplers_bad_arguments_are_named(call, match):
+    with pytest.raises(ConfigError, match=match):
+        call()
+
+
+def test_a_samplers_numbers_and_seeds_may_be_numpys():
+    assert LocalRandomSampler(scale=np.float32(0.5)).scale == EvolutionSampler(sigma=np.float64(0.5)).sigma == 0.5
+    assert RandomSampler(random_state=np.int64(3)).random_state == 3
+    generator = np.random.default_rng(0)
+    assert RandomSampler(random_state=generator).random_state is generator
 
 
 @pytest.mark.parametrize("make, name", [

@@ -131,6 +131,20 @@ def test_decode_clips_outside_unit_cube_and_encode_clips_outside_range():
     assert isinstance(q.decode(0.37), int)
 
 
+def test_an_integer_parameter_with_fractional_ends_decodes_to_the_whole_numbers_between_them():
+    for p in (Param("k", 2.5, 6.5, integer=True), Param("m", 0.5, 8.0, log=True, integer=True)):
+        values = [p.decode(u) for u in np.linspace(0.0, 1.0, 101)]
+        assert min(values) == math.ceil(p.low) and max(values) == math.floor(p.high)  # 2.5 was decoded to 2
+        for value in values:
+            p.check(value)
+
+
+@pytest.mark.parametrize("low, high", [(-math.inf, math.inf), (0.0, math.inf), (-math.inf, 0.0)])
+def test_a_range_must_be_finite(low, high):
+    with pytest.raises(ConfigError, match="'x' needs a finite range"):  # it decoded to NaN
+        Param("x", low, high)
+
+
 def test_decode_stays_within_the_range_at_its_ends():
     p = Param("alpha", 1e-3, 10.0, log=True)  # exp(log(10)) is 10.00000000000001
     assert p.decode(1.0) == 10.0 and 1e-3 <= p.decode(0.0) < 1.000001e-3

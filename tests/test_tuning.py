@@ -240,6 +240,14 @@ def test_a_prior_result_of_fixed_rounds_keeps_them_and_a_repeated_configuration_
         tune(wine, n_trials=1, sampler=None, prior=pd.DataFrame([config, config]).assign(score=[0.0, -1.0]))
 
 
+def test_a_loss_given_as_a_positive_prior_score_of_a_negated_loss_metric_is_refused(wine):
+    prior = pd.DataFrame(LIGHTGBM.sample(2, 3)).assign(score=[-0.3, 0.45])  # a log loss as other tools report it
+    with pytest.raises(DataError, match=r"^the prior's score in row 2 is 0.45, but neg_log_loss scores are negated "
+                                        r"losses \(greater is better, at most 0\): give -loss \(-0.45\)$"):
+        tune(wine, n_trials=1, sampler=None, prior=prior)  # wine's metric: neg_log_loss
+    assert tuning.check_prior(prior, LIGHTGBM, "accuracy")[1] == [-0.3, 0.45]  # a score, not a loss
+
+
 def test_the_setup_line_counts_the_recommendations_a_prior_already_holds(tiny_kb, wine, capsys):
     first = tune(wine, n_trials=2, warm_start=2, cv=2, knowledge_base=tiny_kb, random_state=0, verbose=False)
     prior = first.trials[first.study.space.names].assign(score=first.trials["score"])
@@ -704,7 +712,9 @@ def test_a_configuration_that_killed_the_search_process_is_a_failed_trial_on_the
     trials = result.study.trials
     assert [t.status for t in trials] == ["ok", "failed", "ok", "ok"] and trials[0].user_attrs["resumed"]
     assert trials[1].config["num_leaves"] < 8 and trials[1].error.startswith("its worker process died, also when")
-    assert len(KnowledgeBase.load(tmp_path / "mine").runs) == 4  # the death recorded, as every trial is
+    runs = KnowledgeBase.load(tmp_path / "mine").runs
+    assert len(runs) == 4  # the death recorded, as every trial is, with the time from its dispatch to its death
+    assert trials[1].fit_time == 0 and runs.loc[runs["status"] == "failed", "total_time"].item() > 0
 
 
 @pytest.mark.parametrize("kwargs, message", [

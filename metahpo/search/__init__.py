@@ -22,7 +22,7 @@ import copy
 from collections.abc import Iterable
 
 from metahpo.exceptions import ConfigError
-from metahpo.search.base import BaseSampler, Proposal, RandomState
+from metahpo.search.base import BaseSampler, Proposal, RandomState, check_configs, check_space
 from metahpo.search.bayes import BayesSampler, PriorMean, TrustRegion
 from metahpo.search.evolution import EvolutionSampler
 from metahpo.search.gradient import GradientSampler
@@ -104,12 +104,13 @@ def make_sampler(
     Raises
     ------
     ConfigError
-        For an unknown name, or a sampler instance that cannot be copied.
+        For an unknown name, a sampler instance that cannot be copied, or another argument of the wrong kind.
     """
+    check_space(space)
     key = check_sampler(name)
     if key is None:
         return RandomSampler(random_state=random_state)
-    configs = [space.validate(dict(c)) for c in warm_start_configs]
+    configs = [space.validate(c) for c in check_configs(warm_start_configs, "warm_start_configs")]
     if isinstance(name, BaseSampler):
         try:
             sampler = copy.deepcopy(name)

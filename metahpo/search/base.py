@@ -8,13 +8,18 @@ sampler wastes a proposal on a duplicate.
 
 from __future__ import annotations
 
+import math
+import numbers
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from metahpo.datasets import plain
+from metahpo.evaluation import check_seed
+from metahpo.exceptions import ConfigError
 from metahpo.spaces import Config, SearchSpace, config_id
 
 if TYPE_CHECKING:
@@ -48,6 +53,7 @@ class BaseSampler(ABC):
         Seed of every random choice. A sampler with an integer seed, fresh or restarted by
         :meth:`reseed`, proposes the same configurations whenever it sees the same study (its
         state moves on as it proposes; ``tune`` restarts its copy of a sampler it is given).
+        Another seed is a :class:`ConfigError`.
     """
 
     def __init__(self, random_state: RandomState = None) -> None:
@@ -56,6 +62,8 @@ class BaseSampler(ABC):
     def reseed(self, random_state: RandomState = None) -> None:
         """Restart the sampler with a new seed, forgetting its internal state (:meth:`Study.optimize`
         forgets it by itself for a new study, and keeps the random stream going)."""
+        if random_state is not None and not isinstance(random_state, np.random.Generator):
+            random_state = check_seed(random_state)
         self.random_state = random_state
         self._rng = np.random.default_rng(random_state)
         self._study: weakref.ref[Study] | None = None
@@ -97,6 +105,33 @@ class BaseSampler(ABC):
             Distinct configurations new to the study; fewer than ``n`` when the sampler could not
             find more (the study asks again).
         """
+
+
+def check_number(value: Any, name: str, low: float, high: float = math.inf, *, above: bool = False) -> float:
+    """``value`` as a float: a finite number (numpy's too, not a bool) of at least ``low`` (above it with
+    ``above``) and at most ``high``, else a :class:`ConfigError` naming ``name`` and the range."""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
+            or not (low < value if above else low <= value) or value > high):
+        bounds = f"{'(' if above else '['}{low:g}, {high:g}{')' if math.isinf(high) else ']'}"
+        raise ConfigError(f"{name} must be a finite number in {bounds}, got {plain(value)!r}")
+    return float(value)
+
+
+def check_space(space: Any) -> SearchSpace:
+    """``space`` if it is a :class:`SearchSpace`, else a :class:`ConfigError`."""
+    if not isinstance(space, SearchSpace):
+        raise ConfigError(f"space must be a SearchSpace, got {type(space).__name__} {space!r}; e.g. "
+                          f"metahpo.spaces.LIGHTGBM, or metahpo.families.get_family('linear').space_for('regression')")
+    return space
+
+
+def check_configs(configs: Any, name: str) -> list[Config]:
+    """Copies of the configurations of ``configs``, an iterable of dicts (not one dict), else a
+    :class:`ConfigError` naming ``name``."""
+    listed = list(configs) if isinstance(configs, Iterable) and not isinstance(configs, dict) else None
+    if listed is None or not all(isinstance(c, dict) for c in listed):
+        raise ConfigError(f"{name} must be a list of configurations (dicts), got {configs!r}"[:200])
+    return [dict(c) for c in listed]
 
 
 def observations(study: Study, space: SearchSpace) -> tuple[np.ndarray, np.ndarray]:

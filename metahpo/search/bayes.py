@@ -13,7 +13,6 @@ GP on the log seconds the completed trials took), expected improvement per secon
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,7 +26,7 @@ from sklearn.gaussian_process.kernels import ConstantKernel, Kernel, Matern, Whi
 
 from metahpo.evaluation import check_whole
 from metahpo.exceptions import ConfigError
-from metahpo.search.base import BaseSampler, Proposal, RandomState, observations, propose
+from metahpo.search.base import BaseSampler, Proposal, RandomState, check_number, observations, propose
 from metahpo.search.random import LocalRandomSampler
 from metahpo.spaces import SearchSpace
 from metahpo.threads import single_threaded
@@ -141,10 +140,8 @@ class BayesSampler(BaseSampler):
         check_whole(n_candidates, "n_candidates", 10, " of candidates")
         if prior_mean is not None and not callable(prior_mean):
             raise ConfigError("prior_mean must be a function of an array of unit-cube points")
-        if not (isinstance(cost_exponent, numbers.Real) and 0 <= cost_exponent < np.inf):
-            raise ConfigError(f"cost_exponent must be a finite number of at least 0, got {cost_exponent!r}")
         self.n_startup, self.prior_mean, self.n_candidates = int(n_startup), prior_mean, int(n_candidates)
-        self.cost_exponent = float(cost_exponent)
+        self.cost_exponent = check_number(cost_exponent, "cost_exponent", 0)
         super().__init__(random_state)
 
     def _reset(self) -> None:

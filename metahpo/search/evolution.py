@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from metahpo.evaluation import check_whole
-from metahpo.exceptions import ConfigError
-from metahpo.search.base import BaseSampler, Proposal, RandomState, observations, propose, random_proposals
+from metahpo.search.base import (BaseSampler, Proposal, RandomState, check_number, observations, propose,
+                                 random_proposals)
 from metahpo.spaces import SearchSpace
 
 if TYPE_CHECKING:
@@ -51,9 +51,7 @@ class EvolutionSampler(BaseSampler):
     def __init__(self, mu: int = 4, lam: int = 8, sigma: float = 0.15, random_state: RandomState = None) -> None:
         check_whole(mu, "mu", 1, " of parents")
         check_whole(lam, "lam", 1, " of offspring")
-        if not SIGMA_BOUNDS[0] <= sigma <= SIGMA_BOUNDS[1]:
-            raise ConfigError(f"sigma must lie in [{SIGMA_BOUNDS[0]:g}, {SIGMA_BOUNDS[1]:g}], got {sigma!r}")
-        self.mu, self.lam, self.sigma = int(mu), int(lam), float(sigma)
+        self.mu, self.lam, self.sigma = int(mu), int(lam), check_number(sigma, "sigma", *SIGMA_BOUNDS)
         super().__init__(random_state)
 
     def _reset(self) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from metahpo.exceptions import ConfigError
-from metahpo.search.base import BaseSampler, Proposal, RandomState
+from metahpo.search.base import BaseSampler, Proposal, RandomState, check_number
 from metahpo.spaces import Config, SearchSpace
 
 if TYPE_CHECKING:
@@ -40,6 +40,10 @@ FIRST_STEP = math.log(10)
 MAX_BACKTRACKS = 10
 """Halvings of a step that did not decrease the loss enough before the search gives up."""
 
+RESTEP = 0.99
+"""A step that lands on a trial the study holds without a gradient (a resumed or prior one, whose loss
+is unknown) is shortened by this factor: the point just short of it is evaluated instead."""
+
 
 class GradientSampler(BaseSampler):
     """Quasi-Newton descent of the validation loss along the hypergradient (source ``"gradient"``).
@@ -54,9 +58,10 @@ class GradientSampler(BaseSampler):
     inverse Hessian (before any curvature is known, the step moves one decade, :data:`FIRST_STEP`;
     then L-BFGS's initial scaling; in one dimension this is L-BFGS's secant step), projected onto
     the cube's box and shortened to ``max_step``. A step is kept when the loss falls enough (Armijo's condition),
-    else halved. Once the projected gradient or the step is negligible (:data:`GRADIENT_TOLERANCE`,
-    :data:`STEP_TOLERANCE`) the sampler proposes nothing more and the study stops. Trials are
-    evaluated one at a time: each step needs the last one's gradient.
+    else halved; one that lands on an ok trial without a gradient (a resumed or prior one, whose loss is
+    unknown) goes to the point just short of it (:data:`RESTEP`). Once the projected gradient or the step is
+    negligible (:data:`GRADIENT_TOLERANCE`, :data:`STEP_TOLERANCE`) the sampler proposes nothing more and
+    the study stops. Trials are evaluated one at a time: each step needs the last one's gradient.
 
     Parameters
     ----------
@@ -69,9 +74,10 @@ class GradientSampler(BaseSampler):
     """
 
     def __init__(self, start: Config | None = None, max_step: float = 0.25, random_state: RandomState = None) -> None:
-        if not 0 < max_step <= 1:
-            raise ConfigError(f"max_step must lie in (0, 1], got {max_step!r}")
-        self.start, self.max_step = (None if start is None else dict(start)), float(max_step)
+        if start is not None and not isinstance(start, dict):
+            raise ConfigError(f"start must be a configuration (a dict) or None, got {type(start).__name__}")
+        self.start = None if start is None else dict(start)
+        self.max_step = check_number(max_step, "max_step", 0, 1, above=True)
         super().__init__(random_state)
 
     def _reset(self) -> None:
@@ -114,8 +120,13 @@ class GradientSampler(BaseSampler):
             if self._done:
                 break
             self._pending = self._step(space)
-            if self._pending is not None and not study.has(self._pending[0].config):
+            if self._pending is None:
+                break
+            held = study.get(self._pending[0].config)
+            if held is None:
                 return [self._pending[0]]
+            if held.ok and "gradient" not in held.user_attrs:  # no loss to judge the step by: evaluate next to it
+                self._pending, self._shrink = None, self._shrink * RESTEP
         return []
 
     def _begin(self, anchor: Trial, space: SearchSpace) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,9 +45,14 @@ class GridSampler(BaseSampler):
         random_state: RandomState = None,
     ) -> None:
         self.points_per_dim = check_whole(points_per_dim, "points_per_dim", 1, " of points")
-        self.values = {name: list(v) for name, v in (values or {}).items()}
-        for name, v in self.values.items():
-            if not v:
+        if values is not None and not isinstance(values, Mapping):
+            raise ConfigError(f"values must map parameter names to lists of values, got {type(values).__name__}")
+        self.values: dict[str, list[Any]] = {}
+        for name, v in (values or {}).items():
+            if isinstance(v, (str, Mapping)) or not isinstance(v, Iterable):
+                raise ConfigError(f"the grid of {name} must be a list of values, got {v!r}")
+            self.values[name] = list(v)
+            if not self.values[name]:
                 raise ConfigError(f"the grid of {name} is empty")
         super().__init__(random_state)
 

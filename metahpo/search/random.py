@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from metahpo.evaluation import check_whole
-from metahpo.exceptions import ConfigError
-from metahpo.search.base import BaseSampler, Proposal, RandomState, best_points, propose, random_proposals
+from metahpo.search.base import (BaseSampler, Proposal, RandomState, best_points, check_configs, check_number,
+                                 propose, random_proposals)
 from metahpo.spaces import Config, SearchSpace
 
 if TYPE_CHECKING:
@@ -53,10 +53,9 @@ class LocalRandomSampler(BaseSampler):
         n_best: int = 3,
         random_state: RandomState = None,
     ) -> None:
-        if not scale > 0:
-            raise ConfigError(f"scale must be positive, got {scale!r}")
         check_whole(n_best, "n_best", 1, " of best trials")
-        self.scale, self.centers, self.n_best = float(scale), list(centers), int(n_best)
+        self.scale, self.n_best = check_number(scale, "scale", 0, above=True), int(n_best)
+        self.centers = check_configs(centers, "centers")
         super().__init__(random_state)
 
     def ask(self, study: Study, space: SearchSpace, n: int = 1) -> list[Proposal]:

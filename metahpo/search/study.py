@@ -27,7 +27,7 @@ from metahpo.evaluation import SCORED, Evaluation, check_n_jobs, check_timeout, 
 from metahpo.exceptions import CallbackError, ConfigError, SamplerError
 from metahpo.parallel import Journal, WorkerDeath, run_jobs
 from metahpo.progress import plural
-from metahpo.search.base import BaseSampler, Proposal, random_proposals
+from metahpo.search.base import BaseSampler, Proposal, check_space, random_proposals
 from metahpo.search.warm_start import WarmStartSampler
 from metahpo.spaces import LIGHTGBM, Config, SearchSpace, config_id
 
@@ -72,7 +72,8 @@ class Trial:
     error : str
         Why the trial failed.
     started, finished : datetime or None
-        When the evaluation ran (UTC); None for prior results.
+        When the evaluation ran (UTC; for one that killed its worker process, from its batch's
+        dispatch to when the death was seen); None for prior results.
     scores : dict
         Every metric the evaluation reported.
     fold_scores : list of float
@@ -134,11 +135,7 @@ class Study:
     """
 
     def __init__(self, space: SearchSpace = LIGHTGBM) -> None:
-        if not isinstance(space, SearchSpace):
-            raise ConfigError(f"space must be a SearchSpace, got {type(space).__name__} {space!r}; e.g. "
-                              f"metahpo.spaces.LIGHTGBM, or metahpo.families.get_family('linear')"
-                              f".space_for('regression')")
-        self.space = space
+        self.space = check_space(space)
         self.trials: list[Trial] = []
         self._by_id: dict[str, Trial] = {}
         self._replays = 0  # asks for trials added from an earlier search, which a sampler may replay
@@ -354,11 +351,12 @@ class Study:
                 jobs = [delayed(_run)(objective, first + i, p, bar) for i, p in enumerate(batch)]
                 keys = [config_id(p.config) for p in batch]
                 raised: tuple[Callback, Trial, Exception] | None = None
+                dispatched = datetime.now(timezone.utc)
                 # in the jobs' order, as a seeded search replays them; after Ctrl-C, those that finished while an
                 # earlier one still ran follow (run_jobs), and every trial is numbered as recorded
                 for i, trial in run_jobs(jobs, n_jobs, journal=journal, keys=keys):
                     if isinstance(trial, WorkerDeath):  # the configuration kills its worker: a failed trial
-                        trial = _died(first + i, batch[i], trial)
+                        trial = _died(first + i, batch[i], trial, dispatched)
                     raised = self._finish(trial, callbacks, raised)
                 if raised:
                     callback, trial, exc = raised
@@ -557,9 +555,11 @@ def _run(objective: Objective, number: int, proposal: Proposal, bar: _Bar | None
     return trial
 
 
-def _died(number: int, proposal: Proposal, death: WorkerDeath) -> Trial:
-    """The failed trial of a proposal whose evaluation killed its worker process."""
-    trial = Trial(number, dict(proposal.config), proposal.source, finished=datetime.now(timezone.utc))
+def _died(number: int, proposal: Proposal, death: WorkerDeath, dispatched: datetime) -> Trial:
+    """The failed trial of a proposal whose evaluation killed its worker process: started when its batch
+    was dispatched, finished when the death was seen."""
+    trial = Trial(number, dict(proposal.config), proposal.source, started=dispatched,
+                  finished=datetime.now(timezone.utc))
     _set_outcome(trial, "failed", math.nan, str(death))
     return trial
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from metahpo.exceptions import ConfigError
-from metahpo.search.base import BaseSampler, Proposal, RandomState, new_proposals
+from metahpo.search.base import BaseSampler, Proposal, RandomState, check_configs, new_proposals
 from metahpo.spaces import Config, SearchSpace
 
 if TYPE_CHECKING:
@@ -35,10 +35,7 @@ class WarmStartSampler(BaseSampler):
     def __init__(self, configs: Iterable[Config], then: BaseSampler, source: str = "recommended") -> None:
         if not isinstance(then, BaseSampler):
             raise ConfigError(f"then must be a BaseSampler, got {type(then).__name__}")
-        configs = configs if isinstance(configs, dict) else list(configs)
-        if isinstance(configs, dict) or not all(isinstance(c, dict) for c in configs):
-            raise ConfigError(f"configs must be a list of configurations (dicts), got {configs!r}"[:200])
-        self.configs = [dict(c) for c in configs]
+        self.configs = check_configs(configs, "configs")
         self.then, self.source = then, source
         super().__init__(then.random_state)
 
