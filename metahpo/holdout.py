@@ -100,6 +100,35 @@ def holdout(y: np.ndarray, task: str, fraction: float, seed: int) -> tuple[np.nd
     return tr, va[known], y_valid
 
 
+def _split(y: np.ndarray, task: str, sample_weight: np.ndarray | None,
+           random_state: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, str | None]:
+    """The hold-out :func:`holdout_fit` trains on, of a subsample of at most :data:`HOLDOUT_MAX_ROWS`
+    rows (``y``: class codes or values): its training rows, validation rows and their targets
+    (:func:`holdout`), and why it cannot find rounds on them (:func:`holdout_gap`)."""
+    rows = subsample_rows(y, task != "regression", HOLDOUT_MAX_ROWS, random_state,
+                          min_per_class=math.ceil(2 / VALIDATION_FRACTION))  # a rare class in both parts
+    fit_rows, valid_rows, y_valid = holdout(y[rows], task, VALIDATION_FRACTION, random_state)
+    fit_rows, valid_rows = rows[fit_rows], rows[valid_rows]
+    one_class = task != "regression" and min(len(np.unique(y[fit_rows])), len(np.unique(y_valid))) < 2
+    if len(valid_rows) < MIN_VALIDATION_ROWS or one_class:  # a one-class validation loss falls for ever
+        gap = "rows" if math.ceil(VALIDATION_FRACTION * len(rows)) < MIN_VALIDATION_ROWS else "class"
+    else:  # LightGBM's loss of no weight is NaN, on which it stops at once
+        gap = "weight" if sample_weight is not None and not sample_weight[valid_rows].any() else None
+    return fit_rows, valid_rows, y_valid, gap
+
+
+def holdout_gap(y: Any, task: str, *, sample_weight: np.ndarray | None = None,
+                random_state: int = 0) -> str | None:
+    """Why :func:`holdout_fit` cannot find rounds on these targets, and keeps the given ones with a
+    NaN loss: ``"rows"``, too few rows to hold out :data:`MIN_VALIDATION_ROWS` validation rows;
+    ``"class"``, a class too rare (one or two rows) for two classes and that many validation rows in
+    the parts; ``"weight"``, every validation row of ``sample_weight`` 0. None if it can find them."""
+    y = np.asarray(y)
+    codes = y if task == "regression" else np.unique(y, return_inverse=True)[1]
+    return _split(codes, task, None if sample_weight is None else np.asarray(sample_weight, dtype=float),
+                  random_state)[3]
+
+
 def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
                    sample_weight: np.ndarray | None = None, random_state: int = 0) -> int:
     """The boosting rounds to train LightGBM with ``params`` on all of ``(X, y)``, found on the data.
@@ -112,8 +141,9 @@ def holdout_rounds(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *
     as a recommendation's rounds are (:data:`ROUNDS_EXPONENT`), is the answer, between 10 and
     ``MAX_ROUNDS``. It trains on one thread unless ``params`` name another count (``n_jobs``).
     Data too small to hold out (fewer than :data:`MIN_VALIDATION_ROWS` validation
-    rows, or a training or validation part of one class: a class of one or two rows) keeps
-    ``params``' own ``n_estimators``, and without one is a :class:`~metahpo.exceptions.DataError`.
+    rows, or a training or validation part of one class: a class of one or two rows), or whose
+    validation rows all weigh 0, keeps ``params``' own ``n_estimators``, and without one is a
+    :class:`~metahpo.exceptions.DataError` (:func:`holdout_gap`).
 
     Parameters
     ----------
@@ -148,7 +178,8 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
     for the task, on which it stops (or the first metric ``params`` name, negated if it grows as
     models improve), or with ``metric`` (a scikit-learn scorer name) that metric, negated, unless
     it orders models as LightGBM's default loss does and ``params`` set no objective or metric of
-    their own; NaN for data too small to hold out."""
+    their own. NaN for data it cannot hold out (:func:`holdout_gap` says why), and for a validation
+    part ``metric`` cannot score (a class of one or two rows left out of it; the rounds are found)."""
     import lightgbm as lgb
 
     text = [str(c) for c, dtype in X.dtypes.items() if dtype == object or pd.api.types.is_string_dtype(dtype)]
@@ -164,20 +195,19 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
     if any(params.get(k) == "dart" for k in parameter_names()["boosting_type"]):
         raise ConfigError("boosting_type 'dart' cannot stop early, so a hold-out cannot find its rounds: give "
                           "n_estimators with rounds='recommended'")
-    rows = subsample_rows(y, task != "regression", HOLDOUT_MAX_ROWS, random_state,
-                          min_per_class=math.ceil(2 / VALIDATION_FRACTION))  # a rare class in both parts
-    fit_rows, valid_rows, y_valid = holdout(y[rows], task, VALIDATION_FRACTION, random_state)
-    fit_rows, valid_rows = rows[fit_rows], rows[valid_rows]
-    one_class = task != "regression" and min(len(np.unique(y[fit_rows])), len(np.unique(y_valid))) < 2
-    if len(valid_rows) < MIN_VALIDATION_ROWS or one_class:  # a one-class validation loss falls for ever
+    fit_rows, valid_rows, y_valid, gap = _split(y, task, sample_weight, random_state)
+    if gap is not None:
         if given_rounds:
             return int(given_rounds[0]), float("nan")
-        if math.ceil(VALIDATION_FRACTION * len(rows)) < MIN_VALIDATION_ROWS:  # not the rows of a class left out
+        if gap == "rows":
             need = "" if task == "regression" else ", and training and validation parts of two classes each"
             raise DataError(f"{len(y)} rows are too few to hold out {VALIDATION_FRACTION:.0%} for early stopping "
                             f"(at least {MIN_VALIDATION_ROWS} validation rows{need}); give n_estimators")
-        raise DataError(f"a class is too rare to hold out {VALIDATION_FRACTION:.0%} of the rows for early stopping "
-                        f"(the training and validation parts need two classes each); give n_estimators")
+        if gap == "class":
+            raise DataError(f"a class is too rare to hold out {VALIDATION_FRACTION:.0%} of the rows for early "
+                            f"stopping (the training and validation parts need two classes each); give n_estimators")
+        raise DataError(f"the rows held out for early stopping ({VALIDATION_FRACTION:.0%} of them) all have "
+                        f"sample_weight 0, which leaves no loss to stop on; give n_estimators")
     config = {k: v for k, v in params.items() if k not in rounds_names}
     if task == "regression":
         y_fit = y[fit_rows]
@@ -199,7 +229,12 @@ def holdout_fit(params: dict[str, Any], X: pd.DataFrame, y: Any, task: str, *,
         from sklearn.metrics import get_scorer
 
         weight = {} if sample_weight is None else {"sample_weight": sample_weight[valid_rows]}
-        return rounds, -float(get_scorer(metric)(model, X.iloc[valid_rows], y_valid, **weight))
+        try:
+            return rounds, -float(get_scorer(metric)(model, X.iloc[valid_rows], y_valid, **weight))
+        except ValueError:  # a validation part lacking a class, which some scorers (log loss) take as an error
+            if task == "regression" or len(np.unique(y_valid)) == len(present):
+                raise
+            return rounds, float("nan")
     name, value = next(iter(model.best_score_["valid_0"].items()))  # the metric it stopped on: the task's loss,
     higher_better = name.split("@")[0] in _HIGHER_BETTER  # unless the parameters name another
     return rounds, float(-value if higher_better else value)

@@ -41,7 +41,8 @@ from metahpo.exceptions import ConfigError, KnowledgeBaseError, KnowledgeBaseWar
 from metahpo.families import FAMILIES, ModelFamily, get_family
 from metahpo.holdout import (CHECK_FOLDS, DEFAULT_ID, HOLDOUT_MAX_ROWS, MAX_ROUNDS, MIN_VALIDATION_ROWS,
                              SELECT_MIN_ROWS, VALIDATION_FRACTION, check_against_default, checks_default,
-                             default_params, orders_as_loss, orders_by_holdout, rank_by_holdout, rounds_growth)
+                             default_params, holdout_gap, orders_as_loss, orders_by_holdout, rank_by_holdout,
+                             rounds_growth)
 from metahpo.knowledge_base import KnowledgeBase, KnowledgeSource, base_id, normalize, of_families, resolve
 from metahpo.progress import eta_line, to_stderr
 from metahpo.spaces import Config, SearchSpace
@@ -896,19 +897,17 @@ def with_holdout_rounds(recommendation: Recommendation, dataset: Dataset, *, n: 
     held = [replace(configs[i], params={**configs[i].params, "n_estimators": rounds}) for i, rounds, _ in fits]
     which = ("every configuration" if first == len(configs) else "the top configuration" if first == 1
              else f"the first {first} configurations")
-    kept = sum(np.isnan(loss) for _, _, loss in fits)  # too few rows (of some class) to hold out
+    gap = holdout_gap(dataset.y.to_numpy(), dataset.task, sample_weight=sample_weight, random_state=random_state)
     how = (f"early stopping on a seeded {VALIDATION_FRACTION:.0%} hold-out of the rows (of at most "
            f"{HOLDOUT_MAX_ROWS:,} of them), at most {MAX_ROUNDS:,} rounds")
-    if kept == len(fits) and math.ceil(VALIDATION_FRACTION * dataset.n_rows) < MIN_VALIDATION_ROWS:
-        notes = [f"Rounds (n_estimators) of {which} kept as the knowledge base's: {dataset.n_rows:,} rows are too "
-                 f"few for {how} (at least {MIN_VALIDATION_ROWS} validation rows"
-                 f"{'' if dataset.task == 'regression' else ', and two classes in each part'})."]
-    elif kept == len(fits):
-        notes = [f"Rounds (n_estimators) of {which} kept as the knowledge base's: a class is too rare for {how} "
-                 f"(two classes in each part)."]
+    if gap is None:  # every configuration shares the hold-out: all of them found their rounds, or none
+        notes = [f"Rounds (n_estimators) of {which} found on this data: {how}."]
     else:
-        notes = [f"Rounds (n_estimators) of {which} found on this data: {how}" + (
-            f"; {kept} of them kept the knowledge base's (too few rows of some class to hold out)." if kept else ".")]
+        why = {"rows": f"{dataset.n_rows:,} rows are too few for {how} (at least {MIN_VALIDATION_ROWS} validation "
+                       f"rows{'' if dataset.task == 'regression' else ', and two classes in each part'})",
+               "class": f"a class is too rare for {how} (two classes in each part)",
+               "weight": f"no validation row has weight for {how} (sample_weight 0 on every one)"}[gap]
+        notes = [f"Rounds (n_estimators) of {which} kept as the knowledge base's: {why}."]
     if first > 1 and ordered:
         by_loss = orders_as_loss(recommendation.metric, dataset.task)
         what = "validation loss" if by_loss else f"validation {recommendation.metric}"

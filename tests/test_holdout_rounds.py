@@ -387,3 +387,42 @@ def test_a_check_or_holdout_is_trained_again_for_another_metric_seed_or_default(
         rank_by_holdout([{**params, "objective": objective}], ds.X, ds.y.to_numpy(), "regression")
         rank_by_holdout([{**params, "monotone_constraints": np.zeros(ds.n_features)}], ds.X, ds.y.to_numpy(), ds.task)
     assert trained == ["holdout_fit"] * 4  # not named by value: trained every time
+
+
+def test_a_users_objective_fits_when_a_class_is_left_out_of_the_validation_part(tiny_kb):
+    X, y = make_classification(150, 4, n_informative=3, n_redundant=0, n_classes=3, random_state=0)
+    frame = pd.DataFrame(X)
+    y[0] = 3  # one row of class 3, in the training part: the validation part lacks a class the model has
+    assert 0 in holdout(y, "multiclass", holdout_module.VALIDATION_FRACTION, 0)[0]
+    params = {"objective": "multiclassova", "learning_rate": 0.1, "n_estimators": 7, "verbosity": -1}
+    rounds, loss = holdout_fit(params, frame, y, "multiclass", metric="neg_log_loss")  # raised in log_loss
+    assert rounds == holdout_rounds(params, frame, y, "multiclass") != 7 and np.isnan(loss)  # found, not scored
+    model = MetaLGBMClassifier(objective="multiclassova", knowledge_base=tiny_kb).fit(frame, y)
+    assert model.classes_.tolist() == [0, 1, 2, 3]
+    assert "found on this data" in model.recommendation_.notes[-2]
+
+
+def test_a_validation_part_of_weight_0_keeps_the_given_rounds_and_says_so(tiny_kb):
+    X, y = make_regression(500, 4, noise=10.0, random_state=0)
+    frame = pd.DataFrame(X, columns=list("abcd"))
+
+    def unvalidated(target, task):  # weights on 100 training rows, none of the validation rows
+        weights = np.zeros(500)
+        weights[holdout(target, task, holdout_module.VALIDATION_FRACTION, 0)[0][:100]] = 1.0
+        return weights
+
+    for task, target, metric in [("regression", y, "r2"), ("binary", (y > 0).astype(int), "roc_auc"),
+                                 ("multiclass", np.digitize(y, [-50, 50]), "accuracy")]:
+        for scored in (None, metric):  # the scorers raised; LightGBM's loss was NaN, its best round the first
+            rounds, loss = holdout_fit({"n_estimators": 77, "verbosity": -1}, frame, target, task,
+                                       sample_weight=unvalidated(target, task), metric=scored)
+            assert rounds == 77 and np.isnan(loss), (task, scored)
+    weights = unvalidated(y, "regression")
+    with pytest.raises(DataError, match="all have sample_weight 0"):
+        holdout_rounds({"verbosity": -1}, frame, y, "regression", sample_weight=weights)
+    data = load(frame, y)
+    kept = recommend(data, n=2, knowledge_base=tiny_kb, rounds="recommended")
+    held = with_holdout_rounds(kept, data, sample_weight=weights, check_default=False)
+    assert held.configs == kept.configs
+    assert held.notes[-1].startswith("Rounds (n_estimators) of every configuration kept as the knowledge base's: "
+                                     "no validation row has weight")  # it said a class was too rare
