@@ -4,7 +4,8 @@
 
 * a :class:`Dataset` (returned as is, or with its task overridden),
 * a :class:`pandas.DataFrame` plus ``target=`` (the name of the target column),
-* features and target as arrays or frames, ``load(X, y)``,
+* features and target as arrays or frames (a dict of columns too, or anything with ``to_pandas()``,
+  such as a pyarrow Table), ``load(X, y)``,
 * a path to a CSV, TSV (optionally gzipped), Parquet or ARFF file plus ``target=``,
 * a folder in the PMLB layout (``NAME/NAME.tsv.gz`` and ``NAME/metadata.yaml``),
 * ``"sklearn:NAME"`` for the datasets scikit-learn ships
@@ -18,6 +19,7 @@ Bad input raises :class:`~metahpo.exceptions.DataError` with a message naming th
 from __future__ import annotations
 
 import datetime
+import decimal
 import difflib
 import hashlib
 import math
@@ -194,6 +196,7 @@ def load(
             raise DataError(f"{str(data)!r} names data that hold their target: pass target='column', not y")
         return _load_spec(str(data), target=target, task=task, name=name, categorical=categorical)
     if y is None:
+        data = as_pandas(data)
         if not isinstance(data, pd.DataFrame):
             raise DataError("pass the target: load(X, y), or a DataFrame with target='column'")
         if target is None:
@@ -243,6 +246,8 @@ def from_arrays(
     categorical: list[str] | None = None,
 ) -> Dataset:
     """Make a :class:`Dataset` from features and target, cleaning and validating both."""
+    X, y = as_pandas(X), as_pandas(y)
+    check_pairing(X, y)
     frame = X.copy(deep=False) if isinstance(X, pd.DataFrame) else _array_to_frame(X)  # the values are not changed
     frame.columns = safe_columns(frame.columns)
     target = _one_dimensional(y)
@@ -372,6 +377,34 @@ def plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def as_pandas(data: Any) -> Any:
+    """``data`` as pandas holds it: a dict of columns as the DataFrame ``pd.DataFrame(data)`` makes of
+    it, anything that converts itself (``to_pandas()``: a pyarrow Table, Array or ChunkedArray, a polars
+    DataFrame or Series) so converted, its column names and types kept; anything else as it is."""
+    if isinstance(data, dict) and not hasattr(data, "nnz"):  # a SciPy dok matrix is a dict too: check_dense's
+        try:
+            return pd.DataFrame(data)
+        except (ValueError, TypeError) as exc:
+            raise DataError(f"a dict of columns that pandas makes no DataFrame of ({exc}): give every column as "
+                            f"many values (one row: pd.DataFrame([row]))") from exc
+    if hasattr(data, "to_pandas") and not isinstance(data, (pd.DataFrame, pd.Series)):
+        return data.to_pandas()
+    return data
+
+
+def check_pairing(X: Any, y: Any) -> None:
+    """A :class:`DataWarning` if ``X`` and ``y`` are pandas objects whose indexes hold the same labels
+    in another order: their rows are paired by position (scikit-learn's rule), not by label."""
+    if not isinstance(X, pd.DataFrame) or not isinstance(y, (pd.Series, pd.DataFrame)):
+        return
+    rows, labels = X.index, y.index
+    if (len(rows) == len(labels) and rows.nlevels == labels.nlevels and not rows.equals(labels)
+            and rows.isin(labels).all() and labels.isin(rows).all()):
+        warn("X's and y's indexes hold the same labels in another order: rows are paired by position (as "
+             "scikit-learn pairs them), not by label; to pair them by label, pass y.loc[X.index] (or reset both "
+             "indexes, reset_index(drop=True), if the positions pair them)", DataWarning)
+
+
 def _one_dimensional(y: Any) -> pd.Series:
     """The target as one series (a single column or row is one target), a pandas categorical kept
     categorical (its values are classes, whatever they hold), anything else as numpy holds it."""
@@ -396,7 +429,10 @@ def check_dense(X: Any) -> None:
 
 def _array_to_frame(X: Any) -> pd.DataFrame:
     check_dense(X)
-    arr = np.asarray(X)
+    try:
+        arr = np.asarray(X)
+    except ValueError as exc:  # numpy's "inhomogeneous shape": rows of different lengths
+        raise DataError(f"X is no table: its rows are not all of one length ({exc})") from exc
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
     if arr.ndim != 2:
@@ -450,9 +486,7 @@ def _clean_column(col: pd.Series, name: str, force_categorical: bool) -> pd.Seri
     seen in training).
     """
     col = _numpy_backed(col)
-    if col.dtype.kind == "c":
-        raise DataError(f"column {name!r} holds complex numbers, which no model here takes: give their real and "
-                        f"imaginary parts as two columns (np.real, np.imag)")
+    _check_real(col, name)
     if force_categorical or isinstance(col.dtype, pd.CategoricalDtype):
         col = col.astype("category")
         categories = col.cat.categories
@@ -477,6 +511,23 @@ def _clean_column(col: pd.Series, name: str, force_categorical: bool) -> pd.Seri
     return _as_text(col).astype("category")
 
 
+def _check_real(col: pd.Series, name: str) -> None:
+    """A :class:`DataError` if the column ``name`` holds complex numbers."""
+    if _holds_complex(col):
+        raise DataError(f"column {name!r} holds complex numbers, which no model here takes: give their real and "
+                        f"imaginary parts as two columns (np.real, np.imag)")
+
+
+def _holds_complex(values: pd.Series) -> bool:
+    """Whether ``values`` are complex numbers, or objects among which one is (Python's or numpy's),
+    whose imaginary part reading them as numbers would drop."""
+    if values.dtype != object:
+        return values.dtype.kind == "c"
+    inferred = pd.api.types.infer_dtype(values, skipna=True)  # in one fast pass: "string" for most columns
+    return inferred == "complex" or (inferred.startswith("mixed") and
+                                     any(isinstance(v, (complex, np.complexfloating)) for v in values))
+
+
 def _not_dates(values: pd.Series) -> pd.Series | None:
     """Which of ``values`` (none missing) are not dates, in a column whose first value is one (a
     date object, or ISO 8601 text as a CSV file holds it); None in any other column."""
@@ -491,8 +542,9 @@ def _not_dates(values: pd.Series) -> pd.Series | None:
 def _numpy_backed(col: pd.Series) -> pd.Series:
     """``col`` held as the cleaning reads it: an Arrow-backed column (``dtype_backend="pyarrow"``)
     in numpy's dtypes (dictionary-encoded as categorical), a pandas string column as text objects,
-    a column of ``datetime.date`` or ``datetime.datetime`` objects (as SQL gives them) as dates, and
-    periods (``pd.Period``) as the dates they start on."""
+    a column of ``datetime.date`` or ``datetime.datetime`` objects (as SQL gives them) or of
+    ``np.datetime64`` ones as dates, of ``datetime.timedelta`` or ``np.timedelta64`` objects as
+    durations, and periods (``pd.Period``) as the dates they start on."""
     if isinstance(col.dtype, pd.PeriodDtype):
         return col.dt.to_timestamp()
     if isinstance(col.dtype, pd.ArrowDtype):
@@ -502,11 +554,15 @@ def _numpy_backed(col: pd.Series) -> pd.Series:
         return col.astype(object).where(col.notna(), np.nan)
     if col.dtype == object:
         present = col.notna().to_numpy()
-        values = col[present] if present.any() and isinstance(col.iloc[present.argmax()], datetime.date) else ()
-        if len(values) and all(isinstance(v, datetime.date) for v in values):  # most columns: one value decides
+        first = col.iloc[present.argmax()] if present.any() else None
+        dates, durations = (datetime.date, np.datetime64), (datetime.timedelta, np.timedelta64)
+        kinds = dates if isinstance(first, dates) else durations if isinstance(first, durations) else None
+        values = col[present] if kinds else ()
+        if len(values) and all(isinstance(v, kinds) for v in values):  # most columns: one value decides
             try:
-                utc = any(getattr(v, "tzinfo", None) is not None for v in values)
-                return pd.to_datetime(col, utc=utc)
+                if kinds is durations:
+                    return pd.to_timedelta(col)
+                return pd.to_datetime(col, utc=any(getattr(v, "tzinfo", None) is not None for v in values))
             except (ValueError, TypeError, OverflowError):
                 pass
     return col
@@ -520,14 +576,29 @@ def _as_float(col: pd.Series) -> pd.Series | None:
     if kind in "iufb":
         return col.astype(float)
     if kind == "M":
-        naive = col.dt.tz_convert(None) if col.dt.tz is not None else col
-        return (naive - pd.Timestamp(0)) / pd.Timedelta(seconds=1)
+        return _seconds_since_1970(col.dt.tz_convert(None) if col.dt.tz is not None else col)
     if kind == "m":
         return col / pd.Timedelta(seconds=1)
     if _mostly_text(col.dropna()):
         return None
     parsed = pd.to_numeric(col, errors="coerce")
     return parsed.astype(float) if parsed.notna().sum() == col.notna().sum() else None
+
+
+def _seconds_since_1970(naive: pd.Series) -> pd.Series:
+    """Dates without a time zone as seconds since 1970 (NaT as NaN): computed in nanoseconds, the
+    seconds they always had, where pandas can hold them so (1677 to 2262), in their own unit beyond
+    (9999-12-31, the "no end" of many tables), so a date's seconds do not depend on the dates beside it."""
+    try:
+        return (naive - pd.Timestamp(0)) / pd.Timedelta(seconds=1)
+    except pd.errors.OutOfBoundsDatetime:
+        values = naive.to_numpy()
+        ticks, unit = values.view("i8"), np.datetime_data(values.dtype)[0]
+        limit = np.iinfo(np.int64).max // (np.timedelta64(1, unit) // np.timedelta64(1, "ns"))
+        inside = (ticks >= -limit) & (ticks <= limit)  # in nanoseconds' range (NaT, the least int64, is not)
+        seconds = (values - np.datetime64(0, "s")) / np.timedelta64(1, "s")
+        seconds[inside] = _seconds_since_1970(naive[inside]).to_numpy()
+        return pd.Series(seconds, index=naive.index, name=naive.name)
 
 
 def _mostly_text(values: pd.Series) -> bool:
@@ -541,33 +612,36 @@ def _mostly_text(values: pd.Series) -> bool:
 
 
 def _as_text(col: pd.Series) -> pd.Series:
-    """``col``'s values as the text :func:`load` makes categories of (whole floats without their
-    ``.0``, as the integers they were before a missing value made them floats, in a column of
-    mixed values too: ``1.0`` is ``"1"``); missing stays missing."""
-    if isinstance(col.dtype, pd.CategoricalDtype):  # its values, whatever its categories hold
-        col = col.astype(object)
-    if col.dtype.kind == "f" or col.dtype == object:  # value by value: 2.0 is "2" whatever the rows beside it
-        col = col.astype(object).map(_whole_as_integer, na_action="ignore")
+    """``col``'s values as the text :func:`load` makes categories of, each value's text whatever rows
+    come with it (:func:`_text_of`); missing stays missing."""
+    if pd.api.types.infer_dtype(col, skipna=True) != "string":  # text stays; others value by value
+        col = col.map(_text_of, na_action="ignore")
     return col.astype(str).where(col.notna())
 
 
-def _whole_as_integer(value: Any) -> Any:
-    """A whole float as the integer it stands for, any other value as it is."""
+def _text_of(value: Any) -> str:
+    """A value's text as a category: a whole float as the integer it stands for (as it was before a
+    missing value made it a float: ``1.0`` is ``"1"``), bytes as the UTF-8 text they hold (a byte
+    that is not UTF-8 escaped: ``b"\\xff"`` is ``"\\xff"``), any other value as ``str`` writes it."""
+    if isinstance(value, bytes):
+        return value.decode(errors="backslashreplace")
     if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
-        return int(value)
-    return value
+        return str(int(value))
+    return str(value)
 
 
 def conform(X: Any, like: pd.DataFrame) -> pd.DataFrame:
     """New rows' features made as the training features ``like`` are (a frame with their columns
     and dtypes; its rows are not read), for a model trained on them to predict.
 
-    A DataFrame's columns are matched by name, in any order (named as :func:`load` names them), an
-    array's by position. Each column is cleaned as :func:`load` cleans it; a categorical one takes
-    the training categories (a category training did not see is missing). Missing or unknown
-    columns, a wrong number of them, or text in a numeric column are a :class:`DataError`.
+    A DataFrame's columns are matched by name, in any order (named as :func:`load` names them), as
+    are those of a dict of columns or an Arrow table (:func:`as_pandas`), an array's by position. Each
+    column is cleaned as :func:`load` cleans it; a categorical one takes the training categories (a
+    category training did not see is missing). Missing or unknown columns, a wrong number of them,
+    or text in a numeric column are a :class:`DataError`.
     """
     columns = list(like.columns)
+    X = as_pandas(X)
     if hasattr(X, "__len__") and len(X) == 0:
         raise DataError("X has no rows to predict")
     if isinstance(X, pd.DataFrame):
@@ -592,6 +666,7 @@ def conform(X: Any, like: pd.DataFrame) -> pd.DataFrame:
 def _conform_column(col: pd.Series, like: pd.Series, name: str) -> pd.Series:
     """One column of :func:`conform`."""
     col = _numpy_backed(col)
+    _check_real(col, name)
     if isinstance(like.dtype, pd.CategoricalDtype):
         categories, values = like.cat.categories, col
         if pd.api.types.is_string_dtype(categories.dtype):
@@ -609,8 +684,11 @@ def _conform_column(col: pd.Series, like: pd.Series, name: str) -> pd.Series:
         return pd.Series(pd.Categorical.from_codes(codes, dtype=like.dtype), index=col.index, name=col.name)
     numeric = _as_float(_dates_of_text(col))  # dates as text, as read_csv gives them, are dates (seconds)
     if numeric is None:
-        text = col[pd.to_numeric(col, errors="coerce").isna() & col.notna()]
-        raise DataError(f"column {name!r} was numeric in training but holds text such as {text.iloc[0]!r}")
+        values = col.dropna()
+        bad = _not_dates(values)  # in a column of dates, a value that is not one ("NaT", ""), not a date
+        if bad is None or not bad.any():
+            bad = pd.to_numeric(values, errors="coerce").isna()
+        raise DataError(f"column {name!r} was numeric in training but holds text such as {values[bad].iloc[0]!r}")
     return numeric
 
 
@@ -628,26 +706,39 @@ def _matched_by_value(codes: np.ndarray, values: pd.Series, categories: pd.Index
     return codes
 
 
+def check_kinds(y: Any) -> set[str]:
+    """The kinds of value the target ``y`` holds, ``{"text"}`` or ``{"numbers"}`` (``Decimal`` ones
+    too), or a :class:`DataError` if it mixes them or holds another kind, which classifiers cannot
+    sort into classes."""
+    number_types = (int, float, np.number, np.bool_, decimal.Decimal)  # Decimal: SQL's NUMERIC, Arrow's decimal
+    kinds = {"text" if isinstance(v, str) else "numbers" if isinstance(v, number_types) else type(v).__name__
+             for v in pd.Series(np.asarray(y, dtype=object)).dropna()}
+    if len(kinds) > 1:
+        raise DataError(f"the target mixes {' and '.join(sorted(kinds))}: make its classes one kind "
+                        f"(e.g. all text: y.astype(str))")
+    if not kinds <= {"text", "numbers"}:
+        raise DataError(f"the target holds {kinds.pop()} values; LightGBM's and scikit-learn's classifiers take "
+                        f"classes as numbers or text: give them as text (y.astype(str))")
+    return kinds
+
+
 def _clean_target(y: pd.Series, task: str | None) -> pd.Series:
-    """The target checked, its values held as numbers or as text: numbers as numbers (a pandas
-    categorical's too: its classes, as a classifier takes them and predicts them back), and text of
-    numbers that are a quantity read as numbers unless the task is given or the target is a pandas
-    categorical (classes, whatever they hold). Other values (``pd.cut``'s intervals, dates) are an error."""
+    """The target checked, its values held as numbers or as text: numbers as numbers (``Decimal`` ones
+    too; a pandas categorical's too: its classes, as a classifier takes them and predicts them back),
+    and text of numbers that are a quantity read as numbers unless the task is given or the target is
+    a pandas categorical (classes, whatever they hold). Other values (``pd.cut``'s intervals, dates,
+    complex numbers) are an error."""
     y = _numpy_backed(y)
+    if _holds_complex(y):
+        raise DataError("the target holds complex numbers, which no model here takes: give real numbers (a "
+                        "regression target) or classes")
     if y.dtype.kind in "Mm":
         raise DataError(f"the target holds {'dates' if y.dtype.kind == 'M' else 'durations'}: give numbers (a "
                         f"regression target) or classes")
     if y.dtype.kind in "OUS" or isinstance(y.dtype, pd.CategoricalDtype):
         declared = isinstance(y.dtype, pd.CategoricalDtype)
         y = y.astype(object).where(y.notna(), np.nan)
-        kinds = {"text" if isinstance(v, str) else "numbers" if isinstance(v, (int, float, np.number, np.bool_)) else
-                 type(v).__name__ for v in y.dropna()}
-        if len(kinds) > 1:
-            raise DataError(f"the target mixes {' and '.join(sorted(kinds))}: make its classes one kind "
-                            f"(e.g. all text: y.astype(str))")
-        if not kinds <= {"text", "numbers"}:
-            raise DataError(f"the target holds {kinds.pop()} values; LightGBM's and scikit-learn's classifiers take "
-                            f"classes as numbers or text: give them as text (y.astype(str))")
+        kinds = check_kinds(y)
         parsed = pd.to_numeric(y, errors="coerce")
         numbers = bool(parsed[y.notna()].notna().all())
         if task == "regression" and not numbers:

@@ -31,7 +31,8 @@ from sklearn.utils import Tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from metahpo.datasets import Dataset, check_columns, check_dense, conform, from_arrays, plain
+from metahpo.datasets import (Dataset, as_pandas, check_columns, check_dense, check_kinds, check_pairing, conform,
+                              from_arrays, plain)
 from metahpo.evaluation import check_metric, check_seed, check_whole
 from metahpo.families import get_family
 from metahpo.exceptions import ConfigError, DataError
@@ -165,6 +166,8 @@ class _TabularInput:
         """The checked training data as a :class:`~metahpo.datasets.Dataset`, and ``y`` as checked;
         bad input is a :class:`~metahpo.exceptions.DataError` (scikit-learn's message, when its checks
         find the problem)."""
+        X, y = as_pandas(X), as_pandas(y)
+        check_pairing(X, y)
         n_missing = int(pd.isna(np.asarray(y, dtype=object)).sum()) if y is not None else 0
         if n_missing:
             raise DataError(f"the target has {plural(n_missing, 'missing value')}")
@@ -173,6 +176,9 @@ class _TabularInput:
             if not self._regression:
                 check_classification_targets(y)
         except DataError:
+            raise
+        except TypeError:  # numpy's, sorting classes of numbers and text: named as load names it
+            check_kinds(y)
             raise
         except ValueError as exc:
             text = "could not convert" in str(exc) and not isinstance(X, pd.DataFrame)
@@ -238,7 +244,10 @@ class _TabularInput:
 
     def _validate(self, X: Any, y: Any = None, reset: bool = False) -> tuple[Any, Any]:
         """scikit-learn's input checks; a DataFrame keeps its columns and their dtypes (dates
-        included), an array becomes numbers."""
+        included), an array becomes numbers; a pandas target is the classes it holds (a nullable or Arrow
+        one's too, which scikit-learn's column_or_1d would make floats of), as :func:`~metahpo.tune` reads it."""
+        if isinstance(y, (pd.Series, pd.DataFrame)):
+            y = y.to_numpy()
         with_y = {} if y is None and not reset else {"y": y}
         minimum = 2 if reset else 1
         check_dense(X)
@@ -264,6 +273,7 @@ class _TabularInput:
     def _frame(self, X: Any) -> pd.DataFrame:
         """``X`` checked against the training features and made as they were
         (:func:`~metahpo.datasets.conform`)."""
+        X = as_pandas(X)
         try:
             X, _ = self._validate(X)
         except ValueError as exc:
@@ -281,6 +291,7 @@ class _TabularInput:
 def _with_categories(X: Any, columns: Any) -> pd.DataFrame:
     """``X`` with ``columns`` (LightGBM's ``categorical_feature``: names or indices) as pandas
     categoricals, which metahpo and LightGBM both read as categorical features."""
+    X = as_pandas(X)
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
     columns = [columns] if isinstance(columns, (str, int, np.integer)) else list(columns)
     names = [frame.columns[c] if isinstance(c, (int, np.integer)) and c not in frame.columns else c for c in columns]
@@ -337,11 +348,11 @@ class _MetaLGBM(_TabularInput, BaseEstimator):
         """Set parameters; a name ``__init__`` does not list is a LightGBM keyword argument."""
         named = self._get_param_names()
         super().set_params(**{k: v for k, v in params.items() if k in named})
-        for key, value in params.items():
-            if key not in named:
-                setattr(self, key, value)
-                if key not in self._lightgbm_kwargs:
-                    self._lightgbm_kwargs.append(key)
+        given = {k: v for k, v in params.items() if k not in named}
+        for key, value in given.items():
+            setattr(self, key, value)
+        # a new list, not the old one extended: a copy.copy of the estimator shares the old one
+        self._lightgbm_kwargs = [*self._lightgbm_kwargs, *(k for k in given if k not in self._lightgbm_kwargs)]
         return self
 
     booster_ = _fitted("booster_", "lightgbm.Booster: the trained booster.")

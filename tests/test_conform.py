@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import lightgbm
 import numpy as np
 import pandas as pd
@@ -182,3 +184,73 @@ def test_the_estimators_say_what_is_wrong_with_the_data(tiny_kb):
         metahpo.MetaLGBMClassifier(knowledge_base=tiny_kb).fit(X.set_axis(["num", 1, None, "b"], axis=1), y)
     with pytest.raises(DataError, match="sparse 60 x 1 matrix; metahpo takes dense data: pass X.toarray()"):
         load(scipy.sparse.csr_matrix(X[["num"]].to_numpy()), y)
+
+
+def test_conform_reads_a_date_beyond_nanoseconds_range_and_the_others_as_in_training():
+    when = pd.Series(pd.date_range("2020-01-01 13:09:01.563", periods=60, freq="37min")).astype("datetime64[ms]")
+    like = load(pd.DataFrame({"when": when}), np.arange(60) % 2).X
+    new = pd.DataFrame({"when": when.iloc[:3].to_numpy()})
+    new.loc[3, "when"] = np.datetime64("9999-12-31")
+    out = conform(new, like)["when"]
+    assert out.iloc[3] == 253402214400.0  # the "no end" date, not OutOfBoundsDatetime
+    np.testing.assert_array_equal(out.iloc[:3].to_numpy(), like["when"].iloc[:3].to_numpy())  # to the last bit
+    as_text = conform(pd.DataFrame({"when": ["9999-12-31", "2020-01-01 13:09:01.563"]}), like)["when"]
+    assert as_text.tolist() == [253402214400.0, like["when"].iloc[0]]
+
+
+def test_a_categorical_of_dates_reads_each_date_alike_whatever_rows_come_with_it():
+    days = pd.to_datetime(["2020-01-01", "2020-01-02 12:00", "2020-01-03"] * 40, format="ISO8601")
+    X = pd.DataFrame({"a": np.arange(120.0), "when": pd.Categorical(days)})
+    like = load(X, np.arange(120) % 2).X
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "no value is a category seen in training"
+        for rows in ([0, 1], [0, 2], [2], [1]):
+            pd.testing.assert_frame_equal(conform(X.iloc[rows], like), like.iloc[rows])
+    midnights = load(X.iloc[[0, 2] * 30].reset_index(drop=True), np.arange(60) % 2).X
+    assert conform(X.iloc[:3], midnights)["when"].astype(object).tolist()[::2] == ["2020-01-01 00:00:00",
+                                                                                 "2020-01-03 00:00:00"]
+
+
+def test_bytes_are_the_text_they_hold_and_other_bytes_escaped_at_load_and_predict_alike():
+    X = pd.DataFrame({"a": np.arange(60.0), "tag": pd.Series([b"\x00\xff", "ok".encode(), "é".encode()] * 20,
+                                                             dtype=object)})
+    like = load(X, np.arange(60) % 2).X
+    assert sorted(like["tag"].cat.categories) == ["\x00\\xff", "ok", "é"]  # UTF-8 decoded, a binary id escaped
+    pd.testing.assert_frame_equal(conform(X.iloc[[1, 0]], like), like.iloc[[1, 0]])
+
+
+def test_conform_refuses_complex_numbers_as_load_does():
+    like = load(pd.DataFrame({"z": np.arange(60.0)}), np.arange(60) % 2).X
+    for values in (np.array([1j, 2.0]), pd.Series([1j, 2.0], dtype=object)):
+        with pytest.raises(DataError, match="^column 'z' holds complex numbers"):
+            conform(pd.DataFrame({"z": values}), like)
+
+
+def test_conform_reads_duration_objects_as_the_durations_they_are():
+    import datetime
+
+    like = load(pd.DataFrame({"took": pd.to_timedelta(np.arange(60), unit="min")}), np.arange(60) % 2).X
+    new = pd.DataFrame({"took": pd.Series([datetime.timedelta(minutes=1), np.timedelta64(2, "m")], dtype=object)})
+    assert conform(new, like)["took"].tolist() == [60.0, 120.0]
+
+
+def test_conform_names_the_value_that_is_not_a_date():
+    X = pd.DataFrame({"a": np.arange(60.0), "d": pd.date_range("2020", periods=60)})
+    like = load(X, np.arange(60) % 2).X
+    for bad in ("NaT", ""):  # what astype(str) writes for a missing date, and an empty cell
+        new = X.iloc[:2].astype({"d": str})
+        new.loc[1, "d"] = bad
+        with pytest.raises(DataError, match=f"^column 'd' was numeric in training but holds text such as '{bad}'$"):
+            conform(new, like)
+
+
+def test_an_arrow_table_or_a_dict_of_columns_is_matched_by_name():
+    import pyarrow as pa
+
+    X, y = _mixed(120)
+    like = load(X, y).X
+    reordered = X[["when", "shop", "mixed", "num"]].astype({"mixed": str})
+    pd.testing.assert_frame_equal(conform(pa.Table.from_pandas(reordered), like), like)
+    pd.testing.assert_frame_equal(conform({c: reordered[c].to_numpy() for c in reordered}, like), like)
+    result = _tuned(X, y)
+    np.testing.assert_array_equal(result.predict_proba(pa.Table.from_pandas(reordered)), result.predict_proba(X))

@@ -1040,3 +1040,96 @@ def test_subsample_keeps_every_class_when_their_least_rows_do_not_fit():
     small = ds.subsample(2000, random_state=0, min_per_class=10)
     assert small.n_rows == 2000
     assert small.y.value_counts().min() == 4
+
+
+def test_dates_beyond_nanoseconds_range_are_seconds_and_others_keep_theirs_whatever_dates_come_with_them(tmp_path):
+    y = np.arange(60) % 2
+    odd = np.datetime64("2000-01-01T13:09:01.563", "ms")  # in nanoseconds, its seconds end in another bit
+    ns_seconds = (pd.Series([odd]) - pd.Timestamp(0)) / pd.Timedelta(seconds=1)  # the seconds it always had
+    assert ns_seconds[0] != (odd - np.datetime64(0, "s")) / np.timedelta64(1, "s")
+    when = np.array([odd, "9999-12-31", "1500-01-01", "NaT"] * 15, dtype="datetime64[ms]")
+    seconds = load(pd.DataFrame({"when": when}), y).X["when"]
+    assert seconds.tolist()[:3] == [ns_seconds[0], 253402214400.0, -14831769600.0] and seconds.isna().sum() == 15
+    until = np.array(["9999-12-31", "2020-01-01T00:00:01"] * 30, dtype="datetime64[s]")
+    assert load(pd.DataFrame({"until": until}), y).X["until"].tolist()[:2] == [253402214400.0, 1577836801.0]
+    days = [datetime.date(9999, 12, 31), datetime.date(2020, 1, 1)] * 30  # as SQL gives them
+    assert load(pd.DataFrame({"day": days}), y).X["day"].tolist()[:2] == [253402214400.0, 1577836800.0]
+    text = pd.Series(["2000-01-01 13:09:01.563", "2021-06-01 12:00", "9999-12-31", "2020-01-01T00:00Z"] * 15)
+    pd.DataFrame({"when": text, "y": y}).to_csv(tmp_path / "sentinel.csv", index=False)
+    pd.DataFrame({"when": text.where(text != "9999-12-31", None), "y": y}).to_csv(tmp_path / "in_range.csv",
+                                                                                  index=False)
+    from_file = load(tmp_path / "sentinel.csv", target="y").X["when"]
+    assert from_file.iloc[2] == 253402214400.0  # a CSV file's "no end" date: seconds, not a traceback
+    in_range = load(tmp_path / "in_range.csv", target="y").X["when"]
+    pd.testing.assert_series_equal(from_file[text != "9999-12-31"], in_range[text != "9999-12-31"])
+
+
+def test_complex_numbers_among_objects_or_in_the_target_are_an_error():
+    _raises(r"^column 'z' holds complex numbers", load, pd.DataFrame({"z": pd.Series([1j, 2 + 0j, 3] * 20,
+                                                                                     dtype=object)}), np.arange(60) % 2)
+    for target in (np.r_[1j, np.arange(59.0)], pd.Series([np.complex128(1j), 2.0] * 30, dtype=object),
+                   pd.Series([2j, 1.0] * 30, dtype=object)):
+        _raises(r"^the target holds complex numbers", load, np.arange(60.0), target)
+
+
+def test_decimal_targets_are_numbers_a_quantity_or_classes():
+    import decimal
+
+    import pyarrow as pa
+
+    x = np.arange(300.0)
+    amounts = [decimal.Decimal(i) / 10 for i in range(300)]  # as read_sql gives a NUMERIC column
+    for target in (pd.Series(amounts), pd.Series(amounts, dtype=pd.ArrowDtype(pa.decimal128(5, 1)))):
+        data = load(x, target)
+        assert data.task == "regression" and data.y.tolist() == [i / 10 for i in range(300)]
+    codes = load(x, [decimal.Decimal(i % 2) for i in range(300)])
+    assert codes.task == "binary" and codes.y.tolist()[:2] == [0, 1]
+
+
+def test_objects_holding_durations_or_numpy_dates_are_durations_and_dates():
+    y = np.arange(60) % 2
+    minutes = pd.to_timedelta(np.arange(60), unit="min")
+    as_durations = load(pd.DataFrame({"took": minutes}), y).X
+    for objects in ([datetime.timedelta(minutes=i) for i in range(60)], [np.timedelta64(i, "m") for i in range(60)]):
+        pd.testing.assert_frame_equal(load(pd.DataFrame({"took": pd.Series(objects, dtype=object)}), y).X,
+                                      as_durations)  # seconds, not a category per duration
+    days = pd.date_range("2020-01-01", periods=60)
+    objects = pd.Series([np.datetime64(d, "D") for d in days.date], dtype=object)
+    pd.testing.assert_frame_equal(load(pd.DataFrame({"day": objects}), y).X, load(pd.DataFrame({"day": days}), y).X)
+
+
+def test_a_target_whose_index_is_xs_in_another_order_is_paired_by_position_with_a_warning():
+    X = pd.DataFrame({"a": np.arange(60.0)}, index=np.arange(60) * 2)
+    y = pd.Series(np.arange(60) % 2, index=X.index)
+    with pytest.warns(DataWarning, match=r"same labels in another order: rows are paired by position .* "
+                                         r"pass y.loc\[X.index\]"):
+        shuffled = load(X, y.iloc[::-1])
+    assert shuffled.y.tolist() == y.iloc[::-1].tolist()  # by position, as scikit-learn pairs them
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same order, or other labels: no warning
+        load(X, y)
+        load(X, y.reset_index(drop=True))
+        load(X, y.to_numpy()[::-1])
+        load(X.set_axis(pd.MultiIndex.from_arrays([X.index, X.index])), y.reset_index(drop=True))
+
+
+def test_a_ragged_list_or_a_dict_of_columns_as_x():
+    _raises(r"^X is no table: its rows are not all of one length \(setting an array element with a sequence",
+            load, [[1.0, 2.0], [1.0]] * 30, np.arange(60) % 2)
+    columns = {"a": np.arange(60.0), "b c": ["x", "y"] * 30}
+    data = load(columns, np.arange(60) % 2)  # as pd.DataFrame(columns)
+    pd.testing.assert_frame_equal(data.X, load(pd.DataFrame(columns), np.arange(60) % 2).X)
+    assert list(data.X.columns) == ["a", "b_c"]
+    _raises(r"^a dict of columns that pandas makes no DataFrame of \(All arrays must be of the same length\)",
+            load, {"a": np.arange(60.0), "b": [1.0]}, np.arange(60) % 2)
+
+
+def test_an_arrow_table_is_taken_as_the_frame_it_converts_to():
+    import pyarrow as pa
+
+    X = pd.DataFrame({"age": np.arange(60.0), "day": pd.date_range("2020", periods=60), "town": ["a", "b"] * 30})
+    y = np.arange(60) % 2
+    from_table = load(pa.Table.from_pandas(X), pa.chunked_array([y]))
+    pd.testing.assert_frame_equal(from_table.X, load(X, y).X)  # its names and dates, not x0, x1 and a crash
+    assert from_table.y.tolist() == y.tolist()
+    assert load(pa.Table.from_pandas(X.assign(y=y)), target="y").X.columns.tolist() == ["age", "day", "town"]

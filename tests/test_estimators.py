@@ -1,5 +1,6 @@
 """The zero-shot estimators are ordinary scikit-learn estimators and drop-in LightGBM replacements."""
 
+import copy as stdlib_copy
 import re
 
 import lightgbm as lgb
@@ -17,7 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from metahpo.datasets import load
 from metahpo.recommendations import recommend
 from metahpo.estimators import MetaLGBMClassifier, MetaLGBMRegressor, MetaRegressor
-from metahpo.exceptions import ConfigError, DataError
+from metahpo.exceptions import ConfigError, DataError, DataWarning
 from metahpo.holdout import MAX_ROUNDS, holdout_rounds
 from metahpo.spaces import LIGHTGBM
 
@@ -214,6 +215,9 @@ def test_lightgbm_parameters_round_trip_through_get_set_params_and_clone():
     assert model.num_leaves == 7 and "learning_rate" not in model.get_params()
     assert clone(copy).get_params() == copy.get_params()
     assert "learning_rate=0.05" in repr(copy)
+    shallow = stdlib_copy.copy(model)  # shares the original's attributes: a new parameter stays its own
+    shallow.set_params(min_child_samples=5)
+    assert "min_child_samples" not in model.get_params() and shallow.get_params()["min_child_samples"] == 5
 
 
 def test_unknown_parameter_is_a_config_error_naming_it(tiny_kb, breast_cancer):
@@ -491,3 +495,49 @@ def test_clones_share_a_knowledge_base_object_and_the_recommender_fitted_on_it(m
     X, y = make_classification(120, 5, random_state=0)
     cross_val_score(model, X, y, cv=3)
     assert fitted == ["binary"]  # one recommender for the three folds' clones
+
+
+def test_a_nullable_target_keeps_its_classes_as_tune_does(tiny_kb):
+    import pyarrow as pa
+
+    X, y = make_classification(120, 4, random_state=0)
+    flags = pd.Series(y.astype(bool))
+    for target, kind in ((flags.astype("boolean"), "b"), (flags.astype(pd.ArrowDtype(pa.bool_())), "b"),
+                         (pd.Series(y).astype("Int64"), "i")):
+        model = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended").fit(X, target)
+        assert model.classes_.dtype.kind == kind and model.predict(X[:5]).dtype.kind == kind  # not floats
+        assert model.classes_.tolist() == sorted(load(X, target).y.unique().tolist())
+
+
+def test_an_arrow_table_a_dict_of_columns_and_a_decimal_target_are_taken(tiny_kb):
+    import decimal
+
+    import pyarrow as pa
+
+    X, y = make_regression(120, 3, random_state=0)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(day=pd.date_range("2020", periods=120))
+    amounts = pd.Series([decimal.Decimal(str(round(v, 2))) for v in y])  # as read_sql gives a NUMERIC column
+    model = MetaLGBMRegressor(knowledge_base=tiny_kb, rounds="recommended").fit(pa.Table.from_pandas(frame), amounts)
+    assert model.feature_names_in_.tolist() == ["a", "b", "c", "day"]
+    expected = MetaLGBMRegressor(knowledge_base=tiny_kb, rounds="recommended").fit(frame, amounts.astype(float))
+    np.testing.assert_array_equal(model.predict(pa.Table.from_pandas(frame)), expected.predict(frame))
+    np.testing.assert_array_equal(model.predict(frame.to_dict("series")), expected.predict(frame))
+    classifier = MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended")
+    assert classifier.fit(frame.to_dict("list"), pa.chunked_array([y > 0])).classes_.tolist() == [False, True]
+
+
+def test_the_estimators_warn_of_a_target_whose_index_is_xs_in_another_order(tiny_kb):
+    X, y = make_classification(120, 4, random_state=0)
+    frame, target = pd.DataFrame(X), pd.Series(y)
+    with pytest.warns(DataWarning, match=r"paired by position .* pass y.loc\[X.index\]"):
+        MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended").fit(frame, target.sort_values())
+
+
+def test_classes_of_numbers_and_text_are_a_data_error_as_load_says(tiny_kb):
+    X, y = make_classification(120, 4, random_state=0)
+    mixed = np.array(["yes" if v else 0 for v in y], dtype=object)  # scikit-learn's check: numpy's TypeError
+    message = "the target mixes numbers and text: make its classes one kind (e.g. all text: y.astype(str))"
+    with pytest.raises(DataError, match=re.escape(message)):
+        load(X, mixed)
+    with pytest.raises(DataError, match=re.escape(message)):
+        MetaLGBMClassifier(knowledge_base=tiny_kb, rounds="recommended").fit(X, mixed)
