@@ -217,6 +217,8 @@ def summarize(results: pd.DataFrame, ours: str) -> str:
                      f"{ours} top-1 wins / ties / losses |")
         lines.append("|---|---|---|---|---|---|---|")
         for method, g in sub.groupby("method"):
+            if method not in wide:  # no top-1 score anywhere: random draws a knowledge base without them lacks
+                continue
             w = wide.loc[wide.index.intersection(ids)]
             if method == ours:
                 wtl = "—"
