@@ -37,8 +37,8 @@ import pandas as pd
 from joblib import delayed, parallel_config
 
 from metahpo import knowledge_base as kbm
-from metahpo.datasets import (MANIFEST, Dataset, ManifestEntry, check_columns, load, load_entry, load_pmlb, read_manifest,
-                              stem)
+from metahpo.datasets import (MANIFEST, Dataset, ManifestEntry, check_columns, load, load_entry, load_pmlb,
+                              read_manifest, stem)
 from metahpo.evaluation import METRICS, Evaluation, evaluate, make_folds, timeout_given
 from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseError, warn
 from metahpo.families import ModelFamily, get_family

@@ -60,7 +60,8 @@ def compare(lightgbm: KnowledgeBase, linear: KnowledgeBase, min_linear_runs: int
         for dataset_id in best.index:
             if dataset_id not in corpus_of:
                 continue
-            knowledge = {"lightgbm": lightgbm.without(removed[dataset_id]), "linear": linear.without(removed[dataset_id])}
+            knowledge = {family: kb.without(removed[dataset_id])
+                         for family, kb in (("lightgbm", lightgbm), ("linear", linear))}
             try:
                 choice = choose_family(mf.loc[dataset_id], knowledge, task)
             except KnowledgeBaseError:  # no other dataset of the task that both ran: nothing to choose by

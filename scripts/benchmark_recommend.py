@@ -4,8 +4,9 @@ For every knowledge-base dataset, the recommender is rebuilt without its leave-o
 size (``corpora.leave_out_ids``: its twins in either corpus's ``twins.csv``, the synthetic
 ``*_fri_c*``, ``GAMETES_*`` and ``*_BNG_*`` families as whole groups, and the same rows or generator
 under other names; until Session 47, 7 December 2026, PMLB's ``twins.csv`` alone, so 38 of the 368
-left-out datasets kept a twin, a larger version of themselves or a real-world twin), asked for 10
-configurations from the dataset's stored meta-features, and the recommendations are scored from the dense dataset x configuration matrix (no refits): top-1, best-of-3, best-of-10
+left-out datasets kept a twin, such as a larger version's or a real-world one: docs/results/leak_audit),
+asked for 10 configurations from the dataset's stored meta-features, and the recommendations are
+scored from the dense dataset x configuration matrix (no refits): top-1, best-of-3, best-of-10
 normalized score (0 = the worst configuration the KB ran on the dataset, 1 = the best) and the rank
 of the top-1 among the pool. Rivals on the same datasets, in the same run:
 

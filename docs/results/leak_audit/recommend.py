@@ -34,7 +34,8 @@ def main() -> None:
     runs = {name: pd.read_csv(HERE / f"recommend_{name}" / "recommend_loo.csv") for name in ("leaky", "fixed")}
     for name, rows in runs.items():
         print(f"## {name}\n{summarize(rows, 'portfolio')}\n")
-    top = {name: rows[rows["method"] == "portfolio"].set_index("dataset_id")["best_of_1"] for name, rows in runs.items()}
+    top = {name: rows[rows["method"] == "portfolio"].set_index("dataset_id")["best_of_1"]
+           for name, rows in runs.items()}
     affected = changed(top["fixed"].index)
     d = (top["fixed"] - top["leaky"]).reindex(affected)
     print(f"## The {len(affected)} datasets whose leave-out changed: portfolio top-1, fixed minus leaky\n")
