@@ -799,8 +799,9 @@ def recommend(
         real-world data of 10,000 rows or more, training and ordering ten configurations cost 10 to
         19 times one hold-out. As handed out (the hold-out's rounds, the list ordered on large data,
         the top checked against the defaults on smaller data), the top configuration was at least
-        as good as LightGBM's defaults on 81% (PMLB) and 95% (real-world) of the final datasets;
-        with the knowledge base's rounds, 76% and 74% (docs/benchmarks.md, "Issue #14's targets").
+        as good as LightGBM's defaults on 81% (PMLB; 78% of those left final by Session 47's leakage
+        audit) and 95% (real-world) of the final datasets; with the knowledge base's rounds, 76% and
+        74% (docs/benchmarks.md, "Issue #14's targets").
     n_jobs : int
         With ``rounds="holdout"``, how many configurations' hold-outs train side by side (threads,
         each training on one; -1: one per CPU).
