@@ -15,8 +15,8 @@ so that a row torn by a kill is recognised and dropped (wherever the kill cut it
 included). A writer holds an OS lock on its live part while it is open; :func:`compact` folds the
 parts no writer holds into compressed ones and leaves the others alone, so concurrent writers,
 compactions, loads and kills lose no row and read none twice. Loading validates the manifest and
-every part (columns, scores within their metric's range, parameters as JSON objects) and names the
-file at fault.
+every part (columns, scores within their metric's range, parameters as JSON objects that hash to
+their ``config_id``) and names the file at fault.
 
 In memory, :class:`KnowledgeBase` holds the three tables as DataFrames. It may be sparse (a user's
 own history without the full dataset x configuration matrix); :meth:`KnowledgeBase.matrix` gives the
@@ -34,6 +34,7 @@ import math
 import os
 import re
 import socket
+import stat
 import tempfile
 import time
 import uuid
@@ -47,8 +48,8 @@ import numpy as np
 import pandas as pd
 
 from metahpo import __version__
-from metahpo.datasets import Dataset
-from metahpo.evaluation import METRICS, Evaluation, default_metric
+from metahpo.datasets import TASKS, Dataset
+from metahpo.evaluation import METRICS, SCORED, Evaluation, default_metric
 from metahpo.exceptions import KnowledgeBaseError
 from metahpo.families import get_family
 from metahpo.files import atomic_write, fcntl, file_mode, locked
@@ -102,7 +103,7 @@ def base_id(dataset_id: str) -> str:
     return dataset_id.partition(VERSION_SEP)[0]
 
 
-_HUGE = 1e15
+HUGE = 1e15
 """No score, count or time in a knowledge base is this large: a bigger value is garbage."""
 
 _MAX_LOG_LOSS = -math.log(1e-15) + 0.5
@@ -113,18 +114,18 @@ _SCORE_RANGES: dict[str, tuple[float, float]] = {
     "accuracy": (0.0, 1.0),
     "balanced_accuracy": (0.0, 1.0),
     "neg_log_loss": (-_MAX_LOG_LOSS, 0.0),
-    "r2": (-_HUGE, 1.0),
-    "neg_root_mean_squared_error": (-_HUGE, 0.0),
-    "neg_mean_absolute_error": (-_HUGE, 0.0),
+    "r2": (-HUGE, 1.0),
+    "neg_root_mean_squared_error": (-HUGE, 0.0),
+    "neg_mean_absolute_error": (-HUGE, 0.0),
 }
 """The values each metric's mean score may take (NaN aside: a failed run or a metric not scored)."""
 
 _NUMBER_RANGES: dict[str, dict[str, tuple[float, float]]] = {
-    "datasets": {"n_rows": (0.0, _HUGE), "n_features": (0.0, _HUGE)},
+    "datasets": {"n_rows": (0.0, HUGE), "n_features": (0.0, HUGE)},
     "configurations": {},
     "runs": {
-        **{f"score_{m}": _SCORE_RANGES.get(m, (-_HUGE, _HUGE)) for m in ALL_METRICS},
-        **dict.fromkeys(("best_iteration", "fit_time", "total_time", "cv"), (0.0, _HUGE)),
+        **{f"score_{m}": _SCORE_RANGES.get(m, (-HUGE, HUGE)) for m in ALL_METRICS},
+        **dict.fromkeys(("best_iteration", "fit_time", "total_time", "cv"), (0.0, HUGE)),
     },
 }
 """Per table, the numeric columns checked on loading and their ranges; meta-features (``mf_*``)
@@ -264,7 +265,7 @@ class KnowledgeBase:
         range (a loss given as a positive number, an AUC above 1) is a :class:`KnowledgeBaseError`,
         since no knowledge base holding it could be loaded."""
         for metric, value in evaluation.scores.items():
-            low, high = _SCORE_RANGES.get(metric, (-_HUGE, _HUGE))
+            low, high = _SCORE_RANGES.get(metric, (-HUGE, HUGE))
             if not (np.isnan(value) or low <= value <= high):
                 raise KnowledgeBaseError(f"{metric} {value:g} is not in [{low:g}, {high:g}]")
         self.add_configuration(evaluation.config, origin)
@@ -487,7 +488,7 @@ def read_manifest(root: Path) -> dict[str, Any]:
         raise KnowledgeBaseError(f"no knowledge base at {root}: not a folder")
     path = root / "manifest.json"
     try:
-        manifest = json.loads(path.read_text())
+        manifest = json.loads(_file_bytes(path))
     except FileNotFoundError:
         raise KnowledgeBaseError(f"knowledge base {root} has no manifest.json") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -497,9 +498,13 @@ def read_manifest(root: Path) -> dict[str, Any]:
     missing = {"schema_version", "family", "space_version"} - set(manifest)
     if missing:
         raise KnowledgeBaseError(f"manifest {path} lacks {', '.join(sorted(missing))}")
-    for key, kind in (("family", str), ("space_version", str), ("provenance", dict)):
+    for key, kind in (("family", str), ("space_version", str), ("provenance", dict), ("rows", dict)):
         if key in manifest and not isinstance(manifest[key], kind):
             raise KnowledgeBaseError(f"corrupt manifest {path}: {key} is {json.dumps(manifest[key])[:60]}")
+    for name, n in manifest.get("rows", {}).items():
+        if type(n) is not int or n < 0:
+            raise KnowledgeBaseError(f"corrupt manifest {path}: rows of {name} is {json.dumps(n)[:60]}, "
+                                     f"not a whole number of rows")
     if type(manifest["schema_version"]) is not int:  # "1", 1.0 and true are not the version 1
         raise KnowledgeBaseError(f"corrupt manifest {path}: schema_version is "
                                  f"{json.dumps(manifest['schema_version'])[:60]}, not a whole number")
@@ -737,7 +742,7 @@ def _parts(folder: Path) -> list[Path]:
     are not parts.
     """
     parts = [p for p in folder.glob("*.csv*") if not p.name.startswith(".") and p.name.endswith((".csv", ".csv.gz"))]
-    return sorted(parts, key=lambda p: (p.stat().st_mtime_ns, p.name))
+    return sorted(parts, key=lambda p: (_stat(p).st_mtime_ns, p.name))
 
 
 def stored_rows(path: str | os.PathLike, table: str) -> pd.DataFrame:
@@ -753,7 +758,8 @@ def stored_rows(path: str | os.PathLike, table: str) -> pd.DataFrame:
     Raises
     ------
     KnowledgeBaseError
-        If a part is corrupt, or the parts kept vanishing while being read (compactions folding them).
+        If a part is corrupt or no readable file, or the parts kept vanishing while being read (compactions
+        folding them).
     """
     if table not in _TABLES:
         raise KnowledgeBaseError(f"no table {table!r}; a knowledge base has {', '.join(_TABLES)}")
@@ -805,10 +811,10 @@ def utc_times(times: pd.Series) -> pd.Series:
 def _read_part(part: Path, name: str) -> pd.DataFrame | None:
     """The complete rows of one part file, checked; None for a live part killed before its header.
 
-    Raises FileNotFoundError if the part is gone, KnowledgeBaseError if it is corrupt.
+    Raises FileNotFoundError if the part is gone, KnowledgeBaseError if it is corrupt or no readable file.
     """
     live = not part.name.endswith(".gz")
-    data = part.read_bytes()
+    data = _file_bytes(part)
     if live:
         complete = _complete_rows(data)
         if _ROW_END.search(data, len(complete)):  # more than the last row would go
@@ -832,6 +838,32 @@ def _read_part(part: Path, name: str) -> pd.DataFrame | None:
     return frame
 
 
+def _stat(path: Path) -> os.stat_result:
+    """The status of ``path`` (of what a link names); FileNotFoundError if it is gone, a
+    :class:`KnowledgeBaseError` naming it if it is a link to nothing or cannot be read."""
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise KnowledgeBaseError(f"knowledge-base file {path} is a link to nothing") from None
+        raise
+    except OSError as exc:
+        raise KnowledgeBaseError(f"cannot read knowledge-base file {path}: {exc}") from None
+
+
+def _file_bytes(path: Path) -> bytes:
+    """The bytes of ``path``, a regular file or a link to one; FileNotFoundError if it is gone, a
+    :class:`KnowledgeBaseError` naming it if it is something else (a folder, a pipe, a device) or cannot be read."""
+    if not stat.S_ISREG(_stat(path).st_mode):
+        raise KnowledgeBaseError(f"knowledge-base file {path} is not a regular file")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise KnowledgeBaseError(f"cannot read knowledge-base file {path}: {exc}") from None
+
+
 def _complete_rows(data: bytes) -> bytes:
     """``data`` (CSV) up to the end of its last complete row: a kill may have torn the last row anywhere.
 
@@ -847,9 +879,20 @@ def _complete_rows(data: bytes) -> bytes:
     return b""
 
 
+_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
+    "datasets": {"task": TASKS}, "runs": {"status": tuple(sorted({*SCORED, "failed", "timeout"}))}}
+"""The values each text column that takes one of a few may take (a typo would drop its row from every use)."""
+
+
 def _check_values(frame: pd.DataFrame, name: str, part: Path) -> None:
     """Raise KnowledgeBaseError naming ``part``, the column and the row of the first bad value."""
-    ranges = {**_NUMBER_RANGES[name], **{c: (-_HUGE, _HUGE) for c in frame.columns if c.startswith("mf_")}}
+    for column, allowed in _CHOICES.get(name, {}).items():
+        bad = ~frame[column].isin(allowed).to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise KnowledgeBaseError(f"knowledge-base file {part}: {column} in row {row + 1} is "
+                                     f"{frame[column].iloc[row]!r}, not one of {', '.join(allowed)}")
+    ranges = {**_NUMBER_RANGES[name], **{c: (-HUGE, HUGE) for c in frame.columns if c.startswith("mf_")}}
     for column, (low, high) in ranges.items():
         raw = frame[column]
         if pd.api.types.is_numeric_dtype(raw):
@@ -865,7 +908,7 @@ def _check_values(frame: pd.DataFrame, name: str, part: Path) -> None:
             raise KnowledgeBaseError(f"knowledge-base file {part}: {column} in row {row + 1} is {shown}, "
                                      f"not a number in [{low:g}, {high:g}]")
     if name == "configurations":
-        for row, text in enumerate(frame["params"]):
+        for row, (cid, text) in enumerate(zip(frame["config_id"], frame["params"])):
             try:
                 params = json.loads(text)
             except (TypeError, ValueError):
@@ -873,6 +916,14 @@ def _check_values(frame: pd.DataFrame, name: str, part: Path) -> None:
             if not isinstance(params, dict):
                 raise KnowledgeBaseError(f"knowledge-base file {part}: params in row {row + 1} is not a JSON "
                                          f"object of parameters: {str(text)[:80]!r}")
+            try:
+                own = config_id(params)
+            except (TypeError, ValueError, OverflowError):  # a value neither text nor a number a float holds
+                own = None
+            if own != cid:
+                raise KnowledgeBaseError(f"knowledge-base file {part}: configuration {cid!r} in row {row + 1} has "
+                                         f"params that are not its own: {str(text)[:80]!r}"
+                                         + (f" (they are configuration {own!r})" if own else ""))
 
 
 def _upsert(table: pd.DataFrame, rows: pd.DataFrame, key: list[str]) -> pd.DataFrame:
@@ -966,7 +1017,7 @@ def _files_stamp(folder: Path) -> tuple:
     try:
         files = sorted([folder / "manifest.json", *(part for table in _TABLES for part in _parts(folder / table))])
         return tuple((str(f.relative_to(folder)), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
-    except OSError:
+    except (OSError, KnowledgeBaseError):
         return (uuid.uuid4().hex,)
 
 

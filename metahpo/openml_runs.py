@@ -24,7 +24,7 @@ import pandas as pd
 from metahpo.evaluation import METRICS, Evaluation
 from metahpo.exceptions import ConfigError, KnowledgeBaseError
 from metahpo.families.lightgbm import canonical_names, library_defaults, parameter_names
-from metahpo.knowledge_base import ALL_METRICS, KnowledgeBase
+from metahpo.knowledge_base import ALL_METRICS, HUGE, KnowledgeBase
 from metahpo.metafeatures import METAFEATURES
 from metahpo.openml_source import cache_root, openml_errors
 from metahpo.spaces import LIGHTGBM, Config, config_id
@@ -367,8 +367,19 @@ def _metafeatures(qualities: Mapping[str, Any], task: str, n_rows: int, n_featur
 
 
 def _quality(qualities: Mapping[str, Any], name: str) -> float:
+    """A count a dataset listing gives (NaN if none); a :class:`KnowledgeBaseError` naming the dataset if it is
+    no number a knowledge base holds (inf, or larger than any count: its meta-features would not load)."""
     value = qualities.get(name)
-    return math.nan if value is None or pd.isna(value) else float(value)
+    if value is None or pd.isna(value):
+        return math.nan
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = math.inf
+    if not abs(number) <= HUGE:
+        raise KnowledgeBaseError(f"OpenML lists dataset {qualities.get('did')} with {name} {str(value)[:40]}, "
+                                 f"not a count")
+    return number
 
 
 def _ratio(numerator: float, denominator: float) -> float:

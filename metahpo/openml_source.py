@@ -316,6 +316,11 @@ def openml_errors(
     except (arff.ArffException, ExpatError) as exc:  # a cached ARFF or XML file cut short (openml writes in place)
         raise error(f"a cached file of {what} cannot be read ({_first_line(str(exc))}); remove it to fetch it "
                     f"again ({hint})") from None
+    except MetahpoError:
+        raise
+    except (ValueError, KeyError) as exc:  # openml's parsing of a malformed response or cached file
+        raise error(f"OpenML's description or data of {what} cannot be read ({type(exc).__name__}: "
+                    f"{_first_line(str(exc))}); {hint}") from None
     except Exception as exc:
         if type(exc) is not Exception or not str(exc).startswith("File: "):
             raise

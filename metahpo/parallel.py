@@ -78,7 +78,7 @@ class Journal:
     rerun knows the jobs it was running: the one that killed it is among them.
 
     Each event is a line appended at once (the file is opened for each, and the line begins with a
-    newline, so one torn by a kill never swallows the next), and a torn line is ignored.
+    newline, so one torn by a kill never swallows the next), and a torn (or garbled) line is ignored.
     :func:`run_jobs` keeps it for jobs that run in this process; a job whose own worker process
     dies needs none. A journal is one process's: two writing one (two builds into one folder, two
     tunes of one dataset into one ``record_to``) can only run a job alone that need not be, or miss
@@ -101,9 +101,12 @@ class Journal:
             return counts
         for line in lines:
             try:
-                event, key = json.loads(line)
-            except ValueError:  # an empty line, or one torn by a kill
-                continue
+                entry = json.loads(line)
+            except ValueError:
+                entry = None
+            if not (isinstance(entry, list) and len(entry) == 2 and all(isinstance(x, str) for x in entry)):
+                continue  # an empty line, one torn by a kill, or garbage
+            event, key = entry
             counts[key] = counts[key] + 1 if event == "start" else max(counts[key] - 1, 0) if event == "end" else 0
         return +counts
 

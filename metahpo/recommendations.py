@@ -490,9 +490,9 @@ def _tree_arrays(trees: list[Any]) -> dict[str, np.ndarray]:
 
 def _well_formed(arrays: dict[str, np.ndarray], n_trees: int, n_features: int) -> bool:
     """Whether ``arrays`` are ``n_trees`` trees on ``n_features`` features as :func:`_tree_arrays`
-    writes them: every node's children inside its own tree, every split on a feature there is,
-    leaves without children. Anything else (a file damaged or not written by metahpo) could
-    crash the compiled predict, which trusts its nodes."""
+    writes them: every node's children (whole numbers) after it inside its own tree, every split on a
+    feature there is at a finite threshold, leaves without children. Anything else (a file damaged or
+    not written by metahpo) could crash the compiled predict, which trusts its nodes, or loop it forever."""
     try:
         if any(name not in arrays for name in ("sizes", "n_features", "value", *_NODE_FIELDS)):
             return False
@@ -500,8 +500,9 @@ def _well_formed(arrays: dict[str, np.ndarray], n_trees: int, n_features: int) -
         if declared.shape != (1,) or int(declared[0]) != n_features or sizes.dtype.kind not in "iu":
             return False
         total = int(sizes.sum()) if sizes.ndim == 1 and len(sizes) == n_trees and (sizes > 0).all() else -1
+        kinds = {"value": "iuf", "threshold": "iuf", "left_child": "iu", "right_child": "iu", "feature": "iu"}
         if total < 0 or any(np.asarray(arrays[name]).shape != (total,) or np.asarray(arrays[name]).dtype.kind
-                            not in "iuf" for name in ("value", *_NODE_FIELDS)):  # numbers, one per node
+                            not in kind for name, kind in kinds.items()):  # numbers (indices whole), one per node
             return False
         own = np.repeat(sizes, sizes)  # each node's tree size, and its index within its tree
         index = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
@@ -509,7 +510,8 @@ def _well_formed(arrays: dict[str, np.ndarray], n_trees: int, n_features: int) -
         leaf = (left == -1) & (right == -1)
         split = ((left > index) & (left < own) & (right > index) & (right < own)
                  & (feature >= 0) & (feature < n_features))
-        return bool(np.all(leaf | split) and np.isfinite(np.asarray(arrays["value"], dtype=float)).all())
+        return bool(np.all(leaf | split) and all(np.isfinite(np.asarray(arrays[name], dtype=float)).all()
+                                                 for name in ("value", "threshold")))
     except (TypeError, ValueError):  # arrays of text, or of shapes that do not broadcast
         return False
 

@@ -133,7 +133,7 @@ class Param:
         hi = self.high if self.valid_high is None else self.valid_high
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise ConfigError(f"{self.name} must be a number, got {value!r}")
-        if not lo <= float(value) <= hi:  # NaN fails this too
+        if not lo <= value <= hi:  # NaN fails this too, and a whole number too large for a float
             raise ConfigError(f"{self.name}={value!r} is outside its valid range [{lo:g}, {hi:g}]")
         if self.integer and float(value) != int(value):
             raise ConfigError(f"{self.name} must be a whole number, got {value!r}")
@@ -297,7 +297,7 @@ def _same(value: Any, choice: Any) -> bool:
     """Whether ``value`` is ``choice`` (a number equal to a numeric choice, a string equal to a text one)."""
     if isinstance(choice, str) or isinstance(value, str):
         return value == choice
-    return isinstance(value, (int, float, np.integer, np.floating)) and float(value) == float(choice)
+    return isinstance(value, (int, float, np.integer, np.floating)) and value == choice  # exact: 10**400 is no float
 
 
 def _choice(value: Any, choices: tuple[Any, ...]) -> Any:

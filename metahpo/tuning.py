@@ -901,7 +901,8 @@ def _recorded_trials(kb: kbm.KnowledgeBase, root: str | Path, dataset_id: str, c
     """The trials ``tune(record_to=root)`` recorded in ``kb`` (the record, loaded) of dataset
     ``dataset_id`` with ``cv`` folds and configurations of ``space``, in the order they finished,
     scored by ``metric`` (a pruned trial by its mean over the folds it completed) and marked
-    ``user_attrs["resumed"]``. Also how many scored trials were left out for want of a ``metric``
+    ``user_attrs["resumed"]``; fold scores that are not a JSON list of numbers are a
+    :class:`KnowledgeBaseError`. Also how many scored trials were left out for want of a ``metric``
     score (a search on another metric recorded them). A record of the dataset with another number
     of folds is a :class:`ConfigError`: it keeps one run per configuration, which this search's
     would replace."""
@@ -927,7 +928,15 @@ def _recorded_trials(kb: kbm.KnowledgeBase, root: str | Path, dataset_id: str, c
         source = origins[run["config_id"]].removeprefix("tune-").partition(":")[0]
         error = run["error"] if isinstance(run["error"], str) else ""
         rounds = int(run["best_iteration"]) if pd.notna(run["best_iteration"]) else 0
-        folds = json.loads(text) if isinstance(text := run.get(f"folds_{metric}"), str) and text else []
+        folds: Any = []
+        if isinstance(text := run.get(f"folds_{metric}"), str) and text:
+            try:
+                folds = json.loads(text)
+            except ValueError:
+                folds = None
+            if not isinstance(folds, list) or not all(type(v) in (int, float) for v in folds):
+                raise KnowledgeBaseError(f"record_to {str(root)!r}: the folds_{metric} of configuration "
+                                         f"{run['config_id']} are not a list of scores: {text[:80]!r}")
         trials.append(Trial(0, config, source, score=score if run["status"] in SCORED else np.nan,
                             status=run["status"], fit_time=float(run["fit_time"]), best_iteration=rounds, error=error,
                             scores=scores, fold_scores=folds, user_attrs={"resumed": True}, family=space.family))

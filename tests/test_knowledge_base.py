@@ -266,6 +266,40 @@ def test_files_beside_the_parts_are_not_read_as_parts(tmp_path):
     assert KnowledgeBase.load(root).info() == before
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder", "link to itself", "link to nothing", "manifest folder"])
+def test_a_part_that_is_no_regular_file_is_refused_naming_it(tmp_path, kind):
+    """Only regular files are read: a pipe hung the load, /dev/zero exhausted memory."""
+    root = tmp_path / "kb"
+    small_kb().save(root)
+    path = root / "runs" / "part-99990101T000000Z-00000000.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        os.symlink("/dev/zero", path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "link to itself":
+        os.symlink(path, path)
+    elif kind == "link to nothing":
+        os.symlink(tmp_path / "gone.csv", path)
+    else:
+        path = root / "manifest.json"
+        path.unlink()
+        path.mkdir()
+    with pytest.raises(KnowledgeBaseError, match=re.escape(str(path))):
+        KnowledgeBase.load(root)
+
+
+def test_a_part_linked_to_a_regular_file_is_read(tmp_path):
+    root = tmp_path / "kb"
+    small_kb().save(root)
+    before = KnowledgeBase.load(root).info()
+    part = next((root / "runs").glob("*.csv.gz"))
+    part.rename(tmp_path / part.name)
+    os.symlink(tmp_path / part.name, part)
+    assert KnowledgeBase.load(root).info() == before
+
+
 def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(KnowledgeBaseError, match="not a folder"):
         KnowledgeBase.load(tmp_path / "nowhere")
@@ -517,6 +551,21 @@ def test_bad_numbers_are_refused_naming_file_column_and_row(tmp_path, column, va
         KnowledgeBase.load(root)
 
 
+@pytest.mark.parametrize("table, column, value", [("datasets", "task", "Multiclass"), ("runs", "status", "OK"),
+                                                  ("runs", "status", "")])
+def test_an_unknown_task_or_status_is_refused_naming_table_and_value(tmp_path, table, column, value):
+    """A typo is no value the recommenders know: its dataset or run would be dropped silently."""
+    root = tmp_path / "kb"
+    small_kb().save(root)
+    part = next((root / table).glob("*.csv.gz"))
+    frame = pd.read_csv(part, dtype=str)
+    frame.loc[1, column] = value
+    frame.to_csv(part, index=False, compression="gzip")
+    with pytest.raises(KnowledgeBaseError, match=rf"{table}/{part.name}: {column} in row 2 is "
+                                                 rf"{re.escape(repr(value or np.nan))}, not one of"):
+        KnowledgeBase.load(root)
+
+
 def test_infinite_metafeature_is_refused(tmp_path):
     root = tmp_path / "kb"
     kb = small_kb()
@@ -527,7 +576,10 @@ def test_infinite_metafeature_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("text", ["null", "42", "[1, 2]", '"kb"',
-                                  '{"schema_version": 1, "family": 3, "space_version": "x"}'])
+                                  '{"schema_version": 1, "family": 3, "space_version": "x"}',
+                                  '{"schema_version": 1, "family": "lightgbm", "space_version": "x", "rows": [3]}',
+                                  '{"schema_version": 1, "family": "lightgbm", "space_version": "x", '
+                                  '"rows": {"runs": null}}'])
 def test_manifest_that_is_no_object_is_a_clear_error(tmp_path, text):
     root = tmp_path / "kb"
     small_kb().save(root)
@@ -547,6 +599,20 @@ def test_params_that_are_no_json_object_are_a_clear_error(tmp_path, params):
     with pytest.raises(KnowledgeBaseError, match=rf"{part.name}: params in row 2 is not a JSON object"):
         KnowledgeBase.load(root)
 
+
+@pytest.mark.parametrize("params", ["other", '{"num_leaves": 1%s}' % ("0" * 400), '{"num_leaves": [3]}'])
+def test_params_that_are_not_their_configurations_are_refused(tmp_path, params):
+    """A row's params must hash to its config_id: otherwise another configuration's parameters would
+    be handed out under its name."""
+    root = tmp_path / "kb"
+    small_kb().save(root)
+    part = next((root / "configurations").glob("*.csv.gz"))
+    frame = pd.read_csv(part, dtype=str)
+    frame.loc[1, "params"] = frame.loc[2, "params"] if params == "other" else params
+    frame.to_csv(part, index=False, compression="gzip")
+    with pytest.raises(KnowledgeBaseError, match=rf"{part.name}: configuration '{frame.loc[1, 'config_id']}' in "
+                                                 rf"row 2 has params that are not its own"):
+        KnowledgeBase.load(root)
 
 
 def test_the_newest_run_of_a_key_wins_by_its_stored_time_not_by_its_files_age(tiny_kb, tmp_path):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import shutil
 import socket
 import subprocess
@@ -257,6 +258,21 @@ def test_a_corrupt_cached_file_or_an_unusable_cache_is_a_clear_data_error(cache:
         load_task(59, cache_dir=cache)
 
 
+@pytest.mark.parametrize("damage", ["description without a name", "data not UTF-8"])
+def test_a_cached_file_openml_cannot_parse_is_a_clear_data_error_naming_the_dataset(cache: Path, damage: str) -> None:
+    folder = cache / "org/openml/www/datasets/61"
+    if damage == "description without a name":
+        path, old, new = folder / "description.xml", b"<oml:name>iris</oml:name>", b""
+    else:
+        path, old, new = folder / "dataset.arff", b"Iris-setosa", "Iris-s\xe9tosa".encode("latin-1")
+    assert old in path.read_bytes()
+    path.write_bytes(path.read_bytes().replace(old, new))
+    with pytest.raises(DataError, match=r"^OpenML's description or data of dataset 61 cannot be read \((KeyError|"
+                                        r"UnicodeDecodeError): ") as info:
+        load_dataset(61, cache_dir=cache)
+    assert info.value.__cause__ is None
+
+
 @pytest.mark.parametrize("bad", [0, -1, 2.5, "31", True])
 def test_ids_are_positive_whole_numbers(bad: object) -> None:
     with pytest.raises(DataError, match="the OpenML dataset id must be a positive whole number"):
@@ -397,6 +413,18 @@ def test_imported_datasets_carry_the_metafeatures_openml_qualities_determine() -
     }
     assert approval[list(expected)].to_dict() == pytest.approx(expected)
     assert approval.drop(list(expected)).isna().all()  # nothing guessed for the others
+
+
+@pytest.mark.parametrize("quality, value", [("NumberOfInstances", math.inf), ("NumberOfFeatures", math.inf),
+                                            ("NumberOfMissingValues", math.inf), ("NumberOfMissingValues", 1e300)])
+def test_a_dataset_listed_with_no_count_is_a_clear_error_naming_it(quality: str, value: float) -> None:
+    """inf rows raised a raw OverflowError; inf or huge missing values made a knowledge base that would not load."""
+    from metahpo.openml_runs import _dataset_row
+
+    listed = {"name": "credit-g", "did": 31, "NumberOfInstances": 1000, "NumberOfFeatures": 21, "NumberOfClasses": 2}
+    message = f"OpenML lists dataset 31 with {quality} {value}, not a count"
+    with pytest.raises(KnowledgeBaseError, match=re.escape(message)):
+        _dataset_row({**listed, quality: value})
 
 
 def test_import_regression_runs_maps_aliases_and_negates_errors() -> None:

@@ -172,6 +172,16 @@ def test_the_journal_counts_starts_and_ends_and_ignores_a_torn_line(tmp_path):
     assert not journal.path.exists()
 
 
+@pytest.mark.parametrize("line", ["5", '["start", ["x"]]', '"ab"', '["start"]', '{"start": "x"}', "null"])
+def test_a_garbled_journal_line_is_ignored_as_a_torn_one(tmp_path, line):
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.start("a")
+    with open(journal.path, "a") as fh:
+        fh.write(f"\n{line}")
+    journal.start("b")
+    assert journal.running() == {"a", "b"}
+
+
 def test_jobs_in_worker_processes_are_not_journaled_and_a_suspect_that_finishes_there_is_cleared(tmp_path):
     journal = Journal(tmp_path / "journal.jsonl")
     assert dict(run_jobs([delayed(abs)(-1)], 2, journal=journal, keys=["a"])) == {0: 1}

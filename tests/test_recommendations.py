@@ -353,10 +353,12 @@ def test_the_surrogate_is_fitted_once_per_knowledge_base(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("damage", ["child out of its tree", "feature out of range", "sizes cut", "array missing",
-                                    "value not finite", "text", "no feature count", "compressed bytes"])
+                                    "value not finite", "text", "no feature count", "compressed bytes",
+                                    "child a fraction", "threshold not finite"])
 def test_a_damaged_cache_entry_is_fitted_anew_not_trusted(tmp_path, monkeypatch, damage):
     """The compiled predict trusts its nodes: an entry that is not what metahpo wrote (a child index
-    out of its tree crashed the process) is a miss, refitted and written again."""
+    out of its tree crashed the process; a fractional one, cut to its own node, looped forever) is a
+    miss, refitted and written again."""
     monkeypatch.setenv("METAHPO_CACHE_DIR", str(tmp_path))
     kb, _ = clustered_kb()
     points = np.random.default_rng(0).random((20, len(LIGHTGBM.names)))
@@ -364,7 +366,7 @@ def test_a_damaged_cache_entry_is_fitted_anew_not_trusted(tmp_path, monkeypatch,
     entry = next(tmp_path.glob("*.npz"))
     with np.load(entry) as data:
         arrays = dict(data)
-    split = np.flatnonzero(arrays["left_child"] >= 0)[0]
+    n_features, split = int(arrays["n_features"]), np.flatnonzero(arrays["left_child"] >= 0)[0]
     if damage == "compressed bytes":  # zlib's own error, not numpy's or zipfile's
         raw = bytearray(entry.read_bytes())
         raw[100:160] = bytes(b ^ 0x55 for b in raw[100:160])
@@ -381,9 +383,15 @@ def test_a_damaged_cache_entry_is_fitted_anew_not_trusted(tmp_path, monkeypatch,
         arrays["value"] = arrays["value"].astype(str)
     elif damage == "no feature count":
         arrays["n_features"] = np.array([])
+    elif damage == "child a fraction":
+        arrays["left_child"] = arrays["left_child"].astype(float)
+        arrays["left_child"][split] = split + 0.5
+    elif damage == "threshold not finite":
+        arrays["threshold"][split] = np.nan
     else:
         arrays["value"][0] = np.nan
     if damage != "compressed bytes":
+        assert not recommendations._well_formed(arrays, 100, n_features)
         np.savez(entry, **arrays)
     np.testing.assert_array_equal(Recommender(kb, "binary", "surrogate").prior_mean(_query(0.0))(points), fitted)
     with np.load(entry) as data:

@@ -230,7 +230,8 @@ def test_validate_missing_parameter_is_named():
 @pytest.mark.parametrize(
     "name, value",
     [("learning_rate", 2.0), ("learning_rate", 0.0), ("num_leaves", 1), ("subsample", 1.5),
-     ("colsample_bytree", 0.0), ("reg_alpha", -0.1), ("min_child_samples", 0), ("learning_rate", math.inf)],
+     ("colsample_bytree", 0.0), ("reg_alpha", -0.1), ("min_child_samples", 0), ("learning_rate", math.inf),
+     ("num_leaves", 10**400), ("reg_alpha", -10**400)],  # no float holds these: no OverflowError either
 )
 def test_validate_out_of_valid_range(name, value):
     with pytest.raises(ConfigError, match=name) as info:
@@ -240,6 +241,11 @@ def test_validate_out_of_valid_range(name, value):
 
 def test_outside_search_range_but_valid_is_accepted():
     LIGHTGBM.validate(_config(learning_rate=0.5, num_leaves=1000, reg_alpha=0.0, subsample=0.2))
+
+
+def test_a_whole_number_too_large_for_a_float_is_no_choice():
+    with pytest.raises(ConfigError, match="is not one of"):
+        Param("depth", choices=(1, 2)).check(10**400)
 
 
 @pytest.mark.parametrize("value", ["0.1", None, True, [0.1]])

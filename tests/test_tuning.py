@@ -23,7 +23,7 @@ from metahpo.cli import main
 from metahpo.search import study as study_module
 from metahpo.datasets import load
 from metahpo.evaluation import evaluate
-from metahpo.exceptions import ConfigError, DataError, DataWarning
+from metahpo.exceptions import ConfigError, DataError, DataWarning, KnowledgeBaseError
 from metahpo.families import get_family
 from metahpo.knowledge_base import KnowledgeBase
 from metahpo.search import BayesSampler
@@ -603,6 +603,20 @@ def test_an_ingested_history_leaves_a_tune_record_resumable(tmp_path):
     assert runs["folds_roc_auc"].fillna("").eq("").all() and runs["cv"].eq(0).all()  # no folds of the trials mixed in
     again = tune(cancer, **kw, resume=True)  # the ingested scores are of unknown folds: not resumed as trials
     assert not any(t.user_attrs.get("resumed") for t in again.study.trials)
+
+
+@pytest.mark.parametrize("folds", ["[-0.1, oops", "5", '{"a": 1}', '["a"]'])
+def test_fold_scores_of_a_record_that_are_no_list_of_scores_are_refused_naming_it(wine, tmp_path, folds):
+    kw = dict(n_trials=2, sampler=None, cv=2, record_to=tmp_path / "rec", random_state=0, verbose=False)
+    tune(wine, **kw)
+    (part,) = (tmp_path / "rec" / "runs").glob("*.csv*")
+    frame = pd.read_csv(part, dtype=str, keep_default_na=False)
+    columns = [c for c in frame.columns if c.startswith("folds_") and frame.loc[0, c]]
+    frame.loc[0, columns] = folds
+    frame.to_csv(part, index=False)
+    with pytest.raises(KnowledgeBaseError, match=rf"record_to .*rec': the folds_.* of configuration "
+                                                 rf"{frame.loc[0, 'config_id']} are not a list of scores"):
+        tune(wine, **kw, resume=True)
 
 
 def test_a_record_left_before_its_first_trial_resumes_as_a_new_search(wine, tmp_path, capsys):
