@@ -14,6 +14,7 @@ recommender need only the metrics' names, and ``metahpo recommend`` runs without
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import time
 import traceback
@@ -150,6 +151,16 @@ def check_whole(value: Any, name: str, minimum: int = 0, what: str = "") -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ConfigError(f"{name} must be a whole number{what}, at least {minimum}; got {plain(value)!r}")
     return int(value)
+
+
+def check_number(value: Any, name: str, low: float, high: float = math.inf, *, above: bool = False) -> float:
+    """``value`` as a float: a finite number (numpy's too, not a bool) of at least ``low`` (above it with
+    ``above``) and at most ``high``, else a :class:`ConfigError` naming ``name`` and the range."""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
+            or not (low < value if above else low <= value) or value > high):
+        bounds = f"{'(' if above else '['}{low:g}, {high:g}{')' if math.isinf(high) else ']'}"
+        raise ConfigError(f"{name} must be a finite number in {bounds}, got {plain(value)!r}")
+    return float(value)
 
 
 def check_bool(value: Any, name: str) -> bool:

@@ -8,8 +8,6 @@ sampler wastes a proposal on a duplicate.
 
 from __future__ import annotations
 
-import math
-import numbers
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
@@ -17,7 +15,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from metahpo.datasets import plain
 from metahpo.evaluation import check_seed
 from metahpo.exceptions import ConfigError
 from metahpo.spaces import Config, SearchSpace, config_id
@@ -105,16 +102,6 @@ class BaseSampler(ABC):
             Distinct configurations new to the study; fewer than ``n`` when the sampler could not
             find more (the study asks again).
         """
-
-
-def check_number(value: Any, name: str, low: float, high: float = math.inf, *, above: bool = False) -> float:
-    """``value`` as a float: a finite number (numpy's too, not a bool) of at least ``low`` (above it with
-    ``above``) and at most ``high``, else a :class:`ConfigError` naming ``name`` and the range."""
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
-            or not (low < value if above else low <= value) or value > high):
-        bounds = f"{'(' if above else '['}{low:g}, {high:g}{')' if math.isinf(high) else ']'}"
-        raise ConfigError(f"{name} must be a finite number in {bounds}, got {plain(value)!r}")
-    return float(value)
 
 
 def check_space(space: Any) -> SearchSpace:

@@ -24,9 +24,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Kernel, Matern, WhiteKernel
 
-from metahpo.evaluation import check_whole
+from metahpo.evaluation import check_number, check_whole
 from metahpo.exceptions import ConfigError
-from metahpo.search.base import BaseSampler, Proposal, RandomState, check_number, observations, propose
+from metahpo.search.base import BaseSampler, Proposal, RandomState, observations, propose
 from metahpo.search.random import LocalRandomSampler
 from metahpo.spaces import SearchSpace
 from metahpo.threads import single_threaded

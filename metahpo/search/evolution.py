@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from metahpo.evaluation import check_whole
-from metahpo.search.base import (BaseSampler, Proposal, RandomState, check_number, observations, propose,
-                                 random_proposals)
+from metahpo.evaluation import check_number, check_whole
+from metahpo.search.base import BaseSampler, Proposal, RandomState, observations, propose, random_proposals
 from metahpo.spaces import SearchSpace
 
 if TYPE_CHECKING:

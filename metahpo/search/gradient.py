@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from metahpo.evaluation import check_number
 from metahpo.exceptions import ConfigError
-from metahpo.search.base import BaseSampler, Proposal, RandomState, check_number
+from metahpo.search.base import BaseSampler, Proposal, RandomState
 from metahpo.spaces import Config, SearchSpace
 
 if TYPE_CHECKING:

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from metahpo.evaluation import check_whole
-from metahpo.search.base import (BaseSampler, Proposal, RandomState, best_points, check_configs, check_number,
-                                 propose, random_proposals)
+from metahpo.evaluation import check_number, check_whole
+from metahpo.search.base import (BaseSampler, Proposal, RandomState, best_points, check_configs, propose,
+                                 random_proposals)
 from metahpo.spaces import Config, SearchSpace
 
 if TYPE_CHECKING:
